@@ -1,0 +1,252 @@
+"""The one app factory every service uses: problems, correlation ids, health, metrics, and the
+lifespan that owns the database, NATS, the outbox relay and the event consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from nats.aio.client import Client as NATS
+from nats.js.client import JetStreamContext
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from zhicheng_common.auth import TokenVerifier
+from zhicheng_common.db import Database
+from zhicheng_common.events.consumer import EventConsumer, Subscription
+from zhicheng_common.events.outbox import OutboxRelay
+from zhicheng_common.events.streams import connect, ensure_streams
+from zhicheng_common.ids import uuid7
+from zhicheng_common.logging import configure_logging, set_trace_id, trace_id_from_traceparent
+from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers
+from zhicheng_common.settings import CommonSettings, ServiceSettings
+
+log = structlog.get_logger()
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    checks: dict[str, str] = {}
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running service holds: settings, database, NATS, background tasks."""
+
+    name: str
+    common: CommonSettings
+    settings: ServiceSettings
+    database: Database
+    subscriptions: Sequence[Subscription] = ()
+    nats: NATS | None = None
+    js: JetStreamContext | None = None
+    relay: OutboxRelay | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        try:
+            self.nats = await connect(self.common.nats_url, name=f"zhicheng-{self.name}")
+            self.js = self.nats.jetstream()
+            await ensure_streams(self.js, self.common)
+        except Exception as exc:
+            # Keep serving HTTP (readyz says why); retry in the background.
+            log.error("nats.unavailable_at_start", error=repr(exc))
+            self.tasks.append(asyncio.create_task(self._connect_later()))
+            return
+        self._start_workers()
+
+    async def _connect_later(self) -> None:
+        while not self.stop.is_set():
+            await asyncio.sleep(1.0)
+            try:
+                self.nats = await connect(self.common.nats_url, name=f"zhicheng-{self.name}")
+                self.js = self.nats.jetstream()
+                await ensure_streams(self.js, self.common)
+            except Exception as exc:
+                log.warning("nats.still_unavailable", error=repr(exc))
+                continue
+            self._start_workers()
+            return
+
+    def _start_workers(self) -> None:
+        assert self.js is not None
+        if self.settings.relay_enabled:
+            self.relay = OutboxRelay(
+                self.database.engine,
+                self.js,
+                schema=self.database.schema,
+                prefix=self.common.events_prefix,
+                batch_size=self.common.outbox_batch_size,
+                poll_seconds=self.common.outbox_poll_seconds,
+                retention=timedelta(hours=self.common.outbox_retention_hours),
+            )
+            self.tasks.append(asyncio.create_task(self.relay.run(self.stop)))
+        if self.settings.consumers_enabled:
+            for subscription in self.subscriptions:
+                consumer = EventConsumer(
+                    service=self.name,
+                    subscription=subscription,
+                    js=self.js,
+                    database=self.database,
+                    stream=self.common.stream_name,
+                    prefix=self.common.events_prefix,
+                    max_deliver=self.common.events_max_deliver,
+                    retry_delay_seconds=self.common.events_retry_delay_seconds,
+                )
+                self.consumers.append(consumer)
+                self.tasks.append(asyncio.create_task(consumer.run(self.stop)))
+
+    async def close(self) -> None:
+        self.stop.set()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.nats is not None and not self.nats.is_closed:
+            await self.nats.close()
+        await self.database.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.database.ping(), timeout=2.0)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        checks["nats"] = "ok" if self.nats is not None and self.nats.is_connected else "unavailable"
+        return checks
+
+
+class CorrelationMiddleware(BaseHTTPMiddleware):
+    """One correlation id per request: from ``traceparent`` or ``X-Request-ID``, else a new one."""
+
+    def __init__(self, app: Any, *, metrics: HttpMetrics) -> None:
+        super().__init__(app)
+        self.metrics = metrics
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        trace_id = trace_id_from_traceparent(request.headers.get("traceparent")) or request.headers.get(
+            "x-request-id"
+        )
+        if not trace_id or len(trace_id) > 64:
+            trace_id = uuid7().hex
+        set_trace_id(trace_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            set_trace_id(None)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        self.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+        self.metrics.latency.labels(request.method, path).observe(time.perf_counter() - started)
+        response.headers["X-Request-ID"] = trace_id
+        return response
+
+
+class HttpMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "zc_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry
+        )
+        self.latency = Histogram("zc_http_request_seconds", "HTTP latency", ["method", "route"], registry=registry)
+
+
+def create_service_app(
+    *,
+    name: str,
+    area: str,
+    title: str,
+    common: CommonSettings,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter] = (),
+    subscriptions: Sequence[Subscription] = (),
+    schema: str | None = None,
+    description: str = "",
+) -> FastAPI:
+    """Build a service's FastAPI app; routers are mounted under ``/api/v1``."""
+    configure_logging(name, level=common.log_level, json=common.log_json)
+    database = Database(settings.database_url or common.database_url, schema or name)
+    runtime = ServiceRuntime(name=name, common=common, settings=settings, database=database, subscriptions=subscriptions)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        log.info("service.started", area=area)
+        try:
+            yield
+        finally:
+            await runtime.close()
+            log.info("service.stopped")
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+        openapi_url=f"/api/v1/{area}/openapi.json",
+        docs_url=f"/api/v1/{area}/docs",
+        redoc_url=None,
+    )
+    registry = CollectorRegistry()
+    app.state.runtime = runtime
+    app.state.database = database
+    app.state.token_verifier = TokenVerifier(common)
+    app.state.metrics_registry = registry
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationMiddleware, metrics=HttpMetrics(registry))
+
+    @app.get("/healthz", tags=["health"], summary="存活检查 (alive)")
+    async def healthz() -> Health:
+        """The process is alive."""
+        return Health(status="ok", service=name)
+
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="就绪检查 (database and NATS reachable)",
+        responses={503: {"model": Health, "description": "not ready"}},
+    )
+    async def readyz() -> JSONResponse:
+        """Ready when the database and NATS both answer."""
+        checks = await runtime.readiness()
+        ready = all(v == "ok" for v in checks.values())
+        body = Health(status="ready" if ready else "not_ready", service=name, checks=checks)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router, prefix="/api/v1")
+
+    # Make the Problem schema part of every document, referenced by the shared responses.
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = original_openapi()
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for key, value in problem_schema.pop("$defs", {}).items():
+            components.setdefault(key, value)
+        components["Problem"] = problem_schema
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

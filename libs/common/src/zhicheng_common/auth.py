@@ -1,0 +1,251 @@
+"""Identity: JWT verification in every service, the built-in issuer, roles and jurisdiction.
+
+Tokens are JWTs (EdDSA or RS256) carrying ``sub``, ``roles`` and ``region`` (GB/T 2260). Every
+service verifies them itself against the issuer's JWKS, so a province's own OIDC provider can
+replace the built-in issuer by configuration (``ZC_JWT_ISSUER``, ``ZC_JWT_JWKS_URL``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, Request
+from jwt import PyJWK
+
+from zhicheng_common.problems import Forbidden, NotAuthenticated
+from zhicheng_common.regions import region_contains
+from zhicheng_common.settings import CommonSettings
+
+
+class Role(StrEnum):
+    """Roles of DESIGN.md §6."""
+
+    APPLICANT = "applicant"
+    UNIT_REVIEWER = "unit_reviewer"
+    DEPT_REVIEWER = "dept_reviewer"
+    HR_REVIEWER = "hr_reviewer"
+    COMMITTEE_OFFICE = "committee_office"
+    EXPERT = "expert"
+    SUPERVISOR = "supervisor"
+    HR_ADMIN = "hr_admin"
+    PROVINCE_ADMIN = "province_admin"
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: user id, roles and the region they act for."""
+
+    subject: str
+    roles: frozenset[str]
+    region: str
+    name: str = ""
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def covers(self, region: str) -> bool:
+        """Whether a record of ``region`` lies within this principal's jurisdiction."""
+        return region_contains(self.region, region)
+
+    @property
+    def primary_role(self) -> str:
+        return sorted(self.roles)[0] if self.roles else ""
+
+
+SYSTEM = Principal(subject="system", roles=frozenset({"system"}), region="100000", name="system")
+
+
+def ensure_covers(principal: Principal, region: str) -> None:
+    """Refuse (403) a record outside the caller's jurisdiction."""
+    if not principal.covers(region):
+        raise Forbidden(f"记录所属地区 {region} 不在您的管辖范围（{principal.region}）内", code="outside_jurisdiction")
+
+
+def ensure_role(principal: Principal, *roles: str) -> None:
+    if not principal.has_role(*roles):
+        raise Forbidden(f"此操作需要以下角色之一：{', '.join(roles)}", code="role_required")
+
+
+class TokenVerifier:
+    """Verifies bearer tokens against a JWKS from a file, inline JSON or the issuer's URL."""
+
+    def __init__(self, settings: CommonSettings, *, refresh_interval: float = 30.0) -> None:
+        self.issuer = settings.jwt_issuer
+        self.audience = settings.jwt_audience
+        self.algorithms = settings.jwt_algorithms
+        self.jwks_file = settings.jwt_jwks_file
+        self.jwks_url = settings.jwt_jwks_url
+        self.jwks_inline = settings.jwt_jwks
+        self.refresh_interval = refresh_interval
+        self._keys: dict[str, PyJWK] = {}
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _load(self) -> None:
+        document: dict[str, Any] = {"keys": []}
+        if self.jwks_inline:
+            document = json.loads(self.jwks_inline)
+        elif self.jwks_file is not None:
+            document = json.loads(self.jwks_file.read_text())
+        elif self.jwks_url:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self.jwks_url)
+                response.raise_for_status()
+                document = response.json()
+        keys: dict[str, PyJWK] = {}
+        for jwk in document.get("keys", []):
+            kid = jwk.get("kid")
+            if kid:
+                keys[kid] = PyJWK(jwk)
+        self._keys = keys
+        self._loaded_at = time.monotonic()
+
+    async def _key(self, kid: str) -> PyJWK | None:
+        if kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            # An unknown kid may be a rotated key: reload, but not more than once per interval.
+            stale = time.monotonic() - self._loaded_at >= self.refresh_interval
+            if kid not in self._keys and (stale or not self._keys):
+                try:
+                    await self._load()
+                except (OSError, httpx.HTTPError, ValueError):
+                    return None
+        return self._keys.get(kid)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise NotAuthenticated("令牌格式无效", code="token_malformed") from None
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise NotAuthenticated("令牌缺少密钥标识（kid）", code="token_malformed")
+        key = await self._key(kid)
+        if key is None:
+            raise NotAuthenticated("令牌由未知密钥签发", code="token_unknown_key")
+        try:
+            claims = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=self.algorithms,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "sub", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise NotAuthenticated("令牌已过期", code="token_expired") from None
+        except jwt.PyJWTError:
+            raise NotAuthenticated("令牌签名或声明无效", code="token_invalid") from None
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    roles = claims.get("roles") or []
+    region = claims.get("region")
+    if not isinstance(roles, list) or not isinstance(region, str):
+        raise NotAuthenticated("令牌缺少角色或地区声明", code="token_claims_missing")
+    scopes = str(claims.get("scope", "")).split()
+    return Principal(
+        subject=str(claims["sub"]),
+        roles=frozenset(str(r) for r in roles),
+        region=region,
+        name=str(claims.get("name", "")),
+        scopes=frozenset(scopes),
+    )
+
+
+class TokenIssuer:
+    """The built-in issuer of the embedded default: signs EdDSA tokens and publishes the JWKS."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str, kid: str) -> None:
+        self.private_key = private_key
+        self.issuer = issuer
+        self.audience = audience
+        self.kid = kid
+
+    def issue(self, principal: Principal, *, ttl_seconds: int = 3600) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": principal.subject,
+            "name": principal.name,
+            "roles": sorted(principal.roles),
+            "region": principal.region,
+            "iat": now,
+            "exp": now + ttl_seconds,
+        }
+        if principal.scopes:
+            claims["scope"] = " ".join(sorted(principal.scopes))
+        return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [public_jwk(self.private_key, self.kid)]}
+
+
+def public_jwk(private_key: Ed25519PrivateKey, kid: str) -> dict[str, Any]:
+    jwk: dict[str, Any] = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(private_key.public_key()))
+    jwk.update({"kid": kid, "use": "sig", "alg": "EdDSA"})
+    return jwk
+
+
+def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
+    """Read an Ed25519 PEM key, creating it (mode 0600) on first use."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} is not an Ed25519 private key")
+        return key
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    path.chmod(0o600)
+    return key
+
+
+def key_id(private_key: Ed25519PrivateKey) -> str:
+    """A stable key id: the first 16 hex digits of the SHA-256 of the raw public key."""
+    import hashlib
+
+    raw = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or a 401 problem."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("请求未携带令牌（Authorization: Bearer …）", code="token_missing")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(token.strip())
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: str) -> Any:
+    """A dependency admitting only callers holding one of ``roles`` (403 otherwise)."""
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        ensure_role(principal, *roles)
+        return principal
+
+    return Depends(dependency)

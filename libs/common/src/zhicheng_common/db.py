@@ -1,0 +1,170 @@
+"""Database: one PostgreSQL schema per service, async SQLAlchemy, one unit of work per request.
+
+Tables are declared without a schema; each service's engine maps them onto its own schema with
+``schema_translate_map``, so the platform tables (outbox, inbox, journal) are declared once here
+and land in every service's schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """Metadata for one service's tables: ``class Base(DeclarativeBase): metadata = new_metadata()``.
+
+    Each service has its own, so importing two services in one process never mixes their tables.
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def timestamp_column(name: str, *, nullable: bool = False, default_now: bool = True) -> Column[datetime]:
+    return Column(
+        name,
+        DateTime(timezone=True),
+        nullable=nullable,
+        server_default=func.now() if default_now else None,
+    )
+
+
+def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
+    """Outbox, inbox and audit journal: the same three tables in every service's schema."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("seq", BigInteger, Identity(always=True), primary_key=True),
+        Column("id", UUID(as_uuid=True), nullable=False, unique=True),
+        Column("subject", String(255), nullable=False),
+        Column("type", String(255), nullable=False),
+        Column("envelope", JSONB, nullable=False),
+        timestamp_column("created_at"),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        timestamp_column("next_attempt_at"),
+        timestamp_column("published_at", nullable=True, default_now=False),
+        Column("last_error", Text, nullable=True),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(128), primary_key=True),
+        Column("event_id", UUID(as_uuid=True), primary_key=True),
+        Column("type", String(255), nullable=False),
+        timestamp_column("processed_at"),
+    )
+    journal = Table(
+        "journal",
+        metadata,
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor", String(128), nullable=False),
+        Column("role", String(64), nullable=False),
+        Column("region", String(6), nullable=False),
+        Column("action", String(128), nullable=False),
+        Column("record_type", String(64), nullable=False),
+        Column("record_id", String(128), nullable=False),
+        Column("reason", Text, nullable=True),
+        Column("rule_ids", JSONB, nullable=False),
+        Column("policy_pack", String(64), nullable=True),
+        Column("data", JSONB, nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+    return outbox, inbox, journal
+
+
+platform_metadata = new_metadata()
+outbox_table, inbox_table, journal_table = define_platform_tables(platform_metadata)
+
+
+def async_database_url(url: str) -> str:
+    """Accept ``postgresql://`` or ``postgres://`` and return the asyncpg dialect URL."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The same database as a plain libpq DSN for asyncpg (LISTEN/NOTIFY, hot paths)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Database:
+    """A service's engine and session factory, bound to its schema."""
+
+    def __init__(self, url: str, schema: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = async_database_url(url)
+        self.schema = schema
+        self.engine: AsyncEngine = create_async_engine(
+            self.url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            echo=echo,
+            execution_options={"schema_translate_map": {None: schema}},
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: commits when the block ends normally, rolls back on any error."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def session_schema(session: AsyncSession) -> str:
+    """The service schema a session's engine maps its tables onto."""
+    translate: dict[Any, str] = session.get_bind().get_execution_options().get("schema_translate_map") or {}
+    schema = translate.get(None)
+    if not schema:
+        raise RuntimeError("the session's engine has no schema_translate_map; use zhicheng_common.db.Database")
+    return schema
+
+
+def json_safe(value: Any) -> Any:
+    """Make ids and datetimes JSON-serializable for JSONB columns and hashing."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

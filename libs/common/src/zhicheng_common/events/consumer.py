@@ -1,0 +1,221 @@
+"""Durable pull consumers with an inbox: at-least-once delivery, effects applied once.
+
+For each message: open one transaction, insert ``(consumer, event id)`` into the inbox, run the
+handler, commit, then ack. A redelivered event finds its inbox row and is acked and skipped.
+A handler error that says "this message is wrong" (a 4xx-class problem, invalid data) sends the
+message to the dead-letter subject at once; any other error is retried with a delay until the
+configured number of attempts, then dead-lettered. Either way the messages behind it go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.client import JetStreamContext
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.db import Database, inbox_table
+from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.events.streams import dead_letter_subject
+from zhicheng_common.logging import set_trace_id, trace_id_from_traceparent
+from zhicheng_common.problems import ProblemError
+
+log = structlog.get_logger()
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+REPLAY_FOR_HEADER = "Zc-Replay-For"
+
+
+class PermanentEventError(Exception):
+    """The message can never be applied as it is: dead-letter it without retrying."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What one handler of a service subscribes to (subjects without the prefix)."""
+
+    name: str
+    subjects: tuple[str, ...]
+    handler: Handler
+    description: str = ""
+
+
+@dataclass
+class ConsumerStats:
+    applied: int = 0
+    skipped: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def durable_name(service: str, handler: str) -> str:
+    """``<consumer service>-<handler>``: JetStream forbids dots in durable names."""
+    return f"{service}-{handler}".replace(".", "-")
+
+
+async def claim_inbox(session: AsyncSession, *, consumer: str, event: CloudEvent) -> bool:
+    """Record that ``consumer`` applies ``event``; False when it already did (a redelivery)."""
+    result = await session.execute(
+        pg_insert(inbox_table)
+        .values(consumer=consumer, event_id=event.id, type=event.type)
+        .on_conflict_do_nothing()
+        .returning(inbox_table.c.event_id)
+    )
+    return result.first() is not None
+
+
+def is_permanent(exc: BaseException) -> bool:
+    if isinstance(exc, PermanentEventError | ValidationError | json.JSONDecodeError):
+        return True
+    return isinstance(exc, ProblemError) and exc.status < 500
+
+
+class EventConsumer:
+    """Runs one :class:`Subscription` of one service against its durable pull consumer."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        subscription: Subscription,
+        js: JetStreamContext,
+        database: Database,
+        stream: str,
+        prefix: str,
+        max_deliver: int = 5,
+        retry_delay_seconds: float = 1.0,
+        ack_wait_seconds: float = 30.0,
+        batch_size: int = 50,
+    ) -> None:
+        self.service = service
+        self.subscription = subscription
+        self.js = js
+        self.database = database
+        self.stream = stream
+        self.prefix = prefix
+        self.max_deliver = max_deliver
+        self.retry_delay_seconds = retry_delay_seconds
+        self.ack_wait_seconds = ack_wait_seconds
+        self.batch_size = batch_size
+        self.durable = durable_name(service, subscription.name)
+        self.stats = ConsumerStats()
+
+    async def ensure(self) -> None:
+        """Create the durable consumer (idempotent; an existing one keeps its position)."""
+        await self.js.add_consumer(
+            self.stream,
+            ConsumerConfig(
+                durable_name=self.durable,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=self.ack_wait_seconds,
+                # We dead-letter ourselves after max_deliver; the server's limit sits above it
+                # so a message is never dropped silently.
+                max_deliver=self.max_deliver + 5,
+                filter_subjects=[f"{self.prefix}.{s}" for s in self.subscription.subjects],
+                max_ack_pending=1000,
+            ),
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch and handle batches until ``stop`` is set; survives NATS restarts."""
+        subscription = None
+        while not stop.is_set():
+            try:
+                if subscription is None:
+                    await self.ensure()
+                    subscription = await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+                try:
+                    messages = await subscription.fetch(self.batch_size, timeout=1.0)
+                except NatsTimeoutError:
+                    continue
+                for message in messages:
+                    await self.handle(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer.fetch_failed", consumer=self.durable, error=repr(exc))
+                subscription = None
+                await asyncio.sleep(self.retry_delay_seconds)
+
+    async def handle(self, message: Msg) -> None:
+        """Apply one message once; ack, retry later, or dead-letter it."""
+        attempt = message.metadata.num_delivered or 1
+        headers = message.headers or {}
+        replay_for = headers.get(REPLAY_FOR_HEADER)
+        if replay_for and replay_for != self.durable:
+            await message.ack()
+            return
+        event: CloudEvent | None = None
+        try:
+            event = CloudEvent.model_validate_json(message.data)
+            set_trace_id(trace_id_from_traceparent(event.traceparent))
+            async with self.database.unit_of_work() as session:
+                if not await claim_inbox(session, consumer=self.durable, event=event):
+                    self.stats.skipped += 1
+                    log.debug("consumer.duplicate_skipped", consumer=self.durable, event_id=event.id)
+                    applied = False
+                else:
+                    await self.subscription.handler(session, event)
+                    applied = True
+            await message.ack()
+            if applied:
+                self.stats.applied += 1
+                log.info("consumer.applied", consumer=self.durable, event_id=event.id, type=event.type)
+        except Exception as exc:
+            event_id = event.id if event else None
+            if is_permanent(exc) or attempt >= self.max_deliver:
+                await self.dead_letter(message, exc, attempt)
+            else:
+                self.stats.retried += 1
+                log.warning(
+                    "consumer.retry", consumer=self.durable, event_id=event_id, attempt=attempt, error=repr(exc)
+                )
+                await message.nak(delay=self.retry_delay_seconds * attempt)
+        finally:
+            set_trace_id(None)
+
+    async def dead_letter(self, message: Msg, exc: BaseException, attempt: int) -> None:
+        """Park the message on the dead-letter subject with why, then ack it so the rest flow."""
+        headers = dict(message.headers or {})
+        event_id = _event_id_or_none(message.data)
+        headers.update(
+            {
+                "Zc-Original-Subject": message.subject,
+                "Zc-Consumer": self.durable,
+                "Zc-Attempts": str(attempt),
+                "Zc-Error": repr(exc)[:1000],
+                "Nats-Msg-Id": f"{event_id or message.metadata.sequence.stream}:{self.durable}:{attempt}",
+            }
+        )
+        headers.pop(REPLAY_FOR_HEADER, None)
+        await self.js.publish(dead_letter_subject(self.prefix, self.durable), message.data, headers=headers)
+        await message.ack()
+        self.stats.dead_lettered += 1
+        self.stats.errors.append(repr(exc))
+        log.error(
+            "consumer.dead_lettered",
+            consumer=self.durable,
+            event_id=event_id,
+            attempt=attempt,
+            error=repr(exc),
+        )
+
+
+def _event_id_or_none(data: bytes) -> str | None:
+    try:
+        value = json.loads(data).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return str(value) if value else None

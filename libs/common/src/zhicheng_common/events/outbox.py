@@ -1,0 +1,227 @@
+"""Transactional outbox and its relay.
+
+A service writes the event row in the same transaction as the change it describes
+(:func:`record_event`); :class:`OutboxRelay` publishes committed rows to JetStream with
+``Nats-Msg-Id`` = event id, so a row published twice (relay crash between publish and mark)
+is dropped by the stream's duplicate window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any, NamedTuple
+
+import asyncpg
+import structlog
+from nats.js.client import JetStreamContext
+from pydantic import BaseModel
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from zhicheng_common.db import asyncpg_dsn, outbox_table, session_schema
+from zhicheng_common.events.envelope import CloudEvent, make_envelope, spec_of
+from zhicheng_common.logging import current_trace_id, traceparent_for
+
+log = structlog.get_logger()
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class BatchResult(NamedTuple):
+    published: int
+    failed: int
+
+
+def notify_channel(schema: str) -> str:
+    return f"zc_outbox_{schema}"
+
+
+async def record_event(
+    session: AsyncSession, data: BaseModel, *, subject: str, region: str | None = None
+) -> CloudEvent:
+    """Add an event to the outbox inside the caller's transaction.
+
+    Args:
+        session: the unit of work's session; the row commits or rolls back with the change.
+        data: a model registered with :func:`~zhicheng_common.events.envelope.event_type`.
+        subject: the aggregate id the event is about.
+        region: GB/T 2260 code of the jurisdiction, for consumers' filtering.
+    """
+    trace_id = current_trace_id()
+    envelope = make_envelope(
+        data, subject=subject, region=region, traceparent=traceparent_for(trace_id) if trace_id else None
+    )
+    await session.execute(
+        insert(outbox_table).values(
+            id=envelope.id,
+            subject=spec_of(data).name,
+            type=envelope.type,
+            envelope=envelope.model_dump(mode="json"),
+        )
+    )
+    # NOTIFY is transactional: the relay wakes only once the row is visible.
+    channel = notify_channel(session_schema(session))
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+    return envelope
+
+
+def backoff_seconds(attempts: int, base: float = 0.5) -> float:
+    return float(min(MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempts - 1))))
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows of one service schema to JetStream."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        js: JetStreamContext,
+        *,
+        schema: str,
+        prefix: str,
+        batch_size: int = 200,
+        poll_seconds: float = 2.0,
+        retention: timedelta = timedelta(hours=24),
+        publish_timeout: float = 5.0,
+    ) -> None:
+        self.engine = engine
+        self.js = js
+        self.schema = schema
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.retention = retention
+        self.publish_timeout = publish_timeout
+        self.published_count = 0
+        self._wake = asyncio.Event()
+        self._prune_every = 60.0
+
+    async def publish_batch(self) -> BatchResult:
+        """Claim due rows (SKIP LOCKED, so several relays share the work), publish them, mark them."""
+        async with self.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(outbox_table.c.id, outbox_table.c.subject, outbox_table.c.envelope, outbox_table.c.attempts)
+                    .where(outbox_table.c.published_at.is_(None), outbox_table.c.next_attempt_at <= func.now())
+                    .order_by(outbox_table.c.seq)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return BatchResult(0, 0)
+            futures = []
+            published: list[Any] = []
+            failed: dict[Any, tuple[int, str]] = {}
+            try:
+                for row in rows:
+                    envelope = row.envelope
+                    headers = {"Nats-Msg-Id": str(row.id), "Content-Type": "application/cloudevents+json"}
+                    if envelope.get("traceparent"):
+                        headers["traceparent"] = envelope["traceparent"]
+                    futures.append(
+                        (
+                            row,
+                            await self.js.publish_async(
+                                f"{self.prefix}.{row.subject}",
+                                json.dumps(envelope, ensure_ascii=False).encode(),
+                                headers=headers,
+                                wait_stall=self.publish_timeout,
+                            ),
+                        )
+                    )
+            except Exception as exc:  # the connection is down: leave the rest for the next try
+                log.warning("outbox.publish_failed", schema=self.schema, error=repr(exc))
+            for row, future in futures:
+                try:
+                    await asyncio.wait_for(future, timeout=self.publish_timeout)
+                    published.append(row.id)
+                except Exception as exc:
+                    failed[row.id] = (row.attempts + 1, repr(exc))
+            claimed = {row.id: row.attempts for row in rows}
+            for row_id, attempts in claimed.items():
+                if row_id not in published and row_id not in failed:
+                    failed[row_id] = (attempts + 1, "not sent: connection unavailable")
+            if published:
+                await conn.execute(
+                    update(outbox_table).where(outbox_table.c.id.in_(published)).values(published_at=func.now())
+                )
+            for row_id, (attempts, error) in failed.items():
+                await conn.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.id == row_id)
+                    .values(
+                        attempts=attempts,
+                        last_error=error[:2000],
+                        next_attempt_at=func.now() + timedelta(seconds=backoff_seconds(attempts)),
+                    )
+                )
+        self.published_count += len(published)
+        if failed:
+            log.warning("outbox.retry_scheduled", schema=self.schema, failed=len(failed), published=len(published))
+        return BatchResult(len(published), len(failed))
+
+    async def prune(self) -> int:
+        """Delete rows published longer ago than the retention (the stream keeps the history)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                outbox_table.delete().where(
+                    outbox_table.c.published_at.is_not(None),
+                    outbox_table.c.published_at < func.now() - self.retention,
+                )
+            )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until ``stop`` is set: woken by NOTIFY, polling as a fallback, backing off on failure."""
+        listener = await self._listen()
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time() + self._prune_every
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    result = await self.publish_batch()
+                except Exception as exc:
+                    log.warning("outbox.relay_error", schema=self.schema, error=repr(exc))
+                    result = BatchResult(0, 1)
+                if result.failed:
+                    failures += 1
+                    await _wait_any(stop, self._wake, backoff_seconds(failures))
+                    continue
+                failures = 0
+                if result.published >= self.batch_size:
+                    continue
+                if loop.time() >= next_prune:
+                    next_prune = loop.time() + self._prune_every
+                    try:
+                        await self.prune()
+                    except Exception as exc:
+                        log.warning("outbox.prune_failed", schema=self.schema, error=repr(exc))
+                if listener is None or listener.is_closed():
+                    listener = await self._listen()
+                await _wait_any(stop, self._wake, self.poll_seconds)
+                self._wake.clear()
+        finally:
+            if listener is not None and not listener.is_closed():
+                await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)))
+            await conn.add_listener(notify_channel(self.schema), lambda *_: self._wake.set())
+            return conn
+        except Exception as exc:
+            log.warning("outbox.listen_failed", schema=self.schema, error=repr(exc))
+            return None
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,76 @@
+"""NATS connection and JetStream stream provisioning (one stream for all events, one for dead letters)."""
+
+from __future__ import annotations
+
+import nats
+import structlog
+from nats.aio.client import Client as NATS
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.client import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from zhicheng_common.settings import CommonSettings
+
+log = structlog.get_logger()
+
+
+async def connect(url: str, *, name: str) -> NATS:
+    """Connect with endless reconnects: a NATS restart must not need a service restart."""
+
+    async def on_disconnect() -> None:
+        log.warning("nats.disconnected", client=name)
+
+    async def on_reconnect() -> None:
+        log.info("nats.reconnected", client=name)
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats.error", client=name, error=repr(exc))
+
+    return await nats.connect(
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        disconnected_cb=on_disconnect,
+        reconnected_cb=on_reconnect,
+        error_cb=on_error,
+    )
+
+
+def dead_letter_subject(prefix: str, consumer: str) -> str:
+    return f"{prefix}-deadletter.{consumer}"
+
+
+async def ensure_streams(js: JetStreamContext, settings: CommonSettings) -> None:
+    """Create or update the event stream and the dead-letter stream (idempotent)."""
+    window = float(settings.events_duplicate_window_seconds)
+    configs = [
+        StreamConfig(
+            name=settings.stream_name,
+            subjects=[f"{settings.events_prefix}.>"],
+            storage=StorageType.FILE,
+            retention=RetentionPolicy.LIMITS,
+            num_replicas=settings.events_replicas,
+            duplicate_window=window,
+            description="Zhicheng domain events (CloudEvents JSON)",
+        ),
+        StreamConfig(
+            name=settings.dead_letter_stream_name,
+            subjects=[f"{settings.events_prefix}-deadletter.>"],
+            storage=StorageType.FILE,
+            retention=RetentionPolicy.LIMITS,
+            discard=DiscardPolicy.OLD,
+            num_replicas=settings.events_replicas,
+            duplicate_window=window,
+            description="Messages a consumer gave up on; list and replay with `zhicheng deadletters`",
+        ),
+    ]
+    for config in configs:
+        assert config.name is not None
+        try:
+            await js.stream_info(config.name)
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("nats.stream_created", stream=config.name)
+        else:
+            await js.update_stream(config)

@@ -1,0 +1,76 @@
+"""Alembic per service: the shared ``env.py`` body, the platform tables, programmatic upgrade.
+
+Each service keeps its own history in ``services/<name>/migrations`` with its version table in
+its own schema. ``zhicheng migrate`` (and the test fixtures) call :func:`upgrade`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from zhicheng_common.db import async_database_url, define_platform_tables
+
+
+def create_platform_tables(schema: str) -> None:
+    """Migration step: outbox, inbox and journal in ``schema`` (declared once in ``db.py``)."""
+    for table in define_platform_tables(MetaData()):
+        op.create_table(table.name, *(column._copy() for column in table.columns), schema=schema)
+    op.create_index("ix_outbox_unpublished", "outbox", ["next_attempt_at"], schema=schema,
+                    postgresql_where=text("published_at IS NULL"))
+
+
+def drop_platform_tables(schema: str) -> None:
+    for name in ("journal", "inbox", "outbox"):
+        op.drop_table(name, schema=schema)
+
+
+def run_env(*, schema: str, metadata: MetaData) -> None:
+    """The body of every service's ``migrations/env.py`` (online mode, asyncpg)."""
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        from zhicheng_common.settings import CommonSettings
+
+        url = CommonSettings().database_url
+
+    def run(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=False,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def main() -> None:
+        engine = create_async_engine(async_database_url(url), poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                await connection.commit()
+                await connection.run_sync(run)
+                await connection.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
+    """Run one service's migrations up to ``revision`` (blocking; not inside an event loop)."""
+    command.upgrade(alembic_config(migrations_dir, database_url), revision)

@@ -1,0 +1,585 @@
+"""Policy packs (政策参数包): every number of RULES.md, per jurisdiction and year.
+
+Numbers differ between provinces and cities and change from year to year, so code never holds
+them as literals: it reads them from a policy pack (DESIGN.md §5). A pack is one YAML file,
+``policies/<jurisdiction>-<year>.yaml``, shipped with this package (or supplied by
+configuration through :func:`load_pack_file`); each parameter carries the id of the rule of
+RULES.md it parameterizes, so a reviewer can go from the rule to the number and back::
+
+    parameters:
+      publicity_working_days: {value: 5, rule: RV-6, also: [NA-6, NA-11]}
+
+Code reads ``pack.parameters.publicity_working_days.value`` and the type checker knows it is an
+``int``. A pack is validated completely when it is loaded: a missing or unknown parameter, a
+value of the wrong type or an unknown rule id is refused with :class:`PolicyPackError`, which
+names the file and the field.
+
+Fractions (quorum, pass threshold, shares) are kept as two integers and compared in integer
+arithmetic (:func:`at_least_fraction`), because 2/3 has no exact float and "at least two
+thirds" must include the bound (NA-7, NA-14).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from datetime import date
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
+
+from zhicheng_common.validators import RegionCode
+
+__all__ = [
+    "KNOWN_RULE_IDS",
+    "KNOWN_SOURCES",
+    "ApprovalAuthorities",
+    "MonthDay",
+    "Parameter",
+    "PolicyPack",
+    "PolicyPackError",
+    "PolicyParameters",
+    "Ratio",
+    "SkilledWorkerBridge",
+    "TechnicalSchoolEquivalence",
+    "at_least_fraction",
+    "available_packs",
+    "load_pack",
+    "load_pack_file",
+]
+
+# Number of rules per family in RULES.md; a rule added there is added here.
+_RULE_COUNTS = {
+    "CH": 4,
+    "EL": 20,
+    "ED": 1,
+    "RV": 6,
+    "CM": 11,
+    "EX": 6,
+    "MT": 5,
+    "IN": 3,
+    "CE": 3,
+    "DA": 3,
+    "NA": 18,
+}
+
+#: Every rule id of RULES.md (``CH-1`` … ``NA-18``).
+KNOWN_RULE_IDS: frozenset[str] = frozenset(
+    f"{family}-{number}" for family, count in _RULE_COUNTS.items() for number in range(1, count + 1)
+)
+
+RULE_ID_PATTERN = re.compile(r"^[A-Z]{2}-\d+$")
+
+SourceName = Literal["TY21", "YC24", "SX20", "QJ23", "N40", "MOHRSS"]
+#: Short names of the source documents of RULES.md.
+KNOWN_SOURCES: frozenset[str] = frozenset(get_args(SourceName))
+
+AssessmentGrade = Literal["excellent", "qualified", "basically_qualified", "unqualified", "undetermined"]
+TitleLevel = Literal["junior", "intermediate", "associate_senior", "senior"]
+CommitteeLevel = Literal["junior", "intermediate", "senior"]
+# EL-7: who may omit annual assessments.
+ApplicantKind = Literal["non_public_organization", "individual_business", "flexible_employment", "freelancer"]
+# EL-12 / NA-17: 高级工, 技师, 高级技师.
+SkillLevel = Literal["senior_worker", "technician", "senior_technician"]
+# EL-12: 中级工班, 高级工班, 预备技师（技师）班 of technical schools.
+TechnicalSchoolClass = Literal["intermediate_worker_class", "senior_worker_class", "preparatory_technician_class"]
+# 中专, 大专, 本科.
+EducationLevel = Literal["secondary_vocational", "college", "bachelor"]
+ApprovalAuthority = Literal["provincial_hr", "city_hr", "provincial_industry_department"]
+# NA-9: relationships that make an expert recuse.
+RecusalRelationship = Literal[
+    "spouse",
+    "lineal_relative",
+    "collateral_relative_within_three_generations",
+    "close_in_law",
+    "same_unit",
+    "teacher_student",
+    "co_author",
+]
+SeriesName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+# Strict: a quoted "5" or a yes/no where a number is due is a mistake in the pack, not a value.
+Positive = Annotated[int, Strict(), Field(gt=0)]
+NonNegative = Annotated[int, Strict(), Field(ge=0)]
+Flag = Annotated[bool, Strict()]
+
+T = TypeVar("T")
+
+
+def at_least_fraction(count: int, total: int, numerator: int, denominator: int) -> bool:
+    """Tell whether ``count`` is at least ``numerator/denominator`` of ``total``, bound included.
+
+    Computed in integers (``count * denominator >= total * numerator``), so that exactly two
+    thirds passes a two-thirds threshold (NA-7: "以上" includes the bound, NA-14).
+
+    Args:
+        count: E.g. the yes votes, or the attending experts.
+        total: E.g. the attending experts, or the members of the meeting.
+        numerator: Numerator of the fraction.
+        denominator: Denominator of the fraction, positive.
+
+    Returns:
+        True when ``count / total >= numerator / denominator``.
+
+    Raises:
+        ValueError: ``denominator`` is not positive.
+    """
+    if denominator <= 0:
+        raise ValueError(f"分母必须为正数 (denominator must be positive): {denominator}")
+    return count * denominator >= total * numerator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MonthDay(_Frozen):
+    """A day of the year without the year (e.g. ``12-31``), written ``"MM-DD"`` in a pack."""
+
+    month: Annotated[int, Field(ge=1, le=12)]
+    day: Annotated[int, Field(ge=1, le=31)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            match = re.fullmatch(r"(\d{2})-(\d{2})", data)
+            if match is None:
+                raise ValueError(f"月日应写作 MM-DD (month-day must be 'MM-DD'): {data!r}")
+            return {"month": int(match[1]), "day": int(match[2])}
+        return data
+
+    @model_validator(mode="after")
+    def _exists_every_year(self) -> Self:
+        # 02-29 is refused: a yearly deadline must exist in every year.
+        try:
+            date(2001, self.month, self.day)
+        except ValueError:
+            raise ValueError(f"不是每年都存在的日期 (not a day of every year): {self}") from None
+        return self
+
+    def in_year(self, year: int) -> date:
+        """Return this day in ``year``."""
+        return date(year, self.month, self.day)
+
+    def __str__(self) -> str:
+        return f"{self.month:02d}-{self.day:02d}"
+
+
+class Ratio(_Frozen):
+    """A fraction between 0 and 1 kept as two integers, written ``"2/3"`` in a pack."""
+
+    numerator: NonNegative
+    denominator: Positive
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", data)
+            if match is None:
+                raise ValueError(f"分数应写作 a/b (fraction must be 'a/b'): {data!r}")
+            return {"numerator": int(match[1]), "denominator": int(match[2])}
+        return data
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Self:
+        if self.numerator > self.denominator:
+            raise ValueError(f"比例不能大于1 (ratio must not exceed 1): {self}")
+        return self
+
+    def is_met_by(self, count: int, total: int) -> bool:
+        """Tell whether ``count`` is at least this fraction of ``total`` (bound included)."""
+        return at_least_fraction(count, total, self.numerator, self.denominator)
+
+    def min_count(self, total: int) -> int:
+        """Return the smallest count that meets this fraction of ``total`` (``ceil``).
+
+        Example: a 2/3 pass threshold with 7 attending experts needs 5 yes votes.
+        """
+        return -(-total * self.numerator // self.denominator)
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+
+class SkilledWorkerBridge(_Frozen):
+    """One row of the skilled-worker bridge (EL-12, NA-17).
+
+    A holder of ``skill_level`` with ``years_required`` years since obtaining it may apply for a
+    title of ``title_level`` (``junior`` here means 助理级, e.g. 助理工程师).
+    """
+
+    skill_level: SkillLevel
+    years_required: NonNegative
+    title_level: TitleLevel
+
+
+class TechnicalSchoolEquivalence(_Frozen):
+    """Graduates of a technical-school class count as holding an education level (EL-12)."""
+
+    school_class: TechnicalSchoolClass
+    counts_as: EducationLevel
+
+
+class ApprovalAuthorities(_Frozen):
+    """Who approves and files committees of each level (CM-1, CM-3)."""
+
+    senior: Annotated[tuple[ApprovalAuthority, ...], Field(min_length=1)]
+    intermediate: Annotated[tuple[ApprovalAuthority, ...], Field(min_length=1)]
+    junior: Annotated[tuple[ApprovalAuthority, ...], Field(min_length=1)]
+
+
+def _check_rule_id(rule: str) -> str:
+    if not RULE_ID_PATTERN.fullmatch(rule):
+        raise ValueError(f"规则编号格式应为 XX-n (rule id must look like 'RV-6'): {rule!r}")
+    if rule not in KNOWN_RULE_IDS:
+        raise ValueError(f"RULES.md 中没有此规则编号 (unknown rule id): {rule!r}")
+    return rule
+
+
+class Parameter(_Frozen, Generic[T]):
+    """A policy value tagged with the rule it parameterizes.
+
+    Attributes:
+        value: The value.
+        rule: The id of the rule of RULES.md the value parameterizes (e.g. ``RV-6``).
+        also: Other rules that state or use the same number (e.g. ``NA-6`` for publicity).
+    """
+
+    value: T
+    rule: str
+    also: tuple[str, ...] = ()
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, rule: str) -> str:
+        return _check_rule_id(rule)
+
+    @field_validator("also")
+    @classmethod
+    def _known_rules(cls, rules: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_rule_id(rule) for rule in rules)
+
+
+class PolicyParameters(_Frozen):
+    """Every parameter of a policy pack; each is required, no other key is allowed."""
+
+    # --- Eligibility (EL) ---
+    years_counted_to: Parameter[MonthDay] = Field(
+        description="EL-2: work years and years in title are counted up to this day of the application year."
+    )
+    assessment_grades_counting: Parameter[tuple[AssessmentGrade, ...]] = Field(
+        description="EL-4: annual assessment grades whose year counts toward years in title."
+    )
+    recent_assessment_grades_accepted: Parameter[tuple[AssessmentGrade, ...]] = Field(
+        description="EL-5: grades accepted for the recent assessment required at application."
+    )
+    recent_assessment_years_back: Parameter[NonNegative] = Field(
+        description=(
+            "EL-5: the recent assessment is that of the application year or of one of this many "
+            "years before it (1 = the application year or the previous year)."
+        )
+    )
+    exceptional_excellent_min_count: Parameter[Positive] = Field(
+        description="EL-6: `excellent` assessments an exceptional (破格) applicant needs in the window."
+    )
+    exceptional_excellent_window_years: Parameter[Positive] = Field(
+        description="EL-6: the window, in years up to the application, for the `excellent` assessments."
+    )
+    assessment_exempt_applicant_kinds: Parameter[tuple[ApplicantKind, ...]] = Field(
+        description="EL-7: applicants who may omit annual assessments (EL-4..EL-6 then do not apply)."
+    )
+    transfer_min_years_in_new_post: Parameter[Positive] = Field(
+        description="EL-8: years in the new post before transfer evaluation (转评) and further promotion."
+    )
+    max_level_step: Parameter[Positive] = Field(
+        description="EL-9: levels above the current title one may apply for, outside green channels."
+    )
+    initial_determination_deadline: Parameter[MonthDay] = Field(
+        description="EL-10: initial determination (初定) of new graduates is done by this day of the year."
+    )
+    max_promotion_applications_per_year: Parameter[Positive] = Field(
+        description="EL-11: promotion applications per person per year (across series and specialties)."
+    )
+    skilled_worker_bridge_enabled: Parameter[Flag] = Field(
+        description="EL-12: highly skilled workers may apply for titles (技能人才贯通)."
+    )
+    skilled_worker_bridge: Parameter[tuple[SkilledWorkerBridge, ...]] = Field(
+        description="EL-12, NA-17: skill level + years → title level."
+    )
+    skilled_worker_bridge_series: Parameter[tuple[SeriesName, ...]] = Field(
+        description="EL-12: title series open to the skilled-worker bridge."
+    )
+    technical_school_education_equivalence: Parameter[tuple[TechnicalSchoolEquivalence, ...]] = Field(
+        description="EL-12: technical-school classes counted as education levels."
+    )
+    private_graduate_direct_next_level_enabled: Parameter[Flag] = Field(
+        description="EL-13: private-enterprise graduates without initial title may apply for the next level."
+    )
+    direct_recognition_enabled: Parameter[Flag] = Field(
+        description="EL-14: direct recognition (直接认定) of high-level talents and enterprise postdocs."
+    )
+    party_government_transfer_unbound_enabled: Parameter[Flag] = Field(
+        description="EL-15: staff moved from Party/government organs are not bound by seniority or level."
+    )
+    qualification_recognition_enabled: Parameter[Flag] = Field(
+        description="EL-16, NA-18: national professional qualifications map to titles by the catalog."
+    )
+    leave_post_original_unit_years: Parameter[Positive] = Field(
+        description="EL-17: years a professional on leave to start a business may declare at the original unit."
+    )
+    posted_elsewhere_min_months: Parameter[Positive] = Field(
+        description="EL-18: continuous months posted elsewhere after which one may declare there."
+    )
+    private_enterprise_papers_required: Parameter[Flag] = Field(
+        description="EL-19: whether papers / foreign-language tests are mandatory for private-enterprise staff."
+    )
+    # --- Continuing education (ED) ---
+    continuing_education_total_hours_min: Parameter[NonNegative | None] = Field(
+        description="ED-1: minimum continuing-education hours per year, all subjects; null = not checked."
+    )
+    continuing_education_public_hours_min: Parameter[NonNegative | None] = Field(
+        description="ED-1: minimum public-subject (公需科目) hours per year; null = not checked."
+    )
+    continuing_education_professional_hours_min: Parameter[NonNegative | None] = Field(
+        description="ED-1: minimum professional-subject (专业科目) hours per year; null = not checked."
+    )
+    # --- Qualification review (RV) ---
+    correction_deadline_working_days: Parameter[Positive] = Field(
+        description="RV-3: working days to correct a returned declaration before it counts as abandoned."
+    )
+    city_review_returns_only: Parameter[Flag] = Field(
+        description="RV-4: city HR returns a non-conforming declaration instead of amending it."
+    )
+    publicity_working_days: Parameter[Positive] = Field(
+        description="RV-6, NA-6, NA-11: minimum working days of every publicity (公示)."
+    )
+    # --- Committees (CM, NA-1) ---
+    committee_filing_validity_years: Parameter[Positive] = Field(
+        description="CM-2, NA-1: years a committee filing stays valid."
+    )
+    senior_committee_min_members_per_series: Parameter[Positive] = Field(
+        description="NA-1: minimum experts of a senior committee formed per series."
+    )
+    senior_committee_min_members_per_specialty: Parameter[Positive] = Field(
+        description="NA-1: minimum experts of a senior committee formed per specialty."
+    )
+    intermediate_committee_min_members: Parameter[Positive] = Field(
+        description="NA-1: minimum experts of an intermediate committee (set by the province)."
+    )
+    junior_committee_min_members: Parameter[Positive] = Field(
+        description="NA-1: minimum experts of a junior committee (set by the province)."
+    )
+    members_odd: Parameter[Flag] = Field(
+        description="MT-1, NA-1: committee and meeting membership must be an odd number."
+    )
+    committee_approval_authorities: Parameter[ApprovalAuthorities] = Field(
+        description="CM-3: authorities that approve and file committees, per committee level."
+    )
+    self_evaluation_levels: Parameter[tuple[CommitteeLevel, ...]] = Field(
+        description="CM-3: levels at which a large private enterprise may self-evaluate after filing."
+    )
+    evaluation_finished_by: Parameter[MonthDay] = Field(
+        description="CM-6: the year's evaluation meetings are finished by this day."
+    )
+    results_confirmed_by: Parameter[MonthDay] = Field(
+        description="CM-6: the HR department confirms the results by this day."
+    )
+    results_reported_by: Parameter[MonthDay] = Field(
+        description="CM-6: committee offices report results and exported data by this day."
+    )
+    results_published_by: Parameter[MonthDay] = Field(
+        description="CM-6: results are published by this day."
+    )
+    notice_working_days_before_meeting: Parameter[Positive] = Field(
+        description="CM-7: the evaluation notice is published at least this many working days before."
+    )
+    pre_meeting_filing_working_days: Parameter[Positive] = Field(
+        description="CM-8: pre-meeting filing at least this many working days before the meeting."
+    )
+    post_meeting_filing_working_days: Parameter[Positive] = Field(
+        description="CM-9: post-meeting filing within this many working days after the meeting."
+    )
+    results_entry_working_days: Parameter[Positive] = Field(
+        description="CM-11: results entered into the provincial platform within this many working days."
+    )
+    # --- Experts and draws (EX, NA-9) ---
+    draw_signers: Parameter[Positive] = Field(
+        description="EX-1: drawers who sign the result of an expert draw."
+    )
+    expert_draw_working_days_before_meeting: Parameter[Positive] = Field(
+        description="EX-2: experts are drawn this many working days before the meeting."
+    )
+    expert_term_max_years: Parameter[Positive] = Field(
+        description="EX-3, NA-2: maximum years of an expert's term."
+    )
+    expert_pool_filing_validity_years: Parameter[Positive] = Field(
+        description="EX-3: maximum years an expert pool filing stays valid."
+    )
+    expert_pool_new_member_min_share: Parameter[Ratio] = Field(
+        description="EX-4: minimum share of new experts when a pool is re-filed."
+    )
+    expert_pool_refiling_lead_working_days: Parameter[Positive] = Field(
+        description="EX-4: re-filing is applied for at least this many working days before the evaluation."
+    )
+    private_enterprise_expert_min_share: Parameter[Ratio | None] = Field(
+        description="EX-5: minimum share of private-enterprise experts; null = not checked."
+    )
+    recusal_relationships: Parameter[tuple[RecusalRelationship, ...]] = Field(
+        description="NA-9, EX-6: relationships that make an expert recuse."
+    )
+    recused_expert_reduces_denominator: Parameter[Flag] = Field(
+        description="NA-9: whether a recused expert is left out of the vote denominator for that applicant."
+    )
+    # --- Meetings and votes (MT, NA-7, NA-8) ---
+    quorum: Parameter[Ratio] = Field(
+        description="MT-1, NA-7: attending experts at least this share of the meeting's members."
+    )
+    pass_threshold: Parameter[Ratio] = Field(
+        description="NA-7: yes votes at least this share of the attending experts (bound included)."
+    )
+    min_readers_per_applicant: Parameter[Positive] = Field(
+        description="MT-2, NA-8: experts who each read an applicant's materials independently."
+    )
+    remote_evaluation_allowed: Parameter[Flag] = Field(
+        description="MT-4: remote evaluation where attendance is impossible."
+    )
+    pass_rate_ceiling: Parameter[Ratio | None] = Field(
+        description="MT-5: highest pass rate before a warning; null = reported only."
+    )
+    # --- Integrity (IN, NA-13) ---
+    integrity_record_years: Parameter[Positive] = Field(
+        description="IN-2, NA-13: years a dishonesty record stays in the integrity archive."
+    )
+    integrity_declaring_bar_years: Parameter[Positive] = Field(
+        description="NA-13, EL-20: years a person caught in fraud may not apply."
+    )
+
+    @model_validator(mode="after")
+    def _year_end_deadlines_in_order(self) -> Self:
+        # CM-6: the year-end steps follow each other; a pack saying otherwise has a typo.
+        steps = [
+            ("evaluation_finished_by", self.evaluation_finished_by.value),
+            ("results_confirmed_by", self.results_confirmed_by.value),
+            ("results_reported_by", self.results_reported_by.value),
+            ("results_published_by", self.results_published_by.value),
+        ]
+        for (name_a, day_a), (name_b, day_b) in zip(steps, steps[1:], strict=False):
+            if day_a.in_year(2001) > day_b.in_year(2001):
+                raise ValueError(f"CM-6 日期顺序错误 (deadlines out of order): {name_a} {day_a} > {name_b} {day_b}")
+        return self
+
+
+class PolicyPack(_Frozen):
+    """A policy pack: the parameters of one jurisdiction for one year.
+
+    Attributes:
+        id: ``<jurisdiction name>-<year>``, e.g. ``shanxi-2024``; equals the file name stem.
+        name: Chinese name of the pack.
+        jurisdiction: GB/T 2260 code of the jurisdiction (e.g. ``140000``).
+        year: The evaluation year the pack is for.
+        effective_from: First day the pack applies.
+        sources: Short names of the documents the values come from (see RULES.md).
+        parameters: The parameters.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    name: Annotated[str, Field(min_length=1)]
+    jurisdiction: RegionCode
+    year: Annotated[int, Strict(), Field(ge=2000, le=2100)]
+    effective_from: date
+    sources: Annotated[tuple[SourceName, ...], Field(min_length=1)]
+    parameters: PolicyParameters
+
+
+class PolicyPackError(Exception):
+    """A policy pack could not be read or is invalid.
+
+    Attributes:
+        source: The file (or packaged resource) the pack came from.
+        problems: ``(field, message)`` pairs; field is a dotted path such as
+            ``parameters.publicity_working_days.rule``, empty for the whole file.
+    """
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        listed = "; ".join(f"{field}: {message}" if field else message for field, message in problems)
+        super().__init__(f"政策包无效 (invalid policy pack) {source}: {listed}")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader that refuses a key given twice (PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse(text: str, source: str) -> PolicyPack:
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise PolicyPackError(source, [("", f"YAML 语法错误 (YAML error): {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise PolicyPackError(source, [("", "顶层应为映射 (the top level must be a mapping)")])
+    try:
+        return PolicyPack.model_validate(data)
+    except ValidationError as exc:
+        problems = [(".".join(str(part) for part in error["loc"]), error["msg"]) for error in exc.errors()]
+        raise PolicyPackError(source, problems) from exc
+
+
+def _packaged() -> Traversable:
+    return resources.files("zhicheng_common").joinpath("policies")
+
+
+def available_packs() -> list[str]:
+    """Return the ids of the packs shipped with this package, sorted."""
+    return sorted(
+        entry.name.removesuffix(".yaml") for entry in _packaged().iterdir() if entry.name.endswith(".yaml")
+    )
+
+
+@functools.cache
+def load_pack(pack_id: str) -> PolicyPack:
+    """Load a pack shipped with this package, e.g. ``load_pack("shanxi-2024")`` (cached).
+
+    Raises:
+        PolicyPackError: No such pack, or the pack is invalid.
+    """
+    source = f"zhicheng_common/policies/{pack_id}.yaml"
+    known = available_packs()
+    if pack_id not in known:
+        raise PolicyPackError(source, [("id", f"没有此政策包 (no such pack); available: {', '.join(known)}")])
+    pack = _parse(_packaged().joinpath(f"{pack_id}.yaml").read_text(encoding="utf-8"), source)
+    if pack.id != pack_id:
+        raise PolicyPackError(source, [("id", f"与文件名不一致 (does not match the file name): {pack.id!r}")])
+    return pack
+
+
+def load_pack_file(path: str | os.PathLike[str]) -> PolicyPack:
+    """Load a pack from a file named by configuration (not cached: the file may change).
+
+    Raises:
+        PolicyPackError: The file cannot be read or the pack is invalid.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyPackError(str(file), [("", f"无法读取 (cannot read): {exc}")]) from exc
+    return _parse(text, str(file))

@@ -1,0 +1,230 @@
+"""RFC 9457 problem details: one error base, one renderer.
+
+Every refusal a client sees is ``application/problem+json`` with a stable ``code``, a Chinese
+``title``/``detail`` for display, the policy ``rule`` id when a rule refused it, the per-field
+``errors`` and the request's ``trace_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zhicheng_common.logging import current_trace_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://zhicheng.example.cn/problems/"
+
+log = structlog.get_logger()
+
+
+class FieldError(BaseModel):
+    """One failed field or rule inside a problem."""
+
+    field: str | None = None
+    code: str
+    message: str
+    rule: str | None = None
+    facts: dict[str, Any] | None = None
+
+
+class Problem(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    code: str
+    rule: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+    trace_id: str | None = None
+
+
+class ProblemError(Exception):
+    """Base of every expected refusal; carries its HTTP status and stable code."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "请求有误"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        status: int | None = None,
+        rule: str | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
+        super().__init__(detail or title or self.title)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        if title is not None:
+            self.title = title
+        if status is not None:
+            self.status = status
+        self.rule = rule
+        self.errors = errors or []
+
+    def to_problem(self) -> Problem:
+        return Problem(
+            type=PROBLEM_TYPE_BASE + self.code,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            code=self.code,
+            rule=self.rule,
+            errors=self.errors,
+            trace_id=current_trace_id(),
+        )
+
+
+class NotAuthenticated(ProblemError):
+    status = 401
+    code = "not_authenticated"
+    title = "未登录或令牌无效"
+
+
+class Forbidden(ProblemError):
+    status = 403
+    code = "forbidden"
+    title = "无权访问"
+
+
+class NotFound(ProblemError):
+    status = 404
+    code = "not_found"
+    title = "记录不存在"
+
+
+class Conflict(ProblemError):
+    status = 409
+    code = "conflict"
+    title = "与当前状态冲突"
+
+
+class RuleRefused(ProblemError):
+    """A policy rule refused the request; ``rule`` names it."""
+
+    status = 409
+    code = "rule_refused"
+    title = "不符合政策规定"
+
+
+class UpstreamUnavailable(ProblemError):
+    status = 503
+    code = "upstream_unavailable"
+    title = "服务暂不可用"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+_STATUS_TITLES = {
+    400: ("bad_request", "请求有误"),
+    401: ("not_authenticated", "未登录或令牌无效"),
+    403: ("forbidden", "无权访问"),
+    404: ("not_found", "资源不存在"),
+    405: ("method_not_allowed", "不支持的请求方法"),
+    409: ("conflict", "与当前状态冲突"),
+    413: ("payload_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    429: ("too_many_requests", "请求过于频繁"),
+}
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) if parts else ".".join(str(p) for p in loc)
+
+
+def validation_errors(errors: list[Any]) -> list[FieldError]:
+    """Turn pydantic's errors into problem ``errors[]`` naming each field."""
+    out: list[FieldError] = []
+    for err in errors:
+        message = str(err.get("msg", "")).removeprefix("Value error, ")
+        out.append(FieldError(field=_field_path(err.get("loc", ())), code=str(err.get("type")), message=message))
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error of ``app`` as problem+json."""
+
+    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(exc.to_problem(), headers)
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = validation_errors(list(exc.errors()))
+        fields = "、".join(e.field for e in errors if e.field)
+        return problem_response(
+            Problem(
+                type=PROBLEM_TYPE_BASE + "validation_failed",
+                title="请求数据格式有误",
+                status=422,
+                detail=f"以下字段有误：{fields}" if fields else None,
+                code="validation_failed",
+                errors=errors,
+                trace_id=current_trace_id(),
+            )
+        )
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "请求失败"))
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            Problem(
+                type=PROBLEM_TYPE_BASE + code,
+                title=title,
+                status=exc.status_code,
+                detail=detail,
+                code=code,
+                trace_id=current_trace_id(),
+            ),
+            dict(exc.headers) if exc.headers else None,
+        )
+
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unexpected_error", error=repr(exc))
+        return problem_response(
+            Problem(
+                type=PROBLEM_TYPE_BASE + "internal_error",
+                title="系统内部错误",
+                status=500,
+                code="internal_error",
+                trace_id=current_trace_id(),
+            )
+        )
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": title,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, (_, title) in _STATUS_TITLES.items()
+    if status in (400, 401, 403, 404, 409)
+}

@@ -1,0 +1,87 @@
+"""Settings shared by every service (pydantic-settings, environment prefix ``ZC_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "password", "admin"})
+
+Environment = Literal["development", "test", "production"]
+
+
+class CommonSettings(BaseSettings):
+    """What every service reads from ``ZC_*``: where the database and NATS are, identity, events.
+
+    The defaults run the embedded stack that ``zhicheng up`` starts.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ZC_", extra="ignore")
+
+    environment: Environment = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/zhicheng"
+    nats_url: str = "nats://127.0.0.1:42229"
+    data_dir: Path = Path(".zhicheng")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Events: the subject root doubles as a namespace, so tests and tenants can share one NATS.
+    events_prefix: str = "zc"
+    events_replicas: int = 1
+    events_duplicate_window_seconds: int = 600
+    events_max_deliver: int = 5
+    events_retry_delay_seconds: float = 1.0
+    outbox_batch_size: int = 200
+    outbox_poll_seconds: float = 2.0
+    outbox_retention_hours: int = 24
+
+    # Identity: tokens are verified by every service against the issuer's public keys.
+    jwt_issuer: str = "zhicheng"
+    jwt_audience: str = "zhicheng"
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["EdDSA", "RS256"])
+    jwt_jwks_file: Path | None = None
+    jwt_jwks_url: str | None = None
+    jwt_jwks: str | None = None
+
+    # Keyed hash and encryption of personal identifiers (GB 11643 numbers, credit codes).
+    pii_key: str = "development-only-pii-key"
+
+    calendar_overrides: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> CommonSettings:
+        if self.environment == "production":
+            refuse_placeholder("ZC_PII_KEY", self.pii_key)
+            if self.pii_key.startswith("development-only"):
+                raise ValueError("ZC_PII_KEY: the development key may not be used in production")
+        return self
+
+    @property
+    def stream_name(self) -> str:
+        return self.events_prefix.upper().replace(".", "_").replace("-", "_")
+
+    @property
+    def dead_letter_stream_name(self) -> str:
+        return f"{self.stream_name}_DEADLETTER"
+
+
+def refuse_placeholder(name: str, value: str) -> None:
+    """Raise when a secret is empty or one of the well-known placeholders."""
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ValueError(f"{name} is a placeholder secret; set a real value outside development")
+
+
+class ServiceSettings(BaseSettings):
+    """Base of every service's own settings (prefix ``ZC_<SERVICE>_``)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Each service can be pointed at its own database; by default it shares the cluster's.
+    database_url: str | None = None
+    consumers_enabled: bool = True
+    relay_enabled: bool = True

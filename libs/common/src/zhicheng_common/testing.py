@@ -1,0 +1,191 @@
+"""Pytest plugin: real PostgreSQL and NATS JetStream for the tests, never mocks.
+
+Uses ``ZC_DATABASE_URL`` / ``ZC_NATS_URL`` when set (e.g. this machine's PostgreSQL 15 and
+NATS), otherwise starts the embedded servers from the wheels in a temporary folder. Each test
+session gets its own database and its own event subject prefix, so runs never see each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import make_url
+
+from zhicheng_common.auth import Principal, TokenIssuer, key_id
+from zhicheng_common.db import asyncpg_dsn
+from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from zhicheng_common.settings import CommonSettings
+
+
+@dataclass(frozen=True)
+class TestStack:
+    """Where the servers of this test session are, and the session's own database and prefix."""
+
+    server_url: str  # the PostgreSQL server (admin database)
+    database_url: str  # this session's fresh database
+    nats_url: str
+    events_prefix: str
+    embedded: bool
+
+
+@dataclass(frozen=True)
+class TestKeys:
+    issuer: TokenIssuer
+    jwks_json: str
+
+    def token(self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test", **kw: Any) -> str:
+        principal = Principal(subject=subject, roles=frozenset(roles), region=region, name=kw.get("name", subject))
+        return self.issuer.issue(principal, ttl_seconds=int(kw.get("ttl", 3600)))
+
+    def headers(self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(roles=roles, region=region, subject=subject)}"}
+
+
+def _with_database(url: str, database: str) -> str:
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def zc_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
+    database_env = os.environ.get("ZC_DATABASE_URL")
+    nats_env = os.environ.get("ZC_NATS_URL")
+    postgres: EmbeddedPostgres | None = None
+    nats_server: EmbeddedNats | None = None
+    root = Path(tmp_path_factory.mktemp("zc-stack"))
+    if database_env:
+        server_url = database_env
+    else:
+        postgres = EmbeddedPostgres(root / "pg", free_port(), database="postgres")
+        server_url = postgres.start()
+    if nats_env:
+        nats_url = nats_env
+    else:
+        nats_server = EmbeddedNats(root / "nats", free_port())
+        nats_url = nats_server.start()
+    suffix = secrets.token_hex(4)
+    database = f"zc_test_{suffix}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{database}"'))
+    stack = TestStack(
+        server_url=server_url,
+        database_url=_with_database(server_url, database),
+        nats_url=nats_url,
+        events_prefix=f"zct{suffix}",
+        embedded=postgres is not None,
+    )
+    try:
+        yield stack
+    finally:
+        asyncio.run(_cleanup(stack, database))
+        if nats_server is not None:
+            nats_server.stop()
+        if postgres is not None:
+            postgres.stop()
+
+
+async def _cleanup(stack: TestStack, database: str) -> None:
+    try:
+        await _admin(stack.server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    except Exception as exc:  # a leftover test database is harmless; say so and go on
+        print(f"zhicheng test cleanup: could not drop {database}: {exc!r}")
+    try:
+        nc = await nats.connect(stack.nats_url, connect_timeout=2, max_reconnect_attempts=1)
+        js = nc.jetstream()
+        for name in (stack.events_prefix.upper(), f"{stack.events_prefix.upper()}_DEADLETTER"):
+            try:
+                await js.delete_stream(name)
+            except Exception:  # noqa: S110 - the stream may never have been created
+                pass
+        await nc.close()
+    except Exception as exc:
+        print(f"zhicheng test cleanup: NATS streams left behind: {exc!r}")
+
+
+@pytest.fixture(scope="session")
+def zc_keys() -> TestKeys:
+    key = Ed25519PrivateKey.generate()
+    issuer = TokenIssuer(key, issuer="zhicheng-test", audience="zhicheng", kid=key_id(key))
+    import json
+
+    return TestKeys(issuer=issuer, jwks_json=json.dumps(issuer.jwks()))
+
+
+@pytest.fixture(scope="session")
+def zc_settings(zc_stack: TestStack, zc_keys: TestKeys) -> CommonSettings:
+    return CommonSettings(
+        environment="test",
+        database_url=zc_stack.database_url,
+        nats_url=zc_stack.nats_url,
+        events_prefix=zc_stack.events_prefix,
+        jwt_issuer="zhicheng-test",
+        jwt_jwks=zc_keys.jwks_json,
+        jwt_jwks_file=None,
+        jwt_jwks_url=None,
+        outbox_poll_seconds=0.5,
+        events_retry_delay_seconds=0.2,
+        log_json=True,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture(scope="session")
+def zc_env(zc_settings: CommonSettings) -> dict[str, str]:
+    """Environment for child processes that must join this test session's stack."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "ZC_ENVIRONMENT": "test",
+            "ZC_DATABASE_URL": zc_settings.database_url,
+            "ZC_NATS_URL": zc_settings.nats_url,
+            "ZC_EVENTS_PREFIX": zc_settings.events_prefix,
+            "ZC_JWT_ISSUER": zc_settings.jwt_issuer,
+            "ZC_JWT_JWKS": zc_settings.jwt_jwks or "",
+            "ZC_OUTBOX_POLL_SECONDS": str(zc_settings.outbox_poll_seconds),
+            "ZC_EVENTS_RETRY_DELAY_SECONDS": str(zc_settings.events_retry_delay_seconds),
+            "ZC_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+async def wait_until(
+    predicate: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"
+) -> Any:
+    """Poll ``predicate`` (sync or async) until it returns a truthy value; bounded in time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: Any = None
+    while loop.time() < deadline:
+        last = predicate()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+@pytest.fixture
+async def nats_js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
+    nc = await nats.connect(zc_settings.nats_url)
+    try:
+        yield nc.jetstream()
+    finally:
+        await nc.close()

@@ -1,0 +1,1 @@
+"""zhicheng_certificates: Signed electronic certificates, verification and revocation."""

@@ -1,0 +1,11 @@
+"""Tables of the certificates service (schema ``certificates``; outbox, inbox and journal come from common)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from zhicheng_common.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()

@@ -1,0 +1,1 @@
+"""zhicheng_intake: Declarations (申报) and the eligibility rules."""

@@ -1,0 +1,7 @@
+"""Events the review service subscribes to."""
+
+from __future__ import annotations
+
+from zhicheng_common.events.consumer import Subscription
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = ()

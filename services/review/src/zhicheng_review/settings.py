@@ -1,0 +1,19 @@
+"""Settings of the review service (environment prefix ``ZC_REVIEW_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import SettingsConfigDict
+
+from zhicheng_common.settings import ServiceSettings
+
+SERVICE = "review"
+AREA = "reviews"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class ReviewSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ZC_REVIEW_", extra="ignore")
+
+    port: int = 8002
