@@ -7,6 +7,7 @@ its own schema. ``zhicheng migrate`` (and the test fixtures) call :func:`upgrade
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command, context, op
@@ -72,5 +73,27 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
 
 
 def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
-    """Run one service's migrations up to ``revision`` (blocking; not inside an event loop)."""
-    command.upgrade(alembic_config(migrations_dir, database_url), revision)
+    """Run one service's migrations up to ``revision`` (blocking).
+
+    ``env.py`` runs its own event loop, so when called from inside one (an async test fixture)
+    the migration runs in a worker thread.
+    """
+    config = alembic_config(migrations_dir, database_url)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(config, revision)
+        return
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            command.upgrade(config, revision)
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="alembic-upgrade")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]

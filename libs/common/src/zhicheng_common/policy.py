@@ -22,6 +22,7 @@ thirds" must include the bound (NA-7, NA-14).
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 from datetime import date
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from zhicheng_common.validators import RegionCode
 
@@ -87,7 +88,9 @@ ApplicantKind = Literal["non_public_organization", "individual_business", "flexi
 # EL-12 / NA-17: 高级工, 技师, 高级技师.
 SkillLevel = Literal["senior_worker", "technician", "senior_technician"]
 # EL-12: 中级工班, 高级工班, 预备技师（技师）班 of technical schools.
-TechnicalSchoolClass = Literal["intermediate_worker_class", "senior_worker_class", "preparatory_technician_class"]
+TechnicalSchoolClass = Literal[
+    "intermediate_worker_class", "senior_worker_class", "preparatory_technician_class"
+]
 # 中专, 大专, 本科.
 EducationLevel = Literal["secondary_vocational", "college", "bachelor"]
 ApprovalAuthority = Literal["provincial_hr", "city_hr", "provincial_industry_department"]
@@ -243,6 +246,10 @@ def _check_rule_id(rule: str) -> str:
     return rule
 
 
+RuleId = Annotated[str, AfterValidator(_check_rule_id)]
+"""The id of a rule of RULES.md, e.g. ``RV-6``."""
+
+
 class Parameter(_Frozen, Generic[T]):
     """A policy value tagged with the rule it parameterizes.
 
@@ -253,18 +260,8 @@ class Parameter(_Frozen, Generic[T]):
     """
 
     value: T
-    rule: str
-    also: tuple[str, ...] = ()
-
-    @field_validator("rule")
-    @classmethod
-    def _known_rule(cls, rule: str) -> str:
-        return _check_rule_id(rule)
-
-    @field_validator("also")
-    @classmethod
-    def _known_rules(cls, rules: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_rule_id(rule) for rule in rules)
+    rule: RuleId
+    also: tuple[RuleId, ...] = ()
 
 
 class PolicyParameters(_Frozen):
@@ -332,13 +329,13 @@ class PolicyParameters(_Frozen):
         description="EL-16, NA-18: national professional qualifications map to titles by the catalog."
     )
     leave_post_original_unit_years: Parameter[Positive] = Field(
-        description="EL-17: years a professional on leave to start a business may declare at the original unit."
+        description="EL-17: years one on leave to start a business may still declare at the original unit."
     )
     posted_elsewhere_min_months: Parameter[Positive] = Field(
         description="EL-18: continuous months posted elsewhere after which one may declare there."
     )
     private_enterprise_papers_required: Parameter[Flag] = Field(
-        description="EL-19: whether papers / foreign-language tests are mandatory for private-enterprise staff."
+        description="EL-19: whether papers and language tests are required of private-enterprise staff."
     )
     # --- Continuing education (ED) ---
     continuing_education_total_hours_min: Parameter[NonNegative | None] = Field(
@@ -394,9 +391,7 @@ class PolicyParameters(_Frozen):
     results_reported_by: Parameter[MonthDay] = Field(
         description="CM-6: committee offices report results and exported data by this day."
     )
-    results_published_by: Parameter[MonthDay] = Field(
-        description="CM-6: results are published by this day."
-    )
+    results_published_by: Parameter[MonthDay] = Field(description="CM-6: results are published by this day.")
     notice_working_days_before_meeting: Parameter[Positive] = Field(
         description="CM-7: the evaluation notice is published at least this many working days before."
     )
@@ -470,9 +465,11 @@ class PolicyParameters(_Frozen):
             ("results_reported_by", self.results_reported_by.value),
             ("results_published_by", self.results_published_by.value),
         ]
-        for (name_a, day_a), (name_b, day_b) in zip(steps, steps[1:], strict=False):
+        for (name_a, day_a), (name_b, day_b) in itertools.pairwise(steps):
             if day_a.in_year(2001) > day_b.in_year(2001):
-                raise ValueError(f"CM-6 日期顺序错误 (deadlines out of order): {name_a} {day_a} > {name_b} {day_b}")
+                raise ValueError(
+                    f"CM-6 日期顺序错误 (deadlines out of order): {name_a} {day_a} > {name_b} {day_b}"
+                )
         return self
 
 

@@ -8,6 +8,7 @@ session gets its own database and its own event subject prefix, so runs never se
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,6 +19,7 @@ from typing import Any
 import asyncpg
 import nats
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
@@ -31,6 +33,8 @@ from zhicheng_common.settings import CommonSettings
 class TestStack:
     """Where the servers of this test session are, and the session's own database and prefix."""
 
+    __test__ = False
+
     server_url: str  # the PostgreSQL server (admin database)
     database_url: str  # this session's fresh database
     nats_url: str
@@ -40,8 +44,13 @@ class TestStack:
 
 @dataclass(frozen=True)
 class TestKeys:
+    """The test session's token issuer (Ed25519), its JWKS and its private key as PEM."""
+
+    __test__ = False
+
     issuer: TokenIssuer
     jwks_json: str
+    private_pem: bytes
 
     def token(self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test", **kw: Any) -> str:
         principal = Principal(subject=subject, roles=frozenset(roles), region=region, name=kw.get("name", subject))
@@ -122,9 +131,10 @@ async def _cleanup(stack: TestStack, database: str) -> None:
 def zc_keys() -> TestKeys:
     key = Ed25519PrivateKey.generate()
     issuer = TokenIssuer(key, issuer="zhicheng-test", audience="zhicheng", kid=key_id(key))
-    import json
-
-    return TestKeys(issuer=issuer, jwks_json=json.dumps(issuer.jwks()))
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return TestKeys(issuer=issuer, jwks_json=json.dumps(issuer.jwks()), private_pem=pem)
 
 
 @pytest.fixture(scope="session")

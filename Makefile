@@ -1,0 +1,56 @@
+# Zhicheng: `make run` starts everything on this machine, `make test` checks everything.
+# Both install what they need (uv into .tools/, the project into .venv/) without root and
+# without downloading an interpreter: they use this machine's Python 3.11.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+PYTEST := .venv/bin/pytest
+SOURCES := libs/common/src services/intake/src services/review/src services/experts/src \
+	services/committees/src services/integrity/src services/certificates/src services/gateway/src
+UNIT_TESTS := $(wildcard libs/*/tests/unit services/*/tests/unit)
+SERVICE_TESTS := $(wildcard libs/*/tests/service services/*/tests/service)
+
+.PHONY: install run test lint unit service integration test-external bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+.venv/.installed: $(UV) pyproject.toml uv.lock $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: .venv/.installed
+
+run: install
+	.venv/bin/zhicheng up
+
+test: install lint unit service integration
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy $(SOURCES)
+
+unit: install
+	$(PYTEST) -q $(UNIT_TESTS)
+
+service: install
+	$(PYTEST) -q $(SERVICE_TESTS)
+
+integration: install
+	$(PYTEST) -q tests/integration
+
+# The service and integration tests again, against servers named by ZC_DATABASE_URL / ZC_NATS_URL.
+test-external: install
+	$(PYTEST) -q $(SERVICE_TESTS) tests/integration
+
+bench: install
+	.venv/bin/python bench/run.py
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,319 @@
+"""The ``zhicheng`` command: run the whole system on one machine, migrate, and operator tools."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from nats.js.client import JetStreamContext
+
+from zhicheng_common.auth import key_id, load_or_create_signing_key, public_jwk
+from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, port_is_open
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.topology import ALL_SERVICES, GATEWAY, ServiceInfo
+
+app = typer.Typer(help="Zhicheng (职称): run, migrate and operate the system.", no_args_is_help=True)
+deadletters_app = typer.Typer(help="Messages consumers gave up on: list and replay them.", no_args_is_help=True)
+journal_app = typer.Typer(help="The audit journal: export a service's chain and check it offline.", no_args_is_help=True)
+app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(journal_app, name="journal")
+
+T = TypeVar("T")
+
+EMBEDDED_POSTGRES_PORT = 54329
+EMBEDDED_NATS_PORT = 42229
+
+
+def migrations_dir(info: ServiceInfo) -> Path:
+    module = importlib.import_module(f"{info.package}.settings")
+    path: Path = module.MIGRATIONS_DIR
+    return path
+
+
+def migrate_all(database_url: str, services: tuple[ServiceInfo, ...] = ALL_SERVICES) -> None:
+    from zhicheng_common.migrations import upgrade
+
+    for info in services:
+        upgrade(migrations_dir(info), database_url)
+
+
+@app.command()
+def migrate(
+    service: Annotated[str | None, typer.Option(help="only this service")] = None,
+) -> None:
+    """Run every service's migrations (or one service's) against ZC_DATABASE_URL."""
+    settings = CommonSettings()
+    selected = tuple(s for s in ALL_SERVICES if service in (None, s.name))
+    if not selected:
+        raise typer.BadParameter(f"unknown service {service}")
+    migrate_all(settings.database_url, selected)
+    typer.echo(f"migrated: {', '.join(s.name for s in selected)}")
+
+
+def _write_keys(data_dir: Path) -> tuple[Path, Path]:
+    key_file = data_dir / "keys" / "jwt-ed25519.pem"
+    key = load_or_create_signing_key(key_file)
+    jwks_file = data_dir / "keys" / "jwks.json"
+    jwks_file.write_text(json.dumps({"keys": [public_jwk(key, key_id(key))]}))
+    return key_file, jwks_file
+
+
+def _admin_password(data_dir: Path) -> str:
+    path = data_dir / "admin-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _spawn(info: ServiceInfo, env: dict[str, str], log_dir: Path) -> subprocess.Popen[bytes]:
+    log = (log_dir / f"{info.name}.log").open("ab")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            info.app_factory,
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(info.port),
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _stop_processes(processes: dict[str, subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes.values():
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            process.wait(remaining)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path | None, typer.Option(help="where data, keys and logs live")] = None,
+) -> None:
+    """Start PostgreSQL, NATS, every service and the gateway on loopback; Ctrl-C stops them all."""
+    settings = CommonSettings()
+    root = (data_dir or settings.data_dir).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    log_dir = root / "logs"
+    log_dir.mkdir(exist_ok=True)
+    postgres: EmbeddedPostgres | None = None
+    nats_server: EmbeddedNats | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        for info in ALL_SERVICES:
+            if port_is_open("127.0.0.1", info.port):
+                raise typer.BadParameter(f"port {info.port} ({info.name}) is already in use; is Zhicheng running?")
+        if "ZC_DATABASE_URL" in os.environ:
+            database_url = settings.database_url
+        else:
+            postgres = EmbeddedPostgres(root / "postgres", EMBEDDED_POSTGRES_PORT)
+            postgres.log = log_dir / "postgres.log"
+            database_url = postgres.start()
+        if "ZC_NATS_URL" in os.environ:
+            nats_url = settings.nats_url
+        else:
+            nats_server = EmbeddedNats(root / "nats", EMBEDDED_NATS_PORT)
+            nats_server.log = log_dir / "nats.log"
+            nats_url = nats_server.start()
+        typer.echo("migrating …")
+        migrate_all(database_url)
+        key_file, jwks_file = _write_keys(root)
+        env = dict(os.environ)
+        env.update(
+            {
+                "ZC_DATABASE_URL": database_url,
+                "ZC_NATS_URL": nats_url,
+                "ZC_DATA_DIR": str(root),
+                "ZC_JWT_JWKS_FILE": str(jwks_file),
+                "ZC_GATEWAY_JWT_PRIVATE_KEY_FILE": str(key_file),
+            }
+        )
+        env.setdefault("ZC_GATEWAY_ADMIN_PASSWORD", _admin_password(root))
+        for info in ALL_SERVICES:
+            processes[info.name] = _spawn(info, env, log_dir)
+        typer.echo("")
+        typer.echo("Zhicheng is running:")
+        typer.echo(f"  {'PostgreSQL':<14} {database_url}")
+        typer.echo(f"  {'NATS':<14} {nats_url}")
+        for info in ALL_SERVICES:
+            typer.echo(f"  {info.name:<14} {info.default_url}  (pid {processes[info.name].pid})")
+        typer.echo(f"  gateway API    {GATEWAY.default_url}/api/v1  (docs: {GATEWAY.default_url}/api/v1/docs)")
+        typer.echo(f"  admin login    admin / {env['ZC_GATEWAY_ADMIN_PASSWORD']}")
+        typer.echo(f"  data and logs  {root}")
+        typer.echo("Press Ctrl-C to stop.")
+        sys.stdout.flush()
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    typer.echo(f"{name} exited with code {process.returncode}; see {log_dir / (name + '.log')}")
+                    stopping = True
+                    break
+            time.sleep(0.3)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        typer.echo("stopping …")
+        _stop_processes(processes)
+        if nats_server is not None:
+            nats_server.stop()
+        if postgres is not None:
+            postgres.stop()
+        typer.echo("stopped.")
+
+
+async def _with_js(action: Callable[[JetStreamContext, CommonSettings], Awaitable[T]]) -> T:
+    from zhicheng_common.events.streams import connect
+
+    settings = CommonSettings()
+    nc = await connect(settings.nats_url, name="zhicheng-cli")
+    try:
+        return await action(nc.jetstream(), settings)
+    finally:
+        await nc.close()
+
+
+@deadletters_app.command("list")
+def deadletters_list(
+    consumer: Annotated[str | None, typer.Option(help="only this consumer")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+) -> None:
+    """List the messages parked in the dead-letter stream."""
+    from zhicheng_common.events.deadletters import list_dead_letters
+
+    letters = asyncio.run(_with_js(list_dead_letters))
+    for letter in letters:
+        if consumer and letter.consumer != consumer:
+            continue
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "sequence": letter.sequence,
+                        "consumer": letter.consumer,
+                        "subject": letter.original_subject,
+                        "event_id": letter.event_id,
+                        "attempts": letter.attempts,
+                        "error": letter.error,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            typer.echo(
+                f"{letter.sequence:>6}  {letter.consumer:<32} {letter.original_subject:<48} "
+                f"attempts={letter.attempts} event={letter.event_id} error={letter.error}"
+            )
+
+
+@deadletters_app.command("replay")
+def deadletters_replay(
+    sequence: Annotated[list[int] | None, typer.Argument(help="dead-letter sequence numbers")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="replay every parked message")] = False,
+    consumer: Annotated[str | None, typer.Option(help="only this consumer's messages")] = None,
+) -> None:
+    """Send parked messages back to the consumer that gave up on them (once it is fixed)."""
+    from zhicheng_common.events.deadletters import list_dead_letters, replay_dead_letter
+
+    if not sequence and not all_:
+        raise typer.BadParameter("give sequence numbers or --all")
+
+    async def run(js: JetStreamContext, settings: CommonSettings) -> int:
+        letters = await list_dead_letters(js, settings)
+        chosen = [
+            letter
+            for letter in letters
+            if (all_ or letter.sequence in (sequence or [])) and (consumer is None or letter.consumer == consumer)
+        ]
+        for letter in chosen:
+            await replay_dead_letter(js, settings, letter)
+            typer.echo(f"replayed {letter.sequence} to {letter.consumer}")
+        return len(chosen)
+
+    count = asyncio.run(_with_js(run))
+    typer.echo(f"{count} message(s) replayed")
+
+
+@journal_app.command("export")
+def journal_export(
+    service: Annotated[str, typer.Argument(help="service whose journal to export")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSON lines file")] = Path("-"),
+) -> None:
+    """Export a service's audit journal as JSON lines (for the offline check)."""
+    from zhicheng_common.audit import export_entries
+    from zhicheng_common.db import Database
+
+    async def run() -> list[dict[str, object]]:
+        database = Database(CommonSettings().database_url, service)
+        try:
+            async with database.engine.connect() as conn:
+                return await export_entries(conn)
+        finally:
+            await database.dispose()
+
+    entries = asyncio.run(run())
+    lines = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in entries)
+    if str(output) == "-":
+        sys.stdout.write(lines)
+    else:
+        output.write_text(lines)
+        typer.echo(f"{len(entries)} entries written to {output}", err=True)
+
+
+@journal_app.command("verify")
+def journal_verify(
+    path: Annotated[Path, typer.Argument(help="an export from `zhicheng journal export`")],
+) -> None:
+    """Check an exported chain offline; exit 1 and name the first broken entry if it was edited."""
+    from zhicheng_common.audit import verify_chain
+
+    entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    result = verify_chain(entries)
+    if result.ok:
+        typer.echo(f"ok: {result.checked} entries, chain intact")
+        return
+    typer.echo(f"BROKEN at seq {result.broken_seq}: {result.reason} ({result.checked} entries good before it)")
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
