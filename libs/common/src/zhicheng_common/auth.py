@@ -23,7 +23,7 @@ from fastapi import Depends, Request
 from jwt import PyJWK
 
 from zhicheng_common.problems import Forbidden, NotAuthenticated
-from zhicheng_common.regions import region_contains
+from zhicheng_common.regions import is_region_code, region_contains
 from zhicheng_common.settings import CommonSettings
 
 
@@ -157,6 +157,8 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     region = claims.get("region")
     if not isinstance(roles, list) or not isinstance(region, str):
         raise NotAuthenticated("令牌缺少角色或地区声明", code="token_claims_missing")
+    if not is_region_code(region):
+        raise NotAuthenticated(f"令牌中的地区代码 {region!r} 无效", code="token_claims_invalid")
     scopes = str(claims.get("scope", "")).split()
     return Principal(
         subject=str(claims["sub"]),

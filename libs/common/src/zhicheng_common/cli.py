@@ -311,6 +311,29 @@ def journal_verify(
     raise typer.Exit(1)
 
 
+CATALOG_PATH = Path("docs/asyncapi.yaml")
+
+
+@app.command()
+def catalog(
+    output: Annotated[Path, typer.Option("--output", "-o")] = CATALOG_PATH,
+    check: Annotated[bool, typer.Option(help="fail if the file differs from the code")] = False,
+) -> None:
+    """Write the event catalog (AsyncAPI) generated from the registered event types."""
+    from zhicheng_common.events.catalog import render_catalog
+
+    text = render_catalog()
+    if check:
+        if not output.exists() or output.read_text() != text:
+            typer.echo(f"{output} is out of date; run `zhicheng catalog`")
+            raise typer.Exit(1)
+        typer.echo(f"{output} is up to date")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    typer.echo(f"wrote {output}")
+
+
 def main() -> None:
     app()
 

@@ -29,7 +29,7 @@ from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar, get_args
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
@@ -38,7 +38,6 @@ from zhicheng_common.validators import RegionCode
 
 __all__ = [
     "KNOWN_RULE_IDS",
-    "KNOWN_SOURCES",
     "ApprovalAuthorities",
     "MonthDay",
     "Parameter",
@@ -76,9 +75,8 @@ KNOWN_RULE_IDS: frozenset[str] = frozenset(
 
 RULE_ID_PATTERN = re.compile(r"^[A-Z]{2}-\d+$")
 
+# Short names of the source documents of RULES.md.
 SourceName = Literal["TY21", "YC24", "SX20", "QJ23", "N40", "MOHRSS"]
-#: Short names of the source documents of RULES.md.
-KNOWN_SOURCES: frozenset[str] = frozenset(get_args(SourceName))
 
 AssessmentGrade = Literal["excellent", "qualified", "basically_qualified", "unqualified", "undetermined"]
 TitleLevel = Literal["junior", "intermediate", "associate_senior", "senior"]

@@ -72,8 +72,13 @@ def test_national_code_has_no_province_or_city() -> None:
 def test_malformed_codes_are_refused_by_the_helpers() -> None:
     with pytest.raises(ValueError, match="行政区划代码"):
         level_of("990000")
-    with pytest.raises(ValueError, match="行政区划代码"):
-        region_contains("140000", "14010")
+
+
+def test_malformed_codes_contain_nothing_and_lie_in_nothing() -> None:
+    assert not region_contains("140000", "14010")
+    assert not region_contains("14000", "140105")
+    assert not region_contains(NATIONAL_CODE, "abcdef")
+    assert not region_contains("140000", "140005")
 
 
 def test_province_contains_its_cities_and_counties() -> None:

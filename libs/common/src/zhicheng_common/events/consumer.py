@@ -10,13 +10,13 @@ configured number of attempts, then dead-lettered. Either way the messages behin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import structlog
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from pydantic import ValidationError
@@ -53,7 +53,8 @@ class Subscription:
 @dataclass
 class ConsumerStats:
     applied: int = 0
-    skipped: int = 0
+    skipped: int = 0  # redeliveries the inbox recognised
+    replays_ignored: int = 0  # dead-letter replays meant for another consumer
     retried: int = 0
     dead_lettered: int = 0
     errors: list[str] = field(default_factory=list)
@@ -97,6 +98,7 @@ class EventConsumer:
         retry_delay_seconds: float = 1.0,
         ack_wait_seconds: float = 30.0,
         batch_size: int = 50,
+        fetch_timeout_seconds: float = 1.0,
     ) -> None:
         self.service = service
         self.subscription = subscription
@@ -108,12 +110,14 @@ class EventConsumer:
         self.retry_delay_seconds = retry_delay_seconds
         self.ack_wait_seconds = ack_wait_seconds
         self.batch_size = batch_size
+        self.fetch_timeout_seconds = fetch_timeout_seconds
         self.durable = durable_name(service, subscription.name)
         self.stats = ConsumerStats()
 
     async def ensure(self) -> None:
         """Create the durable consumer (idempotent; an existing one keeps its position)."""
-        await self.js.add_consumer(
+        subjects = [f"{self.prefix}.{s}" for s in self.subscription.subjects]
+        info = await self.js.add_consumer(
             self.stream,
             ConsumerConfig(
                 durable_name=self.durable,
@@ -123,31 +127,42 @@ class EventConsumer:
                 # We dead-letter ourselves after max_deliver; the server's limit sits above it
                 # so a message is never dropped silently.
                 max_deliver=self.max_deliver + 5,
-                filter_subjects=[f"{self.prefix}.{s}" for s in self.subscription.subjects],
+                # One subject goes in ``filter_subject``, which every server knows; a server
+                # before 2.10 ignores ``filter_subjects`` and would deliver the whole stream.
+                filter_subject=subjects[0] if len(subjects) == 1 else None,
+                filter_subjects=subjects if len(subjects) > 1 else None,
                 max_ack_pending=1000,
             ),
         )
+        if len(subjects) > 1 and not info.config.filter_subjects:
+            raise RuntimeError(
+                f"NATS ignored filter_subjects of {self.durable}: several subjects need nats-server 2.10+"
+            )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch and handle batches until ``stop`` is set; survives NATS restarts."""
-        subscription = None
-        while not stop.is_set():
-            try:
-                if subscription is None:
-                    await self.ensure()
-                    subscription = await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+        subscription: JetStreamContext.PullSubscription | None = None
+        try:
+            while not stop.is_set():
                 try:
-                    messages = await subscription.fetch(self.batch_size, timeout=1.0)
-                except NatsTimeoutError:
-                    continue
-                for message in messages:
-                    await self.handle(message)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer.fetch_failed", consumer=self.durable, error=repr(exc))
-                subscription = None
-                await asyncio.sleep(self.retry_delay_seconds)
+                    if subscription is None:
+                        await self.ensure()
+                        subscription = await self.js.pull_subscribe_bind(self.durable, stream=self.stream)
+                    try:
+                        messages = await subscription.fetch(self.batch_size, self.fetch_timeout_seconds)
+                    except TimeoutError:  # nothing to do (or NATS is away: the client reconnects meanwhile)
+                        continue
+                    for message in messages:
+                        await self.handle(message)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("consumer.fetch_failed", consumer=self.durable, error=repr(exc))
+                    await _unsubscribe(subscription)
+                    subscription = None
+                    await _sleep_unless(stop, self.retry_delay_seconds)
+        finally:
+            await _unsubscribe(subscription)
 
     async def handle(self, message: Msg) -> None:
         """Apply one message once; ack, retry later, or dead-letter it."""
@@ -155,51 +170,67 @@ class EventConsumer:
         headers = message.headers or {}
         replay_for = headers.get(REPLAY_FOR_HEADER)
         if replay_for and replay_for != self.durable:
+            # A replay for the one consumer that gave up on it: the others have it already.
+            self.stats.replays_ignored += 1
             await message.ack()
             return
         event: CloudEvent | None = None
         try:
-            event = CloudEvent.model_validate_json(message.data)
-            set_trace_id(trace_id_from_traceparent(event.traceparent))
-            async with self.database.unit_of_work() as session:
-                if not await claim_inbox(session, consumer=self.durable, event=event):
-                    self.stats.skipped += 1
-                    log.debug("consumer.duplicate_skipped", consumer=self.durable, event_id=event.id)
-                    applied = False
-                else:
-                    await self.subscription.handler(session, event)
-                    applied = True
+            try:
+                event = CloudEvent.model_validate_json(message.data)
+                set_trace_id(trace_id_from_traceparent(event.traceparent))
+                async with self.database.unit_of_work() as session:
+                    applied = await claim_inbox(session, consumer=self.durable, event=event)
+                    if applied:
+                        await self.subscription.handler(session, event)
+            except Exception as exc:
+                await self._failed(message, exc, attempt, event)
+                return
+            # The effect is committed: a lost ack now only means a redelivery the inbox skips,
+            # so an error from here on must not count as a failed attempt.
             await message.ack()
             if applied:
                 self.stats.applied += 1
                 log.info("consumer.applied", consumer=self.durable, event_id=event.id, type=event.type)
-        except Exception as exc:
-            event_id = event.id if event else None
-            if is_permanent(exc) or attempt >= self.max_deliver:
-                await self.dead_letter(message, exc, attempt)
             else:
-                self.stats.retried += 1
-                log.warning(
-                    "consumer.retry", consumer=self.durable, event_id=event_id, attempt=attempt, error=repr(exc)
-                )
-                await message.nak(delay=self.retry_delay_seconds * attempt)
+                self.stats.skipped += 1
+                log.debug("consumer.duplicate_skipped", consumer=self.durable, event_id=event.id)
         finally:
             set_trace_id(None)
 
+    async def _failed(self, message: Msg, exc: Exception, attempt: int, event: CloudEvent | None) -> None:
+        if is_permanent(exc) or attempt >= self.max_deliver:
+            await self.dead_letter(message, exc, attempt)
+            return
+        self.stats.retried += 1
+        log.warning(
+            "consumer.retry",
+            consumer=self.durable,
+            event_id=event.id if event else None,
+            attempt=attempt,
+            error=repr(exc),
+        )
+        await message.nak(delay=self.retry_delay_seconds * attempt)
+
     async def dead_letter(self, message: Msg, exc: BaseException, attempt: int) -> None:
         """Park the message on the dead-letter subject with why, then ack it so the rest flow."""
-        headers = dict(message.headers or {})
         event_id = _event_id_or_none(message.data)
+        # Keep the producer's headers (traceparent, content type), not the stream's own.
+        headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("Nats-")}
+        headers.pop(REPLAY_FOR_HEADER, None)
+        sequence = message.metadata.sequence.stream
         headers.update(
             {
                 "Zc-Original-Subject": message.subject,
                 "Zc-Consumer": self.durable,
                 "Zc-Attempts": str(attempt),
-                "Zc-Error": repr(exc)[:1000],
-                "Nats-Msg-Id": f"{event_id or message.metadata.sequence.stream}:{self.durable}:{attempt}",
+                "Zc-Error": header_safe(repr(exc)),
+                "Zc-Event-Id": event_id or "",
+                # Same stream message dead-lettered twice (crash before the ack): stored once.
+                # A replay is a new stream message, so failing again parks it again.
+                "Nats-Msg-Id": f"{event_id or 'unparsable'}:{self.durable}:{sequence}",
             }
         )
-        headers.pop(REPLAY_FOR_HEADER, None)
         await self.js.publish(dead_letter_subject(self.prefix, self.durable), message.data, headers=headers)
         await message.ack()
         self.stats.dead_lettered += 1
@@ -211,6 +242,25 @@ class EventConsumer:
             attempt=attempt,
             error=repr(exc),
         )
+
+
+def header_safe(text: str, limit: int = 1000) -> str:
+    """A NATS header value: one line of ASCII (non-ASCII as ``\\uXXXX``), at most ``limit`` chars."""
+    return ascii(text)[1:-1][:limit]
+
+
+async def _unsubscribe(subscription: JetStreamContext.PullSubscription | None) -> None:
+    if subscription is None:
+        return
+    try:
+        await subscription.unsubscribe()
+    except Exception as exc:  # the connection may be gone; the server drops the interest with it
+        log.debug("consumer.unsubscribe_failed", error=repr(exc))
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def _event_id_or_none(data: bytes) -> str | None:

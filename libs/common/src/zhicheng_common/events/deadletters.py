@@ -26,24 +26,29 @@ class DeadLetter:
 
 async def list_dead_letters(js: JetStreamContext, settings: CommonSettings) -> list[DeadLetter]:
     """Every message now parked in the dead-letter stream, oldest first."""
-    info = await js.stream_info(settings.dead_letter_stream_name)
+    try:
+        info = await js.stream_info(settings.dead_letter_stream_name)
+    except NotFoundError:
+        return []  # no consumer ever gave up on anything here
     letters: list[DeadLetter] = []
-    if info.state.messages == 0:
-        return letters
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+    seq = info.state.first_seq
+    # Replayed messages leave gaps; stop once every stored message has been read.
+    while len(letters) < info.state.messages and seq <= info.state.last_seq:
         try:
             raw = await js.get_msg(settings.dead_letter_stream_name, seq)
         except NotFoundError:
+            seq += 1
             continue  # replayed and deleted
+        seq += 1
         headers = {str(k): str(v) for k, v in (raw.headers or {}).items()}
         letters.append(
             DeadLetter(
-                sequence=seq,
+                sequence=int(raw.seq or seq - 1),
                 consumer=headers.get("Zc-Consumer", ""),
                 original_subject=headers.get("Zc-Original-Subject", ""),
                 attempts=int(headers.get("Zc-Attempts", "0")),
                 error=headers.get("Zc-Error", ""),
-                event_id=headers.get("Nats-Msg-Id", "").split(":")[0] or None,
+                event_id=headers.get("Zc-Event-Id") or headers.get("Nats-Msg-Id", "").split(":")[0] or None,
                 data=raw.data or b"",
                 headers=headers,
             )

@@ -99,68 +99,84 @@ class OutboxRelay:
         self._prune_every = 60.0
 
     async def publish_batch(self) -> BatchResult:
-        """Claim due rows (SKIP LOCKED, so several relays share the work), publish them, mark them."""
+        """Claim due rows (SKIP LOCKED, so several relays share the work), publish them, mark them.
+
+        The rows stay locked until their acks are in, so no other relay sends them meanwhile; all
+        acks share one deadline (``publish_timeout``), so a dead connection costs one timeout per
+        batch, not one per row.
+        """
         async with self.engine.begin() as conn:
+            t = outbox_table.c
             rows = (
                 await conn.execute(
-                    select(outbox_table.c.id, outbox_table.c.subject, outbox_table.c.envelope, outbox_table.c.attempts)
-                    .where(outbox_table.c.published_at.is_(None), outbox_table.c.next_attempt_at <= func.now())
-                    .order_by(outbox_table.c.seq)
+                    select(t.id, t.subject, t.envelope, t.attempts)
+                    .where(t.published_at.is_(None), t.next_attempt_at <= func.now())
+                    .order_by(t.seq)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)
                 )
             ).all()
             if not rows:
                 return BatchResult(0, 0)
-            futures = []
-            published: list[Any] = []
-            failed: dict[Any, tuple[int, str]] = {}
+            pending: dict[asyncio.Future[Any], Any] = {}
+            failed: dict[Any, str] = {}
             try:
                 for row in rows:
                     envelope = row.envelope
                     headers = {"Nats-Msg-Id": str(row.id), "Content-Type": "application/cloudevents+json"}
                     if envelope.get("traceparent"):
                         headers["traceparent"] = envelope["traceparent"]
-                    futures.append(
-                        (
-                            row,
-                            await self.js.publish_async(
-                                f"{self.prefix}.{row.subject}",
-                                json.dumps(envelope, ensure_ascii=False).encode(),
-                                headers=headers,
-                                wait_stall=self.publish_timeout,
-                            ),
-                        )
+                    future = await self.js.publish_async(
+                        f"{self.prefix}.{row.subject}",
+                        json.dumps(envelope, ensure_ascii=False).encode(),
+                        headers=headers,
+                        wait_stall=self.publish_timeout,
                     )
+                    pending[future] = row
             except Exception as exc:  # the connection is down: leave the rest for the next try
                 log.warning("outbox.publish_failed", schema=self.schema, error=repr(exc))
-            for row, future in futures:
-                try:
-                    await asyncio.wait_for(future, timeout=self.publish_timeout)
-                    published.append(row.id)
-                except Exception as exc:
-                    failed[row.id] = (row.attempts + 1, repr(exc))
-            claimed = {row.id: row.attempts for row in rows}
-            for row_id, attempts in claimed.items():
-                if row_id not in published and row_id not in failed:
-                    failed[row_id] = (attempts + 1, "not sent: connection unavailable")
+            published: list[Any] = []
+            if pending:
+                done, late = await asyncio.wait(pending, timeout=self.publish_timeout)
+                for future in late:
+                    future.cancel()  # frees the client's slot; a late ack is harmless (same Nats-Msg-Id)
+                    failed[pending[future].id] = f"no ack within {self.publish_timeout}s"
+                for future in done:
+                    error = asyncio.CancelledError() if future.cancelled() else future.exception()
+                    if error is None:
+                        published.append(pending[future].id)
+                    else:
+                        failed[pending[future].id] = repr(error)
+            sent = set(published) | set(failed)
+            for row in rows:
+                if row.id not in sent:
+                    failed[row.id] = "not sent: connection unavailable"
             if published:
                 await conn.execute(
-                    update(outbox_table).where(outbox_table.c.id.in_(published)).values(published_at=func.now())
+                    update(outbox_table)
+                    .where(outbox_table.c.id.in_(published))
+                    .values(published_at=func.now())
                 )
-            for row_id, (attempts, error) in failed.items():
+            # One UPDATE per (attempts, error) group: a failed batch usually shares one reason.
+            groups: dict[tuple[int, str], list[Any]] = {}
+            attempts_of = {row.id: row.attempts for row in rows}
+            for row_id, reason in failed.items():
+                groups.setdefault((attempts_of[row_id] + 1, reason[:2000]), []).append(row_id)
+            for (attempts, reason), ids in groups.items():
                 await conn.execute(
                     update(outbox_table)
-                    .where(outbox_table.c.id == row_id)
+                    .where(outbox_table.c.id.in_(ids))
                     .values(
                         attempts=attempts,
-                        last_error=error[:2000],
+                        last_error=reason,
                         next_attempt_at=func.now() + timedelta(seconds=backoff_seconds(attempts)),
                     )
                 )
         self.published_count += len(published)
         if failed:
-            log.warning("outbox.retry_scheduled", schema=self.schema, failed=len(failed), published=len(published))
+            log.warning(
+                "outbox.retry_scheduled", schema=self.schema, failed=len(failed), published=len(published)
+            )
         return BatchResult(len(published), len(failed))
 
     async def prune(self) -> int:
@@ -172,7 +188,7 @@ class OutboxRelay:
                     outbox_table.c.published_at < func.now() - self.retention,
                 )
             )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until ``stop`` is set: woken by NOTIFY, polling as a fallback, backing off on failure."""
@@ -182,14 +198,17 @@ class OutboxRelay:
         failures = 0
         try:
             while not stop.is_set():
+                # Cleared before the query: a NOTIFY that lands during the batch wakes the next one.
+                self._wake.clear()
                 try:
                     result = await self.publish_batch()
                 except Exception as exc:
                     log.warning("outbox.relay_error", schema=self.schema, error=repr(exc))
                     result = BatchResult(0, 1)
                 if result.failed:
+                    # NATS or PostgreSQL is in trouble: new rows (NOTIFY) would only fail the same way.
                     failures += 1
-                    await _wait_any(stop, self._wake, backoff_seconds(failures))
+                    await _wait_any(stop, None, backoff_seconds(failures))
                     continue
                 failures = 0
                 if result.published >= self.batch_size:
@@ -203,14 +222,14 @@ class OutboxRelay:
                 if listener is None or listener.is_closed():
                     listener = await self._listen()
                 await _wait_any(stop, self._wake, self.poll_seconds)
-                self._wake.clear()
         finally:
             if listener is not None and not listener.is_closed():
                 await listener.close()
 
     async def _listen(self) -> asyncpg.Connection | None:
         try:
-            conn = await asyncpg.connect(asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)))
+            dsn = asyncpg_dsn(self.engine.url.render_as_string(hide_password=False))
+            conn = await asyncpg.connect(dsn, timeout=10)
             await conn.add_listener(notify_channel(self.schema), lambda *_: self._wake.set())
             return conn
         except Exception as exc:
@@ -218,10 +237,12 @@ class OutboxRelay:
             return None
 
 
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
     try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nats
 import structlog
-from nats.aio.client import Client as NATS
+from nats.aio.client import Client as NatsClient
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
@@ -14,7 +14,7 @@ from zhicheng_common.settings import CommonSettings
 log = structlog.get_logger()
 
 
-async def connect(url: str, *, name: str) -> NATS:
+async def connect(url: str, *, name: str) -> NatsClient:
     """Connect with endless reconnects: a NATS restart must not need a service restart."""
 
     async def on_disconnect() -> None:

@@ -1,0 +1,40 @@
+"""Tables of the gateway (schema ``gateway``; outbox, inbox and journal come from common)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, String, func, true
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from zhicheng_common.db import new_metadata
+from zhicheng_common.ids import uuid7
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class User(Base):
+    """A person who signs in at the gateway: roles and the region they act for (GB/T 2260)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("region ~ '^[0-9]{6}$'", name="region_format"),
+        CheckConstraint("jsonb_typeof(roles) = 'array'", name="roles_array"),
+        # Jurisdiction filters are prefix matches (``region LIKE '1401%'``): pattern ops make them
+        # index scans whatever the database's collation.
+        Index("ix_users_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list[str]] = mapped_column(JSONB)
+    region: Mapped[str] = mapped_column(String(6))
+    name: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(128))

@@ -1,0 +1,188 @@
+"""Request and response bodies of the gateway. No response ever carries a password hash."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from zhicheng_common.auth import Role
+from zhicheng_common.validators import RegionCode
+
+
+def _normalize_username(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _unique_sorted(roles: list[Role]) -> list[Role]:
+    return sorted(set(roles))
+
+
+Username = Annotated[
+    str,
+    BeforeValidator(_normalize_username),
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_.@-]{2,63}$",
+        description="3–64 characters: letters, digits, `_ . @ -`; stored in lower case.",
+        examples=["taiyuan.hr"],
+    ),
+]
+
+
+class UserCreate(BaseModel):
+    """A new user: credentials, roles and the region (GB/T 2260) they act for."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "taiyuan.hr",
+                    "password": "Tai-yuan-2026!",
+                    "roles": ["hr_admin"],
+                    "region": "140100",
+                    "name": "太原市人社局 张敏",
+                }
+            ]
+        }
+    )
+
+    username: Username
+    password: str = Field(min_length=8, max_length=256, description="At least 8 characters.")
+    roles: Annotated[list[Role], AfterValidator(_unique_sorted)] = Field(min_length=1, max_length=len(Role))
+    region: RegionCode = Field(description="GB/T 2260 region code of the user's jurisdiction.")
+    name: str = Field(min_length=1, max_length=128, description="Display name.")
+
+
+class UserRead(BaseModel):
+    """A user as others see it."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a5b2-7c1e-7d3a-9f4e-2b6c8d0e1f23",
+                    "username": "taiyuan.hr",
+                    "roles": ["hr_admin"],
+                    "region": "140100",
+                    "name": "太原市人社局 张敏",
+                    "active": True,
+                    "created_at": "2026-11-22T08:30:00+08:00",
+                    "created_by": "0193a5b2-0000-7000-8000-000000000001",
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    username: str
+    roles: list[str]
+    region: str
+    name: str
+    active: bool
+    created_at: datetime
+    created_by: str = Field(description="Subject (user id) of the creator, or `system` for the bootstrap.")
+
+
+class UserPage(BaseModel):
+    """One page of users within the caller's jurisdiction."""
+
+    items: list[UserRead]
+    total: int = Field(examples=[1])
+    limit: int = Field(examples=[50])
+    offset: int = Field(examples=[0])
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token (a JWT signed by the gateway)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ij…", "token_type": "bearer", "expires_in": 3600}]
+        }
+    )
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class Jwks(BaseModel):
+    """The public keys tokens are verified with (RFC 7517)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "keys": [
+                        {
+                            "kty": "OKP",
+                            "crv": "Ed25519",
+                            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                            "kid": "3f9a0c1d2e4b5a69",
+                            "use": "sig",
+                            "alg": "EdDSA",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    keys: list[dict[str, Any]]
+
+
+class OpenIdConfiguration(BaseModel):
+    """OIDC discovery metadata, so a relying party can find the issuer's keys and token endpoint."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "issuer": "zhicheng",
+                    "jwks_uri": "https://zc.example.cn/api/v1/auth/jwks",
+                    "token_endpoint": "https://zc.example.cn/api/v1/auth/token",
+                    "grant_types_supported": ["password"],
+                    "response_types_supported": ["token"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["EdDSA"],
+                    "token_endpoint_auth_methods_supported": ["none"],
+                    "claims_supported": ["sub", "name", "roles", "region", "scope"],
+                }
+            ]
+        }
+    )
+
+    issuer: str
+    jwks_uri: str
+    token_endpoint: str
+    grant_types_supported: list[str] = ["password"]
+    response_types_supported: list[str] = ["token"]
+    subject_types_supported: list[str] = ["public"]
+    id_token_signing_alg_values_supported: list[str] = ["EdDSA"]
+    token_endpoint_auth_methods_supported: list[str] = ["none"]
+    claims_supported: list[str] = ["sub", "name", "roles", "region", "scope"]
+
+
+class SystemHealth(BaseModel):
+    """Readiness of the gateway and of every domain service behind it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "degraded",
+                    "services": {
+                        "gateway": "ready",
+                        "intake": "ready",
+                        "review": "not ready: unreachable (ConnectError)",
+                    },
+                }
+            ]
+        }
+    )
+
+    status: Literal["all services ready", "degraded"]
+    services: dict[str, str]

@@ -1,0 +1,146 @@
+"""Use cases of the gateway: sign-in, users. No HTTP here and no commit (the unit of work commits)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.audit import append_entry
+from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
+from zhicheng_common.events.outbox import record_event
+from zhicheng_gateway.domain import burn_password_check, hash_password, ungrantable_roles, verify_password
+from zhicheng_gateway.errors import InvalidCredentials, RoleNotGrantable, UserNotFound, UsernameTaken
+from zhicheng_gateway.events import UserCreated
+from zhicheng_gateway.models import User
+from zhicheng_gateway.repository import UserRepository
+from zhicheng_gateway.schemas import UserCreate
+
+log = structlog.get_logger()
+
+BOOTSTRAP_ADMIN_ROLES = (Role.PROVINCE_ADMIN, Role.HR_ADMIN)
+
+
+def principal_of(user: User) -> Principal:
+    """The identity a token issued to ``user`` carries."""
+    return Principal(subject=str(user.id), roles=frozenset(user.roles), region=user.region, name=user.name)
+
+
+async def authenticate(session: AsyncSession, *, username: str, password: str) -> User:
+    """The active user with these credentials, or ``InvalidCredentials`` (never says which part failed)."""
+    user = await UserRepository(session).get_by_username(username.strip().lower())
+    # scrypt is deliberately slow: keep it off the event loop.
+    if user is None:
+        await asyncio.to_thread(burn_password_check, password)
+        raise InvalidCredentials()
+    if not await asyncio.to_thread(verify_password, password, user.password_hash) or not user.active:
+        raise InvalidCredentials()
+    return user
+
+
+async def _add_user(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    username: str,
+    password: str,
+    roles: Sequence[str],
+    region: str,
+    name: str,
+) -> User | None:
+    """Insert the user with its journal entry and outbox event; ``None`` when the username exists."""
+    password_hash = await asyncio.to_thread(hash_password, password)
+    user = await UserRepository(session).insert_if_absent(
+        username=username,
+        password_hash=password_hash,
+        roles=sorted(str(role) for role in roles),
+        region=region,
+        name=name,
+        created_by=actor.subject,
+    )
+    if user is None:
+        return None
+    await append_entry(
+        session,
+        actor=actor,
+        action="user.created",
+        record_type="user",
+        record_id=str(user.id),
+        data={"username": user.username, "roles": user.roles, "region": user.region},
+    )
+    await record_event(
+        session,
+        UserCreated(user_id=user.id, username=user.username, roles=user.roles, region=user.region),
+        subject=str(user.id),
+        region=user.region,
+    )
+    log.info("gateway.user.created", user_id=str(user.id), region=user.region, by=actor.subject)
+    return user
+
+
+async def create_user(session: AsyncSession, *, actor: Principal, user_in: UserCreate) -> User:
+    """Create a user within the actor's jurisdiction, granting only roles the actor may grant."""
+    refused = ungrantable_roles(actor.roles, user_in.roles)
+    if refused:
+        raise RoleNotGrantable(f"您无权授予以下角色：{'、'.join(refused)}")
+    ensure_covers(actor, user_in.region)
+    user = await _add_user(
+        session,
+        actor=actor,
+        username=user_in.username,
+        password=user_in.password,
+        roles=user_in.roles,
+        region=user_in.region,
+        name=user_in.name,
+    )
+    if user is None:
+        raise UsernameTaken(f"用户名 {user_in.username} 已被使用")
+    return user
+
+
+async def bootstrap_admin(
+    session: AsyncSession, *, username: str, password: str, region: str, name: str
+) -> User | None:
+    """Create the configured administrator once; ``None`` when the account already exists."""
+    username = username.strip().lower()
+    if await UserRepository(session).get_by_username(username) is not None:
+        return None
+    return await _add_user(
+        session,
+        actor=SYSTEM,
+        username=username,
+        password=password,
+        roles=BOOTSTRAP_ADMIN_ROLES,
+        region=region,
+        name=name,
+    )
+
+
+async def get_user(session: AsyncSession, *, actor: Principal, user_id: uuid.UUID) -> User:
+    """One user; 404 when missing, 403 when outside the actor's jurisdiction. The read is journaled."""
+    user = await UserRepository(session).get(user_id)
+    if user is None:
+        raise UserNotFound(f"用户 {user_id} 不存在")
+    ensure_covers(actor, user.region)
+    await append_entry(session, actor=actor, action="user.read", record_type="user", record_id=str(user.id))
+    return user
+
+
+async def list_users(
+    session: AsyncSession, *, actor: Principal, limit: int, offset: int
+) -> tuple[Sequence[User], int]:
+    """One page of the users within the actor's jurisdiction, and their total. The read is journaled."""
+    users, total = await UserRepository(session).page_readable_by(actor, limit=limit, offset=offset)
+    if users:
+        await append_entry(
+            session,
+            actor=actor,
+            action="user.listed",
+            record_type="user",
+            record_id="*",
+            data={"user_ids": [str(user.id) for user in users], "limit": limit, "offset": offset},
+        )
+    return users, total

@@ -1,0 +1,83 @@
+"""Settings of the gateway (environment prefix ``ZC_GATEWAY_``).
+
+Upstreams are one field per domain service (``ZC_GATEWAY_INTAKE_URL`` …), defaulting to the
+loopback ports of :mod:`zhicheng_common.topology`; a service the topology adds later without a
+field here is reached at its topology default (see :meth:`GatewaySettings.upstream_urls`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from zhicheng_common.regions import is_region_code
+from zhicheng_common.settings import ServiceSettings
+from zhicheng_common.topology import DOMAIN_SERVICES, GATEWAY, service
+
+SERVICE = GATEWAY.name
+AREA = "gateway"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class GatewaySettings(ServiceSettings):
+    """What the gateway reads from ``ZC_GATEWAY_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="ZC_GATEWAY_", extra="ignore")
+
+    port: int = GATEWAY.port
+
+    # Identity: the built-in issuer's Ed25519 key (created on first start) and token lifetime.
+    jwt_private_key_file: Path = Path(".zhicheng/keys/jwt-ed25519.pem")
+    token_ttl_seconds: int = Field(default=3600, ge=60)
+    # Absolute base URL clients reach the gateway at, for the OIDC discovery document; when unset
+    # the request's own base URL is used (wrong behind a reverse proxy that rewrites hosts).
+    public_url: str | None = None
+
+    # The administrator created at start-up (once: a later password change here does not touch an
+    # existing account). Placeholder passwords are refused outside development and test.
+    admin_username: str = "admin"
+    admin_password: SecretStr = SecretStr("changeme")
+    admin_region: str = "140000"
+    admin_name: str = "系统管理员"
+
+    # Upstreams: one base URL per domain service.
+    intake_url: str = service("intake").default_url
+    review_url: str = service("review").default_url
+    experts_url: str = service("experts").default_url
+    committees_url: str = service("committees").default_url
+    integrity_url: str = service("integrity").default_url
+    certificates_url: str = service("certificates").default_url
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    upstream_max_connections: int = Field(default=100, ge=1)
+    upstream_max_keepalive: int = Field(default=20, ge=0)
+    health_timeout_seconds: float = Field(default=3.0, gt=0)
+    openapi_cache_seconds: float = Field(default=30.0, ge=0)
+
+    # Paths under /api/v1 the gateway forwards WITHOUT checking a token (e.g. public certificate
+    # verification). A prefix matches itself and everything below it, segment-wise. The gateway's
+    # own public routes (token, JWKS, discovery, healthz, merged OpenAPI, docs) need no entry.
+    public_path_prefixes: list[str] = Field(default_factory=list)
+
+    @field_validator("admin_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not is_region_code(value):
+            raise ValueError(f"not a GB/T 2260 region code: {value!r}")
+        return value
+
+    @field_validator("public_path_prefixes")
+    @classmethod
+    def _prefixes(cls, value: list[str]) -> list[str]:
+        for prefix in value:
+            if not prefix.startswith("/api/v1/"):
+                raise ValueError(f"a public path prefix must start with /api/v1/: {prefix!r}")
+        return [prefix.rstrip("/") for prefix in value]
+
+    def upstream_urls(self) -> dict[str, str]:
+        """Base URL of every domain service, by service name."""
+        return {
+            info.name: str(getattr(self, f"{info.name}_url", info.default_url)).rstrip("/")
+            for info in DOMAIN_SERVICES
+        }

@@ -1,0 +1,127 @@
+"""The whole system as processes (`zhicheng up`), driven over HTTP through the gateway."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from zhicheng_common.embedded import port_is_open
+from zhicheng_common.topology import ALL_SERVICES, GATEWAY
+
+GATEWAY_URL = GATEWAY.default_url
+
+
+@dataclass
+class RunningSystem:
+    process: subprocess.Popen[str]
+    data_dir: Path
+    output: Path
+    started_in: float
+
+    def stop(self) -> int:
+        """Ctrl-C, as an operator would; returns the exit code."""
+        return stop_system(self.process)
+
+    @property
+    def admin_password(self) -> str:
+        return (self.data_dir / "admin-password").read_text().strip()
+
+    def create_user(self, headers: dict[str, str], **fields: object) -> dict[str, object]:
+        response = httpx.post(f"{GATEWAY_URL}/api/v1/users", json=fields, headers=headers)
+        assert response.status_code == 201, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    def admin_headers(self) -> dict[str, str]:
+        response = httpx.post(
+            f"{GATEWAY_URL}/api/v1/auth/token", data={"username": "admin", "password": self.admin_password}
+        )
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def ports_in_use() -> list[int]:
+    return [info.port for info in ALL_SERVICES if port_is_open("127.0.0.1", info.port)]
+
+
+def start_system(env: dict[str, str], data_dir: Path, *, ready_within: float = 90.0) -> RunningSystem:
+    busy = ports_in_use()
+    if busy:
+        pytest.fail(f"ports {busy} are in use: stop the running Zhicheng (make run) before the integration tests")
+    output = data_dir.parent / f"{data_dir.name}-up.log"
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zhicheng_common.cli", "up", "--data-dir", str(data_dir)],
+        env=env,
+        stdout=output.open("w"),
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = started + ready_within
+    last = ""
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"zhicheng up exited with {process.returncode}:\n{output.read_text()[-3000:]}")
+        try:
+            response = httpx.get(f"{GATEWAY_URL}/api/v1/healthz", timeout=2.0)
+            last = response.text
+            if response.status_code == 200 and response.json().get("status") == "all services ready":
+                return RunningSystem(process, data_dir, output, time.monotonic() - started)
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.5)
+    stop_system(process)
+    pytest.fail(f"not ready within {ready_within}s; last healthz: {last}\n{output.read_text()[-3000:]}")
+
+
+def stop_system(process: subprocess.Popen[str], timeout: float = 60.0) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
+@pytest.fixture
+def system_factory() -> Iterator[Callable[[dict[str, str], Path], RunningSystem]]:
+    """Start `zhicheng up` as a test wants it; whatever is still running is stopped afterwards."""
+    started: list[RunningSystem] = []
+
+    def start(env: dict[str, str], data_dir: Path) -> RunningSystem:
+        running = start_system(env, data_dir)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def newcomer_env() -> dict[str, str]:
+    """The environment a newcomer has: no ZC_* settings at all."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ZC_")}
+
+
+@pytest.fixture(scope="module")
+def system(zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    """The system on this test session's database and event prefix."""
+    env = dict(zc_env)
+    env.pop("ZC_JWT_JWKS", None)  # `up` wires its own issuer's keys
+    env.pop("ZC_JWT_ISSUER", None)
+    running = start_system(env, Path(tmp_path_factory.mktemp("system")) / "data")
+    try:
+        yield running
+    finally:
+        stop_system(running.process)
