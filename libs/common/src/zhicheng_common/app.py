@@ -32,6 +32,8 @@ from zhicheng_common.settings import CommonSettings, ServiceSettings
 
 log = structlog.get_logger()
 
+NATS_START_TIMEOUT_SECONDS = 5.0
+
 
 class Health(BaseModel):
     status: str
@@ -57,7 +59,10 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         try:
-            self.nats = await connect(self.common.nats_url, name=f"zhicheng-{self.name}")
+            # Bounded: connect() retries an unreachable server forever (max_reconnect_attempts=-1),
+            # which would hold the lifespan and keep the service from serving HTTP at all.
+            first = connect(self.common.nats_url, name=f"zhicheng-{self.name}")
+            self.nats = await asyncio.wait_for(first, timeout=NATS_START_TIMEOUT_SECONDS)
             self.js = self.nats.jetstream()
             await ensure_streams(self.js, self.common)
         except Exception as exc:

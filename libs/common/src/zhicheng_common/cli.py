@@ -42,10 +42,12 @@ def migrations_dir(info: ServiceInfo) -> Path:
 
 
 def migrate_all(database_url: str, services: tuple[ServiceInfo, ...] = ALL_SERVICES) -> None:
+    """Migrate each service into its own database when ``ZC_<SERVICE>_DATABASE_URL`` names one."""
     from zhicheng_common.migrations import upgrade
 
     for info in services:
-        upgrade(migrations_dir(info), database_url)
+        own = os.environ.get(f"ZC_{info.name.upper()}_DATABASE_URL")
+        upgrade(migrations_dir(info), own or database_url)
 
 
 @app.command()

@@ -36,7 +36,9 @@ async def review_app(zc_settings: CommonSettings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(review_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=review_app), base_url="http://review") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=review_app), base_url="http://review"
+    ) as c:
         yield c
 
 
@@ -45,7 +47,9 @@ async def yuncheng_entry(review_app: FastAPI) -> int:
     """A journal entry recorded in Yuncheng (140800)."""
     actor = Principal(subject="u-yc", roles=frozenset({"hr_reviewer"}), region=YUNCHENG)
     async with review_app.state.database.unit_of_work() as session:
-        entry = await append_entry(session, actor=actor, action="review.passed", record_type="review", record_id="r1")
+        entry = await append_entry(
+            session, actor=actor, action="review.passed", record_type="review", record_id="r1"
+        )
     return int(entry["seq"])
 
 
@@ -64,7 +68,9 @@ async def test_no_token_is_a_401_problem_at_the_service(client: httpx.AsyncClien
     _assert_problem(await client.get("/api/v1/reviews/journal"), 401, "token_missing")
 
 
-async def test_token_signed_by_an_unknown_key_is_a_401_problem_at_the_service(client: httpx.AsyncClient) -> None:
+async def test_token_signed_by_an_unknown_key_is_a_401_problem_at_the_service(
+    client: httpx.AsyncClient,
+) -> None:
     stranger = Ed25519PrivateKey.generate()
     forged = TokenIssuer(stranger, issuer="zhicheng-test", audience="zhicheng", kid=key_id(stranger))
     token = forged.issue(Principal(subject="x", roles=frozenset({"auditor"}), region="140000"))
@@ -135,15 +141,26 @@ def _validation_app(settings: CommonSettings) -> FastAPI:
         return {"ok": applicant.resident_id_number}
 
     return create_service_app(
-        name="review", area="probe", title="probe", common=settings, settings=ServiceSettings(), routers=[router]
+        name="review",
+        area="probe",
+        title="probe",
+        common=settings,
+        settings=ServiceSettings(),
+        routers=[router],
     )
 
 
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"resident_id_number": "110105194912310021", "employer_credit_code": "91350100M000100Y43"}, "resident_id_number"),
-        ({"resident_id_number": "11010519491231002X", "employer_credit_code": "91350100M000100Y44"}, "employer_credit_code"),
+        (
+            {"resident_id_number": "110105194912310021", "employer_credit_code": "91350100M000100Y43"},
+            "resident_id_number",
+        ),
+        (
+            {"resident_id_number": "11010519491231002X", "employer_credit_code": "91350100M000100Y44"},
+            "employer_credit_code",
+        ),
     ],
 )
 async def test_wrong_check_digit_is_a_422_problem_naming_the_field(

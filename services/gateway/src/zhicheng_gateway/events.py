@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from pydantic import BaseModel
-
 from zhicheng_common.events.envelope import event_type
 
 

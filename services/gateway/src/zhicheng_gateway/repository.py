@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
+from sqlalchemy.orm import QueryableAttribute
 from zhicheng_common.auth import Principal
 from zhicheng_common.ids import uuid7
 from zhicheng_common.regions import is_region_code, level_of
+
 from zhicheng_gateway.models import User
 
 
-def _region_within(column: ColumnElement[str], region: str) -> ColumnElement[bool]:
+def _region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
     """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
     if not is_region_code(region):
         return false()
@@ -74,11 +75,15 @@ class UserRepository:
         )
         return (await self.session.scalars(statement)).first()
 
-    async def page_readable_by(self, principal: Principal, *, limit: int, offset: int) -> tuple[Sequence[User], int]:
+    async def page_readable_by(
+        self, principal: Principal, *, limit: int, offset: int
+    ) -> tuple[Sequence[User], int]:
         """One page of the users ``principal`` may read, ordered by username, and their total."""
         where = self.readable_by(principal)
         total = (await self.session.scalar(select(func.count()).select_from(User).where(where))) or 0
         rows = (
-            await self.session.scalars(select(User).where(where).order_by(User.username).limit(limit).offset(offset))
+            await self.session.scalars(
+                select(User).where(where).order_by(User.username).limit(limit).offset(offset)
+            )
         ).all()
         return rows, int(total)

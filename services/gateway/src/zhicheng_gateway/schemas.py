@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-
 from zhicheng_common.auth import Role
 from zhicheng_common.validators import RegionCode
 
@@ -100,12 +99,18 @@ class Token(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ij…", "token_type": "bearer", "expires_in": 3600}]
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ij…",
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                }
+            ]
         }
     )
 
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int = Field(description="Seconds until the token expires.")
 
 

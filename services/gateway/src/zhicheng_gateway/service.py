@@ -8,12 +8,12 @@ from collections.abc import Sequence
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
-
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
 from zhicheng_common.events.outbox import record_event
+
 from zhicheng_gateway.domain import burn_password_check, hash_password, ungrantable_roles, verify_password
-from zhicheng_gateway.errors import InvalidCredentials, RoleNotGrantable, UserNotFound, UsernameTaken
+from zhicheng_gateway.errors import InvalidCredentials, RoleNotGrantable, UsernameTaken, UserNotFound
 from zhicheng_gateway.events import UserCreated
 from zhicheng_gateway.models import User
 from zhicheng_gateway.repository import UserRepository
@@ -108,9 +108,11 @@ async def bootstrap_admin(
     username = username.strip().lower()
     if await UserRepository(session).get_by_username(username) is not None:
         return None
+    # The system acts for the administrator's region, so the province's auditors see the entry.
+    actor = Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
     return await _add_user(
         session,
-        actor=SYSTEM,
+        actor=actor,
         username=username,
         password=password,
         roles=BOOTSTRAP_ADMIN_ROLES,

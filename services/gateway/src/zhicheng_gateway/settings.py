@@ -11,7 +11,6 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
-
 from zhicheng_common.regions import is_region_code
 from zhicheng_common.settings import ServiceSettings
 from zhicheng_common.topology import DOMAIN_SERVICES, GATEWAY, service

@@ -5,6 +5,8 @@ handler, commit, then ack. A redelivered event finds its inbox row and is acked 
 A handler error that says "this message is wrong" (a 4xx-class problem, invalid data) sends the
 message to the dead-letter subject at once; any other error is retried with a delay until the
 configured number of attempts, then dead-lettered. Either way the messages behind it go on.
+An outage (the database or network unreachable) is not the message's fault: it is retried with
+a delay for as long as the outage lasts and never dead-lettered.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.db import Database, inbox_table
@@ -34,6 +37,7 @@ log = structlog.get_logger()
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
 REPLAY_FOR_HEADER = "Zc-Replay-For"
+MAX_RETRY_DELAY_SECONDS = 30.0
 
 
 class PermanentEventError(Exception):
@@ -77,9 +81,24 @@ async def claim_inbox(session: AsyncSession, *, consumer: str, event: CloudEvent
 
 
 def is_permanent(exc: BaseException) -> bool:
+    """The message is wrong (4xx-class): retrying cannot help."""
     if isinstance(exc, PermanentEventError | ValidationError | json.JSONDecodeError):
         return True
     return isinstance(exc, ProblemError) and exc.status < 500
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database or the network is unavailable: not the message's fault, so it is no attempt."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # SQLAlchemy wraps the driver's error, which may wrap the socket's
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError | TimeoutError | OperationalError | InterfaceError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__
+    return False
 
 
 class EventConsumer:
@@ -124,9 +143,9 @@ class EventConsumer:
                 deliver_policy=DeliverPolicy.ALL,
                 ack_policy=AckPolicy.EXPLICIT,
                 ack_wait=self.ack_wait_seconds,
-                # We dead-letter ourselves after max_deliver; the server's limit sits above it
-                # so a message is never dropped silently.
-                max_deliver=self.max_deliver + 5,
+                # We dead-letter poison ourselves after max_deliver attempts; the server itself
+                # never gives up, so an outage longer than the retries drops nothing.
+                max_deliver=-1,
                 # One subject goes in ``filter_subject``, which every server knows; a server
                 # before 2.10 ignores ``filter_subjects`` and would deliver the whole stream.
                 filter_subject=subjects[0] if len(subjects) == 1 else None,
@@ -199,18 +218,19 @@ class EventConsumer:
             set_trace_id(None)
 
     async def _failed(self, message: Msg, exc: Exception, attempt: int, event: CloudEvent | None) -> None:
-        if is_permanent(exc) or attempt >= self.max_deliver:
+        outage = is_outage(exc) and not is_permanent(exc)
+        if not outage and (is_permanent(exc) or attempt >= self.max_deliver):
             await self.dead_letter(message, exc, attempt)
             return
         self.stats.retried += 1
         log.warning(
-            "consumer.retry",
+            "consumer.outage" if outage else "consumer.retry",
             consumer=self.durable,
             event_id=event.id if event else None,
             attempt=attempt,
             error=repr(exc),
         )
-        await message.nak(delay=self.retry_delay_seconds * attempt)
+        await message.nak(delay=min(self.retry_delay_seconds * attempt, MAX_RETRY_DELAY_SECONDS))
 
     async def dead_letter(self, message: Msg, exc: BaseException, attempt: int) -> None:
         """Park the message on the dead-letter subject with why, then ack it so the rest flow."""

@@ -34,16 +34,15 @@ async def list_dead_letters(js: JetStreamContext, settings: CommonSettings) -> l
     seq = info.state.first_seq
     # Replayed messages leave gaps; stop once every stored message has been read.
     while len(letters) < info.state.messages and seq <= info.state.last_seq:
-        try:
-            raw = await js.get_msg(settings.dead_letter_stream_name, seq)
-        except NotFoundError:
-            seq += 1
-            continue  # replayed and deleted
         seq += 1
+        try:
+            raw = await js.get_msg(settings.dead_letter_stream_name, seq - 1)
+        except NotFoundError:
+            continue  # replayed and deleted
         headers = {str(k): str(v) for k, v in (raw.headers or {}).items()}
         letters.append(
             DeadLetter(
-                sequence=int(raw.seq or seq - 1),
+                sequence=seq - 1,
                 consumer=headers.get("Zc-Consumer", ""),
                 original_subject=headers.get("Zc-Original-Subject", ""),
                 attempts=int(headers.get("Zc-Attempts", "0")),

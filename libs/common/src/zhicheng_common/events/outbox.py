@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 import structlog
+from nats.errors import MaxPayloadError
 from nats.js.client import JetStreamContext
 from pydantic import BaseModel
 from sqlalchemy import func, insert, select, text, update
@@ -26,7 +27,8 @@ from zhicheng_common.logging import current_trace_id, traceparent_for
 
 log = structlog.get_logger()
 
-MAX_BACKOFF_SECONDS = 30.0
+MAX_BACKOFF_SECONDS = 30.0  # one row the server keeps refusing
+RELAY_MAX_BACKOFF_SECONDS = 5.0  # the whole relay while NATS or PostgreSQL is away
 
 
 class BatchResult(NamedTuple):
@@ -119,38 +121,43 @@ class OutboxRelay:
             if not rows:
                 return BatchResult(0, 0)
             pending: dict[asyncio.Future[Any], Any] = {}
-            failed: dict[Any, str] = {}
-            try:
-                for row in rows:
-                    envelope = row.envelope
-                    headers = {"Nats-Msg-Id": str(row.id), "Content-Type": "application/cloudevents+json"}
-                    if envelope.get("traceparent"):
-                        headers["traceparent"] = envelope["traceparent"]
+            # Why each unsent row failed, and whether it was that row's fault (it then waits its own
+            # back-off) or the connection's (it stays due; the relay's back-off paces the retries).
+            failed: dict[Any, tuple[str, bool]] = {}
+            for row in rows:
+                envelope = row.envelope
+                headers = {"Nats-Msg-Id": str(row.id), "Content-Type": "application/cloudevents+json"}
+                if envelope.get("traceparent"):
+                    headers["traceparent"] = envelope["traceparent"]
+                try:
                     future = await self.js.publish_async(
                         f"{self.prefix}.{row.subject}",
                         json.dumps(envelope, ensure_ascii=False).encode(),
                         headers=headers,
                         wait_stall=self.publish_timeout,
                     )
-                    pending[future] = row
-            except Exception as exc:  # the connection is down: leave the rest for the next try
-                log.warning("outbox.publish_failed", schema=self.schema, error=repr(exc))
+                except MaxPayloadError as exc:  # this row only: the rest of the batch goes on
+                    failed[row.id] = (repr(exc), True)
+                    continue
+                except Exception as exc:  # the connection is down: leave the rest for the next try
+                    log.warning("outbox.publish_failed", schema=self.schema, error=repr(exc))
+                    break
+                pending[future] = row
             published: list[Any] = []
             if pending:
                 done, late = await asyncio.wait(pending, timeout=self.publish_timeout)
                 for future in late:
                     future.cancel()  # frees the client's slot; a late ack is harmless (same Nats-Msg-Id)
-                    failed[pending[future].id] = f"no ack within {self.publish_timeout}s"
+                    failed[pending[future].id] = (f"no ack within {self.publish_timeout}s", False)
                 for future in done:
                     error = asyncio.CancelledError() if future.cancelled() else future.exception()
                     if error is None:
                         published.append(pending[future].id)
-                    else:
-                        failed[pending[future].id] = repr(error)
-            sent = set(published) | set(failed)
+                    else:  # the server answered with an error about this message
+                        failed[pending[future].id] = (repr(error), True)
             for row in rows:
-                if row.id not in sent:
-                    failed[row.id] = "not sent: connection unavailable"
+                if row.id not in failed and row.id not in published:
+                    failed[row.id] = ("not sent: connection unavailable", False)
             if published:
                 await conn.execute(
                     update(outbox_table)
@@ -158,19 +165,16 @@ class OutboxRelay:
                     .values(published_at=func.now())
                 )
             # One UPDATE per (attempts, error) group: a failed batch usually shares one reason.
-            groups: dict[tuple[int, str], list[Any]] = {}
+            groups: dict[tuple[int, str, bool], list[Any]] = {}
             attempts_of = {row.id: row.attempts for row in rows}
-            for row_id, reason in failed.items():
-                groups.setdefault((attempts_of[row_id] + 1, reason[:2000]), []).append(row_id)
-            for (attempts, reason), ids in groups.items():
+            for row_id, (reason, own_fault) in failed.items():
+                groups.setdefault((attempts_of[row_id] + 1, reason[:2000], own_fault), []).append(row_id)
+            for (attempts, reason, own_fault), ids in groups.items():
+                delay = timedelta(seconds=backoff_seconds(attempts) if own_fault else 0)
                 await conn.execute(
                     update(outbox_table)
                     .where(outbox_table.c.id.in_(ids))
-                    .values(
-                        attempts=attempts,
-                        last_error=reason,
-                        next_attempt_at=func.now() + timedelta(seconds=backoff_seconds(attempts)),
-                    )
+                    .values(attempts=attempts, last_error=reason, next_attempt_at=func.now() + delay)
                 )
         self.published_count += len(published)
         if failed:
@@ -207,8 +211,9 @@ class OutboxRelay:
                     result = BatchResult(0, 1)
                 if result.failed:
                     # NATS or PostgreSQL is in trouble: new rows (NOTIFY) would only fail the same way.
+                    # Capped low, so the relay notices soon after an outage ends.
                     failures += 1
-                    await _wait_any(stop, None, backoff_seconds(failures))
+                    await _wait_any(stop, None, min(RELAY_MAX_BACKOFF_SECONDS, backoff_seconds(failures)))
                     continue
                 failures = 0
                 if result.published >= self.batch_size:

@@ -16,9 +16,12 @@ log = structlog.get_logger()
 
 async def connect(url: str, *, name: str) -> NatsClient:
     """Connect with endless reconnects: a NATS restart must not need a service restart."""
+    client: NatsClient | None = None
 
     async def on_disconnect() -> None:
-        log.warning("nats.disconnected", client=name)
+        # Our own close() calls this too; only an outage is worth a line (and a CLI's stdout stays clean).
+        if client is None or not client.is_closed:
+            log.warning("nats.disconnected", client=name)
 
     async def on_reconnect() -> None:
         log.info("nats.reconnected", client=name)
@@ -26,7 +29,7 @@ async def connect(url: str, *, name: str) -> NatsClient:
     async def on_error(exc: Exception) -> None:
         log.warning("nats.error", client=name, error=repr(exc))
 
-    return await nats.connect(
+    client = await nats.connect(
         url,
         name=name,
         max_reconnect_attempts=-1,
@@ -35,6 +38,7 @@ async def connect(url: str, *, name: str) -> NatsClient:
         reconnected_cb=on_reconnect,
         error_cb=on_error,
     )
+    return client
 
 
 def dead_letter_subject(prefix: str, consumer: str) -> str:

@@ -1,0 +1,65 @@
+"""Shared set-up of the benchmarks: the embedded stack (or ZC_DATABASE_URL / ZC_NATS_URL), migrated."""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    database_url: str
+    nats_url: str
+    prefix: str
+
+
+@contextmanager
+def bench_stack() -> Iterator[BenchStack]:
+    with TemporaryDirectory(prefix="zc-bench-") as tmp:
+        postgres = nats_server = None
+        database_url = os.environ.get("ZC_DATABASE_URL")
+        nats_url = os.environ.get("ZC_NATS_URL")
+        if not database_url:
+            postgres = EmbeddedPostgres(Path(tmp) / "pg", free_port(), database="zhicheng_bench")
+            database_url = postgres.start()
+        if not nats_url:
+            nats_server = EmbeddedNats(Path(tmp) / "nats", free_port())
+            nats_url = nats_server.start()
+        try:
+            yield BenchStack(database_url, nats_url, f"zcb{secrets.token_hex(3)}")
+        finally:
+            if nats_server:
+                nats_server.stop()
+            if postgres:
+                postgres.stop()
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.splitlines()
+    total = mem[1].split()[1] + " GiB" if len(mem) > 1 else "?"
+    return f"{os.cpu_count()} cores ({cpu}), {total} RAM, Python {platform.python_version()}, {platform.system()}"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]

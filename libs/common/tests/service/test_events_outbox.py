@@ -1,0 +1,293 @@
+"""Transactional outbox (DESIGN.md §3): a change and its event commit together or not at all, and
+several relays on one outbox publish every row exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+from nats.js.client import JetStreamContext
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from zhicheng_common.db import Database
+from zhicheng_common.events.outbox import BatchResult, record_event
+from zhicheng_common.events.streams import connect
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import wait_until
+
+from .conftest import (
+    commit_events,
+    effects,
+    inbox_count,
+    make_consumer,
+    make_relay,
+    registered,
+    running,
+    subject_messages,
+    unpublished,
+)
+
+pytestmark = pytest.mark.service
+
+JsFactory = Callable[[str], Awaitable[JetStreamContext]]
+
+
+class AtomicThingHappened(BaseModel):
+    """Test only: a thing of the committees service happened."""
+
+    n: int
+
+
+class AtomicOtherThingHappened(BaseModel):
+    """Test only: the same, on its own subject for the second failure mode."""
+
+    n: int
+
+
+class RelayedThingHappened(BaseModel):
+    """Test only: one of many things, for the two-relays test."""
+
+    n: int
+
+
+ATOMIC = "committees.evtatomic.happened"
+ATOMIC_OTHER = "committees.evtatomic.otherhappened"
+RELAYED = "committees.evtrelays.happened"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def event_types() -> Iterator[None]:
+    with (
+        registered(ATOMIC, AtomicThingHappened),
+        registered(ATOMIC_OTHER, AtomicOtherThingHappened),
+        registered(RELAYED, RelayedThingHappened),
+    ):
+        yield
+
+
+async def _count(database: Database, table: str) -> int:
+    async with database.engine.connect() as conn:
+        return int(await conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+
+
+async def _change_record_then_fail(
+    database: Database,
+    model: type[AtomicThingHappened | AtomicOtherThingHappened],
+    fail: Callable[[object], Awaitable[None]],
+) -> None:
+    """A unit of work that writes its domain row and its event, then fails before the end."""
+    async with database.unit_of_work() as session:
+        await session.execute(
+            text("INSERT INTO committees.zc_test_things (id, label) VALUES (:id, 'rolled back')"),
+            {"id": uuid.uuid4()},
+        )
+        await record_event(session, model(n=1), subject="rolled-back")
+        assert await session.scalar(text("SELECT count(*) FROM committees.outbox")) == 1
+        await fail(session)
+
+
+async def _fail_with_python_error(session: object) -> None:
+    raise RuntimeError("the use case failed after recording its event")
+
+
+async def _fail_with_database_error(session: object) -> None:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(session, AsyncSession)
+    # A second row with the same key: the database refuses the transaction after the event was written.
+    await session.execute(
+        text("INSERT INTO committees.zc_test_things (id, label) VALUES (:id, 'dup'), (:id, 'dup')"),
+        {"id": uuid.uuid4()},
+    )
+
+
+@pytest.mark.parametrize(
+    ("fail", "error", "model"),
+    [
+        (_fail_with_python_error, RuntimeError, AtomicThingHappened),
+        (_fail_with_database_error, IntegrityError, AtomicOtherThingHappened),
+    ],
+    ids=["exception", "database-error"],
+)
+async def test_a_change_and_its_event_commit_together_or_not_at_all(
+    fail: Callable[[object], Awaitable[None]],
+    error: type[Exception],
+    model: type[AtomicThingHappened | AtomicOtherThingHappened],
+    event_schemas: CommonSettings,
+    producer_db: Database,
+    consumer_db: Database,
+    nats_clients: JsFactory,
+    request: pytest.FixtureRequest,
+) -> None:
+    settings = event_schemas
+    consumer_name = f"evt-atomic-{request.node.callspec.id}"
+    name = ATOMIC if model is AtomicThingHappened else ATOMIC_OTHER
+    relay = make_relay(settings, await nats_clients("relay"), producer_db)
+    consumer = make_consumer(
+        settings, await nats_clients("consumer"), consumer_db, name=consumer_name, subject=name
+    )
+    before = await subject_messages(await nats_clients("probe"), settings, name)
+
+    async with running(relay, consumer):
+        # Rolled back: the domain row and the outbox row were both written, then the unit of work failed.
+        with pytest.raises(error):
+            await _change_record_then_fail(producer_db, model, fail)
+        assert await _count(producer_db, "committees.outbox") == 0
+        assert await _count(producer_db, "committees.zc_test_things") == 0
+
+        # Committed: both rows stay, and the event reaches the consumer in the other service's schema.
+        async with producer_db.unit_of_work() as session:
+            thing_id = uuid.uuid4()
+            await session.execute(
+                text("INSERT INTO committees.zc_test_things (id, label) VALUES (:id, 'committed')"),
+                {"id": thing_id},
+            )
+            envelope = await record_event(session, model(n=2), subject=str(thing_id))
+        await wait_until(
+            lambda: _applied(consumer_db, consumer.durable), timeout=15, what="the committed event applied"
+        )
+
+    assert await _count(producer_db, "committees.zc_test_things") == 1
+    assert await unpublished(producer_db) == 0
+    async with consumer_db.engine.connect() as conn:
+        applied = (
+            await conn.execute(
+                text("SELECT event_id, n, type, source FROM intake.zc_test_effects WHERE consumer = :c"),
+                {"c": consumer_name},
+            )
+        ).all()
+    # Only the committed event was ever published and applied.
+    assert [(str(r.event_id), r.n) for r in applied] == [(envelope.id, 2)]
+    assert applied[0].type == f"cn.zhicheng.{name}.v1"
+    assert applied[0].source == "/zhicheng/committees"
+    assert await subject_messages(await nats_clients("probe"), settings, name) == before + 1
+
+
+async def _applied(database: Database, durable: str) -> bool:
+    return await inbox_count(database, durable) >= 1
+
+
+async def test_two_relays_on_one_outbox_publish_each_row_exactly_once(
+    event_schemas: CommonSettings,
+    producer_db: Database,
+    consumer_db: Database,
+    nats_clients: JsFactory,
+) -> None:
+    settings = event_schemas
+    total = 1000
+    await commit_events(producer_db, lambda n: RelayedThingHappened(n=n), total)
+    assert await unpublished(producer_db) == total
+
+    # Two relays as two processes would have them: separate engines, separate NATS connections.
+    second_db = Database(settings.database_url, producer_db.schema)
+    try:
+        relays = [
+            make_relay(settings, await nats_clients("relay-a"), producer_db, batch_size=50),
+            make_relay(settings, await nats_clients("relay-b"), second_db, batch_size=50),
+        ]
+        consumer = make_consumer(
+            settings, await nats_clients("consumer"), consumer_db, name="evt-relays", subject=RELAYED
+        )
+        async with running(*relays, consumer):
+            await wait_until(
+                lambda: _all_applied(consumer_db, "evt-relays", total), timeout=60, what="1000 events applied"
+            )
+            await wait_until(lambda: _none_unpublished(producer_db), timeout=15, what="outbox drained")
+    finally:
+        await second_db.dispose()
+
+    counts = [relay.published_count for relay in relays]
+    assert sum(counts) == total, counts
+    assert all(counts), f"both relays should have shared the work: {counts}"
+    assert await subject_messages(await nats_clients("probe"), settings, RELAYED) == total
+    result = await effects(consumer_db, "evt-relays")
+    assert (result.rows, result.distinct_events) == (total, total)
+
+
+async def _all_applied(database: Database, consumer: str, total: int) -> bool:
+    return (await effects(database, consumer)).distinct_events >= total
+
+
+async def _none_unpublished(database: Database) -> bool:
+    return await unpublished(database) == 0
+
+
+async def _max_attempts(database: Database) -> int:
+    async with database.engine.connect() as conn:
+        return int(await conn.scalar(text("SELECT coalesce(max(attempts), 0) FROM committees.outbox")) or 0)
+
+
+async def test_a_relay_without_nats_backs_off_instead_of_spinning(
+    event_schemas: CommonSettings, producer_db: Database
+) -> None:
+    settings = event_schemas
+    nc = await connect(settings.nats_url, name="gone")
+    await nc.close()  # every publish now fails at once: the worst case for a busy loop
+    relay = make_relay(settings, nc.jetstream(), producer_db, poll_seconds=0.5)
+    batches = 0
+    publish_batch = relay.publish_batch
+
+    async def counted() -> BatchResult:
+        nonlocal batches
+        batches += 1
+        return await publish_batch()
+
+    relay.publish_batch = counted  # type: ignore[method-assign]
+    await commit_events(producer_db, lambda n: RelayedThingHappened(n=n), 5, per_unit=1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with running(relay):
+        await wait_until(lambda: _attempts_reached(producer_db, 2), timeout=15, what="two failed attempts")
+        # New rows (NOTIFY) while NATS is away must not cut the back-off short.
+        await commit_events(producer_db, lambda n: RelayedThingHappened(n=n), 5, per_unit=1)
+        await wait_until(lambda: _attempts_reached(producer_db, 4), timeout=20, what="a fourth attempt")
+    elapsed = loop.time() - started
+    # Back-off 0.5 + 1 + 2 s between failed batches, polls between them: a handful of batches, not thousands.
+    assert elapsed >= 3.0
+    assert batches <= elapsed / 0.5 + 15, (batches, elapsed)
+    assert await unpublished(producer_db) == 10
+
+
+async def _attempts_reached(database: Database, attempts: int) -> bool:
+    return await _max_attempts(database) >= attempts
+
+
+class BulkyThingHappened(BaseModel):
+    """Test only: may be larger than NATS accepts."""
+
+    n: int
+    blob: str = ""
+
+
+BULKY = "committees.evtbulky.happened"
+
+
+async def test_a_row_nats_refuses_waits_its_own_back_off_without_holding_back_the_rest(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    settings = event_schemas
+    js = await nats_clients("relay")
+    relay = make_relay(settings, js, producer_db)
+    with registered(BULKY, BulkyThingHappened):
+        # The first row is over the server's max payload (1 MB by default); the others are fine.
+        await commit_events(
+            producer_db, lambda n: BulkyThingHappened(n=n, blob="x" * (2 << 20) if n == 0 else ""), 1
+        )
+        await commit_events(producer_db, lambda n: BulkyThingHappened(n=n + 1), 3, per_unit=1, concurrency=1)
+    assert await relay.publish_batch() == (3, 1)
+    async with producer_db.engine.connect() as conn:
+        bulky = (
+            await conn.execute(
+                text(
+                    "SELECT attempts, last_error, next_attempt_at > now() AS waits FROM committees.outbox"
+                    " WHERE published_at IS NULL"
+                )
+            )
+        ).one()
+    assert bulky.attempts == 1
+    assert "MaxPayload" in bulky.last_error
+    assert bulky.waits
+    assert await subject_messages(js, settings, BULKY) == 3

@@ -1,0 +1,238 @@
+"""Routes of the gateway: sign-in and keys, users, system health, the merged API document, and the
+catch-all that forwards every domain area to its service (registered last, so these routes win)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.app import ServiceRuntime
+from zhicheng_common.auth import Principal, Role, TokenIssuer, current_principal, require_roles
+from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+
+from zhicheng_gateway import service
+from zhicheng_gateway.auth import Authenticated, UserAdmin
+from zhicheng_gateway.errors import UnknownArea
+from zhicheng_gateway.openapi import OpenApiCache, merge_documents
+from zhicheng_gateway.proxy import Upstreams, is_public_path
+from zhicheng_gateway.schemas import (
+    Jwks,
+    OpenIdConfiguration,
+    SystemHealth,
+    Token,
+    UserCreate,
+    UserPage,
+    UserRead,
+)
+from zhicheng_gateway.settings import AREA, GatewaySettings
+
+API_TITLE = "职称评审 Zhicheng API"
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.gateway_settings
+    return settings
+
+
+def _issuer(request: Request) -> TokenIssuer:
+    issuer: TokenIssuer = request.app.state.token_issuer
+    return issuer
+
+
+def _upstreams(request: Request) -> Upstreams:
+    upstreams: Upstreams = request.app.state.upstreams
+    return upstreams
+
+
+SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
+IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
+UpstreamsDep = Annotated[Upstreams, Depends(_upstreams)]
+UserReader = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADMIN, Role.AUDITOR)]
+
+
+def _public_base(request: Request, settings: GatewaySettings) -> str:
+    return (settings.public_url or str(request.base_url)).rstrip("/")
+
+
+# --- sign-in and keys (public) -------------------------------------------------------------------
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@auth_router.post(
+    "/token",
+    summary="签发令牌 (OAuth2 password grant; public)",
+    responses={401: _problem("用户名或密码错误 (code invalid_credentials)")},
+)
+async def issue_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    issuer: IssuerDep,
+    settings: SettingsDep,
+) -> Token:
+    """Public: exchange a username and password (form fields) for a bearer token."""
+    user = await service.authenticate(session, username=form.username, password=form.password)
+    token = issuer.issue(service.principal_of(user), ttl_seconds=settings.token_ttl_seconds)
+    return Token(access_token=token, expires_in=settings.token_ttl_seconds)
+
+
+@auth_router.get("/jwks", summary="公钥 (JWKS; public)")
+async def jwks(issuer: IssuerDep) -> Jwks:
+    """Public: the keys that verify the gateway's tokens."""
+    return Jwks(**issuer.jwks())
+
+
+discovery_router = APIRouter(tags=["auth"])
+
+
+@discovery_router.get("/.well-known/openid-configuration", summary="OIDC 发现文档 (public)")
+async def openid_configuration(
+    request: Request, issuer: IssuerDep, settings: SettingsDep
+) -> OpenIdConfiguration:
+    """Public: where the issuer's keys and token endpoint are (OpenID Connect Discovery)."""
+    base = _public_base(request, settings)
+    return OpenIdConfiguration(
+        issuer=issuer.issuer, jwks_uri=f"{base}/api/v1/auth/jwks", token_endpoint=f"{base}/api/v1/auth/token"
+    )
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+users_router = APIRouter(prefix="/users", tags=["users"])
+
+
+@users_router.post(
+    "",
+    status_code=201,
+    summary="创建用户 (province_admin, hr_admin)",
+    responses={
+        403: _problem("角色不可授予或地区不在管辖范围 (role_not_grantable, outside_jurisdiction)"),
+        409: _problem("用户名已被使用 (username_taken)"),
+    },
+)
+async def create_user(user_in: UserCreate, session: SessionDep, principal: UserAdmin) -> UserRead:
+    """Create a user in the caller's jurisdiction with roles the caller may grant."""
+    user = await service.create_user(session, actor=principal, user_in=user_in)
+    return UserRead.model_validate(user)
+
+
+@users_router.get("", summary="用户列表 (users in my jurisdiction)")
+async def list_users(
+    session: SessionDep,
+    principal: UserReader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> UserPage:
+    """Users whose region lies within the caller's, ordered by username."""
+    users, total = await service.list_users(session, actor=principal, limit=limit, offset=offset)
+    return UserPage(
+        items=[UserRead.model_validate(u) for u in users], total=total, limit=limit, offset=offset
+    )
+
+
+@users_router.get("/me", summary="当前用户 (my own account)", responses={404: _problem("账号不在本网关")})
+async def read_me(session: SessionDep, principal: Authenticated) -> UserRead:
+    """The caller's own account (404 for a token of another identity provider)."""
+    try:
+        user_id = uuid.UUID(principal.subject)
+    except ValueError:
+        user_id = uuid.UUID(int=0)
+    user = await service.get_user(session, actor=principal, user_id=user_id)
+    return UserRead.model_validate(user)
+
+
+@users_router.get(
+    "/{user_id}",
+    summary="查看用户 (one user)",
+    responses={
+        403: _problem("不在管辖范围 (outside_jurisdiction)"),
+        404: _problem("用户不存在 (user_not_found)"),
+    },
+)
+async def read_user(user_id: uuid.UUID, session: SessionDep, principal: UserReader) -> UserRead:
+    """One user; 403 when their region is outside the caller's jurisdiction."""
+    user = await service.get_user(session, actor=principal, user_id=user_id)
+    return UserRead.model_validate(user)
+
+
+# --- system: health of everything, one API document (public) ------------------------------------
+
+system_router = APIRouter(tags=["health"])
+
+
+@system_router.get(
+    "/healthz",
+    summary="全系统就绪检查 (public)",
+    response_model=SystemHealth,
+    responses={503: {"model": SystemHealth, "description": "at least one service is not ready"}},
+)
+async def system_health(request: Request, upstreams: UpstreamsDep) -> JSONResponse:
+    """Public: readiness of the gateway and of every domain service, asked concurrently."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    own, services = await asyncio.gather(runtime.readiness(), upstreams.readiness())
+    failing = ", ".join(f"{name} {state}" for name, state in own.items() if state != "ok")
+    states = {"gateway": f"not ready: {failing}" if failing else "ready", **services}
+    ready = all(state == "ready" for state in states.values())
+    body = SystemHealth(status="all services ready" if ready else "degraded", services=states)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@system_router.get("/openapi.json", include_in_schema=False)
+async def merged_openapi(request: Request, upstreams: UpstreamsDep) -> JSONResponse:
+    """Public: one OpenAPI document for every area, cached briefly."""
+    cache: OpenApiCache = request.app.state.openapi_cache
+
+    async def build() -> dict[str, Any]:
+        document = merge_documents(
+            request.app.openapi(), await upstreams.openapi_documents(), title=API_TITLE
+        )
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["bearer"] = {
+            "type": "oauth2",
+            "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
+        }
+        document["security"] = [{"bearer": []}]
+        return document
+
+    return JSONResponse(await cache.get(build))
+
+
+@system_router.get("/docs", include_in_schema=False)
+async def docs(request: Request) -> HTMLResponse:
+    """Public: the interactive documentation of the merged document."""
+    root = request.scope.get("root_path", "")
+    return get_swagger_ui_html(openapi_url=f"{root}/api/v1/openapi.json", title=API_TITLE)
+
+
+# --- forwarding (must be included after every other router) -------------------------------------
+
+proxy_router = APIRouter()
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+@proxy_router.api_route("/{area}", methods=PROXY_METHODS, include_in_schema=False)
+@proxy_router.api_route("/{area}/{rest:path}", methods=PROXY_METHODS, include_in_schema=False)
+async def forward(area: str, request: Request, upstreams: UpstreamsDep, settings: SettingsDep) -> Response:
+    """Verify the caller's token (unless the path is public), then forward to the area's service."""
+    upstream = upstreams.for_area(area)
+    if upstream is None:
+        raise UnknownArea(f"/api/v1/{area} 不是已知的接口区域")
+    if not is_public_path(request.url.path, settings.public_path_prefixes):
+        await current_principal(request)
+    return await upstreams.forward(request, upstream)
+
+
+routers: list[APIRouter] = [auth_router, users_router, system_router, journal_router(AREA)]

@@ -1,0 +1,108 @@
+"""App factory of the gateway: ``uvicorn zhicheng_gateway.app:create_app --factory``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from zhicheng_common.app import create_service_app
+from zhicheng_common.auth import TokenIssuer, key_id, load_or_create_signing_key
+from zhicheng_common.db import Database
+from zhicheng_common.settings import CommonSettings, refuse_placeholder
+
+from zhicheng_gateway import service
+from zhicheng_gateway.api import discovery_router, proxy_router, routers
+from zhicheng_gateway.auth import GatewayTokenVerifier
+from zhicheng_gateway.consumers import SUBSCRIPTIONS
+from zhicheng_gateway.openapi import OpenApiCache
+from zhicheng_gateway.proxy import Upstreams
+from zhicheng_gateway.settings import AREA, SERVICE, GatewaySettings
+
+log = structlog.get_logger()
+
+BOOTSTRAP_RETRY_MAX_SECONDS = 30.0
+
+
+async def bootstrap_admin(database: Database, settings: GatewaySettings) -> None:
+    """Create the configured administrator if missing (idempotent; safe with several gateways)."""
+    async with database.unit_of_work() as session:
+        user = await service.bootstrap_admin(
+            session,
+            username=settings.admin_username,
+            password=settings.admin_password.get_secret_value(),
+            region=settings.admin_region,
+            name=settings.admin_name,
+        )
+    if user is not None:
+        log.info("gateway.admin.bootstrapped", user_id=str(user.id), region=user.region)
+
+
+async def _bootstrap_until_done(database: Database, settings: GatewaySettings) -> None:
+    delay = 1.0
+    while True:
+        await asyncio.sleep(delay)
+        try:
+            await bootstrap_admin(database, settings)
+        except Exception as exc:  # the database may still be starting or unmigrated: keep trying
+            log.warning("gateway.admin.bootstrap_retrying", error=repr(exc))
+            delay = min(delay * 2, BOOTSTRAP_RETRY_MAX_SECONDS)
+            continue
+        return
+
+
+def create_app(common: CommonSettings | None = None, settings: GatewaySettings | None = None) -> FastAPI:
+    """Build the gateway app (composition root)."""
+    common = common or CommonSettings()
+    settings = settings or GatewaySettings()
+    if settings.admin_username and common.environment not in ("development", "test"):
+        refuse_placeholder("ZC_GATEWAY_ADMIN_PASSWORD", settings.admin_password.get_secret_value())
+    key = load_or_create_signing_key(settings.jwt_private_key_file)
+    issuer = TokenIssuer(key, issuer=common.jwt_issuer, audience=common.jwt_audience, kid=key_id(key))
+
+    app = create_service_app(
+        name=SERVICE,
+        area=AREA,
+        title="网关 (gateway)",
+        description="Sign-in, users and jurisdiction; the one entry point forwarding to every service.",
+        common=common,
+        settings=settings,
+        routers=routers,
+        subscriptions=SUBSCRIPTIONS,
+    )
+    app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
+    app.state.token_issuer = issuer
+    app.state.gateway_settings = settings
+    app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
+    app.include_router(discovery_router)
+    app.include_router(proxy_router, prefix="/api/v1")  # last: the gateway's own routes win
+
+    service_lifespan = app.router.lifespan_context
+    database: Database = app.state.database
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_lifespan(app):
+            upstreams = Upstreams(settings)
+            app.state.upstreams = upstreams
+            retry: asyncio.Task[None] | None = None
+            if settings.admin_username:
+                try:
+                    await bootstrap_admin(database, settings)
+                except Exception as exc:
+                    log.error("gateway.admin.bootstrap_failed", error=repr(exc))
+                    retry = asyncio.create_task(_bootstrap_until_done(database, settings))
+            try:
+                yield
+            finally:
+                if retry is not None:
+                    retry.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await retry
+                await upstreams.aclose()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -1,0 +1,180 @@
+"""Fixtures of the gateway's service tests: the migrated schema, the gateway app driven in-process,
+and one real domain service (intake) running as a subprocess behind it."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from zhicheng_common.embedded import free_port
+from zhicheng_common.migrations import upgrade
+from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestKeys
+from zhicheng_gateway.app import create_app
+from zhicheng_gateway.settings import MIGRATIONS_DIR, GatewaySettings
+from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS_DIR
+
+T = TypeVar("T")
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "Province-admin-2026!"
+SHANXI = "140000"
+TAIYUAN = "140100"
+YUNCHENG = "140800"
+
+
+def _in_thread(fn: Callable[[], T]) -> T:
+    """Run blocking set-up (Alembic runs its own event loop) away from the tests' loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
+
+
+@pytest.fixture(scope="session")
+def gateway_schema(zc_settings: CommonSettings) -> CommonSettings:
+    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
+    return zc_settings
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory: pytest.TempPathFactory, zc_keys: TestKeys) -> Path:
+    """The gateway's signing key: the test session's, so every service trusts the gateway's tokens."""
+    path = tmp_path_factory.mktemp("gateway-keys") / "jwt-ed25519.pem"
+    path.write_bytes(zc_keys.private_pem)
+    return path
+
+
+def dead_url() -> str:
+    """A loopback URL nothing listens on."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def gateway_settings(key_file: Path) -> Callable[..., GatewaySettings]:
+    """Gateway settings for a test: every upstream unreachable unless overridden."""
+
+    def make(**overrides: Any) -> GatewaySettings:
+        values: dict[str, Any] = {
+            "jwt_private_key_file": key_file,
+            "admin_username": ADMIN_USERNAME,
+            "admin_password": ADMIN_PASSWORD,
+            "admin_region": SHANXI,
+            "upstream_timeout_seconds": 5.0,
+            "health_timeout_seconds": 2.0,
+            **{
+                f"{name}_url": dead_url()
+                for name in ("intake", "review", "experts", "committees", "integrity", "certificates")
+            },
+        }
+        values.update(overrides)
+        return GatewaySettings(**values)
+
+    return make
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    client: httpx.AsyncClient
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(common: CommonSettings, settings: GatewaySettings) -> AsyncIterator[Gateway]:
+    app = create_app(common, settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            yield Gateway(app, client)
+
+
+@pytest.fixture
+async def gateway(
+    gateway_schema: CommonSettings, gateway_settings: Callable[..., GatewaySettings]
+) -> AsyncIterator[Gateway]:
+    """The gateway with its database and NATS, every upstream down."""
+    async with running_gateway(gateway_schema, gateway_settings()) as running:
+        yield running
+
+
+@dataclass(frozen=True)
+class IntakeProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def intake_service(
+    zc_settings: CommonSettings, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[IntakeProcess]:
+    """The real intake service as a subprocess on a free port, ready (database and NATS) before use."""
+    _in_thread(lambda: upgrade(INTAKE_MIGRATIONS_DIR, zc_settings.database_url))
+    port = free_port()
+    log = tmp_path_factory.mktemp("intake") / "intake.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "zhicheng_intake.app:create_app",
+                "--factory",
+                "--port",
+                str(port),
+            ],
+            env=zc_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"intake exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"intake not ready within 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield IntakeProcess(url=url, process=process, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """``response`` is an RFC 9457 problem with this status and code; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["code"] == code, body
+    assert body["title"]
+    return body
+
+
+async def token_for(client: httpx.AsyncClient, username: str, password: str) -> str:
+    response = await client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
