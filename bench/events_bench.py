@@ -121,7 +121,8 @@ async def run_events_bench(stack: BenchStack, *, burst: int = 5000, rate: int = 
         await _wait_applied(consumer_db, steady)
         async with consumer_db.engine.connect() as conn:
             latencies = [
-                float(v) * 1000 for v in (await conn.execute(text("SELECT latency FROM intake.bench_applied"))).scalars()
+                float(v) * 1000
+                for v in (await conn.execute(text("SELECT latency FROM intake.bench_applied"))).scalars()
             ]
     finally:
         stop.set()

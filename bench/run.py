@@ -9,10 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.events_bench import run_events_bench  # noqa: E402
-from bench.gateway_bench import run_gateway_bench  # noqa: E402
-from bench.stack import bench_stack, machine  # noqa: E402
-from zhicheng_common.logging import configure_logging  # noqa: E402
+from bench.events_bench import run_events_bench
+from bench.gateway_bench import run_gateway_bench
+from bench.stack import bench_stack, machine
+from zhicheng_common.logging import configure_logging
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -38,9 +38,10 @@ def main() -> None:
         "| measure | value |",
         "|---|---|",
         f"| burst: {events.burst_events} events committed by 8 concurrent producers, until all applied | "
-        f"{events.burst_seconds:.2f} s = **{events.burst_events / events.burst_seconds:.0f} events/s** end to end |",
-        f"| steady rate {events.steady_rate} events/s for {events.steady_events} events: latency commit → applied, p50 | "
-        f"**{events.p50_ms:.1f} ms** |",
+        f"{events.burst_seconds:.2f} s = **{events.burst_events / events.burst_seconds:.0f} events/s** "
+        "end to end |",
+        f"| steady rate {events.steady_rate} events/s for {events.steady_events} events: "
+        f"latency commit → applied, p50 | **{events.p50_ms:.1f} ms** |",
         f"| same, p99 | **{events.p99_ms:.1f} ms** |",
         f"| same, max | {events.max_ms:.1f} ms |",
         "",
@@ -52,7 +53,8 @@ def main() -> None:
         "",
         "| path | requests/s | p50 | p99 | errors |",
         "|---|---|---|---|---|",
-        f"| direct to intake | **{direct.rps:.0f}** | {direct.p50_ms:.1f} ms | {direct.p99_ms:.1f} ms | {direct.errors} |",
+        f"| direct to intake | **{direct.rps:.0f}** | {direct.p50_ms:.1f} ms | {direct.p99_ms:.1f} ms | "
+        f"{direct.errors} |",
         f"| through the gateway | **{through.rps:.0f}** | {through.p50_ms:.1f} ms | {through.p99_ms:.1f} ms | "
         f"{through.errors} |",
         "",

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
+
 from zhicheng_common.settings import CommonSettings, ServiceSettings, refuse_placeholder
 from zhicheng_common.topology import ALL_SERVICES, DOMAIN_SERVICES, GATEWAY, ServiceInfo
 
@@ -53,9 +54,7 @@ def service_settings_class(info: ServiceInfo) -> type[ServiceSettings]:
     classes = [
         cls
         for _, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, ServiceSettings)
-        and cls is not ServiceSettings
-        and cls.__module__ == module.__name__
+        if issubclass(cls, ServiceSettings) and cls is not ServiceSettings and cls.__module__ == module.__name__
     ]
     assert len(classes) == 1, f"{module.__name__} should define one ServiceSettings subclass, found {classes}"
     return classes[0]
@@ -208,9 +207,7 @@ def test_every_deployment_is_ready_on_readyz_and_alive_on_healthz(info: ServiceI
 def test_every_service_has_a_kubernetes_service_selecting_its_pods_on_its_port(info: ServiceInfo) -> None:
     service = kubernetes_object("Service", info.name)
     deployment = kubernetes_object("Deployment", info.name)
-    assert service["spec"]["ports"] == [
-        {"name": "http", "port": info.port, "targetPort": "http", "protocol": "TCP"}
-    ]
+    assert service["spec"]["ports"] == [{"name": "http", "port": info.port, "targetPort": "http", "protocol": "TCP"}]
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
     assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
@@ -218,9 +215,7 @@ def test_every_service_has_a_kubernetes_service_selecting_its_pods_on_its_port(i
 
 
 def test_gateway_and_intake_run_two_replicas_and_the_other_services_one() -> None:
-    replicas = {
-        info.name: kubernetes_object("Deployment", info.name)["spec"]["replicas"] for info in ALL_SERVICES
-    }
+    replicas = {info.name: kubernetes_object("Deployment", info.name)["spec"]["replicas"] for info in ALL_SERVICES}
     assert replicas == {info.name: 2 if info.name in ("gateway", "intake") else 1 for info in ALL_SERVICES}
 
 
@@ -307,9 +302,7 @@ def test_compose_keeps_the_gateway_key_in_a_volume() -> None:
 
 
 def expected_upstreams() -> dict[str, str]:
-    return {
-        f"ZC_GATEWAY_{info.name.upper()}_URL": f"http://{info.name}:{info.port}" for info in DOMAIN_SERVICES
-    }
+    return {f"ZC_GATEWAY_{info.name.upper()}_URL": f"http://{info.name}:{info.port}" for info in DOMAIN_SERVICES}
 
 
 def test_compose_gateway_upstreams_are_the_compose_service_names_and_ports() -> None:
@@ -458,9 +451,7 @@ def test_the_image_uses_python_311_slim_and_the_makefiles_uv_version() -> None:
 def test_the_image_copies_every_workspace_members_pyproject_for_the_dependency_layer() -> None:
     dockerfile = DOCKERFILE.read_text(encoding="utf-8")
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]["members"]
-    members = sorted(
-        p.parent.relative_to(ROOT) for pattern in patterns for p in ROOT.glob(f"{pattern}/pyproject.toml")
-    )
+    members = sorted(p.parent.relative_to(ROOT) for pattern in patterns for p in ROOT.glob(f"{pattern}/pyproject.toml"))
     assert members, "no workspace members found"
     for member in members:
         assert f"COPY {member}/pyproject.toml {member}/" in dockerfile

@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from nats.aio.client import Client as NATS
+from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel
@@ -50,7 +50,7 @@ class ServiceRuntime:
     settings: ServiceSettings
     database: Database
     subscriptions: Sequence[Subscription] = ()
-    nats: NATS | None = None
+    nats: NatsClient | None = None
     js: JetStreamContext | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
@@ -141,9 +141,7 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
         self.metrics = metrics
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        trace_id = trace_id_from_traceparent(request.headers.get("traceparent")) or request.headers.get(
-            "x-request-id"
-        )
+        trace_id = trace_id_from_traceparent(request.headers.get("traceparent")) or request.headers.get("x-request-id")
         if not trace_id or len(trace_id) > 64:
             trace_id = uuid7().hex
         set_trace_id(trace_id)
@@ -183,7 +181,9 @@ def create_service_app(
     """Build a service's FastAPI app; routers are mounted under ``/api/v1``."""
     configure_logging(name, level=common.log_level, json=common.log_json)
     database = Database(settings.database_url or common.database_url, schema or name)
-    runtime = ServiceRuntime(name=name, common=common, settings=settings, database=database, subscriptions=subscriptions)
+    runtime = ServiceRuntime(
+        name=name, common=common, settings=settings, database=database, subscriptions=subscriptions
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

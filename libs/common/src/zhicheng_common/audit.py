@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import RowMapping, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from zhicheng_common.auth import Principal
@@ -98,7 +98,7 @@ async def append_entry(
     return entry
 
 
-def row_to_entry(row: Mapping[str, Any]) -> dict[str, Any]:
+def row_to_entry(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     entry = dict(row)
     entry["at"] = canonical_at(entry["at"])
     return entry

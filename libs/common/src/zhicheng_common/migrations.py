@@ -23,8 +23,13 @@ def create_platform_tables(schema: str) -> None:
     """Migration step: outbox, inbox and journal in ``schema`` (declared once in ``db.py``)."""
     for table in define_platform_tables(MetaData()):
         op.create_table(table.name, *(column._copy() for column in table.columns), schema=schema)
-    op.create_index("ix_outbox_unpublished", "outbox", ["next_attempt_at"], schema=schema,
-                    postgresql_where=text("published_at IS NULL"))
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["next_attempt_at"],
+        schema=schema,
+        postgresql_where=text("published_at IS NULL"),
+    )
 
 
 def drop_platform_tables(schema: str) -> None:

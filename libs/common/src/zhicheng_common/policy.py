@@ -86,9 +86,7 @@ ApplicantKind = Literal["non_public_organization", "individual_business", "flexi
 # EL-12 / NA-17: 高级工, 技师, 高级技师.
 SkillLevel = Literal["senior_worker", "technician", "senior_technician"]
 # EL-12: 中级工班, 高级工班, 预备技师（技师）班 of technical schools.
-TechnicalSchoolClass = Literal[
-    "intermediate_worker_class", "senior_worker_class", "preparatory_technician_class"
-]
+TechnicalSchoolClass = Literal["intermediate_worker_class", "senior_worker_class", "preparatory_technician_class"]
 # 中专, 大专, 本科.
 EducationLevel = Literal["secondary_vocational", "college", "bachelor"]
 ApprovalAuthority = Literal["provincial_hr", "city_hr", "provincial_industry_department"]
@@ -403,15 +401,11 @@ class PolicyParameters(_Frozen):
         description="CM-11: results entered into the provincial platform within this many working days."
     )
     # --- Experts and draws (EX, NA-9) ---
-    draw_signers: Parameter[Positive] = Field(
-        description="EX-1: drawers who sign the result of an expert draw."
-    )
+    draw_signers: Parameter[Positive] = Field(description="EX-1: drawers who sign the result of an expert draw.")
     expert_draw_working_days_before_meeting: Parameter[Positive] = Field(
         description="EX-2: experts are drawn this many working days before the meeting."
     )
-    expert_term_max_years: Parameter[Positive] = Field(
-        description="EX-3, NA-2: maximum years of an expert's term."
-    )
+    expert_term_max_years: Parameter[Positive] = Field(description="EX-3, NA-2: maximum years of an expert's term.")
     expert_pool_filing_validity_years: Parameter[Positive] = Field(
         description="EX-3: maximum years an expert pool filing stays valid."
     )
@@ -465,9 +459,7 @@ class PolicyParameters(_Frozen):
         ]
         for (name_a, day_a), (name_b, day_b) in itertools.pairwise(steps):
             if day_a.in_year(2001) > day_b.in_year(2001):
-                raise ValueError(
-                    f"CM-6 日期顺序错误 (deadlines out of order): {name_a} {day_a} > {name_b} {day_b}"
-                )
+                raise ValueError(f"CM-6 日期顺序错误 (deadlines out of order): {name_a} {day_a} > {name_b} {day_b}")
         return self
 
 
@@ -517,9 +509,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -544,9 +534,7 @@ def _packaged() -> Traversable:
 
 def available_packs() -> list[str]:
     """Return the ids of the packs shipped with this package, sorted."""
-    return sorted(
-        entry.name.removesuffix(".yaml") for entry in _packaged().iterdir() if entry.name.endswith(".yaml")
-    )
+    return sorted(entry.name.removesuffix(".yaml") for entry in _packaged().iterdir() if entry.name.endswith(".yaml"))
 
 
 @functools.cache

@@ -8,6 +8,7 @@ session gets its own database and its own event subject prefix, so runs never se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -118,10 +119,8 @@ async def _cleanup(stack: TestStack, database: str) -> None:
         nc = await nats.connect(stack.nats_url, connect_timeout=2, max_reconnect_attempts=1)
         js = nc.jetstream()
         for name in (stack.events_prefix.upper(), f"{stack.events_prefix.upper()}_DEADLETTER"):
-            try:
+            with contextlib.suppress(Exception):  # the stream may never have been created
                 await js.delete_stream(name)
-            except Exception:  # noqa: S110 - the stream may never have been created
-                pass
         await nc.close()
     except Exception as exc:
         print(f"zhicheng test cleanup: NATS streams left behind: {exc!r}")
@@ -131,9 +130,7 @@ async def _cleanup(stack: TestStack, database: str) -> None:
 def zc_keys() -> TestKeys:
     key = Ed25519PrivateKey.generate()
     issuer = TokenIssuer(key, issuer="zhicheng-test", audience="zhicheng", kid=key_id(key))
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return TestKeys(issuer=issuer, jwks_json=json.dumps(issuer.jwks()), private_pem=pem)
 
 
@@ -176,7 +173,11 @@ def zc_env(zc_settings: CommonSettings) -> dict[str, str]:
 
 
 async def wait_until(
-    predicate: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"
+    predicate: Callable[[], Any],
+    *,
+    timeout: float = 30.0,  # noqa: ASYNC109 - a bounded poll is the point
+    interval: float = 0.1,
+    what: str = "condition",
 ) -> Any:
     """Poll ``predicate`` (sync or async) until it returns a truthy value; bounded in time."""
     loop = asyncio.get_running_loop()

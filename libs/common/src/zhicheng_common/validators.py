@@ -142,9 +142,7 @@ def credit_code_problem(value: str) -> str | None:
     bad = sorted({char for char in value if char not in _CREDIT_VALUES})
     if bad:
         return f"统一社会信用代码含有不允许的字符：{''.join(bad)}（不使用I、O、Z、S、V）"
-    total = sum(
-        _CREDIT_VALUES[char] * weight for char, weight in zip(value[:17], _CREDIT_WEIGHTS, strict=True)
-    )
+    total = sum(_CREDIT_VALUES[char] * weight for char, weight in zip(value[:17], _CREDIT_WEIGHTS, strict=True))
     expected = _CREDIT_ALPHABET[(31 - total % 31) % 31]
     if value[17] != expected:
         return f"统一社会信用代码校验码错误：最后一位应为{expected}，实际为{value[17]}"

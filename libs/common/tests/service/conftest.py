@@ -26,6 +26,7 @@ from nats.js.client import JetStreamContext
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
 from zhicheng_committees.settings import MIGRATIONS_DIR as COMMITTEES_MIGRATIONS
 from zhicheng_common.db import Database, async_database_url
 from zhicheng_common.events.consumer import EventConsumer, Handler, Subscription
@@ -201,9 +202,7 @@ def make_consumer(
     )
 
 
-def make_relay(
-    settings: CommonSettings, js: JetStreamContext, database: Database, **options: Any
-) -> OutboxRelay:
+def make_relay(settings: CommonSettings, js: JetStreamContext, database: Database, **options: Any) -> OutboxRelay:
     options.setdefault("poll_seconds", 0.5)
     return OutboxRelay(database.engine, js, schema=database.schema, prefix=settings.events_prefix, **options)
 
@@ -252,9 +251,7 @@ async def effects(database: Database, consumer: str) -> Effects:
 
 async def inbox_count(database: Database, durable: str) -> int:
     async with database.engine.connect() as conn:
-        value = await conn.scalar(
-            text("SELECT count(*) FROM intake.inbox WHERE consumer = :c"), {"c": durable}
-        )
+        value = await conn.scalar(text("SELECT count(*) FROM intake.inbox WHERE consumer = :c"), {"c": durable})
     return int(value or 0)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from nats.aio.msg import Msg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from zhicheng_common.db import Database
 from zhicheng_common.events.consumer import EventConsumer, Subscription
 from zhicheng_common.events.envelope import CloudEvent

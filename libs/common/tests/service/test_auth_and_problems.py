@@ -36,9 +36,7 @@ async def review_app(zc_settings: CommonSettings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(review_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=review_app), base_url="http://review"
-    ) as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=review_app), base_url="http://review") as c:
         yield c
 
 
@@ -47,9 +45,7 @@ async def yuncheng_entry(review_app: FastAPI) -> int:
     """A journal entry recorded in Yuncheng (140800)."""
     actor = Principal(subject="u-yc", roles=frozenset({"hr_reviewer"}), region=YUNCHENG)
     async with review_app.state.database.unit_of_work() as session:
-        entry = await append_entry(
-            session, actor=actor, action="review.passed", record_type="review", record_id="r1"
-        )
+        entry = await append_entry(session, actor=actor, action="review.passed", record_type="review", record_id="r1")
     return int(entry["seq"])
 
 

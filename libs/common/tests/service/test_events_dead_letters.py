@@ -14,6 +14,7 @@ import pytest
 from nats.js.client import JetStreamContext
 from pydantic import BaseModel
 from sqlalchemy import text
+
 from zhicheng_common.db import Database
 from zhicheng_common.embedded import free_port
 from zhicheng_common.events.consumer import PermanentEventError
@@ -102,9 +103,7 @@ async def test_poison_messages_are_parked_listed_and_replayed_once_fixed(
         retry_delay_seconds=0.5,
     )
     # Another consumer of the same subject, whose handler has no such bug.
-    other = make_consumer(
-        settings, await nats_clients("other"), consumer_db, name="evt-poison-other", subject=POISON
-    )
+    other = make_consumer(settings, await nats_clients("other"), consumer_db, name="evt-poison-other", subject=POISON)
     kinds = {1: "transient", 5: "permanent", 6: "problem"}
     events = await commit_events(
         producer_db,
@@ -117,9 +116,7 @@ async def test_poison_messages_are_parked_listed_and_replayed_once_fixed(
 
     async with running(make_relay(settings, await nats_clients("relay"), producer_db), main, other):
         # The messages behind the poison one are applied while it is still being retried.
-        await wait_until(
-            lambda: _applied_n(consumer_db, "evt-poison-main", healthy), timeout=15, what="healthy ones"
-        )
+        await wait_until(lambda: _applied_n(consumer_db, "evt-poison-main", healthy), timeout=15, what="healthy ones")
         assert 1 not in await _letters(js, settings, main.durable)
         # Permanent errors are parked at the first attempt, the transient one after max_deliver attempts.
         letters = await wait_until(
@@ -135,27 +132,19 @@ async def test_poison_messages_are_parked_listed_and_replayed_once_fixed(
         assert "PermanentEventError" in letters[5].error
         assert "Conflict" in letters[6].error
         assert all(letters[n].event_id == events[n] for n in kinds)
-        await wait_until(
-            lambda: _applied_n(consumer_db, "evt-poison-other", list(range(10))), timeout=15, what="other"
-        )
+        await wait_until(lambda: _applied_n(consumer_db, "evt-poison-other", list(range(10))), timeout=15, what="other")
 
         # Fixed: replay the transient one by sequence number, then the rest by consumer.
         HANDLER["broken"] = False
         await _cli(zc_env, "replay", str(letters[1].sequence))
-        await wait_until(
-            lambda: _applied_n(consumer_db, "evt-poison-main", [*healthy, 1]), timeout=15, what="replay"
-        )
+        await wait_until(lambda: _applied_n(consumer_db, "evt-poison-main", [*healthy, 1]), timeout=15, what="replay")
         remaining = await _letters(js, settings, main.durable)
         assert set(remaining) == {5, 6}
         await _cli(zc_env, "replay", "--all", "--consumer", main.durable)
-        await wait_until(
-            lambda: _applied_n(consumer_db, "evt-poison-main", list(range(10))), timeout=15, what="all"
-        )
+        await wait_until(lambda: _applied_n(consumer_db, "evt-poison-main", list(range(10))), timeout=15, what="all")
         assert await _letters(js, settings, main.durable) == {}
         # The other consumer acks the replays without applying them again.
-        await wait_until(
-            lambda: other.stats.replays_ignored == 3, timeout=15, what="replays ignored by the other"
-        )
+        await wait_until(lambda: other.stats.replays_ignored == 3, timeout=15, what="replays ignored by the other")
 
     for consumer in ("evt-poison-main", "evt-poison-other"):
         result = await effects(consumer_db, consumer)

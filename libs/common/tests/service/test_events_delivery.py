@@ -16,6 +16,7 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel
 from sqlalchemy import text
+
 from zhicheng_common.db import Database
 from zhicheng_common.embedded import EmbeddedNats, free_port
 from zhicheng_common.events.envelope import make_envelope
@@ -125,13 +126,9 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
 
         async with running(relay, consumer):
             # Both at work (the consumer has made its durable) before NATS goes away.
-            await wait_until(
-                lambda: _consumer_exists(js, settings, consumer.durable), timeout=10, what="consumer"
-            )
+            await wait_until(lambda: _consumer_exists(js, settings, consumer.durable), timeout=10, what="consumer")
             server.stop()
-            await wait_until(
-                lambda: not relay_nc.is_connected, timeout=10, what="the relay's client to notice"
-            )
+            await wait_until(lambda: not relay_nc.is_connected, timeout=10, what="the relay's client to notice")
             await commit_events(producer_db, lambda n: RestartThingHappened(n=n), TOTAL)
             await wait_until(
                 lambda: _relay_tried_and_failed(producer_db),
@@ -145,9 +142,7 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
                 lambda: _all_applied(consumer_db, "evt-restart", TOTAL), timeout=60, what="all events applied"
             )
             await wait_until(lambda: _none_unpublished(producer_db), timeout=30, what="the outbox drained")
-            await wait_until(
-                lambda: drained(js, settings, consumer.durable), timeout=30, what="every message acked"
-            )
+            await wait_until(lambda: drained(js, settings, consumer.durable), timeout=30, what="every message acked")
 
         result = await effects(consumer_db, "evt-restart")
         assert (result.rows, result.distinct_events) == (TOTAL, TOTAL)
@@ -169,9 +164,7 @@ async def _consumer_exists(js: JetStreamContext, settings: CommonSettings, durab
 
 def _start_consumer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, str(CONSUMER_SCRIPT)], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+        return subprocess.Popen([sys.executable, str(CONSUMER_SCRIPT)], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
@@ -220,9 +213,7 @@ async def test_a_consumer_process_killed_mid_batch_applies_each_event_once(
 
     second = _start_consumer(env, log)
     try:
-        await wait_until(
-            lambda: _all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}"
-        )
+        await wait_until(lambda: _all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}")
         await wait_until(lambda: drained(js, settings, durable), timeout=30, what="every message acked")
     finally:
         _stop(second)
@@ -237,9 +228,7 @@ async def test_the_same_event_delivered_twice_is_applied_once(
 ) -> None:
     settings = event_schemas
     js = await nats_clients("publisher")
-    consumer = make_consumer(
-        settings, await nats_clients("consumer"), consumer_db, name="evt-dup", subject=DUPLICATE
-    )
+    consumer = make_consumer(settings, await nats_clients("consumer"), consumer_db, name="evt-dup", subject=DUPLICATE)
     await consumer.ensure()
     envelope = make_envelope(DuplicateThingHappened(n=7), subject="dup")
     payload = envelope.model_dump_json().encode()
@@ -251,9 +240,7 @@ async def test_the_same_event_delivered_twice_is_applied_once(
     assert await subject_messages(js, settings, DUPLICATE) == 2
 
     async with running(consumer):
-        await wait_until(
-            lambda: drained(js, settings, consumer.durable), timeout=15, what="both deliveries acked"
-        )
+        await wait_until(lambda: drained(js, settings, consumer.durable), timeout=15, what="both deliveries acked")
 
     result = await effects(consumer_db, "evt-dup")
     assert (result.rows, result.distinct_events) == (1, 1)

@@ -12,6 +12,7 @@ from nats.js.client import JetStreamContext
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+
 from zhicheng_common.db import Database
 from zhicheng_common.events.outbox import BatchResult, record_event
 from zhicheng_common.events.streams import connect
@@ -126,9 +127,7 @@ async def test_a_change_and_its_event_commit_together_or_not_at_all(
     consumer_name = f"evt-atomic-{request.node.callspec.id}"
     name = ATOMIC if model is AtomicThingHappened else ATOMIC_OTHER
     relay = make_relay(settings, await nats_clients("relay"), producer_db)
-    consumer = make_consumer(
-        settings, await nats_clients("consumer"), consumer_db, name=consumer_name, subject=name
-    )
+    consumer = make_consumer(settings, await nats_clients("consumer"), consumer_db, name=consumer_name, subject=name)
     before = await subject_messages(await nats_clients("probe"), settings, name)
 
     async with running(relay, consumer):
@@ -273,9 +272,7 @@ async def test_a_row_nats_refuses_waits_its_own_back_off_without_holding_back_th
     relay = make_relay(settings, js, producer_db)
     with registered(BULKY, BulkyThingHappened):
         # The first row is over the server's max payload (1 MB by default); the others are fine.
-        await commit_events(
-            producer_db, lambda n: BulkyThingHappened(n=n, blob="x" * (2 << 20) if n == 0 else ""), 1
-        )
+        await commit_events(producer_db, lambda n: BulkyThingHappened(n=n, blob="x" * (2 << 20) if n == 0 else ""), 1)
         await commit_events(producer_db, lambda n: BulkyThingHappened(n=n + 1), 3, per_unit=1, concurrency=1)
     assert await relay.publish_batch() == (3, 1)
     async with producer_db.engine.connect() as conn:

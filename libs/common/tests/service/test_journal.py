@@ -65,10 +65,13 @@ async def test_journal_chain_verifies_when_untouched(database: Database) -> None
 
 
 async def test_journal_entry_rolled_back_with_its_transaction(database: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def append_then_fail() -> None:
         async with database.unit_of_work() as session:
             await append_entry(session, actor=CLERK, action="x", record_type="t", record_id="r")
             raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        await append_then_fail()
     async with database.engine.connect() as conn:
         assert await export_entries(conn) == []
 

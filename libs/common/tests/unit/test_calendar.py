@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
 from zhicheng_common.calendar import CalendarOverrides, UnknownCalendarYear, WorkingDayCalendar
 
 CAL = WorkingDayCalendar()
@@ -154,9 +155,7 @@ def test_overrides_parse_from_json() -> None:
 
 
 def test_overrides_win_over_the_library() -> None:
-    overrides = CalendarOverrides(
-        holidays=frozenset({date(2024, 10, 8)}), workdays=frozenset({date(2024, 10, 7)})
-    )
+    overrides = CalendarOverrides(holidays=frozenset({date(2024, 10, 8)}), workdays=frozenset({date(2024, 10, 7)}))
     cal = WorkingDayCalendar(overrides)
     assert not cal.is_working_day(date(2024, 10, 8))
     assert cal.is_working_day(date(2024, 10, 7))

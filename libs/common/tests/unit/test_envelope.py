@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel
+
 from zhicheng_common.events.envelope import EVENT_TYPES, CloudEvent, event_type, make_envelope, spec_of
 from zhicheng_common.ids import uuid7
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+
 from zhicheng_common.policy import (
     KNOWN_RULE_IDS,
     Parameter,
@@ -203,9 +204,7 @@ def test_NA_7_min_yes_votes_is_the_ceiling_of_two_thirds() -> None:
     numerator=st.integers(min_value=0, max_value=10),
     denominator=st.integers(min_value=1, max_value=10),
 )
-def test_at_least_fraction_agrees_with_min_count(
-    count: int, total: int, numerator: int, denominator: int
-) -> None:
+def test_at_least_fraction_agrees_with_min_count(count: int, total: int, numerator: int, denominator: int) -> None:
     ratio = Ratio(numerator=min(numerator, denominator), denominator=denominator)
     assert ratio.is_met_by(count, total) == (count >= ratio.min_count(total))
 
@@ -249,8 +248,7 @@ def test_EL_8_to_EL_11_one_year_one_level_one_application(pack: PolicyPack) -> N
 @BOTH
 def test_NA_17_skilled_worker_bridge(pack: PolicyPack) -> None:
     bridge = {
-        row.skill_level: (row.years_required, row.title_level)
-        for row in pack.parameters.skilled_worker_bridge.value
+        row.skill_level: (row.years_required, row.title_level) for row in pack.parameters.skilled_worker_bridge.value
     }
     assert bridge == {
         "senior_worker": (2, "junior"),

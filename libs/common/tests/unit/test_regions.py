@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from zhicheng_common.regions import (
     NATIONAL_CODE,
     PROVINCE_CODES,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, ValidationError
+
 from zhicheng_common.validators import (
     CreditCode,
     RegionCode,
@@ -53,9 +54,7 @@ def test_resident_id_wrong_length(value: str) -> None:
     assert "18位" in problem
 
 
-@pytest.mark.parametrize(
-    "value", ["1101051949123100XX", "11010519491231002Y", "１１０１０５１９４９１２３１００２X"]
-)
+@pytest.mark.parametrize("value", ["1101051949123100XX", "11010519491231002Y", "１１０１０５１９４９１２３１００２X"])
 def test_resident_id_wrong_characters(value: str) -> None:
     problem = resident_id_problem(value)
     assert problem is not None

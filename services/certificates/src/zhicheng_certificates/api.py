@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from zhicheng_common.api import journal_router
 from zhicheng_certificates.settings import AREA
+from zhicheng_common.api import journal_router
 
 routers: list[APIRouter] = [journal_router(AREA)]

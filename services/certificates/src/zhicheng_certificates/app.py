@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from zhicheng_common.app import create_service_app
-from zhicheng_common.settings import CommonSettings
 from zhicheng_certificates.api import routers
 from zhicheng_certificates.consumers import SUBSCRIPTIONS
 from zhicheng_certificates.settings import AREA, SERVICE, CertificatesSettings
+from zhicheng_common.app import create_service_app
+from zhicheng_common.settings import CommonSettings
 
 
 def create_app(common: CommonSettings | None = None, settings: CertificatesSettings | None = None) -> FastAPI:

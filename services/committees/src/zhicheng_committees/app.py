@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from zhicheng_common.app import create_service_app
-from zhicheng_common.settings import CommonSettings
 from zhicheng_committees.api import routers
 from zhicheng_committees.consumers import SUBSCRIPTIONS
 from zhicheng_committees.settings import AREA, SERVICE, CommitteesSettings
+from zhicheng_common.app import create_service_app
+from zhicheng_common.settings import CommonSettings
 
 
 def create_app(common: CommonSettings | None = None, settings: CommitteesSettings | None = None) -> FastAPI:

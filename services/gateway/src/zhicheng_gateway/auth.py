@@ -26,8 +26,12 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "GET /metrics",
 )
 
+#: Any verified caller.
 Authenticated = CurrentPrincipal
+#: May create users (within their region, with the roles ``domain.GRANTABLE_BY`` allows).
 UserAdmin = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADMIN)]
+#: May read users within their region (a user's own account is open to that user via ``/users/me``).
+UserReader = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADMIN, Role.AUDITOR)]
 
 
 class GatewayTokenVerifier(TokenVerifier):

@@ -205,6 +205,9 @@ async def test_one_public_openapi_document_merges_the_gateway_and_every_reachabl
     assert "/api/v1/gateway/journal" in paths
     assert not any(path.startswith("/api/v1/{area}") for path in paths)  # the catch-all is not documented
     assert document["x-unavailable"] == OTHERS
+    assert document["security"] == [{"bearer": []}]  # authenticated by default …
+    assert paths["/api/v1/auth/token"]["post"]["security"] == []  # … public routes say so
+    assert paths["/api/v1/healthz"]["get"]["security"] == []
     schemas = document["components"]["schemas"]
     assert {"Problem", "UserCreate", "UserRead", "JournalPage"} <= set(schemas)
     assert "password_hash" not in str(schemas["UserRead"])

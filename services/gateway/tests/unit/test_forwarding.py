@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from zhicheng_common.logging import set_trace_id
+from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from zhicheng_gateway.proxy import UPSTREAM_HEADER, Upstreams
 from zhicheng_gateway.settings import GatewaySettings
 
@@ -126,3 +128,35 @@ async def test_the_answer_keeps_status_body_and_repeated_headers_but_not_hop_by_
     assert answer.headers[UPSTREAM_HEADER] == "intake"
     assert "x-request-id" not in answer.headers  # the gateway's correlation middleware sets its own
     assert answer.headers["content-length"] == str(len(answer.content))
+
+
+async def test_a_service_that_accepts_but_never_answers_is_a_504_upstream_timeout_problem() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        await asyncio.sleep(2)  # never answers within the gateway's timeout
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    upstreams = Upstreams(
+        GatewaySettings(intake_url=f"http://127.0.0.1:{port}", upstream_timeout_seconds=0.3)
+    )
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/{rest:path}")
+    async def forward(request: Request) -> Response:
+        return await upstreams.forward(request, upstreams.by_area["declarations"])
+
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gw.test"
+        ) as client:
+            answer = await client.get("/api/v1/declarations")
+    finally:
+        await upstreams.aclose()
+        server.close()
+        await server.wait_closed()
+    assert answer.status_code == 504
+    assert answer.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+    assert answer.json()["code"] == "upstream_timeout"

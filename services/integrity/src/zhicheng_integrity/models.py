@@ -1,4 +1,4 @@
-"""Tables of the integrity service (schema ``integrity``; outbox, inbox and journal come from common)."""
+"""Tables of the integrity service (schema ``integrity``; outbox, inbox and journal are in zhicheng_common)."""
 
 from __future__ import annotations
 

@@ -160,9 +160,7 @@ class OutboxRelay:
                     failed[row.id] = ("not sent: connection unavailable", False)
             if published:
                 await conn.execute(
-                    update(outbox_table)
-                    .where(outbox_table.c.id.in_(published))
-                    .values(published_at=func.now())
+                    update(outbox_table).where(outbox_table.c.id.in_(published)).values(published_at=func.now())
                 )
             # One UPDATE per (attempts, error) group: a failed batch usually shares one reason.
             groups: dict[tuple[int, str, bool], list[Any]] = {}
@@ -178,9 +176,7 @@ class OutboxRelay:
                 )
         self.published_count += len(published)
         if failed:
-            log.warning(
-                "outbox.retry_scheduled", schema=self.schema, failed=len(failed), published=len(published)
-            )
+            log.warning("outbox.retry_scheduled", schema=self.schema, failed=len(failed), published=len(published))
         return BatchResult(len(published), len(failed))
 
     async def prune(self) -> int:
