@@ -144,12 +144,11 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
         trace_id = trace_id_from_traceparent(request.headers.get("traceparent")) or request.headers.get("x-request-id")
         if not trace_id or len(trace_id) > 64:
             trace_id = uuid7().hex
+        # Each request runs in its own context, so the id needs no reset; keeping it set lets the
+        # error handlers outside this middleware put it into a 500 problem too.
         set_trace_id(trace_id)
         started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            set_trace_id(None)
+        response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         self.metrics.requests.labels(request.method, path, str(response.status_code)).inc()

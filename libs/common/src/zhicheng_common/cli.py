@@ -18,8 +18,8 @@ from typing import Annotated, TypeVar
 import typer
 from nats.js.client import JetStreamContext
 
-from zhicheng_common.auth import key_id, load_or_create_signing_key, public_jwk
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, port_is_open
+from zhicheng_common.logging import configure_logging
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.topology import ALL_SERVICES, GATEWAY, ServiceInfo
 
@@ -29,6 +29,14 @@ journal_app = typer.Typer(
     help="The audit journal: export a service's chain and check it offline.", no_args_is_help=True
 )
 app.add_typer(deadletters_app, name="deadletters")
+
+
+@app.callback()
+def _configure(log_level: Annotated[str, typer.Option(help="log level of the command itself")] = "WARNING") -> None:
+    # Logs go to stderr, so `--json` output and exports on stdout stay clean.
+    configure_logging("cli", level=log_level, json=False)
+
+
 app.add_typer(journal_app, name="journal")
 
 T = TypeVar("T")
@@ -66,6 +74,8 @@ def migrate(
 
 
 def _write_keys(data_dir: Path) -> tuple[Path, Path]:
+    from zhicheng_common.auth import key_id, load_or_create_signing_key, public_jwk
+
     key_file = data_dir / "keys" / "jwt-ed25519.pem"
     key = load_or_create_signing_key(key_file)
     jwks_file = data_dir / "keys" / "jwks.json"

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhicheng_common.logging import current_trace_id
@@ -202,6 +203,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             dict(exc.headers) if exc.headers else None,
         )
 
+    async def on_database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.error("http.database_unavailable", error=repr(exc))
+        return problem_response(
+            Problem(
+                type=PROBLEM_TYPE_BASE + "database_unavailable",
+                title="数据库暂不可用",
+                status=503,
+                detail="请稍后重试；已保存的数据不受影响",
+                code="database_unavailable",
+                trace_id=current_trace_id(),
+            ),
+            {"Retry-After": "5"},
+        )
+
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unexpected_error", error=repr(exc))
         return problem_response(
@@ -217,6 +232,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    # A lost database connection is an outage, not a bug: 503 with Retry-After.
+    app.add_exception_handler(OperationalError, on_database_unavailable)
+    app.add_exception_handler(InterfaceError, on_database_unavailable)
+    app.add_exception_handler(ConnectionError, on_database_unavailable)
     app.add_exception_handler(Exception, on_unexpected)
 
 

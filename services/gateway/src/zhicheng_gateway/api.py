@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
+
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.app import ServiceRuntime
 from zhicheng_common.auth import TokenIssuer, current_principal
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
-
 from zhicheng_gateway import service
 from zhicheng_gateway.auth import Authenticated, UserAdmin, UserReader
 from zhicheng_gateway.errors import UnknownArea
@@ -100,12 +100,8 @@ async def jwks(issuer: IssuerDep) -> Jwks:
 discovery_router = APIRouter(tags=["auth"])
 
 
-@discovery_router.get(
-    "/.well-known/openid-configuration", summary="OIDC 发现文档 (public)", openapi_extra=PUBLIC
-)
-async def openid_configuration(
-    request: Request, issuer: IssuerDep, settings: SettingsDep
-) -> OpenIdConfiguration:
+@discovery_router.get("/.well-known/openid-configuration", summary="OIDC 发现文档 (public)", openapi_extra=PUBLIC)
+async def openid_configuration(request: Request, issuer: IssuerDep, settings: SettingsDep) -> OpenIdConfiguration:
     """Public: where the issuer's keys and token endpoint are (OpenID Connect Discovery)."""
     base = _public_base(request, settings)
     return OpenIdConfiguration(
@@ -142,9 +138,7 @@ async def list_users(
 ) -> UserPage:
     """Users whose region lies within the caller's, ordered by username."""
     users, total = await service.list_users(session, actor=principal, limit=limit, offset=offset)
-    return UserPage(
-        items=[UserRead.model_validate(u) for u in users], total=total, limit=limit, offset=offset
-    )
+    return UserPage(items=[UserRead.model_validate(u) for u in users], total=total, limit=limit, offset=offset)
 
 
 @users_router.get("/me", summary="当前用户 (my own account)", responses={404: _problem("账号不在本网关")})
@@ -201,9 +195,7 @@ async def merged_openapi(request: Request, upstreams: UpstreamsDep) -> JSONRespo
     cache: OpenApiCache = request.app.state.openapi_cache
 
     async def build() -> dict[str, Any]:
-        document = merge_documents(
-            request.app.openapi(), await upstreams.openapi_documents(), title=API_TITLE
-        )
+        document = merge_documents(request.app.openapi(), await upstreams.openapi_documents(), title=API_TITLE)
         schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
         schemes["bearer"] = {
             "type": "oauth2",

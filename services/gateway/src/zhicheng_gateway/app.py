@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+
 from zhicheng_common.app import create_service_app
 from zhicheng_common.auth import TokenIssuer, key_id, load_or_create_signing_key
 from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
-
 from zhicheng_gateway import service
 from zhicheng_gateway.api import discovery_router, proxy_router, routers
 from zhicheng_gateway.auth import GatewayTokenVerifier

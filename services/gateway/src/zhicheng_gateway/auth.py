@@ -10,6 +10,7 @@ import json
 from typing import Annotated
 
 import jwt
+
 from zhicheng_common.auth import CurrentPrincipal, Principal, Role, TokenIssuer, TokenVerifier, require_roles
 from zhicheng_common.settings import CommonSettings
 

@@ -37,7 +37,7 @@ class UpstreamUnavailable(_UpstreamUnavailable):
     """The owning service could not be reached (refused, reset, DNS, connect timeout, pool full)."""
 
 
-class UpstreamTimeout(ProblemError):  # noqa: N818 - named like the shared problems (NotFound, Conflict…)
+class UpstreamTimeout(ProblemError):
     """The owning service accepted the request but did not answer in time."""
 
     status = 504

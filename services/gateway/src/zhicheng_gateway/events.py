@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from pydantic import BaseModel
+
 from zhicheng_common.events.envelope import event_type
 
 

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import structlog
 from fastapi import Request, Response
+
 from zhicheng_common.logging import current_trace_id, trace_id_from_traceparent, traceparent_for
 from zhicheng_common.topology import DOMAIN_SERVICES
-
 from zhicheng_gateway.errors import UpstreamTimeout, UpstreamUnavailable
 from zhicheng_gateway.settings import GatewaySettings
 

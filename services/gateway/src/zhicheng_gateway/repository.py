@@ -9,10 +9,10 @@ from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
+
 from zhicheng_common.auth import Principal
 from zhicheng_common.ids import uuid7
 from zhicheng_common.regions import is_region_code, level_of
-
 from zhicheng_gateway.models import User
 
 
@@ -75,15 +75,11 @@ class UserRepository:
         )
         return (await self.session.scalars(statement)).first()
 
-    async def page_readable_by(
-        self, principal: Principal, *, limit: int, offset: int
-    ) -> tuple[Sequence[User], int]:
+    async def page_readable_by(self, principal: Principal, *, limit: int, offset: int) -> tuple[Sequence[User], int]:
         """One page of the users ``principal`` may read, ordered by username, and their total."""
         where = self.readable_by(principal)
         total = (await self.session.scalar(select(func.count()).select_from(User).where(where))) or 0
         rows = (
-            await self.session.scalars(
-                select(User).where(where).order_by(User.username).limit(limit).offset(offset)
-            )
+            await self.session.scalars(select(User).where(where).order_by(User.username).limit(limit).offset(offset))
         ).all()
         return rows, int(total)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
 from zhicheng_common.auth import Role
 from zhicheng_common.validators import RegionCode
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
 from zhicheng_common.events.outbox import record_event
-
 from zhicheng_gateway.domain import burn_password_check, hash_password, ungrantable_roles, verify_password
 from zhicheng_gateway.errors import InvalidCredentials, RoleNotGrantable, UsernameTaken, UserNotFound
 from zhicheng_gateway.events import UserCreated
@@ -131,9 +131,7 @@ async def get_user(session: AsyncSession, *, actor: Principal, user_id: uuid.UUI
     return user
 
 
-async def list_users(
-    session: AsyncSession, *, actor: Principal, limit: int, offset: int
-) -> tuple[Sequence[User], int]:
+async def list_users(session: AsyncSession, *, actor: Principal, limit: int, offset: int) -> tuple[Sequence[User], int]:
     """One page of the users within the actor's jurisdiction, and their total. The read is journaled."""
     users, total = await UserRepository(session).page_readable_by(actor, limit=limit, offset=offset)
     if users:

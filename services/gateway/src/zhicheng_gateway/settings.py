@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
+
 from zhicheng_common.regions import is_region_code
 from zhicheng_common.settings import ServiceSettings
 from zhicheng_common.topology import DOMAIN_SERVICES, GATEWAY, service
@@ -77,6 +78,5 @@ class GatewaySettings(ServiceSettings):
     def upstream_urls(self) -> dict[str, str]:
         """Base URL of every domain service, by service name."""
         return {
-            info.name: str(getattr(self, f"{info.name}_url", info.default_url)).rstrip("/")
-            for info in DOMAIN_SERVICES
+            info.name: str(getattr(self, f"{info.name}_url", info.default_url)).rstrip("/") for info in DOMAIN_SERVICES
         }

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from zhicheng_common.embedded import free_port
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys
@@ -56,9 +57,7 @@ async def test_a_wrong_password_is_a_401_invalid_credentials_problem(gateway: Ga
 
 
 async def test_an_unknown_username_is_the_same_401_problem_as_a_wrong_password(gateway: Gateway) -> None:
-    response = await gateway.client.post(
-        "/api/v1/auth/token", data={"username": "nobody", "password": "whatever1"}
-    )
+    response = await gateway.client.post("/api/v1/auth/token", data={"username": "nobody", "password": "whatever1"})
     assert_problem(response, 401, "invalid_credentials")
 
 

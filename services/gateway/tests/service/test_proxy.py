@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys
@@ -110,23 +111,17 @@ async def test_the_request_id_follows_the_request_into_the_service_and_back(
     fronted: Gateway, auditor: dict[str, str]
 ) -> None:
     request_id = f"gw-test-{uuid.uuid4().hex[:12]}"
-    response = await fronted.client.get(
-        f"{JOURNAL}/987654321", headers={**auditor, "X-Request-ID": request_id}
-    )
+    response = await fronted.client.get(f"{JOURNAL}/987654321", headers={**auditor, "X-Request-ID": request_id})
     body = assert_problem(response, 404, "not_found")  # the service's own refusal …
     assert response.headers[UPSTREAM_HEADER] == "intake"
     assert body["trace_id"] == request_id  # … carrying the id the client sent
     assert response.headers["x-request-id"] == request_id
 
 
-async def test_a_traceparent_gives_the_service_the_same_trace_id(
-    fronted: Gateway, auditor: dict[str, str]
-) -> None:
+async def test_a_traceparent_gives_the_service_the_same_trace_id(fronted: Gateway, auditor: dict[str, str]) -> None:
     trace_id = uuid.uuid4().hex
     traceparent = f"00-{trace_id}-00f067aa0ba902b7-01"
-    response = await fronted.client.get(
-        f"{JOURNAL}/987654321", headers={**auditor, "traceparent": traceparent}
-    )
+    response = await fronted.client.get(f"{JOURNAL}/987654321", headers={**auditor, "traceparent": traceparent})
     assert response.json()["trace_id"] == trace_id
     assert response.headers["x-request-id"] == trace_id
 
@@ -138,9 +133,7 @@ async def test_a_request_without_correlation_headers_gets_one_id_shared_with_the
     assert response.json()["trace_id"] == response.headers["x-request-id"]
 
 
-async def test_the_query_string_is_forwarded_to_the_service(
-    fronted: Gateway, auditor: dict[str, str]
-) -> None:
+async def test_the_query_string_is_forwarded_to_the_service(fronted: Gateway, auditor: dict[str, str]) -> None:
     response = await fronted.client.get(JOURNAL, params={"limit": 0}, headers=auditor)
     body = assert_problem(response, 422, "validation_failed")  # intake's own validation of ?limit
     assert response.headers[UPSTREAM_HEADER] == "intake"

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
@@ -71,10 +72,7 @@ async def outbox_rows(database: Database, username: str) -> list[dict[str, Any]]
     async with database.engine.connect() as conn:
         rows = (
             await conn.execute(
-                text(
-                    "SELECT type, subject, envelope FROM gateway.outbox"
-                    " WHERE envelope->'data'->>'username' = :u"
-                ),
+                text("SELECT type, subject, envelope FROM gateway.outbox WHERE envelope->'data'->>'username' = :u"),
                 {"u": username},
             )
         ).mappings()
@@ -83,9 +81,7 @@ async def outbox_rows(database: Database, username: str) -> list[dict[str, Any]]
 
 async def user_count(database: Database, username: str) -> int:
     async with database.engine.connect() as conn:
-        value = await conn.scalar(
-            text("SELECT count(*) FROM gateway.users WHERE username = :u"), {"u": username}
-        )
+        value = await conn.scalar(text("SELECT count(*) FROM gateway.users WHERE username = :u"), {"u": username})
     return int(value or 0)
 
 
@@ -224,9 +220,7 @@ async def test_a_city_hr_admin_creating_a_user_in_another_city_is_a_403_problem(
 async def test_an_hr_admin_granting_province_admin_or_auditor_is_a_403_problem(
     gateway: Gateway, taiyuan_hr_admin: dict[str, str], role: str
 ) -> None:
-    response = await gateway.client.post(
-        "/api/v1/users", json=new_user(TAIYUAN, [role]), headers=taiyuan_hr_admin
-    )
+    response = await gateway.client.post("/api/v1/users", json=new_user(TAIYUAN, [role]), headers=taiyuan_hr_admin)
     body = assert_problem(response, 403, "role_not_grantable")
     assert role in body["detail"]
 
@@ -257,9 +251,7 @@ async def test_a_city_hr_admin_reads_a_user_of_their_own_city(
 
 
 async def test_reading_a_missing_user_is_a_404_problem(gateway: Gateway, admin: dict[str, str]) -> None:
-    assert_problem(
-        await gateway.client.get(f"/api/v1/users/{uuid.uuid4()}", headers=admin), 404, "user_not_found"
-    )
+    assert_problem(await gateway.client.get(f"/api/v1/users/{uuid.uuid4()}", headers=admin), 404, "user_not_found")
 
 
 async def test_the_user_list_holds_only_users_within_the_callers_jurisdiction(
@@ -277,17 +269,11 @@ async def test_the_user_list_holds_only_users_within_the_callers_jurisdiction(
     assert all("password_hash" not in u for u in province["items"])
 
 
-async def test_the_user_list_is_paginated_with_total_limit_and_offset(
-    gateway: Gateway, admin: dict[str, str]
-) -> None:
+async def test_the_user_list_is_paginated_with_total_limit_and_offset(gateway: Gateway, admin: dict[str, str]) -> None:
     for _ in range(3):
         await create(gateway.client, admin, new_user("140203"))
-    first = (
-        await gateway.client.get("/api/v1/users", params={"limit": 2, "offset": 0}, headers=admin)
-    ).json()
-    second = (
-        await gateway.client.get("/api/v1/users", params={"limit": 2, "offset": 2}, headers=admin)
-    ).json()
+    first = (await gateway.client.get("/api/v1/users", params={"limit": 2, "offset": 0}, headers=admin)).json()
+    second = (await gateway.client.get("/api/v1/users", params={"limit": 2, "offset": 2}, headers=admin)).json()
     assert (first["limit"], first["offset"], second["offset"]) == (2, 0, 2)
     assert first["total"] == second["total"] >= 4  # the three above and the admin
     assert len(first["items"]) == 2

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+
 from zhicheng_common.auth import TokenIssuer, key_id, load_or_create_signing_key
 from zhicheng_common.settings import CommonSettings
 from zhicheng_gateway.app import create_app
@@ -44,14 +45,10 @@ def test_a_placeholder_admin_password_is_refused_in_production(tmp_path: Path, p
 
 
 def test_a_placeholder_admin_password_is_accepted_in_development(tmp_path: Path) -> None:
-    create_app(
-        CommonSettings(environment="development"), GatewaySettings(jwt_private_key_file=tmp_path / "k.pem")
-    )
+    create_app(CommonSettings(environment="development"), GatewaySettings(jwt_private_key_file=tmp_path / "k.pem"))
 
 
 def test_a_real_admin_password_or_no_bootstrap_admin_is_accepted_in_production(tmp_path: Path) -> None:
     key_file = tmp_path / "k.pem"
-    create_app(
-        PRODUCTION, GatewaySettings(jwt_private_key_file=key_file, admin_password=SecretStr("S3cure-Adm1n!"))
-    )
+    create_app(PRODUCTION, GatewaySettings(jwt_private_key_file=key_file, admin_password=SecretStr("S3cure-Adm1n!")))
     create_app(PRODUCTION, GatewaySettings(jwt_private_key_file=key_file, admin_username=""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from zhicheng_common.auth import Role
 from zhicheng_gateway.domain import (
     grantable_roles,

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
+
 from zhicheng_common.logging import set_trace_id
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from zhicheng_gateway.proxy import UPSTREAM_HEADER, Upstreams
@@ -51,9 +52,7 @@ async def front() -> AsyncIterator[httpx.AsyncClient]:
         return await upstreams.forward(request, echoing)
 
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gw.test"
-        ) as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
             yield client
     finally:
         await echoing.client.aclose()
@@ -138,9 +137,7 @@ async def test_a_service_that_accepts_but_never_answers_is_a_504_upstream_timeou
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    upstreams = Upstreams(
-        GatewaySettings(intake_url=f"http://127.0.0.1:{port}", upstream_timeout_seconds=0.3)
-    )
+    upstreams = Upstreams(GatewaySettings(intake_url=f"http://127.0.0.1:{port}", upstream_timeout_seconds=0.3))
     app = FastAPI()
     install_problem_handlers(app)
 
@@ -149,9 +146,7 @@ async def test_a_service_that_accepts_but_never_answers_is_a_504_upstream_timeou
         return await upstreams.forward(request, upstreams.by_area["declarations"])
 
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gw.test"
-        ) as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test") as client:
             answer = await client.get("/api/v1/declarations")
     finally:
         await upstreams.aclose()

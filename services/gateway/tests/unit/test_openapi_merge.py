@@ -68,9 +68,7 @@ def test_a_schema_referring_to_a_renamed_schema_is_renamed_too() -> None:
 
 def test_identical_schemas_are_kept_once_under_their_own_name() -> None:
     own = _doc({}, {"Problem": PROBLEM})
-    merged = merge_documents(
-        own, {"intake": _doc({}, {"Problem": PROBLEM}), "review": _doc({}, {"Problem": PROBLEM})}
-    )
+    merged = merge_documents(own, {"intake": _doc({}, {"Problem": PROBLEM}), "review": _doc({}, {"Problem": PROBLEM})})
     assert list(merged["components"]["schemas"]) == ["Problem"]
 
 

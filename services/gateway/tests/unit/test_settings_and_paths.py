@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+
 from zhicheng_common.topology import DOMAIN_SERVICES
 from zhicheng_gateway.proxy import is_public_path
 from zhicheng_gateway.settings import GatewaySettings
