@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from zhicheng_common.embedded import port_is_open
+from zhicheng_common.testing import TestStack, create_database
 from zhicheng_common.topology import ALL_SERVICES, GATEWAY
 
 GATEWAY_URL = GATEWAY.default_url
@@ -26,6 +27,7 @@ class RunningSystem:
     data_dir: Path
     output: Path
     started_in: float
+    env: dict[str, str]
 
     def stop(self) -> int:
         """Ctrl-C, as an operator would; returns the exit code."""
@@ -75,7 +77,7 @@ def start_system(env: dict[str, str], data_dir: Path, *, ready_within: float = 9
             response = httpx.get(f"{GATEWAY_URL}/api/v1/healthz", timeout=2.0)
             last = response.text
             if response.status_code == 200 and response.json().get("status") == "all services ready":
-                return RunningSystem(process, data_dir, output, time.monotonic() - started)
+                return RunningSystem(process, data_dir, output, time.monotonic() - started, env)
         except httpx.HTTPError as exc:
             last = repr(exc)
         time.sleep(0.5)
@@ -115,9 +117,12 @@ def newcomer_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def system(zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
-    """The system on this test session's database and event prefix."""
+def system(
+    zc_stack: TestStack, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """The system on a database of its own (the session's other tests share theirs) and the session's NATS."""
     env = dict(zc_env)
+    env["ZC_DATABASE_URL"] = create_database(zc_stack, "system")
     env.pop("ZC_JWT_JWKS", None)  # `up` wires its own issuer's keys
     env.pop("ZC_JWT_ISSUER", None)
     running = start_system(env, Path(tmp_path_factory.mktemp("system")) / "data")

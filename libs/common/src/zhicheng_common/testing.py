@@ -103,18 +103,23 @@ def zc_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
     try:
         yield stack
     finally:
-        asyncio.run(_cleanup(stack, database))
+        for extra in (database, *_EXTRA_DATABASES):
+            asyncio.run(_drop_database(stack, extra))
+        asyncio.run(_cleanup_streams(stack))
         if nats_server is not None:
             nats_server.stop()
         if postgres is not None:
             postgres.stop()
 
 
-async def _cleanup(stack: TestStack, database: str) -> None:
+async def _drop_database(stack: TestStack, database: str) -> None:
     try:
         await _admin(stack.server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     except Exception as exc:  # a leftover test database is harmless; say so and go on
         print(f"zhicheng test cleanup: could not drop {database}: {exc!r}")
+
+
+async def _cleanup_streams(stack: TestStack) -> None:
     try:
         nc = await nats.connect(stack.nats_url, connect_timeout=2, max_reconnect_attempts=1)
         js = nc.jetstream()
@@ -124,6 +129,20 @@ async def _cleanup(stack: TestStack, database: str) -> None:
         await nc.close()
     except Exception as exc:
         print(f"zhicheng test cleanup: NATS streams left behind: {exc!r}")
+
+
+def create_database(stack: TestStack, suffix: str) -> str:
+    """A further fresh database on the session's server (dropped with the server's test data).
+
+    For a test that must not share rows with the rest of the session, e.g. a whole running system.
+    """
+    name = f"{make_url(stack.database_url).database}_{suffix}"
+    asyncio.run(_admin(stack.server_url, f'CREATE DATABASE "{name}"'))
+    _EXTRA_DATABASES.append(name)
+    return _with_database(stack.server_url, name)
+
+
+_EXTRA_DATABASES: list[str] = []
 
 
 @pytest.fixture(scope="session")
