@@ -128,7 +128,9 @@ class Database:
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            # No pre-ping: it costs a round trip per request. A connection broken by a database
+            # restart fails its request with a 503 problem and is dropped from the pool.
+            pool_recycle=1800,
             echo=echo,
             execution_options={"schema_translate_map": {None: schema}},
         )

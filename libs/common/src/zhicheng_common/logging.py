@@ -35,6 +35,16 @@ def trace_id_from_traceparent(traceparent: str | None) -> str | None:
     return None
 
 
+def normalize_trace_id(value: str | None) -> str | None:
+    """A client's request id as a W3C trace id (32 lower-case hex), if it is one (a UUID counts)."""
+    if not value:
+        return None
+    candidate = value.strip().lower().replace("-", "")
+    if len(candidate) == 32 and all(c in "0123456789abcdef" for c in candidate) and candidate != "0" * 32:
+        return candidate
+    return None
+
+
 def traceparent_for(trace_id: str, span_id: str = "0000000000000001") -> str:
     return f"00-{trace_id}-{span_id}-01"
 

@@ -110,7 +110,7 @@ async def test_a_request_without_a_token_is_refused_at_the_gateway(
 async def test_the_request_id_follows_the_request_into_the_service_and_back(
     fronted: Gateway, auditor: dict[str, str]
 ) -> None:
-    request_id = f"gw-test-{uuid.uuid4().hex[:12]}"
+    request_id = uuid.uuid4().hex  # a W3C trace id, so it can travel on into events
     response = await fronted.client.get(f"{JOURNAL}/987654321", headers={**auditor, "X-Request-ID": request_id})
     body = assert_problem(response, 404, "not_found")  # the service's own refusal …
     assert response.headers[UPSTREAM_HEADER] == "intake"
