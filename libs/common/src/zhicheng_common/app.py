@@ -22,6 +22,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.auth import TokenVerifier
+from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.db import Database
 from zhicheng_common.events.consumer import EventConsumer, Subscription
 from zhicheng_common.events.outbox import OutboxRelay
@@ -29,6 +30,7 @@ from zhicheng_common.events.streams import connect, ensure_streams
 from zhicheng_common.ids import uuid7
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
 from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers
+from zhicheng_common.scheduler import Job, Scheduler
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 
 log = structlog.get_logger()
@@ -51,6 +53,7 @@ class ServiceRuntime:
     settings: ServiceSettings
     database: Database
     subscriptions: Sequence[Subscription] = ()
+    scheduler: Scheduler | None = None
     nats: NatsClient | None = None
     js: JetStreamContext | None = None
     relay: OutboxRelay | None = None
@@ -59,6 +62,8 @@ class ServiceRuntime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
+        if self.scheduler is not None and self.scheduler.jobs and self.settings.scheduler_enabled:
+            self.tasks.append(asyncio.create_task(self.scheduler.run(self.stop)))
         try:
             # Bounded: connect() retries an unreachable server forever (max_reconnect_attempts=-1),
             # which would hold the lifespan and keep the service from serving HTTP at all.
@@ -196,14 +201,22 @@ def create_service_app(
     settings: ServiceSettings,
     routers: Sequence[APIRouter] = (),
     subscriptions: Sequence[Subscription] = (),
+    jobs: Sequence[Job] = (),
+    clock: Clock | None = None,
     schema: str | None = None,
     description: str = "",
 ) -> FastAPI:
     """Build a service's FastAPI app; routers are mounted under ``/api/v1``."""
     configure_logging(name, level=common.log_level, json=common.log_json)
     database = Database(settings.database_url or common.database_url, schema or name)
+    clock = clock or SystemClock()
     runtime = ServiceRuntime(
-        name=name, common=common, settings=settings, database=database, subscriptions=subscriptions
+        name=name,
+        common=common,
+        settings=settings,
+        database=database,
+        subscriptions=subscriptions,
+        scheduler=Scheduler(database, jobs, clock),
     )
 
     @asynccontextmanager
@@ -229,6 +242,7 @@ def create_service_app(
     registry = CollectorRegistry()
     app.state.runtime = runtime
     app.state.database = database
+    app.state.clock = clock
     app.state.token_verifier = TokenVerifier(common)
     app.state.metrics_registry = registry
     install_problem_handlers(app)

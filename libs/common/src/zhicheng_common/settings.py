@@ -85,3 +85,4 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = None
     consumers_enabled: bool = True
     relay_enabled: bool = True
+    scheduler_enabled: bool = True
