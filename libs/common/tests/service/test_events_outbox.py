@@ -288,3 +288,47 @@ async def test_a_row_nats_refuses_waits_its_own_back_off_without_holding_back_th
     assert "MaxPayload" in bulky.last_error
     assert bulky.waits
     assert await subject_messages(js, settings, BULKY) == 3
+
+
+class WokenThingHappened(BaseModel):
+    """Test only: for the NOTIFY wake-up and pruning tests."""
+
+    n: int
+
+
+WOKEN = "committees.evtwoken.happened"
+
+
+async def test_the_relay_wakes_on_notify_rather_than_waiting_for_its_poll(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    with registered(WOKEN, WokenThingHappened):
+        # A poll interval far longer than the wait below: only the NOTIFY can explain a quick publish.
+        relay = make_relay(event_schemas, await nats_clients("relay-notify"), producer_db, poll_seconds=120)
+        async with running(relay):
+            await asyncio.sleep(0.5)  # let the relay finish its first (empty) round and start waiting
+            before = relay.published_count
+            await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
+            await wait_until(lambda: relay.published_count > before, timeout=10, what="published after NOTIFY")
+
+
+async def test_published_rows_older_than_the_retention_are_pruned(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    with registered(WOKEN, WokenThingHappened):
+        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 3)
+        relay = make_relay(event_schemas, await nats_clients("relay-prune"), producer_db)
+        while (await relay.publish_batch()).published:
+            pass
+        async with producer_db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "UPDATE committees.outbox SET published_at = now() - interval '2 days'"
+                    " WHERE published_at IS NOT NULL"
+                )
+            )
+        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)  # still unpublished: kept
+        pruned = await relay.prune()
+        assert pruned >= 3
+        assert await _count(producer_db, "committees.outbox WHERE published_at IS NOT NULL") == 0
+        assert await unpublished(producer_db) >= 1
