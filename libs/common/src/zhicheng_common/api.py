@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from cryptography.hazmat.primitives import serialization
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import row_to_entry
-from zhicheng_common.auth import Principal, Role, ensure_covers, require_roles
+from zhicheng_common.audit import journal_key_path, row_to_entry
+from zhicheng_common.auth import Principal, Role, ensure_covers, key_id, load_or_create_signing_key, require_roles
 from zhicheng_common.db import Database, journal_table
 from zhicheng_common.problems import NotFound
 
@@ -49,6 +50,13 @@ class JournalEntryRead(BaseModel):
     hash: str
 
 
+class SealKeyRead(BaseModel):
+    """Key id and PEM public key of the service's journal seals."""
+
+    key_id: str
+    public_key_pem: str
+
+
 class JournalPage(BaseModel):
     items: list[JournalEntryRead]
     next_after_seq: int | None
@@ -76,8 +84,16 @@ def journal_router(area: str) -> APIRouter:
         next_after = entries[-1]["seq"] if len(entries) == limit else None
         return JournalPage(items=items, next_after_seq=next_after)
 
+    @router.get("/seal-key", summary="日志封存公钥 (public key of the journal seals)")
+    async def seal_key(request: Request, principal: Auditor) -> SealKeyRead:
+        """The public key that verifies this service's journal seals offline."""
+        runtime = request.app.state.runtime
+        key = load_or_create_signing_key(journal_key_path(runtime.common, runtime.name))
+        pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return SealKeyRead(key_id=key_id(key), public_key_pem=pem.decode())
+
     @router.get("/{seq}", summary="审计日志条目 (one entry)")
-    async def get_entry(seq: int, session: SessionDep, principal: Auditor) -> JournalEntryRead:
+    async def get_entry(seq: Annotated[int, Path(ge=1)], session: SessionDep, principal: Auditor) -> JournalEntryRead:
         """One entry; 403 when it belongs to another jurisdiction."""
         row = (await session.execute(select(journal_table).where(journal_table.c.seq == seq))).mappings().first()
         if row is None:

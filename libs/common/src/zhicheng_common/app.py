@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zhicheng_common.audit import seal_job
 from zhicheng_common.auth import TokenVerifier
 from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.db import Database
@@ -216,7 +217,7 @@ def create_service_app(
         settings=settings,
         database=database,
         subscriptions=subscriptions,
-        scheduler=Scheduler(database, jobs, clock),
+        scheduler=Scheduler(database, [*jobs, seal_job(common, name)], clock),
     )
 
     @asynccontextmanager

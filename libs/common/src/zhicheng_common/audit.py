@@ -8,18 +8,24 @@ export (``zhicheng journal export`` / ``zhicheng journal verify``).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import RowMapping, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from zhicheng_common.auth import Principal
+from zhicheng_common.auth import SYSTEM, Principal, key_id, load_or_create_signing_key
 from zhicheng_common.db import journal_table, json_safe, session_schema
+from zhicheng_common.scheduler import Job
+from zhicheng_common.settings import CommonSettings
 
 GENESIS_HASH = "0" * 64
 
@@ -122,8 +128,17 @@ class ChainCheck:
     reason: str | None = None
 
 
-def verify_chain(entries: Iterable[Mapping[str, Any]], *, expected_prev: str = GENESIS_HASH) -> ChainCheck:
-    """Recompute every hash and link; report the first entry that does not match."""
+def verify_chain(
+    entries: Iterable[Mapping[str, Any]],
+    *,
+    expected_prev: str = GENESIS_HASH,
+    seal_keys: Mapping[str, Ed25519PublicKey] | None = None,
+) -> ChainCheck:
+    """Recompute every hash and link; report the first entry that does not match.
+
+    With ``seal_keys`` (key id → trusted public key) every seal entry's signature is checked too,
+    so a chain rewritten and re-hashed from some entry on fails at the first seal after it.
+    """
     prev = expected_prev
     expected_seq: int | None = None
     count = 0
@@ -136,7 +151,92 @@ def verify_chain(entries: Iterable[Mapping[str, Any]], *, expected_prev: str = G
         recomputed = entry_hash(entry)
         if recomputed != entry.get("hash"):
             return ChainCheck(False, count, seq, "content does not match its hash (entry was edited)")
+        if seal_keys is not None and entry.get("action") == SEAL_ACTION:
+            problem = _seal_problem(entry, prev, seal_keys)
+            if problem:
+                return ChainCheck(False, count, seq, problem)
         prev = recomputed
         expected_seq = seq + 1
         count += 1
     return ChainCheck(True, count)
+
+
+# --- Seals: the service signs the head of its chain (DESIGN.md §9) ---------------------------
+
+SEAL_ACTION = "journal.sealed"
+
+
+def seal_message(schema: str, head_seq: int, head_hash: str) -> bytes:
+    return f"zhicheng-journal-seal:v1:{schema}:{head_seq}:{head_hash}".encode()
+
+
+async def seal_head(
+    session: AsyncSession, *, key: Ed25519PrivateKey, key_id: str, now: datetime, min_interval: timedelta
+) -> dict[str, Any] | None:
+    """Append a signed seal of the current head, unless nothing is new or the last seal is recent."""
+    last = (
+        (await session.execute(select(journal_table).order_by(journal_table.c.seq.desc()).limit(1))).mappings().first()
+    )
+    if last is None or last["action"] == SEAL_ACTION:
+        return None
+    last_seal = (
+        await session.execute(
+            select(journal_table.c.at)
+            .where(journal_table.c.action == SEAL_ACTION)
+            .order_by(journal_table.c.seq.desc())
+            .limit(1)
+        )
+    ).scalar()
+    if last_seal is not None and now - last_seal < min_interval:
+        return None
+    schema = session_schema(session)
+    signature = key.sign(seal_message(schema, last["seq"], last["hash"]))
+    return await append_entry(
+        session,
+        actor=SYSTEM,
+        action=SEAL_ACTION,
+        record_type="journal",
+        record_id=str(last["seq"]),
+        reason="每日签名封存日志链头 (daily seal of the chain head)",
+        data={
+            "schema": schema,
+            "head_seq": last["seq"],
+            "head_hash": last["hash"],
+            "key_id": key_id,
+            "signature": base64.b64encode(signature).decode(),
+        },
+    )
+
+
+def _seal_problem(entry: Mapping[str, Any], prev_hash: str, keys: Mapping[str, Ed25519PublicKey]) -> str | None:
+    data = entry.get("data") or {}
+    key = keys.get(str(data.get("key_id")))
+    if key is None:
+        return f"seal signed with unknown key {data.get('key_id')!r}"
+    if data.get("head_seq") != int(entry["seq"]) - 1 or data.get("head_hash") != prev_hash:
+        return "seal does not cover the entry before it"
+    try:
+        key.verify(
+            base64.b64decode(str(data.get("signature", ""))),
+            seal_message(str(data.get("schema")), int(data["head_seq"]), str(data["head_hash"])),
+        )
+    except (InvalidSignature, ValueError):
+        return "seal signature does not verify (chain rewritten?)"
+    return None
+
+
+def journal_key_path(settings: CommonSettings, service: str) -> Path:
+    return settings.journal_key_file or settings.data_dir / "keys" / f"{service}-journal.pem"
+
+
+def seal_job(settings: CommonSettings, service: str) -> Job:
+    """The scheduler job that seals the chain head once per ``journal_seal_hours``."""
+    key = load_or_create_signing_key(journal_key_path(settings, service))
+    kid = key_id(key)
+    min_interval = timedelta(hours=settings.journal_seal_hours)
+
+    async def run(session: AsyncSession, now: datetime) -> int:
+        sealed = await seal_head(session, key=key, key_id=kid, now=now, min_interval=min_interval)
+        return 1 if sealed else 0
+
+    return Job("journal.seal", run, interval_seconds=settings.journal_seal_check_seconds)

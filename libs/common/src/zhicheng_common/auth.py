@@ -8,6 +8,7 @@ replace the built-in issuer by configuration (``ZC_JWT_ISSUER``, ``ZC_JWT_JWKS_U
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from jwt import PyJWK
 
@@ -222,9 +223,11 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
 
 def key_id(private_key: Ed25519PrivateKey) -> str:
     """A stable key id: the first 16 hex digits of the SHA-256 of the raw public key."""
-    import hashlib
+    return public_key_id(private_key.public_key())
 
-    raw = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+def public_key_id(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
 

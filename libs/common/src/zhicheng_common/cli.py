@@ -309,17 +309,61 @@ def journal_export(
         typer.echo(f"{len(entries)} entries written to {output}", err=True)
 
 
+@journal_app.command("seal")
+def journal_seal(service: Annotated[str, typer.Argument(help="service whose chain head to seal")]) -> None:
+    """Sign the chain head now (the service also does it daily), e.g. right before an export."""
+    from datetime import UTC, datetime, timedelta
+
+    from zhicheng_common.audit import journal_key_path, seal_head
+    from zhicheng_common.auth import key_id, load_or_create_signing_key
+    from zhicheng_common.db import Database
+
+    settings = CommonSettings()
+    key = load_or_create_signing_key(journal_key_path(settings, service))
+
+    async def run() -> dict[str, object] | None:
+        database = Database(settings.database_url, service)
+        try:
+            async with database.unit_of_work() as session:
+                return await seal_head(
+                    session, key=key, key_id=key_id(key), now=datetime.now(UTC), min_interval=timedelta(0)
+                )
+        finally:
+            await database.dispose()
+
+    seal = asyncio.run(run())
+    typer.echo(f"sealed the head of {service}'s journal" if seal else f"{service}: nothing new to seal")
+
+
 @journal_app.command("verify")
 def journal_verify(
     path: Annotated[Path, typer.Argument(help="an export from `zhicheng journal export`")],
+    seal_key: Annotated[
+        list[Path] | None, typer.Option(help="trusted PEM public key(s) of the service's seals (repeatable)")
+    ] = None,
 ) -> None:
-    """Check an exported chain offline; exit 1 and name the first broken entry if it was edited."""
-    from zhicheng_common.audit import verify_chain
+    """Check an exported chain offline; exit 1 and name the first broken entry if it was edited.
 
+    With ``--seal-key`` the seals are checked too, which catches a chain rewritten and re-hashed.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from zhicheng_common.audit import verify_chain
+    from zhicheng_common.auth import public_key_id
+
+    keys: dict[str, Ed25519PublicKey] = {}
+    for key_path in seal_key or []:
+        public = serialization.load_pem_public_key(key_path.read_bytes())
+        if not isinstance(public, Ed25519PublicKey):
+            raise typer.BadParameter(f"{key_path} is not an Ed25519 public key")
+        keys[public_key_id(public)] = public
     entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    result = verify_chain(entries)
+    result = verify_chain(entries, seal_keys=keys if seal_key else None)
     if result.ok:
-        typer.echo(f"ok: {result.checked} entries, chain intact")
+        sealed = sum(1 for e in entries if e.get("action") == "journal.sealed")
+        checked = f", {sealed} seal(s) verified" if seal_key else ""
+        typer.echo(f"ok: {result.checked} entries, chain intact{checked}")
         return
     typer.echo(f"BROKEN at seq {result.broken_seq}: {result.reason} ({result.checked} entries good before it)")
     raise typer.Exit(1)

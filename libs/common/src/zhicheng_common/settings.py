@@ -51,6 +51,12 @@ class CommonSettings(BaseSettings):
 
     calendar_overrides: str | None = None
 
+    # The audit journal's seal: each service signs its chain head with this Ed25519 key (default
+    # <data_dir>/keys/<service>-journal.pem, created on first start; replicas must share it).
+    journal_key_file: Path | None = None
+    journal_seal_hours: float = 24.0
+    journal_seal_check_seconds: float = 3600.0
+
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> CommonSettings:
         if self.environment == "production":

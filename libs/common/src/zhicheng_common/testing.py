@@ -154,8 +154,9 @@ def zc_keys() -> TestKeys:
 
 
 @pytest.fixture(scope="session")
-def zc_settings(zc_stack: TestStack, zc_keys: TestKeys) -> CommonSettings:
+def zc_settings(zc_stack: TestStack, zc_keys: TestKeys, tmp_path_factory: pytest.TempPathFactory) -> CommonSettings:
     return CommonSettings(
+        data_dir=tmp_path_factory.mktemp("zc-data"),
         environment="test",
         database_url=zc_stack.database_url,
         nats_url=zc_stack.nats_url,
@@ -186,6 +187,7 @@ def zc_env(zc_settings: CommonSettings) -> dict[str, str]:
             "ZC_OUTBOX_POLL_SECONDS": str(zc_settings.outbox_poll_seconds),
             "ZC_EVENTS_RETRY_DELAY_SECONDS": str(zc_settings.events_retry_delay_seconds),
             "ZC_LOG_LEVEL": "WARNING",
+            "ZC_DATA_DIR": str(zc_settings.data_dir),
         }
     )
     return env

@@ -6,13 +6,15 @@ import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from zhicheng_common.audit import append_entry, export_entries, verify_chain
-from zhicheng_common.auth import Principal
+from zhicheng_common.audit import GENESIS_HASH, append_entry, entry_hash, export_entries, seal_head, verify_chain
+from zhicheng_common.auth import Principal, key_id
 from zhicheng_common.db import Database
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
@@ -114,3 +116,53 @@ async def test_deleting_an_entry_breaks_the_chain_at_the_next_one(database: Data
         result = verify_chain(await export_entries(conn))
     assert not result.ok
     assert result.broken_seq == 3
+
+
+async def _seal(database: Database, key: Ed25519PrivateKey, now: datetime) -> dict[str, object] | None:
+    async with database.unit_of_work() as session:
+        return await seal_head(session, key=key, key_id=key_id(key), now=now, min_interval=timedelta(hours=24))
+
+
+def _rehash_from(entries: list[dict[str, object]], seq: int) -> list[dict[str, object]]:
+    """What a forger with database access but without the seal key can do: re-hash from ``seq`` on."""
+    forged = [dict(e) for e in entries]
+    for index, entry in enumerate(forged):
+        if int(str(entry["seq"])) < seq:
+            continue
+        entry["prev_hash"] = forged[index - 1]["hash"] if index else GENESIS_HASH
+        entry["hash"] = entry_hash(entry)
+    return forged
+
+
+async def test_the_head_is_sealed_once_a_day_and_only_when_something_is_new(database: Database) -> None:
+    key = Ed25519PrivateKey.generate()
+    now = datetime(2024, 10, 8, 9, 0, tzinfo=UTC)
+    assert await _seal(database, key, now) is None  # empty chain: nothing to seal
+    await _append_three(database)
+    seal = await _seal(database, key, now)
+    assert seal is not None
+    assert seal["data"]["head_seq"] == 3  # type: ignore[index]
+    assert await _seal(database, key, now + timedelta(hours=30)) is None  # nothing new since the seal
+    await _append_three(database)
+    assert await _seal(database, key, datetime.now(UTC) + timedelta(hours=1)) is None  # sealed < 24 h ago
+    assert await _seal(database, key, datetime.now(UTC) + timedelta(hours=25)) is not None
+
+
+async def test_a_rewritten_and_rehashed_chain_fails_at_the_first_seal_after_the_edit(database: Database) -> None:
+    key = Ed25519PrivateKey.generate()
+    trusted = {key_id(key): key.public_key()}
+    await _append_three(database)
+    await _seal(database, key, datetime.now(UTC))
+    await _append_three(database)
+    async with database.engine.connect() as conn:
+        entries = await export_entries(conn)
+    assert verify_chain(entries, seal_keys=trusted).ok
+
+    entries[1]["reason"] = "无"
+    forged = _rehash_from(entries, 2)
+    assert verify_chain(forged).ok  # hashes alone cannot tell
+    result = verify_chain(forged, seal_keys=trusted)
+    assert not result.ok
+    assert result.broken_seq == 4  # the seal after the edited entry 2
+    other = Ed25519PrivateKey.generate()
+    assert not verify_chain(entries, seal_keys={key_id(other): other.public_key()}).ok
