@@ -2,9 +2,246 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any
 
-from zhicheng_common.api import journal_router
+from fastapi import APIRouter, Depends, Query, Request
+
+from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.clock import Clock
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.policy import PolicyPack
+from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.validators import RegionCode
+from zhicheng_integrity import service
+from zhicheng_integrity.auth import Appellant, CreditFeedReader, RecordAdmin, RecordReader, SubjectCaller
+from zhicheng_integrity.domain import RecordKind, RecordStatus, SubjectKind
+from zhicheng_integrity.models import Record
+from zhicheng_integrity.schemas import (
+    AppealCreate,
+    AppealDecision,
+    AppealRead,
+    CreditFeedPage,
+    RecordChangeRead,
+    RecordCreate,
+    RecordDecision,
+    RecordDetail,
+    RecordPage,
+    RecordRead,
+    SubjectQuery,
+)
 from zhicheng_integrity.settings import AREA
 
-routers: list[APIRouter] = [journal_router(AREA)]
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _cipher(request: Request) -> PiiCipher:
+    cipher: PiiCipher = request.app.state.pii_cipher
+    return cipher
+
+
+def _pack(request: Request) -> PolicyPack:
+    pack: PolicyPack = request.app.state.policy_pack
+    return pack
+
+
+def _now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+CipherDep = Annotated[PiiCipher, Depends(_cipher)]
+PackDep = Annotated[PolicyPack, Depends(_pack)]
+NowDep = Annotated[datetime, Depends(_now)]
+
+
+def _reads(records: Sequence[Record]) -> list[RecordRead]:
+    return [RecordRead.model_validate(record) for record in records]
+
+
+router = APIRouter(prefix=f"/{AREA}", tags=["integrity"])
+
+
+@router.post(
+    "/records",
+    status_code=201,
+    summary="录入诚信记录 (hr_admin, province_admin)",
+    responses={
+        400: _problem("对象、类型与处理措施相互矛盾 (record_inconsistent)"),
+        403: _problem("不在管辖范围 (outside_jurisdiction)"),
+        409: _problem("超过政策规定的记录期限 (rule_refused IN-2)"),
+    },
+)
+async def create_record(
+    record_in: RecordCreate,
+    session: SessionDep,
+    principal: RecordAdmin,
+    cipher: CipherDep,
+    pack: PackDep,
+    now: NowDep,
+) -> RecordRead:
+    """Enter a decided record; its effects are published at once (`integrity.record.decided`)."""
+    record = await service.create_record(
+        session, actor=principal, record_in=record_in, cipher=cipher, pack=pack, now=now
+    )
+    return RecordRead.model_validate(record)
+
+
+@router.get("/records", summary="诚信记录列表 (records in my jurisdiction)")
+async def list_records(
+    session: SessionDep,
+    principal: RecordReader,
+    kind: RecordKind | None = None,
+    region: Annotated[RegionCode | None, Query(description="GB/T 2260 code within your jurisdiction")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="year of the decision")] = None,
+    status: RecordStatus | None = None,
+    subject_kind: SubjectKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RecordPage:
+    """Records of the caller's jurisdiction by kind, region, year and status, newest first."""
+    records, total = await service.list_records(
+        session,
+        actor=principal,
+        kind=kind,
+        region=region,
+        year=year,
+        status=status,
+        subject_kind=subject_kind,
+        limit=limit,
+        offset=offset,
+    )
+    return RecordPage(items=_reads(records), total=total, limit=limit, offset=offset)
+
+
+@router.post("/records/search", summary="按对象查询诚信记录 (records on one subject, staff)")
+async def search_records(
+    query: SubjectQuery, session: SessionDep, principal: RecordReader, cipher: CipherDep
+) -> list[RecordRead]:
+    """Records on one person or unit within the caller's jurisdiction (identifier in the body, never the URL)."""
+    return _reads(await service.find_by_subject(session, actor=principal, query=query, cipher=cipher))
+
+
+@router.post("/my-records", summary="本人诚信记录 (my own records)")
+async def my_records(
+    query: SubjectQuery, session: SessionDep, principal: SubjectCaller, cipher: CipherDep
+) -> list[RecordRead]:
+    """The caller's own records, named by their resident ID number or credit code."""
+    return _reads(await service.own_records(session, actor=principal, query=query, cipher=cipher))
+
+
+@router.get(
+    "/records/{record_id}",
+    summary="查看诚信记录及其历史 (one record with appeals and history)",
+    responses={403: _problem("不在管辖范围 (outside_jurisdiction)"), 404: _problem("记录不存在 (record_not_found)")},
+)
+async def read_record(record_id: uuid.UUID, session: SessionDep, principal: RecordReader) -> RecordDetail:
+    """One record with its appeals and every change of status; 403 outside the caller's jurisdiction."""
+    record, appeals, history = await service.get_record(session, actor=principal, record_id=record_id)
+    return RecordDetail(
+        **RecordRead.model_validate(record).model_dump(),
+        appeals=[AppealRead.model_validate(a) for a in appeals],
+        history=[RecordChangeRead.model_validate(c) for c in history],
+    )
+
+
+@router.post(
+    "/records/{record_id}/decision",
+    summary="对审核移交的记录作出决定 (decide a proposed record)",
+    responses={
+        400: _problem("对象、类型与处理措施相互矛盾，或证件号码不符 (record_inconsistent, subject_mismatch)"),
+        409: _problem("记录不是待决定状态 (invalid_record_status)"),
+    },
+)
+async def decide_record(
+    record_id: uuid.UUID,
+    decision_in: RecordDecision,
+    session: SessionDep,
+    principal: RecordAdmin,
+    cipher: CipherDep,
+    pack: PackDep,
+    now: NowDep,
+) -> RecordRead:
+    """Decide a record review proposed; its effects are published (`integrity.record.decided`)."""
+    record = await service.decide_record(
+        session, actor=principal, record_id=record_id, decision_in=decision_in, cipher=cipher, pack=pack, now=now
+    )
+    return RecordRead.model_validate(record)
+
+
+@router.post(
+    "/records/{record_id}/appeals",
+    status_code=201,
+    summary="申诉 (appeal a record: its subject, or HR staff for them)",
+    responses={
+        403: _problem("不是记录当事人 (not_record_subject)"),
+        409: _problem("已有待处理申诉或记录状态不允许 (appeal_pending, invalid_record_status)"),
+    },
+)
+async def file_appeal(
+    record_id: uuid.UUID,
+    appeal_in: AppealCreate,
+    session: SessionDep,
+    principal: Appellant,
+    cipher: CipherDep,
+    now: NowDep,
+) -> AppealRead:
+    """Appeal a decided record; it is frozen until the appeal is decided."""
+    appeal = await service.file_appeal(
+        session, actor=principal, record_id=record_id, appeal_in=appeal_in, cipher=cipher, now=now
+    )
+    return AppealRead.model_validate(appeal)
+
+
+@router.post(
+    "/records/{record_id}/appeals/{appeal_id}/decision",
+    summary="申诉处理 (uphold, change or withdraw)",
+    responses={
+        403: _problem("不在管辖范围 (outside_jurisdiction)"),
+        404: _problem("申诉不存在 (appeal_not_found)"),
+        409: _problem("申诉已处理或记录状态不允许 (invalid_record_status)"),
+    },
+)
+async def decide_appeal(
+    record_id: uuid.UUID,
+    appeal_id: uuid.UUID,
+    decision_in: AppealDecision,
+    session: SessionDep,
+    principal: RecordAdmin,
+    pack: PackDep,
+    now: NowDep,
+) -> AppealRead:
+    """Decide an appeal: withdrawn or changed records lift their effects; history is kept."""
+    appeal = await service.decide_appeal(
+        session,
+        actor=principal,
+        record_id=record_id,
+        appeal_id=appeal_id,
+        decision_in=decision_in,
+        pack=pack,
+        now=now,
+    )
+    return AppealRead.model_validate(appeal)
+
+
+@router.get("/credit-feed", summary="信用平台共享数据 (feed for the national credit platform, NA-13)")
+async def credit_feed(
+    session: SessionDep,
+    principal: CreditFeedReader,
+    cipher: CipherDep,
+    after: Annotated[uuid.UUID | None, Query(description="the last cursor read")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> CreditFeedPage:
+    """Fraud records (NA-13) decided, withdrawn, superseded or expired after the cursor: only the fields it needs."""
+    entries, next_after = await service.credit_feed(session, actor=principal, after=after, limit=limit, cipher=cipher)
+    return CreditFeedPage(items=entries, next_after=next_after)
+
+
+routers: list[APIRouter] = [router, journal_router(AREA)]

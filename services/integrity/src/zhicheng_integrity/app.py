@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.app import create_service_app
+from zhicheng_common.clock import Clock, SystemClock
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.policy import load_pack
+from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
+from zhicheng_integrity import service
 from zhicheng_integrity.api import routers
-from zhicheng_integrity.consumers import SUBSCRIPTIONS
+from zhicheng_integrity.consumers import subscriptions
 from zhicheng_integrity.settings import AREA, SERVICE, IntegritySettings
 
 
-def create_app(common: CommonSettings | None = None, settings: IntegritySettings | None = None) -> FastAPI:
+async def expire_lapsed(session: AsyncSession, now: datetime) -> int:
+    """Scheduler job: records whose validity ended lapse, once each."""
+    return await service.expire_lapsed(session, now=now)
+
+
+def create_app(
+    common: CommonSettings | None = None,
+    settings: IntegritySettings | None = None,
+    *,
+    clock: Clock | None = None,
+) -> FastAPI:
     """Build the integrity service app (composition root)."""
-    return create_service_app(
+    common = common or CommonSettings()
+    settings = settings or IntegritySettings()
+    clock = clock or SystemClock()
+    pack = load_pack(settings.policy_pack)
+    app = create_service_app(
         name=SERVICE,
         area=AREA,
         title="诚信档案 (integrity records)",
         description="Credit and integrity records (诚信档案) and their effects on the other services.",
-        common=common or CommonSettings(),
-        settings=settings or IntegritySettings(),
+        common=common,
+        settings=settings,
         routers=routers,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(pack, clock),
+        jobs=[Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)],
+        clock=clock,
     )
+    app.state.pii_cipher = PiiCipher(common.pii_key)
+    app.state.policy_pack = pack
+    return app

@@ -1,7 +1,61 @@
-"""Events the integrity service subscribes to."""
+"""Events the integrity service subscribes to.
+
+* ``review.integrity.requested`` (IN-1): review found falsification and asks for a record; a
+  proposed record opens (source = event) for HR staff to decide.
+"""
 
 from __future__ import annotations
 
-from zhicheng_common.events.consumer import Subscription
+import uuid
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.clock import Clock
+from zhicheng_common.events.consumer import Handler, Subscription
+from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.policy import PolicyPack
+from zhicheng_integrity import service
+
+
+class IntegrityRequested(BaseModel):
+    """The fields of ``review.integrity.requested`` this service reads (review owns the schema)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    declaration_id: uuid.UUID
+    applicant_key: str
+    facts: str
+    rule_ids: list[str] = []
+
+
+def on_integrity_requested(pack: PolicyPack, clock: Clock) -> Handler:
+    """Handler opening a proposed record from review's request."""
+
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        data = IntegrityRequested.model_validate(event.data)  # invalid data: dead-lettered, not retried
+        await service.open_record_from_review(
+            session,
+            event_id=event.id,
+            region=event.region,
+            declaration_id=data.declaration_id,
+            applicant_key=data.applicant_key,
+            facts=data.facts,
+            rule_ids=data.rule_ids,
+            pack=pack,
+            now=clock.now(),
+        )
+
+    return handle
+
+
+def subscriptions(pack: PolicyPack, clock: Clock) -> tuple[Subscription, ...]:
+    """What the integrity service consumes (one subject per subscription)."""
+    return (
+        Subscription(
+            name="review-integrity-requested",
+            subjects=("review.integrity.requested",),
+            handler=on_integrity_requested(pack, clock),
+            description="IN-1: open a proposed record from review",
+        ),
+    )

@@ -1,0 +1,42 @@
+"""Who may call what in the integrity service (scope aliases). Routes are authenticated by default.
+
+Jurisdiction comes on top of the roles: staff act and read only on records of their region
+(repository ``readable_by``, service ``ensure_covers``). A subject reads and appeals their own
+records by proving their identifier (tokens carry no ID number).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from zhicheng_common.auth import CurrentPrincipal, Principal, Role, ensure_role, require_roles
+
+#: Enter records, decide proposed ones, decide appeals (within their region).
+RecordAdmin = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
+#: Read records of their region (every read is journaled).
+RecordReader = Annotated[
+    Principal,
+    require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.HR_REVIEWER, Role.SUPERVISOR, Role.AUDITOR),
+]
+#: A subject reading their own records: a person (applicant) or a unit (unit_reviewer).
+SubjectCaller = Annotated[Principal, require_roles(Role.APPLICANT, Role.UNIT_REVIEWER)]
+#: File an appeal: the subject themself, or HR staff on the subject's behalf.
+Appellant = Annotated[Principal, require_roles(Role.APPLICANT, Role.UNIT_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
+
+STAFF_APPELLANT_ROLES = (Role.HR_ADMIN, Role.PROVINCE_ADMIN)
+
+#: Scope of an API key (an agency feeding the national credit platform) that reads the credit feed.
+CREDIT_FEED_SCOPE = "integrity:credit-feed"
+
+
+async def _credit_feed_reader(principal: CurrentPrincipal) -> Principal:
+    if CREDIT_FEED_SCOPE in principal.scopes:
+        return principal
+    ensure_role(principal, Role.PROVINCE_ADMIN)
+    return principal
+
+
+#: Reads the credit-platform feed: a province administrator, or an API key with ``CREDIT_FEED_SCOPE``.
+CreditFeedReader = Annotated[Principal, Depends(_credit_feed_reader)]

@@ -1,0 +1,72 @@
+"""Refusals of the integrity service, each with its HTTP status and stable ``code`` (rendered as RFC 9457)."""
+
+from __future__ import annotations
+
+from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
+from zhicheng_integrity.domain import Problem
+
+
+class RecordNotFound(NotFound):
+    code = "record_not_found"
+    title = "诚信记录不存在"
+
+
+class AppealNotFound(NotFound):
+    code = "appeal_not_found"
+    title = "申诉不存在"
+
+
+class InvalidTransition(Conflict):
+    """The record's status does not allow the action (e.g. appealing a withdrawn record)."""
+
+    code = "invalid_record_status"
+    title = "记录当前状态不允许此操作"
+
+
+class AppealPending(Conflict):
+    code = "appeal_pending"
+    title = "该记录已有待处理的申诉"
+
+
+class NotRecordSubject(Forbidden):
+    code = "not_record_subject"
+    title = "您不是该记录的当事人"
+
+
+class SubjectMismatch(ProblemError):
+    status = 400
+    code = "subject_mismatch"
+    title = "证件号码与记录对象不符"
+
+
+class InvalidIdentifier(ProblemError):
+    """An identifier checked outside the request schema (it depends on the stored record's kind)."""
+
+    status = 422
+    code = "validation_failed"
+    title = "请求数据格式有误"
+
+
+class RecordRejected(ProblemError):
+    """Kind, subject and effects do not fit together (400), naming every field in ``errors[]``."""
+
+    status = 400
+    code = "record_inconsistent"
+    title = "记录内容相互矛盾"
+
+
+def field_errors(problems: list[Problem]) -> list[FieldError]:
+    return [FieldError(field=p.field, code=p.code, message=p.message, rule=p.rule) for p in problems]
+
+
+def refuse(problems: list[Problem]) -> ProblemError:
+    """The problem to raise for ``problems``: a rule refusal (409) when a rule refused, else a 400."""
+    detail = "；".join(p.message for p in problems)
+    ruled = [p for p in problems if p.rule is not None and p.code in RULE_REFUSALS]
+    if ruled:
+        return RuleRefused(detail, code=ruled[0].code, rule=ruled[0].rule, errors=field_errors(problems))
+    return RecordRejected(detail, errors=field_errors(problems))
+
+
+# Problems that are a policy rule refusing an otherwise well-formed record (409 with ``rule``).
+RULE_REFUSALS = frozenset({"validity_too_long", "sanction_required"})

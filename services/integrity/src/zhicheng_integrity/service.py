@@ -1,0 +1,772 @@
+"""Use cases of the integrity service. No HTTP here and no commit (the unit of work commits).
+
+Every state change writes, in the caller's transaction: the record (or appeal), a history row
+(``record_changes``), a journal entry with the rule ids and policy pack, and, when effects start
+or stop, the event the other services act on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.audit import append_entry
+from zhicheng_common.auth import SYSTEM, Principal, ensure_covers
+from zhicheng_common.events.consumer import PermanentEventError
+from zhicheng_common.events.outbox import record_event
+from zhicheng_common.ids import uuid7
+from zhicheng_common.pii import PiiCipher, mask_identifier
+from zhicheng_common.policy import PolicyPack
+from zhicheng_common.problems import FieldError
+from zhicheng_common.regions import is_region_code
+from zhicheng_integrity.auth import STAFF_APPELLANT_ROLES
+from zhicheng_integrity.domain import (
+    OUTCOME_ACTIONS,
+    Effects,
+    Problem,
+    china_today,
+    decision_problems,
+    default_valid_until,
+    next_status,
+    normalize_subject_id,
+    record_problems,
+    rule_ids_for,
+    subject_id_problem,
+    validity_problems,
+)
+from zhicheng_integrity.errors import (
+    AppealNotFound,
+    AppealPending,
+    InvalidIdentifier,
+    InvalidTransition,
+    NotRecordSubject,
+    RecordNotFound,
+    SubjectMismatch,
+    refuse,
+)
+from zhicheng_integrity.events import RecordDecided, RecordEffects, RecordExpired, RecordWithdrawn
+from zhicheng_integrity.models import Appeal, Record, RecordChange
+from zhicheng_integrity.repository import RecordRepository
+from zhicheng_integrity.schemas import (
+    AppealCreate,
+    AppealDecision,
+    CreditFeedEntry,
+    RecordCreate,
+    RecordDecision,
+    SubjectQuery,
+)
+
+log = structlog.get_logger()
+
+RECORD = "integrity_record"
+APPEAL = "integrity_appeal"
+
+
+def system_actor(region: str) -> Principal:
+    """The service itself acting for ``region`` (so that region's auditors see the journal entry)."""
+    return Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
+
+
+def _validity(
+    *, start: date, requested_until: date | None, effects: Effects, pack: PolicyPack
+) -> tuple[date, list[Problem]]:
+    """The record's last day in force (requested, else from the pack) and the problems with it."""
+    default = default_valid_until(
+        start,
+        record_years=pack.parameters.integrity_record_years.value,
+        bar_years=pack.parameters.integrity_declaring_bar_years.value,
+        bars_declaring=effects.bar_declaring,
+    )
+    until = requested_until or default
+    return until, list(validity_problems(start, until, latest=default))
+
+
+def _check_record(
+    *,
+    subject_kind: str,
+    kind: str,
+    effects: Effects,
+    start: date,
+    requested_until: date | None,
+    pack: PolicyPack,
+    decided_on: date | None = None,
+    today: date | None = None,
+) -> date:
+    """Refuse an inconsistent record (400/409 naming the fields); return its last day in force."""
+    until, validity = _validity(start=start, requested_until=requested_until, effects=effects, pack=pack)
+    problems = [*record_problems(subject_kind, kind, effects), *validity]
+    if decided_on is not None and today is not None:
+        problems.extend(decision_problems(decided_on, today))
+    if problems:
+        raise refuse(problems)
+    return until
+
+
+def _checked_identifier(subject_kind: str, value: str, *, field: str) -> str:
+    problem = subject_id_problem(subject_kind, value)
+    if problem is not None:
+        raise InvalidIdentifier(problem, errors=[FieldError(field=field, code="value_error", message=problem)])
+    return normalize_subject_id(subject_kind, value)
+
+
+async def _history(
+    session: AsyncSession,
+    record: Record,
+    *,
+    actor: Principal,
+    action: str,
+    from_status: str | None,
+    now: datetime,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    RecordRepository(session).add(
+        RecordChange(
+            record_id=record.id,
+            at=now,
+            actor=actor.subject,
+            action=action,
+            from_status=from_status,
+            to_status=record.status,
+            reason=reason,
+            data=data or {},
+        )
+    )
+    record.updated_at = now
+
+
+async def _journal(
+    session: AsyncSession, record: Record, *, actor: Principal, action: str, reason: str | None = None, **data: Any
+) -> None:
+    await append_entry(
+        session,
+        actor=actor,
+        action=action,
+        record_type=RECORD,
+        record_id=str(record.id),
+        reason=reason,
+        rule_ids=record.rule_ids,
+        policy_pack=record.policy_pack,
+        data={"status": record.status, "subject_kind": record.subject_kind, "subject_key": record.subject_key, **data},
+    )
+
+
+async def _publish_decided(session: AsyncSession, record: Record, *, supersedes: uuid.UUID | None = None) -> None:
+    assert record.valid_from is not None
+    assert record.valid_until is not None
+    await record_event(
+        session,
+        RecordDecided(
+            record_id=record.id,
+            subject_kind=record.subject_kind,
+            subject_key=record.subject_key,
+            kind=record.kind,
+            effects=RecordEffects.model_validate(record.effects),
+            valid_from=record.valid_from,
+            valid_until=record.valid_until,
+            rule_ids=record.rule_ids,
+            committee_id=record.committee_id,
+            declaration_id=record.declaration_id,
+            supersedes=supersedes,
+            policy_pack=record.policy_pack,
+        ),
+        subject=str(record.id),
+        region=record.region,
+    )
+
+
+async def _publish_withdrawn(
+    session: AsyncSession, record: Record, *, reason: str, superseded_by: uuid.UUID | None = None
+) -> None:
+    await record_event(
+        session,
+        RecordWithdrawn(
+            record_id=record.id,
+            subject_kind=record.subject_kind,
+            subject_key=record.subject_key,
+            reason=reason,
+            outcome="changed" if superseded_by else "withdrawn",
+            superseded_by=superseded_by,
+        ),
+        subject=str(record.id),
+        region=record.region,
+    )
+
+
+async def create_record(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    record_in: RecordCreate,
+    cipher: PiiCipher,
+    pack: PolicyPack,
+    now: datetime,
+) -> Record:
+    """Enter a decided record in the actor's jurisdiction and publish its effects (IN-2, NA-13, EL-20)."""
+    region = record_in.region or actor.region
+    ensure_covers(actor, region)
+    effects = record_in.effects.to_domain()
+    start = record_in.valid_from or record_in.decision_date
+    until = _check_record(
+        subject_kind=record_in.subject_kind,
+        kind=record_in.kind,
+        effects=effects,
+        start=start,
+        requested_until=record_in.valid_until,
+        pack=pack,
+        decided_on=record_in.decision_date,
+        today=china_today(now),
+    )
+    record = Record(
+        id=uuid7(),
+        subject_kind=record_in.subject_kind,
+        subject_key=cipher.keyed_hash(record_in.subject_id_number),
+        subject_id_encrypted=cipher.encrypt(record_in.subject_id_number),
+        subject_id_masked=mask_identifier(record_in.subject_id_number),
+        subject_name=record_in.subject_name,
+        kind=record_in.kind,
+        facts=record_in.facts,
+        evidence=[e.model_dump(mode="json") for e in record_in.evidence],
+        deciding_authority=record_in.deciding_authority,
+        decision_date=record_in.decision_date,
+        effects=effects.as_dict(),
+        committee_id=record_in.committee_id,
+        valid_from=start,
+        valid_until=until,
+        region=region,
+        status="decided",
+        source="manual",
+        rule_ids=rule_ids_for(record_in.kind, effects),
+        policy_pack=pack.id,
+        created_by=actor.subject,
+        created_at=now,
+        updated_at=now,
+    )
+    repository = RecordRepository(session)
+    repository.add(record)
+    await repository.flush()
+    await _history(session, record, actor=actor, action="decide", from_status=None, now=now)
+    await _journal(session, record, actor=actor, action="integrity.record.decided", effects=record.effects)
+    await _publish_decided(session, record)
+    log.info("integrity.record.decided", record_id=str(record.id), region=region, kind=record.kind)
+    return record
+
+
+async def open_record_from_review(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    region: str | None,
+    declaration_id: uuid.UUID,
+    applicant_key: str,
+    facts: str,
+    rule_ids: Sequence[str],
+    pack: PolicyPack,
+    now: datetime,
+) -> Record:
+    """Open a proposed record from review's ``review.integrity.requested`` (IN-1); HR staff decide it."""
+    if region is None or not is_region_code(region):
+        raise PermanentEventError(f"review.integrity.requested without a valid region: {region!r}")
+    existing = await RecordRepository(session).get_by_source_event(event_id)
+    if existing is not None:
+        return existing
+    kind = "falsified_materials"
+    proposed_effects = Effects(bar_declaring=True)  # NA-13's default for fraud; the decision may change it
+    record = Record(
+        id=uuid7(),
+        subject_kind="person",
+        subject_key=applicant_key,
+        kind=kind,
+        facts=facts,
+        evidence=[],
+        effects=proposed_effects.as_dict(),
+        region=region,
+        status="proposed",
+        source="event",
+        source_event_id=event_id,
+        declaration_id=declaration_id,
+        rule_ids=sorted({*rule_ids_for(kind, proposed_effects), *rule_ids}),
+        policy_pack=pack.id,
+        created_by=SYSTEM.subject,
+        created_at=now,
+        updated_at=now,
+    )
+    repository = RecordRepository(session)
+    repository.add(record)
+    await repository.flush()
+    actor = system_actor(region)
+    await _history(session, record, actor=actor, action="propose", from_status=None, now=now, reason="审核环节移交")
+    await _journal(
+        session,
+        record,
+        actor=actor,
+        action="integrity.record.proposed",
+        reason="review.integrity.requested",
+        declaration_id=str(declaration_id),
+        event_id=event_id,
+    )
+    log.info("integrity.record.proposed", record_id=str(record.id), declaration_id=str(declaration_id))
+    return record
+
+
+async def _locked_record(session: AsyncSession, record_id: uuid.UUID) -> Record:
+    record = await RecordRepository(session).get(record_id, for_update=True)
+    if record is None:
+        raise RecordNotFound(f"诚信记录 {record_id} 不存在")
+    return record
+
+
+def _move(record: Record, action: str) -> str:
+    """Apply ``action`` to the record's status (409 when its state does not allow it); returns the old status."""
+    target = next_status(record.status, action)
+    if target is None:
+        raise InvalidTransition(f"记录当前状态为 {record.status}，不能执行 {action}")
+    previous = record.status
+    record.status = target
+    return previous
+
+
+async def decide_record(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    record_id: uuid.UUID,
+    decision_in: RecordDecision,
+    cipher: PiiCipher,
+    pack: PolicyPack,
+    now: datetime,
+) -> Record:
+    """Decide a record proposed by review: its effects start and are published (IN-1, NA-13, EL-20)."""
+    record = await _locked_record(session, record_id)
+    ensure_covers(actor, record.region)
+    if next_status(record.status, "decide") is None:
+        raise InvalidTransition(f"记录当前状态为 {record.status}，只有待决定的记录可以作出决定")
+    if decision_in.subject_id_number is not None:
+        number = _checked_identifier(record.subject_kind, decision_in.subject_id_number, field="subject_id_number")
+        if cipher.keyed_hash(number) != record.subject_key:
+            raise SubjectMismatch(
+                "所填证件号码与审核环节移交的申报人不符",
+                errors=[
+                    FieldError(field="subject_id_number", code="subject_mismatch", message="证件号码与记录对象不符")
+                ],
+            )
+        record.subject_id_encrypted = cipher.encrypt(number)
+        record.subject_id_masked = mask_identifier(number)
+    kind = decision_in.kind or record.kind
+    effects = decision_in.effects.to_domain()
+    until = _check_record(
+        subject_kind=record.subject_kind,
+        kind=kind,
+        effects=effects,
+        start=decision_in.decision_date,
+        requested_until=decision_in.valid_until,
+        pack=pack,
+        decided_on=decision_in.decision_date,
+        today=china_today(now),
+    )
+    previous = _move(record, "decide")
+    record.kind = kind
+    record.effects = effects.as_dict()
+    record.deciding_authority = decision_in.deciding_authority
+    record.decision_date = decision_in.decision_date
+    record.valid_from = decision_in.decision_date
+    record.valid_until = until
+    record.rule_ids = sorted({*record.rule_ids, *rule_ids_for(kind, effects)})
+    record.policy_pack = pack.id
+    if decision_in.evidence:
+        record.evidence = [*record.evidence, *(e.model_dump(mode="json") for e in decision_in.evidence)]
+    if decision_in.subject_name:
+        record.subject_name = decision_in.subject_name
+    await _history(session, record, actor=actor, action="decide", from_status=previous, now=now)
+    await _journal(session, record, actor=actor, action="integrity.record.decided", effects=record.effects)
+    await _publish_decided(session, record)
+    log.info("integrity.record.decided", record_id=str(record.id), region=record.region, kind=record.kind)
+    return record
+
+
+async def file_appeal(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    record_id: uuid.UUID,
+    appeal_in: AppealCreate,
+    cipher: PiiCipher,
+    now: datetime,
+) -> Appeal:
+    """File an appeal: by the subject (proving their identifier) or by HR staff for them; the record is frozen."""
+    record = await _locked_record(session, record_id)
+    staff = actor.has_role(*STAFF_APPELLANT_ROLES)
+    if staff:
+        ensure_covers(actor, record.region)
+    elif appeal_in.subject_id_number is None:
+        raise NotRecordSubject("当事人申诉须提供本人证件号码（subject_id_number）")
+    if appeal_in.subject_id_number is not None:
+        number = _checked_identifier(record.subject_kind, appeal_in.subject_id_number, field="subject_id_number")
+        if cipher.keyed_hash(number) != record.subject_key:
+            raise NotRecordSubject("证件号码与该记录的当事人不符")
+    repository = RecordRepository(session)
+    if await repository.open_appeal(record.id) is not None:
+        raise AppealPending("该记录已有待处理的申诉，处理完毕前不能再次申诉")
+    previous = _move(record, "appeal")
+    appeal = Appeal(
+        id=uuid7(),
+        record_id=record.id,
+        status="open",
+        grounds=appeal_in.grounds,
+        evidence=[e.model_dump(mode="json") for e in appeal_in.evidence],
+        filed_as="staff" if staff else "subject",
+        filed_by=actor.subject,
+        filed_at=now,
+    )
+    repository.add(appeal)
+    await _history(
+        session, record, actor=actor, action="appeal", from_status=previous, now=now, data={"appeal_id": str(appeal.id)}
+    )
+    await _journal(
+        session,
+        record,
+        actor=actor,
+        action="integrity.appeal.filed",
+        appeal_id=str(appeal.id),
+        filed_as=appeal.filed_as,
+    )
+    log.info("integrity.appeal.filed", record_id=str(record.id), appeal_id=str(appeal.id))
+    return appeal
+
+
+async def decide_appeal(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    record_id: uuid.UUID,
+    appeal_id: uuid.UUID,
+    decision_in: AppealDecision,
+    pack: PolicyPack,
+    now: datetime,
+) -> Appeal:
+    """Uphold, change or withdraw an appealed record; a change supersedes it with a new record, nothing is deleted."""
+    record = await _locked_record(session, record_id)
+    ensure_covers(actor, record.region)
+    repository = RecordRepository(session)
+    appeal = await repository.get_appeal(record.id, appeal_id, for_update=True)
+    if appeal is None:
+        raise AppealNotFound(f"记录 {record_id} 没有申诉 {appeal_id}")
+    if appeal.status != "open":
+        raise InvalidTransition(f"申诉已处理（{appeal.status}）")
+    action = OUTCOME_ACTIONS[decision_in.outcome]
+    if next_status(record.status, action) is None:
+        raise InvalidTransition(f"记录当前状态为 {record.status}，不能执行 {action}")
+    replacement: Record | None = None
+    if decision_in.outcome == "changed":
+        replacement = _replacement(record, decision_in, actor=actor, pack=pack, now=now)
+        repository.add(replacement)
+        await repository.flush()
+    previous = _move(record, action)
+    appeal.status = decision_in.outcome
+    appeal.decided_by = actor.subject
+    appeal.decided_at = now
+    appeal.decision_reason = decision_in.reason
+    history = {"appeal_id": str(appeal.id)}
+    if decision_in.outcome == "upheld":
+        await _history(
+            session,
+            record,
+            actor=actor,
+            action="uphold",
+            from_status=previous,
+            now=now,
+            reason=decision_in.reason,
+            data=history,
+        )
+        await _journal(
+            session, record, actor=actor, action="integrity.appeal.upheld", reason=decision_in.reason, **history
+        )
+    elif decision_in.outcome == "withdrawn":
+        record.withdrawn_at = now
+        await _history(
+            session,
+            record,
+            actor=actor,
+            action="withdraw",
+            from_status=previous,
+            now=now,
+            reason=decision_in.reason,
+            data=history,
+        )
+        await _journal(
+            session, record, actor=actor, action="integrity.record.withdrawn", reason=decision_in.reason, **history
+        )
+        await _publish_withdrawn(session, record, reason=decision_in.reason)
+    else:
+        assert replacement is not None
+        record.withdrawn_at = now
+        record.superseded_by_id = replacement.id
+        appeal.replacement_record_id = replacement.id
+        history["replacement_record_id"] = str(replacement.id)
+        await _history(
+            session,
+            record,
+            actor=actor,
+            action="supersede",
+            from_status=previous,
+            now=now,
+            reason=decision_in.reason,
+            data=history,
+        )
+        await _history(
+            session,
+            replacement,
+            actor=actor,
+            action="decide",
+            from_status=None,
+            now=now,
+            reason=decision_in.reason,
+            data={"supersedes": str(record.id)},
+        )
+        await _journal(
+            session, record, actor=actor, action="integrity.record.superseded", reason=decision_in.reason, **history
+        )
+        await _journal(
+            session,
+            replacement,
+            actor=actor,
+            action="integrity.record.decided",
+            reason=decision_in.reason,
+            supersedes=str(record.id),
+            effects=replacement.effects,
+        )
+        await _publish_withdrawn(session, record, reason=decision_in.reason, superseded_by=replacement.id)
+        await _publish_decided(session, replacement, supersedes=record.id)
+    log.info("integrity.appeal.decided", record_id=str(record.id), appeal_id=str(appeal.id), outcome=appeal.status)
+    return appeal
+
+
+def _replacement(
+    record: Record, decision_in: AppealDecision, *, actor: Principal, pack: PolicyPack, now: datetime
+) -> Record:
+    """The record that replaces one changed on appeal: same subject and start, the changed values."""
+    changes = decision_in.changes
+    assert changes is not None
+    assert record.valid_from is not None
+    kind = changes.kind or record.kind
+    effects = Effects.from_dict(record.effects)
+    if changes.effects is not None:
+        given = changes.effects.model_dump(exclude_unset=True)
+        effects = Effects.from_dict({**effects.as_dict(), **given})
+    requested = changes.valid_until
+    if requested is None and record.valid_until is not None:
+        # Keep the old end unless it no longer fits the new effects (e.g. a dropped declaring bar).
+        _, problems = _validity(start=record.valid_from, requested_until=record.valid_until, effects=effects, pack=pack)
+        requested = None if problems else record.valid_until
+    until = _check_record(
+        subject_kind=record.subject_kind,
+        kind=kind,
+        effects=effects,
+        start=record.valid_from,
+        requested_until=requested,
+        pack=pack,
+    )
+    return Record(
+        id=uuid7(),
+        subject_kind=record.subject_kind,
+        subject_key=record.subject_key,
+        subject_id_encrypted=record.subject_id_encrypted,
+        subject_id_masked=record.subject_id_masked,
+        subject_name=record.subject_name,
+        kind=kind,
+        facts=changes.facts or record.facts,
+        evidence=record.evidence,
+        deciding_authority=record.deciding_authority,
+        decision_date=record.decision_date,
+        effects=effects.as_dict(),
+        committee_id=record.committee_id,
+        valid_from=record.valid_from,
+        valid_until=until,
+        region=record.region,
+        status="decided",
+        source=record.source,
+        declaration_id=record.declaration_id,
+        rule_ids=rule_ids_for(kind, effects),
+        policy_pack=pack.id,
+        supersedes_id=record.id,
+        created_by=actor.subject,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def expire_lapsed(session: AsyncSession, *, now: datetime) -> int:
+    """Expire every record in force whose validity ended before today (Beijing); each publishes its event once."""
+    today = china_today(now)
+    repository = RecordRepository(session)
+    records = await repository.claim_lapsed(today)
+    for record in records:
+        actor = system_actor(record.region)
+        previous = _move(record, "expire")
+        record.expired_at = now
+        appeal = await repository.open_appeal(record.id)
+        if appeal is not None:  # the record lapsed before the appeal was decided: nothing left to decide
+            appeal.status = "lapsed"
+            appeal.decided_by = SYSTEM.subject
+            appeal.decided_at = now
+            appeal.decision_reason = "记录有效期届满，申诉终结"
+        await _history(
+            session, record, actor=actor, action="expire", from_status=previous, now=now, reason="有效期届满"
+        )
+        await _journal(
+            session, record, actor=actor, action="integrity.record.expired", valid_until=str(record.valid_until)
+        )
+        assert record.valid_until is not None
+        await record_event(
+            session,
+            RecordExpired(
+                record_id=record.id,
+                subject_kind=record.subject_kind,
+                subject_key=record.subject_key,
+                valid_until=record.valid_until,
+            ),
+            subject=str(record.id),
+            region=record.region,
+        )
+        log.info("integrity.record.expired", record_id=str(record.id), valid_until=str(record.valid_until))
+    return len(records)
+
+
+# --- reads: every one is journaled (who, whose, when) ---------------------------------------------
+
+
+async def get_record(
+    session: AsyncSession, *, actor: Principal, record_id: uuid.UUID
+) -> tuple[Record, Sequence[Appeal], Sequence[RecordChange]]:
+    """One record with its appeals and history; 403 outside the actor's jurisdiction. The read is journaled."""
+    repository = RecordRepository(session)
+    record = await repository.get(record_id)
+    if record is None:
+        raise RecordNotFound(f"诚信记录 {record_id} 不存在")
+    ensure_covers(actor, record.region)
+    await _journal(session, record, actor=actor, action="integrity.record.read")
+    return record, await repository.appeals_of(record.id), await repository.history_of(record.id)
+
+
+async def list_records(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    kind: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    status: str | None = None,
+    subject_kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Record], int]:
+    """One page of the records in the actor's jurisdiction matching the filters. The read is journaled."""
+    if region is not None:
+        ensure_covers(actor, region)
+    records, total = await RecordRepository(session).page_readable_by(
+        actor, kind=kind, region=region, year=year, status=status, subject_kind=subject_kind, limit=limit, offset=offset
+    )
+    filters = {"kind": kind, "region": region, "year": year, "status": status, "subject_kind": subject_kind}
+    await append_entry(
+        session,
+        actor=actor,
+        action="integrity.record.listed",
+        record_type=RECORD,
+        record_id="*",
+        data={
+            "filters": {k: v for k, v in filters.items() if v is not None},
+            "record_ids": [str(r.id) for r in records],
+            "limit": limit,
+            "offset": offset,
+        },
+    )
+    return records, total
+
+
+async def find_by_subject(
+    session: AsyncSession, *, actor: Principal, query: SubjectQuery, cipher: PiiCipher
+) -> Sequence[Record]:
+    """Staff: every record on one subject within the actor's jurisdiction. Journaled, found or not."""
+    subject_key = cipher.keyed_hash(query.subject_id_number)
+    records = await RecordRepository(session).of_subject(query.subject_kind, subject_key, readable_by=actor)
+    await append_entry(
+        session,
+        actor=actor,
+        action="integrity.record.searched",
+        record_type=RECORD,
+        record_id="*",
+        data={
+            "subject_kind": query.subject_kind,
+            "subject_key": subject_key,
+            "record_ids": [str(r.id) for r in records],
+        },
+    )
+    return records
+
+
+async def own_records(
+    session: AsyncSession, *, actor: Principal, query: SubjectQuery, cipher: PiiCipher
+) -> Sequence[Record]:
+    """The subject's own decided records, wherever they were decided (proposals are not yet records). Journaled."""
+    subject_key = cipher.keyed_hash(query.subject_id_number)
+    records = [
+        r for r in await RecordRepository(session).of_subject(query.subject_kind, subject_key) if r.status != "proposed"
+    ]
+    await append_entry(
+        session,
+        actor=actor,
+        action="integrity.record.read_by_subject",
+        record_type=RECORD,
+        record_id="*",
+        data={
+            "subject_kind": query.subject_kind,
+            "subject_key": subject_key,
+            "record_ids": [str(r.id) for r in records],
+        },
+    )
+    return records
+
+
+CREDIT_FEED_CHANGES = {"decide": "decided", "withdraw": "withdrawn", "supersede": "superseded", "expire": "expired"}
+
+
+async def credit_feed(
+    session: AsyncSession, *, actor: Principal, after: uuid.UUID | None, limit: int, cipher: PiiCipher
+) -> tuple[list[CreditFeedEntry], uuid.UUID | None]:
+    """Changes of records shared with the national credit platform (NA-13), identifiers in full. Journaled."""
+    rows = await RecordRepository(session).credit_feed(actor, after=after, limit=limit)
+    entries = [
+        CreditFeedEntry(
+            cursor=change.id,
+            change=CREDIT_FEED_CHANGES[change.action],
+            at=change.at,
+            record_id=record.id,
+            subject_kind=record.subject_kind,
+            subject_name=record.subject_name,
+            subject_id_number=cipher.decrypt(record.subject_id_encrypted) if record.subject_id_encrypted else None,
+            kind=record.kind,
+            deciding_authority=record.deciding_authority,
+            decision_date=record.decision_date,
+            valid_from=record.valid_from,
+            valid_until=record.valid_until,
+            region=record.region,
+        )
+        for change, record in rows
+    ]
+    await append_entry(
+        session,
+        actor=actor,
+        action="integrity.credit_feed.read",
+        record_type=RECORD,
+        record_id="*",
+        reason="全国信用信息共享平台数据共享",
+        rule_ids=["NA-13"],
+        data={"after": str(after) if after else None, "record_ids": sorted({str(e.record_id) for e in entries})},
+    )
+    next_after = entries[-1].cursor if len(entries) == limit else None
+    return entries, next_after
