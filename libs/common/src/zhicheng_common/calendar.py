@@ -102,6 +102,11 @@ class WorkingDayCalendar:
     def __init__(self, overrides: CalendarOverrides | None = None) -> None:
         self._overrides = overrides or CalendarOverrides()
 
+    @classmethod
+    def from_settings_json(cls, overrides_json: str | None) -> WorkingDayCalendar:
+        """The calendar with ``ZC_CALENDAR_OVERRIDES`` (JSON of :class:`CalendarOverrides`) applied, if set."""
+        return cls(CalendarOverrides.model_validate_json(overrides_json) if overrides_json else None)
+
     @property
     def overrides(self) -> CalendarOverrides:
         """The overrides this calendar applies."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -163,7 +163,7 @@ def json_safe(value: Any) -> Any:
     """Make ids and datetimes JSON-serializable for JSONB columns and hashing."""
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too: datetime is a date
         return value.isoformat()
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}

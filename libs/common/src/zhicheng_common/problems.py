@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from zhicheng_common.calendar import UnknownCalendarYear
 from zhicheng_common.logging import current_trace_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -217,6 +218,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             {"Retry-After": "5"},
         )
 
+    async def on_calendar_year_unknown(_: Request, exc: Exception) -> JSONResponse:
+        log.error("http.calendar_year_unknown", error=repr(exc))
+        return problem_response(
+            Problem(
+                type=PROBLEM_TYPE_BASE + "calendar_year_unknown",
+                title="工作日历缺少该年度数据",
+                status=503,
+                detail=f"{exc}；请管理员配置 ZC_CALENDAR_OVERRIDES 后重试",
+                code="calendar_year_unknown",
+                trace_id=current_trace_id(),
+            )
+        )
+
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unexpected_error", error=repr(exc))
         return problem_response(
@@ -236,6 +250,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, on_database_unavailable)
     app.add_exception_handler(InterfaceError, on_database_unavailable)
     app.add_exception_handler(ConnectionError, on_database_unavailable)
+    # A deadline in a year the holiday calendar does not know yet is a configuration gap, not a bug.
+    app.add_exception_handler(UnknownCalendarYear, on_calendar_year_unknown)
     app.add_exception_handler(Exception, on_unexpected)
 
 

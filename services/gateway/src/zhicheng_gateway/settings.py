@@ -58,7 +58,10 @@ class GatewaySettings(ServiceSettings):
     # Paths under /api/v1 the gateway forwards WITHOUT checking a token (e.g. public certificate
     # verification). A prefix matches itself and everything below it, segment-wise. The gateway's
     # own public routes (token, JWKS, discovery, healthz, merged OpenAPI, docs) need no entry.
-    public_path_prefixes: list[str] = Field(default_factory=list)
+    public_path_prefixes: list[str] = Field(
+        # Anyone with a publicity's link may read it and object (RV-6); the service marks these routes public.
+        default_factory=lambda: ["/api/v1/reviews/public"]
+    )
 
     @field_validator("admin_region")
     @classmethod

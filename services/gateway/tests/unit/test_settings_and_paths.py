@@ -22,8 +22,8 @@ def test_an_upstream_url_is_set_per_service_from_the_environment(monkeypatch: py
     assert GatewaySettings().upstream_urls()["review"] == "http://review.internal:9000"
 
 
-def test_public_path_prefixes_are_empty_by_default() -> None:
-    assert GatewaySettings().public_path_prefixes == []
+def test_only_the_publicity_routes_are_public_by_default() -> None:
+    assert GatewaySettings().public_path_prefixes == ["/api/v1/reviews/public"]
 
 
 def test_a_public_prefix_must_lie_under_the_api() -> None:

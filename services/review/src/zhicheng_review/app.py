@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.app import create_service_app
+from zhicheng_common.clock import Clock, SystemClock
+from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
+from zhicheng_review import service
 from zhicheng_review.api import routers
-from zhicheng_review.consumers import SUBSCRIPTIONS
+from zhicheng_review.consumers import subscriptions
 from zhicheng_review.settings import AREA, SERVICE, ReviewSettings
 
 
-def create_app(common: CommonSettings | None = None, settings: ReviewSettings | None = None) -> FastAPI:
+def create_app(
+    common: CommonSettings | None = None, settings: ReviewSettings | None = None, *, clock: Clock | None = None
+) -> FastAPI:
     """Build the review service app (composition root)."""
-    return create_service_app(
+    common = common or CommonSettings()
+    settings = settings or ReviewSettings()
+    clock = clock or SystemClock()
+    ctx = service.build_context(common, settings, clock)
+
+    async def close_publicities(session: AsyncSession, now: datetime) -> int:
+        return await service.close_due_publicities(session, ctx=ctx, now=now)
+
+    app = create_service_app(
         name=SERVICE,
         area=AREA,
         title="资格审查 (qualification review)",
         description="The multi-level qualification review (资格审查), publicity (公示) and objections.",
-        common=common or CommonSettings(),
-        settings=settings or ReviewSettings(),
+        common=common,
+        settings=settings,
         routers=routers,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(ctx),
+        jobs=[Job("review.close_publicities", close_publicities, settings.publicity_job_interval_seconds)],
+        clock=clock,
     )
+    app.state.review_context = ctx
+    return app

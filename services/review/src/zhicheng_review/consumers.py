@@ -1,7 +1,85 @@
-"""Events the review service subscribes to."""
+"""Events the review service subscribes to: intake's declaration events (one subject each)."""
 
 from __future__ import annotations
 
-from zhicheng_common.events.consumer import Subscription
+import uuid
+from collections.abc import Awaitable, Callable
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+from pydantic import BaseModel, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.events.consumer import PermanentEventError, Subscription
+from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_review import service
+from zhicheng_review.domain import ReviewStatus
+from zhicheng_review.service import ReviewContext
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+class SubmittedData(BaseModel):
+    """The fields of ``intake.declaration.submitted`` the review reads (docs/event-contracts.md)."""
+
+    declaration_id: uuid.UUID
+    applicant_key: str
+    applicant_name: str
+    year: int
+    series: str
+    specialty: str
+    level: str
+    rank: str = ""
+    committee_id: uuid.UUID | None = None
+    kind: str = "normal"
+    channel: str
+    employer_name: str = ""
+    region: str
+
+    @field_validator("committee_id", mode="before")
+    @classmethod
+    def _no_committee(cls, value: object) -> object:
+        return value or None  # intake may send "" while no committee is assigned yet
+
+
+class ResubmittedData(BaseModel):
+    declaration_id: uuid.UUID
+    corrected_fields: list[str] = []
+
+
+class DeclarationRef(BaseModel):
+    declaration_id: uuid.UUID
+
+
+def subscriptions(ctx: ReviewContext) -> tuple[Subscription, ...]:
+    """The review's subscriptions, bound to its context (chains, pack, calendar, clock)."""
+
+    async def on_submitted(session: AsyncSession, event: CloudEvent) -> None:
+        data = SubmittedData.model_validate(event.data)
+        region = data.region or event.region
+        if not region:
+            raise PermanentEventError("submitted event without a region")
+        await service.start_chain(session, ctx=ctx, data=data.model_dump(mode="json"), region=region)
+
+    async def on_resubmitted(session: AsyncSession, event: CloudEvent) -> None:
+        data = ResubmittedData.model_validate(event.data)
+        await service.resume_after_correction(
+            session, ctx=ctx, declaration_id=data.declaration_id, corrected_fields=data.corrected_fields
+        )
+
+    async def on_withdrawn(session: AsyncSession, event: CloudEvent) -> None:
+        data = DeclarationRef.model_validate(event.data)
+        await service.end_chain(
+            session, ctx=ctx, declaration_id=data.declaration_id, status=ReviewStatus.WITHDRAWN, rule_ids=[]
+        )
+
+    async def on_abandoned(session: AsyncSession, event: CloudEvent) -> None:
+        data = DeclarationRef.model_validate(event.data)
+        await service.end_chain(
+            session, ctx=ctx, declaration_id=data.declaration_id, status=ReviewStatus.ABANDONED, rule_ids=["RV-3"]
+        )
+
+    return (
+        Subscription("declaration_submitted", ("intake.declaration.submitted",), on_submitted, "start the chain"),
+        Subscription("declaration_resubmitted", ("intake.declaration.resubmitted",), on_resubmitted, "resume (RV-3)"),
+        Subscription("declaration_withdrawn", ("intake.declaration.withdrawn",), on_withdrawn, "end the chain"),
+        Subscription("declaration_abandoned", ("intake.declaration.abandoned",), on_abandoned, "abandoned (RV-3)"),
+    )

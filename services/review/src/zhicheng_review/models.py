@@ -2,10 +2,146 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from zhicheng_common.db import new_metadata
+from zhicheng_common.ids import uuid7
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+class Review(Base):
+    """The review chain of one declaration: where it stands, who holds it, until when."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        Index("ix_reviews_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
+        Index("ix_reviews_queue", "status", "step_key", "step_since"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+    declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    applicant_key: Mapped[str] = mapped_column(String(128))
+    applicant_name: Mapped[str] = mapped_column(String(128))
+    year: Mapped[int] = mapped_column(Integer)
+    series: Mapped[str] = mapped_column(String(64))
+    specialty: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[str] = mapped_column(String(64))
+    committee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    employer_name: Mapped[str] = mapped_column(String(256))
+    region: Mapped[str] = mapped_column(String(6))
+    policy_pack: Mapped[str] = mapped_column(String(64))
+    chain_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    step_index: Mapped[int] = mapped_column(Integer)
+    step_key: Mapped[str] = mapped_column(String(64))
+    step_since: Mapped[date] = mapped_column(Date)
+    step_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    publicity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+    returned_step_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    correction_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StepVisit(Base):
+    """One stay of a declaration at one step: arrival, departure and outcome (for statistics)."""
+
+    __tablename__ = "step_visits"
+    __table_args__ = (Index("ix_step_visits_step", "step_key", "left_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    step_key: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(6))
+    arrived_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class Decision(Base):
+    """A signed decision of one step (CH-4): outcome, opinion, signer, time, Ed25519 signature."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    step_key: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    opinion: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    signer_subject: Mapped[str] = mapped_column(String(128))
+    signer_role: Mapped[str] = mapped_column(String(64))
+    signer_unit: Mapped[str] = mapped_column(String(256))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class Publicity(Base):
+    """A publicity window (RV-6) of a batch at one publicity step; objections come in by its token."""
+
+    __tablename__ = "publicities"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+    step_key: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(6))
+    title: Mapped[str] = mapped_column(String(256))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_by: Mapped[str] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Objection(Base):
+    """An objection filed during a publicity; contact details are stored encrypted."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+    publicity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("publicities.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(Text)
+    contact_name_enc: Mapped[str] = mapped_column(Text)
+    contact_phone_enc: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Reexamination(Base):
+    """An applicant's request for re-examination or complaint (NA-12), its handling and outcome."""
+
+    __tablename__ = "reexaminations"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    outcome_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

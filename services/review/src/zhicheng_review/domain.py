@@ -1,0 +1,316 @@
+"""Pure rules of the review: chains, decisions, corrections, publicity, signatures, statistics.
+
+No I/O here: callers pass the calendar, the policy numbers and ``today``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.problems import Conflict, FieldError, RuleRefused
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in mainland China of ``moment`` (deadlines count China's working days)."""
+    return moment.astimezone(CHINA).date()
+
+
+class ReviewStatus(StrEnum):
+    IN_REVIEW = "in_review"  # waiting at a review step, or at a publicity step for a batch
+    IN_PUBLICITY = "in_publicity"
+    RETURNED = "returned"  # returned for correction (RV-3), waiting for the resubmission
+    QUALIFIED = "qualified"
+    REJECTED = "rejected"
+    DISQUALIFIED = "disqualified"  # IN-1
+    WITHDRAWN = "withdrawn"
+    ABANDONED = "abandoned"  # RV-3: not corrected in time (decided by intake)
+
+
+OPEN_STATUSES = frozenset({ReviewStatus.IN_REVIEW, ReviewStatus.IN_PUBLICITY, ReviewStatus.RETURNED})
+
+
+class Outcome(StrEnum):
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
+    RETURN = "return"
+    REJECT = "reject"
+    DISQUALIFY = "disqualify"  # falsification found (IN-1)
+
+
+class StepKind(StrEnum):
+    REVIEW = "review"
+    PUBLICITY = "publicity"
+
+
+# --- Chains (CH-1, CH-2, CH-4) ---------------------------------------------------------------
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Step(_Frozen):
+    """One level of a chain: who acts, and (for a review step) in how many working days."""
+
+    key: str
+    kind: StepKind
+    role: str
+    rule: str
+    working_days: int | None = Field(default=None, ge=1)
+    batch_deadline: bool = False  # RV-5: late batches of this department step are refused
+    returns_only: bool = False  # RV-4: at this level a non-conforming declaration is only returned
+
+
+class Chain(_Frozen):
+    id: str
+    rule: str
+    channels: tuple[str, ...]
+    levels: tuple[str, ...]
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+class NotAskedAgain(_Frozen):
+    """RV-2, NA-5: fields checked elsewhere (certificates, other departments, online)."""
+
+    rule: str
+    also: tuple[str, ...] = ()
+    fields: tuple[str, ...]
+
+
+class ReviewChains(_Frozen):
+    rule: str
+    also: tuple[str, ...] = ()
+    default_channel: str
+    chains: tuple[Chain, ...] = Field(min_length=1)
+    not_asked_again: NotAskedAgain
+
+    def select(self, *, channel: str, level: str) -> Chain:
+        """The chain of a channel and level (CH-1, CH-2); an unknown channel takes the default one."""
+        for wanted in (channel, self.default_channel):
+            for chain in self.chains:
+                if wanted in chain.channels and level in chain.levels:
+                    return chain
+        raise RuleRefused(f"渠道 {channel} 与层级 {level} 没有配置审核链", code="no_review_chain", rule="CH-1")
+
+    def chain(self, chain_id: str) -> Chain:
+        for chain in self.chains:
+            if chain.id == chain_id:
+                return chain
+        raise LookupError(chain_id)
+
+
+# --- Decisions (RV-1..RV-5, CH-4, IN-1) ------------------------------------------------------
+
+
+class CorrectionItem(_Frozen):
+    field: str = Field(min_length=1, max_length=200)
+    message: str = Field(min_length=1, max_length=1000)
+
+
+def check_return_items(items: Sequence[CorrectionItem]) -> None:
+    """RV-3: a return lists every item at once: at least one, and each field only once."""
+    if not items:
+        raise RuleRefused(
+            "退回补正须一次性列明全部需补正事项",
+            code="correction_items_required",
+            rule="RV-3",
+            errors=[FieldError(field="items", code="required", message="至少列出一项补正事项", rule="RV-3")],
+        )
+    seen: set[str] = set()
+    duplicates: list[str] = []
+    for item in items:
+        if item.field in seen:
+            duplicates.append(item.field)
+        seen.add(item.field)
+    if duplicates:
+        raise RuleRefused(
+            "同一事项只能列出一次（一次性告知）",
+            code="correction_items_duplicated",
+            rule="RV-3",
+            errors=[
+                FieldError(field="items", code="duplicated", message=f"重复的事项：{f}", rule="RV-3")
+                for f in duplicates
+            ],
+        )
+
+
+def check_no_proof_asked_again(items: Sequence[CorrectionItem], not_asked_again: NotAskedAgain) -> None:
+    """RV-2, NA-5: a return never asks for proof that can be checked elsewhere."""
+    refused = [item.field for item in items if item.field in not_asked_again.fields]
+    if refused:
+        raise RuleRefused(
+            "可通过证照、部门数据或网上核验的材料不得要求申报人重复提供",
+            code="proof_not_to_be_asked",
+            rule="NA-5",
+            errors=[
+                FieldError(field="items", code="verifiable_elsewhere", message=f"{f} 可自行核验", rule="NA-5")
+                for f in refused
+            ],
+        )
+
+
+def check_outcome_at_step(step: Step, outcome: Outcome, amendments: Mapping[str, Any], *, returns_only: bool) -> None:
+    """RV-4: at the city HR level a non-conforming declaration is returned, never amended."""
+    if amendments and step.returns_only and returns_only:
+        raise RuleRefused(
+            "市级人社部门审核时不符合要求的申报材料一律退回，不得代为修改或补充",
+            code="amendment_not_allowed",
+            rule="RV-4",
+            errors=[FieldError(field="amendments", code="not_allowed", message="市级审核不得修改材料", rule="RV-4")],
+        )
+    if amendments:
+        # No level amends a declaration: the review service never changes a declaration (DESIGN §2).
+        raise RuleRefused(
+            "审核不修改申报材料，不符合要求的请退回补正",
+            code="amendment_not_allowed",
+            rule="RV-1",
+            errors=[FieldError(field="amendments", code="not_allowed", message="请退回补正", rule="RV-1")],
+        )
+    if step.kind is not StepKind.REVIEW:
+        raise Conflict("公示环节不作审核决定，请通过公示及异议处理", code="not_a_review_step")
+
+
+def step_due(calendar: WorkingDayCalendar, arrived_on: date, step: Step) -> date | None:
+    """Last day of a review step: ``working_days`` after the day the declaration arrived."""
+    return calendar.deadline(arrived_on, step.working_days) if step.working_days else None
+
+
+def check_batch_in_time(step: Step, *, due: date | None, today: date) -> None:
+    """RV-5: a department forwards its batch within its deadline; a late batch is not reviewed."""
+    if step.batch_deadline and due is not None and today > due:
+        raise RuleRefused(
+            f"主管部门报送期限已过（{due.isoformat()}），逾期报送的材料不予受理",
+            code="batch_late",
+            rule="RV-5",
+        )
+
+
+def correction_deadline(calendar: WorkingDayCalendar, returned_on: date, working_days: int) -> date:
+    """RV-3: the last day to resubmit a returned declaration."""
+    return calendar.deadline(returned_on, working_days)
+
+
+def working_days_left(calendar: WorkingDayCalendar, today: date, due: date | None) -> int | None:
+    """Working days from today to the due day (negative when overdue); None without a due day."""
+    if due is None:
+        return None
+    if due >= today:
+        return calendar.working_days_between(today, due)
+    return -calendar.working_days_between(due, today)
+
+
+# --- Publicity (RV-6, NA-6, NA-11) -----------------------------------------------------------
+
+
+class ObjectionStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class PublicityStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def publicity_closes_on(calendar: WorkingDayCalendar, opened_on: date, working_days: int) -> date:
+    """RV-6: the publicity runs through the ``working_days``-th working day after it opens."""
+    return calendar.deadline(opened_on, working_days)
+
+
+def can_close_publicity(*, today: date, closes_on: date, open_objections: int) -> bool:
+    """RV-6: a publicity closes on its last working day, and only when no objection is unresolved."""
+    return today >= closes_on and open_objections == 0
+
+
+def check_publicity_closable(*, today: date, closes_on: date, open_objections: int) -> None:
+    if open_objections:
+        raise RuleRefused(
+            f"公示期内有 {open_objections} 件异议尚未处理，不能结束公示",
+            code="objections_unresolved",
+            rule="RV-6",
+        )
+    if today < closes_on:
+        raise RuleRefused(
+            f"公示期不少于规定的工作日，最早于 {closes_on.isoformat()} 结束",
+            code="publicity_too_short",
+            rule="RV-6",
+        )
+
+
+# --- Re-examination (NA-12) ------------------------------------------------------------------
+
+
+class ReexaminationStatus(StrEnum):
+    REQUESTED = "requested"
+    ASSIGNED = "assigned"
+    DECIDED = "decided"
+
+
+ReexaminationOutcome = Literal["upheld", "overturned"]
+
+
+# --- Signatures (CH-4) -----------------------------------------------------------------------
+
+
+def canonical_json(content: Mapping[str, Any]) -> bytes:
+    """The bytes a decision signature covers: sorted keys, no spaces, UTF-8."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def decision_content(
+    *,
+    decision_id: str,
+    declaration_id: str,
+    step: str,
+    outcome: str,
+    opinion: str,
+    items: Sequence[Mapping[str, Any]],
+    signer_subject: str,
+    signer_role: str,
+    signer_unit: str,
+    decided_at: datetime,
+) -> dict[str, Any]:
+    """CH-4: what the signer answers for: the decision, its opinion, who and when."""
+    return {
+        "decision_id": decision_id,
+        "declaration_id": declaration_id,
+        "step": step,
+        "outcome": outcome,
+        "opinion": opinion,
+        "items": [dict(item) for item in items],
+        "signer": {"subject": signer_subject, "role": signer_role, "unit": signer_unit},
+        "decided_at": decided_at.isoformat(),
+    }
+
+
+# --- Statistics ------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[int], q: float) -> float | None:
+    """Nearest-rank percentile (``q`` in 0..1) of working days spent; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q * len(ordered)))
+    return float(ordered[rank - 1])
+
+
+def median(values: Sequence[int]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2

@@ -1,0 +1,77 @@
+"""Events the review service publishes (through its outbox); fields per docs/event-contracts.md."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel
+
+from zhicheng_common.events.envelope import event_type
+
+
+class ReturnedItem(BaseModel):
+    field: str
+    message: str
+
+
+@event_type("review.declaration.returned")
+class DeclarationReturned(BaseModel):
+    """Returned for correction (RV-3): every item at once and the last day to resubmit."""
+
+    declaration_id: uuid.UUID
+    items: list[ReturnedItem]
+    deadline: date
+    step: str
+
+
+@event_type("review.declaration.qualified")
+class DeclarationQualified(BaseModel):
+    """The committee office passed the last step: the declaration goes to the committee."""
+
+    declaration_id: uuid.UUID
+    committee_id: uuid.UUID | None
+    applicant_name: str
+    series: str
+    specialty: str
+    level: str
+    region: str
+
+
+@event_type("review.declaration.rejected")
+class DeclarationRejected(BaseModel):
+    """A reviewer (or an upheld objection) rejected the declaration: it does not reach a committee."""
+
+    declaration_id: uuid.UUID
+    step: str
+    reason: str
+    rule_ids: list[str]
+
+
+@event_type("review.declaration.disqualified")
+class DeclarationDisqualified(BaseModel):
+    """Falsification was found during review (IN-1)."""
+
+    declaration_id: uuid.UUID
+    reason: str
+    rule_ids: list[str]
+
+
+@event_type("review.integrity.requested")
+class IntegrityRequested(BaseModel):
+    """A request to integrity to record the falsification found during review (IN-1)."""
+
+    declaration_id: uuid.UUID
+    applicant_key: str
+    facts: str
+    rule_ids: list[str]
+
+
+@event_type("review.reexamination.decided")
+class ReexaminationDecided(BaseModel):
+    """The outcome of an applicant's re-examination request or complaint (NA-12)."""
+
+    reexamination_id: uuid.UUID
+    declaration_id: uuid.UUID
+    outcome: str
+    outcome_text: str

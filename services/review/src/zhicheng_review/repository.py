@@ -1,0 +1,174 @@
+"""Every query of the review service. Jurisdiction filters live here (``readable_by``), never in routes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, false, func, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from zhicheng_common.auth import Principal
+from zhicheng_common.regions import is_region_code, level_of
+from zhicheng_review.domain import ObjectionStatus, PublicityStatus, ReviewStatus
+from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
+
+
+def _region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
+    """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
+    if not is_region_code(region):
+        return false()
+    level = level_of(region)
+    if level == "national":
+        return true()
+    if level == "province":
+        return column.startswith(region[:2], autoescape=True)
+    if level == "city":
+        return column.startswith(region[:4], autoescape=True)
+    return column == region
+
+
+class ReviewRepository:
+    """Reviews, decisions, publicities, objections and re-examinations."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def readable_by(principal: Principal) -> ColumnElement[bool]:
+        """Reviews whose region lies within ``principal``'s jurisdiction."""
+        return _region_within(Review.region, principal.region)
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    # --- reviews ---
+
+    async def get(self, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
+        statement = select(Review).where(Review.id == review_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def get_by_declaration(self, declaration_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
+        statement = select(Review).where(Review.declaration_id == declaration_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def queue(
+        self, principal: Principal, *, step_keys: Sequence[str], limit: int, offset: int
+    ) -> tuple[Sequence[Review], int]:
+        """What waits at ``step_keys`` in the caller's jurisdiction, oldest first, and the total."""
+        where = (
+            self.readable_by(principal),
+            Review.status.in_([ReviewStatus.IN_REVIEW, ReviewStatus.IN_PUBLICITY]),
+            Review.step_key.in_(list(step_keys)),
+        )
+        total = (await self.session.scalar(select(func.count()).select_from(Review).where(*where))) or 0
+        rows = await self.session.scalars(
+            select(Review).where(*where).order_by(Review.step_since, Review.id).limit(limit).offset(offset)
+        )
+        return rows.all(), total
+
+    async def try_claim(self, review_id: uuid.UUID, *, subject: str, at: datetime) -> bool:
+        """Claim atomically: True for the one caller that found the review unclaimed."""
+        result = await self.session.execute(
+            update(Review)
+            .where(Review.id == review_id, Review.claimed_by.is_(None))
+            .values(claimed_by=subject, claimed_at=at)
+            .returning(Review.id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.first() is not None
+
+    async def reviews_in_publicity(self, publicity_id: uuid.UUID) -> Sequence[Review]:
+        rows = await self.session.scalars(
+            select(Review).where(Review.publicity_id == publicity_id).order_by(Review.id).with_for_update()
+        )
+        return rows.all()
+
+    async def reviews_by_ids(self, review_ids: Sequence[uuid.UUID]) -> Sequence[Review]:
+        rows = await self.session.scalars(
+            select(Review).where(Review.id.in_(list(review_ids))).order_by(Review.id).with_for_update()
+        )
+        return rows.all()
+
+    # --- step visits ---
+
+    async def open_visit(self, review_id: uuid.UUID) -> StepVisit | None:
+        rows = await self.session.scalars(
+            select(StepVisit).where(StepVisit.review_id == review_id, StepVisit.left_on.is_(None))
+        )
+        return rows.first()
+
+    async def step_visits(self, principal: Principal) -> Sequence[StepVisit]:
+        rows = await self.session.scalars(
+            select(StepVisit).where(_region_within(StepVisit.region, principal.region)).order_by(StepVisit.arrived_on)
+        )
+        return rows.all()
+
+    # --- decisions ---
+
+    async def get_decision(self, decision_id: uuid.UUID) -> Decision | None:
+        return await self.session.get(Decision, decision_id)
+
+    async def decisions_of(self, review_id: uuid.UUID) -> Sequence[Decision]:
+        rows = await self.session.scalars(
+            select(Decision).where(Decision.review_id == review_id).order_by(Decision.decided_at, Decision.id)
+        )
+        return rows.all()
+
+    # --- publicities and objections ---
+
+    async def get_publicity(self, publicity_id: uuid.UUID, *, for_update: bool = False) -> Publicity | None:
+        statement = select(Publicity).where(Publicity.id == publicity_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def publicity_by_token(self, token: str) -> Publicity | None:
+        return (await self.session.scalars(select(Publicity).where(Publicity.token == token))).first()
+
+    async def publicities_due(self, today: date) -> Sequence[Publicity]:
+        """Open publicities whose last day has come; rows locked so replicas never close one twice."""
+        rows = await self.session.scalars(
+            select(Publicity)
+            .where(Publicity.status == PublicityStatus.OPEN, Publicity.closes_on <= today)
+            .order_by(Publicity.closes_on, Publicity.id)
+            .with_for_update(skip_locked=True)
+        )
+        return rows.all()
+
+    async def count_open_objections(self, publicity_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Objection)
+            .where(Objection.publicity_id == publicity_id, Objection.status == ObjectionStatus.OPEN)
+        )
+        return count or 0
+
+    async def objections_of(self, publicity_id: uuid.UUID) -> Sequence[Objection]:
+        rows = await self.session.scalars(
+            select(Objection).where(Objection.publicity_id == publicity_id).order_by(Objection.filed_at, Objection.id)
+        )
+        return rows.all()
+
+    async def get_objection(self, objection_id: uuid.UUID, *, for_update: bool = False) -> Objection | None:
+        statement = select(Objection).where(Objection.id == objection_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    # --- re-examinations ---
+
+    async def get_reexamination(self, reexamination_id: uuid.UUID, *, for_update: bool = False) -> Reexamination | None:
+        statement = select(Reexamination).where(Reexamination.id == reexamination_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()

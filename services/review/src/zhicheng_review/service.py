@@ -1,0 +1,1070 @@
+"""Use cases of the review: chains, claims, signed decisions, publicity, objections, re-examination.
+
+Every function takes the unit of work's session and keyword-only arguments; none commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+import yaml
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.audit import append_entry
+from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role, key_id, load_or_create_signing_key
+from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.clock import Clock
+from zhicheng_common.events.outbox import record_event
+from zhicheng_common.ids import uuid7
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.policy import PolicyPack, load_pack
+from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
+from zhicheng_common.settings import CommonSettings
+from zhicheng_review import domain
+from zhicheng_review.domain import (
+    OPEN_STATUSES,
+    CorrectionItem,
+    ObjectionStatus,
+    Outcome,
+    PublicityStatus,
+    ReexaminationStatus,
+    ReviewChains,
+    ReviewStatus,
+    Step,
+    StepKind,
+)
+from zhicheng_review.events import (
+    DeclarationDisqualified,
+    DeclarationQualified,
+    DeclarationRejected,
+    DeclarationReturned,
+    IntegrityRequested,
+    ReexaminationDecided,
+    ReturnedItem,
+)
+from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
+from zhicheng_review.repository import ReviewRepository
+from zhicheng_review.schemas import (
+    DecisionCreate,
+    ObjectionCreate,
+    ObjectionUpdate,
+    PublicityCreate,
+    ReexaminationCreate,
+    ReexaminationUpdate,
+    StepStatistics,
+)
+from zhicheng_review.settings import SIGNING_KEY_FILE_NAME, ReviewSettings
+
+log = structlog.get_logger()
+
+SUPERVISORS = (Role.SUPERVISOR, Role.HR_ADMIN, Role.PROVINCE_ADMIN)
+REVIEWER_ROLES = (Role.UNIT_REVIEWER, Role.DEPT_REVIEWER, Role.HR_REVIEWER, Role.COMMITTEE_OFFICE)
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """What the use cases need besides the session: chains, policy pack, calendar, key, clock."""
+
+    chains: ReviewChains
+    pack: PolicyPack
+    calendar: WorkingDayCalendar
+    signing_key: Ed25519PrivateKey
+    key_id: str
+    cipher: PiiCipher
+    clock: Clock
+
+    def today(self) -> date:
+        return domain.local_day(self.clock.now())
+
+
+def load_review_chains(path: Path) -> ReviewChains:
+    """Read the review chains (CH-1, CH-2, CH-4) from their YAML file."""
+    return ReviewChains.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock) -> ReviewContext:
+    """Load chains, pack, calendar and the decision signing key (created on first use)."""
+    key_file = settings.signing_key_file or common.data_dir / "keys" / SIGNING_KEY_FILE_NAME
+    signing_key = load_or_create_signing_key(key_file)
+    return ReviewContext(
+        chains=load_review_chains(settings.chains_file),
+        pack=load_pack(settings.policy_pack),
+        calendar=WorkingDayCalendar.from_settings_json(common.calendar_overrides),
+        signing_key=signing_key,
+        key_id=key_id(signing_key),
+        cipher=PiiCipher(common.pii_key),
+        clock=clock,
+    )
+
+
+def system_actor(region: str) -> Principal:
+    """The service itself acting on an event or a deadline, journaled in the record's region."""
+    return Principal(subject="system:review", roles=frozenset({"system"}), region=region, name="review")
+
+
+def step_of(ctx: ReviewContext, review: Review) -> Step:
+    return ctx.chains.chain(review.chain_id).steps[review.step_index]
+
+
+# --- Chain movement -------------------------------------------------------------------------
+
+
+async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Review, index: int) -> None:
+    """Move ``review`` to step ``index``; past the last step it is qualified (event to committees)."""
+    chain = ctx.chains.chain(review.chain_id)
+    today = ctx.today()
+    review.claimed_by = None
+    review.claimed_at = None
+    review.updated_at = ctx.clock.now()
+    if index >= len(chain.steps):
+        review.status = ReviewStatus.QUALIFIED
+        review.step_due = None
+        await record_event(
+            session,
+            DeclarationQualified(
+                declaration_id=review.declaration_id,
+                committee_id=review.committee_id,
+                applicant_name=review.applicant_name,
+                series=review.series,
+                specialty=review.specialty,
+                level=review.level,
+                region=review.region,
+            ),
+            subject=str(review.declaration_id),
+            region=review.region,
+        )
+        await append_entry(
+            session,
+            actor=system_actor(review.region),
+            action="review.qualified",
+            record_type="review",
+            record_id=str(review.id),
+            reason="审核链全部环节通过",
+            rule_ids=["RV-1", "CH-4"],
+            policy_pack=review.policy_pack,
+        )
+        return
+    step = chain.steps[index]
+    review.status = ReviewStatus.IN_REVIEW
+    review.step_index = index
+    review.step_key = step.key
+    review.step_since = today
+    review.step_due = domain.step_due(ctx.calendar, today, step)
+    ReviewRepository(session).add(
+        StepVisit(
+            review_id=review.id, step_key=step.key, region=review.region, arrived_on=today, due_on=review.step_due
+        )
+    )
+
+
+async def _leave_step(session: AsyncSession, *, ctx: ReviewContext, review: Review, outcome: str) -> None:
+    visit = await ReviewRepository(session).open_visit(review.id)
+    if visit is not None:
+        visit.left_on = ctx.today()
+        visit.outcome = outcome
+
+
+async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[str, Any], region: str) -> Review | None:
+    """Start the chain of a submitted declaration (once per declaration)."""
+    repository = ReviewRepository(session)
+    declaration_id = uuid.UUID(str(data["declaration_id"]))
+    if await repository.get_by_declaration(declaration_id) is not None:
+        return None
+    chain = ctx.chains.select(channel=str(data["channel"]), level=str(data["level"]))
+    committee = data.get("committee_id")
+    review = Review(
+        id=uuid7(),
+        declaration_id=declaration_id,
+        applicant_key=str(data["applicant_key"]),
+        applicant_name=str(data["applicant_name"]),
+        year=int(data["year"]),
+        series=str(data["series"]),
+        specialty=str(data["specialty"]),
+        level=str(data["level"]),
+        rank=str(data.get("rank") or ""),
+        committee_id=uuid.UUID(str(committee)) if committee else None,
+        kind=str(data.get("kind") or "normal"),
+        channel=str(data["channel"]),
+        employer_name=str(data.get("employer_name") or ""),
+        region=region,
+        policy_pack=ctx.pack.id,
+        chain_id=chain.id,
+        status=ReviewStatus.IN_REVIEW,
+        step_index=0,
+        step_key=chain.steps[0].key,
+        step_since=ctx.today(),
+    )
+    repository.add(review)
+    await repository.flush()
+    await _enter_step(session, ctx=ctx, review=review, index=0)
+    await append_entry(
+        session,
+        actor=system_actor(region),
+        action="review.chain_started",
+        record_type="review",
+        record_id=str(review.id),
+        reason=f"申报已提交，进入审核链 {chain.id}",
+        rule_ids=[chain.rule, "CH-4"],
+        policy_pack=ctx.pack.id,
+        data={"declaration_id": str(declaration_id), "chain": chain.id, "channel": review.channel},
+    )
+    return review
+
+
+async def resume_after_correction(
+    session: AsyncSession, *, ctx: ReviewContext, declaration_id: uuid.UUID, corrected_fields: list[str]
+) -> bool:
+    """A corrected resubmission resumes the chain at the step that returned it (RV-3)."""
+    review = await ReviewRepository(session).get_by_declaration(declaration_id, for_update=True)
+    if review is None or review.status != ReviewStatus.RETURNED or review.returned_step_index is None:
+        log.warning("review.resubmission_ignored", declaration_id=str(declaration_id))
+        return False
+    index = review.returned_step_index
+    review.returned_step_index = None
+    review.correction_deadline = None
+    await _enter_step(session, ctx=ctx, review=review, index=index)
+    await append_entry(
+        session,
+        actor=system_actor(review.region),
+        action="review.resumed",
+        record_type="review",
+        record_id=str(review.id),
+        reason="补正后重新提交，从退回环节继续审核",
+        rule_ids=["RV-3"],
+        policy_pack=review.policy_pack,
+        data={"corrected_fields": corrected_fields, "step": review.step_key},
+    )
+    return True
+
+
+async def end_chain(
+    session: AsyncSession, *, ctx: ReviewContext, declaration_id: uuid.UUID, status: ReviewStatus, rule_ids: list[str]
+) -> bool:
+    """Withdrawn or abandoned (RV-3) by intake: the chain ends, once."""
+    review = await ReviewRepository(session).get_by_declaration(declaration_id, for_update=True)
+    if review is None or review.status not in OPEN_STATUSES:
+        return False
+    await _leave_step(session, ctx=ctx, review=review, outcome=status.value)
+    review.status = status
+    review.claimed_by = None
+    review.claimed_at = None
+    review.updated_at = ctx.clock.now()
+    await append_entry(
+        session,
+        actor=system_actor(review.region),
+        action=f"review.{status.value}",
+        record_type="review",
+        record_id=str(review.id),
+        reason="申报人撤回" if status is ReviewStatus.WITHDRAWN else "逾期未补正，视为放弃",
+        rule_ids=rule_ids,
+        policy_pack=review.policy_pack,
+    )
+    return True
+
+
+# --- Queues and claims ----------------------------------------------------------------------
+
+
+def _step_keys_for(ctx: ReviewContext, principal: Principal) -> list[str]:
+    return sorted({s.key for c in ctx.chains.chains for s in c.steps if principal.has_role(s.role)})
+
+
+async def work_queue(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, limit: int, offset: int
+) -> tuple[list[Review], int]:
+    """What waits for the caller's roles in the caller's jurisdiction, oldest first."""
+    ensure_role(principal, *REVIEWER_ROLES)
+    rows, total = await ReviewRepository(session).queue(
+        principal, step_keys=_step_keys_for(ctx, principal), limit=limit, offset=offset
+    )
+    if rows:
+        await append_entry(
+            session,
+            actor=principal,
+            action="review.queue_read",
+            record_type="review_queue",
+            record_id=principal.subject,
+            reason="查看待审队列（含申报人姓名）",
+            data={"review_ids": [str(r.id) for r in rows]},
+        )
+    return list(rows), total
+
+
+async def _get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update: bool = False) -> Review:
+    review = await ReviewRepository(session).get(review_id, for_update=for_update)
+    if review is None:
+        raise NotFound(f"审核记录 {review_id} 不存在", code="review_not_found")
+    return review
+
+
+def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: Review) -> Step:
+    """403 unless the caller holds the current step's role and covers the declaration's region."""
+    step = step_of(ctx, review)
+    ensure_role(principal, step.role)
+    ensure_covers(principal, review.region)
+    return step
+
+
+async def review_id_of_declaration(session: AsyncSession, *, declaration_id: uuid.UUID) -> uuid.UUID:
+    review = await ReviewRepository(session).get_by_declaration(declaration_id)
+    if review is None:
+        raise NotFound(f"申报 {declaration_id} 没有审核记录", code="review_not_found")
+    return review.id
+
+
+async def read_review(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, review_id: uuid.UUID
+) -> Review:
+    """One review, for reviewers, supervisors and auditors of its jurisdiction (a journaled read)."""
+    review = await _get_review(session, review_id)
+    ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
+    ensure_covers(principal, review.region)
+    await append_entry(
+        session,
+        actor=principal,
+        action="review.read",
+        record_type="review",
+        record_id=str(review.id),
+        reason="查看审核记录（含申报人姓名）",
+        policy_pack=review.policy_pack,
+    )
+    return review
+
+
+async def claim(session: AsyncSession, *, ctx: ReviewContext, principal: Principal, review_id: uuid.UUID) -> Review:
+    """Claim a waiting declaration: one reviewer at a time (409 for the second)."""
+    review = await _get_review(session, review_id)
+    _ensure_reviewer_of_step(ctx, principal, review)
+    if review.status != ReviewStatus.IN_REVIEW:
+        raise Conflict(f"该申报当前状态为 {review.status}，不能认领", code="review_not_waiting")
+    now = ctx.clock.now()
+    if not await ReviewRepository(session).try_claim(review.id, subject=principal.subject, at=now):
+        await session.refresh(review)
+        if review.claimed_by == principal.subject:
+            return review
+        raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
+    await session.refresh(review)
+    await append_entry(
+        session,
+        actor=principal,
+        action="review.claimed",
+        record_type="review",
+        record_id=str(review.id),
+        rule_ids=["CH-4"],
+        policy_pack=review.policy_pack,
+        data={"step": review.step_key},
+    )
+    return review
+
+
+async def release(session: AsyncSession, *, ctx: ReviewContext, principal: Principal, review_id: uuid.UUID) -> Review:
+    """Release a claim: the holder, or a supervisor of the jurisdiction."""
+    review = await _get_review(session, review_id, for_update=True)
+    ensure_covers(principal, review.region)
+    if review.claimed_by != principal.subject:
+        ensure_role(principal, *SUPERVISORS)
+    previous = review.claimed_by
+    review.claimed_by = None
+    review.claimed_at = None
+    await append_entry(
+        session,
+        actor=principal,
+        action="review.released",
+        record_type="review",
+        record_id=str(review.id),
+        policy_pack=review.policy_pack,
+        data={"previous_holder": previous},
+    )
+    return review
+
+
+# --- Decisions (CH-4, RV-1..RV-5, IN-1) -----------------------------------------------------
+
+
+def sign_content(ctx: ReviewContext, content: dict[str, Any]) -> str:
+    signature = ctx.signing_key.sign(domain.canonical_json(content))
+    return base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
+def content_of(decision: Decision) -> dict[str, Any]:
+    return domain.decision_content(
+        decision_id=str(decision.id),
+        declaration_id=str(decision.declaration_id),
+        step=decision.step_key,
+        outcome=decision.outcome,
+        opinion=decision.opinion,
+        items=decision.items,
+        signer_subject=decision.signer_subject,
+        signer_role=decision.signer_role,
+        signer_unit=decision.signer_unit,
+        decided_at=decision.decided_at,
+    )
+
+
+def signature_valid(ctx: ReviewContext, decision: Decision) -> bool:
+    """Whether the stored signature covers the stored decision content (CH-4)."""
+    if decision.key_id != ctx.key_id:
+        return False
+    raw = base64.urlsafe_b64decode(decision.signature + "=" * (-len(decision.signature) % 4))
+    try:
+        ctx.signing_key.public_key().verify(raw, domain.canonical_json(content_of(decision)))
+    except InvalidSignature:
+        return False
+    return True
+
+
+async def _record_decision(
+    session: AsyncSession,
+    *,
+    ctx: ReviewContext,
+    principal: Principal,
+    review: Review,
+    outcome: Outcome,
+    opinion: str,
+    items: list[CorrectionItem],
+    signer_role: str,
+    signer_unit: str,
+) -> Decision:
+    decided_at = ctx.clock.now()
+    decision = Decision(
+        id=uuid7(),
+        review_id=review.id,
+        declaration_id=review.declaration_id,
+        step_key=review.step_key,
+        outcome=outcome.value,
+        opinion=opinion,
+        items=[item.model_dump() for item in items],
+        signer_subject=principal.subject,
+        signer_role=signer_role,
+        signer_unit=signer_unit,
+        decided_at=decided_at,
+        key_id=ctx.key_id,
+        signature="",
+    )
+    decision.signature = sign_content(ctx, content_of(decision))
+    ReviewRepository(session).add(decision)
+    return decision
+
+
+async def _return_for_correction(
+    session: AsyncSession, *, ctx: ReviewContext, review: Review, items: list[CorrectionItem]
+) -> date:
+    """RV-3: every item at once, with the deadline in working days from the pack."""
+    parameter = ctx.pack.parameters.correction_deadline_working_days
+    deadline = domain.correction_deadline(ctx.calendar, ctx.today(), parameter.value)
+    step = review.step_key
+    await _leave_step(session, ctx=ctx, review=review, outcome=Outcome.RETURN.value)
+    review.status = ReviewStatus.RETURNED
+    review.returned_step_index = review.step_index
+    review.correction_deadline = deadline
+    review.claimed_by = None
+    review.claimed_at = None
+    review.step_due = None
+    await record_event(
+        session,
+        DeclarationReturned(
+            declaration_id=review.declaration_id,
+            items=[ReturnedItem(field=i.field, message=i.message) for i in items],
+            deadline=deadline,
+            step=step,
+        ),
+        subject=str(review.declaration_id),
+        region=review.region,
+    )
+    return deadline
+
+
+async def _reject(
+    session: AsyncSession, *, ctx: ReviewContext, review: Review, reason: str, rule_ids: list[str]
+) -> None:
+    await _leave_step(session, ctx=ctx, review=review, outcome=Outcome.REJECT.value)
+    step = review.step_key
+    review.status = ReviewStatus.REJECTED
+    review.claimed_by = None
+    review.claimed_at = None
+    await record_event(
+        session,
+        DeclarationRejected(declaration_id=review.declaration_id, step=step, reason=reason, rule_ids=rule_ids),
+        subject=str(review.declaration_id),
+        region=review.region,
+    )
+
+
+async def decide(
+    session: AsyncSession,
+    *,
+    ctx: ReviewContext,
+    principal: Principal,
+    review_id: uuid.UUID,
+    decision_in: DecisionCreate,
+) -> tuple[Decision, date | None]:
+    """Pass, return for correction, reject or disqualify at the current step; signed (CH-4)."""
+    review = await _get_review(session, review_id, for_update=True)
+    step = _ensure_reviewer_of_step(ctx, principal, review)
+    if review.status != ReviewStatus.IN_REVIEW:
+        raise Conflict(f"该申报当前状态为 {review.status}，不能作出审核决定", code="review_not_waiting")
+    if review.claimed_by is not None and review.claimed_by != principal.subject:
+        raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
+    returns_only = ctx.pack.parameters.city_review_returns_only.value
+    domain.check_outcome_at_step(step, decision_in.outcome, decision_in.amendments, returns_only=returns_only)
+    outcome = decision_in.outcome
+    today = ctx.today()
+    rule_ids = ["CH-4", "RV-1"]
+    if outcome is Outcome.RETURN:
+        domain.check_return_items(decision_in.items)
+        domain.check_no_proof_asked_again(decision_in.items, ctx.chains.not_asked_again)
+        rule_ids.extend(["RV-3", "NA-5"])
+    elif decision_in.items:
+        raise ProblemError(
+            "只有退回补正才列出补正事项",
+            code="items_only_for_return",
+            errors=[FieldError(field="items", code="not_allowed", message="仅退回时填写")],
+        )
+    if outcome is Outcome.PASS:
+        domain.check_batch_in_time(step, due=review.step_due, today=today)
+        if step.batch_deadline:
+            rule_ids.append("RV-5")
+    if outcome is Outcome.DISQUALIFY:
+        if not decision_in.facts:
+            raise ProblemError(
+                "认定弄虚作假须写明事实",
+                code="facts_required",
+                rule="IN-1",
+                errors=[FieldError(field="facts", code="required", message="请写明事实", rule="IN-1")],
+            )
+        rule_ids.append("IN-1")
+    decision = await _record_decision(
+        session,
+        ctx=ctx,
+        principal=principal,
+        review=review,
+        outcome=outcome,
+        opinion=decision_in.opinion,
+        items=decision_in.items,
+        signer_role=step.role,
+        signer_unit=decision_in.signer_unit,
+    )
+    deadline: date | None = None
+    if outcome is Outcome.PASS:
+        await _leave_step(session, ctx=ctx, review=review, outcome=outcome.value)
+        await _enter_step(session, ctx=ctx, review=review, index=review.step_index + 1)
+    elif outcome is Outcome.RETURN:
+        deadline = await _return_for_correction(session, ctx=ctx, review=review, items=decision_in.items)
+    elif outcome is Outcome.REJECT:
+        await _reject(session, ctx=ctx, review=review, reason=decision_in.opinion, rule_ids=["RV-1"])
+    else:
+        await _leave_step(session, ctx=ctx, review=review, outcome=outcome.value)
+        review.status = ReviewStatus.DISQUALIFIED
+        review.claimed_by = None
+        await record_event(
+            session,
+            IntegrityRequested(
+                declaration_id=review.declaration_id,
+                applicant_key=review.applicant_key,
+                facts=decision_in.facts or "",
+                rule_ids=["IN-1"],
+            ),
+            subject=str(review.declaration_id),
+            region=review.region,
+        )
+        await record_event(
+            session,
+            DeclarationDisqualified(
+                declaration_id=review.declaration_id, reason=decision_in.opinion, rule_ids=["IN-1"]
+            ),
+            subject=str(review.declaration_id),
+            region=review.region,
+        )
+    review.updated_at = ctx.clock.now()
+    await append_entry(
+        session,
+        actor=principal,
+        action=f"review.decision.{outcome.value}",
+        record_type="decision",
+        record_id=str(decision.id),
+        reason=decision_in.opinion,
+        rule_ids=rule_ids,
+        policy_pack=review.policy_pack,
+        data={
+            "review_id": str(review.id),
+            "step": decision.step_key,
+            "signer_unit": decision.signer_unit,
+            "key_id": decision.key_id,
+            "signature": decision.signature,
+            "correction_deadline": deadline.isoformat() if deadline else None,
+            "items": decision.items,
+        },
+    )
+    return decision, deadline
+
+
+async def decisions_of(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, review_id: uuid.UUID
+) -> list[Decision]:
+    review = await read_review(session, ctx=ctx, principal=principal, review_id=review_id)
+    return list(await ReviewRepository(session).decisions_of(review.id))
+
+
+async def verify_decision(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, decision_id: uuid.UUID
+) -> tuple[Decision, bool]:
+    """Check the stored signature against the stored content (CH-4)."""
+    repository = ReviewRepository(session)
+    decision = await repository.get_decision(decision_id)
+    if decision is None:
+        raise NotFound(f"审核决定 {decision_id} 不存在", code="decision_not_found")
+    review = await _get_review(session, decision.review_id)
+    ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
+    ensure_covers(principal, review.region)
+    return decision, signature_valid(ctx, decision)
+
+
+# --- Publicity and objections (RV-6, NA-6, NA-11) -------------------------------------------
+
+
+async def open_publicity(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, publicity_in: PublicityCreate
+) -> Publicity:
+    """Open a publicity for a batch waiting at one publicity step; it lasts the pack's working days."""
+    repository = ReviewRepository(session)
+    reviews = await repository.reviews_by_ids(publicity_in.review_ids)
+    found = {r.id for r in reviews}
+    missing = [str(i) for i in publicity_in.review_ids if i not in found]
+    if missing:
+        raise NotFound(f"审核记录不存在：{', '.join(missing)}", code="review_not_found")
+    step_keys = set()
+    for review in reviews:
+        step = _ensure_reviewer_of_step(ctx, principal, review)
+        if step.kind is not StepKind.PUBLICITY or review.status != ReviewStatus.IN_REVIEW:
+            raise Conflict(f"申报 {review.declaration_id} 不在待公示环节", code="not_waiting_for_publicity")
+        step_keys.add(step.key)
+    if len(step_keys) != 1:
+        raise Conflict("一次公示只能包含同一公示环节的申报", code="mixed_publicity_steps")
+    parameter = ctx.pack.parameters.publicity_working_days
+    today = ctx.today()
+    publicity = Publicity(
+        id=uuid7(),
+        step_key=step_keys.pop(),
+        region=principal.region,
+        title=publicity_in.title,
+        token=secrets.token_urlsafe(24),
+        opened_on=today,
+        closes_on=domain.publicity_closes_on(ctx.calendar, today, parameter.value),
+        status=PublicityStatus.OPEN,
+        opened_by=principal.subject,
+    )
+    repository.add(publicity)
+    await repository.flush()
+    for review in reviews:
+        review.status = ReviewStatus.IN_PUBLICITY
+        review.publicity_id = publicity.id
+        review.step_due = publicity.closes_on
+    await append_entry(
+        session,
+        actor=principal,
+        action="publicity.opened",
+        record_type="publicity",
+        record_id=str(publicity.id),
+        reason=publicity.title,
+        rule_ids=[parameter.rule, *parameter.also],
+        policy_pack=ctx.pack.id,
+        data={"closes_on": publicity.closes_on.isoformat(), "review_ids": [str(r.id) for r in reviews]},
+    )
+    return publicity
+
+
+async def _get_publicity(session: AsyncSession, publicity_id: uuid.UUID, *, for_update: bool = False) -> Publicity:
+    publicity = await ReviewRepository(session).get_publicity(publicity_id, for_update=for_update)
+    if publicity is None:
+        raise NotFound(f"公示 {publicity_id} 不存在", code="publicity_not_found")
+    return publicity
+
+
+async def read_publicity(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, publicity_id: uuid.UUID
+) -> tuple[Publicity, list[uuid.UUID], int]:
+    publicity = await _get_publicity(session, publicity_id)
+    ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
+    ensure_covers(principal, publicity.region)
+    repository = ReviewRepository(session)
+    reviews = await repository.reviews_in_publicity(publicity.id)
+    return publicity, [r.id for r in reviews], await repository.count_open_objections(publicity.id)
+
+
+async def public_notice(session: AsyncSession, *, token: str) -> tuple[Publicity, list[Review]]:
+    """PUBLIC: what anyone with the link sees of a publicity (names, unit, title applied for)."""
+    repository = ReviewRepository(session)
+    publicity = await repository.publicity_by_token(token)
+    if publicity is None:
+        raise NotFound("公示不存在或链接无效", code="publicity_not_found")
+    return publicity, list(await repository.reviews_in_publicity(publicity.id))
+
+
+async def file_objection(
+    session: AsyncSession, *, ctx: ReviewContext, token: str, objection_in: ObjectionCreate
+) -> Objection:
+    """PUBLIC: anyone with the publicity link files an objection, with contact details (RV-6)."""
+    repository = ReviewRepository(session)
+    publicity = await repository.publicity_by_token(token)
+    if publicity is None:
+        raise NotFound("公示不存在或链接无效", code="publicity_not_found")
+    if publicity.status != PublicityStatus.OPEN or ctx.today() > publicity.closes_on:
+        raise RuleRefused("公示期已结束，不再受理异议", code="publicity_closed", rule="RV-6")
+    review = await repository.get(objection_in.review_id)
+    if review is None or review.publicity_id != publicity.id:
+        raise ProblemError(
+            "该申报不在本次公示中",
+            code="not_in_publicity",
+            errors=[FieldError(field="review_id", code="not_in_publicity", message="不在本次公示名单中")],
+        )
+    objection = Objection(
+        id=uuid7(),
+        publicity_id=publicity.id,
+        review_id=review.id,
+        content=objection_in.content,
+        contact_name_enc=ctx.cipher.encrypt(objection_in.contact_name),
+        contact_phone_enc=ctx.cipher.encrypt(objection_in.contact_phone),
+        filed_at=ctx.clock.now(),
+        status=ObjectionStatus.OPEN,
+    )
+    repository.add(objection)
+    await append_entry(
+        session,
+        actor=Principal(subject="public", roles=frozenset({"public"}), region=publicity.region, name="public"),
+        action="objection.filed",
+        record_type="objection",
+        record_id=str(objection.id),
+        rule_ids=["RV-6"],
+        policy_pack=ctx.pack.id,
+        data={"publicity_id": str(publicity.id), "review_id": str(review.id)},
+    )
+    return objection
+
+
+def _ensure_publicity_officer(ctx: ReviewContext, principal: Principal, publicity: Publicity) -> None:
+    roles = {s.role for c in ctx.chains.chains for s in c.steps if s.key == publicity.step_key}
+    ensure_role(principal, *sorted(roles), *SUPERVISORS)
+    ensure_covers(principal, publicity.region)
+
+
+async def objections_of(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, publicity_id: uuid.UUID
+) -> list[Objection]:
+    """The objections of a publicity with their contact details (a journaled read of personal data)."""
+    publicity = await _get_publicity(session, publicity_id)
+    _ensure_publicity_officer(ctx, principal, publicity)
+    objections = list(await ReviewRepository(session).objections_of(publicity.id))
+    await append_entry(
+        session,
+        actor=principal,
+        action="objection.read",
+        record_type="publicity",
+        record_id=str(publicity.id),
+        reason="处理异议（含异议人联系方式）",
+        data={"objection_ids": [str(o.id) for o in objections]},
+    )
+    return objections
+
+
+async def resolve_objection(
+    session: AsyncSession,
+    *,
+    ctx: ReviewContext,
+    principal: Principal,
+    objection_id: uuid.UUID,
+    resolution_in: ObjectionUpdate,
+) -> Objection:
+    """Resolve an objection (RV-6): upheld → the declaration is returned or rejected; or dismissed."""
+    repository = ReviewRepository(session)
+    objection = await repository.get_objection(objection_id, for_update=True)
+    if objection is None:
+        raise NotFound(f"异议 {objection_id} 不存在", code="objection_not_found")
+    publicity = await _get_publicity(session, objection.publicity_id)
+    _ensure_publicity_officer(ctx, principal, publicity)
+    if objection.status != ObjectionStatus.OPEN:
+        raise Conflict("该异议已处理", code="objection_resolved")
+    if resolution_in.resolution == "upheld":
+        if resolution_in.action is None:
+            raise ProblemError(
+                "异议成立时须退回补正或不予推荐",
+                code="action_required",
+                rule="RV-6",
+                errors=[FieldError(field="action", code="required", message="请选择 return 或 reject", rule="RV-6")],
+            )
+        review = await _get_review(session, objection.review_id, for_update=True)
+        if review.status == ReviewStatus.IN_PUBLICITY:
+            outcome = Outcome(resolution_in.action)
+            if outcome is Outcome.RETURN:
+                domain.check_return_items(resolution_in.items)
+                domain.check_no_proof_asked_again(resolution_in.items, ctx.chains.not_asked_again)
+            decision = await _record_decision(
+                session,
+                ctx=ctx,
+                principal=principal,
+                review=review,
+                outcome=outcome,
+                opinion=resolution_in.reasons,
+                items=resolution_in.items,
+                signer_role=step_of(ctx, review).role,
+                signer_unit=resolution_in.signer_unit,
+            )
+            if outcome is Outcome.RETURN:
+                await _return_for_correction(session, ctx=ctx, review=review, items=resolution_in.items)
+            else:
+                await _reject(session, ctx=ctx, review=review, reason=resolution_in.reasons, rule_ids=["RV-6"])
+            await append_entry(
+                session,
+                actor=principal,
+                action=f"review.decision.{outcome.value}",
+                record_type="decision",
+                record_id=str(decision.id),
+                reason=resolution_in.reasons,
+                rule_ids=["CH-4", "RV-6"],
+                policy_pack=review.policy_pack,
+                data={"objection_id": str(objection.id), "signature": decision.signature},
+            )
+    objection.status = ObjectionStatus(resolution_in.resolution)
+    objection.resolution = resolution_in.reasons
+    objection.resolved_by = principal.subject
+    objection.resolved_at = ctx.clock.now()
+    await append_entry(
+        session,
+        actor=principal,
+        action=f"objection.{resolution_in.resolution}",
+        record_type="objection",
+        record_id=str(objection.id),
+        reason=resolution_in.reasons,
+        rule_ids=["RV-6"],
+        policy_pack=ctx.pack.id,
+    )
+    return objection
+
+
+async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Publicity, actor: Principal) -> None:
+    publicity.status = PublicityStatus.CLOSED
+    publicity.closed_at = ctx.clock.now()
+    for review in await ReviewRepository(session).reviews_in_publicity(publicity.id):
+        if review.status != ReviewStatus.IN_PUBLICITY:
+            continue
+        await _leave_step(session, ctx=ctx, review=review, outcome="publicized")
+        await _enter_step(session, ctx=ctx, review=review, index=review.step_index + 1)
+    parameter = ctx.pack.parameters.publicity_working_days
+    await append_entry(
+        session,
+        actor=actor,
+        action="publicity.closed",
+        record_type="publicity",
+        record_id=str(publicity.id),
+        reason="公示期满且无未处理异议",
+        rule_ids=[parameter.rule, *parameter.also],
+        policy_pack=ctx.pack.id,
+    )
+
+
+async def close_publicity(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, publicity_id: uuid.UUID
+) -> Publicity:
+    """Close a publicity by hand: refused before its last working day or with open objections (RV-6)."""
+    publicity = await _get_publicity(session, publicity_id, for_update=True)
+    _ensure_publicity_officer(ctx, principal, publicity)
+    if publicity.status != PublicityStatus.OPEN:
+        raise Conflict("公示已结束", code="publicity_closed")
+    open_objections = await ReviewRepository(session).count_open_objections(publicity.id)
+    domain.check_publicity_closable(today=ctx.today(), closes_on=publicity.closes_on, open_objections=open_objections)
+    await _close(session, ctx=ctx, publicity=publicity, actor=principal)
+    return publicity
+
+
+async def batch_of(session: AsyncSession, *, publicity_id: uuid.UUID) -> list[uuid.UUID]:
+    """The declarations (review ids) a publicity listed."""
+    return [r.id for r in await ReviewRepository(session).reviews_in_publicity(publicity_id)]
+
+
+async def close_due_publicities(session: AsyncSession, *, ctx: ReviewContext, now: datetime) -> int:
+    """Scheduler: publicities close by themselves on their last working day, unless an objection is open."""
+    repository = ReviewRepository(session)
+    today = domain.local_day(now)
+    closed = 0
+    for publicity in await repository.publicities_due(today):
+        open_objections = await repository.count_open_objections(publicity.id)
+        if not domain.can_close_publicity(today=today, closes_on=publicity.closes_on, open_objections=open_objections):
+            log.info("publicity.waiting_for_objections", publicity_id=str(publicity.id), open=open_objections)
+            continue
+        await _close(session, ctx=ctx, publicity=publicity, actor=system_actor(publicity.region))
+        closed += 1
+    return closed
+
+
+# --- Re-examination (NA-12) -----------------------------------------------------------------
+
+
+async def request_reexamination(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, request_in: ReexaminationCreate
+) -> Reexamination:
+    """An applicant asks for re-examination of a decision or complains (NA-12); recorded."""
+    ensure_role(principal, Role.APPLICANT)
+    review = await _get_review(session, request_in.review_id)
+    ensure_covers(principal, review.region)
+    if request_in.decision_id is not None:
+        decision = await ReviewRepository(session).get_decision(request_in.decision_id)
+        if decision is None or decision.review_id != review.id:
+            raise ProblemError(
+                "复查所针对的审核决定不属于该申报",
+                code="decision_not_of_review",
+                errors=[FieldError(field="decision_id", code="mismatch", message="不属于该申报")],
+            )
+    request = Reexamination(
+        id=uuid7(),
+        review_id=review.id,
+        decision_id=request_in.decision_id,
+        requested_by=principal.subject,
+        reason=request_in.reason,
+        requested_at=ctx.clock.now(),
+        status=ReexaminationStatus.REQUESTED,
+    )
+    ReviewRepository(session).add(request)
+    await append_entry(
+        session,
+        actor=principal,
+        action="reexamination.requested",
+        record_type="reexamination",
+        record_id=str(request.id),
+        reason=request_in.reason,
+        rule_ids=["NA-12"],
+        policy_pack=review.policy_pack,
+        data={"review_id": str(review.id)},
+    )
+    return request
+
+
+async def read_reexamination(
+    session: AsyncSession, *, ctx: ReviewContext, principal: Principal, reexamination_id: uuid.UUID
+) -> Reexamination:
+    request = await ReviewRepository(session).get_reexamination(reexamination_id)
+    if request is None:
+        raise NotFound(f"复查申请 {reexamination_id} 不存在", code="reexamination_not_found")
+    review = await _get_review(session, request.review_id)
+    ensure_covers(principal, review.region)
+    if request.requested_by != principal.subject:
+        ensure_role(principal, *SUPERVISORS, *REVIEWER_ROLES, Role.AUDITOR)
+    return request
+
+
+async def handle_reexamination(
+    session: AsyncSession,
+    *,
+    ctx: ReviewContext,
+    principal: Principal,
+    reexamination_id: uuid.UUID,
+    update_in: ReexaminationUpdate,
+) -> Reexamination:
+    """Assign a re-examination (supervisor), or decide it (the assignee or a supervisor); NA-12."""
+    request = await ReviewRepository(session).get_reexamination(reexamination_id, for_update=True)
+    if request is None:
+        raise NotFound(f"复查申请 {reexamination_id} 不存在", code="reexamination_not_found")
+    review = await _get_review(session, request.review_id)
+    ensure_covers(principal, review.region)
+    if request.status == ReexaminationStatus.DECIDED:
+        raise Conflict("该复查申请已办结", code="reexamination_decided")
+    if update_in.assignee is not None:
+        ensure_role(principal, *SUPERVISORS)
+        request.assignee = update_in.assignee
+        request.status = ReexaminationStatus.ASSIGNED
+        await append_entry(
+            session,
+            actor=principal,
+            action="reexamination.assigned",
+            record_type="reexamination",
+            record_id=str(request.id),
+            rule_ids=["NA-12"],
+            data={"assignee": update_in.assignee},
+        )
+    if update_in.outcome is not None:
+        if request.assignee != principal.subject:
+            ensure_role(principal, *SUPERVISORS)
+        if request.assignee is None:
+            raise Conflict("复查申请须先指派承办人", code="reexamination_unassigned", rule="NA-12")
+        if not update_in.outcome_text:
+            raise ProblemError(
+                "复查结论须写明理由",
+                code="outcome_text_required",
+                rule="NA-12",
+                errors=[FieldError(field="outcome_text", code="required", message="请写明理由", rule="NA-12")],
+            )
+        request.outcome = update_in.outcome
+        request.outcome_text = update_in.outcome_text
+        request.status = ReexaminationStatus.DECIDED
+        request.decided_by = principal.subject
+        request.decided_at = ctx.clock.now()
+        await record_event(
+            session,
+            ReexaminationDecided(
+                reexamination_id=request.id,
+                declaration_id=review.declaration_id,
+                outcome=update_in.outcome,
+                outcome_text=update_in.outcome_text,
+            ),
+            subject=str(review.declaration_id),
+            region=review.region,
+        )
+        await append_entry(
+            session,
+            actor=principal,
+            action="reexamination.decided",
+            record_type="reexamination",
+            record_id=str(request.id),
+            reason=update_in.outcome_text,
+            rule_ids=["NA-12"],
+            data={"outcome": update_in.outcome},
+        )
+    if update_in.assignee is None and update_in.outcome is None:
+        raise ProblemError(
+            "请指派承办人或作出复查结论",
+            code="nothing_to_do",
+            errors=[FieldError(field="assignee", code="required", message="assignee 或 outcome 至少一项")],
+        )
+    return request
+
+
+# --- Statistics -----------------------------------------------------------------------------
+
+
+async def statistics(session: AsyncSession, *, ctx: ReviewContext, principal: Principal) -> list[StepStatistics]:
+    """Per step: waiting, overdue, and the median and p90 working days spent (closed stays)."""
+    if not principal.has_role(*REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR):
+        raise Forbidden("此操作需要审核、监督或审计角色", code="role_required")
+    today = ctx.today()
+    waiting: dict[str, int] = defaultdict(int)
+    overdue: dict[str, int] = defaultdict(int)
+    spent: dict[str, list[int]] = defaultdict(list)
+    for visit in await ReviewRepository(session).step_visits(principal):
+        if visit.left_on is None:
+            waiting[visit.step_key] += 1
+            if visit.due_on is not None and today > visit.due_on:
+                overdue[visit.step_key] += 1
+        else:
+            spent[visit.step_key].append(ctx.calendar.working_days_between(visit.arrived_on, visit.left_on))
+    keys: list[str] = []
+    for chain in ctx.chains.chains:
+        keys.extend(s.key for s in chain.steps if s.key not in keys)
+    return [
+        StepStatistics(
+            step_key=key,
+            waiting=waiting[key],
+            overdue=overdue[key],
+            completed=len(spent[key]),
+            median_working_days=domain.median(spent[key]),
+            p90_working_days=domain.percentile(spent[key], 0.9),
+        )
+        for key in keys
+    ]

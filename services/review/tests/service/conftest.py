@@ -1,0 +1,181 @@
+"""Fixtures of the review's service tests: the migrated schema, the app in-process with a manual
+clock, and intake's events published on the real NATS stream (intake's code is not used)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import nats
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from zhicheng_common.clock import ManualClock
+from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.ids import uuid7
+from zhicheng_common.migrations import upgrade
+from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestKeys, wait_until
+from zhicheng_review.app import create_app
+from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
+
+T = TypeVar("T")
+
+SHANXI = "140000"
+TAIYUAN = "140100"
+XIAODIAN = "140105"  # a district of Taiyuan
+YUNCHENG = "140800"
+# Thursday 26 September 2024, 10:00 in Beijing: National Day (1–7 Oct) lies ahead.
+START = datetime(2024, 9, 26, 2, 0, tzinfo=UTC)
+
+
+def _in_thread(fn: Callable[[], T]) -> T:
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
+
+
+@pytest.fixture(scope="session")
+def review_schema(zc_settings: CommonSettings) -> CommonSettings:
+    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
+    return zc_settings
+
+
+@dataclass
+class Harness:
+    app: FastAPI
+    client: httpx.AsyncClient
+    clock: ManualClock
+    keys: TestKeys
+    settings: CommonSettings
+    js: Any
+    published: list[str] = field(default_factory=list)
+
+    def headers(self, role: str, region: str = XIAODIAN, subject: str | None = None) -> dict[str, str]:
+        return self.keys.headers(roles=[role], region=region, subject=subject or f"u-{role}-{region}")
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.keys.headers(roles=["province_admin"], region=SHANXI, subject="u-admin")
+
+    def move_to(self, day: datetime) -> None:
+        self.clock.set(day)
+
+    def advance_days(self, days: int) -> None:
+        self.clock.advance(timedelta(days=days))
+
+    async def run_jobs(self) -> dict[str, int]:
+        result: dict[str, int] = await self.app.state.runtime.scheduler.run_once()
+        return result
+
+    async def publish_intake(self, fact: str, data: dict[str, Any], *, region: str | None = None) -> str:
+        """Publish ``intake.declaration.<fact>`` as intake would (its envelope, its stream)."""
+        event = CloudEvent(
+            id=str(uuid7()),
+            source="/zhicheng/intake",
+            type=f"cn.zhicheng.intake.declaration.{fact}.v1",
+            subject=str(data["declaration_id"]),
+            time=datetime.now(UTC),
+            data=data,
+            region=region,
+        )
+        await self.js.publish(
+            f"{self.settings.events_prefix}.intake.declaration.{fact}",
+            event.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": event.id},
+        )
+        return event.id
+
+    async def submit(self, *, channel: str = "employer", region: str = XIAODIAN, **overrides: Any) -> uuid.UUID:
+        """Publish a submitted declaration and wait until its chain has started; returns the review id."""
+        declaration_id = uuid.uuid4()
+        data: dict[str, Any] = {
+            "declaration_id": str(declaration_id),
+            "applicant_key": f"key-{declaration_id.hex[:12]}",
+            "applicant_name": "张三",
+            "year": 2024,
+            "series": "engineering",
+            "specialty": "电气工程",
+            "level": "intermediate",
+            "rank": "engineer",
+            "committee_id": str(uuid.uuid4()),
+            "kind": "normal",
+            "channel": channel,
+            "employer_name": "太原市某某电力有限公司",
+            "region": region,
+            **overrides,
+        }
+        await self.publish_intake("submitted", data, region=region)
+        review = await wait_until(
+            lambda: self.review_of(declaration_id), timeout=15, what=f"chain of {declaration_id} started"
+        )
+        return uuid.UUID(review["id"])
+
+    async def review_of(self, declaration_id: uuid.UUID) -> dict[str, Any] | None:
+        response = await self.client.get(f"/api/v1/reviews/declarations/{declaration_id}", headers=self.admin)
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def review(self, review_id: uuid.UUID) -> dict[str, Any]:
+        response = await self.client.get(f"/api/v1/reviews/{review_id}", headers=self.admin)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def decide(
+        self, review_id: uuid.UUID, role: str, outcome: str = "pass", *, region: str = XIAODIAN, **extra: Any
+    ) -> httpx.Response:
+        body = {"outcome": outcome, "opinion": "材料真实完整，同意推荐。", "signer_unit": "某某单位", **extra}
+        return await self.client.post(
+            f"/api/v1/reviews/{review_id}/decisions", json=body, headers=self.headers(role, region)
+        )
+
+    async def outbox(self, name: str) -> list[dict[str, Any]]:
+        """Envelopes of event ``name`` in the review's outbox (what the relay publishes)."""
+        async with self.app.state.database.unit_of_work() as session:
+            rows = await session.execute(
+                text("SELECT envelope FROM review.outbox WHERE subject = :name ORDER BY seq"), {"name": name}
+            )
+            return [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in rows]
+
+    async def sql(self, statement: str, **params: Any) -> Any:
+        async with self.app.state.database.unit_of_work() as session:
+            result = await session.execute(text(statement), params)
+            return result.all() if result.returns_rows else []
+
+
+@pytest.fixture
+async def harness(review_schema: CommonSettings, zc_keys: TestKeys, tmp_path: Path) -> AsyncIterator[Harness]:
+    clock = ManualClock(START)
+    settings = ReviewSettings(signing_key_file=tmp_path / "review-key.pem", scheduler_enabled=False)
+    app = create_app(review_schema, settings, clock=clock)
+    nc = await nats.connect(review_schema.nats_url)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://review.test") as client:
+                yield Harness(app, client, clock, zc_keys, review_schema, nc.jetstream())
+    finally:
+        await nc.close()
+
+
+def assert_problem(response: httpx.Response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    assert body["title"]
+    if rule is not None:
+        assert body["rule"] == rule, body
+    return body

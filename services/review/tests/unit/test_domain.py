@@ -1,0 +1,231 @@
+"""Pure rules of the review: chains, returns, city-level refusals, batches, publicity, signatures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.policy import load_pack
+from zhicheng_common.problems import Conflict, RuleRefused
+from zhicheng_review import domain
+from zhicheng_review.domain import CorrectionItem, Outcome, StepKind
+from zhicheng_review.service import load_review_chains
+from zhicheng_review.settings import CHAINS_FILE
+
+CAL = WorkingDayCalendar()
+PACK = load_pack("shanxi-2024")
+CHAINS = load_review_chains(CHAINS_FILE)
+# National Day 2024: 1–7 October off; Sunday 29 September and Saturday 12 October are make-up days.
+BEFORE_NATIONAL_DAY = date(2024, 9, 26)
+
+
+def test_CH_1_employer_chain_runs_unit_publicity_department_city_committee_office() -> None:
+    chain = CHAINS.select(channel="employer", level="intermediate")
+    assert [s.key for s in chain.steps] == [
+        "unit_review",
+        "unit_publicity",
+        "department_review",
+        "city_hr_review",
+        "committee_office_review",
+    ]
+    assert [s.role for s in chain.steps] == [
+        "unit_reviewer",
+        "unit_reviewer",
+        "dept_reviewer",
+        "hr_reviewer",
+        "committee_office",
+    ]
+
+
+def test_CH_1_hr_department_channel_is_the_fallback_chain_through_county_hr() -> None:
+    chain = CHAINS.select(channel="hr_department", level="junior")
+    assert chain.id == "hr_fallback"
+    assert chain.steps[0].role == "hr_reviewer"
+
+
+def test_CH_2_industry_association_reviews_publicizes_and_recommends() -> None:
+    chain = CHAINS.select(channel="industry_association", level="senior")
+    assert chain.id == "association"
+    assert [s.kind for s in chain.steps[:2]] == [StepKind.REVIEW, StepKind.PUBLICITY]
+
+
+def test_CH_1_unknown_channel_takes_the_default_chain() -> None:
+    assert CHAINS.select(channel="something_new", level="junior").id == "unit"
+
+
+def test_CH_1_unknown_level_is_refused_with_the_rule() -> None:
+    with pytest.raises(RuleRefused) as refused:
+        CHAINS.select(channel="employer", level="grandmaster")
+    assert refused.value.rule == "CH-1"
+
+
+def test_CH_4_every_chain_has_a_review_step_before_and_after_publicity_and_ends_at_the_committee_office() -> None:
+    for chain in CHAINS.chains:
+        assert chain.steps[0].kind is StepKind.REVIEW
+        assert chain.steps[-1].role == "committee_office"
+        assert any(s.kind is StepKind.PUBLICITY for s in chain.steps)
+
+
+def test_RV_3_a_return_without_items_is_refused() -> None:
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_return_items([])
+    assert refused.value.rule == "RV-3"
+    assert refused.value.errors[0].field == "items"
+
+
+def test_RV_3_a_return_lists_each_item_once() -> None:
+    items = [CorrectionItem(field="education", message="a"), CorrectionItem(field="education", message="b")]
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_return_items(items)
+    assert refused.value.code == "correction_items_duplicated"
+
+
+def test_RV_3_correction_deadline_counts_working_days_across_national_day() -> None:
+    days = PACK.parameters.correction_deadline_working_days
+    assert days.rule == "RV-3"
+    # 27 Sep 2024 (Fri): 29 Sep (make-up Sunday), 30 Sep, 8, 9, 10 Oct.
+    assert domain.correction_deadline(CAL, date(2024, 9, 27), days.value) == date(2024, 10, 10)
+
+
+def test_RV_4_city_hr_may_not_amend_a_declaration() -> None:
+    city = CHAINS.select(channel="employer", level="intermediate").steps[3]
+    assert city.returns_only
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_outcome_at_step(city, Outcome.PASS, {"education": "本科"}, returns_only=True)
+    assert refused.value.rule == "RV-4"
+    assert refused.value.errors[0].field == "amendments"
+
+
+def test_RV_4_city_hr_may_return_without_amending() -> None:
+    city = CHAINS.select(channel="employer", level="intermediate").steps[3]
+    domain.check_outcome_at_step(city, Outcome.RETURN, {}, returns_only=True)
+
+
+def test_RV_1_no_level_amends_a_declaration() -> None:
+    unit = CHAINS.select(channel="employer", level="intermediate").steps[0]
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_outcome_at_step(unit, Outcome.PASS, {"x": 1}, returns_only=True)
+    assert refused.value.rule == "RV-1"
+
+
+def test_RV_6_no_decision_at_a_publicity_step() -> None:
+    publicity = CHAINS.select(channel="employer", level="intermediate").steps[1]
+    with pytest.raises(Conflict):
+        domain.check_outcome_at_step(publicity, Outcome.PASS, {}, returns_only=True)
+
+
+def test_RV_5_department_batch_after_its_deadline_is_refused() -> None:
+    department = CHAINS.select(channel="employer", level="intermediate").steps[2]
+    due = domain.step_due(CAL, BEFORE_NATIONAL_DAY, department)
+    assert due == date(2024, 10, 9)  # 5 working days across National Day
+    domain.check_batch_in_time(department, due=due, today=date(2024, 10, 9))
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_batch_in_time(department, due=due, today=date(2024, 10, 10))
+    assert refused.value.rule == "RV-5"
+
+
+def test_RV_5_other_steps_have_no_batch_deadline() -> None:
+    unit = CHAINS.select(channel="employer", level="intermediate").steps[0]
+    domain.check_batch_in_time(unit, due=date(2024, 1, 1), today=date(2024, 12, 1))
+
+
+def test_RV_6_publicity_of_5_working_days_across_national_day_closes_on_9_october() -> None:
+    days = PACK.parameters.publicity_working_days
+    assert days.rule == "RV-6"
+    assert "NA-6" in days.also
+    assert "NA-11" in days.also
+    closes_on = domain.publicity_closes_on(CAL, BEFORE_NATIONAL_DAY, days.value)
+    assert closes_on == date(2024, 10, 9)
+    assert not domain.can_close_publicity(today=date(2024, 10, 8), closes_on=closes_on, open_objections=0)
+    assert domain.can_close_publicity(today=date(2024, 10, 9), closes_on=closes_on, open_objections=0)
+
+
+def test_RV_6_publicity_with_an_unresolved_objection_cannot_close() -> None:
+    assert not domain.can_close_publicity(today=date(2024, 12, 1), closes_on=date(2024, 10, 9), open_objections=1)
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_publicity_closable(today=date(2024, 12, 1), closes_on=date(2024, 10, 9), open_objections=1)
+    assert refused.value.code == "objections_unresolved"
+    assert refused.value.rule == "RV-6"
+
+
+def test_NA_6_unit_publicity_lasts_the_packs_working_days() -> None:
+    step = CHAINS.select(channel="employer", level="intermediate").steps[1]
+    assert step.kind is StepKind.PUBLICITY
+    assert step.rule == "NA-6"
+    assert "NA-6" in PACK.parameters.publicity_working_days.also
+
+
+def test_NA_11_publicity_never_closes_before_its_working_days_have_passed() -> None:
+    closes_on = domain.publicity_closes_on(CAL, date(2024, 12, 27), PACK.parameters.publicity_working_days.value)
+    # New Year's Day 2025 is a holiday: 30, 31 Dec, 2, 3, 6 Jan.
+    assert closes_on == date(2025, 1, 6)
+
+
+@given(
+    opened=st.dates(min_value=date(2024, 1, 1), max_value=date(2025, 11, 30)),
+    days=st.integers(min_value=1, max_value=30),
+)
+def test_RV_6_a_publicity_spans_exactly_its_working_days(opened: date, days: int) -> None:
+    closes_on = domain.publicity_closes_on(CAL, opened, days)
+    assert CAL.working_days_between(opened, closes_on) == days
+    assert CAL.is_working_day(closes_on)
+    before = closes_on - timedelta(days=1)
+    assert not domain.can_close_publicity(today=before, closes_on=closes_on, open_objections=0)
+
+
+@given(
+    today=st.dates(min_value=date(2024, 1, 1), max_value=date(2025, 11, 30)),
+    offset=st.integers(min_value=-40, max_value=40),
+)
+def test_working_days_left_is_negative_exactly_when_overdue(today: date, offset: int) -> None:
+    due = today + timedelta(days=offset)
+    left = domain.working_days_left(CAL, today, due)
+    assert left is not None
+    if due < today:
+        assert left <= 0
+    else:
+        assert left >= 0
+
+
+def test_CH_4_signed_content_is_canonical_and_changes_with_the_opinion() -> None:
+    at = datetime(2024, 9, 26, 2, 0, tzinfo=UTC)
+    content = domain.decision_content(
+        decision_id="d",
+        declaration_id="x",
+        step="unit_review",
+        outcome="pass",
+        opinion="同意",
+        items=[],
+        signer_subject="u1",
+        signer_role="unit_reviewer",
+        signer_unit="单位",
+        decided_at=at,
+    )
+    assert domain.canonical_json(content) == domain.canonical_json(dict(reversed(list(content.items()))))
+    edited = {**content, "opinion": "同意。"}
+    assert domain.canonical_json(edited) != domain.canonical_json(content)
+
+
+def test_statistics_median_and_nearest_rank_p90() -> None:
+    values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert domain.median(values) == 5.5
+    assert domain.percentile(values, 0.9) == 9.0
+    assert domain.median([]) is None
+    assert domain.percentile([], 0.9) is None
+
+
+def test_NA_5_a_return_may_not_ask_again_for_what_is_verifiable_online() -> None:
+    items = [CorrectionItem(field="education_verification", message="请提供学历认证报告")]
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_no_proof_asked_again(items, CHAINS.not_asked_again)
+    assert refused.value.rule == "NA-5"
+
+
+def test_RV_2_a_return_may_ask_for_declaration_material_itself() -> None:
+    assert "RV-2" in CHAINS.not_asked_again.also
+    items = [CorrectionItem(field="achievements.paper_1", message="论文检索页缺失")]
+    domain.check_no_proof_asked_again(items, CHAINS.not_asked_again)

@@ -1,0 +1,192 @@
+"""A declaration from submission to ``qualified`` through every step of its review chain, with all
+services running as processes and driven over the gateway.
+
+Intake's ``declaration.submitted`` is published on the system's stream as intake publishes it (the
+review must not depend on intake's code). The 5 working days of the unit publicity cannot pass in
+a test, so the test moves the publicity's last day to today in the system's database; the
+review's own scheduler then closes it (RV-6).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import nats
+import pytest
+
+from zhicheng_common.db import asyncpg_dsn
+from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.ids import uuid7
+from zhicheng_common.testing import TestStack, create_database, wait_until
+
+from .conftest import GATEWAY_URL, RunningSystem, start_system, stop_system
+
+pytestmark = pytest.mark.integration
+
+XIAODIAN = "140105"
+TAIYUAN = "140100"
+SHANXI = "140000"
+PASSWORD = "Review-chain-2026!"
+
+
+@pytest.fixture(scope="module")
+def review_system(
+    zc_stack: TestStack, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """The system with the review's public publicity routes open at the gateway and a fast scheduler."""
+    env = dict(zc_env)
+    env["ZC_DATABASE_URL"] = create_database(zc_stack, "review_chain")
+    env.pop("ZC_JWT_JWKS", None)
+    env.pop("ZC_JWT_ISSUER", None)
+    env["ZC_GATEWAY_PUBLIC_PATH_PREFIXES"] = '["/api/v1/reviews/public"]'
+    env["ZC_REVIEW_PUBLICITY_JOB_INTERVAL_SECONDS"] = "1"
+    running = start_system(env, Path(tmp_path_factory.mktemp("review-system")) / "data")
+    try:
+        yield running
+    finally:
+        stop_system(running.process)
+
+
+def token(username: str) -> dict[str, str]:
+    response = httpx.post(f"{GATEWAY_URL}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def publish_submitted(env: dict[str, str], data: dict[str, Any]) -> None:
+    event = CloudEvent(
+        id=str(uuid7()),
+        source="/zhicheng/intake",
+        type="cn.zhicheng.intake.declaration.submitted.v1",
+        subject=str(data["declaration_id"]),
+        time=datetime.now(UTC),
+        data=data,
+        region=str(data["region"]),
+    )
+    nc = await nats.connect(env["ZC_NATS_URL"])
+    try:
+        await nc.jetstream().publish(
+            f"{env['ZC_EVENTS_PREFIX']}.intake.declaration.submitted",
+            event.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": event.id},
+        )
+    finally:
+        await nc.close()
+
+
+async def test_a_declaration_goes_from_submission_to_qualified_through_every_step(review_system: RunningSystem) -> None:
+    admin = review_system.admin_headers()
+    suffix = uuid.uuid4().hex[:6]
+    people = {
+        "unit_reviewer": XIAODIAN,
+        "dept_reviewer": TAIYUAN,
+        "hr_reviewer": TAIYUAN,
+        "committee_office": SHANXI,
+    }
+    for role, region in people.items():
+        review_system.create_user(
+            admin, username=f"{role}.{suffix}", password=PASSWORD, roles=[role], region=region, name=f"{role} 审核员"
+        )
+    headers = {role: token(f"{role}.{suffix}") for role in people}
+
+    declaration_id = uuid.uuid4()
+    await publish_submitted(
+        review_system.env,
+        {
+            "declaration_id": str(declaration_id),
+            "applicant_key": "k" * 64,
+            "applicant_name": "张三",
+            "year": 2026,
+            "series": "engineering",
+            "specialty": "电气工程",
+            "level": "intermediate",
+            "rank": "engineer",
+            "committee_id": str(uuid.uuid4()),
+            "kind": "normal",
+            "channel": "employer",
+            "employer_name": "太原市某某电力有限公司",
+            "region": XIAODIAN,
+        },
+    )
+    client = httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0)
+
+    async def review() -> dict[str, Any] | None:
+        response = await client.get(f"/api/v1/reviews/declarations/{declaration_id}", headers=headers["unit_reviewer"])
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def at(step: str, status: str = "in_review") -> dict[str, Any] | None:
+        current = await review()
+        return current if current and current["step_key"] == step and current["status"] == status else None
+
+    async def decide(role: str) -> None:
+        current = await review()
+        assert current is not None
+        claim = await client.post(f"/api/v1/reviews/{current['id']}/claim", headers=headers[role])
+        assert claim.status_code == 200, claim.text
+        response = await client.post(
+            f"/api/v1/reviews/{current['id']}/decisions",
+            json={"outcome": "pass", "opinion": "材料真实完整，同意推荐。", "signer_unit": f"{role} 单位"},
+            headers=headers[role],
+        )
+        assert response.status_code == 201, response.text
+
+    async with client:
+        first = await wait_until(lambda: at("unit_review"), timeout=30, what="the chain started")
+        queue = await client.get("/api/v1/reviews/queue?limit=500", headers=headers["unit_reviewer"])
+        assert first["id"] in [item["id"] for item in queue.json()["items"]]
+        await decide("unit_reviewer")
+
+        waiting = await at("unit_publicity")
+        assert waiting is not None
+        opened = await client.post(
+            "/api/v1/reviews/publicities",
+            json={"review_ids": [waiting["id"]], "title": "单位内公示"},
+            headers=headers["unit_reviewer"],
+        )
+        assert opened.status_code == 201, opened.text
+        publicity = opened.json()
+        notice = await client.get(f"/api/v1/reviews/public/publicities/{publicity['token']}")  # no token: public
+        assert notice.status_code == 200, notice.text
+        assert notice.json()["entries"][0]["applicant_name"] == "张三"
+
+        # Five working days pass (see the module docstring).
+        conn = await asyncpg.connect(asyncpg_dsn(review_system.env["ZC_DATABASE_URL"]))
+        try:
+            await conn.execute(
+                "UPDATE review.publicities SET closes_on = opened_on WHERE id = $1", uuid.UUID(publicity["id"])
+            )
+        finally:
+            await conn.close()
+        await wait_until(lambda: at("department_review"), timeout=30, what="the publicity closed by itself")
+
+        await decide("dept_reviewer")
+        assert await at("city_hr_review") is not None
+        await decide("hr_reviewer")
+        assert await at("committee_office_review") is not None
+        await decide("committee_office")
+        final = await review()
+        assert final is not None
+        assert final["status"] == "qualified"
+
+        decisions = await client.get(f"/api/v1/reviews/{final['id']}/decisions", headers=headers["committee_office"])
+        assert [d["step_key"] for d in decisions.json()["items"]] == [
+            "unit_review",
+            "department_review",
+            "city_hr_review",
+            "committee_office_review",
+        ]
+        for decision in decisions.json()["items"]:
+            check = await client.get(
+                f"/api/v1/reviews/decisions/{decision['id']}/verification", headers=headers["committee_office"]
+            )
+            assert check.json()["valid"] is True
