@@ -4,22 +4,48 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from zhicheng_committees import service
 from zhicheng_committees.api import routers
 from zhicheng_committees.consumers import SUBSCRIPTIONS
 from zhicheng_committees.settings import AREA, SERVICE, CommitteesSettings
 from zhicheng_common.app import create_service_app
+from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.clock import Clock
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
 
 
-def create_app(common: CommonSettings | None = None, settings: CommitteesSettings | None = None) -> FastAPI:
+def jobs(settings: CommitteesSettings) -> tuple[Job, ...]:
+    """The service's timers: filing expiry (CM-2) and overdue post-meeting filings (CM-9)."""
+    return (
+        Job("committees.expire", service.expire_committees, settings.expiry_interval_seconds),
+        Job(
+            "committees.post_meeting_overdue",
+            service.note_overdue_post_meeting_filings,
+            settings.expiry_interval_seconds,
+        ),
+    )
+
+
+def create_app(
+    common: CommonSettings | None = None, settings: CommitteesSettings | None = None, *, clock: Clock | None = None
+) -> FastAPI:
     """Build the committees service app (composition root)."""
-    return create_service_app(
+    common = common or CommonSettings()
+    settings = settings or CommitteesSettings()
+    app = create_service_app(
         name=SERVICE,
         area=AREA,
         title="评审委员会 (committees)",
         description="Committee approval and filing (核准备案), annual plans, meetings, votes, results.",
-        common=common or CommonSettings(),
-        settings=settings or CommitteesSettings(),
+        common=common,
+        settings=settings,
         routers=routers,
         subscriptions=SUBSCRIPTIONS,
+        jobs=jobs(settings),
+        clock=clock,
     )
+    app.state.calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
+    app.state.pii_cipher = PiiCipher(common.pii_key)
+    return app

@@ -17,3 +17,4 @@ class CommitteesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_COMMITTEES_", extra="ignore")
 
     port: int = 8004
+    expiry_interval_seconds: float = 60.0

@@ -1,0 +1,26 @@
+"""Who may call what in the committees service: scope aliases (jurisdiction is checked by the service)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from zhicheng_common.auth import CurrentPrincipal, Principal, Role, require_roles
+
+#: Any verified caller (the scope query: which committees may evaluate an applicant).
+Authenticated = CurrentPrincipal
+#: Organizers' offices and HR administrators file committees and draft plans.
+Filer = Annotated[Principal, require_roles(Role.COMMITTEE_OFFICE, Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
+#: HR administrators decide filings, sanction, and approve plans (authority per level: domain.may_decide).
+HrAdmin = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
+#: Who reads committees, filings and plans within their region.
+Reader = Annotated[
+    Principal,
+    require_roles(
+        Role.COMMITTEE_OFFICE,
+        Role.HR_ADMIN,
+        Role.HR_REVIEWER,
+        Role.PROVINCE_ADMIN,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+    ),
+]

@@ -1,0 +1,237 @@
+"""Every query of the committees service. Jurisdiction filters live here (``readable_by``), never in routes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from zhicheng_committees.domain import CommitteeStatus, FilingStatus
+from zhicheng_committees.models import Committee, Filing, Plan, PlanMeeting, Sanction
+from zhicheng_common.auth import Principal
+from zhicheng_common.regions import is_region_code, level_of
+
+
+def region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
+    """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
+    if not is_region_code(region):
+        return false()
+    level = level_of(region)
+    if level == "national":
+        return true()
+    if level == "province":
+        return column.startswith(region[:2], autoescape=True)
+    if level == "city":
+        return column.startswith(region[:4], autoescape=True)
+    return column == region
+
+
+class CommitteeRepository:
+    """Committees, their filings and sanctions; lists always through the caller's jurisdiction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def readable_by(principal: Principal) -> ColumnElement[bool]:
+        """Committees whose region lies within ``principal``'s jurisdiction."""
+        return region_within(Committee.region, principal.region)
+
+    def add(self, row: Committee | Filing | Sanction | Plan | PlanMeeting) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def get(self, committee_id: uuid.UUID, *, for_update: bool = False) -> Committee | None:
+        statement = select(Committee).where(Committee.id == committee_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def get_filing(self, filing_id: uuid.UUID) -> Filing | None:
+        return await self.session.get(Filing, filing_id)
+
+    async def filings_of(self, committee_id: uuid.UUID) -> Sequence[Filing]:
+        statement = select(Filing).where(Filing.committee_id == committee_id).order_by(Filing.sequence)
+        return (await self.session.scalars(statement)).all()
+
+    async def pending_filing(self, committee_id: uuid.UUID) -> Filing | None:
+        statement = select(Filing).where(Filing.committee_id == committee_id, Filing.status == FilingStatus.PENDING)
+        return (await self.session.scalars(statement)).first()
+
+    async def next_sequence(self, committee_id: uuid.UUID) -> int:
+        current = await self.session.scalar(
+            select(func.max(Filing.sequence)).where(Filing.committee_id == committee_id)
+        )
+        return int(current or 0) + 1
+
+    async def shown_filings(self, committees: Sequence[Committee]) -> dict[uuid.UUID, Filing]:
+        """For each committee, the filing in force, or its latest filing when none was approved yet."""
+        ids = [c.id for c in committees]
+        if not ids:
+            return {}
+        rows = (
+            await self.session.scalars(
+                select(Filing).where(Filing.committee_id.in_(ids)).order_by(Filing.committee_id, Filing.sequence)
+            )
+        ).all()
+        current = {c.id: c.current_filing_id for c in committees}
+        out: dict[uuid.UUID, Filing] = {}
+        for filing in rows:
+            if current[filing.committee_id] is None or filing.id == current[filing.committee_id]:
+                out[filing.committee_id] = filing
+        return out
+
+    async def pending_filing_ids(self, committee_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        if not committee_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Filing.committee_id, Filing.id).where(
+                Filing.committee_id.in_(committee_ids), Filing.status == FilingStatus.PENDING
+            )
+        )
+        return {committee_id: filing_id for committee_id, filing_id in rows}
+
+    async def page_readable_by(
+        self,
+        principal: Principal,
+        *,
+        status: CommitteeStatus | None,
+        region: str | None,
+        expiring_by: date | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[Committee], int]:
+        """Committees the caller may read, optionally by status, region and "valid until on or before"."""
+        where = [self.readable_by(principal)]
+        if region is not None:
+            where.append(region_within(Committee.region, region))
+        if status is not None:
+            where.append(Committee.status == status)
+        if expiring_by is not None:
+            where.append(Committee.valid_until <= expiring_by)
+            where.append(Committee.status.in_([CommitteeStatus.ACTIVE, CommitteeStatus.SUSPENDED]))
+        total = await self.session.scalar(select(func.count()).select_from(Committee).where(*where)) or 0
+        order = (
+            (Committee.valid_until, Committee.id) if expiring_by is not None else (Committee.created_at, Committee.id)
+        )
+        rows = (
+            await self.session.scalars(select(Committee).where(*where).order_by(*order).limit(limit).offset(offset))
+        ).all()
+        return rows, int(total)
+
+    async def filings_page_readable_by(
+        self, principal: Principal, *, status: FilingStatus | None, region: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[Filing], int]:
+        """Filings the caller may read, optionally by status and region, oldest first."""
+        where = [region_within(Filing.region, principal.region)]
+        if region is not None:
+            where.append(region_within(Filing.region, region))
+        if status is not None:
+            where.append(Filing.status == status)
+        total = await self.session.scalar(select(func.count()).select_from(Filing).where(*where)) or 0
+        rows = (
+            await self.session.scalars(
+                select(Filing).where(*where).order_by(Filing.submitted_at, Filing.id).limit(limit).offset(offset)
+            )
+        ).all()
+        return rows, int(total)
+
+    async def active_of_series(self, series: str, today: date) -> Sequence[tuple[Committee, Filing]]:
+        """Active committees of a series whose filing in force is still valid (the rest of CM-4 is pure)."""
+        rows = await self.session.execute(
+            select(Committee, Filing)
+            .join(Filing, Filing.id == Committee.current_filing_id)
+            .where(Committee.status == CommitteeStatus.ACTIVE, Committee.valid_until >= today, Filing.series == series)
+            .order_by(Committee.region, Committee.id)
+        )
+        return [(c, f) for c, f in rows]
+
+    async def claim_expired(self, today: date, *, limit: int = 100) -> Sequence[Committee]:
+        """Committees past their validity end and still holding power, locked for this transaction (CM-2)."""
+        statement = (
+            select(Committee)
+            .where(
+                Committee.status.in_([CommitteeStatus.ACTIVE, CommitteeStatus.SUSPENDED]),
+                Committee.valid_until < today,
+            )
+            .order_by(Committee.valid_until)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def sanctions_of(self, committee_id: uuid.UUID) -> Sequence[Sanction]:
+        statement = select(Sanction).where(Sanction.committee_id == committee_id).order_by(Sanction.created_at)
+        return (await self.session.scalars(statement)).all()
+
+
+class PlanRepository:
+    """Annual plans and their meetings."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: Plan | PlanMeeting) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def get(self, plan_id: uuid.UUID, *, for_update: bool = False) -> Plan | None:
+        statement = select(Plan).where(Plan.id == plan_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def of_committee_year(self, committee_id: uuid.UUID, year: int) -> Plan | None:
+        statement = select(Plan).where(Plan.committee_id == committee_id, Plan.year == year)
+        return (await self.session.scalars(statement)).first()
+
+    async def meetings_of(self, plan_id: uuid.UUID) -> Sequence[PlanMeeting]:
+        statement = select(PlanMeeting).where(PlanMeeting.plan_id == plan_id).order_by(PlanMeeting.position)
+        return (await self.session.scalars(statement)).all()
+
+    async def delete_meetings(self, plan_id: uuid.UUID) -> None:
+        for meeting in await self.meetings_of(plan_id):
+            await self.session.delete(meeting)
+        await self.session.flush()
+
+    async def get_meeting(self, meeting_id: uuid.UUID) -> PlanMeeting | None:
+        return await self.session.get(PlanMeeting, meeting_id)
+
+    async def overdue_readable_by(self, principal: Principal, today: date) -> Sequence[PlanMeeting]:
+        """Meetings of published plans in the caller's jurisdiction whose post-meeting filing is overdue (CM-9)."""
+        statement = (
+            select(PlanMeeting)
+            .join(Plan, Plan.id == PlanMeeting.plan_id)
+            .where(
+                region_within(PlanMeeting.region, principal.region),
+                Plan.status == "published",
+                PlanMeeting.post_meeting_filed_on.is_(None),
+                PlanMeeting.post_meeting_filing_due < today,
+            )
+            .order_by(PlanMeeting.post_meeting_filing_due, PlanMeeting.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def claim_newly_overdue(self, today: date, *, limit: int = 100) -> Sequence[PlanMeeting]:
+        """Overdue post-meeting filings not yet noted, locked for this transaction (CM-9)."""
+        statement = (
+            select(PlanMeeting)
+            .join(Plan, Plan.id == PlanMeeting.plan_id)
+            .where(
+                Plan.status == "published",
+                PlanMeeting.post_meeting_filed_on.is_(None),
+                PlanMeeting.post_meeting_filing_due < today,
+                PlanMeeting.overdue_noted.is_(False),
+            )
+            .limit(limit)
+            .with_for_update(of=PlanMeeting, skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
