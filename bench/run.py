@@ -11,9 +11,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.events_bench import run_events_bench
 from bench.gateway_bench import run_gateway_bench
+from bench.intake_bench import run_intake_bench
+from bench.intake_bench import section as intake_section
 from bench.stack import bench_stack, machine
 from zhicheng_common.logging import configure_logging
 
+INTAKE_CONCURRENCY = 16
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -22,6 +25,7 @@ def main() -> None:
     with bench_stack() as stack:
         events = asyncio.run(run_events_bench(stack))
         http = run_gateway_bench(stack)
+        intake_results = run_intake_bench(stack, concurrency=INTAKE_CONCURRENCY)
     direct, through = http
     lines = [
         "# Benchmark results",
@@ -62,6 +66,7 @@ def main() -> None:
         "itself, then forwards over a pooled connection to the service, which verifies it again.",
         "",
     ]
+    lines.append(intake_section(intake_results, concurrency=INTAKE_CONCURRENCY))
     RESULTS.write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -5,21 +5,43 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from zhicheng_common.app import create_service_app
+from zhicheng_common.clock import Clock
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
+from zhicheng_intake import service
 from zhicheng_intake.api import routers
 from zhicheng_intake.consumers import SUBSCRIPTIONS
 from zhicheng_intake.settings import AREA, SERVICE, IntakeSettings
+from zhicheng_intake.storage import AttachmentStorage, LocalDiskStorage
 
 
-def create_app(common: CommonSettings | None = None, settings: IntakeSettings | None = None) -> FastAPI:
+def create_app(
+    common: CommonSettings | None = None,
+    settings: IntakeSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    storage: AttachmentStorage | None = None,
+) -> FastAPI:
     """Build the intake service app (composition root)."""
-    return create_service_app(
+    common = common or CommonSettings()
+    settings = settings or IntakeSettings()
+    app = create_service_app(
         name=SERVICE,
         area=AREA,
         title="申报受理 (declaration intake)",
         description="Declarations (申报) and the eligibility rules.",
-        common=common or CommonSettings(),
-        settings=settings or IntakeSettings(),
+        common=common,
+        settings=settings,
         routers=routers,
         subscriptions=SUBSCRIPTIONS,
+        jobs=[Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)],
+        clock=clock,
     )
+    app.state.intake_deps = service.IntakeDeps(
+        cipher=PiiCipher(common.pii_key),
+        storage=storage or LocalDiskStorage(settings.attachments_root(common.data_dir)),
+        default_pack=settings.default_policy_pack,
+        attachment_max_bytes=settings.attachment_max_bytes,
+    )
+    return app

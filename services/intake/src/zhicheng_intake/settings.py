@@ -17,3 +17,15 @@ class IntakeSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_INTAKE_", extra="ignore")
 
     port: int = 8001
+    # Attachments are stored under this directory; None = ``<ZC_DATA_DIR>/intake/attachments``.
+    attachments_dir: Path | None = None
+    # Largest attachment accepted, in bytes.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    # Policy pack used when a declaration names no committee (or its committee names none).
+    default_policy_pack: str = "shanxi-2024"
+    # How often the scheduler looks for returned declarations past their correction deadline.
+    abandon_interval_seconds: float = 60.0
+
+    def attachments_root(self, data_dir: Path) -> Path:
+        """Where attachments live: the configured directory or one under ``ZC_DATA_DIR``."""
+        return self.attachments_dir or data_dir / "intake" / "attachments"

@@ -1,0 +1,29 @@
+"""Scope aliases and dependencies of intake's routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from zhicheng_common.auth import CurrentPrincipal
+from zhicheng_common.clock import Clock
+from zhicheng_intake.service import IntakeDeps
+
+# Every route of intake is authenticated; who may do what is checked in service.py.
+Authenticated = CurrentPrincipal
+
+
+def _deps(request: Request) -> IntakeDeps:
+    deps: IntakeDeps = request.app.state.intake_deps
+    return deps
+
+
+def _now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+Deps = Annotated[IntakeDeps, Depends(_deps)]
+Now = Annotated[datetime, Depends(_now)]

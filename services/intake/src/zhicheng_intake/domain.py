@@ -1,0 +1,881 @@
+"""Pure rules of intake: the eligibility engine and the declaration state machine (no I/O).
+
+``check_eligibility`` runs every rule and returns every failure at once, each with its rule id,
+a Chinese message and the facts it used; an empty list accepts the declaration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from zhicheng_common.policy import PolicyPack
+from zhicheng_common.regions import region_contains
+from zhicheng_common.series import RANK_ORDER, Rank, SeriesCatalog, level_of, steps_between
+from zhicheng_intake.schemas import DeclarationCreate, DeclarationStatus
+
+# --- reference data (loaded by reference.py) -----------------------------------------------------
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Seniority(_Data):
+    """Years needed per target rank (EL-2 counts them to 31 December; EL-13 from graduation)."""
+
+    years_in_current_title: dict[Rank, int]
+    years_since_graduation: dict[Rank, int]
+
+
+class QualificationMapping(_Data):
+    name: str
+    province: str
+    effective_from: date
+    series: str
+    rank: Rank
+
+
+class ExamSeries(_Data):
+    series: str
+    ranks: tuple[Rank, ...]
+    exam: str | None = None
+
+
+class QualificationTable(_Data):
+    """Qualification → title (EL-16, NA-18), per province and date; exam-based series."""
+
+    qualifications: tuple[QualificationMapping, ...]
+    exam_instead: tuple[ExamSeries, ...] = ()
+    exam_plus_evaluation: tuple[ExamSeries, ...] = ()
+
+    def title_for(self, name: str, *, region: str, on: date) -> QualificationMapping | None:
+        """The mapping in force for ``region`` on ``on``: the province's own first, then the nation's."""
+        candidates = [
+            q
+            for q in self.qualifications
+            if q.name == name and q.effective_from <= on and region_contains(q.province, region)
+        ]
+        candidates.sort(key=lambda q: (q.province == "100000", -q.effective_from.toordinal()))
+        return candidates[0] if candidates else None
+
+    def exam_instead_of(self, series: str, rank: Rank) -> bool:
+        return any(e.series == series and rank in e.ranks for e in self.exam_instead)
+
+    def exam_needed(self, series: str, rank: Rank) -> str | None:
+        for entry in self.exam_plus_evaluation:
+            if entry.series == series and rank in entry.ranks:
+                return entry.exam or entry.series
+        return None
+
+
+# --- projections as the engine sees them --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitteeScope:
+    committee_id: uuid.UUID
+    name: str
+    series: str
+    specialties: tuple[str, ...]
+    levels: tuple[str, ...]
+    scope_regions: tuple[str, ...]
+    scope_ownership_kinds: tuple[str, ...]
+    policy_pack: str
+    valid_from: date
+    valid_until: date
+    status: str  # active / suspended / expired / power_withdrawn
+
+
+@dataclass(frozen=True)
+class DeclarationWindow:
+    plan_id: uuid.UUID
+    committee_id: uuid.UUID
+    year: int
+    series: str
+    levels: tuple[str, ...]
+    opens: date
+    closes: date
+
+
+@dataclass(frozen=True)
+class OtherDeclaration:
+    """A declaration of the same applicant already made (EL-11)."""
+
+    declaration_id: uuid.UUID
+    year: int
+    series: str
+    specialty: str
+    level: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class EligibilityContext:
+    today: date
+    committee: CommitteeScope | None
+    windows: tuple[DeclarationWindow, ...] = ()
+    integrity_bars: tuple[str, ...] = ()  # record ids of active bars on the applicant (EL-20)
+    other_declarations: tuple[OtherDeclaration, ...] = ()
+
+
+@dataclass(frozen=True)
+class Failure:
+    rule: str
+    code: str
+    message: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- counting (EL-2, EL-4..EL-7) -----------------------------------------------------------------
+
+# EL-7's applicant kinds, and the ownerships that belong to them.
+_EXEMPT_OWNERSHIP = {
+    "private_enterprise": "non_public_organization",
+    "social_organization": "non_public_organization",
+    "non_public_organization": "non_public_organization",
+    "individual_business": "individual_business",
+    "flexible_employment": "flexible_employment",
+    "freelancer": "freelancer",
+}
+PRIVATE_OWNERSHIPS = frozenset({"private_enterprise", "non_public_organization", "social_organization"})
+
+
+def full_years(start: date, end: date) -> int:
+    """Whole years from ``start`` to ``end`` (0 when ``end`` is before ``start``)."""
+    years = end.year - start.year - (1 if (end.month, end.day) < (start.month, start.day) else 0)
+    return max(0, years)
+
+
+def counted_to(pack: PolicyPack, year: int) -> date:
+    """EL-2: years are counted up to this day of the application year (31 December)."""
+    return pack.parameters.years_counted_to.value.in_year(year)
+
+
+def years_in_title(pack: PolicyPack, obtained_on: date, year: int) -> int:
+    """EL-2: whole years holding a title, counted to the pack's day (31 December) of ``year``."""
+    return full_years(obtained_on, counted_to(pack, year))
+
+
+def non_counting_years(pack: PolicyPack, grades: Mapping[int, str], since: date, year: int) -> list[int]:
+    """EL-4: years after ``since`` up to ``year`` assessed below the counting grades."""
+    counting = pack.parameters.assessment_grades_counting.value
+    return sorted(y for y, grade in grades.items() if since.year < y <= year and grade not in counting)
+
+
+def assessment_exempt(pack: PolicyPack, ownership: str) -> bool:
+    """EL-7: whether the applicant's kind may omit annual assessments."""
+    kind = _EXEMPT_OWNERSHIP.get(ownership)
+    return kind is not None and kind in pack.parameters.assessment_exempt_applicant_kinds.value
+
+
+def recent_assessment_ok(pack: PolicyPack, grades: Mapping[int, str], year: int) -> bool:
+    """EL-5: the application year's or a recent year's assessment is accepted."""
+    accepted = pack.parameters.recent_assessment_grades_accepted.value
+    back = pack.parameters.recent_assessment_years_back.value
+    return any(grades.get(y) in accepted for y in range(year - back, year + 1))
+
+
+def excellent_count(pack: PolicyPack, grades: Mapping[int, str], year: int) -> int:
+    """EL-6: `excellent` assessments in the window of years before the application year."""
+    window = pack.parameters.exceptional_excellent_window_years.value
+    return sum(1 for y in range(year - window, year) if grades.get(y) == "excellent")
+
+
+# --- the engine ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    d: DeclarationCreate
+    pack: PolicyPack
+    catalog: SeriesCatalog
+    table: QualificationTable
+    seniority: Seniority
+    ctx: EligibilityContext
+
+    @property
+    def grades(self) -> dict[int, str]:
+        return {a.year: a.grade for a in self.d.assessments}
+
+    @property
+    def ownership(self) -> str:
+        return self.d.applicant.employer.ownership
+
+    @property
+    def private(self) -> bool:
+        return self.ownership in PRIVATE_OWNERSHIPS
+
+    @property
+    def exempt(self) -> bool:
+        return assessment_exempt(self.pack, self.ownership)
+
+    @property
+    def deadline(self) -> date | None:
+        windows = matching_windows(self.d, self.ctx)
+        return windows[0].closes if windows else None
+
+    @property
+    def direct(self) -> bool:
+        """Kinds recognised directly: seniority and ladder do not apply."""
+        return self.d.kind in ("qualification_mapping", "high_level_talent", "postdoc")
+
+    @property
+    def unbound(self) -> bool:
+        """EL-15: staff from Party and government organs at their first application."""
+        return (
+            self.d.from_party_government_organ
+            and self.d.first_application
+            and self.private
+            and self.pack.parameters.party_government_transfer_unbound_enabled.value
+        )
+
+
+Rule = Callable[[_Inputs], Iterable[Failure]]
+
+
+def matching_windows(d: DeclarationCreate, ctx: EligibilityContext) -> list[DeclarationWindow]:
+    """Plans of the target committee open for this year, series and level."""
+    level = level_of(d.target.rank)
+    return [
+        w
+        for w in ctx.windows
+        if w.committee_id == d.target.committee_id
+        and w.year == d.target.year
+        and w.series == d.target.series
+        and (not w.levels or level in w.levels)
+    ]
+
+
+def _catalog(i: _Inputs) -> Iterable[Failure]:
+    series = i.catalog.get(i.d.target.series)
+    if series is None:
+        yield Failure(
+            "EL-9", "unknown_series", f"职称系列 {i.d.target.series} 不在系列目录中", {"series": i.d.target.series}
+        )
+    elif series.title(i.d.target.rank) is None:
+        yield Failure(
+            "EL-9",
+            "unknown_rank",
+            f"{series.name}系列没有{i.d.target.rank.value}层级的职称",
+            {"series": series.code, "rank": i.d.target.rank.value},
+        )
+
+
+def _committee_scope(i: _Inputs) -> Iterable[Failure]:
+    c = i.ctx.committee
+    d = i.d
+    level = level_of(d.target.rank)
+    if c is None:
+        yield Failure(
+            "CM-4",
+            "committee_unknown",
+            "所选评委会未经核准备案，不能受理申报",
+            {"committee_id": str(d.target.committee_id)},
+        )
+        return
+    facts: dict[str, Any] = {"committee_id": str(c.committee_id), "committee": c.name}
+    if c.status != "active" or not (c.valid_from <= i.ctx.today <= c.valid_until):
+        yield Failure(
+            "CM-4", "committee_inactive", f"评委会{c.name}当前不具备评审权（{c.status}）", {**facts, "status": c.status}
+        )
+    if c.series != d.target.series or (c.specialties and d.target.specialty not in c.specialties):
+        yield Failure(
+            "CM-4",
+            "outside_committee_series",
+            f"评委会{c.name}只评审{c.series}系列{'、'.join(c.specialties) or '各'}专业，"
+            f"不含{d.target.series}/{d.target.specialty}",
+            {**facts, "series": d.target.series, "specialty": d.target.specialty, "committee_series": c.series},
+        )
+    if level not in c.levels:
+        yield Failure(
+            "CM-4",
+            "outside_committee_levels",
+            f"评委会{c.name}只评审{'、'.join(c.levels)}层级，不含{level}",
+            {**facts, "level": level, "committee_levels": list(c.levels)},
+        )
+    region = d.applicant.employer.region
+    if not any(region_contains(scope, region) for scope in c.scope_regions):
+        yield Failure(
+            "CM-4",
+            "outside_committee_regions",
+            f"申报单位所在地区{region}不在评委会{c.name}的评审范围内",
+            {**facts, "region": region, "scope_regions": list(c.scope_regions)},
+        )
+    if c.scope_ownership_kinds and i.ownership not in c.scope_ownership_kinds:
+        yield Failure(
+            "CM-4",
+            "outside_committee_ownership",
+            f"评委会{c.name}不评审{i.ownership}类单位的人员",
+            {**facts, "ownership": i.ownership},
+        )
+
+
+def _window(i: _Inputs) -> Iterable[Failure]:
+    # CM-5: declarations are taken within the time the committee's annual plan publishes.
+    if i.ctx.committee is None:
+        return
+    windows = matching_windows(i.d, i.ctx)
+    if not windows:
+        yield Failure(
+            "CM-5",
+            "no_declaration_window",
+            f"评委会本年度（{i.d.target.year}）没有发布该系列、层级的评审计划",
+            {"year": i.d.target.year, "series": i.d.target.series, "level": level_of(i.d.target.rank)},
+        )
+    elif not any(w.opens <= i.ctx.today <= w.closes for w in windows):
+        w = windows[0]
+        yield Failure(
+            "CM-5",
+            "outside_declaration_window",
+            f"申报时间为{w.opens.isoformat()}至{w.closes.isoformat()}，今天（{i.ctx.today.isoformat()}）不在申报期内",
+            {"opens": w.opens.isoformat(), "closes": w.closes.isoformat(), "today": i.ctx.today.isoformat()},
+        )
+
+
+_CHANNEL_FITS: dict[str, Callable[[_Inputs], bool]] = {
+    # CH-1: the applicant's own employer, dispatch unit, competent department, talent agency, HR fallback.
+    "employer": lambda i: (
+        i.d.applicant.employment_status in ("in_service", "on_leave_business", "posted_elsewhere")
+        and i.ownership not in ("individual_business", "flexible_employment", "freelancer")
+    ),
+    "labor_dispatch": lambda i: i.d.applicant.employment_status == "dispatched",
+    "competent_department": lambda i: (
+        i.ownership in ("public_institution", "state_owned_enterprise", "party_government_organ")
+    ),
+    "talent_agency": lambda i: True,  # personnel file kept at the agency: open to everyone
+    "hr_department": lambda i: i.ownership in ("individual_business", "flexible_employment", "freelancer"),
+    # CH-2: freelancers through associations and societies.
+    "industry_association": lambda i: i.ownership == "freelancer",
+    # CH-3: private-enterprise staff through service points.
+    "hr_service_point": lambda i: i.private,
+}
+_CHANNEL_RULE = {"industry_association": "CH-2", "hr_service_point": "CH-3"}
+
+
+def _channel(i: _Inputs) -> Iterable[Failure]:
+    kind = i.d.channel.kind
+    if not _CHANNEL_FITS[kind](i):
+        yield Failure(
+            _CHANNEL_RULE.get(kind, "CH-1"),
+            "channel_not_allowed",
+            f"申报渠道“{i.d.channel.name}”（{kind}）不适用于{i.ownership}单位、{i.d.applicant.employment_status}状态的申报人",
+            {"channel": kind, "ownership": i.ownership, "employment_status": i.d.applicant.employment_status},
+        )
+
+
+def _in_service(i: _Inputs) -> Iterable[Failure]:
+    a = i.d.applicant
+    if a.employment_status == "retired":
+        yield Failure("NA-3", "retired", "已退休人员不得申报职称评审", {"employment_status": a.employment_status})
+        return
+    public_unit = i.ownership == "public_institution"
+    sanction = a.sanction
+    if sanction is not None and sanction.kind != "warning" and sanction.until >= i.ctx.today and public_unit:
+        yield Failure(
+            "NA-3",
+            "under_sanction",
+            f"事业单位工作人员受{sanction.kind}处分期间（至{sanction.until.isoformat()}）不得申报",
+            {"sanction": sanction.kind, "until": sanction.until.isoformat()},
+        )
+    if a.employment_status == "not_employed" and i.ownership not in ("flexible_employment", "freelancer"):
+        yield Failure(
+            "EL-1",
+            "not_in_service",
+            "申报人须为申报单位在职在岗的专业技术人员",
+            {"employment_status": a.employment_status},
+        )
+    if a.practiced_specialty != i.d.target.specialty and i.d.kind not in ("transfer", "qualification_mapping"):
+        yield Failure(
+            "EL-1",
+            "specialty_mismatch",
+            f"申报专业（{i.d.target.specialty}）与现从事专业（{a.practiced_specialty}）不一致",
+            {"declared": i.d.target.specialty, "practiced": a.practiced_specialty},
+        )
+
+
+def _leave_and_posting(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    p = i.pack.parameters
+    if d.applicant.employment_status == "on_leave_business":
+        years = p.leave_post_original_unit_years.value
+        if d.leave_started_on is None or full_years(d.leave_started_on, i.ctx.today) >= years:
+            yield Failure(
+                "EL-17",
+                "leave_too_long",
+                f"离岗创业或兼职人员只可在{years}年内回原单位申报",
+                {"leave_started_on": d.leave_started_on.isoformat() if d.leave_started_on else None, "years": years},
+            )
+    if d.declaring_where_posted:
+        months = p.posted_elsewhere_min_months.value
+        since = d.posted_since
+        served = 0 if since is None else (i.ctx.today.year - since.year) * 12 + i.ctx.today.month - since.month
+        if since is not None and i.ctx.today.day < since.day:
+            served -= 1
+        if not i.private or served < months:
+            yield Failure(
+                "EL-18",
+                "posting_too_short",
+                f"民营企业派驻人员须连续派驻满{months}个月方可在派驻地申报",
+                {"posted_since": since.isoformat() if since else None, "months": served, "required": months},
+            )
+
+
+def _seniority(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    if i.direct or d.kind in ("initial_determination", "skilled_worker", "transfer") or i.unbound:
+        return
+    if d.current_title is None:
+        yield from _without_title(i)
+        return
+    needed = i.seniority.years_in_current_title.get(d.target.rank, 0)
+    raw = years_in_title(i.pack, d.current_title.obtained_on, d.target.year)
+    facts = {
+        "obtained_on": d.current_title.obtained_on.isoformat(),
+        "counted_to": counted_to(i.pack, d.target.year).isoformat(),
+        "years": raw,
+        "required": needed,
+    }
+    if d.kind == "exceptional":
+        return  # NA-4: relaxed seniority; EL-6 and NA-4 hold the exceptional path
+    if raw < needed:
+        yield Failure(
+            "EL-2",
+            "too_few_years_in_title",
+            f"现职称任职年限{raw}年（计算至{facts['counted_to']}），不满{needed}年",
+            facts,
+        )
+        return
+    if not i.exempt:
+        bad = non_counting_years(i.pack, i.grades, d.current_title.obtained_on, d.target.year)
+        if raw - len(bad) < needed:
+            yield Failure(
+                "EL-4",
+                "assessment_years_not_counted",
+                f"{'、'.join(str(y) for y in bad)}年度考核为基本合格及以下，不计入任职年限；"
+                f"计入年限{raw - len(bad)}年，不满{needed}年",
+                {**facts, "not_counted": bad, "counted": raw - len(bad)},
+            )
+
+
+def _without_title(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    lowest = min(
+        (r for r in RANK_ORDER if (s := i.catalog.get(d.target.series)) and s.title(r)),
+        default=Rank.ASSISTANT,
+        key=RANK_ORDER.index,
+    )
+    if d.target.rank == lowest:
+        return
+    years = full_years(d.applicant.education.graduated_on, counted_to(i.pack, d.target.year))
+    needed = i.seniority.years_since_graduation.get(d.target.rank, 0)
+    allowed = (
+        i.private
+        and d.applicant.education.full_time
+        and i.pack.parameters.private_graduate_direct_next_level_enabled.value
+    )
+    if not allowed:
+        yield Failure(
+            "EL-13",
+            "first_title_by_initial_determination",
+            "未取得职称的人员须先初定；只有民营企业全日制毕业生可直接申报上一层级",
+            {"ownership": i.ownership, "full_time": d.applicant.education.full_time},
+        )
+    elif years < needed:
+        yield Failure(
+            "EL-13",
+            "too_few_years_since_graduation",
+            f"毕业后工作年限{years}年，不满直接申报{d.target.rank.value}所需的{needed}年",
+            {"graduated_on": d.applicant.education.graduated_on.isoformat(), "years": years, "required": needed},
+        )
+
+
+def _assessments(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    if i.exempt or i.direct or d.kind == "initial_determination":
+        return  # EL-7
+    grades = i.grades
+    if not recent_assessment_ok(i.pack, grades, d.target.year):
+        back = i.pack.parameters.recent_assessment_years_back.value
+        yield Failure(
+            "EL-5",
+            "recent_assessment_missing",
+            f"{d.target.year - back}至{d.target.year}年度须至少有一次合格及以上的年度考核",
+            {"assessments": {str(y): g for y, g in sorted(grades.items())}, "ownership": i.ownership},
+        )
+    if d.kind == "exceptional":
+        needed = i.pack.parameters.exceptional_excellent_min_count.value
+        window = i.pack.parameters.exceptional_excellent_window_years.value
+        count = excellent_count(i.pack, grades, d.target.year)
+        if count < needed:
+            yield Failure(
+                "EL-6",
+                "exceptional_needs_excellent",
+                f"破格申报须近{window}年内至少有{needed}次年度考核优秀，现有{count}次",
+                {"window_years": window, "excellent": count, "required": needed},
+            )
+
+
+def _transfer(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    years = i.pack.parameters.transfer_min_years_in_new_post.value
+    in_post = full_years(d.post_changed_on, i.ctx.today) if d.post_changed_on else None
+    t = d.current_title
+    if d.kind == "transfer":
+        if t is None or t.series == d.target.series or level_of(t.rank) != level_of(d.target.rank):
+            yield Failure("EL-8", "transfer_same_level_other_series", "转评须申报另一系列的同一层级职称", {})
+        if in_post is None or in_post < years:
+            yield Failure(
+                "EL-8",
+                "transfer_too_early",
+                f"转评须在新岗位工作满{years}年",
+                {"post_changed_on": str(d.post_changed_on), "years": in_post},
+            )
+        elif not i.exempt and not recent_assessment_ok(i.pack, i.grades, d.target.year):
+            yield Failure("EL-8", "transfer_assessment", "转评须在新岗位年度考核合格及以上", {})
+    elif (
+        d.post_changed_on is not None
+        and t is not None
+        and t.series != d.target.series
+        and not i.direct
+        and not i.unbound
+    ):
+        yield Failure(
+            "EL-8",
+            "transfer_first",
+            f"变更单位或岗位后须先转评取得{d.target.series}系列同级职称，方可申报晋升",
+            {"current_series": t.series, "target_series": d.target.series},
+        )
+
+
+def _ladder(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    t = d.current_title
+    if t is None or i.direct or i.unbound or d.kind in ("skilled_worker", "transfer", "initial_determination"):
+        return
+    step = i.pack.parameters.max_level_step.value
+    extra = 1 if d.kind == "exceptional" else 0  # NA-4: exceptional applicants may skip one level
+    gap = steps_between(t.rank, d.target.rank)
+    if gap <= 0:
+        yield Failure(
+            "EL-9",
+            "not_a_promotion",
+            f"申报层级须高于现职称（{t.rank.value}）",
+            {"current": t.rank.value, "target": d.target.rank.value},
+        )
+    elif gap > step + extra:
+        yield Failure(
+            "EL-9",
+            "skips_a_level",
+            f"须逐级申报：现职称{t.rank.value}，只可申报高{step + extra}级",
+            {"current": t.rank.value, "target": d.target.rank.value, "max_step": step + extra},
+        )
+
+
+def _exceptional(i: _Inputs) -> Iterable[Failure]:
+    if i.d.kind != "exceptional":
+        return
+    major = [a for a in i.d.achievements if a.major and a.level in ("national", "provincial")]
+    if not major:
+        yield Failure(
+            "NA-4",
+            "exceptional_needs_major_contribution",
+            "破格申报须有省级及以上的重大突破或突出贡献",
+            {"achievements": len(i.d.achievements)},
+        )
+
+
+def _initial(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    if d.kind != "initial_determination":
+        return
+    deadline = i.pack.parameters.initial_determination_deadline.value.in_year(d.target.year)
+    lowest_ok = d.target.rank in (Rank.CLERK, Rank.ASSISTANT) or (
+        d.target.rank == Rank.INTERMEDIATE and d.applicant.education.level == "doctorate"
+    )
+    if d.current_title is not None or not d.applicant.education.full_time or not lowest_ok:
+        yield Failure(
+            "EL-10",
+            "initial_only_first_title",
+            "初定只适用于尚无职称的全日制毕业生的首个职称",
+            {"target": d.target.rank.value},
+        )
+    if i.ctx.today > deadline:
+        yield Failure(
+            "EL-10",
+            "initial_after_deadline",
+            f"初定须在{deadline.isoformat()}前完成",
+            {"deadline": deadline.isoformat(), "today": i.ctx.today.isoformat()},
+        )
+
+
+def _once_a_year(i: _Inputs) -> Iterable[Failure]:
+    limit = i.pack.parameters.max_promotion_applications_per_year.value
+    same_year = [o for o in i.ctx.other_declarations if o.year == i.d.target.year and o.kind != "initial_determination"]
+    if i.d.kind != "initial_determination" and len(same_year) >= limit:
+        yield Failure(
+            "EL-11",
+            "one_promotion_per_year",
+            f"每人每年只能申报{limit}个晋升评审，本年度已申报{same_year[0].series}/{same_year[0].specialty}",
+            {"existing": [str(o.declaration_id) for o in same_year], "limit": limit},
+        )
+
+
+def _skilled_worker(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    if d.kind != "skilled_worker":
+        return
+    p = i.pack.parameters
+    if not p.skilled_worker_bridge_enabled.value or d.target.series not in p.skilled_worker_bridge_series.value:
+        yield Failure(
+            "EL-12", "series_not_bridged", f"{d.target.series}系列不对技能人才开放贯通", {"series": d.target.series}
+        )
+        return
+    level = level_of(d.target.rank)
+    rows = {row.skill_level: row for row in p.skilled_worker_bridge.value}
+    eligible = []
+    for cert in d.skill_certificates:
+        row = rows.get(cert.level)
+        if row is None or row.title_level != level or cert.specialty != d.target.specialty:
+            continue
+        eligible.append((cert, row, years_in_title(i.pack, cert.obtained_on, d.target.year)))
+    if not eligible:
+        yield Failure(
+            "NA-17",
+            "skill_level_does_not_match",
+            f"技能等级证书与申报层级{level}、专业{d.target.specialty}不对应",
+            {"certificates": [c.level for c in d.skill_certificates], "level": level},
+        )
+    elif not any(years >= row.years_required for _, row, years in eligible):
+        cert, row, years = eligible[0]
+        yield Failure(
+            "NA-17",
+            "too_few_years_with_skill",
+            f"取得{cert.level}后须满{row.years_required}年，现为{years}年",
+            {"obtained_on": cert.obtained_on.isoformat(), "years": years, "required": row.years_required},
+        )
+
+
+def _recognition(i: _Inputs) -> Iterable[Failure]:
+    d = i.d
+    p = i.pack.parameters
+    if d.kind in ("high_level_talent", "postdoc"):
+        if not p.direct_recognition_enabled.value or not i.private:
+            yield Failure(
+                "EL-14",
+                "direct_recognition_not_open",
+                "直接认定只适用于民营企业引进的高层次人才和企业博士后",
+                {"ownership": i.ownership},
+            )
+        elif d.kind == "postdoc" and d.target.rank != Rank.ASSOCIATE_SENIOR:
+            yield Failure(
+                "EL-14", "postdoc_associate_senior", "企业博士后直接认定副高级职称", {"target": d.target.rank.value}
+            )
+    if i.table.exam_instead_of(d.target.series, d.target.rank) and d.kind != "qualification_mapping":
+        yield Failure(
+            "EL-16",
+            "exam_instead",
+            f"{d.target.series}系列该层级以考代评，不进行评审",
+            {"series": d.target.series, "rank": d.target.rank.value},
+        )
+    exam = i.table.exam_needed(d.target.series, d.target.rank)
+    if exam and d.kind != "qualification_mapping" and not any(q.name == exam for q in d.qualifications):
+        yield Failure("EL-16", "exam_required", f"考评结合：申报前须通过{exam}", {"exam": exam})
+    if d.kind == "qualification_mapping":
+        if not p.qualification_recognition_enabled.value:
+            yield Failure("EL-16", "qualification_recognition_closed", "本地未开放职业资格直接认定", {})
+            return
+        region = d.applicant.employer.region
+        mapped = [
+            m for q in d.qualifications if (m := i.table.title_for(q.name, region=region, on=q.obtained_on)) is not None
+        ]
+        if not any(m.series == d.target.series and m.rank == d.target.rank for m in mapped):
+            yield Failure(
+                "NA-18",
+                "qualification_does_not_map",
+                f"所持职业资格不对应{d.target.series}系列{d.target.rank.value}职称",
+                {
+                    "qualifications": [q.name for q in d.qualifications],
+                    "mapped": [f"{m.series}/{m.rank.value}" for m in mapped],
+                },
+            )
+
+
+def _dates(i: _Inputs) -> Iterable[Failure]:
+    # EL-3: education and achievements count only if obtained before the declaration deadline.
+    deadline = i.deadline
+    if deadline is None:
+        return
+    late = [a.title for a in i.d.achievements if a.date > deadline]
+    if i.d.applicant.education.graduated_on > deadline:
+        late.append(i.d.applicant.education.major)
+    if late:
+        yield Failure(
+            "EL-3",
+            "obtained_after_deadline",
+            f"以下学历或业绩取得于申报截止日{deadline.isoformat()}之后，不予计算：{'、'.join(late)}",
+            {"deadline": deadline.isoformat(), "items": late},
+        )
+
+
+def _papers(i: _Inputs) -> Iterable[Failure]:
+    # EL-19: papers are not mandatory for private-enterprise applicants unless the pack says so.
+    required = i.pack.parameters.private_enterprise_papers_required.value
+    if i.private and required and not any(a.kind == "paper" for a in i.d.achievements):
+        yield Failure("EL-19", "paper_required", "本政策要求申报人提交论文", {})
+
+
+def _continuing_education(i: _Inputs) -> Iterable[Failure]:
+    p = i.pack.parameters
+    year = i.d.target.year - 1
+    hours = {"public": 0, "professional": 0}
+    for entry in i.d.continuing_education:
+        if entry.year == year:
+            hours[entry.subject_kind] += entry.hours
+    checks = [
+        ("total", hours["public"] + hours["professional"], p.continuing_education_total_hours_min.value),
+        ("public", hours["public"], p.continuing_education_public_hours_min.value),
+        ("professional", hours["professional"], p.continuing_education_professional_hours_min.value),
+    ]
+    for kind, have, minimum in checks:
+        if minimum is not None and have < minimum:
+            yield Failure(
+                "ED-1",
+                f"continuing_education_{kind}",
+                f"{year}年度继续教育（{kind}）{have}学时，不满{minimum}学时",
+                {"year": year, "hours": have, "required": minimum},
+            )
+
+
+def _commitment(i: _Inputs) -> Iterable[Failure]:
+    # NA-5: what can be checked is covered by a written commitment instead of paper proofs.
+    if not i.d.written_commitment:
+        yield Failure("NA-5", "commitment_required", "须签署告知承诺书（可核验的证明材料不再另行提交）", {})
+
+
+def _integrity(i: _Inputs) -> Iterable[Failure]:
+    if i.ctx.integrity_bars:
+        yield Failure(
+            "EL-20",
+            "integrity_bar",
+            "申报人有限制申报的失信记录，在有效期内不得申报",
+            {"records": list(i.ctx.integrity_bars)},
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    _catalog,
+    _committee_scope,
+    _window,
+    _channel,
+    _in_service,
+    _leave_and_posting,
+    _seniority,
+    _assessments,
+    _transfer,
+    _ladder,
+    _exceptional,
+    _initial,
+    _once_a_year,
+    _skilled_worker,
+    _recognition,
+    _dates,
+    _papers,
+    _continuing_education,
+    _commitment,
+    _integrity,
+)
+
+
+#: Every rule id the engine checks (named in the journal entry of an accepted submission).
+CHECKED_RULES: tuple[str, ...] = (
+    *(f"CH-{n}" for n in range(1, 4)),
+    *(f"EL-{n}" for n in range(1, 21)),
+    "ED-1",
+    "NA-3",
+    "NA-4",
+    "NA-5",
+    "NA-17",
+    "NA-18",
+    "CM-4",
+    "CM-5",
+)
+
+
+def check_eligibility(
+    declaration: DeclarationCreate,
+    *,
+    pack: PolicyPack,
+    catalog: SeriesCatalog,
+    table: QualificationTable,
+    seniority: Seniority,
+    context: EligibilityContext,
+) -> list[Failure]:
+    """Every failed rule of the declaration; empty = eligible."""
+    inputs = _Inputs(declaration, pack, catalog, table, seniority, context)
+    return [failure for rule in RULES for failure in rule(inputs)]
+
+
+# --- state machine -----------------------------------------------------------------------------
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"submitted", "withdrawn"}),
+    "submitted": frozenset({"returned", "withdrawn", "qualified", "disqualified", "rejected"}),
+    "returned": frozenset({"resubmitted", "abandoned", "withdrawn"}),
+    "resubmitted": frozenset({"returned", "withdrawn", "qualified", "disqualified", "rejected"}),
+    "withdrawn": frozenset(),
+    "abandoned": frozenset(),
+    "qualified": frozenset(),
+    "disqualified": frozenset(),
+    "rejected": frozenset(),
+}
+# Declarations that count for EL-11 (made this year).
+LIVE_STATUSES: frozenset[DeclarationStatus] = frozenset({"submitted", "returned", "resubmitted", "qualified"})
+
+
+def can_move(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def changed_paths(before: Any, after: Any, prefix: str = "") -> set[str]:
+    """Dotted paths of the leaves that differ between two JSON documents."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        paths: set[str] = set()
+        for key in before.keys() | after.keys():
+            paths |= changed_paths(before.get(key), after.get(key), f"{prefix}.{key}" if prefix else key)
+        return paths
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        paths = set()
+        for n, (a, b) in enumerate(zip(before, after, strict=True)):
+            paths |= changed_paths(a, b, f"{prefix}.{n}")
+        return paths
+    return set() if before == after else {prefix}
+
+
+def outside_correction(paths: Iterable[str], allowed: Iterable[str]) -> list[str]:
+    """RV-3: paths changed that no correction item lists (an item covers its sub-fields)."""
+    fields = [a.strip(".") for a in allowed]
+    return sorted(p for p in paths if not any(p == f or p.startswith(f + ".") for f in fields))
+
+
+def future_dates(declaration: DeclarationCreate, today: date) -> list[str]:
+    """Fields holding a date after today (a declaration states facts, not plans)."""
+    out: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else key)
+        elif isinstance(value, list):
+            for n, item in enumerate(value):
+                walk(item, f"{path}.{n}")
+        elif isinstance(value, date) and value > today and not path.endswith("sanction.until"):
+            out.append(path)
+
+    walk(declaration.model_dump(), "")
+    return out

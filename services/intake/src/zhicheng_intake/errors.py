@@ -1,0 +1,32 @@
+"""Problems intake answers with (stable codes, Chinese titles)."""
+
+from __future__ import annotations
+
+from zhicheng_common.problems import Conflict, ProblemError, RuleRefused
+
+
+class NotEligible(RuleRefused):
+    code = "not_eligible"
+    title = "申报不符合条件"
+
+
+class InvalidDeclaration(ProblemError):
+    status = 400
+    code = "invalid_declaration"
+    title = "申报内容有误"
+
+
+class WrongState(Conflict):
+    code = "wrong_state"
+    title = "申报当前状态不允许此操作"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "幂等键已用于另一请求"
+
+
+class AttachmentTooLarge(ProblemError):
+    status = 413
+    code = "attachment_too_large"
+    title = "附件超过大小限制"

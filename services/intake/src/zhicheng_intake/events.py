@@ -1,0 +1,48 @@
+"""Events the intake service publishes (fields fixed by docs/event-contracts.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from zhicheng_common.events.envelope import event_type
+
+
+@event_type("intake.declaration.submitted")
+class DeclarationSubmitted(BaseModel):
+    """A declaration passed the eligibility rules and awaits qualification review."""
+
+    declaration_id: str
+    applicant_key: str
+    applicant_name: str
+    year: int
+    series: str
+    specialty: str
+    level: str
+    rank: str
+    committee_id: str
+    kind: str
+    channel: str
+    employer_name: str
+    region: str
+
+
+@event_type("intake.declaration.resubmitted")
+class DeclarationResubmitted(BaseModel):
+    """A returned declaration was corrected (only the listed fields) and resubmitted (RV-3)."""
+
+    declaration_id: str
+    corrected_fields: list[str]
+
+
+@event_type("intake.declaration.withdrawn")
+class DeclarationWithdrawn(BaseModel):
+    """The applicant withdrew the declaration before review ended."""
+
+    declaration_id: str
+
+
+@event_type("intake.declaration.abandoned")
+class DeclarationAbandoned(BaseModel):
+    """A returned declaration was not corrected by its deadline (RV-3)."""
+
+    declaration_id: str

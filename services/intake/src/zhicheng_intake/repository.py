@@ -1,0 +1,236 @@
+"""Every query of intake. Jurisdiction filters live here (``readable_by``), never in routes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from zhicheng_common.auth import Principal, Role
+from zhicheng_common.regions import is_region_code, level_of
+from zhicheng_intake.domain import LIVE_STATUSES
+from zhicheng_intake.models import (
+    Attachment,
+    CommitteeProjection,
+    Declaration,
+    IdempotencyKey,
+    IntegrityBar,
+    PlanProjection,
+    StatusChange,
+)
+
+# Roles that read declarations of their whole jurisdiction.
+CLERK_ROLES = (
+    Role.UNIT_REVIEWER,
+    Role.DEPT_REVIEWER,
+    Role.HR_REVIEWER,
+    Role.COMMITTEE_OFFICE,
+    Role.HR_ADMIN,
+    Role.PROVINCE_ADMIN,
+    Role.AUDITOR,
+)
+
+
+def _region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
+    """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
+    if not is_region_code(region):
+        return false()
+    level = level_of(region)
+    if level == "national":
+        return true()
+    if level == "province":
+        return column.startswith(region[:2], autoescape=True)
+    if level == "city":
+        return column.startswith(region[:4], autoescape=True)
+    return column == region
+
+
+def readable_by(principal: Principal) -> ColumnElement[bool]:
+    """Declarations the caller may read: clerks their jurisdiction's, applicants their own."""
+    own = Declaration.owner_subject == principal.subject
+    if principal.has_role(*CLERK_ROLES):
+        return or_(own, _region_within(Declaration.region, principal.region))
+    return own
+
+
+class DeclarationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, declaration_id: uuid.UUID, *, for_update: bool = False) -> Declaration | None:
+        statement = select(Declaration).where(Declaration.id == declaration_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def add(self, declaration: Declaration) -> None:
+        self.session.add(declaration)
+        await self.session.flush()
+
+    async def add_status(self, change: StatusChange) -> None:
+        self.session.add(change)
+        await self.session.flush()
+
+    async def history(self, declaration_id: uuid.UUID) -> Sequence[StatusChange]:
+        statement = select(StatusChange).where(StatusChange.declaration_id == declaration_id).order_by(StatusChange.at)
+        return (await self.session.scalars(statement)).all()
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        year: int | None,
+        committee_id: uuid.UUID | None,
+        status: str | None,
+        unit_key: str | None,
+        mine: bool,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Declaration], int]:
+        conditions = [readable_by(principal)]
+        if mine:
+            conditions.append(Declaration.owner_subject == principal.subject)
+        if year is not None:
+            conditions.append(Declaration.year == year)
+        if committee_id is not None:
+            conditions.append(Declaration.committee_id == committee_id)
+        if status is not None:
+            conditions.append(Declaration.status == status)
+        if unit_key is not None:
+            conditions.append(Declaration.unit_key == unit_key)
+        where = and_(*conditions)
+        total = await self.session.scalar(select(func.count()).select_from(Declaration).where(where))
+        rows = await self.session.scalars(
+            select(Declaration).where(where).order_by(Declaration.created_at.desc()).offset(offset).limit(limit)
+        )
+        return rows.all(), int(total or 0)
+
+    async def live_of_applicant(self, applicant_key: str, year: int, *, excluding: uuid.UUID) -> Sequence[Declaration]:
+        """EL-11: the applicant's declarations of ``year`` that are made and not withdrawn."""
+        statement = select(Declaration).where(
+            Declaration.applicant_key == applicant_key,
+            Declaration.year == year,
+            Declaration.status.in_(LIVE_STATUSES),
+            Declaration.id != excluding,
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def returned_past_deadline(self, today: date) -> Sequence[Declaration]:
+        statement = (
+            select(Declaration)
+            .where(Declaration.status == "returned", Declaration.correction_deadline < today)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def idempotent(self, *, actor: str, operation: str, key: str) -> IdempotencyKey | None:
+        statement = select(IdempotencyKey).where(
+            IdempotencyKey.actor == actor, IdempotencyKey.operation == operation, IdempotencyKey.key == key
+        )
+        return (await self.session.scalars(statement)).first()
+
+    async def claim_idempotency(
+        self, *, actor: str, operation: str, key: str, request_hash: str, declaration_id: uuid.UUID
+    ) -> bool:
+        """Store the key; False when a concurrent request stored it first."""
+        result = await self.session.execute(
+            insert(IdempotencyKey)
+            .values(
+                id=uuid.uuid4(),
+                actor=actor,
+                operation=operation,
+                key=key,
+                request_hash=request_hash,
+                declaration_id=declaration_id,
+            )
+            .on_conflict_do_nothing(constraint="uq_idempotency_keys_actor_operation_key")
+            .returning(IdempotencyKey.id)
+        )
+        return result.first() is not None
+
+    async def attachments(self, declaration_id: uuid.UUID) -> Sequence[Attachment]:
+        statement = (
+            select(Attachment).where(Attachment.declaration_id == declaration_id).order_by(Attachment.created_at)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def add_attachment(self, attachment: Attachment) -> None:
+        self.session.add(attachment)
+        await self.session.flush()
+
+    async def export(self, principal: Principal, *, year: int | None) -> Sequence[Declaration]:
+        conditions = [readable_by(principal), Declaration.status != "draft"]
+        if year is not None:
+            conditions.append(Declaration.year == year)
+        return (await self.session.scalars(select(Declaration).where(*conditions).order_by(Declaration.year))).all()
+
+
+class ProjectionRepository:
+    """Committees, plans and integrity bars as intake keeps them from events."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def committee(self, committee_id: uuid.UUID) -> CommitteeProjection | None:
+        return await self.session.get(CommitteeProjection, committee_id)
+
+    async def committees(self) -> Sequence[CommitteeProjection]:
+        return (await self.session.scalars(select(CommitteeProjection).order_by(CommitteeProjection.name))).all()
+
+    async def windows(self, committee_ids: Sequence[uuid.UUID]) -> Sequence[PlanProjection]:
+        statement = select(PlanProjection).where(PlanProjection.committee_id.in_(committee_ids))
+        return (await self.session.scalars(statement.order_by(PlanProjection.declaration_opens))).all()
+
+    async def upsert_committee(self, values: dict[str, object]) -> None:
+        statement = insert(CommitteeProjection).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CommitteeProjection.committee_id],
+                set_={k: statement.excluded[k] for k in values if k != "committee_id"} | {"updated_at": func.now()},
+            )
+        )
+
+    async def set_committee_status(self, committee_id: uuid.UUID, status: str) -> int:
+        result = await self.session.execute(
+            update(CommitteeProjection)
+            .where(CommitteeProjection.committee_id == committee_id)
+            .values(status=status, updated_at=func.now())
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def upsert_plan(self, values: dict[str, object]) -> None:
+        statement = insert(PlanProjection).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[PlanProjection.plan_id],
+                set_={k: statement.excluded[k] for k in values if k != "plan_id"} | {"updated_at": func.now()},
+            )
+        )
+
+    async def upsert_bar(self, values: dict[str, object]) -> None:
+        statement = insert(IntegrityBar).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[IntegrityBar.record_id],
+                set_={k: statement.excluded[k] for k in values if k != "record_id"} | {"updated_at": func.now()},
+            )
+        )
+
+    async def end_bar(self, record_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(IntegrityBar).where(IntegrityBar.record_id == record_id).values(active=False, updated_at=func.now())
+        )
+
+    async def active_bars(self, subject_key: str, on: date) -> Sequence[IntegrityBar]:
+        statement = select(IntegrityBar).where(
+            IntegrityBar.subject_key == subject_key,
+            IntegrityBar.active.is_(True),
+            or_(IntegrityBar.valid_from.is_(None), IntegrityBar.valid_from <= on),
+            or_(IntegrityBar.valid_until.is_(None), IntegrityBar.valid_until >= on),
+        )
+        return (await self.session.scalars(statement)).all()

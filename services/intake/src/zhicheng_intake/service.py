@@ -1,0 +1,837 @@
+"""Use cases of intake: drafts, submission through the eligibility engine, corrections, queries,
+attachments and the projections kept from other services' events. Never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.audit import append_entry
+from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
+from zhicheng_common.events.outbox import record_event
+from zhicheng_common.pii import PiiCipher, mask_identifier
+from zhicheng_common.policy import PolicyPack, PolicyPackError, load_pack
+from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
+from zhicheng_common.series import level_of, load_series_catalog
+from zhicheng_common.validators import birth_date_from_resident_id
+from zhicheng_intake import domain
+from zhicheng_intake.errors import (
+    AttachmentTooLarge,
+    IdempotencyKeyReused,
+    InvalidDeclaration,
+    NotEligible,
+    WrongState,
+)
+from zhicheng_intake.events import (
+    DeclarationAbandoned,
+    DeclarationResubmitted,
+    DeclarationSubmitted,
+    DeclarationWithdrawn,
+)
+from zhicheng_intake.models import Attachment, Declaration, StatusChange
+from zhicheng_intake.reference import qualification_table, seniority
+from zhicheng_intake.repository import CLERK_ROLES, DeclarationRepository, ProjectionRepository
+from zhicheng_intake.schemas import (
+    AttachmentRead,
+    CommitteeWindowRead,
+    CorrectionItem,
+    Da1Record,
+    DeclarationCreate,
+    DeclarationPage,
+    DeclarationRead,
+    DeclarationSummary,
+    EligibilityReport,
+    StatusHistory,
+    WindowRead,
+)
+from zhicheng_intake.schemas import StatusChange as StatusChangeRead
+from zhicheng_intake.storage import AttachmentStorage
+
+log = structlog.get_logger()
+
+CHINA = ZoneInfo("Asia/Shanghai")
+RECORD = "declaration"
+# Roles that see identifiers in full (they verify them); everyone else gets them masked.
+FULL_ID_ROLES = (Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN)
+DECLARING_ROLES = (Role.APPLICANT, Role.UNIT_REVIEWER)
+# NA-5: proofs that can be checked against other departments' data are not uploaded again.
+VERIFIABLE_PROOFS = frozenset({"id_card_copy", "household_register_copy", "education_certificate_copy"})
+
+
+@dataclass(frozen=True)
+class IntakeDeps:
+    """What the use cases need beyond the session: the PII cipher, attachment storage, limits."""
+
+    cipher: PiiCipher
+    storage: AttachmentStorage
+    default_pack: str
+    attachment_max_bytes: int
+
+
+def today_in_china(now: datetime) -> date:
+    return now.astimezone(CHINA).date()
+
+
+def _pack(pack_id: str, default: str) -> PolicyPack:
+    try:
+        return load_pack(pack_id)
+    except PolicyPackError:
+        return load_pack(default)
+
+
+def _request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _validate(declaration_in: DeclarationCreate, today: date) -> None:
+    """Refuse what no rule needs to judge: future dates, unknown series, an ID that contradicts itself."""
+    errors: list[FieldError] = []
+    for path in domain.future_dates(declaration_in, today):
+        errors.append(FieldError(field=path, code="future_date", message=f"日期不能晚于今天（{today.isoformat()}）"))
+    applicant = declaration_in.applicant
+    if birth_date_from_resident_id(applicant.id_number) != applicant.birth_date:
+        errors.append(
+            FieldError(field="applicant.birth_date", code="birth_date_mismatch", message="出生日期与身份证号码不一致")
+        )
+    catalog = load_series_catalog()
+    target = declaration_in.target
+    series = catalog.get(target.series)
+    if series is None:
+        errors.append(
+            FieldError(field="target.series", code="unknown_series", message=f"职称系列 {target.series} 不在系列目录中")
+        )
+    elif series.title(target.rank) is None:
+        errors.append(FieldError(field="target.rank", code="unknown_rank", message=f"{series.name}系列没有该层级职称"))
+    title = declaration_in.current_title
+    title_series = catalog.get(title.series) if title is not None else None
+    if title is not None and title_series is None:
+        errors.append(
+            FieldError(field="current_title.series", code="unknown_series", message="现职称系列不在系列目录中")
+        )
+    elif title is not None and title_series is not None and title.title_name:
+        # The catalog keeps historical names (e.g. 教授级高级工程师 → 正高级工程师), so old certificates map.
+        named = title_series.rank_of_title(title.title_name)
+        if named != title.rank:
+            errors.append(
+                FieldError(
+                    field="current_title.title_name",
+                    code="unknown_title" if named is None else "title_rank_mismatch",
+                    message=f"职称名称“{title.title_name}”与{title_series.name}系列的{title.rank.value}层级不符",
+                )
+            )
+    if errors:
+        raise InvalidDeclaration("申报内容有误：" + "、".join(e.field or "" for e in errors), errors=errors)
+
+
+def _stored_content(declaration_in: DeclarationCreate) -> dict[str, Any]:
+    content = declaration_in.model_dump(mode="json")
+    content["applicant"]["id_number"] = mask_identifier(declaration_in.applicant.id_number)
+    return content
+
+
+def _apply(row: Declaration, declaration_in: DeclarationCreate, cipher: PiiCipher, default_pack: str) -> None:
+    applicant = declaration_in.applicant
+    row.applicant_key = cipher.keyed_hash(applicant.id_number)
+    row.applicant_id_enc = cipher.encrypt(applicant.id_number)
+    row.applicant_name = applicant.name
+    row.unit_key = cipher.keyed_hash(applicant.employer.credit_code)
+    row.employer_name = applicant.employer.name
+    row.region = applicant.employer.region
+    row.year = declaration_in.target.year
+    row.series = declaration_in.target.series
+    row.specialty = declaration_in.target.specialty
+    row.level = level_of(declaration_in.target.rank)
+    row.rank = declaration_in.target.rank.value
+    row.committee_id = declaration_in.target.committee_id
+    row.kind = declaration_in.kind
+    row.channel = declaration_in.channel.kind
+    row.policy_pack = row.policy_pack or default_pack
+    row.content = _stored_content(declaration_in)
+
+
+def _declared(row: Declaration, cipher: PiiCipher) -> DeclarationCreate:
+    content = json.loads(json.dumps(row.content))
+    content["applicant"]["id_number"] = cipher.decrypt(row.applicant_id_enc)
+    return DeclarationCreate.model_validate(content)
+
+
+def to_read(row: Declaration, *, principal: Principal, cipher: PiiCipher) -> DeclarationRead:
+    full = row.owner_subject == principal.subject or principal.has_role(*FULL_ID_ROLES)
+    identifier = cipher.decrypt(row.applicant_id_enc)
+    return DeclarationRead(
+        id=row.id,
+        status=row.status,
+        applicant_name=row.applicant_name,
+        applicant_id_number=identifier if full else mask_identifier(identifier),
+        year=row.year,
+        series=row.series,
+        specialty=row.specialty,
+        level=row.level,
+        rank=row.rank,
+        committee_id=row.committee_id,
+        kind=row.kind,
+        channel=row.channel,
+        region=row.region,
+        policy_pack=row.policy_pack,
+        correction_items=[CorrectionItem(**item) for item in row.correction_items or []],
+        correction_deadline=row.correction_deadline,
+        content=row.content,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+    )
+
+
+async def _move(
+    session: AsyncSession,
+    row: Declaration,
+    status: str,
+    *,
+    actor: Principal,
+    now: datetime,
+    reason: str | None = None,
+    rule_ids: list[str] | None = None,
+) -> None:
+    if not domain.can_move(row.status, status):
+        raise WrongState(f"申报状态为{row.status}，不能变为{status}")
+    previous = row.status
+    row.status = status
+    row.updated_at = now
+    await DeclarationRepository(session).add_status(
+        StatusChange(id=uuid.uuid4(), declaration_id=row.id, status=status, at=now, actor=actor.subject, reason=reason)
+    )
+    await append_entry(
+        session,
+        actor=actor,
+        action=f"declaration.{status}",
+        record_type=RECORD,
+        record_id=str(row.id),
+        reason=reason,
+        rule_ids=rule_ids or [],
+        policy_pack=row.policy_pack,
+        data={"from": previous, "to": status},
+    )
+
+
+async def _owned(session: AsyncSession, declaration_id: uuid.UUID, actor: Principal) -> Declaration:
+    row = await DeclarationRepository(session).get(declaration_id, for_update=True)
+    if row is None:
+        raise NotFound(f"申报 {declaration_id} 不存在")
+    if row.owner_subject != actor.subject:
+        raise Forbidden("只有填报人本人可以修改、提交或撤回申报", code="not_owner")
+    return row
+
+
+async def create_draft(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    declaration_in: DeclarationCreate,
+    idempotency_key: str | None,
+    deps: IntakeDeps,
+    now: datetime,
+) -> tuple[DeclarationRead, bool]:
+    """Save a new draft; the same ``Idempotency-Key`` answers the same draft (created = False)."""
+    ensure_role(actor, *DECLARING_ROLES)
+    repo = DeclarationRepository(session)
+    body_hash = _request_hash(declaration_in.model_dump(mode="json"))
+    if idempotency_key:
+        known = await repo.idempotent(actor=actor.subject, operation="create", key=idempotency_key)
+        if known is not None:
+            if known.request_hash != body_hash:
+                raise IdempotencyKeyReused("同一幂等键不能用于内容不同的请求")
+            existing = await repo.get(known.declaration_id)
+            assert existing is not None
+            return to_read(existing, principal=actor, cipher=deps.cipher), False
+    _validate(declaration_in, today_in_china(now))
+    committee = await ProjectionRepository(session).committee(declaration_in.target.committee_id)
+    row = Declaration(
+        id=uuid.uuid4(),
+        status="draft",
+        owner_subject=actor.subject,
+        policy_pack=committee.policy_pack if committee is not None else deps.default_pack,
+        correction_items=[],
+        corrected_fields=[],
+        created_at=now,
+        updated_at=now,
+    )
+    _apply(row, declaration_in, deps.cipher, deps.default_pack)
+    await repo.add(row)
+    if idempotency_key and not await repo.claim_idempotency(
+        actor=actor.subject, operation="create", key=idempotency_key, request_hash=body_hash, declaration_id=row.id
+    ):
+        raise IdempotencyKeyReused("同一幂等键的请求正在处理，请稍后重试")
+    await repo.add_status(
+        StatusChange(id=uuid.uuid4(), declaration_id=row.id, status="draft", at=now, actor=actor.subject)
+    )
+    await append_entry(
+        session,
+        actor=actor,
+        action="declaration.drafted",
+        record_type=RECORD,
+        record_id=str(row.id),
+        policy_pack=row.policy_pack,
+    )
+    return to_read(row, principal=actor, cipher=deps.cipher), True
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    declaration_id: uuid.UUID,
+    declaration_in: DeclarationCreate,
+    deps: IntakeDeps,
+    now: datetime,
+) -> DeclarationRead:
+    """Replace a draft; a returned declaration may change only the fields its return listed (RV-3)."""
+    row = await _owned(session, declaration_id, actor)
+    today = today_in_china(now)
+    if row.status not in ("draft", "returned"):
+        raise WrongState(f"申报状态为{row.status}，不能修改")
+    _validate(declaration_in, today)
+    if row.status == "returned":
+        if row.correction_deadline is not None and today > row.correction_deadline:
+            raise RuleRefused(
+                f"补正期限{row.correction_deadline.isoformat()}已过", rule="RV-3", code="correction_deadline_passed"
+            )
+        before = _declared(row, deps.cipher).model_dump(mode="json")
+        changed = domain.changed_paths(before, declaration_in.model_dump(mode="json"))
+        listed = [item["field"] for item in row.correction_items]
+        outside = domain.outside_correction(changed, listed)
+        if outside:
+            raise RuleRefused(
+                "只能修改一次性告知中列出的项目：" + "、".join(listed),
+                rule="RV-3",
+                code="outside_correction_list",
+                errors=[
+                    FieldError(field=p, code="not_listed", message="此项不在补正清单中", rule="RV-3") for p in outside
+                ],
+            )
+        row.corrected_fields = sorted(
+            {f for f in listed for p in changed if p == f or p.startswith(f + ".")} | set(row.corrected_fields)
+        )
+    _apply(row, declaration_in, deps.cipher, deps.default_pack)
+    row.updated_at = now
+    await append_entry(
+        session,
+        actor=actor,
+        action="declaration.edited",
+        record_type=RECORD,
+        record_id=str(row.id),
+        policy_pack=row.policy_pack,
+    )
+    return to_read(row, principal=actor, cipher=deps.cipher)
+
+
+async def eligibility(
+    session: AsyncSession, *, row: Declaration, declared: DeclarationCreate, pack: PolicyPack, today: date
+) -> list[domain.Failure]:
+    """Run the engine over the declaration and intake's projections (no call to another service)."""
+    projections = ProjectionRepository(session)
+    committee_row = await projections.committee(declared.target.committee_id)
+    committee = None
+    windows: tuple[domain.DeclarationWindow, ...] = ()
+    if committee_row is not None:
+        committee = domain.CommitteeScope(
+            committee_id=committee_row.committee_id,
+            name=committee_row.name,
+            series=committee_row.series,
+            specialties=tuple(committee_row.specialties),
+            levels=tuple(committee_row.levels),
+            scope_regions=tuple(committee_row.scope_regions),
+            scope_ownership_kinds=tuple(committee_row.scope_ownership_kinds),
+            policy_pack=committee_row.policy_pack,
+            valid_from=committee_row.valid_from,
+            valid_until=committee_row.valid_until,
+            status=committee_row.status,
+        )
+        windows = tuple(
+            domain.DeclarationWindow(
+                plan_id=w.plan_id,
+                committee_id=w.committee_id,
+                year=w.year,
+                series=w.series,
+                levels=tuple(w.levels),
+                opens=w.declaration_opens,
+                closes=w.declaration_closes,
+            )
+            for w in await projections.windows([committee_row.committee_id])
+        )
+    bars = await projections.active_bars(row.applicant_key, today)
+    others = await DeclarationRepository(session).live_of_applicant(
+        row.applicant_key, declared.target.year, excluding=row.id
+    )
+    context = domain.EligibilityContext(
+        today=today,
+        committee=committee,
+        windows=windows,
+        integrity_bars=tuple(str(b.record_id) for b in bars),
+        other_declarations=tuple(
+            domain.OtherDeclaration(o.id, o.year, o.series, o.specialty, o.level, o.kind) for o in others
+        ),
+    )
+    return domain.check_eligibility(
+        declared,
+        pack=pack,
+        catalog=load_series_catalog(),
+        table=qualification_table(),
+        seniority=seniority(),
+        context=context,
+    )
+
+
+def refusal(failures: list[domain.Failure]) -> NotEligible:
+    rules = sorted({f.rule for f in failures})
+    return NotEligible(
+        f"申报不符合{len(failures)}项规定：" + "；".join(f"{f.rule} {f.message}" for f in failures),
+        rule=rules[0] if len(rules) == 1 else None,
+        errors=[FieldError(code=f.code, message=f.message, rule=f.rule, facts=dict(f.facts)) for f in failures],
+    )
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    declaration_id: uuid.UUID,
+    idempotency_key: str | None,
+    deps: IntakeDeps,
+    now: datetime,
+) -> DeclarationRead:
+    """Run every eligibility rule; accept (event ``intake.declaration.submitted``) or refuse with all failures."""
+    repo = DeclarationRepository(session)
+    if idempotency_key:
+        known = await repo.idempotent(actor=actor.subject, operation="submit", key=idempotency_key)
+        if known is not None:
+            if known.declaration_id != declaration_id:
+                raise IdempotencyKeyReused("同一幂等键已用于提交另一申报")
+            existing = await repo.get(declaration_id)
+            assert existing is not None
+            return to_read(existing, principal=actor, cipher=deps.cipher)
+    row = await _owned(session, declaration_id, actor)
+    if row.status != "draft":
+        raise WrongState(f"申报状态为{row.status}，不能提交")
+    today = today_in_china(now)
+    declared = _declared(row, deps.cipher)
+    committee = await ProjectionRepository(session).committee(declared.target.committee_id)
+    pack = _pack(committee.policy_pack if committee is not None else row.policy_pack, deps.default_pack)
+    failures = await eligibility(session, row=row, declared=declared, pack=pack, today=today)
+    if failures:
+        log.info("intake.declaration.refused", declaration_id=str(row.id), rules=[f.rule for f in failures])
+        raise refusal(failures)
+    row.policy_pack = pack.id
+    row.submitted_at = now
+    # Outbox row and idempotency key first, the journal entry last: the journal's chain lock is then
+    # held only until the commit that follows it.
+    await record_event(
+        session,
+        DeclarationSubmitted(
+            declaration_id=str(row.id),
+            applicant_key=row.applicant_key,
+            applicant_name=row.applicant_name,
+            year=row.year,
+            series=row.series,
+            specialty=row.specialty,
+            level=row.level,
+            rank=row.rank,
+            committee_id=str(row.committee_id),
+            kind=row.kind,
+            channel=row.channel,
+            employer_name=row.employer_name,
+            region=row.region,
+        ),
+        subject=str(row.id),
+        region=row.region,
+    )
+    if idempotency_key and not await repo.claim_idempotency(
+        actor=actor.subject, operation="submit", key=idempotency_key, request_hash="", declaration_id=row.id
+    ):
+        raise IdempotencyKeyReused("同一幂等键的请求正在处理，请稍后重试")
+    await _move(
+        session, row, "submitted", actor=actor, now=now, reason="资格条件校验通过", rule_ids=list(domain.CHECKED_RULES)
+    )
+    return to_read(row, principal=actor, cipher=deps.cipher)
+
+
+async def dry_run(
+    session: AsyncSession, *, actor: Principal, declaration_id: uuid.UUID, deps: IntakeDeps, now: datetime
+) -> EligibilityReport:
+    """Run every eligibility rule on a declaration as it stands; nothing changes (预检)."""
+    row = await _readable(session, actor, declaration_id)
+    declared = _declared(row, deps.cipher)
+    committee = await ProjectionRepository(session).committee(declared.target.committee_id)
+    pack = _pack(committee.policy_pack if committee is not None else row.policy_pack, deps.default_pack)
+    failures = await eligibility(session, row=row, declared=declared, pack=pack, today=today_in_china(now))
+    return EligibilityReport(
+        eligible=not failures, policy_pack=pack.id, failures=refusal(failures).errors if failures else []
+    )
+
+
+async def resubmit(
+    session: AsyncSession, *, actor: Principal, declaration_id: uuid.UUID, deps: IntakeDeps, now: datetime
+) -> DeclarationRead:
+    """Resubmit a corrected declaration before its deadline (RV-3)."""
+    row = await _owned(session, declaration_id, actor)
+    if row.status != "returned":
+        raise WrongState(f"申报状态为{row.status}，不能重新提交")
+    today = today_in_china(now)
+    if row.correction_deadline is not None and today > row.correction_deadline:
+        raise RuleRefused(
+            f"补正期限{row.correction_deadline.isoformat()}已过", rule="RV-3", code="correction_deadline_passed"
+        )
+    await record_event(
+        session,
+        DeclarationResubmitted(declaration_id=str(row.id), corrected_fields=list(row.corrected_fields)),
+        subject=str(row.id),
+        region=row.region,
+    )
+    await _move(session, row, "resubmitted", actor=actor, now=now, reason="补正后重新提交", rule_ids=["RV-3"])
+    return to_read(row, principal=actor, cipher=deps.cipher)
+
+
+async def withdraw(
+    session: AsyncSession, *, actor: Principal, declaration_id: uuid.UUID, reason: str, deps: IntakeDeps, now: datetime
+) -> DeclarationRead:
+    """The applicant withdraws before review decides."""
+    row = await _owned(session, declaration_id, actor)
+    if not domain.can_move(row.status, "withdrawn"):
+        raise WrongState(f"申报状态为{row.status}，不能撤回")
+    if row.status != "draft":
+        await record_event(
+            session, DeclarationWithdrawn(declaration_id=str(row.id)), subject=str(row.id), region=row.region
+        )
+    await _move(session, row, "withdrawn", actor=actor, now=now, reason=reason)
+    return to_read(row, principal=actor, cipher=deps.cipher)
+
+
+async def read(
+    session: AsyncSession, *, actor: Principal, declaration_id: uuid.UUID, deps: IntakeDeps
+) -> DeclarationRead:
+    """One declaration the caller may read; the read is journaled (personal data)."""
+    row = await _readable(session, actor, declaration_id)
+    await append_entry(
+        session, actor=actor, action="declaration.read", record_type=RECORD, record_id=str(row.id), reason="查看申报"
+    )
+    return to_read(row, principal=actor, cipher=deps.cipher)
+
+
+async def _readable(session: AsyncSession, actor: Principal, declaration_id: uuid.UUID) -> Declaration:
+    row = await DeclarationRepository(session).get(declaration_id)
+    if row is None:
+        raise NotFound(f"申报 {declaration_id} 不存在")
+    if row.owner_subject != actor.subject:
+        if not actor.has_role(*CLERK_ROLES):
+            raise Forbidden("只能查看本人的申报", code="not_owner")
+        if not actor.covers(row.region):
+            raise Forbidden(
+                f"记录所属地区 {row.region} 不在您的管辖范围（{actor.region}）内", code="outside_jurisdiction"
+            )
+    return row
+
+
+async def history(session: AsyncSession, *, actor: Principal, declaration_id: uuid.UUID) -> StatusHistory:
+    """The status history of a declaration the caller may read."""
+    row = await _readable(session, actor, declaration_id)
+    changes = await DeclarationRepository(session).history(row.id)
+    return StatusHistory(
+        items=[StatusChangeRead(status=c.status, at=c.at, actor=c.actor, reason=c.reason) for c in changes]
+    )
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    year: int | None,
+    committee_id: uuid.UUID | None,
+    status: str | None,
+    unit_credit_code: str | None,
+    mine: bool,
+    offset: int,
+    limit: int,
+    deps: IntakeDeps,
+) -> DeclarationPage:
+    """Declarations the caller may read: own ones, a unit's, or a clerk's jurisdiction, filtered."""
+    unit_key = deps.cipher.keyed_hash(unit_credit_code) if unit_credit_code else None
+    rows, total = await DeclarationRepository(session).page(
+        actor,
+        year=year,
+        committee_id=committee_id,
+        status=status,
+        unit_key=unit_key,
+        mine=mine,
+        offset=offset,
+        limit=limit,
+    )
+    if rows:
+        await append_entry(
+            session,
+            actor=actor,
+            action="declaration.listed",
+            record_type=RECORD,
+            record_id="list",
+            reason="查询申报列表",
+            data={"declarations": [str(r.id) for r in rows]},
+        )
+    return DeclarationPage(
+        items=[
+            DeclarationSummary(
+                id=r.id,
+                status=r.status,
+                applicant_name=r.applicant_name,
+                year=r.year,
+                series=r.series,
+                level=r.level,
+                committee_id=r.committee_id,
+                region=r.region,
+                employer_name=r.employer_name,
+            )
+            for r in rows
+        ],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+async def export_da1(session: AsyncSession, *, actor: Principal, year: int | None) -> list[Da1Record]:
+    """DA-1: name, gender, highest education, major, specialty practiced, field, title, certificate number."""
+    ensure_role(actor, Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.AUDITOR)
+    catalog = load_series_catalog()
+    rows = await DeclarationRepository(session).export(actor, year=year)
+    records = []
+    for r in rows:
+        c = r.content
+        title = c.get("current_title")
+        series = catalog.get(r.series)
+        current_series = catalog.get(title["series"]) if title else None
+        records.append(
+            Da1Record(
+                declaration_id=r.id,
+                name=r.applicant_name,
+                gender=c["applicant"]["gender"],
+                highest_education=c["applicant"]["education"]["level"],
+                major=c["applicant"]["education"]["major"],
+                practiced_specialty=c["applicant"]["practiced_specialty"],
+                field=series.name if series else r.series,
+                current_title=(current_series.titles.get(title["rank"]) if current_series else None) if title else None,
+                certificate_number=title["certificate_number"] if title else None,
+                declared_title=(series.titles.get(r.rank) or r.rank) if series else r.rank,  # type: ignore[call-overload]
+                year=r.year,
+                region=r.region,
+            )
+        )
+    await append_entry(
+        session,
+        actor=actor,
+        action="declaration.exported",
+        record_type=RECORD,
+        record_id=f"da1:{year}",
+        rule_ids=["DA-1"],
+    )
+    return records
+
+
+async def add_attachment(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    declaration_id: uuid.UUID,
+    name: str,
+    kind: str,
+    media_type: str,
+    data: bytes,
+    deps: IntakeDeps,
+    now: datetime,
+) -> AttachmentRead:
+    """Store an attachment of a draft or returned declaration (size limit; NA-5 proofs refused)."""
+    row = await _owned(session, declaration_id, actor)
+    if row.status not in ("draft", "returned"):
+        raise WrongState(f"申报状态为{row.status}，不能上传附件")
+    if len(data) > deps.attachment_max_bytes:
+        raise AttachmentTooLarge(
+            f"附件 {len(data)} 字节，超过上限 {deps.attachment_max_bytes} 字节",
+            errors=[FieldError(field="body", code="too_large", message=f"上限 {deps.attachment_max_bytes} 字节")],
+        )
+    if kind in VERIFIABLE_PROOFS:
+        raise RuleRefused(f"{kind} 可通过部门数据核验，无需上传（告知承诺）", rule="NA-5", code="proof_not_required")
+    attachment_id = uuid.uuid4()
+    key = f"{row.id}/{attachment_id}"
+    await deps.storage.put(key, data)
+    attachment = Attachment(
+        id=attachment_id,
+        declaration_id=row.id,
+        name=name,
+        kind=kind,
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        created_at=now,
+    )
+    await DeclarationRepository(session).add_attachment(attachment)
+    await append_entry(
+        session,
+        actor=actor,
+        action="declaration.attachment_added",
+        record_type=RECORD,
+        record_id=str(row.id),
+        data={"attachment": str(attachment_id)},
+    )
+    return AttachmentRead.model_validate(attachment, from_attributes=True)
+
+
+async def attachments(session: AsyncSession, *, actor: Principal, declaration_id: uuid.UUID) -> list[AttachmentRead]:
+    row = await _readable(session, actor, declaration_id)
+    return [
+        AttachmentRead.model_validate(a, from_attributes=True)
+        for a in await DeclarationRepository(session).attachments(row.id)
+    ]
+
+
+async def windows(session: AsyncSession) -> list[CommitteeWindowRead]:
+    """Approved committees with their scope and declaration windows (intake's projection)."""
+    projections = ProjectionRepository(session)
+    committees = await projections.committees()
+    plans = await projections.windows([c.committee_id for c in committees])
+    return [
+        CommitteeWindowRead(
+            committee_id=c.committee_id,
+            name=c.name,
+            series=c.series,
+            specialties=c.specialties,
+            levels=c.levels,
+            scope_regions=c.scope_regions,
+            scope_ownership_kinds=c.scope_ownership_kinds,
+            policy_pack=c.policy_pack,
+            valid_from=c.valid_from,
+            valid_until=c.valid_until,
+            status=c.status,
+            windows=[
+                WindowRead(
+                    plan_id=p.plan_id,
+                    year=p.year,
+                    series=p.series,
+                    levels=p.levels,
+                    declaration_opens=p.declaration_opens,
+                    declaration_closes=p.declaration_closes,
+                    policy_pack=p.policy_pack,
+                )
+                for p in plans
+                if p.committee_id == c.committee_id
+            ],
+        )
+        for c in committees
+    ]
+
+
+# --- effects of other services' events ---------------------------------------------------------
+
+
+async def apply_committee(session: AsyncSession, *, data: dict[str, Any]) -> None:
+    """committees.committee.approved / refiled: the filed scope (a refiling replaces it)."""
+    await ProjectionRepository(session).upsert_committee(
+        {
+            "committee_id": uuid.UUID(str(data["committee_id"])),
+            "name": str(data["name"]),
+            "series": str(data["series"]),
+            "specialties": list(data.get("specialties") or []),
+            "levels": list(data["levels"]),
+            "scope_regions": list(data["scope_regions"]),
+            "scope_ownership_kinds": list(data.get("scope_ownership_kinds") or []),
+            "policy_pack": str(data["policy_pack"]),
+            "valid_from": date.fromisoformat(str(data["valid_from"])),
+            "valid_until": date.fromisoformat(str(data["valid_until"])),
+            "status": str(data.get("status") or "active"),  # CM-10: approved while suspended
+        }
+    )
+
+
+async def set_committee_status(session: AsyncSession, *, committee_id: str, status: str) -> None:
+    await ProjectionRepository(session).set_committee_status(uuid.UUID(committee_id), status)
+
+
+async def apply_plan(session: AsyncSession, *, data: dict[str, Any]) -> None:
+    """committees.plan.published / changed: the declaration window."""
+    await ProjectionRepository(session).upsert_plan(
+        {
+            "plan_id": uuid.UUID(str(data["plan_id"])),
+            "committee_id": uuid.UUID(str(data["committee_id"])),
+            "year": int(data["year"]),
+            "series": str(data["series"]),
+            "levels": list(data["levels"]),
+            "declaration_opens": date.fromisoformat(str(data["declaration_opens"])),
+            "declaration_closes": date.fromisoformat(str(data["declaration_closes"])),
+            "policy_pack": str(data["policy_pack"]),
+        }
+    )
+
+
+async def apply_integrity_decided(session: AsyncSession, *, data: dict[str, Any]) -> None:
+    """integrity.record.decided: a person's record that bars declaring becomes an EL-20 bar."""
+    effects = data.get("effects") or {}
+    projections = ProjectionRepository(session)
+    if data.get("supersedes"):  # after an appeal the new record replaces the old one
+        await projections.end_bar(uuid.UUID(str(data["supersedes"])))
+    if data.get("subject_kind") != "person" or not effects.get("bar_declaring"):
+        return
+    await projections.upsert_bar(
+        {
+            "record_id": uuid.UUID(str(data["record_id"])),
+            "subject_key": str(data["subject_key"]),
+            "kind": str(data.get("kind") or ""),
+            "valid_from": date.fromisoformat(str(data["valid_from"])) if data.get("valid_from") else None,
+            "valid_until": date.fromisoformat(str(data["valid_until"])) if data.get("valid_until") else None,
+            "active": True,
+        }
+    )
+
+
+async def end_integrity_bar(session: AsyncSession, *, record_id: str) -> None:
+    await ProjectionRepository(session).end_bar(uuid.UUID(record_id))
+
+
+async def apply_review(
+    session: AsyncSession, *, declaration_id: str, status: str, data: dict[str, Any], now: datetime
+) -> bool:
+    """review.declaration.returned / qualified / disqualified: the declaration's new status."""
+    row = await DeclarationRepository(session).get(uuid.UUID(declaration_id), for_update=True)
+    if row is None:
+        return False
+    if not domain.can_move(row.status, status):
+        log.warning("intake.review_event_ignored", declaration_id=declaration_id, status=row.status, to=status)
+        return True
+    reason = data.get("reason")
+    rule_ids = list(data.get("rule_ids") or [])
+    if status == "returned":
+        row.correction_items = [
+            {"field": str(i["field"]), "message": str(i["message"])} for i in data.get("items") or []
+        ]
+        row.correction_deadline = date.fromisoformat(str(data["deadline"]))
+        row.corrected_fields = []
+        reason = "退回补正：" + "；".join(f"{i['field']}：{i['message']}" for i in row.correction_items)
+        rule_ids = ["RV-3"]
+    await _move(session, row, status, actor=SYSTEM, now=now, reason=reason, rule_ids=rule_ids)
+    return True
+
+
+async def abandon_overdue(session: AsyncSession, now: datetime) -> int:
+    """RV-3: returned declarations not corrected by their deadline become abandoned."""
+    rows = await DeclarationRepository(session).returned_past_deadline(today_in_china(now))
+    for row in rows:
+        await record_event(
+            session, DeclarationAbandoned(declaration_id=str(row.id)), subject=str(row.id), region=row.region
+        )
+        await _move(
+            session, row, "abandoned", actor=SYSTEM, now=now, reason="补正期限已过，视为放弃", rule_ids=["RV-3"]
+        )
+    return len(rows)

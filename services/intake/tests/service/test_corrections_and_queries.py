@@ -1,0 +1,167 @@
+"""Corrections (RV-3), withdrawal, and reads: own, unit, clerk by jurisdiction, masking, DA-1."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from zhicheng_common.testing import wait_until
+from zhicheng_intake.examples import CREDIT_CODE
+
+from .conftest import Intake, applicant_body, problem
+
+pytestmark = pytest.mark.service
+
+BASE = "/api/v1/declarations"
+
+
+async def submitted(intake: Intake, headers: dict[str, str], **changes: Any) -> tuple[str, dict[str, Any]]:
+    committee_id = await intake.open_committee()
+    body = applicant_body(committee_id, **changes)
+    created = await intake.client.post(BASE, json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    declaration_id: str = created.json()["id"]
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    assert response.status_code == 200, response.text
+    return declaration_id, body
+
+
+async def returned(intake: Intake, declaration_id: str, headers: dict[str, str], deadline: str) -> None:
+    await intake.publish(
+        "review.declaration.returned",
+        {
+            "declaration_id": declaration_id,
+            "items": [{"field": "achievements", "message": "业绩证明不清晰，请补充项目名称"}],
+            "deadline": deadline,
+            "step": "unit",
+        },
+        subject=declaration_id,
+    )
+
+    async def is_returned() -> bool:
+        response = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
+        return bool(response.json()["status"] == "returned")
+
+    await wait_until(is_returned, timeout=10, what="declaration returned by review")
+
+
+async def test_RV_3_applicant_corrects_only_the_listed_fields_and_resubmits(intake: Intake) -> None:
+    headers = intake.headers()
+    declaration_id, body = await submitted(intake, headers)
+    await returned(intake, declaration_id, headers, "2024-05-10")
+
+    seen = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
+    assert seen["correction_items"] == [{"field": "achievements", "message": "业绩证明不清晰，请补充项目名称"}]
+    assert seen["correction_deadline"] == "2024-05-10"
+
+    outside = {**body, "applicant": {**body["applicant"], "post": "总工程师"}}
+    refused = await intake.client.put(f"{BASE}/{declaration_id}", json=outside, headers=headers)
+    assert problem(refused, 409, "outside_correction_list")["rule"] == "RV-3"
+    assert refused.json()["errors"][0]["field"] == "applicant.post"
+
+    corrected = {**body, "achievements": [{**body["achievements"][0], "title": "太原南站站房结构设计"}]}
+    edited = await intake.client.put(f"{BASE}/{declaration_id}", json=corrected, headers=headers)
+    assert edited.status_code == 200, edited.text
+    again = await intake.client.post(f"{BASE}/{declaration_id}/resubmit", headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "resubmitted"
+
+
+async def test_RV_3_not_corrected_by_the_deadline_becomes_abandoned_by_itself(intake: Intake) -> None:
+    headers = intake.headers()
+    declaration_id, _ = await submitted(intake, headers)
+    await returned(intake, declaration_id, headers, "2024-05-10")
+
+    intake.clock.advance(timedelta(days=9))  # 2024-05-10: the deadline day still counts
+    await intake.app.state.runtime.scheduler.run_once()
+    assert (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()["status"] == "returned"
+
+    intake.clock.advance(timedelta(days=1))
+    await intake.app.state.runtime.scheduler.run_once()
+    seen = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
+    assert seen["status"] == "abandoned"
+    late = await intake.client.post(f"{BASE}/{declaration_id}/resubmit", headers=headers)
+    problem(late, 409, "wrong_state")
+
+
+async def test_applicant_withdraws_before_review(intake: Intake) -> None:
+    headers = intake.headers()
+    declaration_id, _ = await submitted(intake, headers)
+    response = await intake.client.post(
+        f"{BASE}/{declaration_id}/withdraw", json={"reason": "个人原因"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    history = (await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)).json()["items"]
+    assert [h["status"] for h in history] == ["draft", "submitted", "withdrawn"]
+
+
+async def test_only_the_owner_may_submit_or_withdraw(intake: Intake) -> None:
+    declaration_id, _ = await submitted(intake, intake.headers())
+    other = intake.headers()
+    response = await intake.client.post(f"{BASE}/{declaration_id}/withdraw", json={"reason": "x"}, headers=other)
+    problem(response, 403, "not_owner")
+
+
+async def test_clerk_lists_by_year_and_committee_within_jurisdiction_with_masked_ids(intake: Intake) -> None:
+    owner = intake.headers()
+    declaration_id, body = await submitted(intake, owner)
+    committee_id = body["target"]["committee_id"]
+
+    clerk = intake.headers(roles=("unit_reviewer",), region="140100")
+    page = await intake.client.get(
+        BASE, params={"year": 2024, "committee_id": committee_id, "status": "submitted"}, headers=clerk
+    )
+    assert [item["id"] for item in page.json()["items"]] == [declaration_id]
+    one = (await intake.client.get(f"{BASE}/{declaration_id}", headers=clerk)).json()
+    assert "*" in one["applicant_id_number"]
+    own = (await intake.client.get(f"{BASE}/{declaration_id}", headers=owner)).json()
+    assert own["applicant_id_number"] == body["applicant"]["id_number"]
+
+    elsewhere = intake.headers(roles=("unit_reviewer",), region="140800")
+    page = await intake.client.get(BASE, params={"committee_id": committee_id}, headers=elsewhere)
+    assert page.json()["items"] == []
+    problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=elsewhere), 403, "outside_jurisdiction")
+
+
+async def test_unit_lists_its_declarations_by_credit_code(intake: Intake) -> None:
+    declaration_id, _ = await submitted(intake, intake.headers())
+    unit = intake.headers(roles=("unit_reviewer",), region="140100")
+    page = await intake.client.get(BASE, params={"unit_credit_code": CREDIT_CODE, "limit": 200}, headers=unit)
+    assert declaration_id in {item["id"] for item in page.json()["items"]}
+
+
+async def test_applicant_sees_only_own_declarations(intake: Intake) -> None:
+    owner = intake.headers()
+    declaration_id, _ = await submitted(intake, owner)
+    assert [i["id"] for i in (await intake.client.get(BASE, headers=owner)).json()["items"]] == [declaration_id]
+    assert (await intake.client.get(BASE, headers=intake.headers())).json()["items"] == []
+    problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=intake.headers()), 403, "not_owner")
+
+
+async def test_DA_1_fields_are_exported(intake: Intake) -> None:
+    declaration_id, _ = await submitted(intake, intake.headers())
+    hr = intake.headers(roles=("hr_admin",), region="140000")
+    export = await intake.client.get(f"{BASE}/export/da1", params={"year": 2024}, headers=hr)
+    assert export.status_code == 200, export.text
+    record = next(r for r in export.json()["items"] if r["declaration_id"] == declaration_id)
+    assert record["name"] == "张三"
+    assert record["gender"] == "male"
+    assert record["highest_education"] == "bachelor"
+    assert record["major"] == "土木工程"
+    assert record["practiced_specialty"] == "civil_construction"
+    assert record["field"] == "工程技术"
+    assert record["current_title"] == "工程师"
+    assert record["certificate_number"] == "1401002018000123"
+    problem(await intake.client.get(f"{BASE}/export/da1", headers=intake.headers()), 403, "role_required")
+
+
+async def test_windows_show_committee_scope_and_window(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    items = (await intake.client.get(f"{BASE}/windows", headers=intake.headers())).json()["items"]
+    item = next(i for i in items if i["committee_id"] == str(committee_id))
+    assert item["series"] == "engineering"
+    assert item["windows"][0]["declaration_opens"] == "2024-04-01"
+    assert uuid.UUID(item["windows"][0]["plan_id"])

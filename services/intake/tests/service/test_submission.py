@@ -1,0 +1,343 @@
+"""Submission through the eligibility engine, on the real stack: acceptance and its event, every
+failure in one problem, committee scope and window, integrity bars from events, idempotency, and
+refusals of bad input that change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+
+from zhicheng_common.db import Database
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import wait_until
+from zhicheng_intake.models import Declaration
+
+from .conftest import MAX_ATTACHMENT, Intake, applicant_body, problem
+
+pytestmark = pytest.mark.service
+
+BASE = "/api/v1/declarations"
+
+
+async def draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
+    response = await intake.client.post(BASE, json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    declaration_id: str = response.json()["id"]
+    return declaration_id
+
+
+async def count_declarations(settings: CommonSettings, **where: Any) -> int:
+    database = Database(settings.database_url, "intake")
+    try:
+        async with database.unit_of_work() as session:
+            statement = select(func.count()).select_from(Declaration)
+            for column, value in where.items():
+                statement = statement.where(getattr(Declaration, column) == value)
+            return int(await session.scalar(statement) or 0)
+    finally:
+        await database.dispose()
+
+
+async def count_rows(settings: CommonSettings, table: str, **where: Any) -> int:
+    database = Database(settings.database_url, "intake")
+    conditions = " AND ".join(f"{column} = :{column}" for column in where) or "true"
+    try:
+        async with database.unit_of_work() as session:
+            return int(
+                await session.scalar(text(f"SELECT count(*) FROM intake.{table} WHERE {conditions}"), where) or 0
+            )
+    finally:
+        await database.dispose()
+
+
+async def outbox_types(settings: CommonSettings, declaration_id: str) -> list[str]:
+    database = Database(settings.database_url, "intake")
+    try:
+        async with database.unit_of_work() as session:
+            rows = await session.execute(
+                text("SELECT type FROM intake.outbox WHERE envelope->>'subject' = :id ORDER BY created_at"),
+                {"id": declaration_id},
+            )
+            return [row[0] for row in rows]
+    finally:
+        await database.dispose()
+
+
+async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, intake_schema: CommonSettings) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "submitted"
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v1"]
+    history = await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)
+    assert [h["status"] for h in history.json()["items"]] == ["draft", "submitted"]
+
+
+async def test_three_failed_rules_come_in_one_problem_each_with_its_id(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    body = applicant_body(committee_id, written_commitment=False)
+    body["applicant"]["practiced_specialty"] = "electrical"
+    body["current_title"]["obtained_on"] = "2021-06-01"
+    declaration_id = await draft(intake, body, headers)
+
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+    refused = problem(response, 409, "not_eligible")
+    assert sorted(e["rule"] for e in refused["errors"]) == ["EL-1", "EL-2", "NA-5"]
+    for error in refused["errors"]:
+        assert error["message"]
+        assert error["facts"] is not None
+    still = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
+    assert still.json()["status"] == "draft"
+
+
+async def test_CM_4_level_outside_the_committee_scope_is_refused(intake: Intake) -> None:
+    committee_id = await intake.open_committee(levels=["intermediate"])
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+    refused = problem(response, 409, "not_eligible")
+    assert "CM-4" in {e["rule"] for e in refused["errors"]}
+
+
+async def test_CM_4_series_outside_the_committee_scope_is_refused(intake: Intake) -> None:
+    committee_id = await intake.open_committee(series="agriculture")
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+    assert "CM-4" in {e["rule"] for e in problem(response, 409, "not_eligible")["errors"]}
+
+
+async def test_CM_5_declaration_outside_the_window_is_refused(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    intake.clock.advance(timedelta(days=70))  # 2024-07-10, after the window closed on 30 June
+
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+    refused = problem(response, 409, "not_eligible")
+    assert refused["rule"] == "CM-5"
+    assert refused["errors"][0]["facts"]["closes"] == "2024-06-30"
+
+
+async def test_EL_20_integrity_bar_from_the_integrity_event_refuses_within_a_second(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    body = applicant_body(committee_id)
+    declaration_id = await draft(intake, body, headers)
+    subject_key = PiiCipher(intake_schema.pii_key).keyed_hash(body["applicant"]["id_number"])
+    record_id = str(uuid.uuid4())
+
+    await intake.publish(
+        "integrity.record.decided",
+        {
+            "record_id": record_id,
+            "subject_kind": "person",
+            "subject_key": subject_key,
+            "kind": "falsified_materials",
+            "effects": {"bar_declaring": True, "bar_expert_draws": False},
+            "valid_from": "2024-04-01",
+            "valid_until": "2027-03-31",
+            "rule_ids": ["IN-1", "NA-13"],
+        },
+        subject=record_id,
+    )
+
+    async def barred() -> bool:
+        return await count_rows(intake_schema, "integrity_bars", record_id=record_id, active=True) == 1
+
+    await wait_until(barred, timeout=1.0, interval=0.02, what="the bar in intake's projection")
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    assert problem(response, 409, "not_eligible")["rule"] == "EL-20"
+
+    await intake.publish(
+        "integrity.record.withdrawn", {"record_id": record_id, "subject_kind": "person", "subject_key": subject_key}
+    )
+
+    async def accepted() -> bool:
+        response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+        return response.status_code == 200
+
+    await wait_until(accepted, timeout=5.0, what="acceptance after the record was withdrawn")
+
+
+async def test_same_idempotency_key_makes_one_declaration(intake: Intake, intake_schema: CommonSettings) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    body = applicant_body(committee_id)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+
+    first = await intake.client.post(BASE, json=body, headers={**headers, **key})
+    second = await intake.client.post(BASE, json=body, headers={**headers, **key})
+    assert first.status_code == 201
+    assert second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    assert await count_declarations(intake_schema, committee_id=committee_id) == 1
+
+    declaration_id = first.json()["id"]
+    submit_key = {"Idempotency-Key": str(uuid.uuid4())}
+    one = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
+    two = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
+    assert one.status_code == two.status_code == 200
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v1"]
+
+
+async def test_same_idempotency_key_with_another_body_is_refused(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = {**intake.headers(), "Idempotency-Key": str(uuid.uuid4())}
+    assert (await intake.client.post(BASE, json=applicant_body(committee_id), headers=headers)).status_code == 201
+    response = await intake.client.post(BASE, json=applicant_body(committee_id), headers=headers)
+    problem(response, 409, "idempotency_key_reused")
+
+
+async def test_invalid_id_number_is_a_clear_problem_and_stores_nothing(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
+    committee_id = uuid.uuid4()
+    body = applicant_body(committee_id)
+    body["applicant"]["id_number"] = body["applicant"]["id_number"][:-1] + (
+        "0" if body["applicant"]["id_number"][-1] != "0" else "1"
+    )
+    response = await intake.client.post(BASE, json=body, headers=intake.headers())
+    refused = problem(response, 422, "validation_failed")
+    assert refused["errors"][0]["field"] == "applicant.id_number"
+    assert await count_declarations(intake_schema, committee_id=committee_id) == 0
+
+
+async def test_future_dates_are_a_clear_problem_and_store_nothing(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
+    committee_id = uuid.uuid4()
+    body = applicant_body(committee_id)
+    body["achievements"][0]["date"] = "2024-05-02"
+    response = await intake.client.post(BASE, json=body, headers=intake.headers())
+    refused = problem(response, 400, "invalid_declaration")
+    assert [e["field"] for e in refused["errors"]] == ["achievements.0.date"]
+    assert await count_declarations(intake_schema, committee_id=committee_id) == 0
+
+
+async def test_unknown_series_is_a_clear_problem_and_stores_nothing(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
+    committee_id = uuid.uuid4()
+    body = applicant_body(committee_id)
+    body["target"]["series"] = "alchemy"
+    response = await intake.client.post(BASE, json=body, headers=intake.headers())
+    refused = problem(response, 400, "invalid_declaration")
+    assert refused["errors"][0]["code"] == "unknown_series"
+    assert await count_declarations(intake_schema, committee_id=committee_id) == 0
+
+
+async def test_attachment_over_the_size_limit_is_refused_and_nothing_is_stored(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    url = f"{BASE}/{declaration_id}/attachments"
+    params = {"name": "证书.pdf", "kind": "achievement_proof"}
+
+    too_big = await intake.client.post(
+        url, params=params, content=b"x" * (MAX_ATTACHMENT + 1), headers={**headers, "Content-Type": "application/pdf"}
+    )
+    problem(too_big, 413, "attachment_too_large")
+    assert (await intake.client.get(url, headers=headers)).json() == []
+
+    fits = await intake.client.post(
+        url, params=params, content=b"%PDF-1.7 ok", headers={**headers, "Content-Type": "application/pdf"}
+    )
+    assert fits.status_code == 201, fits.text
+    assert fits.json()["size"] == len(b"%PDF-1.7 ok")
+    assert len(fits.json()["sha256"]) == 64
+
+
+async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    response = await intake.client.post(
+        f"{BASE}/{declaration_id}/attachments",
+        params={"name": "身份证.jpg", "kind": "id_card_copy"},
+        content=b"jpeg",
+        headers=headers,
+    )
+    assert problem(response, 409, "proof_not_required")["rule"] == "NA-5"
+
+
+async def test_EL_11_second_promotion_declaration_of_the_year_is_refused(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    body = applicant_body(committee_id)
+    first = await draft(intake, body, headers)
+    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    second = await draft(intake, body, headers)
+    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
+    assert problem(response, 409, "not_eligible")["rule"] == "EL-11"
+
+
+async def test_historical_title_name_maps_onto_the_catalog(intake: Intake, intake_schema: CommonSettings) -> None:
+    committee_id = await intake.open_committee()
+    body = applicant_body(committee_id)
+    body["current_title"].update(rank="senior", title_name="教授级高级工程师")
+    body["target"]["rank"] = "senior"
+    assert (await intake.client.post(BASE, json=body, headers=intake.headers())).status_code == 201
+
+    wrong = applicant_body(uuid.uuid4())
+    wrong["current_title"]["title_name"] = "高级工程师"  # associate senior, declared as intermediate
+    response = await intake.client.post(BASE, json=wrong, headers=intake.headers())
+    assert problem(response, 400, "invalid_declaration")["errors"][0]["code"] == "title_rank_mismatch"
+
+
+async def test_CM_4_suspended_committee_takes_no_declarations(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    await intake.publish("committees.committee.suspended", {"committee_id": str(committee_id), "reason": "程序不完备"})
+
+    async def suspended() -> bool:
+        items = (await intake.client.get(f"{BASE}/windows", headers=headers)).json()["items"]
+        return any(i["committee_id"] == str(committee_id) and i["status"] == "suspended" for i in items)
+
+    await wait_until(suspended, timeout=10, what="the suspension in intake's projection")
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    assert problem(response, 409, "not_eligible")["rule"] == "CM-4"
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "status"),
+    [
+        ("review.declaration.qualified", {"applicant_name": "张三", "series": "engineering"}, "qualified"),
+        ("review.declaration.disqualified", {"reason": "材料造假", "rule_ids": ["IN-1"]}, "disqualified"),
+        ("review.declaration.rejected", {"step": "unit", "reason": "不符合条件", "rule_ids": ["RV-1"]}, "rejected"),
+    ],
+)
+async def test_review_decisions_move_the_declaration(
+    intake: Intake, event: str, data: dict[str, Any], status: str
+) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    assert (await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)).status_code == 200
+
+    await intake.publish(event, {"declaration_id": declaration_id, **data}, subject=declaration_id)
+
+    async def moved() -> bool:
+        response = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
+        return bool(response.json()["status"] == status)
+
+    await wait_until(moved, timeout=10, what=f"declaration {status}")
