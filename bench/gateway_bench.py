@@ -22,7 +22,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.stack import BenchStack, percentile
+from bench.stack import BenchStack, percentile, wait_ready
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.embedded import free_port
 from zhicheng_common.migrations import upgrade
@@ -80,18 +80,6 @@ def _load_in_subprocess(url: str, headers: dict[str, str], concurrency: int, sec
     return HttpResult(url, data["n"], seconds, percentile(data["lat"], 0.5), percentile(data["lat"], 0.99), data["err"])
 
 
-def _wait_ready(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(url)
-
-
 def run_gateway_bench(stack: BenchStack, *, concurrency: int = 32, seconds: float = 10.0) -> list[HttpResult]:
     from zhicheng_gateway.settings import MIGRATIONS_DIR as GATEWAY
     from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE
@@ -132,8 +120,8 @@ def run_gateway_bench(stack: BenchStack, *, concurrency: int = 32, seconds: floa
             for name, port in (("intake", intake_port), ("gateway", gateway_port))
         ]  # fmt: skip
         try:
-            _wait_ready(f"http://127.0.0.1:{intake_port}/readyz")
-            _wait_ready(f"http://127.0.0.1:{gateway_port}/readyz")
+            wait_ready(f"http://127.0.0.1:{intake_port}/readyz")
+            wait_ready(f"http://127.0.0.1:{gateway_port}/readyz")
             path = "/api/v1/declarations/journal?limit=1"
             direct_url = f"http://127.0.0.1:{intake_port}{path}"
             gateway_url = f"http://127.0.0.1:{gateway_port}{path}"

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.stack import BenchStack, bench_stack, machine, percentile
+from bench.stack import BenchStack, bench_stack, machine, percentile, wait_ready
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.embedded import free_port
 from zhicheng_common.events.envelope import CloudEvent
@@ -143,18 +143,6 @@ async def _submit_all(
     return SubmitResult(label, len(ids), seconds, latencies, unexpected)
 
 
-def _wait_ready(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(url)
-
-
 def run_intake_bench(stack: BenchStack, *, count: int = 1000, concurrency: int = 16) -> list[SubmitResult]:
     from zhicheng_gateway.settings import MIGRATIONS_DIR as GATEWAY
     from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE
@@ -198,8 +186,8 @@ def run_intake_bench(stack: BenchStack, *, count: int = 1000, concurrency: int =
             for name, port in (("intake", intake_port), ("gateway", gateway_port))
         ]  # fmt: skip
         try:
-            _wait_ready(f"http://127.0.0.1:{intake_port}/readyz")
-            _wait_ready(f"http://127.0.0.1:{gateway_port}/readyz")
+            wait_ready(f"http://127.0.0.1:{intake_port}/readyz")
+            wait_ready(f"http://127.0.0.1:{gateway_port}/readyz")
             asyncio.run(_publish_committee(stack, committee_id, year))
             base = f"http://127.0.0.1:{gateway_port}/api/v1/declarations"
             deadline = time.monotonic() + 30

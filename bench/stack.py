@@ -6,11 +6,14 @@ import os
 import platform
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
+
+import httpx
 
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
@@ -63,3 +66,16 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
     return ordered[index]
+
+
+def wait_ready(url: str, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers 200 (a started server), bounded by ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(url)

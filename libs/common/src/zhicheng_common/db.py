@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     DateTime,
     Identity,
     Integer,
@@ -23,12 +24,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     func,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import QueryableAttribute
+
+from zhicheng_common.regions import is_region_code, level_of
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -148,6 +154,23 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
+    """SQL for ``region_contains(region, column)``: the rows of a jurisdiction, by code prefix.
+
+    Every repository's ``readable_by(principal)`` filter is built on this one function.
+    """
+    if not is_region_code(region):
+        return false()
+    level = level_of(region)
+    if level == "national":
+        return true()
+    if level == "province":
+        return column.startswith(region[:2], autoescape=True)
+    if level == "city":
+        return column.startswith(region[:4], autoescape=True)
+    return column == region
 
 
 def session_schema(session: AsyncSession) -> str:

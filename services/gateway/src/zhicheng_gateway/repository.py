@@ -5,29 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 
 from zhicheng_common.auth import Principal
+from zhicheng_common.db import region_within
 from zhicheng_common.ids import uuid7
-from zhicheng_common.regions import is_region_code, level_of
 from zhicheng_gateway.models import User
-
-
-def _region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
-    """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
-    if not is_region_code(region):
-        return false()
-    level = level_of(region)
-    if level == "national":
-        return true()
-    if level == "province":
-        return column.startswith(region[:2], autoescape=True)
-    if level == "city":
-        return column.startswith(region[:4], autoescape=True)
-    return column == region
 
 
 class UserRepository:
@@ -39,7 +24,7 @@ class UserRepository:
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:
         """Users whose region lies within ``principal``'s jurisdiction."""
-        return _region_within(User.region, principal.region)
+        return region_within(User.region, principal.region)
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id)

@@ -6,13 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 
 from zhicheng_common.auth import Principal, Role
-from zhicheng_common.regions import is_region_code, level_of
+from zhicheng_common.db import region_within
 from zhicheng_intake.domain import LIVE_STATUSES
 from zhicheng_intake.models import (
     Attachment,
@@ -36,25 +35,11 @@ CLERK_ROLES = (
 )
 
 
-def _region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
-    """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
-    if not is_region_code(region):
-        return false()
-    level = level_of(region)
-    if level == "national":
-        return true()
-    if level == "province":
-        return column.startswith(region[:2], autoescape=True)
-    if level == "city":
-        return column.startswith(region[:4], autoescape=True)
-    return column == region
-
-
 def readable_by(principal: Principal) -> ColumnElement[bool]:
     """Declarations the caller may read: clerks their jurisdiction's, applicants their own."""
     own = Declaration.owner_subject == principal.subject
     if principal.has_role(*CLERK_ROLES):
-        return or_(own, _region_within(Declaration.region, principal.region))
+        return or_(own, region_within(Declaration.region, principal.region))
     return own
 
 

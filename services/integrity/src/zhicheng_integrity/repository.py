@@ -6,28 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, extract, false, func, select, true
+from sqlalchemy import ColumnElement, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.regions import is_region_code, level_of
+from zhicheng_common.db import region_within
 from zhicheng_integrity.domain import ACTIVE_STATUSES, CREDIT_PLATFORM_ACTIONS, CREDIT_PLATFORM_KINDS
 from zhicheng_integrity.models import Appeal, Record, RecordChange
-
-
-def region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
-    """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
-    if not is_region_code(region):
-        return false()
-    level = level_of(region)
-    if level == "national":
-        return true()
-    if level == "province":
-        return column.startswith(region[:2], autoescape=True)
-    if level == "city":
-        return column.startswith(region[:4], autoescape=True)
-    return column == region
 
 
 class RecordRepository:

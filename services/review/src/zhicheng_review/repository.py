@@ -6,28 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, false, func, select, true, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.regions import is_region_code, level_of
+from zhicheng_common.db import region_within
 from zhicheng_review.domain import ObjectionStatus, PublicityStatus, ReviewStatus
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
-
-
-def _region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
-    """SQL for ``region_contains(region, column)``: a prefix match on the code's significant digits."""
-    if not is_region_code(region):
-        return false()
-    level = level_of(region)
-    if level == "national":
-        return true()
-    if level == "province":
-        return column.startswith(region[:2], autoescape=True)
-    if level == "city":
-        return column.startswith(region[:4], autoescape=True)
-    return column == region
 
 
 class ReviewRepository:
@@ -39,7 +24,7 @@ class ReviewRepository:
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:
         """Reviews whose region lies within ``principal``'s jurisdiction."""
-        return _region_within(Review.region, principal.region)
+        return region_within(Review.region, principal.region)
 
     def add(self, row: object) -> None:
         self.session.add(row)
@@ -109,7 +94,7 @@ class ReviewRepository:
 
     async def step_visits(self, principal: Principal) -> Sequence[StepVisit]:
         rows = await self.session.scalars(
-            select(StepVisit).where(_region_within(StepVisit.region, principal.region)).order_by(StepVisit.arrived_on)
+            select(StepVisit).where(region_within(StepVisit.region, principal.region)).order_by(StepVisit.arrived_on)
         )
         return rows.all()
 
