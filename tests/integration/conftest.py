@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
@@ -131,20 +134,48 @@ def newcomer_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("ZC_")}
 
 
-@pytest.fixture(scope="module")
-def system(
-    zc_stack: TestStack, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningSystem]:
-    """The system on a database of its own (the session's other tests share theirs) and the session's NATS."""
+def isolated_env(zc_stack: TestStack, zc_env: dict[str, str], name: str) -> dict[str, str]:
+    """An environment for one running system: its own database and event prefix.
+
+    Service tests of the same pytest session may leave processes consuming the session's prefix;
+    a prefix of its own keeps them from taking this system's events.
+    """
     env = dict(zc_env)
-    env["ZC_DATABASE_URL"] = create_database(zc_stack, f"system_{uuid.uuid4().hex[:8]}")
+    suffix = uuid.uuid4().hex[:8]
+    env["ZC_DATABASE_URL"] = create_database(zc_stack, f"{name}_{suffix}")
+    env["ZC_EVENTS_PREFIX"] = f"{zc_env['ZC_EVENTS_PREFIX']}{name[:3]}{suffix}"
     # Plans computed from today reach into years chinese-calendar does not know yet (it ships a year
     # once the State Council publishes it); take those years as weekends-only in the tests.
     env.setdefault("ZC_CALENDAR_OVERRIDES", json.dumps({"known_years": CALENDAR_YEARS_TO_ASSUME}))
     env.pop("ZC_JWT_JWKS", None)  # `up` wires its own issuer's keys
     env.pop("ZC_JWT_ISSUER", None)
+    return env
+
+
+def delete_streams(env: dict[str, str]) -> None:
+    async def run() -> None:
+        nc = await nats.connect(env["ZC_NATS_URL"])
+        try:
+            js = nc.jetstream()
+            stream = env["ZC_EVENTS_PREFIX"].upper()
+            for name in (stream, f"{stream}_DEADLETTER"):
+                with contextlib.suppress(Exception):
+                    await js.delete_stream(name)
+        finally:
+            await nc.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def system(
+    zc_stack: TestStack, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """The system on a database and an event prefix of its own, on the session's servers."""
+    env = isolated_env(zc_stack, zc_env, "system")
     running = start_system(env, Path(tmp_path_factory.mktemp("system")) / "data")
     try:
         yield running
     finally:
         stop_system(running.process)
+        delete_streams(env)

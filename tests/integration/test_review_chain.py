@@ -1,17 +1,17 @@
 """A declaration from submission to ``qualified`` through every step of its review chain, with all
 services running as processes and driven over the gateway.
 
-Intake's ``declaration.submitted`` is published on the system's stream as intake publishes it (the
-review must not depend on intake's code). The 5 working days of the unit publicity cannot pass in
-a test, so the test moves the publicity's last day to today in the system's database; the
-review's own scheduler then closes it (RV-6).
+An applicant declares and submits through intake; the committee's approval and plan that open
+the window are published as committees publishes them (the committees flow has its own test).
+The 5 working days of the unit publicity cannot pass in a test, so the test moves the publicity's
+last day to today in the system's database; the review's own scheduler then closes it (RV-6).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,13 @@ import pytest
 from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.ids import uuid7
-from zhicheng_common.testing import TestStack, create_database, wait_until
+from zhicheng_common.testing import TestStack, wait_until
+from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
 
-from .conftest import GATEWAY_URL, RunningSystem, start_system, stop_system
+from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
 
 pytestmark = pytest.mark.integration
 
-XIAODIAN = "140105"
 TAIYUAN = "140100"
 SHANXI = "140000"
 PASSWORD = "Review-chain-2026!"
@@ -40,10 +40,7 @@ def review_system(
     zc_stack: TestStack, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningSystem]:
     """The system with the review's public publicity routes open at the gateway and a fast scheduler."""
-    env = dict(zc_env)
-    env["ZC_DATABASE_URL"] = create_database(zc_stack, "review_chain")
-    env.pop("ZC_JWT_JWKS", None)
-    env.pop("ZC_JWT_ISSUER", None)
+    env = isolated_env(zc_stack, zc_env, "review")
     env["ZC_GATEWAY_PUBLIC_PATH_PREFIXES"] = '["/api/v1/reviews/public"]'
     env["ZC_REVIEW_PUBLICITY_JOB_INTERVAL_SECONDS"] = "1"
     running = start_system(env, Path(tmp_path_factory.mktemp("review-system")) / "data")
@@ -51,6 +48,7 @@ def review_system(
         yield running
     finally:
         stop_system(running.process)
+        delete_streams(env)
 
 
 def token(username: str) -> dict[str, str]:
@@ -59,32 +57,75 @@ def token(username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def publish_submitted(env: dict[str, str], data: dict[str, Any]) -> None:
-    event = CloudEvent(
-        id=str(uuid7()),
-        source="/zhicheng/intake",
-        type="cn.zhicheng.intake.declaration.submitted.v1",
-        subject=str(data["declaration_id"]),
-        time=datetime.now(UTC),
-        data=data,
-        region=str(data["region"]),
-    )
+async def publish_committee(env: dict[str, str], committee_id: uuid.UUID, year: int) -> None:
+    """Committees' approval and plan, as that service publishes them (its own test drives the real flow)."""
+    events = {
+        "committees.committee.approved": committee_event(
+            committee_id, valid_from=f"{year - 1}-01-01", valid_until=f"{year + 1}-12-31"
+        ),
+        "committees.plan.published": plan_event(
+            committee_id,
+            year=year,
+            plan_id=str(uuid.uuid4()),
+            declaration_opens=f"{year}-01-01",
+            declaration_closes=f"{year}-12-31",
+        ),
+    }
     nc = await nats.connect(env["ZC_NATS_URL"])
     try:
-        await nc.jetstream().publish(
-            f"{env['ZC_EVENTS_PREFIX']}.intake.declaration.submitted",
-            event.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": event.id},
-        )
+        for name, data in events.items():
+            event = CloudEvent(
+                id=str(uuid7()),
+                source="/zhicheng/committees",
+                type=f"cn.zhicheng.{name}.v1",
+                subject=str(committee_id),
+                time=datetime.now(UTC),
+                data=data,
+                region=SHANXI,
+            )
+            await nc.jetstream().publish(
+                f"{env['ZC_EVENTS_PREFIX']}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
+            )
     finally:
         await nc.close()
+
+
+async def submit_through_intake(system: RunningSystem, admin: dict[str, str], suffix: str) -> tuple[str, str]:
+    """An applicant declares and submits over the gateway; returns (declaration id, its region)."""
+    year = date.today().year
+    committee_id = uuid.uuid4()
+    await publish_committee(system.env, committee_id, year)
+    system.create_user(
+        admin, username=f"applicant.{suffix}", password=PASSWORD, roles=["applicant"], region=TAIYUAN, name="张三"
+    )
+    applicant = token(f"applicant.{suffix}")
+    birth = date(1984, 3, 9)
+    body = declaration_body()
+    body["applicant"]["birth_date"] = birth.isoformat()
+    body["applicant"]["id_number"] = resident_id(birth, int(uuid.uuid4().int % 1000))
+    body["target"].update(year=year, committee_id=str(committee_id))
+    body["assessments"] = [{"year": y, "grade": "qualified"} for y in range(year - 6, year)]
+    body["continuing_education"] = []
+    async with httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0) as client:
+
+        async def window_open() -> bool:
+            items = (await client.get("/api/v1/declarations/windows", headers=applicant)).json()["items"]
+            return any(i["committee_id"] == str(committee_id) and i["windows"] for i in items)
+
+        await wait_until(window_open, timeout=15, what="the committee's window in intake")
+        created = await client.post("/api/v1/declarations", json=body, headers=applicant)
+        assert created.status_code == 201, created.text
+        declaration = created.json()
+        submitted = await client.post(f"/api/v1/declarations/{declaration['id']}/submit", headers=applicant)
+        assert submitted.status_code == 200, submitted.text
+    return str(declaration["id"]), str(body["applicant"]["employer"]["region"])
 
 
 async def test_a_declaration_goes_from_submission_to_qualified_through_every_step(review_system: RunningSystem) -> None:
     admin = review_system.admin_headers()
     suffix = uuid.uuid4().hex[:6]
     people = {
-        "unit_reviewer": XIAODIAN,
+        "unit_reviewer": TAIYUAN,
         "dept_reviewer": TAIYUAN,
         "hr_reviewer": TAIYUAN,
         "committee_office": SHANXI,
@@ -95,25 +136,8 @@ async def test_a_declaration_goes_from_submission_to_qualified_through_every_ste
         )
     headers = {role: token(f"{role}.{suffix}") for role in people}
 
-    declaration_id = uuid.uuid4()
-    await publish_submitted(
-        review_system.env,
-        {
-            "declaration_id": str(declaration_id),
-            "applicant_key": "k" * 64,
-            "applicant_name": "张三",
-            "year": 2026,
-            "series": "engineering",
-            "specialty": "电气工程",
-            "level": "intermediate",
-            "rank": "engineer",
-            "committee_id": str(uuid.uuid4()),
-            "kind": "normal",
-            "channel": "employer",
-            "employer_name": "太原市某某电力有限公司",
-            "region": XIAODIAN,
-        },
-    )
+    declaration_id, region = await submit_through_intake(review_system, admin, suffix)
+    assert region == TAIYUAN  # the reviewers above cover it
     client = httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0)
 
     async def review() -> dict[str, Any] | None:
