@@ -34,6 +34,7 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
+from zhicheng_common.series import Rank
 from zhicheng_common.validators import RegionCode
 
 __all__ = [
@@ -45,6 +46,9 @@ __all__ = [
     "PolicyPackError",
     "PolicyParameters",
     "Ratio",
+    "ReviewChain",
+    "ReviewChains",
+    "ReviewStep",
     "SkilledWorkerBridge",
     "TechnicalSchoolEquivalence",
     "at_least_fraction",
@@ -101,6 +105,10 @@ RecusalRelationship = Literal[
     "co_author",
 ]
 SeriesName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Declaration channels (CH-1..CH-3), review step keys, field names: lower snake case.
+SnakeName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Roles of DESIGN.md §6 that act at a step of a review chain (zhicheng_common.auth.Role).
+ReviewerRole = Literal["unit_reviewer", "dept_reviewer", "hr_reviewer", "committee_office"]
 
 # Strict: a quoted "5" or a yes/no where a number is due is a mistake in the pack, not a value.
 Positive = Annotated[int, Strict(), Field(gt=0)]
@@ -246,6 +254,82 @@ RuleId = Annotated[str, AfterValidator(_check_rule_id)]
 """The id of a rule of RULES.md, e.g. ``RV-6``."""
 
 
+class ReviewStep(_Frozen):
+    """One level of a review chain: who acts, and (for a review step) in how many working days.
+
+    Attributes:
+        key: Name of the step, unique in its chain (e.g. ``city_hr_review``).
+        kind: ``review`` = check, sign and decide (RV-1, CH-4); ``publicity`` = a publicity window
+            of ``publicity_working_days`` (RV-6, NA-6) that a reviewer of ``role`` opens for a batch.
+        role: The role that acts at this step.
+        rule: The rule the step carries out.
+        working_days: Working days a review step has; none for a publicity step (the pack's
+            ``publicity_working_days`` applies).
+        batch_deadline: RV-5: late batches of this department step are refused by city HR.
+        returns_only: RV-4: at this level a non-conforming declaration is only returned.
+    """
+
+    key: SnakeName
+    kind: Literal["review", "publicity"]
+    role: ReviewerRole
+    rule: RuleId
+    working_days: Positive | None = None
+    batch_deadline: Flag = False
+    returns_only: Flag = False
+
+    @model_validator(mode="after")
+    def _days_for_reviews_only(self) -> Self:
+        if self.kind == "review" and self.working_days is None:
+            raise ValueError(f"审核环节须写明工作日 (a review step needs working_days): {self.key}")
+        if self.kind == "publicity" and self.working_days is not None:
+            raise ValueError(
+                f"公示环节的天数取 publicity_working_days (a publicity step takes the pack's days): {self.key}"
+            )
+        return self
+
+
+class ReviewChain(_Frozen):
+    """The steps a declaration of some channels and levels passes before a committee (CH-1, CH-2)."""
+
+    id: SnakeName
+    rule: RuleId
+    channels: Annotated[tuple[SnakeName, ...], Field(min_length=1)]
+    levels: Annotated[tuple[TitleLevel, ...], Field(min_length=1)]
+    steps: Annotated[tuple[ReviewStep, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_step_keys(self) -> Self:
+        keys = [step.key for step in self.steps]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"审核链环节重复 (a step key appears twice in chain {self.id}): {keys}")
+        return self
+
+
+class ReviewChains(_Frozen):
+    """Every review chain of the pack, and the channel whose chain takes unknown channels."""
+
+    default_channel: SnakeName
+    chains: Annotated[tuple[ReviewChain, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Self:
+        ids = [chain.id for chain in self.chains]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"审核链编号重复 (a chain id appears twice): {ids}")
+        if not any(self.default_channel in chain.channels for chain in self.chains):
+            raise ValueError(f"默认渠道没有审核链 (no chain for the default channel): {self.default_channel}")
+        for chain in self.chains:
+            for other in self.chains:
+                if other.id <= chain.id:
+                    continue
+                both = set(chain.channels) & set(other.channels) if set(chain.levels) & set(other.levels) else set()
+                if both:
+                    raise ValueError(
+                        f"渠道同时属于两条审核链 (channels in two chains {chain.id}, {other.id}): {sorted(both)}"
+                    )
+        return self
+
+
 class Parameter(_Frozen, Generic[T]):
     """A policy value tagged with the rule it parameterizes.
 
@@ -333,6 +417,15 @@ class PolicyParameters(_Frozen):
     private_enterprise_papers_required: Parameter[Flag] = Field(
         description="EL-19: whether papers and language tests are required of private-enterprise staff."
     )
+    years_in_title_required: Parameter[dict[Rank, NonNegative]] = Field(
+        description=(
+            "EL-2, EL-9: years holding the rank below (counted to `years_counted_to`) before declaring "
+            "for a rank; a rank not listed needs none."
+        )
+    )
+    years_since_graduation_required: Parameter[dict[Rank, NonNegative]] = Field(
+        description="EL-13: years since graduation before a private-enterprise graduate without a title declares."
+    )
     # --- Continuing education (ED) ---
     continuing_education_total_hours_min: Parameter[NonNegative | None] = Field(
         description="ED-1: minimum continuing-education hours per year, all subjects; null = not checked."
@@ -343,7 +436,16 @@ class PolicyParameters(_Frozen):
     continuing_education_professional_hours_min: Parameter[NonNegative | None] = Field(
         description="ED-1: minimum professional-subject (专业科目) hours per year; null = not checked."
     )
-    # --- Qualification review (RV) ---
+    # --- Qualification review (RV, CH-4) ---
+    review_chains: Parameter[ReviewChains] = Field(
+        description="CH-4, CH-1, CH-2: the review chain (审核推荐链) of each channel and level."
+    )
+    not_asked_again_fields: Parameter[tuple[SnakeName, ...]] = Field(
+        description=(
+            "NA-5, RV-2: proofs checked against legal certificates, other departments' data or online; "
+            "a return for correction may not ask for them."
+        )
+    )
     correction_deadline_working_days: Parameter[Positive] = Field(
         description="RV-3: working days to correct a returned declaration before it counts as abandoned."
     )

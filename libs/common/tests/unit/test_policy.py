@@ -24,6 +24,7 @@ from zhicheng_common.policy import (
     load_pack,
     load_pack_file,
 )
+from zhicheng_common.series import Rank
 
 PACKS = ["shanxi-2024", "yunnan-2023"]
 SHANXI = load_pack("shanxi-2024")
@@ -377,3 +378,73 @@ def test_MT_2_NA_8_at_least_three_readers(pack: PolicyPack) -> None:
 def test_IN_2_NA_13_integrity_records_and_bar_last_three_years(pack: PolicyPack) -> None:
     assert pack.parameters.integrity_record_years.value == 3
     assert pack.parameters.integrity_declaring_bar_years.value == 3
+
+
+# --- Seniority and review chains (moved from service data into the packs) --------------------------
+
+
+@BOTH
+def test_EL_2_EL_13_years_required_per_rank(pack: PolicyPack) -> None:
+    in_title = pack.parameters.years_in_title_required
+    assert in_title.rule == "EL-2"
+    assert in_title.value[Rank.INTERMEDIATE] == 4
+    assert in_title.value[Rank.ASSOCIATE_SENIOR] == 5
+    since_graduation = pack.parameters.years_since_graduation_required
+    assert since_graduation.rule == "EL-13"
+    assert since_graduation.value[Rank.ASSISTANT] == 1
+
+
+def test_EL_2_an_unknown_rank_in_the_years_table_is_refused(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    data["parameters"]["years_in_title_required"]["value"]["grandmaster"] = 9
+    with pytest.raises(PolicyPackError, match=r"parameters\.years_in_title_required\.value\.grandmaster"):
+        load_pack_file(_write(tmp_path, data))
+
+
+@BOTH
+def test_CH_4_every_channel_level_has_one_review_chain_ending_at_the_committee_office(pack: PolicyPack) -> None:
+    chains = pack.parameters.review_chains
+    assert chains.rule == "CH-4"
+    assert chains.value.default_channel == "employer"
+    for chain in chains.value.chains:
+        assert chain.steps[-1].role == "committee_office"
+        assert any(step.kind == "publicity" for step in chain.steps)  # RV-6, NA-6
+    assert pack.parameters.not_asked_again_fields.rule == "NA-5"
+    assert "identity_document" in pack.parameters.not_asked_again_fields.value
+
+
+def _first_chain(data: dict[str, Any]) -> dict[str, Any]:
+    chain: dict[str, Any] = data["parameters"]["review_chains"]["value"]["chains"][0]
+    return chain
+
+
+def test_CH_4_a_review_step_without_working_days_is_refused(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    del _first_chain(data)["steps"][0]["working_days"]
+    with pytest.raises(PolicyPackError, match="working_days"):
+        load_pack_file(_write(tmp_path, data))
+
+
+def test_RV_6_a_publicity_step_with_its_own_days_is_refused(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    _first_chain(data)["steps"][1]["working_days"] = 3
+    with pytest.raises(PolicyPackError, match="publicity_working_days"):
+        load_pack_file(_write(tmp_path, data))
+
+
+def test_CH_1_a_channel_in_two_chains_of_one_level_is_refused(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    data["parameters"]["review_chains"]["value"]["chains"][1]["channels"].append("employer")
+    with pytest.raises(PolicyPackError, match="employer"):
+        load_pack_file(_write(tmp_path, data))
+
+
+def test_CH_4_an_unknown_reviewer_role_or_a_default_channel_without_chain_is_refused(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    _first_chain(data)["steps"][0]["role"] = "janitor"
+    with pytest.raises(PolicyPackError, match=r"review_chains\.value\.chains\.0\.steps\.0\.role"):
+        load_pack_file(_write(tmp_path, data))
+    data = _packaged_yaml("shanxi-2024")
+    data["parameters"]["review_chains"]["value"]["default_channel"] = "carrier_pigeon"
+    with pytest.raises(PolicyPackError, match="carrier_pigeon"):
+        load_pack_file(_write(tmp_path, data))

@@ -26,13 +26,6 @@ class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Seniority(_Data):
-    """Years needed per target rank (EL-2 counts them to 31 December; EL-13 from graduation)."""
-
-    years_in_current_title: dict[Rank, int]
-    years_since_graduation: dict[Rank, int]
-
-
 class QualificationMapping(_Data):
     name: str
     province: str
@@ -196,7 +189,6 @@ class _Inputs:
     pack: PolicyPack
     catalog: SeriesCatalog
     table: QualificationTable
-    seniority: Seniority
     ctx: EligibilityContext
 
     @property
@@ -433,7 +425,7 @@ def _seniority(i: _Inputs) -> Iterable[Failure]:
     if d.current_title is None:
         yield from _without_title(i)
         return
-    needed = i.seniority.years_in_current_title.get(d.target.rank, 0)
+    needed = i.pack.parameters.years_in_title_required.value.get(d.target.rank, 0)
     raw = years_in_title(i.pack, d.current_title.obtained_on, d.target.year)
     facts = {
         "obtained_on": d.current_title.obtained_on.isoformat(),
@@ -473,7 +465,7 @@ def _without_title(i: _Inputs) -> Iterable[Failure]:
     if d.target.rank == lowest:
         return
     years = full_years(d.applicant.education.graduated_on, counted_to(i.pack, d.target.year))
-    needed = i.seniority.years_since_graduation.get(d.target.rank, 0)
+    needed = i.pack.parameters.years_since_graduation_required.value.get(d.target.rank, 0)
     allowed = (
         i.private
         and d.applicant.education.full_time
@@ -813,11 +805,10 @@ def check_eligibility(
     pack: PolicyPack,
     catalog: SeriesCatalog,
     table: QualificationTable,
-    seniority: Seniority,
     context: EligibilityContext,
 ) -> list[Failure]:
     """Every failed rule of the declaration; empty = eligible."""
-    inputs = _Inputs(declaration, pack, catalog, table, seniority, context)
+    inputs = _Inputs(declaration, pack, catalog, table, context)
     return [failure for rule in RULES for failure in rule(inputs)]
 
 

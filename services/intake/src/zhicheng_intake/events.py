@@ -24,6 +24,9 @@ class DeclarationSubmitted(BaseModel):
     channel: str
     employer_name: str
     region: str
+    # The account that declared (the applicant, or the unit acting for them): review lets it,
+    # and only it, ask for re-examination (NA-12). Absent in events published before it was added.
+    owner_subject: str = ""
 
 
 @event_type("intake.declaration.resubmitted")

@@ -1,4 +1,4 @@
-"""Reference data of intake: seniority table and qualification → title table (shipped YAML)."""
+"""Reference data of intake: the qualification → title table (shipped YAML, NA-18: data per province and date)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,11 @@ from importlib import resources
 
 import yaml
 
-from zhicheng_intake.domain import QualificationTable, Seniority
+from zhicheng_intake.domain import QualificationTable
 
 
 def _read(name: str) -> object:
     return yaml.safe_load(resources.files("zhicheng_intake").joinpath(f"data/{name}").read_text(encoding="utf-8"))
-
-
-@cache
-def seniority() -> Seniority:
-    """Years per target rank (data/seniority.yaml)."""
-    return Seniority.model_validate(_read("seniority.yaml"))
 
 
 @cache

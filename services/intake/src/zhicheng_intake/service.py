@@ -37,7 +37,7 @@ from zhicheng_intake.events import (
     DeclarationWithdrawn,
 )
 from zhicheng_intake.models import Attachment, Declaration, StatusChange
-from zhicheng_intake.reference import qualification_table, seniority
+from zhicheng_intake.reference import qualification_table
 from zhicheng_intake.repository import CLERK_ROLES, DeclarationRepository, ProjectionRepository
 from zhicheng_intake.schemas import (
     AttachmentRead,
@@ -384,7 +384,6 @@ async def eligibility(
         pack=pack,
         catalog=load_series_catalog(),
         table=qualification_table(),
-        seniority=seniority(),
         context=context,
     )
 
@@ -448,6 +447,7 @@ async def submit(
             channel=row.channel,
             employer_name=row.employer_name,
             region=row.region,
+            owner_subject=row.owner_subject,
         ),
         subject=str(row.id),
         region=row.region,

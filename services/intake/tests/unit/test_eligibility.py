@@ -10,7 +10,7 @@ from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.series import load_series_catalog
 from zhicheng_intake import domain
 from zhicheng_intake.examples import COMMITTEE_ID, committee_event, declaration_body, plan_event
-from zhicheng_intake.reference import qualification_table, seniority
+from zhicheng_intake.reference import qualification_table
 from zhicheng_intake.schemas import DeclarationCreate
 
 PACK = load_pack("shanxi-2024")
@@ -60,7 +60,6 @@ def check(body: dict[str, Any], *, ctx: domain.EligibilityContext | None = None,
         pack=pack,
         catalog=load_series_catalog(),
         table=qualification_table(),
-        seniority=seniority(),
         context=ctx or context(),
     )
     return [f.rule for f in failures]
@@ -87,7 +86,6 @@ def test_failures_list_every_rule_with_message_and_facts() -> None:
         pack=PACK,
         catalog=load_series_catalog(),
         table=qualification_table(),
-        seniority=seniority(),
         context=context(),
     )
     assert {f.rule for f in failures} >= {"NA-3", "EL-2", "EL-3"}

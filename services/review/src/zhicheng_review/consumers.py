@@ -33,6 +33,7 @@ class SubmittedData(BaseModel):
     channel: str
     employer_name: str = ""
     region: str
+    owner_subject: str = ""  # absent from events published before intake added it
 
     @field_validator("committee_id", mode="before")
     @classmethod

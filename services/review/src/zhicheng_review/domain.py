@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.policy import ReviewChain, ReviewChains, ReviewStep
 from zhicheng_common.problems import Conflict, FieldError, RuleRefused
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -47,66 +48,28 @@ class Outcome(StrEnum):
     DISQUALIFY = "disqualify"  # falsification found (IN-1)
 
 
-class StepKind(StrEnum):
-    REVIEW = "review"
-    PUBLICITY = "publicity"
-
-
-# --- Chains (CH-1, CH-2, CH-4) ---------------------------------------------------------------
+# --- Chains (CH-1, CH-2, CH-4): data of the policy pack (`review_chains`) ---------------------
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Step(_Frozen):
-    """One level of a chain: who acts, and (for a review step) in how many working days."""
-
-    key: str
-    kind: StepKind
-    role: str
-    rule: str
-    working_days: int | None = Field(default=None, ge=1)
-    batch_deadline: bool = False  # RV-5: late batches of this department step are refused
-    returns_only: bool = False  # RV-4: at this level a non-conforming declaration is only returned
-
-
-class Chain(_Frozen):
-    id: str
-    rule: str
-    channels: tuple[str, ...]
-    levels: tuple[str, ...]
-    steps: tuple[Step, ...] = Field(min_length=1)
-
-
-class NotAskedAgain(_Frozen):
-    """RV-2, NA-5: fields checked elsewhere (certificates, other departments, online)."""
-
-    rule: str
-    also: tuple[str, ...] = ()
-    fields: tuple[str, ...]
-
-
-class ReviewChains(_Frozen):
-    rule: str
-    also: tuple[str, ...] = ()
-    default_channel: str
-    chains: tuple[Chain, ...] = Field(min_length=1)
-    not_asked_again: NotAskedAgain
-
-    def select(self, *, channel: str, level: str) -> Chain:
-        """The chain of a channel and level (CH-1, CH-2); an unknown channel takes the default one."""
-        for wanted in (channel, self.default_channel):
-            for chain in self.chains:
-                if wanted in chain.channels and level in chain.levels:
-                    return chain
-        raise RuleRefused(f"渠道 {channel} 与层级 {level} 没有配置审核链", code="no_review_chain", rule="CH-1")
-
-    def chain(self, chain_id: str) -> Chain:
-        for chain in self.chains:
-            if chain.id == chain_id:
+def select_chain(chains: ReviewChains, *, channel: str, level: str) -> ReviewChain:
+    """The chain of a channel and level (CH-1, CH-2); an unknown channel takes the default one."""
+    for wanted in (channel, chains.default_channel):
+        for chain in chains.chains:
+            if wanted in chain.channels and level in chain.levels:
                 return chain
-        raise LookupError(chain_id)
+    raise RuleRefused(f"渠道 {channel} 与层级 {level} 没有配置审核链", code="no_review_chain", rule="CH-1")
+
+
+def chain_by_id(chains: ReviewChains, chain_id: str) -> ReviewChain:
+    """The chain a review started on (kept by id, so a review stays on its chain)."""
+    for chain in chains.chains:
+        if chain.id == chain_id:
+            return chain
+    raise LookupError(chain_id)
 
 
 # --- Decisions (RV-1..RV-5, CH-4, IN-1) ------------------------------------------------------
@@ -144,9 +107,9 @@ def check_return_items(items: Sequence[CorrectionItem]) -> None:
         )
 
 
-def check_no_proof_asked_again(items: Sequence[CorrectionItem], not_asked_again: NotAskedAgain) -> None:
+def check_no_proof_asked_again(items: Sequence[CorrectionItem], not_asked_again: Sequence[str]) -> None:
     """RV-2, NA-5: a return never asks for proof that can be checked elsewhere."""
-    refused = [item.field for item in items if item.field in not_asked_again.fields]
+    refused = [item.field for item in items if item.field in not_asked_again]
     if refused:
         raise RuleRefused(
             "可通过证照、部门数据或网上核验的材料不得要求申报人重复提供",
@@ -159,7 +122,9 @@ def check_no_proof_asked_again(items: Sequence[CorrectionItem], not_asked_again:
         )
 
 
-def check_outcome_at_step(step: Step, outcome: Outcome, amendments: Mapping[str, Any], *, returns_only: bool) -> None:
+def check_outcome_at_step(
+    step: ReviewStep, outcome: Outcome, amendments: Mapping[str, Any], *, returns_only: bool
+) -> None:
     """RV-4: at the city HR level a non-conforming declaration is returned, never amended."""
     if amendments and step.returns_only and returns_only:
         raise RuleRefused(
@@ -176,16 +141,16 @@ def check_outcome_at_step(step: Step, outcome: Outcome, amendments: Mapping[str,
             rule="RV-1",
             errors=[FieldError(field="amendments", code="not_allowed", message="请退回补正", rule="RV-1")],
         )
-    if step.kind is not StepKind.REVIEW:
+    if step.kind != "review":
         raise Conflict("公示环节不作审核决定，请通过公示及异议处理", code="not_a_review_step")
 
 
-def step_due(calendar: WorkingDayCalendar, arrived_on: date, step: Step) -> date | None:
+def step_due(calendar: WorkingDayCalendar, arrived_on: date, step: ReviewStep) -> date | None:
     """Last day of a review step: ``working_days`` after the day the declaration arrived."""
     return calendar.deadline(arrived_on, step.working_days) if step.working_days else None
 
 
-def check_batch_in_time(step: Step, *, due: date | None, today: date) -> None:
+def check_batch_in_time(step: ReviewStep, *, due: date | None, today: date) -> None:
     """RV-5: a department forwards its batch within its deadline; a late batch is not reviewed."""
     if step.batch_deadline and due is not None and today > due:
         raise RuleRefused(

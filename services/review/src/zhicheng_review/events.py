@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from zhicheng_common.events.envelope import event_type
 
@@ -31,10 +31,15 @@ class DeclarationQualified(BaseModel):
 
     declaration_id: uuid.UUID
     committee_id: uuid.UUID | None
+    applicant_key: str = Field(description="Keyed hash of the resident ID number (the person, without the number)")
     applicant_name: str
+    year: int
     series: str
     specialty: str
     level: str
+    rank: str
+    kind: str = Field(description="Declaration kind: normal, exceptional (破格), transfer, ...")
+    employer_name: str = Field(description="The applicant's unit (工作单位)")
     region: str
 
 

@@ -11,11 +11,9 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import structlog
-import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +25,7 @@ from zhicheng_common.clock import Clock
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import PolicyPack, load_pack
+from zhicheng_common.policy import PolicyPack, ReviewChains, ReviewStep, load_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
@@ -38,10 +36,7 @@ from zhicheng_review.domain import (
     Outcome,
     PublicityStatus,
     ReexaminationStatus,
-    ReviewChains,
     ReviewStatus,
-    Step,
-    StepKind,
 )
 from zhicheng_review.events import (
     DeclarationDisqualified,
@@ -73,9 +68,8 @@ REVIEWER_ROLES = (Role.UNIT_REVIEWER, Role.DEPT_REVIEWER, Role.HR_REVIEWER, Role
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """What the use cases need besides the session: chains, policy pack, calendar, key, clock."""
+    """What the use cases need besides the session: policy pack, calendar, key, clock."""
 
-    chains: ReviewChains
     pack: PolicyPack
     calendar: WorkingDayCalendar
     signing_key: Ed25519PrivateKey
@@ -86,18 +80,17 @@ class ReviewContext:
     def today(self) -> date:
         return domain.local_day(self.clock.now())
 
-
-def load_review_chains(path: Path) -> ReviewChains:
-    """Read the review chains (CH-1, CH-2, CH-4) from their YAML file."""
-    return ReviewChains.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    @property
+    def chains(self) -> ReviewChains:
+        """The pack's review chains (CH-4)."""
+        return self.pack.parameters.review_chains.value
 
 
 def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock) -> ReviewContext:
-    """Load chains, pack, calendar and the decision signing key (created on first use)."""
+    """Load the pack (with its chains), calendar and the decision signing key (created on first use)."""
     key_file = settings.signing_key_file or common.data_dir / "keys" / SIGNING_KEY_FILE_NAME
     signing_key = load_or_create_signing_key(key_file)
     return ReviewContext(
-        chains=load_review_chains(settings.chains_file),
         pack=load_pack(settings.policy_pack),
         calendar=WorkingDayCalendar.from_settings_json(common.calendar_overrides),
         signing_key=signing_key,
@@ -112,8 +105,8 @@ def system_actor(region: str) -> Principal:
     return Principal(subject="system:review", roles=frozenset({"system"}), region=region, name="review")
 
 
-def step_of(ctx: ReviewContext, review: Review) -> Step:
-    return ctx.chains.chain(review.chain_id).steps[review.step_index]
+def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
+    return domain.chain_by_id(ctx.chains, review.chain_id).steps[review.step_index]
 
 
 # --- Chain movement -------------------------------------------------------------------------
@@ -121,7 +114,7 @@ def step_of(ctx: ReviewContext, review: Review) -> Step:
 
 async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Review, index: int) -> None:
     """Move ``review`` to step ``index``; past the last step it is qualified (event to committees)."""
-    chain = ctx.chains.chain(review.chain_id)
+    chain = domain.chain_by_id(ctx.chains, review.chain_id)
     today = ctx.today()
     review.claimed_by = None
     review.claimed_at = None
@@ -134,10 +127,15 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
             DeclarationQualified(
                 declaration_id=review.declaration_id,
                 committee_id=review.committee_id,
+                applicant_key=review.applicant_key,
                 applicant_name=review.applicant_name,
+                year=review.year,
                 series=review.series,
                 specialty=review.specialty,
                 level=review.level,
+                rank=review.rank,
+                kind=review.kind,
+                employer_name=review.employer_name,
                 region=review.region,
             ),
             subject=str(review.declaration_id),
@@ -180,7 +178,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
     declaration_id = uuid.UUID(str(data["declaration_id"]))
     if await repository.get_by_declaration(declaration_id) is not None:
         return None
-    chain = ctx.chains.select(channel=str(data["channel"]), level=str(data["level"]))
+    chain = domain.select_chain(ctx.chains, channel=str(data["channel"]), level=str(data["level"]))
     committee = data.get("committee_id")
     review = Review(
         id=uuid7(),
@@ -196,6 +194,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         kind=str(data.get("kind") or "normal"),
         channel=str(data["channel"]),
         employer_name=str(data.get("employer_name") or ""),
+        owner_subject=str(data.get("owner_subject") or ""),
         region=region,
         policy_pack=ctx.pack.id,
         chain_id=chain.id,
@@ -307,7 +306,7 @@ async def _get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update
     return review
 
 
-def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: Review) -> Step:
+def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: Review) -> ReviewStep:
     """403 unless the caller holds the current step's role and covers the declaration's region."""
     step = step_of(ctx, review)
     ensure_role(principal, step.role)
@@ -522,7 +521,7 @@ async def decide(
     rule_ids = ["CH-4", "RV-1"]
     if outcome is Outcome.RETURN:
         domain.check_return_items(decision_in.items)
-        domain.check_no_proof_asked_again(decision_in.items, ctx.chains.not_asked_again)
+        domain.check_no_proof_asked_again(decision_in.items, ctx.pack.parameters.not_asked_again_fields.value)
         rule_ids.extend(["RV-3", "NA-5"])
     elif decision_in.items:
         raise ProblemError(
@@ -645,7 +644,7 @@ async def open_publicity(
     step_keys = set()
     for review in reviews:
         step = _ensure_reviewer_of_step(ctx, principal, review)
-        if step.kind is not StepKind.PUBLICITY or review.status != ReviewStatus.IN_REVIEW:
+        if step.kind != "publicity" or review.status != ReviewStatus.IN_REVIEW:
             raise Conflict(f"申报 {review.declaration_id} 不在待公示环节", code="not_waiting_for_publicity")
         step_keys.add(step.key)
     if len(step_keys) != 1:
@@ -806,7 +805,7 @@ async def resolve_objection(
             outcome = Outcome(resolution_in.action)
             if outcome is Outcome.RETURN:
                 domain.check_return_items(resolution_in.items)
-                domain.check_no_proof_asked_again(resolution_in.items, ctx.chains.not_asked_again)
+                domain.check_no_proof_asked_again(resolution_in.items, ctx.pack.parameters.not_asked_again_fields.value)
             decision = await _record_decision(
                 session,
                 ctx=ctx,
@@ -915,6 +914,8 @@ async def request_reexamination(
     ensure_role(principal, Role.APPLICANT)
     review = await _get_review(session, request_in.review_id)
     ensure_covers(principal, review.region)
+    if principal.subject != review.owner_subject:
+        raise Forbidden("只能对本人的申报申请复查", code="not_own_declaration", rule="NA-12")
     if request_in.decision_id is not None:
         decision = await ReviewRepository(session).get_decision(request_in.decision_id)
         if decision is None or decision.review_id != review.id:

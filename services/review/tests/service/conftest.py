@@ -111,6 +111,7 @@ class Harness:
             "channel": channel,
             "employer_name": "太原市某某电力有限公司",
             "region": region,
+            "owner_subject": "u-applicant",
             **overrides,
         }
         await self.publish_intake("submitted", data, region=region)

@@ -498,6 +498,16 @@ async def test_NA_12_an_applicant_asks_for_re_examination_which_is_assigned_deci
     review_id = await harness.submit()
     decision = (await harness.decide(review_id, "unit_reviewer", "reject", opinion="业绩不足")).json()
     applicant = harness.headers("applicant", subject="u-applicant")
+    someone_else = harness.headers("applicant", subject="u-another-applicant")
+    assert_problem(
+        await harness.client.post(
+            "/api/v1/reviews/reexaminations",
+            json={"review_id": str(review_id), "decision_id": decision["id"], "reason": "代他人申请复查"},
+            headers=someone_else,
+        ),
+        403,
+        "not_own_declaration",
+    )
     created = await harness.client.post(
         "/api/v1/reviews/reexaminations",
         json={"review_id": str(review_id), "decision_id": decision["id"], "reason": "业绩材料已齐全，申请复查"},
@@ -539,12 +549,18 @@ async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_dec
     assert set(qualified[0]["data"]) == {
         "declaration_id",
         "committee_id",
+        "applicant_key",
         "applicant_name",
+        "year",
         "series",
         "specialty",
         "level",
+        "rank",
+        "kind",
+        "employer_name",
         "region",
     }
+    assert qualified[0]["data"]["employer_name"] == "太原市某某电力有限公司"
     assert qualified[0]["data"]["region"] == XIAODIAN
     assert qualified[0]["region"] == XIAODIAN
     decisions = await harness.client.get(f"/api/v1/reviews/{review_id}/decisions", headers=harness.admin)

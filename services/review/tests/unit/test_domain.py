@@ -12,19 +12,18 @@ from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import load_pack
 from zhicheng_common.problems import Conflict, RuleRefused
 from zhicheng_review import domain
-from zhicheng_review.domain import CorrectionItem, Outcome, StepKind
-from zhicheng_review.service import load_review_chains
-from zhicheng_review.settings import CHAINS_FILE
+from zhicheng_review.domain import CorrectionItem, Outcome
 
 CAL = WorkingDayCalendar()
 PACK = load_pack("shanxi-2024")
-CHAINS = load_review_chains(CHAINS_FILE)
+CHAINS = PACK.parameters.review_chains.value
+NOT_ASKED_AGAIN = PACK.parameters.not_asked_again_fields
 # National Day 2024: 1–7 October off; Sunday 29 September and Saturday 12 October are make-up days.
 BEFORE_NATIONAL_DAY = date(2024, 9, 26)
 
 
 def test_CH_1_employer_chain_runs_unit_publicity_department_city_committee_office() -> None:
-    chain = CHAINS.select(channel="employer", level="intermediate")
+    chain = domain.select_chain(CHAINS, channel="employer", level="intermediate")
     assert [s.key for s in chain.steps] == [
         "unit_review",
         "unit_publicity",
@@ -42,32 +41,32 @@ def test_CH_1_employer_chain_runs_unit_publicity_department_city_committee_offic
 
 
 def test_CH_1_hr_department_channel_is_the_fallback_chain_through_county_hr() -> None:
-    chain = CHAINS.select(channel="hr_department", level="junior")
+    chain = domain.select_chain(CHAINS, channel="hr_department", level="junior")
     assert chain.id == "hr_fallback"
     assert chain.steps[0].role == "hr_reviewer"
 
 
 def test_CH_2_industry_association_reviews_publicizes_and_recommends() -> None:
-    chain = CHAINS.select(channel="industry_association", level="senior")
+    chain = domain.select_chain(CHAINS, channel="industry_association", level="senior")
     assert chain.id == "association"
-    assert [s.kind for s in chain.steps[:2]] == [StepKind.REVIEW, StepKind.PUBLICITY]
+    assert [s.kind for s in chain.steps[:2]] == ["review", "publicity"]
 
 
 def test_CH_1_unknown_channel_takes_the_default_chain() -> None:
-    assert CHAINS.select(channel="something_new", level="junior").id == "unit"
+    assert domain.select_chain(CHAINS, channel="something_new", level="junior").id == "unit"
 
 
 def test_CH_1_unknown_level_is_refused_with_the_rule() -> None:
     with pytest.raises(RuleRefused) as refused:
-        CHAINS.select(channel="employer", level="grandmaster")
+        domain.select_chain(CHAINS, channel="employer", level="grandmaster")
     assert refused.value.rule == "CH-1"
 
 
 def test_CH_4_every_chain_has_a_review_step_before_and_after_publicity_and_ends_at_the_committee_office() -> None:
     for chain in CHAINS.chains:
-        assert chain.steps[0].kind is StepKind.REVIEW
+        assert chain.steps[0].kind == "review"
         assert chain.steps[-1].role == "committee_office"
-        assert any(s.kind is StepKind.PUBLICITY for s in chain.steps)
+        assert any(s.kind == "publicity" for s in chain.steps)
 
 
 def test_RV_3_a_return_without_items_is_refused() -> None:
@@ -92,7 +91,7 @@ def test_RV_3_correction_deadline_counts_working_days_across_national_day() -> N
 
 
 def test_RV_4_city_hr_may_not_amend_a_declaration() -> None:
-    city = CHAINS.select(channel="employer", level="intermediate").steps[3]
+    city = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[3]
     assert city.returns_only
     with pytest.raises(RuleRefused) as refused:
         domain.check_outcome_at_step(city, Outcome.PASS, {"education": "本科"}, returns_only=True)
@@ -101,25 +100,25 @@ def test_RV_4_city_hr_may_not_amend_a_declaration() -> None:
 
 
 def test_RV_4_city_hr_may_return_without_amending() -> None:
-    city = CHAINS.select(channel="employer", level="intermediate").steps[3]
+    city = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[3]
     domain.check_outcome_at_step(city, Outcome.RETURN, {}, returns_only=True)
 
 
 def test_RV_1_no_level_amends_a_declaration() -> None:
-    unit = CHAINS.select(channel="employer", level="intermediate").steps[0]
+    unit = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[0]
     with pytest.raises(RuleRefused) as refused:
         domain.check_outcome_at_step(unit, Outcome.PASS, {"x": 1}, returns_only=True)
     assert refused.value.rule == "RV-1"
 
 
 def test_RV_6_no_decision_at_a_publicity_step() -> None:
-    publicity = CHAINS.select(channel="employer", level="intermediate").steps[1]
+    publicity = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[1]
     with pytest.raises(Conflict):
         domain.check_outcome_at_step(publicity, Outcome.PASS, {}, returns_only=True)
 
 
 def test_RV_5_department_batch_after_its_deadline_is_refused() -> None:
-    department = CHAINS.select(channel="employer", level="intermediate").steps[2]
+    department = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[2]
     due = domain.step_due(CAL, BEFORE_NATIONAL_DAY, department)
     assert due == date(2024, 10, 9)  # 5 working days across National Day
     domain.check_batch_in_time(department, due=due, today=date(2024, 10, 9))
@@ -129,7 +128,7 @@ def test_RV_5_department_batch_after_its_deadline_is_refused() -> None:
 
 
 def test_RV_5_other_steps_have_no_batch_deadline() -> None:
-    unit = CHAINS.select(channel="employer", level="intermediate").steps[0]
+    unit = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[0]
     domain.check_batch_in_time(unit, due=date(2024, 1, 1), today=date(2024, 12, 1))
 
 
@@ -153,8 +152,8 @@ def test_RV_6_publicity_with_an_unresolved_objection_cannot_close() -> None:
 
 
 def test_NA_6_unit_publicity_lasts_the_packs_working_days() -> None:
-    step = CHAINS.select(channel="employer", level="intermediate").steps[1]
-    assert step.kind is StepKind.PUBLICITY
+    step = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[1]
+    assert step.kind == "publicity"
     assert step.rule == "NA-6"
     assert "NA-6" in PACK.parameters.publicity_working_days.also
 
@@ -221,11 +220,11 @@ def test_statistics_median_and_nearest_rank_p90() -> None:
 def test_NA_5_a_return_may_not_ask_again_for_what_is_verifiable_online() -> None:
     items = [CorrectionItem(field="education_verification", message="请提供学历认证报告")]
     with pytest.raises(RuleRefused) as refused:
-        domain.check_no_proof_asked_again(items, CHAINS.not_asked_again)
+        domain.check_no_proof_asked_again(items, NOT_ASKED_AGAIN.value)
     assert refused.value.rule == "NA-5"
 
 
 def test_RV_2_a_return_may_ask_for_declaration_material_itself() -> None:
-    assert "RV-2" in CHAINS.not_asked_again.also
+    assert "RV-2" in NOT_ASKED_AGAIN.also
     items = [CorrectionItem(field="achievements.paper_1", message="论文检索页缺失")]
-    domain.check_no_proof_asked_again(items, CHAINS.not_asked_again)
+    domain.check_no_proof_asked_again(items, NOT_ASKED_AGAIN.value)
