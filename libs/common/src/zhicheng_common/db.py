@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Identity,
+    Index,
     Integer,
     MetaData,
     String,
@@ -77,6 +78,9 @@ def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         timestamp_column("next_attempt_at"),
         timestamp_column("published_at", nullable=True, default_now=False),
         Column("last_error", Text, nullable=True),
+        # The relay claims only what waits: a partial index keeps the claim cheap however many
+        # published rows are still to be pruned.
+        Index("ix_outbox_unpublished", "next_attempt_at", postgresql_where=text("published_at IS NULL")),
     )
     inbox = Table(
         "inbox",

@@ -23,13 +23,15 @@ def create_platform_tables(schema: str) -> None:
     """Migration step: outbox, inbox and journal in ``schema`` (declared once in ``db.py``)."""
     for table in define_platform_tables(MetaData()):
         op.create_table(table.name, *(column._copy() for column in table.columns), schema=schema)
-    op.create_index(
-        "ix_outbox_unpublished",
-        "outbox",
-        ["next_attempt_at"],
-        schema=schema,
-        postgresql_where=text("published_at IS NULL"),
-    )
+        for index in table.indexes:
+            op.create_index(
+                str(index.name),
+                table.name,
+                [column.name for column in index.columns],
+                unique=bool(index.unique),
+                schema=schema,
+                **index.dialect_kwargs,
+            )
 
 
 def drop_platform_tables(schema: str) -> None:

@@ -23,6 +23,7 @@ from zhicheng_committees.schemas import (
     PlanRead,
     PlanUpdate,
     PostMeetingFilingCreate,
+    PreMeetingFilingCreate,
     RefilingCreate,
     ResultsEntryCreate,
     ResumptionCreate,
@@ -160,6 +161,26 @@ async def scope(
 async def overdue_post_meeting_filings(session: SessionDep, principal: Reader, tools: ToolsDep) -> OverdueMeetingPage:
     """Meetings in the caller's jurisdiction whose post-meeting filing is past due."""
     return await service.overdue_post_meeting_filings(session, actor=principal, tools=tools)
+
+
+@router.post(
+    "/meetings/{meeting_id}/pre-meeting-filing",
+    summary="会前备案 (pre-meeting filing: opens the meeting; CM-8, CM-10)",
+    responses={
+        403: FORBIDDEN,
+        409: _problem(
+            "不符合政策规定或已备案 (committee_suspended, committee_withdrawn, committee_expired, plan_not_published, "
+            "pre_meeting_filing_too_late, pre_meeting_already_filed)"
+        ),
+    },
+)
+async def file_pre_meeting(
+    meeting_id: uuid.UUID, filing_in: PreMeetingFilingCreate, session: SessionDep, principal: Filer, tools: ToolsDep
+) -> MeetingRead:
+    """File a planned meeting with the HR department before it is held; its experts may then be drawn."""
+    return await service.file_pre_meeting(
+        session, actor=principal, meeting_id=meeting_id, filing_in=filing_in, tools=tools
+    )
 
 
 @router.post("/meetings/{meeting_id}/post-meeting-filing", summary="会后备案 (post-meeting filing; CM-9)")

@@ -1,5 +1,6 @@
 """Pure rules of committees: composition (NA-1), approval authority (CM-1, CM-3), validity (CM-2),
-sanctions (NA-13, CM-10), evaluation scope (CM-4) and annual-plan dates (CM-6, CM-7, CM-8).
+sanctions (NA-13, CM-10), evaluation scope (CM-4), annual-plan dates (CM-6, CM-7, CM-8) and the
+pre-meeting filing that opens a meeting (CM-8, CM-10).
 
 No I/O and no clock: every function takes the policy pack, the calendar and "today" as arguments.
 Each refusal is a :class:`Refusal` naming its rule, which the service turns into a problem.
@@ -292,6 +293,28 @@ def can_open_meetings(status: CommitteeStatus) -> bool:
     return status is CommitteeStatus.ACTIVE
 
 
+_NOT_EVALUATING: dict[CommitteeStatus, tuple[str, str]] = {
+    CommitteeStatus.SUSPENDED: ("CM-10", "评委会已暂停评审，整改并经恢复后方可安排评审"),
+    CommitteeStatus.WITHDRAWN: ("CM-10", "评委会评审权已收回，不能安排评审"),
+    CommitteeStatus.EXPIRED: ("CM-2", "评委会备案已到期，须重新备案后方可安排评审"),
+    CommitteeStatus.PENDING: ("CM-1", "评委会尚未核准备案，不能安排评审"),
+    CommitteeStatus.REJECTED: ("CM-1", "评委会未予核准备案，不能安排评审"),
+}
+
+
+def evaluation_refusal(status: CommitteeStatus, *, valid_until: date | None, today: date) -> Refusal | None:
+    """CM-10, CM-2: only an active committee within its validity plans and opens meetings; others say why not.
+
+    An active committee past its last valid day counts as expired even before the expiry job has run.
+    """
+    if can_open_meetings(status) and is_expired(valid_until, today):
+        status = CommitteeStatus.EXPIRED
+    if can_open_meetings(status):
+        return None
+    rule, message = _NOT_EVALUATING[status]
+    return Refusal(rule, f"committee_{status.value}", message)
+
+
 # --- scope (CM-4) --------------------------------------------------------------------------------
 
 
@@ -365,7 +388,6 @@ def plan_refusals(pack: PolicyPack, calendar: WorkingDayCalendar, plan: PlanDate
     p = pack.parameters
     out: list[Refusal] = []
     notice_days = p.notice_working_days_before_meeting.value
-    filing_days = p.pre_meeting_filing_working_days.value
     for i, meeting in enumerate(plan.meetings):
         between = calendar.working_days_between(plan.notice_date, meeting.meeting_date)
         if between < notice_days:
@@ -378,16 +400,15 @@ def plan_refusals(pack: PolicyPack, calendar: WorkingDayCalendar, plan: PlanDate
                     ("notice_date", f"meetings.{i}.meeting_date"),
                 )
             )
-        filed = calendar.working_days_between(meeting.pre_meeting_filing_date, meeting.meeting_date)
-        if filed < filing_days:
-            out.append(
-                Refusal(
-                    p.pre_meeting_filing_working_days.rule,
-                    "pre_meeting_filing_too_late",
-                    f"会前备案应至少在评审会议前{filing_days}个工作日完成，实际仅{filed}个工作日",
-                    (f"meetings.{i}.pre_meeting_filing_date",),
-                )
-            )
+        late = pre_meeting_filing_refusal(
+            pack,
+            calendar,
+            filed_on=meeting.pre_meeting_filing_date,
+            meeting_date=meeting.meeting_date,
+            field=f"meetings.{i}.pre_meeting_filing_date",
+        )
+        if late is not None:
+            out.append(late)
     if not plan.cross_year_exception:
         finished_by = p.evaluation_finished_by.value.in_year(plan.year)
         for i, meeting in enumerate(plan.meetings):
@@ -418,6 +439,25 @@ def plan_refusals(pack: PolicyPack, calendar: WorkingDayCalendar, plan: PlanDate
                 )
             )
     return out
+
+
+def pre_meeting_filing_refusal(
+    pack: PolicyPack, calendar: WorkingDayCalendar, *, filed_on: date, meeting_date: date, field: str = "filed_on"
+) -> Refusal | None:
+    """CM-8: the pre-meeting filing is made at least the pack's working days before the meeting (NA-14)."""
+    parameter = pack.parameters.pre_meeting_filing_working_days
+    days = parameter.value
+    if calendar.has_at_least_working_days(filed_on, meeting_date, days):
+        return None
+    between = calendar.working_days_between(filed_on, meeting_date)
+    return Refusal(
+        parameter.rule,
+        "pre_meeting_filing_too_late",
+        f"会前备案应至少在评审会议前{days}个工作日完成（{meeting_date.isoformat()} 的会议最迟于 "
+        f"{calendar.working_days_before(meeting_date, days).isoformat()} 备案），"
+        f"{filed_on.isoformat()} 距会议仅{between}个工作日",
+        (field,),
+    )
 
 
 def post_meeting_filing_due(pack: PolicyPack, calendar: WorkingDayCalendar, meeting_date: date) -> date:

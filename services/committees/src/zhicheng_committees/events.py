@@ -140,3 +140,19 @@ class PlanPublished(PlanData):
 @event_type("committees.plan.changed")
 class PlanChanged(PlanData):
     """A published plan was changed; the new dates replace the old ones."""
+
+
+@event_type("committees.meeting.pre_filed")
+class MeetingPreFiled(BaseModel):
+    """A meeting's pre-meeting filing (会前备案) was made in time (CM-8): the meeting is open; experts may be drawn."""
+
+    committee_id: uuid.UUID
+    meeting_id: uuid.UUID
+    plan_id: uuid.UUID
+    meeting_date: date
+    filed_on: date
+    region: str
+    applicant_count: int
+    series: str
+    levels: list[str]
+    policy_pack: str

@@ -62,7 +62,7 @@ class Filing(Base):
 
     __tablename__ = "filings"
     __table_args__ = (
-        UniqueConstraint("committee_id", "sequence", name="committee_sequence"),
+        UniqueConstraint("committee_id", "sequence"),
         Index("ix_filings_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
         Index("ix_filings_status", "status"),
     )
@@ -115,7 +115,7 @@ class Plan(Base):
 
     __tablename__ = "plans"
     __table_args__ = (
-        UniqueConstraint("committee_id", "year", name="committee_year"),
+        UniqueConstraint("committee_id", "year"),
         Index("ix_plans_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
     )
 
@@ -156,6 +156,11 @@ class PlanMeeting(Base):
     position: Mapped[int] = mapped_column(Integer)
     meeting_date: Mapped[date] = mapped_column(Date)
     pre_meeting_filing_date: Mapped[date] = mapped_column(Date)
+    # CM-8: the pre-meeting filing made, which opens the meeting (experts may then be drawn).
+    pre_meeting_filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    pre_meeting_filed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    applicant_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pre_meeting_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     post_meeting_filing_due: Mapped[date] = mapped_column(Date)
     post_meeting_filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     overdue_noted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -187,8 +187,11 @@ class PlanRepository:
             await self.session.delete(meeting)
         await self.session.flush()
 
-    async def get_meeting(self, meeting_id: uuid.UUID) -> PlanMeeting | None:
-        return await self.session.get(PlanMeeting, meeting_id)
+    async def get_meeting(self, meeting_id: uuid.UUID, *, for_update: bool = False) -> PlanMeeting | None:
+        statement = select(PlanMeeting).where(PlanMeeting.id == meeting_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
 
     async def overdue_readable_by(self, principal: Principal, today: date) -> Sequence[PlanMeeting]:
         """Meetings of published plans in the caller's jurisdiction whose post-meeting filing is overdue (CM-9)."""

@@ -235,7 +235,13 @@ class MeetingRead(BaseModel):
 
     id: uuid.UUID
     meeting_date: date
-    pre_meeting_filing_date: date
+    pre_meeting_filing_date: date = Field(description="CM-8: the planned day of the pre-meeting filing.")
+    pre_meeting_filed_on: date | None = Field(
+        default=None, description="CM-8: the day the pre-meeting filing was made; the meeting is open from then."
+    )
+    pre_meeting_filed_by: str | None = None
+    applicant_count: int | None = Field(default=None, description="Applicants to evaluate, as filed (CM-8).")
+    pre_meeting_note: str | None = None
     post_meeting_filing_due: date = Field(description="CM-9: the post-meeting filing is due by this day.")
     post_meeting_filed_on: date | None
     appointment_document_date: date | None = None
@@ -259,6 +265,21 @@ class PlanRead(BaseModel):
     status: PlanStatus
     version: int
     meetings: list[MeetingRead]
+
+
+class PreMeetingFilingCreate(BaseModel):
+    """The pre-meeting filing of a meeting (会前备案, CM-8): qualification review done, applicants publicized."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filed_on: date = Field(
+        description="CM-8: at least the pack's working days before the meeting; not later than today.",
+        examples=["2024-11-08"],
+    )
+    applicant_count: int = Field(ge=1, le=100000, description="Applicants to evaluate at the meeting.", examples=[86])
+    note: str | None = Field(
+        default=None, max_length=2000, examples=["资格审查结果已于2024年10月28日至11月1日公示，无异议"]
+    )
 
 
 class PostMeetingFilingCreate(BaseModel):

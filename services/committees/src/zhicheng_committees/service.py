@@ -44,6 +44,7 @@ from zhicheng_committees.events import (
     CommitteeResumed,
     CommitteeSanctioned,
     CommitteeSuspended,
+    MeetingPreFiled,
     PlanChanged,
     PlanPublished,
 )
@@ -63,6 +64,7 @@ from zhicheng_committees.schemas import (
     OverdueMeetingRead,
     PlanCreate,
     PlanRead,
+    PreMeetingFilingCreate,
     ResultsEntryCreate,
     ResumptionCreate,
     SanctionCreate,
@@ -723,17 +725,12 @@ def _plan_dates(plan_in: PlanCreate) -> domain.PlanDates:
     )
 
 
-def _ensure_may_plan(committee: Committee) -> None:
-    """CM-10: only an active committee plans and opens meetings; others name why not."""
+def _ensure_may_plan(committee: Committee, today: date) -> None:
+    """CM-10, CM-2: only an active committee within its validity plans and opens meetings; others name why not."""
     status = CommitteeStatus(committee.status)
-    if domain.can_open_meetings(status):
-        return
-    rule = {
-        CommitteeStatus.SUSPENDED: "CM-10",
-        CommitteeStatus.WITHDRAWN: "CM-10",
-        CommitteeStatus.EXPIRED: "CM-2",
-    }.get(status, "CM-1")
-    raise RuleRefused(f"评委会当前状态为 {status.value}，不能安排评审", code=f"committee_{status.value}", rule=rule)
+    refusal = domain.evaluation_refusal(status, valid_until=committee.valid_until, today=today)
+    if refusal is not None:
+        raise RuleRefused(refusal.message, code=refusal.code, rule=refusal.rule)
 
 
 def _check_plan(pack: PolicyPack, calendar: WorkingDayCalendar, plan_in: PlanCreate, filing: Filing) -> None:
@@ -807,7 +804,7 @@ async def create_plan(
     plans = PlanRepository(session)
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
-    _ensure_may_plan(committee)
+    _ensure_may_plan(committee, tools.today)
     filing = await _shown_filing(repo, committee)
     pack = load_pack(plan_in.policy_pack or filing.policy_pack)
     _check_plan(pack, tools.calendar, plan_in, filing)
@@ -881,7 +878,7 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
     """The HR department approves and publishes a plan (CM-5); its declaration window opens."""
     repo, plans = CommitteeRepository(session), PlanRepository(session)
     plan, committee = await _plan_for_change(plans, repo, plan_id, actor)
-    _ensure_may_plan(committee)
+    _ensure_may_plan(committee, tools.today)
     # CM-5: the HR department that files the committee approves its plan.
     filing = await _shown_filing(repo, committee)
     _ensure_authority(load_pack(filing.policy_pack), actor, levels=filing.levels, region=committee.region)
@@ -912,9 +909,12 @@ async def update_plan(
     """A plan is changed and checked again; a published plan's change is announced (plan.changed)."""
     repo, plans = CommitteeRepository(session), PlanRepository(session)
     plan, committee = await _plan_for_change(plans, repo, plan_id, actor)
-    _ensure_may_plan(committee)
+    _ensure_may_plan(committee, tools.today)
     if plan_in.year != plan.year:
         raise _invalid([("year", "不能修改计划年度；请为新年度另建计划")])
+    # Changing a plan replaces its meetings: an opened one (CM-8) would lose its filing and its id.
+    if any(m.pre_meeting_filed_on is not None for m in await plans.meetings_of(plan.id)):
+        raise Conflict("计划中已有会议完成会前备案，不能修改计划", code="meeting_already_opened")
     filing = await _shown_filing(repo, committee)
     pack = load_pack(plan_in.policy_pack or plan.policy_pack)
     _check_plan(pack, tools.calendar, plan_in, filing)
@@ -955,6 +955,78 @@ async def get_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid.UUI
         raise PlanNotFound(f"评审计划 {plan_id} 不存在")
     ensure_covers(actor, plan.region)
     return plan_read(plan, await plans.meetings_of(plan.id))
+
+
+async def file_pre_meeting(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    meeting_id: uuid.UUID,
+    filing_in: PreMeetingFilingCreate,
+    tools: Tools,
+) -> MeetingRead:
+    """The pre-meeting filing opens a meeting of a published plan, in time (CM-8), of an active committee (CM-10)."""
+    plans = PlanRepository(session)
+    meeting = await plans.get_meeting(meeting_id, for_update=True)
+    if meeting is None:
+        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
+    ensure_covers(actor, meeting.region)
+    if filing_in.filed_on > tools.today:
+        raise _invalid([("filed_on", "会前备案日期不能晚于今天")])
+    if meeting.pre_meeting_filed_on is not None:
+        raise Conflict("该会议已完成会前备案", code="pre_meeting_already_filed")
+    _ensure_may_plan(await _committee(CommitteeRepository(session), meeting.committee_id), tools.today)
+    plan = await plans.get(meeting.plan_id)
+    assert plan is not None
+    if plan.status != PlanStatus.PUBLISHED:
+        raise RuleRefused("评审计划尚未经人社部门核准发布，不能进行会前备案", code="plan_not_published", rule="CM-5")
+    pack = load_pack(plan.policy_pack)
+    try:
+        late = domain.pre_meeting_filing_refusal(
+            pack, tools.calendar, filed_on=filing_in.filed_on, meeting_date=meeting.meeting_date
+        )
+    except UnknownCalendarYear as exc:
+        raise CalendarUnknown(str(exc)) from None
+    if late is not None:
+        raise _refused([late])
+    meeting.pre_meeting_filed_on = filing_in.filed_on
+    meeting.pre_meeting_filed_by = actor.subject
+    meeting.applicant_count = filing_in.applicant_count
+    meeting.pre_meeting_note = filing_in.note
+    rule = pack.parameters.pre_meeting_filing_working_days.rule
+    await append_entry(
+        session,
+        actor=actor,
+        action="committee.meeting.pre_filed",
+        record_type="plan_meeting",
+        record_id=str(meeting.id),
+        rule_ids=[rule, "CM-5", "CM-10"],
+        policy_pack=pack.id,
+        data={
+            "filed_on": filing_in.filed_on,
+            "meeting_date": meeting.meeting_date,
+            "applicant_count": filing_in.applicant_count,
+        },
+    )
+    await record_event(
+        session,
+        MeetingPreFiled(
+            committee_id=meeting.committee_id,
+            meeting_id=meeting.id,
+            plan_id=plan.id,
+            meeting_date=meeting.meeting_date,
+            filed_on=filing_in.filed_on,
+            region=meeting.region,
+            applicant_count=filing_in.applicant_count,
+            series=plan.series,
+            levels=list(plan.levels),
+            policy_pack=pack.id,
+        ),
+        subject=str(meeting.id),
+        region=meeting.region,
+    )
+    log.info("committees.meeting.pre_filed", meeting_id=str(meeting.id), committee_id=str(meeting.committee_id))
+    return meeting_read(meeting)
 
 
 async def file_post_meeting(

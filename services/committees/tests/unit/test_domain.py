@@ -19,6 +19,7 @@ from zhicheng_committees.domain import (
     can_open_meetings,
     committee_level,
     composition_refusals,
+    evaluation_refusal,
     in_scope,
     is_expired,
     kind_refusals,
@@ -27,6 +28,7 @@ from zhicheng_committees.domain import (
     plan_date_order_problems,
     plan_refusals,
     post_meeting_filing_due,
+    pre_meeting_filing_refusal,
     refiling_refusal,
     sanction_refusal,
     status_after_sanction,
@@ -194,6 +196,47 @@ def test_CM_8_a_pre_meeting_filing_passes_iff_at_least_5_working_days_before(fil
     late = [r for r in refusals if r.code == "pre_meeting_filing_too_late"]
     assert (not late) == CAL.has_at_least_working_days(filing, meeting, 5)
     assert all(r.rule == "CM-8" for r in late)
+
+
+@given(st.dates(min_value=date(2024, 9, 1), max_value=date(2024, 10, 11)))
+def test_CM_8_a_meeting_is_filed_iff_at_least_the_packs_working_days_before_it(filed_on: date) -> None:
+    meeting = date(2024, 10, 11)  # after the National Day holidays
+    refusal = pre_meeting_filing_refusal(PACK, CAL, filed_on=filed_on, meeting_date=meeting)
+    assert (refusal is None) == CAL.has_at_least_working_days(filed_on, meeting, 5)
+    assert refusal is None or (refusal.rule, refusal.code, refusal.fields) == (
+        "CM-8",
+        "pre_meeting_filing_too_late",
+        ("filed_on",),
+    )
+
+
+def test_CM_8_the_number_of_working_days_comes_from_the_pack() -> None:
+    p = PACK.parameters
+    three = p.pre_meeting_filing_working_days.model_copy(update={"value": 3})
+    pack = PACK.model_copy(update={"parameters": p.model_copy(update={"pre_meeting_filing_working_days": three})})
+    meeting, filed_on = date(2024, 10, 11), date(2024, 10, 8)  # 3 working days
+    assert pre_meeting_filing_refusal(PACK, CAL, filed_on=filed_on, meeting_date=meeting) is not None
+    assert pre_meeting_filing_refusal(pack, CAL, filed_on=filed_on, meeting_date=meeting) is None
+
+
+def test_CM_10_CM_2_only_an_active_committee_within_its_validity_opens_meetings() -> None:
+    today = date(2024, 9, 30)
+    assert evaluation_refusal(CommitteeStatus.ACTIVE, valid_until=today, today=today) is None
+    expected = {
+        CommitteeStatus.SUSPENDED: ("CM-10", "committee_suspended"),
+        CommitteeStatus.WITHDRAWN: ("CM-10", "committee_withdrawn"),
+        CommitteeStatus.EXPIRED: ("CM-2", "committee_expired"),
+        CommitteeStatus.PENDING: ("CM-1", "committee_pending"),
+        CommitteeStatus.REJECTED: ("CM-1", "committee_rejected"),
+    }
+    for status, (rule, code) in expected.items():
+        refusal = evaluation_refusal(status, valid_until=date(2027, 2, 28), today=today)
+        assert refusal is not None
+        assert (refusal.rule, refusal.code) == (rule, code)
+    # Past its last valid day an active committee is expired, before the expiry job marks it so.
+    past = evaluation_refusal(CommitteeStatus.ACTIVE, valid_until=today - timedelta(days=1), today=today)
+    assert past is not None
+    assert (past.rule, past.code) == ("CM-2", "committee_expired")
 
 
 def test_CM_6_meetings_after_the_deadline_and_plans_across_years_need_an_exception() -> None:
