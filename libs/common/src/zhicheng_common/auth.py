@@ -39,6 +39,8 @@ class Role(StrEnum):
     EXPERT = "expert"
     SUPERVISOR = "supervisor"
     HR_ADMIN = "hr_admin"
+    # 省级行业主管部门: files junior and intermediate committees where the pack says so (CM-3).
+    INDUSTRY_ADMIN = "industry_admin"
     PROVINCE_ADMIN = "province_admin"
     AUDITOR = "auditor"
 

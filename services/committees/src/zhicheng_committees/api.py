@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from zhicheng_committees import service
-from zhicheng_committees.auth import Authenticated, Filer, HrAdmin, Reader
+from zhicheng_committees.auth import Approver, Authenticated, Filer, HrAdmin, Reader
 from zhicheng_committees.domain import CommitteeStatus, FilingStatus, OwnershipKind
 from zhicheng_committees.schemas import (
     CommitteePage,
@@ -101,7 +101,7 @@ async def read_filing(filing_id: uuid.UUID, session: SessionDep, principal: Read
     responses={403: FORBIDDEN, 409: _problem("已处理 (filing_already_decided)")},
 )
 async def decide_filing(
-    filing_id: uuid.UUID, decision: FilingDecision, session: SessionDep, principal: HrAdmin, tools: ToolsDep
+    filing_id: uuid.UUID, decision: FilingDecision, session: SessionDep, principal: Approver, tools: ToolsDep
 ) -> FilingRead:
     """The HR department with authority for the level and region decides, with an opinion (CM-1, CM-3)."""
     return await service.decide_filing(session, actor=principal, filing_id=filing_id, decision=decision, tools=tools)

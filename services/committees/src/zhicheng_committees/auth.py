@@ -12,6 +12,9 @@ Authenticated = CurrentPrincipal
 Filer = Annotated[Principal, require_roles(Role.COMMITTEE_OFFICE, Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
 #: HR administrators decide filings, sanction, and approve plans (authority per level: domain.may_decide).
 HrAdmin = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
+#: Who decides filings: HR administrators, and provincial industry departments where the pack
+#: names them for the level (CM-3; domain.may_decide).
+Approver = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.INDUSTRY_ADMIN)]
 #: Who reads committees, filings and plans within their region.
 Reader = Annotated[
     Principal,
@@ -19,6 +22,7 @@ Reader = Annotated[
         Role.COMMITTEE_OFFICE,
         Role.HR_ADMIN,
         Role.HR_REVIEWER,
+        Role.INDUSTRY_ADMIN,
         Role.PROVINCE_ADMIN,
         Role.SUPERVISOR,
         Role.AUDITOR,

@@ -191,10 +191,11 @@ _BASIS_NAMES = {FormationBasis.PER_SERIES: "按系列组建", FormationBasis.PER
 
 
 def authorities_of(principal: Principal) -> frozenset[ApprovalAuthority]:
-    """The approval authorities a caller holds: HR administrators of a province or of a city.
+    """The approval authorities a caller holds.
 
-    ``provincial_industry_department`` has no role of its own yet (DESIGN.md §6 lists none), so no
-    user holds it; the pack may still name it.
+    HR administrators of a province or of a city hold ``provincial_hr`` / ``city_hr``; an industry
+    administrator (``industry_admin``, 行业主管部门) of a province holds
+    ``provincial_industry_department``, whose levels the pack names (CM-3).
     """
     out: set[ApprovalAuthority] = set()
     try:
@@ -208,6 +209,8 @@ def authorities_of(principal: Principal) -> frozenset[ApprovalAuthority]:
             out.add("provincial_hr")
         elif level == "city":
             out.add("city_hr")
+    if principal.has_role(Role.INDUSTRY_ADMIN) and level == "province":
+        out.add("provincial_industry_department")
     return frozenset(out)
 
 

@@ -157,6 +157,22 @@ async def test_CM_3_a_city_hr_user_approves_an_intermediate_committee_of_the_cit
     assert response.status_code == 200, response.text
 
 
+async def test_CM_3_the_provincial_industry_department_approves_an_intermediate_committee(svc: Service) -> None:
+    body = filing_body(region=TAIYUAN, scope_regions=[TAIYUAN], levels=["intermediate"], member_count=15)
+    filing = await apply(svc, body, region=TAIYUAN)
+    response = await decide(svc, filing["id"], roles=["industry_admin"])
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "approved"
+
+
+async def test_CM_3_the_provincial_industry_department_cannot_approve_a_senior_committee(svc: Service) -> None:
+    filing = await apply(svc)
+    response = await decide(svc, filing["id"], roles=["industry_admin"])
+    assert_problem(response, 403, "approval_authority_required")
+    listed = await svc.client.get(f"{PREFIX}/filings/{filing['id']}", headers=svc.headers(["industry_admin"], SHANXI))
+    assert listed.json()["status"] == "pending"
+
+
 async def test_CM_1_a_city_hr_user_cannot_see_another_provinces_filings(svc: Service) -> None:
     filing = await apply(svc)
     yunnan = svc.headers(["hr_admin"], KUNMING)

@@ -264,3 +264,15 @@ def test_CM_9_the_post_meeting_filing_is_due_15_working_days_after_the_meeting()
     due = post_meeting_filing_due(PACK, CAL, date(2024, 9, 20))
     assert CAL.working_days_between(date(2024, 9, 20), due) == PACK.parameters.post_meeting_filing_working_days.value
     assert due == date(2024, 10, 16)  # over National Day; make-up Sun 29 Sep and Sat 12 Oct count
+
+
+def test_CM_3_a_provincial_industry_department_decides_the_levels_the_pack_names() -> None:
+    industry = hr("140000", "industry_admin")
+    assert may_decide(PACK, industry, levels=["intermediate"], region="140100") is None
+    assert may_decide(PACK, industry, levels=["junior"], region="140000") is None
+    refusal = may_decide(PACK, industry, levels=SENIOR, region="140000")
+    assert refusal is not None
+    assert refusal.rule == "CM-3"
+    assert "省级人社部门" in refusal.message
+    # A city's industry bureau is not the provincial department the pack names.
+    assert may_decide(PACK, hr("140100", "industry_admin"), levels=["intermediate"], region="140100") is not None
