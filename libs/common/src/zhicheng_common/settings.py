@@ -34,6 +34,12 @@ class CommonSettings(BaseSettings):
     events_duplicate_window_seconds: int = 600
     events_max_deliver: int = 5
     events_retry_delay_seconds: float = 1.0
+    # How long JetStream keeps events and dead letters (0 = until removed by hand). A consumer
+    # that is down longer than this misses what expired, so keep it well above any outage; the
+    # outbox and inbox stay the record of what a service published and applied.
+    events_max_age_days: int = Field(default=0, ge=0)
+    events_max_bytes: int = Field(default=-1, ge=-1)  # -1 = no limit
+    dead_letters_max_age_days: int = Field(default=0, ge=0)
     outbox_batch_size: int = 200
     outbox_poll_seconds: float = 2.0
     outbox_retention_hours: int = 24

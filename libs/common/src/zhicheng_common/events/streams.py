@@ -48,6 +48,7 @@ def dead_letter_subject(prefix: str, consumer: str) -> str:
 async def ensure_streams(js: JetStreamContext, settings: CommonSettings) -> None:
     """Create or update the event stream and the dead-letter stream (idempotent)."""
     window = float(settings.events_duplicate_window_seconds)
+    day = 24 * 3600.0
     configs = [
         StreamConfig(
             name=settings.stream_name,
@@ -56,6 +57,8 @@ async def ensure_streams(js: JetStreamContext, settings: CommonSettings) -> None
             retention=RetentionPolicy.LIMITS,
             num_replicas=settings.events_replicas,
             duplicate_window=window,
+            max_age=settings.events_max_age_days * day,
+            max_bytes=settings.events_max_bytes,
             description="Zhicheng domain events (CloudEvents JSON)",
         ),
         StreamConfig(
@@ -66,6 +69,7 @@ async def ensure_streams(js: JetStreamContext, settings: CommonSettings) -> None
             discard=DiscardPolicy.OLD,
             num_replicas=settings.events_replicas,
             duplicate_window=window,
+            max_age=settings.dead_letters_max_age_days * day,
             description="Messages a consumer gave up on; list and replay with `zhicheng deadletters`",
         ),
     ]
