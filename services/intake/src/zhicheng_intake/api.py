@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
@@ -207,6 +209,34 @@ async def list_attachments(
 ) -> list[AttachmentRead]:
     """Metadata of the declaration's attachments."""
     return await service.attachments(session, actor=principal, declaration_id=declaration_id)
+
+
+@router.get(
+    "/{declaration_id}/attachments/{attachment_id}",
+    summary="下载附件 (download an attachment; its digest is checked)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "the file as uploaded"},
+        404: {"description": "no such attachment of this declaration"},
+        500: {"description": "the stored file is missing or does not match its digest (attachment_unavailable)"},
+    },
+)
+async def download_attachment(
+    declaration_id: uuid.UUID, attachment_id: uuid.UUID, session: SessionDep, principal: Authenticated, deps: Deps
+) -> Response:
+    """The file as uploaded, for the owner and the clerks and reviewers of its region (RV-1)."""
+    attachment, data = await service.attachment_content(
+        session, actor=principal, declaration_id=declaration_id, attachment_id=attachment_id, deps=deps
+    )
+    return Response(
+        content=data,
+        media_type=attachment.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.name)}",
+            "Digest": f"sha-256={base64.b64encode(bytes.fromhex(attachment.sha256)).decode()}",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 routers: list[APIRouter] = [journal_router(AREA), router]

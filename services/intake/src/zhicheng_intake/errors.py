@@ -26,6 +26,14 @@ class IdempotencyKeyReused(Conflict):
     title = "幂等键已用于另一请求"
 
 
+class AttachmentUnavailable(ProblemError):
+    """The stored file is missing or no longer matches its digest: an operator must restore it."""
+
+    status = 500
+    code = "attachment_unavailable"
+    title = "附件暂不可用"
+
+
 class AttachmentTooLarge(ProblemError):
     status = 413
     code = "attachment_too_large"

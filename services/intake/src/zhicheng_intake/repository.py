@@ -144,6 +144,13 @@ class DeclarationRepository:
         )
         return (await self.session.scalars(statement)).all()
 
+    async def attachment(self, declaration_id: uuid.UUID, attachment_id: uuid.UUID) -> Attachment | None:
+        statement = select(Attachment).where(
+            Attachment.declaration_id == declaration_id, Attachment.id == attachment_id
+        )
+        found: Attachment | None = await self.session.scalar(statement)
+        return found
+
     async def add_attachment(self, attachment: Attachment) -> None:
         self.session.add(attachment)
         await self.session.flush()

@@ -25,6 +25,7 @@ from zhicheng_common.validators import birth_date_from_resident_id
 from zhicheng_intake import domain
 from zhicheng_intake.errors import (
     AttachmentTooLarge,
+    AttachmentUnavailable,
     IdempotencyKeyReused,
     InvalidDeclaration,
     NotEligible,
@@ -63,7 +64,6 @@ RECORD = "declaration"
 FULL_ID_ROLES = (Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN)
 DECLARING_ROLES = (Role.APPLICANT, Role.UNIT_REVIEWER)
 # NA-5: proofs that can be checked against other departments' data are not uploaded again.
-VERIFIABLE_PROOFS = frozenset({"id_card_copy", "household_register_copy", "education_certificate_copy"})
 
 
 @dataclass(frozen=True)
@@ -657,13 +657,19 @@ async def add_attachment(
     row = await _owned(session, declaration_id, actor)
     if row.status not in ("draft", "returned"):
         raise WrongState(f"申报状态为{row.status}，不能上传附件")
+    not_asked_again = _pack(row.policy_pack, deps.default_pack).parameters.not_asked_again_fields
     if len(data) > deps.attachment_max_bytes:
         raise AttachmentTooLarge(
             f"附件 {len(data)} 字节，超过上限 {deps.attachment_max_bytes} 字节",
             errors=[FieldError(field="body", code="too_large", message=f"上限 {deps.attachment_max_bytes} 字节")],
         )
-    if kind in VERIFIABLE_PROOFS:
-        raise RuleRefused(f"{kind} 可通过部门数据核验，无需上传（告知承诺）", rule="NA-5", code="proof_not_required")
+    if kind in not_asked_again.value:
+        raise RuleRefused(
+            f"{kind} 可通过证照、部门数据或网上核验，无需上传（告知承诺）",
+            rule=not_asked_again.rule,
+            code="proof_not_required",
+            errors=[FieldError(field="kind", code="verifiable_elsewhere", message=f"{kind} 无需上传", rule="NA-5")],
+        )
     attachment_id = uuid.uuid4()
     key = f"{row.id}/{attachment_id}"
     await deps.storage.put(key, data)
@@ -696,6 +702,38 @@ async def attachments(session: AsyncSession, *, actor: Principal, declaration_id
         AttachmentRead.model_validate(a, from_attributes=True)
         for a in await DeclarationRepository(session).attachments(row.id)
     ]
+
+
+async def attachment_content(
+    session: AsyncSession, *, actor: Principal, declaration_id: uuid.UUID, attachment_id: uuid.UUID, deps: IntakeDeps
+) -> tuple[Attachment, bytes]:
+    """The bytes of an attachment, for its owner and the clerks and reviewers of its region (RV-1).
+
+    The digest recorded at upload is checked on every read, so a file changed or damaged in the
+    storage is never served as the applicant's material. A read by anyone but the owner is journaled.
+    """
+    row = await _readable(session, actor, declaration_id)
+    attachment = await DeclarationRepository(session).attachment(row.id, attachment_id)
+    if attachment is None:
+        raise NotFound(f"附件 {attachment_id} 不存在", code="attachment_not_found")
+    try:
+        data = await deps.storage.get(attachment.storage_key)
+    except FileNotFoundError:
+        log.error("intake.attachment_missing", attachment_id=str(attachment.id), key=attachment.storage_key)
+        raise AttachmentUnavailable(f"附件 {attachment.name} 的文件缺失，请联系运维人员") from None
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        log.error("intake.attachment_digest_mismatch", attachment_id=str(attachment.id), key=attachment.storage_key)
+        raise AttachmentUnavailable(f"附件 {attachment.name} 的文件与上传时的摘要不符，已拒绝提供")
+    if row.owner_subject != actor.subject:
+        await append_entry(
+            session,
+            actor=actor,
+            action="declaration.attachment_read",
+            record_type=RECORD,
+            record_id=str(row.id),
+            data={"attachment": str(attachment.id)},
+        )
+    return attachment, data
 
 
 async def windows(session: AsyncSession) -> list[CommitteeWindowRead]:

@@ -52,6 +52,7 @@ class Intake:
     keys: TestKeys
     js: Any
     prefix: str
+    attachments_dir: Path
 
     def headers(
         self, *, roles: tuple[str, ...] = ("applicant",), region: str = TAIYUAN, subject: str = ""
@@ -110,8 +111,9 @@ async def intake(
     import nats
 
     clock = ManualClock(START)
+    attachments_dir = Path(tmp_path_factory.mktemp("attachments"))
     settings = IntakeSettings(
-        attachments_dir=Path(tmp_path_factory.mktemp("attachments")),
+        attachments_dir=attachments_dir,
         attachment_max_bytes=MAX_ATTACHMENT,
         scheduler_enabled=False,
     )
@@ -121,7 +123,7 @@ async def intake(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
-                yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix)
+                yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix, attachments_dir)
     finally:
         await nc.close()
 

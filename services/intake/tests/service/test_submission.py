@@ -4,6 +4,8 @@ refusals of bad input that change nothing."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -17,7 +19,9 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 from zhicheng_intake.models import Declaration
 
-from .conftest import MAX_ATTACHMENT, Intake, applicant_body, problem
+from .conftest import MAX_ATTACHMENT, SHANXI, Intake, applicant_body, problem
+
+YUNCHENG = "140800"
 
 pytestmark = pytest.mark.service
 
@@ -272,11 +276,72 @@ async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
     response = await intake.client.post(
         f"{BASE}/{declaration_id}/attachments",
-        params={"name": "身份证.jpg", "kind": "id_card_copy"},
+        params={"name": "身份证.jpg", "kind": "identity_document"},
         content=b"jpeg",
         headers=headers,
     )
-    assert problem(response, 409, "proof_not_required")["rule"] == "NA-5"
+    refused = problem(response, 409, "proof_not_required")
+    assert refused["rule"] == "NA-5"
+    assert refused["errors"][0]["field"] == "kind"
+    assert (await intake.client.get(f"{BASE}/{declaration_id}/attachments", headers=headers)).json() == []
+
+
+async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewers_with_its_digest(
+    intake: Intake,
+) -> None:
+    committee_id = await intake.open_committee()
+    owner = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), owner)
+    content = b"%PDF-1.7 degree certificate"
+    uploaded = await intake.client.post(
+        f"{BASE}/{declaration_id}/attachments",
+        params={"name": "学位证书.pdf", "kind": "achievement_proof"},
+        content=content,
+        headers={**owner, "Content-Type": "application/pdf"},
+    )
+    url = f"{BASE}/{declaration_id}/attachments/{uploaded.json()['id']}"
+
+    mine = await intake.client.get(url, headers=owner)
+    assert mine.status_code == 200, mine.text
+    assert mine.content == content
+    assert mine.headers["content-type"] == "application/pdf"
+    assert mine.headers["digest"] == "sha-256=" + base64.b64encode(hashlib.sha256(content).digest()).decode()
+    assert "filename*=UTF-8''%E5%AD%A6%E4%BD%8D%E8%AF%81%E4%B9%A6.pdf" in mine.headers["content-disposition"]
+
+    reviewer = intake.headers(roles=("hr_reviewer",), subject="u-ty-reviewer")
+    assert (await intake.client.get(url, headers=reviewer)).content == content
+    auditor = intake.headers(roles=("auditor",), region=SHANXI)
+    entries = (await intake.client.get(f"{BASE}/journal", params={"limit": 1000}, headers=auditor)).json()["items"]
+    reads = [e for e in entries if e["action"] == "declaration.attachment_read" and e["record_id"] == declaration_id]
+    assert [e["actor"] for e in reads] == ["u-ty-reviewer"]  # the owner's own reads are not journaled
+
+    problem(
+        await intake.client.get(url, headers=intake.headers(roles=("hr_reviewer",), region=YUNCHENG)),
+        403,
+        "outside_jurisdiction",
+    )
+    problem(await intake.client.get(url, headers=intake.headers()), 403, "not_owner")
+    problem(
+        await intake.client.get(f"{BASE}/{declaration_id}/attachments/{uuid.uuid4()}", headers=owner),
+        404,
+        "attachment_not_found",
+    )
+
+
+async def test_an_attachment_changed_in_storage_is_refused_not_served(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    owner = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), owner)
+    uploaded = await intake.client.post(
+        f"{BASE}/{declaration_id}/attachments",
+        params={"name": "获奖证书.jpg", "kind": "achievement_proof"},
+        content=b"original award scan",
+        headers=owner,
+    )
+    attachment_id = uploaded.json()["id"]
+    (intake.attachments_dir / declaration_id / attachment_id).write_bytes(b"forged award scan")
+    response = await intake.client.get(f"{BASE}/{declaration_id}/attachments/{attachment_id}", headers=owner)
+    assert problem(response, 500, "attachment_unavailable")["title"] == "附件暂不可用"
 
 
 async def test_EL_11_second_promotion_declaration_of_the_year_is_refused(intake: Intake) -> None:
