@@ -105,6 +105,8 @@ RecusalRelationship = Literal[
     "co_author",
 ]
 SeriesName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# NA-4: talents whose seniority requirement is relaxed (海外高层次、急需紧缺人才；长期在艰苦边远或基层一线).
+RelaxedCategory = Literal["overseas_high_level", "urgently_needed", "grassroots_long_term"]
 # Declaration channels (CH-1..CH-3), review step keys, field names: lower snake case.
 SnakeName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 # Roles of DESIGN.md §6 that act at a step of a review chain (zhicheng_common.auth.Role).
@@ -422,6 +424,15 @@ class PolicyParameters(_Frozen):
             "EL-2, EL-9: years holding the rank below (counted to `years_counted_to`) before declaring "
             "for a rank; a rank not listed needs none."
         )
+    )
+    relaxed_seniority_categories: Parameter[tuple[RelaxedCategory, ...]] = Field(
+        description="NA-4: talents whose years-in-title requirement is relaxed (empty = none)."
+    )
+    relaxed_seniority_years_fewer: Parameter[NonNegative] = Field(
+        description="NA-4: how many years fewer than `years_in_title_required` such a talent needs."
+    )
+    grassroots_long_term_min_years: Parameter[Positive] = Field(
+        description="NA-4: years in hard, remote or grassroots posts that make one `grassroots_long_term`."
     )
     years_since_graduation_required: Parameter[dict[Rank, NonNegative]] = Field(
         description="EL-13: years since graduation before a private-enterprise graduate without a title declares."

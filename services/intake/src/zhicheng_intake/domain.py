@@ -426,13 +426,17 @@ def _seniority(i: _Inputs) -> Iterable[Failure]:
         yield from _without_title(i)
         return
     needed = i.pack.parameters.years_in_title_required.value.get(d.target.rank, 0)
+    relaxed = _relaxed_by(i)
     raw = years_in_title(i.pack, d.current_title.obtained_on, d.target.year)
-    facts = {
+    facts: dict[str, Any] = {
         "obtained_on": d.current_title.obtained_on.isoformat(),
         "counted_to": counted_to(i.pack, d.target.year).isoformat(),
         "years": raw,
-        "required": needed,
+        "required": max(needed - relaxed, 0),
     }
+    if relaxed:
+        facts["relaxed"] = {"category": d.relaxed_category, "years_fewer": relaxed, "rule": "NA-4"}
+        needed = max(needed - relaxed, 0)
     if d.kind == "exceptional":
         return  # NA-4: relaxed seniority; EL-6 and NA-4 hold the exceptional path
     if raw < needed:
@@ -453,6 +457,30 @@ def _seniority(i: _Inputs) -> Iterable[Failure]:
                 f"计入年限{raw - len(bad)}年，不满{needed}年",
                 {**facts, "not_counted": bad, "counted": raw - len(bad)},
             )
+
+
+def _relaxed_by(i: _Inputs) -> int:
+    """NA-4: years fewer that a relaxed talent needs; 0 when the declaration or the pack does not relax."""
+    p = i.pack.parameters
+    category = i.d.relaxed_category
+    if category is None or category not in p.relaxed_seniority_categories.value:
+        return 0
+    if category == "grassroots_long_term" and (i.d.grassroots_years or 0) < p.grassroots_long_term_min_years.value:
+        return 0
+    return p.relaxed_seniority_years_fewer.value
+
+
+def _na_4_grassroots(i: _Inputs) -> Iterable[Failure]:
+    """NA-4: a declared long-term grassroots talent has the pack's years at the grassroots."""
+    d = i.d
+    minimum = i.pack.parameters.grassroots_long_term_min_years.value
+    if d.relaxed_category == "grassroots_long_term" and (d.grassroots_years or 0) < minimum:
+        yield Failure(
+            "NA-4",
+            "grassroots_years_too_few",
+            f"基层一线工作{d.grassroots_years or 0}年，不满{minimum}年，不属于长期在基层一线工作的人员",
+            {"grassroots_years": d.grassroots_years, "required": minimum},
+        )
 
 
 def _without_title(i: _Inputs) -> Iterable[Failure]:
@@ -768,6 +796,7 @@ RULES: tuple[Rule, ...] = (
     _in_service,
     _leave_and_posting,
     _seniority,
+    _na_4_grassroots,
     _assessments,
     _transfer,
     _ladder,

@@ -190,6 +190,13 @@ class DeclarationCreate(_In):
     posted_since: date | None = Field(default=None, description="EL-18: 派驻开始日期")
     declaring_where_posted: bool = False
     written_commitment: bool = Field(default=True, description="NA-5: 告知承诺")
+    relaxed_category: Literal["overseas_high_level", "urgently_needed", "grassroots_long_term"] | None = Field(
+        default=None,
+        description="NA-4: 海外高层次人才、急需紧缺人才或长期在艰苦边远地区和基层一线工作的人员（放宽任职年限）",
+    )
+    grassroots_years: Annotated[int, Field(ge=0, le=60)] | None = Field(
+        default=None, description="NA-4: years in hard, remote or grassroots posts (grassroots_long_term)"
+    )
 
     @model_validator(mode="after")
     def _unique_assessment_years(self) -> DeclarationCreate:

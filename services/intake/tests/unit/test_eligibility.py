@@ -469,6 +469,41 @@ def test_NA_4_exceptional_without_a_major_contribution_is_refused() -> None:
     assert check(body) == ["NA-4"]
 
 
+def test_NA_4_an_urgently_needed_talent_needs_one_year_fewer_in_title() -> None:
+    body = declaration_body(relaxed_category="urgently_needed")
+    body["current_title"]["obtained_on"] = "2020-01-01"  # 4 years counted to 31 December; 5 required
+    assert check(body) == []
+    body["current_title"]["obtained_on"] = "2021-01-01"  # 3 years: even relaxed, too few
+    assert check(body) == ["EL-2"]
+
+
+def test_NA_4_relaxation_follows_the_pack() -> None:
+    body = declaration_body(relaxed_category="overseas_high_level")
+    body["current_title"]["obtained_on"] = "2020-01-01"
+    assert check(body, pack=with_param("relaxed_seniority_categories", ())) == ["EL-2"]
+    assert check(body, pack=with_param("relaxed_seniority_years_fewer", 2)) == []
+
+
+def test_NA_4_long_term_grassroots_staff_have_the_packs_years_at_the_grassroots() -> None:
+    body = declaration_body(relaxed_category="grassroots_long_term", grassroots_years=10)
+    body["current_title"]["obtained_on"] = "2020-01-01"
+    assert check(body) == []
+
+
+def test_NA_4_too_few_grassroots_years_is_refused_and_not_relaxed() -> None:
+    body = declaration_body(relaxed_category="grassroots_long_term", grassroots_years=9)
+    body["current_title"]["obtained_on"] = "2020-01-01"
+    failures = domain.check_eligibility(
+        DeclarationCreate.model_validate(body),
+        pack=PACK,
+        catalog=load_series_catalog(),
+        table=qualification_table(),
+        context=context(),
+    )
+    assert sorted(f.rule for f in failures) == ["EL-2", "NA-4"]
+    assert next(f for f in failures if f.rule == "NA-4").facts == {"grassroots_years": 9, "required": 10}
+
+
 def test_NA_5_written_commitment_replaces_paper_proofs() -> None:
     assert check(declaration_body(written_commitment=True)) == []
 
