@@ -34,12 +34,14 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
-from zhicheng_common.series import Rank
+from zhicheng_common.series import RANK_ORDER, Rank
 from zhicheng_common.validators import RegionCode
 
 __all__ = [
     "KNOWN_RULE_IDS",
     "ApprovalAuthorities",
+    "CommitteeLevel",
+    "FormationBasis",
     "MonthDay",
     "Parameter",
     "PolicyPack",
@@ -85,6 +87,8 @@ SourceName = Literal["TY21", "YC24", "SX20", "QJ23", "N40", "MOHRSS"]
 AssessmentGrade = Literal["excellent", "qualified", "basically_qualified", "unqualified", "undetermined"]
 TitleLevel = Literal["junior", "intermediate", "associate_senior", "senior"]
 CommitteeLevel = Literal["junior", "intermediate", "senior"]
+# NA-1: a committee is formed per series or per specialty (never across series).
+FormationBasis = Literal["per_series", "per_specialty"]
 # EL-7: who may omit annual assessments.
 ApplicantKind = Literal["non_public_organization", "individual_business", "flexible_employment", "freelancer"]
 # EL-12 / NA-17: 高级工, 技师, 高级技师.
@@ -332,6 +336,21 @@ class ReviewChains(_Frozen):
         return self
 
 
+def _check_expert_ranks(held: dict[Rank, Rank]) -> dict[Rank, Rank]:
+    # NA-2: a pack may ask more of experts than the rank evaluated, never less, and for every rank.
+    missing = [rank.value for rank in Rank if rank not in held]
+    if missing:
+        raise ValueError(f"NA-2 缺少职称级别 (ranks missing): {', '.join(missing)}")
+    lower = [f"{e.value}→{h.value}" for e, h in held.items() if RANK_ORDER.index(h) < RANK_ORDER.index(e)]
+    if lower:
+        raise ValueError(f"NA-2 专家职称不得低于评审级别 (expert rank below the rank evaluated): {', '.join(lower)}")
+    return held
+
+
+ExpertRankTable = Annotated[dict[Rank, Rank], AfterValidator(_check_expert_ranks)]
+"""NA-2: for each rank evaluated, the lowest rank a drawn expert holds."""
+
+
 class Parameter(_Frozen, Generic[T]):
     """A policy value tagged with the rule it parameterizes.
 
@@ -531,6 +550,12 @@ class PolicyParameters(_Frozen):
     private_enterprise_expert_min_share: Parameter[Ratio | None] = Field(
         description="EX-5: minimum share of private-enterprise experts; null = not checked."
     )
+    expert_min_rank_held: Parameter[ExpertRankTable] = Field(
+        description=(
+            "NA-2: for each rank evaluated, the lowest rank a drawn expert holds in the same series "
+            "(正高 evaluations need 正高); every rank is listed, none below itself."
+        )
+    )
     recusal_relationships: Parameter[tuple[RecusalRelationship, ...]] = Field(
         description="NA-9, EX-6: relationships that make an expert recuse."
     )
@@ -560,6 +585,16 @@ class PolicyParameters(_Frozen):
     integrity_declaring_bar_years: Parameter[Positive] = Field(
         description="NA-13, EL-20: years a person caught in fraud may not apply."
     )
+
+    def minimum_members(self, level: CommitteeLevel, basis: FormationBasis) -> Parameter[int]:
+        """NA-1: the minimum members of a committee (and of a meeting's panel) of ``level`` formed by ``basis``."""
+        if level == "senior":
+            if basis == "per_series":
+                return self.senior_committee_min_members_per_series
+            return self.senior_committee_min_members_per_specialty
+        if level == "intermediate":
+            return self.intermediate_committee_min_members
+        return self.junior_committee_min_members
 
     @model_validator(mode="after")
     def _year_end_deadlines_in_order(self) -> Self:

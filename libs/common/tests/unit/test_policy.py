@@ -448,3 +448,46 @@ def test_CH_4_an_unknown_reviewer_role_or_a_default_channel_without_chain_is_ref
     data["parameters"]["review_chains"]["value"]["default_channel"] = "carrier_pigeon"
     with pytest.raises(PolicyPackError, match="carrier_pigeon"):
         load_pack_file(_write(tmp_path, data))
+
+
+# --- Experts of a draw (NA-2, NA-1) ----------------------------------------------------------------
+
+
+@BOTH
+def test_NA_2_experts_hold_at_least_the_rank_evaluated(pack: PolicyPack) -> None:
+    held = pack.parameters.expert_min_rank_held
+    assert held.rule == "NA-2"
+    assert held.value[Rank.SENIOR] == Rank.SENIOR  # 正高 evaluations need 正高
+    assert held.value[Rank.ASSOCIATE_SENIOR] == Rank.ASSOCIATE_SENIOR
+    assert set(held.value) == set(Rank)
+
+
+def test_NA_2_a_pack_may_raise_the_rank_experts_hold(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    data["parameters"]["expert_min_rank_held"]["value"]["intermediate"] = "associate_senior"
+    pack = load_pack_file(_write(tmp_path, data))
+    assert pack.parameters.expert_min_rank_held.value[Rank.INTERMEDIATE] == Rank.ASSOCIATE_SENIOR
+
+
+def test_NA_2_an_expert_rank_below_the_rank_evaluated_is_refused(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    data["parameters"]["expert_min_rank_held"]["value"]["senior"] = "associate_senior"
+    with pytest.raises(PolicyPackError, match=r"parameters\.expert_min_rank_held\.value: .*senior→associate_senior"):
+        load_pack_file(_write(tmp_path, data))
+
+
+def test_NA_2_a_rank_missing_from_the_expert_table_is_refused(tmp_path: Path) -> None:
+    data = _packaged_yaml("shanxi-2024")
+    del data["parameters"]["expert_min_rank_held"]["value"]["clerk"]
+    with pytest.raises(PolicyPackError, match=r"parameters\.expert_min_rank_held\.value: .*ranks missing\): clerk"):
+        load_pack_file(_write(tmp_path, data))
+
+
+def test_NA_1_minimum_members_by_level_and_basis() -> None:
+    p = SHANXI.parameters
+    # Shanxi: 25 per series and 11 per specialty (N40), 15 intermediate and 9 junior (pack choice).
+    assert p.minimum_members("senior", "per_series").value == 25
+    assert p.minimum_members("senior", "per_specialty").value == 11
+    assert p.minimum_members("intermediate", "per_series").value == 15
+    assert p.minimum_members("junior", "per_specialty").value == 9
+    assert p.minimum_members("senior", "per_series").rule == "NA-1"

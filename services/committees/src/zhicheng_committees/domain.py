@@ -127,14 +127,7 @@ def committee_level(levels: Iterable[Level]) -> CommitteeLevel:
 
 def minimum_members(pack: PolicyPack, level: CommitteeLevel, basis: FormationBasis) -> int:
     """NA-1: the minimum number of members for the level and formation basis, from the pack."""
-    p = pack.parameters
-    if level == "senior":
-        if basis is FormationBasis.PER_SERIES:
-            return p.senior_committee_min_members_per_series.value
-        return p.senior_committee_min_members_per_specialty.value
-    if level == "intermediate":
-        return p.intermediate_committee_min_members.value
-    return p.junior_committee_min_members.value
+    return pack.parameters.minimum_members(level, basis.value).value
 
 
 def composition_refusals(
