@@ -38,6 +38,10 @@ def _configure(log_level: Annotated[str, typer.Option(help="log level of the com
 
 
 app.add_typer(journal_app, name="journal")
+draw_app = typer.Typer(
+    help="Expert draws (专家抽取): re-run a draw offline from its evidence pack.", no_args_is_help=True
+)
+app.add_typer(draw_app, name="draw")
 
 T = TypeVar("T")
 
@@ -367,6 +371,42 @@ def journal_verify(
         return
     typer.echo(f"BROKEN at seq {result.broken_seq}: {result.reason} ({result.checked} entries good before it)")
     raise typer.Exit(1)
+
+
+@draw_app.command("verify")
+def draw_verify(
+    pack: Annotated[Path, typer.Argument(help="an evidence pack (JSON) of an expert draw")],
+    key: Annotated[
+        list[Path] | None, typer.Option(help="trusted PEM public key of a drawer or supervisor (repeatable)")
+    ] = None,
+) -> None:
+    """Re-run an expert draw from its evidence pack; print each check and exit 1 if any fails."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    # The draw belongs to the experts service; loaded by import name like the services' settings.
+    evidence = importlib.import_module("zhicheng_experts.draw.evidence")
+    keys: list[Ed25519PublicKey] = []
+    for key_path in key or []:
+        public = serialization.load_pem_public_key(key_path.read_bytes())
+        if not isinstance(public, Ed25519PublicKey):
+            raise typer.BadParameter(f"{key_path} is not an Ed25519 public key")
+        keys.append(public)
+    try:
+        document = json.loads(pack.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise typer.BadParameter(f"{pack}: not a readable JSON file ({exc})") from exc
+    if not isinstance(document, dict):
+        raise typer.BadParameter(f"{pack}: an evidence pack is a JSON object")
+    verification = evidence.verify_pack(document, keys)
+    for check in verification.checks:
+        typer.echo(f"{'ok' if check.ok else 'FAILED':<7} {check.name:<24} {check.detail}")
+    if not verification.ok:
+        typer.echo(f"verification failed: {', '.join(verification.failed)}")
+        raise typer.Exit(1)
+    for line in evidence.panel_lines(document):
+        typer.echo(line)
+    typer.echo("verified: the draw reproduces and every check passed")
 
 
 CATALOG_PATH = Path("docs/asyncapi.yaml")
