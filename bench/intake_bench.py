@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.stack import BenchStack, bench_stack, machine, percentile, wait_ready
+from bench.stack import BenchStack, bench_stack, machine, percentile, wait_ready, write_section
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.embedded import free_port
 from zhicheng_common.events.envelope import CloudEvent
@@ -246,21 +245,13 @@ def section(results: list[SubmitResult], *, concurrency: int) -> str:
     )
 
 
-def write_section(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    found = pattern.search(current) is not None
-    updated = pattern.sub(lambda _: text, current) if found else current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(updated)
-
-
 def main() -> None:
     configure_logging("bench", level="WARNING")
     concurrency = 16
     with bench_stack() as stack:
         results = run_intake_bench(stack, concurrency=concurrency)
     text = section(results, concurrency=concurrency)
-    write_section(text)
+    write_section(RESULTS, HEADING, text)
     print(text)
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.draw_bench import run_draw_bench
+from bench.draw_bench import section as draw_section
 from bench.events_bench import run_events_bench
 from bench.gateway_bench import run_gateway_bench
 from bench.intake_bench import run_intake_bench
@@ -67,6 +69,7 @@ def main() -> None:
         "",
     ]
     lines.append(intake_section(intake_results, concurrency=INTAKE_CONCURRENCY))
+    lines.append(draw_section(run_draw_bench()))
     RESULTS.write_text("\n".join(lines))
     print("\n".join(lines))
 
