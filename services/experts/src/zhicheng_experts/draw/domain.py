@@ -21,6 +21,7 @@ checks, the :class:`~zhicheng_common.policy.PolicyPack` itself); none is written
 from __future__ import annotations
 
 import calendar as month_calendar
+import functools
 import hashlib
 import hmac
 import json
@@ -233,6 +234,7 @@ class Eligibility:
     excluded: tuple[Excluded, ...]
 
 
+@functools.lru_cache(maxsize=4096)  # pools share a few term starts; this runs once per expert and draw
 def last_day_of_years(start: date, years: int) -> date:
     """The last day of a period of ``years`` years whose first day is ``start`` (NA-14).
 
