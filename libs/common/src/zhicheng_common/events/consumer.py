@@ -141,6 +141,9 @@ class EventConsumer:
             self.stream,
             ConsumerConfig(
                 durable_name=self.durable,
+                # With a name, nats-py puts the filter into the request subject, which is what
+                # NATS permissions can check (zhicheng_common.events.permissions).
+                name=self.durable,
                 deliver_policy=DeliverPolicy.ALL,
                 ack_policy=AckPolicy.EXPLICIT,
                 ack_wait=self.ack_wait_seconds,
