@@ -212,9 +212,9 @@ def nats_server_binary() -> Path:
 # JetStream's sync policy for every server we start (and the one the shipped configurations
 # name): fsync each write before the ack. The default flushes every two minutes, and a crash loses
 # what was acknowledged meanwhile (Jepsen, NATS 2.12.1). Measured on these machines, `always`
-# costs about a factor 8 on async publishes and 2 awaited (bench/nats_sync_bench.py, RESULTS.md),
-# far above what the event path needs; the outbox and `zhicheng events reconcile` remain the
-# guarantee if a broker loses data anyway.
+# costs about a factor 10 on async publishes and 2.5 on awaited ones (bench/nats_sync_bench.py,
+# bench/RESULTS.md: about 4,000/s and 2,000/s remain), far above what the event path needs; the
+# outbox and `zhicheng events reconcile` remain the guarantee if a broker loses data anyway.
 SYNC_INTERVAL = "always"
 
 
