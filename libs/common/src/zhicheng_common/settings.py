@@ -83,6 +83,8 @@ class CommonSettings(BaseSettings):
             refuse_placeholder("ZC_PII_KEY", self.pii_key)
             if self.pii_key.startswith("development-only"):
                 raise ValueError("ZC_PII_KEY: the development key may not be used in production")
+            if self.nats_nkey_seed is not None:
+                refuse_placeholder("ZC_NATS_NKEY_SEED", self.nats_nkey_seed.get_secret_value())
         return self
 
     @model_validator(mode="after")

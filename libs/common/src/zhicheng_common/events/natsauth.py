@@ -149,6 +149,11 @@ def stack_authorization(keys_dir: Path, space: SubjectSpace, *, harness: bool = 
 
 
 def render(config: Mapping[str, Any]) -> str:
-    """NATS configuration text. JSON is valid NATS configuration, and its quoting keeps ``$JS…``
-    subjects literal (unquoted, ``$NAME`` would be a variable)."""
-    return json.dumps(config, indent=2, ensure_ascii=False) + "\n"
+    """NATS configuration text, one ``key: <JSON>`` line per top-level key.
+
+    Valid as a file of its own and as an ``include`` of a larger nats.conf; JSON's quoting keeps
+    ``$JS…`` subjects literal (unquoted, ``$NAME`` would be a variable).
+    """
+    lines = ["# Written by `zhicheng nats config`: NKey users and their permissions (docs/nats.md)."]
+    lines += [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in config.items()]
+    return "\n".join(lines) + "\n"
