@@ -19,6 +19,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from zhicheng_common.embedded import EmbeddedNats, free_port
+from zhicheng_common.events import permissions
 from zhicheng_common.events.deadletters import list_dead_letters
 from zhicheng_common.events.natsauth import connect_options, stack_authorization
 from zhicheng_common.events.permissions import OPERATOR, SubjectSpace, durable_name
@@ -171,3 +172,47 @@ async def test_a_service_writes_dead_letters_only_for_its_own_durables_and_the_o
     # The operator re-publishes a producer's event (replay, reconcile).
     ack = await operator.jetstream().publish(f"{settings.events_prefix}.committees.x.y", b"{}")
     assert ack.seq == 1
+
+
+async def test_a_shared_kv_bucket_is_read_and_watched_by_services_and_written_by_its_writers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bucket the way a shared clock or calendar would be added: one entry in SHARED_BUCKETS.
+    monkeypatch.setattr(permissions, "SHARED_BUCKETS", (permissions.SharedBucket("zcperm_clock"),))
+    settings = CommonSettings(events_prefix="zcperm", data_dir=tmp_path, environment="test")
+    nats_server = EmbeddedNats(
+        tmp_path / "nats", free_port(), auth=stack_authorization(tmp_path / "keys", SubjectSpace.of(settings))
+    )
+    url = nats_server.start()
+    settings = settings.model_copy(update={"nats_url": url, "nats_keys_dir": tmp_path / "keys"})
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    operator = await nats.connect(url, **connect_options(settings, OPERATOR))
+    review = await nats.connect(url, error_cb=on_error, **connect_options(settings, "review"))
+    try:
+        written = await operator.jetstream().create_key_value(bucket="zcperm_clock")
+        await written.put("now", b"2026-12-01T08:00:00+08:00")
+        bucket = await review.jetstream().key_value("zcperm_clock")
+        entry = await bucket.get("now")
+        assert entry.value == b"2026-12-01T08:00:00+08:00"
+        watcher = await bucket.watch("now")
+        first = await watcher.updates(timeout=5)
+        assert first is not None
+        assert first.value == b"2026-12-01T08:00:00+08:00"
+        assert await watcher.updates(timeout=5) is None  # nats-py's marker: the current values are all in
+        await written.put("now", b"2026-12-02T08:00:00+08:00")
+        moved = await watcher.updates(timeout=5)
+        assert moved is not None
+        assert moved.value == b"2026-12-02T08:00:00+08:00"
+        await watcher.stop()
+        with pytest.raises(TimeoutError):  # a reader may not move the clock
+            # What KeyValue.put sends, with a short wait for the ack that never comes.
+            await review.jetstream().publish("$KV.zcperm_clock.now", b"1999-01-01T00:00:00+08:00", timeout=0.5)
+        assert await refused(errors, 'publish to "$kv.zcperm_clock.now"')
+    finally:
+        await review.close()
+        await operator.close()
+        nats_server.stop()

@@ -179,6 +179,7 @@ def kv_grant(bucket: str, *, write: bool) -> Grant:
         # A watch is an ordered push consumer: created, kept alive with flow control, deleted.
         f"{JS_API}.CONSUMER.CREATE.{stream}.>",
         f"{JS_API}.CONSUMER.CREATE.{stream}",
+        f"{JS_API}.CONSUMER.INFO.{stream}.>",
         f"{JS_API}.CONSUMER.DELETE.{stream}.>",
         f"$JS.FC.{stream}.>",
     ]
