@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from subprocess import PIPE
@@ -19,6 +20,7 @@ from subprocess import PIPE
 import pytest
 from pydantic import BaseModel
 
+from zhicheng_common.cli import migrate_all
 from zhicheng_common.db import Database
 from zhicheng_common.embedded import EmbeddedNats, free_port
 from zhicheng_common.events.natsauth import connect_as, stack_authorization
@@ -63,10 +65,18 @@ def truncate_stream_files(nats_server: EmbeddedNats, stream: str) -> int:
     return len(blocks)
 
 
+@pytest.fixture(scope="module")
+def every_schema(event_schemas: CommonSettings) -> CommonSettings:
+    """Every service's schema, as in a deployment: the operator's commands read them all."""
+    with ThreadPoolExecutor(1) as pool:  # Alembic runs its own event loop
+        pool.submit(migrate_all, event_schemas.database_url).result()
+    return event_schemas
+
+
 async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_applied_once(
-    event_schemas: CommonSettings, producer_db: Database, consumer_db: Database, tmp_path: Path
+    every_schema: CommonSettings, producer_db: Database, consumer_db: Database, tmp_path: Path
 ) -> None:
-    settings = event_schemas.model_copy(
+    settings = every_schema.model_copy(
         update={"events_prefix": f"zcdur{secrets.token_hex(3)}", "nats_keys_dir": tmp_path / "nats-keys"}
     )
     auth = stack_authorization(tmp_path / "nats-keys", SubjectSpace.of(settings))
@@ -99,6 +109,11 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                 await wait_until(lambda: drained(operator_js, settings, consumer.durable), timeout=60, what="drained")
                 lost = EVENTS - await inbox_count(consumer_db, consumer.durable)
                 assert lost > 0
+                # The operator's check sees exactly those, and fails.
+                out = await _zhicheng(
+                    settings, "events", "check", "--since", started.isoformat(), "--settle-seconds", "0", returncode=1
+                )
+                assert f"{consumer.durable:<36} {EVENTS - lost:>7}/{EVENTS:<7} applied  MISSING {lost}\n" in out
 
                 out = await _zhicheng(
                     settings, "events", "reconcile", "--since", started.isoformat(), "--service", PRODUCER
@@ -111,6 +126,8 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                 await wait_until(all_applied, timeout=120, what="every event applied after reconcile")
                 await wait_until(lambda: _none_unpublished(producer_db), timeout=60, what="re-published")
 
+        out = await _zhicheng(settings, "events", "check", "--since", started.isoformat(), "--settle-seconds", "0")
+        assert f"{consumer.durable:<36} {EVENTS:>7}/{EVENTS:<7} applied  ok\n" in out
         result = await effects(consumer_db, "evt-durable")
         assert (result.rows, result.distinct_events) == (EVENTS, EVENTS)  # each once
         gaps = await find_gaps(
@@ -131,7 +148,7 @@ async def _none_unpublished(database: Database) -> bool:
     return await unpublished(database) == 0
 
 
-async def _zhicheng(settings: CommonSettings, *args: str) -> str:
+async def _zhicheng(settings: CommonSettings, *args: str, returncode: int = 0) -> str:
     """The operator's command, with the operator's key and the session's database."""
     env = {
         "ZC_DATABASE_URL": settings.database_url,
@@ -143,5 +160,5 @@ async def _zhicheng(settings: CommonSettings, *args: str) -> str:
     }
     process = await asyncio.create_subprocess_exec(str(ZHICHENG), *args, env=env, stdout=PIPE, stderr=PIPE)
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode == 0, err.decode()
+    assert process.returncode == returncode, out.decode() + err.decode()
     return out.decode()
