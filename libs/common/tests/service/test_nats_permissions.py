@@ -146,6 +146,15 @@ async def test_a_service_reads_only_the_producers_it_consumes_through_its_own_du
     await intake.subscribe(f"{settings.events_prefix}.>")
     assert await refused(intake_errors, f'subscription to "{settings.events_prefix}.>"')
 
+    # It may list the stream's consumers and delete a durable of its own, not another service's.
+    await intake.jetstream().add_consumer(stream, config("intake-committee_approved", "committees"))
+    names = {info.name for info in await intake.jetstream().consumers_info(stream)}
+    assert {review_durable, "intake-committees", "intake-committee_approved"} <= names
+    assert await intake.jetstream().delete_consumer(stream, "intake-committee_approved")
+    with pytest.raises(TimeoutError):
+        await intake.jetstream().delete_consumer(stream, review_durable)
+    assert await refused(intake_errors, f"consumer.delete.zcperm.{review_durable}")
+
     # review still gets its message, once, and acks it.
     own = await review.jetstream().pull_subscribe_bind(review_durable, stream=stream)
     messages = await own.fetch(1, timeout=5)

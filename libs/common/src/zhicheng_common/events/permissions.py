@@ -134,6 +134,10 @@ def service_grant(name: str, space: SubjectSpace) -> Grant:
         # token, so a rule cannot say "names starting with intake-".
         f"{JS_API}.CONSUMER.INFO.{s}.*",
         f"{JS_API}.CONSUMER.MSG.NEXT.{s}.*",
+        # Listing the stream's consumers and deleting its own: a service retires the durables of
+        # a former naming scheme at start (their names and filters are no secret; their messages are).
+        f"{JS_API}.CONSUMER.LIST.{s}",
+        f"{JS_API}.CONSUMER.DELETE.{s}.*",
         f"$JS.ACK.{s}.*.>",
     ]
     # Nothing of another service's durables: not its position, its messages, acks or dead letters.
@@ -143,6 +147,7 @@ def service_grant(name: str, space: SubjectSpace) -> Grant:
         for subject in (
             f"{JS_API}.CONSUMER.CREATE.{s}.{durable}.>",
             f"{JS_API}.CONSUMER.INFO.{s}.{durable}",
+            f"{JS_API}.CONSUMER.DELETE.{s}.{durable}",
             f"{JS_API}.CONSUMER.MSG.NEXT.{s}.{durable}",
             f"$JS.ACK.{s}.{durable}.>",
             space.dead_letters_of(durable),
