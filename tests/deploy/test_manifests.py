@@ -278,7 +278,9 @@ def test_compose_runs_postgres_15_and_nats_210_with_jetstream_file_storage() -> 
     assert compose_service("postgres")["environment"]["POSTGRES_DB"] == "zhicheng"
     nats = compose_service("nats")
     assert nats["image"].startswith("nats:2.10")
-    assert nats["command"][:3] == ["-js", "-sd", "/data"]
+    # JetStream, its store on the volume and the users: deploy/nats/compose.conf (tests/deploy/test_nats_config.py).
+    assert nats["command"] == ["--config", "/etc/nats/nats.conf"]
+    assert "nats-data:/data" in nats["volumes"]
 
 
 def test_compose_runs_in_development_and_points_services_at_the_gateway_jwks() -> None:

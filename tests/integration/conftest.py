@@ -147,6 +147,9 @@ def isolated_env(zc_stack: TestStack, zc_env: dict[str, str], name: str) -> dict
     # Plans computed from today reach into years chinese-calendar does not know yet (it ships a year
     # once the State Council publishes it); take those years as weekends-only in the tests.
     env.setdefault("ZC_CALENDAR_OVERRIDES", json.dumps({"known_years": CALENDAR_YEARS_TO_ASSUME}))
+    if zc_stack.nats_keys_dir is not None:
+        # The session's NATS authenticates: every service of this system runs with its own key.
+        env["ZC_NATS_KEYS_DIR"] = str(zc_stack.nats_keys_dir)
     env.pop("ZC_JWT_JWKS", None)  # `up` wires its own issuer's keys
     env.pop("ZC_JWT_ISSUER", None)
     return env

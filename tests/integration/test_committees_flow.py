@@ -8,48 +8,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import nats
 import pytest
 
-from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.testing import wait_until
 
+from .committees_api import plan_dates, today_in_china
 from .conftest import GATEWAY_URL, RunningSystem
 
 pytestmark = pytest.mark.integration
 
 SHANXI = "140000"
-CHINA = timezone(timedelta(hours=8))
-
-
-def plan_dates(today: date) -> dict[str, Any]:
-    """A plan whose declaration window is open today and whose dates meet CM-7 and CM-8 exactly."""
-    cal = WorkingDayCalendar()
-    meeting = today + timedelta(days=14)
-    dates = {
-        "year": meeting.year,
-        "levels": ["intermediate"],
-        "declaration_opens": (today - timedelta(days=7)).isoformat(),
-        "declaration_closes": (today + timedelta(days=7)).isoformat(),
-        "notice_date": cal.working_days_before(meeting, 30).isoformat(),
-        "meetings": [
-            {
-                "meeting_date": meeting.isoformat(),
-                "pre_meeting_filing_date": cal.working_days_before(meeting, 5).isoformat(),
-            }
-        ],
-    }
-    crosses = any(
-        date.fromisoformat(str(v)).year != meeting.year for v in (dates["declaration_opens"], dates["notice_date"])
-    )
-    if crosses or meeting > date(meeting.year, 11, 30):
-        # CM-6: outside the pack's window only with the HR department's approval.
-        dates["cross_year_exception"] = "晋人社厅函〔2026〕1号"
-    return dates
 
 
 def token(username: str, password: str) -> dict[str, str]:
@@ -132,8 +104,8 @@ async def test_filing_approval_and_plan_over_the_gateway_reach_intake(system: Ru
         )
         assert response.status_code == 200, response.text
 
-        today = datetime.now(UTC).astimezone(CHINA).date()
-        response = await client.post(f"/{committee_id}/plans", json=plan_dates(today), headers=office)
+        plan_in = plan_dates(today_in_china(), ["intermediate"])
+        response = await client.post(f"/{committee_id}/plans", json=plan_in, headers=office)
         assert response.status_code == 201, response.text
         plan = response.json()
         response = await client.post(f"/plans/{plan['id']}/publication", headers=admin)

@@ -5,53 +5,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
-import nats
 import pytest
 
-from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
+from zhicheng_intake.examples import declaration_body, resident_id
+
+from .committees_api import open_senior_engineering_committee
 
 pytestmark = pytest.mark.integration
 
 GATEWAY = "http://127.0.0.1:8000"
 BASE = f"{GATEWAY}/api/v1/declarations"
-
-
-async def publish_committee(env: dict[str, str], committee_id: uuid.UUID, year: int) -> None:
-    """Committees' approval and plan events, as the committees service publishes them."""
-    prefix = env["ZC_EVENTS_PREFIX"]
-    nc = await nats.connect(env["ZC_NATS_URL"])
-    try:
-        js = nc.jetstream()
-        events = {
-            "committees.committee.approved": committee_event(
-                committee_id, valid_from=f"{year - 1}-01-01", valid_until=f"{year + 1}-12-31"
-            ),
-            "committees.plan.published": plan_event(
-                committee_id,
-                year=year,
-                plan_id=str(uuid.uuid4()),
-                declaration_opens=f"{year}-01-01",
-                declaration_closes=f"{year}-12-31",
-            ),
-        }
-        for name, data in events.items():
-            event = CloudEvent(
-                id=str(uuid.uuid4()),
-                source="/zhicheng/committees",
-                type=f"cn.zhicheng.{name}.v1",
-                subject=str(committee_id),
-                time=datetime.now(UTC),
-                data=data,
-                region="140000",
-            )
-            await js.publish(f"{prefix}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id})
-    finally:
-        await nc.close()
 
 
 def wait_for(predicate: Any, *, timeout: float, what: str) -> Any:
@@ -73,9 +40,8 @@ def token(username: str, password: str) -> dict[str, str]:
 
 async def test_EL_20_integrity_record_decided_refuses_the_declaration_within_a_second(system: Any) -> None:
     admin = system.admin_headers()
-    year = date.today().year
-    committee_id = uuid.uuid4()
-    await publish_committee(system.env, committee_id, year)
+    # Filed, approved and planned over the gateway: committees publishes its own events.
+    committee_id, year = open_senior_engineering_committee(system, admin)
 
     password = "Applicant-2026!"
     username = f"applicant.{uuid.uuid4().hex[:8]}"
@@ -89,13 +55,13 @@ async def test_EL_20_integrity_record_decided_refuses_the_declaration_within_a_s
     body = declaration_body()
     body["applicant"]["birth_date"] = birth.isoformat()
     body["applicant"]["id_number"] = resident_id(birth, int(uuid.uuid4().int % 1000))
-    body["target"].update(year=year, committee_id=str(committee_id))
+    body["target"].update(year=year, committee_id=committee_id)
     body["assessments"] = [{"year": y, "grade": "qualified"} for y in range(year - 6, year)]
     body["continuing_education"] = []
 
     def window_open() -> bool:
         items = httpx.get(f"{BASE}/windows", headers=applicant).json()["items"]
-        return any(i["committee_id"] == str(committee_id) and i["windows"] for i in items)
+        return any(i["committee_id"] == committee_id and i["windows"] for i in items)
 
     wait_for(window_open, timeout=15, what="the committee's window in intake")
     created = httpx.post(BASE, json=body, headers=applicant)

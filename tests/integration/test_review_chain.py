@@ -1,8 +1,8 @@
 """A declaration from submission to ``qualified`` through every step of its review chain, with all
 services running as processes and driven over the gateway.
 
-An applicant declares and submits through intake; the committee's approval and plan that open
-the window are published as committees publishes them (the committees flow has its own test).
+An applicant declares and submits through intake, to a committee its office filed and the
+province approved over the gateway, whose plan opened the window (committees_api).
 The 5 working days of the unit publicity cannot pass in a test, so the test moves the publicity's
 last day to today in the system's database; the review's own scheduler then closes it (RV-6).
 """
@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import nats
 import pytest
 
 from zhicheng_common.db import asyncpg_dsn
-from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_common.ids import uuid7
 from zhicheng_common.testing import TestStack, wait_until
-from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
+from zhicheng_intake.examples import declaration_body, resident_id
 
+from .committees_api import open_senior_engineering_committee
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
 
 pytestmark = pytest.mark.integration
@@ -57,44 +55,9 @@ def token(username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def publish_committee(env: dict[str, str], committee_id: uuid.UUID, year: int) -> None:
-    """Committees' approval and plan, as that service publishes them (its own test drives the real flow)."""
-    events = {
-        "committees.committee.approved": committee_event(
-            committee_id, valid_from=f"{year - 1}-01-01", valid_until=f"{year + 1}-12-31"
-        ),
-        "committees.plan.published": plan_event(
-            committee_id,
-            year=year,
-            plan_id=str(uuid.uuid4()),
-            declaration_opens=f"{year}-01-01",
-            declaration_closes=f"{year}-12-31",
-        ),
-    }
-    nc = await nats.connect(env["ZC_NATS_URL"])
-    try:
-        for name, data in events.items():
-            event = CloudEvent(
-                id=str(uuid7()),
-                source="/zhicheng/committees",
-                type=f"cn.zhicheng.{name}.v1",
-                subject=str(committee_id),
-                time=datetime.now(UTC),
-                data=data,
-                region=SHANXI,
-            )
-            await nc.jetstream().publish(
-                f"{env['ZC_EVENTS_PREFIX']}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
-            )
-    finally:
-        await nc.close()
-
-
 async def submit_through_intake(system: RunningSystem, admin: dict[str, str], suffix: str) -> tuple[str, str]:
     """An applicant declares and submits over the gateway; returns (declaration id, its region)."""
-    year = date.today().year
-    committee_id = uuid.uuid4()
-    await publish_committee(system.env, committee_id, year)
+    committee_id, year = open_senior_engineering_committee(system, admin)
     system.create_user(
         admin, username=f"applicant.{suffix}", password=PASSWORD, roles=["applicant"], region=TAIYUAN, name="张三"
     )
@@ -103,14 +66,14 @@ async def submit_through_intake(system: RunningSystem, admin: dict[str, str], su
     body = declaration_body()
     body["applicant"]["birth_date"] = birth.isoformat()
     body["applicant"]["id_number"] = resident_id(birth, int(uuid.uuid4().int % 1000))
-    body["target"].update(year=year, committee_id=str(committee_id))
+    body["target"].update(year=year, committee_id=committee_id)
     body["assessments"] = [{"year": y, "grade": "qualified"} for y in range(year - 6, year)]
     body["continuing_education"] = []
     async with httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0) as client:
 
         async def window_open() -> bool:
             items = (await client.get("/api/v1/declarations/windows", headers=applicant)).json()["items"]
-            return any(i["committee_id"] == str(committee_id) and i["windows"] for i in items)
+            return any(i["committee_id"] == committee_id and i["windows"] for i in items)
 
         await wait_until(window_open, timeout=15, what="the committee's window in intake")
         created = await client.post("/api/v1/declarations", json=body, headers=applicant)

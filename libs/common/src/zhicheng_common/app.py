@@ -8,7 +8,6 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -26,8 +25,10 @@ from zhicheng_common.auth import TokenVerifier
 from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.db import Database
 from zhicheng_common.events.consumer import EventConsumer, Subscription
+from zhicheng_common.events.natsauth import connect_as
 from zhicheng_common.events.outbox import OutboxRelay
-from zhicheng_common.events.streams import connect, ensure_streams
+from zhicheng_common.events.permissions import check_consumes
+from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
 from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers
@@ -68,7 +69,7 @@ class ServiceRuntime:
         try:
             # Bounded: connect() retries an unreachable server forever (max_reconnect_attempts=-1),
             # which would hold the lifespan and keep the service from serving HTTP at all.
-            first = connect(self.common.nats_url, name=f"zhicheng-{self.name}")
+            first = connect_as(self.common, self.name)
             self.nats = await asyncio.wait_for(first, timeout=NATS_START_TIMEOUT_SECONDS)
             self.js = self.nats.jetstream()
             await ensure_streams(self.js, self.common)
@@ -83,7 +84,7 @@ class ServiceRuntime:
         while not self.stop.is_set():
             await asyncio.sleep(1.0)
             try:
-                self.nats = await connect(self.common.nats_url, name=f"zhicheng-{self.name}")
+                self.nats = await connect_as(self.common, self.name)
                 self.js = self.nats.jetstream()
                 await ensure_streams(self.js, self.common)
             except Exception as exc:
@@ -102,7 +103,7 @@ class ServiceRuntime:
                 prefix=self.common.events_prefix,
                 batch_size=self.common.outbox_batch_size,
                 poll_seconds=self.common.outbox_poll_seconds,
-                retention=timedelta(hours=self.common.outbox_retention_hours),
+                retention=self.common.outbox_retention,
             )
             self.tasks.append(asyncio.create_task(self.relay.run(self.stop)))
         if self.settings.consumers_enabled:
@@ -209,6 +210,7 @@ def create_service_app(
 ) -> FastAPI:
     """Build a service's FastAPI app; routers are mounted under ``/api/v1``."""
     configure_logging(name, level=common.log_level, json=common.log_json)
+    check_consumes(name, [subject for subscription in subscriptions for subject in subscription.subjects])
     database = Database(settings.database_url or common.database_url, schema or name)
     clock = clock or SystemClock()
     runtime = ServiceRuntime(

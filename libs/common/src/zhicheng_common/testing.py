@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from zhicheng_common.events.natsauth import stack_authorization
+from zhicheng_common.events.permissions import SubjectSpace
 from zhicheng_common.settings import CommonSettings
 
 
@@ -41,6 +43,9 @@ class TestStack:
     nats_url: str
     events_prefix: str
     embedded: bool
+    # Seeds of every principal when the session runs its own NATS (which then authenticates them);
+    # None on a server named by ZC_NATS_URL, used as its operator set it up.
+    nats_keys_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,15 @@ def zc_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
     else:
         postgres = EmbeddedPostgres(root / "pg", free_port(), database="postgres")
         server_url = postgres.start()
+    keys_dir: Path | None = None
     if nats_env:
         nats_url = nats_env
     else:
-        nats_server = EmbeddedNats(root / "nats", free_port())
+        # The services' own users (any prefix: tests give each running system one of its own)
+        # and, for test code without credentials, the harness user.
+        keys_dir = root / "nats-keys"
+        auth = stack_authorization(keys_dir, SubjectSpace.any_prefix(), harness=True)
+        nats_server = EmbeddedNats(root / "nats", free_port(), auth=auth)
         nats_url = nats_server.start()
     suffix = secrets.token_hex(4)
     database = f"zc_test_{suffix}"
@@ -99,6 +109,7 @@ def zc_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
         nats_url=nats_url,
         events_prefix=f"zct{suffix}",
         embedded=postgres is not None,
+        nats_keys_dir=keys_dir,
     )
     try:
         yield stack

@@ -1,4 +1,5 @@
-"""Which services exist, their packages, gateway areas and default loopback ports."""
+"""Which services exist, their packages, gateway areas, default loopback ports, and whose events
+each consumes (the one table NATS permissions are derived from: zhicheng_common.events.permissions)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ class ServiceInfo:
     name: str
     port: int
     areas: tuple[str, ...]  # first path segment(s) under /api/v1 the gateway forwards here
+    # Producers whose events this service consumes. NATS lets it read only these, and a
+    # subscription to any other producer stops the service at start (permissions.check_consumes).
+    consumes: tuple[str, ...] = ()
 
     @property
     def package(self) -> str:
@@ -27,11 +31,11 @@ class ServiceInfo:
 GATEWAY = ServiceInfo("gateway", 8000, ("auth", "users", "gateway"))
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo("intake", 8001, ("declarations",)),
-    ServiceInfo("review", 8002, ("reviews",)),
+    ServiceInfo("intake", 8001, ("declarations",), consumes=("committees", "integrity", "review")),
+    ServiceInfo("review", 8002, ("reviews",), consumes=("intake",)),
     ServiceInfo("experts", 8003, ("experts",)),
     ServiceInfo("committees", 8004, ("committees",)),
-    ServiceInfo("integrity", 8005, ("integrity",)),
+    ServiceInfo("integrity", 8005, ("integrity",), consumes=("review",)),
     ServiceInfo("certificates", 8006, ("certificates",)),
 )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from nats.js.client import JetStreamContext
@@ -317,7 +318,8 @@ async def test_published_rows_older_than_the_retention_are_pruned(
 ) -> None:
     with registered(WOKEN, WokenThingHappened):
         await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 3)
-        relay = make_relay(event_schemas, await nats_clients("relay-prune"), producer_db)
+        # A day, as for a stream that keeps events a day (CommonSettings.outbox_retention).
+        relay = make_relay(event_schemas, await nats_clients("relay-prune"), producer_db, retention=timedelta(days=1))
         while (await relay.publish_batch()).published:
             pass
         async with producer_db.engine.begin() as conn:
@@ -332,3 +334,21 @@ async def test_published_rows_older_than_the_retention_are_pruned(
         assert pruned >= 3
         assert await _count(producer_db, "committees.outbox WHERE published_at IS NOT NULL") == 0
         assert await unpublished(producer_db) >= 1
+
+
+async def test_published_rows_are_kept_while_the_stream_keeps_events_for_ever(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    # The default stream keeps every event (events_max_age_days=0): so does the outbox, for reconcile.
+    assert event_schemas.outbox_retention is None
+    with registered(WOKEN, WokenThingHappened):
+        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 3)
+        relay = make_relay(
+            event_schemas, await nats_clients("relay-keep"), producer_db, retention=event_schemas.outbox_retention
+        )
+        while (await relay.publish_batch()).published:
+            pass
+        async with producer_db.engine.begin() as conn:
+            await conn.execute(text("UPDATE committees.outbox SET published_at = now() - interval '400 days'"))
+        assert await relay.prune() == 0
+        assert await _count(producer_db, "committees.outbox WHERE published_at IS NOT NULL") == 3

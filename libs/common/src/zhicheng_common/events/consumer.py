@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.db import Database, inbox_table
+from zhicheng_common.events.authenticity import check_origin
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.events.streams import dead_letter_subject
 from zhicheng_common.logging import set_trace_id, trace_id_from_traceparent
@@ -140,6 +141,9 @@ class EventConsumer:
             self.stream,
             ConsumerConfig(
                 durable_name=self.durable,
+                # With a name, nats-py puts the filter into the request subject, which is what
+                # NATS permissions can check (zhicheng_common.events.permissions).
+                name=self.durable,
                 deliver_policy=DeliverPolicy.ALL,
                 ack_policy=AckPolicy.EXPLICIT,
                 ack_wait=self.ack_wait_seconds,
@@ -197,6 +201,7 @@ class EventConsumer:
         try:
             try:
                 event = CloudEvent.model_validate_json(message.data)
+                check_origin(event, subject=message.subject, prefix=self.prefix)
                 set_trace_id(trace_id_from_traceparent(event.traceparent))
                 async with self.database.unit_of_work() as session:
                     applied = await claim_inbox(session, consumer=self.durable, event=event)

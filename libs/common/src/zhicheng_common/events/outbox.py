@@ -85,7 +85,7 @@ class OutboxRelay:
         prefix: str,
         batch_size: int = 200,
         poll_seconds: float = 2.0,
-        retention: timedelta = timedelta(hours=24),
+        retention: timedelta | None = None,
         publish_timeout: float = 5.0,
     ) -> None:
         self.engine = engine
@@ -180,7 +180,13 @@ class OutboxRelay:
         return BatchResult(len(published), len(failed))
 
     async def prune(self) -> int:
-        """Delete rows published longer ago than the retention (the stream keeps the history)."""
+        """Delete rows published longer ago than the retention (None: keep them all).
+
+        The retention is at least the stream's (``CommonSettings.outbox_retention``): until then a
+        row is what `zhicheng events reconcile` re-publishes if the broker lost the event.
+        """
+        if self.retention is None:
+            return 0
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 outbox_table.delete().where(

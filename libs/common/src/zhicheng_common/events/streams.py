@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import nats
 import structlog
 from nats.aio.client import Client as NatsClient
@@ -14,8 +17,11 @@ from zhicheng_common.settings import CommonSettings
 log = structlog.get_logger()
 
 
-async def connect(url: str, *, name: str) -> NatsClient:
-    """Connect with endless reconnects: a NATS restart must not need a service restart."""
+async def connect(url: str, *, name: str, auth: Mapping[str, Any] | None = None) -> NatsClient:
+    """Connect with endless reconnects: a NATS restart must not need a service restart.
+
+    ``auth`` holds the credentials and inbox of the principal (natsauth.connect_options).
+    """
     client: NatsClient | None = None
 
     async def on_disconnect() -> None:
@@ -37,6 +43,7 @@ async def connect(url: str, *, name: str) -> NatsClient:
         disconnected_cb=on_disconnect,
         reconnected_cb=on_reconnect,
         error_cb=on_error,
+        **(auth or {}),
     )
     return client
 

@@ -1,0 +1,68 @@
+"""NATS permissions follow from one table, the topology's ``consumes`` (issue 10 §2): pure."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhicheng_common.events.permissions import (
+    OPERATOR,
+    SubjectSpace,
+    check_consumes,
+    consumer_durables,
+    grant_for,
+    principals,
+    service_grant,
+)
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.topology import ALL_SERVICES
+
+SPACE = SubjectSpace.of(CommonSettings(events_prefix="zc"))
+
+
+def test_every_service_and_the_operator_is_a_principal() -> None:
+    assert principals() == (*(s.name for s in ALL_SERVICES), OPERATOR)
+
+
+def test_each_service_has_one_durable_per_producer_it_consumes() -> None:
+    # topology: intake reads committees, integrity and review; review reads intake; integrity reads review.
+    durables = consumer_durables()
+    assert durables["intake"] == ("intake-committees", "intake-integrity", "intake-review")
+    assert durables["review"] == ("review-intake",)
+    assert durables["integrity"] == ("integrity-review",)
+    assert durables["gateway"] == ()
+
+
+def test_a_service_publishes_its_own_subjects_and_creates_durables_only_on_what_it_consumes() -> None:
+    grant = service_grant("review", SPACE)
+    assert "zc.review.>" in grant.publish
+    assert not [s for s in grant.publish if s.startswith("zc.") and s != "zc.review.>"]
+    creates = [s for s in grant.publish if s.startswith("$JS.API.CONSUMER.CREATE.")]
+    assert creates == ["$JS.API.CONSUMER.CREATE.ZC.*.zc.intake.>"]
+    assert grant.subscribe == ("_INBOX.review.>",)
+
+
+def test_another_services_durables_are_denied_in_every_form() -> None:
+    denied = set(service_grant("review", SPACE).deny_publish)
+    for durable in ("intake-committees", "intake-integrity", "intake-review", "integrity-review"):
+        assert {
+            f"$JS.API.CONSUMER.CREATE.ZC.{durable}.>",
+            f"$JS.API.CONSUMER.INFO.ZC.{durable}",
+            f"$JS.API.CONSUMER.MSG.NEXT.ZC.{durable}",
+            f"$JS.ACK.ZC.{durable}.>",
+            f"zc-deadletter.{durable}",
+        } <= denied
+    assert not [s for s in denied if "review-intake" in s]  # its own is never denied
+
+
+def test_the_operator_administers_and_republishes_but_listens_only_to_its_inbox() -> None:
+    grant = grant_for(OPERATOR, SPACE)
+    assert set(grant.publish) == {"zc.>", "zc-deadletter.>", "$JS.API.>"}
+    assert grant.subscribe == ("_INBOX.operator.>",)
+
+
+def test_a_subscription_to_a_producer_the_topology_does_not_list_stops_the_service() -> None:
+    check_consumes("intake", ["committees.committee.approved", "review.declaration.returned"])
+    with pytest.raises(ValueError, match="does not list 'experts' among the producers intake consumes"):
+        check_consumes("intake", ["experts.panel.drawn"])
+    with pytest.raises(ValueError, match="review"):
+        check_consumes("committees", ["review.declaration.qualified"])
