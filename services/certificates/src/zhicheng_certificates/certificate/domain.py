@@ -19,7 +19,6 @@ Pure functions: keys, times and URLs are parameters. See ``docs/certificates.md`
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -36,6 +35,7 @@ from zhicheng_certificates.signing.domain import (
     Algorithm,
     SigningKey,
     add_eddsa_jcs_proof,
+    b64url_encode,
     parse_rfc3339,
     rfc3339,
     sm2_sign,
@@ -369,7 +369,7 @@ def sign_certificate(content: CertificateContent, *, sm2_key: SigningKey, ed2551
         "sm2Signature": {
             "algorithm": "SM2-SM3",
             "userId": SM2_USER_ID,
-            "signatureValue": base64.urlsafe_b64encode(signature).rstrip(b"=").decode(),
+            "signatureValue": b64url_encode(signature),
         },
     }
 

@@ -132,7 +132,10 @@ def load_sm2_private_key(pem: bytes) -> Sm2PrivateKey:
     Raises:
         ValueError: The PEM is not an SM2 private key.
     """
-    key = tongsuo_serialization.load_pem_private_key(pem, password=None)
+    try:
+        key = tongsuo_serialization.load_pem_private_key(pem, password=None)
+    except tongsuo_exceptions.UnsupportedAlgorithm as error:
+        raise ValueError("not an SM2 private key") from error
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SM2):
         raise ValueError("not an SM2 private key")
     return key
@@ -144,7 +147,10 @@ def load_sm2_public_key(pem: bytes) -> Sm2PublicKey:
     Raises:
         ValueError: The PEM is not an SM2 public key.
     """
-    key = tongsuo_serialization.load_pem_public_key(pem)
+    try:
+        key = tongsuo_serialization.load_pem_public_key(pem)
+    except tongsuo_exceptions.UnsupportedAlgorithm as error:
+        raise ValueError("not an SM2 public key") from error
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SM2):
         raise ValueError("not an SM2 public key")
     return key
@@ -224,6 +230,22 @@ def _multibase_decode(value: str) -> bytes | None:
         return base58.b58decode(value[1:])
     except ValueError:
         return None
+
+
+def b64url_encode(raw: bytes) -> str:
+    """Unpadded base64url (RFC 4648 §5)."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url strictly (any other character is an error, unlike the stdlib default).
+
+    Raises:
+        ValueError: ``text`` is not base64url.
+    """
+    if "+" in text or "/" in text or "=" in text:
+        raise ValueError("not unpadded base64url")
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 def rfc3339(instant: datetime) -> str:
@@ -337,7 +359,7 @@ def jwks(keys: Sequence[PublishedKey]) -> dict[str, Any]:
         if key.algorithm is not Algorithm.ED25519:
             continue
         raw = key.public_key.public_bytes(crypto_serialization.Encoding.Raw, crypto_serialization.PublicFormat.Raw)
-        x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        x = b64url_encode(raw)
         out.append(
             {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": key.key_id, "alg": "EdDSA", "use": "sig"}
             | _validity_members(key.validity)
@@ -430,7 +452,7 @@ def _read_entry(entry: object, keys: list[PublishedKey], problems: list[Refusal]
         return
     if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519" and isinstance(entry.get("x"), str):
         try:
-            raw = base64.urlsafe_b64decode(entry["x"] + "=" * (-len(entry["x"]) % 4))
+            raw = b64url_decode(entry["x"])
             keys.append(PublishedKey(kid, Algorithm.ED25519, Ed25519PublicKey.from_public_bytes(raw), validity))
         except ValueError:
             problems.append(Refusal("", "key_malformed", f"密钥 {kid} 的 x 不是 Ed25519 公钥"))

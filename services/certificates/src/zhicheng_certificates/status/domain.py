@@ -10,7 +10,6 @@ so an offline verifier can tell the issuer's list from a forged one.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import zlib
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from zhicheng_certificates.signing.domain import add_eddsa_jcs_proof, rfc3339
+from zhicheng_certificates.signing.domain import add_eddsa_jcs_proof, b64url_decode, b64url_encode, rfc3339
 from zhicheng_common.refusals import Refusal
 
 MIN_ENTRIES = 131_072
@@ -67,7 +66,7 @@ class BitstringStatusList:
     def encode(self) -> str:
         """``u`` + unpadded base64url of the GZIP (mtime 0, so the same bits give the same text)."""
         compressed = gzip.compress(self.to_bytes(), compresslevel=9, mtime=0)
-        return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode()
+        return "u" + b64url_encode(compressed)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> BitstringStatusList:
@@ -81,13 +80,15 @@ def decode_status_list(encoded: str) -> BitstringStatusList | Refusal:
     if not encoded.startswith("u"):
         return Refusal("", "status_list_malformed", "encodedList 应以 multibase 前缀 u（base64url）开头")
     try:
-        compressed = base64.urlsafe_b64decode(encoded[1:] + "=" * (-(len(encoded) - 1) % 4))
+        compressed = b64url_decode(encoded[1:])
         decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
         raw = decompressor.decompress(compressed, MAX_DECODED_BYTES + 1)
     except (ValueError, zlib.error):
         return Refusal("", "status_list_malformed", "encodedList 不是 base64url 编码的 GZIP 数据")
     if len(raw) > MAX_DECODED_BYTES or decompressor.unconsumed_tail:
         return Refusal("", "status_list_too_large", "状态列表解压后过大")
+    if not decompressor.eof:
+        return Refusal("", "status_list_malformed", "encodedList 的 GZIP 数据不完整")
     if len(raw) * 8 < MIN_ENTRIES:
         return Refusal("", "status_list_too_short", f"状态列表应至少有 {MIN_ENTRIES} 个条目，实际 {len(raw) * 8}")
     return BitstringStatusList.from_bytes(raw)

@@ -9,8 +9,6 @@ written out in ``docs/certificates.md``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +26,7 @@ from zhicheng_certificates.certificate.domain import (
 from zhicheng_certificates.signing.domain import (
     Algorithm,
     PublishedKey,
+    b64url_decode,
     eddsa_jcs_proof,
     key_for_verification,
     parse_rfc3339,
@@ -239,8 +238,8 @@ def _sm2_check(
         return Check(name, Outcome.FAILED, f"未公布的 SM2 签名密钥：{kid}", "unknown_key")
     value = signature_block["signatureValue"]
     try:
-        signature = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (ValueError, binascii.Error):
+        signature = b64url_decode(value)
+    except ValueError:
         return Check(name, Outcome.FAILED, "SM2 签名不是 base64url 文本", "sm2_signature_malformed")
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
     if not sm2_verify(key.public_key, rfc8785.dumps(unsecured), signature):
