@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import secrets
 import subprocess
 import time
@@ -79,3 +80,12 @@ def wait_ready(url: str, timeout: float = 30.0) -> None:
             pass
         time.sleep(0.2)
     raise TimeoutError(url)
+
+
+def write_section(results: Path, heading: str, text: str) -> None:
+    """Replace the section that starts with ``heading`` in ``results`` (or append it)."""
+    current = results.read_text() if results.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    found = pattern.search(current) is not None
+    updated = pattern.sub(lambda _: text, current) if found else current.rstrip("\n") + "\n\n" + text
+    results.write_text(updated)

@@ -357,13 +357,16 @@ def sign_certificate(content: CertificateContent, *, sm2_key: SigningKey, ed2551
     ):
         if key.algorithm is not algorithm or key.key_id != kid or not key.validity.covers(content.issued_at):
             raise ValueError(f"key {key.key_id} cannot sign this certificate as {algorithm.value} key {kid}")
+    unsecured = unsecured_credential(content)
+    canonical = rfc8785.dumps(unsecured)  # the one canonical form: both signatures cover these bytes
     credential = add_eddsa_jcs_proof(
-        unsecured_credential(content),
+        unsecured,
         key=ed25519_key.private_key,
         verification_method=content.verification_method,
         created=content.issued_at,
+        canonical_document=canonical,
     )
-    signature = sm2_sign(sm2_key.private_key, canonical_bytes(content))
+    signature = sm2_sign(sm2_key.private_key, canonical)
     return {
         "credential": credential,
         "sm2Signature": {

@@ -266,9 +266,9 @@ def parse_rfc3339(value: object) -> datetime | None:
     return instant if instant.tzinfo is not None else None
 
 
-def _eddsa_jcs_hash(proof_config: Mapping[str, Any], document: Mapping[str, Any]) -> bytes:
+def _eddsa_jcs_hash(proof_config: Mapping[str, Any], canonical_document: bytes) -> bytes:
     # eddsa-jcs-2022 §3.3.4 Hashing: SHA-256(JCS(proof config)) ‖ SHA-256(JCS(document)).
-    return hashlib.sha256(rfc8785.dumps(proof_config)).digest() + hashlib.sha256(rfc8785.dumps(document)).digest()
+    return hashlib.sha256(rfc8785.dumps(proof_config)).digest() + hashlib.sha256(canonical_document).digest()
 
 
 def add_eddsa_jcs_proof(
@@ -278,10 +278,12 @@ def add_eddsa_jcs_proof(
     verification_method: str,
     created: datetime | str,
     proof_purpose: str = "assertionMethod",
+    canonical_document: bytes | None = None,
 ) -> dict[str, Any]:
     """Return ``document`` secured with an ``eddsa-jcs-2022`` proof (W3C vc-di-eddsa §3.3.1).
 
-    ``created`` may be given as the exact string a test vector carries.
+    ``created`` may be given as the exact string a test vector carries. ``canonical_document``,
+    when the caller already has it, is JCS of ``document`` without its proof (not recomputed).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     proof: dict[str, Any] = {
@@ -293,7 +295,8 @@ def add_eddsa_jcs_proof(
     }
     if "@context" in unsecured:
         proof["@context"] = unsecured["@context"]
-    signature = key.sign(_eddsa_jcs_hash(proof, unsecured))
+    canonical = rfc8785.dumps(unsecured) if canonical_document is None else canonical_document
+    signature = key.sign(_eddsa_jcs_hash(proof, canonical))
     proof["proofValue"] = "z" + base58.b58encode(signature).decode()
     return {**unsecured, "proof": proof}
 
@@ -329,7 +332,7 @@ def verify_eddsa_jcs_proof(secured: Mapping[str, Any], key: Ed25519PublicKey) ->
     if signature is None or len(signature) != 64:
         return Refusal("", "proof_malformed", "proofValue 不是 base58btc 编码的 Ed25519 签名")
     try:
-        key.verify(signature, _eddsa_jcs_hash(options, unsecured))
+        key.verify(signature, _eddsa_jcs_hash(options, rfc8785.dumps(unsecured)))
     except InvalidSignature:
         return Refusal("", "ed25519_signature_invalid", "Ed25519 签名验证失败：文档或证明已被改动，或密钥不符")
     return None
