@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import cbor2
+import jwt
 import pytest
 import segno
 from segno import consts
@@ -78,6 +79,16 @@ def test_the_worst_case_token_with_its_url_fits_a_version_10_qr_at_level_m(
     # The same content as one byte-mode URL would not fit: the segments are what make it small.
     single = segno.make(verification_url(base, token), error="m", boost_error=False)
     assert single.version > 10
+    # Why COSE and not JWS: a compact JWS (EdDSA, kid) with the same claims in short JSON members
+    # needs version 15 at level M.
+    claims = {"n": content.number, "h": "阿*********", "t": content.title_name, "o": "2026-11-20"}
+    jws = jwt.encode(
+        claims | {"i": 1_796_090_400, "s": 16_777_215},
+        ed25519_key.private_key,
+        algorithm="EdDSA",
+        headers={"kid": ed25519_key.key_id},
+    )
+    assert segno.make(f"{base}/verify?t={jws}", error="m", boost_error=False).version > 10
 
 
 def test_a_changed_token_fails_its_signature(content: CertificateContent, ed25519_key: SigningKey) -> None:
