@@ -153,13 +153,19 @@ def npm_status_list(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("npm/node are not installed here: the independent status-list decoder cannot run")
     folder = tmp_path_factory.mktemp("npm-bitstring")
     result = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--silent", "@digitalbazaar/vc-bitstring-status-list@2.0.1"],
+        [
+            npm, "install", "--no-audit", "--no-fund", "--silent",
+            # The npm cache answers when it has the package (a run without network, such as a
+            # network namespace, then still works); bounded waits when the registry is unreachable.
+            "--prefer-offline", "--fetch-timeout=30000", "--fetch-retries=1",
+            "@digitalbazaar/vc-bitstring-status-list@2.0.1",
+        ],
         cwd=folder,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=240,
         check=False,
-    )
+    )  # fmt: skip
     # npm is present: a failure here is a broken set-up and must fail, never skip.
     assert result.returncode == 0, f"npm install failed: {result.stderr[-2000:]}"
     return folder
