@@ -53,6 +53,8 @@ draw_app = typer.Typer(
     help="Expert draws (专家抽取): re-run a draw offline from its evidence pack.", no_args_is_help=True
 )
 app.add_typer(draw_app, name="draw")
+certificate_app = typer.Typer(help="Certificates: check one offline, with no server.", no_args_is_help=True)
+app.add_typer(certificate_app, name="certificate")
 
 T = TypeVar("T")
 
@@ -538,6 +540,43 @@ def draw_verify(
     for line in evidence.panel_lines(document):
         typer.echo(line)
     typer.echo("verified: the draw reproduces and every check passed")
+@certificate_app.command("verify")
+def certificate_verify(
+    source: Annotated[
+        str, typer.Argument(help="a QR token, the scanned /verify URL, or a signed certificate JSON file")
+    ],
+    keys: Annotated[
+        list[Path], typer.Option("--keys", help="published keys: JWKS, SM2 key list or DID document (repeatable)")
+    ],
+    status_list: Annotated[
+        list[Path] | None,
+        typer.Option("--status-list", help="published BitstringStatusListCredential(s) (repeatable)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the result as JSON")] = False,
+) -> None:
+    """Verify a certificate or its QR token offline; exit 1 unless every check passes.
+
+    The algorithm is in docs/certificates.md. The certificates package is imported only here.
+    """
+    from zhicheng_common.topology import service as service_info
+
+    offline = importlib.import_module(f"{service_info('certificates').package}.verification.service")
+    try:
+        result, unreadable = offline.verify_files(source, keys_files=keys, status_list_files=status_list or [])
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    for problem in unreadable:
+        typer.echo(f"warning: {problem.message}", err=True)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for check in result.checks:
+            typer.echo(f"{check.outcome.value:<15} {check.name.value:<26} {check.reason}")
+        for name, value in result.summary.items():
+            typer.echo(f"{'':<15} {name:<26} {value}")
+        typer.echo("VALID" if result.valid else "NOT VALID")
+    if not result.valid:
+        raise typer.Exit(1)
 
 
 CATALOG_PATH = Path("docs/asyncapi.yaml")

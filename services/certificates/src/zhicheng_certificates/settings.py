@@ -17,3 +17,6 @@ class CertificatesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_CERTIFICATES_", extra="ignore")
 
     port: int = 8006
+    # The CJK TrueType font embedded in certificate PDFs (Debian: fonts-wqy-microhei); without
+    # it the PDF route answers 503 and everything else works.
+    pdf_font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

@@ -1,0 +1,13 @@
+"""Errors of the certificate feature (each carries its HTTP status and stable code)."""
+
+from __future__ import annotations
+
+from zhicheng_common.problems import ProblemError
+
+
+class FontUnavailable(ProblemError):
+    """The CJK TrueType font for the PDF is missing or unreadable: the PDF cannot be made, the rest works."""
+
+    status = 503
+    code = "certificate_font_unavailable"
+    title = "证书PDF暂不可用"

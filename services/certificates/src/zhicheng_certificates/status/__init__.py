@@ -1,0 +1,1 @@
+"""The W3C Bitstring Status List (revocation and suspension)."""

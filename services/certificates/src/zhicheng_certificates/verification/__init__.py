@@ -1,0 +1,1 @@
+"""Offline verification of a QR token or a signed certificate document."""
