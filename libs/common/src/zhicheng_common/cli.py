@@ -540,6 +540,8 @@ def draw_verify(
     for line in evidence.panel_lines(document):
         typer.echo(line)
     typer.echo("verified: the draw reproduces and every check passed")
+
+
 @certificate_app.command("verify")
 def certificate_verify(
     source: Annotated[
