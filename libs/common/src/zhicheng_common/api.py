@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import journal_key_path, row_to_entry
+from zhicheng_common.audit import SEAL_ACTION, journal_key_path, row_to_entry
 from zhicheng_common.auth import Principal, Role, ensure_covers, key_id, load_or_create_signing_key, require_roles
-from zhicheng_common.db import Database, journal_table
+from zhicheng_common.db import Database, journal_table, region_within
 from zhicheng_common.problems import NotFound
 
 
@@ -32,13 +32,20 @@ Auditor = Annotated[Principal, require_roles(Role.AUDITOR, Role.PROVINCE_ADMIN)]
 
 
 class JournalEntryRead(BaseModel):
-    """One entry of the service's hash-chained audit journal."""
+    """One entry of the service's hash-chained audit journal.
 
-    seq: int
+    ``region`` is the actor's, ``record_region`` the record's; ``seq``, ``prev_hash`` and ``hash``
+    stay empty until the sequencer has linked the entry into the chain (within a second or so).
+    """
+
+    id: int
+    seq: int | None
+    format: int
     at: str
     actor: str
     role: str
     region: str
+    record_region: str | None
     action: str
     record_type: str
     record_id: str
@@ -46,8 +53,8 @@ class JournalEntryRead(BaseModel):
     rule_ids: list[str]
     policy_pack: str | None
     data: dict[str, Any]
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
 
 
 class SealKeyRead(BaseModel):
@@ -59,7 +66,20 @@ class SealKeyRead(BaseModel):
 
 class JournalPage(BaseModel):
     items: list[JournalEntryRead]
-    next_after_seq: int | None
+    next_after_id: int | None
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Entries an auditor sees: about a record of their jurisdiction, by an actor of it, or a seal.
+
+    So a city's auditor sees a province user's read of that city's record, and a system action
+    (scheduler, consumer) about it; seals carry no personal data and let anyone check the heads.
+    """
+    return or_(
+        region_within(journal_table.c.record_region, principal.region),
+        region_within(journal_table.c.region, principal.region),
+        journal_table.c.action == SEAL_ACTION,
+    )
 
 
 def journal_router(area: str) -> APIRouter:
@@ -70,19 +90,21 @@ def journal_router(area: str) -> APIRouter:
     async def list_entries(
         session: SessionDep,
         principal: Auditor,
-        after_seq: Annotated[int, Query(ge=0)] = 0,
+        after_id: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> JournalPage:
-        """Entries after ``after_seq`` whose region lies within the caller's jurisdiction."""
+        """Entries after ``after_id`` (insertion order) about records or by actors of my jurisdiction."""
         rows = (
             await session.execute(
-                select(journal_table).where(journal_table.c.seq > after_seq).order_by(journal_table.c.seq).limit(limit)
+                select(journal_table)
+                .where(journal_table.c.id > after_id, visible_to(principal))
+                .order_by(journal_table.c.id)
+                .limit(limit)
             )
         ).mappings()
-        entries = [row_to_entry(row) for row in rows]
-        items = [JournalEntryRead(**e) for e in entries if principal.covers(e["region"])]
-        next_after = entries[-1]["seq"] if len(entries) == limit else None
-        return JournalPage(items=items, next_after_seq=next_after)
+        items = [JournalEntryRead(**row_to_entry(row)) for row in rows]
+        next_after = items[-1].id if len(items) == limit else None
+        return JournalPage(items=items, next_after_id=next_after)
 
     @router.get("/seal-key", summary="日志封存公钥 (public key of the journal seals)")
     async def seal_key(request: Request, principal: Auditor) -> SealKeyRead:
@@ -92,14 +114,17 @@ def journal_router(area: str) -> APIRouter:
         pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         return SealKeyRead(key_id=key_id(key), public_key_pem=pem.decode())
 
-    @router.get("/{seq}", summary="审计日志条目 (one entry)")
-    async def get_entry(seq: Annotated[int, Path(ge=1)], session: SessionDep, principal: Auditor) -> JournalEntryRead:
-        """One entry; 403 when it belongs to another jurisdiction."""
-        row = (await session.execute(select(journal_table).where(journal_table.c.seq == seq))).mappings().first()
+    @router.get("/{entry_id}", summary="审计日志条目 (one entry)")
+    async def get_entry(
+        entry_id: Annotated[int, Path(ge=1)], session: SessionDep, principal: Auditor
+    ) -> JournalEntryRead:
+        """One entry by id; 403 when neither the record nor the actor is in the caller's jurisdiction."""
+        row = (await session.execute(select(journal_table).where(journal_table.c.id == entry_id))).mappings().first()
         if row is None:
-            raise NotFound(f"审计日志条目 {seq} 不存在")
+            raise NotFound(f"审计日志条目 {entry_id} 不存在")
         entry = row_to_entry(row)
-        ensure_covers(principal, entry["region"])
+        if entry["action"] != SEAL_ACTION and not principal.covers(entry["region"]):
+            ensure_covers(principal, entry["record_region"] or entry["region"])
         return JournalEntryRead(**entry)
 
     return router

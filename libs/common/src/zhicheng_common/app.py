@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zhicheng_common.audit import seal_job
+from zhicheng_common.audit import JournalSequencer, journal_sequencer
 from zhicheng_common.auth import TokenVerifier
 from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.db import Database
@@ -56,6 +56,7 @@ class ServiceRuntime:
     database: Database
     subscriptions: Sequence[Subscription] = ()
     scheduler: Scheduler | None = None
+    sequencer: JournalSequencer | None = None
     nats: NatsClient | None = None
     js: JetStreamContext | None = None
     relay: OutboxRelay | None = None
@@ -64,6 +65,9 @@ class ServiceRuntime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
+        # The journal's sequencer needs only the database: entries are linked during a broker outage too.
+        if self.sequencer is not None:
+            self.tasks.append(asyncio.create_task(self.sequencer.run(self.stop)))
         if self.scheduler is not None and self.scheduler.jobs and self.settings.scheduler_enabled:
             self.tasks.append(asyncio.create_task(self.scheduler.run(self.stop)))
         try:
@@ -211,15 +215,16 @@ def create_service_app(
     """Build a service's FastAPI app; routers are mounted under ``/api/v1``."""
     configure_logging(name, level=common.log_level, json=common.log_json)
     check_consumes(name, [subject for subscription in subscriptions for subject in subscription.subjects])
-    database = Database(settings.database_url or common.database_url, schema or name)
     clock = clock or SystemClock()
+    database = Database(settings.database_url or common.database_url, schema or name, clock=clock)
     runtime = ServiceRuntime(
         name=name,
         common=common,
         settings=settings,
         database=database,
         subscriptions=subscriptions,
-        scheduler=Scheduler(database, [*jobs, seal_job(common, name)], clock),
+        scheduler=Scheduler(database, jobs, clock),
+        sequencer=journal_sequencer(common, name, database),
     )
 
     @asynccontextmanager

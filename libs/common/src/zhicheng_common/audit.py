@@ -1,14 +1,22 @@
-"""The audit journal: append-only and hash-chained per service (DESIGN.md §9).
+"""The audit journal: append-only, hash-chained per service, linked by one sequencer (DESIGN.md §9).
 
-Each entry holds who (actor, role, region), what (action), on which record, when, why, and the
-policy pack and rule ids that decided it, plus the hash of the previous entry. Editing any
-stored entry breaks the chain at that entry, which :func:`verify_chain` finds offline from an
-export (``zhicheng journal export`` / ``zhicheng journal verify``).
+Each entry holds who (actor, role, the actor's region), what (action), on which record and the
+record's region, when (the injectable clock), why, and the policy pack and rule ids that decided
+it. A request only *inserts* its entry, unlinked: it takes no service-wide lock, so journaled
+requests run side by side. One sequencer per service (whichever replica holds the advisory lock
+for the round) links the committed entries into the chain in batches: it gives each the next
+``seq``, the hash of the entry before it and its own hash. Seals are appended by the sequencer
+too, as the entry right after the head they sign, so a seal always covers a head the chain
+really has. Editing any stored entry breaks the chain at that entry, which :func:`verify_chain`
+finds offline from an export (``zhicheng journal export`` / ``zhicheng journal verify``).
+See docs/journal.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,19 +25,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import structlog
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import RowMapping, insert, select, text
+from sqlalchemy import RowMapping, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from zhicheng_common.auth import SYSTEM, Principal, key_id, load_or_create_signing_key
-from zhicheng_common.db import journal_table, json_safe, session_schema
-from zhicheng_common.scheduler import Job
+from zhicheng_common.clock import Clock, SystemClock
+from zhicheng_common.db import Database, journal_table, json_safe, session_schema
 from zhicheng_common.settings import CommonSettings
+
+log = structlog.get_logger()
 
 GENESIS_HASH = "0" * 64
 
-HASHED_FIELDS = (
+# Format 1: entries written before the sequencer (one lock per service); kept verifiable as they were.
+V1_HASHED_FIELDS = (
     "seq",
     "at",
     "actor",
@@ -44,6 +56,14 @@ HASHED_FIELDS = (
     "data",
     "prev_hash",
 )
+# Format 2: every stored column but the hash itself, the format included (so an entry cannot be
+# passed off as format 1 to drop fields from its hash).
+V2_HASHED_FIELDS = (*V1_HASHED_FIELDS, "id", "record_region", "format")
+HASHED_FIELDS = V2_HASHED_FIELDS
+CURRENT_FORMAT = 2
+
+SEAL_ACTION = "journal.sealed"
+SEAL_RECORD_TYPE = "journal"
 
 
 def canonical_at(value: datetime | str) -> str:
@@ -53,13 +73,20 @@ def canonical_at(value: datetime | str) -> str:
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
-    """SHA-256 over the canonical JSON of the hashed fields (sorted keys, UTF-8)."""
-    body = {name: entry.get(name) for name in HASHED_FIELDS}
+    """SHA-256 over the canonical JSON of the entry's hashed fields (sorted keys, UTF-8)."""
+    fields = V1_HASHED_FIELDS if entry.get("format", 1) == 1 else V2_HASHED_FIELDS
+    body = {name: entry.get(name) for name in fields}
     body["at"] = canonical_at(entry["at"])
     body["rule_ids"] = list(entry.get("rule_ids") or [])
     body["data"] = json_safe(entry.get("data") or {})
     encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def session_clock(session: AsyncSession) -> Clock:
+    """The clock of the session's :class:`~zhicheng_common.db.Database` (the system clock if none)."""
+    clock = session.info.get("clock")
+    return clock if clock is not None else SystemClock()
 
 
 async def append_entry(
@@ -69,27 +96,25 @@ async def append_entry(
     action: str,
     record_type: str,
     record_id: str,
+    record_region: str,
     reason: str | None = None,
     rule_ids: Sequence[str] = (),
     policy_pack: str | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Append one entry in the caller's transaction (commits or rolls back with the change)."""
-    # One writer at a time per service chain; the lock ends with the transaction.
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"zc_journal_{session_schema(session)}"}
-    )
-    last = (
-        await session.execute(
-            select(journal_table.c.seq, journal_table.c.hash).order_by(journal_table.c.seq.desc()).limit(1)
-        )
-    ).first()
+    """Insert one unlinked entry in the caller's transaction (committed or rolled back with the change).
+
+    ``record_region`` is the GB/T 2260 code of the record's jurisdiction (for a listing, the
+    jurisdiction listed), so that jurisdiction's auditors see who touched it, wherever the actor
+    sits. No lock is taken: the sequencer links the entry into the chain after the commit.
+    """
     entry: dict[str, Any] = {
-        "seq": (last.seq + 1) if last else 1,
-        "at": datetime.now(UTC),
+        "format": CURRENT_FORMAT,
+        "at": session_clock(session).now(),
         "actor": actor.subject,
         "role": actor.primary_role,
         "region": actor.region,
+        "record_region": record_region,
         "action": action,
         "record_type": record_type,
         "record_id": record_id,
@@ -97,10 +122,11 @@ async def append_entry(
         "rule_ids": list(rule_ids),
         "policy_pack": policy_pack,
         "data": json_safe(dict(data or {})),
-        "prev_hash": last.hash if last else GENESIS_HASH,
     }
-    entry["hash"] = entry_hash(entry)
-    await session.execute(insert(journal_table).values(**entry))
+    entry["id"] = (
+        await session.execute(insert(journal_table).values(**entry).returning(journal_table.c.id))
+    ).scalar_one()
+    entry.update(seq=None, prev_hash=None, hash=None)
     return entry
 
 
@@ -111,9 +137,16 @@ def row_to_entry(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
 
 
 async def export_entries(conn: AsyncConnection | AsyncSession, *, after_seq: int = 0) -> list[dict[str, Any]]:
-    """The chain from ``after_seq`` on, as JSON-ready dicts in order."""
+    """The linked chain from ``after_seq`` on, as JSON-ready dicts in chain order.
+
+    Entries the sequencer has not linked yet are left out: they have no place in the chain yet.
+    """
     rows = (
-        await conn.execute(select(journal_table).where(journal_table.c.seq > after_seq).order_by(journal_table.c.seq))
+        await conn.execute(
+            select(journal_table)
+            .where(journal_table.c.seq.is_not(None), journal_table.c.seq > after_seq)
+            .order_by(journal_table.c.seq)
+        )
     ).mappings()
     return [row_to_entry(row) for row in rows]
 
@@ -143,11 +176,16 @@ def verify_chain(
     expected_seq: int | None = None
     count = 0
     for entry in entries:
-        seq = int(entry["seq"])
+        try:
+            seq = int(entry["seq"])
+        except (KeyError, TypeError, ValueError):
+            return ChainCheck(False, count, None, "entry without a chain position (seq)")
         if expected_seq is not None and seq != expected_seq:
             return ChainCheck(False, count, seq, f"sequence gap: expected {expected_seq}, found {seq}")
         if entry.get("prev_hash") != prev:
             return ChainCheck(False, count, seq, "prev_hash does not match the previous entry's hash")
+        if entry.get("format", 1) not in (1, CURRENT_FORMAT):
+            return ChainCheck(False, count, seq, f"unknown entry format {entry.get('format')!r}")
         recomputed = entry_hash(entry)
         if recomputed != entry.get("hash"):
             return ChainCheck(False, count, seq, "content does not match its hash (entry was edited)")
@@ -161,28 +199,123 @@ def verify_chain(
     return ChainCheck(True, count)
 
 
-# --- Seals: the service signs the head of its chain (DESIGN.md §9) ---------------------------
-
-SEAL_ACTION = "journal.sealed"
+# --- The sequencer: links entries into the chain, and seals its head --------------------------
 
 
 def seal_message(schema: str, head_seq: int, head_hash: str) -> bytes:
     return f"zhicheng-journal-seal:v1:{schema}:{head_seq}:{head_hash}".encode()
 
 
-async def seal_head(
-    session: AsyncSession, *, key: Ed25519PrivateKey, key_id: str, now: datetime, min_interval: timedelta
-) -> dict[str, Any] | None:
-    """Append a signed seal of the current head, unless nothing is new or the last seal is recent."""
-    last = (
-        (await session.execute(select(journal_table).order_by(journal_table.c.seq.desc()).limit(1))).mappings().first()
+@dataclass(frozen=True)
+class SealKey:
+    """The private key that signs this service's seals, and its key id."""
+
+    key_id: str
+    private_key: Ed25519PrivateKey
+
+
+async def _take_sequencer_lock(session: AsyncSession, *, wait: bool) -> bool:
+    key = {"key": f"zc_journal_{session_schema(session)}"}
+    if wait:
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), key)
+        return True
+    return bool((await session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"), key)).scalar())
+
+
+async def _head(session: AsyncSession) -> RowMapping | None:
+    return (
+        (
+            await session.execute(
+                select(journal_table.c.seq, journal_table.c.hash, journal_table.c.action)
+                .where(journal_table.c.seq.is_not(None))
+                .order_by(journal_table.c.seq.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
     )
-    if last is None or last["action"] == SEAL_ACTION:
+
+
+async def _link(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]], head: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """Give ``rows`` (in this order) the chain positions after ``head``; returns the new head."""
+    seq = int(head["seq"]) if head else 0
+    prev = str(head["hash"]) if head else GENESIS_HASH
+    updates: list[dict[str, Any]] = []
+    last: dict[str, Any] | None = None
+    for row in rows:
+        seq += 1
+        entry = dict(row) | {"seq": seq, "prev_hash": prev}
+        entry["hash"] = entry_hash(entry)
+        updates.append({"_id": entry["id"], "_seq": seq, "_prev": prev, "_hash": entry["hash"]})
+        prev = entry["hash"]
+        last = entry
+    if updates:
+        await session.execute(
+            update(journal_table)
+            .where(journal_table.c.id == bindparam("_id"))
+            .values(seq=bindparam("_seq"), prev_hash=bindparam("_prev"), hash=bindparam("_hash")),
+            updates,
+        )
+    return last if last is not None else (dict(head) if head else None)
+
+
+async def link_pending(session: AsyncSession, *, batch_size: int = 500, wait: bool = False) -> int:
+    """One sequencer round: link up to ``batch_size`` committed unlinked entries, in id order.
+
+    Only the holder of the service's sequencer lock links (the others return 0 at once), so the
+    chain has one order however many replicas run. An entry whose transaction commits after a
+    later id was linked is linked in the next round: the chain's order is the order the
+    sequencer saw the entries committed, which is what its ``seq`` records.
+    """
+    if not await _take_sequencer_lock(session, wait=wait):
+        return 0
+    return await _link_batch(session, batch_size)
+
+
+async def _link_batch(session: AsyncSession, batch_size: int) -> int:
+    pending = (
+        (
+            await session.execute(
+                select(journal_table)
+                .where(journal_table.c.seq.is_(None))
+                .order_by(journal_table.c.id)
+                .limit(batch_size)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    if pending:
+        head = await _head(session)
+        await _link(session, [dict(row) for row in pending], dict(head) if head else None)
+    return len(pending)
+
+
+async def seal_head(
+    session: AsyncSession,
+    *,
+    key: SealKey,
+    now: datetime,
+    min_interval: timedelta,
+    wait: bool = True,
+) -> dict[str, Any] | None:
+    """Link what is pending, then append a signed seal of the head, unless nothing is new or the
+    last seal is recent. Done under the sequencer lock, so the sealed head is the chain's real
+    head and the seal is the entry right after it."""
+    if not await _take_sequencer_lock(session, wait=wait):
+        return None
+    while await _link_batch(session, 1000) == 1000:
+        pass
+    head = await _head(session)
+    if head is None or head["action"] == SEAL_ACTION:
         return None
     last_seal = (
         await session.execute(
             select(journal_table.c.at)
-            .where(journal_table.c.action == SEAL_ACTION)
+            .where(journal_table.c.action == SEAL_ACTION, journal_table.c.seq.is_not(None))
             .order_by(journal_table.c.seq.desc())
             .limit(1)
         )
@@ -190,22 +323,35 @@ async def seal_head(
     if last_seal is not None and now - last_seal < min_interval:
         return None
     schema = session_schema(session)
-    signature = key.sign(seal_message(schema, last["seq"], last["hash"]))
-    return await append_entry(
-        session,
-        actor=SYSTEM,
-        action=SEAL_ACTION,
-        record_type="journal",
-        record_id=str(last["seq"]),
-        reason="每日签名封存日志链头 (daily seal of the chain head)",
-        data={
+    head_seq, head_hash = int(head["seq"]), str(head["hash"])
+    signature = key.private_key.sign(seal_message(schema, head_seq, head_hash))
+    seal: dict[str, Any] = {
+        "format": CURRENT_FORMAT,
+        "at": now,
+        "actor": SYSTEM.subject,
+        "role": SYSTEM.primary_role,
+        "region": SYSTEM.region,
+        "record_region": SYSTEM.region,
+        "action": SEAL_ACTION,
+        "record_type": SEAL_RECORD_TYPE,
+        "record_id": str(head_seq),
+        "reason": "签名封存日志链头 (seal of the chain head)",
+        "rule_ids": [],
+        "policy_pack": None,
+        "data": {
             "schema": schema,
-            "head_seq": last["seq"],
-            "head_hash": last["hash"],
-            "key_id": key_id,
+            "head_seq": head_seq,
+            "head_hash": head_hash,
+            "key_id": key.key_id,
             "signature": base64.b64encode(signature).decode(),
         },
-    )
+    }
+    seal["id"] = (
+        await session.execute(insert(journal_table).values(**seal).returning(journal_table.c.id))
+    ).scalar_one()
+    linked = await _link(session, [seal], dict(head))
+    assert linked is not None
+    return linked
 
 
 def _seal_problem(entry: Mapping[str, Any], prev_hash: str, keys: Mapping[str, Ed25519PublicKey]) -> str | None:
@@ -225,18 +371,81 @@ def _seal_problem(entry: Mapping[str, Any], prev_hash: str, keys: Mapping[str, E
     return None
 
 
+class JournalSequencer:
+    """The background task of every service: links entries every ``link_seconds``, seals daily.
+
+    Every replica runs one; each round goes to whichever holds the service's advisory lock.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Clock,
+        seal_key: SealKey | None,
+        link_seconds: float,
+        seal_every: timedelta,
+        seal_check_seconds: float,
+        batch_size: int = 500,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.seal_key = seal_key
+        self.link_seconds = link_seconds
+        self.seal_every = seal_every
+        self.seal_check_seconds = seal_check_seconds
+        self.batch_size = batch_size
+
+    async def link_once(self) -> int:
+        """Link until nothing committed is left unlinked (or another replica holds the lock)."""
+        total = 0
+        while True:
+            async with self.database.unit_of_work() as session:
+                linked = await link_pending(session, batch_size=self.batch_size)
+            total += linked
+            if linked < self.batch_size:
+                return total
+
+    async def seal_once(self) -> dict[str, Any] | None:
+        if self.seal_key is None:
+            return None
+        async with self.database.unit_of_work() as session:
+            return await seal_head(
+                session, key=self.seal_key, now=self.clock.now(), min_interval=self.seal_every, wait=False
+            )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        next_seal_check = loop.time()
+        while not stop.is_set():
+            try:
+                await self.link_once()
+                if loop.time() >= next_seal_check:
+                    next_seal_check = loop.time() + self.seal_check_seconds
+                    if await self.seal_once():
+                        log.info("journal.sealed", schema=self.database.schema)
+            except Exception as exc:  # the database may be away for a while; entries wait, unlinked
+                log.error("journal.sequencer_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.link_seconds)
+
+
 def journal_key_path(settings: CommonSettings, service: str) -> Path:
     return settings.journal_key_file or settings.data_dir / "keys" / f"{service}-journal.pem"
 
 
-def seal_job(settings: CommonSettings, service: str) -> Job:
-    """The scheduler job that seals the chain head once per ``journal_seal_hours``."""
+def journal_seal_key(settings: CommonSettings, service: str) -> SealKey:
+    """The key that signs ``service``'s seals."""
     key = load_or_create_signing_key(journal_key_path(settings, service))
-    kid = key_id(key)
-    min_interval = timedelta(hours=settings.journal_seal_hours)
+    return SealKey(key_id(key), key)
 
-    async def run(session: AsyncSession, now: datetime) -> int:
-        sealed = await seal_head(session, key=key, key_id=kid, now=now, min_interval=min_interval)
-        return 1 if sealed else 0
 
-    return Job("journal.seal", run, interval_seconds=settings.journal_seal_check_seconds)
+def journal_sequencer(settings: CommonSettings, service: str, database: Database) -> JournalSequencer:
+    return JournalSequencer(
+        database,
+        clock=database.clock,
+        seal_key=journal_seal_key(settings, service),
+        link_seconds=settings.journal_link_seconds,
+        seal_every=timedelta(hours=settings.journal_seal_hours),
+        seal_check_seconds=settings.journal_seal_check_seconds,
+    )

@@ -451,20 +451,18 @@ def journal_seal(service: Annotated[str, typer.Argument(help="service whose chai
     """Sign the chain head now (the service also does it daily), e.g. right before an export."""
     from datetime import UTC, datetime, timedelta
 
-    from zhicheng_common.audit import journal_key_path, seal_head
-    from zhicheng_common.auth import key_id, load_or_create_signing_key
+    from zhicheng_common.audit import journal_seal_key, seal_head
     from zhicheng_common.db import Database
 
     settings = CommonSettings()
-    key = load_or_create_signing_key(journal_key_path(settings, service))
+    key = journal_seal_key(settings, service)
 
     async def run() -> dict[str, object] | None:
         database = Database(settings.database_url, service)
         try:
             async with database.unit_of_work() as session:
-                return await seal_head(
-                    session, key=key, key_id=key_id(key), now=datetime.now(UTC), min_interval=timedelta(0)
-                )
+                # Waits for the service's sequencer round, links what is pending, then seals.
+                return await seal_head(session, key=key, now=datetime.now(UTC), min_interval=timedelta(0))
         finally:
             await database.dispose()
 

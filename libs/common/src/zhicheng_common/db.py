@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -35,6 +36,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import QueryableAttribute
 
+from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.regions import is_region_code, level_of
 
 NAMING_CONVENTION = {
@@ -93,11 +95,16 @@ def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
     journal = Table(
         "journal",
         metadata,
-        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        # Insertion order (a request's entry gets it at once, with no lock); the chain position
+        # ``seq`` and the hashes are set by the sequencer when it links the entry (audit.py).
+        Column("id", BigInteger, Identity(always=True), primary_key=True),
+        Column("seq", BigInteger, nullable=True, unique=True),
+        Column("format", SmallInteger, nullable=False),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("actor", String(128), nullable=False),
         Column("role", String(64), nullable=False),
-        Column("region", String(6), nullable=False),
+        Column("region", String(6), nullable=False),  # the actor's
+        Column("record_region", String(6), nullable=True),  # the record's (NULL only in format 1)
         Column("action", String(128), nullable=False),
         Column("record_type", String(64), nullable=False),
         Column("record_id", String(128), nullable=False),
@@ -105,8 +112,10 @@ def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Column("rule_ids", JSONB, nullable=False),
         Column("policy_pack", String(64), nullable=True),
         Column("data", JSONB, nullable=False),
-        Column("prev_hash", String(64), nullable=False),
-        Column("hash", String(64), nullable=False),
+        Column("prev_hash", String(64), nullable=True),
+        Column("hash", String(64), nullable=True),
+        # The sequencer's work list: only entries not linked yet.
+        Index("ix_journal_unlinked", "id", postgresql_where=text("seq IS NULL")),
     )
     return outbox, inbox, journal
 
@@ -131,9 +140,12 @@ def asyncpg_dsn(url: str) -> str:
 class Database:
     """A service's engine and session factory, bound to its schema."""
 
-    def __init__(self, url: str, schema: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, schema: str, *, pool_size: int = 10, echo: bool = False, clock: Clock | None = None
+    ) -> None:
         self.url = async_database_url(url)
         self.schema = schema
+        self.clock: Clock = clock or SystemClock()
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
@@ -144,7 +156,9 @@ class Database:
             echo=echo,
             execution_options={"schema_translate_map": {None: schema}},
         )
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions carry the service's clock, so what they write (journal times) follows a test's
+        # or a rehearsal's clock without every caller passing it.
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info={"clock": self.clock})
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -160,7 +174,7 @@ class Database:
         await self.engine.dispose()
 
 
-def region_within(column: QueryableAttribute[str], region: str) -> ColumnElement[bool]:
+def region_within(column: QueryableAttribute[str] | ColumnElement[Any], region: str) -> ColumnElement[bool]:
     """SQL for ``region_contains(region, column)``: the rows of a jurisdiction, by code prefix.
 
     Every repository's ``readable_by(principal)`` filter is built on this one function.

@@ -12,16 +12,45 @@ from pathlib import Path
 
 from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData, pool, text
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, SmallInteger, String, Table, Text, pool, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from zhicheng_common.db import async_database_url, define_platform_tables
 
 
+def _journal_v1(metadata: MetaData) -> Table:
+    """The journal as the first migration created it (seq as key, one lock per service).
+
+    Frozen here: ``db.py`` declares today's journal, and the first migration must keep building
+    the table the later journal migrations expect to alter.
+    """
+    return Table(
+        "journal",
+        metadata,
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor", String(128), nullable=False),
+        Column("role", String(64), nullable=False),
+        Column("region", String(6), nullable=False),
+        Column("action", String(128), nullable=False),
+        Column("record_type", String(64), nullable=False),
+        Column("record_id", String(128), nullable=False),
+        Column("reason", Text, nullable=True),
+        Column("rule_ids", JSONB, nullable=False),
+        Column("policy_pack", String(64), nullable=True),
+        Column("data", JSONB, nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+
+
 def create_platform_tables(schema: str) -> None:
-    """Migration step: outbox, inbox and journal in ``schema`` (declared once in ``db.py``)."""
-    for table in define_platform_tables(MetaData()):
+    """Migration step: outbox, inbox and (format-1) journal in ``schema``."""
+    metadata = MetaData()
+    outbox, inbox, _journal = define_platform_tables(metadata)
+    for table in (outbox, inbox, _journal_v1(MetaData())):
         op.create_table(table.name, *(column._copy() for column in table.columns), schema=schema)
         for index in table.indexes:
             op.create_index(
@@ -37,6 +66,52 @@ def create_platform_tables(schema: str) -> None:
 def drop_platform_tables(schema: str) -> None:
     for name in ("journal", "inbox", "outbox"):
         op.drop_table(name, schema=schema)
+
+
+def journal_sequencer_upgrade(schema: str) -> None:
+    """Migration step: the journal as the sequencer links it (docs/journal.md).
+
+    Existing entries keep their ``seq`` and hashes (format 1, verifiable as before); ``id`` takes
+    their ``seq`` so insertion order starts where the chain stands.
+    """
+    # ``schema`` is the service's own name from its migration file, never input: safe in SQL text.
+    journal = f'"{schema}".journal'
+    op.add_column("journal", Column("id", BigInteger, nullable=True), schema=schema)
+    op.execute(f"UPDATE {journal} SET id = seq")  # noqa: S608
+    op.alter_column("journal", "id", nullable=False, schema=schema)
+    op.execute(f"ALTER TABLE {journal} ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY")
+    restart = f"SELECT setval(pg_get_serial_sequence('{schema}.journal', 'id'), coalesce((SELECT max(id) FROM {journal}), 0) + 1, false)"  # noqa: E501, S608
+    op.execute(restart)
+    op.drop_constraint("pk_journal", "journal", schema=schema)
+    op.create_primary_key("pk_journal", "journal", ["id"], schema=schema)
+    op.alter_column("journal", "seq", nullable=True, schema=schema)
+    op.create_unique_constraint("uq_journal_seq", "journal", ["seq"], schema=schema)
+    op.add_column("journal", Column("format", SmallInteger, nullable=False, server_default="1"), schema=schema)
+    op.alter_column("journal", "format", server_default=None, schema=schema)
+    op.add_column("journal", Column("record_region", String(6), nullable=True), schema=schema)
+    op.alter_column("journal", "prev_hash", nullable=True, schema=schema)
+    op.alter_column("journal", "hash", nullable=True, schema=schema)
+    op.create_index("ix_journal_unlinked", "journal", ["id"], schema=schema, postgresql_where=text("seq IS NULL"))
+
+
+def journal_sequencer_downgrade(schema: str) -> None:
+    journal = f'"{schema}".journal'
+    # A format-2 entry (or one not linked yet) cannot be kept in a format-1 table without losing
+    # what its hash covers: refuse rather than lose history.
+    op.execute(
+        f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM {journal} WHERE format <> 1 OR seq IS NULL) THEN "  # noqa: S608
+        "RAISE EXCEPTION 'journal holds entries written by the sequencer; they cannot be downgraded'; "
+        "END IF; END $$"
+    )
+    op.drop_index("ix_journal_unlinked", "journal", schema=schema)
+    op.drop_column("journal", "record_region", schema=schema)
+    op.drop_column("journal", "format", schema=schema)
+    op.drop_constraint("uq_journal_seq", "journal", schema=schema)
+    op.drop_constraint("pk_journal", "journal", schema=schema)
+    op.create_primary_key("pk_journal", "journal", ["seq"], schema=schema)
+    op.drop_column("journal", "id", schema=schema)
+    op.alter_column("journal", "prev_hash", nullable=False, schema=schema)
+    op.alter_column("journal", "hash", nullable=False, schema=schema)
 
 
 def run_env(*, schema: str, metadata: MetaData) -> None:

@@ -76,6 +76,9 @@ class CommonSettings(BaseSettings):
     journal_key_file: Path | None = None
     journal_seal_hours: float = 24.0
     journal_seal_check_seconds: float = 3600.0
+    # How often the sequencer links the entries requests inserted (docs/journal.md): an entry is
+    # in the chain, and so tamper-evident, at most about this long after its commit.
+    journal_link_seconds: float = Field(default=0.5, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> CommonSettings:

@@ -45,8 +45,10 @@ async def yuncheng_entry(review_app: FastAPI) -> int:
     """A journal entry recorded in Yuncheng (140800)."""
     actor = Principal(subject="u-yc", roles=frozenset({"hr_reviewer"}), region=YUNCHENG)
     async with review_app.state.database.unit_of_work() as session:
-        entry = await append_entry(session, actor=actor, action="review.passed", record_type="review", record_id="r1")
-    return int(entry["seq"])
+        entry = await append_entry(
+            session, actor=actor, action="review.passed", record_type="review", record_id="r1", record_region=YUNCHENG
+        )
+    return int(entry["id"])
 
 
 def _assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
@@ -118,7 +120,14 @@ async def test_city_list_hides_other_cities_entries(
     headers = zc_keys.headers(roles=["auditor"], region=TAIYUAN)
     response = await client.get("/api/v1/reviews/journal", headers=headers)
     assert response.status_code == 200
-    assert all(item["region"].startswith("1401") for item in response.json()["items"])
+    items = response.json()["items"]
+    assert all(
+        item["action"] == "journal.sealed"
+        or (item["record_region"] or item["region"]).startswith("1401")
+        or item["region"].startswith("1401")
+        for item in items
+    )
+    assert not [item for item in items if item["record_id"] == "r1"]
 
 
 class ApplicantIn(BaseModel):

@@ -180,19 +180,25 @@ async def _shown_filing(repo: CommitteeRepository, committee: Committee) -> Fili
 
 
 async def _journal_read(
-    session: AsyncSession, *, actor: Principal, record_type: str, record_ids: Sequence[str]
+    session: AsyncSession, *, actor: Principal, record_type: str, records: Sequence[Committee | Filing]
 ) -> None:
-    """Filings name contact persons (personal data): every read is journaled (DESIGN.md §6)."""
-    if not record_ids:
-        return
-    await append_entry(
-        session,
-        actor=actor,
-        action=f"{record_type}.read",
-        record_type=record_type,
-        record_id=record_ids[0] if len(record_ids) == 1 else "*",
-        data={"ids": list(record_ids)} if len(record_ids) > 1 else None,
-    )
+    """Filings name contact persons (personal data): every read is journaled (DESIGN.md §6).
+
+    One entry per region of the records read, so each jurisdiction's auditors see the reads of theirs.
+    """
+    by_region: dict[str, list[str]] = {}
+    for record in records:
+        by_region.setdefault(record.region, []).append(str(record.id))
+    for region, record_ids in sorted(by_region.items()):
+        await append_entry(
+            session,
+            actor=actor,
+            action=f"{record_type}.read",
+            record_type=record_type,
+            record_id=record_ids[0] if len(record_ids) == 1 else "*",
+            record_region=region,
+            data={"ids": list(record_ids)} if len(record_ids) > 1 else None,
+        )
 
 
 async def get_committee(
@@ -202,7 +208,7 @@ async def get_committee(
     repo = CommitteeRepository(session)
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
-    await _journal_read(session, actor=actor, record_type="committee", record_ids=[str(committee.id)])
+    await _journal_read(session, actor=actor, record_type="committee", records=[committee])
     pending = await repo.pending_filing_ids([committee.id])
     return committee_read(committee, await _shown_filing(repo, committee), pending.get(committee.id), tools.cipher)
 
@@ -215,7 +221,7 @@ async def committee_history(
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
     filings = await repo.filings_of(committee.id)
-    await _journal_read(session, actor=actor, record_type="filing", record_ids=[str(f.id) for f in filings])
+    await _journal_read(session, actor=actor, record_type="filing", records=filings)
     return [filing_read(f, tools.cipher) for f in filings]
 
 
@@ -241,7 +247,7 @@ async def list_committees(
     shown = await repo.shown_filings(rows)
     pending = await repo.pending_filing_ids([c.id for c in rows])
     items = [committee_read(c, shown[c.id], pending.get(c.id), tools.cipher) for c in rows]
-    await _journal_read(session, actor=actor, record_type="committee", record_ids=[str(c.id) for c in rows])
+    await _journal_read(session, actor=actor, record_type="committee", records=rows)
     return CommitteePage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -261,7 +267,7 @@ async def list_filings(
     rows, total = await CommitteeRepository(session).filings_page_readable_by(
         actor, status=status, region=region, limit=limit, offset=offset
     )
-    await _journal_read(session, actor=actor, record_type="filing", record_ids=[str(f.id) for f in rows])
+    await _journal_read(session, actor=actor, record_type="filing", records=rows)
     return FilingPage(items=[filing_read(f, tools.cipher) for f in rows], total=total, limit=limit, offset=offset)
 
 
@@ -271,7 +277,7 @@ async def get_filing(session: AsyncSession, *, actor: Principal, filing_id: uuid
     if filing is None:
         raise FilingNotFound(f"备案申请 {filing_id} 不存在")
     ensure_covers(actor, filing.region)
-    await _journal_read(session, actor=actor, record_type="filing", record_ids=[str(filing.id)])
+    await _journal_read(session, actor=actor, record_type="filing", records=[filing])
     return filing_read(filing, tools.cipher)
 
 
@@ -341,6 +347,7 @@ async def _applied(session: AsyncSession, *, actor: Principal, committee: Commit
         action="committee.filing.applied",
         record_type="filing",
         record_id=str(filing.id),
+        record_region=filing.region,
         reason=filing.reason,
         rule_ids=rules,
         policy_pack=filing.policy_pack,
@@ -486,6 +493,7 @@ async def decide_filing(
             action="committee.filing.rejected",
             record_type="filing",
             record_id=str(filing.id),
+            record_region=filing.region,
             reason=decision.opinion,
             rule_ids=rules,
             policy_pack=pack.id,
@@ -518,6 +526,7 @@ async def decide_filing(
         action="committee.filing.approved",
         record_type="filing",
         record_id=str(filing.id),
+        record_region=filing.region,
         reason=decision.opinion,
         rule_ids=[*rules, "CM-2"] if refiled else rules,
         policy_pack=pack.id,
@@ -584,6 +593,7 @@ async def sanction(
         action=f"committee.sanction.{sanction_in.kind.value}",
         record_type="committee",
         record_id=str(committee.id),
+        record_region=committee.region,
         reason=sanction_in.reason,
         rule_ids=rules,
         policy_pack=pack.id,
@@ -643,6 +653,7 @@ async def resume(
         action="committee.resumed",
         record_type="committee",
         record_id=str(committee.id),
+        record_region=committee.region,
         reason=resumption_in.reason,
         rule_ids=["CM-10"],
         policy_pack=pack.id,
@@ -838,6 +849,7 @@ async def create_plan(
         action="committee.plan.created",
         record_type="plan",
         record_id=str(plan.id),
+        record_region=plan.region,
         rule_ids=["CM-5", "CM-6", "CM-7", "CM-8"],
         policy_pack=pack.id,
         data={"committee_id": str(committee.id), "year": plan.year},
@@ -893,6 +905,7 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
         action="committee.plan.published",
         record_type="plan",
         record_id=str(plan.id),
+        record_region=plan.region,
         rule_ids=["CM-5"],
         policy_pack=plan.policy_pack,
         data={"committee_id": str(plan.committee_id), "year": plan.year},
@@ -936,6 +949,7 @@ async def update_plan(
         action="committee.plan.changed",
         record_type="plan",
         record_id=str(plan.id),
+        record_region=plan.region,
         rule_ids=["CM-5", "CM-6", "CM-7", "CM-8"],
         policy_pack=pack.id,
         data={"version": plan.version},
@@ -1000,6 +1014,7 @@ async def file_pre_meeting(
         action="committee.meeting.pre_filed",
         record_type="plan_meeting",
         record_id=str(meeting.id),
+        record_region=meeting.region,
         rule_ids=[rule, "CM-5", "CM-10"],
         policy_pack=pack.id,
         data={
@@ -1049,6 +1064,7 @@ async def file_post_meeting(
         action="committee.meeting.post_filed",
         record_type="plan_meeting",
         record_id=str(meeting.id),
+        record_region=meeting.region,
         rule_ids=["CM-9"],
         data={
             "filed_on": filed_on,
@@ -1114,6 +1130,7 @@ async def enter_results(
         action="committee.meeting.results_entered",
         record_type="plan_meeting",
         record_id=str(meeting.id),
+        record_region=meeting.region,
         rule_ids=[pack.parameters.results_entry_working_days.rule],
         policy_pack=pack.id,
         data={"entered_on": entry_in.entered_on, "due": due, "late": entry_in.entered_on > due},
@@ -1159,6 +1176,7 @@ async def expire_committees(session: AsyncSession, now: datetime) -> int:
             action="committee.expired",
             record_type="committee",
             record_id=str(committee.id),
+            record_region=committee.region,
             reason="filing_validity_ended",
             rule_ids=["CM-2", "NA-1"],
             data={"valid_until": committee.valid_until},
@@ -1186,6 +1204,7 @@ async def note_overdue_post_meeting_filings(session: AsyncSession, now: datetime
             action="committee.meeting.post_filing_overdue",
             record_type="plan_meeting",
             record_id=str(meeting.id),
+            record_region=meeting.region,
             rule_ids=["CM-9"],
             data={"due": meeting.post_meeting_filing_due, "committee_id": str(meeting.committee_id)},
         )

@@ -68,7 +68,7 @@ class Service:
         async with self.database.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    text("SELECT envelope FROM committees.outbox WHERE envelope->>'subject' = :s ORDER BY seq"),
+                    text("SELECT envelope FROM committees.outbox WHERE envelope->>'subject' = :s ORDER BY id"),
                     {"s": subject},
                 )
             ).scalars()
@@ -81,7 +81,7 @@ class Service:
         """``(action, actor, rule_ids)`` of the journal entries about ``record_id``, in order."""
         async with self.database.engine.connect() as conn:
             rows = await conn.execute(
-                text("SELECT action, actor, rule_ids FROM committees.journal WHERE record_id = :r ORDER BY seq"),
+                text("SELECT action, actor, rule_ids FROM committees.journal WHERE record_id = :r ORDER BY id"),
                 {"r": record_id},
             )
             return [(r.action, r.actor, list(r.rule_ids)) for r in rows]

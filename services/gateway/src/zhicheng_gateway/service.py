@@ -69,6 +69,7 @@ async def _add_user(
         action="user.created",
         record_type="user",
         record_id=str(user.id),
+        record_region=user.region,
         data={"username": user.username, "roles": user.roles, "region": user.region},
     )
     await record_event(
@@ -127,7 +128,9 @@ async def get_user(session: AsyncSession, *, actor: Principal, user_id: uuid.UUI
     if user is None:
         raise UserNotFound(f"用户 {user_id} 不存在")
     ensure_covers(actor, user.region)
-    await append_entry(session, actor=actor, action="user.read", record_type="user", record_id=str(user.id))
+    await append_entry(
+        session, actor=actor, action="user.read", record_type="user", record_id=str(user.id), record_region=user.region
+    )
     return user
 
 
@@ -141,6 +144,7 @@ async def list_users(session: AsyncSession, *, actor: Principal, limit: int, off
             action="user.listed",
             record_type="user",
             record_id="*",
+            record_region=actor.region,  # the jurisdiction listed
             data={"user_ids": [str(user.id) for user in users], "limit": limit, "offset": offset},
         )
     return users, total

@@ -214,6 +214,7 @@ async def _move(
         action=f"declaration.{status}",
         record_type=RECORD,
         record_id=str(row.id),
+        record_region=row.region,
         reason=reason,
         rule_ids=rule_ids or [],
         policy_pack=row.policy_pack,
@@ -278,6 +279,7 @@ async def create_draft(
         action="declaration.drafted",
         record_type=RECORD,
         record_id=str(row.id),
+        record_region=row.region,
         policy_pack=row.policy_pack,
     )
     return to_read(row, principal=actor, cipher=deps.cipher), True
@@ -327,6 +329,7 @@ async def update(
         action="declaration.edited",
         record_type=RECORD,
         record_id=str(row.id),
+        record_region=row.region,
         policy_pack=row.policy_pack,
     )
     return to_read(row, principal=actor, cipher=deps.cipher)
@@ -519,7 +522,13 @@ async def read(
     """One declaration the caller may read; the read is journaled (personal data)."""
     row = await _readable(session, actor, declaration_id)
     await append_entry(
-        session, actor=actor, action="declaration.read", record_type=RECORD, record_id=str(row.id), reason="查看申报"
+        session,
+        actor=actor,
+        action="declaration.read",
+        record_type=RECORD,
+        record_id=str(row.id),
+        record_region=row.region,
+        reason="查看申报",
     )
     return to_read(row, principal=actor, cipher=deps.cipher)
 
@@ -579,6 +588,7 @@ async def page(
             action="declaration.listed",
             record_type=RECORD,
             record_id="list",
+            record_region=actor.region,  # the jurisdiction listed
             reason="查询申报列表",
             data={"declarations": [str(r.id) for r in rows]},
         )
@@ -636,6 +646,7 @@ async def export_da1(session: AsyncSession, *, actor: Principal, year: int | Non
         action="declaration.exported",
         record_type=RECORD,
         record_id=f"da1:{year}",
+        record_region=actor.region,  # the jurisdiction exported
         rule_ids=["DA-1"],
     )
     return records
@@ -691,6 +702,7 @@ async def add_attachment(
         action="declaration.attachment_added",
         record_type=RECORD,
         record_id=str(row.id),
+        record_region=row.region,
         data={"attachment": str(attachment_id)},
     )
     return AttachmentRead.model_validate(attachment, from_attributes=True)
@@ -731,6 +743,7 @@ async def attachment_content(
             action="declaration.attachment_read",
             record_type=RECORD,
             record_id=str(row.id),
+            record_region=row.region,
             data={"attachment": str(attachment.id)},
         )
     return attachment, data

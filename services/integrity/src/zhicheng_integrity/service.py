@@ -149,6 +149,7 @@ async def _journal(
         action=action,
         record_type=RECORD,
         record_id=str(record.id),
+        record_region=record.region,
         reason=reason,
         rule_ids=record.rule_ids,
         policy_pack=record.policy_pack,
@@ -678,6 +679,7 @@ async def list_records(
         action="integrity.record.listed",
         record_type=RECORD,
         record_id="*",
+        record_region=region or actor.region,  # the jurisdiction listed
         data={
             "filters": {k: v for k, v in filters.items() if v is not None},
             "record_ids": [str(r.id) for r in records],
@@ -700,6 +702,7 @@ async def find_by_subject(
         action="integrity.record.searched",
         record_type=RECORD,
         record_id="*",
+        record_region=actor.region,  # records of several regions: the jurisdiction searched
         data={
             "subject_kind": query.subject_kind,
             "subject_key": subject_key,
@@ -723,6 +726,7 @@ async def own_records(
         action="integrity.record.read_by_subject",
         record_type=RECORD,
         record_id="*",
+        record_region=actor.region,  # records of several regions: the jurisdiction searched
         data={
             "subject_kind": query.subject_kind,
             "subject_key": subject_key,
@@ -764,6 +768,7 @@ async def credit_feed(
         action="integrity.credit_feed.read",
         record_type=RECORD,
         record_id="*",
+        record_region=actor.region,  # records of several regions: the jurisdiction searched
         reason="全国信用信息共享平台数据共享",
         rule_ids=["NA-13"],
         data={"after": str(after) if after else None, "record_ids": sorted({str(e.record_id) for e in entries})},

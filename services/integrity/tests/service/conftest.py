@@ -86,7 +86,7 @@ class Integrity:
                 await conn.execute(
                     text(
                         "SELECT type, envelope, published_at FROM integrity.outbox"
-                        " WHERE envelope->>'subject' = :id ORDER BY seq"
+                        " WHERE envelope->>'subject' = :id ORDER BY id"
                     ),
                     {"id": record_id},
                 )
@@ -97,7 +97,7 @@ class Integrity:
         clauses = " AND ".join(f"{column} = :{column}" for column in where) or "true"
         async with self.database.engine.connect() as conn:
             rows = (
-                await conn.execute(text(f"SELECT * FROM integrity.journal WHERE {clauses} ORDER BY seq"), where)
+                await conn.execute(text(f"SELECT * FROM integrity.journal WHERE {clauses} ORDER BY id"), where)
             ).mappings()
             return [dict(row) for row in rows]
 
