@@ -284,6 +284,14 @@ class WorkingDayCalendar:
         self._arrangements[arrangement.year] = arrangement
         return previous is None or previous.revision != arrangement.revision
 
+    def unload(self, year: int) -> bool:
+        """Forget the loaded arrangement of ``year`` (the year falls back to the library or provisional).
+
+        Returns:
+            True when there was one.
+        """
+        return self._arrangements.pop(year, None) is not None
+
     def is_provisional_year(self, year: int) -> bool:
         """Tell whether ``year`` is counted provisionally (no override, arrangement or library data)."""
         if year in self._overrides.known_years or year in self._arrangements:
