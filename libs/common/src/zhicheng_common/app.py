@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +17,14 @@ from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
 from zhicheng_common.auth import TokenVerifier
+from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.calendar_store import CalendarFollower
 from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.db import Database
 from zhicheng_common.events.consumer import EventConsumer, Subscription
@@ -38,6 +41,10 @@ from zhicheng_common.settings import CommonSettings, ServiceSettings
 log = structlog.get_logger()
 
 NATS_START_TIMEOUT_SECONDS = 5.0
+
+# A service's recomputation of its stored deadlines for the years whose arrangement changed
+# (one unit of work; returns how many deadlines it changed).
+CalendarJob = Callable[[AsyncSession, frozenset[int]], Awaitable[int]]
 
 
 class Health(BaseModel):
@@ -61,6 +68,7 @@ class ServiceRuntime:
     js: JetStreamContext | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
+    calendar_follower: CalendarFollower | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -99,6 +107,8 @@ class ServiceRuntime:
 
     def _start_workers(self) -> None:
         assert self.js is not None
+        if self.calendar_follower is not None:
+            self.tasks.append(asyncio.create_task(self.calendar_follower.run(self.js, self.stop)))
         if self.settings.relay_enabled:
             self.relay = OutboxRelay(
                 self.database.engine,
@@ -211,8 +221,14 @@ def create_service_app(
     clock: Clock | None = None,
     schema: str | None = None,
     description: str = "",
+    calendar: WorkingDayCalendar | None = None,
+    on_calendar_change: CalendarJob | None = None,
 ) -> FastAPI:
-    """Build a service's FastAPI app; routers are mounted under ``/api/v1``."""
+    """Build a service's FastAPI app; routers are mounted under ``/api/v1``.
+
+    With ``calendar``, the service follows the loaded holiday arrangements (calendar_store) and,
+    with ``on_calendar_change``, recomputes its stored deadlines when a year's arrangement changes.
+    """
     configure_logging(name, level=common.log_level, json=common.log_json)
     check_consumes(name, [subject for subscription in subscriptions for subject in subscription.subjects])
     clock = clock or SystemClock()
@@ -226,6 +242,20 @@ def create_service_app(
         scheduler=Scheduler(database, jobs, clock),
         sequencer=journal_sequencer(common, name, database),
     )
+    if calendar is not None:
+        recompute = on_calendar_change
+
+        async def on_change(years: frozenset[int]) -> None:
+            if recompute is None:
+                return
+            async with database.unit_of_work() as session:
+                changed = await recompute(session, years)
+            if changed:
+                log.info("calendar.deadlines_changed", years=sorted(years), count=changed)
+
+        runtime.calendar_follower = CalendarFollower(
+            calendar, common, on_change, retry_seconds=common.calendar_retry_seconds
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -579,6 +579,64 @@ def certificate_verify(
         raise typer.Exit(1)
 
 
+calendar_app = typer.Typer(
+    help="Working-day calendar (工作日历): load a year's official holiday arrangement, show what is loaded.",
+    no_args_is_help=True,
+)
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Annotated[Path, typer.Argument(help="YAML or JSON: year, source, holidays [dates], workdays [dates]")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only, store nothing")] = False,
+) -> None:
+    """Validate a year's arrangement and store it where every service reads it (a corrected file replaces it).
+
+    Each service then recomputes its provisional deadlines of that year (docs/calendar.md).
+    """
+    from zhicheng_common.calendar_store import ArrangementFileError, read_arrangement_file, store_arrangement
+
+    try:
+        arrangement = read_arrangement_file(file)
+    except (ArrangementFileError, OSError) as exc:
+        typer.echo(f"refused, nothing stored: {exc}", err=True)
+        raise typer.Exit(1) from None
+    summary = (
+        f"{arrangement.year}: {len(arrangement.holidays)} holidays, {len(arrangement.workdays)} make-up working days, "
+        f"revision {arrangement.revision}"
+    )
+    if dry_run:
+        typer.echo(f"valid: {summary}")
+        return
+
+    async def run(js: JetStreamContext, settings: CommonSettings) -> bool:
+        return await store_arrangement(js, settings, arrangement)
+
+    written = asyncio.run(_with_js(run))
+    typer.echo(f"{'loaded' if written else 'unchanged (already loaded)'}: {summary}")
+
+
+@calendar_app.command("show")
+def calendar_show(
+    as_json: Annotated[bool, typer.Option("--json", help="the stored arrangements as JSON")] = False,
+) -> None:
+    """List the loaded arrangements; years after the library's last one without one are provisional."""
+    from zhicheng_common.calendar import LIBRARY_LAST_YEAR
+    from zhicheng_common.calendar_store import stored_arrangements
+
+    async def run(js: JetStreamContext, settings: CommonSettings) -> list[dict[str, object]]:
+        return [a.model_dump(mode="json") for a in await stored_arrangements(js, settings)]
+
+    loaded = asyncio.run(_with_js(run))
+    if as_json:
+        typer.echo(json.dumps(loaded, ensure_ascii=False, indent=2, default=sorted))
+        return
+    typer.echo(f"chinese-calendar knows up to {LIBRARY_LAST_YEAR}; later years without an arrangement are provisional")
+    for item in loaded:
+        typer.echo(f"{item['year']}: loaded ({item['source'] or 'no source given'})")
+
+
 CATALOG_PATH = Path("docs/asyncapi.yaml")
 
 

@@ -70,6 +70,9 @@ class CommonSettings(BaseSettings):
     pii_key: str = "development-only-pii-key"
 
     calendar_overrides: str | None = None
+    # How soon a service looks again for the calendar bucket (before the first `zhicheng calendar
+    # load`) or retries a recomputation that failed.
+    calendar_retry_seconds: float = Field(default=5.0, gt=0)
 
     # The audit journal's seal: each service signs its chain head with this Ed25519 key (default
     # <data_dir>/keys/<service>-journal.pem, created on first start; replicas must share it).

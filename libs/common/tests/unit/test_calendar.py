@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import chinese_calendar
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from zhicheng_common.calendar import CalendarOverrides, UnknownCalendarYear, WorkingDayCalendar
+from zhicheng_common.calendar import (
+    CalendarOverrides,
+    Due,
+    UnknownCalendarYear,
+    WorkingDayCalendar,
+    YearArrangement,
+    statutory_holidays,
+)
 
 CAL = WorkingDayCalendar()
 
@@ -86,27 +94,49 @@ def test_NA_14_working_days_between_empty_or_reversed_range_is_zero() -> None:
 
 
 def test_EX_2_draw_on_friday_is_five_working_days_before_next_friday() -> None:
-    # (Fri 11-08, Fri 11-15]: 11-11, 11-12, 11-13, 11-14, 11-15 → 5
+    # Meeting Fri 11-15; back from it (its day not counted): Thu 14, Wed 13, Tue 12, Mon 11, Fri 8 = the 5th.
     assert CAL.has_at_least_working_days(date(2024, 11, 8), date(2024, 11, 15), 5)
-    # (Mon 11-11, Fri 11-15]: 4
+    # Mon 11-11 is only the 4th working day before.
     assert not CAL.has_at_least_working_days(date(2024, 11, 11), date(2024, 11, 15), 5)
 
 
+def test_NA_14_EX_2_a_draw_on_saturday_is_after_the_fifth_working_day_before_a_friday_meeting() -> None:
+    # The defect this fixes: Sat 11-09 → Fri 11-15 has 5 working days *after* the draw (11..15, the
+    # meeting day counted), but NA-14 counts back from the meeting without its day: the 5th working
+    # day before is Fri 11-08, and Sat 11-09 is after it, so the draw is late.
+    assert not CAL.has_at_least_working_days(date(2024, 11, 9), date(2024, 11, 15), 5)
+    assert not CAL.has_at_least_working_days(date(2024, 11, 10), date(2024, 11, 15), 5)  # Sunday
+    assert CAL.working_days_ahead(date(2024, 11, 9), date(2024, 11, 15)) == 4
+    assert CAL.working_days_ahead(date(2024, 11, 8), date(2024, 11, 15)) == 5
+
+
+def test_NA_14_EX_2_a_meeting_on_a_non_working_day_does_not_count_itself() -> None:
+    # Meeting Sat 2024-11-16 (an ordinary Saturday). Back from it: Fri 15, Thu 14, Wed 13, Tue 12,
+    # Mon 11 = the 5th. A draw on Mon 11-11 is in time, one on Tue 11-12 is not.
+    assert CAL.working_days_before(date(2024, 11, 16), 5) == date(2024, 11, 11)
+    assert CAL.has_at_least_working_days(date(2024, 11, 11), date(2024, 11, 16), 5)
+    assert not CAL.has_at_least_working_days(date(2024, 11, 12), date(2024, 11, 16), 5)
+    # Meeting on the make-up Saturday 2024-10-12, a working day: back from it Fri 11, Thu 10, Wed 9,
+    # Tue 8 (4), then 1–7 Oct are holidays, Mon 30 Sep is the 5th.
+    assert CAL.working_days_before(date(2024, 10, 12), 5) == date(2024, 9, 30)
+
+
 def test_CM_7_notice_thirty_working_days_before_a_meeting_on_2024_11_15() -> None:
-    # Counting back from Fri 11-15 (included): Nov 1..15 → 11; Oct 28..31 → 15; Oct 21..25 → 20;
-    # Oct 14..18 → 25; Sat 10-12 make-up → 26; Oct 8..11 → 30. So the 30th is Tue 10-08 and the
-    # latest notice day is Mon 10-07 (a holiday: publishing then is still in time).
     meeting = date(2024, 11, 15)
-    assert CAL.working_days_before(meeting, 30) == date(2024, 10, 7)
-    assert CAL.has_at_least_working_days(date(2024, 10, 7), meeting, 30)
+    # Back from Fri 11-15 (not counted): Nov 14..11 (4), Nov 8..4 (9), Nov 1..Oct 28 (14),
+    # Oct 25..21 (19), Oct 18..14 (24), Sat Oct 12 make-up and Oct 11..8 (29); 1–7 Oct are
+    # holidays, so the 30th is Mon 09-30.
+    assert CAL.working_days_before(meeting, 30) == date(2024, 9, 30)
     assert CAL.has_at_least_working_days(date(2024, 9, 30), meeting, 30)
+    assert CAL.has_at_least_working_days(date(2024, 9, 29), meeting, 30)  # make-up Sunday: 31
+    assert not CAL.has_at_least_working_days(date(2024, 10, 7), meeting, 30)  # holiday after the 30th: 29
     assert not CAL.has_at_least_working_days(date(2024, 10, 8), meeting, 30)  # 29
 
 
 def test_NA_14_working_days_before_over_national_day() -> None:
-    # Back from Tue 10-08 (1), Mon 09-30 (2), Sun 09-29 (3) → latest date is Sat 09-28.
-    assert CAL.working_days_before(date(2024, 10, 8), 3) == date(2024, 9, 28)
-    assert CAL.working_days_before(date(2024, 10, 8), 1) == date(2024, 10, 7)
+    # Back from Tue 10-08 (not counted): Mon 09-30 (1), Sun 09-29 make-up (2), Fri 09-27 (3).
+    assert CAL.working_days_before(date(2024, 10, 8), 3) == date(2024, 9, 27)
+    assert CAL.working_days_before(date(2024, 10, 8), 1) == date(2024, 9, 30)
     assert CAL.working_days_before(date(2024, 10, 8), 0) == date(2024, 10, 8)
 
 
@@ -126,12 +156,14 @@ OVERRIDES_2099 = {
 }
 
 
-def test_unknown_year_without_overrides_raises() -> None:
+def test_a_year_before_the_library_or_past_the_provisional_horizon_raises() -> None:
     with pytest.raises(UnknownCalendarYear) as caught:
-        CAL.is_working_day(date(2099, 1, 5))
-    assert caught.value.year == 2099
-    assert "2099年" in str(caught.value)
+        CAL.is_working_day(date(2101, 1, 5))
+    assert caught.value.year == 2101
+    assert "2101年" in str(caught.value)
     assert "unknown" in str(caught.value)
+    with pytest.raises(UnknownCalendarYear):
+        CAL.is_working_day(date(2003, 6, 2))
 
 
 def test_overrides_describe_an_unknown_year() -> None:
@@ -163,11 +195,11 @@ def test_overrides_win_over_the_library() -> None:
 
 
 def test_counting_into_a_year_nobody_knows_raises() -> None:
-    cal = WorkingDayCalendar(CalendarOverrides.model_validate(OVERRIDES_2099))
-    # Wed 12-30 → Thu 12-31: 1, then 2100 is unknown.
+    cal = WorkingDayCalendar(CalendarOverrides(known_years=frozenset({2100})))
+    # Thu 2100-12-30 → Fri 12-31: 1, then 2101 is past the provisional horizon.
     with pytest.raises(UnknownCalendarYear) as caught:
-        cal.add_working_days(date(2099, 12, 30), 2)
-    assert caught.value.year == 2100
+        cal.add_working_days(date(2100, 12, 30), 2)
+    assert caught.value.year == 2101
 
 
 def test_overrides_refuse_a_day_both_holiday_and_workday() -> None:
@@ -201,3 +233,114 @@ def test_NA_14_working_days_before_is_the_latest_date_early_enough(day: date, n:
     latest = CAL.working_days_before(day, n)
     candidate = day - timedelta(days=back)
     assert CAL.has_at_least_working_days(candidate, day, n) == (candidate <= latest)
+
+
+# --- Years without an official arrangement (issue 11 §5) ----------------------------------------
+
+# 2027, worked out by hand from the holiday rules (全国年节及纪念日放假办法, 2024 revision) and a
+# printed lunar calendar: 元旦 Fri 01-01; 春节 除夕 Fri 02-05 (the lunar year 丁未 begins Sat 02-06),
+# 初一 to 初三 Sat 02-06 – Mon 02-08; 清明 Mon 04-05; 劳动节 Sat 05-01, Sun 05-02; 端午 (五月初五)
+# Wed 06-09; 中秋 (八月十五) Wed 09-15; 国庆 Fri 10-01 – Sun 10-03.
+STATUTORY_2027 = {
+    date(2027, 1, 1): "元旦",
+    date(2027, 2, 5): "春节",
+    date(2027, 2, 6): "春节",
+    date(2027, 2, 7): "春节",
+    date(2027, 2, 8): "春节",
+    date(2027, 4, 5): "清明节",
+    date(2027, 5, 1): "劳动节",
+    date(2027, 5, 2): "劳动节",
+    date(2027, 6, 9): "端午节",
+    date(2027, 9, 15): "中秋节",
+    date(2027, 10, 1): "国庆节",
+    date(2027, 10, 2): "国庆节",
+    date(2027, 10, 3): "国庆节",
+}
+
+
+def _arrangement_2027(**changes: object) -> YearArrangement:
+    data: dict[str, object] = {
+        "year": 2027,
+        "source": "test",
+        "holidays": sorted(d.isoformat() for d in STATUTORY_2027),
+        "workdays": [],
+    }
+    data.update(changes)
+    return YearArrangement.model_validate(data)
+
+
+def test_NA_14_statutory_holidays_of_2027_by_hand() -> None:
+    assert dict(statutory_holidays(2027)) == STATUTORY_2027
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_statutory_holidays_are_holidays_in_the_official_data_of_2025_and_2026(year: int) -> None:
+    # The current rules apply since 2025: every computed day must be an official holiday there.
+    days = statutory_holidays(year)
+    assert len(days) == 13
+    assert all(not CAL.is_working_day(day) for day in days)
+    assert all(chinese_calendar.is_holiday(day) for day in days)
+
+
+def test_NA_14_2027_is_provisional_and_counts_statutory_holidays_only() -> None:
+    assert CAL.is_provisional_year(2027)
+    assert not CAL.is_provisional_year(2026)
+    assert not CAL.is_working_day(date(2027, 1, 1))  # 元旦, a Friday
+    assert CAL.is_working_day(date(2027, 1, 4))  # Monday
+    assert not CAL.is_working_day(date(2027, 2, 8))  # Monday, 初三
+    assert CAL.is_working_day(date(2027, 2, 9))  # Tuesday: no bridge day is guessed
+    assert not CAL.is_working_day(date(2027, 2, 20))  # Saturday: no make-up day is guessed
+
+
+def test_NA_14_a_return_on_2026_12_28_is_due_provisionally_on_2027_01_05() -> None:
+    # Mon 2026-12-28 (not counted); Tue 29 (1), Wed 30 (2), Thu 31 (3); Fri 2027-01-01 元旦,
+    # Sat 2, Sun 3; Mon 4 (4), Tue 5 (5).
+    assert CAL.due(date(2026, 12, 28), 5) == Due(on=date(2027, 1, 5), provisional=True)
+    # Ending in 2026, the same count is official: Mon 12-21 → Mon 12-28.
+    assert CAL.due(date(2026, 12, 21), 5) == Due(on=date(2026, 12, 28), provisional=False)
+    # Starting on the last day of 2026, only 2027 days are counted.
+    assert CAL.due(date(2026, 12, 31), 1) == Due(on=date(2027, 1, 4), provisional=True)
+    assert CAL.due(date(2026, 12, 31), 0) == Due(on=date(2026, 12, 31), provisional=False)
+
+
+def test_NA_14_a_loaded_arrangement_replaces_the_provisional_year() -> None:
+    cal = WorkingDayCalendar()
+    # Hypothetical official 2027: 01-01..01-04 off (Mon 4 a bridge day), Sat 01-09 a make-up day.
+    arrangement = _arrangement_2027(
+        holidays=sorted({*(d.isoformat() for d in STATUTORY_2027), "2027-01-02", "2027-01-03", "2027-01-04"}),
+        workdays=["2027-01-09"],
+    )
+    assert cal.load(arrangement)
+    assert not cal.load(arrangement)  # the same dates again: nothing changes
+    assert not cal.is_provisional_year(2027)
+    # Tue 29 (1), Wed 30 (2), Thu 31 (3); Jan 1–4 off; Tue 5 (4), Wed 6 (5).
+    assert cal.due(date(2026, 12, 28), 5) == Due(on=date(2027, 1, 6), provisional=False)
+    assert cal.is_working_day(date(2027, 1, 9))
+    assert CAL.due(date(2026, 12, 28), 5).on == date(2027, 1, 5)  # other calendars are untouched
+
+
+def test_NA_14_configuration_overrides_win_over_a_loaded_arrangement() -> None:
+    cal = WorkingDayCalendar(CalendarOverrides(workdays=frozenset({date(2027, 1, 1)})), [_arrangement_2027()])
+    assert cal.is_working_day(date(2027, 1, 1))
+
+
+def test_a_year_arrangement_refuses_dates_of_another_year_and_weekday_make_up_days() -> None:
+    with pytest.raises(ValidationError, match="2028-01-01"):
+        _arrangement_2027(holidays=[*(d.isoformat() for d in STATUTORY_2027), "2028-01-01"])
+    with pytest.raises(ValidationError, match="2027-01-04"):  # a Monday is a working day already
+        _arrangement_2027(workdays=["2027-01-04"])
+    with pytest.raises(ValidationError, match="2027-02-06"):
+        _arrangement_2027(workdays=["2027-02-06"])  # both holiday (春节) and make-up day
+    with pytest.raises(ValidationError, match=r"2027-02-30|date"):
+        _arrangement_2027(workdays=["2027-02-30"])  # not a real date
+
+
+def test_a_year_arrangement_must_contain_every_statutory_holiday() -> None:
+    holidays = sorted(d.isoformat() for d in STATUTORY_2027 if d != date(2027, 9, 15))
+    with pytest.raises(ValidationError, match="2027-09-15 中秋节"):
+        _arrangement_2027(holidays=holidays)
+
+
+def test_a_year_arrangement_revision_depends_on_the_dates_only() -> None:
+    assert _arrangement_2027().revision == _arrangement_2027(source="国办发明电").revision
+    assert _arrangement_2027().revision != _arrangement_2027(workdays=["2027-01-09"]).revision

@@ -10,6 +10,7 @@ from zhicheng_common.events.permissions import (
     check_consumes,
     consumer_durables,
     grant_for,
+    kv_grant,
     principals,
     service_grant,
 )
@@ -36,7 +37,7 @@ def test_a_service_publishes_its_own_subjects_and_creates_durables_only_on_what_
     grant = service_grant("review", SPACE)
     assert "zc.review.>" in grant.publish
     assert not [s for s in grant.publish if s.startswith("zc.") and s != "zc.review.>"]
-    creates = [s for s in grant.publish if s.startswith("$JS.API.CONSUMER.CREATE.")]
+    creates = [s for s in grant.publish if s.startswith("$JS.API.CONSUMER.CREATE.ZC.")]
     assert creates == ["$JS.API.CONSUMER.CREATE.ZC.*.zc.intake.>"]
     assert grant.subscribe == ("_INBOX.review.>",)
 
@@ -56,8 +57,23 @@ def test_another_services_durables_are_denied_in_every_form() -> None:
 
 def test_the_operator_administers_and_republishes_but_listens_only_to_its_inbox() -> None:
     grant = grant_for(OPERATOR, SPACE)
-    assert set(grant.publish) == {"zc.>", "zc-deadletter.>", "$JS.API.>"}
+    assert set(grant.publish) - set(kv_grant("ZC_CALENDAR", write=True).publish) == {
+        "zc.>",
+        "zc-deadletter.>",
+        "$JS.API.>",
+    }
     assert grant.subscribe == ("_INBOX.operator.>",)
+
+
+def test_every_service_reads_the_calendar_bucket_and_only_the_operator_writes_it() -> None:
+    # issue 11 §5: the loaded holiday arrangements live in the deployment's bucket ZC_CALENDAR.
+    assert SPACE.bucket("{stream}_CALENDAR") == "ZC_CALENDAR"
+    for name in (s.name for s in ALL_SERVICES):
+        publish = set(service_grant(name, SPACE).publish)
+        assert "$JS.API.DIRECT.GET.KV_ZC_CALENDAR.>" in publish
+        assert "$JS.API.CONSUMER.CREATE.KV_ZC_CALENDAR.>" in publish  # a watch
+        assert not [s for s in publish if s.startswith("$KV.ZC_CALENDAR")]
+    assert "$KV.ZC_CALENDAR.>" in grant_for(OPERATOR, SPACE).publish
 
 
 def test_a_subscription_to_a_producer_the_topology_does_not_list_stops_the_service() -> None:

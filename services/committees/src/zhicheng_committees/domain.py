@@ -385,7 +385,8 @@ def plan_refusals(pack: PolicyPack, calendar: WorkingDayCalendar, plan: PlanDate
     out: list[Refusal] = []
     notice_days = p.notice_working_days_before_meeting.value
     for i, meeting in enumerate(plan.meetings):
-        between = calendar.working_days_between(plan.notice_date, meeting.meeting_date)
+        # NA-14 "at least N before": counted back from the meeting, the notice's own day counts.
+        between = calendar.working_days_ahead(plan.notice_date, meeting.meeting_date)
         if between < notice_days:
             out.append(
                 Refusal(
@@ -445,7 +446,7 @@ def pre_meeting_filing_refusal(
     days = parameter.value
     if calendar.has_at_least_working_days(filed_on, meeting_date, days):
         return None
-    between = calendar.working_days_between(filed_on, meeting_date)
+    between = calendar.working_days_ahead(filed_on, meeting_date)
     return Refusal(
         parameter.rule,
         "pre_meeting_filing_too_late",

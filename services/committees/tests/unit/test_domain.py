@@ -186,7 +186,28 @@ def test_CM_7_a_notice_passes_iff_at_least_30_working_days_before_the_meeting(no
     meeting = date(2024, 11, 15)
     codes = {r.code for r in plan_refusals(PACK, CAL, _plan(notice, meeting, date(2024, 11, 8)))}
     needed = PACK.parameters.notice_working_days_before_meeting.value
-    assert ("notice_too_late" not in codes) == (CAL.working_days_between(notice, meeting) >= needed)
+    assert ("notice_too_late" not in codes) == (CAL.working_days_ahead(notice, meeting) >= needed)
+
+
+def test_CM_7_NA_14_a_notice_on_a_holiday_after_the_30th_working_day_before_is_too_late() -> None:
+    # Meeting Fri 2024-11-15. Back from it, the meeting day not counted: Nov 14..11 (4), Nov 8..4 (9),
+    # Nov 1..Oct 28 (14), Oct 25..21 (19), Oct 18..14 (24), Sat Oct 12 make-up, Oct 11..8 (29);
+    # Oct 1-7 holidays; Mon Sep 30 is the 30th. So Mon 7 Oct (a holiday) is one day late.
+    meeting = date(2024, 11, 15)
+    late = {r.code for r in plan_refusals(PACK, CAL, _plan(date(2024, 10, 7), meeting, date(2024, 11, 8)))}
+    in_time = {r.code for r in plan_refusals(PACK, CAL, _plan(date(2024, 9, 30), meeting, date(2024, 11, 8)))}
+    assert "notice_too_late" in late
+    assert "notice_too_late" not in in_time
+
+
+def test_CM_8_NA_14_a_filing_on_saturday_before_a_friday_meeting_is_too_late() -> None:
+    # Meeting Fri 2024-11-15: the 5th working day before is Fri 11-08; Sat 11-09 is after it.
+    late = pre_meeting_filing_refusal(PACK, CAL, filed_on=date(2024, 11, 9), meeting_date=date(2024, 11, 15))
+    assert late is not None
+    assert (late.rule, late.code) == ("CM-8", "pre_meeting_filing_too_late")
+    assert "最迟于 2024-11-08 备案" in late.message
+    assert "仅4个工作日" in late.message
+    assert pre_meeting_filing_refusal(PACK, CAL, filed_on=date(2024, 11, 8), meeting_date=date(2024, 11, 15)) is None
 
 
 @given(st.dates(min_value=date(2024, 9, 1), max_value=date(2024, 11, 14)))

@@ -72,6 +72,16 @@ def _review(status: str) -> Handler:
     return handler
 
 
+async def on_deadline_changed(session: AsyncSession, event: CloudEvent) -> None:
+    declaration_id = _field(event, "declaration_id")
+    try:
+        known = await service.apply_deadline_changed(session, data=event.data, now=datetime.now(UTC))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise PermanentEventError(f"{event.type}: {exc!r}") from exc
+    if not known:
+        raise PermanentEventError(f"{event.type}: declaration {declaration_id} unknown to intake")
+
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("committee_approved", ("committees.committee.approved",), on_committee_filed),
     Subscription("committee_refiled", ("committees.committee.refiled",), on_committee_filed),
@@ -90,4 +100,5 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("review_qualified", ("review.declaration.qualified",), _review("qualified")),
     Subscription("review_disqualified", ("review.declaration.disqualified",), _review("disqualified")),
     Subscription("review_rejected", ("review.declaration.rejected",), _review("rejected")),
+    Subscription("review_deadline_changed", ("review.declaration.deadline_changed",), on_deadline_changed),
 )

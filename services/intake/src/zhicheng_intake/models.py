@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +47,11 @@ class Declaration(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     correction_items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
     correction_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # review counted it through a year without an official holiday arrangement; it follows
+    # review.declaration.deadline_changed when that year is loaded (docs/calendar.md).
+    correction_deadline_provisional: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     corrected_fields: Mapped[list[str]] = mapped_column(JSONB, nullable=False, default=list)
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()

@@ -248,7 +248,13 @@ class DeclarationRead(BaseModel):
     region: str
     policy_pack: str
     correction_items: list[CorrectionItem] = Field(default_factory=list)
-    correction_deadline: date | None = None
+    correction_deadline: date | None = Field(default=None, examples=["2027-01-05"])
+    correction_deadline_provisional: bool = Field(
+        default=False,
+        examples=[True],
+        description="Counted through a year without an official holiday arrangement (provisional holidays, "
+        "no make-up days): recomputed once it is loaded",
+    )
     content: dict[str, Any]
     created_at: datetime
     updated_at: datetime

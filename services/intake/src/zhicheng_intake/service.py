@@ -183,6 +183,7 @@ def to_read(row: Declaration, *, principal: Principal, cipher: PiiCipher) -> Dec
         policy_pack=row.policy_pack,
         correction_items=[CorrectionItem(**item) for item in row.correction_items or []],
         correction_deadline=row.correction_deadline,
+        correction_deadline_provisional=row.correction_deadline_provisional,
         content=row.content,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -868,10 +869,48 @@ async def apply_review(
             {"field": str(i["field"]), "message": str(i["message"])} for i in data.get("items") or []
         ]
         row.correction_deadline = date.fromisoformat(str(data["deadline"]))
+        row.correction_deadline_provisional = bool(data.get("deadline_provisional", False))
         row.corrected_fields = []
         reason = "退回补正：" + "；".join(f"{i['field']}：{i['message']}" for i in row.correction_items)
         rule_ids = ["RV-3"]
     await _move(session, row, status, actor=SYSTEM, now=now, reason=reason, rule_ids=rule_ids)
+    return True
+
+
+async def apply_deadline_changed(session: AsyncSession, *, data: dict[str, Any], now: datetime) -> bool:
+    """review.declaration.deadline_changed: a returned declaration's correction deadline was recomputed.
+
+    Review counts the deadline (RV-3) and recomputes it when a year's holiday arrangement is
+    loaded; intake keeps the copy it enforces in step. Returns False for an unknown declaration.
+    """
+    row = await DeclarationRepository(session).get(uuid.UUID(str(data["declaration_id"])), for_update=True)
+    if row is None:
+        return False
+    if data.get("deadline_kind") != "correction" or row.status != "returned":
+        return True  # a review step's due day, or no longer waiting for a correction: nothing held here
+    due = date.fromisoformat(str(data["due"]))
+    provisional = bool(data["provisional"])
+    if (row.correction_deadline, row.correction_deadline_provisional) == (due, provisional):
+        return True
+    previous = row.correction_deadline
+    row.correction_deadline, row.correction_deadline_provisional = due, provisional
+    row.updated_at = now
+    await append_entry(
+        session,
+        actor=SYSTEM,
+        action="declaration.correction_deadline_changed",
+        record_type=RECORD,
+        record_id=str(row.id),
+        reason="审核服务载入节假日安排后重新计算补正期限",
+        rule_ids=["RV-3", "NA-14"],
+        policy_pack=row.policy_pack,
+        data={
+            "previous": previous.isoformat() if previous else None,
+            "due": due.isoformat(),
+            "provisional": provisional,
+            "calendar_years": list(data.get("calendar_years") or []),
+        },
+    )
     return True
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from zhicheng_common.testing import wait_until
 from zhicheng_intake.examples import CREDIT_CODE
@@ -165,3 +167,62 @@ async def test_windows_show_committee_scope_and_window(intake: Intake) -> None:
     assert item["series"] == "engineering"
     assert item["windows"][0]["declaration_opens"] == "2024-04-01"
     assert uuid.UUID(item["windows"][0]["plan_id"])
+
+
+async def test_NA_14_RV_3_a_provisional_correction_deadline_follows_reviews_recomputation_once(
+    intake: Intake,
+) -> None:
+    # Review returned it on Mon 2026-12-28 with 2027 not yet announced: due Tue 2027-01-05,
+    # provisional; once 2027 is loaded (01-01..01-04 off) review moves it to Wed 2027-01-06.
+    headers = intake.headers()
+    declaration_id, _ = await submitted(intake, headers)
+    await intake.publish(
+        "review.declaration.returned",
+        {
+            "declaration_id": declaration_id,
+            "items": [{"field": "achievements", "message": "业绩证明不清晰，请补充项目名称"}],
+            "deadline": "2027-01-05",
+            "step": "unit",
+            "deadline_provisional": True,
+        },
+        subject=declaration_id,
+    )
+
+    async def seen() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
+        return body if body["status"] == "returned" else None
+
+    body = await wait_until(seen, timeout=10, what="declaration returned by review")
+    assert (body["correction_deadline"], body["correction_deadline_provisional"]) == ("2027-01-05", True)
+
+    changed = {
+        "declaration_id": declaration_id,
+        "deadline_kind": "correction",
+        "previous": "2027-01-05",
+        "due": "2027-01-06",
+        "provisional": False,
+        "moved": True,
+        "calendar_years": [2027],
+    }
+    await intake.publish("review.declaration.deadline_changed", changed, subject=declaration_id)
+
+    async def moved() -> dict[str, Any] | None:
+        current = await seen()
+        return current if current and current["correction_deadline"] == "2027-01-06" else None
+
+    body = await wait_until(moved, timeout=10, what="the correction deadline moved")
+    assert body["correction_deadline_provisional"] is False
+    # The same change delivered again (another replica of review, a replay): nothing more happens.
+    await intake.publish("review.declaration.deadline_changed", changed, subject=declaration_id)
+    await asyncio.sleep(1.5)
+    async with intake.app.state.database.unit_of_work() as session:
+        entries = (
+            await session.execute(
+                text(
+                    "SELECT count(*) FROM intake.journal WHERE record_id = :id"
+                    " AND action = 'declaration.correction_deadline_changed'"
+                ),
+                {"id": declaration_id},
+            )
+        ).scalar_one()
+    assert entries == 1

@@ -67,14 +67,16 @@ def review_read(ctx: ReviewContext, review: Review) -> ReviewRead:
         step_role=step.role,
         step_since=review.step_since,
         step_due=review.step_due,
+        step_due_provisional=review.step_due_provisional,
         working_days_left=working_days_left(ctx.calendar, ctx.today(), review.step_due),
         claimed_by=review.claimed_by,
         publicity_id=review.publicity_id,
         correction_deadline=review.correction_deadline,
+        correction_deadline_provisional=review.correction_deadline_provisional,
     )
 
 
-def decision_read(decision: Decision, deadline: date | None = None) -> DecisionRead:
+def decision_read(decision: Decision, deadline: date | None = None, provisional: bool = False) -> DecisionRead:
     return DecisionRead(
         id=decision.id,
         review_id=decision.review_id,
@@ -90,6 +92,7 @@ def decision_read(decision: Decision, deadline: date | None = None) -> DecisionR
         key_id=decision.key_id,
         signature=decision.signature,
         correction_deadline=deadline,
+        correction_deadline_provisional=provisional,
     )
 
 
@@ -102,6 +105,7 @@ def publicity_read(publicity: Publicity, review_ids: list[uuid.UUID], open_objec
         token=publicity.token,
         opened_on=publicity.opened_on,
         closes_on=publicity.closes_on,
+        closes_on_provisional=publicity.closes_on_provisional,
         status=publicity.status,
         review_ids=review_ids,
         open_objections=open_objections,
@@ -206,7 +210,9 @@ async def post_decision(
     decision, deadline = await service.decide(
         session, ctx=ctx, principal=principal, review_id=review_id, decision_in=decision_in
     )
-    return decision_read(decision, deadline)
+    # The same test the service stored the mark with (same day, same calendar).
+    provisional = deadline is not None and ctx.calendar.is_provisional_span(ctx.today(), deadline)
+    return decision_read(decision, deadline, provisional)
 
 
 @router.get("/{review_id}/decisions", summary="审核决定记录 (decisions of a review)")
@@ -325,6 +331,7 @@ async def get_public_notice(token: str, session: SessionDep) -> PublicNotice:
         title=publicity.title,
         opened_on=publicity.opened_on,
         closes_on=publicity.closes_on,
+        closes_on_provisional=publicity.closes_on_provisional,
         status=publicity.status,
         entries=[
             PublicNoticeEntry(

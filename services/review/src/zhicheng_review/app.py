@@ -29,6 +29,9 @@ def create_app(
     async def close_publicities(session: AsyncSession, now: datetime) -> int:
         return await service.close_due_publicities(session, ctx=ctx, now=now)
 
+    async def recompute_deadlines(session: AsyncSession, years: frozenset[int]) -> int:
+        return await service.recompute_deadlines(session, ctx=ctx, years=years)
+
     app = create_service_app(
         name=SERVICE,
         area=AREA,
@@ -40,6 +43,8 @@ def create_app(
         subscriptions=subscriptions(ctx),
         jobs=[Job("review.close_publicities", close_publicities, settings.publicity_job_interval_seconds)],
         clock=clock,
+        calendar=ctx.calendar,
+        on_calendar_change=recompute_deadlines,
     )
     app.state.review_context = ctx
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +24,42 @@ class DeclarationReturned(BaseModel):
     items: list[ReturnedItem]
     deadline: date
     step: str
+    deadline_provisional: bool = Field(
+        default=False,
+        description="The deadline counts through a year without an official holiday arrangement; "
+        "review.declaration.deadline_changed follows when it is recomputed",
+    )
+
+
+@event_type("review.declaration.deadline_changed")
+class DeclarationDeadlineChanged(BaseModel):
+    """A declaration's stored deadline was recomputed after a year's holiday arrangement was loaded.
+
+    Published when the due date moves or its provisional mark changes (docs/calendar.md).
+    """
+
+    declaration_id: uuid.UUID
+    deadline_kind: Literal["correction", "step"] = Field(
+        description="correction: the RV-3 resubmission deadline; step: the current review step's due day"
+    )
+    previous: date
+    due: date
+    provisional: bool
+    moved: bool = Field(description="The due date changed (not only its provisional mark)")
+    calendar_years: list[int]
+
+
+@event_type("review.publicity.window_changed")
+class PublicityWindowChanged(BaseModel):
+    """A publicity's last day (RV-6) was recomputed after a year's holiday arrangement was loaded."""
+
+    publicity_id: uuid.UUID
+    previous_closes_on: date
+    closes_on: date
+    provisional: bool
+    moved: bool
+    review_ids: list[uuid.UUID]
+    calendar_years: list[int]
 
 
 @event_type("review.declaration.qualified")

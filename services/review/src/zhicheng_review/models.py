@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, false, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,11 +50,17 @@ class Review(Base):
     step_key: Mapped[str] = mapped_column(String(64))
     step_since: Mapped[date] = mapped_column(Date)
     step_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Counted through a year without an official holiday arrangement (docs/calendar.md): recomputed
+    # when the arrangement is loaded.
+    step_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     publicity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
     returned_step_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The day of the return (RV-3): the correction deadline counts from it, and is recomputed from it.
+    returned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     correction_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    correction_deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -107,6 +113,7 @@ class Publicity(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     opened_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
+    closes_on_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16))
     opened_by: Mapped[str] = mapped_column(String(128))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

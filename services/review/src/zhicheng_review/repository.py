@@ -100,6 +100,53 @@ class ReviewRepository:
 
     # --- decisions ---
 
+    # --- deadlines counted through years whose holiday arrangement changed (issue 11 §5) ---
+    # A deadline depends only on the days after its start up to its due day, so only rows whose
+    # span meets [first, last] can move; they are locked, so a replica recomputing at the same
+    # time waits and then finds nothing left to change.
+
+    async def returned_touching(self, first: date, last: date) -> Sequence[Review]:
+        return (
+            await self.session.scalars(
+                select(Review)
+                .where(
+                    Review.status == ReviewStatus.RETURNED,
+                    Review.returned_on.is_not(None),
+                    Review.returned_on < last,
+                    Review.correction_deadline >= first,
+                )
+                .order_by(Review.id)
+                .with_for_update()
+            )
+        ).all()
+
+    async def in_review_touching(self, first: date, last: date) -> Sequence[Review]:
+        return (
+            await self.session.scalars(
+                select(Review)
+                .where(
+                    Review.status == ReviewStatus.IN_REVIEW,
+                    Review.step_due.is_not(None),
+                    Review.step_since < last,
+                    Review.step_due >= first,
+                )
+                .order_by(Review.id)
+                .with_for_update()
+            )
+        ).all()
+
+    async def open_publicities_touching(self, first: date, last: date) -> Sequence[Publicity]:
+        return (
+            await self.session.scalars(
+                select(Publicity)
+                .where(
+                    Publicity.status == PublicityStatus.OPEN, Publicity.opened_on < last, Publicity.closes_on >= first
+                )
+                .order_by(Publicity.id)
+                .with_for_update()
+            )
+        ).all()
+
     async def get_decision(self, decision_id: uuid.UUID) -> Decision | None:
         return await self.session.get(Decision, decision_id)
 

@@ -31,10 +31,21 @@ class ReviewRead(BaseModel):
     step_role: str = Field(examples=["unit_reviewer"])
     step_since: date
     step_due: date | None
+    step_due_provisional: bool = Field(
+        default=False,
+        examples=[False],
+        description="Counted through a year without an official holiday arrangement: recomputed once it is loaded",
+    )
     working_days_left: int | None = Field(examples=[3])
     claimed_by: str | None
     publicity_id: uuid.UUID | None
-    correction_deadline: date | None
+    correction_deadline: date | None = Field(examples=["2027-01-05"])
+    correction_deadline_provisional: bool = Field(
+        default=False,
+        examples=[True],
+        description="Counted through a year without an official holiday arrangement (provisional holidays, "
+        "no make-up days): recomputed once it is loaded",
+    )
 
 
 class ReviewPage(BaseModel):
@@ -83,7 +94,12 @@ class DecisionRead(BaseModel):
     decided_at: datetime
     key_id: str
     signature: str
-    correction_deadline: date | None = None
+    correction_deadline: date | None = Field(default=None, examples=["2027-01-05"])
+    correction_deadline_provisional: bool = Field(
+        default=False,
+        examples=[True],
+        description="Counted through a year without an official holiday arrangement: recomputed once it is loaded",
+    )
 
 
 class DecisionPage(BaseModel):
@@ -112,6 +128,11 @@ class PublicityRead(BaseModel):
     token: str = Field(description="The public link token: objections are filed with it.")
     opened_on: date
     closes_on: date
+    closes_on_provisional: bool = Field(
+        default=False,
+        examples=[False],
+        description="Counted through a year without an official holiday arrangement: recomputed once it is loaded",
+    )
     status: str = Field(examples=["open"])
     review_ids: list[uuid.UUID]
     open_objections: int
@@ -132,6 +153,9 @@ class PublicNotice(BaseModel):
     title: str
     opened_on: date
     closes_on: date
+    closes_on_provisional: bool = Field(
+        default=False, examples=[False], description="暂定：该年节假日安排尚未公布，公布后重新计算"
+    )
     status: str
     entries: list[PublicNoticeEntry]
 

@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from cryptography.exceptions import InvalidSignature
@@ -39,11 +39,13 @@ from zhicheng_review.domain import (
     ReviewStatus,
 )
 from zhicheng_review.events import (
+    DeclarationDeadlineChanged,
     DeclarationDisqualified,
     DeclarationQualified,
     DeclarationRejected,
     DeclarationReturned,
     IntegrityRequested,
+    PublicityWindowChanged,
     ReexaminationDecided,
     ReturnedItem,
 )
@@ -122,6 +124,7 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
     if index >= len(chain.steps):
         review.status = ReviewStatus.QUALIFIED
         review.step_due = None
+        review.step_due_provisional = False
         await record_event(
             session,
             DeclarationQualified(
@@ -159,6 +162,9 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
     review.step_key = step.key
     review.step_since = today
     review.step_due = domain.step_due(ctx.calendar, today, step)
+    review.step_due_provisional = review.step_due is not None and ctx.calendar.is_provisional_span(
+        today, review.step_due
+    )
     ReviewRepository(session).add(
         StepVisit(
             review_id=review.id, step_key=step.key, region=review.region, arrived_on=today, due_on=review.step_due
@@ -233,6 +239,7 @@ async def resume_after_correction(
     index = review.returned_step_index
     review.returned_step_index = None
     review.correction_deadline = None
+    review.correction_deadline_provisional = False
     await _enter_step(session, ctx=ctx, review=review, index=index)
     await append_entry(
         session,
@@ -468,15 +475,20 @@ async def _return_for_correction(
 ) -> date:
     """RV-3: every item at once, with the deadline in working days from the pack."""
     parameter = ctx.pack.parameters.correction_deadline_working_days
-    deadline = domain.correction_deadline(ctx.calendar, ctx.today(), parameter.value)
+    today = ctx.today()
+    deadline = domain.correction_deadline(ctx.calendar, today, parameter.value)
+    provisional = ctx.calendar.is_provisional_span(today, deadline)
     step = review.step_key
     await _leave_step(session, ctx=ctx, review=review, outcome=Outcome.RETURN.value)
     review.status = ReviewStatus.RETURNED
     review.returned_step_index = review.step_index
+    review.returned_on = today
     review.correction_deadline = deadline
+    review.correction_deadline_provisional = provisional
     review.claimed_by = None
     review.claimed_at = None
     review.step_due = None
+    review.step_due_provisional = False
     await record_event(
         session,
         DeclarationReturned(
@@ -484,6 +496,7 @@ async def _return_for_correction(
             items=[ReturnedItem(field=i.field, message=i.message) for i in items],
             deadline=deadline,
             step=step,
+            deadline_provisional=provisional,
         ),
         subject=str(review.declaration_id),
         region=review.region,
@@ -660,6 +673,7 @@ async def open_publicity(
         raise Conflict("一次公示只能包含同一公示环节的申报", code="mixed_publicity_steps")
     parameter = ctx.pack.parameters.publicity_working_days
     today = ctx.today()
+    closes_on = domain.publicity_closes_on(ctx.calendar, today, parameter.value)
     publicity = Publicity(
         id=uuid7(),
         step_key=step_keys.pop(),
@@ -667,7 +681,8 @@ async def open_publicity(
         title=publicity_in.title,
         token=secrets.token_urlsafe(24),
         opened_on=today,
-        closes_on=domain.publicity_closes_on(ctx.calendar, today, parameter.value),
+        closes_on=closes_on,
+        closes_on_provisional=ctx.calendar.is_provisional_span(today, closes_on),
         status=PublicityStatus.OPEN,
         opened_by=principal.subject,
     )
@@ -677,6 +692,7 @@ async def open_publicity(
         review.status = ReviewStatus.IN_PUBLICITY
         review.publicity_id = publicity.id
         review.step_due = publicity.closes_on
+        review.step_due_provisional = publicity.closes_on_provisional
     await append_entry(
         session,
         actor=principal,
@@ -1087,3 +1103,157 @@ async def statistics(session: AsyncSession, *, ctx: ReviewContext, principal: Pr
         )
         for key in keys
     ]
+
+
+# --- Years whose holiday arrangement was loaded (issue 11 §5, NA-14) ---------------------------
+
+
+async def recompute_deadlines(session: AsyncSession, *, ctx: ReviewContext, years: frozenset[int]) -> int:
+    """Recompute every open deadline counted through ``years`` with the calendar as it is now.
+
+    Correction deadlines (RV-3) of returned declarations, the due days of review steps and the
+    last days of open publicities (RV-6). A deadline that moves, or whose provisional mark
+    changes, is updated with a journal entry and an event; the others are left alone, so running
+    it twice (another replica, a restart, the same file loaded again) changes nothing further.
+
+    Returns:
+        How many deadlines changed.
+    """
+    if not years:
+        return 0
+    repository = ReviewRepository(session)
+    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    changed = 0
+    for review in await repository.returned_touching(first, last):
+        if review.returned_on is None or review.correction_deadline is None:  # excluded by the query
+            continue
+        days = ctx.pack.parameters.correction_deadline_working_days
+        due = domain.correction_deadline(ctx.calendar, review.returned_on, days.value)
+        provisional = ctx.calendar.is_provisional_span(review.returned_on, due)
+        if (due, provisional) == (review.correction_deadline, review.correction_deadline_provisional):
+            continue
+        previous = review.correction_deadline
+        review.correction_deadline, review.correction_deadline_provisional = due, provisional
+        await _deadline_changed(
+            session,
+            ctx=ctx,
+            review=review,
+            kind="correction",
+            previous=previous,
+            due=due,
+            years=years,
+            provisional=provisional,
+            rule_ids=[days.rule, "NA-14"],
+        )
+        changed += 1
+    for review in await repository.in_review_touching(first, last):
+        step = step_of(ctx, review)
+        step_due = domain.step_due(ctx.calendar, review.step_since, step)
+        if step_due is None or review.step_due is None:
+            continue
+        provisional = ctx.calendar.is_provisional_span(review.step_since, step_due)
+        if (step_due, provisional) == (review.step_due, review.step_due_provisional):
+            continue
+        previous = review.step_due
+        review.step_due, review.step_due_provisional = step_due, provisional
+        visit = await repository.open_visit(review.id)
+        if visit is not None:
+            visit.due_on = step_due
+        await _deadline_changed(
+            session,
+            ctx=ctx,
+            review=review,
+            kind="step",
+            previous=previous,
+            due=step_due,
+            years=years,
+            provisional=provisional,
+            rule_ids=["CH-4", "NA-14"],
+        )
+        changed += 1
+    for publicity in await repository.open_publicities_touching(first, last):
+        changed += await _recompute_publicity(session, ctx=ctx, publicity=publicity, years=years)
+    return changed
+
+
+async def _deadline_changed(
+    session: AsyncSession,
+    *,
+    ctx: ReviewContext,
+    review: Review,
+    kind: Literal["correction", "step"],
+    previous: date,
+    due: date,
+    provisional: bool,
+    years: frozenset[int],
+    rule_ids: list[str],
+) -> None:
+    review.updated_at = ctx.clock.now()
+    moved = previous != due
+    await record_event(
+        session,
+        DeclarationDeadlineChanged(
+            declaration_id=review.declaration_id,
+            deadline_kind=kind,
+            previous=previous,
+            due=due,
+            provisional=provisional,
+            moved=moved,
+            calendar_years=sorted(years),
+        ),
+        subject=str(review.declaration_id),
+        region=review.region,
+    )
+    await append_entry(
+        session,
+        actor=system_actor(review.region),
+        action=f"review.deadline.{'moved' if moved else 'confirmed'}",
+        record_type="review",
+        record_id=str(review.id),
+        reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
+        rule_ids=rule_ids,
+        policy_pack=review.policy_pack,
+        data={"deadline": kind, "previous": previous.isoformat(), "due": due.isoformat(), "provisional": provisional},
+    )
+
+
+async def _recompute_publicity(
+    session: AsyncSession, *, ctx: ReviewContext, publicity: Publicity, years: frozenset[int]
+) -> int:
+    parameter = ctx.pack.parameters.publicity_working_days
+    closes_on = domain.publicity_closes_on(ctx.calendar, publicity.opened_on, parameter.value)
+    provisional = ctx.calendar.is_provisional_span(publicity.opened_on, closes_on)
+    if (closes_on, provisional) == (publicity.closes_on, publicity.closes_on_provisional):
+        return 0
+    previous = publicity.closes_on
+    publicity.closes_on, publicity.closes_on_provisional = closes_on, provisional
+    reviews = await ReviewRepository(session).reviews_in_publicity(publicity.id)
+    for review in reviews:
+        review.step_due, review.step_due_provisional = closes_on, provisional
+    moved = previous != closes_on
+    await record_event(
+        session,
+        PublicityWindowChanged(
+            publicity_id=publicity.id,
+            previous_closes_on=previous,
+            closes_on=closes_on,
+            provisional=provisional,
+            moved=moved,
+            review_ids=[r.id for r in reviews],
+            calendar_years=sorted(years),
+        ),
+        subject=str(publicity.id),
+        region=publicity.region,
+    )
+    await append_entry(
+        session,
+        actor=system_actor(publicity.region),
+        action=f"publicity.window.{'moved' if moved else 'confirmed'}",
+        record_type="publicity",
+        record_id=str(publicity.id),
+        reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
+        rule_ids=[parameter.rule, "NA-14"],
+        policy_pack=ctx.pack.id,
+        data={"previous": previous.isoformat(), "closes_on": closes_on.isoformat(), "provisional": provisional},
+    )
+    return 1

@@ -231,7 +231,8 @@ async def test_RV_3_a_return_lists_every_item_with_a_deadline_and_the_resubmissi
     declaration_id = (await harness.review(review_id))["declaration_id"]
     returned = [e for e in await harness.outbox("review.declaration.returned") if e["subject"] == declaration_id]
     event = returned[0]
-    assert set(event["data"]) == {"declaration_id", "items", "deadline", "step"}
+    assert set(event["data"]) == {"declaration_id", "items", "deadline", "step", "deadline_provisional"}
+    assert event["data"]["deadline_provisional"] is False
     assert event["data"]["items"] == items
     assert event["data"]["deadline"] == "2024-10-15"
     assert event["data"]["step"] == "department_review"
@@ -449,7 +450,11 @@ async def test_RV_6_an_upheld_objection_returns_the_declaration_and_the_rest_of_
 async def test_NA_11_objections_after_the_publicity_closed_are_refused(harness: Harness) -> None:
     review_id = await harness.submit()
     await through_publicity(harness, review_id)
-    publicity_row = await harness.sql("SELECT token FROM review.publicities ORDER BY opened_on DESC, id DESC LIMIT 1")
+    # The publicity of this review (other tests open publicities on other days).
+    publicity_row = await harness.sql(
+        "SELECT p.token FROM review.publicities p JOIN review.reviews r ON r.publicity_id = p.id WHERE r.id = :id",
+        id=review_id,
+    )
     token = publicity_row[0][0]
     response = await harness.client.post(
         f"/api/v1/reviews/public/publicities/{token}/objections",

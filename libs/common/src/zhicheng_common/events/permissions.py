@@ -63,7 +63,8 @@ class SubjectSpace:
         return f"{self.dead_letter_prefix}.{durable}"
 
     def bucket(self, name: str) -> str:
-        return "*" if self.stream == "*" else name
+        """The deployment's name of a shared bucket; ``{stream}`` in ``name`` becomes the stream name."""
+        return "*" if self.stream == "*" else name.format(stream=self.stream)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,11 @@ class SharedBucket:
 
 
 # Add a bucket here and every service may read it, its writers write it (kv_grant).
-SHARED_BUCKETS: tuple[SharedBucket, ...] = ()
+SHARED_BUCKETS: tuple[SharedBucket, ...] = (
+    # Official holiday arrangements an operator loaded (zhicheng_common.calendar_store); one per
+    # deployment, named after its stream so that deployments sharing a NATS never mix them.
+    SharedBucket("{stream}_CALENDAR"),
+)
 
 
 def inbox_prefix(principal: str) -> str:

@@ -1,0 +1,137 @@
+"""Deadlines counted through a year without an official holiday arrangement (issue 11 §5, NA-14):
+stored and shown as provisional, recomputed once when an operator loads the year."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from zhicheng_common.calendar import YearArrangement
+from zhicheng_common.calendar_store import calendar_bucket, store_arrangement
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import wait_until
+from zhicheng_review import service
+
+from .conftest import Harness
+from .test_review_chain import beijing_morning, open_publicity, to_publicity
+
+# The statutory days of 2027 (hand list in libs/common/tests/unit/test_calendar.py), and a
+# hypothetical official arrangement that also gives Sat 01-02 – Mon 01-04 off.
+STATUTORY_2027 = [
+    "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
+    "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03",
+]  # fmt: skip
+OFFICIAL_2027 = YearArrangement.model_validate(
+    {"year": 2027, "source": "测试用安排", "holidays": [*STATUTORY_2027, "2027-01-02", "2027-01-03", "2027-01-04"]}
+)
+RETURN_DAY = date(2026, 12, 28)  # a Monday
+# Provisional: Tue 12-29 (1), Wed 12-30 (2), Thu 12-31 (3), Fri 2027-01-01 元旦, weekend, Mon 01-04 (4), Tue 01-05 (5).
+PROVISIONAL_DUE = "2027-01-05"
+# Official: 01-01..01-04 off, so Tue 01-05 (4), Wed 01-06 (5).
+OFFICIAL_DUE = "2027-01-06"
+
+
+@pytest.fixture
+async def no_2027(review_schema: CommonSettings, nats_js: Any) -> AsyncIterator[Any]:
+    """No 2027 arrangement while the test starts (other tests count 2027 provisionally), none after it."""
+    kv = await nats_js.create_key_value(bucket=calendar_bucket(review_schema), history=10)
+    await kv.purge("2027")
+    yield nats_js
+    await kv.purge("2027")
+
+
+async def changed_events(h: Harness, subject: str) -> list[dict[str, Any]]:
+    return [e for e in await h.outbox("review.declaration.deadline_changed") if e["subject"] == subject]
+
+
+async def test_NA_14_RV_3_a_return_on_2026_12_28_is_due_provisionally_and_moves_once_when_2027_is_loaded(
+    no_2027: Any, harness: Harness
+) -> None:
+    harness.move_to(beijing_morning(RETURN_DAY))
+    review_id = await harness.submit()
+    items = [{"field": "post.appointment", "message": "聘任文件未盖章"}]
+    response = await harness.decide(review_id, "unit_reviewer", "return", items=items)
+    assert response.status_code == 201, response.text
+    assert response.json()["correction_deadline"] == PROVISIONAL_DUE
+    assert response.json()["correction_deadline_provisional"] is True
+    review = await harness.review(review_id)
+    assert (review["correction_deadline"], review["correction_deadline_provisional"]) == (PROVISIONAL_DUE, True)
+    declaration_id = review["declaration_id"]
+    returned = [e for e in await harness.outbox("review.declaration.returned") if e["subject"] == declaration_id]
+    assert returned[0]["data"]["deadline"] == PROVISIONAL_DUE
+    assert returned[0]["data"]["deadline_provisional"] is True
+
+    assert await store_arrangement(no_2027, harness.settings, OFFICIAL_2027)
+
+    async def recomputed() -> bool:
+        current = await harness.review(review_id)
+        return bool(current["correction_deadline"] == OFFICIAL_DUE)
+
+    await wait_until(recomputed, timeout=20, what="the correction deadline recomputed")
+    review = await harness.review(review_id)
+    assert review["correction_deadline_provisional"] is False
+    events = await changed_events(harness, declaration_id)
+    assert len(events) == 1
+    assert events[0]["type"] == "cn.zhicheng.review.declaration.deadline_changed.v1"
+    assert events[0]["data"] == {
+        "declaration_id": declaration_id,
+        "deadline_kind": "correction",
+        "previous": PROVISIONAL_DUE,
+        "due": OFFICIAL_DUE,
+        "provisional": False,
+        "moved": True,
+        "calendar_years": [2027],
+    }
+    journal = await harness.sql(
+        "SELECT action, rule_ids FROM review.journal WHERE record_id = :id AND action LIKE 'review.deadline.%'",
+        id=str(review_id),
+    )
+    assert [(row[0], list(row[1])) for row in journal] == [("review.deadline.moved", ["RV-3", "NA-14"])]
+
+    # The same file again: nothing stored, nothing recomputed; a recomputation anyway changes nothing.
+    assert not await store_arrangement(no_2027, harness.settings, OFFICIAL_2027)
+    ctx = harness.app.state.review_context
+    async with harness.app.state.database.unit_of_work() as session:
+        assert await service.recompute_deadlines(session, ctx=ctx, years=frozenset({2027})) == 0
+    await asyncio.sleep(1.0)
+    assert len(await changed_events(harness, declaration_id)) == 1
+    assert (await harness.review(review_id))["correction_deadline"] == OFFICIAL_DUE
+
+
+async def test_NA_14_RV_6_a_publicity_and_a_step_due_in_2027_are_recomputed_too(no_2027: Any, harness: Harness) -> None:
+    harness.move_to(beijing_morning(RETURN_DAY))
+    waiting = await harness.submit()
+    published = await harness.submit()
+    review = await harness.review(waiting)
+    # The unit step's 5 working days from Mon 2026-12-28, counted like the return above.
+    assert (review["step_due"], review["step_due_provisional"]) == (PROVISIONAL_DUE, True)
+    await to_publicity(harness, published)
+    publicity = await open_publicity(harness, published)
+    assert (publicity["closes_on"], publicity["closes_on_provisional"]) == (PROVISIONAL_DUE, True)
+    notice = await harness.client.get(f"/api/v1/reviews/public/publicities/{publicity['token']}")
+    assert notice.status_code == 200, notice.text
+    assert notice.json()["closes_on_provisional"] is True
+
+    assert await store_arrangement(no_2027, harness.settings, OFFICIAL_2027)
+
+    async def recomputed() -> bool:
+        current = await harness.review(waiting)
+        return bool(current["step_due"] == OFFICIAL_DUE)
+
+    await wait_until(recomputed, timeout=20, what="the step due day recomputed")
+    response = await harness.client.get(f"/api/v1/reviews/publicities/{publicity['id']}", headers=harness.admin)
+    assert response.status_code == 200, response.text
+    assert (response.json()["closes_on"], response.json()["closes_on_provisional"]) == (OFFICIAL_DUE, False)
+    in_publicity = await harness.review(published)
+    assert (in_publicity["step_due"], in_publicity["step_due_provisional"]) == (OFFICIAL_DUE, False)
+    windows = [e for e in await harness.outbox("review.publicity.window_changed") if e["subject"] == publicity["id"]]
+    assert len(windows) == 1
+    assert windows[0]["data"]["previous_closes_on"] == PROVISIONAL_DUE
+    assert windows[0]["data"]["closes_on"] == OFFICIAL_DUE
+    assert windows[0]["data"]["review_ids"] == [str(published)]
+    steps = await changed_events(harness, str((await harness.review(waiting))["declaration_id"]))
+    assert [(e["data"]["deadline_kind"], e["data"]["due"]) for e in steps] == [("step", OFFICIAL_DUE)]
