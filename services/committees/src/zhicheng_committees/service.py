@@ -456,19 +456,29 @@ def _filing_data(committee: Committee, filing: Filing) -> dict[str, object]:
     }
 
 
+#: The one step a filing is decided in (the HR department's approval, CM-1/CM-3), named in its
+#: journal entries and in the refusal of a second decision.
+FILING_DECISION_STEP = "filing_decision"
+
+
 async def decide_filing(
     session: AsyncSession, *, actor: Principal, filing_id: uuid.UUID, decision: FilingDecision, tools: Tools
 ) -> FilingRead:
     """The HR department with authority for the level and region approves or rejects a filing (CM-1, CM-3)."""
     repo = CommitteeRepository(session)
-    filing = await repo.get_filing(filing_id)
+    # Decided once (issue 12): the filing's row is locked and re-read before its state is checked,
+    # so of two decisions arriving together the second sees the first's outcome and is refused.
+    filing = await repo.get_filing(filing_id, for_update=True)
     if filing is None:
         raise FilingNotFound(f"备案申请 {filing_id} 不存在")
     committee = await _committee(repo, filing.committee_id, for_update=True)
     pack = load_pack(filing.policy_pack)
     _ensure_authority(pack, actor, levels=filing.levels, region=filing.region)
     if filing.status != FilingStatus.PENDING:
-        raise FilingAlreadyDecided(f"备案申请 {filing_id} 已处理（{filing.status}）")
+        raise FilingAlreadyDecided(
+            f"备案申请 {filing_id} 的核准步骤（{FILING_DECISION_STEP}）已处理：{filing.status}，"
+            f"{filing.decided_by or ''} {filing.decided_on.isoformat() if filing.decided_on else ''}".rstrip()
+        )
     if committee.status == CommitteeStatus.WITHDRAWN and decision.approve:
         # CM-10: a withdrawn power is not restored by a filing applied before the withdrawal.
         raise RuleRefused("评委会评审权已收回，不能核准备案", code="committee_withdrawn", rule="CM-10")
@@ -489,7 +499,7 @@ async def decide_filing(
             reason=decision.opinion,
             rule_ids=rules,
             policy_pack=pack.id,
-            data={"committee_id": str(committee.id)},
+            data={"committee_id": str(committee.id), "step": FILING_DECISION_STEP},
         )
         await record_event(
             session,
@@ -523,6 +533,7 @@ async def decide_filing(
         policy_pack=pack.id,
         data={
             "committee_id": str(committee.id),
+            "step": FILING_DECISION_STEP,
             "valid_from": committee.valid_from,
             "valid_until": committee.valid_until,
             "previous_filing_id": str(previous_id) if previous_id else None,
