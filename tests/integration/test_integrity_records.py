@@ -35,11 +35,21 @@ def login(username: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def clerk(system: Any, admin: dict[str, str], region: str, roles: list[str]) -> dict[str, str]:
+def clerk(
+    system: Any, admin: dict[str, str], region: str, roles: list[str], *, id_number: str | None = None
+) -> dict[str, str]:
+    """A signed-in account; with ``id_number``, first bound by staff to that checked identity (issue 12)."""
     username = f"integrity-{region}-{uuid.uuid4().hex[:8]}"
-    system.create_user(
+    user = system.create_user(
         admin, username=username, password="Integrity-2026!", roles=roles, region=region, name=f"{region} 诚信管理"
     )
+    if id_number is not None:
+        bound = httpx.put(
+            f"{GATEWAY}/api/v1/users/{user['id']}/bindings",
+            json={"id_number": id_number, "reason": "本人持身份证到窗口核验"},
+            headers=admin,
+        )
+        assert bound.status_code == 200, bound.text
     return login(username, "Integrity-2026!")
 
 
@@ -136,8 +146,8 @@ def test_bad_input_is_a_problem_over_the_gateway_and_nothing_is_stored(system: A
 def test_an_appeal_withdrawn_record_keeps_its_history(system: Any) -> None:
     admin = system.admin_headers()
     taiyuan = clerk(system, admin, "140100", ["hr_admin"])
-    applicant = clerk(system, admin, "140100", ["applicant"])
     number = resident_id()
+    applicant = clerk(system, admin, "140100", ["applicant"], id_number=number)
     record = httpx.post(RECORDS, json=record_body(number), headers=taiyuan).json()
 
     appeal = httpx.post(

@@ -3,6 +3,14 @@
 Tokens are JWTs (EdDSA or RS256) carrying ``sub``, ``roles`` and ``region`` (GB/T 2260). Every
 service verifies them itself against the issuer's JWKS, so a province's own OIDC provider can
 replace the built-in issuer by configuration (``ZC_JWT_ISSUER``, ``ZC_JWT_JWKS_URL``).
+
+Bindings (issue 12): a role about one person, unit, department or committee carries it as a
+claim, never as something the caller types. ``zc_person_key`` is the keyed hash
+(``zhicheng_common.pii``) of the caller's own resident ID number, verified by the identity
+provider or linked by staff after checking identity; ``zc_unit_key`` the keyed hash of the credit
+code of the unit the caller acts for; ``zc_department`` the department code; ``zc_committees``
+the ids of the committees a committee office acts for. A province's own provider emits the same
+claims. A principal without a binding its role needs sees nothing bound to one.
 """
 
 from __future__ import annotations
@@ -54,6 +62,14 @@ class Principal:
     region: str
     name: str = ""
     scopes: frozenset[str] = field(default_factory=frozenset)
+    #: Keyed hash of the caller's own resident ID number (a verified identity), if bound.
+    person_key: str | None = None
+    #: Keyed hash of the credit code of the unit the caller acts for, if bound.
+    unit_key: str | None = None
+    #: Code of the department (行业主管部门) the caller acts for, if bound.
+    department: str | None = None
+    #: Ids of the committees a committee office acts for.
+    committees: frozenset[str] = field(default_factory=frozenset)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -163,13 +179,43 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if not is_region_code(region):
         raise NotAuthenticated(f"令牌中的地区代码 {region!r} 无效", code="token_claims_invalid")
     scopes = str(claims.get("scope", "")).split()
+    committees = claims.get("zc_committees") or []
+    if not isinstance(committees, list):
+        raise NotAuthenticated("令牌中的评审委员会声明无效", code="token_claims_invalid")
     return Principal(
         subject=str(claims["sub"]),
         roles=frozenset(str(r) for r in roles),
         region=region,
         name=str(claims.get("name", "")),
         scopes=frozenset(scopes),
+        person_key=_optional_claim(claims, "zc_person_key"),
+        unit_key=_optional_claim(claims, "zc_unit_key"),
+        department=_optional_claim(claims, "zc_department"),
+        committees=frozenset(str(c) for c in committees),
     )
+
+
+def _optional_claim(claims: dict[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise NotAuthenticated(f"令牌中的声明 {name} 无效", code="token_claims_invalid")
+    return value
+
+
+def binding_claims(principal: Principal) -> dict[str, Any]:
+    """The ``zc_*`` claims a token issued to ``principal`` carries (only those bound)."""
+    claims: dict[str, Any] = {}
+    if principal.person_key:
+        claims["zc_person_key"] = principal.person_key
+    if principal.unit_key:
+        claims["zc_unit_key"] = principal.unit_key
+    if principal.department:
+        claims["zc_department"] = principal.department
+    if principal.committees:
+        claims["zc_committees"] = sorted(principal.committees)
+    return claims
 
 
 class TokenIssuer:
@@ -195,6 +241,7 @@ class TokenIssuer:
         }
         if principal.scopes:
             claims["scope"] = " ".join(sorted(principal.scopes))
+        claims.update(binding_claims(principal))
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
 
     def jwks(self) -> dict[str, Any]:

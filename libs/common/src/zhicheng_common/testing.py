@@ -59,11 +59,23 @@ class TestKeys:
     private_pem: bytes
 
     def token(self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test", **kw: Any) -> str:
-        principal = Principal(subject=subject, roles=frozenset(roles), region=region, name=kw.get("name", subject))
+        """A token; ``person_key``, ``unit_key``, ``department``, ``committees`` set its bindings."""
+        principal = Principal(
+            subject=subject,
+            roles=frozenset(roles),
+            region=region,
+            name=kw.get("name", subject),
+            person_key=kw.get("person_key"),
+            unit_key=kw.get("unit_key"),
+            department=kw.get("department"),
+            committees=frozenset(str(c) for c in kw.get("committees", ())),
+        )
         return self.issuer.issue(principal, ttl_seconds=int(kw.get("ttl", 3600)))
 
-    def headers(self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(roles=roles, region=region, subject=subject)}"}
+    def headers(
+        self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test", **kw: Any
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(roles=roles, region=region, subject=subject, **kw)}"}
 
 
 def _with_database(url: str, database: str) -> str:

@@ -183,13 +183,17 @@ async def file_pre_meeting(
     )
 
 
-@router.post("/meetings/{meeting_id}/post-meeting-filing", summary="会后备案 (post-meeting filing; CM-9)")
+@router.post(
+    "/meetings/{meeting_id}/post-meeting-filing",
+    summary="会后备案 (post-meeting filing; CM-9)",
+    responses={409: _problem("会议尚未举行或已备案 (meeting_not_held, post_meeting_already_filed)")},
+)
 async def file_post_meeting(
     meeting_id: uuid.UUID, filing_in: PostMeetingFilingCreate, session: SessionDep, principal: Filer, tools: ToolsDep
 ) -> MeetingRead:
-    """Record the post-meeting filing of a planned meeting."""
+    """Record the post-meeting filing of a held meeting, dated by the server; a late one is flagged (CM-9)."""
     return await service.file_post_meeting(
-        session, actor=principal, meeting_id=meeting_id, filed_on=filing_in.filed_on, tools=tools
+        session, actor=principal, meeting_id=meeting_id, paper_date=filing_in.paper_date, tools=tools
     )
 
 

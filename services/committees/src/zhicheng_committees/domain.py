@@ -383,20 +383,16 @@ def plan_refusals(pack: PolicyPack, calendar: WorkingDayCalendar, plan: PlanDate
     """
     p = pack.parameters
     out: list[Refusal] = []
-    notice_days = p.notice_working_days_before_meeting.value
     for i, meeting in enumerate(plan.meetings):
-        # NA-14 "at least N before": counted back from the meeting, the notice's own day counts.
-        between = calendar.working_days_ahead(plan.notice_date, meeting.meeting_date)
-        if between < notice_days:
-            out.append(
-                Refusal(
-                    p.notice_working_days_before_meeting.rule,
-                    "notice_too_late",
-                    f"评审通知应至少在评审会议前{notice_days}个工作日发布，"
-                    f"{plan.notice_date.isoformat()} 距 {meeting.meeting_date.isoformat()} 仅{between}个工作日",
-                    ("notice_date", f"meetings.{i}.meeting_date"),
-                )
-            )
+        notice = notice_refusal(
+            pack,
+            calendar,
+            published_on=plan.notice_date,
+            meeting_date=meeting.meeting_date,
+            fields=("notice_date", f"meetings.{i}.meeting_date"),
+        )
+        if notice is not None:
+            out.append(notice)
         late = pre_meeting_filing_refusal(
             pack,
             calendar,
@@ -436,6 +432,33 @@ def plan_refusals(pack: PolicyPack, calendar: WorkingDayCalendar, plan: PlanDate
                 )
             )
     return out
+
+
+def notice_refusal(
+    pack: PolicyPack,
+    calendar: WorkingDayCalendar,
+    *,
+    published_on: date,
+    meeting_date: date,
+    fields: tuple[str, ...] = ("notice_date",),
+) -> Refusal | None:
+    """CM-7: the evaluation notice is published at least the pack's working days before the meeting (NA-14).
+
+    Checked on the planned notice day when a plan is drafted, and on the day the plan is really
+    published (the server's date) when it is published or a published plan moves a meeting.
+    """
+    parameter = pack.parameters.notice_working_days_before_meeting
+    days = parameter.value
+    if calendar.has_at_least_working_days(published_on, meeting_date, days):
+        return None
+    between = calendar.working_days_ahead(published_on, meeting_date)
+    return Refusal(
+        parameter.rule,
+        "notice_too_late",
+        f"评审通知应至少在评审会议前{days}个工作日发布，"
+        f"{published_on.isoformat()} 距 {meeting_date.isoformat()} 仅{between}个工作日",
+        fields,
+    )
 
 
 def pre_meeting_filing_refusal(

@@ -161,11 +161,17 @@ class PlanMeeting(Base):
     pre_meeting_filed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     applicant_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pre_meeting_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The ``*_filed_on`` / ``results_entered_on`` days are the server's (the day the act reached
+    # the platform); a date on the paper the client holds is kept beside, never instead.
+    pre_meeting_paper_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     post_meeting_filing_due: Mapped[date] = mapped_column(Date)
     post_meeting_filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    post_meeting_filed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    post_meeting_paper_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     overdue_noted: Mapped[bool] = mapped_column(Boolean, default=False)
     # CM-11: results entered into the provincial platform after the appointment document.
     appointment_document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     results_entered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    results_entered_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     results_entry_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     meeting_file: Mapped[list[str] | None] = mapped_column(JSONB, nullable=True)

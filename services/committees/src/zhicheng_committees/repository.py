@@ -38,8 +38,14 @@ class CommitteeRepository:
             statement = statement.with_for_update()
         return (await self.session.scalars(statement)).first()
 
-    async def get_filing(self, filing_id: uuid.UUID) -> Filing | None:
-        return await self.session.get(Filing, filing_id)
+    async def get_filing(self, filing_id: uuid.UUID, *, for_update: bool = False) -> Filing | None:
+        """One filing; ``for_update`` locks its row and reloads it, so a decision sees the committed state."""
+        if not for_update:
+            return await self.session.get(Filing, filing_id)
+        statement = (
+            select(Filing).where(Filing.id == filing_id).with_for_update().execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).first()
 
     async def filings_of(self, committee_id: uuid.UUID) -> Sequence[Filing]:
         statement = select(Filing).where(Filing.committee_id == committee_id).order_by(Filing.sequence)

@@ -237,16 +237,20 @@ class MeetingRead(BaseModel):
     meeting_date: date
     pre_meeting_filing_date: date = Field(description="CM-8: the planned day of the pre-meeting filing.")
     pre_meeting_filed_on: date | None = Field(
-        default=None, description="CM-8: the day the pre-meeting filing was made; the meeting is open from then."
+        default=None,
+        description="CM-8: the server's day the pre-meeting filing was made; the meeting is open from then.",
     )
+    pre_meeting_paper_date: date | None = Field(default=None, description="The date on the paper filing, as given.")
     pre_meeting_filed_by: str | None = None
     applicant_count: int | None = Field(default=None, description="Applicants to evaluate, as filed (CM-8).")
     pre_meeting_note: str | None = None
     post_meeting_filing_due: date = Field(description="CM-9: the post-meeting filing is due by this day.")
-    post_meeting_filed_on: date | None
+    post_meeting_filed_on: date | None = Field(default=None, description="CM-9: the server's day of the filing.")
+    post_meeting_paper_date: date | None = Field(default=None, description="The date on the paper filing, as given.")
+    post_meeting_filing_late: bool | None = Field(default=None, description="CM-9: filed after the due day.")
     appointment_document_date: date | None = None
     results_entry_due: date | None = Field(default=None, description="CM-11: results are entered by this day.")
-    results_entered_on: date | None = None
+    results_entered_on: date | None = Field(default=None, description="CM-11: the server's day of the entry.")
     results_entry_late: bool | None = Field(default=None, description="CM-11: entered after the due day.")
 
 
@@ -272,8 +276,12 @@ class PreMeetingFilingCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filed_on: date = Field(
-        description="CM-8: at least the pack's working days before the meeting; not later than today.",
+    paper_date: date | None = Field(
+        default=None,
+        description=(
+            "The date on the paper filing, recorded beside the server's date; CM-8 is checked on the server's "
+            "date (the day of this request), never on this one. Not later than today."
+        ),
         examples=["2024-11-08"],
     )
     applicant_count: int = Field(ge=1, le=100000, description="Applicants to evaluate at the meeting.", examples=[86])
@@ -283,20 +291,29 @@ class PreMeetingFilingCreate(BaseModel):
 
 
 class PostMeetingFilingCreate(BaseModel):
-    """The post-meeting filing of a meeting (CM-9)."""
+    """The post-meeting filing of a meeting (CM-9), dated by the server the day it is made."""
 
     model_config = ConfigDict(extra="forbid")
 
-    filed_on: date = Field(examples=["2024-11-25"])
+    paper_date: date | None = Field(
+        default=None,
+        description="The date on the paper filing, recorded beside the server's date (CM-9 uses the server's).",
+        examples=["2024-11-25"],
+    )
 
 
 class ResultsEntryCreate(BaseModel):
-    """The entry of a meeting's results into the provincial platform, with the meeting file (CM-11)."""
+    """The entry of a meeting's results into the provincial platform, with the meeting file (CM-11).
+
+    The entry is dated by the server the day it is made; CM-11 is counted from the appointment document.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    appointment_document_date: date = Field(examples=["2024-12-02"])
-    entered_on: date = Field(examples=["2024-12-05"])
+    appointment_document_date: date = Field(
+        description="Date of the appointment document (聘任文件); not before the meeting nor after today.",
+        examples=["2024-12-02"],
+    )
     meeting_file: Annotated[list[MeetingFileItem], AfterValidator(_unique)] = Field(
         examples=[[item.value for item in MeetingFileItem]]
     )

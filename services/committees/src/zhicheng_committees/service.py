@@ -463,19 +463,29 @@ def _filing_data(committee: Committee, filing: Filing) -> dict[str, object]:
     }
 
 
+#: The one step a filing is decided in (the HR department's approval, CM-1/CM-3), named in its
+#: journal entries and in the refusal of a second decision.
+FILING_DECISION_STEP = "filing_decision"
+
+
 async def decide_filing(
     session: AsyncSession, *, actor: Principal, filing_id: uuid.UUID, decision: FilingDecision, tools: Tools
 ) -> FilingRead:
     """The HR department with authority for the level and region approves or rejects a filing (CM-1, CM-3)."""
     repo = CommitteeRepository(session)
-    filing = await repo.get_filing(filing_id)
+    # Decided once (issue 12): the filing's row is locked and re-read before its state is checked,
+    # so of two decisions arriving together the second sees the first's outcome and is refused.
+    filing = await repo.get_filing(filing_id, for_update=True)
     if filing is None:
         raise FilingNotFound(f"备案申请 {filing_id} 不存在")
     committee = await _committee(repo, filing.committee_id, for_update=True)
     pack = load_pack(filing.policy_pack)
     _ensure_authority(pack, actor, levels=filing.levels, region=filing.region)
     if filing.status != FilingStatus.PENDING:
-        raise FilingAlreadyDecided(f"备案申请 {filing_id} 已处理（{filing.status}）")
+        raise FilingAlreadyDecided(
+            f"备案申请 {filing_id} 的核准步骤（{FILING_DECISION_STEP}）已处理：{filing.status}，"
+            f"{filing.decided_by or ''} {filing.decided_on.isoformat() if filing.decided_on else ''}".rstrip()
+        )
     if committee.status == CommitteeStatus.WITHDRAWN and decision.approve:
         # CM-10: a withdrawn power is not restored by a filing applied before the withdrawal.
         raise RuleRefused("评委会评审权已收回，不能核准备案", code="committee_withdrawn", rule="CM-10")
@@ -497,7 +507,7 @@ async def decide_filing(
             reason=decision.opinion,
             rule_ids=rules,
             policy_pack=pack.id,
-            data={"committee_id": str(committee.id)},
+            data={"committee_id": str(committee.id), "step": FILING_DECISION_STEP},
         )
         await record_event(
             session,
@@ -532,6 +542,7 @@ async def decide_filing(
         policy_pack=pack.id,
         data={
             "committee_id": str(committee.id),
+            "step": FILING_DECISION_STEP,
             "valid_from": committee.valid_from,
             "valid_until": committee.valid_until,
             "previous_filing_id": str(previous_id) if previous_id else None,
@@ -769,6 +780,27 @@ def _check_plan(pack: PolicyPack, calendar: WorkingDayCalendar, plan_in: PlanCre
         raise _refused(refusals)
 
 
+def _notice_refusals(
+    pack: PolicyPack, calendar: WorkingDayCalendar, published_on: date, meeting_dates: Sequence[date]
+) -> list[Refusal]:
+    """CM-7 against the day the notice really went out (the server's date of publication)."""
+    out: list[Refusal] = []
+    try:
+        for i, meeting_date in enumerate(meeting_dates):
+            refusal = domain.notice_refusal(
+                pack,
+                calendar,
+                published_on=published_on,
+                meeting_date=meeting_date,
+                fields=(f"meetings.{i}.meeting_date",),
+            )
+            if refusal is not None:
+                out.append(refusal)
+    except UnknownCalendarYear as exc:
+        raise CalendarUnknown(str(exc)) from None
+    return out
+
+
 def _meetings(plan: Plan, plan_in: PlanCreate, pack: PolicyPack, calendar: WorkingDayCalendar) -> list[PlanMeeting]:
     try:
         return [
@@ -896,9 +928,15 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
     _ensure_authority(load_pack(filing.policy_pack), actor, levels=filing.levels, region=committee.region)
     if plan.status == PlanStatus.PUBLISHED:
         raise Conflict(f"评审计划 {plan_id} 已发布", code="plan_already_published")
+    meetings = await plans.meetings_of(plan.id)
+    # CM-7 on the day the notice really goes out (today, the server's date), not the planned day.
+    late = _notice_refusals(
+        load_pack(plan.policy_pack), tools.calendar, tools.today, [m.meeting_date for m in meetings]
+    )
+    if late:
+        raise _refused(late)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = tools.now
-    meetings = await plans.meetings_of(plan.id)
     await append_entry(
         session,
         actor=actor,
@@ -906,7 +944,7 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
         record_type="plan",
         record_id=str(plan.id),
         record_region=plan.region,
-        rule_ids=["CM-5"],
+        rule_ids=["CM-5", "CM-7"],
         policy_pack=plan.policy_pack,
         data={"committee_id": str(plan.committee_id), "year": plan.year},
     )
@@ -931,6 +969,14 @@ async def update_plan(
     filing = await _shown_filing(repo, committee)
     pack = load_pack(plan_in.policy_pack or plan.policy_pack)
     _check_plan(pack, tools.calendar, plan_in, filing)
+    if plan.status == PlanStatus.PUBLISHED and plan.published_at is not None:
+        # CM-7: a published plan's notice went out on its publication day; a moved meeting must
+        # still lie far enough after that day.
+        late = _notice_refusals(
+            pack, tools.calendar, china_today(plan.published_at), [m.meeting_date for m in plan_in.meetings]
+        )
+        if late:
+            raise _refused(late)
     plan.levels = list(plan_in.levels)
     plan.declaration_opens = plan_in.declaration_opens
     plan.declaration_closes = plan_in.declaration_closes
@@ -952,7 +998,7 @@ async def update_plan(
         record_region=plan.region,
         rule_ids=["CM-5", "CM-6", "CM-7", "CM-8"],
         policy_pack=pack.id,
-        data={"version": plan.version},
+        data={"version": plan.version, "published_on": china_today(plan.published_at) if plan.published_at else None},
     )
     if plan.status == PlanStatus.PUBLISHED:
         await record_event(
@@ -985,8 +1031,11 @@ async def file_pre_meeting(
     if meeting is None:
         raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
     ensure_covers(actor, meeting.region)
-    if filing_in.filed_on > tools.today:
-        raise _invalid([("filed_on", "会前备案日期不能晚于今天")])
+    if filing_in.paper_date is not None and filing_in.paper_date > tools.today:
+        raise _invalid([("paper_date", "纸质备案材料日期不能晚于今天")])
+    # CM-8 is counted from the day the filing reaches the platform (the server's date), so a
+    # late filing cannot pass by back-dating; the paper's own date is kept beside it.
+    filed_on = tools.today
     if meeting.pre_meeting_filed_on is not None:
         raise Conflict("该会议已完成会前备案", code="pre_meeting_already_filed")
     _ensure_may_plan(await _committee(CommitteeRepository(session), meeting.committee_id), tools.today)
@@ -997,13 +1046,14 @@ async def file_pre_meeting(
     pack = load_pack(plan.policy_pack)
     try:
         late = domain.pre_meeting_filing_refusal(
-            pack, tools.calendar, filed_on=filing_in.filed_on, meeting_date=meeting.meeting_date
+            pack, tools.calendar, filed_on=filed_on, meeting_date=meeting.meeting_date
         )
     except UnknownCalendarYear as exc:
         raise CalendarUnknown(str(exc)) from None
     if late is not None:
         raise _refused([late])
-    meeting.pre_meeting_filed_on = filing_in.filed_on
+    meeting.pre_meeting_filed_on = filed_on
+    meeting.pre_meeting_paper_date = filing_in.paper_date
     meeting.pre_meeting_filed_by = actor.subject
     meeting.applicant_count = filing_in.applicant_count
     meeting.pre_meeting_note = filing_in.note
@@ -1018,7 +1068,8 @@ async def file_pre_meeting(
         rule_ids=[rule, "CM-5", "CM-10"],
         policy_pack=pack.id,
         data={
-            "filed_on": filing_in.filed_on,
+            "filed_on": filed_on,
+            "paper_date": filing_in.paper_date,
             "meeting_date": meeting.meeting_date,
             "applicant_count": filing_in.applicant_count,
         },
@@ -1030,7 +1081,7 @@ async def file_pre_meeting(
             meeting_id=meeting.id,
             plan_id=plan.id,
             meeting_date=meeting.meeting_date,
-            filed_on=filing_in.filed_on,
+            filed_on=filed_on,
             region=meeting.region,
             applicant_count=filing_in.applicant_count,
             series=plan.series,
@@ -1045,19 +1096,25 @@ async def file_pre_meeting(
 
 
 async def file_post_meeting(
-    session: AsyncSession, *, actor: Principal, meeting_id: uuid.UUID, filed_on: date, tools: Tools
+    session: AsyncSession, *, actor: Principal, meeting_id: uuid.UUID, paper_date: date | None, tools: Tools
 ) -> MeetingRead:
-    """Record the post-meeting filing of a meeting (CM-9)."""
+    """Record the post-meeting filing of a meeting on the server's date (CM-9); a late one is flagged."""
     plans = PlanRepository(session)
-    meeting = await plans.get_meeting(meeting_id)
+    meeting = await plans.get_meeting(meeting_id, for_update=True)
     if meeting is None:
         raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
     ensure_covers(actor, meeting.region)
-    if filed_on < meeting.meeting_date or filed_on > tools.today:
-        raise _invalid([("filed_on", "会后备案日期应在会议之后、不晚于今天")])
+    if paper_date is not None and (paper_date < meeting.meeting_date or paper_date > tools.today):
+        raise _invalid([("paper_date", "纸质备案材料日期应在会议之后、不晚于今天")])
     if meeting.post_meeting_filed_on is not None:
         raise Conflict("该会议已完成会后备案", code="post_meeting_already_filed")
+    # CM-9 is counted on the day the filing reaches the platform, never a date the client types.
+    filed_on = tools.today
+    if filed_on < meeting.meeting_date:
+        raise Conflict("评审会议尚未举行，不能进行会后备案", code="meeting_not_held")
     meeting.post_meeting_filed_on = filed_on
+    meeting.post_meeting_paper_date = paper_date
+    meeting.post_meeting_filed_by = actor.subject
     await append_entry(
         session,
         actor=actor,
@@ -1068,15 +1125,18 @@ async def file_post_meeting(
         rule_ids=["CM-9"],
         data={
             "filed_on": filed_on,
+            "paper_date": paper_date,
             "due": meeting.post_meeting_filing_due,
             "late": filed_on > meeting.post_meeting_filing_due,
         },
     )
-    return MeetingRead.model_validate(meeting)
+    return meeting_read(meeting)
 
 
 def meeting_read(meeting: PlanMeeting) -> MeetingRead:
     read = MeetingRead.model_validate(meeting)
+    if meeting.post_meeting_filed_on is not None:
+        read.post_meeting_filing_late = meeting.post_meeting_filed_on > meeting.post_meeting_filing_due
     if meeting.results_entered_on is not None and meeting.results_entry_due is not None:
         read.results_entry_late = meeting.results_entered_on > meeting.results_entry_due
     return read
@@ -1087,17 +1147,14 @@ async def enter_results(
 ) -> MeetingRead:
     """Record the entry of a meeting's results with the full meeting file; a late entry is flagged (CM-11)."""
     plans = PlanRepository(session)
-    meeting = await plans.get_meeting(meeting_id)
+    meeting = await plans.get_meeting(meeting_id, for_update=True)
     if meeting is None:
         raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
     ensure_covers(actor, meeting.region)
-    problems: list[tuple[str, str]] = []
-    if entry_in.appointment_document_date < meeting.meeting_date:
-        problems.append(("appointment_document_date", "聘任文件日期不能早于评审会议日期"))
-    if entry_in.entered_on < entry_in.appointment_document_date or entry_in.entered_on > tools.today:
-        problems.append(("entered_on", "录入日期应在聘任文件之后、不晚于今天"))
-    if problems:
-        raise _invalid(problems)
+    if not meeting.meeting_date <= entry_in.appointment_document_date <= tools.today:
+        raise _invalid([("appointment_document_date", "聘任文件日期应在评审会议之后、不晚于今天")])
+    # CM-11 is counted on the day the entry reaches the platform (the server's date).
+    entered_on = tools.today
     if meeting.results_entered_on is not None:
         raise Conflict("该会议评审结果已录入", code="results_already_entered")
     plan = await plans.get(meeting.plan_id)
@@ -1121,7 +1178,8 @@ async def enter_results(
     except UnknownCalendarYear as exc:
         raise CalendarUnknown(str(exc)) from None
     meeting.appointment_document_date = entry_in.appointment_document_date
-    meeting.results_entered_on = entry_in.entered_on
+    meeting.results_entered_on = entered_on
+    meeting.results_entered_by = actor.subject
     meeting.results_entry_due = due
     meeting.meeting_file = [item.value for item in entry_in.meeting_file]
     await append_entry(
@@ -1133,7 +1191,7 @@ async def enter_results(
         record_region=meeting.region,
         rule_ids=[pack.parameters.results_entry_working_days.rule],
         policy_pack=pack.id,
-        data={"entered_on": entry_in.entered_on, "due": due, "late": entry_in.entered_on > due},
+        data={"entered_on": entered_on, "due": due, "late": entered_on > due},
     )
     return meeting_read(meeting)
 

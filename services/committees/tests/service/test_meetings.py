@@ -74,11 +74,12 @@ def at(day: date) -> datetime:
 
 
 async def pre_file(
-    svc: Service, meeting_id: str, filed_on: date, *, region: str = SHANXI, roles: list[str] | None = None
+    svc: Service, meeting_id: str, paper_date: date, *, region: str = SHANXI, roles: list[str] | None = None
 ) -> Any:
+    """File on the clock's day (the server dates the act); ``paper_date`` is the date on the paper."""
     return await svc.client.post(
         f"{PREFIX}/meetings/{meeting_id}/pre-meeting-filing",
-        json={"filed_on": filed_on.isoformat(), "applicant_count": 86, "note": "资格审查结果已公示，无异议"},
+        json={"paper_date": paper_date.isoformat(), "applicant_count": 86, "note": "资格审查结果已公示，无异议"},
         headers=svc.headers(roles or ["committee_office"], region),
     )
 
@@ -110,6 +111,7 @@ async def test_CM_8_pre_meeting_filing_4_working_days_before_is_refused_and_5_pa
     assert FIVE_BEFORE.isoformat() in body["detail"]  # says by when it was due
     await assert_not_opened(svc, plan, meeting_id)
 
+    svc.clock.set(at(FIVE_BEFORE))
     response = await pre_file(svc, meeting_id, FIVE_BEFORE)
     assert response.status_code == 200, response.text
     meeting = response.json()
@@ -121,6 +123,27 @@ async def test_CM_8_pre_meeting_filing_4_working_days_before_is_refused_and_5_pa
     journal = await svc.journal(meeting_id)
     assert [(a, who) for a, who, _ in journal] == [("committee.meeting.pre_filed", "committee_office-140000")]
     assert "CM-8" in journal[0][2]
+
+
+async def test_CM_8_a_late_pre_meeting_filing_does_not_pass_by_back_dating_the_paper(svc: Service) -> None:
+    """Issue 12: the server's day decides CM-8; the paper's date (5 working days before) is only recorded."""
+    committee_id = await active_committee(svc)
+    plan = await planned(svc, committee_id)
+    meeting_id = plan["meetings"][0]["id"]
+    # Mon 30 Sep 2024: 30 Sep, 8, 9, 10, 11 Oct are the working days after it up to the meeting = 4.
+    svc.clock.set(at(FOUR_BEFORE))
+    body = assert_problem(await pre_file(svc, meeting_id, FIVE_BEFORE), 409, "pre_meeting_filing_too_late")
+    assert body["rule"] == "CM-8"
+    await assert_not_opened(svc, plan, meeting_id)
+
+    # On the make-up Sunday 29 Sep the filing is in time; a paper dated the Friday before is kept beside.
+    svc.clock.set(at(FIVE_BEFORE))
+    response = await pre_file(svc, meeting_id, date(2024, 9, 27))
+    assert response.status_code == 200, response.text
+    assert response.json()["pre_meeting_filed_on"] == "2024-09-29"
+    assert response.json()["pre_meeting_paper_date"] == "2024-09-27"
+    (event,) = await svc.events(meeting_id, "meeting.pre_filed")
+    assert event["data"]["filed_on"] == "2024-09-29"
 
 
 async def test_CM_8_a_meeting_is_filed_once(svc: Service) -> None:
@@ -185,15 +208,24 @@ async def test_CM_5_a_meeting_of_a_plan_not_yet_published_cannot_be_filed(svc: S
     await assert_not_opened(svc, plan, meeting_id)
 
 
-async def test_a_pre_meeting_filing_dated_after_today_is_a_problem_naming_the_field(svc: Service) -> None:
+async def test_a_pre_meeting_paper_dated_after_today_or_a_typed_filing_day_is_a_problem_naming_the_field(
+    svc: Service,
+) -> None:
     committee_id = await active_committee(svc)
     meeting_id = (await planned(svc, committee_id))["meetings"][0]["id"]
     svc.clock.set(at(date(2024, 9, 27)))
     response = await pre_file(svc, meeting_id, FIVE_BEFORE)
-    assert "filed_on" in fields_of(assert_problem(response, 422, "validation_failed"))
+    assert "paper_date" in fields_of(assert_problem(response, 422, "validation_failed"))
+    typed = await svc.client.post(
+        f"{PREFIX}/meetings/{meeting_id}/pre-meeting-filing",
+        json={"filed_on": "2024-09-27", "applicant_count": 86},
+        headers=svc.headers(["committee_office"], SHANXI),
+    )
+    # The day of the act is not the client's to give.
+    assert "filed_on" in fields_of(assert_problem(typed, 422, "validation_failed"))
     bad = await svc.client.post(
         f"{PREFIX}/meetings/{meeting_id}/pre-meeting-filing",
-        json={"filed_on": "2024-09-27", "applicant_count": 0},
+        json={"paper_date": "2024-09-27", "applicant_count": 0},
         headers=svc.headers(["committee_office"], SHANXI),
     )
     assert "applicant_count" in fields_of(assert_problem(bad, 422, "validation_failed"))

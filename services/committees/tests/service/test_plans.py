@@ -171,6 +171,8 @@ async def test_CM_9_overdue_post_meeting_filings_are_listed_for_the_hr_departmen
     hr = svc.headers(["hr_admin"], SHANXI)
     await svc.client.post(f"{PREFIX}/plans/{plan['id']}/publication", headers=hr)
     due = date.fromisoformat(plan["meetings"][0]["post_meeting_filing_due"])
+    # 15 working days after Fri 15 Nov 2024: 18–22 Nov, 25–29 Nov, 2–6 Dec → Fri 6 Dec.
+    assert due == date(2024, 12, 6)
     meeting_id = plan["meetings"][0]["id"]
     svc.clock.set(datetime(due.year, due.month, due.day, 1, 0, tzinfo=UTC))
     listed = (await svc.client.get(f"{PREFIX}/meetings/overdue-post-filings", headers=hr)).json()
@@ -185,10 +187,14 @@ async def test_CM_9_overdue_post_meeting_filings_are_listed_for_the_hr_departmen
     assert meeting_id not in {m["meeting_id"] for m in other["items"]}
     response = await svc.client.post(
         f"{PREFIX}/meetings/{meeting_id}/post-meeting-filing",
-        json={"filed_on": due.isoformat()},
+        json={"paper_date": due.isoformat()},
         headers=svc.headers(["committee_office"], SHANXI),
     )
     assert response.status_code == 200, response.text
+    # Filed on the server's day after the due day, whatever the paper says: late.
+    assert response.json()["post_meeting_filed_on"] == "2024-12-07"
+    assert response.json()["post_meeting_paper_date"] == "2024-12-06"
+    assert response.json()["post_meeting_filing_late"] is True
     listed = (await svc.client.get(f"{PREFIX}/meetings/overdue-post-filings", headers=hr)).json()
     assert meeting_id not in {m["meeting_id"] for m in listed["items"]}
 
@@ -304,25 +310,111 @@ async def test_CM_11_results_entry_needs_the_whole_meeting_file_and_is_late_afte
     ]
     plan = (await post_plan(svc, committee_id, plan_body(meetings=meetings))).json()
     first, second = (m["id"] for m in plan["meetings"])
-    svc.clock.set(datetime(2024, 12, 20, 1, 0, tzinfo=UTC))
     office = svc.headers(["committee_office"], SHANXI)
-    entry = {"appointment_document_date": "2024-12-02", "entered_on": "2024-12-09", "meeting_file": FULL_MEETING_FILE}
+    entry = {"appointment_document_date": "2024-12-02", "meeting_file": FULL_MEETING_FILE}
+    # Due 5 working days after the appointment document: Mon 2 Dec → 3, 4, 5, 6, 9 Dec → Mon 9 Dec.
+    svc.clock.set(datetime(2024, 12, 9, 1, 0, tzinfo=UTC))
     incomplete = {**entry, "meeting_file": FULL_MEETING_FILE[:-1]}
     response = await svc.client.post(f"{PREFIX}/meetings/{first}/results-entry", json=incomplete, headers=office)
     body = assert_problem(response, 409, "meeting_file_incomplete")
     assert body["rule"] == "CM-11"
     assert "meeting_file" in fields_of(body)
-    # Due 5 working days after the appointment document (Mon 2 Dec → Mon 9 Dec): in time.
     response = await svc.client.post(f"{PREFIX}/meetings/{first}/results-entry", json=entry, headers=office)
     assert response.status_code == 200, response.text
     assert response.json()["results_entry_due"] == "2024-12-09"
+    assert response.json()["results_entered_on"] == "2024-12-09"
     assert response.json()["results_entry_late"] is False
-    late = {**entry, "entered_on": "2024-12-10"}
-    response = await svc.client.post(f"{PREFIX}/meetings/{second}/results-entry", json=late, headers=office)
+    svc.clock.set(datetime(2024, 12, 10, 1, 0, tzinfo=UTC))
+    response = await svc.client.post(f"{PREFIX}/meetings/{second}/results-entry", json=entry, headers=office)
     assert response.status_code == 200, response.text
     assert response.json()["results_entry_late"] is True
-    again = await svc.client.post(f"{PREFIX}/meetings/{second}/results-entry", json=late, headers=office)
+    again = await svc.client.post(f"{PREFIX}/meetings/{second}/results-entry", json=entry, headers=office)
     assert_problem(again, 409, "results_already_entered")
+
+
+async def test_CM_11_a_late_results_entry_cannot_be_back_dated(svc: Service) -> None:
+    """Issue 12: the entry is dated by the server; a typed entry day is refused; 20 Dec is past the 9 Dec due day."""
+    committee_id = await active_committee(svc)
+    meeting_id = (await post_plan(svc, committee_id, plan_body())).json()["meetings"][0]["id"]
+    office = svc.headers(["committee_office"], SHANXI)
+    svc.clock.set(datetime(2024, 12, 20, 1, 0, tzinfo=UTC))  # Fri 20 Dec: 14 working days after Mon 2 Dec
+    typed = {"appointment_document_date": "2024-12-02", "entered_on": "2024-12-09", "meeting_file": FULL_MEETING_FILE}
+    response = await svc.client.post(f"{PREFIX}/meetings/{meeting_id}/results-entry", json=typed, headers=office)
+    assert "entered_on" in fields_of(assert_problem(response, 422, "validation_failed"))
+    future = {"appointment_document_date": "2024-12-23", "meeting_file": FULL_MEETING_FILE}
+    response = await svc.client.post(f"{PREFIX}/meetings/{meeting_id}/results-entry", json=future, headers=office)
+    assert "appointment_document_date" in fields_of(assert_problem(response, 422, "validation_failed"))
+    entry = {"appointment_document_date": "2024-12-02", "meeting_file": FULL_MEETING_FILE}
+    response = await svc.client.post(f"{PREFIX}/meetings/{meeting_id}/results-entry", json=entry, headers=office)
+    assert response.status_code == 200, response.text
+    assert (response.json()["results_entered_on"], response.json()["results_entry_late"]) == ("2024-12-20", True)
+
+
+async def test_CM_9_a_late_post_meeting_filing_cannot_be_back_dated_nor_made_before_the_meeting(
+    svc: Service,
+) -> None:
+    """Issue 12: CM-9 counts the server's day; meeting Fri 15 Nov 2024, due Fri 6 Dec (hand count above)."""
+    committee_id = await active_committee(svc)
+    plan = (await post_plan(svc, committee_id, plan_body())).json()
+    await svc.client.post(f"{PREFIX}/plans/{plan['id']}/publication", headers=svc.headers(["hr_admin"], SHANXI))
+    meeting_id = plan["meetings"][0]["id"]
+    office = svc.headers(["committee_office"], SHANXI)
+    url = f"{PREFIX}/meetings/{meeting_id}/post-meeting-filing"
+    svc.clock.set(datetime(2024, 11, 14, 1, 0, tzinfo=UTC))
+    assert_problem(await svc.client.post(url, json={}, headers=office), 409, "meeting_not_held")
+    typed = await svc.client.post(url, json={"filed_on": "2024-12-06"}, headers=office)
+    assert "filed_on" in fields_of(assert_problem(typed, 422, "validation_failed"))
+    svc.clock.set(datetime(2024, 12, 9, 1, 0, tzinfo=UTC))  # Mon 9 Dec: the 16th working day
+    response = await svc.client.post(url, json={"paper_date": "2024-12-06"}, headers=office)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["post_meeting_filed_on"], body["post_meeting_paper_date"]) == ("2024-12-09", "2024-12-06")
+    assert body["post_meeting_filing_late"] is True
+
+
+async def test_CM_7_is_checked_on_the_day_the_plan_is_published_not_the_planned_notice_day(svc: Service) -> None:
+    """Issue 12: planned notice 2 Sep is early enough, but publishing on Tue 8 Oct leaves 29 working days.
+
+    Working days after 8 Oct up to Fri 15 Nov 2024: 9–11 Oct (3), Sat 12 Oct make-up (4), 14–18 Oct (9),
+    21–25 Oct (14), 28 Oct–1 Nov (19), 4–8 Nov (24), 11–15 Nov (29). After Mon 7 Oct (a holiday): 30.
+    """
+    committee_id = await active_committee(svc)
+    plan = (await post_plan(svc, committee_id, plan_body(notice_date="2024-09-02"))).json()
+    hr = svc.headers(["hr_admin"], SHANXI)
+    publication = f"{PREFIX}/plans/{plan['id']}/publication"
+    svc.clock.set(datetime(2024, 10, 8, 1, 0, tzinfo=UTC))
+    body = assert_problem(await svc.client.post(publication, headers=hr), 409, "notice_too_late")
+    assert body["rule"] == "CM-7"
+    assert await svc.events(plan["id"], "plan.published") == []
+    svc.clock.set(datetime(2024, 10, 7, 1, 0, tzinfo=UTC))
+    response = await svc.client.post(publication, headers=hr)
+    assert response.status_code == 200, response.text
+
+
+async def test_CM_7_a_published_plan_cannot_move_a_meeting_closer_than_30_working_days_after_publication(
+    svc: Service,
+) -> None:
+    """Issue 12: published Mon 7 Oct 2024; Thu 14 Nov is the 29th working day after it, Mon 18 Nov the 31st."""
+    committee_id = await active_committee(svc)
+    plan = (await post_plan(svc, committee_id, plan_body(notice_date="2024-09-02"))).json()
+    svc.clock.set(datetime(2024, 10, 7, 1, 0, tzinfo=UTC))
+    hr, office = svc.headers(["hr_admin"], SHANXI), svc.headers(["committee_office"], SHANXI)
+    assert (await svc.client.post(f"{PREFIX}/plans/{plan['id']}/publication", headers=hr)).status_code == 200
+    svc.clock.set(datetime(2024, 10, 9, 1, 0, tzinfo=UTC))
+    closer = plan_body(
+        notice_date="2024-09-02", meetings=[{"meeting_date": "2024-11-14", "pre_meeting_filing_date": "2024-11-07"}]
+    )
+    response = await svc.client.put(f"{PREFIX}/plans/{plan['id']}", json=closer, headers=office)
+    body = assert_problem(response, 409, "notice_too_late")
+    assert body["rule"] == "CM-7"
+    assert "meetings.0.meeting_date" in fields_of(body)
+    assert await svc.events(plan["id"], "plan.changed") == []
+    later = plan_body(
+        notice_date="2024-09-02", meetings=[{"meeting_date": "2024-11-18", "pre_meeting_filing_date": "2024-11-11"}]
+    )
+    response = await svc.client.put(f"{PREFIX}/plans/{plan['id']}", json=later, headers=office)
+    assert response.status_code == 200, response.text
+    assert len(await svc.events(plan["id"], "plan.changed")) == 1
 
 
 async def test_CM_9_the_scheduler_notes_an_overdue_post_meeting_filing_once(svc: Service) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,6 +16,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.app import ServiceRuntime
 from zhicheng_common.auth import TokenIssuer, current_principal
+from zhicheng_common.clock import Clock
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_gateway import service
 from zhicheng_gateway.auth import Authenticated, UserAdmin, UserReader
@@ -26,6 +29,7 @@ from zhicheng_gateway.schemas import (
     OpenIdConfiguration,
     SystemHealth,
     Token,
+    UserBindings,
     UserCreate,
     UserPage,
     UserRead,
@@ -62,6 +66,20 @@ def _upstreams(request: Request) -> Upstreams:
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
 IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
 UpstreamsDep = Annotated[Upstreams, Depends(_upstreams)]
+
+
+def _cipher(request: Request) -> PiiCipher:
+    cipher: PiiCipher = request.app.state.pii_cipher
+    return cipher
+
+
+def _now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+CipherDep = Annotated[PiiCipher, Depends(_cipher)]
+NowDep = Annotated[datetime, Depends(_now)]
 
 
 def _public_base(request: Request, settings: GatewaySettings) -> str:
@@ -149,6 +167,29 @@ async def read_me(session: SessionDep, principal: Authenticated) -> UserRead:
     except ValueError:
         user_id = uuid.UUID(int=0)
     user = await service.get_user(session, actor=principal, user_id=user_id)
+    return UserRead.model_validate(user)
+
+
+@users_router.put(
+    "/{user_id}/bindings",
+    summary="绑定身份、单位、部门或评审委员会 (staff, after checking identity)",
+    responses={
+        403: _problem("不在管辖范围 (outside_jurisdiction)"),
+        404: _problem("用户不存在 (user_not_found)"),
+    },
+)
+async def bind_user(
+    user_id: uuid.UUID,
+    bindings_in: UserBindings,
+    session: SessionDep,
+    principal: UserAdmin,
+    cipher: CipherDep,
+    now: NowDep,
+) -> UserRead:
+    """Bind an account to a checked identity, its unit, department or committees; new tokens carry them."""
+    user = await service.bind_user(
+        session, actor=principal, user_id=user_id, bindings_in=bindings_in, cipher=cipher, now=now
+    )
     return UserRead.model_validate(user)
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from zhicheng_common.app import create_service_app
 from zhicheng_common.auth import TokenIssuer, key_id, load_or_create_signing_key
 from zhicheng_common.db import Database
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
 from zhicheng_gateway import service
 from zhicheng_gateway.api import discovery_router, proxy_router, routers
@@ -75,6 +76,7 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     )
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
     app.state.token_issuer = issuer
+    app.state.pii_cipher = PiiCipher(common.pii_key)
     app.state.gateway_settings = settings
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
     app.include_router(discovery_router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, String, func, true
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, String, func, text, true
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -38,3 +38,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(128))
+    # Bindings (issue 12), carried as token claims: set only by staff who checked the identity,
+    # and stored as keyed hashes (``zhicheng_common.pii``), never the numbers themselves.
+    person_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    unit_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    committees: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    bound_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    bound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

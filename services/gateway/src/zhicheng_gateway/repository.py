@@ -26,8 +26,8 @@ class UserRepository:
         """Users whose region lies within ``principal``'s jurisdiction."""
         return region_within(User.region, principal.region)
 
-    async def get(self, user_id: uuid.UUID) -> User | None:
-        return await self.session.get(User, user_id)
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+        return await self.session.get(User, user_id, with_for_update=for_update)
 
     async def get_by_username(self, username: str) -> User | None:
         return (await self.session.scalars(select(User).where(User.username == username))).first()

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from zhicheng_common.auth import Role
-from zhicheng_common.validators import RegionCode
+from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
 
 
 def _normalize_username(value: Any) -> Any:
@@ -84,6 +84,59 @@ class UserRead(BaseModel):
     active: bool
     created_at: datetime
     created_by: str = Field(description="Subject (user id) of the creator, or `system` for the bootstrap.")
+    identity_verified: bool = Field(
+        default=False, description="Whether staff bound the account to a checked resident ID (token `zc_person_key`)."
+    )
+    unit_bound: bool = Field(default=False, description="Whether the account acts for one unit (token `zc_unit_key`).")
+    department: str | None = Field(default=None, description="Department the account acts for, if bound.")
+    committees: list[str] = Field(default_factory=list, description="Committees a committee office acts for.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flags(cls, value: Any) -> Any:
+        # From the table row: say whether a binding exists, never show its keyed hash.
+        if hasattr(value, "person_key"):
+            return {
+                **{k: getattr(value, k) for k in ("id", "username", "roles", "region", "name", "active")},
+                "created_at": value.created_at,
+                "created_by": value.created_by,
+                "identity_verified": value.person_key is not None,
+                "unit_bound": value.unit_key is not None,
+                "department": value.department,
+                "committees": list(value.committees or []),
+            }
+        return value
+
+
+class UserBindings(BaseModel):
+    """What an account is bound to, set by staff after checking identity (issue 12). Omitted = unbound.
+
+    The ID number and credit code are stored only as keyed hashes; the token then carries them as
+    ``zc_person_key`` / ``zc_unit_key`` and services decide "own record" and "own unit" from those.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id_number": "11010519491231002X",
+                    "unit_credit_code": "91350100M000100Y43",
+                    "department": None,
+                    "committees": [],
+                    "reason": "本人持身份证到太原市人社局窗口核验",
+                }
+            ]
+        },
+    )
+
+    id_number: ResidentIdNumber | None = Field(default=None, description="The holder's resident ID, checked in person.")
+    unit_credit_code: CreditCode | None = Field(
+        default=None, description="Credit code of the unit the account acts for."
+    )
+    department: str | None = Field(default=None, min_length=1, max_length=64, description="Department code.")
+    committees: list[uuid.UUID] = Field(default_factory=list, max_length=50, description="Committees (ids).")
+    reason: str = Field(min_length=1, max_length=500, description="How the identity was checked (journaled).")
 
 
 class UserPage(BaseModel):

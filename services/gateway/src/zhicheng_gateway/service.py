@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
 from zhicheng_common.events.outbox import record_event
+from zhicheng_common.pii import PiiCipher
 from zhicheng_gateway.domain import burn_password_check, hash_password, ungrantable_roles, verify_password
 from zhicheng_gateway.errors import InvalidCredentials, RoleNotGrantable, UsernameTaken, UserNotFound
 from zhicheng_gateway.events import UserCreated
 from zhicheng_gateway.models import User
 from zhicheng_gateway.repository import UserRepository
-from zhicheng_gateway.schemas import UserCreate
+from zhicheng_gateway.schemas import UserBindings, UserCreate
 
 log = structlog.get_logger()
 
@@ -25,8 +27,17 @@ BOOTSTRAP_ADMIN_ROLES = (Role.PROVINCE_ADMIN, Role.HR_ADMIN)
 
 
 def principal_of(user: User) -> Principal:
-    """The identity a token issued to ``user`` carries."""
-    return Principal(subject=str(user.id), roles=frozenset(user.roles), region=user.region, name=user.name)
+    """The identity a token issued to ``user`` carries, with its bindings (``zc_*`` claims)."""
+    return Principal(
+        subject=str(user.id),
+        roles=frozenset(user.roles),
+        region=user.region,
+        name=user.name,
+        person_key=user.person_key,
+        unit_key=user.unit_key,
+        department=user.department,
+        committees=frozenset(user.committees or []),
+    )
 
 
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> User:
@@ -120,6 +131,47 @@ async def bootstrap_admin(
         region=region,
         name=name,
     )
+
+
+async def bind_user(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    user_id: uuid.UUID,
+    bindings_in: UserBindings,
+    cipher: PiiCipher,
+    now: datetime,
+) -> User:
+    """Bind an account to what staff checked (identity, unit, department, committees); replaces the old binding.
+
+    Only keyed hashes of the numbers are stored and journaled, never the numbers.
+    """
+    user = await UserRepository(session).get(user_id, for_update=True)
+    if user is None:
+        raise UserNotFound(f"用户 {user_id} 不存在")
+    ensure_covers(actor, user.region)
+    user.person_key = cipher.keyed_hash(bindings_in.id_number) if bindings_in.id_number else None
+    user.unit_key = cipher.keyed_hash(bindings_in.unit_credit_code) if bindings_in.unit_credit_code else None
+    user.department = bindings_in.department
+    user.committees = sorted({str(c) for c in bindings_in.committees})
+    user.bound_by = actor.subject
+    user.bound_at = now
+    await append_entry(
+        session,
+        actor=actor,
+        action="user.bound",
+        record_type="user",
+        record_id=str(user.id),
+        reason=bindings_in.reason,
+        data={
+            "person_key": user.person_key,
+            "unit_key": user.unit_key,
+            "department": user.department,
+            "committees": user.committees,
+        },
+    )
+    log.info("gateway.user.bound", user_id=str(user.id), by=actor.subject)
+    return user
 
 
 async def get_user(session: AsyncSession, *, actor: Principal, user_id: uuid.UUID) -> User:

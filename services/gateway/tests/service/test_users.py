@@ -7,11 +7,13 @@ import uuid
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from sqlalchemy import text
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import Database
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys
 from zhicheng_gateway import service
@@ -299,3 +301,45 @@ async def test_the_bootstrap_admins_creation_is_journaled_in_the_admin_region(
     created = [e for e in response.json()["items"] if e["action"] == "user.created"]
     (entry,) = [e for e in created if e["data"]["username"] == ADMIN_USERNAME]
     assert (entry["actor"], entry["region"]) == ("system", SHANXI)
+
+
+async def test_issue12_staff_bind_an_account_to_a_checked_identity_and_its_tokens_carry_only_keyed_hashes(
+    gateway: Gateway, admin: dict[str, str], zc_settings: CommonSettings, zc_keys: TestKeys
+) -> None:
+    """Issue 12: the subject of "my records" is the identity staff checked, carried as a token claim."""
+    body = new_user(TAIYUAN, ["applicant"])
+    created = await create(gateway.client, admin, body)
+    number, unit = "11010519491231002X", "91350100M000100Y43"
+    response = await gateway.client.put(
+        f"/api/v1/users/{created['id']}/bindings",
+        json={"id_number": number, "unit_credit_code": unit, "reason": "本人持身份证到窗口核验"},
+        headers=admin,
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["identity_verified"], response.json()["unit_bound"]) == (True, True)
+    assert number not in response.text
+
+    token = await token_for(gateway.client, body["username"], body["password"])
+    claims = jwt.decode(token, options={"verify_signature": False})
+    cipher = PiiCipher(zc_settings.pii_key)
+    assert claims["zc_person_key"] == cipher.keyed_hash(number)
+    assert claims["zc_unit_key"] == cipher.keyed_hash(unit)
+    assert number not in token
+    assert unit not in token
+    async with gateway.app.state.database.engine.connect() as conn:
+        journaled = (
+            await conn.execute(
+                text("SELECT data::text FROM gateway.journal WHERE action = 'user.bound' AND record_id = :id"),
+                {"id": created["id"]},
+            )
+        ).scalar_one()
+    assert number not in journaled
+    assert unit not in journaled
+
+    # Staff of another city cannot bind a Taiyuan account.
+    yuncheng = zc_keys.headers(roles=["hr_admin"], region=YUNCHENG, subject="yuncheng-hr")
+    response = await gateway.client.put(
+        f"/api/v1/users/{created['id']}/bindings", json={"id_number": number, "reason": "x"}, headers=yuncheng
+    )
+    assert response.status_code == 403, response.text
+    assert response.json()["code"] == "outside_jurisdiction"

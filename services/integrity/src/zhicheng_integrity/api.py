@@ -129,11 +129,15 @@ async def search_records(
     return _reads(await service.find_by_subject(session, actor=principal, query=query, cipher=cipher))
 
 
-@router.post("/my-records", summary="本人诚信记录 (my own records)")
+@router.post(
+    "/my-records",
+    summary="本人诚信记录 (my own records)",
+    responses={403: _problem("号码不是本账号绑定的身份，不透露是否有记录 (not_own_subject)")},
+)
 async def my_records(
     query: SubjectQuery, session: SessionDep, principal: SubjectCaller, cipher: CipherDep
 ) -> list[RecordRead]:
-    """The caller's own records, named by their resident ID number or credit code."""
+    """The caller's own records: the number must be the identity bound to the caller's account (403 otherwise)."""
     return _reads(await service.own_records(session, actor=principal, query=query, cipher=cipher))
 
 

@@ -1,8 +1,9 @@
 """Who may call what in the integrity service (scope aliases). Routes are authenticated by default.
 
 Jurisdiction comes on top of the roles: staff act and read only on records of their region
-(repository ``readable_by``, service ``ensure_covers``). A subject reads and appeals their own
-records by proving their identifier (tokens carry no ID number).
+(repository ``readable_by``, service ``ensure_covers``). A subject reads and appeals only their own
+records: the subject is the identity bound to the caller's token (``zc_person_key``, or
+``zc_unit_key`` for a unit account), never the number the caller types.
 """
 
 from __future__ import annotations

@@ -33,6 +33,13 @@ class NotRecordSubject(Forbidden):
     title = "您不是该记录的当事人"
 
 
+class NotOwnSubject(Forbidden):
+    """The number typed is not the caller's bound identity (or none is bound): nothing is looked up."""
+
+    code = "not_own_subject"
+    title = "只能查询本人（本单位）的诚信记录"
+
+
 class SubjectMismatch(ProblemError):
     status = 400
     code = "subject_mismatch"

@@ -185,7 +185,10 @@ class AppealCreate(BaseModel):
     subject_id_number: str | None = Field(
         default=None,
         max_length=32,
-        description="Required when the subject appeals themselves: must match the record's subject.",
+        description=(
+            "Optional: the subject is the caller's bound identity (token claim `zc_person_key` or "
+            "`zc_unit_key`); a number given here must match the record's subject too."
+        ),
         examples=[EXAMPLE_ID_NUMBER],
     )
 

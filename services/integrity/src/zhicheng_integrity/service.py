@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import SYSTEM, Principal, ensure_covers
+from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
 from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
@@ -44,6 +44,7 @@ from zhicheng_integrity.errors import (
     AppealPending,
     InvalidIdentifier,
     InvalidTransition,
+    NotOwnSubject,
     NotRecordSubject,
     RecordNotFound,
     SubjectMismatch,
@@ -112,6 +113,29 @@ def _checked_identifier(subject_kind: str, value: str, *, field: str) -> str:
     if problem is not None:
         raise InvalidIdentifier(problem, errors=[FieldError(field=field, code="value_error", message=problem)])
     return normalize_subject_id(subject_kind, value)
+
+
+def own_subject_key(actor: Principal, subject_kind: str) -> str | None:
+    """The keyed hash of the caller's own bound identity for ``subject_kind``, from the token.
+
+    A person is their verified resident ID (``person_key``); a unit is the unit a unit account is
+    bound to (``unit_key``, unit reviewers only). The number a caller types never names the subject.
+    """
+    if subject_kind == "unit":
+        return actor.unit_key if actor.has_role(Role.UNIT_REVIEWER) else None
+    return actor.person_key
+
+
+OWN_SUBJECT_REFUSAL = (
+    "只能查询或申诉与您账号绑定的本人证件号码（或本单位信用代码）的记录；如未绑定，请持证件到人社部门办理身份核验"
+)
+
+
+def _ensure_own_subject(actor: Principal, subject_kind: str, subject_key: str) -> None:
+    """403 unless ``subject_key`` is the caller's own bound identity; the same answer whatever is stored."""
+    own = own_subject_key(actor, subject_kind)
+    if own is None or own != subject_key:
+        raise NotOwnSubject(OWN_SUBJECT_REFUSAL)
 
 
 async def _history(
@@ -404,8 +428,10 @@ async def file_appeal(
     staff = actor.has_role(*STAFF_APPELLANT_ROLES)
     if staff:
         ensure_covers(actor, record.region)
-    elif appeal_in.subject_id_number is None:
-        raise NotRecordSubject("当事人申诉须提供本人证件号码（subject_id_number）")
+    else:
+        # The subject is who the token says the caller is, never a number the caller types.
+        if own_subject_key(actor, record.subject_kind) != record.subject_key:
+            raise NotRecordSubject("您账号绑定的身份不是该记录的当事人")
     if appeal_in.subject_id_number is not None:
         number = _checked_identifier(record.subject_kind, appeal_in.subject_id_number, field="subject_id_number")
         if cipher.keyed_hash(number) != record.subject_key:
@@ -715,8 +741,12 @@ async def find_by_subject(
 async def own_records(
     session: AsyncSession, *, actor: Principal, query: SubjectQuery, cipher: PiiCipher
 ) -> Sequence[Record]:
-    """The subject's own decided records, wherever they were decided (proposals are not yet records). Journaled."""
+    """The caller's own decided records, wherever decided (proposals are not yet records). Journaled.
+
+    The number must be the caller's bound identity (403 otherwise, before anything is looked up).
+    """
     subject_key = cipher.keyed_hash(query.subject_id_number)
+    _ensure_own_subject(actor, query.subject_kind, subject_key)
     records = [
         r for r in await RecordRepository(session).of_subject(query.subject_kind, subject_key) if r.status != "proposed"
     ]

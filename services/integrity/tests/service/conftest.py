@@ -133,8 +133,16 @@ def yuncheng_admin(zc_keys: TestKeys) -> dict[str, str]:
 
 
 @pytest.fixture
-def applicant(zc_keys: TestKeys) -> dict[str, str]:
-    return zc_keys.headers(roles=["applicant"], region=TAIYUAN, subject="applicant-1")
+def applicant_number() -> str:
+    """The resident ID number the ``applicant`` account is bound to (its verified identity)."""
+    return resident_id()
+
+
+@pytest.fixture
+def applicant(zc_keys: TestKeys, zc_settings: CommonSettings, applicant_number: str) -> dict[str, str]:
+    """An applicant whose token carries the keyed hash of ``applicant_number`` (``zc_person_key``)."""
+    person_key = PiiCipher(zc_settings.pii_key).keyed_hash(applicant_number)
+    return zc_keys.headers(roles=["applicant"], region=TAIYUAN, subject="applicant-1", person_key=person_key)
 
 
 def record_body(**overrides: Any) -> dict[str, Any]:

@@ -42,9 +42,9 @@ async def read(client: httpx.AsyncClient, record_id: str, headers: dict[str, str
 
 
 async def test_the_subject_appeals_and_the_record_is_frozen_but_still_in_force(
-    integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str]
+    integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str], applicant_number: str
 ) -> None:
-    number = resident_id()
+    number = applicant_number
     record = await create_record(integrity.client, taiyuan_admin, subject_id_number=number)
 
     filed = await appeal(integrity.client, record["id"], applicant, subject_id_number=number)
@@ -80,10 +80,25 @@ async def test_someone_else_cannot_appeal_a_record(
     assert (await read(integrity.client, record["id"], taiyuan_admin))["status"] == "decided"
 
 
-async def test_an_appeal_withdrawn_record_lifts_its_effects_and_the_history_still_shows_it(
+async def test_issue12_an_applicant_cannot_appeal_someone_elses_record_by_typing_their_number(
     integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str]
 ) -> None:
-    number = resident_id()
+    """Issue 12: knowing the subject's number is not being the subject; the bound identity decides."""
+    someone = resident_id()
+    record = await create_record(integrity.client, taiyuan_admin, subject_id_number=someone)
+    response = await integrity.client.post(
+        f"/api/v1/integrity/records/{record['id']}/appeals",
+        json={"grounds": "冒名申诉", "subject_id_number": someone},
+        headers=applicant,
+    )
+    assert_problem(response, 403, "not_record_subject")
+    assert (await read(integrity.client, record["id"], taiyuan_admin))["status"] == "decided"
+
+
+async def test_an_appeal_withdrawn_record_lifts_its_effects_and_the_history_still_shows_it(
+    integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str], applicant_number: str
+) -> None:
+    number = applicant_number
     record = await create_record(integrity.client, taiyuan_admin, subject_id_number=number)
     filed = await appeal(integrity.client, record["id"], applicant, subject_id_number=number)
 
@@ -146,9 +161,9 @@ async def test_an_upheld_appeal_unfreezes_the_record_and_publishes_nothing_new(
 
 
 async def test_a_changed_record_is_superseded_by_a_new_one_and_both_stay_in_the_history(
-    integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str]
+    integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str], applicant_number: str
 ) -> None:
-    number = resident_id()
+    number = applicant_number
     record = await create_record(
         integrity.client,
         taiyuan_admin,

@@ -6,7 +6,16 @@ import pytest
 
 from zhicheng_common.testing import TestKeys
 
-from .conftest import SHANXI, TAIYUAN, YUNCHENG, Integrity, assert_problem, create_record, resident_id
+from .conftest import (
+    SHANXI,
+    TAIYUAN,
+    YUNCHENG,
+    Integrity,
+    assert_problem,
+    create_record,
+    credit_code,
+    resident_id,
+)
 
 pytestmark = pytest.mark.service
 
@@ -92,7 +101,9 @@ async def test_the_subject_sees_their_own_records_wherever_decided_and_the_read_
 ) -> None:
     number = resident_id()
     record = await create_record(integrity.client, yuncheng_admin, subject_id_number=number)
-    me = zc_keys.headers(roles=["applicant"], region=TAIYUAN, subject="applicant-zhang")
+    me = zc_keys.headers(
+        roles=["applicant"], region=TAIYUAN, subject="applicant-zhang", person_key=integrity.cipher.keyed_hash(number)
+    )
 
     response = await integrity.client.post(
         "/api/v1/integrity/my-records", json={"subject_id_number": number}, headers=me
@@ -121,3 +132,64 @@ async def test_an_unknown_record_is_a_404_problem(integrity: Integrity, taiyuan_
         "/api/v1/integrity/records/0193a5b2-7c1e-7d3a-9f4e-000000000000", headers=taiyuan_admin
     )
     assert_problem(response, 404, "record_not_found")
+
+
+async def test_issue12_own_records_refuse_a_number_that_is_not_the_callers_and_reveal_nothing(
+    integrity: Integrity, taiyuan_admin: dict[str, str], zc_keys: TestKeys
+) -> None:
+    """Issue 12: an applicant typing someone else's number gets one 403, record or not; nothing journaled as read."""
+    applicant = zc_keys.headers(
+        roles=["applicant"],
+        region=TAIYUAN,
+        subject="applicant-li",
+        person_key=integrity.cipher.keyed_hash(resident_id()),
+    )
+    someone = resident_id()
+    await create_record(integrity.client, taiyuan_admin, subject_id_number=someone)
+    nobody = resident_id()  # no record at all
+
+    with_record = await integrity.client.post(
+        "/api/v1/integrity/my-records", json={"subject_id_number": someone}, headers=applicant
+    )
+    without_record = await integrity.client.post(
+        "/api/v1/integrity/my-records", json={"subject_id_number": nobody}, headers=applicant
+    )
+    first = assert_problem(with_record, 403, "not_own_subject")
+    second = assert_problem(without_record, 403, "not_own_subject")
+    # Same answer whether a record exists or not (trace ids aside).
+    assert {k: v for k, v in first.items() if k != "trace_id"} == {k: v for k, v in second.items() if k != "trace_id"}
+    # An account with no verified identity reads nothing either, even with the record's own number.
+    unbound = zc_keys.headers(roles=["applicant"], region=TAIYUAN, subject="applicant-unbound")
+    response = await integrity.client.post(
+        "/api/v1/integrity/my-records", json={"subject_id_number": someone}, headers=unbound
+    )
+    assert_problem(response, 403, "not_own_subject")
+    assert await integrity.journal(action="integrity.record.read_by_subject", actor="applicant-li") == []
+
+
+async def test_issue12_a_unit_account_reads_only_its_own_units_records(
+    integrity: Integrity, taiyuan_admin: dict[str, str], zc_keys: TestKeys
+) -> None:
+    """Issue 12: a unit account bound to one credit code cannot read another unit's records."""
+    ours, theirs = credit_code(), credit_code()
+    body = {
+        "subject_kind": "unit",
+        "kind": "unit_failed_review",
+        "subject_name": "某某公司",
+        "effects": {"unit_sanction": "rectification"},
+    }
+    mine = await create_record(integrity.client, taiyuan_admin, subject_id_number=ours, **body)
+    await create_record(integrity.client, taiyuan_admin, subject_id_number=theirs, **body)
+    unit = zc_keys.headers(
+        roles=["unit_reviewer"], region=TAIYUAN, subject="unit-hr", unit_key=integrity.cipher.keyed_hash(ours)
+    )
+
+    own = await integrity.client.post(
+        "/api/v1/integrity/my-records", json={"subject_kind": "unit", "subject_id_number": ours}, headers=unit
+    )
+    assert own.status_code == 200, own.text
+    assert [r["id"] for r in own.json()] == [mine["id"]]
+    other = await integrity.client.post(
+        "/api/v1/integrity/my-records", json={"subject_kind": "unit", "subject_id_number": theirs}, headers=unit
+    )
+    assert_problem(other, 403, "not_own_subject")

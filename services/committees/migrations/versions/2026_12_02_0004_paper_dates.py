@@ -1,0 +1,30 @@
+"""Dates of acts come from the server (CM-8, CM-9, CM-11): the paper date a client gives is kept beside.
+
+Revision ID: committees_0004
+Revises: committees_0003
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "committees_0004"
+down_revision: str | None = "committees_0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "committees"
+
+
+def upgrade() -> None:
+    op.add_column("plan_meetings", sa.Column("pre_meeting_paper_date", sa.Date(), nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", sa.Column("post_meeting_paper_date", sa.Date(), nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", sa.Column("post_meeting_filed_by", sa.String(128), nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", sa.Column("results_entered_by", sa.String(128), nullable=True), schema=SCHEMA)
+
+
+def downgrade() -> None:
+    for column in ("results_entered_by", "post_meeting_filed_by", "post_meeting_paper_date", "pre_meeting_paper_date"):
+        op.drop_column("plan_meetings", column, schema=SCHEMA)

@@ -1,0 +1,37 @@
+"""Bindings of users to a verified identity, a unit, a department and committees (issue 12).
+
+Revision ID: gateway_0003
+Revises: gateway_0002
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "gateway_0003"
+down_revision: str | None = "gateway_0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "gateway"
+
+
+def upgrade() -> None:
+    op.add_column("users", sa.Column("person_key", sa.String(64), nullable=True), schema=SCHEMA)
+    op.add_column("users", sa.Column("unit_key", sa.String(64), nullable=True), schema=SCHEMA)
+    op.add_column("users", sa.Column("department", sa.String(64), nullable=True), schema=SCHEMA)
+    op.add_column(
+        "users",
+        sa.Column("committees", postgresql.JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
+        schema=SCHEMA,
+    )
+    op.add_column("users", sa.Column("bound_by", sa.String(128), nullable=True), schema=SCHEMA)
+    op.add_column("users", sa.Column("bound_at", sa.DateTime(timezone=True), nullable=True), schema=SCHEMA)
+
+
+def downgrade() -> None:
+    for column in ("bound_at", "bound_by", "committees", "department", "unit_key", "person_key"):
+        op.drop_column("users", column, schema=SCHEMA)
