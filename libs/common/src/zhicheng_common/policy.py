@@ -405,6 +405,12 @@ class PolicyParameters(_Frozen):
     max_promotion_applications_per_year: Parameter[Positive] = Field(
         description="EL-11: promotion applications per person per year (across series and specialties)."
     )
+    withdrawal_before_review_frees_year: Parameter[Flag] = Field(
+        description=(
+            "EL-11: a declaration withdrawn by the applicant before the first review decision no longer "
+            "uses the person's application of the year; any other outcome does."
+        )
+    )
     skilled_worker_bridge_enabled: Parameter[Flag] = Field(
         description="EL-12: highly skilled workers may apply for titles (技能人才贯通)."
     )

@@ -98,7 +98,7 @@ class DeclarationWindow:
 
 @dataclass(frozen=True)
 class OtherDeclaration:
-    """A declaration of the same applicant already made (EL-11)."""
+    """A declaration of the same applicant already made, i.e. submitted at least once (EL-11)."""
 
     declaration_id: uuid.UUID
     year: int
@@ -106,6 +106,8 @@ class OtherDeclaration:
     specialty: str
     level: str
     kind: str
+    status: str = "submitted"
+    withdrawn_before_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -634,10 +636,25 @@ def _initial(i: _Inputs) -> Iterable[Failure]:
         )
 
 
+# EL-11: kinds that are not promotion applications: initial determination (EL-10) and direct
+# recognition (EL-14 high-level talents and postdocs, EL-16 professional qualifications).
+NOT_PROMOTION_KINDS = frozenset({"initial_determination", "high_level_talent", "postdoc", "qualification_mapping"})
+
+
+def uses_the_year(pack: PolicyPack, other: OtherDeclaration) -> bool:
+    """EL-11: a submitted declaration uses the person's application of its year whatever its
+    outcome (rejected, disqualified, abandoned, not passed); only a withdrawal by the applicant
+    before the first review decision frees it, where the pack says so."""
+    if other.kind in NOT_PROMOTION_KINDS or other.status == "draft":
+        return False
+    freed = other.status == "withdrawn" and other.withdrawn_before_review
+    return not (freed and pack.parameters.withdrawal_before_review_frees_year.value)
+
+
 def _once_a_year(i: _Inputs) -> Iterable[Failure]:
     limit = i.pack.parameters.max_promotion_applications_per_year.value
-    same_year = [o for o in i.ctx.other_declarations if o.year == i.d.target.year and o.kind != "initial_determination"]
-    if i.d.kind != "initial_determination" and len(same_year) >= limit:
+    same_year = [o for o in i.ctx.other_declarations if o.year == i.d.target.year and uses_the_year(i.pack, o)]
+    if i.d.kind not in NOT_PROMOTION_KINDS and len(same_year) >= limit:
         yield Failure(
             "EL-11",
             "one_promotion_per_year",
@@ -854,8 +871,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "disqualified": frozenset(),
     "rejected": frozenset(),
 }
-# Declarations that count for EL-11 (made this year).
-LIVE_STATUSES: frozenset[DeclarationStatus] = frozenset({"submitted", "returned", "resubmitted", "qualified"})
+# Statuses in which no review decision has been made yet: a withdrawal from here frees the year (EL-11).
+BEFORE_REVIEW_STATUSES: frozenset[DeclarationStatus] = frozenset({"draft", "submitted"})
 
 
 def can_move(current: str, target: str) -> bool:

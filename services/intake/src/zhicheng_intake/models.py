@@ -56,6 +56,8 @@ class Declaration(Base):
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # EL-11: withdrawn by the applicant before any review decision (the only outcome that may free the year).
+    withdrawn_before_review: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
 
 
 class StatusChange(Base):

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import region_within
-from zhicheng_intake.domain import LIVE_STATUSES
 from zhicheng_intake.models import (
     Attachment,
     CommitteeProjection,
@@ -95,12 +94,22 @@ class DeclarationRepository:
         )
         return rows.all(), int(total or 0)
 
-    async def live_of_applicant(self, applicant_key: str, year: int, *, excluding: uuid.UUID) -> Sequence[Declaration]:
-        """EL-11: the applicant's declarations of ``year`` that are made and not withdrawn."""
+    async def lock_applicant_year(self, applicant_key: str, year: int) -> None:
+        """EL-11: serialize submissions of one person and year until this transaction ends.
+
+        A transaction-scoped advisory lock: a second submission of the same person waits here and
+        then sees the first one committed, so the count below holds under concurrent requests.
+        """
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"intake.el11:{applicant_key}:{year}", 0)))
+        )
+
+    async def made_of_applicant(self, applicant_key: str, year: int, *, excluding: uuid.UUID) -> Sequence[Declaration]:
+        """EL-11: the applicant's declarations of ``year`` past the draft (the domain decides which count)."""
         statement = select(Declaration).where(
             Declaration.applicant_key == applicant_key,
             Declaration.year == year,
-            Declaration.status.in_(LIVE_STATUSES),
+            Declaration.status != "draft",
             Declaration.id != excluding,
         )
         return (await self.session.scalars(statement)).all()

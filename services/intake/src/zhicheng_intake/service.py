@@ -371,7 +371,7 @@ async def eligibility(
             for w in await projections.windows([committee_row.committee_id])
         )
     bars = await projections.active_bars(row.applicant_key, today)
-    others = await DeclarationRepository(session).live_of_applicant(
+    others = await DeclarationRepository(session).made_of_applicant(
         row.applicant_key, declared.target.year, excluding=row.id
     )
     context = domain.EligibilityContext(
@@ -380,7 +380,10 @@ async def eligibility(
         windows=windows,
         integrity_bars=tuple(str(b.record_id) for b in bars),
         other_declarations=tuple(
-            domain.OtherDeclaration(o.id, o.year, o.series, o.specialty, o.level, o.kind) for o in others
+            domain.OtherDeclaration(
+                o.id, o.year, o.series, o.specialty, o.level, o.kind, o.status, o.withdrawn_before_review
+            )
+            for o in others
         ),
     )
     return domain.check_eligibility(
@@ -423,6 +426,9 @@ async def submit(
     row = await _owned(session, declaration_id, actor)
     if row.status != "draft":
         raise WrongState(f"申报状态为{row.status}，不能提交")
+    # EL-11: one person's submissions of a year go one at a time, so two at the same moment
+    # cannot both see "no other application" (the lock ends with this transaction).
+    await repo.lock_applicant_year(row.applicant_key, row.year)
     today = today_in_china(now)
     declared = _declared(row, deps.cipher)
     committee = await ProjectionRepository(session).committee(declared.target.committee_id)
@@ -509,6 +515,8 @@ async def withdraw(
     row = await _owned(session, declaration_id, actor)
     if not domain.can_move(row.status, "withdrawn"):
         raise WrongState(f"申报状态为{row.status}，不能撤回")
+    # EL-11: only a withdrawal before the first review decision may free the year.
+    row.withdrawn_before_review = row.status in domain.BEFORE_REVIEW_STATUSES
     if row.status != "draft":
         await record_event(
             session, DeclarationWithdrawn(declaration_id=str(row.id)), subject=str(row.id), region=row.region

@@ -6,6 +6,8 @@ import uuid
 from datetime import date
 from typing import Any
 
+import pytest
+
 from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.series import load_series_catalog
 from zhicheng_intake import domain
@@ -279,6 +281,31 @@ def test_EL_11_first_promotion_application_of_the_year_is_accepted() -> None:
 def test_EL_11_second_promotion_application_in_a_year_is_refused() -> None:
     other = domain.OtherDeclaration(uuid.uuid4(), 2024, "economics", "finance", "associate_senior", "normal")
     assert check(declaration_body(), ctx=context(other_declarations=(other,))) == ["EL-11"]
+
+
+@pytest.mark.parametrize("status", ["rejected", "disqualified", "abandoned", "returned", "qualified"])
+def test_EL_11_a_submitted_declaration_uses_the_year_whatever_its_outcome(status: str) -> None:
+    other = domain.OtherDeclaration(uuid.uuid4(), 2024, "economics", "finance", "associate_senior", "normal", status)
+    assert check(declaration_body(), ctx=context(other_declarations=(other,))) == ["EL-11"]
+
+
+def test_EL_11_withdrawal_before_review_frees_the_year_only_where_the_pack_says_so() -> None:
+    freed = domain.OtherDeclaration(
+        uuid.uuid4(), 2024, "economics", "finance", "associate_senior", "normal", "withdrawn", True
+    )
+    late = domain.OtherDeclaration(
+        uuid.uuid4(), 2024, "economics", "finance", "associate_senior", "normal", "withdrawn", False
+    )
+    assert check(declaration_body(), ctx=context(other_declarations=(freed,))) == []
+    assert check(declaration_body(), ctx=context(other_declarations=(late,))) == ["EL-11"]
+    strict = with_param("withdrawal_before_review_frees_year", False)
+    assert check(declaration_body(), ctx=context(other_declarations=(freed,)), pack=strict) == ["EL-11"]
+
+
+@pytest.mark.parametrize("kind", ["initial_determination", "high_level_talent", "postdoc", "qualification_mapping"])
+def test_EL_11_initial_determination_and_direct_recognition_are_not_promotion_applications(kind: str) -> None:
+    other = domain.OtherDeclaration(uuid.uuid4(), 2024, "engineering", "civil_construction", "intermediate", kind)
+    assert check(declaration_body(), ctx=context(other_declarations=(other,))) == []
 
 
 def _skilled(level: str, obtained_on: str, rank: str) -> dict[str, Any]:

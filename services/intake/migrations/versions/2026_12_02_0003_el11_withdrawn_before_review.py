@@ -1,0 +1,44 @@
+"""EL-11: remember whether a declaration was withdrawn before the first review decision.
+
+Only such a withdrawal frees the person's application of the year. The submit transaction takes a
+per-person advisory lock for the count (no schema needed for that).
+
+Revision ID: intake_0003
+Revises: intake_0002
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "intake_0003"
+down_revision: str | None = "intake_0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "intake"
+
+
+def upgrade() -> None:
+    op.add_column(
+        "declarations",
+        sa.Column("withdrawn_before_review", sa.Boolean(), server_default=sa.false(), nullable=False),
+        schema=SCHEMA,
+    )
+    # Declarations withdrawn before this migration left from "submitted" or later: they are marked
+    # from their status history (the status they were withdrawn from), so the rule holds for them too.
+    op.execute(
+        """
+        UPDATE intake.declarations d SET withdrawn_before_review = true
+        WHERE d.status = 'withdrawn' AND NOT EXISTS (
+            SELECT 1 FROM intake.declaration_status_changes c
+            WHERE c.declaration_id = d.id AND c.status IN ('returned', 'resubmitted')
+        )
+        """
+    )
+
+
+def downgrade() -> None:
+    op.drop_column("declarations", "withdrawn_before_review", schema=SCHEMA)
