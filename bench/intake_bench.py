@@ -87,7 +87,7 @@ async def _publish_committee(stack: BenchStack, committee_id: uuid.UUID, year: i
         await nc.close()
 
 
-def _body(committee_id: uuid.UUID, year: int, n: int, *, eligible: bool) -> dict[str, object]:
+def declaration_for(committee_id: uuid.UUID, year: int, n: int, *, eligible: bool) -> dict[str, object]:
     birth = date.fromordinal(date(1970, 1, 1).toordinal() + n % 9000)
     body = declaration_body()
     applicant = body["applicant"]
@@ -102,7 +102,7 @@ def _body(committee_id: uuid.UUID, year: int, n: int, *, eligible: bool) -> dict
     return body
 
 
-async def _drafts(base: str, headers: dict[str, str], bodies: list[dict[str, object]]) -> list[str]:
+async def save_drafts(base: str, headers: dict[str, str], bodies: list[dict[str, object]]) -> list[str]:
     ids: list[str] = []
     async with httpx.AsyncClient(timeout=30.0) as client:
         semaphore = asyncio.Semaphore(16)
@@ -117,7 +117,7 @@ async def _drafts(base: str, headers: dict[str, str], bodies: list[dict[str, obj
     return ids
 
 
-async def _submit_all(
+async def submit_all(
     base: str, headers: dict[str, str], ids: list[str], *, expect: int, label: str, concurrency: int
 ) -> SubmitResult:
     latencies: list[float] = []
@@ -197,16 +197,16 @@ def run_intake_bench(stack: BenchStack, *, count: int = 1000, concurrency: int =
                 if time.monotonic() > deadline:
                     raise TimeoutError("committee projection")
                 time.sleep(0.2)
-            eligible = [_body(committee_id, year, n, eligible=True) for n in range(count)]
-            refused = [_body(committee_id, year, count + n, eligible=False) for n in range(count)]
-            accepted_ids = asyncio.run(_drafts(base, headers, eligible))
-            refused_ids = asyncio.run(_drafts(base, headers, refused))
+            eligible = [declaration_for(committee_id, year, n, eligible=True) for n in range(count)]
+            refused = [declaration_for(committee_id, year, count + n, eligible=False) for n in range(count)]
+            accepted_ids = asyncio.run(save_drafts(base, headers, eligible))
+            refused_ids = asyncio.run(save_drafts(base, headers, refused))
             return [
                 asyncio.run(
-                    _submit_all(base, headers, accepted_ids, expect=200, label="accepted", concurrency=concurrency)
+                    submit_all(base, headers, accepted_ids, expect=200, label="accepted", concurrency=concurrency)
                 ),
                 asyncio.run(
-                    _submit_all(base, headers, refused_ids, expect=409, label="refused", concurrency=concurrency)
+                    submit_all(base, headers, refused_ids, expect=409, label="refused", concurrency=concurrency)
                 ),
             ]
         finally:

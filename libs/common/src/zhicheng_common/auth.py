@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 import json
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -98,9 +99,23 @@ def ensure_role(principal: Principal, *roles: str) -> None:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens against a JWKS from a file, inline JSON or the issuer's URL."""
+    """Verifies bearer tokens against a JWKS from a file, inline JSON or the issuer's URL.
 
-    def __init__(self, settings: CommonSettings, *, refresh_interval: float = 30.0) -> None:
+    A client sends the same token with every request for its whole lifetime, and every request
+    crosses the gateway and a service that each verify it: a verified token is remembered (its
+    principal, by the exact token string) until it expires or ``cache_seconds`` pass, whichever
+    comes first, for at most ``cache_size`` tokens. The bound on the age keeps a key withdrawn from
+    the JWKS from being honoured for longer than that.
+    """
+
+    def __init__(
+        self,
+        settings: CommonSettings,
+        *,
+        refresh_interval: float = 30.0,
+        cache_seconds: float = 60.0,
+        cache_size: int = 4096,
+    ) -> None:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.algorithms = settings.jwt_algorithms
@@ -111,6 +126,10 @@ class TokenVerifier:
         self._keys: dict[str, PyJWK] = {}
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
+        self.cache_seconds = cache_seconds
+        self.cache_size = cache_size
+        # token → (principal, wall-clock second until which it is taken as verified)
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def _load(self) -> None:
         document: dict[str, Any] = {"keys": []}
@@ -145,6 +164,21 @@ class TokenVerifier:
         return self._keys.get(kid)
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, until = remembered
+            if time.time() < until:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        self._verified[token] = (principal, min(expires, time.time() + self.cache_seconds))
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
+        """The principal of a token checked in full (signature, claims), and when it expires."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -168,7 +202,7 @@ class TokenVerifier:
             raise NotAuthenticated("令牌已过期", code="token_expired") from None
         except jwt.PyJWTError:
             raise NotAuthenticated("令牌签名或声明无效", code="token_invalid") from None
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

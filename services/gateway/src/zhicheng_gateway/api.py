@@ -48,17 +48,18 @@ def _problem(description: str) -> dict[str, Any]:
     }
 
 
-def _settings(request: Request) -> GatewaySettings:
+# ``async def``: FastAPI runs a plain ``def`` dependency in the thread pool, a thread hop per request.
+async def _settings(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.gateway_settings
     return settings
 
 
-def _issuer(request: Request) -> TokenIssuer:
+async def _issuer(request: Request) -> TokenIssuer:
     issuer: TokenIssuer = request.app.state.token_issuer
     return issuer
 
 
-def _upstreams(request: Request) -> Upstreams:
+async def _upstreams(request: Request) -> Upstreams:
     upstreams: Upstreams = request.app.state.upstreams
     return upstreams
 

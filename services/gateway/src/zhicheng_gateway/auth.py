@@ -50,11 +50,11 @@ class GatewayTokenVerifier(TokenVerifier):
         self._own = TokenVerifier(own)
         self._own_kid = issuer.kid
 
-    async def verify(self, token: str) -> Principal:
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
             kid = None
         if kid == self._own_kid:
-            return await self._own.verify(token)
-        return await super().verify(token)
+            return await self._own._verify(token)
+        return await super()._verify(token)

@@ -15,12 +15,14 @@ from zhicheng_intake.service import IntakeDeps
 Authenticated = CurrentPrincipal
 
 
-def _deps(request: Request) -> IntakeDeps:
+# Dependencies are ``async def``: FastAPI runs a plain ``def`` one in the thread pool, a thread
+# hop on every request for reading an attribute.
+async def _deps(request: Request) -> IntakeDeps:
     deps: IntakeDeps = request.app.state.intake_deps
     return deps
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     clock: Clock = request.app.state.clock
     return clock.now()
 
