@@ -584,6 +584,15 @@ class PolicyParameters(_Frozen):
     pass_rate_ceiling: Parameter[Ratio | None] = Field(
         description="MT-5: highest pass rate before a warning; null = reported only."
     )
+    ballot_rounds_max: Parameter[Positive] = Field(
+        description=(
+            "MT-3, NA-7: secret-ballot rounds a meeting may hold (the first vote and its re-votes of "
+            "the applicants still undecided)."
+        )
+    )
+    results_publicity_working_days: Parameter[Positive] = Field(
+        description="NA-11: minimum working days the results of a meeting are publicized before confirmation."
+    )
     # --- Integrity (IN, NA-13) ---
     integrity_record_years: Parameter[Positive] = Field(
         description="IN-2, NA-13: years a dishonesty record stays in the integrity archive."

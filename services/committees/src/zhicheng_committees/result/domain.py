@@ -1,0 +1,185 @@
+"""Pure tally of a ballot round (计票, NA-7, NA-9, MT-3) and its recount from the published receipts.
+
+An applicant passes iff yes ≥ ceil(threshold × A): A is the attending experts, less those who
+recused for the applicant when the pack's flag ``recused_expert_reduces_denominator`` says so
+(NA-9). Abstentions and blanks are not yes. The bound is computed in exact rational arithmetic
+(``Ratio.min_count`` for the pack, :class:`fractions.Fraction` in the recount of a document),
+never in floats: ⅔ × 9 must be exactly 6.
+
+The published tally document lists every receipt with its votes and no voter, so anyone can
+recount it (:func:`recount`) and an expert can find their own receipt.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from zhicheng_committees.ballot.domain import Choice
+from zhicheng_committees.meeting.domain import ApplicantId
+from zhicheng_common.policy import PolicyPack
+from zhicheng_common.refusals import Refusal
+
+#: The format of the signed tally document; a change of its fields is a new version.
+TALLY_FORMAT = "zc-tally-v1"
+
+
+@dataclass(frozen=True)
+class ApplicantTally:
+    """The count of one applicant in one round, and whether they passed."""
+
+    applicant: ApplicantId
+    yes: int
+    no: int
+    abstain: int
+    blank: int
+    attending: int
+    recused: int
+    denominator: int
+    required: int
+    passed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "applicant": self.applicant,
+            "yes": self.yes,
+            "no": self.no,
+            "abstain": self.abstain,
+            "blank": self.blank,
+            "attending": self.attending,
+            "recused": self.recused,
+            "denominator": self.denominator,
+            "required": self.required,
+            "passed": self.passed,
+        }
+
+
+def denominator(pack: PolicyPack, *, attending: int, recused: int) -> int:
+    """NA-7, NA-9: the attending experts, less the recused ones only where the pack's flag says so."""
+    if pack.parameters.recused_expert_reduces_denominator.value:
+        return attending - recused
+    return attending
+
+
+def required_yes(pack: PolicyPack, denominator: int) -> int:
+    """NA-7: the fewest yes votes that pass: ceil(threshold × denominator), bound included ("以上")."""
+    return pack.parameters.pass_threshold.value.min_count(denominator)
+
+
+def tally_applicant(
+    pack: PolicyPack, *, applicant: ApplicantId, attending: int, recused: int, choices: Sequence[Choice]
+) -> ApplicantTally:
+    """NA-7: count one applicant's choices; everything not a yes (no, abstain, blank) does not help them pass.
+
+    Blanks are the experts of the denominator who marked nothing for the applicant.
+    """
+    counted = denominator(pack, attending=attending, recused=recused)
+    yes = sum(1 for c in choices if c is Choice.YES)
+    no = sum(1 for c in choices if c is Choice.NO)
+    abstain = sum(1 for c in choices if c is Choice.ABSTAIN)
+    blank = max(counted - len(choices), 0)
+    required = required_yes(pack, counted)
+    return ApplicantTally(
+        applicant=applicant,
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        blank=blank,
+        attending=attending,
+        recused=recused,
+        denominator=counted,
+        required=required,
+        # A denominator of 0 (everyone recused) passes nobody: there was no vote.
+        passed=counted > 0 and yes >= required,
+    )
+
+
+def tally_round(
+    pack: PolicyPack,
+    *,
+    applicants: Sequence[ApplicantId],
+    attending: int,
+    recused: Mapping[ApplicantId, int],
+    ballots: Sequence[Mapping[ApplicantId, str]],
+) -> list[ApplicantTally]:
+    """NA-7: tally every applicant of a round from its ballots (each ballot: applicant → choice)."""
+    out: list[ApplicantTally] = []
+    for applicant in sorted(applicants):
+        choices = [Choice(b[applicant]) for b in ballots if applicant in b]
+        out.append(
+            tally_applicant(
+                pack, applicant=applicant, attending=attending, recused=recused.get(applicant, 0), choices=choices
+            )
+        )
+    return out
+
+
+def tally_content(
+    pack: PolicyPack,
+    *,
+    meeting_id: str,
+    round_id: str,
+    round_number: int,
+    attending: int,
+    tallies: Sequence[ApplicantTally],
+    receipts: Mapping[str, Mapping[ApplicantId, str]],
+) -> dict[str, Any]:
+    """The tally document the service signs: counts, every receipt with its votes, the round and the pack.
+
+    It names no expert; receipts are listed in the order of their codes, which are random.
+    """
+    p = pack.parameters
+    return {
+        "format": TALLY_FORMAT,
+        "meeting_id": meeting_id,
+        "round_id": round_id,
+        "round": round_number,
+        "policy_pack": pack.id,
+        "pass_threshold": str(p.pass_threshold.value),
+        "recused_reduce_denominator": p.recused_expert_reduces_denominator.value,
+        "rules": sorted({p.pass_threshold.rule, *p.pass_threshold.also, p.recused_expert_reduces_denominator.rule}),
+        "attending": attending,
+        "applicants": [t.as_dict() for t in tallies],
+        "receipts": [{"receipt": code, "votes": dict(receipts[code])} for code in sorted(receipts)],
+    }
+
+
+def recount(content: Mapping[str, Any]) -> list[Refusal]:
+    """Recount a published tally document from its receipts alone; empty when every count agrees.
+
+    Uses only the document (threshold, attending, recused counts, receipts), so anyone can run it.
+    """
+    problems: list[Refusal] = []
+    threshold = Fraction(str(content["pass_threshold"]))
+    receipts = content["receipts"]
+    if len({r["receipt"] for r in receipts}) != len(receipts):
+        problems.append(Refusal("NA-7", "receipt_twice", "回执码重复"))
+    if len(receipts) > int(content["attending"]):
+        problems.append(Refusal("NA-7", "more_ballots_than_attending", "选票数多于出席专家数"))
+    for row in content["applicants"]:
+        applicant = row["applicant"]
+        votes = [r["votes"][applicant] for r in receipts if applicant in r["votes"]]
+        counted = int(row["attending"]) - (int(row["recused"]) if content["recused_reduce_denominator"] else 0)
+        expected = {
+            "yes": votes.count(Choice.YES.value),
+            "no": votes.count(Choice.NO.value),
+            "abstain": votes.count(Choice.ABSTAIN.value),
+            "blank": max(counted - len(votes), 0),
+            "denominator": counted,
+            "required": math.ceil(threshold * counted),
+        }
+        expected["passed"] = counted > 0 and expected["yes"] >= expected["required"]
+        for key, value in expected.items():
+            if row[key] != value:
+                problems.append(
+                    Refusal(
+                        "NA-7",
+                        "count_mismatch",
+                        f"申报人 {applicant} 的 {key} 公布为 {row[key]}，按回执重新计票为 {value}",
+                        (f"applicants.{applicant}.{key}",),
+                    )
+                )
+    return problems

@@ -1,0 +1,108 @@
+"""The tally on its boundaries (NA-7), recusal and the denominator (NA-9), the recount of a published tally."""
+
+from __future__ import annotations
+
+from zhicheng_committees.ballot.domain import Choice
+from zhicheng_committees.result.domain import recount, tally_applicant, tally_content, tally_round
+from zhicheng_common.policy import Parameter, PolicyPack, load_pack
+
+PACK = load_pack("shanxi-2024")
+
+
+def with_flag(value: bool) -> PolicyPack:
+    params = PACK.parameters.model_copy(
+        update={"recused_expert_reduces_denominator": Parameter[bool](value=value, rule="NA-9")}
+    )
+    return PACK.model_copy(update={"parameters": params})
+
+
+def votes(yes: int, no: int = 0, abstain: int = 0) -> list[Choice]:
+    return [Choice.YES] * yes + [Choice.NO] * no + [Choice.ABSTAIN] * abstain
+
+
+def test_NA_7_nine_attending_six_yes_passes() -> None:
+    # 2/3 × 9 = 6 exactly: "以上" includes the bound.
+    t = tally_applicant(PACK, applicant="p", attending=9, recused=0, choices=votes(6, 3))
+    assert (t.required, t.passed) == (6, True)
+
+
+def test_NA_7_nine_attending_five_yes_fails() -> None:
+    t = tally_applicant(PACK, applicant="p", attending=9, recused=0, choices=votes(5, 4))
+    assert (t.required, t.passed) == (6, False)
+
+
+def test_NA_7_eleven_attending_eight_yes_passes() -> None:
+    # 2/3 × 11 = 7⅓ → 8.
+    t = tally_applicant(PACK, applicant="p", attending=11, recused=0, choices=votes(8, 3))
+    assert (t.required, t.passed) == (8, True)
+
+
+def test_NA_7_eleven_attending_seven_yes_fails() -> None:
+    t = tally_applicant(PACK, applicant="p", attending=11, recused=0, choices=votes(7, 4))
+    assert (t.required, t.passed) == (8, False)
+
+
+def test_NA_7_abstentions_are_not_yes() -> None:
+    t = tally_applicant(PACK, applicant="p", attending=9, recused=0, choices=votes(5, 0, 4))
+    assert (t.yes, t.abstain, t.passed) == (5, 4, False)
+
+
+def test_NA_7_blanks_are_not_yes() -> None:
+    # 9 attending, only 6 marked this applicant: 3 blanks.
+    t = tally_applicant(PACK, applicant="p", attending=9, recused=0, choices=votes(5, 1))
+    assert (t.yes, t.no, t.blank, t.passed) == (5, 1, 3, False)
+
+
+def test_NA_9_a_recused_expert_lowers_the_denominator_when_the_pack_says_so() -> None:
+    # 10 attending, 1 recused, 6 yes: flag on → A = 9, need 6: passes.
+    t = tally_applicant(with_flag(True), applicant="p", attending=10, recused=1, choices=votes(6, 3))
+    assert (t.denominator, t.required, t.passed) == (9, 6, True)
+
+
+def test_NA_9_a_recused_expert_stays_in_the_denominator_otherwise() -> None:
+    # Flag off → A = 10, need ceil(20/3) = 7: the same 6 yes fail; the recused one is a blank.
+    t = tally_applicant(with_flag(False), applicant="p", attending=10, recused=1, choices=votes(6, 3))
+    assert (t.denominator, t.required, t.blank, t.passed) == (10, 7, 1, False)
+
+
+def test_NA_7_nobody_passes_when_everyone_recused() -> None:
+    t = tally_applicant(with_flag(True), applicant="p", attending=3, recused=3, choices=[])
+    assert (t.denominator, t.passed) == (0, False)
+
+
+def ballots_for_round() -> dict[str, dict[str, str]]:
+    # 5 attending; x recused for p2 (flag on: p2's A = 4, need ceil(8/3) = 3).
+    return {
+        "r-a": {"p1": "yes", "p2": "yes"},
+        "r-b": {"p1": "yes", "p2": "yes"},
+        "r-c": {"p1": "yes", "p2": "no"},
+        "r-d": {"p1": "no", "p2": "yes"},
+        "r-x": {"p1": "abstain"},
+    }
+
+
+def test_NA_7_a_round_is_tallied_per_applicant() -> None:
+    receipts = ballots_for_round()
+    tallies = tally_round(
+        PACK, applicants=["p2", "p1"], attending=5, recused={"p2": 1}, ballots=list(receipts.values())
+    )
+    by = {t.applicant: t for t in tallies}
+    assert [t.applicant for t in tallies] == ["p1", "p2"]
+    assert (by["p1"].yes, by["p1"].no, by["p1"].abstain, by["p1"].required, by["p1"].passed) == (3, 1, 1, 4, False)
+    assert (by["p2"].yes, by["p2"].no, by["p2"].denominator, by["p2"].required, by["p2"].passed) == (3, 1, 4, 3, True)
+
+
+def test_NA_7_anyone_recounts_the_published_tally_and_finds_a_forged_count() -> None:
+    receipts = ballots_for_round()
+    tallies = tally_round(
+        PACK, applicants=["p1", "p2"], attending=5, recused={"p2": 1}, ballots=list(receipts.values())
+    )
+    content = tally_content(
+        PACK, meeting_id="m", round_id="r", round_number=1, attending=5, tallies=tallies, receipts=receipts
+    )
+    assert [r["receipt"] for r in content["receipts"]] == sorted(receipts)
+    assert recount(content) == []
+    content["applicants"][0]["yes"] = 4
+    content["applicants"][0]["passed"] = True
+    assert {p.code for p in recount(content)} == {"count_mismatch"}
+    assert len(recount(content)) == 2
