@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "gateway_0003"
-down_revision: str | None = "gateway_0002"
+down_revision: str | None = "gateway_journal_sequencer"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -162,6 +162,7 @@ async def bind_user(
         action="user.bound",
         record_type="user",
         record_id=str(user.id),
+        record_region=user.region,
         reason=bindings_in.reason,
         data={
             "person_key": user.person_key,
