@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -162,10 +163,13 @@ class PlanMeeting(Base):
     applicant_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pre_meeting_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     post_meeting_filing_due: Mapped[date] = mapped_column(Date)
+    # Counted through a year without an official holiday arrangement: recomputed when it is loaded.
+    post_meeting_filing_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     post_meeting_filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     overdue_noted: Mapped[bool] = mapped_column(Boolean, default=False)
     # CM-11: results entered into the provincial platform after the appointment document.
     appointment_document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     results_entered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     results_entry_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    results_entry_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     meeting_file: Mapped[list[str] | None] = mapped_column(JSONB, nullable=True)
