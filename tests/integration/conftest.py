@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -13,30 +12,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import httpx
 import nats
 import pytest
 
-from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
 from zhicheng_common.embedded import port_is_open
 from zhicheng_common.testing import TestStack, create_database
 from zhicheng_common.topology import ALL_SERVICES, GATEWAY
 
 GATEWAY_URL = GATEWAY.default_url
-
-
-def calendar_knows(year: int) -> bool:
-    try:
-        WorkingDayCalendar().is_working_day(date(year, 6, 1))
-    except UnknownCalendarYear:
-        return False
-    return True
-
-
-CALENDAR_YEARS_TO_ASSUME = [year for year in range(2027, 2031) if not calendar_knows(year)]
 
 
 @dataclass
@@ -144,9 +130,8 @@ def isolated_env(zc_stack: TestStack, zc_env: dict[str, str], name: str) -> dict
     suffix = uuid.uuid4().hex[:8]
     env["ZC_DATABASE_URL"] = create_database(zc_stack, f"{name}_{suffix}")
     env["ZC_EVENTS_PREFIX"] = f"{zc_env['ZC_EVENTS_PREFIX']}{name[:3]}{suffix}"
-    # Plans computed from today reach into years chinese-calendar does not know yet (it ships a year
-    # once the State Council publishes it); take those years as weekends-only in the tests.
-    env.setdefault("ZC_CALENDAR_OVERRIDES", json.dumps({"known_years": CALENDAR_YEARS_TO_ASSUME}))
+    # Plans computed from today reach into years chinese-calendar does not know yet: the services
+    # count them provisionally (docs/calendar.md), as the tests' own WorkingDayCalendar() does.
     if zc_stack.nats_keys_dir is not None:
         # The session's NATS authenticates: every service of this system runs with its own key.
         env["ZC_NATS_KEYS_DIR"] = str(zc_stack.nats_keys_dir)

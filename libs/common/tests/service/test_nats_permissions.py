@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 import nats
@@ -222,6 +223,57 @@ async def test_a_shared_kv_bucket_is_read_and_watched_by_services_and_written_by
             await review.jetstream().publish("$KV.zcperm_clock.now", b"1999-01-01T00:00:00+08:00", timeout=0.5)
         assert await refused(errors, 'publish to "$kv.zcperm_clock.now"')
     finally:
+        await review.close()
+        await operator.close()
+        nats_server.stop()
+
+
+async def test_a_service_follows_the_calendar_bucket_that_only_the_operator_writes(tmp_path: Path) -> None:
+    # issue 11 §5 with the deployment's real permissions: `zhicheng calendar load` (the operator)
+    # writes ZCCAL_CALENDAR, review's CalendarFollower reads and watches it, review cannot write.
+    from zhicheng_common.calendar import WorkingDayCalendar, statutory_holidays
+    from zhicheng_common.calendar_store import CalendarFollower, calendar_bucket, parse_arrangement, store_arrangement
+
+    settings = CommonSettings(events_prefix="zccal", data_dir=tmp_path, environment="test")
+    nats_server = EmbeddedNats(
+        tmp_path / "nats", free_port(), auth=stack_authorization(tmp_path / "keys", SubjectSpace.of(settings))
+    )
+    url = nats_server.start()
+    settings = settings.model_copy(update={"nats_url": url, "nats_keys_dir": tmp_path / "keys"})
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    operator = await nats.connect(url, **connect_options(settings, OPERATOR))
+    review = await nats.connect(url, error_cb=on_error, **connect_options(settings, "review"))
+    calendar = WorkingDayCalendar()
+    seen: list[frozenset[int]] = []
+
+    async def on_change(years: frozenset[int]) -> None:
+        seen.append(years)
+
+    follower = CalendarFollower(calendar, settings, on_change, retry_seconds=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(follower.run(review.jetstream(), stop))
+    try:
+        holidays = ", ".join(d.isoformat() for d in statutory_holidays(2027))
+        arrangement = parse_arrangement(f"year: 2027\nholidays: [{holidays}, 2027-01-04]\n")
+        assert await store_arrangement(operator.jetstream(), settings, arrangement)
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.1)
+        assert seen == [frozenset({2027})]
+        assert not calendar.is_working_day(date(2027, 1, 4))
+        bucket = calendar_bucket(settings)
+        assert bucket == "ZCCAL_CALENDAR"
+        with pytest.raises(TimeoutError):  # a service may not load a calendar
+            await review.jetstream().publish(f"$KV.{bucket}.2027", b"{}", timeout=0.5)
+        assert await refused(errors, f'publish to "$kv.{bucket.lower()}.2027"')
+    finally:
+        stop.set()
+        await task
         await review.close()
         await operator.close()
         nats_server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_committees import service
 from zhicheng_committees.api import routers
@@ -34,6 +35,11 @@ def create_app(
     """Build the committees service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or CommitteesSettings()
+    calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
+
+    async def recompute_deadlines(session: AsyncSession, years: frozenset[int]) -> int:
+        return await service.recompute_deadlines(session, calendar=calendar, years=years)
+
     app = create_service_app(
         name=SERVICE,
         area=AREA,
@@ -45,7 +51,9 @@ def create_app(
         subscriptions=SUBSCRIPTIONS,
         jobs=jobs(settings),
         clock=clock,
+        calendar=calendar,
+        on_calendar_change=recompute_deadlines,
     )
-    app.state.calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
+    app.state.calendar = calendar
     app.state.pii_cipher = PiiCipher(common.pii_key)
     return app

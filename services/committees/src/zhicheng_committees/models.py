@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -165,6 +166,8 @@ class PlanMeeting(Base):
     # the platform); a date on the paper the client holds is kept beside, never instead.
     pre_meeting_paper_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     post_meeting_filing_due: Mapped[date] = mapped_column(Date)
+    # Counted through a year without an official holiday arrangement: recomputed when it is loaded.
+    post_meeting_filing_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     post_meeting_filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     post_meeting_filed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     post_meeting_paper_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -174,4 +177,5 @@ class PlanMeeting(Base):
     results_entered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     results_entered_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     results_entry_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    results_entry_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     meeting_file: Mapped[list[str] | None] = mapped_column(JSONB, nullable=True)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_committees.domain import CommitteeStatus, FilingStatus
@@ -213,6 +213,25 @@ class PlanRepository:
             .order_by(PlanMeeting.post_meeting_filing_due, PlanMeeting.id)
         )
         return (await self.session.scalars(statement)).all()
+
+    async def meetings_with_deadlines_touching(self, first: date, last: date) -> Sequence[PlanMeeting]:
+        """Meetings with a CM-9 or CM-11 deadline whose counted span meets [first, last], locked."""
+        post_open = and_(
+            PlanMeeting.post_meeting_filed_on.is_(None),
+            PlanMeeting.overdue_noted.is_(False),
+            PlanMeeting.meeting_date < last,
+            PlanMeeting.post_meeting_filing_due >= first,
+        )
+        results = and_(
+            PlanMeeting.results_entry_due.is_not(None),
+            PlanMeeting.appointment_document_date < last,
+            PlanMeeting.results_entry_due >= first,
+        )
+        return (
+            await self.session.scalars(
+                select(PlanMeeting).where(or_(post_open, results)).order_by(PlanMeeting.id).with_for_update()
+            )
+        ).all()
 
     async def claim_newly_overdue(self, today: date, *, limit: int = 100) -> Sequence[PlanMeeting]:
         """Overdue post-meeting filings not yet noted, locked for this transaction (CM-9)."""

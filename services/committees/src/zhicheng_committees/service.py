@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Literal
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,7 @@ from zhicheng_committees.events import (
     CommitteeResumed,
     CommitteeSanctioned,
     CommitteeSuspended,
+    MeetingDeadlineChanged,
     MeetingPreFiled,
     PlanChanged,
     PlanPublished,
@@ -811,10 +813,12 @@ def _meetings(plan: Plan, plan_in: PlanCreate, pack: PolicyPack, calendar: Worki
                 position=i,
                 meeting_date=m.meeting_date,
                 pre_meeting_filing_date=m.pre_meeting_filing_date,
-                post_meeting_filing_due=domain.post_meeting_filing_due(pack, calendar, m.meeting_date),
+                post_meeting_filing_due=due,
+                post_meeting_filing_due_provisional=calendar.is_provisional_span(m.meeting_date, due),
                 overdue_noted=False,
             )
             for i, m in enumerate(plan_in.meetings)
+            for due in [domain.post_meeting_filing_due(pack, calendar, m.meeting_date)]
         ]
     except UnknownCalendarYear as exc:
         raise CalendarUnknown(str(exc)) from None
@@ -1181,6 +1185,7 @@ async def enter_results(
     meeting.results_entered_on = entered_on
     meeting.results_entered_by = actor.subject
     meeting.results_entry_due = due
+    meeting.results_entry_due_provisional = tools.calendar.is_provisional_span(entry_in.appointment_document_date, due)
     meeting.meeting_file = [item.value for item in entry_in.meeting_file]
     await append_entry(
         session,
@@ -1207,6 +1212,7 @@ async def overdue_post_meeting_filings(session: AsyncSession, *, actor: Principa
             region=m.region,
             meeting_date=m.meeting_date,
             post_meeting_filing_due=m.post_meeting_filing_due,
+            post_meeting_filing_due_provisional=m.post_meeting_filing_due_provisional,
         )
         for m in rows
     ]
@@ -1267,3 +1273,110 @@ async def note_overdue_post_meeting_filings(session: AsyncSession, now: datetime
             data={"due": meeting.post_meeting_filing_due, "committee_id": str(meeting.committee_id)},
         )
     return len(rows)
+
+
+# --- Years whose holiday arrangement was loaded (issue 11 §5, NA-14) ---------------------------
+
+
+async def recompute_deadlines(session: AsyncSession, *, calendar: WorkingDayCalendar, years: frozenset[int]) -> int:
+    """Recompute the meetings' open deadlines counted through ``years`` with the calendar as it is now.
+
+    The post-meeting filing due day (CM-9) of meetings not yet filed nor noted overdue, and the
+    results entry due day (CM-11) of entered results (its lateness follows). A deadline that moves,
+    or whose provisional mark changes, is updated with a journal entry and an event; running it
+    again changes nothing.
+
+    Returns:
+        How many deadlines changed.
+    """
+    if not years:
+        return 0
+    plans = PlanRepository(session)
+    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    changed = 0
+    packs: dict[uuid.UUID, PolicyPack] = {}
+
+    async def pack_of(meeting: PlanMeeting) -> PolicyPack:
+        if meeting.plan_id not in packs:
+            plan = await plans.get(meeting.plan_id)
+            assert plan is not None  # a meeting belongs to its plan (foreign key)
+            packs[meeting.plan_id] = load_pack(plan.policy_pack)
+        return packs[meeting.plan_id]
+
+    for meeting in await plans.meetings_with_deadlines_touching(first, last):
+        pack = await pack_of(meeting)
+        if meeting.post_meeting_filed_on is None and not meeting.overdue_noted:
+            due = domain.post_meeting_filing_due(pack, calendar, meeting.meeting_date)
+            provisional = calendar.is_provisional_span(meeting.meeting_date, due)
+            if (due, provisional) != (meeting.post_meeting_filing_due, meeting.post_meeting_filing_due_provisional):
+                previous = meeting.post_meeting_filing_due
+                meeting.post_meeting_filing_due, meeting.post_meeting_filing_due_provisional = due, provisional
+                await _meeting_deadline_changed(
+                    session,
+                    meeting=meeting,
+                    kind="post_meeting_filing",
+                    previous=previous,
+                    due=due,
+                    provisional=provisional,
+                    years=years,
+                    rule=pack.parameters.post_meeting_filing_working_days.rule,
+                )
+                changed += 1
+        if meeting.results_entry_due is not None and meeting.appointment_document_date is not None:
+            due = domain.results_entry_due(pack, calendar, meeting.appointment_document_date)
+            provisional = calendar.is_provisional_span(meeting.appointment_document_date, due)
+            if (due, provisional) != (meeting.results_entry_due, meeting.results_entry_due_provisional):
+                previous = meeting.results_entry_due
+                meeting.results_entry_due, meeting.results_entry_due_provisional = due, provisional
+                await _meeting_deadline_changed(
+                    session,
+                    meeting=meeting,
+                    kind="results_entry",
+                    previous=previous,
+                    due=due,
+                    provisional=provisional,
+                    years=years,
+                    rule=pack.parameters.results_entry_working_days.rule,
+                )
+                changed += 1
+    return changed
+
+
+async def _meeting_deadline_changed(
+    session: AsyncSession,
+    *,
+    meeting: PlanMeeting,
+    kind: Literal["post_meeting_filing", "results_entry"],
+    previous: date,
+    due: date,
+    provisional: bool,
+    years: frozenset[int],
+    rule: str,
+) -> None:
+    moved = previous != due
+    await record_event(
+        session,
+        MeetingDeadlineChanged(
+            meeting_id=meeting.id,
+            plan_id=meeting.plan_id,
+            committee_id=meeting.committee_id,
+            deadline_kind=kind,
+            previous=previous,
+            due=due,
+            provisional=provisional,
+            moved=moved,
+            calendar_years=sorted(years),
+        ),
+        subject=str(meeting.id),
+        region=meeting.region,
+    )
+    await append_entry(
+        session,
+        actor=_system_for(meeting.region),
+        action=f"committee.meeting.deadline_{'moved' if moved else 'confirmed'}",
+        record_type="plan_meeting",
+        record_id=str(meeting.id),
+        reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
+        rule_ids=[rule, "NA-14"],
+        data={"deadline": kind, "previous": previous, "due": due, "provisional": provisional},
+    )

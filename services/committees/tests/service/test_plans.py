@@ -29,13 +29,13 @@ MEETING = date(2024, 11, 15)
 
 
 def plan_body(**overrides: Any) -> dict[str, Any]:
-    """A valid 2024 plan: notice on 7 Oct (a National Day holiday), 30 working days before the meeting."""
+    """A valid 2024 plan: notice on Mon 30 Sep, the 30th working day before the meeting (NA-14)."""
     body: dict[str, Any] = {
         "year": 2024,
         "levels": ["associate_senior", "senior"],
         "declaration_opens": "2024-08-01",
         "declaration_closes": "2024-08-31",
-        "notice_date": "2024-10-07",
+        "notice_date": "2024-09-30",
         "meetings": [{"meeting_date": MEETING.isoformat(), "pre_meeting_filing_date": "2024-11-08"}],
     }
     body.update(overrides)
@@ -48,12 +48,14 @@ async def post_plan(svc: Service, committee_id: str, body: dict[str, Any]) -> An
     )
 
 
-async def test_CM_7_a_notice_29_working_days_before_the_meeting_is_refused(svc: Service) -> None:
-    # Over the National Day holidays of 2024 (1–7 Oct off, Sat 12 Oct a make-up working day).
-    assert CAL.working_days_between(date(2024, 10, 8), MEETING) == 29
+async def test_CM_7_NA_14_a_notice_on_the_holiday_after_the_30th_working_day_before_is_refused(svc: Service) -> None:
+    # Over the National Day holidays of 2024 (1–7 Oct off, Sat 12 Oct a make-up working day). Back
+    # from Fri 15 Nov, its day not counted, the 30th working day is Mon 30 Sep: a notice on Mon
+    # 7 Oct (a holiday) is only 29 ahead (8 Oct – 14 Nov), although 30 working days follow it.
+    assert CAL.working_days_ahead(date(2024, 10, 7), MEETING) == 29
     committee_id = await active_committee(svc)
     before = await svc.count("plans")
-    response = await post_plan(svc, committee_id, plan_body(notice_date="2024-10-08"))
+    response = await post_plan(svc, committee_id, plan_body(notice_date="2024-10-07"))
     body = assert_problem(response, 409, "notice_too_late")
     assert body["rule"] == "CM-7"
     assert "notice_date" in fields_of(body)
@@ -61,9 +63,9 @@ async def test_CM_7_a_notice_29_working_days_before_the_meeting_is_refused(svc: 
 
 
 async def test_CM_7_a_notice_30_working_days_before_the_meeting_passes(svc: Service) -> None:
-    assert CAL.working_days_between(date(2024, 10, 7), MEETING) == 30
+    assert CAL.working_days_ahead(date(2024, 9, 30), MEETING) == 30
     committee_id = await active_committee(svc)
-    response = await post_plan(svc, committee_id, plan_body(notice_date="2024-10-07"))
+    response = await post_plan(svc, committee_id, plan_body(notice_date="2024-09-30"))
     assert response.status_code == 201, response.text
     plan = response.json()
     assert plan["status"] == "draft"
@@ -146,7 +148,7 @@ async def test_CM_5_publishing_a_plan_emits_plan_published_and_a_change_emits_pl
         "levels": ["associate_senior", "senior"],
         "declaration_opens": "2024-08-01",
         "declaration_closes": "2024-08-31",
-        "notice_date": "2024-10-07",
+        "notice_date": "2024-09-30",
         "meeting_dates": ["2024-11-15"],
         "policy_pack": "shanxi-2024",
     }

@@ -1,0 +1,30 @@
+"""Provisional deadlines of meetings (issue 11 §5): post-meeting filing (CM-9), results entry (CM-11).
+
+Revision ID: committees_0004
+Revises: committees_0003
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "committees_0004"
+down_revision: str | None = "committees_0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "committees"
+
+
+def upgrade() -> None:
+    for column in ("post_meeting_filing_due_provisional", "results_entry_due_provisional"):
+        op.add_column(
+            "plan_meetings", sa.Column(column, sa.Boolean(), server_default=sa.false(), nullable=False), schema=SCHEMA
+        )
+
+
+def downgrade() -> None:
+    for column in ("results_entry_due_provisional", "post_meeting_filing_due_provisional"):
+        op.drop_column("plan_meetings", column, schema=SCHEMA)
