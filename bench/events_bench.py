@@ -98,7 +98,8 @@ async def run_events_bench(stack: BenchStack, *, burst: int = 5000, rate: int = 
     relay = OutboxRelay(producer.engine, js, schema="committees", prefix=stack.prefix)
     consumer = EventConsumer(
         service="intake",
-        subscription=Subscription("bench", ("committees.benchmark.ticked",), _apply),
+        producer="committees",
+        subscriptions=[Subscription("bench", ("committees.benchmark.ticked",), _apply)],
         js=js,
         database=consumer_db,
         stream=settings.stream_name,

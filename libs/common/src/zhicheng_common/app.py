@@ -27,7 +27,7 @@ from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.calendar_store import CalendarFollower
 from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.db import Database
-from zhicheng_common.events.consumer import EventConsumer, Subscription
+from zhicheng_common.events.consumer import EventConsumer, Subscription, consumers_of, legacy_durable_name
 from zhicheng_common.events.natsauth import connect_as
 from zhicheng_common.events.outbox import OutboxRelay
 from zhicheng_common.events.permissions import check_consumes
@@ -121,16 +121,22 @@ class ServiceRuntime:
             )
             self.tasks.append(asyncio.create_task(self.relay.run(self.stop)))
         if self.settings.consumers_enabled:
-            for subscription in self.subscriptions:
+            # One durable per producer (``<service>-<producer>``), dispatching by subject: the
+            # stream's order per aggregate is the order the handlers see.
+            for producer, subscriptions in consumers_of(self.name, self.subscriptions).items():
                 consumer = EventConsumer(
                     service=self.name,
-                    subscription=subscription,
+                    producer=producer,
+                    subscriptions=subscriptions,
                     js=self.js,
                     database=self.database,
                     stream=self.common.stream_name,
                     prefix=self.common.events_prefix,
+                    retire=[legacy_durable_name(self.name, s.name) for s in subscriptions],
                     max_deliver=self.common.events_max_deliver,
                     retry_delay_seconds=self.common.events_retry_delay_seconds,
+                    park_max_seconds=self.common.events_park_max_seconds,
+                    batch_size=self.common.events_fetch_batch,
                 )
                 self.consumers.append(consumer)
                 self.tasks.append(asyncio.create_task(consumer.run(self.stop)))
@@ -230,7 +236,7 @@ def create_service_app(
     with ``on_calendar_change``, recomputes its stored deadlines when a year's arrangement changes.
     """
     configure_logging(name, level=common.log_level, json=common.log_json)
-    check_consumes(name, [subject for subscription in subscriptions for subject in subscription.subjects])
+    check_consumes(name, consumers_of(name, subscriptions))
     clock = clock or SystemClock()
     database = Database(settings.database_url or common.database_url, schema or name, clock=clock)
     runtime = ServiceRuntime(

@@ -117,11 +117,40 @@ def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         # The sequencer's work list: only entries not linked yet.
         Index("ix_journal_unlinked", "id", postgresql_where=text("seq IS NULL")),
     )
+    define_event_order_tables(metadata)
     return outbox, inbox, journal
+
+
+def define_event_order_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Per-aggregate order of events (issue 10 §1), in every schema beside outbox and inbox.
+
+    * ``outbox_versions``: the producer's counter per aggregate (the envelope's ``subject``); the
+      event's ``aggregateversion`` is taken from it in the transaction that writes the event, so two
+      transactions about one aggregate get their versions in commit order (the row lock waits).
+    * ``inbox_versions``: the consumer's last applied version per (durable, aggregate); an event
+      whose version is not newer is acknowledged without running its handler.
+    """
+    outbox_versions = Table(
+        "outbox_versions",
+        metadata,
+        Column("aggregate", String(255), primary_key=True),
+        Column("version", BigInteger, nullable=False),
+    )
+    inbox_versions = Table(
+        "inbox_versions",
+        metadata,
+        Column("consumer", String(128), primary_key=True),
+        Column("aggregate", String(255), primary_key=True),
+        Column("version", BigInteger, nullable=False),
+        timestamp_column("applied_at"),
+    )
+    return outbox_versions, inbox_versions
 
 
 platform_metadata = new_metadata()
 outbox_table, inbox_table, journal_table = define_platform_tables(platform_metadata)
+outbox_versions_table = platform_metadata.tables["outbox_versions"]
+inbox_versions_table = platform_metadata.tables["inbox_versions"]
 
 
 def async_database_url(url: str) -> str:

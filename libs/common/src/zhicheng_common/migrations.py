@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from zhicheng_common.db import async_database_url, define_platform_tables
+from zhicheng_common.db import async_database_url, define_event_order_tables, define_platform_tables
 
 
 def _journal_v1(metadata: MetaData) -> Table:
@@ -48,9 +48,34 @@ def _journal_v1(metadata: MetaData) -> Table:
 
 def create_platform_tables(schema: str) -> None:
     """Migration step: outbox, inbox and (format-1) journal in ``schema``."""
-    metadata = MetaData()
-    outbox, inbox, _journal = define_platform_tables(metadata)
-    for table in (outbox, inbox, _journal_v1(MetaData())):
+    outbox, inbox, _journal = define_platform_tables(MetaData())
+    _create_tables(schema, (outbox, inbox, _journal_v1(MetaData())))
+
+
+def create_event_order_tables(schema: str, *, service: str) -> None:
+    """Migration step of issue 10 §1: ``outbox_versions`` and ``inbox_versions`` in ``schema``.
+
+    The service's inbox rows are copied under the names of its new durables (one per producer,
+    ``<service>-<producer>``, the producer being the type's third dot-separated token), so the new
+    durable, which reads the stream from its start, skips what the former per-type durables applied.
+    """
+    _create_tables(schema, define_event_order_tables(MetaData()))
+    inbox = f'"{schema}".inbox'  # the migration's own constant, not input
+    copy = (
+        f"INSERT INTO {inbox} (consumer, event_id, type, processed_at) "  # noqa: S608
+        f"SELECT :service || '-' || split_part(type, '.', 3), event_id, type, processed_at "
+        f"FROM {inbox} ON CONFLICT DO NOTHING"
+    )
+    op.execute(text(copy).bindparams(service=service))
+
+
+def drop_event_order_tables(schema: str) -> None:
+    for name in ("inbox_versions", "outbox_versions"):
+        op.drop_table(name, schema=schema)
+
+
+def _create_tables(schema: str, tables: tuple[Table, ...]) -> None:
+    for table in tables:
         op.create_table(table.name, *(column._copy() for column in table.columns), schema=schema)
         for index in table.indexes:
             op.create_index(

@@ -45,6 +45,10 @@ class CommonSettings(BaseSettings):
     events_duplicate_window_seconds: int = 600
     events_max_deliver: int = 5
     events_retry_delay_seconds: float = 1.0
+    # An event about an aggregate the consumer does not know yet is redelivered after a delay
+    # (parked) for this long after the stream stored it, then dead-lettered (issue 10 §1).
+    events_park_max_seconds: float = Field(default=86400.0, gt=0)
+    events_fetch_batch: int = Field(default=100, ge=1)  # messages per fetch, applied in one transaction
     # How long JetStream keeps events and dead letters (0 = until removed by hand). A consumer
     # that is down longer than this misses what expired, so keep it well above any outage; the
     # outbox and inbox stay the record of what a service published and applied.

@@ -187,13 +187,22 @@ def make_consumer(
     handler: Handler | None = None,
     **options: Any,
 ) -> EventConsumer:
-    """An intake consumer of one subject (without the prefix), by default recording effects."""
+    """An intake consumer of committees' events with one handler, by default recording effects.
+
+    Its durable is ``intake-<name>``, not the product's ``intake-committees``, and its filter is
+    ``subject`` alone unless ``filter_subject`` says otherwise: the session's tests share one
+    subject space, and each test reads only its own events (the product's durable reads the
+    producer's whole space, ``<prefix>.committees.>``).
+    """
     options.setdefault("retry_delay_seconds", 0.2)
     options.setdefault("ack_wait_seconds", 5.0)
     options.setdefault("fetch_timeout_seconds", 0.5)  # how long stopping may take
+    options.setdefault("filter_subject", f"{settings.events_prefix}.{subject}")
     return EventConsumer(
         service=CONSUMER,
-        subscription=Subscription(name=name, subjects=(subject,), handler=handler or effect_handler(name)),
+        producer=PRODUCER,
+        subscriptions=[Subscription(name=name, subjects=(subject,), handler=handler or effect_handler(name))],
+        durable=f"{CONSUMER}-{name}",
         js=js,
         database=database,
         stream=settings.stream_name,

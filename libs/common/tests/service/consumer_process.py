@@ -20,6 +20,7 @@ import asyncio
 import os
 import signal
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from nats.aio.msg import Msg
@@ -67,6 +68,10 @@ async def main() -> None:
     await ensure_streams(js, settings)
 
     class HangingConsumer(EventConsumer):
+        async def handle_batch(self, messages: Sequence[Msg]) -> None:
+            for message in messages:  # one by one: the test counts and kills per message
+                await self.handle(message)
+
         async def handle(self, message: Msg) -> None:
             if hang_after and self.stats.applied + 1 == hang_after:
 
@@ -79,7 +84,10 @@ async def main() -> None:
 
     consumer = HangingConsumer(
         service="intake",
-        subscription=Subscription(name=name, subjects=(subject,), handler=handle),
+        producer="committees",
+        subscriptions=[Subscription(name=name, subjects=(subject,), handler=handle)],
+        durable=f"intake-{name}",
+        filter_subject=f"{settings.events_prefix}.{subject}",
         js=js,
         database=database,
         stream=settings.stream_name,

@@ -1,19 +1,31 @@
-"""Events the intake service subscribes to (one subject per subscription).
+"""Events the intake service subscribes to: one durable per producer (``intake-committees``,
+``intake-integrity``, ``intake-review``), dispatching by subject, so each producer's order is kept.
 
 Committees' and integrity's events build the projections the eligibility engine reads (windows,
 committee scopes, integrity bars), so submission never calls another service; review's events
-move declarations (returned for correction, qualified, disqualified).
+move declarations (returned for correction, qualified, disqualified). An event about a committee,
+an integrity record or a declaration intake has not heard of yet is parked
+(:class:`AggregateNotYetKnown`) until it has, never acked as a no-op (issue 10 §1).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.events.consumer import Handler, PermanentEventError, Subscription
+from zhicheng_common.events.consumer import (
+    AggregateNotYetKnown,
+    Handler,
+    PermanentEventError,
+    Subscription,
+    current_delivery,
+)
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_intake import service
+from zhicheng_intake.models import IntegrityBar
+from zhicheng_intake.repository import ProjectionRepository
 
 
 def _field(event: CloudEvent, name: str) -> str:
@@ -30,9 +42,19 @@ async def on_committee_filed(session: AsyncSession, event: CloudEvent) -> None:
         raise PermanentEventError(f"{event.type}: {exc!r}") from exc
 
 
+def _uuid(event: CloudEvent, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(_field(event, name))
+    except ValueError as exc:
+        raise PermanentEventError(f"{event.type}: data.{name} is not a UUID") from exc
+
+
 def _committee_status(status: str) -> Handler:
     async def handler(session: AsyncSession, event: CloudEvent) -> None:
-        await service.set_committee_status(session, committee_id=_field(event, "committee_id"), status=status)
+        committee_id = _uuid(event, "committee_id")
+        if not await ProjectionRepository(session).set_committee_status(committee_id, status):
+            # E.g. suspended before approved: applying nothing would leave the committee active.
+            raise AggregateNotYetKnown(f"{event.type}: committee {committee_id} not approved here yet")
 
     return handler
 
@@ -54,7 +76,12 @@ async def on_integrity_decided(session: AsyncSession, event: CloudEvent) -> None
 
 
 async def on_integrity_ended(session: AsyncSession, event: CloudEvent) -> None:
-    await service.end_integrity_bar(session, record_id=_field(event, "record_id"))
+    record_id = _uuid(event, "record_id")
+    # Known: intake holds its bar, or applied an earlier event about it (a record that bars
+    # nothing has no bar to end). Unknown: withdrawn before decided; park it, or the bar stays.
+    if current_delivery().previous_version is None and await session.get(IntegrityBar, record_id) is None:
+        raise AggregateNotYetKnown(f"{event.type}: integrity record {record_id} not decided here yet")
+    await service.end_integrity_bar(session, record_id=str(record_id))
 
 
 def _review(status: str) -> Handler:
@@ -66,8 +93,8 @@ def _review(status: str) -> Handler:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise PermanentEventError(f"{event.type}: {exc!r}") from exc
-        if not known:
-            raise PermanentEventError(f"{event.type}: declaration {declaration_id} unknown to intake")
+        if not known:  # intake owns declarations: only a replay out of order gets here
+            raise AggregateNotYetKnown(f"{event.type}: declaration {declaration_id} unknown to intake")
 
     return handler
 

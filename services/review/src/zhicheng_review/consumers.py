@@ -1,4 +1,10 @@
-"""Events the review service subscribes to: intake's declaration events (one subject each)."""
+"""Events the review service subscribes to: intake's declaration events.
+
+They arrive through one durable (``review-intake``) in intake's order; an event about a
+declaration whose chain has not started yet (its ``submitted`` not applied) is parked
+(:class:`AggregateNotYetKnown`), never acked as a no-op: a withdrawal must not be lost because it
+overtook its submission (issue 10 §1).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.events.consumer import PermanentEventError, Subscription
+from zhicheng_common.events.consumer import AggregateNotYetKnown, PermanentEventError, Subscription
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_review import service
 from zhicheng_review.domain import ReviewStatus
+from zhicheng_review.repository import ReviewRepository
 from zhicheng_review.service import ReviewContext
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
@@ -50,6 +57,12 @@ class DeclarationRef(BaseModel):
     declaration_id: uuid.UUID
 
 
+async def _known(session: AsyncSession, event: CloudEvent, declaration_id: uuid.UUID) -> None:
+    """Park the event unless the declaration's chain exists."""
+    if await ReviewRepository(session).get_by_declaration(declaration_id) is None:
+        raise AggregateNotYetKnown(f"{event.type}: no review chain for declaration {declaration_id} yet")
+
+
 def subscriptions(ctx: ReviewContext) -> tuple[Subscription, ...]:
     """The review's subscriptions, bound to its context (chains, pack, calendar, clock)."""
 
@@ -62,18 +75,21 @@ def subscriptions(ctx: ReviewContext) -> tuple[Subscription, ...]:
 
     async def on_resubmitted(session: AsyncSession, event: CloudEvent) -> None:
         data = ResubmittedData.model_validate(event.data)
+        await _known(session, event, data.declaration_id)
         await service.resume_after_correction(
             session, ctx=ctx, declaration_id=data.declaration_id, corrected_fields=data.corrected_fields
         )
 
     async def on_withdrawn(session: AsyncSession, event: CloudEvent) -> None:
         data = DeclarationRef.model_validate(event.data)
+        await _known(session, event, data.declaration_id)
         await service.end_chain(
             session, ctx=ctx, declaration_id=data.declaration_id, status=ReviewStatus.WITHDRAWN, rule_ids=[]
         )
 
     async def on_abandoned(session: AsyncSession, event: CloudEvent) -> None:
         data = DeclarationRef.model_validate(event.data)
+        await _known(session, event, data.declaration_id)
         await service.end_chain(
             session, ctx=ctx, declaration_id=data.declaration_id, status=ReviewStatus.ABANDONED, rule_ids=["RV-3"]
         )

@@ -289,8 +289,7 @@ async def test_RV_3_an_overdue_correction_turns_the_review_abandoned_through_int
 
     async def both_applied() -> bool:
         rows = await harness.sql(
-            "SELECT count(*) FROM review.inbox WHERE consumer = 'review-declaration_abandoned'"
-            " AND event_id IN (:first, :second)",
+            "SELECT count(*) FROM review.inbox WHERE consumer = 'review-intake' AND event_id IN (:first, :second)",
             first=uuid.UUID(first),
             second=uuid.UUID(second),
         )

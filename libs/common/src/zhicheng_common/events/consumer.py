@@ -1,34 +1,53 @@
-"""Durable pull consumers with an inbox: at-least-once delivery, effects applied once.
+"""Durable pull consumers with an inbox: at-least-once delivery, effects applied once, in order
+per aggregate.
 
-For each message: open one transaction, insert ``(consumer, event id)`` into the inbox, run the
-handler, commit, then ack. A redelivered event finds its inbox row and is acked and skipped.
-A handler error that says "this message is wrong" (a 4xx-class problem, invalid data) sends the
-message to the dead-letter subject at once; any other error is retried with a delay until the
-configured number of attempts, then dead-lettered. Either way the messages behind it go on.
-An outage (the database or network unreachable) is not the message's fault: it is retried with
-a delay for as long as the outage lasts and never dead-lettered.
+A service reads each producer's events through **one** durable (``<service>-<producer>``) whose
+filter is the producer's whole subject space (``<prefix>.<producer>.>``), and dispatches by subject
+to its handlers in the process: the stream's order is then the order the consumer sees (separate
+durables per type would each keep their own order, so ``withdrawn`` could overtake ``submitted``).
+
+For a fetched batch: one transaction records ``(consumer, event id)`` in the inbox and, for an
+envelope with ``aggregateversion``, the version in ``inbox_versions`` when it is newer than the
+last one applied about that aggregate; the handlers run in the same transaction; commit, then ack.
+A redelivered event finds its inbox row and is acked and skipped; an older version is acked
+without running its handler (``stale``). A handler that raises :class:`AggregateNotYetKnown` parks
+the event: it is redelivered later (nak with a delay) until the aggregate is known or the event is
+older than the park limit, then dead-lettered; it is never acked as a no-op.
+
+If anything in a batch fails, the batch's transaction rolls back and its messages are applied one
+by one, each in its own transaction, so one bad message costs only itself. A handler error that
+says "this message is wrong" (a 4xx-class problem, invalid data) sends the message to the
+dead-letter subject at once; any other error is retried with a delay until the configured number
+of attempts, then dead-lettered. An outage (the database or network unreachable) is not the
+message's fault: it is retried with a delay for as long as the outage lasts and never dead-lettered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
+from sqlalchemy import TextClause, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.db import Database, inbox_table
+from zhicheng_common.db import Database, inbox_table, session_schema
 from zhicheng_common.events.authenticity import check_origin
 from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.events.permissions import durable_name
 from zhicheng_common.events.streams import dead_letter_subject
 from zhicheng_common.logging import set_trace_id, trace_id_from_traceparent
 from zhicheng_common.problems import ProblemError
@@ -43,6 +62,14 @@ MAX_RETRY_DELAY_SECONDS = 30.0
 
 class PermanentEventError(Exception):
     """The message can never be applied as it is: dead-letter it without retrying."""
+
+
+class AggregateNotYetKnown(Exception):
+    """The event is about an aggregate this consumer has not seen yet: park it, apply it later.
+
+    Raised by a handler (e.g. ``declaration.withdrawn`` before the review knows the declaration);
+    the consumer rolls back and redelivers the event after a delay instead of acking a no-op.
+    """
 
 
 @dataclass(frozen=True)
@@ -60,14 +87,114 @@ class ConsumerStats:
     applied: int = 0
     skipped: int = 0  # redeliveries the inbox recognised
     replays_ignored: int = 0  # dead-letter replays meant for another consumer
+    stale: int = 0  # versions not newer than the last applied about their aggregate
+    parked: int = 0  # deliveries put back because their aggregate was not known yet
     retried: int = 0
     dead_lettered: int = 0
     errors: list[str] = field(default_factory=list)
 
 
-def durable_name(service: str, handler: str) -> str:
-    """``<consumer service>-<handler>``: JetStream forbids dots in durable names."""
+def legacy_durable_name(service: str, handler: str) -> str:
+    """The former per-type durable ``<consumer service>-<handler>`` (retired at start)."""
     return f"{service}-{handler}".replace(".", "-")
+
+
+def consumers_of(service: str, subscriptions: Sequence[Subscription]) -> dict[str, tuple[Subscription, ...]]:
+    """A service's subscriptions grouped by producer (the first token of their subjects)."""
+    grouped: dict[str, list[Subscription]] = {}
+    for subscription in subscriptions:
+        producers = {subject.split(".", 1)[0] for subject in subscription.subjects}
+        if len(producers) != 1:
+            raise ValueError(f"{service}: subscription {subscription.name} spans producers {sorted(producers)}")
+        grouped.setdefault(producers.pop(), []).append(subscription)
+    return {producer: tuple(group) for producer, group in grouped.items()}
+
+
+async def retire_durables(js: JetStreamContext, stream: str, names: Sequence[str]) -> None:
+    """Delete durables of a former naming scheme; the inbox (copied by migration) keeps their work."""
+    for name in names:
+        try:
+            await js.delete_consumer(stream, name)
+        except NotFoundError:
+            continue
+        log.info("consumer.retired", durable=name)
+
+
+_CLAIM_SQL = """
+WITH claim AS (
+    INSERT INTO "{schema}".inbox (consumer, event_id, type) VALUES (:consumer, CAST(:event_id AS uuid), :type)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), newer AS (
+    INSERT INTO "{schema}".inbox_versions AS seen (consumer, aggregate, version)
+    SELECT :consumer, :aggregate, CAST(:version AS bigint) FROM claim WHERE CAST(:version AS bigint) IS NOT NULL
+    ON CONFLICT (consumer, aggregate) DO UPDATE SET version = EXCLUDED.version, applied_at = now()
+    WHERE seen.version < EXCLUDED.version
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM claim),
+       CAST(:version AS bigint) IS NULL OR EXISTS (SELECT 1 FROM newer),
+       -- The statement's snapshot: the version before this one (the CTEs' writes are not visible).
+       (SELECT version FROM "{schema}".inbox_versions WHERE consumer = :consumer AND aggregate = :aggregate)
+"""
+
+
+@functools.cache
+def _claim_statement(schema: str) -> TextClause:
+    return text(_CLAIM_SQL.format(schema=schema.replace('"', '""')))
+
+
+@dataclass(frozen=True)
+class Claim:
+    claimed: bool  # False: a redelivery the inbox already has
+    newer: bool  # False: not above the last version applied about the aggregate
+    previous_version: int | None  # the last version applied about the aggregate, if any
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the consumer knows about the event its handler is applying (:func:`current_delivery`)."""
+
+    consumer: str
+    previous_version: int | None  # None: no earlier event about this aggregate was applied (or recorded)
+
+
+_delivery: ContextVar[Delivery | None] = ContextVar("zc_delivery", default=None)
+
+
+def current_delivery() -> Delivery:
+    """Inside a handler: the durable applying the event and the aggregate's last applied version.
+
+    A handler tells "this aggregate is new to me" from it, e.g. intake ends an integrity record it
+    never barred on (nothing to do) but parks the end of one it has not heard of at all.
+    """
+    delivery = _delivery.get()
+    if delivery is None:
+        raise RuntimeError("current_delivery() is only available inside an event handler")
+    return delivery
+
+
+async def claim_event(session: AsyncSession, *, consumer: str, event: CloudEvent) -> Claim:
+    """Record that ``consumer`` applies ``event``, in one round trip.
+
+    ``claimed`` is False for a redelivery (the inbox has it). ``newer`` is False when the event's
+    ``aggregateversion`` is not above the last one ``consumer`` applied about ``event.subject``
+    (always True for an envelope without a version). The conflicting ``inbox_versions`` row is
+    locked either way, so two replicas applying events about one aggregate take turns.
+    """
+    row = (
+        await session.execute(
+            _claim_statement(session_schema(session)),
+            {
+                "consumer": consumer,
+                "event_id": event.id,
+                "type": event.type,
+                "aggregate": event.subject[:255],
+                "version": event.aggregateversion,
+            },
+        )
+    ).one()
+    return Claim(claimed=bool(row[0]), newer=bool(row[1]), previous_version=None if row[2] is None else int(row[2]))
 
 
 async def claim_inbox(session: AsyncSession, *, consumer: str, event: CloudEvent) -> bool:
@@ -103,41 +230,74 @@ def is_outage(exc: BaseException) -> bool:
 
 
 class EventConsumer:
-    """Runs one :class:`Subscription` of one service against its durable pull consumer."""
+    """Runs the :class:`Subscription` objects of one service on one producer through one durable."""
 
     def __init__(
         self,
         *,
         service: str,
-        subscription: Subscription,
+        producer: str,
+        subscriptions: Sequence[Subscription],
         js: JetStreamContext,
         database: Database,
         stream: str,
         prefix: str,
+        durable: str | None = None,
+        filter_subject: str | None = None,
+        retire: Sequence[str] = (),
         max_deliver: int = 5,
         retry_delay_seconds: float = 1.0,
+        park_max_seconds: float = 86400.0,
         ack_wait_seconds: float = 30.0,
-        batch_size: int = 50,
+        batch_size: int = 100,
         fetch_timeout_seconds: float = 1.0,
     ) -> None:
+        """
+        Args:
+            producer: the service whose events this durable reads (its whole subject space).
+            subscriptions: the consuming service's handlers of that producer's events; each
+                subject (without the prefix) is an exact ``<producer>.<entity>.<fact>``.
+            durable: the durable's name; by default ``<service>-<producer>``.
+            filter_subject: a narrower filter than the producer's space (tests, tools).
+            retire: durables of a former naming scheme to delete once at start.
+            park_max_seconds: how long an event about an unknown aggregate waits before it is
+                dead-lettered (counted from when the stream stored it).
+        """
         self.service = service
-        self.subscription = subscription
+        self.producer = producer
+        self.subscriptions = tuple(subscriptions)
         self.js = js
         self.database = database
         self.stream = stream
         self.prefix = prefix
         self.max_deliver = max_deliver
         self.retry_delay_seconds = retry_delay_seconds
+        self.park_max_seconds = park_max_seconds
         self.ack_wait_seconds = ack_wait_seconds
         self.batch_size = batch_size
         self.fetch_timeout_seconds = fetch_timeout_seconds
-        self.durable = durable_name(service, subscription.name)
+        self.durable = durable or durable_name(service, producer)
+        self.filter_subject = filter_subject or f"{prefix}.{producer}.>"
+        self.retire = tuple(name for name in retire if name != self.durable)
+        self.handlers: dict[str, tuple[Handler, ...]] = {}
+        for subscription in self.subscriptions:
+            for subject in subscription.subjects:
+                if subject.split(".", 1)[0] != producer or "*" in subject or ">" in subject:
+                    raise ValueError(
+                        f"{service}: subscription {subscription.name} names {subject!r}, "
+                        f"not one event subject of {producer}"
+                    )
+                full = f"{prefix}.{subject}"
+                self.handlers[full] = (*self.handlers.get(full, ()), subscription.handler)
         self.stats = ConsumerStats()
+        self._retired = False
 
     async def ensure(self) -> None:
         """Create the durable consumer (idempotent; an existing one keeps its position)."""
-        subjects = [f"{self.prefix}.{s}" for s in self.subscription.subjects]
-        info = await self.js.add_consumer(
+        if not self._retired:
+            await retire_durables(self.js, self.stream, self.retire)
+            self._retired = True
+        await self.js.add_consumer(
             self.stream,
             ConsumerConfig(
                 durable_name=self.durable,
@@ -150,17 +310,11 @@ class EventConsumer:
                 # We dead-letter poison ourselves after max_deliver attempts; the server itself
                 # never gives up, so an outage longer than the retries drops nothing.
                 max_deliver=-1,
-                # One subject goes in ``filter_subject``, which every server knows; a server
-                # before 2.10 ignores ``filter_subjects`` and would deliver the whole stream.
-                filter_subject=subjects[0] if len(subjects) == 1 else None,
-                filter_subjects=subjects if len(subjects) > 1 else None,
+                # One subject in ``filter_subject``, which every server knows (2.9 too).
+                filter_subject=self.filter_subject,
                 max_ack_pending=1000,
             ),
         )
-        if len(subjects) > 1 and not info.config.filter_subjects:
-            raise RuntimeError(
-                f"NATS ignored filter_subjects of {self.durable}: several subjects need nats-server 2.10+"
-            )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch and handle batches until ``stop`` is set; survives NATS restarts."""
@@ -175,8 +329,7 @@ class EventConsumer:
                         messages = await subscription.fetch(self.batch_size, self.fetch_timeout_seconds)
                     except TimeoutError:  # nothing to do (or NATS is away: the client reconnects meanwhile)
                         continue
-                    for message in messages:
-                        await self.handle(message)
+                    await self.handle_batch(messages)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -187,42 +340,102 @@ class EventConsumer:
         finally:
             await _unsubscribe(subscription)
 
+    async def handle_batch(self, messages: Sequence[Msg]) -> None:
+        """Apply a fetched batch in one transaction; on any failure, each message on its own."""
+        ready: list[tuple[Msg, CloudEvent]] = []
+        for message in messages:
+            event = await self._admit(message)
+            if event is not None:
+                ready.append((message, event))
+        if len(ready) > 1:
+            try:
+                async with self.database.unit_of_work() as session:
+                    outcomes = [await self._apply(session, event, message.subject) for message, event in ready]
+            except Exception as exc:
+                log.info("consumer.batch_split", consumer=self.durable, size=len(ready), error=repr(exc))
+            else:
+                for (message, event), outcome in zip(ready, outcomes, strict=True):
+                    await self._done(message, event, outcome)
+                return
+        for message, event in ready:
+            await self._handle_one(message, event)
+
     async def handle(self, message: Msg) -> None:
-        """Apply one message once; ack, retry later, or dead-letter it."""
-        attempt = message.metadata.num_delivered or 1
+        """Apply one message once; ack, retry later, park, or dead-letter it."""
+        event = await self._admit(message)
+        if event is not None:
+            await self._handle_one(message, event)
+
+    async def _admit(self, message: Msg) -> CloudEvent | None:
+        """The message's event if this consumer is to apply it; otherwise it is settled here."""
         headers = message.headers or {}
         replay_for = headers.get(REPLAY_FOR_HEADER)
         if replay_for and replay_for != self.durable:
             # A replay for the one consumer that gave up on it: the others have it already.
             self.stats.replays_ignored += 1
             await message.ack()
-            return
-        event: CloudEvent | None = None
+            return None
+        try:
+            event = CloudEvent.model_validate_json(message.data)
+            check_origin(event, subject=message.subject, prefix=self.prefix)
+        except Exception as exc:
+            await self._failed(message, exc, message.metadata.num_delivered or 1, None)
+            return None
+        return event
+
+    async def _handle_one(self, message: Msg, event: CloudEvent) -> None:
+        set_trace_id(trace_id_from_traceparent(event.traceparent))
         try:
             try:
-                event = CloudEvent.model_validate_json(message.data)
-                check_origin(event, subject=message.subject, prefix=self.prefix)
-                set_trace_id(trace_id_from_traceparent(event.traceparent))
                 async with self.database.unit_of_work() as session:
-                    applied = await claim_inbox(session, consumer=self.durable, event=event)
-                    if applied:
-                        await self.subscription.handler(session, event)
+                    outcome = await self._apply(session, event, message.subject)
             except Exception as exc:
-                await self._failed(message, exc, attempt, event)
+                await self._failed(message, exc, message.metadata.num_delivered or 1, event)
                 return
-            # The effect is committed: a lost ack now only means a redelivery the inbox skips,
-            # so an error from here on must not count as a failed attempt.
-            await message.ack()
-            if applied:
-                self.stats.applied += 1
-                log.info("consumer.applied", consumer=self.durable, event_id=event.id, type=event.type)
-            else:
-                self.stats.skipped += 1
-                log.debug("consumer.duplicate_skipped", consumer=self.durable, event_id=event.id)
+            await self._done(message, event, outcome)
         finally:
             set_trace_id(None)
 
+    async def _apply(self, session: AsyncSession, event: CloudEvent, subject: str) -> str:
+        """Claim the inbox (and the version), run the handlers: ``applied``, ``duplicate`` or ``stale``."""
+        claim = await claim_event(session, consumer=self.durable, event=event)
+        if not claim.claimed:
+            return "duplicate"
+        if not claim.newer:
+            return "stale"
+        set_trace_id(trace_id_from_traceparent(event.traceparent))
+        token = _delivery.set(Delivery(consumer=self.durable, previous_version=claim.previous_version))
+        try:
+            for handler in self.handlers.get(subject, ()):
+                await handler(session, event)
+        finally:
+            _delivery.reset(token)
+        return "applied"
+
+    async def _done(self, message: Msg, event: CloudEvent, outcome: str) -> None:
+        # The effect is committed: a lost ack now only means a redelivery the inbox skips,
+        # so an error from here on must not count as a failed attempt.
+        await message.ack()
+        if outcome == "applied":
+            self.stats.applied += 1
+            log.info("consumer.applied", consumer=self.durable, event_id=event.id, type=event.type)
+        elif outcome == "stale":
+            self.stats.stale += 1
+            log.info(
+                "consumer.stale_skipped",
+                consumer=self.durable,
+                event_id=event.id,
+                aggregate=event.subject,
+                version=event.aggregateversion,
+            )
+        else:
+            self.stats.skipped += 1
+            log.debug("consumer.duplicate_skipped", consumer=self.durable, event_id=event.id)
+
     async def _failed(self, message: Msg, exc: Exception, attempt: int, event: CloudEvent | None) -> None:
+        if isinstance(exc, AggregateNotYetKnown):
+            await self._park(message, exc, attempt, event)
+            return
         outage = is_outage(exc) and not is_permanent(exc)
         if not outage and (is_permanent(exc) or attempt >= self.max_deliver):
             await self.dead_letter(message, exc, attempt)
@@ -234,6 +447,23 @@ class EventConsumer:
             event_id=event.id if event else None,
             attempt=attempt,
             error=repr(exc),
+        )
+        await message.nak(delay=min(self.retry_delay_seconds * attempt, MAX_RETRY_DELAY_SECONDS))
+
+    async def _park(self, message: Msg, exc: AggregateNotYetKnown, attempt: int, event: CloudEvent | None) -> None:
+        stored = message.metadata.timestamp
+        age = (datetime.now(UTC) - stored).total_seconds() if stored else 0.0
+        if age > self.park_max_seconds:
+            await self.dead_letter(message, exc, attempt)
+            return
+        self.stats.parked += 1
+        log.info(
+            "consumer.parked",
+            consumer=self.durable,
+            event_id=event.id if event else None,
+            aggregate=event.subject if event else None,
+            attempt=attempt,
+            reason=str(exc),
         )
         await message.nak(delay=min(self.retry_delay_seconds * attempt, MAX_RETRY_DELAY_SECONDS))
 

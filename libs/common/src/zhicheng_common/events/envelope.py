@@ -17,10 +17,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from zhicheng_common.ids import uuid7
 
 TYPE_PREFIX = "cn.zhicheng."
+# The envelope's own version (the event catalog's ``info.version``). 1.1 added ``aggregateversion``.
+ENVELOPE_VERSION = "1.1.0"
 
 
 class CloudEvent(BaseModel):
-    """A CloudEvents 1.0 JSON envelope with the Zhicheng extensions ``traceparent`` and ``region``."""
+    """A CloudEvents 1.0 JSON envelope with the Zhicheng extensions ``traceparent``, ``region`` and
+    ``aggregateversion``.
+
+    ``aggregateversion`` is the n-th event its producer committed about ``subject`` (1, 2, 3…, in
+    commit order): a consumer applies an event only when it is newer than the last one it applied
+    about the same aggregate. Envelopes of 1.0 (before it) have none and are applied as they come.
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -34,6 +42,11 @@ class CloudEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     traceparent: str | None = None
     region: str | None = None
+    aggregateversion: int | None = Field(
+        default=None,
+        ge=1,
+        description="envelope 1.1: the n-th event the producer committed about `subject` (per-aggregate order)",
+    )
 
     @property
     def service(self) -> str:

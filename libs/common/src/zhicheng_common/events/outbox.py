@@ -9,6 +9,8 @@ is dropped by the stream's duplicate window.
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import json
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -18,7 +20,7 @@ import structlog
 from nats.errors import MaxPayloadError
 from nats.js.client import JetStreamContext
 from pydantic import BaseModel
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import TextClause, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from zhicheng_common.db import asyncpg_dsn, outbox_table, session_schema
@@ -40,33 +42,71 @@ def notify_channel(schema: str) -> str:
     return f"zc_outbox_{schema}"
 
 
+_RECORD_SQL = """
+WITH version AS (
+    INSERT INTO "{schema}".outbox_versions AS counter (aggregate, version) VALUES (:aggregate, 1)
+    ON CONFLICT (aggregate) DO UPDATE SET version = counter.version + 1
+    RETURNING version
+), row AS (
+    INSERT INTO "{schema}".outbox (id, subject, type, envelope)
+    SELECT CAST(:id AS uuid), :subject, :type,
+           CAST(:envelope AS jsonb) || jsonb_build_object('aggregateversion', version.version)
+    FROM version
+    RETURNING 1
+)
+SELECT version.version, pg_notify(:channel, '') FROM version
+"""
+
+
+@functools.cache
+def _record_statement(schema: str) -> TextClause:
+    return text(_RECORD_SQL.format(schema=schema.replace('"', '""')))
+
+
 async def record_event(
     session: AsyncSession, data: BaseModel, *, subject: str, region: str | None = None
 ) -> CloudEvent:
     """Add an event to the outbox inside the caller's transaction.
 
+    One round trip: the aggregate's next version (``outbox_versions``; the row lock makes a second
+    transaction about the same aggregate wait, so versions follow commit order), the outbox row
+    carrying it, and the relay's wake-up (NOTIFY is transactional: the relay wakes only once the
+    row is visible).
+
     Args:
         session: the unit of work's session; the row commits or rolls back with the change.
         data: a model registered with :func:`~zhicheng_common.events.envelope.event_type`.
-        subject: the aggregate id the event is about.
+        subject: the aggregate id the event is about (at most 255 characters).
         region: GB/T 2260 code of the jurisdiction, for consumers' filtering.
     """
+    if len(subject) > 255:
+        raise ValueError(f"an event's subject (aggregate id) has at most 255 characters: {subject[:40]}…")
     trace_id = current_trace_id()
     envelope = make_envelope(
         data, subject=subject, region=region, traceparent=traceparent_for(trace_id) if trace_id else None
     )
-    await session.execute(
-        insert(outbox_table).values(
-            id=envelope.id,
-            subject=spec_of(data).name,
-            type=envelope.type,
-            envelope=envelope.model_dump(mode="json"),
+    schema = session_schema(session)
+    version = (
+        await session.execute(
+            _record_statement(schema),
+            {
+                "aggregate": subject,
+                "id": envelope.id,
+                "subject": spec_of(data).name,
+                "type": envelope.type,
+                "envelope": json.dumps(envelope.model_dump(mode="json", exclude_none=False), ensure_ascii=False),
+                "channel": notify_channel(schema),
+            },
         )
-    )
-    # NOTIFY is transactional: the relay wakes only once the row is visible.
-    channel = notify_channel(session_schema(session))
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+    ).scalar_one()
+    envelope.aggregateversion = int(version)
     return envelope
+
+
+def relay_lock_key(schema: str) -> int:
+    """The advisory lock (a signed 64-bit key) whose holder is the one relay publishing ``schema``."""
+    digest = hashlib.sha256(f"zhicheng.outbox.relay:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def backoff_seconds(attempts: int, base: float = 0.5) -> float:
@@ -97,17 +137,29 @@ class OutboxRelay:
         self.retention = retention
         self.publish_timeout = publish_timeout
         self.published_count = 0
+        self.lock_key = relay_lock_key(schema)
+        self.led_batches = 0  # batches this relay published as the schema's leader
+        self.standby_batches = 0  # wake-ups while another relay of the schema led
         self._wake = asyncio.Event()
         self._prune_every = 60.0
 
     async def publish_batch(self) -> BatchResult:
-        """Claim due rows (SKIP LOCKED, so several relays share the work), publish them, mark them.
+        """Lead the schema for one batch, publish its due rows in outbox order, mark them.
 
-        The rows stay locked until their acks are in, so no other relay sends them meanwhile; all
-        acks share one deadline (``publish_timeout``), so a dead connection costs one timeout per
-        batch, not one per row.
+        Per-aggregate order: only the relay holding the schema's advisory lock publishes (the lock
+        lives as long as the batch's transaction), and it publishes the rows in ``seq`` order on one
+        connection, so the stream stores them in that order; several relays of one schema (replicas)
+        take turns batch by batch instead of sending rows side by side. A relay that does not get
+        the lock returns at once and waits for the next wake-up. The rows stay locked until their
+        acks are in; all acks share one deadline (``publish_timeout``), so a dead connection costs
+        one timeout per batch, not one per row.
         """
         async with self.engine.begin() as conn:
+            leader = await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self.lock_key})
+            if not leader:
+                self.standby_batches += 1
+                return BatchResult(0, 0)
+            self.led_batches += 1
             t = outbox_table.c
             rows = (
                 await conn.execute(

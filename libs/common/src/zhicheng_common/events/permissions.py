@@ -199,9 +199,11 @@ def kv_grant(bucket: str, *, write: bool) -> Grant:
 
 
 def check_consumes(name: str, subjects: Iterable[str]) -> None:
-    """Refuse a subscription to a producer the topology does not list for ``name``.
+    """Refuse a durable on (or a subscription to) a producer the topology does not list for ``name``.
 
-    NATS would refuse the durable anyway; this says why at start, before any message.
+    ``subjects`` are producers (``committees``, one durable each) or event subjects
+    (``committees.committee.approved``); the first token names the producer. NATS would refuse
+    the durable anyway; this says why at start, before any message.
     """
     allowed = set(service(name).consumes) if name in {s.name for s in ALL_SERVICES} else None
     for subject in subjects:
