@@ -39,7 +39,7 @@ from zhicheng_intake.events import (
 )
 from zhicheng_intake.models import Attachment, Declaration, StatusChange
 from zhicheng_intake.reference import qualification_table
-from zhicheng_intake.repository import CLERK_ROLES, DeclarationRepository, ProjectionRepository
+from zhicheng_intake.repository import CLERK_ROLES, DeclarationRepository, ProjectionRepository, bound_to
 from zhicheng_intake.schemas import (
     AttachmentRead,
     CommitteeWindowRead,
@@ -535,6 +535,8 @@ async def _readable(session: AsyncSession, actor: Principal, declaration_id: uui
             raise Forbidden(
                 f"记录所属地区 {row.region} 不在您的管辖范围（{actor.region}）内", code="outside_jurisdiction"
             )
+        if not bound_to(actor, row):
+            raise Forbidden("该申报不属于您账号绑定的单位或评审委员会", code="outside_binding")
     return row
 
 
