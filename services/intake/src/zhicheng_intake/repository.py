@@ -186,11 +186,29 @@ class DeclarationRepository:
         self.session.add(attachment)
         await self.session.flush()
 
-    async def export(self, principal: Principal, *, year: int | None) -> Sequence[Declaration]:
+    async def export_page(
+        self,
+        principal: Principal,
+        *,
+        year: int | None,
+        committee_id: uuid.UUID | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> Sequence[Declaration]:
+        """One page of the declarations made (not drafts) the caller may read, by id after ``after``.
+
+        Keyset paging (issue 12): each page is one index range scan, however large the export;
+        nothing loads the whole year into memory.
+        """
         conditions = [readable_by(principal), Declaration.status != "draft"]
         if year is not None:
             conditions.append(Declaration.year == year)
-        return (await self.session.scalars(select(Declaration).where(*conditions).order_by(Declaration.year))).all()
+        if committee_id is not None:
+            conditions.append(Declaration.committee_id == committee_id)
+        if after is not None:
+            conditions.append(Declaration.id > after)
+        statement = select(Declaration).where(*conditions).order_by(Declaration.id).limit(limit)
+        return (await self.session.scalars(statement)).all()
 
 
 class ProjectionRepository:

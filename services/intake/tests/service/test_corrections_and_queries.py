@@ -187,6 +187,38 @@ async def test_DA_1_fields_are_exported(intake: Intake) -> None:
     problem(await intake.client.get(f"{BASE}/export/da1", headers=intake.headers()), 403, "role_required")
 
 
+async def test_issue12_the_DA_1_export_pages_by_cursor_and_leaves_drafts_out(intake: Intake) -> None:
+    """Issue 12: 5 declarations made to one committee and 1 draft; pages of 2 are 2, 2 and 1, then no cursor."""
+    committee_id = await intake.open_committee()
+    made: set[str] = set()
+    for _ in range(5):
+        owner = intake.headers()
+        created = await intake.client.post(BASE, json=applicant_body(committee_id), headers=owner)
+        assert created.status_code == 201, created.text
+        response = await intake.client.post(f"{BASE}/{created.json()['id']}/submit", headers=owner)
+        assert response.status_code == 200, response.text
+        made.add(created.json()["id"])
+    draft = await intake.client.post(BASE, json=applicant_body(committee_id), headers=intake.headers())
+    assert draft.status_code == 201, draft.text
+
+    hr = intake.headers(roles=("hr_admin",), region="140000")
+    sizes: list[int] = []
+    seen: list[str] = []
+    params: dict[str, Any] = {"committee_id": str(committee_id), "limit": 2}
+    while True:
+        page = await intake.client.get(f"{BASE}/export/da1", params=params, headers=hr)
+        assert page.status_code == 200, page.text
+        sizes.append(len(page.json()["items"]))
+        seen.extend(item["declaration_id"] for item in page.json()["items"])
+        if page.json()["next_after"] is None:
+            break
+        params["after"] = page.json()["next_after"]
+    assert sizes == [2, 2, 1]
+    assert sorted(seen) == sorted(made)  # each once, the draft never
+    too_big = await intake.client.get(f"{BASE}/export/da1", params={"limit": 1001}, headers=hr)
+    problem(too_big, 422, "validation_failed")
+
+
 async def test_windows_show_committee_scope_and_window(intake: Intake) -> None:
     committee_id = await intake.open_committee()
     items = (await intake.client.get(f"{BASE}/windows", headers=intake.headers())).json()["items"]
