@@ -183,6 +183,9 @@ class Database:
             # restart fails its request with a 503 problem and is dropped from the pool.
             pool_recycle=1800,
             echo=echo,
+            # A statement's parameters are people's names, free text and ciphertexts: an error's
+            # message (logged, dead-lettered) must not carry them (issue 12).
+            hide_parameters=True,
             execution_options={"schema_translate_map": {None: schema}},
         )
         # Sessions carry the service's clock, so what they write (journal times) follows a test's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zhicheng_common.problems import Conflict, NotFound, ProblemError
+from zhicheng_common.problems import Conflict, Forbidden, NotFound, ProblemError
 
 
 class InvalidPayload(ProblemError):
@@ -59,3 +59,10 @@ class CalendarUnknown(ProblemError):
     status = 400
     code = "calendar_year_unknown"
     title = "工作日历未知"
+
+
+class NotCommitteeOffice(Forbidden):
+    """A committee office acting on a committee it is not the office of (issue 12)."""
+
+    code = "not_committee_office"
+    title = "不是该评审委员会的办公室"

@@ -6,13 +6,58 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from zhicheng_committees.domain import CommitteeStatus, FilingStatus
 from zhicheng_committees.models import Committee, Filing, Plan, PlanMeeting, Sanction
-from zhicheng_common.auth import Principal
+from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import region_within
+
+#: Roles that read and act on every committee of their region; a committee office acts only for
+#: its own committees (issue 12).
+REGION_WIDE_ROLES = (
+    Role.HR_ADMIN,
+    Role.HR_REVIEWER,
+    Role.INDUSTRY_ADMIN,
+    Role.PROVINCE_ADMIN,
+    Role.SUPERVISOR,
+    Role.AUDITOR,
+)
+
+
+def office_scoped(principal: Principal) -> bool:
+    """Whether the caller is a committee office bound to its committees rather than a region-wide role."""
+    return principal.has_role(Role.COMMITTEE_OFFICE) and not principal.has_role(*REGION_WIDE_ROLES)
+
+
+def _bound_ids(principal: Principal) -> list[uuid.UUID]:
+    out: list[uuid.UUID] = []
+    for value in principal.committees:
+        try:
+            out.append(uuid.UUID(value))
+        except ValueError:
+            continue  # a claim naming no committee binds to none
+    return out
+
+
+def office_of(principal: Principal, committee_id: QueryableAttribute[uuid.UUID]) -> ColumnElement[bool]:
+    """The committees an office acts for: those its token names (``zc_committees``), and those whose
+    filing this very account submitted (the office that filed a committee is its office)."""
+    bound = _bound_ids(principal)
+    filed = select(Filing.committee_id).where(Filing.submitted_by == principal.subject).scalar_subquery()
+    return or_(committee_id.in_(bound) if bound else false(), committee_id.in_(filed))
+
+
+def committee_scope(
+    principal: Principal, region: QueryableAttribute[str], committee_id: QueryableAttribute[uuid.UUID]
+) -> ColumnElement[bool]:
+    """Region for region-wide roles; region and the office's own committees for a committee office."""
+    within = region_within(region, principal.region)
+    if office_scoped(principal):
+        return and_(within, office_of(principal, committee_id))
+    return within
 
 
 class CommitteeRepository:
@@ -23,8 +68,19 @@ class CommitteeRepository:
 
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:
-        """Committees whose region lies within ``principal``'s jurisdiction."""
-        return region_within(Committee.region, principal.region)
+        """Committees within ``principal``'s jurisdiction; for a committee office, only its own."""
+        return committee_scope(principal, Committee.region, Committee.id)
+
+    async def acts_for(self, principal: Principal, committee_id: uuid.UUID) -> bool:
+        """Whether the caller may read and act on this committee's records (its office, or region-wide)."""
+        if not office_scoped(principal):
+            return True
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(Committee)
+            .where(Committee.id == committee_id, office_of(principal, Committee.id))
+        )
+        return bool(found)
 
     def add(self, row: Committee | Filing | Sanction | Plan | PlanMeeting) -> None:
         self.session.add(row)
@@ -120,7 +176,7 @@ class CommitteeRepository:
         self, principal: Principal, *, status: FilingStatus | None, region: str | None, limit: int, offset: int
     ) -> tuple[Sequence[Filing], int]:
         """Filings the caller may read, optionally by status and region, oldest first."""
-        where = [region_within(Filing.region, principal.region)]
+        where = [committee_scope(principal, Filing.region, Filing.committee_id)]
         if region is not None:
             where.append(region_within(Filing.region, region))
         if status is not None:
@@ -205,7 +261,7 @@ class PlanRepository:
             select(PlanMeeting)
             .join(Plan, Plan.id == PlanMeeting.plan_id)
             .where(
-                region_within(PlanMeeting.region, principal.region),
+                committee_scope(principal, PlanMeeting.region, PlanMeeting.committee_id),
                 Plan.status == "published",
                 PlanMeeting.post_meeting_filed_on.is_(None),
                 PlanMeeting.post_meeting_filing_due < today,

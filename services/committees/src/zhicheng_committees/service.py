@@ -32,6 +32,7 @@ from zhicheng_committees.errors import (
     FilingPending,
     InvalidPayload,
     MeetingNotFound,
+    NotCommitteeOffice,
     PlanExists,
     PlanNotFound,
 )
@@ -170,6 +171,12 @@ def committee_read(
     )
 
 
+async def _ensure_acts_for(repo: CommitteeRepository, actor: Principal, committee_id: uuid.UUID) -> None:
+    """403 for a committee office acting on a committee it is not the office of (issue 12)."""
+    if not await repo.acts_for(actor, committee_id):
+        raise NotCommitteeOffice(f"您不是评审委员会 {committee_id} 的办公室，不能查看或办理其事项")
+
+
 async def _committee(repo: CommitteeRepository, committee_id: uuid.UUID, *, for_update: bool = False) -> Committee:
     committee = await repo.get(committee_id, for_update=for_update)
     if committee is None:
@@ -210,6 +217,7 @@ async def get_committee(
     repo = CommitteeRepository(session)
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
+    await _ensure_acts_for(repo, actor, committee.id)
     await _journal_read(session, actor=actor, record_type="committee", records=[committee])
     pending = await repo.pending_filing_ids([committee.id])
     return committee_read(committee, await _shown_filing(repo, committee), pending.get(committee.id), tools.cipher)
@@ -222,6 +230,7 @@ async def committee_history(
     repo = CommitteeRepository(session)
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
+    await _ensure_acts_for(repo, actor, committee.id)
     filings = await repo.filings_of(committee.id)
     await _journal_read(session, actor=actor, record_type="filing", records=filings)
     return [filing_read(f, tools.cipher) for f in filings]
@@ -279,6 +288,7 @@ async def get_filing(session: AsyncSession, *, actor: Principal, filing_id: uuid
     if filing is None:
         raise FilingNotFound(f"备案申请 {filing_id} 不存在")
     ensure_covers(actor, filing.region)
+    await _ensure_acts_for(CommitteeRepository(session), actor, filing.committee_id)
     await _journal_read(session, actor=actor, record_type="filing", records=[filing])
     return filing_read(filing, tools.cipher)
 
@@ -403,6 +413,7 @@ async def refile(
     repo = CommitteeRepository(session)
     committee = await _committee(repo, committee_id, for_update=True)
     ensure_covers(actor, committee.region)
+    await _ensure_acts_for(repo, actor, committee.id)
     ensure_covers(actor, filing_in.region)
     refusal = domain.refiling_refusal(CommitteeStatus(committee.status), reason)
     if refusal is not None:
@@ -686,6 +697,7 @@ async def list_sanctions(session: AsyncSession, *, actor: Principal, committee_i
     repo = CommitteeRepository(session)
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
+    await _ensure_acts_for(repo, actor, committee.id)
     return await repo.sanctions_of(committee.id)
 
 
@@ -851,6 +863,7 @@ async def create_plan(
     plans = PlanRepository(session)
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
+    await _ensure_acts_for(repo, actor, committee.id)
     _ensure_may_plan(committee, tools.today)
     filing = await _shown_filing(repo, committee)
     pack = load_pack(plan_in.policy_pack or filing.policy_pack)
@@ -900,6 +913,7 @@ async def _plan_for_change(
     if plan is None:
         raise PlanNotFound(f"评审计划 {plan_id} 不存在")
     ensure_covers(actor, plan.region)
+    await _ensure_acts_for(repo, actor, plan.committee_id)
     committee = await _committee(repo, plan.committee_id)
     return plan, committee
 
@@ -1018,6 +1032,7 @@ async def get_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid.UUI
     if plan is None:
         raise PlanNotFound(f"评审计划 {plan_id} 不存在")
     ensure_covers(actor, plan.region)
+    await _ensure_acts_for(CommitteeRepository(session), actor, plan.committee_id)
     return plan_read(plan, await plans.meetings_of(plan.id))
 
 
@@ -1035,6 +1050,7 @@ async def file_pre_meeting(
     if meeting is None:
         raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
     ensure_covers(actor, meeting.region)
+    await _ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
     if filing_in.paper_date is not None and filing_in.paper_date > tools.today:
         raise _invalid([("paper_date", "纸质备案材料日期不能晚于今天")])
     # CM-8 is counted from the day the filing reaches the platform (the server's date), so a
@@ -1108,6 +1124,7 @@ async def file_post_meeting(
     if meeting is None:
         raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
     ensure_covers(actor, meeting.region)
+    await _ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
     if paper_date is not None and (paper_date < meeting.meeting_date or paper_date > tools.today):
         raise _invalid([("paper_date", "纸质备案材料日期应在会议之后、不晚于今天")])
     if meeting.post_meeting_filed_on is not None:
@@ -1155,6 +1172,7 @@ async def enter_results(
     if meeting is None:
         raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
     ensure_covers(actor, meeting.region)
+    await _ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
     if not meeting.meeting_date <= entry_in.appointment_document_date <= tools.today:
         raise _invalid([("appointment_document_date", "聘任文件日期应在评审会议之后、不晚于今天")])
     # CM-11 is counted on the day the entry reaches the platform (the server's date).

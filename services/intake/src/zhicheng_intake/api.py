@@ -40,12 +40,20 @@ async def list_windows(session: SessionDep, principal: Authenticated) -> Windows
     return WindowsPage(items=await service.windows(session))
 
 
-@router.get("/export/da1", summary="DA-1 职称信息采集导出 (export)")
+@router.get("/export/da1", summary="DA-1 职称信息采集导出 (export, paged)")
 async def export_da1(
-    session: SessionDep, principal: Authenticated, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+    session: SessionDep,
+    principal: Authenticated,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    committee_id: Annotated[uuid.UUID | None, Query(description="only this committee's declarations")] = None,
+    after: Annotated[uuid.UUID | None, Query(description="`next_after` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> Da1Export:
-    """DA-1 fields of the declarations in the caller's jurisdiction (HR roles and auditors)."""
-    return Da1Export(items=await service.export_da1(session, actor=principal, year=year))
+    """DA-1 fields of the declarations in the caller's jurisdiction (HR roles and auditors), one page at a time."""
+    items, next_after = await service.export_da1(
+        session, actor=principal, year=year, committee_id=committee_id, after=after, limit=limit
+    )
+    return Da1Export(items=items, next_after=next_after)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="保存申报草稿 (save a draft)")

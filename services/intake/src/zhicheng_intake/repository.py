@@ -34,12 +34,43 @@ CLERK_ROLES = (
 )
 
 
+# Clerk roles that read every declaration of their region. A unit reviewer reads only its unit's
+# (``Principal.unit_key``), a committee office only its committees' (``Principal.committees``):
+# issue 12. (A declaration names no department yet, so a department reviewer stays region-wide.)
+REGION_WIDE_ROLES = (Role.DEPT_REVIEWER, Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.AUDITOR)
+
+
+def _committee_ids(principal: Principal) -> list[uuid.UUID]:
+    out: list[uuid.UUID] = []
+    for value in principal.committees:
+        try:
+            out.append(uuid.UUID(value))
+        except ValueError:
+            continue  # a claim naming no committee binds to none
+    return out
+
+
 def readable_by(principal: Principal) -> ColumnElement[bool]:
-    """Declarations the caller may read: clerks their jurisdiction's, applicants their own."""
-    own = Declaration.owner_subject == principal.subject
-    if principal.has_role(*CLERK_ROLES):
-        return or_(own, region_within(Declaration.region, principal.region))
-    return own
+    """Declarations the caller may read: their own, and as a clerk those of their region and binding."""
+    within = region_within(Declaration.region, principal.region)
+    scopes: list[ColumnElement[bool]] = [Declaration.owner_subject == principal.subject]
+    if principal.has_role(*REGION_WIDE_ROLES):
+        scopes.append(within)
+    if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key:
+        scopes.append(and_(within, Declaration.unit_key == principal.unit_key))
+    committees = _committee_ids(principal)
+    if principal.has_role(Role.COMMITTEE_OFFICE) and committees:
+        scopes.append(and_(within, Declaration.committee_id.in_(committees)))
+    return or_(*scopes)
+
+
+def bound_to(principal: Principal, declaration: Declaration) -> bool:
+    """Whether a clerk's binding (unit, committees) admits this declaration; region-wide roles always."""
+    if principal.has_role(*REGION_WIDE_ROLES):
+        return True
+    if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key == declaration.unit_key:
+        return True
+    return principal.has_role(Role.COMMITTEE_OFFICE) and declaration.committee_id in _committee_ids(principal)
 
 
 class DeclarationRepository:
@@ -164,11 +195,29 @@ class DeclarationRepository:
         self.session.add(attachment)
         await self.session.flush()
 
-    async def export(self, principal: Principal, *, year: int | None) -> Sequence[Declaration]:
+    async def export_page(
+        self,
+        principal: Principal,
+        *,
+        year: int | None,
+        committee_id: uuid.UUID | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> Sequence[Declaration]:
+        """One page of the declarations made (not drafts) the caller may read, by id after ``after``.
+
+        Keyset paging (issue 12): each page is one index range scan, however large the export;
+        nothing loads the whole year into memory.
+        """
         conditions = [readable_by(principal), Declaration.status != "draft"]
         if year is not None:
             conditions.append(Declaration.year == year)
-        return (await self.session.scalars(select(Declaration).where(*conditions).order_by(Declaration.year))).all()
+        if committee_id is not None:
+            conditions.append(Declaration.committee_id == committee_id)
+        if after is not None:
+            conditions.append(Declaration.id > after)
+        statement = select(Declaration).where(*conditions).order_by(Declaration.id).limit(limit)
+        return (await self.session.scalars(statement)).all()
 
 
 class ProjectionRepository:

@@ -343,7 +343,10 @@ class Da1Record(BaseModel):
 
 
 class Da1Export(BaseModel):
+    """One page of the DA-1 export; ask again with ``after=next_after`` until it is ``null``."""
+
     items: list[Da1Record]
+    next_after: uuid.UUID | None = Field(default=None, description="Cursor of the next page; null on the last.")
 
 
 CommitteeWindowRead.model_rebuild()

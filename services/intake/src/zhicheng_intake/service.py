@@ -39,7 +39,7 @@ from zhicheng_intake.events import (
 )
 from zhicheng_intake.models import Attachment, Declaration, StatusChange
 from zhicheng_intake.reference import qualification_table
-from zhicheng_intake.repository import CLERK_ROLES, DeclarationRepository, ProjectionRepository
+from zhicheng_intake.repository import CLERK_ROLES, DeclarationRepository, ProjectionRepository, bound_to
 from zhicheng_intake.schemas import (
     AttachmentRead,
     CommitteeWindowRead,
@@ -553,6 +553,8 @@ async def _readable(session: AsyncSession, actor: Principal, declaration_id: uui
             raise Forbidden(
                 f"记录所属地区 {row.region} 不在您的管辖范围（{actor.region}）内", code="outside_jurisdiction"
             )
+        if not bound_to(actor, row):
+            raise Forbidden("该申报不属于您账号绑定的单位或评审委员会", code="outside_binding")
     return row
 
 
@@ -622,11 +624,29 @@ async def page(
     )
 
 
-async def export_da1(session: AsyncSession, *, actor: Principal, year: int | None) -> list[Da1Record]:
-    """DA-1: name, gender, highest education, major, specialty practiced, field, title, certificate number."""
+async def export_da1(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    year: int | None,
+    committee_id: uuid.UUID | None = None,
+    after: uuid.UUID | None = None,
+    limit: int = 500,
+) -> tuple[list[Da1Record], uuid.UUID | None]:
+    """DA-1, one page: name, gender, education, major, specialty practiced, field, title, certificate number.
+
+    Returns the page and the cursor of the next one (``None`` on the last page).
+    """
     ensure_role(actor, Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.AUDITOR)
     catalog = load_series_catalog()
-    rows = await DeclarationRepository(session).export(actor, year=year)
+    # One row more than the page tells whether another page follows.
+    rows = list(
+        await DeclarationRepository(session).export_page(
+            actor, year=year, committee_id=committee_id, after=after, limit=limit + 1
+        )
+    )
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    rows = rows[:limit]
     records = []
     for r in rows:
         c = r.content
@@ -657,8 +677,9 @@ async def export_da1(session: AsyncSession, *, actor: Principal, year: int | Non
         record_id=f"da1:{year}",
         record_region=actor.region,  # the jurisdiction exported
         rule_ids=["DA-1"],
+        data={"declaration_ids": [str(r.declaration_id) for r in records], "after": str(after) if after else None},
     )
-    return records
+    return records, next_after
 
 
 async def add_attachment(

@@ -55,9 +55,12 @@ class Intake:
     attachments_dir: Path
 
     def headers(
-        self, *, roles: tuple[str, ...] = ("applicant",), region: str = TAIYUAN, subject: str = ""
+        self, *, roles: tuple[str, ...] = ("applicant",), region: str = TAIYUAN, subject: str = "", **bindings: Any
     ) -> dict[str, str]:
-        return self.keys.headers(roles=list(roles), region=region, subject=subject or f"u-{uuid.uuid4().hex[:8]}")
+        """A token; ``unit_key=…`` / ``committees=[…]`` bind a clerk to a unit or committees (issue 12)."""
+        return self.keys.headers(
+            roles=list(roles), region=region, subject=subject or f"u-{uuid.uuid4().hex[:8]}", **bindings
+        )
 
     async def publish(self, name: str, data: dict[str, Any], *, subject: str = "") -> None:
         """Publish ``data`` as event ``<service>.<entity>.<fact>`` the way its producer does."""

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 from zhicheng_intake.examples import CREDIT_CODE
 
@@ -107,12 +109,15 @@ async def test_only_the_owner_may_submit_or_withdraw(intake: Intake) -> None:
     problem(response, 403, "not_owner")
 
 
-async def test_clerk_lists_by_year_and_committee_within_jurisdiction_with_masked_ids(intake: Intake) -> None:
+async def test_clerk_lists_by_year_and_committee_within_jurisdiction_with_masked_ids(
+    intake: Intake, zc_settings: CommonSettings
+) -> None:
     owner = intake.headers()
     declaration_id, body = await submitted(intake, owner)
     committee_id = body["target"]["committee_id"]
+    unit_key = PiiCipher(zc_settings.pii_key).keyed_hash(CREDIT_CODE)
 
-    clerk = intake.headers(roles=("unit_reviewer",), region="140100")
+    clerk = intake.headers(roles=("unit_reviewer",), region="140100", unit_key=unit_key)
     page = await intake.client.get(
         BASE, params={"year": 2024, "committee_id": committee_id, "status": "submitted"}, headers=clerk
     )
@@ -122,17 +127,41 @@ async def test_clerk_lists_by_year_and_committee_within_jurisdiction_with_masked
     own = (await intake.client.get(f"{BASE}/{declaration_id}", headers=owner)).json()
     assert own["applicant_id_number"] == body["applicant"]["id_number"]
 
-    elsewhere = intake.headers(roles=("unit_reviewer",), region="140800")
+    elsewhere = intake.headers(roles=("unit_reviewer",), region="140800", unit_key=unit_key)
     page = await intake.client.get(BASE, params={"committee_id": committee_id}, headers=elsewhere)
     assert page.json()["items"] == []
     problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=elsewhere), 403, "outside_jurisdiction")
 
 
-async def test_unit_lists_its_declarations_by_credit_code(intake: Intake) -> None:
+async def test_unit_lists_its_declarations_by_credit_code(intake: Intake, zc_settings: CommonSettings) -> None:
     declaration_id, _ = await submitted(intake, intake.headers())
-    unit = intake.headers(roles=("unit_reviewer",), region="140100")
+    unit_key = PiiCipher(zc_settings.pii_key).keyed_hash(CREDIT_CODE)
+    unit = intake.headers(roles=("unit_reviewer",), region="140100", unit_key=unit_key)
     page = await intake.client.get(BASE, params={"unit_credit_code": CREDIT_CODE, "limit": 200}, headers=unit)
     assert declaration_id in {item["id"] for item in page.json()["items"]}
+
+
+async def test_issue12_a_unit_reviewer_sees_only_its_own_units_and_an_office_only_its_committees(
+    intake: Intake, zc_settings: CommonSettings
+) -> None:
+    """Issue 12: same region, other unit or other committee: not listed, 403 on the record."""
+    declaration_id, body = await submitted(intake, intake.headers())
+    committee_id = body["target"]["committee_id"]
+    cipher = PiiCipher(zc_settings.pii_key)
+    other_unit = intake.headers(
+        roles=("unit_reviewer",), region="140100", unit_key=cipher.keyed_hash("91140100MA0K0B0B0Y")
+    )
+    unbound_unit = intake.headers(roles=("unit_reviewer",), region="140100")
+    other_office = intake.headers(roles=("committee_office",), region="140100", committees=[str(uuid.uuid4())])
+    for clerk in (other_unit, unbound_unit, other_office):
+        listed = (await intake.client.get(BASE, params={"limit": 200}, headers=clerk)).json()
+        assert declaration_id not in {item["id"] for item in listed["items"]}
+        problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=clerk), 403, "outside_binding")
+
+    own_office = intake.headers(roles=("committee_office",), region="140100", committees=[committee_id])
+    listed = (await intake.client.get(BASE, params={"limit": 200}, headers=own_office)).json()
+    assert declaration_id in {item["id"] for item in listed["items"]}
+    assert (await intake.client.get(f"{BASE}/{declaration_id}", headers=own_office)).status_code == 200
 
 
 async def test_applicant_sees_only_own_declarations(intake: Intake) -> None:
@@ -158,6 +187,38 @@ async def test_DA_1_fields_are_exported(intake: Intake) -> None:
     assert record["current_title"] == "工程师"
     assert record["certificate_number"] == "1401002018000123"
     problem(await intake.client.get(f"{BASE}/export/da1", headers=intake.headers()), 403, "role_required")
+
+
+async def test_issue12_the_DA_1_export_pages_by_cursor_and_leaves_drafts_out(intake: Intake) -> None:
+    """Issue 12: 5 declarations made to one committee and 1 draft; pages of 2 are 2, 2 and 1, then no cursor."""
+    committee_id = await intake.open_committee()
+    made: set[str] = set()
+    for _ in range(5):
+        owner = intake.headers()
+        created = await intake.client.post(BASE, json=applicant_body(committee_id), headers=owner)
+        assert created.status_code == 201, created.text
+        response = await intake.client.post(f"{BASE}/{created.json()['id']}/submit", headers=owner)
+        assert response.status_code == 200, response.text
+        made.add(created.json()["id"])
+    draft = await intake.client.post(BASE, json=applicant_body(committee_id), headers=intake.headers())
+    assert draft.status_code == 201, draft.text
+
+    hr = intake.headers(roles=("hr_admin",), region="140000")
+    sizes: list[int] = []
+    seen: list[str] = []
+    params: dict[str, Any] = {"committee_id": str(committee_id), "limit": 2}
+    while True:
+        page = await intake.client.get(f"{BASE}/export/da1", params=params, headers=hr)
+        assert page.status_code == 200, page.text
+        sizes.append(len(page.json()["items"]))
+        seen.extend(item["declaration_id"] for item in page.json()["items"])
+        if page.json()["next_after"] is None:
+            break
+        params["after"] = page.json()["next_after"]
+    assert sizes == [2, 2, 1]
+    assert sorted(seen) == sorted(made)  # each once, the draft never
+    too_big = await intake.client.get(f"{BASE}/export/da1", params={"limit": 1001}, headers=hr)
+    problem(too_big, 422, "validation_failed")
 
 
 async def test_windows_show_committee_scope_and_window(intake: Intake) -> None:

@@ -1,0 +1,179 @@
+"""Personal data in logs and streams (issue 12), over a whole run of the system.
+
+A person is entered in the integrity archive, reads and appeals their record, another declares
+and is taken into review, with every service logging at DEBUG. Then the logs of every service
+are searched for the ID numbers, names and free text used, and every event of the run's stream
+for the ID numbers: people travel in events as keyed hashes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestStack, wait_until
+from zhicheng_common.validators import resident_id_problem
+from zhicheng_intake.examples import declaration_body, resident_id
+
+from .committees_api import open_senior_engineering_committee
+from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
+
+pytestmark = pytest.mark.integration
+
+TAIYUAN = "140100"
+PASSWORD = "Personal-data-2026!"
+STAFF_NAME = "太原市人社局 司马青云"
+SUBJECT_NAME = "欧阳明月"
+DECLARANT_NAME = "上官清风"
+FACTS = "申报材料中的获奖证书编号与颁发机构存档不符"
+GROUNDS = "获奖证书真实有效，附颁发机构出具的核查函"
+ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dX](?![0-9A-Za-z])")
+
+
+@pytest.fixture(scope="module")
+def pii_system(
+    zc_stack: TestStack, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    env = isolated_env(zc_stack, zc_env, "pii")
+    env["ZC_LOG_LEVEL"] = "DEBUG"
+    running = start_system(env, Path(tmp_path_factory.mktemp("pii-system")) / "data")
+    try:
+        yield running
+    finally:
+        stop_system(running.process)
+        delete_streams(env)
+
+
+def login(username: str) -> dict[str, str]:
+    response = httpx.post(f"{GATEWAY_URL}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def account(system: RunningSystem, admin: dict[str, str], roles: list[str], name: str) -> tuple[str, dict[str, str]]:
+    username = f"pii-{uuid.uuid4().hex[:8]}"
+    user = system.create_user(admin, username=username, password=PASSWORD, roles=roles, region=TAIYUAN, name=name)
+    return str(user["id"]), login(username)
+
+
+def valid_id_numbers(text: str) -> set[str]:
+    return {m for m in ID_PATTERN.findall(text) if resident_id_problem(m) is None}
+
+
+async def stream_events(nats_js: Any, prefix: str) -> list[dict[str, Any]]:
+    subscription = await nats_js.pull_subscribe(
+        f"{prefix}.>", stream=prefix.upper(), config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+    )
+    out: list[dict[str, Any]] = []
+    while True:
+        try:
+            batch = await subscription.fetch(100, timeout=2)
+        except NatsTimeout:
+            return out
+        for message in batch:
+            out.append(json.loads(message.data))
+            await message.ack()
+
+
+async def test_personal_data_no_id_number_name_or_free_text_in_any_log_line_and_only_keyed_hashes_in_events(
+    pii_system: RunningSystem, nats_js: Any
+) -> None:
+    admin = pii_system.admin_headers()
+    _, hr = account(pii_system, admin, ["hr_admin"], STAFF_NAME)
+    subject_number = resident_id(date(1979, 4, 2), int(uuid.uuid4().int % 1000))
+    subject_id, subject = account(pii_system, admin, ["applicant"], SUBJECT_NAME)
+    bound = httpx.put(
+        f"{GATEWAY_URL}/api/v1/users/{subject_id}/bindings",
+        json={"id_number": subject_number, "reason": "本人持身份证到窗口核验"},
+        headers=admin,
+    )
+    assert bound.status_code == 200, bound.text
+    subject = login(str(bound.json()["username"]))
+
+    records = f"{GATEWAY_URL}/api/v1/integrity/records"
+    body = {
+        "subject_kind": "person",
+        "subject_id_number": subject_number,
+        "subject_name": SUBJECT_NAME,
+        "kind": "falsified_materials",
+        "facts": FACTS,
+        "evidence": [],
+        "deciding_authority": "太原市人力资源和社会保障局",
+        "decision_date": "2026-11-20",
+        "effects": {"bar_declaring": True, "bar_expert_draws": False},
+    }
+    record = httpx.post(records, json=body, headers=hr)
+    assert record.status_code == 201, record.text
+    mine = httpx.post(
+        f"{GATEWAY_URL}/api/v1/integrity/my-records", json={"subject_id_number": subject_number}, headers=subject
+    )
+    assert [r["id"] for r in mine.json()] == [record.json()["id"]]
+    appeal = httpx.post(f"{records}/{record.json()['id']}/appeals", json={"grounds": GROUNDS}, headers=subject)
+    assert appeal.status_code == 201, appeal.text
+
+    # Another person declares and is taken into review.
+    committee_id, year = open_senior_engineering_committee(pii_system, admin)
+    _, declarant = account(pii_system, admin, ["applicant"], DECLARANT_NAME)
+    _, reviewer = account(pii_system, admin, ["hr_reviewer"], "审核员")
+    birth = date(1984, 3, 9)
+    declaration = declaration_body()
+    declaration["applicant"].update(
+        name=DECLARANT_NAME, birth_date=birth.isoformat(), id_number=resident_id(birth, int(uuid.uuid4().int % 1000))
+    )
+    declarant_number = declaration["applicant"]["id_number"]
+    declaration["target"].update(year=year, committee_id=committee_id)
+    declaration["assessments"] = [{"year": y, "grade": "qualified"} for y in range(year - 6, year)]
+    declaration["continuing_education"] = []
+    async with httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0) as client:
+
+        async def window_open() -> bool:
+            items = (await client.get("/api/v1/declarations/windows", headers=declarant)).json()["items"]
+            return any(i["committee_id"] == committee_id and i["windows"] for i in items)
+
+        await wait_until(window_open, timeout=15, what="the committee's window in intake")
+        created = await client.post("/api/v1/declarations", json=declaration, headers=declarant)
+        assert created.status_code == 201, created.text
+        declaration_id = created.json()["id"]
+        submitted = await client.post(f"/api/v1/declarations/{declaration_id}/submit", headers=declarant)
+        assert submitted.status_code == 200, submitted.text
+
+        async def in_review() -> bool:
+            response = await client.get(f"/api/v1/reviews/declarations/{declaration_id}", headers=reviewer)
+            return response.status_code == 200
+
+        await wait_until(in_review, timeout=20, what="the declaration in review")
+
+    events = await stream_events(nats_js, pii_system.env["ZC_EVENTS_PREFIX"])
+    pii_system.stop()  # every line written and flushed
+
+    logs = [pii_system.output, *sorted((pii_system.data_dir / "logs").glob("*.log"))]
+    text = "\n".join(path.read_text(errors="replace") for path in logs)
+    assert "integrity.appeal.filed" in text  # the lines are there, at DEBUG
+    for personal in (subject_number, declarant_number, SUBJECT_NAME, DECLARANT_NAME, STAFF_NAME, FACTS, GROUNDS):
+        assert personal not in text, personal
+    assert valid_id_numbers(text) == set()
+
+    # Events: the run's facts are there, and a person is a keyed hash, never the number.
+    types = {e["type"] for e in events}
+    assert {"cn.zhicheng.integrity.record.decided.v1", "cn.zhicheng.intake.declaration.submitted.v1"} <= types
+    payloads = json.dumps([e["data"] for e in events], ensure_ascii=False)
+    assert valid_id_numbers(payloads) == set()
+    assert subject_number not in payloads
+    assert declarant_number not in payloads
+    cipher = PiiCipher(pii_system.env.get("ZC_PII_KEY", CommonSettings.model_fields["pii_key"].default))
+    decided = next(e for e in events if e["type"] == "cn.zhicheng.integrity.record.decided.v1")
+    assert decided["data"]["subject_key"] == cipher.keyed_hash(subject_number)
+    submitted_event = next(e for e in events if e["type"] == "cn.zhicheng.intake.declaration.submitted.v1")
+    assert submitted_event["data"]["applicant_key"] == cipher.keyed_hash(declarant_number)
