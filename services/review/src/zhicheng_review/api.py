@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.auth import CurrentPrincipal, public_jwk
-from zhicheng_review import service
+from zhicheng_review import domain, service
 from zhicheng_review.domain import CorrectionItem, working_days_left
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review
 from zhicheng_review.schemas import (
@@ -101,7 +101,8 @@ def publicity_read(publicity: Publicity, review_ids: list[uuid.UUID], open_objec
         title=publicity.title,
         token=publicity.token,
         opened_on=publicity.opened_on,
-        closes_on=publicity.closes_on,
+        open_through=publicity.open_through,
+        closes_on=domain.publicity_closes_on(publicity.open_through),
         status=publicity.status,
         review_ids=review_ids,
         open_objections=open_objections,
@@ -324,7 +325,8 @@ async def get_public_notice(token: str, session: SessionDep) -> PublicNotice:
     return PublicNotice(
         title=publicity.title,
         opened_on=publicity.opened_on,
-        closes_on=publicity.closes_on,
+        open_through=publicity.open_through,
+        closes_on=domain.publicity_closes_on(publicity.open_through),
         status=publicity.status,
         entries=[
             PublicNoticeEntry(

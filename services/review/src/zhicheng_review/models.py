@@ -106,7 +106,9 @@ class Publicity(Base):
     title: Mapped[str] = mapped_column(String(256))
     token: Mapped[str] = mapped_column(String(64), unique=True)
     opened_on: Mapped[date] = mapped_column(Date)
-    closes_on: Mapped[date] = mapped_column(Date)
+    # RV-6, NA-14: the last day objections are accepted (the N-th working day after opened_on); the
+    # publicity closes at the earliest on the day after.
+    open_through: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     opened_by: Mapped[str] = mapped_column(String(128))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

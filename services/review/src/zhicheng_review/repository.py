@@ -121,11 +121,12 @@ class ReviewRepository:
         return (await self.session.scalars(select(Publicity).where(Publicity.token == token))).first()
 
     async def publicities_due(self, today: date) -> Sequence[Publicity]:
-        """Open publicities whose last day has come; rows locked so replicas never close one twice."""
+        """Open publicities whose last day has ended before ``today``; rows locked so replicas never
+        close one twice."""
         rows = await self.session.scalars(
             select(Publicity)
-            .where(Publicity.status == PublicityStatus.OPEN, Publicity.closes_on <= today)
-            .order_by(Publicity.closes_on, Publicity.id)
+            .where(Publicity.status == PublicityStatus.OPEN, Publicity.open_through < today)
+            .order_by(Publicity.open_through, Publicity.id)
             .with_for_update(skip_locked=True)
         )
         return rows.all()

@@ -111,7 +111,14 @@ class PublicityRead(BaseModel):
     title: str
     token: str = Field(description="The public link token: objections are filed with it.")
     opened_on: date
-    closes_on: date
+    open_through: date = Field(
+        description="RV-6, NA-14: the last day of the publicity (the N-th working day after opened_on, "
+        "which is not counted); objections are accepted through the end of this day.",
+        examples=["2024-10-09"],
+    )
+    closes_on: date = Field(
+        description="The earliest day the publicity closes: the day after open_through.", examples=["2024-10-10"]
+    )
     status: str = Field(examples=["open"])
     review_ids: list[uuid.UUID]
     open_objections: int
@@ -131,7 +138,14 @@ class PublicNotice(BaseModel):
 
     title: str
     opened_on: date
-    closes_on: date
+    open_through: date = Field(
+        description="RV-6, NA-14: the last day of the publicity (the N-th working day after opened_on, "
+        "which is not counted); objections are accepted through the end of this day.",
+        examples=["2024-10-09"],
+    )
+    closes_on: date = Field(
+        description="The earliest day the publicity closes: the day after open_through.", examples=["2024-10-10"]
+    )
     status: str
     entries: list[PublicNoticeEntry]
 

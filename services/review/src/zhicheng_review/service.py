@@ -658,7 +658,7 @@ async def open_publicity(
         title=publicity_in.title,
         token=secrets.token_urlsafe(24),
         opened_on=today,
-        closes_on=domain.publicity_closes_on(ctx.calendar, today, parameter.value),
+        open_through=domain.publicity_open_through(ctx.calendar, today, parameter.value),
         status=PublicityStatus.OPEN,
         opened_by=principal.subject,
     )
@@ -667,7 +667,7 @@ async def open_publicity(
     for review in reviews:
         review.status = ReviewStatus.IN_PUBLICITY
         review.publicity_id = publicity.id
-        review.step_due = publicity.closes_on
+        review.step_due = publicity.open_through
     await append_entry(
         session,
         actor=principal,
@@ -677,7 +677,7 @@ async def open_publicity(
         reason=publicity.title,
         rule_ids=[parameter.rule, *parameter.also],
         policy_pack=ctx.pack.id,
-        data={"closes_on": publicity.closes_on.isoformat(), "review_ids": [str(r.id) for r in reviews]},
+        data={"open_through": publicity.open_through.isoformat(), "review_ids": [str(r.id) for r in reviews]},
     )
     return publicity
 
@@ -717,7 +717,9 @@ async def file_objection(
     publicity = await repository.publicity_by_token(token)
     if publicity is None:
         raise NotFound("公示不存在或链接无效", code="publicity_not_found")
-    if publicity.status != PublicityStatus.OPEN or ctx.today() > publicity.closes_on:
+    if publicity.status != PublicityStatus.OPEN or not domain.publicity_accepts_objections(
+        today=ctx.today(), open_through=publicity.open_through
+    ):
         raise RuleRefused("公示期已结束，不再受理异议", code="publicity_closed", rule="RV-6")
     review = await repository.get(objection_in.review_id)
     if review is None or review.publicity_id != publicity.id:
@@ -873,13 +875,15 @@ async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Public
 async def close_publicity(
     session: AsyncSession, *, ctx: ReviewContext, principal: Principal, publicity_id: uuid.UUID
 ) -> Publicity:
-    """Close a publicity by hand: refused before its last working day or with open objections (RV-6)."""
+    """Close a publicity by hand: refused until its last working day has ended, or with open objections (RV-6)."""
     publicity = await _get_publicity(session, publicity_id, for_update=True)
     _ensure_publicity_officer(ctx, principal, publicity)
     if publicity.status != PublicityStatus.OPEN:
         raise Conflict("公示已结束", code="publicity_closed")
     open_objections = await ReviewRepository(session).count_open_objections(publicity.id)
-    domain.check_publicity_closable(today=ctx.today(), closes_on=publicity.closes_on, open_objections=open_objections)
+    domain.check_publicity_closable(
+        today=ctx.today(), open_through=publicity.open_through, open_objections=open_objections
+    )
     await _close(session, ctx=ctx, publicity=publicity, actor=principal)
     return publicity
 
@@ -890,13 +894,15 @@ async def batch_of(session: AsyncSession, *, publicity_id: uuid.UUID) -> list[uu
 
 
 async def close_due_publicities(session: AsyncSession, *, ctx: ReviewContext, now: datetime) -> int:
-    """Scheduler: publicities close by themselves on their last working day, unless an objection is open."""
+    """Scheduler: publicities close by themselves the day after their last working day, unless an objection is open."""
     repository = ReviewRepository(session)
     today = domain.local_day(now)
     closed = 0
     for publicity in await repository.publicities_due(today):
         open_objections = await repository.count_open_objections(publicity.id)
-        if not domain.can_close_publicity(today=today, closes_on=publicity.closes_on, open_objections=open_objections):
+        if not domain.can_close_publicity(
+            today=today, open_through=publicity.open_through, open_objections=open_objections
+        ):
             log.info("publicity.waiting_for_objections", publicity_id=str(publicity.id), open=open_objections)
             continue
         await _close(session, ctx=ctx, publicity=publicity, actor=system_actor(publicity.region))
