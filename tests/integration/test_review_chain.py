@@ -119,11 +119,12 @@ async def test_a_declaration_goes_from_submission_to_qualified_through_every_ste
     async def decide(role: str) -> None:
         current = await review()
         assert current is not None
-        claim = await client.post(f"/api/v1/reviews/{current['id']}/claim", headers=headers[role])
+        step = {"step_key": current["step_key"]}  # a claim and a decision name the step they are for
+        claim = await client.post(f"/api/v1/reviews/{current['id']}/claim", json=step, headers=headers[role])
         assert claim.status_code == 200, claim.text
         response = await client.post(
             f"/api/v1/reviews/{current['id']}/decisions",
-            json={"outcome": "pass", "opinion": "材料真实完整，同意推荐。", "signer_unit": f"{role} 单位"},
+            json={**step, "outcome": "pass", "opinion": "材料真实完整，同意推荐。", "signer_unit": f"{role} 单位"},
             headers=headers[role],
         )
         assert response.status_code == 201, response.text

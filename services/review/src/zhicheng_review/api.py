@@ -14,6 +14,7 @@ from zhicheng_review import domain, service
 from zhicheng_review.domain import CorrectionItem, working_days_left
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review
 from zhicheng_review.schemas import (
+    ClaimCreate,
     ClaimRead,
     DecisionCreate,
     DecisionPage,
@@ -179,11 +180,19 @@ async def get_review(
 
 @router.post("/{review_id}/claim", summary="认领 (claim)")
 async def post_claim(
-    review_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    review_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    claim_in: ClaimCreate | None = None,
 ) -> ClaimRead:
-    """Claim a waiting declaration; a second reviewer gets a 409 problem."""
-    review = await service.claim(session, ctx=ctx, principal=principal, review_id=review_id)
-    return ClaimRead(review_id=review.id, claimed_by=review.claimed_by, claimed_at=review.claimed_at)
+    """Claim a waiting declaration at its current step (or the step named); a second reviewer gets a 409."""
+    review = await service.claim(
+        session, ctx=ctx, principal=principal, review_id=review_id, step_key=claim_in.step_key if claim_in else None
+    )
+    return ClaimRead(
+        review_id=review.id, step_key=review.step_key, claimed_by=review.claimed_by, claimed_at=review.claimed_at
+    )
 
 
 @router.delete("/{review_id}/claim", summary="释放认领 (release a claim)")
@@ -192,7 +201,7 @@ async def delete_claim(
 ) -> ClaimRead:
     """Release a claim: its holder, or a supervisor."""
     review = await service.release(session, ctx=ctx, principal=principal, review_id=review_id)
-    return ClaimRead(review_id=review.id, claimed_by=None, claimed_at=None)
+    return ClaimRead(review_id=review.id, step_key=review.step_key, claimed_by=None, claimed_at=None)
 
 
 @router.post("/{review_id}/decisions", status_code=status.HTTP_201_CREATED, summary="审核决定 (decide, signed)")

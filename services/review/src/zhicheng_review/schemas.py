@@ -42,8 +42,15 @@ class ReviewPage(BaseModel):
     total: int
 
 
+class ClaimCreate(BaseModel):
+    """The step a claim is for: refused (409 ``step_moved``) once the declaration has left it."""
+
+    step_key: str = Field(min_length=1, max_length=64, examples=["unit_review"])
+
+
 class ClaimRead(BaseModel):
     review_id: uuid.UUID
+    step_key: str = Field(examples=["unit_review"], description="The step the claim holds.")
     claimed_by: str | None
     claimed_at: datetime | None
 
@@ -51,6 +58,15 @@ class ClaimRead(BaseModel):
 class DecisionCreate(BaseModel):
     """A reviewer's decision at the current step; the signer is the caller."""
 
+    step_key: str = Field(
+        min_length=1,
+        max_length=64,
+        examples=["unit_review"],
+        description=(
+            "The step this decision is for. Refused (409 ``step_moved``) when the declaration is no "
+            "longer at that step, so a repeated request never decides the next step."
+        ),
+    )
     outcome: Outcome = Field(examples=["pass"])
     opinion: str = Field(min_length=1, max_length=4000, examples=["材料真实完整，符合申报条件，同意推荐。"])
     signer_unit: str = Field(min_length=1, max_length=256, examples=["太原市某某电力有限公司人事部"])

@@ -314,6 +314,15 @@ def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: R
     return step
 
 
+def _ensure_at_step(review: Review, step_key: str | None) -> None:
+    """409 when the declaration has left the step a claim or decision names (checked under the row lock)."""
+    if step_key is not None and step_key != review.step_key:
+        raise Conflict(
+            f"该申报已不在 {step_key} 环节（当前为 {review.step_key}），请刷新后再操作",
+            code="step_moved",
+        )
+
+
 async def review_id_of_declaration(session: AsyncSession, *, declaration_id: uuid.UUID) -> uuid.UUID:
     review = await ReviewRepository(session).get_by_declaration(declaration_id)
     if review is None:
@@ -340,9 +349,22 @@ async def read_review(
     return review
 
 
-async def claim(session: AsyncSession, *, ctx: ReviewContext, principal: Principal, review_id: uuid.UUID) -> Review:
-    """Claim a waiting declaration: one reviewer at a time (409 for the second)."""
-    review = await _get_review(session, review_id)
+async def claim(
+    session: AsyncSession,
+    *,
+    ctx: ReviewContext,
+    principal: Principal,
+    review_id: uuid.UUID,
+    step_key: str | None = None,
+) -> Review:
+    """Claim a waiting declaration: one reviewer at a time (409 for the second).
+
+    The review row is locked before its step is read, so a decision that moves the declaration
+    on cannot slip in between: a claim holds the step its role was checked for, never the next.
+    """
+    review = await _get_review(session, review_id, for_update=True)
+    ensure_covers(principal, review.region)
+    _ensure_at_step(review, step_key)
     _ensure_reviewer_of_step(ctx, principal, review)
     if review.status != ReviewStatus.IN_REVIEW:
         raise Conflict(f"该申报当前状态为 {review.status}，不能认领", code="review_not_waiting")
@@ -508,10 +530,14 @@ async def decide(
     decision_in: DecisionCreate,
 ) -> tuple[Decision, date | None]:
     """Pass, return for correction, reject or disqualify at the current step; signed (CH-4)."""
+    # The row lock is taken before the step is read: a second request (a retry, or a user holding
+    # the next step's role too) waits here and then finds the step it names already decided.
     review = await _get_review(session, review_id, for_update=True)
-    step = _ensure_reviewer_of_step(ctx, principal, review)
+    ensure_covers(principal, review.region)
     if review.status != ReviewStatus.IN_REVIEW:
         raise Conflict(f"该申报当前状态为 {review.status}，不能作出审核决定", code="review_not_waiting")
+    _ensure_at_step(review, decision_in.step_key)
+    step = _ensure_reviewer_of_step(ctx, principal, review)
     if review.claimed_by is not None and review.claimed_by != principal.subject:
         raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
     returns_only = ctx.pack.parameters.city_review_returns_only.value

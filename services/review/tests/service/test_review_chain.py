@@ -130,7 +130,7 @@ async def test_two_reviewers_claiming_the_same_declaration_one_wins_the_other_ge
     other = "u-b" if winner == "u-a" else "u-a"
     response = await harness.client.post(
         f"/api/v1/reviews/{review_id}/decisions",
-        json={"outcome": "pass", "opinion": "同意", "signer_unit": "单位"},
+        json={"step_key": "unit_review", "outcome": "pass", "opinion": "同意", "signer_unit": "单位"},
         headers=harness.headers("unit_reviewer", subject=other),
     )
     assert_problem(response, 409, "already_claimed")
