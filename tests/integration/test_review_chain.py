@@ -4,7 +4,8 @@ services running as processes and driven over the gateway.
 An applicant declares and submits through intake, to a committee its office filed and the
 province approved over the gateway, whose plan opened the window (committees_api).
 The 5 working days of the unit publicity cannot pass in a test, so the test moves the publicity's
-last day to today in the system's database; the review's own scheduler then closes it (RV-6).
+last open day to yesterday in the system's database; the review's own scheduler then closes it
+(RV-6: open through the end of its last day, closed at the earliest on the day after).
 """
 
 from __future__ import annotations
@@ -118,11 +119,12 @@ async def test_a_declaration_goes_from_submission_to_qualified_through_every_ste
     async def decide(role: str) -> None:
         current = await review()
         assert current is not None
-        claim = await client.post(f"/api/v1/reviews/{current['id']}/claim", headers=headers[role])
+        step = {"step_key": current["step_key"]}  # a claim and a decision name the step they are for
+        claim = await client.post(f"/api/v1/reviews/{current['id']}/claim", json=step, headers=headers[role])
         assert claim.status_code == 200, claim.text
         response = await client.post(
             f"/api/v1/reviews/{current['id']}/decisions",
-            json={"outcome": "pass", "opinion": "材料真实完整，同意推荐。", "signer_unit": f"{role} 单位"},
+            json={**step, "outcome": "pass", "opinion": "材料真实完整，同意推荐。", "signer_unit": f"{role} 单位"},
             headers=headers[role],
         )
         assert response.status_code == 201, response.text
@@ -150,7 +152,7 @@ async def test_a_declaration_goes_from_submission_to_qualified_through_every_ste
         conn = await asyncpg.connect(asyncpg_dsn(review_system.env["ZC_DATABASE_URL"]))
         try:
             await conn.execute(
-                "UPDATE review.publicities SET closes_on = opened_on WHERE id = $1", uuid.UUID(publicity["id"])
+                "UPDATE review.publicities SET open_through = opened_on - 1 WHERE id = $1", uuid.UUID(publicity["id"])
             )
         finally:
             await conn.close()

@@ -163,6 +163,16 @@ def non_counting_years(pack: PolicyPack, grades: Mapping[int, str], since: date,
     return sorted(y for y, grade in grades.items() if since.year < y <= year and grade not in counting)
 
 
+def unassessed_years(grades: Mapping[int, str], since: date, year: int) -> list[int]:
+    """EL-4: years in title before the application year for which no assessment was declared.
+
+    Such a year has no counting grade, so it does not count. The application year itself is not
+    listed: its annual assessment is made at the year's end, after the declaration deadline, so it
+    counts unless it is declared below the counting grades (see :func:`non_counting_years`).
+    """
+    return [y for y in range(since.year + 1, year) if y not in grades]
+
+
 def assessment_exempt(pack: PolicyPack, ownership: str) -> bool:
     """EL-7: whether the applicant's kind may omit annual assessments."""
     kind = _EXEMPT_OWNERSHIP.get(ownership)
@@ -450,14 +460,21 @@ def _seniority(i: _Inputs) -> Iterable[Failure]:
         )
         return
     if not i.exempt:
+        # EL-4: only years with a counting grade count; a year below it or with no assessment does not.
         bad = non_counting_years(i.pack, i.grades, d.current_title.obtained_on, d.target.year)
-        if raw - len(bad) < needed:
+        missing = unassessed_years(i.grades, d.current_title.obtained_on, d.target.year)
+        counted = raw - len(bad) - len(missing)
+        if counted < needed:
+            reasons = []
+            if bad:
+                reasons.append(f"{'、'.join(str(y) for y in bad)}年度考核为基本合格及以下")
+            if missing:
+                reasons.append(f"{'、'.join(str(y) for y in missing)}年度未申报年度考核结果")
             yield Failure(
                 "EL-4",
                 "assessment_years_not_counted",
-                f"{'、'.join(str(y) for y in bad)}年度考核为基本合格及以下，不计入任职年限；"
-                f"计入年限{raw - len(bad)}年，不满{needed}年",
-                {**facts, "not_counted": bad, "counted": raw - len(bad)},
+                f"{'；'.join(reasons)}，不计入任职年限；计入年限{counted}年，不满{needed}年",
+                {**facts, "not_counted": bad, "missing": missing, "counted": counted},
             )
 
 

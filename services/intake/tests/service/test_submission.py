@@ -406,3 +406,22 @@ async def test_review_decisions_move_the_declaration(
         return bool(response.json()["status"] == status)
 
     await wait_until(moved, timeout=10, what=f"declaration {status}")
+
+
+async def test_EL_4_years_without_an_assessment_are_named_in_the_refusal(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    body = applicant_body(committee_id)
+    # Title 2018-12-01, year 2024: in title 2019..2024 (6 years to 2024-12-31). 2020 and 2021 carry no
+    # assessment; 2024 is assessed after the deadline. Counted by hand: 2019, 2022, 2023, 2024 = 4 < 5.
+    body["assessments"] = [{"year": y, "grade": "qualified"} for y in (2018, 2019, 2022, 2023)]
+    declaration_id = await draft(intake, body, headers)
+
+    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+    refused = problem(response, 409, "not_eligible")
+    assert refused["rule"] == "EL-4"
+    (error,) = refused["errors"]
+    assert error["facts"]["missing"] == [2020, 2021]
+    assert error["facts"]["counted"] == 4
+    assert "2020、2021年度未申报年度考核结果" in refused["detail"]

@@ -185,6 +185,56 @@ def test_EL_4_qualified_years_all_count() -> None:
     assert "EL-4" not in check(body)
 
 
+def _failure(body: dict[str, Any], rule: str) -> domain.Failure:
+    failures = domain.check_eligibility(
+        DeclarationCreate.model_validate(body),
+        pack=PACK,
+        catalog=load_series_catalog(),
+        table=qualification_table(),
+        context=context(),
+    )
+    return next(f for f in failures if f.rule == rule)
+
+
+def test_EL_4_years_without_a_declared_assessment_do_not_count_and_are_named() -> None:
+    # Title obtained 2018-12-01, application year 2024: 6 full years to 2024-12-31 (EL-2), the years
+    # 2019..2024. Declared: 2019, 2020, 2023 qualified; 2021 and 2022 missing; 2024 is assessed only at
+    # the year's end. Counted by hand: 2019, 2020, 2023, 2024 = 4 years < 5 required for associate senior.
+    body = declaration_body()
+    body["assessments"] = [{"year": y, "grade": "qualified"} for y in (2018, 2019, 2020, 2023)]
+    assert check(body) == ["EL-4"]
+    failure = _failure(body, "EL-4")
+    assert failure.facts["missing"] == [2021, 2022]
+    assert failure.facts["counted"] == 4
+    assert "2021、2022年度未申报年度考核结果" in failure.message
+
+
+def test_EL_4_one_missing_year_of_six_still_leaves_the_five_required() -> None:
+    # 2019..2024 less 2021 (missing) = 5 counted years: exactly the 5 required (以上 includes the bound).
+    body = declaration_body()
+    body["assessments"] = [{"year": y, "grade": "qualified"} for y in (2018, 2019, 2020, 2022, 2023)]
+    assert "EL-4" not in check(body)
+
+
+def test_EL_4_a_missing_and_a_basically_qualified_year_are_both_named() -> None:
+    body = declaration_body()
+    body["assessments"] = [
+        {"year": 2019, "grade": "qualified"},
+        {"year": 2020, "grade": "basically_qualified"},
+        {"year": 2022, "grade": "qualified"},
+        {"year": 2023, "grade": "qualified"},
+    ]
+    # 2019..2024 less 2020 (basically qualified) and 2021 (missing) = 4 < 5.
+    failure = _failure(body, "EL-4")
+    assert (failure.facts["not_counted"], failure.facts["missing"], failure.facts["counted"]) == ([2020], [2021], 4)
+
+
+def test_EL_7_exempt_applicant_without_assessments_is_not_refused_by_EL_4() -> None:
+    body = declaration_body(assessments=[])
+    body["applicant"]["employer"]["ownership"] = "private_enterprise"
+    assert "EL-4" not in check(body)
+
+
 def test_EL_5_recent_assessment_qualified_is_accepted() -> None:
     assert "EL-5" not in check(declaration_body(assessments=[{"year": 2023, "grade": "excellent"}]))
 
@@ -218,7 +268,8 @@ def test_EL_7_private_enterprise_may_omit_assessments() -> None:
 
 
 def test_EL_7_public_institution_may_not_omit_assessments() -> None:
-    assert check(declaration_body(assessments=[])) == ["EL-5"]
+    # No assessment at all: EL-5 (none this or last year) and EL-4 (2019..2023 unassessed: 1 counted year of 5).
+    assert check(declaration_body(assessments=[])) == ["EL-4", "EL-5"]
 
 
 def test_EL_8_transfer_after_a_year_in_the_new_post_is_accepted() -> None:

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.auth import CurrentPrincipal, public_jwk
-from zhicheng_review import service
+from zhicheng_review import domain, service
 from zhicheng_review.domain import CorrectionItem, working_days_left
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review
 from zhicheng_review.schemas import (
+    ClaimCreate,
     ClaimRead,
     DecisionCreate,
     DecisionPage,
@@ -104,8 +105,9 @@ def publicity_read(publicity: Publicity, review_ids: list[uuid.UUID], open_objec
         title=publicity.title,
         token=publicity.token,
         opened_on=publicity.opened_on,
-        closes_on=publicity.closes_on,
-        closes_on_provisional=publicity.closes_on_provisional,
+        open_through=publicity.open_through,
+        closes_on=domain.publicity_closes_on(publicity.open_through),
+        open_through_provisional=publicity.open_through_provisional,
         status=publicity.status,
         review_ids=review_ids,
         open_objections=open_objections,
@@ -182,11 +184,19 @@ async def get_review(
 
 @router.post("/{review_id}/claim", summary="认领 (claim)")
 async def post_claim(
-    review_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    review_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    claim_in: ClaimCreate | None = None,
 ) -> ClaimRead:
-    """Claim a waiting declaration; a second reviewer gets a 409 problem."""
-    review = await service.claim(session, ctx=ctx, principal=principal, review_id=review_id)
-    return ClaimRead(review_id=review.id, claimed_by=review.claimed_by, claimed_at=review.claimed_at)
+    """Claim a waiting declaration at its current step (or the step named); a second reviewer gets a 409."""
+    review = await service.claim(
+        session, ctx=ctx, principal=principal, review_id=review_id, step_key=claim_in.step_key if claim_in else None
+    )
+    return ClaimRead(
+        review_id=review.id, step_key=review.step_key, claimed_by=review.claimed_by, claimed_at=review.claimed_at
+    )
 
 
 @router.delete("/{review_id}/claim", summary="释放认领 (release a claim)")
@@ -195,7 +205,7 @@ async def delete_claim(
 ) -> ClaimRead:
     """Release a claim: its holder, or a supervisor."""
     review = await service.release(session, ctx=ctx, principal=principal, review_id=review_id)
-    return ClaimRead(review_id=review.id, claimed_by=None, claimed_at=None)
+    return ClaimRead(review_id=review.id, step_key=review.step_key, claimed_by=None, claimed_at=None)
 
 
 @router.post("/{review_id}/decisions", status_code=status.HTTP_201_CREATED, summary="审核决定 (decide, signed)")
@@ -330,8 +340,9 @@ async def get_public_notice(token: str, session: SessionDep) -> PublicNotice:
     return PublicNotice(
         title=publicity.title,
         opened_on=publicity.opened_on,
-        closes_on=publicity.closes_on,
-        closes_on_provisional=publicity.closes_on_provisional,
+        open_through=publicity.open_through,
+        closes_on=domain.publicity_closes_on(publicity.open_through),
+        open_through_provisional=publicity.open_through_provisional,
         status=publicity.status,
         entries=[
             PublicNoticeEntry(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -188,26 +188,37 @@ class PublicityStatus(StrEnum):
     CLOSED = "closed"
 
 
-def publicity_closes_on(calendar: WorkingDayCalendar, opened_on: date, working_days: int) -> date:
-    """RV-6: the publicity runs through the ``working_days``-th working day after it opens."""
+def publicity_open_through(calendar: WorkingDayCalendar, opened_on: date, working_days: int) -> date:
+    """RV-6, NA-14: the last day of a publicity opened on ``opened_on`` (not counted): the
+    ``working_days``-th working day after it. The publicity is open through the END of that day."""
     return calendar.deadline(opened_on, working_days)
 
 
-def can_close_publicity(*, today: date, closes_on: date, open_objections: int) -> bool:
-    """RV-6: a publicity closes on its last working day, and only when no objection is unresolved."""
-    return today >= closes_on and open_objections == 0
+def publicity_closes_on(open_through: date) -> date:
+    """NA-14: a publicity closes at the earliest on the day after its last day."""
+    return open_through + timedelta(days=1)
 
 
-def check_publicity_closable(*, today: date, closes_on: date, open_objections: int) -> None:
+def publicity_accepts_objections(*, today: date, open_through: date) -> bool:
+    """RV-6: objections are accepted until the end of the publicity's last day."""
+    return today <= open_through
+
+
+def can_close_publicity(*, today: date, open_through: date, open_objections: int) -> bool:
+    """RV-6: a publicity closes once its last day has ended, and only when no objection is unresolved."""
+    return today >= publicity_closes_on(open_through) and open_objections == 0
+
+
+def check_publicity_closable(*, today: date, open_through: date, open_objections: int) -> None:
     if open_objections:
         raise RuleRefused(
             f"公示期内有 {open_objections} 件异议尚未处理，不能结束公示",
             code="objections_unresolved",
             rule="RV-6",
         )
-    if today < closes_on:
+    if today < publicity_closes_on(open_through):
         raise RuleRefused(
-            f"公示期不少于规定的工作日，最早于 {closes_on.isoformat()} 结束",
+            f"公示期至 {open_through.isoformat()} 日终了，最早于 {publicity_closes_on(open_through).isoformat()} 结束",
             code="publicity_too_short",
             rule="RV-6",
         )

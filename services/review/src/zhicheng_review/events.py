@@ -54,8 +54,8 @@ class PublicityWindowChanged(BaseModel):
     """A publicity's last day (RV-6) was recomputed after a year's holiday arrangement was loaded."""
 
     publicity_id: uuid.UUID
-    previous_closes_on: date
-    closes_on: date
+    previous_open_through: date
+    open_through: date
     provisional: bool
     moved: bool
     review_ids: list[uuid.UUID]

@@ -112,8 +112,10 @@ class Publicity(Base):
     title: Mapped[str] = mapped_column(String(256))
     token: Mapped[str] = mapped_column(String(64), unique=True)
     opened_on: Mapped[date] = mapped_column(Date)
-    closes_on: Mapped[date] = mapped_column(Date)
-    closes_on_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # RV-6, NA-14: the last day objections are accepted (the N-th working day after opened_on); the
+    # publicity closes at the earliest on the day after.
+    open_through: Mapped[date] = mapped_column(Date)
+    open_through_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16))
     opened_by: Mapped[str] = mapped_column(String(128))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -140,7 +140,9 @@ class ReviewRepository:
             await self.session.scalars(
                 select(Publicity)
                 .where(
-                    Publicity.status == PublicityStatus.OPEN, Publicity.opened_on < last, Publicity.closes_on >= first
+                    Publicity.status == PublicityStatus.OPEN,
+                    Publicity.opened_on < last,
+                    Publicity.open_through >= first,
                 )
                 .order_by(Publicity.id)
                 .with_for_update()
@@ -168,11 +170,12 @@ class ReviewRepository:
         return (await self.session.scalars(select(Publicity).where(Publicity.token == token))).first()
 
     async def publicities_due(self, today: date) -> Sequence[Publicity]:
-        """Open publicities whose last day has come; rows locked so replicas never close one twice."""
+        """Open publicities whose last day has ended before ``today``; rows locked so replicas never
+        close one twice."""
         rows = await self.session.scalars(
             select(Publicity)
-            .where(Publicity.status == PublicityStatus.OPEN, Publicity.closes_on <= today)
-            .order_by(Publicity.closes_on, Publicity.id)
+            .where(Publicity.status == PublicityStatus.OPEN, Publicity.open_through < today)
+            .order_by(Publicity.open_through, Publicity.id)
             .with_for_update(skip_locked=True)
         )
         return rows.all()

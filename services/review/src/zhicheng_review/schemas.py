@@ -53,8 +53,15 @@ class ReviewPage(BaseModel):
     total: int
 
 
+class ClaimCreate(BaseModel):
+    """The step a claim is for: refused (409 ``step_moved``) once the declaration has left it."""
+
+    step_key: str = Field(min_length=1, max_length=64, examples=["unit_review"])
+
+
 class ClaimRead(BaseModel):
     review_id: uuid.UUID
+    step_key: str = Field(examples=["unit_review"], description="The step the claim holds.")
     claimed_by: str | None
     claimed_at: datetime | None
 
@@ -62,6 +69,15 @@ class ClaimRead(BaseModel):
 class DecisionCreate(BaseModel):
     """A reviewer's decision at the current step; the signer is the caller."""
 
+    step_key: str = Field(
+        min_length=1,
+        max_length=64,
+        examples=["unit_review"],
+        description=(
+            "The step this decision is for. Refused (409 ``step_moved``) when the declaration is no "
+            "longer at that step, so a repeated request never decides the next step."
+        ),
+    )
     outcome: Outcome = Field(examples=["pass"])
     opinion: str = Field(min_length=1, max_length=4000, examples=["材料真实完整，符合申报条件，同意推荐。"])
     signer_unit: str = Field(min_length=1, max_length=256, examples=["太原市某某电力有限公司人事部"])
@@ -127,11 +143,19 @@ class PublicityRead(BaseModel):
     title: str
     token: str = Field(description="The public link token: objections are filed with it.")
     opened_on: date
-    closes_on: date
-    closes_on_provisional: bool = Field(
+    open_through: date = Field(
+        description="RV-6, NA-14: the last day of the publicity (the N-th working day after opened_on, "
+        "which is not counted); objections are accepted through the end of this day.",
+        examples=["2024-10-09"],
+    )
+    closes_on: date = Field(
+        description="The earliest day the publicity closes: the day after open_through.", examples=["2024-10-10"]
+    )
+    open_through_provisional: bool = Field(
         default=False,
         examples=[False],
-        description="Counted through a year without an official holiday arrangement: recomputed once it is loaded",
+        description="暂定：该年节假日安排尚未公布，公布后重新计算 (counted through a year without an official "
+        "holiday arrangement; recomputed once it is loaded)",
     )
     status: str = Field(examples=["open"])
     review_ids: list[uuid.UUID]
@@ -152,9 +176,19 @@ class PublicNotice(BaseModel):
 
     title: str
     opened_on: date
-    closes_on: date
-    closes_on_provisional: bool = Field(
-        default=False, examples=[False], description="暂定：该年节假日安排尚未公布，公布后重新计算"
+    open_through: date = Field(
+        description="RV-6, NA-14: the last day of the publicity (the N-th working day after opened_on, "
+        "which is not counted); objections are accepted through the end of this day.",
+        examples=["2024-10-09"],
+    )
+    closes_on: date = Field(
+        description="The earliest day the publicity closes: the day after open_through.", examples=["2024-10-10"]
+    )
+    open_through_provisional: bool = Field(
+        default=False,
+        examples=[False],
+        description="暂定：该年节假日安排尚未公布，公布后重新计算 (counted through a year without an official "
+        "holiday arrangement; recomputed once it is loaded)",
     )
     status: str
     entries: list[PublicNoticeEntry]

@@ -326,6 +326,15 @@ def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: R
     return step
 
 
+def _ensure_at_step(review: Review, step_key: str | None) -> None:
+    """409 when the declaration has left the step a claim or decision names (checked under the row lock)."""
+    if step_key is not None and step_key != review.step_key:
+        raise Conflict(
+            f"该申报已不在 {step_key} 环节（当前为 {review.step_key}），请刷新后再操作",
+            code="step_moved",
+        )
+
+
 async def review_id_of_declaration(session: AsyncSession, *, declaration_id: uuid.UUID) -> uuid.UUID:
     review = await ReviewRepository(session).get_by_declaration(declaration_id)
     if review is None:
@@ -353,9 +362,22 @@ async def read_review(
     return review
 
 
-async def claim(session: AsyncSession, *, ctx: ReviewContext, principal: Principal, review_id: uuid.UUID) -> Review:
-    """Claim a waiting declaration: one reviewer at a time (409 for the second)."""
-    review = await _get_review(session, review_id)
+async def claim(
+    session: AsyncSession,
+    *,
+    ctx: ReviewContext,
+    principal: Principal,
+    review_id: uuid.UUID,
+    step_key: str | None = None,
+) -> Review:
+    """Claim a waiting declaration: one reviewer at a time (409 for the second).
+
+    The review row is locked before its step is read, so a decision that moves the declaration
+    on cannot slip in between: a claim holds the step its role was checked for, never the next.
+    """
+    review = await _get_review(session, review_id, for_update=True)
+    ensure_covers(principal, review.region)
+    _ensure_at_step(review, step_key)
     _ensure_reviewer_of_step(ctx, principal, review)
     if review.status != ReviewStatus.IN_REVIEW:
         raise Conflict(f"该申报当前状态为 {review.status}，不能认领", code="review_not_waiting")
@@ -529,10 +551,14 @@ async def decide(
     decision_in: DecisionCreate,
 ) -> tuple[Decision, date | None]:
     """Pass, return for correction, reject or disqualify at the current step; signed (CH-4)."""
+    # The row lock is taken before the step is read: a second request (a retry, or a user holding
+    # the next step's role too) waits here and then finds the step it names already decided.
     review = await _get_review(session, review_id, for_update=True)
-    step = _ensure_reviewer_of_step(ctx, principal, review)
+    ensure_covers(principal, review.region)
     if review.status != ReviewStatus.IN_REVIEW:
         raise Conflict(f"该申报当前状态为 {review.status}，不能作出审核决定", code="review_not_waiting")
+    _ensure_at_step(review, decision_in.step_key)
+    step = _ensure_reviewer_of_step(ctx, principal, review)
     if review.claimed_by is not None and review.claimed_by != principal.subject:
         raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
     returns_only = ctx.pack.parameters.city_review_returns_only.value
@@ -673,7 +699,7 @@ async def open_publicity(
         raise Conflict("一次公示只能包含同一公示环节的申报", code="mixed_publicity_steps")
     parameter = ctx.pack.parameters.publicity_working_days
     today = ctx.today()
-    closes_on = domain.publicity_closes_on(ctx.calendar, today, parameter.value)
+    open_through = domain.publicity_open_through(ctx.calendar, today, parameter.value)
     publicity = Publicity(
         id=uuid7(),
         step_key=step_keys.pop(),
@@ -681,8 +707,8 @@ async def open_publicity(
         title=publicity_in.title,
         token=secrets.token_urlsafe(24),
         opened_on=today,
-        closes_on=closes_on,
-        closes_on_provisional=ctx.calendar.is_provisional_span(today, closes_on),
+        open_through=open_through,
+        open_through_provisional=ctx.calendar.is_provisional_span(today, open_through),
         status=PublicityStatus.OPEN,
         opened_by=principal.subject,
     )
@@ -691,8 +717,8 @@ async def open_publicity(
     for review in reviews:
         review.status = ReviewStatus.IN_PUBLICITY
         review.publicity_id = publicity.id
-        review.step_due = publicity.closes_on
-        review.step_due_provisional = publicity.closes_on_provisional
+        review.step_due = publicity.open_through
+        review.step_due_provisional = publicity.open_through_provisional
     await append_entry(
         session,
         actor=principal,
@@ -703,7 +729,7 @@ async def open_publicity(
         reason=publicity.title,
         rule_ids=[parameter.rule, *parameter.also],
         policy_pack=ctx.pack.id,
-        data={"closes_on": publicity.closes_on.isoformat(), "review_ids": [str(r.id) for r in reviews]},
+        data={"open_through": publicity.open_through.isoformat(), "review_ids": [str(r.id) for r in reviews]},
     )
     return publicity
 
@@ -743,7 +769,9 @@ async def file_objection(
     publicity = await repository.publicity_by_token(token)
     if publicity is None:
         raise NotFound("公示不存在或链接无效", code="publicity_not_found")
-    if publicity.status != PublicityStatus.OPEN or ctx.today() > publicity.closes_on:
+    if publicity.status != PublicityStatus.OPEN or not domain.publicity_accepts_objections(
+        today=ctx.today(), open_through=publicity.open_through
+    ):
         raise RuleRefused("公示期已结束，不再受理异议", code="publicity_closed", rule="RV-6")
     review = await repository.get(objection_in.review_id)
     if review is None or review.publicity_id != publicity.id:
@@ -904,13 +932,15 @@ async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Public
 async def close_publicity(
     session: AsyncSession, *, ctx: ReviewContext, principal: Principal, publicity_id: uuid.UUID
 ) -> Publicity:
-    """Close a publicity by hand: refused before its last working day or with open objections (RV-6)."""
+    """Close a publicity by hand: refused until its last working day has ended, or with open objections (RV-6)."""
     publicity = await _get_publicity(session, publicity_id, for_update=True)
     _ensure_publicity_officer(ctx, principal, publicity)
     if publicity.status != PublicityStatus.OPEN:
         raise Conflict("公示已结束", code="publicity_closed")
     open_objections = await ReviewRepository(session).count_open_objections(publicity.id)
-    domain.check_publicity_closable(today=ctx.today(), closes_on=publicity.closes_on, open_objections=open_objections)
+    domain.check_publicity_closable(
+        today=ctx.today(), open_through=publicity.open_through, open_objections=open_objections
+    )
     await _close(session, ctx=ctx, publicity=publicity, actor=principal)
     return publicity
 
@@ -921,13 +951,15 @@ async def batch_of(session: AsyncSession, *, publicity_id: uuid.UUID) -> list[uu
 
 
 async def close_due_publicities(session: AsyncSession, *, ctx: ReviewContext, now: datetime) -> int:
-    """Scheduler: publicities close by themselves on their last working day, unless an objection is open."""
+    """Scheduler: publicities close by themselves the day after their last working day, unless an objection is open."""
     repository = ReviewRepository(session)
     today = domain.local_day(now)
     closed = 0
     for publicity in await repository.publicities_due(today):
         open_objections = await repository.count_open_objections(publicity.id)
-        if not domain.can_close_publicity(today=today, closes_on=publicity.closes_on, open_objections=open_objections):
+        if not domain.can_close_publicity(
+            today=today, open_through=publicity.open_through, open_objections=open_objections
+        ):
             log.info("publicity.waiting_for_objections", publicity_id=str(publicity.id), open=open_objections)
             continue
         await _close(session, ctx=ctx, publicity=publicity, actor=system_actor(publicity.region))
@@ -1222,22 +1254,22 @@ async def _recompute_publicity(
     session: AsyncSession, *, ctx: ReviewContext, publicity: Publicity, years: frozenset[int]
 ) -> int:
     parameter = ctx.pack.parameters.publicity_working_days
-    closes_on = domain.publicity_closes_on(ctx.calendar, publicity.opened_on, parameter.value)
-    provisional = ctx.calendar.is_provisional_span(publicity.opened_on, closes_on)
-    if (closes_on, provisional) == (publicity.closes_on, publicity.closes_on_provisional):
+    open_through = domain.publicity_open_through(ctx.calendar, publicity.opened_on, parameter.value)
+    provisional = ctx.calendar.is_provisional_span(publicity.opened_on, open_through)
+    if (open_through, provisional) == (publicity.open_through, publicity.open_through_provisional):
         return 0
-    previous = publicity.closes_on
-    publicity.closes_on, publicity.closes_on_provisional = closes_on, provisional
+    previous = publicity.open_through
+    publicity.open_through, publicity.open_through_provisional = open_through, provisional
     reviews = await ReviewRepository(session).reviews_in_publicity(publicity.id)
     for review in reviews:
-        review.step_due, review.step_due_provisional = closes_on, provisional
-    moved = previous != closes_on
+        review.step_due, review.step_due_provisional = open_through, provisional
+    moved = previous != open_through
     await record_event(
         session,
         PublicityWindowChanged(
             publicity_id=publicity.id,
-            previous_closes_on=previous,
-            closes_on=closes_on,
+            previous_open_through=previous,
+            open_through=open_through,
             provisional=provisional,
             moved=moved,
             review_ids=[r.id for r in reviews],
@@ -1256,6 +1288,6 @@ async def _recompute_publicity(
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
         rule_ids=[parameter.rule, "NA-14"],
         policy_pack=ctx.pack.id,
-        data={"previous": previous.isoformat(), "closes_on": closes_on.isoformat(), "provisional": provisional},
+        data={"previous": previous.isoformat(), "open_through": open_through.isoformat(), "provisional": provisional},
     )
     return 1

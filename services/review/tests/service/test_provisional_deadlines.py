@@ -111,10 +111,10 @@ async def test_NA_14_RV_6_a_publicity_and_a_step_due_in_2027_are_recomputed_too(
     assert (review["step_due"], review["step_due_provisional"]) == (PROVISIONAL_DUE, True)
     await to_publicity(harness, published)
     publicity = await open_publicity(harness, published)
-    assert (publicity["closes_on"], publicity["closes_on_provisional"]) == (PROVISIONAL_DUE, True)
+    assert (publicity["open_through"], publicity["open_through_provisional"]) == (PROVISIONAL_DUE, True)
     notice = await harness.client.get(f"/api/v1/reviews/public/publicities/{publicity['token']}")
     assert notice.status_code == 200, notice.text
-    assert notice.json()["closes_on_provisional"] is True
+    assert notice.json()["open_through_provisional"] is True
 
     assert await store_arrangement(no_2027, harness.settings, OFFICIAL_2027)
 
@@ -125,13 +125,13 @@ async def test_NA_14_RV_6_a_publicity_and_a_step_due_in_2027_are_recomputed_too(
     await wait_until(recomputed, timeout=20, what="the step due day recomputed")
     response = await harness.client.get(f"/api/v1/reviews/publicities/{publicity['id']}", headers=harness.admin)
     assert response.status_code == 200, response.text
-    assert (response.json()["closes_on"], response.json()["closes_on_provisional"]) == (OFFICIAL_DUE, False)
+    assert (response.json()["open_through"], response.json()["open_through_provisional"]) == (OFFICIAL_DUE, False)
     in_publicity = await harness.review(published)
     assert (in_publicity["step_due"], in_publicity["step_due_provisional"]) == (OFFICIAL_DUE, False)
     windows = [e for e in await harness.outbox("review.publicity.window_changed") if e["subject"] == publicity["id"]]
     assert len(windows) == 1
-    assert windows[0]["data"]["previous_closes_on"] == PROVISIONAL_DUE
-    assert windows[0]["data"]["closes_on"] == OFFICIAL_DUE
+    assert windows[0]["data"]["previous_open_through"] == PROVISIONAL_DUE
+    assert windows[0]["data"]["open_through"] == OFFICIAL_DUE
     assert windows[0]["data"]["review_ids"] == [str(published)]
     steps = await changed_events(harness, str((await harness.review(waiting))["declaration_id"]))
     assert [(e["data"]["deadline_kind"], e["data"]["due"]) for e in steps] == [("step", OFFICIAL_DUE)]

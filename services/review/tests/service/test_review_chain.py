@@ -130,7 +130,7 @@ async def test_two_reviewers_claiming_the_same_declaration_one_wins_the_other_ge
     other = "u-b" if winner == "u-a" else "u-a"
     response = await harness.client.post(
         f"/api/v1/reviews/{review_id}/decisions",
-        json={"outcome": "pass", "opinion": "同意", "signer_unit": "单位"},
+        json={"step_key": "unit_review", "outcome": "pass", "opinion": "同意", "signer_unit": "单位"},
         headers=harness.headers("unit_reviewer", subject=other),
     )
     assert_problem(response, 409, "already_claimed")
@@ -340,13 +340,17 @@ async def test_RV_1_a_reviewer_rejects_a_declaration_that_does_not_meet_the_cond
 # --- publicity and objections (RV-6, NA-6, NA-11) -----------------------------------------------
 
 
-async def test_NA_6_RV_6_a_publicity_with_no_objections_closes_exactly_on_the_5th_working_day(harness: Harness) -> None:
+async def test_NA_6_RV_6_a_publicity_with_no_objections_closes_the_day_after_the_5th_working_day(
+    harness: Harness,
+) -> None:
     review_id = await harness.submit()
     await to_publicity(harness, review_id)
     publicity = await open_publicity(harness, review_id)
+    # Opened Thu 26 Sep 2024: 27 Sep, 29 Sep (make-up), 30 Sep, 8 Oct, 9 Oct = 5 working days.
     assert publicity["opened_on"] == "2024-09-26"
-    assert publicity["closes_on"] == "2024-10-09"
-    for day in (date(2024, 9, 30), date(2024, 10, 7), date(2024, 10, 8)):
+    assert publicity["open_through"] == "2024-10-09"
+    assert publicity["closes_on"] == "2024-10-10"
+    for day in (date(2024, 9, 30), date(2024, 10, 7), date(2024, 10, 8), date(2024, 10, 9)):
         harness.move_to(beijing_morning(day))
         await harness.run_jobs()
         assert (await harness.review(review_id))["status"] == "in_publicity", day
@@ -354,7 +358,7 @@ async def test_NA_6_RV_6_a_publicity_with_no_objections_closes_exactly_on_the_5t
         f"/api/v1/reviews/publicities/{publicity['id']}/close", headers=harness.headers("unit_reviewer")
     )
     assert_problem(response, 409, "publicity_too_short", "RV-6")
-    harness.move_to(beijing_morning(date(2024, 10, 9)))
+    harness.move_to(beijing_morning(date(2024, 10, 10)))
     await harness.run_jobs()
     review = await harness.review(review_id)
     assert review["status"] == "in_review"

@@ -132,21 +132,41 @@ def test_RV_5_other_steps_have_no_batch_deadline() -> None:
     domain.check_batch_in_time(unit, due=date(2024, 1, 1), today=date(2024, 12, 1))
 
 
-def test_RV_6_publicity_of_5_working_days_across_national_day_closes_on_9_october() -> None:
+def test_RV_6_publicity_of_5_working_days_across_national_day_2024_is_open_through_9_october() -> None:
     days = PACK.parameters.publicity_working_days
     assert days.rule == "RV-6"
     assert "NA-6" in days.also
     assert "NA-11" in days.also
-    closes_on = domain.publicity_closes_on(CAL, BEFORE_NATIONAL_DAY, days.value)
-    assert closes_on == date(2024, 10, 9)
-    assert not domain.can_close_publicity(today=date(2024, 10, 8), closes_on=closes_on, open_objections=0)
-    assert domain.can_close_publicity(today=date(2024, 10, 9), closes_on=closes_on, open_objections=0)
+    # Opened Thu 26 Sep 2024 (not counted): Fri 27 = 1, Sun 29 (make-up) = 2, Mon 30 = 3, 1–7 Oct off,
+    # Tue 8 = 4, Wed 9 = 5. Open through the end of 9 October; closes on 10 October at the earliest.
+    open_through = domain.publicity_open_through(CAL, BEFORE_NATIONAL_DAY, days.value)
+    assert open_through == date(2024, 10, 9)
+    assert domain.publicity_closes_on(open_through) == date(2024, 10, 10)
+    assert domain.publicity_accepts_objections(today=date(2024, 10, 9), open_through=open_through)
+    assert not domain.publicity_accepts_objections(today=date(2024, 10, 10), open_through=open_through)
+    assert not domain.can_close_publicity(today=date(2024, 10, 9), open_through=open_through, open_objections=0)
+    assert domain.can_close_publicity(today=date(2024, 10, 10), open_through=open_through, open_objections=0)
+
+
+def test_RV_6_publicity_across_national_day_2026_is_open_through_13_october() -> None:
+    # Official arrangement for 2026 (国务院办公厅, 2025-11): 1–7 October off; Sunday 20 September and
+    # Saturday 10 October are make-up working days. Opened Wed 30 Sep 2026 (not counted): 1–7 Oct off,
+    # Thu 8 = 1, Fri 9 = 2, Sat 10 (make-up) = 3, Sun 11 off, Mon 12 = 4, Tue 13 = 5.
+    open_through = domain.publicity_open_through(CAL, date(2026, 9, 30), 5)
+    assert open_through == date(2026, 10, 13)
+    assert domain.publicity_accepts_objections(today=date(2026, 10, 13), open_through=open_through)
+    assert not domain.can_close_publicity(today=date(2026, 10, 13), open_through=open_through, open_objections=0)
+    with pytest.raises(RuleRefused) as refused:
+        domain.check_publicity_closable(today=date(2026, 10, 13), open_through=open_through, open_objections=0)
+    assert (refused.value.code, refused.value.rule) == ("publicity_too_short", "RV-6")
+    assert "2026-10-14" in str(refused.value)
+    domain.check_publicity_closable(today=date(2026, 10, 14), open_through=open_through, open_objections=0)
 
 
 def test_RV_6_publicity_with_an_unresolved_objection_cannot_close() -> None:
-    assert not domain.can_close_publicity(today=date(2024, 12, 1), closes_on=date(2024, 10, 9), open_objections=1)
+    assert not domain.can_close_publicity(today=date(2024, 12, 1), open_through=date(2024, 10, 9), open_objections=1)
     with pytest.raises(RuleRefused) as refused:
-        domain.check_publicity_closable(today=date(2024, 12, 1), closes_on=date(2024, 10, 9), open_objections=1)
+        domain.check_publicity_closable(today=date(2024, 12, 1), open_through=date(2024, 10, 9), open_objections=1)
     assert refused.value.code == "objections_unresolved"
     assert refused.value.rule == "RV-6"
 
@@ -159,9 +179,10 @@ def test_NA_6_unit_publicity_lasts_the_packs_working_days() -> None:
 
 
 def test_NA_11_publicity_never_closes_before_its_working_days_have_passed() -> None:
-    closes_on = domain.publicity_closes_on(CAL, date(2024, 12, 27), PACK.parameters.publicity_working_days.value)
-    # New Year's Day 2025 is a holiday: 30, 31 Dec, 2, 3, 6 Jan.
-    assert closes_on == date(2025, 1, 6)
+    open_through = domain.publicity_open_through(CAL, date(2024, 12, 27), PACK.parameters.publicity_working_days.value)
+    # New Year's Day 2025 is a holiday: 30, 31 Dec, 2, 3, 6 Jan; open through 6 January, closes on the 7th.
+    assert open_through == date(2025, 1, 6)
+    assert not domain.can_close_publicity(today=date(2025, 1, 6), open_through=open_through, open_objections=0)
 
 
 @given(
@@ -169,11 +190,14 @@ def test_NA_11_publicity_never_closes_before_its_working_days_have_passed() -> N
     days=st.integers(min_value=1, max_value=30),
 )
 def test_RV_6_a_publicity_spans_exactly_its_working_days(opened: date, days: int) -> None:
-    closes_on = domain.publicity_closes_on(CAL, opened, days)
-    assert CAL.working_days_between(opened, closes_on) == days
-    assert CAL.is_working_day(closes_on)
-    before = closes_on - timedelta(days=1)
-    assert not domain.can_close_publicity(today=before, closes_on=closes_on, open_objections=0)
+    open_through = domain.publicity_open_through(CAL, opened, days)
+    assert CAL.working_days_between(opened, open_through) == days
+    assert CAL.is_working_day(open_through)
+    # Open through the whole last day, closable from the next day on.
+    assert domain.publicity_accepts_objections(today=open_through, open_through=open_through)
+    assert not domain.can_close_publicity(today=open_through, open_through=open_through, open_objections=0)
+    after = open_through + timedelta(days=1)
+    assert domain.can_close_publicity(today=after, open_through=open_through, open_objections=0)
 
 
 @given(
