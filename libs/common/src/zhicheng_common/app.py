@@ -15,8 +15,9 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from pydantic import BaseModel
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +27,7 @@ from zhicheng_common.auth import TokenVerifier
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.calendar_store import CalendarFollower
 from zhicheng_common.clock import Clock, SystemClock
-from zhicheng_common.db import Database
+from zhicheng_common.db import Database, outbox_table
 from zhicheng_common.events.consumer import EventConsumer, Subscription, consumers_of, legacy_durable_name
 from zhicheng_common.events.natsauth import connect_as
 from zhicheng_common.events.outbox import OutboxRelay
@@ -47,10 +48,25 @@ NATS_START_TIMEOUT_SECONDS = 5.0
 CalendarJob = Callable[[AsyncSession, frozenset[int]], Awaitable[int]]
 
 
+class OutboxBacklog(BaseModel):
+    """Events the service committed that the relay has not published yet."""
+
+    unpublished: int
+    oldest_seconds: float = Field(description="age of the oldest unpublished event (0 without one)")
+
+
+class HealthDetail(BaseModel):
+    """What an operator watches besides readiness: the broker and the events waiting for it."""
+
+    nats: str = Field(description="`ok` or `unavailable`")
+    outbox: OutboxBacklog | None = Field(description="null when the database could not be asked")
+
+
 class Health(BaseModel):
     status: str
     service: str
     checks: dict[str, str] = {}
+    detail: HealthDetail | None = None
 
 
 @dataclass
@@ -86,7 +102,7 @@ class ServiceRuntime:
             self.js = self.nats.jetstream()
             await ensure_streams(self.js, self.common)
         except Exception as exc:
-            # Keep serving HTTP (readyz says why); retry in the background.
+            # Keep serving HTTP (healthz detail says NATS is down); retry in the background.
             log.error("nats.unavailable_at_start", error=repr(exc))
             self.tasks.append(asyncio.create_task(self._connect_later()))
             return
@@ -151,14 +167,36 @@ class ServiceRuntime:
         await self.database.dispose()
 
     async def readiness(self) -> dict[str, str]:
-        checks: dict[str, str] = {}
+        """What readiness depends on: the database only.
+
+        A broker outage is what the outbox rides out: requests keep committing their changes and
+        events, and the relay publishes them when NATS is back. Taking every service out of the
+        load balancer for it would turn a broker outage into a platform outage.
+        """
         try:
             await asyncio.wait_for(self.database.ping(), timeout=2.0)
-            checks["database"] = "ok"
+            return {"database": "ok"}
         except Exception as exc:
-            checks["database"] = f"unavailable: {type(exc).__name__}"
-        checks["nats"] = "ok" if self.nats is not None and self.nats.is_connected else "unavailable"
-        return checks
+            return {"database": f"unavailable: {type(exc).__name__}"}
+
+    @property
+    def nats_state(self) -> str:
+        return "ok" if self.nats is not None and self.nats.is_connected else "unavailable"
+
+    async def outbox_backlog(self) -> OutboxBacklog | None:
+        """Events committed but not yet published (None when the database cannot say)."""
+        t = outbox_table.c
+        query = select(
+            func.count(),
+            func.coalesce(func.extract("epoch", func.now() - func.min(t.created_at)), 0),
+        ).where(t.published_at.is_(None))
+        try:
+            async with asyncio.timeout(2.0), self.database.engine.connect() as conn:
+                count, oldest = (await conn.execute(query)).one()
+        except Exception as exc:
+            log.warning("health.outbox_backlog_unknown", error=repr(exc))
+            return None
+        return OutboxBacklog(unpublished=int(count), oldest_seconds=round(float(oldest), 3))
 
 
 class CorrelationMiddleware:
@@ -212,6 +250,25 @@ class HttpMetrics:
             "zc_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry
         )
         self.latency = Histogram("zc_http_request_seconds", "HTTP latency", ["method", "route"], registry=registry)
+
+
+class HealthMetrics:
+    """Gauges of the broker connection and the outbox backlog, refreshed on each scrape."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.nats_connected = Gauge("zc_nats_connected", "1 when connected to NATS", registry=registry)
+        self.outbox_unpublished = Gauge(
+            "zc_outbox_unpublished", "events committed and not yet published", registry=registry
+        )
+        self.outbox_oldest = Gauge(
+            "zc_outbox_oldest_unpublished_seconds", "age of the oldest unpublished event", registry=registry
+        )
+
+    def record(self, detail: HealthDetail) -> None:
+        self.nats_connected.set(1 if detail.nats == "ok" else 0)
+        if detail.outbox is not None:
+            self.outbox_unpublished.set(detail.outbox.unpublished)
+            self.outbox_oldest.set(detail.outbox.oldest_seconds)
 
 
 def create_service_app(
@@ -292,26 +349,34 @@ def create_service_app(
     install_problem_handlers(app)
     app.add_middleware(CorrelationMiddleware, metrics=HttpMetrics(registry))
 
-    @app.get("/healthz", tags=["health"], summary="存活检查 (alive)")
+    health_metrics = HealthMetrics(registry)
+
+    async def health_detail() -> HealthDetail:
+        detail = HealthDetail(nats=runtime.nats_state, outbox=await runtime.outbox_backlog())
+        health_metrics.record(detail)
+        return detail
+
+    @app.get("/healthz", tags=["health"], summary="存活检查 (alive; NATS and outbox backlog in detail)")
     async def healthz() -> Health:
-        """The process is alive."""
-        return Health(status="ok", service=name)
+        """The process is alive; the detail says whether NATS is reachable and what the outbox holds."""
+        return Health(status="ok", service=name, detail=await health_detail())
 
     @app.get(
         "/readyz",
         tags=["health"],
-        summary="就绪检查 (database and NATS reachable)",
+        summary="就绪检查 (database reachable)",
         responses={503: {"model": Health, "description": "not ready"}},
     )
     async def readyz() -> JSONResponse:
-        """Ready when the database and NATS both answer."""
+        """Ready when the database answers (a NATS outage is ridden out by the outbox)."""
         checks = await runtime.readiness()
         ready = all(v == "ok" for v in checks.values())
         body = Health(status="ready" if ready else "not_ready", service=name, checks=checks)
-        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
+        await health_detail()
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 import httpx
 import jwt
+import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
@@ -35,6 +36,8 @@ from jwt import PyJWK
 from zhicheng_common.problems import Forbidden, NotAuthenticated
 from zhicheng_common.regions import is_region_code, region_contains
 from zhicheng_common.settings import CommonSettings
+
+log = structlog.get_logger()
 
 
 class Role(StrEnum):
@@ -101,6 +104,15 @@ def ensure_role(principal: Principal, *roles: str) -> None:
 class TokenVerifier:
     """Verifies bearer tokens against a JWKS from a file, inline JSON or the issuer's URL.
 
+    Keys: only signature keys of an allowed algorithm are used. An identity provider publishes
+    other keys too (Keycloak's default realm has an ``RSA-OAEP`` key with ``use: enc``): such a key
+    is skipped and logged (``auth.jwks.key_skipped``), never a reason to fail a request. The keys
+    are kept for ``jwt_jwks_cache_seconds`` and then fetched again; a token naming a key id not
+    in the set makes one fetch, at most once per ``jwt_jwks_refetch_seconds`` however many such
+    tokens arrive (a flood of made-up key ids never turns into a flood on the identity provider).
+    A fetch that fails keeps the keys already known, so a provider outage does not sign everyone
+    out; it is retried after the refetch interval.
+
     A client sends the same token with every request for its whole lifetime, and every request
     crosses the gateway and a service that each verify it: a verified token is remembered (its
     principal, by the exact token string) until it expires or ``cache_seconds`` pass, whichever
@@ -112,7 +124,6 @@ class TokenVerifier:
         self,
         settings: CommonSettings,
         *,
-        refresh_interval: float = 30.0,
         cache_seconds: float = 60.0,
         cache_size: int = 4096,
     ) -> None:
@@ -122,45 +133,58 @@ class TokenVerifier:
         self.jwks_file = settings.jwt_jwks_file
         self.jwks_url = settings.jwt_jwks_url
         self.jwks_inline = settings.jwt_jwks
-        self.refresh_interval = refresh_interval
+        self.keys_lifetime = settings.jwt_jwks_cache_seconds
+        self.refetch_interval = settings.jwt_jwks_refetch_seconds
         self._keys: dict[str, PyJWK] = {}
-        self._loaded_at = 0.0
+        self._loaded_at: float | None = None  # monotonic second of the last successful load
+        self._tried_at: float | None = None  # monotonic second of the last attempt
         self._lock = asyncio.Lock()
+        #: How many times the key set was fetched (or read), successfully or not.
+        self.fetches = 0
         self.cache_seconds = cache_seconds
         self.cache_size = cache_size
         # token → (principal, wall-clock second until which it is taken as verified)
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
-    async def _load(self) -> None:
-        document: dict[str, Any] = {"keys": []}
+    async def _document(self) -> Any:
         if self.jwks_inline:
-            document = json.loads(self.jwks_inline)
-        elif self.jwks_file is not None:
-            document = json.loads(self.jwks_file.read_text())
-        elif self.jwks_url:
-            async with httpx.AsyncClient(timeout=5.0) as client:
+            return json.loads(self.jwks_inline)
+        if self.jwks_file is not None:
+            return json.loads(self.jwks_file.read_text())
+        if self.jwks_url:
+            async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
                 response = await client.get(self.jwks_url)
                 response.raise_for_status()
-                document = response.json()
-        keys: dict[str, PyJWK] = {}
-        for jwk in document.get("keys", []):
-            kid = jwk.get("kid")
-            if kid:
-                keys[kid] = PyJWK(jwk)
-        self._keys = keys
+                return response.json()
+        return {"keys": []}
+
+    async def _load(self) -> None:
+        self.fetches += 1
+        self._tried_at = time.monotonic()
+        try:
+            document = await self._document()
+        except (OSError, httpx.HTTPError, ValueError) as exc:
+            log.warning("auth.jwks.unavailable", source=self.jwks_url or str(self.jwks_file), error=repr(exc))
+            return
+        entries = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            log.warning("auth.jwks.malformed", source=self.jwks_url or str(self.jwks_file))
+            return
+        self._keys = signature_keys(entries, self.algorithms)
         self._loaded_at = time.monotonic()
 
     async def _key(self, kid: str) -> PyJWK | None:
-        if kid in self._keys:
+        now = time.monotonic()
+        fresh = self._loaded_at is not None and now - self._loaded_at < self.keys_lifetime
+        if fresh and kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            # An unknown kid may be a rotated key: reload, but not more than once per interval.
-            stale = time.monotonic() - self._loaded_at >= self.refresh_interval
-            if kid not in self._keys and (stale or not self._keys):
-                try:
-                    await self._load()
-                except (OSError, httpx.HTTPError, ValueError):
-                    return None
+            # Another request may have loaded the keys while this one waited for the lock.
+            now = time.monotonic()
+            fresh = self._loaded_at is not None and now - self._loaded_at < self.keys_lifetime
+            may_fetch = self._tried_at is None or now - self._tried_at >= self.refetch_interval
+            if (not fresh or kid not in self._keys) and may_fetch:
+                await self._load()
         return self._keys.get(kid)
 
     async def verify(self, token: str) -> Principal:
@@ -189,20 +213,57 @@ class TokenVerifier:
         key = await self._key(kid)
         if key is None:
             raise NotAuthenticated("令牌由未知密钥签发", code="token_unknown_key")
+        # The header's algorithm must be the key's own: a token saying RS256 over an Ed25519 key
+        # id is a forgery attempt (or a broken client), refused before any key is used with it.
+        if header.get("alg") != key.algorithm_name:
+            raise NotAuthenticated(
+                f"令牌声明的算法 {header.get('alg')!r} 与密钥 {kid} 的算法不符", code="token_algorithm_mismatch"
+            )
         try:
             claims = jwt.decode(
                 token,
                 key=key.key,
-                algorithms=self.algorithms,
+                algorithms=[key.algorithm_name],
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "sub", "iss"]},
             )
         except jwt.ExpiredSignatureError:
             raise NotAuthenticated("令牌已过期", code="token_expired") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, ValueError, TypeError):
             raise NotAuthenticated("令牌签名或声明无效", code="token_invalid") from None
         return principal_from_claims(claims), float(claims["exp"])
+
+
+def signature_keys(entries: list[Any], algorithms: list[str]) -> dict[str, PyJWK]:
+    """The keys of a JWKS that can verify a token signed with one of ``algorithms``, by key id.
+
+    A key for encryption (``use: enc``, or ``key_ops`` without ``verify``), of an algorithm not
+    allowed, without a ``kid`` or that the JWT library cannot read is skipped and logged.
+    """
+    keys: dict[str, PyJWK] = {}
+    for jwk in entries:
+        kid = jwk.get("kid") if isinstance(jwk, dict) else None
+        reason: str | None = None
+        if not isinstance(kid, str) or not kid:
+            reason = "no kid"
+        elif jwk.get("use", "sig") != "sig":
+            reason = f"use {jwk.get('use')!r}"
+        elif "key_ops" in jwk and "verify" not in (jwk.get("key_ops") or []):
+            reason = f"key_ops {jwk.get('key_ops')!r}"
+        else:
+            try:
+                key = PyJWK(jwk)
+            except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+                reason = f"unreadable: {exc.__class__.__name__}"
+            else:
+                if key.algorithm_name not in algorithms:
+                    reason = f"algorithm {key.algorithm_name} not allowed"
+                else:
+                    keys[kid] = key
+        if reason is not None:
+            log.warning("auth.jwks.key_skipped", kid=kid, reason=reason)
+    return keys
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

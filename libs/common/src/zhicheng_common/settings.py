@@ -69,6 +69,10 @@ class CommonSettings(BaseSettings):
     jwt_jwks_file: Path | None = None
     jwt_jwks_url: str | None = None
     jwt_jwks: str | None = None
+    # How long the JWKS is kept before it is fetched again, and how often at most a token naming
+    # an unknown key id (a rotation, or junk) makes it be fetched early.
+    jwt_jwks_cache_seconds: float = Field(default=300.0, gt=0)
+    jwt_jwks_refetch_seconds: float = Field(default=30.0, ge=0)
 
     # Keyed hash and encryption of personal identifiers (GB 11643 numbers, credit codes).
     pii_key: str = "development-only-pii-key"
