@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -221,6 +222,24 @@ def region_within(column: QueryableAttribute[str] | ColumnElement[Any], region: 
     if level == "city":
         return column.startswith(region[:4], autoescape=True)
     return column == region
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the session's transaction, for a hot path's statements.
+
+    SQLAlchemy costs more CPU per statement (cache keys, compilation, result rows, the greenlet)
+    than asyncpg's round trip does; a hot path may run its own SQL here, inside the same
+    transaction (committed or rolled back with the unit of work). Tables are named with
+    :func:`session_schema`. The driver begins its transaction lazily, at the first statement:
+    begin it now when nothing ran yet, so these statements never run outside it.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    if adapted._transaction is None and adapted.isolation_level != "autocommit":
+        await adapted._start_transaction()
+    driver: asyncpg.Connection = raw.driver_connection
+    return driver
 
 
 def session_schema(session: AsyncSession) -> str:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from zhicheng_common.auth import Principal, Role
-from zhicheng_common.db import region_within
+from zhicheng_common.db import driver_connection, region_within, session_schema
+from zhicheng_intake.domain import CommitteeScope, DeclarationWindow, EligibilityContext, OtherDeclaration
 from zhicheng_intake.models import (
     Attachment,
     CommitteeProjection,
@@ -90,6 +94,46 @@ class DeclarationRepository:
     async def add_status(self, change: StatusChange) -> None:
         self.session.add(change)
         await self.session.flush()
+
+    async def move(
+        self,
+        row: Declaration,
+        change: StatusChange,
+        *,
+        also: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The declaration's new status (and ``also``, more of its columns) and its history row, in
+        one statement on the driver (the submit path's write; no ORM flush).
+
+        The loaded row takes the new values as committed ones, so the unit of work does not write
+        them a second time.
+        """
+        values: dict[str, Any] = {"status": change.status, "updated_at": change.at, **(also or {})}
+        columns = Declaration.__table__.c
+        unknown = [name for name in values if name not in columns]
+        if unknown:
+            raise ValueError(f"not columns of declarations: {unknown}")
+        schema = _quoted(session_schema(self.session))
+        names = list(values)
+        assignments = ", ".join(f'"{name}" = ${n}' for n, name in enumerate(names, 7))
+        # Identifiers from the schema map and the table's own column names, values as parameters.
+        statement = (
+            f"WITH moved AS (UPDATE {schema}.declarations SET {assignments} WHERE id = $1) "  # noqa: S608
+            f"INSERT INTO {schema}.declaration_status_changes (id, declaration_id, status, at, actor, reason) "
+            "VALUES ($2, $1, $3, $4, $5, $6)"
+        )
+        await (await driver_connection(self.session)).execute(
+            statement,
+            row.id,
+            change.id,
+            change.status,
+            change.at,
+            change.actor,
+            change.reason,
+            *(values[name] for name in names),
+        )
+        for name in names:
+            set_committed_value(row, name, values[name])
 
     async def history(self, declaration_id: uuid.UUID) -> Sequence[StatusChange]:
         statement = select(StatusChange).where(StatusChange.declaration_id == declaration_id).order_by(StatusChange.at)
@@ -229,6 +273,89 @@ class ProjectionRepository:
     async def committee(self, committee_id: uuid.UUID) -> CommitteeProjection | None:
         return await self.session.get(CommitteeProjection, committee_id)
 
+    async def eligibility_context(
+        self, *, committee_id: uuid.UUID, applicant_key: str, year: int, excluding: uuid.UUID, today: date
+    ) -> EligibilityContext:
+        """Everything the eligibility engine reads, in one statement on the driver (the submit path).
+
+        The committee's filed scope and its declaration windows, the applicant's integrity bars in
+        force ``today`` (EL-20) and the applicant's other declarations of ``year`` past the draft
+        (EL-11: the domain decides which count).
+        """
+        schema = _quoted(session_schema(self.session))
+        row = await (await driver_connection(self.session)).fetchrow(
+            f"""
+            SELECT
+              (SELECT row_to_json(c) FROM {schema}.committee_scopes c WHERE c.committee_id = $1) AS committee,
+              (SELECT coalesce(json_agg(w ORDER BY w.declaration_opens), '[]'::json)
+                 FROM {schema}.declaration_windows w WHERE w.committee_id = $1) AS windows,
+              (SELECT coalesce(json_agg(b.record_id), '[]'::json) FROM {schema}.integrity_bars b
+                WHERE b.subject_key = $2 AND b.active
+                  AND (b.valid_from IS NULL OR b.valid_from <= $3)
+                  AND (b.valid_until IS NULL OR b.valid_until >= $3)) AS bars,
+              (SELECT coalesce(json_agg(json_build_object(
+                        'id', o.id, 'year', o.year, 'series', o.series, 'specialty', o.specialty,
+                        'level', o.level, 'kind', o.kind, 'status', o.status,
+                        'withdrawn_before_review', o.withdrawn_before_review)), '[]'::json)
+                 FROM {schema}.declarations o
+                WHERE o.applicant_key = $2 AND o.year = $4 AND o.status <> 'draft' AND o.id <> $5) AS others
+            """,  # noqa: S608 (the schema from the engine's map; values as parameters)
+            committee_id,
+            applicant_key,
+            today,
+            year,
+            excluding,
+        )
+        assert row is not None  # a SELECT without FROM answers one row
+        committee = _json(row["committee"])
+        scope = None
+        windows: tuple[DeclarationWindow, ...] = ()
+        if committee is not None:
+            scope = CommitteeScope(
+                committee_id=uuid.UUID(committee["committee_id"]),
+                name=committee["name"],
+                series=committee["series"],
+                specialties=tuple(committee["specialties"]),
+                levels=tuple(committee["levels"]),
+                scope_regions=tuple(committee["scope_regions"]),
+                scope_ownership_kinds=tuple(committee["scope_ownership_kinds"]),
+                policy_pack=committee["policy_pack"],
+                valid_from=date.fromisoformat(committee["valid_from"]),
+                valid_until=date.fromisoformat(committee["valid_until"]),
+                status=committee["status"],
+            )
+            windows = tuple(
+                DeclarationWindow(
+                    plan_id=uuid.UUID(w["plan_id"]),
+                    committee_id=uuid.UUID(w["committee_id"]),
+                    year=w["year"],
+                    series=w["series"],
+                    levels=tuple(w["levels"]),
+                    opens=date.fromisoformat(w["declaration_opens"]),
+                    closes=date.fromisoformat(w["declaration_closes"]),
+                )
+                for w in _json(row["windows"])
+            )
+        return EligibilityContext(
+            today=today,
+            committee=scope,
+            windows=windows,
+            integrity_bars=tuple(str(b) for b in _json(row["bars"])),
+            other_declarations=tuple(
+                OtherDeclaration(
+                    uuid.UUID(o["id"]),
+                    o["year"],
+                    o["series"],
+                    o["specialty"],
+                    o["level"],
+                    o["kind"],
+                    o["status"],
+                    o["withdrawn_before_review"],
+                )
+                for o in _json(row["others"])
+            ),
+        )
+
     async def committees(self) -> Sequence[CommitteeProjection]:
         return (await self.session.scalars(select(CommitteeProjection).order_by(CommitteeProjection.name))).all()
 
@@ -284,3 +411,12 @@ class ProjectionRepository:
             or_(IntegrityBar.valid_until.is_(None), IntegrityBar.valid_until >= on),
         )
         return (await self.session.scalars(statement)).all()
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _json(value: Any) -> Any:
+    """A ``json`` value from the driver: decoded by the engine's codec, or text on a bare connection."""
+    return json.loads(value) if isinstance(value, str) else value

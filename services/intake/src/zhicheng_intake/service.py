@@ -200,14 +200,16 @@ async def _move(
     now: datetime,
     reason: str | None = None,
     rule_ids: list[str] | None = None,
+    also: dict[str, Any] | None = None,
 ) -> None:
+    """Move the declaration to ``status`` (with ``also``, more of its columns), with history and journal."""
     if not domain.can_move(row.status, status):
         raise WrongState(f"申报状态为{row.status}，不能变为{status}")
     previous = row.status
-    row.status = status
-    row.updated_at = now
-    await DeclarationRepository(session).add_status(
-        StatusChange(id=uuid.uuid4(), declaration_id=row.id, status=status, at=now, actor=actor.subject, reason=reason)
+    await DeclarationRepository(session).move(
+        row,
+        StatusChange(id=uuid.uuid4(), declaration_id=row.id, status=status, at=now, actor=actor.subject, reason=reason),
+        also=also,
     )
     await append_entry(
         session,
@@ -336,56 +338,23 @@ async def update(
     return to_read(row, principal=actor, cipher=deps.cipher)
 
 
-async def eligibility(
-    session: AsyncSession, *, row: Declaration, declared: DeclarationCreate, pack: PolicyPack, today: date
-) -> list[domain.Failure]:
-    """Run the engine over the declaration and intake's projections (no call to another service)."""
-    projections = ProjectionRepository(session)
-    committee_row = await projections.committee(declared.target.committee_id)
-    committee = None
-    windows: tuple[domain.DeclarationWindow, ...] = ()
-    if committee_row is not None:
-        committee = domain.CommitteeScope(
-            committee_id=committee_row.committee_id,
-            name=committee_row.name,
-            series=committee_row.series,
-            specialties=tuple(committee_row.specialties),
-            levels=tuple(committee_row.levels),
-            scope_regions=tuple(committee_row.scope_regions),
-            scope_ownership_kinds=tuple(committee_row.scope_ownership_kinds),
-            policy_pack=committee_row.policy_pack,
-            valid_from=committee_row.valid_from,
-            valid_until=committee_row.valid_until,
-            status=committee_row.status,
-        )
-        windows = tuple(
-            domain.DeclarationWindow(
-                plan_id=w.plan_id,
-                committee_id=w.committee_id,
-                year=w.year,
-                series=w.series,
-                levels=tuple(w.levels),
-                opens=w.declaration_opens,
-                closes=w.declaration_closes,
-            )
-            for w in await projections.windows([committee_row.committee_id])
-        )
-    bars = await projections.active_bars(row.applicant_key, today)
-    others = await DeclarationRepository(session).made_of_applicant(
-        row.applicant_key, declared.target.year, excluding=row.id
-    )
-    context = domain.EligibilityContext(
+async def eligibility_context(
+    session: AsyncSession, *, row: Declaration, declared: DeclarationCreate, today: date
+) -> domain.EligibilityContext:
+    """What the engine reads from intake's projections (no call to another service), in one query."""
+    return await ProjectionRepository(session).eligibility_context(
+        committee_id=declared.target.committee_id,
+        applicant_key=row.applicant_key,
+        year=declared.target.year,
+        excluding=row.id,
         today=today,
-        committee=committee,
-        windows=windows,
-        integrity_bars=tuple(str(b.record_id) for b in bars),
-        other_declarations=tuple(
-            domain.OtherDeclaration(
-                o.id, o.year, o.series, o.specialty, o.level, o.kind, o.status, o.withdrawn_before_review
-            )
-            for o in others
-        ),
     )
+
+
+def eligibility(
+    declared: DeclarationCreate, *, pack: PolicyPack, context: domain.EligibilityContext
+) -> list[domain.Failure]:
+    """Run the engine over the declaration and its context."""
     return domain.check_eligibility(
         declared,
         pack=pack,
@@ -429,16 +398,14 @@ async def submit(
     # EL-11: one person's submissions of a year go one at a time, so two at the same moment
     # cannot both see "no other application" (the lock ends with this transaction).
     await repo.lock_applicant_year(row.applicant_key, row.year)
-    today = today_in_china(now)
     declared = _declared(row, deps.cipher)
-    committee = await ProjectionRepository(session).committee(declared.target.committee_id)
+    context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
+    committee = context.committee
     pack = _pack(committee.policy_pack if committee is not None else row.policy_pack, deps.default_pack)
-    failures = await eligibility(session, row=row, declared=declared, pack=pack, today=today)
+    failures = eligibility(declared, pack=pack, context=context)
     if failures:
         log.info("intake.declaration.refused", declaration_id=str(row.id), rules=[f.rule for f in failures])
         raise refusal(failures)
-    row.policy_pack = pack.id
-    row.submitted_at = now
     # Outbox row and idempotency key first, the journal entry last: the journal's chain lock is then
     # held only until the commit that follows it.
     await record_event(
@@ -467,7 +434,14 @@ async def submit(
     ):
         raise IdempotencyKeyReused("同一幂等键的请求正在处理，请稍后重试")
     await _move(
-        session, row, "submitted", actor=actor, now=now, reason="资格条件校验通过", rule_ids=list(domain.CHECKED_RULES)
+        session,
+        row,
+        "submitted",
+        actor=actor,
+        now=now,
+        reason="资格条件校验通过",
+        rule_ids=list(domain.CHECKED_RULES),
+        also={"policy_pack": pack.id, "submitted_at": now},
     )
     return to_read(row, principal=actor, cipher=deps.cipher)
 
@@ -478,9 +452,10 @@ async def dry_run(
     """Run every eligibility rule on a declaration as it stands; nothing changes (预检)."""
     row = await _readable(session, actor, declaration_id)
     declared = _declared(row, deps.cipher)
-    committee = await ProjectionRepository(session).committee(declared.target.committee_id)
+    context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
+    committee = context.committee
     pack = _pack(committee.policy_pack if committee is not None else row.policy_pack, deps.default_pack)
-    failures = await eligibility(session, row=row, declared=declared, pack=pack, today=today_in_china(now))
+    failures = eligibility(declared, pack=pack, context=context)
     return EligibilityReport(
         eligible=not failures, policy_pack=pack.id, failures=refusal(failures).errors if failures else []
     )

@@ -86,6 +86,43 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
     assert [h["status"] for h in history.json()["items"]] == ["draft", "submitted"]
 
 
+async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
+    """The submit path writes status, time and pack with its history row in one statement (issue 11
+    §6): what the next request reads, and what the table holds, is what the answer said."""
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+
+    answered = (await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)).json()
+
+    read = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
+    assert answered["submitted_at"] is not None
+    assert [read[k] for k in ("status", "submitted_at", "policy_pack", "updated_at")] == [
+        "submitted",
+        answered["submitted_at"],
+        "shanxi-2024",  # the committee's pack
+        answered["submitted_at"],
+    ]
+    database = Database(intake_schema.database_url, "intake")
+    try:
+        async with database.unit_of_work() as session:
+            stored = (
+                await session.execute(
+                    text(
+                        "SELECT d.status, d.submitted_at = d.updated_at, s.status, s.at = d.submitted_at"
+                        " FROM intake.declarations d JOIN intake.declaration_status_changes s"
+                        " ON s.declaration_id = d.id AND s.status = 'submitted' WHERE d.id = :id"
+                    ),
+                    {"id": declaration_id},
+                )
+            ).all()
+    finally:
+        await database.dispose()
+    assert [tuple(row) for row in stored] == [("submitted", True, "submitted", True)]
+
+
 async def test_three_failed_rules_come_in_one_problem_each_with_its_id(intake: Intake) -> None:
     committee_id = await intake.open_committee()
     headers = intake.headers()
