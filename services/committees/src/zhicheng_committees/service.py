@@ -1394,6 +1394,7 @@ async def _meeting_deadline_changed(
         action=f"committee.meeting.deadline_{'moved' if moved else 'confirmed'}",
         record_type="plan_meeting",
         record_id=str(meeting.id),
+        record_region=meeting.region,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
         rule_ids=[rule, "NA-14"],
         data={"deadline": kind, "previous": previous, "due": due, "provisional": provisional},
