@@ -85,6 +85,12 @@ def redact_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) 
     return event_dict
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    # sys.stderr is looked up for each logger, not once: a test's captured stream (or a replaced
+    # stderr) is closed later, and a logger bound to it would then fail on every line.
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
     """Configure structlog once per process: one JSON line per event with ``service``."""
     processors: list[Any] = [
@@ -98,7 +104,7 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)

@@ -15,7 +15,7 @@ PLAN = {
     "levels": ["associate_senior", "senior"],
     "declaration_opens": "2024-08-01",
     "declaration_closes": "2024-08-31",
-    "notice_date": "2024-10-07",
+    "notice_date": "2024-09-30",
     "meetings": [{"meeting_date": "2024-11-15", "pre_meeting_filing_date": "2024-11-08"}],
 }
 

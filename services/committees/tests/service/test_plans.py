@@ -375,10 +375,11 @@ async def test_CM_9_a_late_post_meeting_filing_cannot_be_back_dated_nor_made_bef
 
 
 async def test_CM_7_is_checked_on_the_day_the_plan_is_published_not_the_planned_notice_day(svc: Service) -> None:
-    """Issue 12: planned notice 2 Sep is early enough, but publishing on Tue 8 Oct leaves 29 working days.
+    """Issue 12: planned notice 2 Sep is early enough, but publishing on Tue 8 Oct is late.
 
-    Working days after 8 Oct up to Fri 15 Nov 2024: 9–11 Oct (3), Sat 12 Oct make-up (4), 14–18 Oct (9),
-    21–25 Oct (14), 28 Oct–1 Nov (19), 4–8 Nov (24), 11–15 Nov (29). After Mon 7 Oct (a holiday): 30.
+    NA-14, counted back from Fri 15 Nov 2024 (not counted): 11–14 Nov (4), 4–8 Nov (9), 1 Nov (10),
+    28–31 Oct (14), 21–25 Oct (19), 14–18 Oct (24), Sat 12 Oct make-up (25), 8–11 Oct (29), 1–7 Oct
+    National Day holidays, Mon 30 Sep (30): publishing on 30 Sep is on time, on 8 Oct is not.
     """
     committee_id = await active_committee(svc)
     plan = (await post_plan(svc, committee_id, plan_body(notice_date="2024-09-02"))).json()
@@ -388,7 +389,7 @@ async def test_CM_7_is_checked_on_the_day_the_plan_is_published_not_the_planned_
     body = assert_problem(await svc.client.post(publication, headers=hr), 409, "notice_too_late")
     assert body["rule"] == "CM-7"
     assert await svc.events(plan["id"], "plan.published") == []
-    svc.clock.set(datetime(2024, 10, 7, 1, 0, tzinfo=UTC))
+    svc.clock.set(datetime(2024, 9, 30, 1, 0, tzinfo=UTC))
     response = await svc.client.post(publication, headers=hr)
     assert response.status_code == 200, response.text
 
@@ -396,10 +397,14 @@ async def test_CM_7_is_checked_on_the_day_the_plan_is_published_not_the_planned_
 async def test_CM_7_a_published_plan_cannot_move_a_meeting_closer_than_30_working_days_after_publication(
     svc: Service,
 ) -> None:
-    """Issue 12: published Mon 7 Oct 2024; Thu 14 Nov is the 29th working day after it, Mon 18 Nov the 31st."""
+    """Issue 12: published Mon 30 Sep 2024 (NA-14, counted back from the meeting, its day not counted).
+
+    The 30th working day before Thu 14 Nov is Sun 29 Sep (a make-up working day): 30 Sep is too late.
+    The 30th working day before Mon 18 Nov is Tue 8 Oct: 30 Sep is early enough.
+    """
     committee_id = await active_committee(svc)
     plan = (await post_plan(svc, committee_id, plan_body(notice_date="2024-09-02"))).json()
-    svc.clock.set(datetime(2024, 10, 7, 1, 0, tzinfo=UTC))
+    svc.clock.set(datetime(2024, 9, 30, 1, 0, tzinfo=UTC))
     hr, office = svc.headers(["hr_admin"], SHANXI), svc.headers(["committee_office"], SHANXI)
     assert (await svc.client.post(f"{PREFIX}/plans/{plan['id']}/publication", headers=hr)).status_code == 200
     svc.clock.set(datetime(2024, 10, 9, 1, 0, tzinfo=UTC))

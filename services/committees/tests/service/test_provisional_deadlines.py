@@ -73,7 +73,6 @@ async def test_NA_14_CM_9_CM_11_meeting_deadlines_in_2027_are_provisional_and_mo
         f"{PREFIX}/meetings/{meeting['id']}/results-entry",
         json={
             "appointment_document_date": "2026-12-28",
-            "entered_on": "2026-12-29",
             "meeting_file": [item.value for item in MeetingFileItem],
         },
         headers=svc.headers(["committee_office"], SHANXI),
