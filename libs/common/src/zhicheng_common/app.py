@@ -34,6 +34,7 @@ from zhicheng_common.events.outbox import OutboxRelay
 from zhicheng_common.events.permissions import check_consumes
 from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
+from zhicheng_common.limits import RequestSizeLimit, upload_allowances
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
 from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers
 from zhicheng_common.scheduler import Job, Scheduler
@@ -347,6 +348,12 @@ def create_service_app(
     app.state.token_verifier = TokenVerifier(common)
     app.state.metrics_registry = registry
     install_problem_handlers(app)
+    # Inside the correlation middleware, so that a 413 carries the request's id and is counted.
+    app.add_middleware(
+        RequestSizeLimit,
+        max_bytes=common.max_request_bytes,
+        allowances=upload_allowances(common.max_upload_bytes),
+    )
     app.add_middleware(CorrelationMiddleware, metrics=HttpMetrics(registry))
 
     health_metrics = HealthMetrics(registry)
