@@ -33,6 +33,7 @@ from zhicheng_committees.schemas import (
 )
 from zhicheng_committees.settings import AREA
 from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.paging import Paging
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.series import Level
 from zhicheng_common.validators import RegionCode
@@ -53,8 +54,6 @@ def _tools(request: Request) -> service.Tools:
 
 
 ToolsDep = Annotated[service.Tools, Depends(_tools)]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 RULE_REFUSED = _problem("不符合政策规定 (rule_refused 等; `rule` 字段给出规则编号)")
 FORBIDDEN = _problem("角色、核准权限或管辖范围不符 (role_required, approval_authority_required, outside_jurisdiction)")
@@ -78,14 +77,13 @@ async def list_filings(
     session: SessionDep,
     principal: Reader,
     tools: ToolsDep,
+    page: Paging,
     status: FilingStatus | None = None,
     region: RegionCode | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> FilingPage:
     """Filings within the caller's jurisdiction, optionally by status and region."""
     return await service.list_filings(
-        session, actor=principal, status=status, region=region, limit=limit, offset=offset, tools=tools
+        session, actor=principal, status=status, region=region, limit=page.limit, offset=page.offset, tools=tools
     )
 
 
@@ -115,11 +113,10 @@ async def list_committees(
     session: SessionDep,
     principal: Reader,
     tools: ToolsDep,
+    page: Paging,
     status: CommitteeStatus | None = None,
     region: RegionCode | None = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> CommitteePage:
     """Committees within the caller's jurisdiction; `expiring_within_days` lists those whose validity ends soon."""
     return await service.list_committees(
@@ -128,8 +125,8 @@ async def list_committees(
         status=status,
         region=region,
         expiring_within_days=expiring_within_days,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
         tools=tools,
     )
 

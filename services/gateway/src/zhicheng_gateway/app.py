@@ -72,6 +72,7 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
         common=common,
         settings=settings,
         routers=routers,
+        fallback_routers=[proxy_router],  # last: the gateway's own routes win, and their 405s too
         subscriptions=SUBSCRIPTIONS,
     )
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
@@ -80,7 +81,6 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     app.state.gateway_settings = settings
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
     app.include_router(discovery_router)
-    app.include_router(proxy_router, prefix="/api/v1")  # last: the gateway's own routes win
 
     service_lifespan = app.router.lifespan_context
     database: Database = app.state.database
