@@ -17,6 +17,7 @@ from zhicheng_committees.schemas import (
     FilingDecision,
     FilingPage,
     FilingRead,
+    MeetingDetail,
     MeetingRead,
     OverdueMeetingPage,
     PlanCreate,
@@ -160,6 +161,16 @@ async def overdue_post_meeting_filings(session: SessionDep, principal: Reader, t
     return await service.overdue_post_meeting_filings(session, actor=principal, tools=tools)
 
 
+@router.get(
+    "/meetings/{meeting_id}",
+    summary="查看评审会议 (one meeting, with its plan and committee)",
+    responses={403: FORBIDDEN, 404: _problem("会议不存在 (meeting_not_found)")},
+)
+async def read_meeting(meeting_id: uuid.UUID, session: SessionDep, principal: Reader) -> MeetingDetail:
+    """One meeting of a plan: its dates, filings and deadlines (CM-8, CM-9, CM-11)."""
+    return await service.get_meeting(session, actor=principal, meeting_id=meeting_id)
+
+
 @router.post(
     "/meetings/{meeting_id}/pre-meeting-filing",
     summary="会前备案 (pre-meeting filing: opens the meeting; CM-8, CM-10)",
@@ -296,6 +307,16 @@ async def resume(
     return await service.resume(
         session, actor=principal, committee_id=committee_id, resumption_in=resumption_in, tools=tools
     )
+
+
+@router.get(
+    "/{committee_id}/plans",
+    summary="评委会的年度评审计划 (a committee's plans, by year)",
+    responses={403: FORBIDDEN, 404: _problem("评委会不存在 (committee_not_found)")},
+)
+async def list_plans(committee_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[PlanRead]:
+    """Every annual plan of the committee with its meetings, oldest year first."""
+    return await service.committee_plans(session, actor=principal, committee_id=committee_id)
 
 
 @router.post(

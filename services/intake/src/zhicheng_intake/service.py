@@ -521,6 +521,9 @@ async def _readable(session: AsyncSession, actor: Principal, declaration_id: uui
     row = await DeclarationRepository(session).get(declaration_id)
     if row is None:
         raise NotFound(f"申报 {declaration_id} 不存在")
+    if row.owner_subject != actor.subject and row.status == "draft":
+        # A draft is the applicant's until submitted: to anyone else it does not exist yet.
+        raise NotFound(f"申报 {declaration_id} 不存在")
     if row.owner_subject != actor.subject:
         if not actor.has_role(*CLERK_ROLES):
             raise Forbidden("只能查看本人的申报", code="not_owner")

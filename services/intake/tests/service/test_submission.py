@@ -346,6 +346,10 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
     assert "filename*=UTF-8''%E5%AD%A6%E4%BD%8D%E8%AF%81%E4%B9%A6.pdf" in mine.headers["content-disposition"]
 
     reviewer = intake.headers(roles=("hr_reviewer",), subject="u-ty-reviewer")
+    # A draft is the applicant's until submitted: its attachments too (issue 13).
+    problem(await intake.client.get(url, headers=reviewer), 404, "not_found")
+    submitted = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=owner)
+    assert submitted.status_code == 200, submitted.text
     assert (await intake.client.get(url, headers=reviewer)).content == content
     auditor = intake.headers(roles=("auditor",), region=SHANXI)
     entries = (await intake.client.get(f"{BASE}/journal", params={"limit": 1000}, headers=auditor)).json()["items"]
