@@ -303,7 +303,7 @@ def _check_filing(filing_in: FilingCreate) -> PolicyPack:
     if series is not None and series.specialties:
         unknown = [s for s in filing_in.specialties if s not in series.specialties]
         if unknown:
-            raise _invalid([("specialties", f"系列 {filing_in.series} 没有以下专业：{'、'.join(unknown)}")])
+            raise _invalid([("specialties", f"{series.name}系列没有以下专业：{'、'.join(unknown)}")])
     pack = load_pack(filing_in.policy_pack)
     refusals = domain.composition_refusals(
         pack,

@@ -20,6 +20,7 @@ from zhicheng_common.events.outbox import record_event
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, PolicyPackError, load_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
+from zhicheng_common.reference import rank_name
 from zhicheng_common.series import level_of, load_series_catalog
 from zhicheng_common.validators import birth_date_from_resident_id
 from zhicheng_intake import domain
@@ -124,7 +125,7 @@ def _validate(declaration_in: DeclarationCreate, today: date) -> None:
                 FieldError(
                     field="current_title.title_name",
                     code="unknown_title" if named is None else "title_rank_mismatch",
-                    message=f"职称名称“{title.title_name}”与{title_series.name}系列的{title.rank.value}层级不符",
+                    message=f"职称名称“{title.title_name}”与{title_series.name}系列的{rank_name(title.rank)}职称不符",
                 )
             )
     if errors:
