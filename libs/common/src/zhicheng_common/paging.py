@@ -17,6 +17,8 @@ MAX_LIMIT = 200
 MAX_QUEUE_LIMIT = 500
 # Far beyond any list a person pages through, and well inside PostgreSQL's bigint (and int4).
 MAX_OFFSET = 1_000_000
+# The largest id a bigint column holds: an id or cursor past it can match nothing and would overflow.
+MAX_BIGINT = 2**63 - 1
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from zhicheng_common.app import create_service_app
-from zhicheng_common.paging import MAX_LIMIT, MAX_OFFSET, MAX_QUEUE_LIMIT, Page, Paging
+from zhicheng_common.paging import MAX_BIGINT, MAX_LIMIT, MAX_OFFSET, MAX_QUEUE_LIMIT, Page, Paging
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 from zhicheng_common.topology import DOMAIN_SERVICES
 
@@ -84,3 +84,16 @@ def test_every_list_route_with_an_offset_bounds_it(tmp_path: Path) -> None:
                 assert params["limit"]["schema"].get("maximum") in (MAX_LIMIT, MAX_QUEUE_LIMIT), (name, path)
     # The list routes with offsets: committees (2), intake (1), integrity (1), review's queue, gateway users.
     assert len(paged) == 6, paged
+
+
+def test_every_integer_parameter_of_every_route_has_a_bound_postgresql_can_hold(tmp_path: Path) -> None:
+    unbounded: list[str] = []
+    for name, app in _apps(tmp_path).items():
+        for path, operations in app.openapi()["paths"].items():
+            for method, operation in operations.items():
+                for param in operation.get("parameters", []):
+                    schema = param.get("schema", {})
+                    for candidate in [schema, *schema.get("anyOf", [])]:
+                        if candidate.get("type") == "integer" and candidate.get("maximum", MAX_BIGINT + 1) > MAX_BIGINT:
+                            unbounded.append(f"{name} {method.upper()} {path} {param['name']}")
+    assert unbounded == []
