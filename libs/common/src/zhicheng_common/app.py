@@ -4,6 +4,7 @@ lifespan that owns the database, NATS, the outbox relay and the event consumers.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
@@ -201,27 +202,50 @@ class ServiceRuntime:
         return OutboxBacklog(unpublished=int(count), oldest_seconds=round(float(oldest), 3))
 
 
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+RouteTable = list[tuple[re.Pattern[str], frozenset[str]]]
 
 
-def declared_methods(routes: Sequence[BaseRoute], scope: Scope) -> set[str]:
-    """The methods ``routes`` declare for the path of ``scope`` (empty when none of them has the path)."""
-    return {
-        method
-        for method in HTTP_METHODS
-        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
-    }
+def route_table(routes: Sequence[BaseRoute]) -> RouteTable:
+    """The full path pattern and methods of every route in ``routes``, included routers flattened.
+
+    FastAPI keeps an included router as one entry whose routes carry their full paths in their
+    effective contexts; a plain route has its own pattern.
+    """
+    table: RouteTable = []
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            for context in contexts():
+                methods = getattr(context.original_route, "methods", None)
+                if methods:
+                    table.append((compile_path(context.path)[0], frozenset(methods)))
+        elif isinstance(route, Route) and route.methods:
+            table.append((route.path_regex, frozenset(route.methods)))
+    return table
 
 
-def method_guard(declared: list[BaseRoute]) -> Callable[[Request], Awaitable[None]]:
+def declared_methods(table: RouteTable, path: str) -> set[str]:
+    """The methods the routes of ``table`` declare for ``path`` (empty when none of them has it)."""
+    return {method for pattern, methods in table if pattern.match(path) for method in methods}
+
+
+def method_guard(declared: Sequence[BaseRoute]) -> Callable[[Request], Awaitable[None]]:
     """A dependency of the fallback routes: a path declared elsewhere with other methods is 405.
 
     Without it a catch-all route (the gateway's forwarding) takes ``DELETE /api/v1/openapi.json``
-    and answers 404 for a path that exists: the client should learn the methods it allows.
+    and answers 404 for a path that exists: the client should learn the methods it allows. The
+    table is built on the first request (every router is included by then): a few regular
+    expressions per forwarded request.
     """
+    table: RouteTable | None = None
 
     async def guard(request: Request) -> None:
-        allowed = declared_methods(declared, request.scope)
+        nonlocal table
+        if table is None:
+            table = route_table(declared)
+        path: str = request.scope["path"]
+        root = request.scope.get("root_path", "")
+        allowed = declared_methods(table, path.removeprefix(root) if root else path)
         if allowed and request.method not in allowed:
             raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
 
