@@ -107,10 +107,22 @@ def _validate(declaration_in: DeclarationCreate, today: date) -> None:
     series = catalog.get(target.series)
     if series is None:
         errors.append(
-            FieldError(field="target.series", code="unknown_series", message=f"职称系列 {target.series} 不在系列目录中")
+            FieldError(
+                field="target.series",
+                code="unknown_series",
+                message=f"职称系列 {target.series} 不在系列目录中（见 /api/v1/reference/series）",
+                facts={"valid": catalog.codes()},
+            )
         )
     elif series.title(target.rank) is None:
-        errors.append(FieldError(field="target.rank", code="unknown_rank", message=f"{series.name}系列没有该层级职称"))
+        errors.append(
+            FieldError(
+                field="target.rank",
+                code="unknown_rank",
+                message=f"{series.name}系列没有{rank_name(target.rank)}职称",
+                facts={"valid": [rank.value for rank in series.titles]},
+            )
+        )
     title = declaration_in.current_title
     title_series = catalog.get(title.series) if title is not None else None
     if title is not None and title_series is None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 
 from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
+from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 from zhicheng_intake.models import Declaration
@@ -283,6 +284,8 @@ async def test_unknown_series_is_a_clear_problem_and_stores_nothing(
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
     refused = problem(response, 400, "invalid_declaration")
     assert refused["errors"][0]["code"] == "unknown_series"
+    # The error lists the valid codes (issue 13): the series catalog's, as /api/v1/reference/series.
+    assert refused["errors"][0]["facts"]["valid"] == load_series_catalog().codes()
     assert await count_declarations(intake_schema, committee_id=committee_id) == 0
 
 
