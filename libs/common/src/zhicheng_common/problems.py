@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhicheng_common.calendar import UnknownCalendarYear
@@ -167,6 +168,22 @@ def validation_errors(errors: list[Any]) -> list[FieldError]:
     return out
 
 
+def _refused_value(exc: BaseException) -> bool:
+    """Whether the database (or asyncpg encoding a parameter) refused a value: SQLSTATE class 22."""
+    if isinstance(exc, DataError):
+        return True
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        # asyncpg.exceptions.DataError: the server's class 22; asyncpg's own (an int out of its
+        # column's range, found while encoding the parameter) is the InterfaceError-based one.
+        if isinstance(seen, asyncpg.exceptions.DataError | asyncpg.exceptions._base.DataError):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error of ``app`` as problem+json."""
 
@@ -285,7 +302,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConnectionError, on_database_unavailable)
     # A deadline in a year the holiday calendar does not know yet is a configuration gap, not a bug.
     app.add_exception_handler(UnknownCalendarYear, on_calendar_year_unknown)
-    app.add_exception_handler(DataError, on_unstorable)
+
+    async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
+        if _refused_value(exc):
+            return await on_unstorable(request, exc)
+        return await on_unexpected(request, exc)
+
+    app.add_exception_handler(DBAPIError, on_dbapi_error)
     app.add_exception_handler(OverflowError, on_out_of_range)
 
     async def on_value_error(request: Request, exc: Exception) -> JSONResponse:
