@@ -171,7 +171,8 @@ class NulCharacterGuard:
             message = await receive()
             if message["type"] == "http.request":
                 window = carry + message.get("body", b"")
-                if pattern.search(window):
+                # A match wholly inside the carried bytes was judged with its full context before.
+                if any(match.end() > len(carry) for match in pattern.finditer(window)):
                     found = True
                     raise ValueError("NUL character in the request body")
                 carry = window[-_CARRY:]

@@ -100,3 +100,17 @@ async def test_a_date_in_9999_that_overflows_a_deadline_is_a_422_not_a_500() -> 
     assert overflow.json()["title"] == "日期超出可计算的范围"
     assert_problem(replaced, "date_out_of_range")
     assert fine.json()["due"] == "2027-01-27"  # 28 Dec + 30 days: 3 in December, 27 in January
+
+
+async def test_an_escaped_backslash_cut_off_by_the_chunk_carry_is_not_a_nul() -> None:
+    # The 64 bytes carried into the next chunk start right after the first of the two backslashes.
+    tail = b"\\u0000" + b"b" * 58
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"text":"' + b"a" * 100 + b"\\" + tail
+        yield b'"}'
+
+    async with client() as c:
+        response = await c.post("/notes", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["text"] == "a" * 100 + "\\u0000" + "b" * 58
