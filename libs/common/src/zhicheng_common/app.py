@@ -37,7 +37,7 @@ from zhicheng_common.events.outbox import OutboxRelay
 from zhicheng_common.events.permissions import check_consumes
 from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
-from zhicheng_common.limits import RequestSizeLimit, upload_allowances
+from zhicheng_common.limits import NulCharacterGuard, RequestSizeLimit, upload_allowances
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
 from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers, internal_error_response
 from zhicheng_common.scheduler import Job, Scheduler
@@ -439,6 +439,7 @@ def create_service_app(
     app.state.metrics_registry = registry
     install_problem_handlers(app)
     app.add_middleware(ErrorBoundary)  # inside the correlation middleware: the 500 carries the request id
+    app.add_middleware(NulCharacterGuard)
     # Inside the correlation middleware, so that a 413 carries the request's id and is counted.
     app.add_middleware(
         RequestSizeLimit,

@@ -38,3 +38,11 @@ class AttachmentTooLarge(ProblemError):
     status = 413
     code = "attachment_too_large"
     title = "附件超过大小限制"
+
+
+class MediaTypeInvalid(ProblemError):
+    """The upload's Content-Type is not ``type/subtype`` of a storable length."""
+
+    status = 415
+    code = "media_type_invalid"
+    title = "附件内容类型无效"

@@ -12,6 +12,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from zhicheng_common.db import new_metadata
 
+#: Longest Content-Type an attachment is stored with (RFC 6838 names are at most 127 characters).
+MEDIA_TYPE_MAX_LENGTH = 128
+
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
@@ -101,7 +104,7 @@ class Attachment(Base):
     )
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
-    media_type: Mapped[str] = mapped_column(String(128), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(MEDIA_TYPE_MAX_LENGTH), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     storage_key: Mapped[str] = mapped_column(String(255), nullable=False)

@@ -469,3 +469,22 @@ async def test_EL_4_years_without_an_assessment_are_named_in_the_refusal(intake:
     assert error["facts"]["missing"] == [2020, 2021]
     assert error["facts"]["counted"] == 4
     assert "2020、2021年度未申报年度考核结果" in refused["detail"]
+
+
+async def test_an_upload_content_type_over_128_characters_is_refused_and_nothing_is_stored(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    url = f"{BASE}/{declaration_id}/attachments"
+    params = {"name": "证书.pdf", "kind": "achievement_proof"}
+    long_type = "application/" + "x" * 117  # 129 characters
+    refused = await intake.client.post(
+        url, params=params, content=b"%PDF", headers={**headers, "Content-Type": long_type}
+    )
+    assert problem(refused, 415, "media_type_invalid")["errors"][0]["field"] == "content-type"
+    assert (await intake.client.get(url, headers=headers)).json() == []
+    assert not (intake.attachments_dir / declaration_id).exists()
+    at_limit = "application/" + "x" * 116  # 128 characters: stored as given
+    fits = await intake.client.post(url, params=params, content=b"%PDF", headers={**headers, "Content-Type": at_limit})
+    assert fits.status_code == 201, fits.text
+    assert fits.json()["media_type"] == at_limit
