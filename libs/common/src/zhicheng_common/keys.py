@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from cryptography.exceptions import InvalidSignature
@@ -56,6 +56,9 @@ REVIEW_DECISIONS = "review-decisions"
 def journal_purpose(service: str) -> str:
     """The ring that signs ``service``'s journal seals."""
     return f"journal-{service}"
+
+
+K = TypeVar("K", bound="PublicRingKey")
 
 
 class KeyRingError(Exception):
@@ -144,7 +147,7 @@ class PublicRing:
     def current_id(self, instant: datetime) -> str | None:
         """The id of the key that signs at ``instant`` (None when none may)."""
         valid = [k for k in self.keys if k.covers(instant)]
-        return max(valid, key=lambda k: k.not_before).key_id if valid else None
+        return _latest(valid).key_id if valid else None
 
     def to_json(self) -> dict[str, Any]:
         return {"format": RING_FORMAT, "purpose": self.purpose, "keys": [k.to_json() for k in self.keys]}
@@ -181,12 +184,17 @@ class KeyRing(PublicRing):
         valid = [k for k in self.keys if k.covers(instant)]
         if not valid:
             raise KeyRingError(f"ring {self.purpose}: no key may sign at {instant.isoformat()}; rotate the ring")
-        return max(valid, key=lambda k: k.not_before)
+        return _latest(valid)
 
     def public(self) -> PublicRing:
         return PublicRing(
             self.purpose, [PublicRingKey(k.key_id, k.public_key, k.not_before, k.not_after) for k in self.keys]
         )
+
+
+def _latest(keys: list[K]) -> K:
+    """The key that started last; of keys starting together, the one added last."""
+    return sorted(keys, key=lambda k: k.not_before)[-1]
 
 
 def public_jwk_of(public_key: Ed25519PublicKey, kid: str) -> dict[str, Any]:
