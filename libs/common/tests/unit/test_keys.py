@@ -150,7 +150,7 @@ def test_the_keys_commands_init_rotate_and_list_the_rings(tmp_path: Path) -> Non
     rotated = runner.invoke(app, ["keys", "rotate", "jwt", "--keys-dir", str(tmp_path)])
     assert rotated.exit_code == 0, rotated.output
     ring = load_ring(tmp_path / "jwt")
-    assert [k.key_id for k in ring.keys][0] == before
+    assert next(k.key_id for k in ring.keys) == before
     assert len(ring.keys) == 2
     listed = runner.invoke(app, ["keys", "list", "--keys-dir", str(tmp_path), "--json"])
     document = json.loads(listed.output)

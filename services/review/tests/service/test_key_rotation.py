@@ -101,7 +101,8 @@ async def test_after_a_rotation_and_a_restart_old_decisions_and_seals_verify_and
     rotated_at = START + timedelta(hours=1)
     _, new_decision_key = rotate_ring(keys_dir / REVIEW_DECISIONS, now=rotated_at, grace=timedelta(0))
     _, new_seal_key = rotate_ring(keys_dir / JOURNAL, now=rotated_at, grace=timedelta(0))
-    assert new_decision_key.key_id != old_decision_key and new_seal_key.key_id != old_seal_key
+    assert new_decision_key.key_id != old_decision_key
+    assert new_seal_key.key_id != old_seal_key
 
     # Restart, a day later (the daily seal is due again).
     clock.set(START + timedelta(days=1, hours=2))
