@@ -6,9 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jwt
 import pytest
 from typer.testing import CliRunner
 
+from zhicheng_common.auth import Principal, TokenIssuer, TokenVerifier
 from zhicheng_common.cli import app
 from zhicheng_common.keys import (
     EMBEDDED_NOT_BEFORE,
@@ -20,11 +22,13 @@ from zhicheng_common.keys import (
     ring_for,
     rotate_ring,
 )
+from zhicheng_common.problems import NotAuthenticated
 from zhicheng_common.settings import CommonSettings
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 ROTATED = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
 MESSAGE = b"decision content"
+APPLICANT = Principal(subject="u-applicant", roles=frozenset({"applicant"}), region="140100")
 
 
 def test_a_rotation_keeps_the_old_key_valid_for_what_it_signed_before_and_signs_new_with_the_new(
@@ -160,3 +164,40 @@ def test_the_keys_commands_init_rotate_and_list_the_rings(tmp_path: Path) -> Non
     assert f"  {before}" in text
     unknown = runner.invoke(app, ["keys", "rotate", "nonsense", "--keys-dir", str(tmp_path)])
     assert unknown.exit_code != 0
+
+
+async def test_tokens_of_a_rotated_jwt_key_verify_until_they_expire_and_not_when_issued_after_its_period(
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC)
+    init_ring(tmp_path, "jwt", not_before=now - timedelta(days=3))
+    before = TokenIssuer.from_ring(load_ring(tmp_path), issuer="zhicheng", audience="zhicheng")
+    old_token = before.issue(APPLICANT)
+    old_kid = before.kid
+    # Rotated a day ago with no grace: the old key signed until then, the new one since.
+    rotate_ring(tmp_path, now=now - timedelta(days=1), grace=timedelta(0))
+    after = TokenIssuer.from_ring(load_ring(tmp_path), issuer="zhicheng", audience="zhicheng")
+    assert after.kid != old_kid
+    assert after.key_ids == {old_kid, after.kid}
+    verifier = TokenVerifier(CommonSettings(jwt_issuer="zhicheng", jwt_jwks=json.dumps(after.jwks())))
+    # A token the old key issued now (after its period ended) is refused ...
+    with pytest.raises(NotAuthenticated) as refused:
+        await verifier.verify(old_token)
+    assert refused.value.code == "token_key_not_valid_at_issue"
+    # ... one it issued within its period verifies, and so does one of the new key.
+    in_period = jwt.encode(
+        {
+            "iss": "zhicheng",
+            "aud": "zhicheng",
+            "sub": "u",
+            "roles": ["applicant"],
+            "region": "140100",
+            "iat": int((now - timedelta(days=2)).timestamp()),
+            "exp": int((now + timedelta(hours=1)).timestamp()),
+        },
+        before.private_key,
+        algorithm="EdDSA",
+        headers={"kid": old_kid},
+    )
+    assert (await verifier.verify(in_period)).subject == "u"
+    assert (await verifier.verify(after.issue(APPLICANT))).subject == APPLICANT.subject
