@@ -87,9 +87,12 @@ class CommonSettings(BaseSettings):
     # load`) or retries a recomputation that failed.
     calendar_retry_seconds: float = Field(default=5.0, gt=0)
 
-    # The audit journal's seal: each service signs its chain head with this Ed25519 key (default
-    # <data_dir>/keys/<service>-journal.pem, created on first start; replicas must share it).
-    journal_key_file: Path | None = None
+    # Key rings (zhicheng_common.keys, docs/keys.md): one directory per purpose under this one
+    # (jwt, review-decisions, journal-<service>), mounted from secrets; unset: <data_dir>/keys.
+    # In production a missing ring is a start-up error; elsewhere it is generated once.
+    keys_dir: Path | None = None
+    # The audit journal's seal: each service signs its chain head with the key of its ring
+    # ``journal-<service>`` (replicas share it through the mounted secret).
     journal_seal_hours: float = 24.0
     journal_seal_check_seconds: float = 3600.0
     # How often the sequencer links the entries requests inserted (docs/journal.md): an entry is

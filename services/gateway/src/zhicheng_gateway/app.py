@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from zhicheng_common.app import create_service_app
-from zhicheng_common.auth import TokenIssuer, key_id, load_or_create_signing_key
+from zhicheng_common.auth import TokenIssuer
 from zhicheng_common.db import Database
+from zhicheng_common.keys import JWT, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
 from zhicheng_gateway import service
@@ -63,8 +64,8 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     settings = settings or GatewaySettings()
     if settings.admin_username and common.environment not in ("development", "test"):
         refuse_placeholder("ZC_GATEWAY_ADMIN_PASSWORD", settings.admin_password.get_secret_value())
-    key = load_or_create_signing_key(settings.jwt_private_key_file)
-    issuer = TokenIssuer(key, issuer=common.jwt_issuer, audience=common.jwt_audience, kid=key_id(key))
+    # The `jwt` key ring (docs/keys.md): mounted in production, generated once elsewhere.
+    issuer = TokenIssuer.from_ring(ring_for(common, JWT), issuer=common.jwt_issuer, audience=common.jwt_audience)
 
     app = create_service_app(
         name=SERVICE,

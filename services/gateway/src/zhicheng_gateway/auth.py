@@ -41,7 +41,7 @@ UserReader = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADM
 
 
 class GatewayTokenVerifier(TokenVerifier):
-    """Trusts the gateway's own signing key as well as the configured JWKS (``ZC_JWT_JWKS*``).
+    """Trusts the gateway's own key ring as well as the configured JWKS (``ZC_JWT_JWKS*``).
 
     The gateway verifies the tokens it issues without calling itself over HTTP, whatever the
     configured JWKS source; tokens of other issuers' keys go through the configured verifier.
@@ -53,14 +53,14 @@ class GatewayTokenVerifier(TokenVerifier):
             update={"jwt_jwks": json.dumps(issuer.jwks()), "jwt_jwks_file": None, "jwt_jwks_url": None}
         )
         self._own = TokenVerifier(own)
-        self._own_kid = issuer.kid
+        self._own_kids = issuer.key_ids
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
             kid = None
-        if kid == self._own_kid:
+        if kid in self._own_kids:
             return await self._own._verify(token)
         return await super()._verify(token)
 

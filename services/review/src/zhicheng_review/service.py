@@ -14,16 +14,15 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import structlog
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role, key_id, load_or_create_signing_key
+from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.keys import REVIEW_DECISIONS, KeyRing, RingKey, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import PolicyPack, ReviewChains, ReviewStep, load_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
@@ -60,7 +59,7 @@ from zhicheng_review.schemas import (
     ReexaminationUpdate,
     StepStatistics,
 )
-from zhicheng_review.settings import SIGNING_KEY_FILE_NAME, ReviewSettings
+from zhicheng_review.settings import ReviewSettings
 
 log = structlog.get_logger()
 
@@ -74,8 +73,7 @@ class ReviewContext:
 
     pack: PolicyPack
     calendar: WorkingDayCalendar
-    signing_key: Ed25519PrivateKey
-    key_id: str
+    keys: KeyRing  # the `review-decisions` ring: signs with the key of the moment, verifies with any
     cipher: PiiCipher
     clock: Clock
 
@@ -89,14 +87,11 @@ class ReviewContext:
 
 
 def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock) -> ReviewContext:
-    """Load the pack (with its chains), calendar and the decision signing key (created on first use)."""
-    key_file = settings.signing_key_file or common.data_dir / "keys" / SIGNING_KEY_FILE_NAME
-    signing_key = load_or_create_signing_key(key_file)
+    """Load the pack (with its chains), calendar and the decision key ring (docs/keys.md)."""
     return ReviewContext(
         pack=load_pack(settings.policy_pack),
         calendar=WorkingDayCalendar.from_settings_json(common.calendar_overrides),
-        signing_key=signing_key,
-        key_id=key_id(signing_key),
+        keys=ring_for(common, REVIEW_DECISIONS),
         cipher=PiiCipher(common.pii_key),
         clock=clock,
     )
@@ -427,8 +422,8 @@ async def release(session: AsyncSession, *, ctx: ReviewContext, principal: Princ
 # --- Decisions (CH-4, RV-1..RV-5, IN-1) -----------------------------------------------------
 
 
-def sign_content(ctx: ReviewContext, content: dict[str, Any]) -> str:
-    signature = ctx.signing_key.sign(domain.canonical_json(content))
+def sign_content(key: RingKey, content: dict[str, Any]) -> str:
+    signature = key.sign(domain.canonical_json(content))
     return base64.urlsafe_b64encode(signature).decode().rstrip("=")
 
 
@@ -448,15 +443,12 @@ def content_of(decision: Decision) -> dict[str, Any]:
 
 
 def signature_valid(ctx: ReviewContext, decision: Decision) -> bool:
-    """Whether the stored signature covers the stored decision content (CH-4)."""
-    if decision.key_id != ctx.key_id:
-        return False
+    """Whether the stored signature covers the stored decision content (CH-4), by a key of the
+    ring whose signing period covered the decision's time (old decisions verify after a rotation)."""
     raw = base64.urlsafe_b64decode(decision.signature + "=" * (-len(decision.signature) % 4))
-    try:
-        ctx.signing_key.public_key().verify(raw, domain.canonical_json(content_of(decision)))
-    except InvalidSignature:
-        return False
-    return True
+    return ctx.keys.verify(
+        decision.key_id, raw, domain.canonical_json(content_of(decision)), signed_at=decision.decided_at
+    )
 
 
 async def _record_decision(
@@ -472,6 +464,7 @@ async def _record_decision(
     signer_unit: str,
 ) -> Decision:
     decided_at = ctx.clock.now()
+    key = ctx.keys.signer(decided_at)
     decision = Decision(
         id=uuid7(),
         review_id=review.id,
@@ -484,10 +477,10 @@ async def _record_decision(
         signer_role=signer_role,
         signer_unit=signer_unit,
         decided_at=decided_at,
-        key_id=ctx.key_id,
+        key_id=key.key_id,
         signature="",
     )
-    decision.signature = sign_content(ctx, content_of(decision))
+    decision.signature = sign_content(key, content_of(decision))
     ReviewRepository(session).add(decision)
     return decision
 
