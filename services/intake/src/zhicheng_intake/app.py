@@ -41,7 +41,6 @@ def create_app(
     app.state.intake_deps = service.IntakeDeps(
         cipher=PiiCipher(common.pii_key),
         storage=storage or LocalDiskStorage(settings.attachments_root(common.data_dir)),
-        default_pack=settings.default_policy_pack,
         attachment_max_bytes=settings.attachment_max_bytes,
     )
     return app

@@ -21,8 +21,6 @@ class IntakeSettings(ServiceSettings):
     attachments_dir: Path | None = None
     # Largest attachment accepted, in bytes.
     attachment_max_bytes: int = 10 * 1024 * 1024
-    # Policy pack used when a declaration names no committee (or its committee names none).
-    default_policy_pack: str = "shanxi-2024"
     # How often the scheduler looks for returned declarations past their correction deadline.
     abandon_interval_seconds: float = 60.0
 

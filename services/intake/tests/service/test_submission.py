@@ -102,7 +102,7 @@ async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
     assert [read[k] for k in ("status", "submitted_at", "policy_pack", "updated_at")] == [
         "submitted",
         answered["submitted_at"],
-        "shanxi-2024",  # the committee's pack
+        "shanxi-2024",  # the pack of Taiyuan (140100) for 2024
         answered["submitted_at"],
     ]
     database = Database(intake_schema.database_url, "intake")

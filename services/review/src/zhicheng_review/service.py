@@ -25,7 +25,17 @@ from zhicheng_common.clock import Clock
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import PolicyPack, ReviewChains, ReviewStep, load_pack
+from zhicheng_common.policy import (
+    HasPolicyPack,
+    PolicyPack,
+    ReviewChains,
+    ReviewStep,
+    available_packs,
+    load_pack,
+    pack_by_id,
+    pack_for,
+    resolve_pack,
+)
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
@@ -70,9 +80,12 @@ REVIEWER_ROLES = (Role.UNIT_REVIEWER, Role.DEPT_REVIEWER, Role.HR_REVIEWER, Role
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """What the use cases need besides the session: policy pack, calendar, key, clock."""
+    """What the use cases need besides the session: calendar, key, clock.
 
-    pack: PolicyPack
+    No pack here: every review, publicity and journal entry uses the pack of its own record
+    (:func:`pack_of`), the one the declaration was judged by in intake.
+    """
+
     calendar: WorkingDayCalendar
     signing_key: Ed25519PrivateKey
     key_id: str
@@ -82,10 +95,20 @@ class ReviewContext:
     def today(self) -> date:
         return domain.local_day(self.clock.now())
 
-    @property
-    def chains(self) -> ReviewChains:
-        """The pack's review chains (CH-4)."""
-        return self.pack.parameters.review_chains.value
+
+def pack_of(record: HasPolicyPack) -> PolicyPack:
+    """The pack a review or publicity is bound to (unknown id: 422 ``unknown_policy_pack``)."""
+    return pack_for(record)
+
+
+def chains_of(record: HasPolicyPack) -> ReviewChains:
+    """The review chains (CH-4) of the record's pack."""
+    return pack_of(record).parameters.review_chains.value
+
+
+def all_chains() -> list[ReviewChains]:
+    """The chains of every shipped pack (queues and statistics span records of several packs)."""
+    return [load_pack(pack_id).parameters.review_chains.value for pack_id in available_packs()]
 
 
 def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock) -> ReviewContext:
@@ -93,7 +116,6 @@ def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock
     key_file = settings.signing_key_file or common.data_dir / "keys" / SIGNING_KEY_FILE_NAME
     signing_key = load_or_create_signing_key(key_file)
     return ReviewContext(
-        pack=load_pack(settings.policy_pack),
         calendar=WorkingDayCalendar.from_settings_json(common.calendar_overrides),
         signing_key=signing_key,
         key_id=key_id(signing_key),
@@ -108,7 +130,7 @@ def system_actor(region: str) -> Principal:
 
 
 def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
-    return domain.chain_by_id(ctx.chains, review.chain_id).steps[review.step_index]
+    return domain.chain_by_id(chains_of(review), review.chain_id).steps[review.step_index]
 
 
 # --- Chain movement -------------------------------------------------------------------------
@@ -116,7 +138,7 @@ def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
 
 async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Review, index: int) -> None:
     """Move ``review`` to step ``index``; past the last step it is qualified (event to committees)."""
-    chain = domain.chain_by_id(ctx.chains, review.chain_id)
+    chain = domain.chain_by_id(chains_of(review), review.chain_id)
     today = ctx.today()
     review.claimed_by = None
     review.claimed_at = None
@@ -185,7 +207,13 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
     declaration_id = uuid.UUID(str(data["declaration_id"]))
     if await repository.get_by_declaration(declaration_id) is not None:
         return None
-    chain = domain.select_chain(ctx.chains, channel=str(data["channel"]), level=str(data["level"]))
+    # The pack intake judged the declaration by (carried on the event); an event from before it was
+    # carried resolves it the same way intake does, from the declaration's region and year.
+    named = str(data.get("policy_pack") or "")
+    pack = pack_by_id(named) if named else resolve_pack(region, int(data["year"]))
+    chain = domain.select_chain(
+        pack.parameters.review_chains.value, channel=str(data["channel"]), level=str(data["level"])
+    )
     committee = data.get("committee_id")
     review = Review(
         id=uuid7(),
@@ -203,7 +231,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         employer_name=str(data.get("employer_name") or ""),
         owner_subject=str(data.get("owner_subject") or ""),
         region=region,
-        policy_pack=ctx.pack.id,
+        policy_pack=pack.id,
         chain_id=chain.id,
         status=ReviewStatus.IN_REVIEW,
         step_index=0,
@@ -222,7 +250,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         record_region=review.region,
         reason=f"申报已提交，进入审核链 {chain.id}",
         rule_ids=[chain.rule, "CH-4"],
-        policy_pack=ctx.pack.id,
+        policy_pack=pack.id,
         data={"declaration_id": str(declaration_id), "chain": chain.id, "channel": review.channel},
     )
     return review
@@ -286,7 +314,7 @@ async def end_chain(
 
 
 def _step_keys_for(ctx: ReviewContext, principal: Principal) -> list[str]:
-    return sorted({s.key for c in ctx.chains.chains for s in c.steps if principal.has_role(s.role)})
+    return sorted({s.key for cs in all_chains() for c in cs.chains for s in c.steps if principal.has_role(s.role)})
 
 
 async def work_queue(
@@ -496,7 +524,7 @@ async def _return_for_correction(
     session: AsyncSession, *, ctx: ReviewContext, review: Review, items: list[CorrectionItem]
 ) -> date:
     """RV-3: every item at once, with the deadline in working days from the pack."""
-    parameter = ctx.pack.parameters.correction_deadline_working_days
+    parameter = pack_of(review).parameters.correction_deadline_working_days
     today = ctx.today()
     deadline = domain.correction_deadline(ctx.calendar, today, parameter.value)
     provisional = ctx.calendar.is_provisional_span(today, deadline)
@@ -561,14 +589,14 @@ async def decide(
     step = _ensure_reviewer_of_step(ctx, principal, review)
     if review.claimed_by is not None and review.claimed_by != principal.subject:
         raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
-    returns_only = ctx.pack.parameters.city_review_returns_only.value
+    returns_only = pack_of(review).parameters.city_review_returns_only.value
     domain.check_outcome_at_step(step, decision_in.outcome, decision_in.amendments, returns_only=returns_only)
     outcome = decision_in.outcome
     today = ctx.today()
     rule_ids = ["CH-4", "RV-1"]
     if outcome is Outcome.RETURN:
         domain.check_return_items(decision_in.items)
-        domain.check_no_proof_asked_again(decision_in.items, ctx.pack.parameters.not_asked_again_fields.value)
+        domain.check_no_proof_asked_again(decision_in.items, pack_of(review).parameters.not_asked_again_fields.value)
         rule_ids.extend(["RV-3", "NA-5"])
     elif decision_in.items:
         raise ProblemError(
@@ -697,7 +725,11 @@ async def open_publicity(
         step_keys.add(step.key)
     if len(step_keys) != 1:
         raise Conflict("一次公示只能包含同一公示环节的申报", code="mixed_publicity_steps")
-    parameter = ctx.pack.parameters.publicity_working_days
+    packs = {review.policy_pack for review in reviews}
+    if len(packs) != 1:
+        raise Conflict("一次公示只能包含同一政策参数包的申报", code="mixed_policy_packs")
+    pack = pack_by_id(packs.pop())
+    parameter = pack.parameters.publicity_working_days
     today = ctx.today()
     open_through = domain.publicity_open_through(ctx.calendar, today, parameter.value)
     publicity = Publicity(
@@ -711,6 +743,7 @@ async def open_publicity(
         open_through_provisional=ctx.calendar.is_provisional_span(today, open_through),
         status=PublicityStatus.OPEN,
         opened_by=principal.subject,
+        policy_pack=pack.id,
     )
     repository.add(publicity)
     await repository.flush()
@@ -728,7 +761,7 @@ async def open_publicity(
         record_region=publicity.region,
         reason=publicity.title,
         rule_ids=[parameter.rule, *parameter.also],
-        policy_pack=ctx.pack.id,
+        policy_pack=pack.id,
         data={"open_through": publicity.open_through.isoformat(), "review_ids": [str(r.id) for r in reviews]},
     )
     return publicity
@@ -799,14 +832,14 @@ async def file_objection(
         record_id=str(objection.id),
         record_region=publicity.region,
         rule_ids=["RV-6"],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
         data={"publicity_id": str(publicity.id), "review_id": str(review.id)},
     )
     return objection
 
 
 def _ensure_publicity_officer(ctx: ReviewContext, principal: Principal, publicity: Publicity) -> None:
-    roles = {s.role for c in ctx.chains.chains for s in c.steps if s.key == publicity.step_key}
+    roles = {s.role for c in chains_of(publicity).chains for s in c.steps if s.key == publicity.step_key}
     ensure_role(principal, *sorted(roles), *SUPERVISORS)
     ensure_covers(principal, publicity.region)
 
@@ -861,7 +894,9 @@ async def resolve_objection(
             outcome = Outcome(resolution_in.action)
             if outcome is Outcome.RETURN:
                 domain.check_return_items(resolution_in.items)
-                domain.check_no_proof_asked_again(resolution_in.items, ctx.pack.parameters.not_asked_again_fields.value)
+                domain.check_no_proof_asked_again(
+                    resolution_in.items, pack_of(review).parameters.not_asked_again_fields.value
+                )
             decision = await _record_decision(
                 session,
                 ctx=ctx,
@@ -902,7 +937,7 @@ async def resolve_objection(
         record_region=publicity.region,
         reason=resolution_in.reasons,
         rule_ids=["RV-6"],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
     )
     return objection
 
@@ -915,7 +950,7 @@ async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Public
             continue
         await _leave_step(session, ctx=ctx, review=review, outcome="publicized")
         await _enter_step(session, ctx=ctx, review=review, index=review.step_index + 1)
-    parameter = ctx.pack.parameters.publicity_working_days
+    parameter = pack_of(publicity).parameters.publicity_working_days
     await append_entry(
         session,
         actor=actor,
@@ -925,7 +960,7 @@ async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Public
         record_region=publicity.region,
         reason="公示期满且无未处理异议",
         rule_ids=[parameter.rule, *parameter.also],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
     )
 
 
@@ -1122,7 +1157,7 @@ async def statistics(session: AsyncSession, *, ctx: ReviewContext, principal: Pr
         else:
             spent[visit.step_key].append(ctx.calendar.working_days_between(visit.arrived_on, visit.left_on))
     keys: list[str] = []
-    for chain in ctx.chains.chains:
+    for chain in (c for cs in all_chains() for c in cs.chains):
         keys.extend(s.key for s in chain.steps if s.key not in keys)
     return [
         StepStatistics(
@@ -1159,7 +1194,7 @@ async def recompute_deadlines(session: AsyncSession, *, ctx: ReviewContext, year
     for review in await repository.returned_touching(first, last):
         if review.returned_on is None or review.correction_deadline is None:  # excluded by the query
             continue
-        days = ctx.pack.parameters.correction_deadline_working_days
+        days = pack_of(review).parameters.correction_deadline_working_days
         due = domain.correction_deadline(ctx.calendar, review.returned_on, days.value)
         provisional = ctx.calendar.is_provisional_span(review.returned_on, due)
         if (due, provisional) == (review.correction_deadline, review.correction_deadline_provisional):
@@ -1253,7 +1288,7 @@ async def _deadline_changed(
 async def _recompute_publicity(
     session: AsyncSession, *, ctx: ReviewContext, publicity: Publicity, years: frozenset[int]
 ) -> int:
-    parameter = ctx.pack.parameters.publicity_working_days
+    parameter = pack_of(publicity).parameters.publicity_working_days
     open_through = domain.publicity_open_through(ctx.calendar, publicity.opened_on, parameter.value)
     provisional = ctx.calendar.is_provisional_span(publicity.opened_on, open_through)
     if (open_through, provisional) == (publicity.open_through, publicity.open_through_provisional):
@@ -1287,7 +1322,7 @@ async def _recompute_publicity(
         record_region=publicity.region,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
         rule_ids=[parameter.rule, "NA-14"],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
         data={"previous": previous.isoformat(), "open_through": open_through.isoformat(), "provisional": provisional},
     )
     return 1

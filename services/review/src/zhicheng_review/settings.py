@@ -18,9 +18,6 @@ class ReviewSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_REVIEW_", extra="ignore")
 
     port: int = 8002
-    # The policy pack the review runs under: review chains (CH-4), publicity and correction
-    # working days, the RV-4 flag, proofs not asked again (NA-5).
-    policy_pack: str = "shanxi-2024"
     # Ed25519 key that signs decisions (CH-4); default: <ZC_DATA_DIR>/keys/review-decisions.pem,
     # created on first start.
     signing_key_file: Path | None = None
