@@ -204,7 +204,7 @@ async def upload_attachment(
         declaration_id=declaration_id,
         name=name,
         kind=kind,
-        media_type=request.headers.get("content-type", "application/octet-stream"),
+        media_type=request.headers.get("content-type", ""),
         data=data,
         deps=deps,
         now=now,

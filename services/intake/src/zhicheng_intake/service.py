@@ -54,7 +54,7 @@ from zhicheng_intake.schemas import (
     WindowRead,
 )
 from zhicheng_intake.schemas import StatusChange as StatusChangeRead
-from zhicheng_intake.storage import AttachmentStorage
+from zhicheng_intake.storage import AttachmentStore, checked_media_type
 
 log = structlog.get_logger()
 
@@ -71,8 +71,9 @@ class IntakeDeps:
     """What the use cases need beyond the session: the PII cipher, attachment storage, limits."""
 
     cipher: PiiCipher
-    storage: AttachmentStorage
+    storage: AttachmentStore
     attachment_max_bytes: int
+    media_types: tuple[str, ...]
 
 
 def today_in_china(now: datetime) -> date:
@@ -676,9 +677,10 @@ async def add_attachment(
             code="proof_not_required",
             errors=[FieldError(field="kind", code="verifiable_elsewhere", message=f"{kind} 无需上传", rule="NA-5")],
         )
+    media_type = checked_media_type(media_type, data, deps.media_types)
     attachment_id = uuid.uuid4()
     key = f"{row.id}/{attachment_id}"
-    await deps.storage.put(key, data)
+    await deps.storage.put(session, key, data)
     attachment = Attachment(
         id=attachment_id,
         declaration_id=row.id,
@@ -724,7 +726,7 @@ async def attachment_content(
     if attachment is None:
         raise NotFound(f"附件 {attachment_id} 不存在", code="attachment_not_found")
     try:
-        data = await deps.storage.get(attachment.storage_key)
+        data = await deps.storage.get(session, attachment.storage_key)
     except FileNotFoundError:
         log.error("intake.attachment_missing", attachment_id=str(attachment.id), key=attachment.storage_key)
         raise AttachmentUnavailable(f"附件 {attachment.name} 的文件缺失，请联系运维人员") from None
