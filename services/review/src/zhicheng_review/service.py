@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -1145,28 +1145,22 @@ async def statistics(session: AsyncSession, *, ctx: ReviewContext, principal: Pr
     """Per step: waiting, overdue, and the median and p90 working days spent (closed stays)."""
     if not principal.has_role(*REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR):
         raise Forbidden("此操作需要审核、监督或审计角色", code="role_required")
-    today = ctx.today()
-    waiting: dict[str, int] = defaultdict(int)
-    overdue: dict[str, int] = defaultdict(int)
-    spent: dict[str, list[int]] = defaultdict(list)
-    for visit in await ReviewRepository(session).step_visits(principal):
-        if visit.left_on is None:
-            waiting[visit.step_key] += 1
-            if visit.due_on is not None and today > visit.due_on:
-                overdue[visit.step_key] += 1
-        else:
-            spent[visit.step_key].append(ctx.calendar.working_days_between(visit.arrived_on, visit.left_on))
+    repository = ReviewRepository(session)
+    open_counts = await repository.open_visit_counts(principal, ctx.today())
+    spent: dict[str, Counter[int]] = defaultdict(Counter)
+    for key, arrived, left, count in await repository.closed_spans(principal):
+        spent[key][ctx.calendar.working_days_between(arrived, left)] += count
     keys: list[str] = []
     for chain in (c for cs in all_chains() for c in cs.chains):
         keys.extend(s.key for s in chain.steps if s.key not in keys)
     return [
         StepStatistics(
             step_key=key,
-            waiting=waiting[key],
-            overdue=overdue[key],
-            completed=len(spent[key]),
-            median_working_days=domain.median(spent[key]),
-            p90_working_days=domain.percentile(spent[key], 0.9),
+            waiting=open_counts.get(key, (0, 0))[0],
+            overdue=open_counts.get(key, (0, 0))[1],
+            completed=sum(spent[key].values()),
+            median_working_days=domain.counted_median(spent[key]),
+            p90_working_days=domain.counted_percentile(spent[key], 0.9),
         )
         for key in keys
     ]
