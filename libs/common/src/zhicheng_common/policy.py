@@ -11,7 +11,7 @@ RULES.md it parameterizes, so a reviewer can go from the rule to the number and 
 
 A record is judged by the pack of its own jurisdiction and year, never by one service-wide
 pack: :func:`resolve_pack` finds it when the record is made (the most specific pack whose
-jurisdiction contains the record's region, for exactly the record's year), the record keeps its
+jurisdiction contains the record's region, for the record's year), the record keeps its
 id, and :func:`pack_for` loads that id again wherever the record is acted on. An id no pack has
 is refused (:class:`UnknownPolicyPack`), and so is a region and year no pack covers
 (:class:`NoPolicyPack`): there is no silent fallback to another pack.
@@ -649,6 +649,8 @@ class PolicyPack(_Frozen):
         name: Chinese name of the pack.
         jurisdiction: GB/T 2260 code of the jurisdiction (e.g. ``140000``).
         year: The evaluation year the pack is for.
+        applies_through_year: The last evaluation year the pack still applies to when the
+            jurisdiction issued no newer pack (its documents stay in force); ``None`` = ``year`` only.
         effective_from: First day the pack applies.
         sources: Short names of the documents the values come from (see RULES.md).
         parameters: The parameters.
@@ -658,9 +660,20 @@ class PolicyPack(_Frozen):
     name: Annotated[str, Field(min_length=1)]
     jurisdiction: RegionCode
     year: Annotated[int, Strict(), Field(ge=2000, le=2100)]
+    applies_through_year: Annotated[int, Strict(), Field(ge=2000, le=2100)] | None = None
     effective_from: date
     sources: Annotated[tuple[SourceName, ...], Field(min_length=1)]
     parameters: PolicyParameters
+
+    @model_validator(mode="after")
+    def _through_not_before_year(self) -> Self:
+        if self.applies_through_year is not None and self.applies_through_year < self.year:
+            raise ValueError(f"适用截止年度早于年度 (applies_through_year before year): {self.applies_through_year}")
+        return self
+
+    def covers_year(self, year: int) -> bool:
+        """Tell whether the pack applies to evaluation year ``year``."""
+        return self.year <= year <= (self.applies_through_year or self.year)
 
 
 class PolicyPackError(Exception):
@@ -800,8 +813,10 @@ def _shipped() -> tuple[PolicyPack, ...]:
 def resolve_pack(jurisdiction: str, year: int) -> PolicyPack:
     """The pack for a record of region ``jurisdiction`` and evaluation year ``year``.
 
-    Among the shipped packs of exactly ``year`` whose jurisdiction contains ``jurisdiction``, the
-    most specific one (a city's pack before its province's, a province's before a national one).
+    Among the shipped packs for ``year`` (their own year, or a later one up to their
+    ``applies_through_year``) whose jurisdiction contains ``jurisdiction``, the most specific one (a
+    city's pack before its province's, a province's before a national one), and of those the one
+    issued for the latest year.
 
     Args:
         jurisdiction: GB/T 2260 code of the record's region (e.g. the employer's county ``140105``).
@@ -813,10 +828,13 @@ def resolve_pack(jurisdiction: str, year: int) -> PolicyPack:
     candidates = [
         pack
         for pack in _shipped()
-        if pack.year == year and is_region_code(jurisdiction) and region_contains(pack.jurisdiction, jurisdiction)
+        if pack.covers_year(year) and is_region_code(jurisdiction) and region_contains(pack.jurisdiction, jurisdiction)
     ]
     if not candidates:
-        covered = "、".join(f"{p.jurisdiction}/{p.year}" for p in _shipped())
+        covered = "、".join(
+            f"{p.jurisdiction}/{p.year}" + (f"-{p.applies_through_year}" if p.applies_through_year else "")
+            for p in _shipped()
+        )
         raise NoPolicyPack(
             f"地区 {jurisdiction} 的 {year} 年度没有政策参数包（现有：{covered}）",
             errors=[
@@ -828,4 +846,4 @@ def resolve_pack(jurisdiction: str, year: int) -> PolicyPack:
                 )
             ],
         )
-    return max(candidates, key=lambda pack: _LEVEL_DEPTH[level_of(pack.jurisdiction)])
+    return max(candidates, key=lambda pack: (_LEVEL_DEPTH[level_of(pack.jurisdiction)], pack.year))
