@@ -285,3 +285,12 @@ def _percentile_of_list(values: list[int], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return float(ordered[max(1, math.ceil(q * len(ordered))) - 1])
+
+
+def test_CH_1_a_missing_chain_is_named_in_chinese_for_display() -> None:
+    only_senior = CHAINS.model_copy(
+        update={"chains": tuple(c.model_copy(update={"levels": ("senior",)}) for c in CHAINS.chains)}
+    )
+    with pytest.raises(RuleRefused) as refused:
+        domain.select_chain(only_senior, channel="employer", level="junior")
+    assert refused.value.detail == "申报渠道“用人单位”的初级层级没有配置审核链"
