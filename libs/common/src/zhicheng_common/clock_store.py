@@ -128,6 +128,8 @@ class ClockFollower:
                 try:
                     entry = await watcher.updates(timeout=self.retry_seconds)  # type: ignore[no-untyped-call]
                 except Exception:  # nats' TimeoutError: nothing new
+                    entry = False
+                if entry is False:
                     continue
                 if entry is None:  # the current value is in (or there is none yet)
                     if not self.clock.ready:

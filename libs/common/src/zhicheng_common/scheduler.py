@@ -73,14 +73,14 @@ class Scheduler:
                     await self.run_job(job)
                 except Exception as exc:  # a failing job must not stop the others; it retries next round
                     log.error("scheduler.job_failed", job=job.name, error=repr(exc))
-            await _first_of(stop, wake, timeout=job.interval_seconds)
+            await _first_of(stop, wake, seconds=job.interval_seconds)
 
 
-async def _first_of(stop: asyncio.Event, wake: asyncio.Event, *, timeout: float) -> None:
-    """Wait until ``stop`` or ``wake`` is set, or ``timeout`` passed."""
+async def _first_of(stop: asyncio.Event, wake: asyncio.Event, *, seconds: float) -> None:
+    """Wait until ``stop`` or ``wake`` is set, or ``seconds`` passed."""
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
     try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
