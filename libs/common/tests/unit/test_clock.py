@@ -42,7 +42,7 @@ def test_production_runs_on_the_system_clock_and_staging_may_control_it(monkeypa
     staging = CommonSettings(environment="test")
     assert isinstance(make_clock(staging), ControlledClock)
     with pytest.raises(ValidationError):
-        CommonSettings(clock="frozen")  # type: ignore[arg-type]
+        CommonSettings(clock="frozen")
 
 
 def test_set_moves_the_offset_and_the_time_runs_on_from_there() -> None:
