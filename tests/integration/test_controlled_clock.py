@@ -166,6 +166,7 @@ async def test_the_operator_route_refuses_bad_moves_with_problems(clock_system: 
         )
         assert both.status_code == 422, both.text
         assert both.headers["content-type"].startswith("application/problem+json")
+        assert both.json()["code"] == "validation_failed"
         naive = await client.put("/api/v1/system/clock", json={"to": "2027-01-01T00:00:00"}, headers=admin)
         assert naive.status_code == 422, naive.text
 

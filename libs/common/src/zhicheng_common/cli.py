@@ -453,7 +453,7 @@ def journal_export(
 @journal_app.command("seal")
 def journal_seal(service: Annotated[str, typer.Argument(help="service whose chain head to seal")]) -> None:
     """Sign the chain head now (the service also does it daily), e.g. right before an export."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from zhicheng_common.audit import journal_seal_key, seal_head
     from zhicheng_common.db import Database
@@ -462,11 +462,12 @@ def journal_seal(service: Annotated[str, typer.Argument(help="service whose chai
     key = journal_seal_key(settings, service)
 
     async def run() -> dict[str, object] | None:
+        now = await deployment_now(settings)
         database = Database(settings.database_url, service)
         try:
             async with database.unit_of_work() as session:
                 # Waits for the service's sequencer round, links what is pending, then seals.
-                return await seal_head(session, key=key, now=datetime.now(UTC), min_interval=timedelta(0))
+                return await seal_head(session, key=key, now=now, min_interval=timedelta(0))
         finally:
             await database.dispose()
 
@@ -672,6 +673,15 @@ def parse_moment(value: str) -> datetime:
     except ValueError:
         raise typer.BadParameter(f"{value!r}: give an ISO date or time (2027-01-08, 2027-01-08T09:00+08:00)") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA)
+
+
+async def deployment_now(settings: CommonSettings) -> datetime:
+    """The time the deployment's services read: the shared controlled time with ZC_CLOCK=controlled."""
+    if settings.clock != "controlled":
+        return datetime.now(UTC)
+    from zhicheng_common.clock_store import read_clock
+
+    return (await _with_js(read_clock)).now(datetime.now(UTC))
 
 
 def _controlled_settings() -> CommonSettings:
