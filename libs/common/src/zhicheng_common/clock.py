@@ -120,11 +120,16 @@ class ControlledClock:
         self._listeners.append(listener)
 
     def apply(self, state: ClockState) -> bool:
-        """Take the shared state; True when the time moved (listeners were called)."""
+        """Take the shared state; True when the time moved.
+
+        Listeners are called when the time moved, and when it became known (the scheduler skipped
+        its rounds until then and should not wait a whole interval more).
+        """
         moved = state != self.state
+        became_ready = not self.ready
         self.state = state
         self.ready = True
-        if moved:
+        if moved or became_ready:
             for listener in self._listeners:
                 listener()
         return moved
