@@ -7,6 +7,7 @@ import dataclasses
 import importlib
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -16,10 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from nats.js.client import JetStreamContext
+from pydantic import TypeAdapter, ValidationError
 
+from zhicheng_common.clock import ClockMoveRefused, ClockState, advance_by, set_to
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, port_is_open
 from zhicheng_common.events.natsauth import stack_authorization
 from zhicheng_common.events.permissions import OPERATOR, SubjectSpace
@@ -461,20 +465,24 @@ def journal_export(
 @journal_app.command("seal")
 def journal_seal(service: Annotated[str, typer.Argument(help="service whose chain head to seal")]) -> None:
     """Sign the chain head now (the service also does it daily), e.g. right before an export."""
+    from datetime import timedelta
+
     from zhicheng_common.audit import seal_head, seal_key_at
     from zhicheng_common.db import Database
     from zhicheng_common.keys import journal_purpose, keys_dir, load_ring
 
     settings = CommonSettings()
     # The service's own ring, read only: a seal never creates a key.
-    key = seal_key_at(load_ring(keys_dir(settings) / journal_purpose(service)), datetime.now(UTC))
+    ring = load_ring(keys_dir(settings) / journal_purpose(service))
 
     async def run() -> dict[str, object] | None:
+        now = await deployment_now(settings)
+        key = seal_key_at(ring, now)  # the key valid at the deployment's time (controlled clock too)
         database = Database(settings.database_url, service)
         try:
             async with database.unit_of_work() as session:
                 # Waits for the service's sequencer round, links what is pending, then seals.
-                return await seal_head(session, key=key, now=datetime.now(UTC), min_interval=timedelta(0))
+                return await seal_head(session, key=key, now=now, min_interval=timedelta(0))
         finally:
             await database.dispose()
 
@@ -802,6 +810,118 @@ def calendar_show(
     typer.echo(f"chinese-calendar knows up to {LIBRARY_LAST_YEAR}; later years without an arrangement are provisional")
     for item in loaded:
         typer.echo(f"{item['year']}: loaded ({item['source'] or 'no source given'})")
+
+
+clock_app = typer.Typer(
+    help="The controlled clock (ZC_CLOCK=controlled, staging only): show, set or advance the shared time.",
+    no_args_is_help=True,
+)
+app.add_typer(clock_app, name="clock")
+
+CHINA = ZoneInfo("Asia/Shanghai")
+_SPAN = re.compile(r"(\d+)([dhms])")
+_SPAN_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def parse_span(value: str) -> timedelta:
+    """A span such as ``8d``, ``1d12h``, ``90m``, ``-1d`` or an ISO 8601 duration (``P8D``)."""
+    text = value.strip()
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    if body and _SPAN.sub("", body) == "":
+        return sign * timedelta(**{_SPAN_UNITS[u]: int(n) for n, u in _SPAN.findall(body)})
+    try:
+        return sign * TypeAdapter(timedelta).validate_python(body)
+    except ValidationError:
+        raise typer.BadParameter(f"{value!r}: give a span such as 8d, 1d12h, 90m or P8D") from None
+
+
+def parse_moment(value: str) -> datetime:
+    """An ISO date or time; without a zone it is China's time (+08:00), a date is its midnight."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}: give an ISO date or time (2027-01-08, 2027-01-08T09:00+08:00)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA)
+
+
+async def deployment_now(settings: CommonSettings) -> datetime:
+    """The time the deployment's services read: the shared controlled time with ZC_CLOCK=controlled."""
+    if settings.clock != "controlled":
+        return datetime.now(UTC)
+    from zhicheng_common.clock_store import read_clock
+
+    return (await _with_js(read_clock)).now(datetime.now(UTC))
+
+
+def _controlled_settings() -> CommonSettings:
+    settings = CommonSettings()
+    if settings.clock != "controlled":
+        typer.echo("refused: ZC_CLOCK is not `controlled` here, so the services follow the system clock", err=True)
+        raise typer.Exit(1)
+    return settings
+
+
+def _print_clock(state: ClockState) -> None:
+    real = datetime.now(UTC)
+    typer.echo(f"now:    {state.now(real).astimezone(CHINA).isoformat(timespec='seconds')}")
+    typer.echo(f"real:   {real.astimezone(CHINA).isoformat(timespec='seconds')}")
+    typer.echo(f"offset: {timedelta(seconds=round(state.offset_seconds))} (revision {state.revision})")
+    if state.moved_by:
+        typer.echo(f"moved by {state.moved_by} at {state.moved_at}")
+
+
+def _move(move: Callable[[ClockState, datetime], ClockState]) -> None:
+    from zhicheng_common.clock_store import move_clock
+
+    _controlled_settings()
+
+    async def run(js: JetStreamContext, settings: CommonSettings) -> ClockState:
+        return await move_clock(js, settings, move)
+
+    try:
+        state = asyncio.run(_with_js(run))
+    except ClockMoveRefused as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+    _print_clock(state)
+
+
+@clock_app.command("show")
+def clock_show() -> None:
+    """The time every service of the deployment reads."""
+    from zhicheng_common.clock_store import read_clock
+
+    settings = CommonSettings()
+    if settings.clock != "controlled":
+        typer.echo("ZC_CLOCK=system: the services read the machine's time")
+        _print_clock(ClockState())
+        return
+    _print_clock(asyncio.run(_with_js(read_clock)))
+
+
+@clock_app.command("set")
+def clock_set(
+    moment: Annotated[str, typer.Argument(help="ISO date or time; without a zone, China time (+08:00)")],
+    force: Annotated[bool, typer.Option("--force", help="allow moving backwards")] = False,
+) -> None:
+    """Set the controlled time; it runs on from there. Backwards only with --force."""
+    target = parse_moment(moment)
+    _move(lambda state, real: set_to(state, target=target, real=real, by=_cli_user(), force=force))
+
+
+@clock_app.command("advance")
+def clock_advance(
+    span: Annotated[str, typer.Argument(help="8d, 1d12h, 90m, P8D; negative (-1d) only with --force")],
+    force: Annotated[bool, typer.Option("--force", help="allow moving backwards")] = False,
+) -> None:
+    """Move the controlled time forward; each service's scheduler then runs what became due."""
+    delta = parse_span(span)
+    _move(lambda state, real: advance_by(state, delta=delta, real=real, by=_cli_user(), force=force))
+
+
+def _cli_user() -> str:
+    return f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'operator'}"
 
 
 CATALOG_PATH = Path("docs/asyncapi.yaml")

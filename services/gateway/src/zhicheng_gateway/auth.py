@@ -39,6 +39,9 @@ UserAdmin = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADMI
 #: May read users within their region (a user's own account is open to that user via ``/users/me``).
 UserReader = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADMIN, Role.AUDITOR)]
 
+#: May read and move the deployment's controlled clock (docs/clock.md): the platform's administrators.
+ClockOperator = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN)]
+
 
 class GatewayTokenVerifier(TokenVerifier):
     """Trusts the gateway's own key ring as well as the configured JWKS (``ZC_JWT_JWKS*``).

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy import TextClause, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from zhicheng_common.audit import session_clock
 from zhicheng_common.db import asyncpg_dsn, outbox_table, session_schema
 from zhicheng_common.events.envelope import CloudEvent, make_envelope, spec_of
 from zhicheng_common.logging import current_trace_id, traceparent_for
@@ -83,7 +84,11 @@ async def record_event(
         raise ValueError(f"an event's subject (aggregate id) has at most 255 characters: {subject[:40]}…")
     trace_id = current_trace_id()
     envelope = make_envelope(
-        data, subject=subject, region=region, traceparent=traceparent_for(trace_id) if trace_id else None
+        data,
+        subject=subject,
+        region=region,
+        traceparent=traceparent_for(trace_id) if trace_id else None,
+        time=session_clock(session).now(),
     )
     schema = session_schema(session)
     version = (
