@@ -39,7 +39,12 @@ from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
 from zhicheng_common.limits import RequestSizeLimit, upload_allowances
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
-from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers, internal_error_response
+from zhicheng_common.problems import (
+    PROBLEM_RESPONSES,
+    document_problems,
+    install_problem_handlers,
+    internal_error_response,
+)
 from zhicheng_common.scheduler import Job, Scheduler
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 
@@ -483,20 +488,15 @@ def create_service_app(
     for router in fallback_routers:
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(method_guard(declared))])
 
-    # Make the Problem schema part of every document, referenced by the shared responses.
+    # The document says what the server sends: every error (422 included) is a Problem under
+    # application/problem+json, and the Problem schema is part of every document.
     original_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        document = original_openapi()
-        components = document.setdefault("components", {}).setdefault("schemas", {})
-        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        for key, value in problem_schema.pop("$defs", {}).items():
-            components.setdefault(key, value)
-        components["Problem"] = problem_schema
-        app.openapi_schema = document
-        return document
+        app.openapi_schema = document_problems(original_openapi())
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
