@@ -13,7 +13,9 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -26,7 +28,7 @@ from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
-from zhicheng_common.auth import TokenVerifier
+from zhicheng_common.auth import TokenVerifier, current_principal
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.calendar_store import CalendarFollower
 from zhicheng_common.clock import Clock, SystemClock
@@ -363,6 +365,45 @@ class HealthMetrics:
             self.outbox_oldest.set(detail.outbox.oldest_seconds)
 
 
+def _needs_principal(dependant: Dependant) -> bool:
+    return dependant.call is current_principal or any(_needs_principal(d) for d in dependant.dependencies)
+
+
+def authenticated_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """(path, method) of every route whose dependencies include the verified caller.
+
+    Included routers are flattened as in ``route_table``: their routes' effective contexts carry
+    the full path and the dependant with the router's own dependencies.
+    """
+    out: set[tuple[str, str]] = set()
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            for context in contexts():
+                methods = getattr(context.original_route, "methods", None) or ()
+                dependant = getattr(context, "dependant", None)
+                if dependant is not None and _needs_principal(dependant):
+                    out |= {(compile_path(context.path)[1], method.lower()) for method in methods}
+        elif isinstance(route, APIRoute) and _needs_principal(route.dependant):
+            out |= {(route.path_format, method.lower()) for method in route.methods or ()}
+    return out
+
+
+def document_security(document: dict[str, Any], authenticated: set[tuple[str, str]]) -> None:
+    """Name the bearer token in the document: on every operation that needs it, and nowhere else."""
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "网关签发的访问令牌 (POST /api/v1/auth/token)",
+    }
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if (path, method) in authenticated and "security" not in operation:
+                operation["security"] = [{"bearer": []}]
+
+
 def create_service_app(
     *,
     name: str,
@@ -495,8 +536,10 @@ def create_service_app(
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        app.openapi_schema = document_problems(original_openapi())
-        return app.openapi_schema
+        document = document_problems(original_openapi())
+        document_security(document, authenticated_operations(app.routes))
+        app.openapi_schema = document
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
