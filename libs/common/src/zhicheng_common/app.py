@@ -13,7 +13,9 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -26,7 +28,7 @@ from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
-from zhicheng_common.auth import TokenVerifier
+from zhicheng_common.auth import TokenVerifier, current_principal
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.calendar_store import CalendarFollower
 from zhicheng_common.clock import Clock, ControlledClock, SystemClock
@@ -40,7 +42,12 @@ from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
 from zhicheng_common.limits import NulCharacterGuard, RequestSizeLimit, upload_allowances
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
-from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers, internal_error_response
+from zhicheng_common.problems import (
+    PROBLEM_RESPONSES,
+    document_problems,
+    install_problem_handlers,
+    internal_error_response,
+)
 from zhicheng_common.scheduler import Job, Scheduler
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 
@@ -371,6 +378,45 @@ def make_clock(common: CommonSettings) -> Clock:
     return ControlledClock() if common.clock == "controlled" else SystemClock()
 
 
+def _needs_principal(dependant: Dependant) -> bool:
+    return dependant.call is current_principal or any(_needs_principal(d) for d in dependant.dependencies)
+
+
+def authenticated_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """(path, method) of every route whose dependencies include the verified caller.
+
+    Included routers are flattened as in ``route_table``: their routes' effective contexts carry
+    the full path and the dependant with the router's own dependencies.
+    """
+    out: set[tuple[str, str]] = set()
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            for context in contexts():
+                methods = getattr(context.original_route, "methods", None) or ()
+                dependant = getattr(context, "dependant", None)
+                if dependant is not None and _needs_principal(dependant):
+                    out |= {(compile_path(context.path)[1], method.lower()) for method in methods}
+        elif isinstance(route, APIRoute) and _needs_principal(route.dependant):
+            out |= {(route.path_format, method.lower()) for method in route.methods or ()}
+    return out
+
+
+def document_security(document: dict[str, Any], authenticated: set[tuple[str, str]]) -> None:
+    """Name the bearer token in the document: on every operation that needs it, and nowhere else."""
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "网关签发的访问令牌 (POST /api/v1/auth/token)",
+    }
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if (path, method) in authenticated and "security" not in operation:
+                operation["security"] = [{"bearer": []}]
+
+
 def create_service_app(
     *,
     name: str,
@@ -501,18 +547,15 @@ def create_service_app(
     for router in fallback_routers:
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(method_guard(declared))])
 
-    # Make the Problem schema part of every document, referenced by the shared responses.
+    # The document says what the server sends: every error (422 included) is a Problem under
+    # application/problem+json, and the Problem schema is part of every document.
     original_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        document = original_openapi()
-        components = document.setdefault("components", {}).setdefault("schemas", {})
-        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        for key, value in problem_schema.pop("$defs", {}).items():
-            components.setdefault(key, value)
-        components["Problem"] = problem_schema
+        document = document_problems(original_openapi())
+        document_security(document, authenticated_operations(app.routes))
         app.openapi_schema = document
         return document
 

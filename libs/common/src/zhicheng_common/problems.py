@@ -160,10 +160,20 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def validation_errors(errors: list[Any]) -> list[FieldError]:
-    """Turn pydantic's errors into problem ``errors[]`` naming each field."""
+    """Turn pydantic's errors into problem ``errors[]`` naming each field.
+
+    A body that is not JSON at all names the body (field ``body``, code ``invalid_json``), not the
+    byte offset pydantic puts in its location; the offset stays in the message.
+    """
     out: list[FieldError] = []
     for err in errors:
         message = str(err.get("msg", "")).removeprefix("Value error, ")
+        if err.get("type") == "json_invalid":
+            loc = err.get("loc", ())
+            offset = loc[-1] if len(loc) > 1 else None
+            at = f"（第 {offset} 个字符处）" if isinstance(offset, int) else ""
+            out.append(FieldError(field="body", code="invalid_json", message=f"请求体不是有效的 JSON{at}：{message}"))
+            continue
         out.append(FieldError(field=_field_path(err.get("loc", ())), code=str(err.get("type")), message=message))
     return out
 
@@ -326,11 +336,47 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
+PROBLEM_CONTENT: dict[str, Any] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": title,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    status: {"description": title, "content": PROBLEM_CONTENT}
     for status, (_, title) in _STATUS_TITLES.items()
     if status in (400, 401, 403, 404, 409)
 }
+
+VALIDATION_FAILED_RESPONSE: dict[str, Any] = {
+    "description": "请求数据格式有误 (validation_failed: errors[] names each field)",
+    "content": PROBLEM_CONTENT,
+}
+
+# FastAPI's own 422 body (``detail[]``); the server never sends it, so the document must not name it.
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+
+def document_problems(document: dict[str, Any]) -> dict[str, Any]:
+    """Make an OpenAPI document say what the server sends for its errors.
+
+    Every operation's 422 becomes the ``Problem`` under ``application/problem+json`` (FastAPI
+    documents ``application/json`` with ``detail[]``); every other 4xx/5xx that a route documented
+    with a description only gets the same content; the ``Problem`` schema is added and FastAPI's
+    ``HTTPValidationError``/``ValidationError`` go.
+    """
+    for operations in document.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in _METHODS:
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = dict(VALIDATION_FAILED_RESPONSE)
+            for status, response in responses.items():
+                if status[:1] in ("4", "5") and not response.get("content"):
+                    response["content"] = PROBLEM_CONTENT
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        schemas.pop(name, None)
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for key, value in problem_schema.pop("$defs", {}).items():
+        schemas.setdefault(key, value)
+    schemas["Problem"] = problem_schema
+    return document

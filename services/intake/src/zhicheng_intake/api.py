@@ -180,6 +180,14 @@ async def declaration_history(
     "/{declaration_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     summary="上传附件 (upload an attachment: the raw bytes as the body)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "附件原始字节；Content-Type 为文件类型（如 application/pdf），记录为附件的 media_type",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    responses={413: {"description": "附件超过大小上限 (attachment_too_large)"}},
 )
 async def upload_attachment(
     declaration_id: uuid.UUID,

@@ -1,0 +1,378 @@
+"""The OpenAPI document tells the truth: what it documents is what the server sends.
+
+Every app is built without its lifespan (no database or broker): the requests below are answered
+before a route touches either. For every operation of every document:
+
+- without a token, a protected operation answers 401;
+- with a token holding every role, an operation with parameters or a JSON body answers 422 to a
+  malformed path/query value or a body that is not JSON;
+
+and each answer's status is documented, its content type is the documented one and its body
+validates against the documented schema (a small JSON Schema check written here: the keywords
+pydantic emits for these models).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from zhicheng_common.auth import Role
+from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestKeys
+from zhicheng_common.topology import DOMAIN_SERVICES
+
+APP_NAMES = [info.name for info in DOMAIN_SERVICES] + ["gateway"]
+METHODS = ("get", "put", "post", "delete", "patch")
+UUID = "0190b5a2-0000-7000-8000-000000000001"
+PROVINCE = "140000"
+
+
+@dataclass
+class Built:
+    app: FastAPI
+    document: dict[str, Any]
+    client: TestClient
+    headers: dict[str, str]
+
+
+_BUILT: dict[str, Built] = {}
+
+
+def _build(name: str, keys: TestKeys, tmp_path: Path) -> Built:
+    if name in _BUILT:
+        return _BUILT[name]
+    common = CommonSettings(
+        environment="test",
+        data_dir=tmp_path,
+        jwt_issuer="zhicheng-test",
+        jwt_jwks=keys.jwks_json,
+        jwt_jwks_file=None,
+        jwt_jwks_url=None,
+    )
+    module = importlib.import_module(f"zhicheng_{name}.app")
+    if name == "gateway":
+        from zhicheng_gateway.proxy import Upstreams
+        from zhicheng_gateway.settings import GatewaySettings
+
+        settings = GatewaySettings(jwt_private_key_file=tmp_path / "gateway-key.pem")
+        app = module.create_app(common, settings)
+        app.state.upstreams = Upstreams(settings)
+    else:
+        app = module.create_app(common)
+    roles = [role.value for role in Role]
+    headers = keys.headers(roles=roles, region=PROVINCE, person_key="p-1", unit_key="u-1", department="d-1")
+    if name == "gateway":  # the gateway verifies the tokens it issued itself
+        from zhicheng_common.auth import Principal
+
+        principal = Principal(subject="u-test", roles=frozenset(roles), region=PROVINCE, name="u-test")
+        headers = {"Authorization": f"Bearer {app.state.token_issuer.issue(principal, ttl_seconds=3600)}"}
+    built = Built(app, app.openapi(), TestClient(app, raise_server_exceptions=False), headers)
+    _BUILT[name] = built
+    return built
+
+
+def _operations() -> list[tuple[str, str, str]]:
+    """(app, method, path) of every documented operation, read from the documents themselves."""
+    out: list[tuple[str, str, str]] = []
+    keys_less = CommonSettings()
+    for name in APP_NAMES:
+        module = importlib.import_module(f"zhicheng_{name}.app")
+        if name == "gateway":
+            from zhicheng_gateway.settings import GatewaySettings
+
+            app = module.create_app(keys_less, GatewaySettings(jwt_private_key_file=Path("/tmp/zc-openapi-truth.pem")))
+        else:
+            app = module.create_app(keys_less)
+        for path, operations in app.openapi()["paths"].items():
+            out.extend((name, method, path) for method in operations if method in METHODS)
+    return out
+
+
+OPERATIONS = _operations()
+
+
+# --- a small JSON Schema check (the keywords pydantic emits) -------------------------------------
+
+
+def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = target
+    return schema
+
+
+_TYPES: dict[str, Any] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def violations(value: Any, schema: dict[str, Any], root: dict[str, Any], at: str = "$") -> list[str]:
+    """What in ``value`` does not fit ``schema`` (empty when it fits)."""
+    schema = _resolve(schema, root)
+    if "anyOf" in schema or "oneOf" in schema:
+        options = schema.get("anyOf", schema.get("oneOf", []))
+        if any(not violations(value, option, root, at) for option in options):
+            return []
+        return [f"{at}: fits none of {options}"]
+    problems: list[str] = []
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        fits = any(
+            isinstance(value, _TYPES[k]) and not (k in ("integer", "number") and isinstance(value, bool)) for k in kinds
+        )
+        if not fits:
+            return [f"{at}: {value!r} is not {kind}"]
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{at}: {value!r} not in {schema['enum']}")
+    if "const" in schema and value != schema["const"]:
+        problems.append(f"{at}: {value!r} is not {schema['const']!r}")
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        problems += [f"{at}: missing {key}" for key in schema.get("required", []) if key not in value]
+        for key, item in value.items():
+            if key in properties:
+                problems += violations(item, properties[key], root, f"{at}.{key}")
+            elif schema.get("additionalProperties") is False:
+                problems.append(f"{at}: unexpected {key}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                problems += violations(item, schema["additionalProperties"], root, f"{at}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            problems += violations(item, schema["items"], root, f"{at}[{index}]")
+    return problems
+
+
+def test_the_schema_check_finds_what_does_not_fit() -> None:
+    root = {
+        "components": {
+            "schemas": {
+                "P": {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "errors": {"type": "array", "items": {"type": "integer"}},
+                    },
+                }
+            }
+        }
+    }
+    ref = {"$ref": "#/components/schemas/P"}
+    assert violations({"code": "x", "errors": [1]}, ref, root) == []
+    assert violations({"detail": []}, ref, root) == ["$: missing code"]
+    assert violations({"code": 1, "errors": ["a"]}, ref, root) == [
+        "$.code: 1 is not string",
+        "$.errors[0]: 'a' is not integer",
+    ]
+
+
+# --- the requests ---------------------------------------------------------------------------------
+
+
+def _param_value(param: dict[str, Any], root: dict[str, Any], *, bad: bool) -> str:
+    schema = _resolve(param.get("schema", {}), root)
+    options = [_resolve(s, root) for s in schema.get("anyOf", [schema])]
+    first = next((o for o in options if o.get("type") != "null"), {})
+    if bad:
+        return "not-a-valid-value"
+    if first.get("format") == "uuid":
+        return UUID
+    if first.get("type") == "integer":
+        return str(first.get("minimum", 1))
+    if "enum" in first:
+        return str(first["enum"][0])
+    if first.get("format") == "date":
+        return "2026-01-05"
+    return "x"
+
+
+def _fits_badly(param: dict[str, Any], root: dict[str, Any]) -> bool:
+    """Whether ``not-a-valid-value`` is refused by the parameter's schema (uuid, integer, enum, date…)."""
+    schema = _resolve(param.get("schema", {}), root)
+    options = [_resolve(s, root) for s in schema.get("anyOf", [schema])]
+    for option in options:
+        if option.get("type") == "null":
+            continue
+        free = option.get("type") == "string" and not ({"format", "enum", "pattern"} & option.keys())
+        if free and option.get("maxLength", 99) >= len("not-a-valid-value"):
+            return False
+        if option.get("type") == "string" and "pattern" in option and re.search(option["pattern"], "not-a-valid-value"):
+            return False
+    return True
+
+
+def _url(path: str, operation: dict[str, Any], root: dict[str, Any], bad_param: str | None) -> str:
+    query: list[str] = []
+    for param in operation.get("parameters", []):
+        value = _param_value(param, root, bad=param["name"] == bad_param)
+        if param["in"] == "path":
+            path = path.replace("{" + param["name"] + "}", value)
+        elif param["in"] == "query" and (param.get("required") or param["name"] == bad_param):
+            query.append(f"{param['name']}={value}")
+    return path + ("?" + "&".join(query) if query else "")
+
+
+def check_documented(response: Response, operation: dict[str, Any], root: dict[str, Any]) -> list[str]:
+    """What in the response the document does not say: status, content type, body."""
+    documented = operation["responses"].get(str(response.status_code))
+    if documented is None:
+        return [f"status {response.status_code} is not documented: {response.text[:300]}"]
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    content = documented.get("content", {})
+    if media_type not in content:
+        return [f"{response.status_code} is sent as {media_type}, documented as {sorted(content)}"]
+    schema = content[media_type].get("schema")
+    if schema is None:
+        return []
+    return violations(response.json(), schema, root)
+
+
+@pytest.fixture(scope="module")
+def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("openapi-truth")
+
+
+def _is_public(operation: dict[str, Any]) -> bool:
+    """Public when the document names no token for it (``security`` absent or empty)."""
+    return not operation.get("security")
+
+
+@pytest.mark.parametrize(("name", "method", "path"), OPERATIONS, ids=[f"{n} {m.upper()} {p}" for n, m, p in OPERATIONS])
+def test_every_operation_answers_as_its_document_says(
+    name: str, method: str, path: str, zc_keys: TestKeys, app_dir: Path
+) -> None:
+    built = _build(name, zc_keys, app_dir)
+    root = built.document
+    operation = root["paths"][path][method]
+    checked = 0
+
+    if not _is_public(operation):
+        response = built.client.request(method, _url(path, operation, root, None))
+        assert response.status_code == 401, response.text
+        assert check_documented(response, operation, root) == []
+        assert response.json()["code"] == "token_missing"
+        assert response.headers["www-authenticate"] == "Bearer"
+        checked += 1
+
+    candidates = [p for p in operation.get("parameters", []) if p["in"] in ("path", "query") and _fits_badly(p, root)]
+    for param in candidates:
+        response = built.client.request(method, _url(path, operation, root, param["name"]), headers=built.headers)
+        assert response.status_code == 422, (param["name"], response.text)
+        assert check_documented(response, operation, root) == []
+        body = response.json()
+        assert body["code"] == "validation_failed"
+        # The bad value is named; a required body not sent is named too ("body").
+        assert param["name"] in [e["field"] for e in body["errors"]]
+        checked += 1
+
+    body_content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in body_content:
+        response = built.client.request(
+            method,
+            _url(path, operation, root, None),
+            headers={**built.headers, "content-type": "application/json"},
+            content=b'{"name": ',
+        )
+        assert response.status_code == 422, response.text
+        assert check_documented(response, operation, root) == []
+        assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("body", "invalid_json")]
+        checked += 1
+
+    if "application/x-www-form-urlencoded" in body_content:
+        response = built.client.request(method, _url(path, operation, root, None), data={})
+        assert response.status_code == 422, response.text
+        assert check_documented(response, operation, root) == []
+        assert "username" in [e["field"] for e in response.json()["errors"]]
+        checked += 1
+
+    if path.startswith("/api/v1/reference/") and "{" in path:
+        # Reference data is read from the policy packs (no database): an unknown code is a 404.
+        response = built.client.request(method, _url(path, operation, root, None))
+        assert response.status_code == 404, response.text
+        assert check_documented(response, operation, root) == []
+        checked += 1
+
+    if method == "get" and _is_public(operation) and not operation.get("parameters") and path != "/readyz":
+        # Public reads needing no database (health, JWKS, OIDC discovery, reference lists): the
+        # success itself must match its documented schema.
+        response = built.client.get(path)
+        # The gateway's aggregated health is 503 "degraded" here: no service is running.
+        assert response.status_code == (503 if path == "/api/v1/healthz" else 200), response.text
+        assert check_documented(response, operation, root) == []
+        checked += 1
+
+    if checked == 0:
+        # Public, and nothing to refuse without a database: health, JWKS, reference lists, and
+        # a publicity by its link token (any string; the token is looked up in the database).
+        assert _is_public(operation), operation
+        assert all(p["in"] == "path" and not _fits_badly(p, root) for p in operation.get("parameters", [])), operation
+
+
+def test_the_operations_cover_every_app() -> None:
+    by_app = {name: sum(1 for n, _, _ in OPERATIONS if n == name) for name in APP_NAMES}
+    assert all(count > 0 for count in by_app.values()), by_app
+
+
+def test_every_422_is_a_problem_and_fastapi_validation_schemas_are_gone(app_dir: Path, zc_keys: TestKeys) -> None:
+    with_422 = 0
+    for name in APP_NAMES:
+        document = _build(name, zc_keys, app_dir).document
+        text = json.dumps(document)
+        assert "HTTPValidationError" not in text, name
+        assert '"ValidationError"' not in text, name
+        for operations in document["paths"].values():
+            for method, operation in operations.items():
+                if method not in METHODS:
+                    continue
+                for status, response in operation["responses"].items():
+                    if status == "422":
+                        with_422 += 1
+                        assert response["content"] == {
+                            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        }
+                    if status[0] in "45":  # every error documents a body (readyz's 503 is its Health)
+                        assert response.get("content"), (name, method, status)
+    # 83 operations take parameters or a body, so FastAPI documents a 422 for each of them.
+    assert with_422 == 83
+
+
+def test_the_attachment_upload_documents_its_raw_body(app_dir: Path, zc_keys: TestKeys) -> None:
+    built = _build("intake", zc_keys, app_dir)
+    operation = built.document["paths"]["/api/v1/declarations/{declaration_id}/attachments"]["post"]
+    assert operation["requestBody"]["required"] is True
+    assert operation["requestBody"]["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "query"] == ["name", "kind"]
+    assert PROBLEM_MEDIA_TYPE in operation["responses"]["413"]["content"]
+
+
+def test_a_body_that_is_not_json_names_the_body_and_its_offset(app_dir: Path, zc_keys: TestKeys) -> None:
+    built = _build("intake", zc_keys, app_dir)
+    response = built.client.post(
+        "/api/v1/declarations", headers={**built.headers, "content-type": "application/json"}, content=b'{"name": '
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("body", "invalid_json")
+    # The decoder stops at character 9 (after '{"name": '): the offset is in the message, not the field.
+    assert "第 9 个字符处" in error["message"]
