@@ -100,9 +100,19 @@ class AuthenticateFirst:
 
     @staticmethod
     def carries_body(scope: Scope) -> bool:
+        """Whether a body may follow: a length above 0, a chunked transfer, or a body method without a length.
+
+        HTTP/1.1 sends a body only with a length or a transfer coding; a POST, PUT or PATCH
+        without either is still treated as carrying one, so an ASGI server that leaves both
+        out (HTTP/2) cannot slip an unauthenticated body past this check.
+        """
         headers = Headers(scope=scope)
         length = headers.get("content-length")
-        return "transfer-encoding" in headers or (length is not None and length.strip() not in ("", "0"))
+        if "transfer-encoding" in headers:
+            return True
+        if length is not None:
+            return length.strip() not in ("", "0")
+        return scope.get("method", "") in ("POST", "PUT", "PATCH")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
