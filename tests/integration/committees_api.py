@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from zhicheng_common.calendar import CalendarOverrides, WorkingDayCalendar
+from zhicheng_common.calendar import WorkingDayCalendar
 
-from .conftest import CALENDAR_YEARS_TO_ASSUME, GATEWAY_URL, RunningSystem
+from .conftest import GATEWAY_URL, RunningSystem
 
 SHANXI = "140000"
 CHINA = timezone(timedelta(hours=8))
@@ -31,10 +31,10 @@ def plan_dates(today: date, levels: list[str]) -> dict[str, Any]:
     """A plan whose declaration window is open today and whose dates meet CM-7 and CM-8 exactly.
 
     CM-7 is checked on the day the plan is published (issue 12), i.e. today: the meeting is the
-    30th working day after today, on the calendar the running services use (years the library does
-    not know yet are assumed weekends-only, as conftest configures them).
+    30th working day after today, on the calendar the running services use (years nobody has
+    described yet are counted provisionally, by the services and by this default calendar alike).
     """
-    cal = WorkingDayCalendar(CalendarOverrides(known_years=frozenset(CALENDAR_YEARS_TO_ASSUME)))
+    cal = WorkingDayCalendar()
     meeting = cal.add_working_days(today, 30)
     dates: dict[str, Any] = {
         "year": meeting.year,

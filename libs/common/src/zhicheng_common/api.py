@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_common.audit import SEAL_ACTION, JournalSequencer, row_to_entry
 from zhicheng_common.auth import Principal, Role, ensure_covers, require_roles
 from zhicheng_common.db import Database, journal_table, region_within
+from zhicheng_common.paging import MAX_BIGINT
 from zhicheng_common.problems import NotFound
 
 
@@ -95,7 +96,7 @@ def journal_router(area: str) -> APIRouter:
     async def list_entries(
         session: SessionDep,
         principal: Auditor,
-        after_id: Annotated[int, Query(ge=0)] = 0,
+        after_id: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> JournalPage:
         """Entries after ``after_id`` (insertion order) about records or by actors of my jurisdiction."""
@@ -126,7 +127,7 @@ def journal_router(area: str) -> APIRouter:
 
     @router.get("/{entry_id}", summary="审计日志条目 (one entry)")
     async def get_entry(
-        entry_id: Annotated[int, Path(ge=1)], session: SessionDep, principal: Auditor
+        entry_id: Annotated[int, Path(ge=1, le=MAX_BIGINT)], session: SessionDep, principal: Auditor
     ) -> JournalEntryRead:
         """One entry by id; 403 when neither the record nor the actor is in the caller's jurisdiction."""
         row = (await session.execute(select(journal_table).where(journal_table.c.id == entry_id))).mappings().first()

@@ -4,6 +4,7 @@ lifespan that owns the database, NATS, the outbox relay and the event consumers.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
@@ -20,6 +21,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
@@ -34,8 +37,9 @@ from zhicheng_common.events.outbox import OutboxRelay
 from zhicheng_common.events.permissions import check_consumes
 from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
+from zhicheng_common.limits import RequestSizeLimit, upload_allowances
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
-from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers
+from zhicheng_common.problems import PROBLEM_RESPONSES, Problem, install_problem_handlers, internal_error_response
 from zhicheng_common.scheduler import Job, Scheduler
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 
@@ -199,6 +203,89 @@ class ServiceRuntime:
         return OutboxBacklog(unpublished=int(count), oldest_seconds=round(float(oldest), 3))
 
 
+RouteTable = list[tuple[re.Pattern[str], frozenset[str]]]
+
+
+def route_table(routes: Sequence[BaseRoute]) -> RouteTable:
+    """The full path pattern and methods of every route in ``routes``, included routers flattened.
+
+    FastAPI keeps an included router as one entry whose routes carry their full paths in their
+    effective contexts; a plain route has its own pattern.
+    """
+    table: RouteTable = []
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            for context in contexts():
+                methods = getattr(context.original_route, "methods", None)
+                if methods:
+                    table.append((compile_path(context.path)[0], frozenset(methods)))
+        elif isinstance(route, Route) and route.methods:
+            table.append((route.path_regex, frozenset(route.methods)))
+    return table
+
+
+def declared_methods(table: RouteTable, path: str) -> set[str]:
+    """The methods the routes of ``table`` declare for ``path`` (empty when none of them has it)."""
+    return {method for pattern, methods in table if pattern.match(path) for method in methods}
+
+
+def method_guard(declared: Sequence[BaseRoute]) -> Callable[[Request], Awaitable[None]]:
+    """A dependency of the fallback routes: a path declared elsewhere with other methods is 405.
+
+    Without it a catch-all route (the gateway's forwarding) takes ``DELETE /api/v1/openapi.json``
+    and answers 404 for a path that exists: the client should learn the methods it allows. The
+    table is built on the first request (every router is included by then): a few regular
+    expressions per forwarded request.
+    """
+    table: RouteTable | None = None
+
+    async def guard(request: Request) -> None:
+        nonlocal table
+        if table is None:
+            table = route_table(declared)
+        path: str = request.scope["path"]
+        root = request.scope.get("root_path", "")
+        allowed = declared_methods(table, path.removeprefix(root) if root else path)
+        if allowed and request.method not in allowed:
+            raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+
+    return guard
+
+
+class ErrorBoundary:
+    """Answers an unexpected error with the 500 problem and keeps the connection open.
+
+    Starlette's outermost error middleware sends its 500 and then re-raises, and uvicorn closes a
+    connection whose application raised. The gateway's pooled client has already taken that
+    connection back as keep-alive (the 500 said nothing about closing), so the next request sent
+    on it failed as 503 ``upstream_unavailable``. Handled here, the exception never reaches the
+    server: the 500 is an ordinary response on a connection that stays usable.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            if started:  # half a response is out: only closing the connection can tell the client
+                raise
+            await internal_error_response(exc)(scope, receive, send)
+
+
 class CorrelationMiddleware:
     """One correlation id per request: from ``traceparent`` or ``X-Request-ID`` (a 32-hex id or a
     UUID), else a new one; echoed in ``X-Request-ID`` and carried into the events' ``traceparent``.
@@ -279,6 +366,7 @@ def create_service_app(
     common: CommonSettings,
     settings: ServiceSettings,
     routers: Sequence[APIRouter] = (),
+    fallback_routers: Sequence[APIRouter] = (),
     subscriptions: Sequence[Subscription] = (),
     jobs: Sequence[Job] = (),
     clock: Clock | None = None,
@@ -288,6 +376,9 @@ def create_service_app(
     on_calendar_change: CalendarJob | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app; routers are mounted under ``/api/v1``.
+
+    ``fallback_routers`` (catch-alls such as the gateway's forwarding) are mounted last; a path that
+    another route declares with other methods is answered 405 with ``Allow`` before they run.
 
     With ``calendar``, the service follows the loaded holiday arrangements (calendar_store) and,
     with ``on_calendar_change``, recomputes its stored deadlines when a year's arrangement changes.
@@ -347,6 +438,13 @@ def create_service_app(
     app.state.token_verifier = TokenVerifier(common)
     app.state.metrics_registry = registry
     install_problem_handlers(app)
+    app.add_middleware(ErrorBoundary)  # inside the correlation middleware: the 500 carries the request id
+    # Inside the correlation middleware, so that a 413 carries the request's id and is counted.
+    app.add_middleware(
+        RequestSizeLimit,
+        max_bytes=common.max_request_bytes,
+        allowances=upload_allowances(common.max_upload_bytes),
+    )
     app.add_middleware(CorrelationMiddleware, metrics=HttpMetrics(registry))
 
     health_metrics = HealthMetrics(registry)
@@ -381,6 +479,9 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router, prefix="/api/v1")
+    declared = list(app.routes)
+    for router in fallback_routers:
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(method_guard(declared))])
 
     # Make the Problem schema part of every document, referenced by the shared responses.
     original_openapi = app.openapi

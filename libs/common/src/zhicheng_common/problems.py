@@ -164,6 +164,20 @@ def validation_errors(errors: list[Any]) -> list[FieldError]:
     return out
 
 
+def internal_error_response(exc: BaseException) -> JSONResponse:
+    """The 500 problem of an unexpected error (logged with its traceback, never shown to the client)."""
+    log.exception("http.unexpected_error", error=repr(exc))
+    return problem_response(
+        Problem(
+            type=PROBLEM_TYPE_BASE + "internal_error",
+            title="系统内部错误",
+            status=500,
+            code="internal_error",
+            trace_id=current_trace_id(),
+        )
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error of ``app`` as problem+json."""
 
@@ -232,16 +246,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unexpected_error", error=repr(exc))
-        return problem_response(
-            Problem(
-                type=PROBLEM_TYPE_BASE + "internal_error",
-                title="系统内部错误",
-                status=500,
-                code="internal_error",
-                trace_id=current_trace_id(),
-            )
-        )
+        return internal_error_response(exc)
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -77,6 +77,11 @@ class CommonSettings(BaseSettings):
     # Keyed hash and encryption of personal identifiers (GB 11643 numbers, credit codes).
     pii_key: str = "development-only-pii-key"
 
+    # Largest request body any service (and the gateway) reads, in bytes; the routes that take a
+    # file (zhicheng_common.limits.UPLOAD_ROUTES) get max_upload_bytes instead. Over it: 413.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
     calendar_overrides: str | None = None
     # How soon a service looks again for the calendar bucket (before the first `zhicheng calendar
     # load`) or retries a recomputation that failed.

@@ -17,6 +17,7 @@ from zhicheng_committees.schemas import (
     FilingDecision,
     FilingPage,
     FilingRead,
+    MeetingDetail,
     MeetingRead,
     OverdueMeetingPage,
     PlanCreate,
@@ -33,6 +34,7 @@ from zhicheng_committees.schemas import (
 )
 from zhicheng_committees.settings import AREA
 from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.paging import Paging
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.series import Level
 from zhicheng_common.validators import RegionCode
@@ -53,8 +55,6 @@ def _tools(request: Request) -> service.Tools:
 
 
 ToolsDep = Annotated[service.Tools, Depends(_tools)]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 RULE_REFUSED = _problem("不符合政策规定 (rule_refused 等; `rule` 字段给出规则编号)")
 FORBIDDEN = _problem("角色、核准权限或管辖范围不符 (role_required, approval_authority_required, outside_jurisdiction)")
@@ -78,14 +78,13 @@ async def list_filings(
     session: SessionDep,
     principal: Reader,
     tools: ToolsDep,
+    page: Paging,
     status: FilingStatus | None = None,
     region: RegionCode | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> FilingPage:
     """Filings within the caller's jurisdiction, optionally by status and region."""
     return await service.list_filings(
-        session, actor=principal, status=status, region=region, limit=limit, offset=offset, tools=tools
+        session, actor=principal, status=status, region=region, limit=page.limit, offset=page.offset, tools=tools
     )
 
 
@@ -115,11 +114,10 @@ async def list_committees(
     session: SessionDep,
     principal: Reader,
     tools: ToolsDep,
+    page: Paging,
     status: CommitteeStatus | None = None,
     region: RegionCode | None = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> CommitteePage:
     """Committees within the caller's jurisdiction; `expiring_within_days` lists those whose validity ends soon."""
     return await service.list_committees(
@@ -128,8 +126,8 @@ async def list_committees(
         status=status,
         region=region,
         expiring_within_days=expiring_within_days,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
         tools=tools,
     )
 
@@ -161,6 +159,16 @@ async def scope(
 async def overdue_post_meeting_filings(session: SessionDep, principal: Reader, tools: ToolsDep) -> OverdueMeetingPage:
     """Meetings in the caller's jurisdiction whose post-meeting filing is past due."""
     return await service.overdue_post_meeting_filings(session, actor=principal, tools=tools)
+
+
+@router.get(
+    "/meetings/{meeting_id}",
+    summary="查看评审会议 (one meeting, with its plan and committee)",
+    responses={403: FORBIDDEN, 404: _problem("会议不存在 (meeting_not_found)")},
+)
+async def read_meeting(meeting_id: uuid.UUID, session: SessionDep, principal: Reader) -> MeetingDetail:
+    """One meeting of a plan: its dates, filings and deadlines (CM-8, CM-9, CM-11)."""
+    return await service.get_meeting(session, actor=principal, meeting_id=meeting_id)
 
 
 @router.post(
@@ -299,6 +307,16 @@ async def resume(
     return await service.resume(
         session, actor=principal, committee_id=committee_id, resumption_in=resumption_in, tools=tools
     )
+
+
+@router.get(
+    "/{committee_id}/plans",
+    summary="评委会的年度评审计划 (a committee's plans, by year)",
+    responses={403: FORBIDDEN, 404: _problem("评委会不存在 (committee_not_found)")},
+)
+async def list_plans(committee_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[PlanRead]:
+    """Every annual plan of the committee with its meetings, oldest year first."""
+    return await service.committee_plans(session, actor=principal, committee_id=committee_id)
 
 
 @router.post(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Literal
 
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.periods import last_day_after
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.regions import level_of as region_level_of
 from zhicheng_common.regions import region_contains
@@ -232,13 +233,10 @@ _AUTHORITY_NAMES = {
 
 
 def validity(pack: PolicyPack, approved_on: date) -> tuple[date, date]:
-    """CM-2, NA-1: a filing is valid from its approval for the pack's number of years (last day included)."""
+    """CM-2, NA-1, NA-14: a filing is in force from its approval through the corresponding day the
+    pack's number of years later (the approval day is the event, not counted; last day included)."""
     years = pack.parameters.committee_filing_validity_years.value
-    try:
-        end = approved_on.replace(year=approved_on.year + years)
-    except ValueError:  # 29 February → 1 March
-        end = date(approved_on.year + years, 3, 1)
-    return approved_on, end - timedelta(days=1)
+    return approved_on, last_day_after(approved_on, years)
 
 
 def is_expired(valid_until: date | None, today: date) -> bool:

@@ -240,6 +240,25 @@ class PlanRepository:
         statement = select(Plan).where(Plan.committee_id == committee_id, Plan.year == year)
         return (await self.session.scalars(statement)).first()
 
+    async def of_committee(self, committee_id: uuid.UUID) -> Sequence[Plan]:
+        """Every plan of a committee, by year."""
+        statement = select(Plan).where(Plan.committee_id == committee_id).order_by(Plan.year)
+        return (await self.session.scalars(statement)).all()
+
+    async def meetings_of_plans(self, plan_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[PlanMeeting]]:
+        """The meetings of several plans in one query, each plan's in its order."""
+        grouped: dict[uuid.UUID, list[PlanMeeting]] = {plan_id: [] for plan_id in plan_ids}
+        if not plan_ids:
+            return grouped
+        statement = (
+            select(PlanMeeting)
+            .where(PlanMeeting.plan_id.in_(plan_ids))
+            .order_by(PlanMeeting.plan_id, PlanMeeting.position)
+        )
+        for meeting in (await self.session.scalars(statement)).all():
+            grouped[meeting.plan_id].append(meeting)
+        return grouped
+
     async def meetings_of(self, plan_id: uuid.UUID) -> Sequence[PlanMeeting]:
         statement = select(PlanMeeting).where(PlanMeeting.plan_id == plan_id).order_by(PlanMeeting.position)
         return (await self.session.scalars(statement)).all()

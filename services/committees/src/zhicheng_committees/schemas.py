@@ -266,6 +266,14 @@ class MeetingRead(BaseModel):
     results_entry_late: bool | None = Field(default=None, description="CM-11: entered after the due day.")
 
 
+class MeetingDetail(MeetingRead):
+    """One meeting read by its id: which plan and committee it belongs to, and their region."""
+
+    plan_id: uuid.UUID
+    committee_id: uuid.UUID
+    region: str = Field(examples=["140000"])
+
+
 class PlanRead(BaseModel):
     id: uuid.UUID
     committee_id: uuid.UUID

@@ -61,6 +61,7 @@ from zhicheng_committees.schemas import (
     FilingDecision,
     FilingPage,
     FilingRead,
+    MeetingDetail,
     MeetingRead,
     Office,
     OverdueMeetingPage,
@@ -302,7 +303,7 @@ def _check_filing(filing_in: FilingCreate) -> PolicyPack:
     if series is not None and series.specialties:
         unknown = [s for s in filing_in.specialties if s not in series.specialties]
         if unknown:
-            raise _invalid([("specialties", f"系列 {filing_in.series} 没有以下专业：{'、'.join(unknown)}")])
+            raise _invalid([("specialties", f"{series.name}系列没有以下专业：{'、'.join(unknown)}")])
     pack = load_pack(filing_in.policy_pack)
     refusals = domain.composition_refusals(
         pack,
@@ -1034,6 +1035,33 @@ async def get_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid.UUI
     ensure_covers(actor, plan.region)
     await _ensure_acts_for(CommitteeRepository(session), actor, plan.committee_id)
     return plan_read(plan, await plans.meetings_of(plan.id))
+
+
+async def committee_plans(session: AsyncSession, *, actor: Principal, committee_id: uuid.UUID) -> list[PlanRead]:
+    """Every annual plan of a committee with its meetings, by year; 403 outside the caller's jurisdiction."""
+    repo = CommitteeRepository(session)
+    committee = await _committee(repo, committee_id)
+    ensure_covers(actor, committee.region)
+    await _ensure_acts_for(repo, actor, committee.id)
+    plans = PlanRepository(session)
+    rows = await plans.of_committee(committee.id)
+    meetings = await plans.meetings_of_plans([plan.id for plan in rows])
+    return [plan_read(plan, meetings[plan.id]) for plan in rows]
+
+
+async def get_meeting(session: AsyncSession, *, actor: Principal, meeting_id: uuid.UUID) -> MeetingDetail:
+    """One meeting of a plan by its id; 403 outside the caller's jurisdiction or committee binding."""
+    meeting = await PlanRepository(session).get_meeting(meeting_id)
+    if meeting is None:
+        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
+    ensure_covers(actor, meeting.region)
+    await _ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
+    return MeetingDetail(
+        **meeting_read(meeting).model_dump(),
+        plan_id=meeting.plan_id,
+        committee_id=meeting.committee_id,
+        region=meeting.region,
+    )
 
 
 async def file_pre_meeting(

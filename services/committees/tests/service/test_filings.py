@@ -50,9 +50,10 @@ async def test_CM_1_a_filing_applied_and_approved_by_provincial_hr_makes_an_acti
         await svc.client.get(f"{PREFIX}/{filing['committee_id']}", headers=svc.headers(["hr_admin"], SHANXI))
     ).json()
     assert committee["status"] == "active"
-    # CM-2, NA-1: valid for the pack's three years from the approval (1 March 2024), last day included.
+    # CM-2, NA-1, NA-14: approved on 1 March 2024 (the event, not counted), in force for the pack's
+    # three years through the corresponding day, 1 March 2027, last day included.
     assert committee["valid_from"] == "2024-03-01"
-    assert committee["valid_until"] == "2027-02-28"
+    assert committee["valid_until"] == "2027-03-01"
     applied = await svc.events(filing["committee_id"], "committee.applied")
     approved = await svc.events(filing["committee_id"], "committee.approved")
     assert len(applied) == 1
@@ -254,19 +255,19 @@ async def test_CM_2_a_refiling_needs_a_reason_other_than_new(svc: Service) -> No
 async def test_CM_2_moving_the_clock_past_the_validity_end_expires_the_committee_once(svc: Service) -> None:
     committee_id = await active_committee(svc)
     scheduler = svc.app.state.runtime.scheduler
-    # Last valid day (28 Feb 2027, Beijing): still active.
-    svc.clock.set(datetime(2027, 2, 28, 15, 0, tzinfo=UTC))  # 23:00 in Beijing
+    # NA-14: approved 1 March 2024, so the last valid day is 1 March 2027 (Beijing): still active.
+    svc.clock.set(datetime(2027, 3, 1, 15, 0, tzinfo=UTC))  # 23:00 in Beijing
     await scheduler.run_once()
     headers = svc.headers(["hr_admin"], SHANXI)
     assert (await svc.client.get(f"{PREFIX}/{committee_id}", headers=headers)).json()["status"] == "active"
-    svc.clock.set(datetime(2027, 2, 28, 16, 0, tzinfo=UTC))  # 00:00 on 1 March in Beijing
+    svc.clock.set(datetime(2027, 3, 1, 16, 0, tzinfo=UTC))  # 00:00 on 2 March in Beijing
     await scheduler.run_once()
     await scheduler.run_once()
     assert (await svc.client.get(f"{PREFIX}/{committee_id}", headers=headers)).json()["status"] == "expired"
     expired = await svc.events(committee_id, "committee.expired")
     assert len(expired) == 1
     assert expired[0]["data"]["committee_id"] == committee_id
-    assert expired[0]["data"]["valid_until"] == "2027-02-28"
+    assert expired[0]["data"]["valid_until"] == "2027-03-01"
     # An expired committee re-files (CM-2) and is active again once approved.
     response = await svc.client.post(
         f"{PREFIX}/{committee_id}/filings",
@@ -277,7 +278,7 @@ async def test_CM_2_moving_the_clock_past_the_validity_end_expires_the_committee
     assert (await decide(svc, response.json()["id"])).status_code == 200
     committee = (await svc.client.get(f"{PREFIX}/{committee_id}", headers=headers)).json()
     assert committee["status"] == "active"
-    assert committee["valid_until"] == "2030-02-28"
+    assert committee["valid_until"] == "2030-03-02"  # approved again on 2 March 2027
 
 
 async def test_lists_filings_by_status_and_committees_expiring_within_n_days(svc: Service) -> None:

@@ -190,7 +190,7 @@ async def test_CM_2_an_expired_committee_cannot_file_a_meeting_even_before_the_e
 ) -> None:
     committee_id = await active_committee(svc)
     meeting_id = (await planned(svc, committee_id))["meetings"][0]["id"]
-    svc.clock.set(at(date(2027, 3, 1)))  # valid until 28 Feb 2027
+    svc.clock.set(at(date(2027, 3, 2)))  # approved 1 March 2024: valid through 1 March 2027 (NA-14)
     body = assert_problem(await pre_file(svc, meeting_id, FIVE_BEFORE), 409, "committee_expired")
     assert body["rule"] == "CM-2"
     await svc.app.state.runtime.scheduler.run_once()

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
@@ -17,6 +17,7 @@ from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.app import ServiceRuntime
 from zhicheng_common.auth import TokenIssuer, current_principal
 from zhicheng_common.clock import Clock
+from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_gateway import service
@@ -152,12 +153,13 @@ async def create_user(user_in: UserCreate, session: SessionDep, principal: UserA
 async def list_users(
     session: SessionDep,
     principal: UserReader,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    page: Paging,
 ) -> UserPage:
     """Users whose region lies within the caller's, ordered by username."""
-    users, total = await service.list_users(session, actor=principal, limit=limit, offset=offset)
-    return UserPage(items=[UserRead.model_validate(u) for u in users], total=total, limit=limit, offset=offset)
+    users, total = await service.list_users(session, actor=principal, limit=page.limit, offset=page.offset)
+    return UserPage(
+        items=[UserRead.model_validate(u) for u in users], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @users_router.get("/me", summary="当前用户 (my own account)", responses={404: _problem("账号不在本网关")})

@@ -22,6 +22,7 @@ from zhicheng_gateway.auth import GatewayTokenVerifier
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
 from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
+from zhicheng_gateway.reference import router as reference_router
 from zhicheng_gateway.settings import AREA, SERVICE, GatewaySettings
 
 log = structlog.get_logger()
@@ -72,7 +73,8 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
         description="Sign-in, users and jurisdiction; the one entry point forwarding to every service.",
         common=common,
         settings=settings,
-        routers=routers,
+        routers=[*routers, reference_router],
+        fallback_routers=[proxy_router],  # last: the gateway's own routes win, and their 405s too
         subscriptions=SUBSCRIPTIONS,
     )
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
@@ -81,7 +83,6 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     app.state.gateway_settings = settings
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
     app.include_router(discovery_router)
-    app.include_router(proxy_router, prefix="/api/v1")  # last: the gateway's own routes win
 
     service_lifespan = app.router.lifespan_context
     database: Database = app.state.database

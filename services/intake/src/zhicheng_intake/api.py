@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.paging import Paging
 from zhicheng_common.problems import FieldError
 from zhicheng_intake import service
 from zhicheng_intake.auth import Authenticated, Deps, Now
@@ -80,13 +81,12 @@ async def list_declarations(
     session: SessionDep,
     principal: Authenticated,
     deps: Deps,
+    page: Paging,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     committee_id: uuid.UUID | None = None,
     status_: Annotated[DeclarationStatus | None, Query(alias="status")] = None,
     unit_credit_code: Annotated[str | None, Query(max_length=18)] = None,
     mine: bool = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeclarationPage:
     """Own declarations, a unit's, or a clerk's list by year, committee and status, within jurisdiction."""
     return await service.page(
@@ -97,8 +97,8 @@ async def list_declarations(
         status=status_,
         unit_credit_code=unit_credit_code,
         mine=mine,
-        offset=offset,
-        limit=limit,
+        offset=page.offset,
+        limit=page.limit,
         deps=deps,
     )
 

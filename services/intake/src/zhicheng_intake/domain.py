@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from zhicheng_common.policy import PolicyPack
+from zhicheng_common.reference import level_name, rank_name, series_name, specialty_name
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import RANK_ORDER, Rank, SeriesCatalog, level_of, steps_between
 from zhicheng_intake.schemas import DeclarationCreate, DeclarationStatus
@@ -266,7 +267,7 @@ def _catalog(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "EL-9",
             "unknown_rank",
-            f"{series.name}系列没有{i.d.target.rank.value}层级的职称",
+            f"{series.name}系列没有{rank_name(i.d.target.rank)}职称",
             {"series": series.code, "rank": i.d.target.rank.value},
         )
 
@@ -292,15 +293,16 @@ def _committee_scope(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "CM-4",
             "outside_committee_series",
-            f"评委会{c.name}只评审{c.series}系列{'、'.join(c.specialties) or '各'}专业，"
-            f"不含{d.target.series}/{d.target.specialty}",
+            f"评委会{c.name}只评审{series_name(c.series)}系列"
+            f"{'、'.join(specialty_name(c.series, s) for s in c.specialties) or '各'}专业，"
+            f"不含{series_name(d.target.series)}系列{specialty_name(d.target.series, d.target.specialty)}专业",
             {**facts, "series": d.target.series, "specialty": d.target.specialty, "committee_series": c.series},
         )
     if level not in c.levels:
         yield Failure(
             "CM-4",
             "outside_committee_levels",
-            f"评委会{c.name}只评审{'、'.join(c.levels)}层级，不含{level}",
+            f"评委会{c.name}只评审{'、'.join(level_name(v) for v in c.levels)}层级，不含{level_name(level)}",
             {**facts, "level": level, "committee_levels": list(c.levels)},
         )
     region = d.applicant.employer.region
@@ -398,7 +400,8 @@ def _in_service(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "EL-1",
             "specialty_mismatch",
-            f"申报专业（{i.d.target.specialty}）与现从事专业（{a.practiced_specialty}）不一致",
+            f"申报专业（{specialty_name(i.d.target.series, i.d.target.specialty)}）"
+            f"与现从事专业（{specialty_name(i.d.target.series, a.practiced_specialty)}）不一致",
             {"declared": i.d.target.specialty, "practiced": a.practiced_specialty},
         )
 
@@ -529,7 +532,7 @@ def _without_title(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "EL-13",
             "too_few_years_since_graduation",
-            f"毕业后工作年限{years}年，不满直接申报{d.target.rank.value}所需的{needed}年",
+            f"毕业后工作年限{years}年，不满直接申报{rank_name(d.target.rank)}所需的{needed}年",
             {"graduated_on": d.applicant.education.graduated_on.isoformat(), "years": years, "required": needed},
         )
 
@@ -587,7 +590,7 @@ def _transfer(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "EL-8",
             "transfer_first",
-            f"变更单位或岗位后须先转评取得{d.target.series}系列同级职称，方可申报晋升",
+            f"变更单位或岗位后须先转评取得{series_name(d.target.series)}系列同级职称，方可申报晋升",
             {"current_series": t.series, "target_series": d.target.series},
         )
 
@@ -604,14 +607,14 @@ def _ladder(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "EL-9",
             "not_a_promotion",
-            f"申报层级须高于现职称（{t.rank.value}）",
+            f"申报层级须高于现职称（{rank_name(t.rank)}）",
             {"current": t.rank.value, "target": d.target.rank.value},
         )
     elif gap > step + extra:
         yield Failure(
             "EL-9",
             "skips_a_level",
-            f"须逐级申报：现职称{t.rank.value}，只可申报高{step + extra}级",
+            f"须逐级申报：现职称{rank_name(t.rank)}，只可申报高{step + extra}级",
             {"current": t.rank.value, "target": d.target.rank.value, "max_step": step + extra},
         )
 
@@ -675,7 +678,8 @@ def _once_a_year(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "EL-11",
             "one_promotion_per_year",
-            f"每人每年只能申报{limit}个晋升评审，本年度已申报{same_year[0].series}/{same_year[0].specialty}",
+            f"每人每年只能申报{limit}个晋升评审，本年度已申报"
+            f"{series_name(same_year[0].series)}系列{specialty_name(same_year[0].series, same_year[0].specialty)}专业",
             {"existing": [str(o.declaration_id) for o in same_year], "limit": limit},
         )
 
@@ -687,7 +691,10 @@ def _skilled_worker(i: _Inputs) -> Iterable[Failure]:
     p = i.pack.parameters
     if not p.skilled_worker_bridge_enabled.value or d.target.series not in p.skilled_worker_bridge_series.value:
         yield Failure(
-            "EL-12", "series_not_bridged", f"{d.target.series}系列不对技能人才开放贯通", {"series": d.target.series}
+            "EL-12",
+            "series_not_bridged",
+            f"{series_name(d.target.series)}系列不对技能人才开放贯通",
+            {"series": d.target.series},
         )
         return
     level = level_of(d.target.rank)
@@ -702,7 +709,8 @@ def _skilled_worker(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "NA-17",
             "skill_level_does_not_match",
-            f"技能等级证书与申报层级{level}、专业{d.target.specialty}不对应",
+            f"技能等级证书与申报层级{level_name(level)}、"
+            f"专业{specialty_name(d.target.series, d.target.specialty)}不对应",
             {"certificates": [c.level for c in d.skill_certificates], "level": level},
         )
     elif not any(years >= row.years_required for _, row, years in eligible):
@@ -734,7 +742,7 @@ def _recognition(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "EL-16",
             "exam_instead",
-            f"{d.target.series}系列该层级以考代评，不进行评审",
+            f"{series_name(d.target.series)}系列{rank_name(d.target.rank)}以考代评，不进行评审",
             {"series": d.target.series, "rank": d.target.rank.value},
         )
     exam = i.table.exam_needed(d.target.series, d.target.rank)
@@ -752,7 +760,7 @@ def _recognition(i: _Inputs) -> Iterable[Failure]:
             yield Failure(
                 "NA-18",
                 "qualification_does_not_map",
-                f"所持职业资格不对应{d.target.series}系列{d.target.rank.value}职称",
+                f"所持职业资格不对应{series_name(d.target.series)}系列{rank_name(d.target.rank)}职称",
                 {
                     "qualifications": [q.name for q in d.qualifications],
                     "mapped": [f"{m.series}/{m.rank.value}" for m in mapped],

@@ -55,9 +55,13 @@ def _committee_ids(principal: Principal) -> list[uuid.UUID]:
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:
-    """Declarations the caller may read: their own, and as a clerk those of their region and binding."""
+    """Declarations the caller may read: their own, and as a clerk those of their region and binding.
+
+    A draft is its applicant's alone until submitted: no clerk sees it, whatever their jurisdiction.
+    """
+    own = Declaration.owner_subject == principal.subject
     within = region_within(Declaration.region, principal.region)
-    scopes: list[ColumnElement[bool]] = [Declaration.owner_subject == principal.subject]
+    scopes: list[ColumnElement[bool]] = []
     if principal.has_role(*REGION_WIDE_ROLES):
         scopes.append(within)
     if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key:
@@ -65,7 +69,9 @@ def readable_by(principal: Principal) -> ColumnElement[bool]:
     committees = _committee_ids(principal)
     if principal.has_role(Role.COMMITTEE_OFFICE) and committees:
         scopes.append(and_(within, Declaration.committee_id.in_(committees)))
-    return or_(*scopes)
+    if not scopes:
+        return own
+    return or_(own, and_(Declaration.status != "draft", or_(*scopes)))
 
 
 def bound_to(principal: Principal, declaration: Declaration) -> bool:

@@ -20,6 +20,7 @@ from zhicheng_common.events.outbox import record_event
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, PolicyPackError, load_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
+from zhicheng_common.reference import rank_name
 from zhicheng_common.series import level_of, load_series_catalog
 from zhicheng_common.validators import birth_date_from_resident_id
 from zhicheng_intake import domain
@@ -106,10 +107,22 @@ def _validate(declaration_in: DeclarationCreate, today: date) -> None:
     series = catalog.get(target.series)
     if series is None:
         errors.append(
-            FieldError(field="target.series", code="unknown_series", message=f"职称系列 {target.series} 不在系列目录中")
+            FieldError(
+                field="target.series",
+                code="unknown_series",
+                message=f"职称系列 {target.series} 不在系列目录中（见 /api/v1/reference/series）",
+                facts={"valid": catalog.codes()},
+            )
         )
     elif series.title(target.rank) is None:
-        errors.append(FieldError(field="target.rank", code="unknown_rank", message=f"{series.name}系列没有该层级职称"))
+        errors.append(
+            FieldError(
+                field="target.rank",
+                code="unknown_rank",
+                message=f"{series.name}系列没有{rank_name(target.rank)}职称",
+                facts={"valid": [rank.value for rank in series.titles]},
+            )
+        )
     title = declaration_in.current_title
     title_series = catalog.get(title.series) if title is not None else None
     if title is not None and title_series is None:
@@ -124,7 +137,7 @@ def _validate(declaration_in: DeclarationCreate, today: date) -> None:
                 FieldError(
                     field="current_title.title_name",
                     code="unknown_title" if named is None else "title_rank_mismatch",
-                    message=f"职称名称“{title.title_name}”与{title_series.name}系列的{title.rank.value}层级不符",
+                    message=f"职称名称“{title.title_name}”与{title_series.name}系列的{rank_name(title.rank)}职称不符",
                 )
             )
     if errors:
@@ -520,6 +533,9 @@ async def read(
 async def _readable(session: AsyncSession, actor: Principal, declaration_id: uuid.UUID) -> Declaration:
     row = await DeclarationRepository(session).get(declaration_id)
     if row is None:
+        raise NotFound(f"申报 {declaration_id} 不存在")
+    if row.owner_subject != actor.subject and row.status == "draft":
+        # A draft is the applicant's until submitted: to anyone else it does not exist yet.
         raise NotFound(f"申报 {declaration_id} 不存在")
     if row.owner_subject != actor.subject:
         if not actor.has_role(*CLERK_ROLES):

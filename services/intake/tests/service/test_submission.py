@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 
 from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
+from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 from zhicheng_intake.models import Declaration
@@ -283,6 +284,8 @@ async def test_unknown_series_is_a_clear_problem_and_stores_nothing(
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
     refused = problem(response, 400, "invalid_declaration")
     assert refused["errors"][0]["code"] == "unknown_series"
+    # The error lists the valid codes (issue 13): the series catalog's, as /api/v1/reference/series.
+    assert refused["errors"][0]["facts"]["valid"] == load_series_catalog().codes()
     assert await count_declarations(intake_schema, committee_id=committee_id) == 0
 
 
@@ -346,6 +349,10 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
     assert "filename*=UTF-8''%E5%AD%A6%E4%BD%8D%E8%AF%81%E4%B9%A6.pdf" in mine.headers["content-disposition"]
 
     reviewer = intake.headers(roles=("hr_reviewer",), subject="u-ty-reviewer")
+    # A draft is the applicant's until submitted: its attachments too (issue 13).
+    problem(await intake.client.get(url, headers=reviewer), 404, "not_found")
+    submitted = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=owner)
+    assert submitted.status_code == 200, submitted.text
     assert (await intake.client.get(url, headers=reviewer)).content == content
     auditor = intake.headers(roles=("auditor",), region=SHANXI)
     entries = (await intake.client.get(f"{BASE}/journal", params={"limit": 1000}, headers=auditor)).json()["items"]

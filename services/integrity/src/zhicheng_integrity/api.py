@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.clock import Clock
+from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
@@ -98,13 +99,12 @@ async def create_record(
 async def list_records(
     session: SessionDep,
     principal: RecordReader,
+    page: Paging,
     kind: RecordKind | None = None,
     region: Annotated[RegionCode | None, Query(description="GB/T 2260 code within your jurisdiction")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="year of the decision")] = None,
     status: RecordStatus | None = None,
     subject_kind: SubjectKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RecordPage:
     """Records of the caller's jurisdiction by kind, region, year and status, newest first."""
     records, total = await service.list_records(
@@ -115,10 +115,10 @@ async def list_records(
         year=year,
         status=status,
         subject_kind=subject_kind,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
-    return RecordPage(items=_reads(records), total=total, limit=limit, offset=offset)
+    return RecordPage(items=_reads(records), total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post("/records/search", summary="按对象查询诚信记录 (records on one subject, staff)")

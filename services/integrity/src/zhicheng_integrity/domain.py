@@ -23,11 +23,11 @@ its validity.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal, get_args
 
+from zhicheng_common.periods import last_day_after
 from zhicheng_common.validators import (
     credit_code_problem,
     normalize_credit_code,
@@ -202,13 +202,6 @@ def rule_ids_for(kind: str, effects: Effects) -> list[str]:
     return sorted(rules)
 
 
-def add_years(start: date, years: int) -> date:
-    """The corresponding day ``years`` later; 29 February maps to the last day of February (Civil Code art. 202)."""
-    year = start.year + years
-    day = min(start.day, calendar.monthrange(year, start.month)[1])
-    return start.replace(year=year, day=day)
-
-
 def validity_years(*, record_years: int, bar_years: int, bars_declaring: bool) -> int:
     """Years a record stays in force: the archive period (IN-2), longer if its declaring bar is (NA-13)."""
     return max(record_years, bar_years) if bars_declaring else record_years
@@ -216,7 +209,7 @@ def validity_years(*, record_years: int, bar_years: int, bars_declaring: bool) -
 
 def default_valid_until(start: date, *, record_years: int, bar_years: int, bars_declaring: bool) -> date:
     """The last day (inclusive) a record starting on ``start`` is in force by default."""
-    return add_years(
+    return last_day_after(
         start, validity_years(record_years=record_years, bar_years=bar_years, bars_declaring=bars_declaring)
     )
 

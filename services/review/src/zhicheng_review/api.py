@@ -6,10 +6,11 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Request, status
 
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.auth import CurrentPrincipal
+from zhicheng_common.paging import QueuePaging
 from zhicheng_review import domain, service
 from zhicheng_review.domain import CorrectionItem, working_days_left
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review
@@ -151,11 +152,10 @@ async def get_queue(
     session: SessionDep,
     principal: CurrentPrincipal,
     ctx: ContextDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    page: QueuePaging,
 ) -> ReviewPage:
     """Declarations waiting at my roles' steps in my jurisdiction, oldest first, with working days left."""
-    rows, total = await service.work_queue(session, ctx=ctx, principal=principal, limit=limit, offset=offset)
+    rows, total = await service.work_queue(session, ctx=ctx, principal=principal, limit=page.limit, offset=page.offset)
     return ReviewPage(items=[review_read(ctx, r) for r in rows], total=total)
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import ReviewChain, ReviewChains, ReviewStep
 from zhicheng_common.problems import Conflict, FieldError, RuleRefused
+from zhicheng_common.reference import channel_name, level_name
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -61,7 +62,9 @@ def select_chain(chains: ReviewChains, *, channel: str, level: str) -> ReviewCha
         for chain in chains.chains:
             if wanted in chain.channels and level in chain.levels:
                 return chain
-    raise RuleRefused(f"渠道 {channel} 与层级 {level} 没有配置审核链", code="no_review_chain", rule="CH-1")
+    raise RuleRefused(
+        f"申报渠道“{channel_name(channel)}”的{level_name(level)}层级没有配置审核链", code="no_review_chain", rule="CH-1"
+    )
 
 
 def chain_by_id(chains: ReviewChains, chain_id: str) -> ReviewChain:

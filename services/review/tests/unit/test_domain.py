@@ -252,3 +252,12 @@ def test_RV_2_a_return_may_ask_for_declaration_material_itself() -> None:
     assert "RV-2" in NOT_ASKED_AGAIN.also
     items = [CorrectionItem(field="achievements.paper_1", message="论文检索页缺失")]
     domain.check_no_proof_asked_again(items, NOT_ASKED_AGAIN.value)
+
+
+def test_CH_1_a_missing_chain_is_named_in_chinese_for_display() -> None:
+    only_senior = CHAINS.model_copy(
+        update={"chains": tuple(c.model_copy(update={"levels": ("senior",)}) for c in CHAINS.chains)}
+    )
+    with pytest.raises(RuleRefused) as refused:
+        domain.select_chain(only_senior, channel="employer", level="junior")
+    assert refused.value.detail == "申报渠道“用人单位”的初级层级没有配置审核链"

@@ -20,20 +20,20 @@ checks, the :class:`~zhicheng_common.policy.PolicyPack` itself); none is written
 
 from __future__ import annotations
 
-import calendar as month_calendar
 import functools
 import hashlib
 import hmac
 import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.periods import last_day_from
 from zhicheng_common.policy import (
     CommitteeLevel,
     ExpertRankTable,
@@ -242,9 +242,7 @@ def last_day_of_years(start: date, years: int) -> date:
     ends on that day's corresponding day ``years`` later; 29 February maps to the 28th. A term from
     2024-01-01 of 3 years ends on 2026-12-31; one from 2024-03-01 ends on 2027-02-28.
     """
-    event = start - timedelta(days=1)
-    year = event.year + years
-    return event.replace(year=year, day=min(event.day, month_calendar.monthrange(year, event.month)[1]))
+    return last_day_from(start, years)
 
 
 def required_rank(meeting: Meeting, params: DrawParameters) -> Rank:

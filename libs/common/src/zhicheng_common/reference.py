@@ -1,0 +1,96 @@
+"""Reference data (参考数据): every code of the API with its Chinese name, and the display names
+that refusal messages use instead of internal codes ("经济系列", not "economics系列").
+
+Data in ``catalogs/reference.yaml`` (ranks, levels, ownership kinds, channels, attachment kinds)
+and ``catalogs/series.yaml`` (series, title names, specialties). :func:`catalog_version` is a
+digest of both files: the ETag of the reference routes, so a client re-reads only after a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from zhicheng_common.series import Rank, load_series_catalog
+
+
+class LevelEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    ranks: tuple[Rank, ...]
+
+
+class ReferenceCatalog(BaseModel):
+    """Code → Chinese name of every enumerated value the API uses besides series."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ranks: dict[Rank, str]
+    levels: dict[str, LevelEntry]
+    ownership_kinds: dict[str, str]
+    channels: dict[str, str]
+    attachment_kinds: dict[str, str]
+
+
+def _text(name: str) -> str:
+    return resources.files("zhicheng_common").joinpath(f"catalogs/{name}").read_text(encoding="utf-8")
+
+
+@cache
+def load_reference_catalog() -> ReferenceCatalog:
+    return ReferenceCatalog.model_validate(yaml.safe_load(_text("reference.yaml")))
+
+
+@cache
+def catalog_version() -> str:
+    """A short digest of the shipped catalogs (reference and series): changes whenever either does."""
+    digest = hashlib.sha256()
+    for name in ("reference.yaml", "series.yaml"):
+        digest.update(_text(name).encode())
+    return digest.hexdigest()[:16]
+
+
+# --- display names for messages (a code nobody catalogued shows as itself) ----------------------
+
+
+def rank_name(rank: Rank | str) -> str:
+    """``associate_senior`` → 副高级."""
+    try:
+        return load_reference_catalog().ranks[Rank(rank)]
+    except ValueError:
+        return str(rank)
+
+
+def level_name(level: str) -> str:
+    """``junior`` → 初级."""
+    entry = load_reference_catalog().levels.get(level)
+    return entry.name if entry is not None else level
+
+
+def series_name(code: str) -> str:
+    """``economics`` → 经济."""
+    series = load_series_catalog().get(code)
+    return series.name if series is not None else code
+
+
+def specialty_name(series_code: str, specialty: str) -> str:
+    """``engineering``, ``electrical`` → 电气工程; a specialty given as free text shows as given."""
+    series = load_series_catalog().get(series_code)
+    if series is None:
+        return specialty
+    return series.specialties.get(specialty, specialty)
+
+
+def channel_name(code: str) -> str:
+    """``employer`` → 用人单位."""
+    return load_reference_catalog().channels.get(code, code)
+
+
+def ownership_name(code: str) -> str:
+    """``private_enterprise`` → 非公有制经济组织."""
+    return load_reference_catalog().ownership_kinds.get(code, code)
