@@ -463,11 +463,15 @@ def journal_seal(service: Annotated[str, typer.Argument(help="service whose chai
     """Sign the chain head now (the service also does it daily), e.g. right before an export."""
     from zhicheng_common.audit import seal_head, seal_key_at
     from zhicheng_common.db import Database
-    from zhicheng_common.keys import journal_purpose, keys_dir, load_ring
+    from zhicheng_common.keys import KeyRingError, journal_purpose, keys_dir, load_ring
 
     settings = CommonSettings()
     # The service's own ring, read only: a seal never creates a key.
-    key = seal_key_at(load_ring(keys_dir(settings) / journal_purpose(service)), datetime.now(UTC))
+    try:
+        key = seal_key_at(load_ring(keys_dir(settings) / journal_purpose(service)), datetime.now(UTC))
+    except KeyRingError as exc:
+        typer.echo(f"{service}: {exc}", err=True)
+        raise typer.Exit(1) from None
 
     async def run() -> dict[str, object] | None:
         database = Database(settings.database_url, service)
