@@ -469,11 +469,15 @@ def journal_seal(service: Annotated[str, typer.Argument(help="service whose chai
 
     from zhicheng_common.audit import seal_head, seal_key_at
     from zhicheng_common.db import Database
-    from zhicheng_common.keys import journal_purpose, keys_dir, load_ring
+    from zhicheng_common.keys import KeyRingError, journal_purpose, keys_dir, load_ring
 
     settings = CommonSettings()
     # The service's own ring, read only: a seal never creates a key.
-    ring = load_ring(keys_dir(settings) / journal_purpose(service))
+    try:
+        ring = load_ring(keys_dir(settings) / journal_purpose(service))
+    except KeyRingError as exc:
+        typer.echo(f"{service}: {exc}", err=True)
+        raise typer.Exit(1) from None
 
     async def run() -> dict[str, object] | None:
         now = await deployment_now(settings)
@@ -486,7 +490,11 @@ def journal_seal(service: Annotated[str, typer.Argument(help="service whose chai
         finally:
             await database.dispose()
 
-    seal = asyncio.run(run())
+    try:
+        seal = asyncio.run(run())
+    except KeyRingError as exc:  # no key of the ring is valid at the deployment's time
+        typer.echo(f"{service}: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"sealed the head of {service}'s journal" if seal else f"{service}: nothing new to seal")
 
 

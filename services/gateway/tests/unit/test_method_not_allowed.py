@@ -18,7 +18,7 @@ from zhicheng_gateway.settings import GatewaySettings
 def client(tmp_path: Path) -> TestClient:
     # No lifespan (no database needed): the upstreams are made here, as the lifespan would.
     settings = GatewaySettings()
-    app = create_app(CommonSettings(), settings)
+    app = create_app(CommonSettings(keys_dir=tmp_path), settings)
     app.state.upstreams = Upstreams(settings)
     return TestClient(app)
 

@@ -20,7 +20,8 @@ BASE = "/api/v1/reference"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return TestClient(create_app(CommonSettings(), GatewaySettings()))
+    keys = tmp_path_factory.mktemp("reference")
+    return TestClient(create_app(CommonSettings(keys_dir=keys), GatewaySettings()))
 
 
 def test_series_list_every_catalogued_series_with_titles_and_specialties_without_a_token(client: TestClient) -> None:
