@@ -23,7 +23,6 @@ import pytest
 
 from zhicheng_common.policy import load_pack
 from zhicheng_common.testing import TestStack, wait_until
-from zhicheng_review.settings import ReviewSettings
 
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
 from .test_review_chain import PASSWORD, TAIYUAN, submit_through_intake, token
@@ -70,7 +69,6 @@ def zhicheng_clock(system: RunningSystem, *args: str) -> str:
 async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declaration_in_intake_and_review(
     clock_system: RunningSystem,
 ) -> None:
-    assert load_pack(ReviewSettings().policy_pack).parameters.correction_deadline_working_days.value == 5  # RV-3
     admin = clock_system.admin_headers()
     suffix = uuid.uuid4().hex[:6]
     clock_system.create_user(
@@ -121,6 +119,8 @@ async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declarati
             return body if body["status"] == "returned" else None
 
         declaration = await wait_until(returned_in_intake, timeout=30, what="returned in intake")
+        pack = load_pack(declaration["policy_pack"])  # the pack the declaration is counted under
+        assert pack.parameters.correction_deadline_working_days.value == 5  # RV-3, as DEADLINE assumes
         assert declaration["correction_deadline"] == DEADLINE.isoformat()  # counted from the controlled day
 
         # Mon 2026-12-21 09:00: the last day to correct, still in time (RV-3: abandoned only after it).
@@ -134,7 +134,7 @@ async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declarati
         assert "2026-12-22T09:00" in zhicheng_clock(clock_system, "advance", "1d")
 
         async def abandoned_in_intake() -> bool:
-            return (await intake())["status"] == "abandoned"
+            return bool((await intake())["status"] == "abandoned")
 
         async def abandoned_in_review() -> bool:
             return bool((await review() or {}).get("status") == "abandoned")
