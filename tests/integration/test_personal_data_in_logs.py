@@ -80,7 +80,7 @@ async def stream_events(nats_js: Any, prefix: str) -> list[dict[str, Any]]:
     while True:
         try:
             batch = await subscription.fetch(100, timeout=2)
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):
             return out
         for message in batch:
             out.append(json.loads(message.data))

@@ -266,10 +266,6 @@ async def test_no_route_answers_5xx_to_bad_strings_far_years_or_a_wrong_algorith
         update={"database_url": walked_databases[info.name], "events_prefix": f"{zc_settings.events_prefix}wk"}
     )
     options: dict[str, Any] = {"scheduler_enabled": False, "consumers_enabled": False, "relay_enabled": False}
-    if info.name == "gateway":
-        key = tmp_path / "jwt.pem"
-        key.write_bytes(zc_keys.private_pem)
-        options["jwt_private_key_file"] = key
     app = importlib.import_module(f"{info.package}.app").create_app(common, settings_class(info)(**options))
     token = zc_keys.token(
         roles=[str(role) for role in Role],

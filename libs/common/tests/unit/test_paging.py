@@ -65,7 +65,7 @@ def _apps(tmp_path: Path) -> dict[str, Any]:
         if name == "gateway":
             from zhicheng_gateway.settings import GatewaySettings
 
-            apps[name] = module.create_app(CommonSettings(), GatewaySettings(jwt_private_key_file=tmp_path / "k.pem"))
+            apps[name] = module.create_app(CommonSettings(), GatewaySettings())
         else:
             apps[name] = module.create_app()
     return apps

@@ -17,7 +17,7 @@ from zhicheng_common.policy import NoPolicyPack, UnknownPolicyPack, pack_by_id, 
         ("140800", 2024, "shanxi-2024"),  # the city of Yuncheng
         ("140000", 2024, "shanxi-2024"),  # the province itself
         ("530102", 2023, "yunnan-2023"),  # a district of Kunming → the Yunnan pack of 2023
-        ("140105", 2026, "shanxi-2024"),  # carried forward: shanxi-2024 applies through 2026
+        ("140105", 2027, "shanxi-2024"),  # carried forward: shanxi-2024 applies through 2027
     ],
 )
 def test_a_record_of_a_region_and_year_gets_the_pack_of_that_jurisdiction_and_year(
@@ -30,7 +30,7 @@ def test_a_record_of_a_region_and_year_gets_the_pack_of_that_jurisdiction_and_ye
     ("region", "year"),
     [
         ("140105", 2023),  # Shanxi has a 2024 pack only: 2023 is not covered by it
-        ("140105", 2027),  # past the Shanxi pack's applies_through_year (2026)
+        ("140105", 2028),  # past the Shanxi pack's applies_through_year (2027)
         ("530102", 2024),  # Yunnan has 2023 only
         ("440300", 2024),  # Guangdong has no pack at all
         ("999999", 2024),  # not a region code

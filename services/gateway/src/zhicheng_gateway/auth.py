@@ -32,6 +32,9 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "GET /metrics",
 )
 
+#: Reference data for front ends (``zhicheng_gateway.reference``): public reads, GET and HEAD.
+PUBLIC_READ_PREFIX = "/api/v1/reference/"
+
 #: Any verified caller.
 Authenticated = CurrentPrincipal
 #: May create users (within their region, with the roles ``domain.GRANTABLE_BY`` allows).
@@ -73,9 +76,12 @@ class AuthenticateFirst:
 
     FastAPI reads and parses a route's body before its dependencies run, so without this an
     anonymous client could make the gateway read a body up to the size limit on every
-    authenticated route just to be told 401. Public routes (``PUBLIC_ROUTES``, the configured
-    public prefixes, everything outside ``/api/v1``) pass untouched; the verified principal is
-    remembered by the verifier, so the route's own check costs a dictionary lookup.
+    authenticated route just to be told 401. Only a request that carries a body is checked here:
+    one without a body costs nothing to refuse later, and routing answers it first (405 for an
+    undeclared method, 404 for an unknown area). Public routes (``PUBLIC_ROUTES``, the public
+    reads under ``PUBLIC_READ_PREFIX``, the configured public prefixes, everything outside
+    ``/api/v1``) pass untouched; the verified principal is remembered by the verifier, so the
+    route's own check costs a dictionary lookup.
     """
 
     def __init__(self, app: ASGIApp, *, public_prefixes: Sequence[str]) -> None:
@@ -88,11 +94,22 @@ class AuthenticateFirst:
             not path.startswith("/api/v1/")
             or f"{method} {path}" in self.public_routes
             or (method == "HEAD" and f"GET {path}" in self.public_routes)
+            or (method in ("GET", "HEAD") and (path + "/").startswith(PUBLIC_READ_PREFIX))
             or is_public_path(path, self.public_prefixes)
         )
 
+    @staticmethod
+    def carries_body(scope: Scope) -> bool:
+        headers = Headers(scope=scope)
+        length = headers.get("content-length")
+        return "transfer-encoding" in headers or (length is not None and length.strip() not in ("", "0"))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.is_public(scope.get("method", ""), scope.get("path", "")):
+        if (
+            scope["type"] != "http"
+            or not self.carries_body(scope)
+            or self.is_public(scope.get("method", ""), scope.get("path", ""))
+        ):
             await self.app(scope, receive, send)
             return
         authorization = Headers(scope=scope).get("authorization", "")

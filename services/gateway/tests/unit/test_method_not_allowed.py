@@ -17,7 +17,7 @@ from zhicheng_gateway.settings import GatewaySettings
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
     # No lifespan (no database needed): the upstreams are made here, as the lifespan would.
-    settings = GatewaySettings(jwt_private_key_file=tmp_path / "k.pem")
+    settings = GatewaySettings()
     app = create_app(CommonSettings(), settings)
     app.state.upstreams = Upstreams(settings)
     return TestClient(app)

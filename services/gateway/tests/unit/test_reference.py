@@ -20,8 +20,7 @@ BASE = "/api/v1/reference"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    key = tmp_path_factory.mktemp("reference") / "k.pem"
-    return TestClient(create_app(CommonSettings(), GatewaySettings(jwt_private_key_file=key)))
+    return TestClient(create_app(CommonSettings(), GatewaySettings()))
 
 
 def test_series_list_every_catalogued_series_with_titles_and_specialties_without_a_token(client: TestClient) -> None:
