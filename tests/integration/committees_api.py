@@ -87,7 +87,9 @@ def login(username: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def open_senior_engineering_committee(system: RunningSystem, admin: dict[str, str]) -> tuple[str, int]:
+def open_senior_engineering_committee(
+    system: RunningSystem, admin: dict[str, str], *, today: date | None = None
+) -> tuple[str, int]:
     """A senior engineering committee of Shanxi (副高级 and 正高级, 25 members: NA-1), approved by the
     province's HR (CM-3: senior committees only by it) and its plan published with a window open
     today. Returns the committee id and the plan's year, which declarations to it target."""
@@ -110,7 +112,7 @@ def open_senior_engineering_committee(system: RunningSystem, admin: dict[str, st
             f"/filings/{filed['id']}/decision", json={"approve": True, "opinion": "同意核准备案"}, headers=admin
         )
         assert response.status_code == 200, response.text
-        plan_in = plan_dates(today_in_china(), levels)
+        plan_in = plan_dates(today or today_in_china(), levels)  # today: a controlled clock's day
         response = client.post(f"/{filed['committee_id']}/plans", json=plan_in, headers=office)
         assert response.status_code == 201, response.text
         response = client.post(f"/plans/{response.json()['id']}/publication", headers=admin)

@@ -23,18 +23,20 @@ import pytest
 
 from zhicheng_common.policy import load_pack
 from zhicheng_common.testing import TestStack, wait_until
-from zhicheng_review.settings import ReviewSettings
 
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
 from .test_review_chain import PASSWORD, TAIYUAN, submit_through_intake, token
 
 pytestmark = pytest.mark.integration
 
-# Monday 2026-12-14, 09:00 in China: the day the declaration is returned.
-RETURNED_AT = "2026-12-14T09:00:00+08:00"
+# Monday 2026-11-09, 09:00 in China: the deployment's day from the start (the committee's plan is
+# published, the declaration submitted and returned on it; its plan year is then 2026, which the
+# Shanxi pack covers).
+RETURNED_ON = date(2026, 11, 9)
+RETURNED_AT = "2026-11-09T09:00:00+08:00"
 # RV-3, 5 working days after the return (the day of the return not counted); no holiday in that
-# span of December 2026: Tue 15 (1), Wed 16 (2), Thu 17 (3), Fri 18 (4), [Sat 19, Sun 20], Mon 21 (5).
-DEADLINE = date(2026, 12, 21)
+# span of November 2026: Tue 10 (1), Wed 11 (2), Thu 12 (3), Fri 13 (4), [Sat 14, Sun 15], Mon 16 (5).
+DEADLINE = date(2026, 11, 16)
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +72,21 @@ def zhicheng_clock(system: RunningSystem, *args: str) -> str:
 async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declaration_in_intake_and_review(
     clock_system: RunningSystem,
 ) -> None:
-    assert load_pack(ReviewSettings().policy_pack).parameters.correction_deadline_working_days.value == 5  # RV-3
     admin = clock_system.admin_headers()
     suffix = uuid.uuid4().hex[:6]
     clock_system.create_user(
         admin, username=f"unit.{suffix}", password=PASSWORD, roles=["unit_reviewer"], region=TAIYUAN, name="单位审核员"
     )
     reviewer = token(f"unit.{suffix}")
-    declaration_id, _ = await submit_through_intake(clock_system, admin, suffix)
+    async with httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0) as client:
+        # The operator route sets the shared time (forced: the day may be behind the real one).
+        moved = await client.put("/api/v1/system/clock", json={"to": RETURNED_AT, "force": True}, headers=admin)
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["mode"] == "controlled"
+        assert moved.json()["now"].startswith("2026-11-09T01:00")  # 09:00 in China is 01:00 UTC
+        # The first move creates the bucket: services look for it every 0.5 s, then watch it.
+        await asyncio.sleep(2.0)
+    declaration_id, _ = await submit_through_intake(clock_system, admin, suffix, today=RETURNED_ON)
     applicant = token(f"applicant.{suffix}")
 
     async with httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0) as client:
@@ -93,12 +102,6 @@ async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declarati
             return body
 
         current = await wait_until(review, timeout=30, what="the review chain started")
-        # The operator route sets the shared time (forced: the day may already be behind the real one).
-        moved = await client.put("/api/v1/system/clock", json={"to": RETURNED_AT, "force": True}, headers=admin)
-        assert moved.status_code == 200, moved.text
-        assert moved.json()["mode"] == "controlled"
-        assert moved.json()["now"].startswith("2026-12-14T01:00")  # 09:00 in China is 01:00 UTC
-        await asyncio.sleep(1.0)  # every service follows the watch within milliseconds
 
         step = {"step_key": current["step_key"]}
         claimed = await client.post(f"/api/v1/reviews/{current['id']}/claim", json=step, headers=reviewer)
@@ -121,20 +124,22 @@ async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declarati
             return body if body["status"] == "returned" else None
 
         declaration = await wait_until(returned_in_intake, timeout=30, what="returned in intake")
+        pack = load_pack(declaration["policy_pack"])  # the pack the declaration is counted under
+        assert pack.parameters.correction_deadline_working_days.value == 5  # RV-3, as DEADLINE assumes
         assert declaration["correction_deadline"] == DEADLINE.isoformat()  # counted from the controlled day
 
-        # Mon 2026-12-21 09:00: the last day to correct, still in time (RV-3: abandoned only after it).
-        assert "2026-12-21T09:00" in zhicheng_clock(clock_system, "advance", "7d")
+        # Mon 2026-11-16 09:00: the last day to correct, still in time (RV-3: abandoned only after it).
+        assert "2026-11-16T09:00" in zhicheng_clock(clock_system, "advance", "7d")
         await asyncio.sleep(3.0)
         assert (await intake())["status"] == "returned"
         assert (await review() or {}).get("status") == "returned"
 
-        # Tue 2026-12-22 09:00: past the deadline. Intake's abandon job runs every 60 s; the move
+        # Tue 2026-11-17 09:00: past the deadline. Intake's abandon job runs every 60 s; the move
         # wakes it, so the declaration is abandoned well within that.
-        assert "2026-12-22T09:00" in zhicheng_clock(clock_system, "advance", "1d")
+        assert "2026-11-17T09:00" in zhicheng_clock(clock_system, "advance", "1d")
 
         async def abandoned_in_intake() -> bool:
-            return (await intake())["status"] == "abandoned"
+            return bool((await intake())["status"] == "abandoned")
 
         async def abandoned_in_review() -> bool:
             return bool((await review() or {}).get("status") == "abandoned")
@@ -143,7 +148,7 @@ async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declarati
         await wait_until(abandoned_in_review, timeout=20, what="abandoned in review (RV-3)")
         shown = await client.get("/api/v1/system/clock", headers=admin)
         assert shown.status_code == 200
-        assert shown.json()["now"].startswith("2026-12-22T01:0")
+        assert shown.json()["now"].startswith("2026-11-17T01:0")
         assert shown.json()["revision"] == 3  # set, advance 7d, advance 1d
 
 

@@ -56,9 +56,11 @@ def token(username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def submit_through_intake(system: RunningSystem, admin: dict[str, str], suffix: str) -> tuple[str, str]:
+async def submit_through_intake(
+    system: RunningSystem, admin: dict[str, str], suffix: str, *, today: date | None = None
+) -> tuple[str, str]:
     """An applicant declares and submits over the gateway; returns (declaration id, its region)."""
-    committee_id, year = open_senior_engineering_committee(system, admin)
+    committee_id, year = open_senior_engineering_committee(system, admin, today=today)
     system.create_user(
         admin, username=f"applicant.{suffix}", password=PASSWORD, roles=["applicant"], region=TAIYUAN, name="张三"
     )

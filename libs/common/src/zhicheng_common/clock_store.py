@@ -35,6 +35,7 @@ log = structlog.get_logger()
 CLOCK_BUCKET = "{stream}_CLOCK"
 CLOCK_KEY = "offset"
 MOVE_ATTEMPTS = 5
+MISSING_BUCKET_RETRY_SECONDS = 0.5
 
 Move = Callable[[ClockState, datetime], ClockState]
 
@@ -109,16 +110,19 @@ class ClockFollower:
 
     async def run(self, js: JetStreamContext, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            pause = self.retry_seconds
             try:
                 await self._follow(js, stop)
             except BucketNotFoundError:
-                # Nobody moved the clock yet: it is the real time until the bucket appears.
+                # Nobody moved the clock yet: it is the real time until the bucket appears. Look
+                # again within a second (a cheap lookup), so the first move is followed as fast.
                 if not self.clock.ready:
                     self.clock.apply(ClockState())
+                pause = min(self.retry_seconds, MISSING_BUCKET_RETRY_SECONDS)
             except Exception as exc:  # a lost watch: look again shortly
                 log.warning("clock.follow_interrupted", error=repr(exc))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.retry_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=pause)
 
     async def _follow(self, js: JetStreamContext, stop: asyncio.Event) -> None:
         kv = await _bucket(js, self.settings, create=False)

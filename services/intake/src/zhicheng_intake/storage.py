@@ -126,6 +126,8 @@ class S3AttachmentStore:
         access_key: str,
         secret_key: str,
         client: httpx.AsyncClient | None = None,
+        # The real time, also under a controlled clock (docs/clock.md): S3 refuses a signature
+        # more than 15 minutes away from its own time.
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.base = f"{endpoint.rstrip('/')}/{bucket}"
