@@ -376,3 +376,42 @@ def test_a_body_that_is_not_json_names_the_body_and_its_offset(app_dir: Path, zc
     assert (error["field"], error["code"]) == ("body", "invalid_json")
     # The decoder stops at character 9 (after '{"name": '): the offset is in the message, not the field.
     assert "第 9 个字符处" in error["message"]
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def test_the_gateways_merged_document_keeps_the_promises(app_dir: Path, zc_keys: TestKeys) -> None:
+    from zhicheng_gateway.openapi import merge_documents
+
+    own = _build("gateway", zc_keys, app_dir).document
+    merged = merge_documents(own, {name: _build(name, zc_keys, app_dir).document for name in APP_NAMES[:-1]})
+    text = json.dumps(merged)
+    assert "HTTPValidationError" not in text
+    assert merged["x-unavailable"] == []
+    assert list(merged["components"]["securitySchemes"]) == ["bearer"]
+    for ref in _refs(merged):  # every reference resolves, the renamed clashes included
+        _resolve({"$ref": ref}, merged)
+    with_422 = [
+        operation["responses"]["422"]
+        for item in merged["paths"].values()
+        for method, operation in item.items()
+        if method in METHODS and "422" in operation["responses"]
+    ]
+    problems = {json.dumps(response["content"], sort_keys=True) for response in with_422}
+    assert problems == {json.dumps({PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}})}
+    assert len(with_422) == 83
+    names = {
+        name
+        for item in merged["paths"].values()
+        for op in item.values()
+        for req in op.get("security", [])
+        for name in req
+    }
+    assert names == {"bearer"}
