@@ -19,12 +19,12 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import httpx
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.stack import BenchStack, percentile, wait_ready
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.embedded import free_port
+from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
 from zhicheng_common.migrations import upgrade
 
 
@@ -92,12 +92,8 @@ def run_gateway_bench(stack: BenchStack, *, concurrency: int = 32, seconds: floa
     headers = {"Authorization": f"Bearer {token}"}
     intake_port, gateway_port = free_port(), free_port()
     with TemporaryDirectory(prefix="zc-bench-keys-") as tmp:
-        key_file = Path(tmp) / "key.pem"
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+        # The gateway signs with the `jwt` key ring holding the bench issuer's key (docs/keys.md).
+        init_ring(Path(tmp) / "keys" / JWT, JWT, not_before=EMBEDDED_NOT_BEFORE, private_key=key)
         env = {
             **os.environ,
             "ZC_DATABASE_URL": stack.database_url,
@@ -105,7 +101,7 @@ def run_gateway_bench(stack: BenchStack, *, concurrency: int = 32, seconds: floa
             "ZC_EVENTS_PREFIX": stack.prefix,
             "ZC_JWT_JWKS": json.dumps(issuer.jwks()),
             "ZC_LOG_LEVEL": "WARNING",
-            "ZC_GATEWAY_JWT_PRIVATE_KEY_FILE": str(key_file),
+            "ZC_KEYS_DIR": str(Path(tmp) / "keys"),
             "ZC_GATEWAY_ADMIN_PASSWORD": "bench-admin-password",
             "ZC_GATEWAY_INTAKE_URL": f"http://127.0.0.1:{intake_port}",
         }

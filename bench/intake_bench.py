@@ -28,13 +28,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.stack import BenchStack, bench_stack, machine, percentile, wait_ready, write_section
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.embedded import free_port
 from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
 from zhicheng_common.logging import configure_logging
 from zhicheng_common.migrations import upgrade
 from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
@@ -156,12 +156,8 @@ def run_intake_bench(stack: BenchStack, *, count: int = 1000, concurrency: int =
     year = date.today().year
     committee_id = uuid.uuid4()
     with TemporaryDirectory(prefix="zc-bench-intake-") as tmp:
-        key_file = Path(tmp) / "key.pem"
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+        # The gateway signs with the `jwt` key ring holding the bench issuer's key (docs/keys.md).
+        init_ring(Path(tmp) / "keys" / JWT, JWT, not_before=EMBEDDED_NOT_BEFORE, private_key=key)
         env = {
             **os.environ,
             "ZC_DATABASE_URL": stack.database_url,
@@ -170,7 +166,7 @@ def run_intake_bench(stack: BenchStack, *, count: int = 1000, concurrency: int =
             "ZC_JWT_JWKS": json.dumps(issuer.jwks()),
             "ZC_LOG_LEVEL": "WARNING",
             "ZC_DATA_DIR": tmp,
-            "ZC_GATEWAY_JWT_PRIVATE_KEY_FILE": str(key_file),
+            "ZC_KEYS_DIR": str(Path(tmp) / "keys"),
             "ZC_GATEWAY_ADMIN_PASSWORD": "bench-admin-password",
             "ZC_GATEWAY_INTAKE_URL": f"http://127.0.0.1:{intake_port}",
         }

@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.draw_bench import run_draw_bench
 from bench.draw_bench import section as draw_section
 from bench.events_bench import run_events_bench
+from bench.events_bench import section as events_section
 from bench.gateway_bench import run_gateway_bench
 from bench.intake_bench import run_intake_bench
 from bench.intake_bench import section as intake_section
@@ -36,21 +37,6 @@ def main() -> None:
         "PostgreSQL and NATS JetStream: the embedded servers from the wheels (or ZC_DATABASE_URL / ZC_NATS_URL).",
         "Rerun: `make bench` (same as `.venv/bin/python bench/run.py`); it rewrites this file.",
         "",
-        "## Events: committed → consumed (outbox → relay → JetStream → durable consumer + inbox)",
-        "",
-        "Producer, relay and consumer share one process and the machine's cores. Each event is its own",
-        "transaction; the consumer applies it in a transaction with its inbox row.",
-        "",
-        "| measure | value |",
-        "|---|---|",
-        f"| burst: {events.burst_events} events committed by 8 concurrent producers, until all applied | "
-        f"{events.burst_seconds:.2f} s = **{events.burst_events / events.burst_seconds:.0f} events/s** "
-        "end to end |",
-        f"| steady rate {events.steady_rate} events/s for {events.steady_events} events: "
-        f"latency commit → applied, p50 | **{events.p50_ms:.1f} ms** |",
-        f"| same, p99 | **{events.p99_ms:.1f} ms** |",
-        f"| same, max | {events.max_ms:.1f} ms |",
-        "",
         "## Gateway pass-through vs direct",
         "",
         "`GET /api/v1/declarations/journal?limit=1` with an auditor token (token verified, one query),",
@@ -68,6 +54,7 @@ def main() -> None:
         "itself, then forwards over a pooled connection to the service, which verifies it again.",
         "",
     ]
+    lines.append(events_section(events))
     lines.append(intake_section(intake_results, concurrency=INTAKE_CONCURRENCY))
     lines.append(draw_section(run_draw_bench()))
     RESULTS.write_text("\n".join(lines))

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
 
+from zhicheng_common.keys import KeyRingError, load_ring
 from zhicheng_common.settings import CommonSettings, ServiceSettings, refuse_placeholder
 from zhicheng_common.topology import ALL_SERVICES, DOMAIN_SERVICES, GATEWAY, ServiceInfo
 
@@ -292,11 +292,15 @@ def test_compose_runs_in_development_and_points_services_at_the_gateway_jwks() -
         assert "@postgres:5432/zhicheng" in env["ZC_DATABASE_URL"]
 
 
-def test_compose_keeps_the_gateway_key_in_a_volume() -> None:
-    gateway = compose_service(GATEWAY.name)
-    key_file = Path(compose_env(GATEWAY.name)["ZC_GATEWAY_JWT_PRIVATE_KEY_FILE"])
-    assert f"gateway-keys:{key_file.parent}" in gateway["volumes"]
-    assert "gateway-keys" in compose()["volumes"]
+def test_compose_makes_the_key_rings_once_in_a_volume_every_service_mounts_read_only() -> None:
+    keys_dir = compose()["x-zhicheng-env"]["ZC_KEYS_DIR"]
+    step = compose_service("key-rings")
+    assert step["command"][:4] == ["zhicheng", "keys", "init", "--all"]
+    assert "key-rings" in compose()["volumes"]
+    for info in ALL_SERVICES:
+        service = compose_service(info.name)
+        assert f"key-rings:{keys_dir}:ro" in service["volumes"]
+        assert service["depends_on"]["key-rings"]["condition"] == "service_completed_successfully"
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,10 +370,11 @@ def test_the_placeholder_admin_password_is_refused_outside_development() -> None
         refuse_placeholder("ZC_GATEWAY_ADMIN_PASSWORD", placeholder)
 
 
-def test_the_placeholder_signing_key_is_no_key_so_the_gateway_cannot_start_on_it() -> None:
-    placeholder = kubernetes_object("Secret", "zhicheng-gateway-secrets")["stringData"]["jwt-ed25519.pem"]
-    with pytest.raises(ValueError, match="PEM"):
-        serialization.load_pem_private_key(placeholder.encode(), password=None)
+def test_the_placeholder_key_rings_are_no_rings_so_no_service_can_start_on_them(tmp_path: Path) -> None:
+    placeholder = kubernetes_object("Secret", "zhicheng-keys-jwt")["stringData"]["ring.json"]
+    (tmp_path / "ring.json").write_text(placeholder)
+    with pytest.raises(KeyRingError, match="unreadable"):
+        load_ring(tmp_path)
 
 
 def test_secrets_are_not_in_the_configmap() -> None:
@@ -378,15 +383,33 @@ def test_secrets_are_not_in_the_configmap() -> None:
         assert secret not in config
 
 
-def test_the_gateway_reads_its_signing_key_from_the_mounted_secret() -> None:
-    deployment = kubernetes_object("Deployment", GATEWAY.name)
+def rings_of(info: ServiceInfo) -> set[str]:
+    rings = {f"journal-{info.name}"}
+    if info.name == "review":
+        rings.add("review-decisions")
+    if info is GATEWAY:
+        rings.add("jwt")
+    return rings
+
+
+@pytest.mark.parametrize("info", ALL_SERVICES, ids=lambda i: i.name)
+def test_every_service_reads_its_key_rings_from_read_only_secrets_and_no_key_lives_in_an_empty_dir(
+    info: ServiceInfo,
+) -> None:
+    keys_dir = Path(kubernetes_object("ConfigMap", "zhicheng-config")["data"]["ZC_KEYS_DIR"])
+    deployment = kubernetes_object("Deployment", info.name)
     container = only_container(deployment)
-    key_file = Path(str(container_env(container)["ZC_GATEWAY_JWT_PRIVATE_KEY_FILE"]))
-    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == str(key_file.parent)]
-    (volume,) = [v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"]]
-    assert volume["secret"]["secretName"] == "zhicheng-gateway-secrets"
-    assert {"key": key_file.name, "path": key_file.name} in volume["secret"]["items"]
-    assert key_file.name in kubernetes_object("Secret", "zhicheng-gateway-secrets")["stringData"]
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    mounted = set()
+    for mount in container["volumeMounts"]:
+        path = Path(mount["mountPath"])
+        if path.parent != keys_dir:
+            continue
+        assert mount["readOnly"] is True
+        assert volumes[mount["name"]]["secret"]["secretName"] == f"zhicheng-keys-{path.name}"
+        assert kubernetes_object("Secret", f"zhicheng-keys-{path.name}")
+        mounted.add(path.name)
+    assert mounted == rings_of(info)
 
 
 # --------------------------------------------------------------------------------------------

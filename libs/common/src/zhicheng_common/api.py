@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import SEAL_ACTION, journal_key_path, row_to_entry
-from zhicheng_common.auth import Principal, Role, ensure_covers, key_id, load_or_create_signing_key, require_roles
+from zhicheng_common.audit import SEAL_ACTION, JournalSequencer, row_to_entry
+from zhicheng_common.auth import Principal, Role, ensure_covers, require_roles
 from zhicheng_common.db import Database, journal_table, region_within
 from zhicheng_common.paging import MAX_BIGINT
 from zhicheng_common.problems import NotFound
@@ -59,10 +58,16 @@ class JournalEntryRead(BaseModel):
 
 
 class SealKeyRead(BaseModel):
-    """Key id and PEM public key of the service's journal seals."""
+    """The public keys of the service's journal seals.
+
+    ``key_id``/``public_key_pem``: the key that signs seals now. ``ring``: every published key with
+    its signing period (the ``ring.json`` of docs/keys.md), for ``zhicheng journal verify --keys``,
+    which then accepts old seals by their key id.
+    """
 
     key_id: str
     public_key_pem: str
+    ring: dict[str, Any]
 
 
 class JournalPage(BaseModel):
@@ -110,10 +115,15 @@ def journal_router(area: str) -> APIRouter:
     @router.get("/seal-key", summary="日志封存公钥 (public key of the journal seals)")
     async def seal_key(request: Request, principal: Auditor) -> SealKeyRead:
         """The public key that verifies this service's journal seals offline."""
-        runtime = request.app.state.runtime
-        key = load_or_create_signing_key(journal_key_path(runtime.common, runtime.name))
-        pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return SealKeyRead(key_id=key_id(key), public_key_pem=pem.decode())
+        # The ring loaded at start-up; a read never creates a key.
+        sequencer: JournalSequencer | None = request.app.state.runtime.sequencer
+        ring = sequencer.seal_ring if sequencer is not None else None
+        if sequencer is None or ring is None:
+            raise NotFound("本服务没有日志封存密钥", code="seal_key_unavailable")
+        document = ring.public().to_json()
+        current = ring.current_id(sequencer.clock.now()) or ring.keys[-1].key_id
+        (entry,) = [k for k in document["keys"] if k["kid"] == current]
+        return SealKeyRead(key_id=current, public_key_pem=entry["public_key_pem"], ring=document)
 
     @router.get("/{entry_id}", summary="审计日志条目 (one entry)")
     async def get_entry(

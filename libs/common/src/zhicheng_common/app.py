@@ -31,7 +31,8 @@ from zhicheng_common.audit import JournalSequencer, journal_sequencer
 from zhicheng_common.auth import TokenVerifier, current_principal
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.calendar_store import CalendarFollower
-from zhicheng_common.clock import Clock, SystemClock
+from zhicheng_common.clock import Clock, ControlledClock, SystemClock
+from zhicheng_common.clock_store import ClockFollower
 from zhicheng_common.db import Database, outbox_table
 from zhicheng_common.events.consumer import EventConsumer, Subscription, consumers_of, legacy_durable_name
 from zhicheng_common.events.natsauth import connect_as
@@ -39,7 +40,7 @@ from zhicheng_common.events.outbox import OutboxRelay
 from zhicheng_common.events.permissions import check_consumes
 from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
-from zhicheng_common.limits import RequestSizeLimit, upload_allowances
+from zhicheng_common.limits import NulCharacterGuard, RequestSizeLimit, upload_allowances
 from zhicheng_common.logging import configure_logging, normalize_trace_id, set_trace_id, trace_id_from_traceparent
 from zhicheng_common.problems import (
     PROBLEM_RESPONSES,
@@ -96,6 +97,7 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     calendar_follower: CalendarFollower | None = None
+    clock_follower: ClockFollower | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -134,6 +136,8 @@ class ServiceRuntime:
 
     def _start_workers(self) -> None:
         assert self.js is not None
+        if self.clock_follower is not None:
+            self.tasks.append(asyncio.create_task(self.clock_follower.run(self.js, self.stop)))
         if self.calendar_follower is not None:
             self.tasks.append(asyncio.create_task(self.calendar_follower.run(self.js, self.stop)))
         if self.settings.relay_enabled:
@@ -365,6 +369,15 @@ class HealthMetrics:
             self.outbox_oldest.set(detail.outbox.oldest_seconds)
 
 
+def make_clock(common: CommonSettings) -> Clock:
+    """The clock ``ZC_CLOCK`` names: the system's, or the deployment's controlled one (docs/clock.md).
+
+    A service's composition root calls this once and hands the result to everything that reads
+    the time; ``create_service_app`` follows the clock it is given.
+    """
+    return ControlledClock() if common.clock == "controlled" else SystemClock()
+
+
 def _needs_principal(dependant: Dependant) -> bool:
     return dependant.call is current_principal or any(_needs_principal(d) for d in dependant.dependencies)
 
@@ -431,7 +444,7 @@ def create_service_app(
     """
     configure_logging(name, level=common.log_level, json=common.log_json)
     check_consumes(name, consumers_of(name, subscriptions))
-    clock = clock or SystemClock()
+    clock = clock or make_clock(common)
     database = Database(settings.database_url or common.database_url, schema or name, clock=clock)
     runtime = ServiceRuntime(
         name=name,
@@ -442,6 +455,10 @@ def create_service_app(
         scheduler=Scheduler(database, jobs, clock),
         sequencer=journal_sequencer(common, name, database),
     )
+    if isinstance(clock, ControlledClock):
+        runtime.clock_follower = ClockFollower(clock, common, retry_seconds=common.calendar_retry_seconds)
+        if runtime.scheduler is not None:
+            clock.on_move(runtime.scheduler.wake)
     if calendar is not None:
         recompute = on_calendar_change
 
@@ -485,6 +502,7 @@ def create_service_app(
     app.state.metrics_registry = registry
     install_problem_handlers(app)
     app.add_middleware(ErrorBoundary)  # inside the correlation middleware: the 500 carries the request id
+    app.add_middleware(NulCharacterGuard)
     # Inside the correlation middleware, so that a 413 carries the request's id and is counted.
     app.add_middleware(
         RequestSizeLimit,

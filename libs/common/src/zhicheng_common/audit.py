@@ -22,7 +22,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -31,9 +30,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import RowMapping, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from zhicheng_common.auth import SYSTEM, Principal, key_id, load_or_create_signing_key
+from zhicheng_common.auth import SYSTEM, Principal
 from zhicheng_common.clock import Clock, SystemClock
 from zhicheng_common.db import Database, journal_table, json_safe, session_schema
+from zhicheng_common.keys import KeyRefused, KeyRing, PublicRing, journal_purpose, ring_for
 from zhicheng_common.settings import CommonSettings
 
 log = structlog.get_logger()
@@ -165,12 +165,14 @@ def verify_chain(
     entries: Iterable[Mapping[str, Any]],
     *,
     expected_prev: str = GENESIS_HASH,
-    seal_keys: Mapping[str, Ed25519PublicKey] | None = None,
+    seal_keys: Mapping[str, Ed25519PublicKey] | PublicRing | None = None,
 ) -> ChainCheck:
     """Recompute every hash and link; report the first entry that does not match.
 
-    With ``seal_keys`` (key id → trusted public key) every seal entry's signature is checked too,
-    so a chain rewritten and re-hashed from some entry on fails at the first seal after it.
+    With ``seal_keys`` (key id → trusted public key, or the service's published key ring) every
+    seal entry's signature is checked too, so a chain rewritten and re-hashed from some entry on
+    fails at the first seal after it. With a ring, a seal is accepted by its key id when that
+    key's signing period covered the seal's time, so seals from before a rotation still verify.
     """
     prev = expected_prev
     expected_seq: int | None = None
@@ -354,9 +356,20 @@ async def seal_head(
     return linked
 
 
-def _seal_problem(entry: Mapping[str, Any], prev_hash: str, keys: Mapping[str, Ed25519PublicKey]) -> str | None:
+def _seal_problem(
+    entry: Mapping[str, Any], prev_hash: str, keys: Mapping[str, Ed25519PublicKey] | PublicRing
+) -> str | None:
     data = entry.get("data") or {}
-    key = keys.get(str(data.get("key_id")))
+    key: Ed25519PublicKey | None
+    if isinstance(keys, PublicRing):
+        at = entry["at"]
+        signed_at = datetime.fromisoformat(at) if isinstance(at, str) else at
+        try:
+            key = keys.key(str(data.get("key_id")), signed_at=signed_at).public_key
+        except KeyRefused as refused:
+            return f"seal refused: {refused.code} ({data.get('key_id')!r} at {canonical_at(at)})"
+    else:
+        key = keys.get(str(data.get("key_id")))
     if key is None:
         return f"seal signed with unknown key {data.get('key_id')!r}"
     if data.get("head_seq") != int(entry["seq"]) - 1 or data.get("head_hash") != prev_hash:
@@ -375,6 +388,7 @@ class JournalSequencer:
     """The background task of every service: links entries every ``link_seconds``, seals daily.
 
     Every replica runs one; each round goes to whichever holds the service's advisory lock.
+    ``seal_key`` is the service's key ring (each seal signed by the key of its moment) or one key.
     """
 
     def __init__(
@@ -382,7 +396,7 @@ class JournalSequencer:
         database: Database,
         *,
         clock: Clock,
-        seal_key: SealKey | None,
+        seal_key: SealKey | KeyRing | None,
         link_seconds: float,
         seal_every: timedelta,
         seal_check_seconds: float,
@@ -406,13 +420,17 @@ class JournalSequencer:
             if linked < self.batch_size:
                 return total
 
+    @property
+    def seal_ring(self) -> KeyRing | None:
+        return self.seal_key if isinstance(self.seal_key, KeyRing) else None
+
     async def seal_once(self) -> dict[str, Any] | None:
         if self.seal_key is None:
             return None
+        now = self.clock.now()
+        key = seal_key_at(self.seal_key, now) if isinstance(self.seal_key, KeyRing) else self.seal_key
         async with self.database.unit_of_work() as session:
-            return await seal_head(
-                session, key=self.seal_key, now=self.clock.now(), min_interval=self.seal_every, wait=False
-            )
+            return await seal_head(session, key=key, now=now, min_interval=self.seal_every, wait=False)
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
@@ -430,21 +448,23 @@ class JournalSequencer:
                 await asyncio.wait_for(stop.wait(), timeout=self.link_seconds)
 
 
-def journal_key_path(settings: CommonSettings, service: str) -> Path:
-    return settings.journal_key_file or settings.data_dir / "keys" / f"{service}-journal.pem"
+def seal_key_at(ring: KeyRing, instant: datetime) -> SealKey:
+    """The ring's key that signs a seal made at ``instant``."""
+    key = ring.signer(instant)
+    assert key.private_key is not None
+    return SealKey(key.key_id, key.private_key)
 
 
-def journal_seal_key(settings: CommonSettings, service: str) -> SealKey:
-    """The key that signs ``service``'s seals."""
-    key = load_or_create_signing_key(journal_key_path(settings, service))
-    return SealKey(key_id(key), key)
+def journal_seal_ring(settings: CommonSettings, service: str) -> KeyRing:
+    """The key ring that signs ``service``'s seals (``<keys dir>/journal-<service>``)."""
+    return ring_for(settings, journal_purpose(service))
 
 
 def journal_sequencer(settings: CommonSettings, service: str, database: Database) -> JournalSequencer:
     return JournalSequencer(
         database,
         clock=database.clock,
-        seal_key=journal_seal_key(settings, service),
+        seal_key=journal_seal_ring(settings, service),
         link_seconds=settings.journal_link_seconds,
         seal_every=timedelta(hours=settings.journal_seal_hours),
         seal_check_seconds=settings.journal_seal_check_seconds,

@@ -21,9 +21,9 @@ import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import jwt
@@ -36,6 +36,9 @@ from jwt import PyJWK
 from zhicheng_common.problems import Forbidden, NotAuthenticated
 from zhicheng_common.regions import is_region_code, region_contains
 from zhicheng_common.settings import CommonSettings
+
+if TYPE_CHECKING:
+    from zhicheng_common.keys import KeyRing
 
 log = structlog.get_logger()
 
@@ -136,6 +139,8 @@ class TokenVerifier:
         self.keys_lifetime = settings.jwt_jwks_cache_seconds
         self.refetch_interval = settings.jwt_jwks_refetch_seconds
         self._keys: dict[str, PyJWK] = {}
+        # kid → signing period, for keys whose JWK says (``zc_not_before``/``zc_not_after``).
+        self._periods: dict[str, tuple[float, float | None]] = {}
         self._loaded_at: float | None = None  # monotonic second of the last successful load
         self._tried_at: float | None = None  # monotonic second of the last attempt
         self._lock = asyncio.Lock()
@@ -171,6 +176,7 @@ class TokenVerifier:
             log.warning("auth.jwks.malformed", source=self.jwks_url or str(self.jwks_file))
             return
         self._keys = signature_keys(entries, self.algorithms)
+        self._periods = signing_periods(entries)
         self._loaded_at = time.monotonic()
 
     async def _key(self, kid: str) -> PyJWK | None:
@@ -232,7 +238,30 @@ class TokenVerifier:
             raise NotAuthenticated("令牌已过期", code="token_expired") from None
         except (jwt.PyJWTError, ValueError, TypeError):
             raise NotAuthenticated("令牌签名或声明无效", code="token_invalid") from None
+        period = self._periods.get(kid)
+        if period is not None:
+            issued = claims.get("iat")
+            start, end = period
+            if not isinstance(issued, int | float) or issued < start or (end is not None and issued >= end):
+                raise NotAuthenticated(f"令牌的签发时间不在密钥 {kid} 的有效期内", code="token_key_not_valid_at_issue")
         return principal_from_claims(claims), float(claims["exp"])
+
+
+def signing_periods(entries: list[Any]) -> dict[str, tuple[float, float | None]]:
+    """The signing period (Unix seconds) of each JWK that states one (docs/keys.md)."""
+    periods: dict[str, tuple[float, float | None]] = {}
+    for jwk in entries:
+        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str) or "zc_not_before" not in jwk:
+            continue
+        try:
+            start = datetime.fromisoformat(str(jwk["zc_not_before"])).timestamp()
+            end_value = jwk.get("zc_not_after")
+            end = datetime.fromisoformat(str(end_value)).timestamp() if end_value else None
+        except ValueError:
+            log.warning("auth.jwks.period_unreadable", kid=jwk["kid"])
+            continue
+        periods[jwk["kid"]] = (start, end)
+    return periods
 
 
 def signature_keys(entries: list[Any], algorithms: list[str]) -> dict[str, PyJWK]:
@@ -314,13 +343,57 @@ def binding_claims(principal: Principal) -> dict[str, Any]:
 
 
 class TokenIssuer:
-    """The built-in issuer of the embedded default: signs EdDSA tokens and publishes the JWKS."""
+    """The built-in issuer of the embedded default: signs EdDSA tokens and publishes the JWKS.
 
-    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str, kid: str) -> None:
-        self.private_key = private_key
+    Built from the ``jwt`` key ring (:meth:`from_ring`) it signs each token with the ring's key of
+    the moment and publishes every key of the ring, each with its signing period, so tokens
+    issued before a rotation stay valid until they expire.
+    """
+
+    def __init__(
+        self,
+        private_key: Ed25519PrivateKey,
+        *,
+        issuer: str,
+        audience: str,
+        kid: str,
+        ring: KeyRing | None = None,
+    ) -> None:
+        self._private_key = private_key
         self.issuer = issuer
         self.audience = audience
-        self.kid = kid
+        self._kid = kid
+        self.ring = ring
+
+    @classmethod
+    def from_ring(cls, ring: KeyRing, *, issuer: str, audience: str) -> TokenIssuer:
+        key = ring.signer(datetime.now(UTC))
+        assert key.private_key is not None
+        return cls(key.private_key, issuer=issuer, audience=audience, kid=key.key_id, ring=ring)
+
+    def _signer(self) -> tuple[Ed25519PrivateKey, str]:
+        if self.ring is None:
+            return self._private_key, self._kid
+        key = self.ring.signer(datetime.now(UTC))
+        assert key.private_key is not None
+        return key.private_key, key.key_id
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        """The key that signs now."""
+        return self._signer()[0]
+
+    @property
+    def kid(self) -> str:
+        """The id of the key that signs now."""
+        return self._signer()[1]
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        """Every key id this issuer publishes."""
+        if self.ring is None:
+            return frozenset({self._kid})
+        return frozenset(k.key_id for k in self.ring.keys)
 
     def issue(self, principal: Principal, *, ttl_seconds: int = 3600) -> str:
         now = int(time.time())
@@ -337,32 +410,19 @@ class TokenIssuer:
         if principal.scopes:
             claims["scope"] = " ".join(sorted(principal.scopes))
         claims.update(binding_claims(principal))
-        return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
+        private_key, kid = self._signer()
+        return jwt.encode(claims, private_key, algorithm="EdDSA", headers={"kid": kid})
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [public_jwk(self.private_key, self.kid)]}
+        if self.ring is not None:
+            return self.ring.jwks()
+        return {"keys": [public_jwk(self._private_key, self._kid)]}
 
 
 def public_jwk(private_key: Ed25519PrivateKey, kid: str) -> dict[str, Any]:
     jwk: dict[str, Any] = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(private_key.public_key()))
     jwk.update({"kid": kid, "use": "sig", "alg": "EdDSA"})
     return jwk
-
-
-def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
-    """Read an Ed25519 PEM key, creating it (mode 0600) on first use."""
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
-        return key
-    key = Ed25519PrivateKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    path.chmod(0o600)
-    return key
 
 
 def key_id(private_key: Ed25519PrivateKey) -> str:

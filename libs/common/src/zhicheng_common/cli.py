@@ -7,6 +7,7 @@ import dataclasses
 import importlib
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -16,10 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from nats.js.client import JetStreamContext
+from pydantic import TypeAdapter, ValidationError
 
+from zhicheng_common.clock import ClockMoveRefused, ClockState, advance_by, set_to
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, port_is_open
 from zhicheng_common.events.natsauth import stack_authorization
 from zhicheng_common.events.permissions import OPERATOR, SubjectSpace
@@ -94,14 +98,24 @@ def migrate(
     typer.echo(f"migrated: {', '.join(s.name for s in selected)}")
 
 
-def _write_keys(data_dir: Path) -> tuple[Path, Path]:
-    from zhicheng_common.auth import key_id, load_or_create_signing_key, public_jwk
+def platform_purposes() -> tuple[str, ...]:
+    """Every key ring the platform signs with (docs/keys.md)."""
+    from zhicheng_common.keys import JWT, REVIEW_DECISIONS, journal_purpose
 
-    key_file = data_dir / "keys" / "jwt-ed25519.pem"
-    key = load_or_create_signing_key(key_file)
-    jwks_file = data_dir / "keys" / "jwks.json"
-    jwks_file.write_text(json.dumps({"keys": [public_jwk(key, key_id(key))]}))
-    return key_file, jwks_file
+    return (JWT, REVIEW_DECISIONS, *(journal_purpose(info.name) for info in ALL_SERVICES))
+
+
+def _write_keys(settings: CommonSettings) -> Path:
+    """Generate the embedded default's missing key rings once; write the JWKS the services read."""
+    from zhicheng_common.keys import JWT, keys_dir, ring_for
+
+    if settings.environment == "production":
+        raise typer.BadParameter("`zhicheng up` runs the embedded default, not production (ZC_ENVIRONMENT)")
+    for purpose in platform_purposes():
+        ring_for(settings, purpose)
+    jwks_file = keys_dir(settings) / "jwks.json"
+    jwks_file.write_text(json.dumps(ring_for(settings, JWT).jwks()))
+    return jwks_file
 
 
 def _admin_password(data_dir: Path) -> str:
@@ -191,15 +205,16 @@ def up(
             nats_url = nats_server.start()
         typer.echo("migrating …")
         migrate_all(database_url)
-        key_file, jwks_file = _write_keys(root)
+        keys = settings.keys_dir or root / "keys"
+        jwks_file = _write_keys(settings.model_copy(update={"data_dir": root, "keys_dir": keys}))
         env = dict(os.environ)
         env.update(
             {
                 "ZC_DATABASE_URL": database_url,
                 "ZC_NATS_URL": nats_url,
                 "ZC_DATA_DIR": str(root),
+                "ZC_KEYS_DIR": str(keys),
                 "ZC_JWT_JWKS_FILE": str(jwks_file),
-                "ZC_GATEWAY_JWT_PRIVATE_KEY_FILE": str(key_file),
             }
         )
         env.setdefault("ZC_GATEWAY_ADMIN_PASSWORD", _admin_password(root))
@@ -216,6 +231,7 @@ def up(
         typer.echo(f"  gateway API    {GATEWAY.default_url}/api/v1  (docs: {GATEWAY.default_url}/api/v1/docs)")
         typer.echo(f"  admin login    admin / {env['ZC_GATEWAY_ADMIN_PASSWORD']}")
         typer.echo(f"  data and logs  {root}")
+        typer.echo(f"  key rings      {keys}  (zhicheng keys list)")
         typer.echo("Press Ctrl-C to stop.")
         sys.stdout.flush()
         while not stopping:
@@ -449,20 +465,24 @@ def journal_export(
 @journal_app.command("seal")
 def journal_seal(service: Annotated[str, typer.Argument(help="service whose chain head to seal")]) -> None:
     """Sign the chain head now (the service also does it daily), e.g. right before an export."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    from zhicheng_common.audit import journal_seal_key, seal_head
+    from zhicheng_common.audit import seal_head, seal_key_at
     from zhicheng_common.db import Database
+    from zhicheng_common.keys import journal_purpose, keys_dir, load_ring
 
     settings = CommonSettings()
-    key = journal_seal_key(settings, service)
+    # The service's own ring, read only: a seal never creates a key.
+    ring = load_ring(keys_dir(settings) / journal_purpose(service))
 
     async def run() -> dict[str, object] | None:
+        now = await deployment_now(settings)
+        key = seal_key_at(ring, now)  # the key valid at the deployment's time (controlled clock too)
         database = Database(settings.database_url, service)
         try:
             async with database.unit_of_work() as session:
                 # Waits for the service's sequencer round, links what is pending, then seals.
-                return await seal_head(session, key=key, now=datetime.now(UTC), min_interval=timedelta(0))
+                return await seal_head(session, key=key, now=now, min_interval=timedelta(0))
         finally:
             await database.dispose()
 
@@ -473,31 +493,52 @@ def journal_seal(service: Annotated[str, typer.Argument(help="service whose chai
 @journal_app.command("verify")
 def journal_verify(
     path: Annotated[Path, typer.Argument(help="an export from `zhicheng journal export`")],
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            help="the service's published seal key ring: its ring.json (or directory), or the seal-key route's `ring`"
+        ),
+    ] = None,
     seal_key: Annotated[
         list[Path] | None, typer.Option(help="trusted PEM public key(s) of the service's seals (repeatable)")
     ] = None,
 ) -> None:
     """Check an exported chain offline; exit 1 and name the first broken entry if it was edited.
 
-    With ``--seal-key`` the seals are checked too, which catches a chain rewritten and re-hashed.
+    With ``--keys`` (or ``--seal-key``) the seals are checked too, which catches a chain rewritten
+    and re-hashed. With the ring every seal is accepted by its key id while that key's signing
+    period covered the seal's time, so seals from before a rotation verify as well.
     """
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from zhicheng_common.audit import verify_chain
     from zhicheng_common.auth import public_key_id
+    from zhicheng_common.keys import KeyRingError, PublicRing, read_public_ring
 
-    keys: dict[str, Ed25519PublicKey] = {}
-    for key_path in seal_key or []:
-        public = serialization.load_pem_public_key(key_path.read_bytes())
-        if not isinstance(public, Ed25519PublicKey):
-            raise typer.BadParameter(f"{key_path} is not an Ed25519 public key")
-        keys[public_key_id(public)] = public
+    trusted: dict[str, Ed25519PublicKey] | PublicRing | None = None
+    if keys is not None:
+        try:
+            document = json.loads(keys.read_text()) if keys.is_file() else None
+            if isinstance(document, dict) and isinstance(document.get("ring"), dict):  # the route's answer
+                trusted = PublicRing.from_json(document["ring"], source=str(keys))
+            else:
+                trusted = read_public_ring(keys)
+        except (KeyRingError, ValueError) as exc:
+            raise typer.BadParameter(str(exc)) from None
+    elif seal_key:
+        trusted = {}
+        for key_path in seal_key:
+            public = serialization.load_pem_public_key(key_path.read_bytes())
+            if not isinstance(public, Ed25519PublicKey):
+                raise typer.BadParameter(f"{key_path} is not an Ed25519 public key")
+            trusted[public_key_id(public)] = public
     entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    result = verify_chain(entries, seal_keys=keys if seal_key else None)
+    result = verify_chain(entries, seal_keys=trusted)
     if result.ok:
-        sealed = sum(1 for e in entries if e.get("action") == "journal.sealed")
-        checked = f", {sealed} seal(s) verified" if seal_key else ""
+        sealed = [e for e in entries if e.get("action") == "journal.sealed"]
+        key_ids = sorted({str((e.get("data") or {}).get("key_id")) for e in sealed})
+        checked = f", {len(sealed)} seal(s) verified (keys {', '.join(key_ids)})" if trusted is not None else ""
         typer.echo(f"ok: {result.checked} entries, chain intact{checked}")
         return
     typer.echo(f"BROKEN at seq {result.broken_seq}: {result.reason} ({result.checked} entries good before it)")
@@ -579,6 +620,140 @@ def certificate_verify(
         raise typer.Exit(1)
 
 
+keys_app = typer.Typer(
+    help="Key rings (密钥环): create, rotate and list the platform's signing keys (docs/keys.md).",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
+
+KeysDirOption = Annotated[Path | None, typer.Option("--keys-dir", help="default: ZC_KEYS_DIR, else <data dir>/keys")]
+
+
+def _keys_root(keys_dir: Path | None) -> Path:
+    from zhicheng_common.keys import keys_dir as default_keys_dir
+
+    return keys_dir or default_keys_dir(CommonSettings())
+
+
+def _moment(value: str | None, what: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{what}: {value!r} is not an ISO time (2026-12-03T02:00+08:00)") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _purposes(purpose: list[str] | None, all_: bool) -> list[str]:
+    known = platform_purposes()
+    chosen = list(known) if all_ else list(purpose or [])
+    if not chosen:
+        raise typer.BadParameter(f"name a ring or give --all; the platform's rings: {', '.join(known)}")
+    unknown = [p for p in chosen if p not in known]
+    if unknown:
+        raise typer.BadParameter(f"unknown ring {', '.join(unknown)}; the platform's rings: {', '.join(known)}")
+    return chosen
+
+
+@keys_app.command("init")
+def keys_init(
+    purpose: Annotated[
+        list[str] | None, typer.Argument(help="ring(s): jwt, review-decisions, journal-<service>")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every ring of the platform that is missing")] = False,
+    keys_dir: KeysDirOption = None,
+    not_before: Annotated[str | None, typer.Option(help="ISO time the first key signs from (default: now)")] = None,
+    from_pem: Annotated[
+        Path | None, typer.Option(help="adopt this Ed25519 private key (PEM) instead of a new one, keeping its key id")
+    ] = None,
+) -> None:
+    """Create a ring of one key (ring.json and <key id>.pem); an existing ring is left alone."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from zhicheng_common.keys import init_ring, ring_exists
+
+    chosen = _purposes(purpose, all_)
+    private: Ed25519PrivateKey | None = None
+    if from_pem is not None:
+        if len(chosen) != 1:
+            raise typer.BadParameter("--from-pem adopts one key: name one ring")
+        loaded = serialization.load_pem_private_key(from_pem.read_bytes(), password=None)
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise typer.BadParameter(f"{from_pem} is not an Ed25519 private key")
+        private = loaded
+    root = _keys_root(keys_dir)
+    start = _moment(not_before, "--not-before") or datetime.now(UTC)
+    for name in chosen:
+        if ring_exists(root / name):
+            typer.echo(f"{name:<22} exists, left alone ({root / name})")
+            continue
+        ring = init_ring(root / name, name, not_before=start, private_key=private)
+        typer.echo(f"{name:<22} created: key {ring.keys[0].key_id} signs from {ring.keys[0].not_before.isoformat()}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    purpose: Annotated[list[str] | None, typer.Argument(help="ring(s) to rotate")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every ring of the platform")] = False,
+    keys_dir: KeysDirOption = None,
+    not_before: Annotated[
+        str | None, typer.Option(help="ISO time the new key takes over (default: now); published at once")
+    ] = None,
+    grace_hours: Annotated[
+        float, typer.Option(help="how long after that the old key may still sign (replicas not yet restarted)")
+    ] = 24.0,
+) -> None:
+    """Add a new key to each ring; old keys stay, so what they signed keeps verifying."""
+    from zhicheng_common.keys import KeyRingError, rotate_ring
+
+    root = _keys_root(keys_dir)
+    for name in _purposes(purpose, all_):
+        try:
+            _, new = rotate_ring(
+                root / name,
+                now=datetime.now(UTC),
+                not_before=_moment(not_before, "--not-before"),
+                grace=timedelta(hours=grace_hours),
+            )
+        except KeyRingError as exc:
+            typer.echo(f"{name}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"{name:<22} rotated: key {new.key_id} signs from {new.not_before.isoformat()}")
+    typer.echo("restart the services using these rings (docs/keys.md); update the mounted secrets first")
+
+
+@keys_app.command("list")
+def keys_list(
+    keys_dir: KeysDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the public rings (what verifiers need) as JSON")] = False,
+) -> None:
+    """List every ring and its keys with their signing periods; ``*`` marks the key signing now."""
+    from zhicheng_common.keys import KeyRingError, load_ring, rings_under
+
+    root = _keys_root(keys_dir)
+    now = datetime.now(UTC)
+    rings = {}
+    for name, directory in rings_under(root).items():
+        try:
+            rings[name] = load_ring(directory)
+        except KeyRingError as exc:
+            typer.echo(f"{name}: BROKEN: {exc}", err=True)
+    if as_json:
+        typer.echo(json.dumps({name: ring.public().to_json() for name, ring in rings.items()}, indent=2))
+        return
+    if not rings:
+        typer.echo(f"no key rings under {root} (zhicheng keys init --all)")
+    for name, ring in rings.items():
+        current = ring.current_id(now)
+        typer.echo(f"{name}  ({root / name})")
+        for key in ring.keys:
+            end = key.not_after.isoformat() if key.not_after else "-"
+            mark = "*" if key.key_id == current else " "
+            typer.echo(f"  {mark} {key.key_id}  signs {key.not_before.isoformat()} .. {end}")
+
+
 calendar_app = typer.Typer(
     help="Working-day calendar (工作日历): load a year's official holiday arrangement, show what is loaded.",
     no_args_is_help=True,
@@ -635,6 +810,118 @@ def calendar_show(
     typer.echo(f"chinese-calendar knows up to {LIBRARY_LAST_YEAR}; later years without an arrangement are provisional")
     for item in loaded:
         typer.echo(f"{item['year']}: loaded ({item['source'] or 'no source given'})")
+
+
+clock_app = typer.Typer(
+    help="The controlled clock (ZC_CLOCK=controlled, staging only): show, set or advance the shared time.",
+    no_args_is_help=True,
+)
+app.add_typer(clock_app, name="clock")
+
+CHINA = ZoneInfo("Asia/Shanghai")
+_SPAN = re.compile(r"(\d+)([dhms])")
+_SPAN_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def parse_span(value: str) -> timedelta:
+    """A span such as ``8d``, ``1d12h``, ``90m``, ``-1d`` or an ISO 8601 duration (``P8D``)."""
+    text = value.strip()
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    if body and _SPAN.sub("", body) == "":
+        return sign * timedelta(**{_SPAN_UNITS[u]: int(n) for n, u in _SPAN.findall(body)})
+    try:
+        return sign * TypeAdapter(timedelta).validate_python(body)
+    except ValidationError:
+        raise typer.BadParameter(f"{value!r}: give a span such as 8d, 1d12h, 90m or P8D") from None
+
+
+def parse_moment(value: str) -> datetime:
+    """An ISO date or time; without a zone it is China's time (+08:00), a date is its midnight."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}: give an ISO date or time (2027-01-08, 2027-01-08T09:00+08:00)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA)
+
+
+async def deployment_now(settings: CommonSettings) -> datetime:
+    """The time the deployment's services read: the shared controlled time with ZC_CLOCK=controlled."""
+    if settings.clock != "controlled":
+        return datetime.now(UTC)
+    from zhicheng_common.clock_store import read_clock
+
+    return (await _with_js(read_clock)).now(datetime.now(UTC))
+
+
+def _controlled_settings() -> CommonSettings:
+    settings = CommonSettings()
+    if settings.clock != "controlled":
+        typer.echo("refused: ZC_CLOCK is not `controlled` here, so the services follow the system clock", err=True)
+        raise typer.Exit(1)
+    return settings
+
+
+def _print_clock(state: ClockState) -> None:
+    real = datetime.now(UTC)
+    typer.echo(f"now:    {state.now(real).astimezone(CHINA).isoformat(timespec='seconds')}")
+    typer.echo(f"real:   {real.astimezone(CHINA).isoformat(timespec='seconds')}")
+    typer.echo(f"offset: {timedelta(seconds=round(state.offset_seconds))} (revision {state.revision})")
+    if state.moved_by:
+        typer.echo(f"moved by {state.moved_by} at {state.moved_at}")
+
+
+def _move(move: Callable[[ClockState, datetime], ClockState]) -> None:
+    from zhicheng_common.clock_store import move_clock
+
+    _controlled_settings()
+
+    async def run(js: JetStreamContext, settings: CommonSettings) -> ClockState:
+        return await move_clock(js, settings, move)
+
+    try:
+        state = asyncio.run(_with_js(run))
+    except ClockMoveRefused as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+    _print_clock(state)
+
+
+@clock_app.command("show")
+def clock_show() -> None:
+    """The time every service of the deployment reads."""
+    from zhicheng_common.clock_store import read_clock
+
+    settings = CommonSettings()
+    if settings.clock != "controlled":
+        typer.echo("ZC_CLOCK=system: the services read the machine's time")
+        _print_clock(ClockState())
+        return
+    _print_clock(asyncio.run(_with_js(read_clock)))
+
+
+@clock_app.command("set")
+def clock_set(
+    moment: Annotated[str, typer.Argument(help="ISO date or time; without a zone, China time (+08:00)")],
+    force: Annotated[bool, typer.Option("--force", help="allow moving backwards")] = False,
+) -> None:
+    """Set the controlled time; it runs on from there. Backwards only with --force."""
+    target = parse_moment(moment)
+    _move(lambda state, real: set_to(state, target=target, real=real, by=_cli_user(), force=force))
+
+
+@clock_app.command("advance")
+def clock_advance(
+    span: Annotated[str, typer.Argument(help="8d, 1d12h, 90m, P8D; negative (-1d) only with --force")],
+    force: Annotated[bool, typer.Option("--force", help="allow moving backwards")] = False,
+) -> None:
+    """Move the controlled time forward; each service's scheduler then runs what became due."""
+    delta = parse_span(span)
+    _move(lambda state, real: advance_by(state, delta=delta, real=real, by=_cli_user(), force=force))
+
+
+def _cli_user() -> str:
+    return f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'operator'}"
 
 
 CATALOG_PATH = Path("docs/asyncapi.yaml")

@@ -114,3 +114,82 @@ class RequestSizeLimit:
                 raise
         if exceeded and not started:
             await problem_response(_too_large(limit), {"Connection": "close"})(scope, receive, send)
+
+
+NUL_CHARACTER = "nul_character"
+# A JSON ``\u0000`` escape whose backslash is not itself escaped (an even run of backslashes before it).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_CARRY = 64
+
+
+def _nul_problem() -> Problem:
+    return Problem(
+        type=PROBLEM_TYPE_BASE + NUL_CHARACTER,
+        title="请求含有空字符",
+        status=422,
+        detail="文本中不得含有空字符（U+0000）",
+        code=NUL_CHARACTER,
+        trace_id=current_trace_id(),
+    )
+
+
+class NulCharacterGuard:
+    """Refuse a request carrying U+0000 in its path, query or JSON/form body: 422 ``nul_character``.
+
+    PostgreSQL cannot store NUL in text (nor ``\\u0000`` in jsonb), so such a value would otherwise
+    fail deep inside a transaction. The body is scanned as it streams past (a few bytes carried
+    over between chunks), never buffered; a multipart or raw upload body is left alone.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path: bytes = scope.get("raw_path") or b""
+        if b"%00" in scope.get("query_string", b"") or b"%00" in raw_path or "\x00" in scope.get("path", ""):
+            await problem_response(_nul_problem())(scope, receive, send)
+            return
+        content_type = Headers(scope=scope).get("content-type", "").lower()
+        if "json" in content_type:
+            pattern = _JSON_NUL
+        elif "application/x-www-form-urlencoded" in content_type:
+            pattern = re.compile(rb"%00")
+        else:
+            await self.app(scope, receive, send)
+            return
+        carry = b""
+        found = False
+        started = False
+
+        async def scanning_receive() -> Message:
+            nonlocal carry, found
+            if found:
+                raise ValueError("NUL character in the request body")  # the 422 below answers
+            message = await receive()
+            if message["type"] == "http.request":
+                window = carry + message.get("body", b"")
+                # A match wholly inside the carried bytes was judged with its full context before.
+                if any(match.end() > len(carry) for match in pattern.finditer(window)):
+                    found = True
+                    raise ValueError("NUL character in the request body")
+                carry = window[-_CARRY:]
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if found and not started:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, scanning_receive, guarded_send)
+        except Exception:
+            if not found or started:
+                raise
+        if found and not started:
+            await problem_response(_nul_problem())(scope, receive, send)

@@ -9,6 +9,13 @@ RULES.md it parameterizes, so a reviewer can go from the rule to the number and 
     parameters:
       publicity_working_days: {value: 5, rule: RV-6, also: [NA-6, NA-11]}
 
+A record is judged by the pack of its own jurisdiction and year, never by one service-wide
+pack: :func:`resolve_pack` finds it when the record is made (the most specific pack whose
+jurisdiction contains the record's region, for the record's year), the record keeps its
+id, and :func:`pack_for` loads that id again wherever the record is acted on. An id no pack has
+is refused (:class:`UnknownPolicyPack`), and so is a region and year no pack covers
+(:class:`NoPolicyPack`): there is no silent fallback to another pack.
+
 Code reads ``pack.parameters.publicity_working_days.value`` and the type checker knows it is an
 ``int``. A pack is validated completely when it is loaded: a missing or unknown parameter, a
 value of the wrong type or an unknown rule id is refused with :class:`PolicyPackError`, which
@@ -29,11 +36,13 @@ from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, Generic, Literal, Protocol, Self, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
+from zhicheng_common.problems import FieldError, ProblemError
+from zhicheng_common.regions import is_region_code, level_of, region_contains
 from zhicheng_common.series import RANK_ORDER, Rank
 from zhicheng_common.validators import RegionCode
 
@@ -42,7 +51,9 @@ __all__ = [
     "ApprovalAuthorities",
     "CommitteeLevel",
     "FormationBasis",
+    "HasPolicyPack",
     "MonthDay",
+    "NoPolicyPack",
     "Parameter",
     "PolicyPack",
     "PolicyPackError",
@@ -53,10 +64,14 @@ __all__ = [
     "ReviewStep",
     "SkilledWorkerBridge",
     "TechnicalSchoolEquivalence",
+    "UnknownPolicyPack",
     "at_least_fraction",
     "available_packs",
     "load_pack",
     "load_pack_file",
+    "pack_by_id",
+    "pack_for",
+    "resolve_pack",
 ]
 
 # Number of rules per family in RULES.md; a rule added there is added here.
@@ -634,6 +649,8 @@ class PolicyPack(_Frozen):
         name: Chinese name of the pack.
         jurisdiction: GB/T 2260 code of the jurisdiction (e.g. ``140000``).
         year: The evaluation year the pack is for.
+        applies_through_year: The last evaluation year the pack still applies to when the
+            jurisdiction issued no newer pack (its documents stay in force); ``None`` = ``year`` only.
         effective_from: First day the pack applies.
         sources: Short names of the documents the values come from (see RULES.md).
         parameters: The parameters.
@@ -643,9 +660,20 @@ class PolicyPack(_Frozen):
     name: Annotated[str, Field(min_length=1)]
     jurisdiction: RegionCode
     year: Annotated[int, Strict(), Field(ge=2000, le=2100)]
+    applies_through_year: Annotated[int, Strict(), Field(ge=2000, le=2100)] | None = None
     effective_from: date
     sources: Annotated[tuple[SourceName, ...], Field(min_length=1)]
     parameters: PolicyParameters
+
+    @model_validator(mode="after")
+    def _through_not_before_year(self) -> Self:
+        if self.applies_through_year is not None and self.applies_through_year < self.year:
+            raise ValueError(f"适用截止年度早于年度 (applies_through_year before year): {self.applies_through_year}")
+        return self
+
+    def covers_year(self, year: int) -> bool:
+        """Tell whether the pack applies to evaluation year ``year``."""
+        return self.year <= year <= (self.applies_through_year or self.year)
 
 
 class PolicyPackError(Exception):
@@ -729,3 +757,93 @@ def load_pack_file(path: str | os.PathLike[str]) -> PolicyPack:
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyPackError(str(file), [("", f"无法读取 (cannot read): {exc}")]) from exc
     return _parse(text, str(file))
+
+
+class UnknownPolicyPack(ProblemError):
+    """A record or request names a pack id that no pack has (422 ``unknown_policy_pack``)."""
+
+    status = 422
+    code = "unknown_policy_pack"
+    title = "政策参数包不存在"
+
+
+class NoPolicyPack(ProblemError):
+    """No pack covers a region for a year (422 ``no_policy_pack``)."""
+
+    status = 422
+    code = "no_policy_pack"
+    title = "没有适用的政策参数包"
+
+
+class HasPolicyPack(Protocol):
+    """A record that keeps the id of the pack it is judged by (a declaration, a review…)."""
+
+    @property
+    def policy_pack(self) -> str: ...
+
+
+def pack_by_id(pack_id: str) -> PolicyPack:
+    """Load the shipped pack ``pack_id``; an id no pack has is :class:`UnknownPolicyPack`.
+
+    Raises:
+        UnknownPolicyPack: No pack has this id.
+        PolicyPackError: The pack exists but is invalid (a defect of the release, not of the request).
+    """
+    if pack_id not in available_packs():
+        raise UnknownPolicyPack(
+            f"政策参数包 {pack_id!r} 不存在；现有：{'、'.join(available_packs())}",
+            errors=[FieldError(field="policy_pack", code="unknown_policy_pack", message=f"没有政策参数包 {pack_id!r}")],
+        )
+    return load_pack(pack_id)
+
+
+def pack_for(record: HasPolicyPack) -> PolicyPack:
+    """The pack a record was bound to when it was made (its ``policy_pack``)."""
+    return pack_by_id(record.policy_pack)
+
+
+_LEVEL_DEPTH = {"national": 0, "province": 1, "city": 2, "county": 3}
+
+
+@functools.cache
+def _shipped() -> tuple[PolicyPack, ...]:
+    return tuple(load_pack(pack_id) for pack_id in available_packs())
+
+
+def resolve_pack(jurisdiction: str, year: int) -> PolicyPack:
+    """The pack for a record of region ``jurisdiction`` and evaluation year ``year``.
+
+    Among the shipped packs for ``year`` (their own year, or a later one up to their
+    ``applies_through_year``) whose jurisdiction contains ``jurisdiction``, the most specific one (a
+    city's pack before its province's, a province's before a national one), and of those the one
+    issued for the latest year.
+
+    Args:
+        jurisdiction: GB/T 2260 code of the record's region (e.g. the employer's county ``140105``).
+        year: The evaluation year of the record (e.g. a declaration's target year).
+
+    Raises:
+        NoPolicyPack: No pack covers this region for this year (or the code is malformed).
+    """
+    candidates = [
+        pack
+        for pack in _shipped()
+        if pack.covers_year(year) and is_region_code(jurisdiction) and region_contains(pack.jurisdiction, jurisdiction)
+    ]
+    if not candidates:
+        covered = "、".join(
+            f"{p.jurisdiction}/{p.year}" + (f"-{p.applies_through_year}" if p.applies_through_year else "")
+            for p in _shipped()
+        )
+        raise NoPolicyPack(
+            f"地区 {jurisdiction} 的 {year} 年度没有政策参数包（现有：{covered}）",
+            errors=[
+                FieldError(
+                    field="jurisdiction",
+                    code="no_policy_pack",
+                    message=f"没有适用于 {jurisdiction} {year} 年度的政策参数包",
+                    facts={"jurisdiction": jurisdiction, "year": year},
+                )
+            ],
+        )
+    return max(candidates, key=lambda pack: (_LEVEL_DEPTH[level_of(pack.jurisdiction)], pack.year))

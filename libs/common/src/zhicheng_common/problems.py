@@ -7,20 +7,24 @@ Every refusal a client sees is ``application/problem+json`` with a stable ``code
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhicheng_common.calendar import UnknownCalendarYear
 from zhicheng_common.logging import current_trace_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+_YEAR_OUT_OF_RANGE = re.compile(r"year -?[0-9]+ is out of range")
+
 PROBLEM_TYPE_BASE = "https://zhicheng.example.cn/problems/"
 
 log = structlog.get_logger()
@@ -188,6 +192,22 @@ def internal_error_response(exc: BaseException) -> JSONResponse:
     )
 
 
+def _refused_value(exc: BaseException) -> bool:
+    """Whether the database (or asyncpg encoding a parameter) refused a value: SQLSTATE class 22."""
+    if isinstance(exc, DataError):
+        return True
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        # asyncpg.exceptions.DataError: the server's class 22; asyncpg's own (an int out of its
+        # column's range, found while encoding the parameter) is the InterfaceError-based one.
+        if isinstance(seen, asyncpg.exceptions.DataError | asyncpg.exceptions._base.DataError):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error of ``app`` as problem+json."""
 
@@ -255,6 +275,36 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
         )
 
+    async def on_unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # The database refused a value the request carried (too long for its column, out of its
+        # type's range, a character PostgreSQL cannot store): bad input that no model caught.
+        log.warning("http.value_not_storable", error=repr(exc)[:500])
+        return problem_response(
+            Problem(
+                type=PROBLEM_TYPE_BASE + "value_not_storable",
+                title="数据超出允许的范围",
+                status=422,
+                detail="请求中的某个值过长、超出范围或含有不允许的字符",
+                code="value_not_storable",
+                trace_id=current_trace_id(),
+            )
+        )
+
+    async def on_out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # A date far in the future (the year 9999) pushed a deadline or period past what dates
+        # can hold: the input is out of range, not the service broken.
+        log.warning("http.date_out_of_range", error=repr(exc)[:500])
+        return problem_response(
+            Problem(
+                type=PROBLEM_TYPE_BASE + "date_out_of_range",
+                title="日期超出可计算的范围",
+                status=422,
+                detail="请求中的日期或年份过远，无法据此计算期限",
+                code="date_out_of_range",
+                trace_id=current_trace_id(),
+            )
+        )
+
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         return internal_error_response(exc)
 
@@ -267,6 +317,22 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConnectionError, on_database_unavailable)
     # A deadline in a year the holiday calendar does not know yet is a configuration gap, not a bug.
     app.add_exception_handler(UnknownCalendarYear, on_calendar_year_unknown)
+
+    async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
+        if _refused_value(exc):
+            return await on_unstorable(request, exc)
+        return await on_unexpected(request, exc)
+
+    app.add_exception_handler(DBAPIError, on_dbapi_error)
+    app.add_exception_handler(OverflowError, on_out_of_range)
+
+    async def on_value_error(request: Request, exc: Exception) -> JSONResponse:
+        # ``date(...)``/``replace(year=...)`` past 9999 raise ValueError("year 10002 is out of range").
+        if _YEAR_OUT_OF_RANGE.fullmatch(str(exc)):
+            return await on_out_of_range(request, exc)
+        return await on_unexpected(request, exc)
+
+    app.add_exception_handler(ValueError, on_value_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 

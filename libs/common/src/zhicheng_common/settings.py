@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "password", "admin"})
 
 Environment = Literal["development", "test", "production"]
+# system: the machine's time; controlled: the real time plus one offset shared by the whole
+# deployment, moved by `zhicheng clock` (staging and simulation only, docs/clock.md).
+ClockMode = Literal["system", "controlled"]
 
 
 class CommonSettings(BaseSettings):
@@ -23,6 +26,7 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_", extra="ignore")
 
     environment: Environment = "development"
+    clock: ClockMode = "system"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/zhicheng"
     nats_url: str = "nats://127.0.0.1:42229"
     # How this process authenticates to NATS (zhicheng_common.events.natsauth; none = no auth).
@@ -87,9 +91,12 @@ class CommonSettings(BaseSettings):
     # load`) or retries a recomputation that failed.
     calendar_retry_seconds: float = Field(default=5.0, gt=0)
 
-    # The audit journal's seal: each service signs its chain head with this Ed25519 key (default
-    # <data_dir>/keys/<service>-journal.pem, created on first start; replicas must share it).
-    journal_key_file: Path | None = None
+    # Key rings (zhicheng_common.keys, docs/keys.md): one directory per purpose under this one
+    # (jwt, review-decisions, journal-<service>), mounted from secrets; unset: <data_dir>/keys.
+    # In production a missing ring is a start-up error; elsewhere it is generated once.
+    keys_dir: Path | None = None
+    # The audit journal's seal: each service signs its chain head with the key of its ring
+    # ``journal-<service>`` (replicas share it through the mounted secret).
     journal_seal_hours: float = 24.0
     journal_seal_check_seconds: float = 3600.0
     # How often the sequencer links the entries requests inserted (docs/journal.md): an entry is
@@ -104,6 +111,16 @@ class CommonSettings(BaseSettings):
                 raise ValueError("ZC_PII_KEY: the development key may not be used in production")
             if self.nats_nkey_seed is not None:
                 refuse_placeholder("ZC_NATS_NKEY_SEED", self.nats_nkey_seed.get_secret_value())
+        return self
+
+    @model_validator(mode="after")
+    def _no_controlled_clock_in_production(self) -> CommonSettings:
+        if self.clock == "controlled" and self.environment == "production":
+            raise ValueError(
+                "ZC_CLOCK=controlled is refused with ZC_ENVIRONMENT=production: an operator could move "
+                "every deadline of real applicants (abandon returned declarations, close publicities "
+                "early); the controlled clock is for staging and simulation only (docs/clock.md)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from zhicheng_common.events.natsauth import stack_authorization
 from zhicheng_common.events.permissions import SubjectSpace
+from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
 from zhicheng_common.settings import CommonSettings
 
 
@@ -178,8 +179,12 @@ def zc_keys() -> TestKeys:
 
 @pytest.fixture(scope="session")
 def zc_settings(zc_stack: TestStack, zc_keys: TestKeys, tmp_path_factory: pytest.TempPathFactory) -> CommonSettings:
+    data_dir = tmp_path_factory.mktemp("zc-data")
+    # The gateway's `jwt` ring holds the session's issuer key, so every service trusts its tokens;
+    # the other rings (seals, decisions) are generated on first start, as in the embedded default.
+    init_ring(data_dir / "keys" / JWT, JWT, not_before=EMBEDDED_NOT_BEFORE, private_key=zc_keys.issuer.private_key)
     return CommonSettings(
-        data_dir=tmp_path_factory.mktemp("zc-data"),
+        data_dir=data_dir,
         environment="test",
         database_url=zc_stack.database_url,
         nats_url=zc_stack.nats_url,

@@ -89,8 +89,11 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
         await ensure_streams(operator_js, settings)
         relay = make_relay(settings, relay_js, producer_db)
         consumer = make_consumer(settings, consumer_js, consumer_db, name="evt-durable", subject=DURABLE)
+        await consumer.ensure()  # its durable exists through the crash, as a deployed consumer's does
         with registered(DURABLE, DurableThingHappened):
-            async with running(relay, consumer):
+            # The consumer (lagging, or down like the broker) takes the stream only once NATS is back,
+            # so what the crash lost was not applied before it: fast consumers made that a race.
+            async with running(relay):
                 committing = asyncio.create_task(
                     commit_events(producer_db, lambda n: DurableThingHappened(n=n), EVENTS, per_unit=1, concurrency=4)
                 )
@@ -106,25 +109,35 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                 # The crash lost events the relay had seen acknowledged (else this test shows nothing),
                 # and once the consumer has taken all the stream holds, those are still not applied.
                 assert stream.state.messages < EVENTS, stream.state
-                await wait_until(lambda: drained(operator_js, settings, consumer.durable), timeout=60, what="drained")
-                lost = EVENTS - await inbox_count(consumer_db, consumer.durable)
-                assert lost > 0
-                # The operator's check sees exactly those, and fails.
-                out = await _zhicheng(
-                    settings, "events", "check", "--since", started.isoformat(), "--settle-seconds", "0", returncode=1
-                )
-                assert f"{consumer.durable:<36} {EVENTS - lost:>7}/{EVENTS:<7} applied  MISSING {lost}\n" in out
+                async with running(consumer):
+                    await wait_until(
+                        lambda: drained(operator_js, settings, consumer.durable), timeout=60, what="drained"
+                    )
+                    lost = EVENTS - await inbox_count(consumer_db, consumer.durable)
+                    assert lost > 0
+                    # The operator's check sees exactly those, and fails.
+                    out = await _zhicheng(
+                        settings,
+                        "events",
+                        "check",
+                        "--since",
+                        started.isoformat(),
+                        "--settle-seconds",
+                        "0",
+                        returncode=1,
+                    )
+                    assert f"{consumer.durable:<36} {EVENTS - lost:>7}/{EVENTS:<7} applied  MISSING {lost}\n" in out
 
-                out = await _zhicheng(
-                    settings, "events", "reconcile", "--since", started.isoformat(), "--service", PRODUCER
-                )
-                assert f"{PRODUCER:<14} re-publishing {EVENTS} event(s)" in out
+                    out = await _zhicheng(
+                        settings, "events", "reconcile", "--since", started.isoformat(), "--service", PRODUCER
+                    )
+                    assert f"{PRODUCER:<14} re-publishing {EVENTS} event(s)" in out
 
-                async def all_applied() -> bool:
-                    return await inbox_count(consumer_db, consumer.durable) == EVENTS
+                    async def all_applied() -> bool:
+                        return await inbox_count(consumer_db, consumer.durable) == EVENTS
 
-                await wait_until(all_applied, timeout=120, what="every event applied after reconcile")
-                await wait_until(lambda: _none_unpublished(producer_db), timeout=60, what="re-published")
+                    await wait_until(all_applied, timeout=120, what="every event applied after reconcile")
+                    await wait_until(lambda: _none_unpublished(producer_db), timeout=60, what="re-published")
 
         out = await _zhicheng(settings, "events", "check", "--since", started.isoformat(), "--settle-seconds", "0")
         assert f"{consumer.durable:<36} {EVENTS:>7}/{EVENTS:<7} applied  ok\n" in out

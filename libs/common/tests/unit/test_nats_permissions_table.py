@@ -57,7 +57,8 @@ def test_another_services_durables_are_denied_in_every_form() -> None:
 
 def test_the_operator_administers_and_republishes_but_listens_only_to_its_inbox() -> None:
     grant = grant_for(OPERATOR, SPACE)
-    assert set(grant.publish) - set(kv_grant("ZC_CALENDAR", write=True).publish) == {
+    buckets = set(kv_grant("ZC_CALENDAR", write=True).publish) | set(kv_grant("ZC_CLOCK", write=True).publish)
+    assert set(grant.publish) - buckets == {
         "zc.>",
         "zc-deadletter.>",
         "$JS.API.>",
@@ -74,6 +75,18 @@ def test_every_service_reads_the_calendar_bucket_and_only_the_operator_writes_it
         assert "$JS.API.CONSUMER.CREATE.KV_ZC_CALENDAR.>" in publish  # a watch
         assert not [s for s in publish if s.startswith("$KV.ZC_CALENDAR")]
     assert "$KV.ZC_CALENDAR.>" in grant_for(OPERATOR, SPACE).publish
+
+
+def test_every_service_reads_the_clock_bucket_and_only_the_operator_and_gateway_move_it() -> None:
+    # issue 11 §4: the controlled clock's offset lives in ZC_CLOCK; the gateway's operator route writes it.
+    assert SPACE.bucket("{stream}_CLOCK") == "ZC_CLOCK"
+    for name in (s.name for s in ALL_SERVICES):
+        publish = set(service_grant(name, SPACE).publish)
+        assert "$JS.API.DIRECT.GET.KV_ZC_CLOCK.>" in publish
+        assert "$JS.API.CONSUMER.CREATE.KV_ZC_CLOCK.>" in publish  # a watch
+        writes = [s for s in publish if s.startswith("$KV.ZC_CLOCK")]
+        assert writes == (["$KV.ZC_CLOCK.>"] if name == "gateway" else []), name
+    assert "$KV.ZC_CLOCK.>" in grant_for(OPERATOR, SPACE).publish
 
 
 def test_a_subscription_to_a_producer_the_topology_does_not_list_stops_the_service() -> None:

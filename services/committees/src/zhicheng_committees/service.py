@@ -75,7 +75,7 @@ from zhicheng_committees.schemas import (
     ScopeMatch,
     ScopeResult,
 )
-from zhicheng_common.audit import append_entry
+from zhicheng_common.audit import append_entry, session_clock
 from zhicheng_common.auth import SYSTEM, Principal, ensure_covers
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
 from zhicheng_common.events.outbox import record_event
@@ -326,6 +326,7 @@ def _new_filing(
     reason: FilingReason,
     actor: Principal,
     cipher: PiiCipher,
+    submitted_at: datetime,
 ) -> Filing:
     return Filing(
         committee_id=committee_id,
@@ -349,6 +350,7 @@ def _new_filing(
         member_count=filing_in.member_count,
         policy_pack=filing_in.policy_pack,
         submitted_by=actor.subject,
+        submitted_at=submitted_at,  # the service's clock, not the database's (docs/clock.md)
     )
 
 
@@ -392,7 +394,13 @@ async def apply_filing(session: AsyncSession, *, actor: Principal, filing_in: Fi
     repo.add(committee)
     await repo.flush()
     filing = _new_filing(
-        filing_in, committee_id=committee.id, sequence=1, reason=FilingReason.NEW, actor=actor, cipher=tools.cipher
+        filing_in,
+        committee_id=committee.id,
+        sequence=1,
+        reason=FilingReason.NEW,
+        actor=actor,
+        cipher=tools.cipher,
+        submitted_at=session_clock(session).now(),
     )
     repo.add(filing)
     await repo.flush()
@@ -429,6 +437,7 @@ async def refile(
         reason=reason,
         actor=actor,
         cipher=tools.cipher,
+        submitted_at=session_clock(session).now(),
     )
     repo.add(filing)
     await repo.flush()

@@ -12,20 +12,24 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
+from nats.js.client import JetStreamContext
 
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.app import ServiceRuntime
 from zhicheng_common.auth import TokenIssuer, current_principal
-from zhicheng_common.clock import Clock
+from zhicheng_common.clock import Clock, ClockMoveRefused, ClockState, SystemClock, advance_by, set_to
+from zhicheng_common.clock_store import move_clock, read_clock
 from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_gateway import service
-from zhicheng_gateway.auth import Authenticated, UserAdmin, UserReader
-from zhicheng_gateway.errors import UnknownArea
+from zhicheng_gateway.auth import Authenticated, ClockOperator, UserAdmin, UserReader
+from zhicheng_gateway.errors import ClockBackwards, ClockNotControlled, UnknownArea, UpstreamUnavailable
 from zhicheng_gateway.openapi import OpenApiCache, merge_documents
 from zhicheng_gateway.proxy import Upstreams, is_public_path
 from zhicheng_gateway.schemas import (
+    ClockMove,
+    ClockRead,
     Jwks,
     OpenIdConfiguration,
     SystemHealth,
@@ -210,6 +214,68 @@ async def read_user(user_id: uuid.UUID, session: SessionDep, principal: UserRead
     return UserRead.model_validate(user)
 
 
+# --- system: the deployment's clock (operators; docs/clock.md) ---------------------------------
+
+clock_router = APIRouter(prefix="/system/clock", tags=["system"])
+
+
+def _clock_read(mode: str, state: ClockState, real: datetime) -> ClockRead:
+    return ClockRead(
+        mode="controlled" if mode == "controlled" else "system",
+        now=state.now(real),
+        real=real,
+        offset_seconds=state.offset_seconds,
+        revision=state.revision,
+        moved_at=state.moved_at,
+        moved_by=state.moved_by,
+    )
+
+
+def _clock_js(request: Request) -> tuple[ServiceRuntime, JetStreamContext]:
+    runtime: ServiceRuntime = request.app.state.runtime
+    if runtime.js is None:
+        raise UpstreamUnavailable("消息服务（NATS）暂不可用，无法读取或调整时钟")
+    return runtime, runtime.js
+
+
+@clock_router.get("", summary="系统时钟 (the time every service reads)", responses={503: _problem("NATS unavailable")})
+async def show_clock(request: Request, principal: ClockOperator) -> ClockRead:
+    """The deployment's time: with `ZC_CLOCK=controlled`, the shared offset every service follows."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    if runtime.common.clock != "controlled":
+        return _clock_read("system", ClockState(), SystemClock().now())
+    _, js = _clock_js(request)
+    return _clock_read("controlled", await read_clock(js, runtime.common), SystemClock().now())
+
+
+@clock_router.put(
+    "",
+    summary="调整系统时钟 (set or advance the controlled clock)",
+    responses={409: _problem("not a controlled clock, or backwards without force"), 503: _problem("NATS unavailable")},
+)
+async def move_clock_route(request: Request, body: ClockMove, principal: ClockOperator) -> ClockRead:
+    """Staging only: set the controlled time or move it forward; every service follows within moments
+    and its scheduler runs what became due. Backwards only with `force`."""
+    runtime, js = _clock_js(request)
+    if runtime.common.clock != "controlled":
+        raise ClockNotControlled("本部署使用系统时钟（ZC_CLOCK=system），不能调整")
+    by = principal.name or principal.subject
+
+    def move(state: ClockState, real: datetime) -> ClockState:
+        if body.to is not None:
+            return set_to(state, target=body.to, real=real, by=by, force=body.force)
+        assert body.advance is not None
+        return advance_by(state, delta=body.advance, real=real, by=by, force=body.force)
+
+    try:
+        state = await move_clock(js, runtime.common, move)
+    except ClockMoveRefused as exc:
+        raise ClockBackwards(
+            f"时钟不能倒退：{exc.target.isoformat()} 早于当前时间 {exc.current.isoformat()}（确需倒退请设 force）"
+        ) from None
+    return _clock_read("controlled", state, SystemClock().now())
+
+
 # --- system: health of everything, one API document (public) ------------------------------------
 
 system_router = APIRouter(tags=["health"])
@@ -276,4 +342,4 @@ async def forward(area: str, request: Request, upstreams: UpstreamsDep, settings
     return await upstreams.forward(request, upstream)
 
 
-routers: list[APIRouter] = [auth_router, users_router, system_router, journal_router(AREA)]
+routers: list[APIRouter] = [auth_router, users_router, clock_router, system_router, journal_router(AREA)]

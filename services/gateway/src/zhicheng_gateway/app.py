@@ -9,15 +9,17 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from zhicheng_common.app import create_service_app
-from zhicheng_common.auth import TokenIssuer, key_id, load_or_create_signing_key
+from zhicheng_common.auth import TokenIssuer
 from zhicheng_common.db import Database
+from zhicheng_common.keys import JWT, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
 from zhicheng_gateway import service
 from zhicheng_gateway.api import discovery_router, proxy_router, routers
-from zhicheng_gateway.auth import GatewayTokenVerifier
+from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
 from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
@@ -62,8 +64,8 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     settings = settings or GatewaySettings()
     if settings.admin_username and common.environment not in ("development", "test"):
         refuse_placeholder("ZC_GATEWAY_ADMIN_PASSWORD", settings.admin_password.get_secret_value())
-    key = load_or_create_signing_key(settings.jwt_private_key_file)
-    issuer = TokenIssuer(key, issuer=common.jwt_issuer, audience=common.jwt_audience, kid=key_id(key))
+    # The `jwt` key ring (docs/keys.md): mounted in production, generated once elsewhere.
+    issuer = TokenIssuer.from_ring(ring_for(common, JWT), issuer=common.jwt_issuer, audience=common.jwt_audience)
 
     app = create_service_app(
         name=SERVICE,
@@ -81,6 +83,9 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     app.state.pii_cipher = PiiCipher(common.pii_key)
     app.state.gateway_settings = settings
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
+    # Just inside the correlation middleware (index 0): a 401 carries the request id, and no
+    # body is read for a caller whose token does not verify.
+    app.user_middleware.insert(1, Middleware(AuthenticateFirst, public_prefixes=settings.public_path_prefixes))
     app.include_router(discovery_router)
 
     service_lifespan = app.router.lifespan_context

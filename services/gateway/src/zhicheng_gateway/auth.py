@@ -7,12 +7,17 @@ Routes are authenticated by default. The gateway's public routes are exactly ``P
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated
 
 import jwt
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zhicheng_common.auth import CurrentPrincipal, Principal, Role, TokenIssuer, TokenVerifier, require_roles
+from zhicheng_common.problems import NotAuthenticated, problem_response
 from zhicheng_common.settings import CommonSettings
+from zhicheng_gateway.proxy import is_public_path
 
 #: Routes of the gateway that need no token (documentation; each route also says so itself).
 PUBLIC_ROUTES: tuple[str, ...] = (
@@ -34,9 +39,12 @@ UserAdmin = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADMI
 #: May read users within their region (a user's own account is open to that user via ``/users/me``).
 UserReader = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN, Role.HR_ADMIN, Role.AUDITOR)]
 
+#: May read and move the deployment's controlled clock (docs/clock.md): the platform's administrators.
+ClockOperator = Annotated[Principal, require_roles(Role.PROVINCE_ADMIN)]
+
 
 class GatewayTokenVerifier(TokenVerifier):
-    """Trusts the gateway's own signing key as well as the configured JWKS (``ZC_JWT_JWKS*``).
+    """Trusts the gateway's own key ring as well as the configured JWKS (``ZC_JWT_JWKS*``).
 
     The gateway verifies the tokens it issues without calling itself over HTTP, whatever the
     configured JWKS source; tokens of other issuers' keys go through the configured verifier.
@@ -48,13 +56,54 @@ class GatewayTokenVerifier(TokenVerifier):
             update={"jwt_jwks": json.dumps(issuer.jwks()), "jwt_jwks_file": None, "jwt_jwks_url": None}
         )
         self._own = TokenVerifier(own)
-        self._own_kid = issuer.kid
+        self._own_kids = issuer.key_ids
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
             kid = None
-        if kid == self._own_kid:
+        if kid in self._own_kids:
             return await self._own._verify(token)
         return await super()._verify(token)
+
+
+class AuthenticateFirst:
+    """Verify the caller's token before anything reads the request body (issue 11 §3).
+
+    FastAPI reads and parses a route's body before its dependencies run, so without this an
+    anonymous client could make the gateway read a body up to the size limit on every
+    authenticated route just to be told 401. Public routes (``PUBLIC_ROUTES``, the configured
+    public prefixes, everything outside ``/api/v1``) pass untouched; the verified principal is
+    remembered by the verifier, so the route's own check costs a dictionary lookup.
+    """
+
+    def __init__(self, app: ASGIApp, *, public_prefixes: Sequence[str]) -> None:
+        self.app = app
+        self.public_prefixes = tuple(public_prefixes)
+        self.public_routes = frozenset(PUBLIC_ROUTES)
+
+    def is_public(self, method: str, path: str) -> bool:
+        return (
+            not path.startswith("/api/v1/")
+            or f"{method} {path}" in self.public_routes
+            or (method == "HEAD" and f"GET {path}" in self.public_routes)
+            or is_public_path(path, self.public_prefixes)
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.is_public(scope.get("method", ""), scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        authorization = Headers(scope=scope).get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthenticated("请求未携带令牌（Authorization: Bearer …）", code="token_missing")
+            verifier: TokenVerifier = scope["app"].state.token_verifier
+            await verifier.verify(token.strip())
+        except NotAuthenticated as refused:
+            response = problem_response(refused.to_problem(), {"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

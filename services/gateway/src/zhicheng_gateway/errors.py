@@ -43,3 +43,17 @@ class UpstreamTimeout(ProblemError):
     status = 504
     code = "upstream_timeout"
     title = "服务响应超时"
+
+
+class ClockNotControlled(Conflict):
+    """The deployment runs on the system clock (``ZC_CLOCK=system``): there is nothing to move."""
+
+    code = "clock_not_controlled"
+    title = "系统时钟不可调整"
+
+
+class ClockBackwards(Conflict):
+    """A move before the current controlled time without ``force``."""
+
+    code = "clock_backwards"
+    title = "时钟不能倒退"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from zhicheng_common.auth import Role
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
@@ -245,3 +245,34 @@ class SystemHealth(BaseModel):
 
     status: Literal["all services ready", "degraded"]
     services: dict[str, str]
+
+
+class ClockRead(BaseModel):
+    """The deployment's time as its services read it (docs/clock.md)."""
+
+    mode: Literal["system", "controlled"] = Field(description="`ZC_CLOCK` of the deployment")
+    now: datetime = Field(description="the time every service reads now")
+    real: datetime = Field(description="the machine's time")
+    offset_seconds: float = Field(description="now minus real")
+    revision: int = Field(description="how many times the clock was moved")
+    moved_at: datetime | None = Field(default=None, description="real time of the last move")
+    moved_by: str | None = Field(default=None, description="who moved it last")
+
+
+class ClockMove(BaseModel):
+    """Set the controlled time (`to`) or move it forward (`advance`, an ISO 8601 duration)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"advance": "P8D"}, {"to": "2027-01-08T09:00:00+08:00"}]},
+    )
+
+    to: AwareDatetime | None = Field(default=None, description="the new time, with its zone")
+    advance: timedelta | None = Field(default=None, description="how far to move, e.g. `P8D`, `PT6H`")
+    force: bool = Field(default=False, description="allow moving backwards (deadlines that fired stay fired)")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ClockMove:
+        if (self.to is None) == (self.advance is None):
+            raise ValueError("give exactly one of `to` and `advance`")
+        return self

@@ -28,8 +28,7 @@ class GatewaySettings(ServiceSettings):
 
     port: int = GATEWAY.port
 
-    # Identity: the built-in issuer's Ed25519 key (created on first start) and token lifetime.
-    jwt_private_key_file: Path = Path(".zhicheng/keys/jwt-ed25519.pem")
+    # Identity: the built-in issuer signs with the `jwt` key ring (ZC_KEYS_DIR/jwt, docs/keys.md).
     token_ttl_seconds: int = Field(default=3600, ge=60)
     # Absolute base URL clients reach the gateway at, for the OIDC discovery document; when unset
     # the request's own base URL is used (wrong behind a reverse proxy that rewrites hosts).

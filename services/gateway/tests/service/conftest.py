@@ -21,7 +21,6 @@ from zhicheng_common.embedded import free_port
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
 from zhicheng_gateway.app import create_app
 from zhicheng_gateway.settings import MIGRATIONS_DIR, GatewaySettings
 from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS_DIR
@@ -47,26 +46,17 @@ def gateway_schema(zc_settings: CommonSettings) -> CommonSettings:
     return zc_settings
 
 
-@pytest.fixture(scope="session")
-def key_file(tmp_path_factory: pytest.TempPathFactory, zc_keys: TestKeys) -> Path:
-    """The gateway's signing key: the test session's, so every service trusts the gateway's tokens."""
-    path = tmp_path_factory.mktemp("gateway-keys") / "jwt-ed25519.pem"
-    path.write_bytes(zc_keys.private_pem)
-    return path
-
-
 def dead_url() -> str:
     """A loopback URL nothing listens on."""
     return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
-def gateway_settings(key_file: Path) -> Callable[..., GatewaySettings]:
+def gateway_settings() -> Callable[..., GatewaySettings]:
     """Gateway settings for a test: every upstream unreachable unless overridden."""
 
     def make(**overrides: Any) -> GatewaySettings:
         values: dict[str, Any] = {
-            "jwt_private_key_file": key_file,
             "admin_username": ADMIN_USERNAME,
             "admin_password": ADMIN_PASSWORD,
             "admin_region": SHANXI,

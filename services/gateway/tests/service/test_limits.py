@@ -86,7 +86,17 @@ async def test_an_attachment_upload_is_streamed_through_within_its_own_allowance
     assert_problem(refused, 413, "payload_too_large")
 
 
-async def test_an_unauthenticated_large_body_is_refused_without_being_read(limited: Gateway) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "authorization"),
+    [
+        ("POST", DECLARATIONS, None),  # forwarded to intake
+        ("POST", "/api/v1/users", None),  # the gateway's own route, whose body FastAPI reads first
+        ("PUT", f"/api/v1/users/{uuid.uuid4()}/bindings", b"Bearer not-a-token"),
+    ],
+)
+async def test_an_unauthenticated_large_body_is_refused_without_being_read(
+    limited: Gateway, method: str, path: str, authorization: bytes | None
+) -> None:
     pulled = 0
     sent: list[dict[str, Any]] = []
 
@@ -102,9 +112,9 @@ async def test_an_unauthenticated_large_body_is_refused_without_being_read(limit
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "POST",
-        "path": DECLARATIONS,
-        "raw_path": DECLARATIONS.encode(),
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
         "root_path": "",
         "query_string": b"",
         "headers": [(b"host", b"gateway.test"), (b"content-type", b"application/json")],  # chunked, no token
@@ -113,6 +123,8 @@ async def test_an_unauthenticated_large_body_is_refused_without_being_read(limit
         "client": ("127.0.0.1", 1),
         "state": {},
     }
+    if authorization is not None:
+        scope["headers"].append((b"authorization", authorization))
     await limited.app(scope, receive, send)
     assert sent[0]["status"] == 401
     assert pulled == 0  # not one chunk of the 1 MB body was read

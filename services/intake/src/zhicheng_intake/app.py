@@ -13,7 +13,7 @@ from zhicheng_intake import service
 from zhicheng_intake.api import routers
 from zhicheng_intake.consumers import SUBSCRIPTIONS
 from zhicheng_intake.settings import AREA, SERVICE, IntakeSettings
-from zhicheng_intake.storage import AttachmentStorage, LocalDiskStorage
+from zhicheng_intake.storage import AttachmentStore, PostgresAttachmentStore, S3AttachmentStore
 
 
 def create_app(
@@ -21,7 +21,7 @@ def create_app(
     settings: IntakeSettings | None = None,
     *,
     clock: Clock | None = None,
-    storage: AttachmentStorage | None = None,
+    storage: AttachmentStore | None = None,
 ) -> FastAPI:
     """Build the intake service app (composition root)."""
     common = common or CommonSettings()
@@ -40,8 +40,20 @@ def create_app(
     )
     app.state.intake_deps = service.IntakeDeps(
         cipher=PiiCipher(common.pii_key),
-        storage=storage or LocalDiskStorage(settings.attachments_root(common.data_dir)),
-        default_pack=settings.default_policy_pack,
+        storage=storage or _store(settings),
+        media_types=settings.attachment_media_types,
         attachment_max_bytes=settings.attachment_max_bytes,
     )
     return app
+
+
+def _store(settings: IntakeSettings) -> AttachmentStore:
+    if settings.attachment_store == "s3":
+        return S3AttachmentStore(
+            endpoint=settings.s3_endpoint,
+            bucket=settings.s3_bucket,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+        )
+    return PostgresAttachmentStore()

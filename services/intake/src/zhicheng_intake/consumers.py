@@ -11,10 +11,10 @@ an integrity record or a declaration intake has not heard of yet is parked
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zhicheng_common.audit import session_clock
 from zhicheng_common.events.consumer import (
     AggregateNotYetKnown,
     Handler,
@@ -89,7 +89,7 @@ def _review(status: str) -> Handler:
         declaration_id = _field(event, "declaration_id")
         try:
             known = await service.apply_review(
-                session, declaration_id=declaration_id, status=status, data=event.data, now=datetime.now(UTC)
+                session, declaration_id=declaration_id, status=status, data=event.data, now=session_clock(session).now()
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise PermanentEventError(f"{event.type}: {exc!r}") from exc
@@ -102,7 +102,7 @@ def _review(status: str) -> Handler:
 async def on_deadline_changed(session: AsyncSession, event: CloudEvent) -> None:
     declaration_id = _field(event, "declaration_id")
     try:
-        known = await service.apply_deadline_changed(session, data=event.data, now=datetime.now(UTC))
+        known = await service.apply_deadline_changed(session, data=event.data, now=session_clock(session).now())
     except (KeyError, ValueError, TypeError) as exc:
         raise PermanentEventError(f"{event.type}: {exc!r}") from exc
     if not known:

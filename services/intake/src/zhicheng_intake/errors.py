@@ -38,3 +38,23 @@ class AttachmentTooLarge(ProblemError):
     status = 413
     code = "attachment_too_large"
     title = "附件超过大小限制"
+
+
+class MediaTypeInvalid(ProblemError):
+    """The upload's Content-Type is not ``type/subtype`` of a storable length."""
+
+    status = 415
+    code = "media_type_invalid"
+    title = "附件内容类型无效"
+
+
+class AttachmentTypeNotAllowed(ProblemError):
+    status = 415
+    code = "attachment_type_not_allowed"
+    title = "附件类型不允许"
+
+
+class AttachmentContentMismatch(ProblemError):
+    status = 422
+    code = "attachment_content_mismatch"
+    title = "附件内容与类型不符"

@@ -6,11 +6,26 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from zhicheng_common.db import new_metadata
+
+#: Longest Content-Type an attachment is stored with (RFC 6838 names are at most 127 characters).
+MEDIA_TYPE_MAX_LENGTH = 128
 
 
 class Base(DeclarativeBase):
@@ -101,11 +116,20 @@ class Attachment(Base):
     )
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
-    media_type: Mapped[str] = mapped_column(String(128), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(MEDIA_TYPE_MAX_LENGTH), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     storage_key: Mapped[str] = mapped_column(String(255), nullable=False)
     created_at: Mapped[datetime] = _now()
+
+
+class AttachmentContent(Base):
+    """The bytes of an attachment (the default store): written in the transaction of its metadata."""
+
+    __tablename__ = "attachment_contents"
+
+    storage_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class CommitteeProjection(Base):

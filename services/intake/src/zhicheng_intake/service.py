@@ -18,7 +18,7 @@ from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.pii import PiiCipher, mask_identifier
-from zhicheng_common.policy import PolicyPack, PolicyPackError, load_pack
+from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
 from zhicheng_common.reference import rank_name
 from zhicheng_common.series import level_of, load_series_catalog
@@ -55,7 +55,7 @@ from zhicheng_intake.schemas import (
     WindowRead,
 )
 from zhicheng_intake.schemas import StatusChange as StatusChangeRead
-from zhicheng_intake.storage import AttachmentStorage
+from zhicheng_intake.storage import AttachmentStore, checked_media_type
 
 log = structlog.get_logger()
 
@@ -72,20 +72,13 @@ class IntakeDeps:
     """What the use cases need beyond the session: the PII cipher, attachment storage, limits."""
 
     cipher: PiiCipher
-    storage: AttachmentStorage
-    default_pack: str
+    storage: AttachmentStore
     attachment_max_bytes: int
+    media_types: tuple[str, ...]
 
 
 def today_in_china(now: datetime) -> date:
     return now.astimezone(CHINA).date()
-
-
-def _pack(pack_id: str, default: str) -> PolicyPack:
-    try:
-        return load_pack(pack_id)
-    except PolicyPackError:
-        return load_pack(default)
 
 
 def _request_hash(body: Any) -> str:
@@ -150,7 +143,7 @@ def _stored_content(declaration_in: DeclarationCreate) -> dict[str, Any]:
     return content
 
 
-def _apply(row: Declaration, declaration_in: DeclarationCreate, cipher: PiiCipher, default_pack: str) -> None:
+def _apply(row: Declaration, declaration_in: DeclarationCreate, cipher: PiiCipher) -> None:
     applicant = declaration_in.applicant
     row.applicant_key = cipher.keyed_hash(applicant.id_number)
     row.applicant_id_enc = cipher.encrypt(applicant.id_number)
@@ -166,7 +159,8 @@ def _apply(row: Declaration, declaration_in: DeclarationCreate, cipher: PiiCiphe
     row.committee_id = declaration_in.target.committee_id
     row.kind = declaration_in.kind
     row.channel = declaration_in.channel.kind
-    row.policy_pack = row.policy_pack or default_pack
+    # The pack of the declaration's own jurisdiction and year (none covering them: 422 no_policy_pack).
+    row.policy_pack = resolve_pack(row.region, row.year).id
     row.content = _stored_content(declaration_in)
 
 
@@ -269,18 +263,16 @@ async def create_draft(
             assert existing is not None
             return to_read(existing, principal=actor, cipher=deps.cipher), False
     _validate(declaration_in, today_in_china(now))
-    committee = await ProjectionRepository(session).committee(declaration_in.target.committee_id)
     row = Declaration(
         id=uuid.uuid4(),
         status="draft",
         owner_subject=actor.subject,
-        policy_pack=committee.policy_pack if committee is not None else deps.default_pack,
         correction_items=[],
         corrected_fields=[],
         created_at=now,
         updated_at=now,
     )
-    _apply(row, declaration_in, deps.cipher, deps.default_pack)
+    _apply(row, declaration_in, deps.cipher)
     await repo.add(row)
     if idempotency_key and not await repo.claim_idempotency(
         actor=actor.subject, operation="create", key=idempotency_key, request_hash=body_hash, declaration_id=row.id
@@ -337,7 +329,7 @@ async def update(
         row.corrected_fields = sorted(
             {f for f in listed for p in changed if p == f or p.startswith(f + ".")} | set(row.corrected_fields)
         )
-    _apply(row, declaration_in, deps.cipher, deps.default_pack)
+    _apply(row, declaration_in, deps.cipher)
     row.updated_at = now
     await append_entry(
         session,
@@ -413,8 +405,7 @@ async def submit(
     await repo.lock_applicant_year(row.applicant_key, row.year)
     declared = _declared(row, deps.cipher)
     context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
-    committee = context.committee
-    pack = _pack(committee.policy_pack if committee is not None else row.policy_pack, deps.default_pack)
+    pack = pack_for(row)
     failures = eligibility(declared, pack=pack, context=context)
     if failures:
         log.info("intake.declaration.refused", declaration_id=str(row.id), rules=[f.rule for f in failures])
@@ -438,6 +429,7 @@ async def submit(
             employer_name=row.employer_name,
             region=row.region,
             owner_subject=row.owner_subject,
+            policy_pack=pack.id,
         ),
         subject=str(row.id),
         region=row.region,
@@ -466,8 +458,7 @@ async def dry_run(
     row = await _readable(session, actor, declaration_id)
     declared = _declared(row, deps.cipher)
     context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
-    committee = context.committee
-    pack = _pack(committee.policy_pack if committee is not None else row.policy_pack, deps.default_pack)
+    pack = pack_for(row)
     failures = eligibility(declared, pack=pack, context=context)
     return EligibilityReport(
         eligible=not failures, policy_pack=pack.id, failures=refusal(failures).errors if failures else []
@@ -689,7 +680,7 @@ async def add_attachment(
     row = await _owned(session, declaration_id, actor)
     if row.status not in ("draft", "returned"):
         raise WrongState(f"申报状态为{row.status}，不能上传附件")
-    not_asked_again = _pack(row.policy_pack, deps.default_pack).parameters.not_asked_again_fields
+    not_asked_again = pack_for(row).parameters.not_asked_again_fields
     if len(data) > deps.attachment_max_bytes:
         raise AttachmentTooLarge(
             f"附件 {len(data)} 字节，超过上限 {deps.attachment_max_bytes} 字节",
@@ -702,9 +693,10 @@ async def add_attachment(
             code="proof_not_required",
             errors=[FieldError(field="kind", code="verifiable_elsewhere", message=f"{kind} 无需上传", rule="NA-5")],
         )
+    media_type = checked_media_type(media_type, data, deps.media_types)
     attachment_id = uuid.uuid4()
     key = f"{row.id}/{attachment_id}"
-    await deps.storage.put(key, data)
+    await deps.storage.put(session, key, data)
     attachment = Attachment(
         id=attachment_id,
         declaration_id=row.id,
@@ -750,7 +742,7 @@ async def attachment_content(
     if attachment is None:
         raise NotFound(f"附件 {attachment_id} 不存在", code="attachment_not_found")
     try:
-        data = await deps.storage.get(attachment.storage_key)
+        data = await deps.storage.get(session, attachment.storage_key)
     except FileNotFoundError:
         log.error("intake.attachment_missing", attachment_id=str(attachment.id), key=attachment.storage_key)
         raise AttachmentUnavailable(f"附件 {attachment.name} 的文件缺失，请联系运维人员") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import SettingsConfigDict
 
@@ -17,15 +18,18 @@ class IntakeSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_INTAKE_", extra="ignore")
 
     port: int = 8001
-    # Attachments are stored under this directory; None = ``<ZC_DATA_DIR>/intake/attachments``.
-    attachments_dir: Path | None = None
+    # Where attachment bytes live (docs/attachments.md): "postgres" (intake.attachment_contents, in
+    # the transaction of their metadata; every replica reads them, backups include them) or "s3".
+    attachment_store: Literal["postgres", "s3"] = "postgres"
+    # An S3-compatible store (attachment_store = "s3"): endpoint URL, bucket, region and keys.
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    # Media types accepted; each is also checked against the file's leading (magic) bytes.
+    attachment_media_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png", "application/ofd")
     # Largest attachment accepted, in bytes.
     attachment_max_bytes: int = 10 * 1024 * 1024
-    # Policy pack used when a declaration names no committee (or its committee names none).
-    default_policy_pack: str = "shanxi-2024"
     # How often the scheduler looks for returned declarations past their correction deadline.
     abandon_interval_seconds: float = 60.0
-
-    def attachments_root(self, data_dir: Path) -> Path:
-        """Where attachments live: the configured directory or one under ``ZC_DATA_DIR``."""
-        return self.attachments_dir or data_dir / "intake" / "attachments"

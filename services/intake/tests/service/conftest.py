@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -52,7 +51,6 @@ class Intake:
     keys: TestKeys
     js: Any
     prefix: str
-    attachments_dir: Path
 
     def headers(
         self, *, roles: tuple[str, ...] = ("applicant",), region: str = TAIYUAN, subject: str = "", **bindings: Any
@@ -114,9 +112,7 @@ async def intake(
     import nats
 
     clock = ManualClock(START)
-    attachments_dir = Path(tmp_path_factory.mktemp("attachments"))
     settings = IntakeSettings(
-        attachments_dir=attachments_dir,
         attachment_max_bytes=MAX_ATTACHMENT,
         scheduler_enabled=False,
     )
@@ -126,7 +122,7 @@ async def intake(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
-                yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix, attachments_dir)
+                yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix)
     finally:
         await nc.close()
 

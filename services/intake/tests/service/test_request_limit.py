@@ -27,7 +27,7 @@ async def limited(
     intake_schema: CommonSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
     common = intake_schema.model_copy(update={"max_request_bytes": LIMIT, "max_upload_bytes": UPLOAD_LIMIT})
-    settings = IntakeSettings(attachments_dir=tmp_path_factory.mktemp("limited"), scheduler_enabled=False)
+    settings = IntakeSettings(scheduler_enabled=False)
     app = create_app(common, settings)
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:

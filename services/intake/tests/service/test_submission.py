@@ -103,7 +103,7 @@ async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
     assert [read[k] for k in ("status", "submitted_at", "policy_pack", "updated_at")] == [
         "submitted",
         answered["submitted_at"],
-        "shanxi-2024",  # the committee's pack
+        "shanxi-2024",  # the pack of Taiyuan (140100) for 2024
         answered["submitted_at"],
     ]
     database = Database(intake_schema.database_url, "intake")
@@ -372,18 +372,29 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
     )
 
 
-async def test_an_attachment_changed_in_storage_is_refused_not_served(intake: Intake) -> None:
+async def test_an_attachment_changed_in_storage_is_refused_not_served(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
     committee_id = await intake.open_committee()
     owner = intake.headers()
     declaration_id = await draft(intake, applicant_body(committee_id), owner)
     uploaded = await intake.client.post(
         f"{BASE}/{declaration_id}/attachments",
         params={"name": "获奖证书.jpg", "kind": "achievement_proof"},
-        content=b"original award scan",
-        headers=owner,
+        content=b"\xff\xd8\xff\xe0 original award scan",
+        headers={**owner, "Content-Type": "image/jpeg"},
     )
+    assert uploaded.status_code == 201, uploaded.text
     attachment_id = uploaded.json()["id"]
-    (intake.attachments_dir / declaration_id / attachment_id).write_bytes(b"forged award scan")
+    database = Database(intake_schema.database_url, "intake")
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(
+                text("UPDATE intake.attachment_contents SET content = :forged WHERE storage_key = :key"),
+                {"forged": b"\xff\xd8\xff\xe0 forged award scan", "key": f"{declaration_id}/{attachment_id}"},
+            )
+    finally:
+        await database.dispose()
     response = await intake.client.get(f"{BASE}/{declaration_id}/attachments/{attachment_id}", headers=owner)
     assert problem(response, 500, "attachment_unavailable")["title"] == "附件暂不可用"
 
@@ -469,3 +480,22 @@ async def test_EL_4_years_without_an_assessment_are_named_in_the_refusal(intake:
     assert error["facts"]["missing"] == [2020, 2021]
     assert error["facts"]["counted"] == 4
     assert "2020、2021年度未申报年度考核结果" in refused["detail"]
+
+
+async def test_an_upload_content_type_over_128_characters_is_refused_and_nothing_is_stored(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    url = f"{BASE}/{declaration_id}/attachments"
+    params = {"name": "证书.pdf", "kind": "achievement_proof"}
+    long_type = "application/" + "x" * 117  # 129 characters
+    refused = await intake.client.post(
+        url, params=params, content=b"%PDF", headers={**headers, "Content-Type": long_type}
+    )
+    assert problem(refused, 415, "media_type_invalid")["errors"][0]["field"] == "content-type"
+    assert (await intake.client.get(url, headers=headers)).json() == []
+    assert not (intake.attachments_dir / declaration_id).exists()
+    at_limit = "application/" + "x" * 116  # 128 characters: stored as given
+    fits = await intake.client.post(url, params=params, content=b"%PDF", headers={**headers, "Content-Type": at_limit})
+    assert fits.status_code == 201, fits.text
+    assert fits.json()["media_type"] == at_limit

@@ -7,8 +7,8 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.app import create_service_app
-from zhicheng_common.clock import Clock, SystemClock
+from zhicheng_common.app import create_service_app, make_clock
+from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import load_pack
 from zhicheng_common.scheduler import Job
@@ -33,7 +33,7 @@ def create_app(
     """Build the integrity service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or IntegritySettings()
-    clock = clock or SystemClock()
+    clock = clock or make_clock(common)
     pack = load_pack(settings.policy_pack)
     app = create_service_app(
         name=SERVICE,

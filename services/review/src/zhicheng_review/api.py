@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, status
 
 from zhicheng_common.api import SessionDep, journal_router
-from zhicheng_common.auth import CurrentPrincipal, public_jwk
+from zhicheng_common.auth import CurrentPrincipal
 from zhicheng_common.paging import QueuePaging
 from zhicheng_review import domain, service
 from zhicheng_review.domain import CorrectionItem, working_days_left
@@ -371,8 +371,9 @@ async def post_public_objection(
 
 @public_router.get("/keys", summary="决定签名公钥（公开）(decision signing keys, JWKS)")
 async def get_public_keys(ctx: ContextDep) -> dict[str, list[dict[str, Any]]]:
-    """PUBLIC: the Ed25519 public key that verifies decision signatures, as a JWKS."""
-    return {"keys": [public_jwk(ctx.signing_key, ctx.key_id)]}
+    """PUBLIC: every published key of decision signatures with its signing period, as a JWKS."""
+    keys: list[dict[str, Any]] = ctx.keys.jwks()["keys"]
+    return {"keys": keys}
 
 
 # The public router first: its paths must not be shadowed by ``/{review_id}``.

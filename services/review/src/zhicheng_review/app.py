@@ -7,8 +7,8 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.app import create_service_app
-from zhicheng_common.clock import Clock, SystemClock
+from zhicheng_common.app import create_service_app, make_clock
+from zhicheng_common.clock import Clock
 from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import service
@@ -23,7 +23,7 @@ def create_app(
     """Build the review service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or ReviewSettings()
-    clock = clock or SystemClock()
+    clock = clock or make_clock(common)
     ctx = service.build_context(common, settings, clock)
 
     async def close_publicities(session: AsyncSession, now: datetime) -> int:

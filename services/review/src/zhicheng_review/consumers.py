@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.events.consumer import AggregateNotYetKnown, PermanentEventError, Subscription
 from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.policy import NoPolicyPack, UnknownPolicyPack
 from zhicheng_review import service
 from zhicheng_review.domain import ReviewStatus
 from zhicheng_review.repository import ReviewRepository
@@ -41,6 +42,7 @@ class SubmittedData(BaseModel):
     employer_name: str = ""
     region: str
     owner_subject: str = ""  # absent from events published before intake added it
+    policy_pack: str = ""  # the pack intake judged by; absent before intake carried it
 
     @field_validator("committee_id", mode="before")
     @classmethod
@@ -71,7 +73,11 @@ def subscriptions(ctx: ReviewContext) -> tuple[Subscription, ...]:
         region = data.region or event.region
         if not region:
             raise PermanentEventError("submitted event without a region")
-        await service.start_chain(session, ctx=ctx, data=data.model_dump(mode="json"), region=region)
+        try:
+            await service.start_chain(session, ctx=ctx, data=data.model_dump(mode="json"), region=region)
+        except (UnknownPolicyPack, NoPolicyPack) as exc:
+            # Redelivery cannot help: the event names (or resolves to) no pack this release ships.
+            raise PermanentEventError(f"submitted event {event.id}: {exc}") from exc
 
     async def on_resubmitted(session: AsyncSession, event: CloudEvent) -> None:
         data = ResubmittedData.model_validate(event.data)

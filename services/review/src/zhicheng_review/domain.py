@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -276,20 +277,42 @@ def decision_content(
 # --- Statistics ------------------------------------------------------------------------------
 
 
+def _at_rank(counts: Mapping[int, int], rank: int) -> int:
+    """The ``rank``-th smallest value (1-based) of values given as ``{value: how many}``."""
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    raise ValueError(f"rank {rank} beyond {seen} values")
+
+
+def counted_percentile(counts: Mapping[int, int], q: float) -> float | None:
+    """Nearest-rank percentile (``q`` in 0..1) of values given as ``{value: how many}``; None for none.
+
+    Statistics aggregate in SQL: the database answers how many stays had each span, never every stay.
+    """
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    return float(_at_rank(counts, max(1, math.ceil(q * total))))
+
+
+def counted_median(counts: Mapping[int, int]) -> float | None:
+    """Median of values given as ``{value: how many}``; None for none."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    middle = total // 2
+    if total % 2:
+        return float(_at_rank(counts, middle + 1))
+    return (_at_rank(counts, middle) + _at_rank(counts, middle + 1)) / 2
+
+
 def percentile(values: Sequence[int], q: float) -> float | None:
     """Nearest-rank percentile (``q`` in 0..1) of working days spent; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q * len(ordered)))
-    return float(ordered[rank - 1])
+    return counted_percentile(Counter(values), q)
 
 
 def median(values: Sequence[int]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return float(ordered[middle])
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    return counted_median(Counter(values))

@@ -118,6 +118,8 @@ class Publicity(Base):
     open_through_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16))
     opened_by: Mapped[str] = mapped_column(String(128))
+    # The pack of the batch's reviews (one pack per publicity): its publicity_working_days apply.
+    policy_pack: Mapped[str] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 

@@ -92,11 +92,32 @@ class ReviewRepository:
         )
         return rows.first()
 
-    async def step_visits(self, principal: Principal) -> Sequence[StepVisit]:
-        rows = await self.session.scalars(
-            select(StepVisit).where(region_within(StepVisit.region, principal.region)).order_by(StepVisit.arrived_on)
+    async def open_visit_counts(self, principal: Principal, today: date) -> dict[str, tuple[int, int]]:
+        """Per step, in SQL: the stays still open and those of them past their due day."""
+        statement = (
+            select(
+                StepVisit.step_key,
+                func.count(),
+                func.count().filter(StepVisit.due_on.is_not(None), StepVisit.due_on < today),
+            )
+            .where(region_within(StepVisit.region, principal.region), StepVisit.left_on.is_(None))
+            .group_by(StepVisit.step_key)
         )
-        return rows.all()
+        return {key: (int(waiting), int(overdue)) for key, waiting, overdue in await self.session.execute(statement)}
+
+    async def closed_spans(self, principal: Principal) -> list[tuple[str, date, date, int]]:
+        """Closed stays grouped in SQL by step and (arrival, departure) day: one row per distinct span.
+
+        The working days of a span need the calendar, so they are counted per span, not per stay:
+        the rows are bounded by the days of a year squared, not by the number of declarations.
+        """
+        statement = (
+            select(StepVisit.step_key, StepVisit.arrived_on, StepVisit.left_on, func.count())
+            .where(region_within(StepVisit.region, principal.region), StepVisit.left_on.is_not(None))
+            .group_by(StepVisit.step_key, StepVisit.arrived_on, StepVisit.left_on)
+        )
+        rows = await self.session.execute(statement)
+        return [(key, arrived, left, int(n)) for key, arrived, left, n in rows if left is not None]
 
     # --- decisions ---
 

@@ -8,24 +8,33 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 import structlog
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role, key_id, load_or_create_signing_key
+from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.keys import REVIEW_DECISIONS, KeyRing, RingKey, ring_for
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import PolicyPack, ReviewChains, ReviewStep, load_pack
+from zhicheng_common.policy import (
+    HasPolicyPack,
+    PolicyPack,
+    ReviewChains,
+    ReviewStep,
+    available_packs,
+    load_pack,
+    pack_by_id,
+    pack_for,
+    resolve_pack,
+)
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
@@ -60,7 +69,7 @@ from zhicheng_review.schemas import (
     ReexaminationUpdate,
     StepStatistics,
 )
-from zhicheng_review.settings import SIGNING_KEY_FILE_NAME, ReviewSettings
+from zhicheng_review.settings import ReviewSettings
 
 log = structlog.get_logger()
 
@@ -70,33 +79,41 @@ REVIEWER_ROLES = (Role.UNIT_REVIEWER, Role.DEPT_REVIEWER, Role.HR_REVIEWER, Role
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """What the use cases need besides the session: policy pack, calendar, key, clock."""
+    """What the use cases need besides the session: calendar, key, clock.
 
-    pack: PolicyPack
+    No pack here: every review, publicity and journal entry uses the pack of its own record
+    (:func:`pack_of`), the one the declaration was judged by in intake.
+    """
+
     calendar: WorkingDayCalendar
-    signing_key: Ed25519PrivateKey
-    key_id: str
+    keys: KeyRing  # the `review-decisions` ring: signs with the key of the moment, verifies with any
     cipher: PiiCipher
     clock: Clock
 
     def today(self) -> date:
         return domain.local_day(self.clock.now())
 
-    @property
-    def chains(self) -> ReviewChains:
-        """The pack's review chains (CH-4)."""
-        return self.pack.parameters.review_chains.value
+
+def pack_of(record: HasPolicyPack) -> PolicyPack:
+    """The pack a review or publicity is bound to (unknown id: 422 ``unknown_policy_pack``)."""
+    return pack_for(record)
+
+
+def chains_of(record: HasPolicyPack) -> ReviewChains:
+    """The review chains (CH-4) of the record's pack."""
+    return pack_of(record).parameters.review_chains.value
+
+
+def all_chains() -> list[ReviewChains]:
+    """The chains of every shipped pack (queues and statistics span records of several packs)."""
+    return [load_pack(pack_id).parameters.review_chains.value for pack_id in available_packs()]
 
 
 def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock) -> ReviewContext:
-    """Load the pack (with its chains), calendar and the decision signing key (created on first use)."""
-    key_file = settings.signing_key_file or common.data_dir / "keys" / SIGNING_KEY_FILE_NAME
-    signing_key = load_or_create_signing_key(key_file)
+    """Load the pack (with its chains), calendar and the decision key ring (docs/keys.md)."""
     return ReviewContext(
-        pack=load_pack(settings.policy_pack),
         calendar=WorkingDayCalendar.from_settings_json(common.calendar_overrides),
-        signing_key=signing_key,
-        key_id=key_id(signing_key),
+        keys=ring_for(common, REVIEW_DECISIONS),
         cipher=PiiCipher(common.pii_key),
         clock=clock,
     )
@@ -108,7 +125,7 @@ def system_actor(region: str) -> Principal:
 
 
 def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
-    return domain.chain_by_id(ctx.chains, review.chain_id).steps[review.step_index]
+    return domain.chain_by_id(chains_of(review), review.chain_id).steps[review.step_index]
 
 
 # --- Chain movement -------------------------------------------------------------------------
@@ -116,7 +133,7 @@ def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
 
 async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Review, index: int) -> None:
     """Move ``review`` to step ``index``; past the last step it is qualified (event to committees)."""
-    chain = domain.chain_by_id(ctx.chains, review.chain_id)
+    chain = domain.chain_by_id(chains_of(review), review.chain_id)
     today = ctx.today()
     review.claimed_by = None
     review.claimed_at = None
@@ -185,7 +202,13 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
     declaration_id = uuid.UUID(str(data["declaration_id"]))
     if await repository.get_by_declaration(declaration_id) is not None:
         return None
-    chain = domain.select_chain(ctx.chains, channel=str(data["channel"]), level=str(data["level"]))
+    # The pack intake judged the declaration by (carried on the event); an event from before it was
+    # carried resolves it the same way intake does, from the declaration's region and year.
+    named = str(data.get("policy_pack") or "")
+    pack = pack_by_id(named) if named else resolve_pack(region, int(data["year"]))
+    chain = domain.select_chain(
+        pack.parameters.review_chains.value, channel=str(data["channel"]), level=str(data["level"])
+    )
     committee = data.get("committee_id")
     review = Review(
         id=uuid7(),
@@ -203,7 +226,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         employer_name=str(data.get("employer_name") or ""),
         owner_subject=str(data.get("owner_subject") or ""),
         region=region,
-        policy_pack=ctx.pack.id,
+        policy_pack=pack.id,
         chain_id=chain.id,
         status=ReviewStatus.IN_REVIEW,
         step_index=0,
@@ -222,7 +245,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         record_region=review.region,
         reason=f"申报已提交，进入审核链 {chain.id}",
         rule_ids=[chain.rule, "CH-4"],
-        policy_pack=ctx.pack.id,
+        policy_pack=pack.id,
         data={"declaration_id": str(declaration_id), "chain": chain.id, "channel": review.channel},
     )
     return review
@@ -286,7 +309,7 @@ async def end_chain(
 
 
 def _step_keys_for(ctx: ReviewContext, principal: Principal) -> list[str]:
-    return sorted({s.key for c in ctx.chains.chains for s in c.steps if principal.has_role(s.role)})
+    return sorted({s.key for cs in all_chains() for c in cs.chains for s in c.steps if principal.has_role(s.role)})
 
 
 async def work_queue(
@@ -427,8 +450,8 @@ async def release(session: AsyncSession, *, ctx: ReviewContext, principal: Princ
 # --- Decisions (CH-4, RV-1..RV-5, IN-1) -----------------------------------------------------
 
 
-def sign_content(ctx: ReviewContext, content: dict[str, Any]) -> str:
-    signature = ctx.signing_key.sign(domain.canonical_json(content))
+def sign_content(key: RingKey, content: dict[str, Any]) -> str:
+    signature = key.sign(domain.canonical_json(content))
     return base64.urlsafe_b64encode(signature).decode().rstrip("=")
 
 
@@ -448,15 +471,12 @@ def content_of(decision: Decision) -> dict[str, Any]:
 
 
 def signature_valid(ctx: ReviewContext, decision: Decision) -> bool:
-    """Whether the stored signature covers the stored decision content (CH-4)."""
-    if decision.key_id != ctx.key_id:
-        return False
+    """Whether the stored signature covers the stored decision content (CH-4), by a key of the
+    ring whose signing period covered the decision's time (old decisions verify after a rotation)."""
     raw = base64.urlsafe_b64decode(decision.signature + "=" * (-len(decision.signature) % 4))
-    try:
-        ctx.signing_key.public_key().verify(raw, domain.canonical_json(content_of(decision)))
-    except InvalidSignature:
-        return False
-    return True
+    return ctx.keys.verify(
+        decision.key_id, raw, domain.canonical_json(content_of(decision)), signed_at=decision.decided_at
+    )
 
 
 async def _record_decision(
@@ -472,6 +492,7 @@ async def _record_decision(
     signer_unit: str,
 ) -> Decision:
     decided_at = ctx.clock.now()
+    key = ctx.keys.signer(decided_at)
     decision = Decision(
         id=uuid7(),
         review_id=review.id,
@@ -484,10 +505,10 @@ async def _record_decision(
         signer_role=signer_role,
         signer_unit=signer_unit,
         decided_at=decided_at,
-        key_id=ctx.key_id,
+        key_id=key.key_id,
         signature="",
     )
-    decision.signature = sign_content(ctx, content_of(decision))
+    decision.signature = sign_content(key, content_of(decision))
     ReviewRepository(session).add(decision)
     return decision
 
@@ -496,7 +517,7 @@ async def _return_for_correction(
     session: AsyncSession, *, ctx: ReviewContext, review: Review, items: list[CorrectionItem]
 ) -> date:
     """RV-3: every item at once, with the deadline in working days from the pack."""
-    parameter = ctx.pack.parameters.correction_deadline_working_days
+    parameter = pack_of(review).parameters.correction_deadline_working_days
     today = ctx.today()
     deadline = domain.correction_deadline(ctx.calendar, today, parameter.value)
     provisional = ctx.calendar.is_provisional_span(today, deadline)
@@ -561,14 +582,14 @@ async def decide(
     step = _ensure_reviewer_of_step(ctx, principal, review)
     if review.claimed_by is not None and review.claimed_by != principal.subject:
         raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
-    returns_only = ctx.pack.parameters.city_review_returns_only.value
+    returns_only = pack_of(review).parameters.city_review_returns_only.value
     domain.check_outcome_at_step(step, decision_in.outcome, decision_in.amendments, returns_only=returns_only)
     outcome = decision_in.outcome
     today = ctx.today()
     rule_ids = ["CH-4", "RV-1"]
     if outcome is Outcome.RETURN:
         domain.check_return_items(decision_in.items)
-        domain.check_no_proof_asked_again(decision_in.items, ctx.pack.parameters.not_asked_again_fields.value)
+        domain.check_no_proof_asked_again(decision_in.items, pack_of(review).parameters.not_asked_again_fields.value)
         rule_ids.extend(["RV-3", "NA-5"])
     elif decision_in.items:
         raise ProblemError(
@@ -697,7 +718,11 @@ async def open_publicity(
         step_keys.add(step.key)
     if len(step_keys) != 1:
         raise Conflict("一次公示只能包含同一公示环节的申报", code="mixed_publicity_steps")
-    parameter = ctx.pack.parameters.publicity_working_days
+    packs = {review.policy_pack for review in reviews}
+    if len(packs) != 1:
+        raise Conflict("一次公示只能包含同一政策参数包的申报", code="mixed_policy_packs")
+    pack = pack_by_id(packs.pop())
+    parameter = pack.parameters.publicity_working_days
     today = ctx.today()
     open_through = domain.publicity_open_through(ctx.calendar, today, parameter.value)
     publicity = Publicity(
@@ -711,6 +736,7 @@ async def open_publicity(
         open_through_provisional=ctx.calendar.is_provisional_span(today, open_through),
         status=PublicityStatus.OPEN,
         opened_by=principal.subject,
+        policy_pack=pack.id,
     )
     repository.add(publicity)
     await repository.flush()
@@ -728,7 +754,7 @@ async def open_publicity(
         record_region=publicity.region,
         reason=publicity.title,
         rule_ids=[parameter.rule, *parameter.also],
-        policy_pack=ctx.pack.id,
+        policy_pack=pack.id,
         data={"open_through": publicity.open_through.isoformat(), "review_ids": [str(r.id) for r in reviews]},
     )
     return publicity
@@ -799,14 +825,14 @@ async def file_objection(
         record_id=str(objection.id),
         record_region=publicity.region,
         rule_ids=["RV-6"],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
         data={"publicity_id": str(publicity.id), "review_id": str(review.id)},
     )
     return objection
 
 
 def _ensure_publicity_officer(ctx: ReviewContext, principal: Principal, publicity: Publicity) -> None:
-    roles = {s.role for c in ctx.chains.chains for s in c.steps if s.key == publicity.step_key}
+    roles = {s.role for c in chains_of(publicity).chains for s in c.steps if s.key == publicity.step_key}
     ensure_role(principal, *sorted(roles), *SUPERVISORS)
     ensure_covers(principal, publicity.region)
 
@@ -861,7 +887,9 @@ async def resolve_objection(
             outcome = Outcome(resolution_in.action)
             if outcome is Outcome.RETURN:
                 domain.check_return_items(resolution_in.items)
-                domain.check_no_proof_asked_again(resolution_in.items, ctx.pack.parameters.not_asked_again_fields.value)
+                domain.check_no_proof_asked_again(
+                    resolution_in.items, pack_of(review).parameters.not_asked_again_fields.value
+                )
             decision = await _record_decision(
                 session,
                 ctx=ctx,
@@ -902,7 +930,7 @@ async def resolve_objection(
         record_region=publicity.region,
         reason=resolution_in.reasons,
         rule_ids=["RV-6"],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
     )
     return objection
 
@@ -915,7 +943,7 @@ async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Public
             continue
         await _leave_step(session, ctx=ctx, review=review, outcome="publicized")
         await _enter_step(session, ctx=ctx, review=review, index=review.step_index + 1)
-    parameter = ctx.pack.parameters.publicity_working_days
+    parameter = pack_of(publicity).parameters.publicity_working_days
     await append_entry(
         session,
         actor=actor,
@@ -925,7 +953,7 @@ async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Public
         record_region=publicity.region,
         reason="公示期满且无未处理异议",
         rule_ids=[parameter.rule, *parameter.also],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
     )
 
 
@@ -1110,28 +1138,22 @@ async def statistics(session: AsyncSession, *, ctx: ReviewContext, principal: Pr
     """Per step: waiting, overdue, and the median and p90 working days spent (closed stays)."""
     if not principal.has_role(*REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR):
         raise Forbidden("此操作需要审核、监督或审计角色", code="role_required")
-    today = ctx.today()
-    waiting: dict[str, int] = defaultdict(int)
-    overdue: dict[str, int] = defaultdict(int)
-    spent: dict[str, list[int]] = defaultdict(list)
-    for visit in await ReviewRepository(session).step_visits(principal):
-        if visit.left_on is None:
-            waiting[visit.step_key] += 1
-            if visit.due_on is not None and today > visit.due_on:
-                overdue[visit.step_key] += 1
-        else:
-            spent[visit.step_key].append(ctx.calendar.working_days_between(visit.arrived_on, visit.left_on))
+    repository = ReviewRepository(session)
+    open_counts = await repository.open_visit_counts(principal, ctx.today())
+    spent: dict[str, Counter[int]] = defaultdict(Counter)
+    for key, arrived, left, count in await repository.closed_spans(principal):
+        spent[key][ctx.calendar.working_days_between(arrived, left)] += count
     keys: list[str] = []
-    for chain in ctx.chains.chains:
+    for chain in (c for cs in all_chains() for c in cs.chains):
         keys.extend(s.key for s in chain.steps if s.key not in keys)
     return [
         StepStatistics(
             step_key=key,
-            waiting=waiting[key],
-            overdue=overdue[key],
-            completed=len(spent[key]),
-            median_working_days=domain.median(spent[key]),
-            p90_working_days=domain.percentile(spent[key], 0.9),
+            waiting=open_counts.get(key, (0, 0))[0],
+            overdue=open_counts.get(key, (0, 0))[1],
+            completed=sum(spent[key].values()),
+            median_working_days=domain.counted_median(spent[key]),
+            p90_working_days=domain.counted_percentile(spent[key], 0.9),
         )
         for key in keys
     ]
@@ -1159,7 +1181,7 @@ async def recompute_deadlines(session: AsyncSession, *, ctx: ReviewContext, year
     for review in await repository.returned_touching(first, last):
         if review.returned_on is None or review.correction_deadline is None:  # excluded by the query
             continue
-        days = ctx.pack.parameters.correction_deadline_working_days
+        days = pack_of(review).parameters.correction_deadline_working_days
         due = domain.correction_deadline(ctx.calendar, review.returned_on, days.value)
         provisional = ctx.calendar.is_provisional_span(review.returned_on, due)
         if (due, provisional) == (review.correction_deadline, review.correction_deadline_provisional):
@@ -1253,7 +1275,7 @@ async def _deadline_changed(
 async def _recompute_publicity(
     session: AsyncSession, *, ctx: ReviewContext, publicity: Publicity, years: frozenset[int]
 ) -> int:
-    parameter = ctx.pack.parameters.publicity_working_days
+    parameter = pack_of(publicity).parameters.publicity_working_days
     open_through = domain.publicity_open_through(ctx.calendar, publicity.opened_on, parameter.value)
     provisional = ctx.calendar.is_provisional_span(publicity.opened_on, open_through)
     if (open_through, provisional) == (publicity.open_through, publicity.open_through_provisional):
@@ -1287,7 +1309,7 @@ async def _recompute_publicity(
         record_region=publicity.region,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
         rule_ids=[parameter.rule, "NA-14"],
-        policy_pack=ctx.pack.id,
+        policy_pack=publicity.policy_pack,
         data={"previous": previous.isoformat(), "open_through": open_through.isoformat(), "provisional": provisional},
     )
     return 1

@@ -161,8 +161,10 @@ class Harness:
 @pytest.fixture
 async def harness(review_schema: CommonSettings, zc_keys: TestKeys, tmp_path: Path) -> AsyncIterator[Harness]:
     clock = ManualClock(START)
-    settings = ReviewSettings(signing_key_file=tmp_path / "review-key.pem", scheduler_enabled=False)
-    app = create_app(review_schema, settings, clock=clock)
+    settings = ReviewSettings(scheduler_enabled=False)
+    # Each test its own key rings (generated on first start, as in the embedded default).
+    common = review_schema.model_copy(update={"keys_dir": tmp_path / "keys"})
+    app = create_app(common, settings, clock=clock)
     nc = await nats.connect(review_schema.nats_url)
     try:
         async with app.router.lifespan_context(app):

@@ -31,7 +31,7 @@ def beijing(year: int, month: int, day: int, hour: int, minute: int = 0) -> date
 
 async def _open_on_26_september_2025(harness: Harness) -> tuple[uuid.UUID, dict[str, Any]]:
     harness.move_to(beijing(2025, 9, 26, 9))
-    review_id = await harness.submit(year=2025)
+    review_id = await harness.submit()  # a 2024 declaration: the Shanxi pack of 2024 applies
     decided = await harness.decide(review_id, "unit_reviewer")
     assert decided.status_code == 201, decided.text
     response = await harness.client.post(

@@ -8,8 +8,10 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from zhicheng_common.auth import Principal
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.testing import wait_until
+from zhicheng_review.repository import ReviewRepository
 
 from .conftest import START, TAIYUAN, XIAODIAN, YUNCHENG, Harness, assert_problem
 
@@ -597,3 +599,22 @@ async def test_statistics_count_waiting_overdue_and_working_days_spent_per_step(
     assert steps["unit_publicity"]["waiting"] == 1
     assert waiting != done
     assert START.date() == date(2024, 9, 26)
+
+
+async def test_statistics_aggregate_in_sql_one_row_per_span_not_per_stay(harness: Harness) -> None:
+    """Issue 12: statistics do not load every stay; the database groups closed stays by span."""
+    region = "140107"  # a district of its own
+    reviews = [await harness.submit(region=region) for _ in range(3)]
+    harness.move_to(beijing_morning(date(2024, 10, 8)))  # 4 working days after 26 September
+    for review_id in reviews:
+        assert (await harness.decide(review_id, "unit_reviewer", region=region)).status_code == 201
+    supervisor = Principal(subject="u-sup", roles=frozenset({"supervisor"}), region=region, name="监督")
+    async with harness.app.state.database.unit_of_work() as session:
+        spans = await ReviewRepository(session).closed_spans(supervisor)
+        open_counts = await ReviewRepository(session).open_visit_counts(supervisor, date(2024, 10, 8))
+    assert spans == [("unit_review", date(2024, 9, 26), date(2024, 10, 8), 3)]  # 3 stays, 1 row
+    assert open_counts == {"unit_publicity": (3, 0)}
+    response = await harness.client.get("/api/v1/reviews/statistics", headers=harness.headers("supervisor", region))
+    steps = {s["step_key"]: s for s in response.json()["steps"]}
+    assert (steps["unit_review"]["completed"], steps["unit_review"]["median_working_days"]) == (3, 4.0)
+    assert steps["unit_publicity"]["waiting"] == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -252,6 +254,37 @@ def test_RV_2_a_return_may_ask_for_declaration_material_itself() -> None:
     assert "RV-2" in NOT_ASKED_AGAIN.also
     items = [CorrectionItem(field="achievements.paper_1", message="论文检索页缺失")]
     domain.check_no_proof_asked_again(items, NOT_ASKED_AGAIN.value)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=60), st.sampled_from([0.1, 0.5, 0.9, 1.0]))
+def test_statistics_from_counts_per_span_equal_those_over_every_stay(values: list[int], q: float) -> None:
+    """Statistics aggregate in SQL (issue 12): counts per value give the same median and p90."""
+    counts = Counter(values)
+    assert domain.counted_median(counts) == _median_of_list(values)
+    assert domain.counted_percentile(counts, q) == _percentile_of_list(values, q)
+
+
+def test_statistics_from_counts_worked_by_hand() -> None:
+    # 3 stays of 2 days, 1 of 5, 4 of 7 (8 stays): sorted 2,2,2,5,7,7,7,7; median (5+7)/2; p90 rank 8 → 7.
+    counts = {2: 3, 5: 1, 7: 4}
+    assert domain.counted_median(counts) == 6.0
+    assert domain.counted_percentile(counts, 0.9) == 7.0
+    assert domain.counted_median({}) is None
+
+
+def _median_of_list(values: list[int]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _percentile_of_list(values: list[int], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return float(ordered[max(1, math.ceil(q * len(ordered))) - 1])
 
 
 def test_CH_1_a_missing_chain_is_named_in_chinese_for_display() -> None:

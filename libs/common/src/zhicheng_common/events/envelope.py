@@ -107,16 +107,25 @@ def spec_of(data: BaseModel) -> EventSpec:
 
 
 def make_envelope(
-    data: BaseModel, *, subject: str, region: str | None = None, traceparent: str | None = None
+    data: BaseModel,
+    *,
+    subject: str,
+    region: str | None = None,
+    traceparent: str | None = None,
+    time: datetime | None = None,
 ) -> CloudEvent:
-    """Wrap ``data`` of a registered event type in a fresh envelope (UUIDv7 id, UTC time)."""
+    """Wrap ``data`` of a registered event type in a fresh envelope (UUIDv7 id, UTC time).
+
+    ``time`` is when the fact happened by the service's clock (the outbox passes it, so a
+    controlled clock dates events as it dates the records); the system time without it.
+    """
     spec = spec_of(data)
     return CloudEvent(
         id=str(uuid7()),
         source=spec.source,
         type=spec.type,
         subject=subject,
-        time=datetime.now(UTC),
+        time=time if time is not None else datetime.now(UTC),
         data=data.model_dump(mode="json"),
         traceparent=traceparent,
         region=region,

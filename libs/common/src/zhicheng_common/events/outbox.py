@@ -20,9 +20,10 @@ import structlog
 from nats.errors import MaxPayloadError
 from nats.js.client import JetStreamContext
 from pydantic import BaseModel
-from sqlalchemy import TextClause, func, select, text, update
+from sqlalchemy import Text, TextClause, cast, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from zhicheng_common.audit import session_clock
 from zhicheng_common.db import asyncpg_dsn, outbox_table, session_schema
 from zhicheng_common.events.envelope import CloudEvent, make_envelope, spec_of
 from zhicheng_common.logging import current_trace_id, traceparent_for
@@ -83,7 +84,11 @@ async def record_event(
         raise ValueError(f"an event's subject (aggregate id) has at most 255 characters: {subject[:40]}…")
     trace_id = current_trace_id()
     envelope = make_envelope(
-        data, subject=subject, region=region, traceparent=traceparent_for(trace_id) if trace_id else None
+        data,
+        subject=subject,
+        region=region,
+        traceparent=traceparent_for(trace_id) if trace_id else None,
+        time=session_clock(session).now(),
     )
     schema = session_schema(session)
     version = (
@@ -163,7 +168,15 @@ class OutboxRelay:
             t = outbox_table.c
             rows = (
                 await conn.execute(
-                    select(t.id, t.subject, t.envelope, t.attempts)
+                    # The envelope as PostgreSQL's text and its traceparent beside it: published as
+                    # they are, with no JSON decoded and encoded again per row.
+                    select(
+                        t.id,
+                        t.subject,
+                        cast(t.envelope, Text).label("body"),
+                        t.envelope["traceparent"].astext.label("traceparent"),
+                        t.attempts,
+                    )
                     .where(t.published_at.is_(None), t.next_attempt_at <= func.now())
                     .order_by(t.seq)
                     .limit(self.batch_size)
@@ -177,14 +190,13 @@ class OutboxRelay:
             # back-off) or the connection's (it stays due; the relay's back-off paces the retries).
             failed: dict[Any, tuple[str, bool]] = {}
             for row in rows:
-                envelope = row.envelope
                 headers = {"Nats-Msg-Id": str(row.id), "Content-Type": "application/cloudevents+json"}
-                if envelope.get("traceparent"):
-                    headers["traceparent"] = envelope["traceparent"]
+                if row.traceparent:
+                    headers["traceparent"] = row.traceparent
                 try:
                     future = await self.js.publish_async(
                         f"{self.prefix}.{row.subject}",
-                        json.dumps(envelope, ensure_ascii=False).encode(),
+                        row.body.encode(),
                         headers=headers,
                         wait_stall=self.publish_timeout,
                     )

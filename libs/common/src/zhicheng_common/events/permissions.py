@@ -98,6 +98,9 @@ SHARED_BUCKETS: tuple[SharedBucket, ...] = (
     # Official holiday arrangements an operator loaded (zhicheng_common.calendar_store); one per
     # deployment, named after its stream so that deployments sharing a NATS never mix them.
     SharedBucket("{stream}_CALENDAR"),
+    # The controlled clock's shared offset (zhicheng_common.clock_store, ZC_CLOCK=controlled);
+    # the gateway writes it for the operator route PUT /api/v1/system/clock.
+    SharedBucket("{stream}_CLOCK", writers=(OPERATOR, "gateway")),
 )
 
 

@@ -1,0 +1,37 @@
+"""Issue 12: a publicity keeps the policy pack of its batch (its publicity_working_days apply).
+
+Existing publicities take the pack of their reviews (every review keeps the pack it was judged
+by); the review service no longer has a service-wide pack to fall back to.
+
+Revision ID: review_publicity_policy_pack
+Revises: review_publicity_open_through
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "review_publicity_policy_pack"
+down_revision: str | None = "review_publicity_open_through"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "review"
+
+
+def upgrade() -> None:
+    op.add_column("publicities", sa.Column("policy_pack", sa.String(length=64), nullable=True), schema=SCHEMA)
+    op.execute(
+        "UPDATE review.publicities AS p SET policy_pack = "
+        "(SELECT r.policy_pack FROM review.reviews AS r WHERE r.publicity_id = p.id ORDER BY r.id LIMIT 1)"
+    )
+    # A publicity without a review in it (none is made so) keeps an empty id: acting on it answers
+    # 422 unknown_policy_pack instead of guessing a pack.
+    op.execute("UPDATE review.publicities SET policy_pack = '' WHERE policy_pack IS NULL")
+    op.alter_column("publicities", "policy_pack", nullable=False, schema=SCHEMA)
+
+
+def downgrade() -> None:
+    op.drop_column("publicities", "policy_pack", schema=SCHEMA)
