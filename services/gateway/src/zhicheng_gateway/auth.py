@@ -26,11 +26,14 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "GET /.well-known/openid-configuration",
     "GET /api/v1/healthz",
     "GET /api/v1/openapi.json",
+    "GET /api/v1/gateway/openapi.json",
     "GET /api/v1/docs",
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
 )
+#: Path prefixes of the gateway's public reads: the reference data (series, levels, packs …).
+PUBLIC_PREFIXES: tuple[str, ...] = ("/api/v1/reference",)
 
 #: Any verified caller.
 Authenticated = CurrentPrincipal
@@ -80,7 +83,7 @@ class AuthenticateFirst:
 
     def __init__(self, app: ASGIApp, *, public_prefixes: Sequence[str]) -> None:
         self.app = app
-        self.public_prefixes = tuple(public_prefixes)
+        self.public_prefixes = (*PUBLIC_PREFIXES, *public_prefixes)
         self.public_routes = frozenset(PUBLIC_ROUTES)
 
     def is_public(self, method: str, path: str) -> bool:
