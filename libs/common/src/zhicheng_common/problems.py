@@ -376,7 +376,9 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    # The same models in every service's document (a route that returns FieldError would otherwise
+    # give it FastAPI's output form, and the gateway's merge would see two FieldErrors).
     for key, value in problem_schema.pop("$defs", {}).items():
-        schemas.setdefault(key, value)
+        schemas[key] = value
     schemas["Problem"] = problem_schema
     return document

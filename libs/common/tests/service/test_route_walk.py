@@ -214,11 +214,11 @@ def calls_of(document: dict[str, Any]) -> Iterator[Call]:
 
 
 def is_public(path: str) -> bool:
-    """Routes that need no token: health, documents, sign-in, and the publicity's public pages (RV-6)."""
+    """Routes that need no token: health, documents, sign-in, reference data, publicity pages (RV-6)."""
     return (
         not path.startswith("/api/v1/")
         or "/public/" in path
-        or path.startswith(("/api/v1/auth/", "/api/v1/healthz"))
+        or path.startswith(("/api/v1/auth/", "/api/v1/healthz", "/api/v1/reference"))
         or path.endswith(("/openapi.json", "/docs"))
     )
 

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from zhicheng_common.auth import Role
+from zhicheng_common.openapi_check import check_documented, resolve, violations
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys
@@ -102,66 +102,6 @@ def _operations() -> list[tuple[str, str, str]]:
 OPERATIONS = _operations()
 
 
-# --- a small JSON Schema check (the keywords pydantic emits) -------------------------------------
-
-
-def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        target: Any = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        schema = target
-    return schema
-
-
-_TYPES: dict[str, Any] = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "null": type(None),
-}
-
-
-def violations(value: Any, schema: dict[str, Any], root: dict[str, Any], at: str = "$") -> list[str]:
-    """What in ``value`` does not fit ``schema`` (empty when it fits)."""
-    schema = _resolve(schema, root)
-    if "anyOf" in schema or "oneOf" in schema:
-        options = schema.get("anyOf", schema.get("oneOf", []))
-        if any(not violations(value, option, root, at) for option in options):
-            return []
-        return [f"{at}: fits none of {options}"]
-    problems: list[str] = []
-    kind = schema.get("type")
-    if kind is not None:
-        kinds = kind if isinstance(kind, list) else [kind]
-        fits = any(
-            isinstance(value, _TYPES[k]) and not (k in ("integer", "number") and isinstance(value, bool)) for k in kinds
-        )
-        if not fits:
-            return [f"{at}: {value!r} is not {kind}"]
-    if "enum" in schema and value not in schema["enum"]:
-        problems.append(f"{at}: {value!r} not in {schema['enum']}")
-    if "const" in schema and value != schema["const"]:
-        problems.append(f"{at}: {value!r} is not {schema['const']!r}")
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        problems += [f"{at}: missing {key}" for key in schema.get("required", []) if key not in value]
-        for key, item in value.items():
-            if key in properties:
-                problems += violations(item, properties[key], root, f"{at}.{key}")
-            elif schema.get("additionalProperties") is False:
-                problems.append(f"{at}: unexpected {key}")
-            elif isinstance(schema.get("additionalProperties"), dict):
-                problems += violations(item, schema["additionalProperties"], root, f"{at}.{key}")
-    if isinstance(value, list) and "items" in schema:
-        for index, item in enumerate(value):
-            problems += violations(item, schema["items"], root, f"{at}[{index}]")
-    return problems
-
-
 def test_the_schema_check_finds_what_does_not_fit() -> None:
     root = {
         "components": {
@@ -190,8 +130,8 @@ def test_the_schema_check_finds_what_does_not_fit() -> None:
 
 
 def _param_value(param: dict[str, Any], root: dict[str, Any], *, bad: bool) -> str:
-    schema = _resolve(param.get("schema", {}), root)
-    options = [_resolve(s, root) for s in schema.get("anyOf", [schema])]
+    schema = resolve(param.get("schema", {}), root)
+    options = [resolve(s, root) for s in schema.get("anyOf", [schema])]
     first = next((o for o in options if o.get("type") != "null"), {})
     if bad:
         return "not-a-valid-value"
@@ -208,8 +148,8 @@ def _param_value(param: dict[str, Any], root: dict[str, Any], *, bad: bool) -> s
 
 def _fits_badly(param: dict[str, Any], root: dict[str, Any]) -> bool:
     """Whether ``not-a-valid-value`` is refused by the parameter's schema (uuid, integer, enum, date…)."""
-    schema = _resolve(param.get("schema", {}), root)
-    options = [_resolve(s, root) for s in schema.get("anyOf", [schema])]
+    schema = resolve(param.get("schema", {}), root)
+    options = [resolve(s, root) for s in schema.get("anyOf", [schema])]
     for option in options:
         if option.get("type") == "null":
             continue
@@ -230,21 +170,6 @@ def _url(path: str, operation: dict[str, Any], root: dict[str, Any], bad_param: 
         elif param["in"] == "query" and (param.get("required") or param["name"] == bad_param):
             query.append(f"{param['name']}={value}")
     return path + ("?" + "&".join(query) if query else "")
-
-
-def check_documented(response: Response, operation: dict[str, Any], root: dict[str, Any]) -> list[str]:
-    """What in the response the document does not say: status, content type, body."""
-    documented = operation["responses"].get(str(response.status_code))
-    if documented is None:
-        return [f"status {response.status_code} is not documented: {response.text[:300]}"]
-    media_type = response.headers.get("content-type", "").split(";")[0].strip()
-    content = documented.get("content", {})
-    if media_type not in content:
-        return [f"{response.status_code} is sent as {media_type}, documented as {sorted(content)}"]
-    schema = content[media_type].get("schema")
-    if schema is None:
-        return []
-    return violations(response.json(), schema, root)
 
 
 @pytest.fixture(scope="module")
@@ -380,3 +305,42 @@ def test_a_body_that_is_not_json_names_the_body_and_its_offset(app_dir: Path, zc
     assert (error["field"], error["code"]) == ("body", "invalid_json")
     # The decoder stops at character 9 (after '{"name": '): the offset is in the message, not the field.
     assert "第 9 个字符处" in error["message"]
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def test_the_gateways_merged_document_keeps_the_promises(app_dir: Path, zc_keys: TestKeys) -> None:
+    from zhicheng_gateway.openapi import merge_documents
+
+    own = _build("gateway", zc_keys, app_dir).document
+    merged = merge_documents(own, {name: _build(name, zc_keys, app_dir).document for name in APP_NAMES[:-1]})
+    text = json.dumps(merged)
+    assert "HTTPValidationError" not in text
+    assert merged["x-unavailable"] == []
+    assert list(merged["components"]["securitySchemes"]) == ["bearer"]
+    for ref in _refs(merged):  # every reference resolves, the renamed clashes included
+        resolve({"$ref": ref}, merged)
+    with_422 = [
+        operation["responses"]["422"]
+        for item in merged["paths"].values()
+        for method, operation in item.items()
+        if method in METHODS and "422" in operation["responses"]
+    ]
+    problems = {json.dumps(response["content"], sort_keys=True) for response in with_422}
+    assert problems == {json.dumps({PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}})}
+    assert len(with_422) == 84
+    names = {
+        name
+        for item in merged["paths"].values()
+        for op in item.values()
+        for req in op.get("security", [])
+        for name in req
+    }
+    assert names == {"bearer"}

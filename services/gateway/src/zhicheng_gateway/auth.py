@@ -26,6 +26,7 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "GET /.well-known/openid-configuration",
     "GET /api/v1/healthz",
     "GET /api/v1/openapi.json",
+    "GET /api/v1/gateway/openapi.json",
     "GET /api/v1/docs",
     "GET /healthz",
     "GET /readyz",

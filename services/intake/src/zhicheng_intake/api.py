@@ -240,7 +240,10 @@ async def list_attachments(
     summary="下载附件 (download an attachment; its digest is checked)",
     response_class=Response,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "the file as uploaded"},
+        200: {
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the file as uploaded, with the Content-Type it was uploaded with",
+        },
         404: {"description": "no such attachment of this declaration"},
         500: {"description": "the stored file is missing or does not match its digest (attachment_unavailable)"},
     },
