@@ -40,14 +40,6 @@ class AttachmentTooLarge(ProblemError):
     title = "附件超过大小限制"
 
 
-class MediaTypeInvalid(ProblemError):
-    """The upload's Content-Type is not ``type/subtype`` of a storable length."""
-
-    status = 415
-    code = "media_type_invalid"
-    title = "附件内容类型无效"
-
-
 class AttachmentTypeNotAllowed(ProblemError):
     status = 415
     code = "attachment_type_not_allowed"

@@ -488,14 +488,9 @@ async def test_an_upload_content_type_over_128_characters_is_refused_and_nothing
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
     url = f"{BASE}/{declaration_id}/attachments"
     params = {"name": "证书.pdf", "kind": "achievement_proof"}
-    long_type = "application/" + "x" * 117  # 129 characters
+    long_type = "application/" + "x" * 117  # 129 characters: more than the column holds, on no allow-list
     refused = await intake.client.post(
-        url, params=params, content=b"%PDF", headers={**headers, "Content-Type": long_type}
+        url, params=params, content=b"%PDF-1.7\n", headers={**headers, "Content-Type": long_type}
     )
-    assert problem(refused, 415, "media_type_invalid")["errors"][0]["field"] == "content-type"
+    assert problem(refused, 415, "attachment_type_not_allowed")
     assert (await intake.client.get(url, headers=headers)).json() == []
-    assert not (intake.attachments_dir / declaration_id).exists()
-    at_limit = "application/" + "x" * 116  # 128 characters: stored as given
-    fits = await intake.client.post(url, params=params, content=b"%PDF", headers={**headers, "Content-Type": at_limit})
-    assert fits.status_code == 201, fits.text
-    assert fits.json()["media_type"] == at_limit
