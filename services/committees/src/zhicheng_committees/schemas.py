@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from zhicheng_committees.domain import (
     CommitteeKind,
@@ -36,7 +37,12 @@ def _known_series(value: str) -> str:
 
 def _known_pack(value: str) -> str:
     if value not in available_packs():
-        raise ValueError(f"没有此政策包：{value}（可用：{'、'.join(available_packs())}）")
+        # The same code as every other service's refusal of a pack id that no pack has.
+        raise PydanticCustomError(
+            "unknown_policy_pack",
+            "没有此政策包：{value}（可用：{available}）",
+            {"value": value, "available": "、".join(available_packs())},
+        )
     return value
 
 
