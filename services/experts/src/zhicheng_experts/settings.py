@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import SettingsConfigDict
 
@@ -17,3 +18,13 @@ class ExpertsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_EXPERTS_", extra="ignore")
 
     port: int = 8003
+    #: How drawn experts are told: ``log`` (a log line, ids only) or ``smtp`` (an e-mail).
+    notifier: Literal["log", "smtp"] = "log"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_sender: str = "zhicheng-experts@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    #: Seconds between two runs of the job sending pending notifications.
+    notify_interval_seconds: float = 30.0
