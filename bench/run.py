@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.draw_bench import run_draw_bench
 from bench.draw_bench import section as draw_section
+from bench.draw_service_bench import run_draw_service_bench
+from bench.draw_service_bench import section as draw_service_section
 from bench.events_bench import run_events_bench
 from bench.events_bench import section as events_section
 from bench.gateway_bench import run_gateway_bench
@@ -29,6 +31,7 @@ def main() -> None:
         events = asyncio.run(run_events_bench(stack))
         http = run_gateway_bench(stack)
         intake_results = run_intake_bench(stack, concurrency=INTAKE_CONCURRENCY)
+        draw_service = run_draw_service_bench(stack)
     direct, through = http
     lines = [
         "# Benchmark results",
@@ -57,6 +60,7 @@ def main() -> None:
     lines.append(events_section(events))
     lines.append(intake_section(intake_results, concurrency=INTAKE_CONCURRENCY))
     lines.append(draw_section(run_draw_bench()))
+    lines.append(draw_service_section(draw_service))
     RESULTS.write_text("\n".join(lines))
     print("\n".join(lines))
 

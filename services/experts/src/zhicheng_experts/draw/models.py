@@ -47,9 +47,14 @@ class Draw(Base):
     requested_by: Mapped[str] = mapped_column(String(128))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     frozen_on: Mapped[date] = mapped_column(Date)
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    meeting_date: Mapped[date] = mapped_column(Date)
+    eligible_count: Mapped[int] = mapped_column(Integer)
+    excluded_count: Mapped[int] = mapped_column(Integer)
+    # The two documents run to megabytes for a province's pool: loaded only by the steps that read
+    # them (the seed reads the snapshot, the evidence pack both), never by accident.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, deferred=True, deferred_raiseload=True)
     snapshot_sha256: Mapped[str] = mapped_column(String(64))
-    audit: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    audit: Mapped[dict[str, Any]] = mapped_column(JSONB, deferred=True, deferred_raiseload=True)
     audit_sha256: Mapped[str] = mapped_column(String(64))
     commitment: Mapped[str] = mapped_column(String(64))
     secret_token: Mapped[str] = mapped_column(Text)

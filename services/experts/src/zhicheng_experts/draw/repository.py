@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from zhicheng_experts.draw.domain import Applicant, Expert, Meeting, PoolFiling
 from zhicheng_experts.draw.models import Draw, DrawNotification, DrawReplacement, DrawSignature
@@ -63,8 +64,15 @@ class DrawRepository:
         rows = await self.session.scalars(select(Draw).where(Draw.meeting_id == meeting_id).order_by(Draw.id))
         return list(rows)
 
-    async def get(self, draw_id: uuid.UUID, *, for_update: bool = False) -> Draw | None:
+    async def get(
+        self, draw_id: uuid.UUID, *, for_update: bool = False, snapshot: bool = False, audit: bool = False
+    ) -> Draw | None:
+        """One draw; its snapshot and audit documents only when asked for (they are large)."""
         statement = select(Draw).where(Draw.id == draw_id)
+        if snapshot:
+            statement = statement.options(undefer(Draw.snapshot))
+        if audit:
+            statement = statement.options(undefer(Draw.audit))
         if for_update:
             statement = statement.with_for_update()
         return await self.session.scalar(statement)

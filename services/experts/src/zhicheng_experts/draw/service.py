@@ -186,8 +186,10 @@ async def journal_refusal(database: Database, *, actor: Principal, error: DrawRe
     log.info("experts.draw.refused", code=error.code, rule=error.rule, record_id=error.journal["record_id"])
 
 
-async def _get(repo: DrawRepository, draw_id: uuid.UUID, *, for_update: bool = False) -> Draw:
-    draw = await repo.get(draw_id, for_update=for_update)
+async def _get(
+    repo: DrawRepository, draw_id: uuid.UUID, *, for_update: bool = False, snapshot: bool = False, audit: bool = False
+) -> Draw:
+    draw = await repo.get(draw_id, for_update=for_update, snapshot=snapshot, audit=audit)
     if draw is None:
         raise DrawNotFound(f"抽取记录 {draw_id} 不存在")
     return draw
@@ -257,6 +259,9 @@ async def request_draw(
         requested_by=actor.subject,
         requested_at=tools.now,
         frozen_on=tools.today,
+        meeting_date=snapshot.meeting.date,
+        eligible_count=len(prepared.candidates),
+        excluded_count=len(prepared.eligibility.excluded),
         snapshot=prepared.snapshot,
         snapshot_sha256=prepared.snapshot_sha256,
         audit=prepared.audit,
@@ -317,7 +322,7 @@ async def enter_seed(
 ) -> DrawRead:
     """The supervisor's external seed; the secret is revealed and the panel derived (zc-draw-v1)."""
     repo = DrawRepository(session)
-    draw = await _get(repo, draw_id, for_update=True)
+    draw = await _get(repo, draw_id, for_update=True, snapshot=True)
     _ensure_supervisor(actor, draw.region)
     where = _Scope.of(draw)
     state = domain.reveal_refusal(DrawStatus(draw.status))
@@ -327,9 +332,7 @@ async def enter_seed(
     if bad_seed is not None:
         raise _refused([bad_seed], where)
     pack = pack_by_id(draw.policy_pack)
-    late = domain.draw_date_refusal(
-        pack, tools.calendar, draw_date=tools.today, meeting_date=date.fromisoformat(draw.snapshot["meeting_date"])
-    )
+    late = domain.draw_date_refusal(pack, tools.calendar, draw_date=tools.today, meeting_date=draw.meeting_date)
     if late is not None:
         raise _refused([late], where)
     secret = bytes.fromhex(tools.cipher.decrypt(draw.secret_token))
@@ -472,10 +475,6 @@ def _seats(state: PanelState) -> list[PanelSeat]:
     return [PanelSeat(expert_id=e, specialty=lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
 
 
-def _meeting_date(draw: Draw) -> date:
-    return date.fromisoformat(draw.snapshot["meeting_date"])
-
-
 async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw) -> None:
     state = _state(draw, [])
     await record_event(
@@ -484,7 +483,7 @@ async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw
             committee_id=draw.committee_id,
             meeting_id=draw.meeting_id,
             draw_id=draw.id,
-            meeting_date=_meeting_date(draw),
+            meeting_date=draw.meeting_date,
             algorithm=ALGORITHM,
             snapshot_sha256=draw.snapshot_sha256,
             members=_seats(state),
@@ -510,7 +509,7 @@ def _notification(draw: Draw, expert_id: str, specialty: str, kind: str) -> Draw
         expert_id=expert_id,
         kind=kind,
         specialty=specialty,
-        meeting_date=_meeting_date(draw),
+        meeting_date=draw.meeting_date,
         attempts=0,
     )
 
@@ -593,8 +592,8 @@ def _commitment(draw: Draw) -> dict[str, Any]:
         "algorithm": ALGORITHM,
         "commitment": draw.commitment,
         "snapshot_sha256": draw.snapshot_sha256,
-        "eligible_count": len(draw.snapshot["eligible"]),
-        "excluded_count": len(draw.audit["exclusions"]),
+        "eligible_count": draw.eligible_count,
+        "excluded_count": draw.excluded_count,
         "requested_at": draw.requested_at,
     }
 
@@ -617,7 +616,7 @@ async def _read(repo: DrawRepository, draw: Draw, params: DrawParameters) -> Dra
         **_commitment(draw),
         policy_pack=draw.policy_pack,
         frozen_on=draw.frozen_on,
-        meeting_date=_meeting_date(draw),
+        meeting_date=draw.meeting_date,
         request=draw.request,
         reason=draw.reason,
         external_seed=draw.external_seed,
@@ -694,7 +693,7 @@ async def list_draws(session: AsyncSession, *, actor: Principal, meeting_id: uui
 async def evidence(session: AsyncSession, *, actor: Principal, draw_id: uuid.UUID, tools: Tools) -> dict[str, Any]:
     """The evidence pack (``zc-draw-evidence-v1``) of a drawn draw, for ``zhicheng draw verify``."""
     repo = DrawRepository(session)
-    draw = await _get(repo, draw_id)
+    draw = await _get(repo, draw_id, snapshot=True, audit=True)
     _ensure_reader(actor, draw)
     if draw.result is None or draw.external_seed is None:
         raise _refused(
