@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -64,7 +64,7 @@ class BenchPool:
     applicants: tuple[Applicant, ...]
 
     async def eligible_pool_snapshot(
-        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID
+        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID, *, frozen_on: date
     ) -> PoolSnapshot | None:
         meeting = replace(MEETING, id=str(meeting_id), committee_id=str(committee_id))
         filing = replace(FILING, committee_id=str(committee_id))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ class NoPool:
     """The pool source before the ``pool`` feature is wired in: it knows no meeting (404 ``meeting_not_open``)."""
 
     async def eligible_pool_snapshot(
-        self, session: AsyncSession, committee_id: object, meeting_id: object
+        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID, *, frozen_on: date
     ) -> PoolSnapshot | None:
         return None
 

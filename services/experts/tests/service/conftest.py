@@ -85,7 +85,7 @@ class FixturePool:
     emails: dict[str, str] = field(default_factory=dict)
 
     async def eligible_pool_snapshot(
-        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID
+        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID, *, frozen_on: date
     ) -> PoolSnapshot | None:
         return self.snapshots.get((committee_id, meeting_id))
 

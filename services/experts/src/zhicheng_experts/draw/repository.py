@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import func, select, update
@@ -42,9 +42,10 @@ class PoolSnapshotSource(Protocol):
     """Where the draw reads the pool from (the ``pool`` feature's repository in the service)."""
 
     async def eligible_pool_snapshot(
-        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID
+        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID, *, frozen_on: date
     ) -> PoolSnapshot | None:
-        """The pool as it is now for this committee's meeting; None when the meeting is not open for a draw."""
+        """The pool for this committee's meeting as frozen on ``frozen_on`` (integrity bars in force
+        that day); None when the meeting is not open for a draw of this committee."""
         ...
 
     async def contact_emails(self, session: AsyncSession, expert_ids: Sequence[str]) -> Mapping[str, str]:

@@ -214,7 +214,7 @@ async def request_draw(
     """Freeze the pool, exclude with reasons, commit to a secret: the draw waits for the supervisor's seed."""
     repo = DrawRepository(session)
     await repo.lock_meeting(meeting_id)
-    snapshot = await tools.source.eligible_pool_snapshot(session, committee_id, meeting_id)
+    snapshot = await tools.source.eligible_pool_snapshot(session, committee_id, meeting_id, frozen_on=tools.today)
     if snapshot is None:
         raise MeetingNotOpen(f"评委会 {committee_id} 没有可抽取专家的评审会议 {meeting_id}（须先完成会前备案）")
     _ensure_office(actor, committee_id, snapshot.region)
