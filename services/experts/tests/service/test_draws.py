@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import uuid
 from datetime import date, timedelta
@@ -319,3 +320,18 @@ async def test_a_meeting_the_pool_does_not_know_is_not_open_for_a_draw(svc: Serv
     )
     other = svc.keys.headers(roles=["committee_office"], region=SHANXI, subject="o3", committees=[uuid.uuid4()])
     assert_problem(await svc.client.post(meeting.path, json=CIVIL_11_3, headers=other), 403, "not_committee_office")
+
+
+async def test_EX_1_two_offices_asking_at_once_get_one_draw_and_one_refusal(svc: Service) -> None:
+    meeting = svc.open_meeting(civil_pool(15))
+    first, second = await asyncio.gather(
+        svc.client.post(meeting.path, json=CIVIL_11_3, headers=svc.office(meeting, "office-a")),
+        svc.client.post(meeting.path, json=CIVIL_11_3, headers=svc.office(meeting, "office-b")),
+    )
+    assert sorted([first.status_code, second.status_code]) == [201, 409]
+    refused = first if first.status_code == 409 else second
+    assert_problem(refused, 409, "redraw_needs_reason")
+    listed = (
+        await svc.client.get(f"{PREFIX}/meetings/{meeting.meeting_id}/draws", headers=svc.as_role("auditor"))
+    ).json()
+    assert [d["status"] for d in listed["items"]] == ["committed"]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from zhicheng_common.api import SessionDep
 from zhicheng_common.auth import CurrentPrincipal, Principal
 from zhicheng_common.clock import china_today
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.problems import PROBLEM_CONTENT
 from zhicheng_experts.draw import service
 from zhicheng_experts.draw.errors import DrawRefused
 from zhicheng_experts.draw.schemas import (
@@ -33,10 +33,7 @@ T = TypeVar("T")
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    return {"description": description, "content": PROBLEM_CONTENT}
 
 
 def _tools(request: Request) -> service.Tools:
