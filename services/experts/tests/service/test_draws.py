@@ -6,9 +6,12 @@ import asyncio
 import copy
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from zhicheng_common.cli import app as cli
 from zhicheng_experts.draw.domain import Relationship
 from zhicheng_experts.draw.evidence import verify_pack
 
@@ -335,3 +338,34 @@ async def test_EX_1_two_offices_asking_at_once_get_one_draw_and_one_refusal(svc:
         await svc.client.get(f"{PREFIX}/meetings/{meeting.meeting_id}/draws", headers=svc.as_role("auditor"))
     ).json()
     assert [d["status"] for d in listed["items"]] == ["committed"]
+
+
+async def test_EX_1_zhicheng_draw_verify_reruns_the_served_pack_with_the_served_keys(
+    svc: Service, tmp_path: Path
+) -> None:
+    meeting = svc.open_meeting(civil_pool(15), [applicant(1)])
+    draw, _ = await signed(svc, meeting)
+    auditor = svc.as_role("auditor")
+    pack = await svc.client.get(f"{PREFIX}/draws/{draw['draw_id']}/evidence", headers=auditor)
+    (tmp_path / "pack.json").write_bytes(pack.content)
+    key_args: list[str] = []
+    for n, signature in enumerate(
+        (await svc.client.get(f"{PREFIX}/draws/{draw['draw_id']}", headers=auditor)).json()["signatures"]
+    ):
+        (tmp_path / f"k{n}.pem").write_text(signature["public_key_pem"])
+        key_args += ["--key", str(tmp_path / f"k{n}.pem")]
+    result = CliRunner().invoke(cli, ["draw", "verify", str(tmp_path / "pack.json"), *key_args])
+    assert result.exit_code == 0, result.output
+    assert f"civil: members {', '.join(members_of(draw))}" in result.output
+
+    # One byte of an eligible expert's id in the snapshot changed: the snapshot's hash fails.
+    text = pack.content.decode()
+    first = members_of(draw)[0]
+    tampered = text.replace(f'"id":"{first}"', f'"id":"{first[:-1]}x"', 1).replace(
+        f'"id": "{first}"', f'"id": "{first[:-1]}x"', 1
+    )
+    assert sum(a != b for a, b in zip(tampered.encode(), text.encode(), strict=True)) == 1
+    (tmp_path / "pack.json").write_text(tampered)
+    result = CliRunner().invoke(cli, ["draw", "verify", str(tmp_path / "pack.json"), *key_args])
+    assert result.exit_code == 1
+    assert "FAILED  snapshot_hash" in result.output
