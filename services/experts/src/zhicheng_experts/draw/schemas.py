@@ -154,9 +154,3 @@ class SigningPayload(BaseModel):
     signer_id: str
     role: Literal["drawer", "supervisor"]
     payload: str
-
-
-class NotificationRead(BaseModel):
-    expert_id: str
-    kind: str
-    sent: bool
