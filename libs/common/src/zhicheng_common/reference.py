@@ -86,6 +86,18 @@ def specialty_name(series_code: str, specialty: str) -> str:
     return series.specialties.get(specialty, specialty)
 
 
+def specialty_code(series_code: str, specialty: str) -> str:
+    """The one form of a specialty: its catalog code (``电气工程`` → ``electrical`` in engineering).
+
+    Accepts the code or the catalog's Chinese name, so a row written before declarations carried
+    codes compares equal to a committee's code; a specialty the catalog does not list (a series
+    without a specialty list) stays as given.
+    """
+    series = load_series_catalog().get(series_code)
+    code = series.specialty_code(specialty) if series is not None else None
+    return code if code is not None else specialty
+
+
 def channel_name(code: str) -> str:
     """``employer`` → 用人单位."""
     return load_reference_catalog().channels.get(code, code)
@@ -94,3 +106,8 @@ def channel_name(code: str) -> str:
 def ownership_name(code: str) -> str:
     """``private_enterprise`` → 非公有制经济组织."""
     return load_reference_catalog().ownership_kinds.get(code, code)
+
+
+def attachment_kind_name(code: str) -> str:
+    """``identity_document`` → 身份证件."""
+    return load_reference_catalog().attachment_kinds.get(code, code)

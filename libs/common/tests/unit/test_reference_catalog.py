@@ -15,6 +15,7 @@ from zhicheng_common.reference import (
     ownership_name,
     rank_name,
     series_name,
+    specialty_code,
     specialty_name,
 )
 from zhicheng_common.series import Level, Rank
@@ -57,3 +58,10 @@ def test_display_names_replace_codes_and_an_uncatalogued_code_shows_as_itself() 
     assert channel_name("employer") == "用人单位"
     assert ownership_name("freelancer") == "自由职业者"
     assert series_name("unknown_series") == "unknown_series"
+
+
+def test_a_specialty_has_one_form_its_code_whether_given_by_code_or_by_catalog_name() -> None:
+    assert specialty_code("engineering", "electrical") == "electrical"
+    assert specialty_code("engineering", "电气工程") == "electrical"  # a row written before codes
+    assert specialty_code("engineering", "桥梁") == "桥梁"  # not catalogued: stays as given
+    assert specialty_code("accounting", "会计") == "会计"  # a series without a specialty list
