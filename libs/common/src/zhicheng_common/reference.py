@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -35,6 +36,24 @@ class ReferenceCatalog(BaseModel):
     ownership_kinds: dict[str, str]
     channels: dict[str, str]
     attachment_kinds: dict[str, str]
+    employment_statuses: dict[str, str]
+    sanction_kinds: dict[str, str]
+    skill_levels: dict[str, str]
+    continuing_education_kinds: dict[str, str]
+    committee_statuses: dict[str, str]
+
+
+#: The code lists of the reference catalog that :func:`code_name` reads.
+CodeList = Literal[
+    "ownership_kinds",
+    "channels",
+    "attachment_kinds",
+    "employment_statuses",
+    "sanction_kinds",
+    "skill_levels",
+    "continuing_education_kinds",
+    "committee_statuses",
+]
 
 
 def _text(name: str) -> str:
@@ -110,4 +129,10 @@ def ownership_name(code: str) -> str:
 
 def attachment_kind_name(code: str) -> str:
     """``identity_document`` → 身份证件."""
-    return load_reference_catalog().attachment_kinds.get(code, code)
+    return code_name("attachment_kinds", code)
+
+
+def code_name(code_list: CodeList, code: str) -> str:
+    """The Chinese name of ``code`` in one code list, e.g. ``("sanction_kinds", "demerit")`` → 记过."""
+    names: dict[str, str] = getattr(load_reference_catalog(), code_list)
+    return names.get(code, code)

@@ -6,8 +6,9 @@ from typing import get_args
 
 import pytest
 
+from zhicheng_committees.domain import CommitteeStatus
 from zhicheng_committees.domain import OwnershipKind as CommitteeOwnership
-from zhicheng_common.policy import available_packs, load_pack
+from zhicheng_common.policy import SkillLevel, available_packs, load_pack
 from zhicheng_common.reference import (
     channel_name,
     level_name,
@@ -20,7 +21,7 @@ from zhicheng_common.reference import (
 )
 from zhicheng_common.series import Level, Rank
 from zhicheng_experts.draw.domain import OwnershipKind as ExpertOwnership
-from zhicheng_intake.schemas import ChannelKind, Ownership
+from zhicheng_intake.schemas import ChannelKind, EmploymentStatus, Ownership, SanctionKind
 
 CATALOG = load_reference_catalog()
 
@@ -41,6 +42,14 @@ def test_every_channel_of_intake_and_of_the_packs_chains_is_catalogued(pack_id: 
     chains = load_pack(pack_id).parameters.review_chains.value
     in_chains = {channel for chain in chains.chains for channel in chain.channels}
     assert set(get_args(ChannelKind)) | in_chains <= set(CATALOG.channels)
+
+
+def test_every_status_sanction_and_skill_level_a_message_names_is_catalogued() -> None:
+    assert set(CATALOG.employment_statuses) == set(get_args(EmploymentStatus))
+    assert set(CATALOG.sanction_kinds) == set(get_args(SanctionKind))
+    assert set(CATALOG.skill_levels) == set(get_args(SkillLevel))
+    assert set(CATALOG.committee_statuses) == {status.value for status in CommitteeStatus}
+    assert set(CATALOG.continuing_education_kinds) == {"total", "public", "professional"}
 
 
 def test_NA_5_the_kinds_a_pack_never_asks_again_are_attachment_kinds() -> None:

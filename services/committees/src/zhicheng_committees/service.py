@@ -83,6 +83,7 @@ from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefused
+from zhicheng_common.reference import code_name
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
@@ -678,7 +679,11 @@ async def resume(
     pack = load_pack(filing.policy_pack)
     _ensure_authority(pack, actor, levels=filing.levels, region=committee.region)
     if committee.status != CommitteeStatus.SUSPENDED:
-        raise Conflict(f"评委会当前状态为 {committee.status}，无需恢复", code="not_suspended", rule="CM-10")
+        raise Conflict(
+            f"评委会当前状态为{code_name('committee_statuses', committee.status)}，无需恢复",
+            code="not_suspended",
+            rule="CM-10",
+        )
     committee.status = CommitteeStatus.ACTIVE
     committee.rectification_deadline = None
     await append_entry(

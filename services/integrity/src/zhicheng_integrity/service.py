@@ -37,6 +37,7 @@ from zhicheng_integrity.domain import (
     record_problems,
     rule_ids_for,
     subject_id_problem,
+    transition_refusal,
     validity_problems,
 )
 from zhicheng_integrity.errors import (
@@ -361,7 +362,7 @@ def _move(record: Record, action: str) -> str:
     """Apply ``action`` to the record's status (409 when its state does not allow it); returns the old status."""
     target = next_status(record.status, action)
     if target is None:
-        raise InvalidTransition(f"记录当前状态为 {record.status}，不能执行 {action}")
+        raise InvalidTransition(transition_refusal(record.status, action))
     previous = record.status
     record.status = target
     return previous
@@ -385,7 +386,7 @@ async def decide_record(
     ensure_covers(actor, record.region)
     pack = pack_for(record)
     if next_status(record.status, "decide") is None:
-        raise InvalidTransition(f"记录当前状态为 {record.status}，只有待决定的记录可以作出决定")
+        raise InvalidTransition(transition_refusal(record.status, "decide"))
     if decision_in.subject_id_number is not None:
         number = _checked_identifier(record.subject_kind, decision_in.subject_id_number, field="subject_id_number")
         if cipher.keyed_hash(number) != record.subject_key:
@@ -500,10 +501,10 @@ async def decide_appeal(
     if appeal is None:
         raise AppealNotFound(f"记录 {record_id} 没有申诉 {appeal_id}")
     if appeal.status != "open":
-        raise InvalidTransition(f"申诉已处理（{appeal.status}）")
+        raise InvalidTransition("申诉已处理，不能再次处理")
     action = OUTCOME_ACTIONS[decision_in.outcome]
     if next_status(record.status, action) is None:
-        raise InvalidTransition(f"记录当前状态为 {record.status}，不能执行 {action}")
+        raise InvalidTransition(transition_refusal(record.status, action))
     replacement: Record | None = None
     if decision_in.outcome == "changed":
         replacement = _replacement(record, decision_in, actor=actor, pack=pack_for(record), now=now)
