@@ -439,6 +439,7 @@ async def submit(
             employer_name=row.employer_name,
             region=row.region,
             owner_subject=row.owner_subject,
+            unit_key=row.unit_key,
             policy_pack=pack.id,
         ),
         subject=str(row.id),
