@@ -50,6 +50,24 @@ async def publish_request(
     return envelope.id, declaration_id
 
 
+async def wait_dead_lettered(integrity: Integrity, settings: CommonSettings, nats_js: Any, event_id: str) -> None:
+    """Wait until the request ``event_id`` lands on the consumer's dead-letter subject."""
+    consumer = integrity.app.state.runtime.consumers[0]
+    parked = await nats_js.pull_subscribe(
+        dead_letter_subject(settings.events_prefix, consumer.durable), stream=settings.dead_letter_stream_name
+    )
+
+    async def dead_lettered() -> bool:
+        try:
+            messages = await parked.fetch(50, timeout=0.5)
+        except TimeoutError:
+            return False
+        return any((m.headers or {}).get("Zc-Event-Id") == event_id for m in messages)
+
+    await wait_until(dead_lettered, timeout=10, what=f"the dead letter of {event_id}")
+    await parked.unsubscribe()
+
+
 async def test_IN_1_review_request_opens_a_proposed_record_once_and_staff_decide_it(
     integrity: Integrity, taiyuan_admin: dict[str, str], zc_settings: CommonSettings, nats_js: Any
 ) -> None:
@@ -119,20 +137,7 @@ async def test_a_review_request_without_a_region_is_dead_lettered_not_stored(
     integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
 ) -> None:
     event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="k" * 64, region="nowhere")
-    consumer = integrity.app.state.runtime.consumers[0]
-    parked = await nats_js.pull_subscribe(
-        dead_letter_subject(zc_settings.events_prefix, consumer.durable), stream=zc_settings.dead_letter_stream_name
-    )
-
-    async def dead_lettered() -> bool:
-        try:
-            messages = await parked.fetch(50, timeout=0.5)
-        except TimeoutError:
-            return False
-        return any((m.headers or {}).get("Zc-Event-Id") == event_id for m in messages)
-
-    await wait_until(dead_lettered, timeout=10, what="the dead letter of the request without a region")
-    await parked.unsubscribe()
+    await wait_dead_lettered(integrity, zc_settings, nats_js, event_id)
     assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0
 
 
@@ -141,20 +146,7 @@ async def test_a_review_request_for_a_region_no_pack_covers_is_dead_lettered_not
 ) -> None:
     # Beijing (110105): no shipped pack covers it in 2026 (the clock's year); Shanxi's must not be used.
     event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="b" * 64, region="110105")
-    consumer = integrity.app.state.runtime.consumers[0]
-    parked = await nats_js.pull_subscribe(
-        dead_letter_subject(zc_settings.events_prefix, consumer.durable), stream=zc_settings.dead_letter_stream_name
-    )
-
-    async def dead_lettered() -> bool:
-        try:
-            messages = await parked.fetch(50, timeout=0.5)
-        except TimeoutError:
-            return False
-        return any((m.headers or {}).get("Zc-Event-Id") == event_id for m in messages)
-
-    await wait_until(dead_lettered, timeout=10, what="the dead letter of the request of an uncovered region")
-    await parked.unsubscribe()
+    await wait_dead_lettered(integrity, zc_settings, nats_js, event_id)
     assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0
 
 

@@ -28,16 +28,6 @@ REGION_WIDE_ROLES = (
 BOUND_ROLES = (Role.UNIT_REVIEWER, Role.COMMITTEE_OFFICE)
 
 
-def _committee_ids(principal: Principal) -> list[uuid.UUID]:
-    out: list[uuid.UUID] = []
-    for value in principal.committees:
-        try:
-            out.append(uuid.UUID(value))
-        except ValueError:
-            continue  # a claim naming no committee binds to none
-    return out
-
-
 def bound_to(principal: Principal, review: Review) -> bool:
     """Whether the caller's binding admits this review: region-wide roles always, a unit reviewer
     for its unit, a committee office for its committees (the region is checked separately)."""
@@ -45,7 +35,7 @@ def bound_to(principal: Principal, review: Review) -> bool:
         return True
     if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key and principal.unit_key == review.unit_key:
         return True
-    return principal.has_role(Role.COMMITTEE_OFFICE) and review.committee_id in _committee_ids(principal)
+    return principal.has_role(Role.COMMITTEE_OFFICE) and review.committee_id in principal.committee_ids()
 
 
 class ReviewRepository:
@@ -64,7 +54,7 @@ class ReviewRepository:
         scopes: list[ColumnElement[bool]] = []
         if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key:
             scopes.append(Review.unit_key == principal.unit_key)
-        committees = _committee_ids(principal)
+        committees = principal.committee_ids()
         if principal.has_role(Role.COMMITTEE_OFFICE) and committees:
             scopes.append(Review.committee_id.in_(committees))
         return and_(within, or_(*scopes)) if scopes else false()
