@@ -113,7 +113,7 @@ class Harness:
             "applicant_name": "张三",
             "year": 2024,
             "series": "engineering",
-            "specialty": "电气工程",
+            "specialty": "electrical",
             "level": "intermediate",
             "rank": "engineer",
             "committee_id": COMMITTEE_ID,
