@@ -98,7 +98,7 @@ class Tools:
 
 
 def _is_office_of(actor: Principal, committee_id: uuid.UUID, region: str) -> bool:
-    return actor.has_role(Role.COMMITTEE_OFFICE) and str(committee_id) in actor.committees and actor.covers(region)
+    return actor.has_role(Role.COMMITTEE_OFFICE) and committee_id in actor.committee_ids() and actor.covers(region)
 
 
 def _ensure_office(actor: Principal, committee_id: uuid.UUID, region: str) -> None:
