@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -193,7 +194,7 @@ async def run_all(stack: BenchStack) -> list[Run]:
                 return [await one_run(client, issuer) for _ in range(RUNS)]
 
 
-def section(runs: list[Run]) -> str:
+def section(runs: list[Run], load: float) -> str:
     rows = [
         f"| {n} | **{r.ask_s * 1000:.0f} ms** ({r.ask_cpu_s * 1000:.0f} ms) | "
         f"**{r.seed_s * 1000:.0f} ms** ({r.seed_cpu_s * 1000:.0f} ms) | {r.sign_s * 1000:.0f} ms | "
@@ -217,11 +218,15 @@ def section(runs: list[Run]) -> str:
             "*verify* = `verify_pack` of the fetched pack, offline. Goal: the draw (ask + seed) and the",
             "verification each under 1 s. The machine is shared with other helpers' builds and tests: each",
             "cell gives the wall time and, in brackets, the CPU time of this process (the service runs in it;",
-            "PostgreSQL's own work is in its processes and shows only in the wall time).",
+            "PostgreSQL's own work is in its processes and shows only in the wall time). Load average",
+            f"(1 min) when the runs started: {load:.1f} on {os.cpu_count()} cores.",
             "",
             "| run | ask: wall (CPU) | seed: wall (CPU) | sign (3) | evidence | verify: wall (CPU) | pack | verified |",
             "|---|---|---|---|---|---|---|---|",
             *rows,
+            "",
+            "The first run of the process also pays its one-time costs (the first request of each route,",
+            "the database driver's first JSONB codec and statement preparation), hence its higher ask.",
             "",
         ]
     )
@@ -233,9 +238,10 @@ def run_draw_service_bench(stack: BenchStack) -> list[Run]:
 
 
 def main() -> None:
+    load = os.getloadavg()[0]
     with bench_stack() as stack:
         runs = run_draw_service_bench(stack)
-    text = section(runs)
+    text = section(runs, load)
     write_section(RESULTS, HEADING, text)
     print(text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ def main() -> None:
         events = asyncio.run(run_events_bench(stack))
         http = run_gateway_bench(stack)
         intake_results = run_intake_bench(stack, concurrency=INTAKE_CONCURRENCY)
+        draw_service_load = os.getloadavg()[0]
         draw_service = run_draw_service_bench(stack)
     direct, through = http
     lines = [
@@ -60,7 +62,7 @@ def main() -> None:
     lines.append(events_section(events))
     lines.append(intake_section(intake_results, concurrency=INTAKE_CONCURRENCY))
     lines.append(draw_section(run_draw_bench()))
-    lines.append(draw_service_section(draw_service))
+    lines.append(draw_service_section(draw_service, draw_service_load))
     RESULTS.write_text("\n".join(lines))
     print("\n".join(lines))
 
