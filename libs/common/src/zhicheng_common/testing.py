@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import os
 import secrets
@@ -30,7 +31,8 @@ from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from zhicheng_common.events.natsauth import stack_authorization
 from zhicheng_common.events.permissions import SubjectSpace
 from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
-from zhicheng_common.settings import CommonSettings
+from zhicheng_common.settings import CommonSettings, ServiceSettings
+from zhicheng_common.topology import ServiceInfo
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,27 @@ class TestKeys:
         self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test", **kw: Any
     ) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(roles=roles, region=region, subject=subject, **kw)}"}
+
+
+def service_settings_class(info: ServiceInfo) -> type[ServiceSettings]:
+    """The one ``ServiceSettings`` subclass a service's ``settings`` module defines."""
+    module = importlib.import_module(f"{info.package}.settings")
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, ServiceSettings) and value is not ServiceSettings
+    ]
+    assert len(classes) == 1, classes
+    return classes[0]
+
+
+def build_app(info: ServiceInfo, common: CommonSettings, **options: Any) -> Any:
+    """A service's (or the gateway's) app from its own ``create_app``, not started.
+
+    ``options`` go to the service's settings class (e.g. ``scheduler_enabled=False``).
+    """
+    module = importlib.import_module(f"{info.package}.app")
+    return module.create_app(common, service_settings_class(info)(**options))
 
 
 def _with_database(url: str, database: str) -> str:
