@@ -15,9 +15,8 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from nats.aio.client import Client as NatsClient
@@ -33,14 +32,12 @@ from zhicheng_common.events.consumer import EventConsumer, Handler, Subscription
 from zhicheng_common.events.envelope import EVENT_TYPES, CloudEvent, event_type
 from zhicheng_common.events.outbox import OutboxRelay, record_event
 from zhicheng_common.events.streams import connect, ensure_streams
-from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import in_thread, migrated
 from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS
 
 PRODUCER = "committees"
 CONSUMER = "intake"
-
-T = TypeVar("T")
 
 TEST_TABLES = """
 CREATE TABLE IF NOT EXISTS committees.zc_test_things (
@@ -58,12 +55,6 @@ CREATE TABLE IF NOT EXISTS intake.zc_test_effects (
 """
 
 
-def _in_thread(fn: Callable[[], T]) -> T:
-    """Run blocking set-up (Alembic runs its own event loop) away from the tests' loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
-
 async def _create_test_tables(url: str) -> None:
     engine = create_async_engine(async_database_url(url))
     try:
@@ -78,9 +69,9 @@ async def _create_test_tables(url: str) -> None:
 def event_schemas(zc_settings: CommonSettings) -> CommonSettings:
     """The producer's and the consumer's schemas, migrated, with the test tables."""
     url = zc_settings.database_url
-    _in_thread(lambda: upgrade(COMMITTEES_MIGRATIONS, url))
-    _in_thread(lambda: upgrade(INTAKE_MIGRATIONS, url))
-    _in_thread(lambda: asyncio.run(_create_test_tables(url)))
+    migrated(COMMITTEES_MIGRATIONS, zc_settings)
+    migrated(INTAKE_MIGRATIONS, zc_settings)
+    in_thread(lambda: asyncio.run(_create_test_tables(url)))
     return zc_settings
 
 

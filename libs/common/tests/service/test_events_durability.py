@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from subprocess import PIPE
@@ -28,7 +27,7 @@ from zhicheng_common.events.permissions import OPERATOR, SubjectSpace
 from zhicheng_common.events.reconcile import ServiceDatabase, find_gaps
 from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import in_thread, wait_until
 
 from .conftest import (
     CONSUMER,
@@ -68,8 +67,7 @@ def truncate_stream_files(nats_server: EmbeddedNats, stream: str) -> int:
 @pytest.fixture(scope="module")
 def every_schema(event_schemas: CommonSettings) -> CommonSettings:
     """Every service's schema, as in a deployment: the operator's commands read them all."""
-    with ThreadPoolExecutor(1) as pool:  # Alembic runs its own event loop
-        pool.submit(migrate_all, event_schemas.database_url).result()
+    in_thread(lambda: migrate_all(event_schemas.database_url))
     return event_schemas
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from zhicheng_common.auth import Role
 from zhicheng_common.cli import migrations_dir
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, build_app, create_database
+from zhicheng_common.testing import TestKeys, TestStack, build_app, create_database, in_thread
 from zhicheng_common.topology import ALL_SERVICES, ServiceInfo
 
 pytestmark = pytest.mark.service
@@ -238,8 +237,7 @@ def walked_databases(zc_stack: TestStack) -> dict[str, str]:
         upgrade(migrations_dir(info), url)
         return url
 
-    with ThreadPoolExecutor(1) as pool:
-        return {info.name: pool.submit(prepare, info).result() for info in ALL_SERVICES}
+    return in_thread(lambda: {info.name: prepare(info) for info in ALL_SERVICES})
 
 
 @pytest.mark.parametrize("info", ALL_SERVICES, ids=[s.name for s in ALL_SERVICES])

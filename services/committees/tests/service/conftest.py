@@ -4,11 +4,10 @@ with a manual clock so tests move time instead of sleeping."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -19,12 +18,8 @@ from zhicheng_committees.app import create_app
 from zhicheng_committees.settings import MIGRATIONS_DIR, CommitteesSettings
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.db import Database
-from zhicheng_common.migrations import upgrade
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
-
-T = TypeVar("T")
+from zhicheng_common.testing import TestKeys, migrated, serving
 
 SHANXI = "140000"
 TAIYUAN = "140100"
@@ -36,16 +31,9 @@ START = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
 PREFIX = "/api/v1/committees"
 
 
-def _in_thread(fn: Callable[[], T]) -> T:
-    """Run blocking set-up (Alembic runs its own event loop) away from the tests' loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
-
 @pytest.fixture(scope="session")
 def committees_schema(zc_settings: CommonSettings) -> CommonSettings:
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
-    return zc_settings
+    return migrated(MIGRATIONS_DIR, zc_settings)
 
 
 @dataclass
@@ -95,25 +83,8 @@ class Service:
 async def svc(committees_schema: CommonSettings, zc_keys: TestKeys) -> AsyncIterator[Service]:
     clock = ManualClock(START)
     app = create_app(committees_schema, CommitteesSettings(scheduler_enabled=False), clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://committees.test") as client:
-            yield Service(app, client, clock, zc_keys)
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """``response`` is an RFC 9457 problem with this status and code; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code, body
-    assert body["title"]
-    return body
-
-
-def fields_of(body: dict[str, Any]) -> set[str]:
-    return {e.get("field") for e in body.get("errors", [])}
+    async with serving(app, "http://committees.test") as client:
+        yield Service(app, client, clock, zc_keys)
 
 
 def filing_body(**overrides: Any) -> dict[str, Any]:

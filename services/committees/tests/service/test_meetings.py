@@ -11,19 +11,9 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, fields_of, wait_until
 
-from .conftest import (
-    PREFIX,
-    SHANXI,
-    TAIYUAN,
-    YUNCHENG,
-    Service,
-    active_committee,
-    assert_problem,
-    fields_of,
-    filing_body,
-)
+from .conftest import PREFIX, SHANXI, TAIYUAN, YUNCHENG, Service, active_committee, filing_body
 
 pytestmark = pytest.mark.service
 

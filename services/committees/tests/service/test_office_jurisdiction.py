@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from .conftest import PREFIX, SHANXI, Service, active_committee, assert_problem
+from zhicheng_common.testing import assert_problem
+
+from .conftest import PREFIX, SHANXI, Service, active_committee
 
 pytestmark = pytest.mark.service
 

@@ -8,19 +8,9 @@ from typing import Any
 import pytest
 
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.testing import assert_problem, fields_of
 
-from .conftest import (
-    PREFIX,
-    SHANXI,
-    TAIYUAN,
-    YUNCHENG,
-    YUNNAN,
-    Service,
-    active_committee,
-    assert_problem,
-    fields_of,
-    filing_body,
-)
+from .conftest import PREFIX, SHANXI, TAIYUAN, YUNCHENG, YUNNAN, Service, active_committee, filing_body
 
 pytestmark = pytest.mark.service
 

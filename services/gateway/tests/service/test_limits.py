@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem
 from zhicheng_gateway.proxy import UPSTREAM_HEADER
 from zhicheng_gateway.settings import GatewaySettings
 
-from .conftest import SHANXI, Gateway, IntakeProcess, assert_problem, running_gateway
+from .conftest import SHANXI, Gateway, IntakeProcess, running_gateway
 
 pytestmark = pytest.mark.service
 

@@ -4,11 +4,9 @@ JetStream the way their services publish them."""
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,10 +16,17 @@ import pytest
 from fastapi import FastAPI
 
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database, wait_until
+from zhicheng_common.testing import (
+    TestKeys,
+    TestStack,
+    create_database,
+    in_thread,
+    migrated,
+    publish_event,
+    serving,
+    wait_until,
+)
 from zhicheng_intake.app import create_app
 from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
 from zhicheng_intake.settings import MIGRATIONS_DIR, IntakeSettings
@@ -37,10 +42,9 @@ MAX_ATTACHMENT = 64 * 1024
 def intake_schema(zc_stack: TestStack, zc_settings: CommonSettings) -> CommonSettings:
     """Intake migrated on a database of its own, with a stream of its own: these tests' rows and
     events never meet other tests' (the gateway's tests keep an intake process on the session's)."""
-    with ThreadPoolExecutor(1) as pool:
-        url = pool.submit(lambda: create_database(zc_stack, "intake_service")).result()
-        pool.submit(lambda: upgrade(MIGRATIONS_DIR, url)).result()
-    return zc_settings.model_copy(update={"database_url": url, "events_prefix": f"{zc_settings.events_prefix}in"})
+    url = in_thread(lambda: create_database(zc_stack, "intake_service"))
+    own = zc_settings.model_copy(update={"database_url": url, "events_prefix": f"{zc_settings.events_prefix}in"})
+    return migrated(MIGRATIONS_DIR, own)
 
 
 @dataclass
@@ -62,18 +66,7 @@ class Intake:
 
     async def publish(self, name: str, data: dict[str, Any], *, subject: str = "") -> None:
         """Publish ``data`` as event ``<service>.<entity>.<fact>`` the way its producer does."""
-        event = CloudEvent(
-            id=str(uuid.uuid4()),
-            source=f"/zhicheng/{name.split('.')[0]}",
-            type=f"cn.zhicheng.{name}.v1",
-            subject=subject or str(uuid.uuid4()),
-            time=datetime.now(UTC),
-            data=data,
-            region=SHANXI,
-        )
-        await self.js.publish(
-            f"{self.prefix}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
-        )
+        await publish_event(self.js, self.prefix, name, data, subject=subject or str(uuid.uuid4()), region=SHANXI)
 
     async def open_committee(self, **changes: Any) -> uuid.UUID:
         """An approved committee with an open 2024 window, seen in intake's projection."""
@@ -119,10 +112,8 @@ async def intake(
     app = create_app(intake_schema, settings, clock=clock)
     nc = await nats.connect(intake_schema.nats_url)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
-                yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix)
+        async with serving(app, "http://intake.test") as client:
+            yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix)
     finally:
         await nc.close()
 
@@ -130,11 +121,3 @@ async def intake(
 @pytest.fixture(autouse=True)
 def _reset_clock(intake: Intake) -> None:
     intake.clock.set(START)
-
-
-def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = json.loads(response.text)
-    assert body["code"] == code, body
-    return body

@@ -13,10 +13,11 @@ import pytest
 
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import assert_problem
 from zhicheng_intake.app import create_app
 from zhicheng_intake.settings import IntakeSettings
 
-from .conftest import MAX_ATTACHMENT, START, Intake, applicant_body, problem
+from .conftest import MAX_ATTACHMENT, START, Intake, applicant_body
 from .test_submission import BASE, count_rows, draft
 
 pytestmark = pytest.mark.service
@@ -92,7 +93,7 @@ async def test_an_exe_renamed_pdf_is_refused_and_nothing_is_stored(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
     declaration_id, response = await _upload(intake, intake.headers(), EXE, "application/pdf", "业绩证明.pdf")
-    refused = problem(response, 422, "attachment_content_mismatch")
+    refused = assert_problem(response, 422, "attachment_content_mismatch")
     assert refused["errors"][0]["field"] == "body"
     assert await count_rows(intake_schema, "attachments", declaration_id=uuid.UUID(declaration_id)) == 0
 
@@ -103,7 +104,7 @@ async def test_an_exe_renamed_pdf_is_refused_and_nothing_is_stored(
 )
 async def test_a_type_outside_the_allow_list_is_415_not_500(intake: Intake, media_type: str) -> None:
     _, response = await _upload(intake, intake.headers(), PDF, media_type, "证明.pdf")
-    problem(response, 415, "attachment_type_not_allowed")
+    assert_problem(response, 415, "attachment_type_not_allowed")
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, wait_until
 
-from .conftest import Intake, applicant_body, problem
+from .conftest import Intake, applicant_body
 
 pytestmark = pytest.mark.service
 
@@ -44,7 +44,7 @@ async def test_EL_11_two_drafts_of_one_person_submitted_at_the_same_moment_one_p
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 409], [r.text for r in responses]
     refused = next(r for r in responses if r.status_code == 409)
-    assert problem(refused, 409, "not_eligible")["rule"] == "EL-11"
+    assert assert_problem(refused, 409, "not_eligible")["rule"] == "EL-11"
 
 
 async def test_EL_11_five_concurrent_submissions_of_one_person_make_one_application(intake: Intake) -> None:
@@ -79,7 +79,7 @@ async def test_EL_11_a_declaration_refused_in_review_still_uses_the_year(
 
     second = await _draft(intake, body, headers)
     response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
-    assert problem(response, 409, "not_eligible")["rule"] == "EL-11"
+    assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"
 
 
 async def test_EL_11_withdrawal_before_the_first_review_decision_frees_the_year(intake: Intake) -> None:
@@ -111,4 +111,4 @@ async def test_EL_11_withdrawal_after_a_return_for_correction_does_not_free_the_
 
     second = await _draft(intake, body, headers)
     response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
-    assert problem(response, 409, "not_eligible")["rule"] == "EL-11"
+    assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"

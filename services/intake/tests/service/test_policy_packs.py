@@ -12,8 +12,9 @@ from sqlalchemy import text
 
 from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import assert_problem
 
-from .conftest import Intake, applicant_body, problem
+from .conftest import Intake, applicant_body
 from .test_submission import BASE, draft
 
 pytestmark = pytest.mark.service
@@ -48,7 +49,7 @@ async def test_a_jurisdiction_and_year_without_a_pack_is_a_clear_problem(intake:
     committee_id = await intake.open_committee()
     body = applicant_body(committee_id, target__year=2023)  # Shanxi has a 2024 pack only
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = problem(response, 422, "no_policy_pack")
+    refused = assert_problem(response, 422, "no_policy_pack")
     assert refused["errors"][0]["facts"] == {"jurisdiction": "140100", "year": 2023}
 
 
@@ -63,8 +64,12 @@ async def test_an_unknown_pack_on_a_declaration_is_refused_not_replaced(
         "UPDATE intake.declarations SET policy_pack = 'shanxi-2019' WHERE id = :id",
         id=uuid.UUID(declaration_id),
     )
-    problem(await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers), 422, "unknown_policy_pack")
-    problem(await intake.client.post(f"{BASE}/{declaration_id}/check", headers=headers), 422, "unknown_policy_pack")
+    assert_problem(
+        await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers), 422, "unknown_policy_pack"
+    )
+    assert_problem(
+        await intake.client.post(f"{BASE}/{declaration_id}/check", headers=headers), 422, "unknown_policy_pack"
+    )
     read = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
     assert read["status"] == "draft"
 

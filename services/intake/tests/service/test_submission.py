@@ -17,10 +17,10 @@ from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_intake.models import Declaration
 
-from .conftest import MAX_ATTACHMENT, SHANXI, Intake, applicant_body, problem
+from .conftest import MAX_ATTACHMENT, SHANXI, Intake, applicant_body
 
 YUNCHENG = "140800"
 
@@ -134,7 +134,7 @@ async def test_three_failed_rules_come_in_one_problem_each_with_its_id(intake: I
 
     response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
 
-    refused = problem(response, 409, "not_eligible")
+    refused = assert_problem(response, 409, "not_eligible")
     assert sorted(e["rule"] for e in refused["errors"]) == ["EL-1", "EL-2", "NA-5"]
     for error in refused["errors"]:
         assert error["message"]
@@ -150,7 +150,7 @@ async def test_CM_4_level_outside_the_committee_scope_is_refused(intake: Intake)
 
     response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
 
-    refused = problem(response, 409, "not_eligible")
+    refused = assert_problem(response, 409, "not_eligible")
     assert "CM-4" in {e["rule"] for e in refused["errors"]}
 
 
@@ -161,7 +161,7 @@ async def test_CM_4_series_outside_the_committee_scope_is_refused(intake: Intake
 
     response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
 
-    assert "CM-4" in {e["rule"] for e in problem(response, 409, "not_eligible")["errors"]}
+    assert "CM-4" in {e["rule"] for e in assert_problem(response, 409, "not_eligible")["errors"]}
 
 
 async def test_CM_5_declaration_outside_the_window_is_refused(intake: Intake) -> None:
@@ -172,7 +172,7 @@ async def test_CM_5_declaration_outside_the_window_is_refused(intake: Intake) ->
 
     response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
 
-    refused = problem(response, 409, "not_eligible")
+    refused = assert_problem(response, 409, "not_eligible")
     assert refused["rule"] == "CM-5"
     assert refused["errors"][0]["facts"]["closes"] == "2024-06-30"
 
@@ -207,7 +207,7 @@ async def test_EL_20_integrity_bar_from_the_integrity_event_refuses_within_a_sec
 
     await wait_until(barred, timeout=1.0, interval=0.02, what="the bar in intake's projection")
     response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
-    assert problem(response, 409, "not_eligible")["rule"] == "EL-20"
+    assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-20"
 
     await intake.publish(
         "integrity.record.withdrawn", {"record_id": record_id, "subject_kind": "person", "subject_key": subject_key}
@@ -246,7 +246,7 @@ async def test_same_idempotency_key_with_another_body_is_refused(intake: Intake)
     headers = {**intake.headers(), "Idempotency-Key": str(uuid.uuid4())}
     assert (await intake.client.post(BASE, json=applicant_body(committee_id), headers=headers)).status_code == 201
     response = await intake.client.post(BASE, json=applicant_body(committee_id), headers=headers)
-    problem(response, 409, "idempotency_key_reused")
+    assert_problem(response, 409, "idempotency_key_reused")
 
 
 async def test_invalid_id_number_is_a_clear_problem_and_stores_nothing(
@@ -258,7 +258,7 @@ async def test_invalid_id_number_is_a_clear_problem_and_stores_nothing(
         "0" if body["applicant"]["id_number"][-1] != "0" else "1"
     )
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = problem(response, 422, "validation_failed")
+    refused = assert_problem(response, 422, "validation_failed")
     assert refused["errors"][0]["field"] == "applicant.id_number"
     assert await count_declarations(intake_schema, committee_id=committee_id) == 0
 
@@ -270,7 +270,7 @@ async def test_future_dates_are_a_clear_problem_and_store_nothing(
     body = applicant_body(committee_id)
     body["achievements"][0]["date"] = "2024-05-02"
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = problem(response, 400, "invalid_declaration")
+    refused = assert_problem(response, 400, "invalid_declaration")
     assert [e["field"] for e in refused["errors"]] == ["achievements.0.date"]
     assert await count_declarations(intake_schema, committee_id=committee_id) == 0
 
@@ -282,7 +282,7 @@ async def test_unknown_series_is_a_clear_problem_and_stores_nothing(
     body = applicant_body(committee_id)
     body["target"]["series"] = "alchemy"
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = problem(response, 400, "invalid_declaration")
+    refused = assert_problem(response, 400, "invalid_declaration")
     assert refused["errors"][0]["code"] == "unknown_series"
     # The error lists the valid codes (issue 13): the series catalog's, as /api/v1/reference/series.
     assert refused["errors"][0]["facts"]["valid"] == load_series_catalog().codes()
@@ -299,7 +299,7 @@ async def test_attachment_over_the_size_limit_is_refused_and_nothing_is_stored(i
     too_big = await intake.client.post(
         url, params=params, content=b"x" * (MAX_ATTACHMENT + 1), headers={**headers, "Content-Type": "application/pdf"}
     )
-    problem(too_big, 413, "attachment_too_large")
+    assert_problem(too_big, 413, "attachment_too_large")
     assert (await intake.client.get(url, headers=headers)).json() == []
 
     fits = await intake.client.post(
@@ -320,7 +320,7 @@ async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
         content=b"jpeg",
         headers=headers,
     )
-    refused = problem(response, 409, "proof_not_required")
+    refused = assert_problem(response, 409, "proof_not_required")
     assert refused["rule"] == "NA-5"
     assert refused["errors"][0]["field"] == "kind"
     assert (await intake.client.get(f"{BASE}/{declaration_id}/attachments", headers=headers)).json() == []
@@ -350,7 +350,7 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
 
     reviewer = intake.headers(roles=("hr_reviewer",), subject="u-ty-reviewer")
     # A draft is the applicant's until submitted: its attachments too (issue 13).
-    problem(await intake.client.get(url, headers=reviewer), 404, "not_found")
+    assert_problem(await intake.client.get(url, headers=reviewer), 404, "not_found")
     submitted = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=owner)
     assert submitted.status_code == 200, submitted.text
     assert (await intake.client.get(url, headers=reviewer)).content == content
@@ -359,13 +359,13 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
     reads = [e for e in entries if e["action"] == "declaration.attachment_read" and e["record_id"] == declaration_id]
     assert [e["actor"] for e in reads] == ["u-ty-reviewer"]  # the owner's own reads are not journaled
 
-    problem(
+    assert_problem(
         await intake.client.get(url, headers=intake.headers(roles=("hr_reviewer",), region=YUNCHENG)),
         403,
         "outside_jurisdiction",
     )
-    problem(await intake.client.get(url, headers=intake.headers()), 403, "not_owner")
-    problem(
+    assert_problem(await intake.client.get(url, headers=intake.headers()), 403, "not_owner")
+    assert_problem(
         await intake.client.get(f"{BASE}/{declaration_id}/attachments/{uuid.uuid4()}", headers=owner),
         404,
         "attachment_not_found",
@@ -396,7 +396,7 @@ async def test_an_attachment_changed_in_storage_is_refused_not_served(
     finally:
         await database.dispose()
     response = await intake.client.get(f"{BASE}/{declaration_id}/attachments/{attachment_id}", headers=owner)
-    assert problem(response, 500, "attachment_unavailable")["title"] == "附件暂不可用"
+    assert assert_problem(response, 500, "attachment_unavailable")["title"] == "附件暂不可用"
 
 
 async def test_EL_11_second_promotion_declaration_of_the_year_is_refused(intake: Intake) -> None:
@@ -407,7 +407,7 @@ async def test_EL_11_second_promotion_declaration_of_the_year_is_refused(intake:
     assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
     second = await draft(intake, body, headers)
     response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
-    assert problem(response, 409, "not_eligible")["rule"] == "EL-11"
+    assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"
 
 
 async def test_historical_title_name_maps_onto_the_catalog(intake: Intake, intake_schema: CommonSettings) -> None:
@@ -420,7 +420,7 @@ async def test_historical_title_name_maps_onto_the_catalog(intake: Intake, intak
     wrong = applicant_body(uuid.uuid4())
     wrong["current_title"]["title_name"] = "高级工程师"  # associate senior, declared as intermediate
     response = await intake.client.post(BASE, json=wrong, headers=intake.headers())
-    assert problem(response, 400, "invalid_declaration")["errors"][0]["code"] == "title_rank_mismatch"
+    assert assert_problem(response, 400, "invalid_declaration")["errors"][0]["code"] == "title_rank_mismatch"
 
 
 async def test_CM_4_suspended_committee_takes_no_declarations(intake: Intake) -> None:
@@ -435,7 +435,7 @@ async def test_CM_4_suspended_committee_takes_no_declarations(intake: Intake) ->
 
     await wait_until(suspended, timeout=10, what="the suspension in intake's projection")
     response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
-    assert problem(response, 409, "not_eligible")["rule"] == "CM-4"
+    assert assert_problem(response, 409, "not_eligible")["rule"] == "CM-4"
 
 
 @pytest.mark.parametrize(
@@ -474,7 +474,7 @@ async def test_EL_4_years_without_an_assessment_are_named_in_the_refusal(intake:
 
     response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
 
-    refused = problem(response, 409, "not_eligible")
+    refused = assert_problem(response, 409, "not_eligible")
     assert refused["rule"] == "EL-4"
     (error,) = refused["errors"]
     assert error["facts"]["missing"] == [2020, 2021]
@@ -492,5 +492,5 @@ async def test_an_upload_content_type_over_128_characters_is_refused_and_nothing
     refused = await intake.client.post(
         url, params=params, content=b"%PDF-1.7\n", headers={**headers, "Content-Type": long_type}
     )
-    assert problem(refused, 415, "attachment_type_not_allowed")
+    assert assert_problem(refused, 415, "attachment_type_not_allowed")
     assert (await intake.client.get(url, headers=headers)).json() == []

@@ -9,18 +9,9 @@ import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, credit_code, resident_id, wait_until
 
-from .conftest import (
-    TAIYUAN,
-    YUNCHENG,
-    Integrity,
-    assert_problem,
-    create_record,
-    credit_code,
-    record_body,
-    resident_id,
-)
+from .conftest import TAIYUAN, YUNCHENG, Integrity, create_record, record_body
 
 pytestmark = pytest.mark.service
 

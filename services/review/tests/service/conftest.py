@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import nats
@@ -19,16 +18,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_common.ids import uuid7
-from zhicheng_common.migrations import upgrade
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, wait_until
+from zhicheng_common.testing import TestKeys, migrated, publish_event, serving, wait_until
 from zhicheng_review.app import create_app
 from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
-
-T = TypeVar("T")
 
 SHANXI = "140000"
 TAIYUAN = "140100"
@@ -38,15 +31,9 @@ YUNCHENG = "140800"
 START = datetime(2024, 9, 26, 2, 0, tzinfo=UTC)
 
 
-def _in_thread(fn: Callable[[], T]) -> T:
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
-
 @pytest.fixture(scope="session")
 def review_schema(zc_settings: CommonSettings) -> CommonSettings:
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
-    return zc_settings
+    return migrated(MIGRATIONS_DIR, zc_settings)
 
 
 @dataclass
@@ -78,21 +65,14 @@ class Harness:
 
     async def publish_intake(self, fact: str, data: dict[str, Any], *, region: str | None = None) -> str:
         """Publish ``intake.declaration.<fact>`` as intake would (its envelope, its stream)."""
-        event = CloudEvent(
-            id=str(uuid7()),
-            source="/zhicheng/intake",
-            type=f"cn.zhicheng.intake.declaration.{fact}.v1",
+        return await publish_event(
+            self.js,
+            self.settings.events_prefix,
+            f"intake.declaration.{fact}",
+            data,
             subject=str(data["declaration_id"]),
-            time=datetime.now(UTC),
-            data=data,
             region=region,
         )
-        await self.js.publish(
-            f"{self.settings.events_prefix}.intake.declaration.{fact}",
-            event.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": event.id},
-        )
-        return event.id
 
     async def submit(self, *, channel: str = "employer", region: str = XIAODIAN, **overrides: Any) -> uuid.UUID:
         """Publish a submitted declaration and wait until its chain has started; returns the review id."""
@@ -167,20 +147,7 @@ async def harness(review_schema: CommonSettings, zc_keys: TestKeys, tmp_path: Pa
     app = create_app(common, settings, clock=clock)
     nc = await nats.connect(review_schema.nats_url)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://review.test") as client:
-                yield Harness(app, client, clock, zc_keys, review_schema, nc.jetstream())
+        async with serving(app, "http://review.test") as client:
+            yield Harness(app, client, clock, zc_keys, review_schema, nc.jetstream())
     finally:
         await nc.close()
-
-
-def assert_problem(response: httpx.Response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    assert body["title"]
-    if rule is not None:
-        assert body["rule"] == rule, body
-    return body

@@ -23,11 +23,11 @@ from zhicheng_common.clock import ManualClock
 from zhicheng_common.keys import REVIEW_DECISIONS, journal_purpose, load_ring, read_public_ring, rotate_ring
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database
+from zhicheng_common.testing import TestKeys, TestStack, create_database, in_thread
 from zhicheng_review.app import create_app
 from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
 
-from .conftest import START, Harness, _in_thread
+from .conftest import START, Harness
 
 JOURNAL = journal_purpose("review")
 
@@ -36,7 +36,7 @@ JOURNAL = journal_purpose("review")
 def isolated_review(review_schema: CommonSettings, zc_stack: TestStack, tmp_path: Path) -> CommonSettings:
     """The review on a database of its own, so its journal holds only this test's seals."""
     url = create_database(zc_stack, f"keys_{uuid.uuid4().hex[:8]}")
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, url))
+    in_thread(lambda: upgrade(MIGRATIONS_DIR, url))
     return review_schema.model_copy(update={"database_url": url, "keys_dir": tmp_path / "keys"})
 
 

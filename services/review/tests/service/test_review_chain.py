@@ -10,10 +10,10 @@ from typing import Any
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.calendar import WorkingDayCalendar
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_review.repository import ReviewRepository
 
-from .conftest import START, TAIYUAN, XIAODIAN, YUNCHENG, Harness, assert_problem
+from .conftest import START, TAIYUAN, XIAODIAN, YUNCHENG, Harness
 
 CAL = WorkingDayCalendar()
 
