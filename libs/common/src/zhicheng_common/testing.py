@@ -455,3 +455,40 @@ async def without_year(js: Any, settings: CommonSettings, year: int) -> AsyncIte
         yield kv
     finally:
         await kv.purge(str(year))
+
+
+async def on_stream(
+    js: Any,
+    settings: CommonSettings,
+    name: str,
+    match: Callable[[dict[str, Any]], bool],
+    *,
+    timeout: float = 10.0,  # noqa: ASYNC109 - a bounded poll is the point
+) -> dict[str, Any]:
+    """Wait until event ``name`` (``<service>.<entity>.<fact>``) whose envelope ``match``es is on the
+    JetStream stream, i.e. the relay published it; returns that envelope."""
+    from nats.js.api import ConsumerConfig, DeliverPolicy
+
+    subscription = await js.pull_subscribe(
+        f"{settings.events_prefix}.{name}",
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+        stream=settings.stream_name,
+    )
+
+    async def published() -> dict[str, Any] | None:
+        try:
+            messages = await subscription.fetch(100, timeout=0.5)
+        except TimeoutError:
+            return None
+        for message in messages:
+            await message.ack()
+            envelope: dict[str, Any] = json.loads(message.data)
+            if match(envelope):
+                return envelope
+        return None
+
+    try:
+        found: dict[str, Any] = await wait_until(published, timeout=timeout, what=f"{name} on JetStream")
+    finally:
+        await subscription.unsubscribe()
+    return found

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem, fields_of, wait_until
+from zhicheng_common.testing import assert_problem, fields_of, on_stream
 
 from .conftest import PREFIX, SHANXI, TAIYUAN, YUNCHENG, Service, active_committee, filing_body
 
@@ -273,22 +271,6 @@ async def test_CM_8_the_opened_meeting_is_published_for_the_expert_draw(
     assert events[0]["data"] == expected
 
     # The relay publishes it to JetStream, where the experts service will take it.
-    subscription = await nats_js.pull_subscribe(
-        f"{zc_settings.events_prefix}.committees.meeting.pre_filed",
-        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-        stream=zc_settings.stream_name,
+    await on_stream(
+        nats_js, zc_settings, "committees.meeting.pre_filed", lambda e: e["data"]["meeting_id"] == meeting_id
     )
-
-    async def published() -> bool:
-        try:
-            messages = await subscription.fetch(100, timeout=0.5)
-        except TimeoutError:
-            return False
-        for message in messages:
-            await message.ack()
-            if json.loads(message.data)["data"]["meeting_id"] == meeting_id:
-                return True
-        return False
-
-    await wait_until(published, timeout=10, what="committees.meeting.pre_filed on JetStream")
-    await subscription.unsubscribe()

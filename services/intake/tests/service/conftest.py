@@ -98,6 +98,27 @@ def applicant_body(committee_id: uuid.UUID, **changes: Any) -> dict[str, Any]:
     return body
 
 
+BASE = "/api/v1/declarations"
+
+
+async def draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
+    """Create a draft of ``body``; returns its id."""
+    response = await intake.client.post(BASE, json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    declaration_id: str = response.json()["id"]
+    return declaration_id
+
+
+async def status_becomes(intake: Intake, declaration_id: str, headers: dict[str, str], status: str) -> None:
+    """Wait (bounded) until the declaration shows ``status``, e.g. after an event was consumed."""
+
+    async def moved() -> bool:
+        response = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
+        return bool(response.json()["status"] == status)
+
+    await wait_until(moved, timeout=10, what=f"declaration {status}")
+
+
 @pytest.fixture(scope="module")
 async def intake(
     intake_schema: CommonSettings, zc_keys: TestKeys, tmp_path_factory: pytest.TempPathFactory

@@ -13,12 +13,12 @@ import pytest
 
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem
+from zhicheng_common.testing import assert_problem, serving
 from zhicheng_intake.app import create_app
 from zhicheng_intake.settings import IntakeSettings
 
-from .conftest import MAX_ATTACHMENT, START, Intake, applicant_body
-from .test_submission import BASE, count_rows, draft
+from .conftest import BASE, MAX_ATTACHMENT, START, Intake, applicant_body, draft
+from .test_submission import count_rows
 
 pytestmark = pytest.mark.service
 
@@ -34,11 +34,7 @@ async def replica(settings: CommonSettings, scratch: Path) -> AsyncIterator[http
         IntakeSettings(attachment_max_bytes=MAX_ATTACHMENT, scheduler_enabled=False),
         clock=ManualClock(START),
     )
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://replica.test") as client,
-    ):
+    async with serving(app, "http://replica.test") as client:
         yield client
 
 

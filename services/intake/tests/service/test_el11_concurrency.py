@@ -8,28 +8,11 @@ from typing import Any
 
 import pytest
 
-from zhicheng_common.testing import assert_problem, wait_until
+from zhicheng_common.testing import assert_problem
 
-from .conftest import Intake, applicant_body
+from .conftest import BASE, Intake, applicant_body, draft, status_becomes
 
 pytestmark = pytest.mark.service
-
-BASE = "/api/v1/declarations"
-
-
-async def _draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
-    response = await intake.client.post(BASE, json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    declaration_id: str = response.json()["id"]
-    return declaration_id
-
-
-async def _status_is(intake: Intake, declaration_id: str, headers: dict[str, str], status: str) -> None:
-    async def moved() -> bool:
-        response = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
-        return bool(response.json()["status"] == status)
-
-    await wait_until(moved, timeout=10, what=f"declaration {status}")
 
 
 async def test_EL_11_two_drafts_of_one_person_submitted_at_the_same_moment_one_passes(intake: Intake) -> None:
@@ -37,7 +20,7 @@ async def test_EL_11_two_drafts_of_one_person_submitted_at_the_same_moment_one_p
     headers = intake.headers()
     body = applicant_body(committee_id)
     # The same person (same ID number), two drafts of the year, each eligible alone.
-    drafts = [await _draft(intake, body, headers), await _draft(intake, body, headers)]
+    drafts = [await draft(intake, body, headers), await draft(intake, body, headers)]
 
     responses = await asyncio.gather(*(intake.client.post(f"{BASE}/{d}/submit", headers=headers) for d in drafts))
 
@@ -51,7 +34,7 @@ async def test_EL_11_five_concurrent_submissions_of_one_person_make_one_applicat
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    drafts = [await _draft(intake, body, headers) for _ in range(5)]
+    drafts = [await draft(intake, body, headers) for _ in range(5)]
 
     responses = await asyncio.gather(*(intake.client.post(f"{BASE}/{d}/submit", headers=headers) for d in drafts))
 
@@ -72,12 +55,12 @@ async def test_EL_11_a_declaration_refused_in_review_still_uses_the_year(
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await _draft(intake, body, headers)
+    first = await draft(intake, body, headers)
     assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
     await intake.publish(event, {"declaration_id": first, **data}, subject=first)
-    await _status_is(intake, first, headers, status)
+    await status_becomes(intake, first, headers, status)
 
-    second = await _draft(intake, body, headers)
+    second = await draft(intake, body, headers)
     response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
     assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"
 
@@ -86,12 +69,12 @@ async def test_EL_11_withdrawal_before_the_first_review_decision_frees_the_year(
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await _draft(intake, body, headers)
+    first = await draft(intake, body, headers)
     assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
     withdrawn = await intake.client.post(f"{BASE}/{first}/withdraw", json={"reason": "换一个专业申报"}, headers=headers)
     assert withdrawn.status_code == 200, withdrawn.text
 
-    second = await _draft(intake, body, headers)
+    second = await draft(intake, body, headers)
     response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
     assert response.status_code == 200, response.text
 
@@ -100,15 +83,15 @@ async def test_EL_11_withdrawal_after_a_return_for_correction_does_not_free_the_
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await _draft(intake, body, headers)
+    first = await draft(intake, body, headers)
     assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
     items = [{"field": "achievements", "message": "补充获奖证书"}]
     returned = {"items": items, "deadline": "2024-05-15", "step": "unit"}
     await intake.publish("review.declaration.returned", {"declaration_id": first, **returned}, subject=first)
-    await _status_is(intake, first, headers, "returned")
+    await status_becomes(intake, first, headers, "returned")
     withdrawn = await intake.client.post(f"{BASE}/{first}/withdraw", json={"reason": "不补正了"}, headers=headers)
     assert withdrawn.status_code == 200, withdrawn.text
 
-    second = await _draft(intake, body, headers)
+    second = await draft(intake, body, headers)
     response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
     assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"

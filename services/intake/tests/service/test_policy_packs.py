@@ -14,8 +14,7 @@ from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem
 
-from .conftest import Intake, applicant_body
-from .test_submission import BASE, draft
+from .conftest import BASE, Intake, applicant_body, draft
 
 pytestmark = pytest.mark.service
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, assert_problem
+from zhicheng_common.testing import TestKeys, assert_problem, serving
 from zhicheng_intake.app import create_app
 from zhicheng_intake.settings import IntakeSettings
 
@@ -29,8 +29,7 @@ async def limited(
     common = intake_schema.model_copy(update={"max_request_bytes": LIMIT, "max_upload_bytes": UPLOAD_LIMIT})
     settings = IntakeSettings(scheduler_enabled=False)
     app = create_app(common, settings)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with serving(app, "http://t") as client:
         yield client
 
 

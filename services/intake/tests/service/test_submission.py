@@ -20,20 +20,11 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_intake.models import Declaration
 
-from .conftest import MAX_ATTACHMENT, SHANXI, Intake, applicant_body
+from .conftest import BASE, MAX_ATTACHMENT, SHANXI, Intake, applicant_body, draft, status_becomes
 
 YUNCHENG = "140800"
 
 pytestmark = pytest.mark.service
-
-BASE = "/api/v1/declarations"
-
-
-async def draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
-    response = await intake.client.post(BASE, json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    declaration_id: str = response.json()["id"]
-    return declaration_id
 
 
 async def count_declarations(settings: CommonSettings, **where: Any) -> int:
@@ -455,12 +446,7 @@ async def test_review_decisions_move_the_declaration(
     assert (await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)).status_code == 200
 
     await intake.publish(event, {"declaration_id": declaration_id, **data}, subject=declaration_id)
-
-    async def moved() -> bool:
-        response = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
-        return bool(response.json()["status"] == status)
-
-    await wait_until(moved, timeout=10, what=f"declaration {status}")
+    await status_becomes(intake, declaration_id, headers, status)
 
 
 async def test_EL_4_years_without_an_assessment_are_named_in_the_refusal(intake: Intake) -> None:

@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem, credit_code, resident_id, wait_until
+from zhicheng_common.testing import assert_problem, credit_code, on_stream, resident_id
 
 from .conftest import TAIYUAN, YUNCHENG, Integrity, create_record, record_body
 
@@ -80,24 +79,9 @@ async def test_EL_20_decided_record_is_published_with_the_contract_fields_within
     assert "EL-20" in data["rule_ids"]
 
     # The relay publishes it to JetStream at once (woken by NOTIFY).
-    subject = f"{zc_settings.events_prefix}.integrity.record.decided"
-    subscription = await nats_js.pull_subscribe(
-        subject, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL), stream=zc_settings.stream_name
+    await on_stream(
+        nats_js, zc_settings, "integrity.record.decided", lambda e: e["data"]["record_id"] == record["id"], timeout=5
     )
-
-    async def published() -> bool:
-        try:
-            messages = await subscription.fetch(100, timeout=0.5)
-        except TimeoutError:
-            return False
-        for message in messages:
-            await message.ack()
-            if json.loads(message.data)["data"]["record_id"] == record["id"]:
-                return True
-        return False
-
-    await wait_until(published, timeout=5, what="integrity.record.decided on JetStream")
-    await subscription.unsubscribe()
 
 
 async def test_IN_1_falsification_names_the_certificate_to_revoke_and_the_expert_to_exclude(

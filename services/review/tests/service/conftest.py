@@ -36,6 +36,28 @@ def review_schema(zc_settings: CommonSettings) -> CommonSettings:
     return migrated(MIGRATIONS_DIR, zc_settings)
 
 
+def submitted_data(*, region: str = XIAODIAN, **overrides: Any) -> dict[str, Any]:
+    """The data of ``intake.declaration.submitted`` for a fresh declaration, as intake sends it."""
+    declaration_id = uuid.UUID(str(overrides.pop("declaration_id", uuid.uuid4())))
+    return {
+        "declaration_id": str(declaration_id),
+        "applicant_key": f"key-{declaration_id.hex[:12]}",
+        "applicant_name": "张三",
+        "year": 2024,
+        "series": "engineering",
+        "specialty": "电气工程",
+        "level": "intermediate",
+        "rank": "engineer",
+        "committee_id": str(uuid.uuid4()),
+        "kind": "normal",
+        "channel": "employer",
+        "employer_name": "太原市某某电力有限公司",
+        "region": region,
+        "owner_subject": "u-applicant",
+        **overrides,
+    }
+
+
 @dataclass
 class Harness:
     app: FastAPI
@@ -76,24 +98,8 @@ class Harness:
 
     async def submit(self, *, channel: str = "employer", region: str = XIAODIAN, **overrides: Any) -> uuid.UUID:
         """Publish a submitted declaration and wait until its chain has started; returns the review id."""
-        declaration_id = uuid.uuid4()
-        data: dict[str, Any] = {
-            "declaration_id": str(declaration_id),
-            "applicant_key": f"key-{declaration_id.hex[:12]}",
-            "applicant_name": "张三",
-            "year": 2024,
-            "series": "engineering",
-            "specialty": "电气工程",
-            "level": "intermediate",
-            "rank": "engineer",
-            "committee_id": str(uuid.uuid4()),
-            "kind": "normal",
-            "channel": channel,
-            "employer_name": "太原市某某电力有限公司",
-            "region": region,
-            "owner_subject": "u-applicant",
-            **overrides,
-        }
+        data = submitted_data(channel=channel, region=region, **overrides)
+        declaration_id = uuid.UUID(data["declaration_id"])
         await self.publish_intake("submitted", data, region=region)
         review = await wait_until(
             lambda: self.review_of(declaration_id), timeout=15, what=f"chain of {declaration_id} started"

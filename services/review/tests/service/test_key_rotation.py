@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import nats
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +22,7 @@ from zhicheng_common.clock import ManualClock
 from zhicheng_common.keys import REVIEW_DECISIONS, journal_purpose, load_ring, read_public_ring, rotate_ring
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database, in_thread
+from zhicheng_common.testing import TestKeys, TestStack, create_database, in_thread, serving
 from zhicheng_review.app import create_app
 from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
 
@@ -46,10 +45,8 @@ async def running(common: CommonSettings, clock: ManualClock, keys: TestKeys) ->
     app = create_app(common, ReviewSettings(scheduler_enabled=False), clock=clock)
     nc = await nats.connect(common.nats_url)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://review.test") as client:
-                yield Harness(app, client, clock, keys, common, nc.jetstream())
+        async with serving(app, "http://review.test") as client:
+            yield Harness(app, client, clock, keys, common, nc.jetstream())
     finally:
         await nc.close()
 
