@@ -109,6 +109,19 @@ async def draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -
     return declaration_id
 
 
+async def submit(intake: Intake, declaration_id: str, headers: dict[str, str]) -> httpx.Response:
+    """Submit a draft; the answer as it comes (a test of a refusal reads it)."""
+    return await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+
+async def submitted_draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
+    """A draft of ``body``, submitted and accepted; returns its id."""
+    declaration_id = await draft(intake, body, headers)
+    response = await submit(intake, declaration_id, headers)
+    assert response.status_code == 200, response.text
+    return declaration_id
+
+
 async def status_becomes(intake: Intake, declaration_id: str, headers: dict[str, str], status: str) -> None:
     """Wait (bounded) until the declaration shows ``status``, e.g. after an event was consumed."""
 

@@ -15,7 +15,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_intake.examples import CREDIT_CODE
 
-from .conftest import Intake, applicant_body
+from .conftest import Intake, applicant_body, submit
 
 pytestmark = pytest.mark.service
 
@@ -28,7 +28,7 @@ async def submitted(intake: Intake, headers: dict[str, str], **changes: Any) -> 
     created = await intake.client.post(BASE, json=body, headers=headers)
     assert created.status_code == 201, created.text
     declaration_id: str = created.json()["id"]
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
     assert response.status_code == 200, response.text
     return declaration_id, body
 

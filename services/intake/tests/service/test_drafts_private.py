@@ -11,7 +11,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem
 from zhicheng_intake.examples import CREDIT_CODE
 
-from .conftest import Intake, applicant_body
+from .conftest import Intake, applicant_body, submit
 
 pytestmark = pytest.mark.service
 
@@ -61,7 +61,7 @@ async def test_a_draft_is_hidden_from_every_clerk_role_until_submitted(
     # Another applicant neither.
     assert_problem(await intake.client.get(f"{BASE}/{draft_id}", headers=intake.headers()), 404, "not_found")
 
-    submitted = await intake.client.post(f"{BASE}/{draft_id}/submit", headers=owner)
+    submitted = await submit(intake, draft_id, owner)
     assert submitted.status_code == 200, submitted.text
     for role, headers in staff.items():
         assert draft_id in await listed(intake, headers, committee_id), role

@@ -10,7 +10,7 @@ import pytest
 
 from zhicheng_common.testing import assert_problem
 
-from .conftest import BASE, Intake, applicant_body, draft, status_becomes
+from .conftest import BASE, Intake, applicant_body, draft, status_becomes, submit, submitted_draft
 
 pytestmark = pytest.mark.service
 
@@ -55,13 +55,12 @@ async def test_EL_11_a_declaration_refused_in_review_still_uses_the_year(
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await draft(intake, body, headers)
-    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    first = await submitted_draft(intake, body, headers)
     await intake.publish(event, {"declaration_id": first, **data}, subject=first)
     await status_becomes(intake, first, headers, status)
 
     second = await draft(intake, body, headers)
-    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
+    response = await submit(intake, second, headers)
     assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"
 
 
@@ -69,13 +68,12 @@ async def test_EL_11_withdrawal_before_the_first_review_decision_frees_the_year(
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await draft(intake, body, headers)
-    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    first = await submitted_draft(intake, body, headers)
     withdrawn = await intake.client.post(f"{BASE}/{first}/withdraw", json={"reason": "换一个专业申报"}, headers=headers)
     assert withdrawn.status_code == 200, withdrawn.text
 
     second = await draft(intake, body, headers)
-    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
+    response = await submit(intake, second, headers)
     assert response.status_code == 200, response.text
 
 
@@ -83,8 +81,7 @@ async def test_EL_11_withdrawal_after_a_return_for_correction_does_not_free_the_
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await draft(intake, body, headers)
-    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    first = await submitted_draft(intake, body, headers)
     items = [{"field": "achievements", "message": "补充获奖证书"}]
     returned = {"items": items, "deadline": "2024-05-15", "step": "unit"}
     await intake.publish("review.declaration.returned", {"declaration_id": first, **returned}, subject=first)
@@ -93,5 +90,5 @@ async def test_EL_11_withdrawal_after_a_return_for_correction_does_not_free_the_
     assert withdrawn.status_code == 200, withdrawn.text
 
     second = await draft(intake, body, headers)
-    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
+    response = await submit(intake, second, headers)
     assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"

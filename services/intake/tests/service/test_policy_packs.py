@@ -14,7 +14,7 @@ from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem
 
-from .conftest import BASE, Intake, applicant_body, draft
+from .conftest import BASE, Intake, applicant_body, draft, submit
 
 pytestmark = pytest.mark.service
 
@@ -63,9 +63,7 @@ async def test_an_unknown_pack_on_a_declaration_is_refused_not_replaced(
         "UPDATE intake.declarations SET policy_pack = 'shanxi-2019' WHERE id = :id",
         id=uuid.UUID(declaration_id),
     )
-    assert_problem(
-        await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers), 422, "unknown_policy_pack"
-    )
+    assert_problem(await submit(intake, declaration_id, headers), 422, "unknown_policy_pack")
     assert_problem(
         await intake.client.post(f"{BASE}/{declaration_id}/check", headers=headers), 422, "unknown_policy_pack"
     )
@@ -79,7 +77,7 @@ async def test_the_submitted_event_carries_the_pack_the_declaration_was_judged_b
     committee_id = await intake.open_committee()
     headers = intake.headers()
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
     assert response.status_code == 200, response.text
     rows = await _sql(
         intake_schema,

@@ -20,7 +20,17 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_intake.models import Declaration
 
-from .conftest import BASE, MAX_ATTACHMENT, SHANXI, Intake, applicant_body, draft, status_becomes
+from .conftest import (
+    BASE,
+    MAX_ATTACHMENT,
+    SHANXI,
+    Intake,
+    applicant_body,
+    draft,
+    status_becomes,
+    submit,
+    submitted_draft,
+)
 
 YUNCHENG = "140800"
 
@@ -69,7 +79,7 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
     headers = intake.headers()
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
 
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "submitted"
@@ -87,7 +97,7 @@ async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
     headers = intake.headers()
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
 
-    answered = (await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)).json()
+    answered = (await submit(intake, declaration_id, headers)).json()
 
     read = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
     assert answered["submitted_at"] is not None
@@ -123,7 +133,7 @@ async def test_three_failed_rules_come_in_one_problem_each_with_its_id(intake: I
     body["current_title"]["obtained_on"] = "2021-06-01"
     declaration_id = await draft(intake, body, headers)
 
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
 
     refused = assert_problem(response, 409, "not_eligible")
     assert sorted(e["rule"] for e in refused["errors"]) == ["EL-1", "EL-2", "NA-5"]
@@ -139,7 +149,7 @@ async def test_CM_4_level_outside_the_committee_scope_is_refused(intake: Intake)
     headers = intake.headers()
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
 
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
 
     refused = assert_problem(response, 409, "not_eligible")
     assert "CM-4" in {e["rule"] for e in refused["errors"]}
@@ -150,7 +160,7 @@ async def test_CM_4_series_outside_the_committee_scope_is_refused(intake: Intake
     headers = intake.headers()
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
 
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
 
     assert "CM-4" in {e["rule"] for e in assert_problem(response, 409, "not_eligible")["errors"]}
 
@@ -161,7 +171,7 @@ async def test_CM_5_declaration_outside_the_window_is_refused(intake: Intake) ->
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
     intake.clock.advance(timedelta(days=70))  # 2024-07-10, after the window closed on 30 June
 
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
 
     refused = assert_problem(response, 409, "not_eligible")
     assert refused["rule"] == "CM-5"
@@ -197,7 +207,7 @@ async def test_EL_20_integrity_bar_from_the_integrity_event_refuses_within_a_sec
         return await count_rows(intake_schema, "integrity_bars", record_id=record_id, active=True) == 1
 
     await wait_until(barred, timeout=1.0, interval=0.02, what="the bar in intake's projection")
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
     assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-20"
 
     await intake.publish(
@@ -205,7 +215,7 @@ async def test_EL_20_integrity_bar_from_the_integrity_event_refuses_within_a_sec
     )
 
     async def accepted() -> bool:
-        response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+        response = await submit(intake, declaration_id, headers)
         return response.status_code == 200
 
     await wait_until(accepted, timeout=5.0, what="acceptance after the record was withdrawn")
@@ -342,7 +352,7 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
     reviewer = intake.headers(roles=("hr_reviewer",), subject="u-ty-reviewer")
     # A draft is the applicant's until submitted: its attachments too (issue 13).
     assert_problem(await intake.client.get(url, headers=reviewer), 404, "not_found")
-    submitted = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=owner)
+    submitted = await submit(intake, declaration_id, owner)
     assert submitted.status_code == 200, submitted.text
     assert (await intake.client.get(url, headers=reviewer)).content == content
     auditor = intake.headers(roles=("auditor",), region=SHANXI)
@@ -394,10 +404,9 @@ async def test_EL_11_second_promotion_declaration_of_the_year_is_refused(intake:
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await draft(intake, body, headers)
-    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    await submitted_draft(intake, body, headers)
     second = await draft(intake, body, headers)
-    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
+    response = await submit(intake, second, headers)
     assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"
 
 
@@ -425,7 +434,7 @@ async def test_CM_4_suspended_committee_takes_no_declarations(intake: Intake) ->
         return any(i["committee_id"] == str(committee_id) and i["status"] == "suspended" for i in items)
 
     await wait_until(suspended, timeout=10, what="the suspension in intake's projection")
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
     assert assert_problem(response, 409, "not_eligible")["rule"] == "CM-4"
 
 
@@ -442,8 +451,7 @@ async def test_review_decisions_move_the_declaration(
 ) -> None:
     committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
-    assert (await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)).status_code == 200
+    declaration_id = await submitted_draft(intake, applicant_body(committee_id), headers)
 
     await intake.publish(event, {"declaration_id": declaration_id, **data}, subject=declaration_id)
     await status_becomes(intake, declaration_id, headers, status)
@@ -458,7 +466,7 @@ async def test_EL_4_years_without_an_assessment_are_named_in_the_refusal(intake:
     body["assessments"] = [{"year": y, "grade": "qualified"} for y in (2018, 2019, 2022, 2023)]
     declaration_id = await draft(intake, body, headers)
 
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
 
     refused = assert_problem(response, 409, "not_eligible")
     assert refused["rule"] == "EL-4"

@@ -20,20 +20,7 @@ TODAY = date(2024, 5, 1)
 
 
 def committee(**changes: Any) -> domain.CommitteeScope:
-    data = committee_event(**changes)
-    return domain.CommitteeScope(
-        committee_id=uuid.UUID(data["committee_id"]),
-        name=data["name"],
-        series=data["series"],
-        specialties=tuple(data["specialties"]),
-        levels=tuple(data["levels"]),
-        scope_regions=tuple(data["scope_regions"]),
-        scope_ownership_kinds=tuple(data["scope_ownership_kinds"]),
-        policy_pack=data["policy_pack"],
-        valid_from=date.fromisoformat(data["valid_from"]),
-        valid_until=date.fromisoformat(data["valid_until"]),
-        status=data.get("status", "active"),
-    )
+    return domain.CommitteeScope.from_json(committee_event(**changes))
 
 
 def window(**changes: Any) -> domain.DeclarationWindow:

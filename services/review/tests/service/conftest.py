@@ -3,6 +3,7 @@ clock, and intake's events published on the real NATS stream (intake's code is n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -144,16 +145,21 @@ class Harness:
             return result.all() if result.returns_rows else []
 
 
-@pytest.fixture
-async def harness(review_schema: CommonSettings, zc_keys: TestKeys, tmp_path: Path) -> AsyncIterator[Harness]:
-    clock = ManualClock(START)
-    settings = ReviewSettings(scheduler_enabled=False)
-    # Each test its own key rings (generated on first start, as in the embedded default).
-    common = review_schema.model_copy(update={"keys_dir": tmp_path / "keys"})
-    app = create_app(common, settings, clock=clock)
-    nc = await nats.connect(review_schema.nats_url)
+@contextlib.asynccontextmanager
+async def running_review(common: CommonSettings, clock: ManualClock, keys: TestKeys) -> AsyncIterator[Harness]:
+    """One start of the review service in-process (a new app reading its key rings from ``keys_dir``)."""
+    app = create_app(common, ReviewSettings(scheduler_enabled=False), clock=clock)
+    nc = await nats.connect(common.nats_url)
     try:
         async with serving(app, "http://review.test") as client:
-            yield Harness(app, client, clock, zc_keys, review_schema, nc.jetstream())
+            yield Harness(app, client, clock, keys, common, nc.jetstream())
     finally:
         await nc.close()
+
+
+@pytest.fixture
+async def harness(review_schema: CommonSettings, zc_keys: TestKeys, tmp_path: Path) -> AsyncIterator[Harness]:
+    # Each test its own key rings (generated on first start, as in the embedded default).
+    common = review_schema.model_copy(update={"keys_dir": tmp_path / "keys"})
+    async with running_review(common, ManualClock(START), zc_keys) as harness:
+        yield harness
