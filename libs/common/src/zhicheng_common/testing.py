@@ -492,3 +492,50 @@ async def on_stream(
     finally:
         await subscription.unsubscribe()
     return found
+
+
+@dataclass
+class AsgiCall:
+    """What a raw ASGI call did: how many body chunks the app pulled, and the messages it sent."""
+
+    pulled: int
+    sent: list[dict[str, Any]]
+
+    @property
+    def status(self) -> int:
+        return int(self.sent[0]["status"])
+
+
+async def asgi_call(
+    app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]], *, chunk: bytes = b"a" * 1024
+) -> AsgiCall:
+    """Call ``app`` as a server would, with an endless body of ``chunk``s, counting what it reads.
+
+    For limits that must answer before reading a body: a test asserts ``pulled == 0``.
+    """
+    call = AsgiCall(pulled=0, sent=[])
+
+    async def receive() -> dict[str, Any]:
+        call.pulled += 1
+        return {"type": "http.request", "body": chunk, "more_body": call.pulled < 1000}
+
+    async def send(message: dict[str, Any]) -> None:
+        call.sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "scheme": "http",
+        "server": ("t.test", 80),
+        "client": ("127.0.0.1", 1),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    return call

@@ -16,6 +16,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -272,3 +273,20 @@ async def drained(js: JetStreamContext, settings: CommonSettings, durable: str) 
     """The consumer's info once every message was delivered and acked, else None (for ``wait_until``)."""
     info = await js.consumer_info(settings.stream_name, durable)
     return info if info.num_pending == 0 and info.num_ack_pending == 0 else None
+
+
+def done_when_due(table: str) -> Callable[[AsyncSession, datetime], Awaitable[int]]:
+    """A scheduler job over a test table of deadlines (``id``, ``due_at``, ``done``): marks the due
+    ones done, each once even with several schedulers (``SKIP LOCKED``); returns how many."""
+
+    async def job(session: AsyncSession, now: datetime) -> int:
+        result = await session.execute(
+            text(
+                f"UPDATE {table} SET done = true WHERE id IN ("
+                f" SELECT id FROM {table} WHERE NOT done AND due_at <= :now FOR UPDATE SKIP LOCKED)"
+            ),
+            {"now": now},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    return job

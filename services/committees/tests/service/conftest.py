@@ -118,6 +118,20 @@ def filing_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def plan_body(**overrides: Any) -> dict[str, Any]:
+    """A valid 2024 plan: notice on Mon 30 Sep, the 30th working day before the 15 Nov meeting (NA-14)."""
+    body: dict[str, Any] = {
+        "year": 2024,
+        "levels": ["associate_senior", "senior"],
+        "declaration_opens": "2024-08-01",
+        "declaration_closes": "2024-08-31",
+        "notice_date": "2024-09-30",
+        "meetings": [{"meeting_date": "2024-11-15", "pre_meeting_filing_date": "2024-11-08"}],
+    }
+    body.update(overrides)
+    return body
+
+
 async def apply(svc: Service, body: dict[str, Any] | None = None, *, region: str = SHANXI) -> dict[str, Any]:
     response = await svc.client.post(
         f"{PREFIX}/filings", json=body or filing_body(), headers=svc.headers(["committee_office"], region)

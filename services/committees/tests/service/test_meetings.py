@@ -11,7 +11,7 @@ from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, fields_of, on_stream
 
-from .conftest import PREFIX, SHANXI, TAIYUAN, YUNCHENG, Service, active_committee, filing_body
+from .conftest import PREFIX, SHANXI, TAIYUAN, YUNCHENG, Service, active_committee, filing_body, plan_body
 
 pytestmark = pytest.mark.service
 
@@ -23,18 +23,15 @@ FOUR_BEFORE = date(2024, 9, 30)  # Monday, 11 calendar days before, yet only 4 w
 LATER_MEETING = {"meeting_date": "2024-11-15", "pre_meeting_filing_date": "2024-11-08"}
 
 
-def plan_body(*extra_meetings: dict[str, str]) -> dict[str, Any]:
-    return {
-        "year": 2024,
-        "levels": ["associate_senior", "senior"],
-        "declaration_opens": "2024-06-01",
-        "declaration_closes": "2024-06-30",
-        "notice_date": "2024-08-01",
-        "meetings": [
-            {"meeting_date": MEETING.isoformat(), "pre_meeting_filing_date": FIVE_BEFORE.isoformat()},
-            *extra_meetings,
-        ],
-    }
+def meeting_plan(*extra_meetings: dict[str, str]) -> dict[str, Any]:
+    """A 2024 plan whose first meeting is ``MEETING``, pre-filed on ``FIVE_BEFORE``."""
+    first = {"meeting_date": MEETING.isoformat(), "pre_meeting_filing_date": FIVE_BEFORE.isoformat()}
+    return plan_body(
+        declaration_opens="2024-06-01",
+        declaration_closes="2024-06-30",
+        notice_date="2024-08-01",
+        meetings=[first, *extra_meetings],
+    )
 
 
 async def planned(
@@ -43,7 +40,7 @@ async def planned(
     """A 2024 plan of the committee, published by the provincial HR department unless told otherwise."""
     response = await svc.client.post(
         f"{PREFIX}/{committee_id}/plans",
-        json=plan_body(*extra_meetings),
+        json=meeting_plan(*extra_meetings),
         headers=svc.headers(["committee_office"], region),
     )
     assert response.status_code == 201, response.text
@@ -237,7 +234,7 @@ async def test_a_plan_with_an_opened_meeting_cannot_be_changed(svc: Service) -> 
     svc.clock.set(at(FIVE_BEFORE))
     assert (await pre_file(svc, plan["meetings"][0]["id"], FIVE_BEFORE)).status_code == 200
     response = await svc.client.put(
-        f"{PREFIX}/plans/{plan['id']}", json=plan_body(), headers=svc.headers(["committee_office"], SHANXI)
+        f"{PREFIX}/plans/{plan['id']}", json=meeting_plan(), headers=svc.headers(["committee_office"], SHANXI)
     )
     assert_problem(response, 409, "meeting_already_opened")
     assert (await meeting_of(svc, plan["id"], plan["meetings"][1]["id"]))["id"] == plan["meetings"][1]["id"]

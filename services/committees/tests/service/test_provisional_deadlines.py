@@ -16,7 +16,7 @@ from zhicheng_common.calendar_store import store_arrangement
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import OFFICIAL_2027, wait_until, without_year
 
-from .conftest import PREFIX, SHANXI, Service, active_committee
+from .conftest import PREFIX, SHANXI, Service, active_committee, plan_body
 
 pytestmark = pytest.mark.service
 
@@ -33,15 +33,14 @@ async def test_NA_14_CM_9_CM_11_meeting_deadlines_in_2027_are_provisional_and_mo
     committee_id = await active_committee(svc)
     # A December 2026 meeting (after 11-30, so with the approved cross-year exception, CM-6).
     # Pre-meeting filing: back from Tue 12-15, Mon 14 (1), Fri 11 (2), Thu 10 (3), Wed 9 (4), Tue 8 (5).
-    body = {
-        "year": 2026,
-        "levels": ["associate_senior", "senior"],
-        "declaration_opens": "2026-08-03",
-        "declaration_closes": "2026-08-31",
-        "notice_date": "2026-09-01",
-        "cross_year_exception": "晋人社厅函〔2026〕1号批准",
-        "meetings": [{"meeting_date": "2026-12-15", "pre_meeting_filing_date": "2026-12-08"}],
-    }
+    body = plan_body(
+        year=2026,
+        declaration_opens="2026-08-03",
+        declaration_closes="2026-08-31",
+        notice_date="2026-09-01",
+        cross_year_exception="晋人社厅函〔2026〕1号批准",
+        meetings=[{"meeting_date": "2026-12-15", "pre_meeting_filing_date": "2026-12-08"}],
+    )
     response = await svc.client.post(
         f"{PREFIX}/{committee_id}/plans", json=body, headers=svc.headers(["committee_office"], SHANXI)
     )
