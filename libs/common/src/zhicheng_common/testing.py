@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.calendar import YearArrangement
+from zhicheng_common.clock import ManualClock
 from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from zhicheng_common.events.envelope import CloudEvent
@@ -380,6 +381,33 @@ def credit_code(prefix: str = "91140100") -> str:
     body = prefix + "".join(_CREDIT_ALPHABET[b % 31] for b in uuid.uuid4().bytes[: 17 - len(prefix)])
     total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
     return body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+@dataclass
+class InProcess:
+    """A service app started in-process by a test: its client, its manual clock, its database."""
+
+    __test__ = False
+
+    app: Any
+    client: httpx.AsyncClient
+    clock: ManualClock
+
+    @property
+    def database(self) -> Any:
+        """The app's :class:`zhicheng_common.db.Database`."""
+        return self.app.state.database
+
+    async def run_scheduler(self) -> dict[str, int]:
+        """Run every due scheduler job once (the tests' schedulers are started disabled)."""
+        result: dict[str, int] = await self.app.state.runtime.scheduler.run_once()
+        return result
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        async with self.database.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
 
 
 def failing_router(prefix: str) -> APIRouter:

@@ -76,24 +76,30 @@ def event_schemas(zc_settings: CommonSettings) -> CommonSettings:
     return zc_settings
 
 
+@contextlib.asynccontextmanager
+async def emptied(settings: CommonSettings, schema: str, tables: str) -> AsyncIterator[Database]:
+    """A service's database with ``tables`` truncated first."""
+    database = Database(settings.database_url, schema)
+    async with database.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables}"))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
 @pytest.fixture
 async def producer_db(event_schemas: CommonSettings) -> AsyncIterator[Database]:
     """The committees service's database, its outbox and test rows emptied."""
-    database = Database(event_schemas.database_url, PRODUCER)
-    async with database.engine.begin() as conn:
-        await conn.execute(text("TRUNCATE committees.outbox, committees.zc_test_things"))
-    yield database
-    await database.dispose()
+    async with emptied(event_schemas, PRODUCER, "committees.outbox, committees.zc_test_things") as database:
+        yield database
 
 
 @pytest.fixture
 async def consumer_db(event_schemas: CommonSettings) -> AsyncIterator[Database]:
     """The intake service's database, the test effects emptied."""
-    database = Database(event_schemas.database_url, CONSUMER)
-    async with database.engine.begin() as conn:
-        await conn.execute(text("TRUNCATE intake.zc_test_effects"))
-    yield database
-    await database.dispose()
+    async with emptied(event_schemas, CONSUMER, "intake.zc_test_effects") as database:
+        yield database
 
 
 @pytest.fixture

@@ -11,15 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from zhicheng_committees.app import create_app
 from zhicheng_committees.settings import MIGRATIONS_DIR, CommitteesSettings
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, migrated, serving
+from zhicheng_common.testing import InProcess, TestKeys, migrated, serving
 
 SHANXI = "140000"
 TAIYUAN = "140100"
@@ -37,16 +35,8 @@ def committees_schema(zc_settings: CommonSettings) -> CommonSettings:
 
 
 @dataclass
-class Service:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Service(InProcess):
     keys: TestKeys
-
-    @property
-    def database(self) -> Database:
-        database: Database = self.app.state.database
-        return database
 
     def headers(self, roles: list[str], region: str) -> dict[str, str]:
         return self.keys.headers(roles=roles, region=region, subject=f"{roles[0]}-{region}")

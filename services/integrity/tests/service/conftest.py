@@ -10,15 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
-from zhicheng_common.app import ServiceRuntime
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, migrated, resident_id, serving
+from zhicheng_common.testing import InProcess, TestKeys, migrated, resident_id, serving
 from zhicheng_integrity.app import create_app
 from zhicheng_integrity.settings import MIGRATIONS_DIR, IntegritySettings
 
@@ -35,17 +32,8 @@ def integrity_schema(zc_settings: CommonSettings) -> CommonSettings:
 
 
 @dataclass
-class Integrity:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
-    database: Database
+class Integrity(InProcess):
     cipher: PiiCipher
-
-    async def run_scheduler(self) -> dict[str, int]:
-        runtime: ServiceRuntime = self.app.state.runtime
-        assert runtime.scheduler is not None
-        return await runtime.scheduler.run_once()
 
     async def outbox(self, record_id: str) -> list[dict[str, Any]]:
         """The events recorded about ``record_id``, oldest first."""
@@ -69,10 +57,6 @@ class Integrity:
             ).mappings()
             return [dict(row) for row in rows]
 
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.database.engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
-
 
 @pytest.fixture
 async def integrity(integrity_schema: CommonSettings) -> AsyncIterator[Integrity]:
@@ -80,7 +64,7 @@ async def integrity(integrity_schema: CommonSettings) -> AsyncIterator[Integrity
     clock = ManualClock(START)
     app = create_app(integrity_schema, IntegritySettings(scheduler_enabled=False), clock=clock)
     async with serving(app, "http://integrity.test") as client:
-        yield Integrity(app, client, clock, app.state.database, app.state.pii_cipher)
+        yield Integrity(app, client, clock, app.state.pii_cipher)
 
 
 @pytest.fixture

@@ -15,12 +15,11 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, migrated, publish_event, serving, wait_until
+from zhicheng_common.testing import InProcess, TestKeys, migrated, publish_event, serving, wait_until
 from zhicheng_review.app import create_app
 from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
 
@@ -60,10 +59,7 @@ def submitted_data(*, region: str = XIAODIAN, **overrides: Any) -> dict[str, Any
 
 
 @dataclass
-class Harness:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Harness(InProcess):
     keys: TestKeys
     settings: CommonSettings
     js: Any
@@ -83,8 +79,7 @@ class Harness:
         self.clock.advance(timedelta(days=days))
 
     async def run_jobs(self) -> dict[str, int]:
-        result: dict[str, int] = await self.app.state.runtime.scheduler.run_once()
-        return result
+        return await self.run_scheduler()
 
     async def publish_intake(self, fact: str, data: dict[str, Any], *, region: str | None = None) -> str:
         """Publish ``intake.declaration.<fact>`` as intake would (its envelope, its stream)."""
