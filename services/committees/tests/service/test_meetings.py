@@ -178,7 +178,7 @@ async def test_CM_2_an_expired_committee_cannot_file_a_meeting_even_before_the_e
     svc.clock.set(at(date(2027, 3, 2)))  # approved 1 March 2024: valid through 1 March 2027 (NA-14)
     body = assert_problem(await pre_file(svc, meeting_id, FIVE_BEFORE), 409, "committee_expired")
     assert body["rule"] == "CM-2"
-    await svc.app.state.runtime.scheduler.run_once()
+    await svc.run_scheduler()
     body = assert_problem(await pre_file(svc, meeting_id, FIVE_BEFORE), 409, "committee_expired")
     assert body["rule"] == "CM-2"
 

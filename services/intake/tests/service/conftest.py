@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import (
+    InProcess,
     TestKeys,
     TestStack,
     create_database,
@@ -48,10 +48,7 @@ def intake_schema(zc_stack: TestStack, zc_settings: CommonSettings) -> CommonSet
 
 
 @dataclass
-class Intake:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Intake(InProcess):
     keys: TestKeys
     js: Any
     prefix: str

@@ -80,11 +80,11 @@ async def test_RV_3_not_corrected_by_the_deadline_becomes_abandoned_by_itself(in
     await returned(intake, declaration_id, headers, "2024-05-10")
 
     intake.clock.advance(timedelta(days=9))  # 2024-05-10: the deadline day still counts
-    await intake.app.state.runtime.scheduler.run_once()
+    await intake.run_scheduler()
     assert (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()["status"] == "returned"
 
     intake.clock.advance(timedelta(days=1))
-    await intake.app.state.runtime.scheduler.run_once()
+    await intake.run_scheduler()
     seen = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
     assert seen["status"] == "abandoned"
     late = await intake.client.post(f"{BASE}/{declaration_id}/resubmit", headers=headers)

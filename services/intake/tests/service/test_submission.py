@@ -37,6 +37,17 @@ YUNCHENG = "140800"
 pytestmark = pytest.mark.service
 
 
+async def refused_and_nothing_stored(
+    intake: Intake, settings: CommonSettings, body: dict[str, Any], status: int, code: str
+) -> dict[str, Any]:
+    """Post a draft of ``body``: refused with this problem, and no declaration of its committee stored."""
+    response = await intake.client.post(BASE, json=body, headers=intake.headers())
+    refused = assert_problem(response, status, code)
+    committee_id = uuid.UUID(body["target"]["committee_id"])
+    assert await count_declarations(settings, committee_id=committee_id) == 0
+    return refused
+
+
 async def count_declarations(settings: CommonSettings, **where: Any) -> int:
     database = Database(settings.database_url, "intake")
     try:
@@ -258,10 +269,8 @@ async def test_invalid_id_number_is_a_clear_problem_and_stores_nothing(
     body["applicant"]["id_number"] = body["applicant"]["id_number"][:-1] + (
         "0" if body["applicant"]["id_number"][-1] != "0" else "1"
     )
-    response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = assert_problem(response, 422, "validation_failed")
+    refused = await refused_and_nothing_stored(intake, intake_schema, body, 422, "validation_failed")
     assert refused["errors"][0]["field"] == "applicant.id_number"
-    assert await count_declarations(intake_schema, committee_id=committee_id) == 0
 
 
 async def test_future_dates_are_a_clear_problem_and_store_nothing(
@@ -270,10 +279,8 @@ async def test_future_dates_are_a_clear_problem_and_store_nothing(
     committee_id = uuid.uuid4()
     body = applicant_body(committee_id)
     body["achievements"][0]["date"] = "2024-05-02"
-    response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = assert_problem(response, 400, "invalid_declaration")
+    refused = await refused_and_nothing_stored(intake, intake_schema, body, 400, "invalid_declaration")
     assert [e["field"] for e in refused["errors"]] == ["achievements.0.date"]
-    assert await count_declarations(intake_schema, committee_id=committee_id) == 0
 
 
 async def test_unknown_series_is_a_clear_problem_and_stores_nothing(
@@ -282,12 +289,10 @@ async def test_unknown_series_is_a_clear_problem_and_stores_nothing(
     committee_id = uuid.uuid4()
     body = applicant_body(committee_id)
     body["target"]["series"] = "alchemy"
-    response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = assert_problem(response, 400, "invalid_declaration")
+    refused = await refused_and_nothing_stored(intake, intake_schema, body, 400, "invalid_declaration")
     assert refused["errors"][0]["code"] == "unknown_series"
     # The error lists the valid codes (issue 13): the series catalog's, as /api/v1/reference/series.
     assert refused["errors"][0]["facts"]["valid"] == load_series_catalog().codes()
-    assert await count_declarations(intake_schema, committee_id=committee_id) == 0
 
 
 async def test_attachment_over_the_size_limit_is_refused_and_nothing_is_stored(intake: Intake) -> None:
