@@ -23,7 +23,7 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js.api import ConsumerInfo
 from nats.js.client import JetStreamContext
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -132,6 +132,25 @@ def registered(name: str, model: type[BaseModel]) -> Iterator[type[BaseModel]]:
         yield model
     finally:
         EVENT_TYPES.pop(model, None)
+
+
+def numbered_thing(doc: str) -> type[BaseModel]:
+    """A test-only event model ``{n: int}`` with its own class (the registry is keyed by model)."""
+    model: type[BaseModel] = create_model("NumberedThingHappened", __doc__=f"Test only: {doc}", n=(int, ...))
+    return model
+
+
+def registering(types: dict[str, type[BaseModel]]) -> Any:
+    """A module-scoped autouse fixture registering ``name -> model`` for the module's tests."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def event_types() -> Iterator[None]:
+        with contextlib.ExitStack() as stack:
+            for name, model in types.items():
+                stack.enter_context(registered(name, model))
+            yield
+
+    return event_types
 
 
 @contextlib.asynccontextmanager

@@ -7,14 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
-from pydantic import BaseModel
 from sqlalchemy import text
 
 from zhicheng_common.db import Database
@@ -31,7 +30,8 @@ from .conftest import (
     inbox_count,
     make_consumer,
     make_relay,
-    registered,
+    numbered_thing,
+    registering,
     running,
     subject_messages,
     unpublished,
@@ -45,45 +45,24 @@ CONSUMER_SCRIPT = Path(__file__).with_name("consumer_process.py")
 TOTAL = 1000
 
 
-class RestartThingHappened(BaseModel):
-    """Test only: committed while NATS is down."""
-
-    n: int
-
-
-class KilledThingHappened(BaseModel):
-    """Test only: consumed by a process that gets killed."""
-
-    n: int
-
-
-class DuplicateThingHappened(BaseModel):
-    """Test only: published twice."""
-
-    n: int
-
-
-class ResentThingHappened(BaseModel):
-    """Test only: sent twice by the relay."""
-
-    n: int
-
+RestartThingHappened = numbered_thing("committed while NATS is down.")
+KilledThingHappened = numbered_thing("consumed by a process that gets killed.")
+DuplicateThingHappened = numbered_thing("published twice.")
+ResentThingHappened = numbered_thing("sent twice by the relay.")
 
 RESTART = "committees.evtrestart.happened"
 RESENT = "committees.evtresent.happened"
 KILLED = "committees.evtkilled.happened"
 DUPLICATE = "committees.evtduplicate.happened"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def event_types() -> Iterator[None]:
-    with (
-        registered(RESTART, RestartThingHappened),
-        registered(KILLED, KilledThingHappened),
-        registered(DUPLICATE, DuplicateThingHappened),
-        registered(RESENT, ResentThingHappened),
-    ):
-        yield
+event_types = registering(
+    {
+        RESTART: RestartThingHappened,
+        KILLED: KilledThingHappened,
+        DUPLICATE: DuplicateThingHappened,
+        RESENT: ResentThingHappened,
+    }
+)
 
 
 async def _all_applied(database: Database, consumer: str, total: int) -> bool:

@@ -17,7 +17,6 @@ from pathlib import Path
 from subprocess import PIPE
 
 import pytest
-from pydantic import BaseModel
 
 from zhicheng_common.cli import migrate_all
 from zhicheng_common.db import Database
@@ -38,6 +37,7 @@ from .conftest import (
     inbox_count,
     make_consumer,
     make_relay,
+    numbered_thing,
     registered,
     running,
     unpublished,
@@ -50,10 +50,7 @@ DURABLE = "committees.evtdurable.happened"
 EVENTS = 1000
 
 
-class DurableThingHappened(BaseModel):
-    """Test only: one of the 1,000 events of the crash run."""
-
-    n: int
+DurableThingHappened = numbered_thing("one of the 1,000 events of the crash run.")
 
 
 def truncate_stream_files(nats_server: EmbeddedNats, stream: str) -> int:
