@@ -315,3 +315,12 @@ def done_when_due(table: str) -> Callable[[AsyncSession, datetime], Awaitable[in
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     return job
+
+
+async def all_applied(database: Database, consumer: str, total: int) -> bool:
+    """Whether ``consumer`` has applied ``total`` distinct events (a predicate for ``wait_until``)."""
+    return (await effects(database, consumer)).distinct_events >= total
+
+
+async def none_unpublished(database: Database) -> bool:
+    return await unpublished(database) == 0

@@ -24,12 +24,14 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
 from .conftest import (
+    all_applied,
     commit_events,
     drained,
     effects,
     inbox_count,
     make_consumer,
     make_relay,
+    none_unpublished,
     numbered_thing,
     registering,
     running,
@@ -63,14 +65,6 @@ event_types = registering(
         RESENT: ResentThingHappened,
     }
 )
-
-
-async def _all_applied(database: Database, consumer: str, total: int) -> bool:
-    return (await effects(database, consumer)).distinct_events >= total
-
-
-async def _none_unpublished(database: Database) -> bool:
-    return await unpublished(database) == 0
 
 
 async def _relay_tried_and_failed(database: Database) -> bool:
@@ -118,9 +112,9 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
 
             server.start()
             await wait_until(
-                lambda: _all_applied(consumer_db, "evt-restart", TOTAL), timeout=60, what="all events applied"
+                lambda: all_applied(consumer_db, "evt-restart", TOTAL), timeout=60, what="all events applied"
             )
-            await wait_until(lambda: _none_unpublished(producer_db), timeout=30, what="the outbox drained")
+            await wait_until(lambda: none_unpublished(producer_db), timeout=30, what="the outbox drained")
             await wait_until(lambda: drained(js, settings, consumer.durable), timeout=30, what="every message acked")
 
         result = await effects(consumer_db, "evt-restart")
@@ -168,7 +162,7 @@ async def test_a_consumer_process_killed_mid_batch_applies_each_event_once(
     js = await nats_clients("probe")
     async with running(make_relay(settings, await nats_clients("relay"), producer_db)):
         await commit_events(producer_db, lambda n: KilledThingHappened(n=n), TOTAL)
-        await wait_until(lambda: _none_unpublished(producer_db), timeout=30, what="the outbox drained")
+        await wait_until(lambda: none_unpublished(producer_db), timeout=30, what="the outbox drained")
     assert await subject_messages(js, settings, KILLED) == TOTAL
 
     name = "evt-killed"
@@ -192,7 +186,7 @@ async def test_a_consumer_process_killed_mid_batch_applies_each_event_once(
 
     second = _start_consumer(env, log)
     try:
-        await wait_until(lambda: _all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}")
+        await wait_until(lambda: all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}")
         await wait_until(lambda: drained(js, settings, durable), timeout=30, what="every message acked")
     finally:
         _stop(second)

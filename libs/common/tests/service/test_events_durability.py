@@ -37,10 +37,10 @@ from .conftest import (
     inbox_count,
     make_consumer,
     make_relay,
+    none_unpublished,
     numbered_thing,
     registered,
     running,
-    unpublished,
 )
 
 pytestmark = pytest.mark.service
@@ -99,7 +99,7 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                 await asyncio.sleep(1.0)  # the producers keep committing; the relay retries meanwhile
                 nats_server.start()
                 await committing
-                await wait_until(lambda: _none_unpublished(producer_db), timeout=60, what="the outbox relayed")
+                await wait_until(lambda: none_unpublished(producer_db), timeout=60, what="the outbox relayed")
                 stream = await operator_js.stream_info(settings.stream_name)
                 # The crash lost events the relay had seen acknowledged (else this test shows nothing),
                 # and once the consumer has taken all the stream holds, those are still not applied.
@@ -132,7 +132,7 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                         return await inbox_count(consumer_db, consumer.durable) == EVENTS
 
                     await wait_until(all_applied, timeout=120, what="every event applied after reconcile")
-                    await wait_until(lambda: _none_unpublished(producer_db), timeout=60, what="re-published")
+                    await wait_until(lambda: none_unpublished(producer_db), timeout=60, what="re-published")
 
         out = await _zhicheng(settings, "events", "check", "--since", started.isoformat(), "--settle-seconds", "0")
         assert f"{consumer.durable:<36} {EVENTS:>7}/{EVENTS:<7} applied  ok\n" in out
@@ -150,10 +150,6 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
         for nc in clients:
             await nc.close()
         nats_server.stop()
-
-
-async def _none_unpublished(database: Database) -> bool:
-    return await unpublished(database) == 0
 
 
 async def _zhicheng(settings: CommonSettings, *args: str, returncode: int = 0) -> str:

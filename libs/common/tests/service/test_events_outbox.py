@@ -22,11 +22,13 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
 from .conftest import (
+    all_applied,
     commit_events,
     effects,
     inbox_count,
     make_consumer,
     make_relay,
+    none_unpublished,
     numbered_thing,
     registered,
     registering,
@@ -176,9 +178,9 @@ async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_
         )
         async with running(*relays, consumer):
             await wait_until(
-                lambda: _all_applied(consumer_db, "evt-relays", total), timeout=60, what="1000 events applied"
+                lambda: all_applied(consumer_db, "evt-relays", total), timeout=60, what="1000 events applied"
             )
-            await wait_until(lambda: _none_unpublished(producer_db), timeout=15, what="outbox drained")
+            await wait_until(lambda: none_unpublished(producer_db), timeout=15, what="outbox drained")
     finally:
         await second_db.dispose()
 
@@ -199,14 +201,6 @@ async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_
     assert stream_order == outbox_order
     result = await effects(consumer_db, "evt-relays")
     assert (result.rows, result.distinct_events) == (total, total)
-
-
-async def _all_applied(database: Database, consumer: str, total: int) -> bool:
-    return (await effects(database, consumer)).distinct_events >= total
-
-
-async def _none_unpublished(database: Database) -> bool:
-    return await unpublished(database) == 0
 
 
 async def _max_attempts(database: Database) -> int:

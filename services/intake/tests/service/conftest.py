@@ -106,6 +106,12 @@ async def draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -
     return declaration_id
 
 
+async def open_draft(intake: Intake, headers: dict[str, str]) -> str:
+    """A draft of a fresh applicant to a newly opened committee; returns its id."""
+    committee_id = await intake.open_committee()
+    return await draft(intake, applicant_body(committee_id), headers)
+
+
 async def submit(intake: Intake, declaration_id: str, headers: dict[str, str]) -> httpx.Response:
     """Submit a draft; the answer as it comes (a test of a refusal reads it)."""
     return await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)

@@ -14,7 +14,7 @@ from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem
 
-from .conftest import BASE, Intake, applicant_body, draft, submit
+from .conftest import BASE, Intake, applicant_body, draft, open_draft, submit
 
 pytestmark = pytest.mark.service
 
@@ -55,9 +55,8 @@ async def test_a_jurisdiction_and_year_without_a_pack_is_a_clear_problem(intake:
 async def test_an_unknown_pack_on_a_declaration_is_refused_not_replaced(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
     await _sql(
         intake_schema,
         "UPDATE intake.declarations SET policy_pack = 'shanxi-2019' WHERE id = :id",
@@ -74,9 +73,8 @@ async def test_an_unknown_pack_on_a_declaration_is_refused_not_replaced(
 async def test_the_submitted_event_carries_the_pack_the_declaration_was_judged_by(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
     response = await submit(intake, declaration_id, headers)
     assert response.status_code == 200, response.text
     rows = await _sql(

@@ -27,6 +27,7 @@ from .conftest import (
     Intake,
     applicant_body,
     draft,
+    open_draft,
     status_becomes,
     submit,
     submitted_draft,
@@ -86,9 +87,8 @@ async def outbox_types(settings: CommonSettings, declaration_id: str) -> list[st
 
 
 async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, intake_schema: CommonSettings) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
 
     response = await submit(intake, declaration_id, headers)
 
@@ -104,9 +104,8 @@ async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
 ) -> None:
     """The submit path writes status, time and pack with its history row in one statement (issue 11
     §6): what the next request reads, and what the table holds, is what the answer said."""
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
 
     answered = (await submit(intake, declaration_id, headers)).json()
 
@@ -177,9 +176,8 @@ async def test_CM_4_series_outside_the_committee_scope_is_refused(intake: Intake
 
 
 async def test_CM_5_declaration_outside_the_window_is_refused(intake: Intake) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
     intake.clock.advance(timedelta(days=70))  # 2024-07-10, after the window closed on 30 June
 
     response = await submit(intake, declaration_id, headers)
@@ -296,9 +294,8 @@ async def test_unknown_series_is_a_clear_problem_and_stores_nothing(
 
 
 async def test_attachment_over_the_size_limit_is_refused_and_nothing_is_stored(intake: Intake) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
     url = f"{BASE}/{declaration_id}/attachments"
     params = {"name": "证书.pdf", "kind": "achievement_proof"}
 
@@ -317,9 +314,8 @@ async def test_attachment_over_the_size_limit_is_refused_and_nothing_is_stored(i
 
 
 async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
     response = await intake.client.post(
         f"{BASE}/{declaration_id}/attachments",
         params={"name": "身份证.jpg", "kind": "identity_document"},
@@ -335,9 +331,8 @@ async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
 async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewers_with_its_digest(
     intake: Intake,
 ) -> None:
-    committee_id = await intake.open_committee()
     owner = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), owner)
+    declaration_id = await open_draft(intake, owner)
     content = b"%PDF-1.7 degree certificate"
     uploaded = await intake.client.post(
         f"{BASE}/{declaration_id}/attachments",
@@ -381,9 +376,8 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
 async def test_an_attachment_changed_in_storage_is_refused_not_served(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
-    committee_id = await intake.open_committee()
     owner = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), owner)
+    declaration_id = await open_draft(intake, owner)
     uploaded = await intake.client.post(
         f"{BASE}/{declaration_id}/attachments",
         params={"name": "获奖证书.jpg", "kind": "achievement_proof"},
@@ -482,9 +476,8 @@ async def test_EL_4_years_without_an_assessment_are_named_in_the_refusal(intake:
 
 
 async def test_an_upload_content_type_over_128_characters_is_refused_and_nothing_is_stored(intake: Intake) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
     url = f"{BASE}/{declaration_id}/attachments"
     params = {"name": "证书.pdf", "kind": "achievement_proof"}
     long_type = "application/" + "x" * 117  # 129 characters: more than the column holds, on no allow-list
