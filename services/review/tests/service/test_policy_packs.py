@@ -20,7 +20,12 @@ KUNMING = "530102"  # a district of Kunming, Yunnan: the Yunnan pack of 2023 cov
 
 def _submitted(region: str, year: int, **extra: Any) -> dict[str, Any]:
     return submitted_data(
-        region=region, year=year, applicant_name="李四", employer_name="昆明市某某电力有限公司", **extra
+        region=region,
+        year=year,
+        applicant_name="李四",
+        employer_name="昆明市某某电力有限公司",
+        committee_id=str(uuid.uuid4()),
+        **extra,
     )
 
 
