@@ -179,6 +179,7 @@ async def test_EX_2_a_draw_closer_to_the_meeting_than_five_working_days_is_refus
         await svc.client.post(meeting.path, json=CIVIL_11_3, headers=svc.office(meeting)), 409, "draw_too_late"
     )
     assert body["rule"] == "EX-2"
+    assert [(a, r) for a, r, _ in await svc.journal(str(meeting.meeting_id))] == [("draw.refused", ["EX-2"])]
     # Friday 8 November: 5 working days (4-8 Nov) is enough.
     ok = svc.open_meeting(civil_pool(15), meeting_day=date(2024, 11, 8))
     draw = await committed(svc, ok)
@@ -202,6 +203,7 @@ async def test_NA_1_the_panel_is_odd_and_at_least_the_packs_minimum(
     body = {"size": size, "quotas": [{"specialty": "civil", "members": quota, "alternates": 0}]}
     problem = assert_problem(await svc.client.post(meeting.path, json=body, headers=svc.office(meeting)), 409, code)
     assert problem["rule"] == rule
+    assert [(a, r) for a, r, _ in await svc.journal(str(meeting.meeting_id))] == [("draw.refused", [rule])]
 
 
 async def test_NA_2_only_the_office_supervisors_and_auditors_read_the_panel(svc: Service) -> None:
