@@ -312,16 +312,36 @@ class WokenThingHappened(BaseModel):
 WOKEN = "committees.evtwoken.happened"
 
 
-async def test_the_relay_wakes_on_notify_rather_than_waiting_for_its_poll(
+async def test_a_commit_that_recorded_events_wakes_the_relay_of_its_process_rather_than_its_poll(
     event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
 ) -> None:
     with registered(WOKEN, WokenThingHappened):
-        # A poll interval far longer than the wait below: only the NOTIFY can explain a quick publish.
-        relay = make_relay(event_schemas, await nats_clients("relay-notify"), producer_db, poll_seconds=120)
+        # A poll interval far longer than the wait below: only the commit's wake-up can explain it.
+        relay = make_relay(event_schemas, await nats_clients("relay-commit-wake"), producer_db, poll_seconds=120)
         async with running(relay):
             await asyncio.sleep(0.5)  # let the relay finish its first (empty) round and start waiting
             before = relay.published_count
             await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
+            await wait_until(lambda: relay.published_count > before, timeout=10, what="published after the commit")
+
+
+async def test_a_row_committed_elsewhere_waits_for_a_notify_or_the_poll_and_the_notify_wakes_the_relay(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    with registered(WOKEN, WokenThingHappened):
+        relay = make_relay(event_schemas, await nats_clients("relay-notify"), producer_db, poll_seconds=120)
+        async with running(relay):
+            await asyncio.sleep(0.5)
+            before = relay.published_count
+            # As another process commits it: this process's relays are not told (nor is any NOTIFY
+            # sent by the transaction, which would serialise concurrent commits).
+            async with producer_db.unit_of_work() as session:
+                await record_event(session, WokenThingHappened(n=1), subject="evtwoken-elsewhere")
+                session.sync_session.info.pop("zc_outbox_recorded")
+            await asyncio.sleep(1.0)
+            assert relay.published_count == before
+            async with producer_db.engine.begin() as conn:
+                await conn.execute(text("SELECT pg_notify('zc_outbox_committees', '')"))
             await wait_until(lambda: relay.published_count > before, timeout=10, what="published after NOTIFY")
 
 
