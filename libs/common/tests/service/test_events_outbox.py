@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from zhicheng_common.db import Database
-from zhicheng_common.events.outbox import BatchResult, record_event
+from zhicheng_common.events.outbox import BatchResult, record_event, relay_lock_key
 from zhicheng_common.events.streams import connect
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
@@ -343,6 +343,25 @@ async def test_a_row_committed_elsewhere_waits_for_a_notify_or_the_poll_and_the_
             async with producer_db.engine.begin() as conn:
                 await conn.execute(text("SELECT pg_notify('zc_outbox_committees', '')"))
             await wait_until(lambda: relay.published_count > before, timeout=10, what="published after NOTIFY")
+
+
+async def test_a_relay_woken_while_another_leads_its_schema_looks_again_without_waiting_for_its_poll(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    with registered(WOKEN, WokenThingHappened):
+        relay = make_relay(event_schemas, await nats_clients("relay-standby"), producer_db, poll_seconds=120)
+        async with running(relay):
+            await asyncio.sleep(0.5)
+            before = relay.published_count
+            # Another replica leads the schema: it holds the relay's advisory lock in a transaction.
+            async with producer_db.engine.connect() as leader:
+                await leader.execute(text("BEGIN"))
+                await leader.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": relay_lock_key("committees")})
+                await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
+                await wait_until(lambda: relay.standby_batches > 0, timeout=10, what="a standby round")
+                assert relay.published_count == before
+                await leader.execute(text("COMMIT"))  # the leader's batch ends; no NOTIFY, no commit here
+            await wait_until(lambda: relay.published_count > before, timeout=5, what="published after the lead ended")
 
 
 async def test_published_rows_older_than_the_retention_are_pruned(
