@@ -150,7 +150,10 @@ def upgrade() -> None:
         sa.Column("is_new", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("filing_id", "expert_id", name="pk_pool_members"),
         sa.ForeignKeyConstraint(
-            ["filing_id"], [f"{SCHEMA}.pool_filings.id"], name="fk_pool_members_filing_id_pool_filings", ondelete="CASCADE"
+            ["filing_id"],
+            [f"{SCHEMA}.pool_filings.id"],
+            name="fk_pool_members_filing_id_pool_filings",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(["expert_id"], [f"{SCHEMA}.experts.id"], name="fk_pool_members_expert_id_experts"),
         schema=SCHEMA,
@@ -213,9 +216,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("declaration_id", name="pk_applicant_views"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_applicant_views_committee_year", "applicant_views", ["committee_id", "year"], schema=SCHEMA
-    )
+    op.create_index("ix_applicant_views_committee_year", "applicant_views", ["committee_id", "year"], schema=SCHEMA)
     op.create_table(
         "integrity_bars",
         sa.Column("record_id", UUID, nullable=False),
