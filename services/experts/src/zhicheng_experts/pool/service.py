@@ -12,6 +12,7 @@ from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import china_today
+from zhicheng_common.ids import uuid7
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
@@ -89,7 +90,7 @@ async def file_pool(
         in_force.ended_at = now
         await pools.flush()  # one filing in force per committee (partial unique index)
     filing = PoolFiling(
-        id=uuid.uuid4(),
+        id=uuid7(),  # time-ordered: the committee's latest filing is the greatest id at equal times
         committee_id=committee.committee_id,
         region=committee.region,
         status="filed",
