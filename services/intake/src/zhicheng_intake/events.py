@@ -24,6 +24,9 @@ class DeclarationSubmitted(BaseModel):
     channel: str
     employer_name: str
     region: str
+    # Keyed hash of the employer's credit code (ZC_PII_KEY): the experts service recuses experts of
+    # the applicant's unit (NA-9). Absent in events published before it was added.
+    unit_key: str = ""
     # The account that declared (the applicant, or the unit acting for them): review lets it,
     # and only it, ask for re-examination (NA-12). Absent in events published before it was added.
     owner_subject: str = ""

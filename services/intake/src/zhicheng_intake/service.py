@@ -428,6 +428,7 @@ async def submit(
             channel=row.channel,
             employer_name=row.employer_name,
             region=row.region,
+            unit_key=row.unit_key,
             owner_subject=row.owner_subject,
             policy_pack=pack.id,
         ),

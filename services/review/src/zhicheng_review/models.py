@@ -40,6 +40,8 @@ class Review(Base):
     kind: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(64))
     employer_name: Mapped[str] = mapped_column(String(256))
+    # Keyed hash of the employer's credit code, passed on to the experts service (NA-9 same unit).
+    unit_key: Mapped[str] = mapped_column(String(64), server_default="")
     # Who declared (intake's owner): the one account that may ask for re-examination (NA-12).
     owner_subject: Mapped[str] = mapped_column(String(128), server_default="")
     region: Mapped[str] = mapped_column(String(6))

@@ -110,6 +110,7 @@ class Harness:
             "kind": "normal",
             "channel": channel,
             "employer_name": "太原市某某电力有限公司",
+            "unit_key": f"unit-{declaration_id.hex[:12]}",
             "region": region,
             "owner_subject": "u-applicant",
             **overrides,

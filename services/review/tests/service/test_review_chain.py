@@ -568,9 +568,12 @@ async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_dec
         "rank",
         "kind",
         "employer_name",
+        "unit_key",
         "region",
     }
     assert qualified[0]["data"]["employer_name"] == "太原市某某电力有限公司"
+    # Intake's keyed hash of the unit passes through, for the experts' same-unit recusal (NA-9).
+    assert qualified[0]["data"]["unit_key"] == "unit-" + qualified[0]["data"]["declaration_id"].replace("-", "")[:12]
     assert qualified[0]["data"]["region"] == XIAODIAN
     assert qualified[0]["region"] == XIAODIAN
     decisions = await harness.client.get(f"/api/v1/reviews/{review_id}/decisions", headers=harness.admin)
