@@ -82,7 +82,8 @@ def test_every_list_route_with_an_offset_bounds_it(tmp_path: Path) -> None:
                 paged.append(f"{name} {method.upper()} {path}")
                 assert params["offset"]["schema"].get("maximum") == MAX_OFFSET, (name, path)
                 assert params["limit"]["schema"].get("maximum") in (MAX_LIMIT, MAX_QUEUE_LIMIT), (name, path)
-    # The list routes with offsets: committees (2), intake (1), integrity (1), review's queue, gateway users, experts (1).
+    # The list routes with offsets: committees (2), intake (1), integrity (1), review's queue, gateway
+    # users, experts (1).
     assert len(paged) == 7, paged
 
 

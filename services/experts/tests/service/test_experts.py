@@ -211,3 +211,19 @@ async def test_staff_act_only_within_their_region(experts: Experts) -> None:
     )
     response = await experts.client.post("/api/v1/experts/experts", json=expert_body(), headers=yuncheng)
     problem(response, 403, "outside_jurisdiction")
+
+
+async def test_an_import_file_may_be_larger_than_an_ordinary_request(experts: Experts) -> None:
+    # 6,500 rows (about 170 bytes each) pass the 1 MiB limit of an ordinary body; the import has
+    # the upload allowance.
+    numbers: set[str] = set()
+    while len(numbers) < 6500:  # random numbers may repeat in 6,500 draws; the file must not
+        numbers.add(resident_id())
+    rows = [csv_row(resident_id=number) for number in sorted(numbers)]
+    data = csv_file(rows)
+    assert len(data) > 1024 * 1024
+    response = await experts.client.post(
+        f"{IMPORTS}?accept_valid_rows=true", content=data, headers={**experts.headers(), "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 201, response.text[:300]
+    assert response.json()["stored"] == 6500

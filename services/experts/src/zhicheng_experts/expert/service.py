@@ -83,23 +83,21 @@ def _term_rows(expert_id: uuid.UUID, terms: Sequence[TermIn]) -> list[ExpertTerm
     return [ExpertTerm(expert_id=expert_id, starts_on=t.starts_on, ends_on=t.ends_on) for t in terms]
 
 
-async def _new_expert(
-    session: AsyncSession,
+def _expert_row(
     *,
     actor: Principal,
     expert_in: ExpertCreate,
     cipher: PiiCipher,
     catalog: SeriesCatalog,
     now: datetime,
+    disqualifying: uuid.UUID | None,
 ) -> Expert:
-    """Add one checked expert with terms and relationships; an integrity record in force that takes
-    expert status away (NA-13) disqualifies them from the start."""
-    repository = ExpertRepository(session)
-    key = cipher.keyed_hash(expert_in.resident_id)
+    """One checked expert; an integrity record in force that takes expert status away (NA-13)
+    disqualifies them from the start."""
     expert = Expert(
         id=uuid.uuid4(),
         name=expert_in.name,
-        resident_id_key=key,
+        resident_id_key=cipher.keyed_hash(expert_in.resident_id),
         resident_id_encrypted=cipher.encrypt(expert_in.resident_id),
         resident_id_masked=mask_identifier(expert_in.resident_id),
         unit_name=expert_in.unit_name,
@@ -119,16 +117,38 @@ async def _new_expert(
         created_at=now,
         updated_at=now,
     )
-    disqualifying = await IntegrityBarRepository(session).disqualifying_in_force(key)
     if disqualifying is not None:
         expert.status = "disqualified"
         expert.status_reason = f"诚信记录 {disqualifying} 取消专家资格 (NA-13)"
         expert.disqualified_by_record = disqualifying
-    repository.add(expert)
-    await repository.flush()
-    session.add_all(_term_rows(expert.id, expert_in.terms))
-    session.add_all(_relationship_rows(expert.id, expert_in.relationships, cipher))
     return expert
+
+
+async def _add_experts(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    experts_in: Sequence[ExpertCreate],
+    cipher: PiiCipher,
+    catalog: SeriesCatalog,
+    now: datetime,
+) -> list[Expert]:
+    """Add checked experts with their terms and relationships, in two flushes whatever their number."""
+    keys = [cipher.keyed_hash(e.resident_id) for e in experts_in]
+    disqualifying = await IntegrityBarRepository(session).disqualifying_in_force_for(keys)
+    rows = [
+        _expert_row(
+            actor=actor, expert_in=e, cipher=cipher, catalog=catalog, now=now, disqualifying=disqualifying.get(key)
+        )
+        for e, key in zip(experts_in, keys, strict=True)
+    ]
+    session.add_all(rows)
+    await session.flush()  # the experts first: terms and relationships refer to them
+    for expert, expert_in in zip(rows, experts_in, strict=True):
+        session.add_all(_term_rows(expert.id, expert_in.terms))
+        session.add_all(_relationship_rows(expert.id, expert_in.relationships, cipher))
+    await session.flush()
+    return rows
 
 
 async def read_of(session: AsyncSession, expert: Expert) -> ExpertRead:
@@ -178,7 +198,7 @@ async def create_expert(
         raise refuse(problems)
     if await ExpertRepository(session).existing_keys([cipher.keyed_hash(expert_in.resident_id)]):
         raise ExpertExists(errors=[])
-    expert = await _new_expert(session, actor=actor, expert_in=expert_in, cipher=cipher, catalog=catalog, now=now)
+    [expert] = await _add_experts(session, actor=actor, experts_in=[expert_in], cipher=cipher, catalog=catalog, now=now)
     await append_entry(
         session,
         actor=actor,
@@ -432,10 +452,10 @@ async def import_experts(
         rows_named = sorted({e.row for e in errors})
         detail = f"第{'、'.join(map(str, rows_named))}行有错误，未导入任何专家（可选择只导入正确的行）"
         raise ImportRejected(detail, errors=[e.as_field_error() for e in errors])
-    ids: list[uuid.UUID] = []
-    for _, expert_in in stored_rows:
-        expert = await _new_expert(session, actor=actor, expert_in=expert_in, cipher=cipher, catalog=catalog, now=now)
-        ids.append(expert.id)
+    added = await _add_experts(
+        session, actor=actor, experts_in=[e for _, e in stored_rows], cipher=cipher, catalog=catalog, now=now
+    )
+    ids = [expert.id for expert in added]
     await append_entry(
         session,
         actor=actor,

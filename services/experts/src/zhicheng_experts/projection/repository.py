@@ -22,16 +22,16 @@ class IntegrityBarRepository:
             statement = statement.with_for_update()
         return (await self.session.scalars(statement)).first()
 
-    async def disqualifying_in_force(self, subject_key: str) -> uuid.UUID | None:
-        """A record in force that takes expert status away from this person (NA-13), if any."""
-        return (
-            await self.session.scalars(
-                select(IntegrityBar.record_id)
-                .where(IntegrityBar.subject_key == subject_key, IntegrityBar.in_force, IntegrityBar.disqualifies)
-                .order_by(IntegrityBar.valid_from)
-                .limit(1)
-            )
-        ).first()
+    async def disqualifying_in_force_for(self, subject_keys: Collection[str]) -> dict[str, uuid.UUID]:
+        """For each of these people with one, a record in force that takes expert status away (NA-13)."""
+        if not subject_keys:
+            return {}
+        rows = await self.session.execute(
+            select(IntegrityBar.subject_key, IntegrityBar.record_id)
+            .where(IntegrityBar.subject_key.in_(list(subject_keys)), IntegrityBar.in_force, IntegrityBar.disqualifies)
+            .order_by(IntegrityBar.valid_from.desc())
+        )
+        return {key: record_id for key, record_id in rows}
 
     async def in_force_for(self, subject_keys: Collection[str], *, on: date) -> dict[str, list[str]]:
         """The ids of the records barring each person from draws on ``on`` (NA-13), sorted."""
