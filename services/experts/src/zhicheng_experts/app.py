@@ -11,7 +11,7 @@ from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import load_pack, pack_by_id
+from zhicheng_common.policy import pack_by_id
 from zhicheng_common.scheduler import Job
 from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
@@ -51,7 +51,6 @@ def create_app(
         calendar=calendar,
     )
     app.state.pii_cipher = PiiCipher(common.pii_key)
-    app.state.policy_pack = load_pack(settings.policy_pack)
     # Pool filings follow the pack their committee runs under (its id comes with the committee).
     app.state.pack_resolver = pack_by_id
     app.state.series_catalog = load_series_catalog()

@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from zhicheng_common.auth import CurrentPrincipal
 from zhicheng_common.calendar import WorkingDayCalendar
-from zhicheng_common.clock import Clock
+from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import PolicyPack
+from zhicheng_common.policy import PolicyPack, resolve_pack
 from zhicheng_common.series import SeriesCatalog
 
 
@@ -20,9 +21,11 @@ def _cipher(request: Request) -> PiiCipher:
     return cipher
 
 
-def _pack(request: Request) -> PolicyPack:
-    pack: PolicyPack = request.app.state.policy_pack
-    return pack
+def _pack(request: Request, principal: CurrentPrincipal) -> PolicyPack:
+    """The pack of the caller's jurisdiction for this year (issue 12: no service-wide pack): experts
+    are entered within the caller's region, so its pack's term years (EX-3) apply."""
+    clock: Clock = request.app.state.clock
+    return resolve_pack(principal.region, china_today(clock.now()).year)
 
 
 def _packs(request: Request) -> Callable[[str], PolicyPack]:

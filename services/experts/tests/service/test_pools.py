@@ -106,6 +106,7 @@ async def test_EX_5_an_enterprise_committee_has_the_packs_share_of_private_enter
     )
     parameters = shanxi.parameters.model_copy(update={"private_enterprise_expert_min_share": share})
     with_share: PolicyPack = shanxi.model_copy(update={"parameters": parameters})
+    original = experts.app.state.pack_resolver
     experts.app.state.pack_resolver = lambda pack_id: with_share
     try:
         committee = await experts.committee(kind="private_enterprise_engineering")
@@ -123,7 +124,7 @@ async def test_EX_5_an_enterprise_committee_has_the_packs_share_of_private_enter
         other = await experts.committee(scope_ownership_kinds=["public_institution"])
         assert (await _file(experts, other, public[:3])).status_code == 201
     finally:
-        experts.app.state.pack_resolver = load_pack
+        experts.app.state.pack_resolver = original
 
 
 async def test_a_filing_expires_by_itself_the_day_after_its_last_day(experts: Experts) -> None:

@@ -41,8 +41,8 @@ class SubmittedData(BaseModel):
     channel: str
     employer_name: str = ""
     region: str
-    unit_key: str = ""  # keyed hash of the employer's credit code; absent before intake carried it
     owner_subject: str = ""  # absent from events published before intake added it
+    unit_key: str = ""  # keyed hash of the employer's credit code; absent before intake sent it
     policy_pack: str = ""  # the pack intake judged by; absent before intake carried it
 
     @field_validator("committee_id", mode="before")
