@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
 from zhicheng_common.api import SessionDep
 from zhicheng_common.paging import Paging
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.problems import problem_doc
 from zhicheng_experts.auth import ExpertAdmin, ExpertReader, ExpertSelf
 from zhicheng_experts.deps import CatalogDep, CipherDep, NowDep, PackDep
 from zhicheng_experts.expert import service
@@ -27,14 +27,6 @@ from zhicheng_experts.expert.schemas import (
 )
 from zhicheng_experts.settings import AREA
 
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
 router = APIRouter(prefix=f"/{AREA}", tags=["experts"])
 
 
@@ -43,9 +35,9 @@ router = APIRouter(prefix=f"/{AREA}", tags=["experts"])
     status_code=201,
     summary="录入专家 (committee_office, hr_admin, province_admin)",
     responses={
-        400: _problem("系列、专业或职称与目录不符 (expert_invalid)"),
-        403: _problem("不在管辖范围 (outside_jurisdiction)"),
-        409: _problem("聘期超过政策规定 (term_too_long, EX-3) 或专家已在库中 (expert_exists)"),
+        400: problem_doc("系列、专业或职称与目录不符 (expert_invalid)"),
+        403: problem_doc("不在管辖范围 (outside_jurisdiction)"),
+        409: problem_doc("聘期超过政策规定 (term_too_long, EX-3) 或专家已在库中 (expert_exists)"),
     },
 )
 async def create_expert(
@@ -85,8 +77,8 @@ async def create_expert(
         }
     },
     responses={
-        415: _problem("不是 CSV 或 xlsx (import_type_not_supported)"),
-        422: _problem("有错误行，未导入任何专家；errors[] 逐行列出 (import_rows_invalid)"),
+        415: problem_doc("不是 CSV 或 xlsx (import_type_not_supported)"),
+        422: problem_doc("有错误行，未导入任何专家；errors[] 逐行列出 (import_rows_invalid)"),
     },
 )
 async def import_experts(
@@ -171,7 +163,7 @@ async def list_experts(
 @router.get(
     "/experts/me",
     summary="本人专家信息 (the expert signed in)",
-    responses={404: _problem("本账号未关联专家记录 (no_expert_record)")},
+    responses={404: problem_doc("本账号未关联专家记录 (no_expert_record)")},
 )
 async def my_record(session: SessionDep, principal: ExpertSelf) -> ExpertRead:
     """The expert record linked to the caller's account."""
@@ -181,7 +173,10 @@ async def my_record(session: SessionDep, principal: ExpertSelf) -> ExpertRead:
 @router.get(
     "/experts/{expert_id}",
     summary="查看专家",
-    responses={403: _problem("不在管辖范围 (outside_jurisdiction)"), 404: _problem("专家不存在 (expert_not_found)")},
+    responses={
+        403: problem_doc("不在管辖范围 (outside_jurisdiction)"),
+        404: problem_doc("专家不存在 (expert_not_found)"),
+    },
 )
 async def read_expert(expert_id: uuid.UUID, session: SessionDep, principal: ExpertReader) -> ExpertRead:
     """One expert with terms and relationships (journaled as a read of personal data)."""
@@ -192,9 +187,9 @@ async def read_expert(expert_id: uuid.UUID, session: SessionDep, principal: Expe
     "/experts/{expert_id}",
     summary="修改专家信息",
     responses={
-        400: _problem("专业或职称与目录不符 (expert_invalid)"),
-        404: _problem("专家不存在 (expert_not_found)"),
-        409: _problem("聘期超过政策规定 (term_too_long, EX-3)"),
+        400: problem_doc("专业或职称与目录不符 (expert_invalid)"),
+        404: problem_doc("专家不存在 (expert_not_found)"),
+        409: problem_doc("聘期超过政策规定 (term_too_long, EX-3)"),
     },
 )
 async def update_expert(
@@ -224,7 +219,7 @@ async def update_expert(
 @router.put(
     "/experts/{expert_id}/status",
     summary="暂停、取消或恢复专家资格",
-    responses={404: _problem("专家不存在 (expert_not_found)")},
+    responses={404: problem_doc("专家不存在 (expert_not_found)")},
 )
 async def change_status(
     expert_id: uuid.UUID, change: StatusChange, session: SessionDep, principal: ExpertAdmin, now: NowDep
@@ -238,8 +233,8 @@ async def change_status(
     "/experts/{expert_id}/account",
     summary="关联专家的登录账号 (role expert)",
     responses={
-        404: _problem("专家不存在 (expert_not_found)"),
-        409: _problem("账号已关联其他专家 (account_already_linked)"),
+        404: problem_doc("专家不存在 (expert_not_found)"),
+        409: problem_doc("账号已关联其他专家 (account_already_linked)"),
     },
 )
 async def link_account(

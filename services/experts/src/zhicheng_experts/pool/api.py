@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter
 
 from zhicheng_common.api import SessionDep
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.problems import problem_doc
 from zhicheng_experts.auth import ExpertAdmin, ExpertReader
 from zhicheng_experts.deps import CalendarDep, NowDep, PacksDep
 from zhicheng_experts.pool import service
 from zhicheng_experts.pool.schemas import PoolFilingCreate, PoolFilingDetail, PoolFilingRead, PoolMemberRead
 from zhicheng_experts.settings import AREA
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
 
 router = APIRouter(prefix=f"/{AREA}/pools", tags=["pool filings"])
 
@@ -31,9 +22,9 @@ router = APIRouter(prefix=f"/{AREA}/pools", tags=["pool filings"])
     status_code=201,
     summary="专家库备案或重新备案 (committee_office, hr_admin, province_admin)",
     responses={
-        400: _problem("名单中有不存在的专家 (unknown_experts)"),
-        403: _problem("不在管辖范围 (outside_jurisdiction)"),
-        409: _problem(
+        400: problem_doc("名单中有不存在的专家 (unknown_experts)"),
+        403: problem_doc("不在管辖范围 (outside_jurisdiction)"),
+        409: problem_doc(
             "有效期超过规定 (filing_validity_too_long, EX-3)；新增专家不足 (too_few_new_experts, EX-4)；"
             "申请过迟 (refiling_too_late, EX-4)；非公有制经济组织专家不足 (EX-5)；评委会未同步 (committee_unknown)"
         ),
@@ -65,8 +56,8 @@ async def filings_of(committee_id: uuid.UUID, session: SessionDep, principal: Ex
     "/{filing_id}",
     summary="查看专家库备案及名单",
     responses={
-        403: _problem("不在管辖范围 (outside_jurisdiction)"),
-        404: _problem("备案不存在 (pool_filing_not_found)"),
+        403: problem_doc("不在管辖范围 (outside_jurisdiction)"),
+        404: problem_doc("备案不存在 (pool_filing_not_found)"),
     },
 )
 async def read_filing(filing_id: uuid.UUID, session: SessionDep, principal: ExpertReader) -> PoolFilingDetail:

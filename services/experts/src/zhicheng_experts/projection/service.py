@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal
 from zhicheng_experts.expert.domain import status_after_bar
+from zhicheng_experts.expert.models import Expert
 from zhicheng_experts.expert.repository import ExpertRepository
 from zhicheng_experts.projection.models import ApplicantView, CommitteeView, IntegrityBar, MeetingView, PlanView
 from zhicheng_experts.projection.repository import IntegrityBarRepository, ProjectionRepository
@@ -162,21 +163,46 @@ async def apply_integrity_decided(
         return  # not (yet) an expert: an expert entered later finds the bar by the same keyed hash
     if disqualifies and expert.status != "disqualified":
         previous = expert.status
-        expert.status = "disqualified"
-        expert.status_reason = f"诚信记录 {record_id} 取消专家资格 (NA-13)"
-        expert.disqualified_by_record = record_id
-        expert.updated_at = now
-        await append_entry(
+        await _set_status(
             session,
-            actor=system_actor(region or expert.region),
+            expert,
+            status="disqualified",
+            reason=f"诚信记录 {record_id} 取消专家资格 (NA-13)",
+            record=record_id,
+            region=region,
             action="expert.disqualified",
-            record_type="expert",
-            record_id=str(expert.id),
-            record_region=expert.region,
-            reason=expert.status_reason,
             rule_ids=sorted({"NA-13", *rule_ids}),
             data={"from": previous, "integrity_record": str(record_id)},
+            now=now,
         )
+
+
+async def _set_status(
+    session: AsyncSession,
+    expert: Expert,
+    *,
+    status: str,
+    reason: str,
+    record: uuid.UUID | None,
+    region: str,
+    action: str,
+    rule_ids: list[str],
+    data: dict[str, str],
+    now: datetime,
+) -> None:
+    """An integrity event changed the expert's status: set it and journal it as the service itself."""
+    expert.status, expert.status_reason, expert.disqualified_by_record, expert.updated_at = status, reason, record, now
+    await append_entry(
+        session,
+        actor=system_actor(region or expert.region),
+        action=action,
+        record_type="expert",
+        record_id=str(expert.id),
+        record_region=expert.region,
+        reason=reason,
+        rule_ids=rule_ids,
+        data=data,
+    )
 
 
 async def end_integrity_bar(
@@ -193,19 +219,16 @@ async def end_integrity_bar(
         return True
     expert = await ExpertRepository(session).with_key(bar.subject_key, for_update=True)
     if expert is not None and expert.disqualified_by_record == record_id:
-        expert.status = "active"
-        expert.status_reason = f"诚信记录 {record_id} 已撤销，恢复专家资格"
-        expert.disqualified_by_record = None
-        expert.updated_at = now
-        await append_entry(
+        await _set_status(
             session,
-            actor=system_actor(region or expert.region),
+            expert,
+            status="active",
+            reason=f"诚信记录 {record_id} 已撤销，恢复专家资格",
+            record=None,
+            region=region,
             action="expert.reinstated",
-            record_type="expert",
-            record_id=str(expert.id),
-            record_region=expert.region,
-            reason=expert.status_reason,
             rule_ids=["NA-13"],
             data={"integrity_record": str(record_id)},
+            now=now,
         )
     return True
