@@ -227,3 +227,33 @@ async def test_an_import_file_may_be_larger_than_an_ordinary_request(experts: Ex
     )
     assert response.status_code == 201, response.text[:300]
     assert response.json()["stored"] == 6500
+
+
+async def test_EX_3_a_change_is_checked_as_an_entry_and_a_status_change_is_journaled(experts: Experts) -> None:
+    created = await experts.create()
+    url = f"/api/v1/experts/experts/{created['id']}"
+    too_long = await experts.client.patch(
+        url, json={"terms": [{"starts_on": "2028-01-01", "ends_on": "2031-01-01"}]}, headers=experts.headers()
+    )
+    assert problem(too_long, 409, "term_too_long")["rule"] == "EX-3"
+    changed = await experts.client.patch(
+        url,
+        json={
+            "terms": [
+                {"starts_on": "2025-01-01", "ends_on": "2027-12-31"},
+                {"starts_on": "2028-01-01", "ends_on": "2030-12-31"},
+            ],
+            "specialties": ["electrical", "computer"],
+        },
+        headers=experts.headers(),
+    )
+    assert [t["ends_on"] for t in changed.json()["terms"]] == ["2027-12-31", "2030-12-31"]
+    assert changed.json()["specialties"] == ["electrical", "computer"]
+    suspended = await experts.client.put(
+        f"{url}/status", json={"status": "suspended", "reason": "本人申请暂停一年"}, headers=experts.headers()
+    )
+    assert suspended.json()["status"] == "suspended"
+    reason = await experts.scalar(
+        "SELECT reason FROM experts.journal WHERE record_id = :r AND action = 'expert.status_changed'", r=created["id"]
+    )
+    assert reason == "本人申请暂停一年"
