@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from zhicheng_common.policy import load_pack
+from zhicheng_common.series import Rank
 from zhicheng_experts.draw.domain import DrawParameters, eligibility
-from zhicheng_experts.pool.repository import eligible_pool_snapshot
+from zhicheng_experts.pool.repository import PoolSource, eligible_pool_snapshot
 
 from .conftest import SHANXI, Experts, credit_code, problem, resident_id
 
@@ -258,3 +259,31 @@ async def test_the_snapshot_is_none_for_a_meeting_not_open_for_a_draw(experts: E
     committee = await experts.committee()
     async with experts.database.unit_of_work() as session:
         assert await eligible_pool_snapshot(session, committee, uuid.uuid4(), frozen_on=date(2026, 6, 1)) is None
+
+
+async def test_the_draw_reads_the_meetings_jurisdiction_pack_and_the_drawn_experts_addresses(experts: Experts) -> None:
+    committee = await experts.committee()
+    with_mail = await experts.create(email="wang@example.cn")
+    without = await experts.create()
+    filed = await experts.client.post(
+        "/api/v1/experts/pools",
+        json={
+            "committee_id": str(committee),
+            "valid_from": "2026-03-02",
+            "valid_until": "2029-03-01",
+            "expert_ids": [with_mail["id"], without["id"]],
+        },
+        headers=experts.headers(region=SHANXI),
+    )
+    assert filed.status_code == 201, filed.text
+    meeting = await _open_meeting(experts, committee, levels=["associate_senior"])
+    source = PoolSource()
+    async with experts.database.unit_of_work() as session:
+        frozen = await source.eligible_pool_snapshot(session, committee, meeting, frozen_on=date(2026, 6, 1))
+        emails = await source.contact_emails(session, [with_mail["id"], without["id"]])
+    assert frozen is not None
+    assert (frozen.region, frozen.policy_pack) == (SHANXI, "shanxi-2024")
+    assert frozen.meeting.evaluation_ranks == (Rank.ASSOCIATE_SENIOR,)
+    assert frozen.meeting.committee_level == "senior"
+    assert sorted(e.id for e in frozen.experts) == sorted([with_mail["id"], without["id"]])
+    assert emails == {with_mail["id"]: "wang@example.cn"}

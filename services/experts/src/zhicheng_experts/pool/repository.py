@@ -92,6 +92,8 @@ class FrozenPool:
     day) and the meeting's applicants (keyed hashes of person and unit)."""
 
     meeting: draw.Meeting
+    region: str
+    policy_pack: str
     filing: draw.PoolFiling
     experts: tuple[draw.Expert, ...]
     applicants: tuple[draw.Applicant, ...]
@@ -163,4 +165,29 @@ async def eligible_pool_snapshot(
         draw.Applicant(resident_id_hash=a.applicant_key, unit_credit_code=a.unit_key)
         for a in await projections.applicants(committee_id, meeting_row.year)
     )
-    return FrozenPool(meeting=meeting, filing=filing, experts=experts, applicants=applicants)
+    return FrozenPool(
+        meeting=meeting,
+        region=meeting_row.region,
+        policy_pack=meeting_row.policy_pack,
+        filing=filing,
+        experts=experts,
+        applicants=applicants,
+    )
+
+
+async def contact_emails(session: AsyncSession, expert_ids: Sequence[str]) -> dict[str, str]:
+    """The e-mail address of each of these experts that has one (a drawn expert is notified)."""
+    ids = [uuid.UUID(i) for i in expert_ids]
+    return {str(e.id): e.email for e in (await ExpertRepository(session).many(ids)).values() if e.email}
+
+
+class PoolSource:
+    """The pool as the draw feature reads it (its ``PoolSnapshotSource``): the two functions above."""
+
+    async def eligible_pool_snapshot(
+        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID, *, frozen_on: date
+    ) -> FrozenPool | None:
+        return await eligible_pool_snapshot(session, committee_id, meeting_id, frozen_on=frozen_on)
+
+    async def contact_emails(self, session: AsyncSession, expert_ids: Sequence[str]) -> dict[str, str]:
+        return await contact_emails(session, expert_ids)
