@@ -49,7 +49,9 @@ async def _open_meeting(experts: Experts, committee: uuid.UUID, *, levels: list[
     return meeting_id
 
 
-async def _qualified(experts: Experts, committee: uuid.UUID, *, applicant_key: str, unit_key: str) -> None:
+async def _qualified(
+    experts: Experts, committee: uuid.UUID, *, applicant_key: str, unit_key: str, year: int = 2026
+) -> None:
     declaration_id = uuid.uuid4()
     await experts.publish(
         "review.declaration.qualified",
@@ -59,7 +61,7 @@ async def _qualified(experts: Experts, committee: uuid.UUID, *, applicant_key: s
             "applicant_key": applicant_key,
             "unit_key": unit_key,
             "applicant_name": "申报人",
-            "year": 2026,
+            "year": year,
             "series": "engineering",
             "specialty": "electrical",
             "level": "senior",
@@ -287,3 +289,29 @@ async def test_the_draw_reads_the_meetings_jurisdiction_pack_and_the_drawn_exper
     assert frozen.meeting.committee_level == "senior"
     assert sorted(e.id for e in frozen.experts) == sorted([with_mail["id"], without["id"]])
     assert emails == {with_mail["id"]: "wang@example.cn"}
+
+
+async def test_NA_9_a_relationship_declared_by_keyed_hash_recuses_only_for_the_meetings_year(experts: Experts) -> None:
+    committee = await experts.committee()
+    this_year, last_year = resident_id(), resident_id()
+    co_author = await experts.create(
+        relationships=[{"kind": "co_author", "other_key": experts.cipher.keyed_hash(this_year)}]
+    )
+    old_colleague = await experts.create(relationships=[{"kind": "teacher_student", "other_resident_id": last_year}])
+    filed = await experts.client.post(
+        "/api/v1/experts/pools",
+        json={
+            "committee_id": str(committee),
+            "valid_from": "2026-03-02",
+            "valid_until": "2029-03-01",
+            "expert_ids": [co_author["id"], old_colleague["id"]],
+        },
+        headers=experts.headers(region=SHANXI),
+    )
+    assert filed.status_code == 201, filed.text
+    meeting = await _open_meeting(experts, committee, levels=["senior"])
+    await _qualified(experts, committee, applicant_key=experts.cipher.keyed_hash(this_year), unit_key="")
+    # An applicant of the committee's 2025 evaluation is not one of this meeting's (its plan is 2026).
+    await _qualified(experts, committee, applicant_key=experts.cipher.keyed_hash(last_year), unit_key="", year=2025)
+    reasons = await _reasons(experts, committee, meeting)
+    assert reasons == {co_author["id"]: {"relationship_with_applicant"}, old_colleague["id"]: set()}
