@@ -18,6 +18,7 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
+from zhicheng_intake.examples import CREDIT_CODE
 from zhicheng_intake.models import Declaration
 
 from .conftest import (
@@ -107,7 +108,7 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
             )
     finally:
         await database.dispose()
-    credit_code = applicant_body(committee_id)["applicant"]["employer"]["credit_code"]
+    credit_code = CREDIT_CODE  # the employer of every example declaration
     assert unit_key == PiiCipher(intake_schema.pii_key).keyed_hash(credit_code)
 
 
