@@ -1,7 +1,7 @@
 """The expert draw (issue 14): draws, their signatures, replacements and notifications.
 
 Revision ID: experts_draws
-Revises: experts_event_order
+Revises: experts_expert_pool
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "experts_draws"
-down_revision: str | None = "experts_event_order"
+down_revision: str | None = "experts_expert_pool"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

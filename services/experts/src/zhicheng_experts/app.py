@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.app import create_service_app
+from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
+from zhicheng_common.policy import pack_by_id
 from zhicheng_common.scheduler import Job
+from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_experts.api import routers
 from zhicheng_experts.consumers import SUBSCRIPTIONS
 from zhicheng_experts.draw import service as draw_service
 from zhicheng_experts.draw.notifier import LogNotifier, Notifier, SmtpNotifier
-from zhicheng_experts.draw.repository import PoolSnapshot, PoolSnapshotSource
+from zhicheng_experts.draw.repository import PoolSnapshotSource
+from zhicheng_experts.pool import service as pool_service
+from zhicheng_experts.pool.repository import PoolSource
 from zhicheng_experts.settings import AREA, SERVICE, ExpertsSettings
 
 
-class NoPool:
-    """The pool source before the ``pool`` feature is wired in: it knows no meeting (404 ``meeting_not_open``)."""
-
-    async def eligible_pool_snapshot(
-        self, session: AsyncSession, committee_id: uuid.UUID, meeting_id: uuid.UUID, *, frozen_on: date
-    ) -> PoolSnapshot | None:
-        return None
-
-    async def contact_emails(self, session: AsyncSession, expert_ids: Sequence[str]) -> Mapping[str, str]:
-        return {}
+async def expire_filings(session: AsyncSession, now: datetime) -> int:
+    """Scheduler job: pool filings past their last day expire by themselves (EX-3)."""
+    return await pool_service.expire_lapsed(session, now=now)
 
 
 def notifier_of(settings: ExpertsSettings) -> Notifier:
@@ -60,8 +55,10 @@ def create_app(
     """Build the experts service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or ExpertsSettings()
+    clock = clock or make_clock(common)
     calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
-    source: PoolSnapshotSource = pool_source or NoPool()
+    # The draw reads the pool feature's frozen pool; tests may give their own rows.
+    source: PoolSnapshotSource = pool_source or PoolSource()
     sender = notifier or notifier_of(settings)
 
     async def notify(session: AsyncSession, now: datetime) -> int:
@@ -76,12 +73,18 @@ def create_app(
         settings=settings,
         routers=routers,
         subscriptions=SUBSCRIPTIONS,
-        jobs=(Job("experts.draw.notify", notify, settings.notify_interval_seconds),),
+        jobs=[
+            Job("experts.expire_filings", expire_filings, settings.filing_expiry_interval_seconds),
+            Job("experts.draw.notify", notify, settings.notify_interval_seconds),
+        ],
         clock=clock,
         calendar=calendar,
     )
-    app.state.calendar = calendar
     app.state.pii_cipher = PiiCipher(common.pii_key)
+    # Pool filings follow the pack their committee runs under (its id comes with the committee).
+    app.state.pack_resolver = pack_by_id
+    app.state.series_catalog = load_series_catalog()
+    app.state.calendar = calendar
     app.state.pool_source = source
     app.state.notifier = sender
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from zhicheng_common.settings import ServiceSettings
@@ -18,6 +19,8 @@ class ExpertsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZC_EXPERTS_", extra="ignore")
 
     port: int = 8003
+    # How often the scheduler looks for pool filings past their last day (EX-3).
+    filing_expiry_interval_seconds: float = Field(default=300.0, gt=0)
     #: How drawn experts are told: ``log`` (a log line, ids only) or ``smtp`` (an e-mail).
     notifier: Literal["log", "smtp"] = "log"
     smtp_host: str = "localhost"

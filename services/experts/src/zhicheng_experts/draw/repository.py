@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -17,25 +16,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from zhicheng_experts.draw.domain import Applicant, Expert, Meeting, PoolFiling
 from zhicheng_experts.draw.models import Draw, DrawNotification, DrawReplacement, DrawSignature
+from zhicheng_experts.pool.repository import FrozenPool
 
 #: A notification failing this often stays pending for an operator (its last error kept) and is no
 #: longer retried by the job.
 MAX_NOTIFY_ATTEMPTS = 20
 
 
-@dataclass(frozen=True)
-class PoolSnapshot:
-    """What a draw freezes for a meeting: the meeting, its jurisdiction and pack, the committee's
-    pool filing with its experts (integrity bars in force filled in) and the meeting's applicants."""
-
-    meeting: Meeting
-    region: str
-    policy_pack: str
-    filing: PoolFiling
-    experts: tuple[Expert, ...]
-    applicants: tuple[Applicant, ...]
+#: What a draw freezes for a meeting (the pool feature's frozen pool): the meeting, its region and
+#: pack, the committee's pool filing with its experts (integrity bars in force filled in) and the
+#: meeting's applicants.
+PoolSnapshot = FrozenPool
 
 
 class PoolSnapshotSource(Protocol):
