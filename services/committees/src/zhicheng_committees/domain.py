@@ -18,6 +18,7 @@ from zhicheng_common.auth import Principal, Role
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.periods import last_day_after
 from zhicheng_common.policy import PolicyPack
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import level_of as region_level_of
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import Level
@@ -101,16 +102,6 @@ class SanctionKind(StrEnum):
 class PlanStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A rule said no: its id, a stable code, a Chinese message and the fields it concerns."""
-
-    rule: str
-    code: str
-    message: str
-    fields: tuple[str, ...] = ()
 
 
 # --- composition (NA-1) ------------------------------------------------------------------------

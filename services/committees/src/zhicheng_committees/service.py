@@ -21,7 +21,6 @@ from zhicheng_committees.domain import (
     FilingReason,
     FilingStatus,
     PlanStatus,
-    Refusal,
     SanctionKind,
 )
 from zhicheng_committees.errors import (
@@ -83,6 +82,7 @@ from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefused
+from zhicheng_common.refusals import Refusal, refused
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
@@ -103,16 +103,6 @@ class Tools:
     today: date
     calendar: WorkingDayCalendar
     cipher: PiiCipher
-
-
-def _refused(refusals: Sequence[Refusal]) -> RuleRefused:
-    first = refusals[0]
-    errors = [
-        FieldError(field=field, code=r.code, message=r.message, rule=r.rule)
-        for r in refusals
-        for field in (r.fields or (None,))
-    ]
-    return RuleRefused("；".join(r.message for r in refusals), code=first.code, rule=first.rule, errors=errors)
 
 
 def _invalid(problems: Sequence[tuple[str, str]]) -> InvalidPayload:
@@ -314,7 +304,7 @@ def _check_filing(filing_in: FilingCreate) -> PolicyPack:
     )
     refusals += domain.kind_refusals(pack, kind=filing_in.kind, series=filing_in.series, levels=filing_in.levels)
     if refusals:
-        raise _refused(refusals)
+        raise refused(refusals)
     return pack
 
 
@@ -426,7 +416,7 @@ async def refile(
     ensure_covers(actor, filing_in.region)
     refusal = domain.refiling_refusal(CommitteeStatus(committee.status), reason)
     if refusal is not None:
-        raise _refused([refusal])
+        raise refused([refusal])
     if await repo.pending_filing(committee.id) is not None:
         raise FilingPending("该评委会已有待处理的备案申请，请等待核准结果")
     _check_filing(filing_in)
@@ -449,7 +439,7 @@ def _ensure_authority(pack: PolicyPack, actor: Principal, *, levels: Sequence[st
     ensure_covers(actor, region)
     refusal = domain.may_decide(pack, actor, levels=_levels(levels), region=region)
     if refusal is not None:
-        raise Forbidden(refusal.message, code=refusal.code, rule=refusal.rule)
+        raise refused(refusal, error=Forbidden)
 
 
 def _levels(values: Sequence[str]) -> list[Level]:
@@ -602,7 +592,7 @@ async def sanction(
     status = CommitteeStatus(committee.status)
     refusal = domain.sanction_refusal(status, sanction_in.kind)
     if refusal is not None:
-        raise _refused([refusal])
+        raise refused([refusal])
     row = Sanction(
         committee_id=committee.id,
         kind=sanction_in.kind,
@@ -776,7 +766,7 @@ def _ensure_may_plan(committee: Committee, today: date) -> None:
     status = CommitteeStatus(committee.status)
     refusal = domain.evaluation_refusal(status, valid_until=committee.valid_until, today=today)
     if refusal is not None:
-        raise RuleRefused(refusal.message, code=refusal.code, rule=refusal.rule)
+        raise refused(refusal, error=RuleRefused)
 
 
 def _check_plan(pack: PolicyPack, calendar: WorkingDayCalendar, plan_in: PlanCreate, filing: Filing) -> None:
@@ -801,7 +791,7 @@ def _check_plan(pack: PolicyPack, calendar: WorkingDayCalendar, plan_in: PlanCre
             str(exc), errors=[FieldError(field="year", code="calendar_year_unknown", message=str(exc))]
         ) from None
     if refusals:
-        raise _refused(refusals)
+        raise refused(refusals)
 
 
 def _notice_refusals(
@@ -962,7 +952,7 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
         load_pack(plan.policy_pack), tools.calendar, tools.today, [m.meeting_date for m in meetings]
     )
     if late:
-        raise _refused(late)
+        raise refused(late)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = tools.now
     await append_entry(
@@ -1004,7 +994,7 @@ async def update_plan(
             pack, tools.calendar, china_today(plan.published_at), [m.meeting_date for m in plan_in.meetings]
         )
         if late:
-            raise _refused(late)
+            raise refused(late)
     plan.levels = list(plan_in.levels)
     plan.declaration_opens = plan_in.declaration_opens
     plan.declaration_closes = plan_in.declaration_closes
@@ -1108,7 +1098,7 @@ async def file_pre_meeting(
     except UnknownCalendarYear as exc:
         raise CalendarUnknown(str(exc)) from None
     if late is not None:
-        raise _refused([late])
+        raise refused([late])
     meeting.pre_meeting_filed_on = filed_on
     meeting.pre_meeting_paper_date = filing_in.paper_date
     meeting.pre_meeting_filed_by = actor.subject
@@ -1222,7 +1212,7 @@ async def enter_results(
     missing = domain.missing_meeting_file_items(entry_in.meeting_file)
     if missing:
         rule = pack.parameters.results_entry_working_days.rule
-        raise _refused(
+        raise refused(
             [
                 Refusal(
                     rule,

@@ -19,8 +19,9 @@ from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
-from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
+from zhicheng_common.problems import FieldError, Forbidden, NotFound, ProblemError, RuleRefused
 from zhicheng_common.reference import rank_name
+from zhicheng_common.refusals import Refusal, refused
 from zhicheng_common.series import level_of, load_series_catalog
 from zhicheng_common.validators import birth_date_from_resident_id
 from zhicheng_intake import domain
@@ -356,9 +357,7 @@ async def eligibility_context(
     )
 
 
-def eligibility(
-    declared: DeclarationCreate, *, pack: PolicyPack, context: domain.EligibilityContext
-) -> list[domain.Failure]:
+def eligibility(declared: DeclarationCreate, *, pack: PolicyPack, context: domain.EligibilityContext) -> list[Refusal]:
     """Run the engine over the declaration and its context."""
     return domain.check_eligibility(
         declared,
@@ -369,12 +368,15 @@ def eligibility(
     )
 
 
-def refusal(failures: list[domain.Failure]) -> NotEligible:
-    rules = sorted({f.rule for f in failures})
-    return NotEligible(
-        f"申报不符合{len(failures)}项规定：" + "；".join(f"{f.rule} {f.message}" for f in failures),
+def refusal(failures: list[Refusal]) -> ProblemError:
+    """Every failed rule at once (``not_eligible``); ``rule`` only when a single rule refused."""
+    rules = sorted({f.rule or "" for f in failures})
+    return refused(
+        failures,
+        error=NotEligible,
+        code=NotEligible.code,
         rule=rules[0] if len(rules) == 1 else None,
-        errors=[FieldError(code=f.code, message=f.message, rule=f.rule, facts=dict(f.facts)) for f in failures],
+        detail=f"申报不符合{len(failures)}项规定：" + "；".join(f"{f.rule} {f.message}" for f in failures),
     )
 
 

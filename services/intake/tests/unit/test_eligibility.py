@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from zhicheng_common.policy import PolicyPack, load_pack
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.series import load_series_catalog
 from zhicheng_intake import domain
 from zhicheng_intake.examples import COMMITTEE_ID, committee_event, declaration_body, plan_event
@@ -64,7 +65,7 @@ def check(body: dict[str, Any], *, ctx: domain.EligibilityContext | None = None,
         table=qualification_table(),
         context=ctx or context(),
     )
-    return [f.rule for f in failures]
+    return [f.rule or "" for f in failures]
 
 
 def with_param(name: str, value: Any) -> PolicyPack:
@@ -185,7 +186,7 @@ def test_EL_4_qualified_years_all_count() -> None:
     assert "EL-4" not in check(body)
 
 
-def _failure(body: dict[str, Any], rule: str) -> domain.Failure:
+def _failure(body: dict[str, Any], rule: str) -> Refusal:
     failures = domain.check_eligibility(
         DeclarationCreate.model_validate(body),
         pack=PACK,
@@ -578,7 +579,7 @@ def test_NA_4_too_few_grassroots_years_is_refused_and_not_relaxed() -> None:
         table=qualification_table(),
         context=context(),
     )
-    assert sorted(f.rule for f in failures) == ["EL-2", "NA-4"]
+    assert sorted(f.rule or "" for f in failures) == ["EL-2", "NA-4"]
     assert next(f for f in failures if f.rule == "NA-4").facts == {"grassroots_years": 9, "required": 10}
 
 
