@@ -9,7 +9,7 @@ the Chinese message and the rule id to the problem handler.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import EllipsisType
 from typing import Any
 
@@ -25,7 +25,8 @@ class Refusal:
         code: the stable machine code (``errors[].code``, and the problem's ``code`` by default).
         message: the Chinese text for display.
         fields: the request fields it concerns (one ``errors[]`` entry each).
-        facts: the figures the rule compared (counted years, the required number...), for display.
+        facts: the figures the rule compared (counted years, the required number...), for display;
+            ``None`` when the refusal carries none (``{}`` is shown as an empty ``facts``).
         parts: per-field reasons when they say more than the headline (each one ``errors[]`` entry
             instead of the headline's own).
     """
@@ -34,7 +35,7 @@ class Refusal:
     code: str
     message: str
     fields: tuple[str, ...] = ()
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, Any] | None = None
     parts: tuple[Refusal, ...] = ()
 
     def field_errors(self) -> list[FieldError]:
@@ -43,7 +44,11 @@ class Refusal:
             return [error for part in self.parts for error in part.field_errors()]
         return [
             FieldError(
-                field=name, code=self.code, message=self.message, rule=self.rule or None, facts=dict(self.facts) or None
+                field=name,
+                code=self.code,
+                message=self.message,
+                rule=self.rule or None,
+                facts=None if self.facts is None else dict(self.facts),
             )
             for name in (self.fields or (None,))
         ]
