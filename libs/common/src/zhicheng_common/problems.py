@@ -8,7 +8,7 @@ Every refusal a client sees is ``application/problem+json`` with a stable ``code
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -339,6 +339,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 PROBLEM_CONTENT: dict[str, Any] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """One problem response of a route for OpenAPI: ``responses={404: problem_doc("… (code)")}``.
+
+    The description names the stable codes the route answers with; the body is the ``Problem``.
+    """
+    return {"description": description, "content": PROBLEM_CONTENT}
+
+
+def problem_docs(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """The problem responses of a route, by status: ``responses=problem_docs({403: "…", 404: "…"})``."""
+    return {status: problem_doc(description) for status, description in described.items()}
+
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": title, "content": PROBLEM_CONTENT}

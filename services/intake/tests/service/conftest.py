@@ -17,13 +17,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.intake.tests.builders import committee_event, declaration_body, plan_event, resident_id
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys, TestStack, create_database, wait_until
 from zhicheng_intake.app import create_app
-from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
 from zhicheng_intake.settings import MIGRATIONS_DIR, IntakeSettings
 
 TAIYUAN = "140100"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from services.intake.tests.builders import COMMITTEE_ID, committee_event, declaration_body, plan_event
 from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.refusals import Refusal
 from zhicheng_common.series import load_series_catalog
 from zhicheng_intake import domain
-from zhicheng_intake.examples import COMMITTEE_ID, committee_event, declaration_body, plan_event
 from zhicheng_intake.reference import qualification_table
 from zhicheng_intake.schemas import DeclarationCreate
 
