@@ -1350,40 +1350,34 @@ async def recompute_deadlines(session: AsyncSession, *, calendar: WorkingDayCale
 
     for meeting in await plans.meetings_with_deadlines_touching(first, last):
         pack = await pack_of(meeting)
+        deadlines: list[tuple[Literal["post_meeting_filing", "results_entry"], date, date, str]] = []
         if meeting.post_meeting_filed_on is None and not meeting.overdue_noted:
             due = domain.post_meeting_filing_due(pack, calendar, meeting.meeting_date)
-            provisional = calendar.is_provisional_span(meeting.meeting_date, due)
-            if (due, provisional) != (meeting.post_meeting_filing_due, meeting.post_meeting_filing_due_provisional):
-                previous = meeting.post_meeting_filing_due
-                meeting.post_meeting_filing_due, meeting.post_meeting_filing_due_provisional = due, provisional
-                await _meeting_deadline_changed(
-                    session,
-                    meeting=meeting,
-                    kind="post_meeting_filing",
-                    previous=previous,
-                    due=due,
-                    provisional=provisional,
-                    years=years,
-                    rule=pack.parameters.post_meeting_filing_working_days.rule,
-                )
-                changed += 1
+            rule = pack.parameters.post_meeting_filing_working_days.rule
+            deadlines.append(("post_meeting_filing", meeting.meeting_date, due, rule))
         if meeting.results_entry_due is not None and meeting.appointment_document_date is not None:
             due = domain.results_entry_due(pack, calendar, meeting.appointment_document_date)
-            provisional = calendar.is_provisional_span(meeting.appointment_document_date, due)
-            if (due, provisional) != (meeting.results_entry_due, meeting.results_entry_due_provisional):
-                previous = meeting.results_entry_due
-                meeting.results_entry_due, meeting.results_entry_due_provisional = due, provisional
-                await _meeting_deadline_changed(
-                    session,
-                    meeting=meeting,
-                    kind="results_entry",
-                    previous=previous,
-                    due=due,
-                    provisional=provisional,
-                    years=years,
-                    rule=pack.parameters.results_entry_working_days.rule,
-                )
-                changed += 1
+            rule = pack.parameters.results_entry_working_days.rule
+            deadlines.append(("results_entry", meeting.appointment_document_date, due, rule))
+        for kind, start, due, rule in deadlines:
+            # The columns are named after the kind: ``<kind>_due`` and ``<kind>_due_provisional``.
+            provisional = calendar.is_provisional_span(start, due)
+            previous: date = getattr(meeting, f"{kind}_due")
+            if (due, provisional) == (previous, getattr(meeting, f"{kind}_due_provisional")):
+                continue
+            setattr(meeting, f"{kind}_due", due)
+            setattr(meeting, f"{kind}_due_provisional", provisional)
+            await _meeting_deadline_changed(
+                session,
+                meeting=meeting,
+                kind=kind,
+                previous=previous,
+                due=due,
+                provisional=provisional,
+                years=years,
+                rule=rule,
+            )
+            changed += 1
     return changed
 
 

@@ -149,6 +149,25 @@ def outcome_refusal(
     return None
 
 
+def decision_input_refusal(outcome: Outcome, *, items: Sequence[CorrectionItem], facts: str | None) -> Refusal | None:
+    """What a decision lacks or has too much of: items belong to a return only; disqualifying names the facts (IN-1)."""
+    if items and outcome is not Outcome.RETURN:
+        return Refusal(
+            None,
+            "items_only_for_return",
+            "只有退回补正才列出补正事项",
+            parts=(Refusal(None, "not_allowed", "仅退回时填写", ("items",)),),
+        )
+    if outcome is Outcome.DISQUALIFY and not facts:
+        return Refusal(
+            "IN-1",
+            "facts_required",
+            "认定弄虚作假须写明事实",
+            parts=(Refusal("IN-1", "required", "请写明事实", ("facts",)),),
+        )
+    return None
+
+
 def step_due(calendar: WorkingDayCalendar, arrived_on: date, step: ReviewStep) -> date | None:
     """Last day of a review step: ``working_days`` after the day the declaration arrived."""
     return calendar.deadline(arrived_on, step.working_days) if step.working_days else None
@@ -210,6 +229,18 @@ def objection_refusal(*, open: bool, today: date, open_through: date) -> Refusal
     if open and publicity_accepts_objections(today=today, open_through=open_through):
         return None
     return Refusal("RV-6", "publicity_closed", "公示期已结束，不再受理异议")
+
+
+def resolution_refusal(resolution: Literal["upheld", "dismissed"], action: str | None) -> Refusal | None:
+    """RV-6: an upheld objection returns the declaration for correction or rejects it; which one is named."""
+    if resolution == "upheld" and action is None:
+        return Refusal(
+            "RV-6",
+            "action_required",
+            "异议成立时须退回补正或不予推荐",
+            parts=(Refusal("RV-6", "required", "请选择 return 或 reject", ("action",)),),
+        )
+    return None
 
 
 def can_close_publicity(*, today: date, open_through: date, open_objections: int) -> bool:

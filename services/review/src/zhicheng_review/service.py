@@ -613,24 +613,14 @@ async def decide(
     if outcome is Outcome.RETURN:
         _ensure_items_fit(review, decision_in.items)
         rule_ids.extend(["RV-3", "NA-5"])
-    elif decision_in.items:
-        raise InvalidRequest(
-            "只有退回补正才列出补正事项",
-            code="items_only_for_return",
-            errors=[FieldError(field="items", code="not_allowed", message="仅退回时填写")],
-        )
+    raise_refused(
+        domain.decision_input_refusal(outcome, items=decision_in.items, facts=decision_in.facts), error=InvalidRequest
+    )
     if outcome is Outcome.PASS:
         raise_refused(domain.batch_late_refusal(step, due=review.step_due, today=today))
         if step.batch_deadline:
             rule_ids.append("RV-5")
     if outcome is Outcome.DISQUALIFY:
-        if not decision_in.facts:
-            raise InvalidRequest(
-                "认定弄虚作假须写明事实",
-                code="facts_required",
-                rule="IN-1",
-                errors=[FieldError(field="facts", code="required", message="请写明事实", rule="IN-1")],
-            )
         rule_ids.append("IN-1")
     decision = await _record_decision(
         session,
@@ -897,14 +887,9 @@ async def resolve_objection(
     _ensure_publicity_officer(ctx, principal, publicity)
     if objection.status != ObjectionStatus.OPEN:
         raise ObjectionResolved("该异议已处理")
+    raise_refused(domain.resolution_refusal(resolution_in.resolution, resolution_in.action), error=InvalidRequest)
     if resolution_in.resolution == "upheld":
-        if resolution_in.action is None:
-            raise InvalidRequest(
-                "异议成立时须退回补正或不予推荐",
-                code="action_required",
-                rule="RV-6",
-                errors=[FieldError(field="action", code="required", message="请选择 return 或 reject", rule="RV-6")],
-            )
+        assert resolution_in.action is not None  # refused just above when missing (RV-6)
         review = await _get_review(session, objection.review_id, for_update=True)
         if review.status == ReviewStatus.IN_PUBLICITY:
             outcome = Outcome(resolution_in.action)

@@ -15,6 +15,7 @@ from zhicheng_common.problems import Conflict, RuleRefused
 from zhicheng_common.refusals import Refusal, refused
 from zhicheng_review import domain
 from zhicheng_review.domain import CorrectionItem, Outcome
+from zhicheng_review.errors import InvalidRequest
 
 CAL = WorkingDayCalendar()
 PACK = load_pack("shanxi-2024")
@@ -318,3 +319,27 @@ def test_CH_1_a_missing_chain_is_named_in_chinese_for_display() -> None:
     refusal = _refusal(domain.select_chain(only_senior, channel="employer", level="junior"))
     assert refusal.message == "申报渠道“用人单位”的初级层级没有配置审核链"
     assert refused(refusal).detail == "申报渠道“用人单位”的初级层级没有配置审核链"
+
+
+def test_IN_1_disqualifying_without_facts_is_a_bad_request_naming_the_facts_field() -> None:
+    refusal = _refusal(domain.decision_input_refusal(Outcome.DISQUALIFY, items=[], facts=None))
+    problem = refused(refusal, error=InvalidRequest)
+    assert (problem.status, problem.code, problem.rule) == (400, "facts_required", "IN-1")
+    assert [(e.field, e.code, e.rule) for e in problem.errors] == [("facts", "required", "IN-1")]
+    assert domain.decision_input_refusal(Outcome.DISQUALIFY, items=[], facts="伪造论文") is None
+
+
+def test_RV_3_items_belong_to_a_return_only() -> None:
+    items = [CorrectionItem(field="education", message="a")]
+    refusal = _refusal(domain.decision_input_refusal(Outcome.PASS, items=items, facts=None))
+    assert (refusal.rule, refusal.code) == (None, "items_only_for_return")
+    assert [(e.field, e.code) for e in refusal.field_errors()] == [("items", "not_allowed")]
+    assert domain.decision_input_refusal(Outcome.RETURN, items=items, facts=None) is None
+
+
+def test_RV_6_an_upheld_objection_names_its_action() -> None:
+    refusal = _refusal(domain.resolution_refusal("upheld", None))
+    assert (refusal.rule, refusal.code) == ("RV-6", "action_required")
+    assert [e.field for e in refusal.field_errors()] == ["action"]
+    assert domain.resolution_refusal("upheld", "return") is None
+    assert domain.resolution_refusal("dismissed", None) is None
