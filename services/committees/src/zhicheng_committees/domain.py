@@ -241,6 +241,33 @@ _REFILABLE = frozenset({CommitteeStatus.ACTIVE, CommitteeStatus.SUSPENDED, Commi
 _SANCTIONABLE = frozenset({CommitteeStatus.ACTIVE, CommitteeStatus.SUSPENDED})
 
 
+def filing_approval_refusal(status: CommitteeStatus, *, approve: bool) -> Refusal | None:
+    """CM-10: a withdrawn power is not restored by a filing applied before the withdrawal."""
+    if approve and status == CommitteeStatus.WITHDRAWN:
+        return Refusal("CM-10", "committee_withdrawn", "评委会评审权已收回，不能核准备案")
+    return None
+
+
+def plan_levels_refusal(levels: Sequence[str], filed: Sequence[str]) -> Refusal | None:
+    """CM-4: a plan covers only levels the committee is filed for."""
+    outside = [level for level in levels if level not in filed]
+    if not outside:
+        return None
+    return Refusal(
+        "CM-4",
+        "level_outside_scope",
+        f"评委会未备案以下层级：{'、'.join(outside)}",
+        parts=(Refusal("CM-4", "level_outside_scope", "层级超出评委会备案范围", ("levels",)),),
+    )
+
+
+def pre_meeting_plan_refusal(plan_status: PlanStatus) -> Refusal | None:
+    """CM-5: a meeting is filed only under a plan the HR department has published."""
+    if plan_status != PlanStatus.PUBLISHED:
+        return Refusal("CM-5", "plan_not_published", "评审计划尚未经人社部门核准发布，不能进行会前备案")
+    return None
+
+
 def refiling_refusal(status: CommitteeStatus, reason: FilingReason) -> Refusal | None:
     """CM-2: an approved, suspended or expired committee re-files; a withdrawn or undecided one cannot."""
     if reason is FilingReason.NEW:

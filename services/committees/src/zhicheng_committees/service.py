@@ -82,7 +82,7 @@ from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefused
-from zhicheng_common.refusals import Refusal, refused
+from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
@@ -499,9 +499,7 @@ async def decide_filing(
             f"备案申请 {filing_id} 的核准步骤（{FILING_DECISION_STEP}）已处理：{filing.status}，"
             f"{filing.decided_by or ''} {filing.decided_on.isoformat() if filing.decided_on else ''}".rstrip()
         )
-    if committee.status == CommitteeStatus.WITHDRAWN and decision.approve:
-        # CM-10: a withdrawn power is not restored by a filing applied before the withdrawal.
-        raise RuleRefused("评委会评审权已收回，不能核准备案", code="committee_withdrawn", rule="CM-10")
+    raise_refused(domain.filing_approval_refusal(CommitteeStatus(committee.status), approve=decision.approve))
     filing.decided_by = actor.subject
     filing.decided_on = tools.today
     filing.opinion = decision.opinion
@@ -770,16 +768,7 @@ def _ensure_may_plan(committee: Committee, today: date) -> None:
 
 
 def _check_plan(pack: PolicyPack, calendar: WorkingDayCalendar, plan_in: PlanCreate, filing: Filing) -> None:
-    outside = [level for level in plan_in.levels if level not in filing.levels]
-    if outside:
-        raise RuleRefused(
-            f"评委会未备案以下层级：{'、'.join(outside)}",
-            code="level_outside_scope",
-            rule="CM-4",
-            errors=[
-                FieldError(field="levels", code="level_outside_scope", message="层级超出评委会备案范围", rule="CM-4")
-            ],
-        )
+    raise_refused(domain.plan_levels_refusal(plan_in.levels, filing.levels))
     dates = _plan_dates(plan_in)
     problems = domain.plan_date_order_problems(dates)
     if problems:
@@ -1088,8 +1077,7 @@ async def file_pre_meeting(
     _ensure_may_plan(await _committee(CommitteeRepository(session), meeting.committee_id), tools.today)
     plan = await plans.get(meeting.plan_id)
     assert plan is not None
-    if plan.status != PlanStatus.PUBLISHED:
-        raise RuleRefused("评审计划尚未经人社部门核准发布，不能进行会前备案", code="plan_not_published", rule="CM-5")
+    raise_refused(domain.pre_meeting_plan_refusal(PlanStatus(plan.status)))
     pack = load_pack(plan.policy_pack)
     try:
         late = domain.pre_meeting_filing_refusal(

@@ -7,7 +7,7 @@ a Chinese message and the facts it used; an empty list accepts the declaration.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -928,6 +928,38 @@ def outside_correction(paths: Iterable[str], allowed: Iterable[str]) -> list[str
     """RV-3: paths changed that no correction item lists (an item covers its sub-fields)."""
     fields = [a.strip(".") for a in allowed]
     return sorted(p for p in paths if not any(p == f or p.startswith(f + ".") for f in fields))
+
+
+def correction_deadline_refusal(deadline: date | None, today: date) -> Refusal | None:
+    """RV-3: a returned declaration is changed and resubmitted by its correction deadline (that day included)."""
+    if deadline is not None and today > deadline:
+        return Refusal("RV-3", "correction_deadline_passed", f"补正期限{deadline.isoformat()}已过")
+    return None
+
+
+def correction_scope_refusal(changed: Iterable[str], listed: Sequence[str]) -> Refusal | None:
+    """RV-3: a correction changes only what the return listed (naming every field changed outside it)."""
+    outside = outside_correction(changed, listed)
+    if not outside:
+        return None
+    return Refusal(
+        "RV-3",
+        "outside_correction_list",
+        "只能修改一次性告知中列出的项目：" + "、".join(listed),
+        parts=tuple(Refusal("RV-3", "not_listed", "此项不在补正清单中", (path,)) for path in outside),
+    )
+
+
+def attachment_refusal(kind: str, not_asked_again: Sequence[str], rule: str) -> Refusal | None:
+    """NA-5: proof that is checked elsewhere (licences, department data, online) is not uploaded."""
+    if kind not in not_asked_again:
+        return None
+    return Refusal(
+        rule,
+        "proof_not_required",
+        f"{kind} 可通过证照、部门数据或网上核验，无需上传（告知承诺）",
+        parts=(Refusal("NA-5", "verifiable_elsewhere", f"{kind} 无需上传", ("kind",)),),
+    )
 
 
 def future_dates(declaration: DeclarationCreate, today: date) -> list[str]:
