@@ -218,26 +218,18 @@ Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
 
 
 def _fixed_problem_handler(
-    *,
-    status: int,
-    code: str,
-    title: str,
-    detail: Callable[[Exception], str],
-    log_event: str,
-    headers: dict[str, str] | None = None,
+    status: int, code: str, title: str, detail: str | Callable[[Exception], str], headers: dict[str, str] | None = None
 ) -> Handler:
-    """A handler answering one kind of error with one problem: an outage (5xx, logged as an error)
-    or bad input no model caught (4xx, logged as a warning, the error cut to 500 characters)."""
+    """A handler answering one kind of error with one problem, logged as ``http.<code>``: an outage
+    (5xx, logged as an error) or bad input no model caught (4xx, a warning, the error cut to 500 characters)."""
 
     async def handler(_: Request, exc: Exception) -> JSONResponse:
         if status >= 500:
-            log.error(log_event, error=repr(exc))
+            log.error("http." + code, error=repr(exc))
         else:
-            log.warning(log_event, error=repr(exc)[:500])
-        return problem_response(
-            make_problem(status, code, title, detail(exc)),
-            headers,
-        )
+            log.warning("http." + code, error=repr(exc)[:500])
+        text = detail if isinstance(detail, str) else detail(exc)
+        return problem_response(make_problem(status, code, title, text), headers)
 
     return handler
 
@@ -274,37 +266,23 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     on_database_unavailable = _fixed_problem_handler(
-        status=503,
-        code="database_unavailable",
-        title="数据库暂不可用",
-        detail=lambda _: "请稍后重试；已保存的数据不受影响",
-        log_event="http.database_unavailable",
-        headers={"Retry-After": "5"},
+        503, "database_unavailable", "数据库暂不可用", "请稍后重试；已保存的数据不受影响", {"Retry-After": "5"}
     )
     on_calendar_year_unknown = _fixed_problem_handler(
-        status=503,
-        code="calendar_year_unknown",
-        title="工作日历缺少该年度数据",
-        detail=lambda exc: f"{exc}；请管理员配置 ZC_CALENDAR_OVERRIDES 后重试",
-        log_event="http.calendar_year_unknown",
+        503,
+        "calendar_year_unknown",
+        "工作日历缺少该年度数据",
+        lambda exc: f"{exc}；请管理员配置 ZC_CALENDAR_OVERRIDES 后重试",
     )
     # The database refused a value the request carried (too long for its column, out of its
     # type's range, a character PostgreSQL cannot store): bad input that no model caught.
     on_unstorable = _fixed_problem_handler(
-        status=422,
-        code="value_not_storable",
-        title="数据超出允许的范围",
-        detail=lambda _: "请求中的某个值过长、超出范围或含有不允许的字符",
-        log_event="http.value_not_storable",
+        422, "value_not_storable", "数据超出允许的范围", "请求中的某个值过长、超出范围或含有不允许的字符"
     )
     # A date far in the future (the year 9999) pushed a deadline or period past what dates
     # can hold: the input is out of range, not the service broken.
     on_out_of_range = _fixed_problem_handler(
-        status=422,
-        code="date_out_of_range",
-        title="日期超出可计算的范围",
-        detail=lambda _: "请求中的日期或年份过远，无法据此计算期限",
-        log_event="http.date_out_of_range",
+        422, "date_out_of_range", "日期超出可计算的范围", "请求中的日期或年份过远，无法据此计算期限"
     )
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:

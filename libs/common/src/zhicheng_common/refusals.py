@@ -9,7 +9,7 @@ the Chinese message and the rule id to the problem handler.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import EllipsisType
 from typing import Any
 
@@ -37,6 +37,10 @@ class Refusal:
     fields: tuple[str, ...] = ()
     facts: Mapping[str, Any] | None = None
     parts: tuple[Refusal, ...] = ()
+
+    def for_field(self, name: str, code: str, message: str) -> Refusal:
+        """This refusal with an ``errors[]`` entry naming the field ``name`` in its own words (and the same rule)."""
+        return replace(self, parts=(*self.parts, Refusal(self.rule, code, message, (name,))))
 
     def field_errors(self) -> list[FieldError]:
         """The ``errors[]`` entries of this refusal."""

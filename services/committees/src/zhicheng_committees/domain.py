@@ -253,11 +253,8 @@ def plan_levels_refusal(levels: Sequence[str], filed: Sequence[str]) -> Refusal 
     outside = [level for level in levels if level not in filed]
     if not outside:
         return None
-    return Refusal(
-        "CM-4",
-        "level_outside_scope",
-        f"评委会未备案以下层级：{'、'.join(outside)}",
-        parts=(Refusal("CM-4", "level_outside_scope", "层级超出评委会备案范围", ("levels",)),),
+    return Refusal("CM-4", "level_outside_scope", f"评委会未备案以下层级：{'、'.join(outside)}").for_field(
+        "levels", "level_outside_scope", "层级超出评委会备案范围"
     )
 
 

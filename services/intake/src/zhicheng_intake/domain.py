@@ -955,11 +955,8 @@ def attachment_refusal(kind: str, not_asked_again: Sequence[str], rule: str) -> 
     if kind not in not_asked_again:
         return None
     return Refusal(
-        rule,
-        "proof_not_required",
-        f"{kind} 可通过证照、部门数据或网上核验，无需上传（告知承诺）",
-        parts=(Refusal("NA-5", "verifiable_elsewhere", f"{kind} 无需上传", ("kind",)),),
-    )
+        rule, "proof_not_required", f"{kind} 可通过证照、部门数据或网上核验，无需上传（告知承诺）"
+    ).for_field("kind", "verifiable_elsewhere", f"{kind} 无需上传")
 
 
 def future_dates(declaration: DeclarationCreate, today: date) -> list[str]:

@@ -87,11 +87,8 @@ class CorrectionItem(_Frozen):
 def return_items_refusal(items: Sequence[CorrectionItem]) -> Refusal | None:
     """RV-3: a return lists every item at once: at least one, and each field only once."""
     if not items:
-        return Refusal(
-            "RV-3",
-            "correction_items_required",
-            "退回补正须一次性列明全部需补正事项",
-            parts=(Refusal("RV-3", "required", "至少列出一项补正事项", ("items",)),),
+        return Refusal("RV-3", "correction_items_required", "退回补正须一次性列明全部需补正事项").for_field(
+            "items", "required", "至少列出一项补正事项"
         )
     seen: set[str] = set()
     duplicates: list[str] = []
@@ -131,18 +128,12 @@ def outcome_refusal(
     """
     if amendments and step.returns_only and returns_only:
         return Refusal(
-            "RV-4",
-            "amendment_not_allowed",
-            "市级人社部门审核时不符合要求的申报材料一律退回，不得代为修改或补充",
-            parts=(Refusal("RV-4", "not_allowed", "市级审核不得修改材料", ("amendments",)),),
-        )
+            "RV-4", "amendment_not_allowed", "市级人社部门审核时不符合要求的申报材料一律退回，不得代为修改或补充"
+        ).for_field("amendments", "not_allowed", "市级审核不得修改材料")
     if amendments:
         # No level amends a declaration: the review service never changes a declaration (DESIGN §2).
-        return Refusal(
-            "RV-1",
-            "amendment_not_allowed",
-            "审核不修改申报材料，不符合要求的请退回补正",
-            parts=(Refusal("RV-1", "not_allowed", "请退回补正", ("amendments",)),),
+        return Refusal("RV-1", "amendment_not_allowed", "审核不修改申报材料，不符合要求的请退回补正").for_field(
+            "amendments", "not_allowed", "请退回补正"
         )
     if step.kind != "review":
         return Refusal(None, "not_a_review_step", "公示环节不作审核决定，请通过公示及异议处理")
@@ -152,19 +143,11 @@ def outcome_refusal(
 def decision_input_refusal(outcome: Outcome, *, items: Sequence[CorrectionItem], facts: str | None) -> Refusal | None:
     """What a decision lacks or has too much of: items belong to a return only; disqualifying names the facts (IN-1)."""
     if items and outcome is not Outcome.RETURN:
-        return Refusal(
-            None,
-            "items_only_for_return",
-            "只有退回补正才列出补正事项",
-            parts=(Refusal(None, "not_allowed", "仅退回时填写", ("items",)),),
+        return Refusal(None, "items_only_for_return", "只有退回补正才列出补正事项").for_field(
+            "items", "not_allowed", "仅退回时填写"
         )
     if outcome is Outcome.DISQUALIFY and not facts:
-        return Refusal(
-            "IN-1",
-            "facts_required",
-            "认定弄虚作假须写明事实",
-            parts=(Refusal("IN-1", "required", "请写明事实", ("facts",)),),
-        )
+        return Refusal("IN-1", "facts_required", "认定弄虚作假须写明事实").for_field("facts", "required", "请写明事实")
     return None
 
 
@@ -234,11 +217,8 @@ def objection_refusal(*, open: bool, today: date, open_through: date) -> Refusal
 def resolution_refusal(resolution: Literal["upheld", "dismissed"], action: str | None) -> Refusal | None:
     """RV-6: an upheld objection returns the declaration for correction or rejects it; which one is named."""
     if resolution == "upheld" and action is None:
-        return Refusal(
-            "RV-6",
-            "action_required",
-            "异议成立时须退回补正或不予推荐",
-            parts=(Refusal("RV-6", "required", "请选择 return 或 reject", ("action",)),),
+        return Refusal("RV-6", "action_required", "异议成立时须退回补正或不予推荐").for_field(
+            "action", "required", "请选择 return 或 reject"
         )
     return None
 
