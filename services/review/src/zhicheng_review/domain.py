@@ -261,6 +261,15 @@ def canonical_json(content: Mapping[str, Any]) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
+def reexamination_outcome_refusal(outcome_text: str | None) -> Refusal | None:
+    """NA-12: a re-examination's conclusion states its reasons (they are sent back to the applicant)."""
+    if outcome_text:
+        return None
+    return Refusal("NA-12", "outcome_text_required", "复查结论须写明理由").for_field(
+        "outcome_text", "required", "请写明理由"
+    )
+
+
 def decision_content(
     *,
     decision_id: str,

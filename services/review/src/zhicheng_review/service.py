@@ -1094,13 +1094,7 @@ async def handle_reexamination(
             ensure_role(principal, *SUPERVISORS)
         if request.assignee is None:
             raise ReexaminationUnassigned("复查申请须先指派承办人", rule="NA-12")
-        if not update_in.outcome_text:
-            raise InvalidRequest(
-                "复查结论须写明理由",
-                code="outcome_text_required",
-                rule="NA-12",
-                errors=[FieldError(field="outcome_text", code="required", message="请写明理由", rule="NA-12")],
-            )
+        raise_refused(domain.reexamination_outcome_refusal(update_in.outcome_text), error=InvalidRequest)
         request.outcome = update_in.outcome
         request.outcome_text = update_in.outcome_text
         request.status = ReexaminationStatus.DECIDED

@@ -343,3 +343,10 @@ def test_RV_6_an_upheld_objection_names_its_action() -> None:
     assert [e.field for e in refusal.field_errors()] == ["action"]
     assert domain.resolution_refusal("upheld", "return") is None
     assert domain.resolution_refusal("dismissed", None) is None
+
+
+def test_NA_12_a_re_examination_conclusion_states_its_reasons() -> None:
+    problem = refused(_refusal(domain.reexamination_outcome_refusal("")), error=InvalidRequest)
+    assert (problem.status, problem.code, problem.rule) == (400, "outcome_text_required", "NA-12")
+    assert [(e.field, e.code) for e in problem.errors] == [("outcome_text", "required")]
+    assert domain.reexamination_outcome_refusal("论文确已公开发表，维持原结论") is None
