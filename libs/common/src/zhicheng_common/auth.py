@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 import json
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,6 +85,16 @@ class Principal:
     def covers(self, region: str) -> bool:
         """Whether a record of ``region`` lies within this principal's jurisdiction."""
         return region_contains(self.region, region)
+
+    def committee_ids(self) -> list[uuid.UUID]:
+        """The committees a committee office is bound to, as ids (a claim naming none binds to none)."""
+        out: list[uuid.UUID] = []
+        for value in self.committees:
+            try:
+                out.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        return out
 
     @property
     def primary_role(self) -> str:

@@ -322,3 +322,12 @@ def test_CM_5_a_meeting_is_filed_only_under_a_published_plan() -> None:
     assert refusal is not None
     assert (refusal.rule, refusal.code) == ("CM-5", "plan_not_published")
     assert domain.pre_meeting_plan_refusal(PlanStatus.PUBLISHED) is None
+
+
+def test_CM_2_NA_13_refusals_name_the_committees_status_in_chinese_not_its_code() -> None:
+    refiling = refiling_refusal(CommitteeStatus.WITHDRAWN, FilingReason.RENAME)
+    sanction = sanction_refusal(CommitteeStatus.EXPIRED, SanctionKind.REMINDER)
+    assert refiling is not None
+    assert sanction is not None
+    assert refiling.message == "评委会当前状态为已收回评审权，不能重新备案"
+    assert sanction.message == "评委会当前状态为备案有效期届满，不能处理"

@@ -15,7 +15,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from zhicheng_common.policy import PolicyPack
-from zhicheng_common.reference import level_name, rank_name, series_name, specialty_name
+from zhicheng_common.reference import (
+    attachment_kind_name,
+    channel_name,
+    code_name,
+    level_name,
+    ownership_name,
+    rank_name,
+    series_name,
+    specialty_name,
+)
 from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import RANK_ORDER, Rank, SeriesCatalog, level_of, steps_between
@@ -285,7 +294,7 @@ def _committee_scope(i: _Inputs) -> Iterable[Refusal]:
         yield Refusal(
             "CM-4",
             "committee_inactive",
-            f"评委会{c.name}当前不具备评审权（{c.status}）",
+            f"评委会{c.name}当前不具备评审权（{code_name('committee_statuses', c.status)}）",
             facts={**facts, "status": c.status},
         )
     if c.series != d.target.series or (c.specialties and d.target.specialty not in c.specialties):
@@ -316,7 +325,7 @@ def _committee_scope(i: _Inputs) -> Iterable[Refusal]:
         yield Refusal(
             "CM-4",
             "outside_committee_ownership",
-            f"评委会{c.name}不评审{i.ownership}类单位的人员",
+            f"评委会{c.name}不评审“{ownership_name(i.ownership)}”类别的申报人",
             facts={**facts, "ownership": i.ownership},
         )
 
@@ -369,7 +378,8 @@ def _channel(i: _Inputs) -> Iterable[Refusal]:
         yield Refusal(
             _CHANNEL_RULE.get(kind, "CH-1"),
             "channel_not_allowed",
-            f"申报渠道“{i.d.channel.name}”（{kind}）不适用于{i.ownership}单位、{i.d.applicant.employment_status}状态的申报人",
+            f"申报渠道“{i.d.channel.name}”（{channel_name(kind)}）不适用于“{ownership_name(i.ownership)}”类别、"
+            f"{code_name('employment_statuses', i.d.applicant.employment_status)}的申报人",
             facts={"channel": kind, "ownership": i.ownership, "employment_status": i.d.applicant.employment_status},
         )
 
@@ -385,7 +395,8 @@ def _in_service(i: _Inputs) -> Iterable[Refusal]:
         yield Refusal(
             "NA-3",
             "under_sanction",
-            f"事业单位工作人员受{sanction.kind}处分期间（至{sanction.until.isoformat()}）不得申报",
+            f"事业单位工作人员受{code_name('sanction_kinds', sanction.kind)}处分期间"
+            f"（至{sanction.until.isoformat()}）不得申报",
             facts={"sanction": sanction.kind, "until": sanction.until.isoformat()},
         )
     if a.employment_status == "not_employed" and i.ownership not in ("flexible_employment", "freelancer"):
@@ -720,7 +731,7 @@ def _skilled_worker(i: _Inputs) -> Iterable[Refusal]:
         yield Refusal(
             "NA-17",
             "too_few_years_with_skill",
-            f"取得{cert.level}后须满{row.years_required}年，现为{years}年",
+            f"取得{code_name('skill_levels', cert.level)}证书后须满{row.years_required}年，现为{years}年",
             facts={"obtained_on": cert.obtained_on.isoformat(), "years": years, "required": row.years_required},
         )
 
@@ -814,7 +825,7 @@ def _continuing_education(i: _Inputs) -> Iterable[Refusal]:
             yield Refusal(
                 "ED-1",
                 f"continuing_education_{kind}",
-                f"{year}年度继续教育（{kind}）{have}学时，不满{minimum}学时",
+                f"{year}年度继续教育（{code_name('continuing_education_kinds', kind)}）{have}学时，不满{minimum}学时",
                 facts={"year": year, "hours": have, "required": minimum},
             )
 
@@ -954,9 +965,10 @@ def attachment_refusal(kind: str, not_asked_again: Sequence[str], rule: str) -> 
     """NA-5: proof that is checked elsewhere (licences, department data, online) is not uploaded."""
     if kind not in not_asked_again:
         return None
-    return Refusal(
-        rule, "proof_not_required", f"{kind} 可通过证照、部门数据或网上核验，无需上传（告知承诺）"
-    ).for_field("kind", "verifiable_elsewhere", f"{kind} 无需上传")
+    name = attachment_kind_name(kind)
+    return Refusal(rule, "proof_not_required", f"{name}可通过证照、部门数据或网上核验，无需上传（告知承诺）").for_field(
+        "kind", "verifiable_elsewhere", f"{name}无需上传"
+    )
 
 
 def future_dates(declaration: DeclarationCreate, today: date) -> list[str]:

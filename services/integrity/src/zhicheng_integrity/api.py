@@ -13,7 +13,6 @@ from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.clock import Clock
 from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import problem_docs
 from zhicheng_common.validators import RegionCode
 from zhicheng_integrity import service
@@ -41,18 +40,12 @@ def _cipher(request: Request) -> PiiCipher:
     return cipher
 
 
-def _pack(request: Request) -> PolicyPack:
-    pack: PolicyPack = request.app.state.policy_pack
-    return pack
-
-
 def _now(request: Request) -> datetime:
     clock: Clock = request.app.state.clock
     return clock.now()
 
 
 CipherDep = Annotated[PiiCipher, Depends(_cipher)]
-PackDep = Annotated[PolicyPack, Depends(_pack)]
 NowDep = Annotated[datetime, Depends(_now)]
 
 
@@ -80,13 +73,10 @@ async def create_record(
     session: SessionDep,
     principal: RecordAdmin,
     cipher: CipherDep,
-    pack: PackDep,
     now: NowDep,
 ) -> RecordRead:
     """Enter a decided record; its effects are published at once (`integrity.record.decided`)."""
-    record = await service.create_record(
-        session, actor=principal, record_in=record_in, cipher=cipher, pack=pack, now=now
-    )
+    record = await service.create_record(session, actor=principal, record_in=record_in, cipher=cipher, now=now)
     return RecordRead.model_validate(record)
 
 
@@ -167,12 +157,11 @@ async def decide_record(
     session: SessionDep,
     principal: RecordAdmin,
     cipher: CipherDep,
-    pack: PackDep,
     now: NowDep,
 ) -> RecordRead:
     """Decide a record review proposed; its effects are published (`integrity.record.decided`)."""
     record = await service.decide_record(
-        session, actor=principal, record_id=record_id, decision_in=decision_in, cipher=cipher, pack=pack, now=now
+        session, actor=principal, record_id=record_id, decision_in=decision_in, cipher=cipher, now=now
     )
     return RecordRead.model_validate(record)
 
@@ -220,7 +209,6 @@ async def decide_appeal(
     decision_in: AppealDecision,
     session: SessionDep,
     principal: RecordAdmin,
-    pack: PackDep,
     now: NowDep,
 ) -> AppealRead:
     """Decide an appeal: withdrawn or changed records lift their effects; history is kept."""
@@ -230,7 +218,6 @@ async def decide_appeal(
         record_id=record_id,
         appeal_id=appeal_id,
         decision_in=decision_in,
-        pack=pack,
         now=now,
     )
     return AppealRead.model_validate(appeal)

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import load_pack
 from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
 from zhicheng_integrity import service
@@ -34,7 +33,6 @@ def create_app(
     common = common or CommonSettings()
     settings = settings or IntegritySettings()
     clock = clock or make_clock(common)
-    pack = load_pack(settings.policy_pack)
     app = create_service_app(
         name=SERVICE,
         area=AREA,
@@ -43,10 +41,9 @@ def create_app(
         common=common,
         settings=settings,
         routers=routers,
-        subscriptions=subscriptions(pack, clock),
+        subscriptions=subscriptions(clock),
         jobs=[Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)],
         clock=clock,
     )
     app.state.pii_cipher = PiiCipher(common.pii_key)
-    app.state.policy_pack = pack
     return app

@@ -89,6 +89,13 @@ class ReexaminationUnassigned(Conflict):
     title = "复查申请尚未指派承办人"
 
 
+class OutsideBinding(Forbidden):
+    """A unit reviewer or committee office acting on a declaration of another unit or committee (issue 12)."""
+
+    code = "outside_binding"
+    title = "不属于账号绑定的单位或评审委员会"
+
+
 class NotOwnDeclaration(Forbidden):
     code = "not_own_declaration"
     title = "只能对本人的申报申请复查"
