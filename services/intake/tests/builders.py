@@ -10,17 +10,16 @@ import uuid
 from datetime import date
 from typing import Any
 
+from zhicheng_common import testing
 from zhicheng_intake.examples import DECLARATION_EXAMPLE, EXAMPLE_COMMITTEE_ID, EXAMPLE_CREDIT_CODE
 
 COMMITTEE_ID = EXAMPLE_COMMITTEE_ID
 CREDIT_CODE = EXAMPLE_CREDIT_CODE
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def resident_id(birth: date = date(1985, 6, 1), seq: int = 123, region: str = "140105") -> str:
-    """A valid GB 11643 number for ``birth`` (``seq`` tells applicants apart)."""
-    first = f"{region}{birth:%Y%m%d}{seq:03d}"
-    return first + "10X98765432"[sum(int(c) * w for c, w in zip(first, _WEIGHTS, strict=True)) % 11]
+    """A valid GB 11643 number for ``birth`` (``seq`` tells applicants apart); the example applicant's by default."""
+    return testing.resident_id(region, birth, seq)
 
 
 def declaration_body(**changes: Any) -> dict[str, Any]:
