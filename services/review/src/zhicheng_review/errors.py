@@ -2,12 +2,13 @@
 
 A rule of the domain that says no is a :class:`~zhicheng_common.refusals.Refusal` turned into a
 problem by ``refused``; these classes are the refusals the service itself finds (a missing record,
-a state that does not allow the action, a request that lacks what the action needs).
+a state that does not allow the action); a request that does not fit its action is a plain
+``ProblemError`` (400 请求有误) with its own ``code``.
 """
 
 from __future__ import annotations
 
-from zhicheng_common.problems import Conflict, Forbidden, NotFound, ProblemError
+from zhicheng_common.problems import Conflict, Forbidden, NotFound
 
 
 class ReviewNotFound(NotFound):
@@ -99,11 +100,3 @@ class OutsideBinding(Forbidden):
 class NotOwnDeclaration(Forbidden):
     code = "not_own_declaration"
     title = "只能对本人的申报申请复查"
-
-
-class InvalidRequest(ProblemError):
-    """A request that parses but does not fit its action (400); ``code`` names what is wrong."""
-
-    status = 400
-    code = "invalid_request"
-    title = "请求有误"

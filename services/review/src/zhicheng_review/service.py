@@ -36,7 +36,7 @@ from zhicheng_common.policy import (
     pack_for,
     resolve_pack,
 )
-from zhicheng_common.problems import FieldError
+from zhicheng_common.problems import FieldError, ProblemError
 from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
@@ -53,7 +53,6 @@ from zhicheng_review.domain import (
 from zhicheng_review.errors import (
     AlreadyClaimed,
     DecisionNotFound,
-    InvalidRequest,
     MixedPolicyPacks,
     MixedPublicitySteps,
     NotOwnDeclaration,
@@ -627,7 +626,7 @@ async def decide(
         _ensure_items_fit(review, decision_in.items)
         rule_ids.extend(["RV-3", "NA-5"])
     raise_refused(
-        domain.decision_input_refusal(outcome, items=decision_in.items, facts=decision_in.facts), error=InvalidRequest
+        domain.decision_input_refusal(outcome, items=decision_in.items, facts=decision_in.facts), error=ProblemError
     )
     if outcome is Outcome.PASS:
         raise_refused(domain.batch_late_refusal(step, due=review.step_due, today=today))
@@ -827,7 +826,7 @@ async def file_objection(
     )
     review = await repository.get(objection_in.review_id)
     if review is None or review.publicity_id != publicity.id:
-        raise InvalidRequest(
+        raise ProblemError(
             "该申报不在本次公示中",
             code="not_in_publicity",
             errors=[FieldError(field="review_id", code="not_in_publicity", message="不在本次公示名单中")],
@@ -900,7 +899,7 @@ async def resolve_objection(
     _ensure_publicity_officer(ctx, principal, publicity)
     if objection.status != ObjectionStatus.OPEN:
         raise ObjectionResolved("该异议已处理")
-    raise_refused(domain.resolution_refusal(resolution_in.resolution, resolution_in.action), error=InvalidRequest)
+    raise_refused(domain.resolution_refusal(resolution_in.resolution, resolution_in.action), error=ProblemError)
     if resolution_in.resolution == "upheld":
         assert resolution_in.action is not None  # refused just above when missing (RV-6)
         review = await _get_review(session, objection.review_id, for_update=True)
@@ -1029,7 +1028,7 @@ async def request_reexamination(
     if request_in.decision_id is not None:
         decision = await ReviewRepository(session).get_decision(request_in.decision_id)
         if decision is None or decision.review_id != review.id:
-            raise InvalidRequest(
+            raise ProblemError(
                 "复查所针对的审核决定不属于该申报",
                 code="decision_not_of_review",
                 errors=[FieldError(field="decision_id", code="mismatch", message="不属于该申报")],
@@ -1108,7 +1107,7 @@ async def handle_reexamination(
             ensure_role(principal, *SUPERVISORS)
         if request.assignee is None:
             raise ReexaminationUnassigned("复查申请须先指派承办人", rule="NA-12")
-        raise_refused(domain.reexamination_outcome_refusal(update_in.outcome_text), error=InvalidRequest)
+        raise_refused(domain.reexamination_outcome_refusal(update_in.outcome_text), error=ProblemError)
         request.outcome = update_in.outcome
         request.outcome_text = update_in.outcome_text
         request.status = ReexaminationStatus.DECIDED
@@ -1137,7 +1136,7 @@ async def handle_reexamination(
             data={"outcome": update_in.outcome},
         )
     if update_in.assignee is None and update_in.outcome is None:
-        raise InvalidRequest(
+        raise ProblemError(
             "请指派承办人或作出复查结论",
             code="nothing_to_do",
             errors=[FieldError(field="assignee", code="required", message="assignee 或 outcome 至少一项")],

@@ -11,11 +11,10 @@ from hypothesis import strategies as st
 
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import ReviewChain, ReviewChains, load_pack
-from zhicheng_common.problems import Conflict, RuleRefused
+from zhicheng_common.problems import Conflict, ProblemError, RuleRefused
 from zhicheng_common.refusals import Refusal, refused
 from zhicheng_review import domain
 from zhicheng_review.domain import CorrectionItem, Outcome
-from zhicheng_review.errors import InvalidRequest
 
 CAL = WorkingDayCalendar()
 PACK = load_pack("shanxi-2024")
@@ -323,7 +322,7 @@ def test_CH_1_a_missing_chain_is_named_in_chinese_for_display() -> None:
 
 def test_IN_1_disqualifying_without_facts_is_a_bad_request_naming_the_facts_field() -> None:
     refusal = _refusal(domain.decision_input_refusal(Outcome.DISQUALIFY, items=[], facts=None))
-    problem = refused(refusal, error=InvalidRequest)
+    problem = refused(refusal, error=ProblemError)
     assert (problem.status, problem.code, problem.rule) == (400, "facts_required", "IN-1")
     assert [(e.field, e.code, e.rule) for e in problem.errors] == [("facts", "required", "IN-1")]
     assert domain.decision_input_refusal(Outcome.DISQUALIFY, items=[], facts="伪造论文") is None
@@ -346,7 +345,7 @@ def test_RV_6_an_upheld_objection_names_its_action() -> None:
 
 
 def test_NA_12_a_re_examination_conclusion_states_its_reasons() -> None:
-    problem = refused(_refusal(domain.reexamination_outcome_refusal("")), error=InvalidRequest)
+    problem = refused(_refusal(domain.reexamination_outcome_refusal("")), error=ProblemError)
     assert (problem.status, problem.code, problem.rule) == (400, "outcome_text_required", "NA-12")
     assert [(e.field, e.code) for e in problem.errors] == [("outcome_text", "required")]
     assert domain.reexamination_outcome_refusal("论文确已公开发表，维持原结论") is None
