@@ -32,6 +32,7 @@ from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.problems import FieldError
+from zhicheng_common.refusals import Refusal
 from zhicheng_experts.draw import domain
 from zhicheng_experts.draw.domain import (
     ALGORITHM,
@@ -42,7 +43,6 @@ from zhicheng_experts.draw.domain import (
     Lot,
     PanelState,
     Quota,
-    Refusal,
     Replacement,
 )
 from zhicheng_experts.draw.errors import (
