@@ -82,7 +82,7 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "submitted"
-    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v1"]
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v2"]
     history = await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)
     assert [h["status"] for h in history.json()["items"]] == ["draft", "submitted"]
 
@@ -238,7 +238,7 @@ async def test_same_idempotency_key_makes_one_declaration(intake: Intake, intake
     one = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
     two = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
     assert one.status_code == two.status_code == 200
-    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v1"]
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v2"]
 
 
 async def test_same_idempotency_key_with_another_body_is_refused(intake: Intake) -> None:

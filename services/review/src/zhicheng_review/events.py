@@ -62,14 +62,17 @@ class PublicityWindowChanged(BaseModel):
     calendar_years: list[int]
 
 
-@event_type("review.declaration.qualified")
+@event_type("review.declaration.qualified", version=2)
 class DeclarationQualified(BaseModel):
-    """The committee office passed the last step: the declaration goes to the committee."""
+    """The committee office passed the last step: the declaration goes to the committee.
+
+    v2: without ``applicant_name`` (issue 12: no name of a person in the stream); the person is
+    ``applicant_key``, the name is read where the declaration is shown.
+    """
 
     declaration_id: uuid.UUID
     committee_id: uuid.UUID | None
     applicant_key: str = Field(description="Keyed hash of the resident ID number (the person, without the number)")
-    applicant_name: str
     year: int
     series: str
     specialty: str
@@ -99,13 +102,20 @@ class DeclarationDisqualified(BaseModel):
     rule_ids: list[str]
 
 
-@event_type("review.integrity.requested")
+@event_type("review.integrity.requested", version=2)
 class IntegrityRequested(BaseModel):
-    """A request to integrity to record the falsification found during review (IN-1)."""
+    """A request to integrity to record the falsification found during review (IN-1).
+
+    v2: the reviewer's account of the facts (free text about a person) no longer travels in clear
+    (issue 12); ``facts_sealed`` is it sealed with the shared PII key, which integrity opens.
+    """
 
     declaration_id: uuid.UUID
     applicant_key: str
-    facts: str
+    facts_sealed: str = Field(
+        description="The facts found, AES-GCM sealed with the key derived from ZC_PII_KEY "
+        "(zhicheng_common.pii.PiiCipher.encrypt); never the text in clear"
+    )
     rule_ids: list[str]
 
 

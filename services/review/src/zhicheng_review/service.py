@@ -36,6 +36,7 @@ from zhicheng_common.policy import (
     resolve_pack,
 )
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
+from zhicheng_common.reference import review_status_name, step_name
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
 from zhicheng_review.domain import (
@@ -148,7 +149,6 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
                 declaration_id=review.declaration_id,
                 committee_id=review.committee_id,
                 applicant_key=review.applicant_key,
-                applicant_name=review.applicant_name,
                 year=review.year,
                 series=review.series,
                 specialty=review.specialty,
@@ -362,7 +362,7 @@ def _ensure_at_step(review: Review, step_key: str | None) -> None:
     """409 when the declaration has left the step a claim or decision names (checked under the row lock)."""
     if step_key is not None and step_key != review.step_key:
         raise Conflict(
-            f"该申报已不在 {step_key} 环节（当前为 {review.step_key}），请刷新后再操作",
+            f"该申报已不在“{step_name(step_key)}”环节（当前为“{step_name(review.step_key)}”），请刷新后再操作",
             code="step_moved",
         )
 
@@ -412,7 +412,7 @@ async def claim(
     _ensure_at_step(review, step_key)
     _ensure_reviewer_of_step(ctx, principal, review)
     if review.status != ReviewStatus.IN_REVIEW:
-        raise Conflict(f"该申报当前状态为 {review.status}，不能认领", code="review_not_waiting")
+        raise Conflict(f"该申报当前状态为“{review_status_name(review.status)}”，不能认领", code="review_not_waiting")
     now = ctx.clock.now()
     if not await ReviewRepository(session).try_claim(review.id, subject=principal.subject, at=now):
         await session.refresh(review)
@@ -586,7 +586,9 @@ async def decide(
     review = await _get_review(session, review_id, for_update=True)
     ensure_covers(principal, review.region)
     if review.status != ReviewStatus.IN_REVIEW:
-        raise Conflict(f"该申报当前状态为 {review.status}，不能作出审核决定", code="review_not_waiting")
+        raise Conflict(
+            f"该申报当前状态为“{review_status_name(review.status)}”，不能作出审核决定", code="review_not_waiting"
+        )
     _ensure_at_step(review, decision_in.step_key)
     step = _ensure_reviewer_of_step(ctx, principal, review)
     if review.claimed_by is not None and review.claimed_by != principal.subject:
@@ -647,7 +649,7 @@ async def decide(
             IntegrityRequested(
                 declaration_id=review.declaration_id,
                 applicant_key=review.applicant_key,
-                facts=decision_in.facts or "",
+                facts_sealed=ctx.cipher.encrypt(decision_in.facts or ""),
                 rule_ids=["IN-1"],
             ),
             subject=str(review.declaration_id),

@@ -22,6 +22,7 @@ from zhicheng_common.clock import ManualClock
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.ids import uuid7
 from zhicheng_common.migrations import upgrade
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys, wait_until
@@ -91,7 +92,8 @@ class Harness:
         event = CloudEvent(
             id=str(uuid7()),
             source="/zhicheng/intake",
-            type=f"cn.zhicheng.intake.declaration.{fact}.v1",
+            # v2 of submitted seals the applicant's name (issue 12); a v1 one carries it in clear.
+            type=f"cn.zhicheng.intake.declaration.{fact}.v{2 if 'applicant_name_sealed' in data else 1}",
             subject=str(data["declaration_id"]),
             time=datetime.now(UTC),
             data=data,
@@ -104,13 +106,29 @@ class Harness:
         )
         return event.id
 
-    async def submit(self, *, channel: str = "employer", region: str = XIAODIAN, **overrides: Any) -> uuid.UUID:
-        """Publish a submitted declaration and wait until its chain has started; returns the review id."""
+    async def submit(
+        self,
+        *,
+        channel: str = "employer",
+        region: str = XIAODIAN,
+        applicant_name: str = "张三",
+        in_clear: bool = False,
+        **overrides: Any,
+    ) -> uuid.UUID:
+        """Publish a submitted declaration and wait until its chain has started; returns the review id.
+
+        The name is sealed as intake's v2 does; ``in_clear`` publishes a v1 event (name in clear).
+        """
         declaration_id = uuid.uuid4()
+        name = (
+            {"applicant_name": applicant_name}
+            if in_clear
+            else {"applicant_name_sealed": PiiCipher(self.settings.pii_key).encrypt(applicant_name)}
+        )
         data: dict[str, Any] = {
             "declaration_id": str(declaration_id),
             "applicant_key": f"key-{declaration_id.hex[:12]}",
-            "applicant_name": "张三",
+            **name,
             "year": 2024,
             "series": "engineering",
             "specialty": "electrical",
