@@ -17,8 +17,9 @@ from sqlalchemy import text
 from zhicheng_committees.settings import MIGRATIONS_DIR
 from zhicheng_common.migrations import alembic_config
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import in_thread
 
-from .conftest import SHANXI, Service, _in_thread, active_committee, decide, filing_body
+from .conftest import SHANXI, Service, active_committee, decide, filing_body
 
 pytestmark = pytest.mark.service
 
@@ -55,8 +56,8 @@ async def test_NA_14_the_migration_moves_an_old_count_valid_until_to_the_corresp
     await _set(svc, set_by_hand, date(2024, 3, 1), date(2026, 12, 31))
 
     config = alembic_config(MIGRATIONS_DIR, committees_schema.database_url)
-    _in_thread(lambda: command.downgrade(config, "committees_event_order"))
-    _in_thread(lambda: command.upgrade(config, "committees_valid_until_na14"))
+    in_thread(lambda: command.downgrade(config, "committees_event_order"))
+    in_thread(lambda: command.upgrade(config, "committees_valid_until_na14"))
 
     assert await _valid_until(svc, old_count) == date(2027, 3, 1)
     assert await _valid_until(svc, leap_day) == date(2027, 2, 28)
@@ -110,8 +111,8 @@ async def test_NA_14_the_corrected_valid_until_is_published_once_per_committee_f
     before = {c: len(await svc.events(c)) for c in (old_count, refiled, leap_day, set_by_hand, expired)}
 
     config = alembic_config(MIGRATIONS_DIR, committees_schema.database_url)
-    _in_thread(lambda: command.downgrade(config, "committees_event_order"))
-    _in_thread(lambda: command.upgrade(config, "head"))
+    in_thread(lambda: command.downgrade(config, "committees_event_order"))
+    in_thread(lambda: command.upgrade(config, "head"))
 
     # applied (1), approved (2), then the correction (3): the date intake copies, next in order.
     events = await svc.events(old_count)
@@ -132,6 +133,6 @@ async def test_NA_14_the_corrected_valid_until_is_published_once_per_committee_f
         assert len(await svc.events(untouched)) == before[untouched], untouched
 
     # Run again: the last filing event already carries the date, so nothing is sent twice.
-    _in_thread(lambda: command.downgrade(config, "committees_valid_until_na14"))
-    _in_thread(lambda: command.upgrade(config, "head"))
+    in_thread(lambda: command.downgrade(config, "committees_valid_until_na14"))
+    in_thread(lambda: command.upgrade(config, "head"))
     assert len(await svc.events(old_count)) == 3
