@@ -10,15 +10,22 @@ from pydantic import BaseModel, Field
 
 from zhicheng_common.events.envelope import event_type
 
+#: A reviewer's words about a person travel sealed (issue 12): v2 of the events below carry them
+#: as ``*_sealed``, opened only by a service holding ZC_PII_KEY (intake, to show the applicant).
+SEALED_TEXT = "A reviewer's text, AES-GCM sealed with the key derived from ZC_PII_KEY (PiiCipher.encrypt)"
+
 
 class ReturnedItem(BaseModel):
     field: str
-    message: str
+    message_sealed: str = Field(description=SEALED_TEXT)
 
 
-@event_type("review.declaration.returned")
+@event_type("review.declaration.returned", version=2)
 class DeclarationReturned(BaseModel):
-    """Returned for correction (RV-3): every item at once and the last day to resubmit."""
+    """Returned for correction (RV-3): every item at once and the last day to resubmit.
+
+    v2: each item's message is sealed (``message_sealed``), not in clear.
+    """
 
     declaration_id: uuid.UUID
     items: list[ReturnedItem]
@@ -83,22 +90,28 @@ class DeclarationQualified(BaseModel):
     region: str
 
 
-@event_type("review.declaration.rejected")
+@event_type("review.declaration.rejected", version=2)
 class DeclarationRejected(BaseModel):
-    """A reviewer (or an upheld objection) rejected the declaration: it does not reach a committee."""
+    """A reviewer (or an upheld objection) rejected the declaration: it does not reach a committee.
+
+    v2: the reason is sealed (``reason_sealed``), not in clear.
+    """
 
     declaration_id: uuid.UUID
     step: str
-    reason: str
+    reason_sealed: str = Field(description=SEALED_TEXT)
     rule_ids: list[str]
 
 
-@event_type("review.declaration.disqualified")
+@event_type("review.declaration.disqualified", version=2)
 class DeclarationDisqualified(BaseModel):
-    """Falsification was found during review (IN-1)."""
+    """Falsification was found during review (IN-1).
+
+    v2: the reason is sealed (``reason_sealed``), not in clear.
+    """
 
     declaration_id: uuid.UUID
-    reason: str
+    reason_sealed: str = Field(description=SEALED_TEXT)
     rule_ids: list[str]
 
 
@@ -112,18 +125,18 @@ class IntegrityRequested(BaseModel):
 
     declaration_id: uuid.UUID
     applicant_key: str
-    facts_sealed: str = Field(
-        description="The facts found, AES-GCM sealed with the key derived from ZC_PII_KEY "
-        "(zhicheng_common.pii.PiiCipher.encrypt); never the text in clear"
-    )
+    facts_sealed: str = Field(description=SEALED_TEXT)
     rule_ids: list[str]
 
 
-@event_type("review.reexamination.decided")
+@event_type("review.reexamination.decided", version=2)
 class ReexaminationDecided(BaseModel):
-    """The outcome of an applicant's re-examination request or complaint (NA-12)."""
+    """The outcome of an applicant's re-examination request or complaint (NA-12).
+
+    v2: the outcome's text is sealed (``outcome_text_sealed``), not in clear.
+    """
 
     reexamination_id: uuid.UUID
     declaration_id: uuid.UUID
     outcome: str
-    outcome_text: str
+    outcome_text_sealed: str = Field(description=SEALED_TEXT)

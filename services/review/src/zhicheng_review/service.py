@@ -545,7 +545,7 @@ async def _return_for_correction(
         session,
         DeclarationReturned(
             declaration_id=review.declaration_id,
-            items=[ReturnedItem(field=i.field, message=i.message) for i in items],
+            items=[ReturnedItem(field=i.field, message_sealed=ctx.cipher.encrypt(i.message)) for i in items],
             deadline=deadline,
             step=step,
             deadline_provisional=provisional,
@@ -566,7 +566,12 @@ async def _reject(
     review.claimed_at = None
     await record_event(
         session,
-        DeclarationRejected(declaration_id=review.declaration_id, step=step, reason=reason, rule_ids=rule_ids),
+        DeclarationRejected(
+            declaration_id=review.declaration_id,
+            step=step,
+            reason_sealed=ctx.cipher.encrypt(reason),
+            rule_ids=rule_ids,
+        ),
         subject=str(review.declaration_id),
         region=review.region,
     )
@@ -658,7 +663,9 @@ async def decide(
         await record_event(
             session,
             DeclarationDisqualified(
-                declaration_id=review.declaration_id, reason=decision_in.opinion, rule_ids=["IN-1"]
+                declaration_id=review.declaration_id,
+                reason_sealed=ctx.cipher.encrypt(decision_in.opinion or ""),
+                rule_ids=["IN-1"],
             ),
             subject=str(review.declaration_id),
             region=review.region,
@@ -1118,7 +1125,7 @@ async def handle_reexamination(
                 reexamination_id=request.id,
                 declaration_id=review.declaration_id,
                 outcome=update_in.outcome,
-                outcome_text=update_in.outcome_text,
+                outcome_text_sealed=ctx.cipher.encrypt(update_in.outcome_text or ""),
             ),
             subject=str(review.declaration_id),
             region=review.region,

@@ -224,7 +224,12 @@ async def test_RV_3_a_return_lists_every_item_with_a_deadline_and_the_resubmissi
     event = returned[0]
     assert set(event["data"]) == {"declaration_id", "items", "deadline", "step", "deadline_provisional"}
     assert event["data"]["deadline_provisional"] is False
-    assert event["data"]["items"] == items
+    # The reviewer's words travel sealed (issue 12, v2): opened with the PII key they read as typed.
+    cipher = PiiCipher(harness.settings.pii_key)
+    assert event["type"] == "cn.zhicheng.review.declaration.returned.v2"
+    assert "论文检索证明缺失" not in json.dumps(event["data"], ensure_ascii=False)
+    opened = [{"field": i["field"], "message": cipher.decrypt(i["message_sealed"])} for i in event["data"]["items"]]
+    assert opened == items
     assert event["data"]["deadline"] == "2024-10-15"
     assert event["data"]["step"] == "department_review"
     review = await harness.review(review_id)
@@ -326,6 +331,9 @@ async def test_RV_1_a_reviewer_rejects_a_declaration_that_does_not_meet_the_cond
     rejected = [e for e in await harness.outbox("review.declaration.rejected") if e["subject"] == declaration_id]
     assert rejected
     assert rejected[0]["data"]["rule_ids"] == ["RV-1"]
+    # The reviewer's reason travels sealed (issue 12, v2).
+    assert "任职年限不足" not in json.dumps(rejected[0]["data"], ensure_ascii=False)
+    assert PiiCipher(harness.settings.pii_key).decrypt(rejected[0]["data"]["reason_sealed"]) == "任职年限不足"
 
 
 # --- publicity and objections (RV-6, NA-6, NA-11) -----------------------------------------------
@@ -493,7 +501,8 @@ async def test_IN_1_falsification_found_in_review_disqualifies_and_asks_integrit
     disqualified = [
         e for e in await harness.outbox("review.declaration.disqualified") if e["subject"] == review["declaration_id"]
     ]
-    assert set(disqualified[0]["data"]) == {"declaration_id", "reason", "rule_ids"}
+    assert set(disqualified[0]["data"]) == {"declaration_id", "reason_sealed", "rule_ids"}
+    assert PiiCipher(harness.settings.pii_key).decrypt(disqualified[0]["data"]["reason_sealed"]) == "伪造学历证书"
 
 
 async def test_NA_12_an_applicant_asks_for_re_examination_which_is_assigned_decided_and_sent_back(
@@ -537,6 +546,8 @@ async def test_NA_12_an_applicant_asks_for_re_examination_which_is_assigned_deci
     events = [e for e in await harness.outbox("review.reexamination.decided") if e["subject"] == declaration_id]
     assert events
     assert events[0]["data"]["outcome"] == "upheld"
+    assert "outcome_text" not in events[0]["data"]  # sealed (issue 12, v2)
+    assert PiiCipher(harness.settings.pii_key).decrypt(events[0]["data"]["outcome_text_sealed"])
 
 
 async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_declaration(harness: Harness) -> None:
