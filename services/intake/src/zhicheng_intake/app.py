@@ -11,7 +11,7 @@ from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
 from zhicheng_intake import service
 from zhicheng_intake.api import routers
-from zhicheng_intake.consumers import SUBSCRIPTIONS
+from zhicheng_intake.consumers import subscriptions
 from zhicheng_intake.settings import AREA, SERVICE, IntakeSettings
 from zhicheng_intake.storage import AttachmentStore, PostgresAttachmentStore, S3AttachmentStore
 
@@ -26,6 +26,7 @@ def create_app(
     """Build the intake service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or IntakeSettings()
+    cipher = PiiCipher(common.pii_key)
     app = create_service_app(
         name=SERVICE,
         area=AREA,
@@ -34,12 +35,12 @@ def create_app(
         common=common,
         settings=settings,
         routers=routers,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(cipher),
         jobs=[Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)],
         clock=clock,
     )
     app.state.intake_deps = service.IntakeDeps(
-        cipher=PiiCipher(common.pii_key),
+        cipher=cipher,
         storage=storage or _store(settings),
         media_types=settings.attachment_media_types,
         attachment_max_bytes=settings.attachment_max_bytes,

@@ -33,6 +33,7 @@ def create_app(
     common = common or CommonSettings()
     settings = settings or IntegritySettings()
     clock = clock or make_clock(common)
+    cipher = PiiCipher(common.pii_key)
     app = create_service_app(
         name=SERVICE,
         area=AREA,
@@ -41,9 +42,9 @@ def create_app(
         common=common,
         settings=settings,
         routers=routers,
-        subscriptions=subscriptions(clock),
+        subscriptions=subscriptions(clock, cipher),
         jobs=[Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)],
         clock=clock,
     )
-    app.state.pii_cipher = PiiCipher(common.pii_key)
+    app.state.pii_cipher = cipher
     return app
