@@ -10,6 +10,7 @@ An unknown code is a problem whose ``errors[0].facts.valid`` lists the valid one
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from typing import Annotated, Any
@@ -295,40 +296,40 @@ async def levels(request: Request) -> Response:
     return _cached(request, catalog_version(), LevelList(version=catalog_version(), items=items))
 
 
-@router.get(
+def _code_list_route(path: str, name: str, summary: str, doc: str, codes: Callable[[], dict[str, str]]) -> None:
+    """Registers one public list of codes; the three lists differ only in their catalog and words."""
+
+    async def endpoint(request: Request) -> Response:
+        body = CodeList(version=catalog_version(), items=_codes(codes()))
+        return _cached(request, catalog_version(), body)
+
+    endpoint.__doc__ = doc
+    router.add_api_route(
+        path, endpoint, methods=["GET"], name=name, summary=summary, responses=NOT_MODIFIED, response_model=CodeList
+    )
+
+
+_code_list_route(
     "/ownership-kinds",
-    summary="单位性质 (ownership kinds; public)",
-    responses=NOT_MODIFIED,
-    response_model=CodeList,
+    "ownership_kinds",
+    "单位性质 (ownership kinds; public)",
+    "Public: the ownership kinds of an employer or applicant (EL-7, CM-4).",
+    lambda: load_reference_catalog().ownership_kinds,
 )
-async def ownership_kinds(request: Request) -> Response:
-    """Public: the ownership kinds of an employer or applicant (EL-7, CM-4)."""
-    body = CodeList(version=catalog_version(), items=_codes(load_reference_catalog().ownership_kinds))
-    return _cached(request, catalog_version(), body)
-
-
-@router.get(
+_code_list_route(
     "/channels",
-    summary="申报渠道 (channels; public)",
-    responses=NOT_MODIFIED,
-    response_model=CodeList,
+    "channels",
+    "申报渠道 (channels; public)",
+    "Public: the channels a declaration comes through (CH-1..CH-3).",
+    lambda: load_reference_catalog().channels,
 )
-async def channels(request: Request) -> Response:
-    """Public: the channels a declaration comes through (CH-1..CH-3)."""
-    body = CodeList(version=catalog_version(), items=_codes(load_reference_catalog().channels))
-    return _cached(request, catalog_version(), body)
-
-
-@router.get(
+_code_list_route(
     "/attachment-kinds",
-    summary="附件类别 (attachment kinds; public)",
-    responses=NOT_MODIFIED,
-    response_model=CodeList,
+    "attachment_kinds",
+    "附件类别 (attachment kinds; public)",
+    "Public: the kinds of attachment; a pack's ``not_asked_again_fields`` are never asked for (NA-5).",
+    lambda: load_reference_catalog().attachment_kinds,
 )
-async def attachment_kinds(request: Request) -> Response:
-    """Public: the kinds of attachment; a pack's ``not_asked_again_fields`` are never asked for (NA-5)."""
-    body = CodeList(version=catalog_version(), items=_codes(load_reference_catalog().attachment_kinds))
-    return _cached(request, catalog_version(), body)
 
 
 @router.get("/policy-packs", summary="政策包 (policy packs; public)")
