@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import text
 
-from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem
+from zhicheng_common.testing import assert_problem, run_sql
 
 from .conftest import Intake, applicant_body
 
@@ -76,19 +74,15 @@ async def test_CM_4_a_draft_stored_with_the_specialty_name_is_read_and_submitted
     assert created.status_code == 201, created.text
     declaration_id = created.json()["id"]
     # A draft as drafts were stored before declarations carried codes: the Chinese name everywhere.
-    database = Database(intake_schema.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            await session.execute(
-                text(
-                    "UPDATE intake.declarations SET specialty = '电气工程', content = jsonb_set(jsonb_set(content,"
-                    " '{target,specialty}', CAST(:name AS jsonb)), '{applicant,practiced_specialty}',"
-                    " CAST(:name AS jsonb)) WHERE id = :id"
-                ),
-                {"name": json.dumps("电气工程"), "id": declaration_id},
-            )
-    finally:
-        await database.dispose()
+    await run_sql(
+        intake_schema,
+        "intake",
+        "UPDATE intake.declarations SET specialty = '电气工程', content = jsonb_set(jsonb_set(content,"
+        " '{target,specialty}', CAST(:name AS jsonb)), '{applicant,practiced_specialty}',"
+        " CAST(:name AS jsonb)) WHERE id = :id",
+        name=json.dumps("电气工程"),
+        id=declaration_id,
+    )
 
     read = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
     submitted = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)

@@ -11,13 +11,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem, wait_until
+from zhicheng_common.testing import assert_problem, run_sql, wait_until
 from zhicheng_intake.models import Declaration
 
 from .conftest import (
@@ -62,28 +62,14 @@ async def count_declarations(settings: CommonSettings, **where: Any) -> int:
 
 
 async def count_rows(settings: CommonSettings, table: str, **where: Any) -> int:
-    database = Database(settings.database_url, "intake")
     conditions = " AND ".join(f"{column} = :{column}" for column in where) or "true"
-    try:
-        async with database.unit_of_work() as session:
-            return int(
-                await session.scalar(text(f"SELECT count(*) FROM intake.{table} WHERE {conditions}"), where) or 0
-            )
-    finally:
-        await database.dispose()
+    [(count,)] = await run_sql(settings, "intake", f"SELECT count(*) FROM intake.{table} WHERE {conditions}", **where)
+    return int(count)
 
 
 async def outbox_types(settings: CommonSettings, declaration_id: str) -> list[str]:
-    database = Database(settings.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            rows = await session.execute(
-                text("SELECT type FROM intake.outbox WHERE envelope->>'subject' = :id ORDER BY created_at"),
-                {"id": declaration_id},
-            )
-            return [row[0] for row in rows]
-    finally:
-        await database.dispose()
+    statement = "SELECT type FROM intake.outbox WHERE envelope->>'subject' = :id ORDER BY created_at"
+    return [row[0] for row in await run_sql(settings, "intake", statement, id=declaration_id)]
 
 
 async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, intake_schema: CommonSettings) -> None:
@@ -117,22 +103,15 @@ async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
         "shanxi-2024",  # the pack of Taiyuan (140100) for 2024
         answered["submitted_at"],
     ]
-    database = Database(intake_schema.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            stored = (
-                await session.execute(
-                    text(
-                        "SELECT d.status, d.submitted_at = d.updated_at, s.status, s.at = d.submitted_at"
-                        " FROM intake.declarations d JOIN intake.declaration_status_changes s"
-                        " ON s.declaration_id = d.id AND s.status = 'submitted' WHERE d.id = :id"
-                    ),
-                    {"id": declaration_id},
-                )
-            ).all()
-    finally:
-        await database.dispose()
-    assert [tuple(row) for row in stored] == [("submitted", True, "submitted", True)]
+    stored = await run_sql(
+        intake_schema,
+        "intake",
+        "SELECT d.status, d.submitted_at = d.updated_at, s.status, s.at = d.submitted_at"
+        " FROM intake.declarations d JOIN intake.declaration_status_changes s"
+        " ON s.declaration_id = d.id AND s.status = 'submitted' WHERE d.id = :id",
+        id=declaration_id,
+    )
+    assert stored == [("submitted", True, "submitted", True)]
 
 
 async def test_three_failed_rules_come_in_one_problem_each_with_its_id(intake: Intake) -> None:
@@ -388,15 +367,13 @@ async def test_an_attachment_changed_in_storage_is_refused_not_served(
     )
     assert uploaded.status_code == 201, uploaded.text
     attachment_id = uploaded.json()["id"]
-    database = Database(intake_schema.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            await session.execute(
-                text("UPDATE intake.attachment_contents SET content = :forged WHERE storage_key = :key"),
-                {"forged": b"\xff\xd8\xff\xe0 forged award scan", "key": f"{declaration_id}/{attachment_id}"},
-            )
-    finally:
-        await database.dispose()
+    await run_sql(
+        intake_schema,
+        "intake",
+        "UPDATE intake.attachment_contents SET content = :forged WHERE storage_key = :key",
+        forged=b"\xff\xd8\xff\xe0 forged award scan",
+        key=f"{declaration_id}/{attachment_id}",
+    )
     response = await intake.client.get(f"{BASE}/{declaration_id}/attachments/{attachment_id}", headers=owner)
     assert assert_problem(response, 500, "attachment_unavailable")["title"] == "附件暂不可用"
 
