@@ -31,6 +31,7 @@ from .conftest import (
     status_becomes,
     submit,
     submitted_draft,
+    upload,
 )
 
 YUNCHENG = "140800"
@@ -295,12 +296,7 @@ async def test_attachment_over_the_size_limit_is_refused_and_nothing_is_stored(i
 async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
     headers = intake.headers()
     declaration_id = await open_draft(intake, headers)
-    response = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": "身份证.jpg", "kind": "identity_document"},
-        content=b"jpeg",
-        headers=headers,
-    )
+    response = await upload(intake.client, declaration_id, headers, "identity_document", "身份证.jpg", b"jpeg")
     refused = assert_problem(response, 409, "proof_not_required")
     assert refused["rule"] == "NA-5"
     assert refused["errors"][0]["field"] == "kind"
@@ -315,11 +311,8 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
     owner = intake.headers()
     declaration_id = await open_draft(intake, owner)
     content = b"%PDF-1.7 degree certificate"
-    uploaded = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": "学位证书.pdf", "kind": "achievement_proof"},
-        content=content,
-        headers={**owner, "Content-Type": "application/pdf"},
+    uploaded = await upload(
+        intake.client, declaration_id, owner, "achievement_proof", "学位证书.pdf", content, "application/pdf"
     )
     url = f"{BASE}/{declaration_id}/attachments/{uploaded.json()['id']}"
 
@@ -359,11 +352,14 @@ async def test_an_attachment_changed_in_storage_is_refused_not_served(
 ) -> None:
     owner = intake.headers()
     declaration_id = await open_draft(intake, owner)
-    uploaded = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": "获奖证书.jpg", "kind": "achievement_proof"},
-        content=b"\xff\xd8\xff\xe0 original award scan",
-        headers={**owner, "Content-Type": "image/jpeg"},
+    uploaded = await upload(
+        intake.client,
+        declaration_id,
+        owner,
+        "achievement_proof",
+        "获奖证书.jpg",
+        b"\xff\xd8\xff\xe0 original award scan",
+        "image/jpeg",
     )
     assert uploaded.status_code == 201, uploaded.text
     attachment_id = uploaded.json()["id"]
