@@ -235,7 +235,9 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         step_since=ctx.today(),
     )
     repository.add(review)
-    await repository.flush()
+    # No flush before the first step is entered: the review (its id is ours, uuid7), its step and
+    # the step's visit then go in with the journal entry's autoflush, two INSERTs, instead of an
+    # INSERT, an UPDATE of the same row and an INSERT.
     await _enter_step(session, ctx=ctx, review=review, index=0)
     await append_entry(
         session,
