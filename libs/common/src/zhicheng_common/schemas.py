@@ -8,11 +8,11 @@ with the same meaning in every service.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-__all__ = ["PROVISIONAL_DESCRIPTION", "provisional_flag"]
+__all__ = ["PROVISIONAL_DESCRIPTION", "examples", "provisional_flag"]
 
 PROVISIONAL_DESCRIPTION = (
     "Counted through a year without an official holiday arrangement (provisional holidays, "
@@ -31,3 +31,24 @@ def provisional_flag(example: bool, description: str = PROVISIONAL_DESCRIPTION) 
         The pydantic field (default ``False``); ``Any`` as :func:`pydantic.Field` returns it.
     """
     return Field(default=False, examples=[example], description=description)
+
+
+def examples(
+    *values: Any, extra: Literal["allow", "ignore", "forbid"] | None = None, from_attributes: bool | None = None
+) -> ConfigDict:
+    """A model's config whose OpenAPI schema shows ``values`` as its examples, with the model's other settings.
+
+    Args:
+        values: whole example bodies, in the order the document lists them.
+        extra: pydantic's ``extra`` (``"forbid"`` for a request body that refuses unknown fields).
+        from_attributes: pydantic's ``from_attributes`` (a read built from a table row).
+
+    Returns:
+        The ``model_config`` of the model.
+    """
+    config = ConfigDict(json_schema_extra={"examples": list(values)})
+    if extra is not None:
+        config["extra"] = extra
+    if from_attributes is not None:
+        config["from_attributes"] = from_attributes
+    return config

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import pytest
+from pydantic import BaseModel, ValidationError
 
-from zhicheng_common.schemas import PROVISIONAL_DESCRIPTION, provisional_flag
+from zhicheng_common.schemas import PROVISIONAL_DESCRIPTION, examples, provisional_flag
 
 
 class _Due(BaseModel):
@@ -25,3 +26,17 @@ def test_provisional_flag_defaults_to_false_and_keeps_its_example() -> None:
     }
     assert properties["other_provisional"]["description"] == "own words"
     assert properties["other_provisional"]["examples"] == [False]
+
+
+class _Shown(BaseModel):
+    model_config = examples({"code": "a"}, {"code": "b"}, extra="forbid")
+
+    code: str
+
+
+def test_examples_lists_whole_bodies_in_order_and_keeps_the_models_settings() -> None:
+    assert _Shown.model_json_schema()["examples"] == [{"code": "a"}, {"code": "b"}]
+    assert _Shown.model_config["extra"] == "forbid"
+    assert "from_attributes" not in _Shown.model_config
+    with pytest.raises(ValidationError):
+        _Shown.model_validate({"code": "a", "unknown": 1})

@@ -17,12 +17,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.policy import PolicyPack, PolicyPackError, PolicyParameters, available_packs, load_pack
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, FieldError, NotFound, ProblemError
 from zhicheng_common.reference import catalog_version, load_reference_catalog
+from zhicheng_common.schemas import examples
 from zhicheng_common.series import Rank, load_series_catalog
 
 CACHE_CONTROL = "public, max-age=3600"
@@ -31,7 +32,7 @@ CACHE_CONTROL = "public, max-age=3600"
 class CodeName(BaseModel):
     """A code the API takes, and its Chinese name for display."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "employer", "name": "用人单位"}]})
+    model_config = examples({"code": "employer", "name": "用人单位"})
 
     code: str
     name: str
@@ -51,19 +52,15 @@ class TitleRef(BaseModel):
 class SeriesRef(BaseModel):
     """A series (职称系列): its title name at each rank, and its catalogued specialties."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "engineering",
-                    "name": "工程技术",
-                    "titles": [
-                        {"rank": "senior", "rank_name": "正高级", "title": "正高级工程师"},
-                        {"rank": "intermediate", "rank_name": "中级", "title": "工程师"},
-                    ],
-                    "specialties": [{"code": "electrical", "name": "电气工程"}],
-                }
-            ]
+    model_config = examples(
+        {
+            "code": "engineering",
+            "name": "工程技术",
+            "titles": [
+                {"rank": "senior", "rank_name": "正高级", "title": "正高级工程师"},
+                {"rank": "intermediate", "rank_name": "中级", "title": "工程师"},
+            ],
+            "specialties": [{"code": "electrical", "name": "电气工程"}],
         }
     )
 
@@ -81,15 +78,11 @@ class SeriesList(BaseModel):
 class LevelRef(BaseModel):
     """A level (层级) and the ranks it holds: 初级 is 员级 and 助理级."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "junior",
-                    "name": "初级",
-                    "ranks": [{"code": "clerk", "name": "员级"}, {"code": "assistant", "name": "助理级"}],
-                }
-            ]
+    model_config = examples(
+        {
+            "code": "junior",
+            "name": "初级",
+            "ranks": [{"code": "clerk", "name": "员级"}, {"code": "assistant", "name": "助理级"}],
         }
     )
 

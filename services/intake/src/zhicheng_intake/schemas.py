@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from zhicheng_common.policy import AssessmentGrade, SkillLevel, TechnicalSchoolClass
 from zhicheng_common.problems import FieldError
 from zhicheng_common.reference import specialty_code
-from zhicheng_common.schemas import provisional_flag
+from zhicheng_common.schemas import examples, provisional_flag
 from zhicheng_common.series import Rank
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
 from zhicheng_intake.examples import declaration_body
@@ -172,7 +172,7 @@ class Channel(_In):
 class DeclarationCreate(_In):
     """Everything an applicant declares (a draft holds all of it; submit checks it)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [declaration_body()]})
+    model_config = examples(declaration_body(), extra="forbid")
 
     applicant: ApplicantIn
     target: Target
