@@ -228,12 +228,14 @@ def _problem(description: str) -> dict[str, Any]:
 router = APIRouter(prefix="/reference", tags=["reference"], dependencies=[PUBLIC_ROUTE])
 
 
-@router.get(
-    "",
-    summary="参考数据索引 (reference data; public)",
-    responses=NOT_MODIFIED,
-    response_model=ReferenceIndex,
-)
+def _cacheable(
+    path: str, summary: str, model: type[BaseModel], problems: dict[int | str, dict[str, Any]] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A GET of reference data: answered with its ETag, or 304 (documented) when the caller's copy is current."""
+    return router.get(path, summary=summary, responses={**NOT_MODIFIED, **(problems or {})}, response_model=model)
+
+
+@_cacheable("", "参考数据索引 (reference data; public)", ReferenceIndex)
 async def index(request: Request) -> Response:
     """Public: where each list of codes is, and the catalogs' version."""
     base = "/api/v1/reference"
@@ -248,23 +250,18 @@ async def index(request: Request) -> Response:
     return _cached(request, catalog_version(), ReferenceIndex(version=catalog_version(), links=links))
 
 
-@router.get(
-    "/series",
-    summary="职称系列 (series, title names, specialties; public)",
-    responses=NOT_MODIFIED,
-    response_model=SeriesList,
-)
+@_cacheable("/series", "职称系列 (series, title names, specialties; public)", SeriesList)
 async def series_list(request: Request) -> Response:
     """Public: every series with its title name at each rank and its catalogued specialties."""
     items = [_series_ref(code) for code in load_series_catalog().codes()]
     return _cached(request, catalog_version(), SeriesList(version=catalog_version(), items=items))
 
 
-@router.get(
+@_cacheable(
     "/series/{code}",
-    summary="一个职称系列 (one series; public)",
-    responses={**NOT_MODIFIED, 404: _problem("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
-    response_model=SeriesRef,
+    "一个职称系列 (one series; public)",
+    SeriesRef,
+    {404: _problem("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
 )
 async def series_one(request: Request, code: Annotated[str, Path(examples=["engineering"])]) -> Response:
     """Public: one series; an unknown code is a 404 listing the valid ones."""
@@ -273,12 +270,7 @@ async def series_one(request: Request, code: Annotated[str, Path(examples=["engi
     return _cached(request, catalog_version(), _series_ref(code))
 
 
-@router.get(
-    "/levels",
-    summary="职称层级与级别 (levels and ranks; public)",
-    responses=NOT_MODIFIED,
-    response_model=LevelList,
-)
+@_cacheable("/levels", "职称层级与级别 (levels and ranks; public)", LevelList)
 async def levels(request: Request) -> Response:
     """Public: the four levels, each with its ranks (初级 = 员级 + 助理级)."""
     catalog = load_reference_catalog()
@@ -296,10 +288,9 @@ def _code_list_route(path: str, name: str, summary: str, doc: str, codes: Callab
         body = CodeList(version=catalog_version(), items=_codes(codes()))
         return _cached(request, catalog_version(), body)
 
+    endpoint.__name__ = name  # the route's name, and so its operationId
     endpoint.__doc__ = doc
-    router.add_api_route(
-        path, endpoint, methods=["GET"], name=name, summary=summary, responses=NOT_MODIFIED, response_model=CodeList
-    )
+    _cacheable(path, summary, CodeList)(endpoint)
 
 
 _code_list_route(
@@ -331,11 +322,11 @@ async def policy_packs() -> PackList:
     return PackList(items=[PackSummary(**_summary(load_pack(pack_id))) for pack_id in available_packs()])
 
 
-@router.get(
+@_cacheable(
     "/policy-packs/{pack_id}",
-    summary="政策包参数 (a pack's public values; public)",
-    responses={**NOT_MODIFIED, 404: _problem("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)")},
-    response_model=PackValues,
+    "政策包参数 (a pack's public values; public)",
+    PackValues,
+    {404: _problem("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)")},
 )
 async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["shanxi-2024"])]) -> Response:
     """Public: every parameter of the pack with its rule id and meaning; the ETag changes with the values."""
@@ -354,15 +345,14 @@ async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["
     return _cached(request, pack_version(pack.id), body)
 
 
-@router.get(
+@_cacheable(
     "/policy-packs/{pack_id}/review-chain",
-    summary="审核推荐链 (the review chain of a channel and level; public)",
-    responses={
-        **NOT_MODIFIED,
+    "审核推荐链 (the review chain of a channel and level; public)",
+    ReviewChainRef,
+    {
         404: _problem("未知的政策包 (unknown_policy_pack)"),
         422: _problem("未知的渠道或层级，errors[0].facts.valid 列出可选代码 (unknown_channel, unknown_level)"),
     },
-    response_model=ReviewChainRef,
 )
 async def review_chain(
     request: Request,
