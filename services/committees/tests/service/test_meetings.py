@@ -170,9 +170,7 @@ async def test_CM_10_suspended_committee_cannot_file_a_meeting(svc: Service) -> 
     await assert_not_opened(svc, plan, second)
 
 
-async def test_CM_2_an_expired_committee_cannot_file_a_meeting_even_before_the_expiry_job_runs(
-    svc: Service,
-) -> None:
+async def test_CM_2_an_expired_committee_cannot_file_a_meeting_even_before_the_expiry_job_runs(svc: Service) -> None:
     committee_id = await active_committee(svc)
     meeting_id = (await planned(svc, committee_id))["meetings"][0]["id"]
     svc.clock.set(at(date(2027, 3, 2)))  # approved 1 March 2024: valid through 1 March 2027 (NA-14)

@@ -230,9 +230,7 @@ async def test_windows_show_committee_scope_and_window(intake: Intake) -> None:
     assert uuid.UUID(item["windows"][0]["plan_id"])
 
 
-async def test_NA_14_RV_3_a_provisional_correction_deadline_follows_reviews_recomputation_once(
-    intake: Intake,
-) -> None:
+async def test_NA_14_RV_3_a_provisional_correction_deadline_follows_reviews_recomputation_once(intake: Intake) -> None:
     # Review returned it on Mon 2026-12-28 with 2027 not yet announced: due Tue 2027-01-05,
     # provisional; once 2027 is loaded (01-01..01-04 off) review moves it to Wed 2027-01-06.
     headers = intake.headers()
