@@ -14,8 +14,9 @@ then no longer say what came first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -138,3 +139,12 @@ class ControlledClock:
 def clock_is_ready(clock: Clock) -> bool:
     """False only for a controlled clock that has not read the shared source yet."""
     return getattr(clock, "ready", True) is not False
+
+
+#: Policy days are Beijing calendar days (NA-14 counts dates only, in Beijing time).
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def china_today(now: datetime) -> date:
+    """The calendar day in Beijing at ``now``: the day a policy deadline or validity is counted on."""
+    return now.astimezone(CHINA_TIME).date()

@@ -156,6 +156,7 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
                 rank=review.rank,
                 kind=review.kind,
                 employer_name=review.employer_name,
+                unit_key=review.unit_key or "",
                 region=review.region,
             ),
             subject=str(review.declaration_id),
