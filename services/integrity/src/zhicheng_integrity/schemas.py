@@ -35,6 +35,15 @@ def _check_subject_id(value: str, info: ValidationInfo) -> str:
     return normalize_subject_id(subject_kind, value)
 
 
+# The effects of the example record (the create and read examples show the same record).
+EXAMPLE_EFFECTS = {
+    "bar_declaring": True,
+    "bar_expert_draws": False,
+    "revoke_certificate_number": None,
+    "unit_sanction": None,
+}
+
+
 class Evidence(BaseModel):
     """Metadata of one piece of evidence (the file itself stays in the document store)."""
 
@@ -89,12 +98,7 @@ class RecordCreate(BaseModel):
             "evidence": [{"name": "核查报告.pdf", "media_type": "application/pdf"}],
             "deciding_authority": "山西省人力资源和社会保障厅",
             "decision_date": "2026-11-20",
-            "effects": {
-                "bar_declaring": True,
-                "bar_expert_draws": False,
-                "revoke_certificate_number": None,
-                "unit_sanction": None,
-            },
+            "effects": EXAMPLE_EFFECTS,
         },
         extra="forbid",
     )
@@ -280,12 +284,7 @@ class RecordRead(BaseModel):
             "evidence": [],
             "deciding_authority": "山西省人力资源和社会保障厅",
             "decision_date": "2026-11-20",
-            "effects": {
-                "bar_declaring": True,
-                "bar_expert_draws": False,
-                "revoke_certificate_number": None,
-                "unit_sanction": None,
-            },
+            "effects": EXAMPLE_EFFECTS,
             "committee_id": None,
             "valid_from": "2026-11-20",
             "valid_until": "2029-11-20",
