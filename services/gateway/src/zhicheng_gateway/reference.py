@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.policy import PolicyPack, PolicyPackError, PolicyParameters, available_packs, load_pack
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, FieldError, NotFound, ProblemError
+from zhicheng_common.problems import FieldError, NotFound, ProblemError, problem_doc
 from zhicheng_common.reference import catalog_version, load_reference_catalog
 from zhicheng_common.schemas import examples
 from zhicheng_common.series import Rank, load_series_catalog
@@ -217,13 +217,6 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
 # Reference data is public: a front end reads it before anyone signs in.
 router = APIRouter(prefix="/reference", tags=["reference"], dependencies=[PUBLIC_ROUTE])
 
@@ -261,7 +254,7 @@ async def series_list(request: Request) -> Response:
     "/series/{code}",
     "一个职称系列 (one series; public)",
     SeriesRef,
-    {404: _problem("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
+    {404: problem_doc("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
 )
 async def series_one(request: Request, code: Annotated[str, Path(examples=["engineering"])]) -> Response:
     """Public: one series; an unknown code is a 404 listing the valid ones."""
@@ -326,7 +319,7 @@ async def policy_packs() -> PackList:
     "/policy-packs/{pack_id}",
     "政策包参数 (a pack's public values; public)",
     PackValues,
-    {404: _problem("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)")},
+    {404: problem_doc("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)")},
 )
 async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["shanxi-2024"])]) -> Response:
     """Public: every parameter of the pack with its rule id and meaning; the ETag changes with the values."""
@@ -350,8 +343,8 @@ async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["
     "审核推荐链 (the review chain of a channel and level; public)",
     ReviewChainRef,
     {
-        404: _problem("未知的政策包 (unknown_policy_pack)"),
-        422: _problem("未知的渠道或层级，errors[0].facts.valid 列出可选代码 (unknown_channel, unknown_level)"),
+        404: problem_doc("未知的政策包 (unknown_policy_pack)"),
+        422: problem_doc("未知的渠道或层级，errors[0].facts.valid 列出可选代码 (unknown_channel, unknown_level)"),
     },
 )
 async def review_chain(

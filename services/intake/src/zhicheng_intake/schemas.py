@@ -14,7 +14,7 @@ from zhicheng_common.reference import specialty_code
 from zhicheng_common.schemas import examples, provisional_flag
 from zhicheng_common.series import Rank
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
-from zhicheng_intake.examples import declaration_body
+from zhicheng_intake.examples import DECLARATION_EXAMPLE
 
 Gender = Literal["male", "female"]
 EducationLevel = Literal["secondary_vocational", "college", "bachelor", "master", "doctorate"]
@@ -172,7 +172,7 @@ class Channel(_In):
 class DeclarationCreate(_In):
     """Everything an applicant declares (a draft holds all of it; submit checks it)."""
 
-    model_config = examples(declaration_body(), extra="forbid")
+    model_config = examples(DECLARATION_EXAMPLE, extra="forbid")
 
     applicant: ApplicantIn
     target: Target
