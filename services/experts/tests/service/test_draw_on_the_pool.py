@@ -13,7 +13,7 @@ from .test_projections import _decided, _open_meeting, _qualified
 pytestmark = pytest.mark.service
 
 
-async def test_NA_9_NA_13_a_draw_on_the_filed_pool_leaves_out_the_applicants_unit_and_the_barred(
+async def test_EX_6_NA_9_NA_13_a_draw_on_the_filed_pool_leaves_out_the_applicants_unit_and_the_barred(
     experts: Experts,
 ) -> None:
     committee = await experts.committee()
@@ -69,5 +69,11 @@ async def test_NA_9_NA_13_a_draw_on_the_filed_pool_leaves_out_the_applicants_uni
     pack = (
         await experts.client.get(f"/api/v1/experts/draws/{asked.json()['draw_id']}/evidence", headers=supervisor)
     ).json()
-    reasons = {e["expert_id"]: [r["code"] for r in e["reasons"]] for e in pack["audit"]["exclusions"]}
-    assert reasons == {same_unit["id"]: ["same_unit_as_applicant"], barred["id"]: ["integrity_bar"]}
+    reasons = {
+        e["expert_id"]: [(r["code"], r["rule"], list(r["also"])) for r in e["reasons"]]
+        for e in pack["audit"]["exclusions"]
+    }
+    assert reasons == {
+        same_unit["id"]: [("same_unit_as_applicant", "NA-9", ["EX-6"])],
+        barred["id"]: [("integrity_bar", "NA-13", [])],
+    }

@@ -278,7 +278,9 @@ async def test_the_draw_reads_the_meetings_jurisdiction_pack_and_the_drawn_exper
     assert emails == {with_mail["id"]: "wang@example.cn"}
 
 
-async def test_NA_9_a_relationship_declared_by_keyed_hash_recuses_only_for_the_meetings_year(experts: Experts) -> None:
+async def test_EX_6_NA_9_a_relationship_declared_by_keyed_hash_recuses_only_for_the_meetings_year(
+    experts: Experts,
+) -> None:
     committee = await experts.committee()
     this_year, last_year = resident_id(), resident_id()
     co_author = await experts.create(

@@ -240,7 +240,7 @@ def test_NA_9_EX_6_a_relationship_the_expert_declared_with_an_applicant_excludes
     assert eligible_ids(result) == ["e0002"]
 
 
-def test_NA_9_a_relationship_the_applicant_declared_with_the_expert_excludes_too() -> None:
+def test_NA_9_EX_6_a_relationship_the_applicant_declared_with_the_expert_excludes_too() -> None:
     teacher = applicant(7, relationships=(Relationship("teacher_student", "person-0001"),))
     result = sort([expert(1), expert(2)], applicants=(teacher,))
     assert reasons(result, "e0001") == [("relationship_with_applicant", "NA-9")]
@@ -261,7 +261,7 @@ def test_NA_9_only_the_relationship_kinds_the_pack_lists_exclude() -> None:
     assert eligible_ids(result) == ["e0001"]
 
 
-def test_NA_9_an_expert_who_is_an_applicant_of_the_meeting_is_excluded() -> None:
+def test_NA_9_EX_6_an_expert_who_is_an_applicant_of_the_meeting_is_excluded() -> None:
     result = sort([expert(1)], applicants=(Applicant("person-0001", "U0001"),))
     # Their own unit is not a second reason: the applicant is the expert.
     assert reasons(result, "e0001") == [("is_applicant", "NA-9")]

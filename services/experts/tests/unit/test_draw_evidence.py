@@ -153,12 +153,16 @@ def test_a_malformed_pack_fails_every_check_without_raising() -> None:
     assert failed == ("audit_hash", "exclusions", "signers")
 
 
-def test_NA_9_NA_13_unit_related_or_barred_experts_are_never_drawn_and_the_reason_is_in_the_pack() -> None:
-    reasons = {e["expert_id"]: [r["code"] for r in e["reasons"]] for e in PACK["audit"]["exclusions"]}
+def test_EX_6_NA_9_NA_13_unit_related_or_barred_experts_are_never_drawn_and_the_reason_is_in_the_pack() -> None:
+    reasons = {
+        e["expert_id"]: [(r["code"], r["rule"], list(r["also"]), r["applicant"]) for r in e["reasons"]]
+        for e in PACK["audit"]["exclusions"]
+    }
+    # Recusal (the same unit, a declared relationship) names NA-9 and EX-6 and the applicant concerned.
     assert reasons == {
-        "e0022": ["same_unit_as_applicant"],
-        "e0023": ["relationship_with_applicant"],
-        "e0024": ["integrity_bar"],
+        "e0022": [("same_unit_as_applicant", "NA-9", ["EX-6"], "applicant-0001")],
+        "e0023": [("relationship_with_applicant", "NA-9", ["EX-6"], "applicant-0002")],
+        "e0024": [("integrity_bar", "NA-13", [], None)],
     }
     eligible = {c["id"] for c in PACK["snapshot"]["eligible"]}
     assert eligible.isdisjoint(reasons)

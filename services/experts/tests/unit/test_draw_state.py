@@ -88,7 +88,7 @@ def test_EX_1_a_member_who_declines_is_replaced_by_the_first_alternate_of_the_sp
     assert state.alternates_left("civil") == ("c5",)
 
 
-def test_NA_9_a_member_found_conflicted_is_replaced_with_the_conflict_recorded() -> None:
+def test_EX_6_NA_9_a_member_found_conflicted_is_replaced_with_the_conflict_recorded() -> None:
     refused = replace_member(STATE, expert_id="p1", reason="conflicted")
     assert isinstance(refused, Refusal)
     assert (refused.rule, refused.code) == ("NA-9", "conflict_needs_note")
