@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -52,6 +53,25 @@ class RunningSystem:
         body = {"reason": "测试：核验后绑定", **bindings}
         response = httpx.put(f"{GATEWAY_URL}/api/v1/users/{user['id']}/bindings", json=body, headers=headers)
         assert response.status_code == 200, response.text
+
+    def decide_integrity_record(
+        self, headers: dict[str, str], *, person: str, name: str, kind: str, facts: str, effects: dict[str, bool]
+    ) -> dict[str, object]:
+        """HR decides an integrity record on a person today (its effects: bars on declaring or draws)."""
+        body = {
+            "subject_kind": "person",
+            "subject_id_number": person,
+            "subject_name": name,
+            "kind": kind,
+            "facts": facts,
+            "deciding_authority": "山西省人力资源和社会保障厅",
+            "decision_date": date.today().isoformat(),
+            "effects": effects,
+        }
+        response = httpx.post(f"{GATEWAY_URL}/api/v1/integrity/records", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        decided: dict[str, object] = response.json()
+        return decided
 
     def admin_headers(self) -> dict[str, str]:
         response = httpx.post(

@@ -77,37 +77,16 @@ async def test_NA_13_the_pool_over_the_gateway_and_an_integrity_record_disqualif
         ids.append(created.json()["id"])
     assert httpx.get(f"{EXPERTS}/experts", headers=applicant).json()["code"] == "role_required"
 
-    def filed() -> httpx.Response | None:
-        response = httpx.post(
-            f"{EXPERTS}/pools",
-            json={
-                "committee_id": committee_id,
-                "valid_from": "2026-01-01",
-                "valid_until": "2028-12-31",
-                "expert_ids": ids,
-            },
-            headers=office,
-        )
-        return response if response.status_code == 201 else None
+    assert _file_pool(office, committee_id, ids).json()["member_count"] == 3
 
-    filing = wait_for(filed, timeout=15, what="the committee's approval reaching the experts service")
-    assert filing.json()["member_count"] == 3
-
-    decided = httpx.post(
-        f"{GATEWAY}/api/v1/integrity/records",
-        json={
-            "subject_kind": "person",
-            "subject_id_number": numbers[0],
-            "subject_name": "王建国",
-            "kind": "expert_misconduct",
-            "facts": "评审中违反回避规定",
-            "deciding_authority": "山西省人力资源和社会保障厅",
-            "decision_date": date.today().isoformat(),
-            "effects": {"bar_expert_draws": True},
-        },
-        headers=hr,
+    system.decide_integrity_record(
+        hr,
+        person=numbers[0],
+        name="王建国",
+        kind="expert_misconduct",
+        facts="评审中违反回避规定",
+        effects={"bar_expert_draws": True},
     )
-    assert decided.status_code == 201, decided.text
     started = time.monotonic()
 
     def disqualified() -> bool:
@@ -184,21 +163,14 @@ async def test_NA_13_EX_1_a_bar_on_expert_draws_leaves_the_expert_out_of_the_nex
     first = wait_for(first_draw, timeout=15, what="the pre-filed meeting reaching the experts service").json()
     assert (first["eligible_count"], first["excluded_count"]) == (27, 0)
 
-    decided = httpx.post(
-        f"{GATEWAY}/api/v1/integrity/records",
-        json={
-            "subject_kind": "person",
-            "subject_id_number": numbers[0],
-            "subject_name": "王建国",
-            "kind": "falsified_materials",
-            "facts": "申报评审专家时提供虚假业绩材料",
-            "deciding_authority": "山西省人力资源和社会保障厅",
-            "decision_date": date.today().isoformat(),
-            "effects": {"bar_expert_draws": True},
-        },
-        headers=hr,
+    system.decide_integrity_record(
+        hr,
+        person=numbers[0],
+        name="王建国",
+        kind="falsified_materials",
+        facts="申报评审专家时提供虚假业绩材料",
+        effects={"bar_expert_draws": True},
     )
-    assert decided.status_code == 201, decided.text
     # The next draw, asked one second after the record was decided, already leaves the expert out.
     time.sleep(1.0)
     again = httpx.post(draws, json={**body, "reason": "诚信记录公布后重新抽取"}, headers=office)

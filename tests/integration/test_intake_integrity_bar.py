@@ -70,21 +70,14 @@ async def test_EL_20_integrity_record_decided_refuses_the_declaration_within_a_s
     check = httpx.post(f"{BASE}/{declaration_id}/check", headers=applicant)
     assert check.json() == {"eligible": True, "policy_pack": "shanxi-2024", "failures": []}, check.text
 
-    decided = httpx.post(
-        f"{GATEWAY}/api/v1/integrity/records",
-        json={
-            "subject_kind": "person",
-            "subject_id_number": body["applicant"]["id_number"],
-            "subject_name": "张三",
-            "kind": "falsified_materials",
-            "facts": "申报材料中伪造业绩证明",
-            "deciding_authority": "山西省人力资源和社会保障厅",
-            "decision_date": date.today().isoformat(),
-            "effects": {"bar_declaring": True},
-        },
-        headers=hr_headers,
+    system.decide_integrity_record(
+        hr_headers,
+        person=body["applicant"]["id_number"],
+        name="张三",
+        kind="falsified_materials",
+        facts="申报材料中伪造业绩证明",
+        effects={"bar_declaring": True},
     )
-    assert decided.status_code == 201, decided.text
     started = time.monotonic()
 
     def barred() -> bool:
