@@ -39,9 +39,10 @@ from zhicheng_common.events.consumer import EventConsumer, consumers_of
 from zhicheng_common.events.outbox import BatchResult, OutboxRelay, record_event
 from zhicheng_common.events.streams import connect, ensure_streams
 from zhicheng_common.migrations import upgrade
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestStack, create_database, wait_until
-from zhicheng_intake.consumers import SUBSCRIPTIONS as INTAKE_SUBSCRIPTIONS
+from zhicheng_intake.consumers import subscriptions as intake_subscriptions
 from zhicheng_intake.events import DeclarationSubmitted, DeclarationWithdrawn
 from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS
 from zhicheng_integrity.events import RecordDecided, RecordEffects, RecordWithdrawn
@@ -87,7 +88,7 @@ class System:
     def consumers(self) -> list[EventConsumer]:
         """The product's durables: review-intake, intake-committees, intake-integrity."""
         ctx = review_service.build_context(self.settings, ReviewSettings(), SystemClock())
-        wiring = [("review", review_subscriptions(ctx)), ("intake", INTAKE_SUBSCRIPTIONS)]
+        wiring = [("review", review_subscriptions(ctx)), ("intake", intake_subscriptions(ctx.cipher))]
         made = []
         for service, subscriptions in wiring:
             for producer, group in consumers_of(service, subscriptions).items():
@@ -144,11 +145,11 @@ class Sequence:
     subject_key: str
 
 
-def _submitted(s: Sequence) -> DeclarationSubmitted:
+def _submitted(s: Sequence, cipher: PiiCipher) -> DeclarationSubmitted:
     return DeclarationSubmitted(
         declaration_id=str(s.declaration_id),
         applicant_key=s.subject_key,
-        applicant_name="王五",
+        applicant_name_sealed=cipher.encrypt("王五"),
         year=2024,
         series="engineering",
         specialty="电气工程",
@@ -206,12 +207,12 @@ async def commit_sequences(system: System) -> Sequence:
     """Commit the three sequences, each event in its own transaction, in the order that happened."""
     s = Sequence(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), f"key-{uuid.uuid4().hex[:12]}")
     withdrawn = RecordWithdrawn(
-        record_id=s.record_id, subject_kind="person", subject_key=s.subject_key, reason="复核撤销", outcome="withdrawn"
+        record_id=s.record_id, subject_kind="person", subject_key=s.subject_key, outcome="withdrawn"
     )
     await commit(
         system,
         [
-            ("intake", _submitted(s), s.declaration_id),
+            ("intake", _submitted(s, PiiCipher(system.settings.pii_key)), s.declaration_id),
             ("committees", _filing(s.committee_id, CommitteeApproved), s.committee_id),
             ("integrity", _decided(s), s.record_id),
             ("intake", DeclarationWithdrawn(declaration_id=str(s.declaration_id)), s.declaration_id),
