@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-from pydantic_settings import SettingsConfigDict
-
-from zhicheng_common.settings import ServiceSettings
-
-SERVICE = "experts"
-AREA = "experts"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "experts", "experts", migrations_dir(__file__)
 
 
-class ExpertsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ZC_EXPERTS_", extra="ignore")
-
-    port: int = 8003
+class ExpertsSettings(ServiceSettings, service=SERVICE):
+    """Only the shared fields so far (``ZC_EXPERTS_HOST``, ``ZC_EXPERTS_PORT``, …)."""

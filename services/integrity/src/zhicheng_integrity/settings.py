@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, field_validator
-from pydantic_settings import SettingsConfigDict
 
 from zhicheng_common.policy import available_packs
-from zhicheng_common.settings import ServiceSettings
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-SERVICE = "integrity"
-AREA = "integrity"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "integrity", "integrity", migrations_dir(__file__)
 
 
-class IntegritySettings(ServiceSettings):
+class IntegritySettings(ServiceSettings, service=SERVICE):
     """What the integrity service reads from ``ZC_INTEGRITY_*``."""
 
-    model_config = SettingsConfigDict(env_prefix="ZC_INTEGRITY_", extra="ignore")
-
-    port: int = 8005
     # The policy pack whose numbers (record and bar years) new records follow; each record keeps
     # the id of the pack it was decided under.
     policy_pack: str = "shanxi-2024"
