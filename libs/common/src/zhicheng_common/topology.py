@@ -14,6 +14,14 @@ class ServiceInfo:
     # Producers whose events this service consumes. NATS lets it read only these, and a
     # subscription to any other producer stops the service at start (permissions.check_consumes).
     consumes: tuple[str, ...] = ()
+    # The title and description of its OpenAPI document (and of its docs page).
+    title: str = ""
+    description: str = ""
+
+    @property
+    def area(self) -> str:
+        """The area its own OpenAPI document and docs are served under (``/api/v1/<area>/openapi.json``)."""
+        return self.areas[-1]
 
     @property
     def package(self) -> str:
@@ -28,15 +36,60 @@ class ServiceInfo:
         return f"http://127.0.0.1:{self.port}"
 
 
-GATEWAY = ServiceInfo("gateway", 8000, ("auth", "users", "gateway"))
+GATEWAY = ServiceInfo(
+    "gateway",
+    8000,
+    ("auth", "users", "gateway"),
+    title="网关 (gateway)",
+    description="Sign-in, users and jurisdiction; the one entry point forwarding to every service.",
+)
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo("intake", 8001, ("declarations",), consumes=("committees", "integrity", "review")),
-    ServiceInfo("review", 8002, ("reviews",), consumes=("intake",)),
-    ServiceInfo("experts", 8003, ("experts",)),
-    ServiceInfo("committees", 8004, ("committees",)),
-    ServiceInfo("integrity", 8005, ("integrity",), consumes=("review",)),
-    ServiceInfo("certificates", 8006, ("certificates",)),
+    ServiceInfo(
+        "intake",
+        8001,
+        ("declarations",),
+        consumes=("committees", "integrity", "review"),
+        title="申报受理 (declaration intake)",
+        description="Declarations (申报) and the eligibility rules.",
+    ),
+    ServiceInfo(
+        "review",
+        8002,
+        ("reviews",),
+        consumes=("intake",),
+        title="资格审查 (qualification review)",
+        description="The multi-level qualification review (资格审查), publicity (公示) and objections.",
+    ),
+    ServiceInfo(
+        "experts",
+        8003,
+        ("experts",),
+        title="评审专家库 (expert pool)",
+        description="The expert pool (专家库), terms, recusal and verifiable random draws.",
+    ),
+    ServiceInfo(
+        "committees",
+        8004,
+        ("committees",),
+        title="评审委员会 (committees)",
+        description="Committee approval and filing (核准备案), annual plans, meetings, votes, results.",
+    ),
+    ServiceInfo(
+        "integrity",
+        8005,
+        ("integrity",),
+        consumes=("review",),
+        title="诚信档案 (integrity records)",
+        description="Credit and integrity records (诚信档案) and their effects on the other services.",
+    ),
+    ServiceInfo(
+        "certificates",
+        8006,
+        ("certificates",),
+        title="电子证书 (certificates)",
+        description="Signed electronic certificates, verification and revocation.",
+    ),
 )
 
 ALL_SERVICES: tuple[ServiceInfo, ...] = (*DOMAIN_SERVICES, GATEWAY)

@@ -34,6 +34,7 @@ from zhicheng_committees.schemas import (
 )
 from zhicheng_committees.settings import AREA
 from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.clock import china_today
 from zhicheng_common.paging import Paging
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.series import Level
@@ -51,7 +52,7 @@ def _tools(request: Request) -> service.Tools:
     """Today's date (China) from the injectable clock, the working-day calendar and the PII cipher."""
     state = request.app.state
     now = state.clock.now()
-    return service.Tools(now=now, today=service.china_today(now), calendar=state.calendar, cipher=state.pii_cipher)
+    return service.Tools(now=now, today=china_today(now), calendar=state.calendar, cipher=state.pii_cipher)
 
 
 ToolsDep = Annotated[service.Tools, Depends(_tools)]

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_committees import service
 from zhicheng_committees.api import routers
 from zhicheng_committees.consumers import SUBSCRIPTIONS
-from zhicheng_committees.settings import AREA, SERVICE, CommitteesSettings
+from zhicheng_committees.settings import CommitteesSettings
 from zhicheng_common.app import create_service_app
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
@@ -37,22 +37,12 @@ def create_app(
     settings = settings or CommitteesSettings()
     calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
 
-    async def recompute_deadlines(session: AsyncSession, years: frozenset[int]) -> int:
+    async def recompute(session: AsyncSession, years: frozenset[int]) -> int:
         return await service.recompute_deadlines(session, calendar=calendar, years=years)
 
+    timers = jobs(settings)
     app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="评审委员会 (committees)",
-        description="Committee approval and filing (核准备案), annual plans, meetings, votes, results.",
-        common=common,
-        settings=settings,
-        routers=routers,
-        subscriptions=SUBSCRIPTIONS,
-        jobs=jobs(settings),
-        clock=clock,
-        calendar=calendar,
-        on_calendar_change=recompute_deadlines,
+        common, settings, routers, SUBSCRIPTIONS, timers, clock=clock, calendar=calendar, on_calendar_change=recompute
     )
     app.state.calendar = calendar
     app.state.pii_cipher = PiiCipher(common.pii_key)

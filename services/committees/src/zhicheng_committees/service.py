@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import structlog
@@ -76,8 +76,9 @@ from zhicheng_committees.schemas import (
     ScopeResult,
 )
 from zhicheng_common.audit import append_entry, session_clock
-from zhicheng_common.auth import SYSTEM, Principal, ensure_covers
+from zhicheng_common.auth import Principal, ensure_covers, system_actor
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
+from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher, mask_identifier
@@ -86,13 +87,6 @@ from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefuse
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
-
-
-def china_today(now: datetime) -> date:
-    """The calendar day in mainland China at ``now`` (deadlines are China dates)."""
-    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)
@@ -1277,11 +1271,6 @@ async def overdue_post_meeting_filings(session: AsyncSession, *, actor: Principa
 # --- timers (scheduler jobs) ---------------------------------------------------------------------
 
 
-def _system_for(region: str) -> Principal:
-    # The system acts for the record's region, so that region's auditors see the entry.
-    return Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
-
-
 async def expire_committees(session: AsyncSession, now: datetime) -> int:
     """CM-2: committees past their validity end expire, once each, with their event."""
     today = china_today(now)
@@ -1291,7 +1280,7 @@ async def expire_committees(session: AsyncSession, now: datetime) -> int:
         committee.status = CommitteeStatus.EXPIRED
         await append_entry(
             session,
-            actor=_system_for(committee.region),
+            actor=system_actor(committee.region),
             action="committee.expired",
             record_type="committee",
             record_id=str(committee.id),
@@ -1319,7 +1308,7 @@ async def note_overdue_post_meeting_filings(session: AsyncSession, now: datetime
         meeting.overdue_noted = True
         await append_entry(
             session,
-            actor=_system_for(meeting.region),
+            actor=system_actor(meeting.region),
             action="committee.meeting.post_filing_overdue",
             record_type="plan_meeting",
             record_id=str(meeting.id),
@@ -1427,7 +1416,7 @@ async def _meeting_deadline_changed(
     )
     await append_entry(
         session,
-        actor=_system_for(meeting.region),
+        actor=system_actor(meeting.region),
         action=f"committee.meeting.deadline_{'moved' if moved else 'confirmed'}",
         record_type="plan_meeting",
         record_id=str(meeting.id),

@@ -12,7 +12,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_intake import service
 from zhicheng_intake.api import routers
 from zhicheng_intake.consumers import SUBSCRIPTIONS
-from zhicheng_intake.settings import AREA, SERVICE, IntakeSettings
+from zhicheng_intake.settings import IntakeSettings
 from zhicheng_intake.storage import AttachmentStore, PostgresAttachmentStore, S3AttachmentStore
 
 
@@ -26,18 +26,8 @@ def create_app(
     """Build the intake service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or IntakeSettings()
-    app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="申报受理 (declaration intake)",
-        description="Declarations (申报) and the eligibility rules.",
-        common=common,
-        settings=settings,
-        routers=routers,
-        subscriptions=SUBSCRIPTIONS,
-        jobs=[Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)],
-        clock=clock,
-    )
+    abandon = Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)
+    app = create_service_app(common, settings, routers, SUBSCRIPTIONS, [abandon], clock=clock)
     app.state.intake_deps = service.IntakeDeps(
         cipher=PiiCipher(common.pii_key),
         storage=storage or _store(settings),

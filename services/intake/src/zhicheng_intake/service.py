@@ -9,13 +9,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
+from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
@@ -59,7 +59,6 @@ from zhicheng_intake.storage import AttachmentStore, checked_media_type
 
 log = structlog.get_logger()
 
-CHINA = ZoneInfo("Asia/Shanghai")
 RECORD = "declaration"
 # Roles that see identifiers in full (they verify them); everyone else gets them masked.
 FULL_ID_ROLES = (Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN)
@@ -75,10 +74,6 @@ class IntakeDeps:
     storage: AttachmentStore
     attachment_max_bytes: int
     media_types: tuple[str, ...]
-
-
-def today_in_china(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
 
 
 def _request_hash(body: Any) -> str:
@@ -262,7 +257,7 @@ async def create_draft(
             existing = await repo.get(known.declaration_id)
             assert existing is not None
             return to_read(existing, principal=actor, cipher=deps.cipher), False
-    _validate(declaration_in, today_in_china(now))
+    _validate(declaration_in, china_today(now))
     row = Declaration(
         id=uuid.uuid4(),
         status="draft",
@@ -304,7 +299,7 @@ async def update(
 ) -> DeclarationRead:
     """Replace a draft; a returned declaration may change only the fields its return listed (RV-3)."""
     row = await _owned(session, declaration_id, actor)
-    today = today_in_china(now)
+    today = china_today(now)
     if row.status not in ("draft", "returned"):
         raise WrongState(f"申报状态为{row.status}，不能修改")
     _validate(declaration_in, today)
@@ -404,7 +399,7 @@ async def submit(
     # cannot both see "no other application" (the lock ends with this transaction).
     await repo.lock_applicant_year(row.applicant_key, row.year)
     declared = _declared(row, deps.cipher)
-    context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
+    context = await eligibility_context(session, row=row, declared=declared, today=china_today(now))
     pack = pack_for(row)
     failures = eligibility(declared, pack=pack, context=context)
     if failures:
@@ -457,7 +452,7 @@ async def dry_run(
     """Run every eligibility rule on a declaration as it stands; nothing changes (预检)."""
     row = await _readable(session, actor, declaration_id)
     declared = _declared(row, deps.cipher)
-    context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
+    context = await eligibility_context(session, row=row, declared=declared, today=china_today(now))
     pack = pack_for(row)
     failures = eligibility(declared, pack=pack, context=context)
     return EligibilityReport(
@@ -472,7 +467,7 @@ async def resubmit(
     row = await _owned(session, declaration_id, actor)
     if row.status != "returned":
         raise WrongState(f"申报状态为{row.status}，不能重新提交")
-    today = today_in_china(now)
+    today = china_today(now)
     if row.correction_deadline is not None and today > row.correction_deadline:
         raise RuleRefused(
             f"补正期限{row.correction_deadline.isoformat()}已过", rule="RV-3", code="correction_deadline_passed"
@@ -929,7 +924,7 @@ async def apply_deadline_changed(session: AsyncSession, *, data: dict[str, Any],
 
 async def abandon_overdue(session: AsyncSession, now: datetime) -> int:
     """RV-3: returned declarations not corrected by their deadline become abandoned."""
-    rows = await DeclarationRepository(session).returned_past_deadline(today_in_china(now))
+    rows = await DeclarationRepository(session).returned_past_deadline(china_today(now))
     for row in rows:
         await record_event(
             session, DeclarationAbandoned(declaration_id=str(row.id)), subject=str(row.id), region=row.region

@@ -16,7 +16,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_integrity import service
 from zhicheng_integrity.api import routers
 from zhicheng_integrity.consumers import subscriptions
-from zhicheng_integrity.settings import AREA, SERVICE, IntegritySettings
+from zhicheng_integrity.settings import IntegritySettings
 
 
 async def expire_lapsed(session: AsyncSession, now: datetime) -> int:
@@ -35,18 +35,8 @@ def create_app(
     settings = settings or IntegritySettings()
     clock = clock or make_clock(common)
     pack = load_pack(settings.policy_pack)
-    app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="诚信档案 (integrity records)",
-        description="Credit and integrity records (诚信档案) and their effects on the other services.",
-        common=common,
-        settings=settings,
-        routers=routers,
-        subscriptions=subscriptions(pack, clock),
-        jobs=[Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)],
-        clock=clock,
-    )
+    expire = Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)
+    app = create_service_app(common, settings, routers, subscriptions(pack, clock), [expire], clock=clock)
     app.state.pii_cipher = PiiCipher(common.pii_key)
     app.state.policy_pack = pack
     return app

@@ -16,7 +16,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
+from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers, system_actor
+from zhicheng_common.clock import china_today
 from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
@@ -29,7 +30,6 @@ from zhicheng_integrity.domain import (
     OUTCOME_ACTIONS,
     Effects,
     Problem,
-    china_today,
     decision_problems,
     default_valid_until,
     next_status,
@@ -66,11 +66,6 @@ log = structlog.get_logger()
 
 RECORD = "integrity_record"
 APPEAL = "integrity_appeal"
-
-
-def system_actor(region: str) -> Principal:
-    """The service itself acting for ``region`` (so that region's auditors see the journal entry)."""
-    return Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
 
 
 def _validity(

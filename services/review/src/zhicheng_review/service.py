@@ -17,9 +17,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role
+from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar
-from zhicheng_common.clock import Clock
+from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
 from zhicheng_common.keys import REVIEW_DECISIONS, KeyRing, RingKey, ring_for
@@ -91,7 +91,7 @@ class ReviewContext:
     clock: Clock
 
     def today(self) -> date:
-        return domain.local_day(self.clock.now())
+        return china_today(self.clock.now())
 
 
 def pack_of(record: HasPolicyPack) -> PolicyPack:
@@ -117,11 +117,6 @@ def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock
         cipher=PiiCipher(common.pii_key),
         clock=clock,
     )
-
-
-def system_actor(region: str) -> Principal:
-    """The service itself acting on an event or a deadline, journaled in the record's region."""
-    return Principal(subject="system:review", roles=frozenset({"system"}), region=region, name="review")
 
 
 def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
@@ -163,7 +158,7 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
         )
         await append_entry(
             session,
-            actor=system_actor(review.region),
+            actor=system_actor(review.region, service="review"),
             action="review.qualified",
             record_type="review",
             record_id=str(review.id),
@@ -238,7 +233,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
     await _enter_step(session, ctx=ctx, review=review, index=0)
     await append_entry(
         session,
-        actor=system_actor(region),
+        actor=system_actor(region, service="review"),
         action="review.chain_started",
         record_type="review",
         record_id=str(review.id),
@@ -266,7 +261,7 @@ async def resume_after_correction(
     await _enter_step(session, ctx=ctx, review=review, index=index)
     await append_entry(
         session,
-        actor=system_actor(review.region),
+        actor=system_actor(review.region, service="review"),
         action="review.resumed",
         record_type="review",
         record_id=str(review.id),
@@ -293,7 +288,7 @@ async def end_chain(
     review.updated_at = ctx.clock.now()
     await append_entry(
         session,
-        actor=system_actor(review.region),
+        actor=system_actor(review.region, service="review"),
         action=f"review.{status.value}",
         record_type="review",
         record_id=str(review.id),
@@ -981,7 +976,7 @@ async def batch_of(session: AsyncSession, *, publicity_id: uuid.UUID) -> list[uu
 async def close_due_publicities(session: AsyncSession, *, ctx: ReviewContext, now: datetime) -> int:
     """Scheduler: publicities close by themselves the day after their last working day, unless an objection is open."""
     repository = ReviewRepository(session)
-    today = domain.local_day(now)
+    today = china_today(now)
     closed = 0
     for publicity in await repository.publicities_due(today):
         open_objections = await repository.count_open_objections(publicity.id)
@@ -990,7 +985,7 @@ async def close_due_publicities(session: AsyncSession, *, ctx: ReviewContext, no
         ):
             log.info("publicity.waiting_for_objections", publicity_id=str(publicity.id), open=open_objections)
             continue
-        await _close(session, ctx=ctx, publicity=publicity, actor=system_actor(publicity.region))
+        await _close(session, ctx=ctx, publicity=publicity, actor=system_actor(publicity.region, service="review"))
         closed += 1
     return closed
 
@@ -1260,7 +1255,7 @@ async def _deadline_changed(
     )
     await append_entry(
         session,
-        actor=system_actor(review.region),
+        actor=system_actor(review.region, service="review"),
         action=f"review.deadline.{'moved' if moved else 'confirmed'}",
         record_type="review",
         record_id=str(review.id),
@@ -1302,7 +1297,7 @@ async def _recompute_publicity(
     )
     await append_entry(
         session,
-        actor=system_actor(publicity.region),
+        actor=system_actor(publicity.region, service="review"),
         action=f"publicity.window.{'moved' if moved else 'confirmed'}",
         record_type="publicity",
         record_id=str(publicity.id),
