@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from zhicheng_committees.domain import CommitteeStatus, FilingStatus
 from zhicheng_committees.models import Committee, Filing, Plan, PlanMeeting, Sanction
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import region_within
+from zhicheng_common.repository import Repository
 
 #: Roles that read and act on every committee of their region; a committee office acts only for
 #: its own committees (issue 12).
@@ -60,11 +60,8 @@ def committee_scope(
     return within
 
 
-class CommitteeRepository:
+class CommitteeRepository(Repository):
     """Committees, their filings and sanctions; lists always through the caller's jurisdiction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:
@@ -218,11 +215,8 @@ class CommitteeRepository:
         return (await self.session.scalars(statement)).all()
 
 
-class PlanRepository:
+class PlanRepository(Repository):
     """Annual plans and their meetings."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     def add(self, row: Plan | PlanMeeting) -> None:
         self.session.add(row)

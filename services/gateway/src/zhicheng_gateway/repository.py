@@ -7,19 +7,16 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import region_within
 from zhicheng_common.ids import uuid7
+from zhicheng_common.repository import Repository
 from zhicheng_gateway.models import User
 
 
-class UserRepository:
+class UserRepository(Repository):
     """Users, always read through the caller's jurisdiction when listing."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:

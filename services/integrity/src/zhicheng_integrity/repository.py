@@ -7,19 +7,16 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, extract, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import region_within
+from zhicheng_common.repository import Repository
 from zhicheng_integrity.domain import ACTIVE_STATUSES, CREDIT_PLATFORM_ACTIONS, CREDIT_PLATFORM_KINDS
 from zhicheng_integrity.models import Appeal, Record, RecordChange
 
 
-class RecordRepository:
+class RecordRepository(Repository):
     """Records, their appeals and history; lists always go through the caller's jurisdiction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:

@@ -7,19 +7,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import region_within
+from zhicheng_common.repository import Repository
 from zhicheng_review.domain import ObjectionStatus, PublicityStatus, ReviewStatus
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
 
 
-class ReviewRepository:
+class ReviewRepository(Repository):
     """Reviews, decisions, publicities, objections and re-examinations."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:

@@ -683,9 +683,9 @@ async def verify_decision(
 ) -> tuple[Decision, bool]:
     """Check the stored signature against the stored content (CH-4)."""
     repository = ReviewRepository(session)
-    decision = await repository.get_decision(decision_id)
-    if decision is None:
-        raise NotFound(f"审核决定 {decision_id} 不存在", code="decision_not_found")
+    decision = await repository.get_or_raise(
+        Decision, decision_id, detail=f"审核决定 {decision_id} 不存在", code="decision_not_found"
+    )
     review = await _get_review(session, decision.review_id)
     ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
     ensure_covers(principal, review.region)

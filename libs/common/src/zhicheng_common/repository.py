@@ -1,0 +1,27 @@
+"""The base of every service's repositories (STYLE.md: every query lives in ``repository.py``)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.problems import NotFound
+
+Row = TypeVar("Row")
+
+
+class Repository:
+    """Holds the request's session; subclasses add the service's queries."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_or_raise(
+        self, model: type[Row], key: Any, *, detail: str, code: str = "not_found", for_update: bool = False
+    ) -> Row:
+        """The row of ``model`` with primary key ``key``, or a 404 problem with ``detail`` and ``code``."""
+        row = await self.session.get(model, key, with_for_update=for_update)
+        if row is None:
+            raise NotFound(detail, code=code)
+        return row
