@@ -445,6 +445,7 @@ def create_service_app(
     description: str = "",
     calendar: WorkingDayCalendar | None = None,
     on_calendar_change: CalendarJob | None = None,
+    context: object | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app; routers are mounted under ``/api/v1``.
 
@@ -453,6 +454,9 @@ def create_service_app(
 
     ``fallback_routers`` (catch-alls such as the gateway's forwarding) are mounted last; a path that
     another route declares with other methods is answered 405 with ``Allow`` before they run.
+
+    ``context`` is the service's typed context, reached by routes through
+    :func:`zhicheng_common.api.service_context`.
 
     With ``calendar``, the service follows the loaded holiday arrangements (calendar_store) and,
     with ``on_calendar_change``, recomputes its stored deadlines when a year's arrangement changes.
@@ -517,6 +521,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.database = database
     app.state.clock = clock
+    app.state.context = context
     app.state.token_verifier = TokenVerifier(common)
     app.state.metrics_registry = registry
     install_problem_handlers(app)

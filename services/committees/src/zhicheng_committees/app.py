@@ -9,7 +9,7 @@ from zhicheng_committees import service
 from zhicheng_committees.api import routers
 from zhicheng_committees.consumers import SUBSCRIPTIONS
 from zhicheng_committees.settings import CommitteesSettings
-from zhicheng_common.app import create_service_app
+from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
@@ -41,9 +41,16 @@ def create_app(
         return await service.recompute_deadlines(session, calendar=calendar, years=years)
 
     timers = jobs(settings)
-    app = create_service_app(
-        common, settings, routers, SUBSCRIPTIONS, timers, clock=clock, calendar=calendar, on_calendar_change=recompute
+    clock = clock or make_clock(common)
+    context = service.CommitteesContext(clock=clock, calendar=calendar, cipher=PiiCipher(common.pii_key))
+    return create_service_app(
+        common,
+        settings,
+        routers,
+        SUBSCRIPTIONS,
+        timers,
+        clock=clock,
+        calendar=calendar,
+        on_calendar_change=recompute,
+        context=context,
     )
-    app.state.calendar = calendar
-    app.state.pii_cipher = PiiCipher(common.pii_key)
-    return app

@@ -78,7 +78,7 @@ from zhicheng_committees.schemas import (
 from zhicheng_common.audit import append_entry, session_clock
 from zhicheng_common.auth import Principal, ensure_covers, system_actor
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
-from zhicheng_common.clock import china_today
+from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher, mask_identifier
@@ -97,6 +97,21 @@ class Tools:
     today: date
     calendar: WorkingDayCalendar
     cipher: PiiCipher
+
+
+@dataclass(frozen=True)
+class CommitteesContext:
+    """The service's context, built once in ``create_app()``: the clock, the working-day calendar and
+    the PII cipher."""
+
+    clock: Clock
+    calendar: WorkingDayCalendar
+    cipher: PiiCipher
+
+    def tools(self) -> Tools:
+        """The tools of one request: its instant and today's China date, read once from the clock."""
+        now = self.clock.now()
+        return Tools(now=now, today=china_today(now), calendar=self.calendar, cipher=self.cipher)
 
 
 def _refused(refusals: Sequence[Refusal]) -> RuleRefused:

@@ -27,14 +27,13 @@ def create_app(
     common = common or CommonSettings()
     settings = settings or IntakeSettings()
     abandon = Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)
-    app = create_service_app(common, settings, routers, SUBSCRIPTIONS, [abandon], clock=clock)
-    app.state.intake_deps = service.IntakeDeps(
+    context = service.IntakeDeps(
         cipher=PiiCipher(common.pii_key),
         storage=storage or _store(settings),
         media_types=settings.attachment_media_types,
         attachment_max_bytes=settings.attachment_max_bytes,
     )
-    return app
+    return create_service_app(common, settings, routers, SUBSCRIPTIONS, [abandon], clock=clock, context=context)
 
 
 def _store(settings: IntakeSettings) -> AttachmentStore:

@@ -68,7 +68,7 @@ DECLARING_ROLES = (Role.APPLICANT, Role.UNIT_REVIEWER)
 
 @dataclass(frozen=True)
 class IntakeDeps:
-    """What the use cases need beyond the session: the PII cipher, attachment storage, limits."""
+    """The service's context, built once in ``create_app()``: the PII cipher, attachment storage, limits."""
 
     cipher: PiiCipher
     storage: AttachmentStore

@@ -36,7 +36,6 @@ def create_app(
     clock = clock or make_clock(common)
     pack = load_pack(settings.policy_pack)
     expire = Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)
-    app = create_service_app(common, settings, routers, subscriptions(pack, clock), [expire], clock=clock)
-    app.state.pii_cipher = PiiCipher(common.pii_key)
-    app.state.policy_pack = pack
-    return app
+    context = service.IntegrityContext(cipher=PiiCipher(common.pii_key), pack=pack, clock=clock)
+    events = subscriptions(pack, clock)
+    return create_service_app(common, settings, routers, events, [expire], clock=clock, context=context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers, system_actor
-from zhicheng_common.clock import china_today
+from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
@@ -66,6 +67,16 @@ log = structlog.get_logger()
 
 RECORD = "integrity_record"
 APPEAL = "integrity_appeal"
+
+
+@dataclass(frozen=True)
+class IntegrityContext:
+    """The service's context, built once in ``create_app()``: the PII cipher, the policy pack of new
+    records and the clock."""
+
+    cipher: PiiCipher
+    pack: PolicyPack
+    clock: Clock
 
 
 def _validity(

@@ -114,7 +114,7 @@ async def integrity(integrity_schema: CommonSettings) -> AsyncIterator[Integrity
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://integrity.test") as client:
-            yield Integrity(app, client, clock, app.state.database, app.state.pii_cipher)
+            yield Integrity(app, client, clock, app.state.database, app.state.context.cipher)
 
 
 @pytest.fixture

@@ -35,7 +35,14 @@ def create_app(
     close = Job("review.close_publicities", close_publicities, settings.publicity_job_interval_seconds)
     events = subscriptions(ctx)
     app = create_service_app(
-        common, settings, routers, events, [close], clock=clock, calendar=ctx.calendar, on_calendar_change=recompute
+        common,
+        settings,
+        routers,
+        events,
+        [close],
+        clock=clock,
+        calendar=ctx.calendar,
+        on_calendar_change=recompute,
+        context=ctx,
     )
-    app.state.review_context = ctx
     return app
