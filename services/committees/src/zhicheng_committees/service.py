@@ -81,6 +81,7 @@ from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import journal_change, journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefused
@@ -198,28 +199,6 @@ async def _shown_filing(repo: CommitteeRepository, committee: Committee) -> Fili
     return (await repo.shown_filings([committee]))[committee.id]
 
 
-async def _journal_read(
-    session: AsyncSession, *, actor: Principal, record_type: str, records: Sequence[Committee | Filing]
-) -> None:
-    """Filings name contact persons (personal data): every read is journaled (DESIGN.md §6).
-
-    One entry per region of the records read, so each jurisdiction's auditors see the reads of theirs.
-    """
-    by_region: dict[str, list[str]] = {}
-    for record in records:
-        by_region.setdefault(record.region, []).append(str(record.id))
-    for region, record_ids in sorted(by_region.items()):
-        await append_entry(
-            session,
-            actor=actor,
-            action=f"{record_type}.read",
-            record_type=record_type,
-            record_id=record_ids[0] if len(record_ids) == 1 else "*",
-            record_region=region,
-            data={"ids": list(record_ids)} if len(record_ids) > 1 else None,
-        )
-
-
 async def get_committee(
     session: AsyncSession, *, actor: Principal, committee_id: uuid.UUID, tools: Tools
 ) -> CommitteeRead:
@@ -228,7 +207,7 @@ async def get_committee(
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
     await _ensure_acts_for(repo, actor, committee.id)
-    await _journal_read(session, actor=actor, record_type="committee", records=[committee])
+    await journal_read(session, actor=actor, action="committee.read", record_type="committee", records=[committee])
     pending = await repo.pending_filing_ids([committee.id])
     return committee_read(committee, await _shown_filing(repo, committee), pending.get(committee.id), tools.cipher)
 
@@ -242,7 +221,7 @@ async def committee_history(
     ensure_covers(actor, committee.region)
     await _ensure_acts_for(repo, actor, committee.id)
     filings = await repo.filings_of(committee.id)
-    await _journal_read(session, actor=actor, record_type="filing", records=filings)
+    await journal_read(session, actor=actor, action="filing.read", record_type="filing", records=filings)
     return [filing_read(f, tools.cipher) for f in filings]
 
 
@@ -268,7 +247,7 @@ async def list_committees(
     shown = await repo.shown_filings(rows)
     pending = await repo.pending_filing_ids([c.id for c in rows])
     items = [committee_read(c, shown[c.id], pending.get(c.id), tools.cipher) for c in rows]
-    await _journal_read(session, actor=actor, record_type="committee", records=rows)
+    await journal_read(session, actor=actor, action="committee.read", record_type="committee", records=rows)
     return CommitteePage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -288,7 +267,7 @@ async def list_filings(
     rows, total = await CommitteeRepository(session).filings_page_readable_by(
         actor, status=status, region=region, limit=limit, offset=offset
     )
-    await _journal_read(session, actor=actor, record_type="filing", records=rows)
+    await journal_read(session, actor=actor, action="filing.read", record_type="filing", records=rows)
     return FilingPage(items=[filing_read(f, tools.cipher) for f in rows], total=total, limit=limit, offset=offset)
 
 
@@ -299,7 +278,7 @@ async def get_filing(session: AsyncSession, *, actor: Principal, filing_id: uuid
         raise FilingNotFound(f"备案申请 {filing_id} 不存在")
     ensure_covers(actor, filing.region)
     await _ensure_acts_for(CommitteeRepository(session), actor, filing.committee_id)
-    await _journal_read(session, actor=actor, record_type="filing", records=[filing])
+    await journal_read(session, actor=actor, action="filing.read", record_type="filing", records=[filing])
     return filing_read(filing, tools.cipher)
 
 
@@ -1413,7 +1392,7 @@ async def _meeting_deadline_changed(
     rule: str,
 ) -> None:
     moved = previous != due
-    await record_event(
+    await journal_change(
         session,
         MeetingDeadlineChanged(
             meeting_id=meeting.id,
@@ -1426,16 +1405,10 @@ async def _meeting_deadline_changed(
             moved=moved,
             calendar_years=sorted(years),
         ),
-        subject=str(meeting.id),
-        region=meeting.region,
-    )
-    await append_entry(
-        session,
         actor=system_actor(meeting.region),
         action=f"committee.meeting.deadline_{'moved' if moved else 'confirmed'}",
         record_type="plan_meeting",
-        record_id=str(meeting.id),
-        record_region=meeting.region,
+        record=meeting,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
         rule_ids=[rule, "NA-14"],
         data={"deadline": kind, "previous": previous, "due": due, "provisional": provisional},

@@ -17,6 +17,7 @@ from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
 from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
+from zhicheng_common.journaling import journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
@@ -504,14 +505,8 @@ async def read(
 ) -> DeclarationRead:
     """One declaration the caller may read; the read is journaled (personal data)."""
     row = await _readable(session, actor, declaration_id)
-    await append_entry(
-        session,
-        actor=actor,
-        action="declaration.read",
-        record_type=RECORD,
-        record_id=str(row.id),
-        record_region=row.region,
-        reason="查看申报",
+    await journal_read(
+        session, actor=actor, action="declaration.read", record_type=RECORD, records=[row], reason="查看申报"
     )
     return to_read(row, principal=actor, cipher=deps.cipher)
 

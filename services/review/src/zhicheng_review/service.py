@@ -22,6 +22,7 @@ from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import journal_change, journal_read
 from zhicheng_common.keys import REVIEW_DECISIONS, KeyRing, RingKey, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import (
@@ -367,13 +368,12 @@ async def read_review(
     review = await _get_review(session, review_id)
     ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
     ensure_covers(principal, review.region)
-    await append_entry(
+    await journal_read(
         session,
         actor=principal,
         action="review.read",
         record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        records=[review],
         reason="查看审核记录（含申报人姓名）",
         policy_pack=review.policy_pack,
     )
@@ -839,13 +839,12 @@ async def objections_of(
     publicity = await _get_publicity(session, publicity_id)
     _ensure_publicity_officer(ctx, principal, publicity)
     objections = list(await ReviewRepository(session).objections_of(publicity.id))
-    await append_entry(
+    await journal_read(
         session,
         actor=principal,
         action="objection.read",
         record_type="publicity",
-        record_id=str(publicity.id),
-        record_region=publicity.region,
+        records=[publicity],
         reason="处理异议（含异议人联系方式）",
         data={"objection_ids": [str(o.id) for o in objections]},
     )
@@ -1239,7 +1238,7 @@ async def _deadline_changed(
 ) -> None:
     review.updated_at = ctx.clock.now()
     moved = previous != due
-    await record_event(
+    await journal_change(
         session,
         DeclarationDeadlineChanged(
             declaration_id=review.declaration_id,
@@ -1250,20 +1249,15 @@ async def _deadline_changed(
             moved=moved,
             calendar_years=sorted(years),
         ),
-        subject=str(review.declaration_id),
-        region=review.region,
-    )
-    await append_entry(
-        session,
         actor=system_actor(review.region, service="review"),
         action=f"review.deadline.{'moved' if moved else 'confirmed'}",
         record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        record=review,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
         rule_ids=rule_ids,
         policy_pack=review.policy_pack,
         data={"deadline": kind, "previous": previous.isoformat(), "due": due.isoformat(), "provisional": provisional},
+        subject=str(review.declaration_id),
     )
 
 
@@ -1281,7 +1275,7 @@ async def _recompute_publicity(
     for review in reviews:
         review.step_due, review.step_due_provisional = open_through, provisional
     moved = previous != open_through
-    await record_event(
+    await journal_change(
         session,
         PublicityWindowChanged(
             publicity_id=publicity.id,
@@ -1292,16 +1286,10 @@ async def _recompute_publicity(
             review_ids=[r.id for r in reviews],
             calendar_years=sorted(years),
         ),
-        subject=str(publicity.id),
-        region=publicity.region,
-    )
-    await append_entry(
-        session,
         actor=system_actor(publicity.region, service="review"),
         action=f"publicity.window.{'moved' if moved else 'confirmed'}",
         record_type="publicity",
-        record_id=str(publicity.id),
-        record_region=publicity.region,
+        record=publicity,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
         rule_ids=[parameter.rule, "NA-14"],
         policy_pack=publicity.policy_pack,
