@@ -11,7 +11,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
+from zhicheng_common.auth import Principal, Role, ensure_covers, system_actor
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.journaling import journal_read
 from zhicheng_common.pii import PiiCipher
@@ -122,7 +122,7 @@ async def bootstrap_admin(
     if await UserRepository(session).get_by_username(username) is not None:
         return None
     # The system acts for the administrator's region, so the province's auditors see the entry.
-    actor = Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
+    actor = system_actor(region)
     return await _add_user(
         session,
         actor=actor,
