@@ -22,7 +22,6 @@ from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_change
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import FieldError
@@ -174,13 +173,13 @@ async def _history(
 async def _journal(
     session: AsyncSession, record: Record, *, actor: Principal, action: str, reason: str | None = None, **data: Any
 ) -> None:
-    await journal_change(
+    await append_entry(
         session,
-        None,
         actor=actor,
         action=action,
         record_type=RECORD,
-        record=record,
+        record_id=str(record.id),
+        record_region=record.region,
         reason=reason,
         rule_ids=record.rule_ids,
         policy_pack=record.policy_pack,
