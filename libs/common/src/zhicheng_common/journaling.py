@@ -7,7 +7,7 @@ it wherever the actor sits; both write in the caller's transaction, beside the c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, Required, TypedDict, Unpack
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,19 +27,25 @@ class Regional(Protocol):
     def region(self) -> str: ...
 
 
+class Entry(TypedDict, total=False):
+    """What a journal entry says besides its record (the keywords of ``audit.append_entry``)."""
+
+    actor: Required[Principal]
+    action: Required[str]
+    record_type: Required[str]
+    reason: str | None
+    rule_ids: Sequence[str]
+    policy_pack: str | None
+    data: Mapping[str, Any] | None
+
+
 async def journal_change(
     session: AsyncSession,
     event: BaseModel | None,
     *,
-    actor: Principal,
-    action: str,
-    record_type: str,
     record: Regional,
     subject: str | None = None,
-    reason: str | None = None,
-    rule_ids: Sequence[str] = (),
-    policy_pack: str | None = None,
-    data: Mapping[str, Any] | None = None,
+    **entry: Unpack[Entry],
 ) -> None:
     """Journal a change of ``record`` and add its ``event`` (if any) to the outbox.
 
@@ -48,31 +54,10 @@ async def journal_change(
     """
     if event is not None:
         await record_event(session, event, subject=subject or str(record.id), region=record.region)
-    await append_entry(
-        session,
-        actor=actor,
-        action=action,
-        record_type=record_type,
-        record_id=str(record.id),
-        record_region=record.region,
-        reason=reason,
-        rule_ids=rule_ids,
-        policy_pack=policy_pack,
-        data=data,
-    )
+    await append_entry(session, record_id=str(record.id), record_region=record.region, **entry)
 
 
-async def journal_read(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    action: str,
-    record_type: str,
-    records: Sequence[Regional],
-    reason: str | None = None,
-    policy_pack: str | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> None:
+async def journal_read(session: AsyncSession, *, records: Sequence[Regional], **entry: Unpack[Entry]) -> None:
     """Journal a read of personal data: one entry per region of the ``records`` read.
 
     An entry names its one record, or ``*`` with the ids read in ``data["ids"]``.
@@ -81,15 +66,9 @@ async def journal_read(
     for record in records:
         by_region.setdefault(record.region, []).append(str(record.id))
     for region, record_ids in sorted(by_region.items()):
-        many = len(record_ids) > 1
-        await append_entry(
-            session,
-            actor=actor,
-            action=action,
-            record_type=record_type,
-            record_id="*" if many else record_ids[0],
-            record_region=region,
-            reason=reason,
-            policy_pack=policy_pack,
-            data={"ids": record_ids, **(data or {})} if many else data,
-        )
+        if len(record_ids) == 1:
+            await append_entry(session, record_id=record_ids[0], record_region=region, **entry)
+            continue
+        many = entry.copy()
+        many["data"] = {"ids": record_ids, **(entry.get("data") or {})}
+        await append_entry(session, record_id="*", record_region=region, **many)
