@@ -17,6 +17,12 @@ class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
     async def get_or_raise(
         self, model: type[Row], key: Any, *, detail: str, code: str = "not_found", for_update: bool = False
     ) -> Row:

@@ -14,9 +14,15 @@ class ServiceInfo:
     # Producers whose events this service consumes. NATS lets it read only these, and a
     # subscription to any other producer stops the service at start (permissions.check_consumes).
     consumes: tuple[str, ...] = ()
-    # The title and description of its OpenAPI document (and of its docs page).
-    title: str = ""
-    description: str = ""
+
+    @property
+    def title(self) -> str:
+        """The title of its OpenAPI document and docs page."""
+        return ABOUT[self.name][0]
+
+    @property
+    def description(self) -> str:
+        return ABOUT[self.name][1]
 
     @property
     def area(self) -> str:
@@ -36,60 +42,35 @@ class ServiceInfo:
         return f"http://127.0.0.1:{self.port}"
 
 
-GATEWAY = ServiceInfo(
-    "gateway",
-    8000,
-    ("auth", "users", "gateway"),
-    title="网关 (gateway)",
-    description="Sign-in, users and jurisdiction; the one entry point forwarding to every service.",
-)
+# Title and description of each service's OpenAPI document.
+ABOUT: dict[str, tuple[str, str]] = {
+    "gateway": ("网关 (gateway)", "Sign-in, users and jurisdiction; the one entry point forwarding to every service."),
+    "intake": ("申报受理 (declaration intake)", "Declarations (申报) and the eligibility rules."),
+    "review": (
+        "资格审查 (qualification review)",
+        "The multi-level qualification review (资格审查), publicity (公示) and objections.",
+    ),
+    "experts": ("评审专家库 (expert pool)", "The expert pool (专家库), terms, recusal and verifiable random draws."),
+    "committees": (
+        "评审委员会 (committees)",
+        "Committee approval and filing (核准备案), annual plans, meetings, votes, results.",
+    ),
+    "integrity": (
+        "诚信档案 (integrity records)",
+        "Credit and integrity records (诚信档案) and their effects on the other services.",
+    ),
+    "certificates": ("电子证书 (certificates)", "Signed electronic certificates, verification and revocation."),
+}
+
+GATEWAY = ServiceInfo("gateway", 8000, ("auth", "users", "gateway"))
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo(
-        "intake",
-        8001,
-        ("declarations",),
-        consumes=("committees", "integrity", "review"),
-        title="申报受理 (declaration intake)",
-        description="Declarations (申报) and the eligibility rules.",
-    ),
-    ServiceInfo(
-        "review",
-        8002,
-        ("reviews",),
-        consumes=("intake",),
-        title="资格审查 (qualification review)",
-        description="The multi-level qualification review (资格审查), publicity (公示) and objections.",
-    ),
-    ServiceInfo(
-        "experts",
-        8003,
-        ("experts",),
-        title="评审专家库 (expert pool)",
-        description="The expert pool (专家库), terms, recusal and verifiable random draws.",
-    ),
-    ServiceInfo(
-        "committees",
-        8004,
-        ("committees",),
-        title="评审委员会 (committees)",
-        description="Committee approval and filing (核准备案), annual plans, meetings, votes, results.",
-    ),
-    ServiceInfo(
-        "integrity",
-        8005,
-        ("integrity",),
-        consumes=("review",),
-        title="诚信档案 (integrity records)",
-        description="Credit and integrity records (诚信档案) and their effects on the other services.",
-    ),
-    ServiceInfo(
-        "certificates",
-        8006,
-        ("certificates",),
-        title="电子证书 (certificates)",
-        description="Signed electronic certificates, verification and revocation.",
-    ),
+    ServiceInfo("intake", 8001, ("declarations",), consumes=("committees", "integrity", "review")),
+    ServiceInfo("review", 8002, ("reviews",), consumes=("intake",)),
+    ServiceInfo("experts", 8003, ("experts",)),
+    ServiceInfo("committees", 8004, ("committees",)),
+    ServiceInfo("integrity", 8005, ("integrity",), consumes=("review",)),
+    ServiceInfo("certificates", 8006, ("certificates",)),
 )
 
 ALL_SERVICES: tuple[ServiceInfo, ...] = (*DOMAIN_SERVICES, GATEWAY)

@@ -79,12 +79,6 @@ class CommitteeRepository(Repository):
         )
         return bool(found)
 
-    def add(self, row: Committee | Filing | Sanction | Plan | PlanMeeting) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
     async def get(self, committee_id: uuid.UUID, *, for_update: bool = False) -> Committee | None:
         statement = select(Committee).where(Committee.id == committee_id)
         if for_update:
@@ -217,12 +211,6 @@ class CommitteeRepository(Repository):
 
 class PlanRepository(Repository):
     """Annual plans and their meetings."""
-
-    def add(self, row: Plan | PlanMeeting) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
 
     async def get(self, plan_id: uuid.UUID, *, for_update: bool = False) -> Plan | None:
         statement = select(Plan).where(Plan.id == plan_id)

@@ -90,7 +90,7 @@ class DeclarationRepository(Repository):
             statement = statement.with_for_update()
         return (await self.session.scalars(statement)).first()
 
-    async def add(self, declaration: Declaration) -> None:
+    async def add_declaration(self, declaration: Declaration) -> None:
         self.session.add(declaration)
         await self.session.flush()
 

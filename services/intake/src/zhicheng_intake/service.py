@@ -269,7 +269,7 @@ async def create_draft(
         updated_at=now,
     )
     _apply(row, declaration_in, deps.cipher)
-    await repo.add(row)
+    await repo.add_declaration(row)
     if idempotency_key and not await repo.claim_idempotency(
         actor=actor.subject, operation="create", key=idempotency_key, request_hash=body_hash, declaration_id=row.id
     ):

@@ -23,12 +23,6 @@ class RecordRepository(Repository):
         """Records whose region lies within ``principal``'s jurisdiction."""
         return region_within(Record.region, principal.region)
 
-    def add(self, row: Record | Appeal | RecordChange) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
     async def get(self, record_id: uuid.UUID, *, for_update: bool = False) -> Record | None:
         statement = select(Record).where(Record.id == record_id)
         if for_update:

@@ -23,12 +23,6 @@ class ReviewRepository(Repository):
         """Reviews whose region lies within ``principal``'s jurisdiction."""
         return region_within(Review.region, principal.region)
 
-    def add(self, row: object) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
     # --- reviews ---
 
     async def get(self, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
