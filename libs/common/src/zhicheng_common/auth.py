@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 import json
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +89,17 @@ class Principal:
     @property
     def primary_role(self) -> str:
         return sorted(self.roles)[0] if self.roles else ""
+
+    @property
+    def committee_ids(self) -> list[uuid.UUID]:
+        """The committees the caller is bound to (``zc_committees``) as ids; a value naming none binds to none."""
+        out: list[uuid.UUID] = []
+        for value in self.committees:
+            try:
+                out.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        return out
 
 
 SYSTEM = Principal(subject="system", roles=frozenset({"system"}), region="100000", name="system")

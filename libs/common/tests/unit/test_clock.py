@@ -120,12 +120,3 @@ def test_china_today_turns_at_midnight_in_beijing_and_reads_a_naive_instant_as_u
     assert china_today(datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)) == date(2026, 12, 31)
     assert china_today(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == date(2027, 1, 1)
     assert china_today(datetime(2026, 12, 31, 16, 0)) == date(2027, 1, 1)
-
-
-def test_the_system_actor_acts_for_the_records_region() -> None:
-    from zhicheng_common.auth import system_actor
-
-    county = system_actor("140105")
-    assert (county.subject, county.region, county.roles, county.name) == ("system", "140105", {"system"}, "system")
-    review = system_actor("140000", service="review")
-    assert (review.subject, review.region, review.name) == ("system:review", "140000", "review")

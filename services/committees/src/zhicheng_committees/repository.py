@@ -32,20 +32,10 @@ def office_scoped(principal: Principal) -> bool:
     return principal.has_role(Role.COMMITTEE_OFFICE) and not principal.has_role(*REGION_WIDE_ROLES)
 
 
-def _bound_ids(principal: Principal) -> list[uuid.UUID]:
-    out: list[uuid.UUID] = []
-    for value in principal.committees:
-        try:
-            out.append(uuid.UUID(value))
-        except ValueError:
-            continue  # a claim naming no committee binds to none
-    return out
-
-
 def office_of(principal: Principal, committee_id: QueryableAttribute[uuid.UUID]) -> ColumnElement[bool]:
     """The committees an office acts for: those its token names (``zc_committees``), and those whose
     filing this very account submitted (the office that filed a committee is its office)."""
-    bound = _bound_ids(principal)
+    bound = principal.committee_ids
     filed = select(Filing.committee_id).where(Filing.submitted_by == principal.subject).scalar_subquery()
     return or_(committee_id.in_(bound) if bound else false(), committee_id.in_(filed))
 

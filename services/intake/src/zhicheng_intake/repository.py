@@ -44,16 +44,6 @@ CLERK_ROLES = (
 REGION_WIDE_ROLES = (Role.DEPT_REVIEWER, Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.AUDITOR)
 
 
-def _committee_ids(principal: Principal) -> list[uuid.UUID]:
-    out: list[uuid.UUID] = []
-    for value in principal.committees:
-        try:
-            out.append(uuid.UUID(value))
-        except ValueError:
-            continue  # a claim naming no committee binds to none
-    return out
-
-
 def readable_by(principal: Principal) -> ColumnElement[bool]:
     """Declarations the caller may read: their own, and as a clerk those of their region and binding.
 
@@ -66,7 +56,7 @@ def readable_by(principal: Principal) -> ColumnElement[bool]:
         scopes.append(within)
     if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key:
         scopes.append(and_(within, Declaration.unit_key == principal.unit_key))
-    committees = _committee_ids(principal)
+    committees = principal.committee_ids
     if principal.has_role(Role.COMMITTEE_OFFICE) and committees:
         scopes.append(and_(within, Declaration.committee_id.in_(committees)))
     if not scopes:
@@ -80,7 +70,7 @@ def bound_to(principal: Principal, declaration: Declaration) -> bool:
         return True
     if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key == declaration.unit_key:
         return True
-    return principal.has_role(Role.COMMITTEE_OFFICE) and declaration.committee_id in _committee_ids(principal)
+    return principal.has_role(Role.COMMITTEE_OFFICE) and declaration.committee_id in principal.committee_ids
 
 
 class DeclarationRepository(Repository):
