@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
+from zhicheng_common.auth import Principal
+from zhicheng_common.db import region_within
 from zhicheng_common.problems import NotFound
 
 Row = TypeVar("Row")
@@ -31,3 +35,14 @@ class Repository:
         if row is None:
             raise NotFound(detail, code=code)
         return row
+
+
+class RegionScoped:
+    """Repository mixin: what a caller reads is what lies within its jurisdiction (``region_column``)."""
+
+    region_column: ClassVar[QueryableAttribute[str]]
+
+    @classmethod
+    def readable_by(cls, principal: Principal) -> ColumnElement[bool]:
+        """Rows whose region lies within ``principal``'s jurisdiction."""
+        return region_within(cls.region_column, principal.region)

@@ -10,18 +10,15 @@ from sqlalchemy import ColumnElement, extract, func, select
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import region_within
-from zhicheng_common.repository import Repository
+from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_integrity.domain import ACTIVE_STATUSES, CREDIT_PLATFORM_ACTIONS, CREDIT_PLATFORM_KINDS
 from zhicheng_integrity.models import Appeal, Record, RecordChange
 
 
-class RecordRepository(Repository):
+class RecordRepository(RegionScoped, Repository):
     """Records, their appeals and history; lists always go through the caller's jurisdiction."""
 
-    @staticmethod
-    def readable_by(principal: Principal) -> ColumnElement[bool]:
-        """Records whose region lies within ``principal``'s jurisdiction."""
-        return region_within(Record.region, principal.region)
+    region_column = Record.region
 
     async def get(self, record_id: uuid.UUID, *, for_update: bool = False) -> Record | None:
         statement = select(Record).where(Record.id == record_id)

@@ -6,22 +6,19 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import func, select, update
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import region_within
-from zhicheng_common.repository import Repository
+from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_review.domain import ObjectionStatus, PublicityStatus, ReviewStatus
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
 
 
-class ReviewRepository(Repository):
+class ReviewRepository(RegionScoped, Repository):
     """Reviews, decisions, publicities, objections and re-examinations."""
 
-    @staticmethod
-    def readable_by(principal: Principal) -> ColumnElement[bool]:
-        """Reviews whose region lies within ``principal``'s jurisdiction."""
-        return region_within(Review.region, principal.region)
+    region_column = Review.region
 
     # --- reviews ---
 
