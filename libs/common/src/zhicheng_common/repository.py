@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -27,11 +27,18 @@ class Repository:
     async def flush(self) -> None:
         await self.session.flush()
 
+    async def row(self, model: type[Row], key: Any, *, for_update: bool = False) -> Row | None:
+        """The row of ``model`` whose (single-column) primary key is ``key``, locked ``FOR UPDATE`` when asked."""
+        statement = select(model).where(inspect(model).primary_key[0] == key)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
     async def get_or_raise(
         self, model: type[Row], key: Any, *, detail: str, code: str = "not_found", for_update: bool = False
     ) -> Row:
         """The row of ``model`` with primary key ``key``, or a 404 problem with ``detail`` and ``code``."""
-        row = await self.session.get(model, key, with_for_update=for_update)
+        row = await self.row(model, key, for_update=for_update)
         if row is None:
             raise NotFound(detail, code=code)
         return row

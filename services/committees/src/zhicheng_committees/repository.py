@@ -70,10 +70,7 @@ class CommitteeRepository(Repository):
         return bool(found)
 
     async def get(self, committee_id: uuid.UUID, *, for_update: bool = False) -> Committee | None:
-        statement = select(Committee).where(Committee.id == committee_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Committee, committee_id, for_update=for_update)
 
     async def get_filing(self, filing_id: uuid.UUID, *, for_update: bool = False) -> Filing | None:
         """One filing; ``for_update`` locks its row and reloads it, so a decision sees the committed state."""
@@ -203,10 +200,7 @@ class PlanRepository(Repository):
     """Annual plans and their meetings."""
 
     async def get(self, plan_id: uuid.UUID, *, for_update: bool = False) -> Plan | None:
-        statement = select(Plan).where(Plan.id == plan_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Plan, plan_id, for_update=for_update)
 
     async def of_committee_year(self, committee_id: uuid.UUID, year: int) -> Plan | None:
         statement = select(Plan).where(Plan.committee_id == committee_id, Plan.year == year)
@@ -241,10 +235,7 @@ class PlanRepository(Repository):
         await self.session.flush()
 
     async def get_meeting(self, meeting_id: uuid.UUID, *, for_update: bool = False) -> PlanMeeting | None:
-        statement = select(PlanMeeting).where(PlanMeeting.id == meeting_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(PlanMeeting, meeting_id, for_update=for_update)
 
     async def overdue_readable_by(self, principal: Principal, today: date) -> Sequence[PlanMeeting]:
         """Meetings of published plans in the caller's jurisdiction whose post-meeting filing is overdue (CM-9)."""

@@ -75,10 +75,7 @@ def bound_to(principal: Principal, declaration: Declaration) -> bool:
 
 class DeclarationRepository(Repository):
     async def get(self, declaration_id: uuid.UUID, *, for_update: bool = False) -> Declaration | None:
-        statement = select(Declaration).where(Declaration.id == declaration_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Declaration, declaration_id, for_update=for_update)
 
     async def add_declaration(self, declaration: Declaration) -> None:
         self.session.add(declaration)

@@ -21,10 +21,7 @@ class RecordRepository(RegionScoped, Repository):
     region_column = Record.region
 
     async def get(self, record_id: uuid.UUID, *, for_update: bool = False) -> Record | None:
-        statement = select(Record).where(Record.id == record_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Record, record_id, for_update=for_update)
 
     async def get_by_source_event(self, event_id: str) -> Record | None:
         return (await self.session.scalars(select(Record).where(Record.source_event_id == event_id))).first()

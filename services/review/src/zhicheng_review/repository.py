@@ -23,10 +23,7 @@ class ReviewRepository(RegionScoped, Repository):
     # --- reviews ---
 
     async def get(self, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
-        statement = select(Review).where(Review.id == review_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Review, review_id, for_update=for_update)
 
     async def get_by_declaration(self, declaration_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
         statement = select(Review).where(Review.declaration_id == declaration_id)
@@ -170,10 +167,7 @@ class ReviewRepository(RegionScoped, Repository):
     # --- publicities and objections ---
 
     async def get_publicity(self, publicity_id: uuid.UUID, *, for_update: bool = False) -> Publicity | None:
-        statement = select(Publicity).where(Publicity.id == publicity_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Publicity, publicity_id, for_update=for_update)
 
     async def publicity_by_token(self, token: str) -> Publicity | None:
         return (await self.session.scalars(select(Publicity).where(Publicity.token == token))).first()
@@ -204,15 +198,9 @@ class ReviewRepository(RegionScoped, Repository):
         return rows.all()
 
     async def get_objection(self, objection_id: uuid.UUID, *, for_update: bool = False) -> Objection | None:
-        statement = select(Objection).where(Objection.id == objection_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Objection, objection_id, for_update=for_update)
 
     # --- re-examinations ---
 
     async def get_reexamination(self, reexamination_id: uuid.UUID, *, for_update: bool = False) -> Reexamination | None:
-        statement = select(Reexamination).where(Reexamination.id == reexamination_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Reexamination, reexamination_id, for_update=for_update)
