@@ -47,6 +47,12 @@ class RunningSystem:
         body: dict[str, object] = response.json()
         return body
 
+    def bind_user(self, headers: dict[str, str], user: dict[str, object], **bindings: object) -> None:
+        """Bind an account (its unit's credit code, its committees), as staff do after checking (issue 12)."""
+        body = {"reason": "测试：核验后绑定", **bindings}
+        response = httpx.put(f"{GATEWAY_URL}/api/v1/users/{user['id']}/bindings", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+
     def admin_headers(self) -> dict[str, str]:
         response = httpx.post(
             f"{GATEWAY_URL}/api/v1/auth/token", data={"username": "admin", "password": self.admin_password}

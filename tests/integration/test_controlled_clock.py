@@ -23,6 +23,7 @@ import pytest
 
 from zhicheng_common.policy import load_pack
 from zhicheng_common.testing import TestStack, wait_until
+from zhicheng_intake.examples import CREDIT_CODE
 
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
 from .test_review_chain import PASSWORD, TAIYUAN, submit_through_intake, token
@@ -74,9 +75,11 @@ async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declarati
 ) -> None:
     admin = clock_system.admin_headers()
     suffix = uuid.uuid4().hex[:6]
-    clock_system.create_user(
+    unit_reviewer = clock_system.create_user(
         admin, username=f"unit.{suffix}", password=PASSWORD, roles=["unit_reviewer"], region=TAIYUAN, name="单位审核员"
     )
+    # The reviewer acts for the applicant's employer (issue 12: a unit reviewer reaches its unit only).
+    clock_system.bind_user(admin, unit_reviewer, unit_credit_code=CREDIT_CODE)
     reviewer = token(f"unit.{suffix}")
     async with httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0) as client:
         # The operator route sets the shared time (forced: the day may be behind the real one).
@@ -86,7 +89,7 @@ async def test_advancing_the_clock_past_a_return_deadline_abandons_the_declarati
         assert moved.json()["now"].startswith("2026-11-09T01:00")  # 09:00 in China is 01:00 UTC
         # The first move creates the bucket: services look for it every 0.5 s, then watch it.
         await asyncio.sleep(2.0)
-    declaration_id, _ = await submit_through_intake(clock_system, admin, suffix, today=RETURNED_ON)
+    declaration_id, _, _ = await submit_through_intake(clock_system, admin, suffix, today=RETURNED_ON)
     applicant = token(f"applicant.{suffix}")
 
     async with httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0) as client:

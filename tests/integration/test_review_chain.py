@@ -22,7 +22,7 @@ import pytest
 
 from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.testing import TestStack, wait_until
-from zhicheng_intake.examples import declaration_body, resident_id
+from zhicheng_intake.examples import CREDIT_CODE, declaration_body, resident_id
 
 from .committees_api import open_senior_engineering_committee
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
@@ -58,8 +58,9 @@ def token(username: str) -> dict[str, str]:
 
 async def submit_through_intake(
     system: RunningSystem, admin: dict[str, str], suffix: str, *, today: date | None = None
-) -> tuple[str, str]:
-    """An applicant declares and submits over the gateway; returns (declaration id, its region)."""
+) -> tuple[str, str, str]:
+    """An applicant declares and submits over the gateway; returns (declaration id, its region,
+    its committee's id). The employer is the unit of credit code ``CREDIT_CODE``."""
     committee_id, year = open_senior_engineering_committee(system, admin, today=today)
     system.create_user(
         admin, username=f"applicant.{suffix}", password=PASSWORD, roles=["applicant"], region=TAIYUAN, name="张三"
@@ -84,7 +85,7 @@ async def submit_through_intake(
         declaration = created.json()
         submitted = await client.post(f"/api/v1/declarations/{declaration['id']}/submit", headers=applicant)
         assert submitted.status_code == 200, submitted.text
-    return str(declaration["id"]), str(body["applicant"]["employer"]["region"])
+    return str(declaration["id"]), str(body["applicant"]["employer"]["region"]), committee_id
 
 
 async def test_a_declaration_goes_from_submission_to_qualified_through_every_step(review_system: RunningSystem) -> None:
@@ -96,13 +97,17 @@ async def test_a_declaration_goes_from_submission_to_qualified_through_every_ste
         "hr_reviewer": TAIYUAN,
         "committee_office": SHANXI,
     }
-    for role, region in people.items():
-        review_system.create_user(
+    users = {
+        role: review_system.create_user(
             admin, username=f"{role}.{suffix}", password=PASSWORD, roles=[role], region=region, name=f"{role} 审核员"
         )
+        for role, region in people.items()
+    }
+    declaration_id, region, committee_id = await submit_through_intake(review_system, admin, suffix)
+    # The unit reviewer acts for the applicant's employer, the office for the committee (issue 12).
+    review_system.bind_user(admin, users["unit_reviewer"], unit_credit_code=CREDIT_CODE)
+    review_system.bind_user(admin, users["committee_office"], committees=[committee_id])
     headers = {role: token(f"{role}.{suffix}") for role in people}
-
-    declaration_id, region = await submit_through_intake(review_system, admin, suffix)
     assert region == TAIYUAN  # the reviewers above cover it
     client = httpx.AsyncClient(base_url=GATEWAY_URL, timeout=10.0)
 

@@ -86,13 +86,8 @@ class Principal:
         """Whether a record of ``region`` lies within this principal's jurisdiction."""
         return region_contains(self.region, region)
 
-    @property
-    def primary_role(self) -> str:
-        return sorted(self.roles)[0] if self.roles else ""
-
-    @property
     def committee_ids(self) -> list[uuid.UUID]:
-        """The committees the caller is bound to (``zc_committees``) as ids; a value naming none binds to none."""
+        """The committees a committee office is bound to, as ids (a claim naming none binds to none)."""
         out: list[uuid.UUID] = []
         for value in self.committees:
             try:
@@ -100,6 +95,10 @@ class Principal:
             except ValueError:
                 continue
         return out
+
+    @property
+    def primary_role(self) -> str:
+        return sorted(self.roles)[0] if self.roles else ""
 
 
 SYSTEM = Principal(subject="system", roles=frozenset({"system"}), region="100000", name="system")

@@ -57,6 +57,7 @@ __all__ = [
     "Parameter",
     "PolicyPack",
     "PolicyPackError",
+    "PolicyPackNotApplicable",
     "PolicyParameters",
     "Ratio",
     "ReviewChain",
@@ -65,6 +66,7 @@ __all__ = [
     "SkilledWorkerBridge",
     "TechnicalSchoolEquivalence",
     "UnknownPolicyPack",
+    "applicable_pack",
     "at_least_fraction",
     "available_packs",
     "load_pack",
@@ -775,6 +777,14 @@ class NoPolicyPack(ProblemError):
     title = "没有适用的政策参数包"
 
 
+class PolicyPackNotApplicable(ProblemError):
+    """A request names a pack of another jurisdiction or year than its record's (422 ``policy_pack_not_applicable``)."""
+
+    status = 422
+    code = "policy_pack_not_applicable"
+    title = "政策参数包不适用于该地区或年度"
+
+
 class HasPolicyPack(Protocol):
     """A record that keeps the id of the pack it is judged by (a declaration, a review…)."""
 
@@ -795,6 +805,35 @@ def pack_by_id(pack_id: str) -> PolicyPack:
             errors=[FieldError(field="policy_pack", code="unknown_policy_pack", message=f"没有政策参数包 {pack_id!r}")],
         )
     return load_pack(pack_id)
+
+
+def applicable_pack(pack_id: str, jurisdiction: str, year: int | None = None) -> PolicyPack:
+    """The pack a request names for a record of region ``jurisdiction`` (and evaluation ``year``).
+
+    A named pack must be one of the record's own jurisdiction (its jurisdiction contains the
+    region) and, when the record has a year, cover that year: a Shanxi committee is not judged by
+    Yunnan's numbers, nor a 2028 plan by a pack that ends with 2027.
+
+    Raises:
+        UnknownPolicyPack: No pack has this id.
+        PolicyPackNotApplicable: The pack is of another jurisdiction or does not cover ``year``.
+    """
+    pack = pack_by_id(pack_id)
+    fits = is_region_code(jurisdiction) and region_contains(pack.jurisdiction, jurisdiction)
+    if fits and (year is None or pack.covers_year(year)):
+        return pack
+    when = f"{year}年度" if year is not None else ""
+    raise PolicyPackNotApplicable(
+        f"{pack.name}不适用于地区{jurisdiction}{when}",
+        errors=[
+            FieldError(
+                field="policy_pack",
+                code="policy_pack_not_applicable",
+                message=f"{pack.name}不适用于地区{jurisdiction}{when}",
+                facts={"jurisdiction": jurisdiction, "year": year, "pack_jurisdiction": pack.jurisdiction},
+            )
+        ],
+    )
 
 
 def pack_for(record: HasPolicyPack) -> PolicyPack:

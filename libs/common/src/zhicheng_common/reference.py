@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -35,6 +36,24 @@ class ReferenceCatalog(BaseModel):
     ownership_kinds: dict[str, str]
     channels: dict[str, str]
     attachment_kinds: dict[str, str]
+    employment_statuses: dict[str, str]
+    sanction_kinds: dict[str, str]
+    skill_levels: dict[str, str]
+    continuing_education_kinds: dict[str, str]
+    committee_statuses: dict[str, str]
+
+
+#: The code lists of the reference catalog that :func:`code_name` reads.
+CodeList = Literal[
+    "ownership_kinds",
+    "channels",
+    "attachment_kinds",
+    "employment_statuses",
+    "sanction_kinds",
+    "skill_levels",
+    "continuing_education_kinds",
+    "committee_statuses",
+]
 
 
 def _text(name: str) -> str:
@@ -86,6 +105,18 @@ def specialty_name(series_code: str, specialty: str) -> str:
     return series.specialties.get(specialty, specialty)
 
 
+def specialty_code(series_code: str, specialty: str) -> str:
+    """The one form of a specialty: its catalog code (``电气工程`` → ``electrical`` in engineering).
+
+    Accepts the code or the catalog's Chinese name, so a row written before declarations carried
+    codes compares equal to a committee's code; a specialty the catalog does not list (a series
+    without a specialty list) stays as given.
+    """
+    series = load_series_catalog().get(series_code)
+    code = series.specialty_code(specialty) if series is not None else None
+    return code if code is not None else specialty
+
+
 def channel_name(code: str) -> str:
     """``employer`` → 用人单位."""
     return load_reference_catalog().channels.get(code, code)
@@ -94,3 +125,14 @@ def channel_name(code: str) -> str:
 def ownership_name(code: str) -> str:
     """``private_enterprise`` → 非公有制经济组织."""
     return load_reference_catalog().ownership_kinds.get(code, code)
+
+
+def attachment_kind_name(code: str) -> str:
+    """``identity_document`` → 身份证件."""
+    return code_name("attachment_kinds", code)
+
+
+def code_name(code_list: CodeList, code: str) -> str:
+    """The Chinese name of ``code`` in one code list, e.g. ``("sanction_kinds", "demerit")`` → 记过."""
+    names: dict[str, str] = getattr(load_reference_catalog(), code_list)
+    return names.get(code, code)

@@ -53,6 +53,16 @@ class Series(BaseModel):
     def title(self, rank: Rank) -> str | None:
         return self.titles.get(rank)
 
+    def specialty_code(self, value: str) -> str | None:
+        """A specialty of this series given by its code, or by its Chinese name (rows written
+        before declarations carried codes), as its code; ``None`` when the catalog has no such one."""
+        if value in self.specialties:
+            return value
+        for code, name in self.specialties.items():
+            if name == value:
+                return code
+        return None
+
     def rank_of_title(self, title: str) -> Rank | None:
         """A title name, current or historical, as a rank of this series."""
         for rank, name in self.titles.items():

@@ -6,8 +6,9 @@ from typing import get_args
 
 import pytest
 
+from zhicheng_committees.domain import CommitteeStatus
 from zhicheng_committees.domain import OwnershipKind as CommitteeOwnership
-from zhicheng_common.policy import available_packs, load_pack
+from zhicheng_common.policy import SkillLevel, available_packs, load_pack
 from zhicheng_common.reference import (
     channel_name,
     level_name,
@@ -15,11 +16,12 @@ from zhicheng_common.reference import (
     ownership_name,
     rank_name,
     series_name,
+    specialty_code,
     specialty_name,
 )
 from zhicheng_common.series import Level, Rank
 from zhicheng_experts.draw.domain import OwnershipKind as ExpertOwnership
-from zhicheng_intake.schemas import ChannelKind, Ownership
+from zhicheng_intake.schemas import ChannelKind, EmploymentStatus, Ownership, SanctionKind
 
 CATALOG = load_reference_catalog()
 
@@ -42,6 +44,14 @@ def test_every_channel_of_intake_and_of_the_packs_chains_is_catalogued(pack_id: 
     assert set(get_args(ChannelKind)) | in_chains <= set(CATALOG.channels)
 
 
+def test_every_status_sanction_and_skill_level_a_message_names_is_catalogued() -> None:
+    assert set(CATALOG.employment_statuses) == set(get_args(EmploymentStatus))
+    assert set(CATALOG.sanction_kinds) == set(get_args(SanctionKind))
+    assert set(CATALOG.skill_levels) == set(get_args(SkillLevel))
+    assert set(CATALOG.committee_statuses) == {status.value for status in CommitteeStatus}
+    assert set(CATALOG.continuing_education_kinds) == {"total", "public", "professional"}
+
+
 def test_NA_5_the_kinds_a_pack_never_asks_again_are_attachment_kinds() -> None:
     for pack_id in available_packs():
         kinds = set(load_pack(pack_id).parameters.not_asked_again_fields.value)
@@ -57,3 +67,10 @@ def test_display_names_replace_codes_and_an_uncatalogued_code_shows_as_itself() 
     assert channel_name("employer") == "用人单位"
     assert ownership_name("freelancer") == "自由职业者"
     assert series_name("unknown_series") == "unknown_series"
+
+
+def test_a_specialty_has_one_form_its_code_whether_given_by_code_or_by_catalog_name() -> None:
+    assert specialty_code("engineering", "electrical") == "electrical"
+    assert specialty_code("engineering", "电气工程") == "electrical"  # a row written before codes
+    assert specialty_code("engineering", "桥梁") == "桥梁"  # not catalogued: stays as given
+    assert specialty_code("accounting", "会计") == "会计"  # a series without a specialty list

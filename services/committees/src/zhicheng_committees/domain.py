@@ -18,6 +18,7 @@ from zhicheng_common.auth import Principal, Role
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.periods import last_day_after
 from zhicheng_common.policy import PolicyPack
+from zhicheng_common.reference import code_name
 from zhicheng_common.regions import level_of as region_level_of
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import Level
@@ -260,14 +261,18 @@ def refiling_refusal(status: CommitteeStatus, reason: FilingReason) -> Refusal |
             ("reason",),
         )
     if status not in _REFILABLE:
-        return Refusal("CM-2", "not_refilable", f"评委会当前状态为 {status.value}，不能重新备案")
+        return Refusal(
+            "CM-2", "not_refilable", f"评委会当前状态为{code_name('committee_statuses', status.value)}，不能重新备案"
+        )
     return None
 
 
 def sanction_refusal(status: CommitteeStatus, kind: SanctionKind) -> Refusal | None:
     """NA-13, CM-10: only a committee with evaluation power can be sanctioned; suspension once at a time."""
     if status not in _SANCTIONABLE:
-        return Refusal("NA-13", "not_sanctionable", f"评委会当前状态为 {status.value}，不能处理")
+        return Refusal(
+            "NA-13", "not_sanctionable", f"评委会当前状态为{code_name('committee_statuses', status.value)}，不能处理"
+        )
     if kind is SanctionKind.SUSPENSION and status is CommitteeStatus.SUSPENDED:
         return Refusal("CM-10", "already_suspended", "评委会已暂停评审")
     return None

@@ -35,7 +35,7 @@ def office_scoped(principal: Principal) -> bool:
 def office_of(principal: Principal, committee_id: QueryableAttribute[uuid.UUID]) -> ColumnElement[bool]:
     """The committees an office acts for: those its token names (``zc_committees``), and those whose
     filing this very account submitted (the office that filed a committee is its office)."""
-    bound = principal.committee_ids
+    bound = principal.committee_ids()
     filed = select(Filing.committee_id).where(Filing.submitted_by == principal.subject).scalar_subquery()
     return or_(committee_id.in_(bound) if bound else false(), committee_id.in_(filed))
 

@@ -229,7 +229,13 @@ class PlanCreate(BaseModel):
         description="CM-6: the HR department's approval of a plan crossing the year (document number).",
         examples=[None],
     )
-    policy_pack: PackId | None = Field(default=None, description="Default: the committee's pack.")
+    policy_pack: PackId | None = Field(
+        default=None,
+        description=(
+            "Default: the pack of the committee's region for the plan's year; a named pack must be of "
+            "that jurisdiction and cover the year (422 policy_pack_not_applicable)."
+        ),
+    )
 
 
 class PlanUpdate(PlanCreate):

@@ -83,8 +83,9 @@ from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
 from zhicheng_common.journaling import journal_change, journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
-from zhicheng_common.policy import PolicyPack, load_pack
+from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id, resolve_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefused
+from zhicheng_common.reference import code_name
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
@@ -292,7 +293,7 @@ def _check_filing(filing_in: FilingCreate) -> PolicyPack:
         unknown = [s for s in filing_in.specialties if s not in series.specialties]
         if unknown:
             raise _invalid([("specialties", f"{series.name}系列没有以下专业：{'、'.join(unknown)}")])
-    pack = load_pack(filing_in.policy_pack)
+    pack = applicable_pack(filing_in.policy_pack, filing_in.region)  # of the committee's own jurisdiction
     refusals = domain.composition_refusals(
         pack,
         levels=filing_in.levels,
@@ -490,7 +491,7 @@ async def decide_filing(
     if filing is None:
         raise FilingNotFound(f"备案申请 {filing_id} 不存在")
     committee = await _committee(repo, filing.committee_id, for_update=True)
-    pack = load_pack(filing.policy_pack)
+    pack = pack_by_id(filing.policy_pack)
     _ensure_authority(pack, actor, levels=filing.levels, region=filing.region)
     if filing.status != FilingStatus.PENDING:
         raise FilingAlreadyDecided(
@@ -580,7 +581,7 @@ async def sanction(
     repo = CommitteeRepository(session)
     committee = await _committee(repo, committee_id, for_update=True)
     filing = await _shown_filing(repo, committee)
-    pack = load_pack(filing.policy_pack)
+    pack = pack_by_id(filing.policy_pack)
     _ensure_authority(pack, actor, levels=filing.levels, region=committee.region)
     needs_deadline = sanction_in.kind in (SanctionKind.SUSPENSION, SanctionKind.RECTIFICATION_ORDER)
     if needs_deadline and sanction_in.rectification_deadline is None:
@@ -663,10 +664,14 @@ async def resume(
     repo = CommitteeRepository(session)
     committee = await _committee(repo, committee_id, for_update=True)
     filing = await _shown_filing(repo, committee)
-    pack = load_pack(filing.policy_pack)
+    pack = pack_by_id(filing.policy_pack)
     _ensure_authority(pack, actor, levels=filing.levels, region=committee.region)
     if committee.status != CommitteeStatus.SUSPENDED:
-        raise Conflict(f"评委会当前状态为 {committee.status}，无需恢复", code="not_suspended", rule="CM-10")
+        raise Conflict(
+            f"评委会当前状态为{code_name('committee_statuses', committee.status)}，无需恢复",
+            code="not_suspended",
+            rule="CM-10",
+        )
     committee.status = CommitteeStatus.ACTIVE
     committee.rectification_deadline = None
     await append_entry(
@@ -864,7 +869,12 @@ async def create_plan(
     await _ensure_acts_for(repo, actor, committee.id)
     _ensure_may_plan(committee, tools.today)
     filing = await _shown_filing(repo, committee)
-    pack = load_pack(plan_in.policy_pack or filing.policy_pack)
+    # The pack of the committee's region for the plan's year; a pack the office names must be that
+    # jurisdiction's and cover the year (422 otherwise), never another region's numbers.
+    if plan_in.policy_pack:
+        pack = applicable_pack(plan_in.policy_pack, committee.region, plan_in.year)
+    else:
+        pack = resolve_pack(committee.region, plan_in.year)
     _check_plan(pack, tools.calendar, plan_in, filing)
     if await plans.of_committee_year(committee.id, plan_in.year) is not None:
         raise PlanExists(f"评委会 {committee.id} 已有 {plan_in.year} 年度评审计划")
@@ -941,13 +951,13 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
     _ensure_may_plan(committee, tools.today)
     # CM-5: the HR department that files the committee approves its plan.
     filing = await _shown_filing(repo, committee)
-    _ensure_authority(load_pack(filing.policy_pack), actor, levels=filing.levels, region=committee.region)
+    _ensure_authority(pack_by_id(filing.policy_pack), actor, levels=filing.levels, region=committee.region)
     if plan.status == PlanStatus.PUBLISHED:
         raise Conflict(f"评审计划 {plan_id} 已发布", code="plan_already_published")
     meetings = await plans.meetings_of(plan.id)
     # CM-7 on the day the notice really goes out (today, the server's date), not the planned day.
     late = _notice_refusals(
-        load_pack(plan.policy_pack), tools.calendar, tools.today, [m.meeting_date for m in meetings]
+        pack_by_id(plan.policy_pack), tools.calendar, tools.today, [m.meeting_date for m in meetings]
     )
     if late:
         raise _refused(late)
@@ -983,7 +993,10 @@ async def update_plan(
     if any(m.pre_meeting_filed_on is not None for m in await plans.meetings_of(plan.id)):
         raise Conflict("计划中已有会议完成会前备案，不能修改计划", code="meeting_already_opened")
     filing = await _shown_filing(repo, committee)
-    pack = load_pack(plan_in.policy_pack or plan.policy_pack)
+    if plan_in.policy_pack:
+        pack = applicable_pack(plan_in.policy_pack, committee.region, plan.year)
+    else:
+        pack = pack_by_id(plan.policy_pack)
     _check_plan(pack, tools.calendar, plan_in, filing)
     if plan.status == PlanStatus.PUBLISHED and plan.published_at is not None:
         # CM-7: a published plan's notice went out on its publication day; a moved meeting must
@@ -1088,7 +1101,7 @@ async def file_pre_meeting(
     assert plan is not None
     if plan.status != PlanStatus.PUBLISHED:
         raise RuleRefused("评审计划尚未经人社部门核准发布，不能进行会前备案", code="plan_not_published", rule="CM-5")
-    pack = load_pack(plan.policy_pack)
+    pack = pack_by_id(plan.policy_pack)
     try:
         late = domain.pre_meeting_filing_refusal(
             pack, tools.calendar, filed_on=filed_on, meeting_date=meeting.meeting_date
@@ -1206,7 +1219,7 @@ async def enter_results(
         raise Conflict("该会议评审结果已录入", code="results_already_entered")
     plan = await plans.get(meeting.plan_id)
     assert plan is not None
-    pack = load_pack(plan.policy_pack)
+    pack = pack_by_id(plan.policy_pack)
     missing = domain.missing_meeting_file_items(entry_in.meeting_file)
     if missing:
         rule = pack.parameters.results_entry_working_days.rule
@@ -1338,7 +1351,7 @@ async def recompute_deadlines(session: AsyncSession, *, calendar: WorkingDayCale
         if meeting.plan_id not in packs:
             plan = await plans.get(meeting.plan_id)
             assert plan is not None  # a meeting belongs to its plan (foreign key)
-            packs[meeting.plan_id] = load_pack(plan.policy_pack)
+            packs[meeting.plan_id] = pack_by_id(plan.policy_pack)
         return packs[meeting.plan_id]
 
     for meeting in await plans.meetings_with_deadlines_touching(first, last):

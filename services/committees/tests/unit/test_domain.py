@@ -297,3 +297,12 @@ def test_CM_3_a_provincial_industry_department_decides_the_levels_the_pack_names
     assert "省级人社部门" in refusal.message
     # A city's industry bureau is not the provincial department the pack names.
     assert may_decide(PACK, hr("140100", "industry_admin"), levels=["intermediate"], region="140100") is not None
+
+
+def test_CM_2_NA_13_refusals_name_the_committees_status_in_chinese_not_its_code() -> None:
+    refiling = refiling_refusal(CommitteeStatus.WITHDRAWN, FilingReason.RENAME)
+    sanction = sanction_refusal(CommitteeStatus.EXPIRED, SanctionKind.REMINDER)
+    assert refiling is not None
+    assert sanction is not None
+    assert refiling.message == "评委会当前状态为已收回评审权，不能重新备案"
+    assert sanction.message == "评委会当前状态为备案有效期届满，不能处理"

@@ -155,6 +155,9 @@ def test_NA_13_a_disqualified_expert_and_EX_1_a_suspended_one_are_excluded() -> 
 def test_NA_2_an_expert_of_another_series_is_excluded() -> None:
     result = sort([expert(1, series="economics")])
     assert reasons(result, "e0001") == [("series_not_held", "NA-2")]
+    [excluded] = result.excluded
+    # The series by the catalog's names, never their codes (issue 13).
+    assert excluded.reasons[0].message == "专家职称系列（经济）与评委会系列（工程技术）不同"
 
 
 def test_NA_2_a_zheng_gao_evaluation_needs_zheng_gao_experts() -> None:

@@ -196,7 +196,18 @@ async def upload_attachment(
     deps: Deps,
     now: Now,
     name: Annotated[str, Query(min_length=1, max_length=255, examples=["学历证书.pdf"])],
-    kind: Annotated[str, Query(min_length=1, max_length=64, examples=["achievement_proof"])],
+    kind: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=64,
+            examples=["achievement_proof"],
+            description=(
+                "附件类别：参考数据 /api/v1/reference/attachment-kinds 的编号之一"
+                "（其他编号 422 unknown_attachment_kind）"
+            ),
+        ),
+    ],
 ) -> AttachmentRead:
     """Store an attachment (size limit from settings); its digest and size are recorded."""
     declared = request.headers.get("content-length")

@@ -15,7 +15,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from zhicheng_common.policy import PolicyPack
-from zhicheng_common.reference import level_name, rank_name, series_name, specialty_name
+from zhicheng_common.reference import (
+    channel_name,
+    code_name,
+    level_name,
+    ownership_name,
+    rank_name,
+    series_name,
+    specialty_name,
+)
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import RANK_ORDER, Rank, SeriesCatalog, level_of, steps_between
 from zhicheng_intake.schemas import DeclarationCreate, DeclarationStatus
@@ -287,7 +295,10 @@ def _committee_scope(i: _Inputs) -> Iterable[Failure]:
     facts: dict[str, Any] = {"committee_id": str(c.committee_id), "committee": c.name}
     if c.status != "active" or not (c.valid_from <= i.ctx.today <= c.valid_until):
         yield Failure(
-            "CM-4", "committee_inactive", f"评委会{c.name}当前不具备评审权（{c.status}）", {**facts, "status": c.status}
+            "CM-4",
+            "committee_inactive",
+            f"评委会{c.name}当前不具备评审权（{code_name('committee_statuses', c.status)}）",
+            {**facts, "status": c.status},
         )
     if c.series != d.target.series or (c.specialties and d.target.specialty not in c.specialties):
         yield Failure(
@@ -317,7 +328,7 @@ def _committee_scope(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "CM-4",
             "outside_committee_ownership",
-            f"评委会{c.name}不评审{i.ownership}类单位的人员",
+            f"评委会{c.name}不评审“{ownership_name(i.ownership)}”类别的申报人",
             {**facts, "ownership": i.ownership},
         )
 
@@ -370,7 +381,8 @@ def _channel(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             _CHANNEL_RULE.get(kind, "CH-1"),
             "channel_not_allowed",
-            f"申报渠道“{i.d.channel.name}”（{kind}）不适用于{i.ownership}单位、{i.d.applicant.employment_status}状态的申报人",
+            f"申报渠道“{i.d.channel.name}”（{channel_name(kind)}）不适用于“{ownership_name(i.ownership)}”类别、"
+            f"{code_name('employment_statuses', i.d.applicant.employment_status)}的申报人",
             {"channel": kind, "ownership": i.ownership, "employment_status": i.d.applicant.employment_status},
         )
 
@@ -386,7 +398,8 @@ def _in_service(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "NA-3",
             "under_sanction",
-            f"事业单位工作人员受{sanction.kind}处分期间（至{sanction.until.isoformat()}）不得申报",
+            f"事业单位工作人员受{code_name('sanction_kinds', sanction.kind)}处分期间"
+            f"（至{sanction.until.isoformat()}）不得申报",
             {"sanction": sanction.kind, "until": sanction.until.isoformat()},
         )
     if a.employment_status == "not_employed" and i.ownership not in ("flexible_employment", "freelancer"):
@@ -718,7 +731,7 @@ def _skilled_worker(i: _Inputs) -> Iterable[Failure]:
         yield Failure(
             "NA-17",
             "too_few_years_with_skill",
-            f"取得{cert.level}后须满{row.years_required}年，现为{years}年",
+            f"取得{code_name('skill_levels', cert.level)}证书后须满{row.years_required}年，现为{years}年",
             {"obtained_on": cert.obtained_on.isoformat(), "years": years, "required": row.years_required},
         )
 
@@ -809,7 +822,7 @@ def _continuing_education(i: _Inputs) -> Iterable[Failure]:
             yield Failure(
                 "ED-1",
                 f"continuing_education_{kind}",
-                f"{year}年度继续教育（{kind}）{have}学时，不满{minimum}学时",
+                f"{year}年度继续教育（{code_name('continuing_education_kinds', kind)}）{have}学时，不满{minimum}学时",
                 {"year": year, "hours": have, "required": minimum},
             )
 

@@ -46,6 +46,14 @@ class AttachmentTypeNotAllowed(ProblemError):
     title = "附件类型不允许"
 
 
+class UnknownAttachmentKind(ProblemError):
+    """An attachment's kind is none of the reference catalog's attachment kinds."""
+
+    status = 422
+    code = "unknown_attachment_kind"
+    title = "附件类别不存在"
+
+
 class AttachmentContentMismatch(ProblemError):
     status = 422
     code = "attachment_content_mismatch"

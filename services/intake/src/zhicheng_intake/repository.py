@@ -56,7 +56,7 @@ def readable_by(principal: Principal) -> ColumnElement[bool]:
         scopes.append(within)
     if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key:
         scopes.append(and_(within, Declaration.unit_key == principal.unit_key))
-    committees = principal.committee_ids
+    committees = principal.committee_ids()
     if principal.has_role(Role.COMMITTEE_OFFICE) and committees:
         scopes.append(and_(within, Declaration.committee_id.in_(committees)))
     if not scopes:
@@ -70,7 +70,7 @@ def bound_to(principal: Principal, declaration: Declaration) -> bool:
         return True
     if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key == declaration.unit_key:
         return True
-    return principal.has_role(Role.COMMITTEE_OFFICE) and declaration.committee_id in principal.committee_ids
+    return principal.has_role(Role.COMMITTEE_OFFICE) and declaration.committee_id in principal.committee_ids()
 
 
 class DeclarationRepository(Repository):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zhicheng_common.policy import AssessmentGrade, SkillLevel, TechnicalSchoolClass
 from zhicheng_common.problems import FieldError
+from zhicheng_common.reference import specialty_code
 from zhicheng_common.series import Rank
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
 from zhicheng_intake.examples import declaration_body
@@ -203,6 +204,18 @@ class DeclarationCreate(_In):
         years = [a.year for a in self.assessments]
         if len(years) != len(set(years)):
             raise ValueError("每年只能有一个年度考核结果 (one assessment per year)")
+        return self
+
+    @model_validator(mode="after")
+    def _specialty_codes(self) -> DeclarationCreate:
+        # One form of specialty (issue 13): the catalog's code, as committees file their scope in.
+        # A Chinese name of the catalog (what drafts held before) becomes its code, on input and
+        # when a stored draft is read again, so EL-1, NA-17 and CM-4 compare codes with codes.
+        series = self.target.series
+        self.target.specialty = specialty_code(series, self.target.specialty)
+        self.applicant.practiced_specialty = specialty_code(series, self.applicant.practiced_specialty)
+        for certificate in self.skill_certificates:
+            certificate.specialty = specialty_code(series, certificate.specialty)
         return self
 
 

@@ -21,7 +21,7 @@ from zhicheng_common.journaling import journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
-from zhicheng_common.reference import rank_name
+from zhicheng_common.reference import attachment_kind_name, load_reference_catalog, rank_name, specialty_code
 from zhicheng_common.series import level_of, load_series_catalog
 from zhicheng_common.validators import birth_date_from_resident_id
 from zhicheng_intake import domain
@@ -31,6 +31,7 @@ from zhicheng_intake.errors import (
     IdempotencyKeyReused,
     InvalidDeclaration,
     NotEligible,
+    UnknownAttachmentKind,
     WrongState,
 )
 from zhicheng_intake.events import (
@@ -103,7 +104,16 @@ def _validate(declaration_in: DeclarationCreate, today: date) -> None:
                 facts={"valid": catalog.codes()},
             )
         )
-    elif series.title(target.rank) is None:
+    elif series.specialties and series.specialty_code(target.specialty) is None:
+        errors.append(
+            FieldError(
+                field="target.specialty",
+                code="unknown_specialty",
+                message=f"{series.name}系列没有所填专业，可选：{'、'.join(series.specialties.values())}",
+                facts={"valid": list(series.specialties)},
+            )
+        )
+    if series is not None and series.title(target.rank) is None:
         errors.append(
             FieldError(
                 field="target.rank",
@@ -176,7 +186,7 @@ def to_read(row: Declaration, *, principal: Principal, cipher: PiiCipher) -> Dec
         applicant_id_number=identifier if full else mask_identifier(identifier),
         year=row.year,
         series=row.series,
-        specialty=row.specialty,
+        specialty=specialty_code(row.series, row.specialty),
         level=row.level,
         rank=row.rank,
         committee_id=row.committee_id,
@@ -416,7 +426,7 @@ async def submit(
             applicant_name=row.applicant_name,
             year=row.year,
             series=row.series,
-            specialty=row.specialty,
+            specialty=declared.target.specialty,  # the code, also for a draft stored with a name
             level=row.level,
             rank=row.rank,
             committee_id=str(row.committee_id),
@@ -425,6 +435,7 @@ async def submit(
             employer_name=row.employer_name,
             region=row.region,
             owner_subject=row.owner_subject,
+            unit_key=row.unit_key,
             policy_pack=pack.id,
         ),
         subject=str(row.id),
@@ -671,6 +682,16 @@ async def add_attachment(
     if row.status not in ("draft", "returned"):
         raise WrongState(f"申报状态为{row.status}，不能上传附件")
     not_asked_again = pack_for(row).parameters.not_asked_again_fields
+    kinds = load_reference_catalog().attachment_kinds
+    if kind not in kinds:
+        raise UnknownAttachmentKind(
+            f"附件类别不在参考数据中，可选：{'、'.join(kinds.values())}",
+            errors=[
+                FieldError(
+                    field="kind", code="unknown_attachment_kind", message="附件类别不存在", facts={"valid": list(kinds)}
+                )
+            ],
+        )
     if len(data) > deps.attachment_max_bytes:
         raise AttachmentTooLarge(
             f"附件 {len(data)} 字节，超过上限 {deps.attachment_max_bytes} 字节",
@@ -678,10 +699,17 @@ async def add_attachment(
         )
     if kind in not_asked_again.value:
         raise RuleRefused(
-            f"{kind} 可通过证照、部门数据或网上核验，无需上传（告知承诺）",
+            f"{attachment_kind_name(kind)}可通过证照、部门数据或网上核验，无需上传（告知承诺）",
             rule=not_asked_again.rule,
             code="proof_not_required",
-            errors=[FieldError(field="kind", code="verifiable_elsewhere", message=f"{kind} 无需上传", rule="NA-5")],
+            errors=[
+                FieldError(
+                    field="kind",
+                    code="verifiable_elsewhere",
+                    message=f"{attachment_kind_name(kind)}无需上传",
+                    rule="NA-5",
+                )
+            ],
         )
     media_type = checked_media_type(media_type, data, deps.media_types)
     attachment_id = uuid.uuid4()

@@ -122,3 +122,40 @@ async def test_allowed_types_with_their_magic_bytes_pass(
     _, response = await _upload(intake, intake.headers(), content, media_type, "证明")
     assert response.status_code == 201, response.text
     assert response.json()["media_type"] == stored_as
+
+
+async def test_an_attachment_kind_outside_the_reference_catalog_is_refused_listing_the_valid_ones(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+
+    response = await intake.client.post(
+        f"{BASE}/{declaration_id}/attachments",
+        params={"name": "自拍.pdf", "kind": "selfie"},
+        content=PDF,
+        headers={**headers, "Content-Type": "application/pdf"},
+    )
+
+    refused = problem(response, 422, "unknown_attachment_kind")
+    assert refused["errors"][0]["field"] == "kind"
+    # The fourteen kinds of the reference catalog, in its order (GET /api/v1/reference/attachment-kinds).
+    assert refused["errors"][0]["facts"]["valid"] == [
+        "achievement_proof",
+        "degree_certificate",
+        "title_certificate_copy",
+        "qualification_certificate",
+        "skill_certificate",
+        "assessment_record",
+        "continuing_education_record",
+        "employer_recommendation",
+        "identity_document",
+        "household_registration",
+        "education_verification",
+        "social_insurance_record",
+        "no_criminal_record",
+        "other",
+    ]
+    assert refused["detail"].startswith("附件类别不在参考数据中，可选：业绩成果材料、学历学位证书、现职称证书")
+    assert await count_rows(intake_schema, "attachments", declaration_id=uuid.UUID(declaration_id)) == 0

@@ -44,7 +44,7 @@ async def test_a_declarations_life_answers_as_the_document_says(intake: Intake) 
 
     upload = await intake.client.post(
         f"{url}/attachments",
-        params={"name": "学历证书.pdf", "kind": "education_certificate"},
+        params={"name": "学历证书.pdf", "kind": "degree_certificate"},
         content=b"%PDF-1.7 diploma",
         headers={**headers, "content-type": "application/pdf"},
     )

@@ -323,6 +323,8 @@ async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
     refused = problem(response, 409, "proof_not_required")
     assert refused["rule"] == "NA-5"
     assert refused["errors"][0]["field"] == "kind"
+    # The kind by the catalog's name, not its code (issue 13, messages for display).
+    assert refused["detail"] == "身份证件可通过证照、部门数据或网上核验，无需上传（告知承诺）"
     assert (await intake.client.get(f"{BASE}/{declaration_id}/attachments", headers=headers)).json() == []
 
 

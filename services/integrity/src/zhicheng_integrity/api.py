@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query
 from zhicheng_common.api import SessionDep, journal_router, service_context
 from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.validators import RegionCode
 from zhicheng_integrity import service
@@ -49,16 +48,11 @@ async def _cipher(context: ContextDep) -> PiiCipher:
     return context.cipher
 
 
-async def _pack(context: ContextDep) -> PolicyPack:
-    return context.pack
-
-
 async def _now(context: ContextDep) -> datetime:
     return context.clock.now()
 
 
 CipherDep = Annotated[PiiCipher, Depends(_cipher)]
-PackDep = Annotated[PolicyPack, Depends(_pack)]
 NowDep = Annotated[datetime, Depends(_now)]
 
 
@@ -84,13 +78,10 @@ async def create_record(
     session: SessionDep,
     principal: RecordAdmin,
     cipher: CipherDep,
-    pack: PackDep,
     now: NowDep,
 ) -> RecordRead:
     """Enter a decided record; its effects are published at once (`integrity.record.decided`)."""
-    record = await service.create_record(
-        session, actor=principal, record_in=record_in, cipher=cipher, pack=pack, now=now
-    )
+    record = await service.create_record(session, actor=principal, record_in=record_in, cipher=cipher, now=now)
     return RecordRead.model_validate(record)
 
 
@@ -169,12 +160,11 @@ async def decide_record(
     session: SessionDep,
     principal: RecordAdmin,
     cipher: CipherDep,
-    pack: PackDep,
     now: NowDep,
 ) -> RecordRead:
     """Decide a record review proposed; its effects are published (`integrity.record.decided`)."""
     record = await service.decide_record(
-        session, actor=principal, record_id=record_id, decision_in=decision_in, cipher=cipher, pack=pack, now=now
+        session, actor=principal, record_id=record_id, decision_in=decision_in, cipher=cipher, now=now
     )
     return RecordRead.model_validate(record)
 
@@ -218,7 +208,6 @@ async def decide_appeal(
     decision_in: AppealDecision,
     session: SessionDep,
     principal: RecordAdmin,
-    pack: PackDep,
     now: NowDep,
 ) -> AppealRead:
     """Decide an appeal: withdrawn or changed records lift their effects; history is kept."""
@@ -228,7 +217,6 @@ async def decide_appeal(
         record_id=record_id,
         appeal_id=appeal_id,
         decision_in=decision_in,
-        pack=pack,
         now=now,
     )
     return AppealRead.model_validate(appeal)

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.policy import load_pack
 from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
 from zhicheng_integrity import service
@@ -34,8 +33,6 @@ def create_app(
     common = common or CommonSettings()
     settings = settings or IntegritySettings()
     clock = clock or make_clock(common)
-    pack = load_pack(settings.policy_pack)
     expire = Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)
-    context = service.IntegrityContext(cipher=PiiCipher(common.pii_key), pack=pack, clock=clock)
-    events = subscriptions(pack, clock)
-    return create_service_app(common, settings, routers, events, [expire], clock=clock, context=context)
+    context = service.IntegrityContext(cipher=PiiCipher(common.pii_key), clock=clock)
+    return create_service_app(common, settings, routers, subscriptions(clock), [expire], clock=clock, context=context)

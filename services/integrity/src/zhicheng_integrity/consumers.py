@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_common.clock import Clock
 from zhicheng_common.events.consumer import Handler, Subscription
 from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_common.policy import PolicyPack
 from zhicheng_integrity import service
 
 
@@ -29,7 +28,7 @@ class IntegrityRequested(BaseModel):
     rule_ids: list[str] = []
 
 
-def on_integrity_requested(pack: PolicyPack, clock: Clock) -> Handler:
+def on_integrity_requested(clock: Clock) -> Handler:
     """Handler opening a proposed record from review's request."""
 
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
@@ -42,20 +41,19 @@ def on_integrity_requested(pack: PolicyPack, clock: Clock) -> Handler:
             applicant_key=data.applicant_key,
             facts=data.facts,
             rule_ids=data.rule_ids,
-            pack=pack,
             now=clock.now(),
         )
 
     return handle
 
 
-def subscriptions(pack: PolicyPack, clock: Clock) -> tuple[Subscription, ...]:
+def subscriptions(clock: Clock) -> tuple[Subscription, ...]:
     """What the integrity service consumes (one subject per subscription)."""
     return (
         Subscription(
             name="review-integrity-requested",
             subjects=("review.integrity.requested",),
-            handler=on_integrity_requested(pack, clock),
+            handler=on_integrity_requested(clock),
             description="IN-1: open a proposed record from review",
         ),
     )

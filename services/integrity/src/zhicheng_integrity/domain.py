@@ -51,6 +51,33 @@ RecordStatus = Literal["proposed", "decided", "under_appeal", "expired", "withdr
 RecordAction = Literal["decide", "appeal", "uphold", "change", "withdraw", "expire"]
 AppealOutcome = Literal["upheld", "changed", "withdrawn"]
 
+# Display names: messages name kinds, statuses and actions in Chinese, never by their codes (issue 13).
+KIND_NAMES: dict[str, str] = {
+    "falsified_materials": "弄虚作假、伪造材料",
+    "plagiarism": "剽窃抄袭",
+    "improper_means": "以不正当手段取得职称",
+    "expert_misconduct": "评审专家违规",
+    "staff_misconduct": "工作人员违规",
+    "unit_failed_review": "单位审核把关不严",
+    "committee_violation": "评委会违规评审",
+}
+STATUS_NAMES: dict[str, str] = {
+    "proposed": "待决定",
+    "decided": "已决定",
+    "under_appeal": "申诉中",
+    "expired": "已届满",
+    "withdrawn": "已撤销",
+    "superseded": "已变更",
+}
+ACTION_NAMES: dict[str, str] = {
+    "decide": "作出决定",
+    "appeal": "申诉",
+    "uphold": "维持原记录",
+    "change": "变更记录",
+    "withdraw": "撤销记录",
+    "expire": "届满失效",
+}
+
 RECORD_KINDS: tuple[str, ...] = get_args(RecordKind)
 UNIT_SANCTIONS: tuple[str, ...] = get_args(UnitSanction)
 
@@ -152,7 +179,13 @@ def record_problems(subject_kind: str, kind: str, effects: Effects) -> list[Prob
     problems: list[Problem] = []
     expected = KIND_SUBJECT.get(kind)
     if expected is not None and expected != subject_kind:
-        problems.append(Problem("kind", "kind_not_for_subject", f"记录类型 {kind} 只适用于{_subject_label(expected)}"))
+        problems.append(
+            Problem(
+                "kind",
+                "kind_not_for_subject",
+                f"记录类型“{KIND_NAMES.get(kind, kind)}”只适用于{_subject_label(expected)}",
+            )
+        )
     if subject_kind == "unit":
         if effects.bar_declaring:
             problems.append(
@@ -239,6 +272,11 @@ def decision_problems(decision_date: date, today: date) -> list[Problem]:
 def has_lapsed(valid_until: date, today: date) -> bool:
     """Whether a record in force up to ``valid_until`` (inclusive) has lapsed on ``today``."""
     return today > valid_until
+
+
+def transition_refusal(current: str, action: str) -> str:
+    """The message of an action the record's status does not allow (e.g. 记录当前状态为已届满，不能申诉)."""
+    return f"记录当前状态为{STATUS_NAMES.get(current, current)}，不能{ACTION_NAMES.get(action, action)}"
 
 
 def next_status(current: str, action: str) -> str | None:

@@ -23,7 +23,7 @@ from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher, mask_identifier
-from zhicheng_common.policy import PolicyPack
+from zhicheng_common.policy import NoPolicyPack, PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError
 from zhicheng_common.regions import is_region_code
 from zhicheng_integrity.auth import STAFF_APPELLANT_ROLES
@@ -38,6 +38,7 @@ from zhicheng_integrity.domain import (
     record_problems,
     rule_ids_for,
     subject_id_problem,
+    transition_refusal,
     validity_problems,
 )
 from zhicheng_integrity.errors import (
@@ -71,11 +72,9 @@ APPEAL = "integrity_appeal"
 
 @dataclass(frozen=True)
 class IntegrityContext:
-    """The service's context, built once in ``create_app()``: the PII cipher, the policy pack of new
-    records and the clock."""
+    """The service's context, built once in ``create_app()``: the PII cipher and the clock."""
 
     cipher: PiiCipher
-    pack: PolicyPack
     clock: Clock
 
 
@@ -235,12 +234,16 @@ async def create_record(
     actor: Principal,
     record_in: RecordCreate,
     cipher: PiiCipher,
-    pack: PolicyPack,
     now: datetime,
 ) -> Record:
-    """Enter a decided record in the actor's jurisdiction and publish its effects (IN-2, NA-13, EL-20)."""
+    """Enter a decided record in the actor's jurisdiction and publish its effects (IN-2, NA-13, EL-20).
+
+    Its numbers come from the pack of the record's own region for the year of the decision
+    (422 ``no_policy_pack`` when none covers them), and the record keeps that pack's id.
+    """
     region = record_in.region or actor.region
     ensure_covers(actor, region)
+    pack = resolve_pack(region, record_in.decision_date.year)
     effects = record_in.effects.to_domain()
     start = record_in.valid_from or record_in.decision_date
     until = _check_record(
@@ -297,12 +300,19 @@ async def open_record_from_review(
     applicant_key: str,
     facts: str,
     rule_ids: Sequence[str],
-    pack: PolicyPack,
     now: datetime,
 ) -> Record:
-    """Open a proposed record from review's ``review.integrity.requested`` (IN-1); HR staff decide it."""
+    """Open a proposed record from review's ``review.integrity.requested`` (IN-1); HR staff decide it.
+
+    The record is bound to the pack of its region for this year; a region no pack covers is a
+    permanent error (dead-lettered, to be replayed once a pack is shipped), never another pack.
+    """
     if region is None or not is_region_code(region):
         raise PermanentEventError(f"review.integrity.requested without a valid region: {region!r}")
+    try:
+        pack = resolve_pack(region, china_today(now).year)
+    except NoPolicyPack as exc:
+        raise PermanentEventError(f"review.integrity.requested for a region no policy pack covers: {exc}") from exc
     existing = await RecordRepository(session).get_by_source_event(event_id)
     if existing is not None:
         return existing
@@ -356,7 +366,7 @@ def _move(record: Record, action: str) -> str:
     """Apply ``action`` to the record's status (409 when its state does not allow it); returns the old status."""
     target = next_status(record.status, action)
     if target is None:
-        raise InvalidTransition(f"记录当前状态为 {record.status}，不能执行 {action}")
+        raise InvalidTransition(transition_refusal(record.status, action))
     previous = record.status
     record.status = target
     return previous
@@ -369,14 +379,18 @@ async def decide_record(
     record_id: uuid.UUID,
     decision_in: RecordDecision,
     cipher: PiiCipher,
-    pack: PolicyPack,
     now: datetime,
 ) -> Record:
-    """Decide a record proposed by review: its effects start and are published (IN-1, NA-13, EL-20)."""
+    """Decide a record proposed by review: its effects start and are published (IN-1, NA-13, EL-20).
+
+    The numbers are those of the pack the record was bound to when proposed (an id no pack has:
+    422 ``unknown_policy_pack``).
+    """
     record = await _locked_record(session, record_id)
     ensure_covers(actor, record.region)
+    pack = pack_for(record)
     if next_status(record.status, "decide") is None:
-        raise InvalidTransition(f"记录当前状态为 {record.status}，只有待决定的记录可以作出决定")
+        raise InvalidTransition(transition_refusal(record.status, "decide"))
     if decision_in.subject_id_number is not None:
         number = _checked_identifier(record.subject_kind, decision_in.subject_id_number, field="subject_id_number")
         if cipher.keyed_hash(number) != record.subject_key:
@@ -408,7 +422,6 @@ async def decide_record(
     record.valid_from = decision_in.decision_date
     record.valid_until = until
     record.rule_ids = sorted({*record.rule_ids, *rule_ids_for(kind, effects)})
-    record.policy_pack = pack.id
     if decision_in.evidence:
         record.evidence = [*record.evidence, *(e.model_dump(mode="json") for e in decision_in.evidence)]
     if decision_in.subject_name:
@@ -479,10 +492,12 @@ async def decide_appeal(
     record_id: uuid.UUID,
     appeal_id: uuid.UUID,
     decision_in: AppealDecision,
-    pack: PolicyPack,
     now: datetime,
 ) -> Appeal:
-    """Uphold, change or withdraw an appealed record; a change supersedes it with a new record, nothing is deleted."""
+    """Uphold, change or withdraw an appealed record; a change supersedes it with a new record, nothing is deleted.
+
+    A change is judged by the pack the record was decided under, which the replacement keeps.
+    """
     record = await _locked_record(session, record_id)
     ensure_covers(actor, record.region)
     repository = RecordRepository(session)
@@ -490,13 +505,13 @@ async def decide_appeal(
     if appeal is None:
         raise AppealNotFound(f"记录 {record_id} 没有申诉 {appeal_id}")
     if appeal.status != "open":
-        raise InvalidTransition(f"申诉已处理（{appeal.status}）")
+        raise InvalidTransition("申诉已处理，不能再次处理")
     action = OUTCOME_ACTIONS[decision_in.outcome]
     if next_status(record.status, action) is None:
-        raise InvalidTransition(f"记录当前状态为 {record.status}，不能执行 {action}")
+        raise InvalidTransition(transition_refusal(record.status, action))
     replacement: Record | None = None
     if decision_in.outcome == "changed":
-        replacement = _replacement(record, decision_in, actor=actor, pack=pack, now=now)
+        replacement = _replacement(record, decision_in, actor=actor, pack=pack_for(record), now=now)
         repository.add(replacement)
         await repository.flush()
     previous = _move(record, action)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.events.streams import dead_letter_subject
@@ -47,6 +48,24 @@ async def publish_request(
         headers={"Nats-Msg-Id": f"{envelope.id}-{uuid.uuid4().hex[:6]}"},
     )
     return envelope.id, declaration_id
+
+
+async def wait_dead_lettered(integrity: Integrity, settings: CommonSettings, nats_js: Any, event_id: str) -> None:
+    """Wait until the request ``event_id`` lands on the consumer's dead-letter subject."""
+    consumer = integrity.app.state.runtime.consumers[0]
+    parked = await nats_js.pull_subscribe(
+        dead_letter_subject(settings.events_prefix, consumer.durable), stream=settings.dead_letter_stream_name
+    )
+
+    async def dead_lettered() -> bool:
+        try:
+            messages = await parked.fetch(50, timeout=0.5)
+        except TimeoutError:
+            return False
+        return any((m.headers or {}).get("Zc-Event-Id") == event_id for m in messages)
+
+    await wait_until(dead_lettered, timeout=10, what=f"the dead letter of {event_id}")
+    await parked.unsubscribe()
 
 
 async def test_IN_1_review_request_opens_a_proposed_record_once_and_staff_decide_it(
@@ -118,18 +137,46 @@ async def test_a_review_request_without_a_region_is_dead_lettered_not_stored(
     integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
 ) -> None:
     event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="k" * 64, region="nowhere")
-    consumer = integrity.app.state.runtime.consumers[0]
-    parked = await nats_js.pull_subscribe(
-        dead_letter_subject(zc_settings.events_prefix, consumer.durable), stream=zc_settings.dead_letter_stream_name
+    await wait_dead_lettered(integrity, zc_settings, nats_js, event_id)
+    assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0
+
+
+async def test_a_review_request_for_a_region_no_pack_covers_is_dead_lettered_not_stored_under_another_pack(
+    integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
+) -> None:
+    # Beijing (110105): no shipped pack covers it in 2026 (the clock's year); Shanxi's must not be used.
+    event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="b" * 64, region="110105")
+    await wait_dead_lettered(integrity, zc_settings, nats_js, event_id)
+    assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0
+
+
+async def test_unknown_pack_is_refused_when_a_proposed_record_is_decided(
+    integrity: Integrity, taiyuan_admin: dict[str, str], zc_settings: CommonSettings, nats_js: Any
+) -> None:
+    number = resident_id()
+    event_id, _ = await publish_request(nats_js, zc_settings, applicant_key=integrity.cipher.keyed_hash(number))
+
+    async def proposed() -> Any:
+        return await integrity.scalar(
+            "SELECT id FROM integrity.records WHERE source_event_id = :e AND status = 'proposed'", e=event_id
+        )
+
+    record_id = str(await wait_until(proposed, timeout=10, what="a proposed record from review"))
+    # Bound, when proposed, to the pack of its region (Taiyuan, 140100) for the year it arrived (2026).
+    assert await integrity.scalar("SELECT policy_pack FROM integrity.records WHERE id = :id", id=record_id) == (
+        "shanxi-2024"
+    )
+    async with integrity.database.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE integrity.records SET policy_pack = 'atlantis-2024' WHERE id = :id"), {"id": record_id}
+        )
+
+    response = await integrity.client.post(
+        f"/api/v1/integrity/records/{record_id}/decision",
+        json={"deciding_authority": "太原市人力资源和社会保障局", "decision_date": "2026-11-21"},
+        headers=taiyuan_admin,
     )
 
-    async def dead_lettered() -> bool:
-        try:
-            messages = await parked.fetch(50, timeout=0.5)
-        except TimeoutError:
-            return False
-        return any((m.headers or {}).get("Zc-Event-Id") == event_id for m in messages)
-
-    await wait_until(dead_lettered, timeout=10, what="the dead letter of the request without a region")
-    await parked.unsubscribe()
-    assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0
+    assert_problem(response, 422, "unknown_policy_pack")
+    assert await integrity.scalar("SELECT status FROM integrity.records WHERE id = :id", id=record_id) == "proposed"
+    assert await integrity.outbox(record_id) == []

@@ -12,8 +12,11 @@ from zhicheng_common.clock import china_today
 from zhicheng_common.periods import last_day_after
 from zhicheng_common.policy import load_pack
 from zhicheng_integrity.domain import (
+    ACTION_NAMES,
+    KIND_NAMES,
     KIND_SUBJECT,
     RECORD_KINDS,
+    STATUS_NAMES,
     TRANSITIONS,
     Effects,
     decision_problems,
@@ -24,6 +27,7 @@ from zhicheng_integrity.domain import (
     record_problems,
     rule_ids_for,
     subject_id_problem,
+    transition_refusal,
     validity_problems,
 )
 
@@ -172,3 +176,14 @@ def test_history_has_no_way_back_from_an_ended_record() -> None:
 def test_a_decision_cannot_be_dated_after_today() -> None:
     assert decision_problems(date(2026, 11, 22), date(2026, 11, 22)) == []
     assert [p.code for p in decision_problems(date(2026, 11, 23), date(2026, 11, 22))] == ["decision_in_future"]
+
+
+def test_messages_name_kinds_statuses_and_actions_in_chinese_not_by_their_codes() -> None:
+    assert set(KIND_NAMES) == set(RECORD_KINDS)
+    assert set(ACTION_NAMES) == set(TRANSITIONS)
+    assert set(STATUS_NAMES) == {status for moves in TRANSITIONS.values() for pair in moves.items() for status in pair}
+    assert transition_refusal("expired", "appeal") == "记录当前状态为已届满，不能申诉"
+    [problem] = [
+        p for p in record_problems("unit", "falsified_materials", Effects()) if p.code == "kind_not_for_subject"
+    ]
+    assert problem.message == "记录类型“弄虚作假、伪造材料”只适用于个人"

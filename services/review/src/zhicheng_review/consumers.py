@@ -42,6 +42,7 @@ class SubmittedData(BaseModel):
     employer_name: str = ""
     region: str
     owner_subject: str = ""  # absent from events published before intake added it
+    unit_key: str = ""  # keyed hash of the employer's credit code; absent before intake sent it
     policy_pack: str = ""  # the pack intake judged by; absent before intake carried it
 
     @field_validator("committee_id", mode="before")

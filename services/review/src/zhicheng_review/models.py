@@ -24,6 +24,7 @@ class Review(UuidKey, CreatedAt, Base):
     __table_args__ = (
         Index("ix_reviews_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
         Index("ix_reviews_queue", "status", "step_key", "step_since"),
+        Index("ix_reviews_unit_key", "unit_key"),
     )
 
     declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
@@ -38,6 +39,8 @@ class Review(UuidKey, CreatedAt, Base):
     kind: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(64))
     employer_name: Mapped[str] = mapped_column(String(256))
+    # Keyed hash of the employer's credit code: a unit reviewer reaches its own unit's reviews only.
+    unit_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Who declared (intake's owner): the one account that may ask for re-examination (NA-12).
     owner_subject: Mapped[str] = mapped_column(String(128), server_default="")
     region: Mapped[str] = mapped_column(String(6))

@@ -6,19 +6,55 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 
-from zhicheng_common.auth import Principal
+from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import region_within
-from zhicheng_common.repository import RegionScoped, Repository
+from zhicheng_common.repository import Repository
 from zhicheng_review.domain import ObjectionStatus, PublicityStatus, ReviewStatus
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
 
+# Roles that reach every review of their region. A unit reviewer reaches only its unit's reviews
+# (``Principal.unit_key``), a committee office only its committees' (``Principal.committees``):
+# issue 12. (A declaration names no department, so a department reviewer stays region-wide.)
+REGION_WIDE_ROLES = (
+    Role.DEPT_REVIEWER,
+    Role.HR_REVIEWER,
+    Role.SUPERVISOR,
+    Role.HR_ADMIN,
+    Role.PROVINCE_ADMIN,
+    Role.AUDITOR,
+)
+BOUND_ROLES = (Role.UNIT_REVIEWER, Role.COMMITTEE_OFFICE)
 
-class ReviewRepository(RegionScoped, Repository):
+
+def bound_to(principal: Principal, review: Review) -> bool:
+    """Whether the caller's binding admits this review: region-wide roles always, a unit reviewer
+    for its unit, a committee office for its committees (the region is checked separately)."""
+    if principal.has_role(*REGION_WIDE_ROLES) or not principal.has_role(*BOUND_ROLES):
+        return True
+    if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key and principal.unit_key == review.unit_key:
+        return True
+    return principal.has_role(Role.COMMITTEE_OFFICE) and review.committee_id in principal.committee_ids()
+
+
+class ReviewRepository(Repository):
     """Reviews, decisions, publicities, objections and re-examinations."""
 
-    region_column = Review.region
+    @staticmethod
+    def readable_by(principal: Principal) -> ColumnElement[bool]:
+        """Reviews within ``principal``'s jurisdiction and, for a unit reviewer or a committee office,
+        its binding (an unbound one reaches none)."""
+        within = region_within(Review.region, principal.region)
+        if principal.has_role(*REGION_WIDE_ROLES) or not principal.has_role(*BOUND_ROLES):
+            return within
+        scopes: list[ColumnElement[bool]] = []
+        if principal.has_role(Role.UNIT_REVIEWER) and principal.unit_key:
+            scopes.append(Review.unit_key == principal.unit_key)
+        committees = principal.committee_ids()
+        if principal.has_role(Role.COMMITTEE_OFFICE) and committees:
+            scopes.append(Review.committee_id.in_(committees))
+        return and_(within, or_(*scopes)) if scopes else false()
 
     # --- reviews ---
 

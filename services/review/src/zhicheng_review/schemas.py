@@ -20,7 +20,7 @@ class ReviewRead(BaseModel):
     declaration_id: uuid.UUID = Field(examples=[DECLARATION_EXAMPLE])
     applicant_name: str = Field(examples=["张*"])
     series: str = Field(examples=["engineering"])
-    specialty: str = Field(examples=["电气工程"])
+    specialty: str = Field(examples=["electrical"], description="The catalog code (reference series).")
     level: str = Field(examples=["intermediate"])
     employer_name: str = Field(examples=["太原市某某电力有限公司"])
     region: str = Field(examples=["140105"])

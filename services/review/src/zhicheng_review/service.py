@@ -60,7 +60,7 @@ from zhicheng_review.events import (
     ReturnedItem,
 )
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
-from zhicheng_review.repository import ReviewRepository
+from zhicheng_review.repository import ReviewRepository, bound_to
 from zhicheng_review.schemas import (
     DecisionCreate,
     ObjectionCreate,
@@ -220,6 +220,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         kind=str(data.get("kind") or "normal"),
         channel=str(data["channel"]),
         employer_name=str(data.get("employer_name") or ""),
+        unit_key=str(data.get("unit_key") or "") or None,  # absent in events from before intake sent it
         owner_subject=str(data.get("owner_subject") or ""),
         region=region,
         policy_pack=pack.id,
@@ -337,11 +338,19 @@ async def _get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update
     return review
 
 
+def _ensure_reaches(principal: Principal, review: Review) -> None:
+    """403 unless the review lies in the caller's region and, for a unit reviewer or a committee
+    office, belongs to the unit or committee the account is bound to (issue 12)."""
+    ensure_covers(principal, review.region)
+    if not bound_to(principal, review):
+        raise Forbidden("该申报不属于您账号绑定的单位或评审委员会", code="outside_binding")
+
+
 def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: Review) -> ReviewStep:
-    """403 unless the caller holds the current step's role and covers the declaration's region."""
+    """403 unless the caller holds the current step's role and reaches the declaration."""
     step = step_of(ctx, review)
     ensure_role(principal, step.role)
-    ensure_covers(principal, review.region)
+    _ensure_reaches(principal, review)
     return step
 
 
@@ -367,7 +376,7 @@ async def read_review(
     """One review, for reviewers, supervisors and auditors of its jurisdiction (a journaled read)."""
     review = await _get_review(session, review_id)
     ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
-    ensure_covers(principal, review.region)
+    _ensure_reaches(principal, review)
     await journal_read(
         session,
         actor=principal,
@@ -394,7 +403,7 @@ async def claim(
     on cannot slip in between: a claim holds the step its role was checked for, never the next.
     """
     review = await _get_review(session, review_id, for_update=True)
-    ensure_covers(principal, review.region)
+    _ensure_reaches(principal, review)
     _ensure_at_step(review, step_key)
     _ensure_reviewer_of_step(ctx, principal, review)
     if review.status != ReviewStatus.IN_REVIEW:
@@ -423,7 +432,7 @@ async def claim(
 async def release(session: AsyncSession, *, ctx: ReviewContext, principal: Principal, review_id: uuid.UUID) -> Review:
     """Release a claim: the holder, or a supervisor of the jurisdiction."""
     review = await _get_review(session, review_id, for_update=True)
-    ensure_covers(principal, review.region)
+    _ensure_reaches(principal, review)
     if review.claimed_by != principal.subject:
         ensure_role(principal, *SUPERVISORS)
     previous = review.claimed_by
@@ -688,7 +697,7 @@ async def verify_decision(
     )
     review = await _get_review(session, decision.review_id)
     ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
-    ensure_covers(principal, review.region)
+    _ensure_reaches(principal, review)
     return decision, signature_valid(ctx, decision)
 
 
@@ -1044,6 +1053,7 @@ async def read_reexamination(
     ensure_covers(principal, review.region)
     if request.requested_by != principal.subject:
         ensure_role(principal, *SUPERVISORS, *REVIEWER_ROLES, Role.AUDITOR)
+        _ensure_reaches(principal, review)
     return request
 
 

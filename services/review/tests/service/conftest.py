@@ -34,6 +34,10 @@ SHANXI = "140000"
 TAIYUAN = "140100"
 XIAODIAN = "140105"  # a district of Taiyuan
 YUNCHENG = "140800"
+# The unit and the committee every test declaration names, and the bound unit reviewers and
+# committee offices act for (issue 12: those roles reach their own unit's or committees' only).
+UNIT_KEY = "u" * 64
+COMMITTEE_ID = "0193a000-0000-7000-8000-0000000000c1"
 # Thursday 26 September 2024, 10:00 in Beijing: National Day (1–7 Oct) lies ahead.
 START = datetime(2024, 9, 26, 2, 0, tzinfo=UTC)
 
@@ -59,8 +63,14 @@ class Harness:
     js: Any
     published: list[str] = field(default_factory=list)
 
-    def headers(self, role: str, region: str = XIAODIAN, subject: str | None = None) -> dict[str, str]:
-        return self.keys.headers(roles=[role], region=region, subject=subject or f"u-{role}-{region}")
+    def headers(self, role: str, region: str = XIAODIAN, subject: str | None = None, **bindings: Any) -> dict[str, str]:
+        """A token of ``role``; a unit reviewer is bound to ``UNIT_KEY``, a committee office to
+        ``COMMITTEE_ID`` unless ``bindings`` say otherwise."""
+        if role == "unit_reviewer":
+            bindings.setdefault("unit_key", UNIT_KEY)
+        if role == "committee_office":
+            bindings.setdefault("committees", [COMMITTEE_ID])
+        return self.keys.headers(roles=[role], region=region, subject=subject or f"u-{role}-{region}", **bindings)
 
     @property
     def admin(self) -> dict[str, str]:
@@ -103,13 +113,14 @@ class Harness:
             "applicant_name": "张三",
             "year": 2024,
             "series": "engineering",
-            "specialty": "电气工程",
+            "specialty": "electrical",
             "level": "intermediate",
             "rank": "engineer",
-            "committee_id": str(uuid.uuid4()),
+            "committee_id": COMMITTEE_ID,
             "kind": "normal",
             "channel": channel,
             "employer_name": "太原市某某电力有限公司",
+            "unit_key": UNIT_KEY,
             "region": region,
             "owner_subject": "u-applicant",
             **overrides,

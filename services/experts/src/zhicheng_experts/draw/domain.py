@@ -42,6 +42,7 @@ from zhicheng_common.policy import (
     PolicyPack,
     RecusalRelationship,
 )
+from zhicheng_common.reference import series_name
 from zhicheng_common.series import RANK_ORDER, Rank
 
 #: Version of the derivation (docs/expert-draw.md). Any change to the bytes it reads or to how it
@@ -343,7 +344,7 @@ def _term_exclusion(terms: Sequence[Term], *, meeting_date: date, params: DrawPa
 def _field_exclusions(expert: Expert, meeting: Meeting, rank: Rank, params: DrawParameters) -> list[Exclusion]:
     out: list[Exclusion] = []
     if expert.series != meeting.series:
-        message = f"专家职称系列（{expert.series}）与评委会系列（{meeting.series}）不同"
+        message = f"专家职称系列（{series_name(expert.series)}）与评委会系列（{series_name(meeting.series)}）不同"
         out.append(Exclusion("series_not_held", "NA-2", message))
     if RANK_ORDER.index(expert.rank_held) < RANK_ORDER.index(rank):
         out.append(
