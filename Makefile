@@ -35,6 +35,7 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy $(SOURCES)
+	.venv/bin/zhicheng rules --check
 
 unit: install
 	$(PYTEST) -q $(UNIT_TESTS)

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common import topology
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
-from zhicheng_common.auth import TokenVerifier, current_principal
+from zhicheng_common.auth import PUBLIC_ROUTE, TokenVerifier, current_principal, public_route
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.calendar_store import CalendarFollower
 from zhicheng_common.clock import Clock, ControlledClock, SystemClock
@@ -379,32 +379,69 @@ def make_clock(common: CommonSettings) -> Clock:
     return ControlledClock() if common.clock == "controlled" else SystemClock()
 
 
-def _needs_principal(dependant: Dependant) -> bool:
-    return dependant.call is current_principal or any(_needs_principal(d) for d in dependant.dependencies)
+def depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    """Whether ``call`` is among a route's dependencies, at any depth."""
+    return dependant.call is call or any(depends_on(d, call) for d in dependant.dependencies)
 
 
-def authenticated_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
-    """(path, method) of every route whose dependencies include the verified caller.
+@dataclass(frozen=True)
+class Operation:
+    """One (path, method) an app answers, with the dependant FastAPI resolves for it.
+
+    ``dependant`` is None for a plain Starlette route (FastAPI's own document and docs pages).
+    """
+
+    path: str
+    method: str
+    dependant: Dependant | None
+    route: BaseRoute
+
+
+def operations(routes: Sequence[BaseRoute]) -> list[Operation]:
+    """Every (path, method) of ``routes``, included routers flattened.
 
     Included routers are flattened as in ``route_table``: their routes' effective contexts carry
     the full path and the dependant with the router's own dependencies.
     """
-    out: set[tuple[str, str]] = set()
+    out: list[Operation] = []
     for route in routes:
         contexts = getattr(route, "effective_route_contexts", None)
         if contexts is not None:
             for context in contexts():
                 methods = getattr(context.original_route, "methods", None) or ()
                 dependant = getattr(context, "dependant", None)
-                if dependant is not None and _needs_principal(dependant):
-                    out |= {(compile_path(context.path)[1], method.lower()) for method in methods}
-        elif isinstance(route, APIRoute) and _needs_principal(route.dependant):
-            out |= {(route.path_format, method.lower()) for method in route.methods or ()}
+                path = compile_path(context.path)[1]
+                out.extend(Operation(path, method.lower(), dependant, context.original_route) for method in methods)
+        elif isinstance(route, APIRoute):
+            out.extend(Operation(route.path_format, m.lower(), route.dependant, route) for m in route.methods or ())
+        elif isinstance(route, Route):
+            out.extend(Operation(route.path_format, m.lower(), None, route) for m in route.methods or ())
     return out
 
 
-def document_security(document: dict[str, Any], authenticated: set[tuple[str, str]]) -> None:
-    """Name the bearer token in the document: on every operation that needs it, and nowhere else."""
+def authenticated_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """(path, method) of every route whose dependencies include the verified caller."""
+    return {
+        (op.path, op.method)
+        for op in operations(routes)
+        if op.dependant is not None and depends_on(op.dependant, current_principal)
+    }
+
+
+def public_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """(path, method) of every route marked public (``dependencies=[PUBLIC_ROUTE]``)."""
+    return {
+        (op.path, op.method)
+        for op in operations(routes)
+        if op.dependant is not None and depends_on(op.dependant, public_route)
+    }
+
+
+def document_security(
+    document: dict[str, Any], authenticated: set[tuple[str, str]], public: set[tuple[str, str]]
+) -> None:
+    """Name the bearer token in the document on every operation that needs it; a public one says
+    ``security: []`` (so a document-wide requirement, as the gateway's merged one has, skips it)."""
     schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
     schemes["bearer"] = {
         "type": "http",
@@ -416,6 +453,8 @@ def document_security(document: dict[str, Any], authenticated: set[tuple[str, st
         for method, operation in operations.items():
             if (path, method) in authenticated and "security" not in operation:
                 operation["security"] = [{"bearer": []}]
+            elif (path, method) in public and "security" not in operation:
+                operation["security"] = []
 
 
 def service_app_factory(
@@ -542,7 +581,13 @@ def create_service_app(
         health_metrics.record(detail)
         return detail
 
-    @app.get("/healthz", tags=["health"], summary="存活检查 (alive; NATS and outbox backlog in detail)")
+    # Probes and scrapes answer without a token (kubelet, Prometheus).
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        summary="存活检查 (alive; NATS and outbox backlog in detail)",
+        dependencies=[PUBLIC_ROUTE],
+    )
     async def healthz() -> Health:
         """The process is alive; the detail says whether NATS is reachable and what the outbox holds."""
         return Health(status="ok", service=name, detail=await health_detail())
@@ -551,6 +596,7 @@ def create_service_app(
         "/readyz",
         tags=["health"],
         summary="就绪检查 (database reachable)",
+        dependencies=[PUBLIC_ROUTE],
         responses={503: {"model": Health, "description": "not ready"}},
     )
     async def readyz() -> JSONResponse:
@@ -560,7 +606,9 @@ def create_service_app(
         body = Health(status="ready" if ready else "not_ready", service=name, checks=checks)
         return JSONResponse(body.model_dump(exclude_none=True), status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
+    @app.get(
+        "/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False, dependencies=[PUBLIC_ROUTE]
+    )
     async def metrics() -> Response:
         await health_detail()
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -579,7 +627,7 @@ def create_service_app(
         if app.openapi_schema:
             return app.openapi_schema
         document = document_problems(original_openapi())
-        document_security(document, authenticated_operations(app.routes))
+        document_security(document, authenticated_operations(app.routes), public_operations(app.routes))
         app.openapi_schema = document
         return document
 

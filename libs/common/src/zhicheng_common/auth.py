@@ -471,6 +471,19 @@ async def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+async def public_route() -> None:
+    """FastAPI dependency that does nothing but mark a route as answering without a token.
+
+    Routes are authenticated by default (STYLE.md: a public route says so). A route either depends
+    on :func:`current_principal` or carries this mark (``dependencies=[PUBLIC_ROUTE]``, on the route
+    or its router); a test walks every app and fails on one that does neither, and the OpenAPI
+    document gives a marked operation ``security: []``.
+    """
+
+
+PUBLIC_ROUTE = Depends(public_route)
+
+
 def require_roles(*roles: str) -> Any:
     """A dependency admitting only callers holding one of ``roles`` (403 otherwise)."""
 

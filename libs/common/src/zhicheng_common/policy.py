@@ -43,6 +43,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Valid
 
 from zhicheng_common.problems import FieldError, ProblemError
 from zhicheng_common.regions import is_region_code, level_of, region_contains
+from zhicheng_common.rules import load_rule_index
 from zhicheng_common.series import RANK_ORDER, Rank
 from zhicheng_common.validators import RegionCode
 
@@ -76,25 +77,8 @@ __all__ = [
     "resolve_pack",
 ]
 
-# Number of rules per family in RULES.md; a rule added there is added here.
-_RULE_COUNTS = {
-    "CH": 4,
-    "EL": 20,
-    "ED": 1,
-    "RV": 6,
-    "CM": 11,
-    "EX": 6,
-    "MT": 5,
-    "IN": 3,
-    "CE": 3,
-    "DA": 3,
-    "NA": 18,
-}
-
-#: Every rule id of RULES.md (``CH-1`` … ``NA-18``).
-KNOWN_RULE_IDS: frozenset[str] = frozenset(
-    f"{family}-{number}" for family, count in _RULE_COUNTS.items() for number in range(1, count + 1)
-)
+#: Every rule id of the rule index (``catalogs/rules.yaml``, rendered as docs/rules.md).
+KNOWN_RULE_IDS: frozenset[str] = load_rule_index().ids
 
 RULE_ID_PATTERN = re.compile(r"^[A-Z]{2}-\d+$")
 
@@ -269,7 +253,7 @@ def _check_rule_id(rule: str) -> str:
     if not RULE_ID_PATTERN.fullmatch(rule):
         raise ValueError(f"规则编号格式应为 XX-n (rule id must look like 'RV-6'): {rule!r}")
     if rule not in KNOWN_RULE_IDS:
-        raise ValueError(f"RULES.md 中没有此规则编号 (unknown rule id): {rule!r}")
+        raise ValueError(f"规则索引中没有此规则编号 (unknown rule id; see docs/rules.md): {rule!r}")
     return rule
 
 

@@ -9,28 +9,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import os
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
+import httpx
 import nats
 import pytest
+import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
+from zhicheng_common.calendar import YearArrangement
+from zhicheng_common.clock import ManualClock
 from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.events.natsauth import stack_authorization
 from zhicheng_common.events.permissions import SubjectSpace
+from zhicheng_common.ids import uuid7
 from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
-from zhicheng_common.settings import CommonSettings
+from zhicheng_common.migrations import upgrade
+from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.settings import CommonSettings, ServiceSettings
+from zhicheng_common.topology import ServiceInfo
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,27 @@ class TestKeys:
         self, *, roles: list[str] | tuple[str, ...], region: str, subject: str = "u-test", **kw: Any
     ) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(roles=roles, region=region, subject=subject, **kw)}"}
+
+
+def service_settings_class(info: ServiceInfo) -> type[ServiceSettings]:
+    """The one ``ServiceSettings`` subclass a service's ``settings`` module defines."""
+    module = importlib.import_module(f"{info.package}.settings")
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, ServiceSettings) and value is not ServiceSettings
+    ]
+    assert len(classes) == 1, classes
+    return classes[0]
+
+
+def build_app(info: ServiceInfo, common: CommonSettings, **options: Any) -> Any:
+    """A service's (or the gateway's) app from its own ``create_app``, not started.
+
+    ``options`` go to the service's settings class (e.g. ``scheduler_enabled=False``).
+    """
+    module = importlib.import_module(f"{info.package}.app")
+    return module.create_app(common, service_settings_class(info)(**options))
 
 
 def _with_database(url: str, database: str) -> str:
@@ -249,3 +284,286 @@ async def nats_js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
         yield nc.jetstream()
     finally:
         await nc.close()
+
+
+# --- helpers the service tests share ------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def in_thread(fn: Callable[[], T]) -> T:
+    """Run blocking set-up away from the tests' event loop (Alembic runs an event loop of its own)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
+
+
+def migrated(migrations_dir: Path, settings: CommonSettings) -> CommonSettings:
+    """``settings`` after its database has every migration of ``migrations_dir`` (a schema fixture's body)."""
+    in_thread(lambda: upgrade(migrations_dir, settings.database_url))
+    return settings
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Start ``app`` (its lifespan: database, NATS, relay) and yield a client that calls it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+
+
+def assert_problem(response: httpx.Response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:
+    """``response`` is an RFC 9457 problem with this status, code (and rule); returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status, body
+    assert body["code"] == code, body
+    assert body["title"], body
+    if rule is not None:
+        assert body["rule"] == rule, body
+    return body
+
+
+def fields_of(body: dict[str, Any]) -> set[str]:
+    """The fields a problem's ``errors[]`` names."""
+    return {e.get("field") for e in body.get("errors", [])}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def publish_event(
+    js: Any,
+    prefix: str,
+    name: str,
+    data: dict[str, Any],
+    *,
+    subject: str,
+    region: str | None = None,
+) -> str:
+    """Publish ``data`` as event ``<service>.<entity>.<fact>`` the way its producer would.
+
+    The envelope, source and message id are the producer's, so consumers accept it; a test can
+    drive a service's consumers without running the producing service. Returns the event id.
+    """
+    event = CloudEvent(
+        id=str(uuid7()),
+        source=f"/zhicheng/{name.split('.')[0]}",
+        type=f"cn.zhicheng.{name}.v1",
+        subject=subject,
+        time=datetime.now(UTC),
+        data=data,
+        region=region,
+    )
+    await js.publish(f"{prefix}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id})
+    return event.id
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def resident_id(region: str = "140105", birth: date | None = None, sequence: int | None = None) -> str:
+    """A valid resident ID number (GB 11643); a random birth day (1960-1999) and sequence unless given."""
+    noise = uuid.uuid4().int
+    born = birth or date(1960, 1, 1) + timedelta(days=noise % 14_600)
+    number = (noise >> 20) % 1000 if sequence is None else sequence
+    first17 = f"{region}{born:%Y%m%d}{number:03d}"
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def credit_code(prefix: str = "91140100") -> str:
+    """A fresh valid unified social credit code (GB 32100)."""
+    body = prefix + "".join(_CREDIT_ALPHABET[b % 31] for b in uuid.uuid4().bytes[: 17 - len(prefix)])
+    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
+    return body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+@dataclass
+class InProcess:
+    """A service app started in-process by a test: its client, its manual clock, its database."""
+
+    __test__ = False
+
+    app: Any
+    client: httpx.AsyncClient
+    clock: ManualClock
+
+    @property
+    def database(self) -> Any:
+        """The app's :class:`zhicheng_common.db.Database`."""
+        return self.app.state.database
+
+    async def run_scheduler(self) -> dict[str, int]:
+        """Run every due scheduler job once (the tests' schedulers are started disabled)."""
+        result: dict[str, int] = await self.app.state.runtime.scheduler.run_once()
+        return result
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        async with self.database.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+
+def failing_router(prefix: str) -> APIRouter:
+    """``GET <prefix>/boom`` raises (a bug: the 500 path), ``GET <prefix>/fine`` answers ``{"status": "fine"}``."""
+    router = APIRouter(prefix=prefix)
+
+    @router.get("/boom")
+    async def boom() -> dict[str, str]:
+        raise RuntimeError("a bug in the service")
+
+    @router.get("/fine")
+    async def fine() -> dict[str, str]:
+        return {"status": "fine"}
+
+    return router
+
+
+def stand_in_app(
+    area: str, routers: list[APIRouter], fallback_routers: list[APIRouter] | None = None, name: str = "intake"
+) -> FastAPI:
+    """A service app from the shared factory with default settings, standing in for ``name``."""
+    from zhicheng_common.app import create_service_app  # the factory imports much; only these tests need it
+    from zhicheng_common.settings import ServiceSettings
+
+    return create_service_app(
+        name=name,
+        area=area,
+        title="stand-in",
+        common=CommonSettings(),
+        settings=ServiceSettings(),
+        routers=routers,
+        fallback_routers=fallback_routers or [],
+    )
+
+
+@contextlib.asynccontextmanager
+async def under_uvicorn(app: Any) -> AsyncIterator[int]:
+    """Serve ``app`` with a real uvicorn on a free loopback port (lifespan off); yields the port."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="critical"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn.Server sets a flag, offers no event
+        await asyncio.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+
+
+# The 13 statutory days of 2027 (worked out by hand in libs/common/tests/unit/test_calendar.py),
+# for tests of a year the calendar library does not know yet.
+STATUTORY_2027 = [
+    "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
+    "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03",
+]  # fmt: skip
+# A hypothetical official 2027 arrangement: the statutory days and Sat 01-02 - Mon 01-04 off.
+OFFICIAL_2027_HOLIDAYS = [*STATUTORY_2027, "2027-01-02", "2027-01-03", "2027-01-04"]
+OFFICIAL_2027 = YearArrangement.model_validate(
+    {"year": 2027, "source": "测试用安排", "holidays": OFFICIAL_2027_HOLIDAYS}
+)
+
+
+@contextlib.asynccontextmanager
+async def without_year(js: Any, settings: CommonSettings, year: int) -> AsyncIterator[Any]:
+    """The calendar bucket with no arrangement for ``year`` before and after (other tests count it
+    provisionally); yields the bucket."""
+    from zhicheng_common.calendar_store import calendar_bucket
+
+    kv = await js.create_key_value(bucket=calendar_bucket(settings), history=10)
+    await kv.purge(str(year))
+    try:
+        yield kv
+    finally:
+        await kv.purge(str(year))
+
+
+async def on_stream(
+    js: Any,
+    settings: CommonSettings,
+    name: str,
+    match: Callable[[dict[str, Any]], bool],
+    *,
+    timeout: float = 10.0,  # noqa: ASYNC109 - a bounded poll is the point
+) -> dict[str, Any]:
+    """Wait until event ``name`` (``<service>.<entity>.<fact>``) whose envelope ``match``es is on the
+    JetStream stream, i.e. the relay published it; returns that envelope."""
+    from nats.js.api import ConsumerConfig, DeliverPolicy
+
+    subscription = await js.pull_subscribe(
+        f"{settings.events_prefix}.{name}",
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+        stream=settings.stream_name,
+    )
+
+    async def published() -> dict[str, Any] | None:
+        try:
+            messages = await subscription.fetch(100, timeout=0.5)
+        except TimeoutError:
+            return None
+        for message in messages:
+            await message.ack()
+            envelope: dict[str, Any] = json.loads(message.data)
+            if match(envelope):
+                return envelope
+        return None
+
+    try:
+        found: dict[str, Any] = await wait_until(published, timeout=timeout, what=f"{name} on JetStream")
+    finally:
+        await subscription.unsubscribe()
+    return found
+
+
+@dataclass
+class AsgiCall:
+    """What a raw ASGI call did: how many body chunks the app pulled, and the messages it sent."""
+
+    pulled: int
+    sent: list[dict[str, Any]]
+
+    @property
+    def status(self) -> int:
+        return int(self.sent[0]["status"])
+
+
+async def asgi_call(
+    app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]], *, chunk: bytes = b"a" * 1024
+) -> AsgiCall:
+    """Call ``app`` as a server would, with an endless body of ``chunk``s, counting what it reads.
+
+    For limits that must answer before reading a body: a test asserts ``pulled == 0``.
+    """
+    call = AsgiCall(pulled=0, sent=[])
+
+    async def receive() -> dict[str, Any]:
+        call.pulled += 1
+        return {"type": "http.request", "body": chunk, "more_body": call.pulled < 1000}
+
+    async def send(message: dict[str, Any]) -> None:
+        call.sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "scheme": "http",
+        "server": ("t.test", 80),
+        "client": ("127.0.0.1", 1),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    return call

@@ -15,15 +15,15 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js.api import ConsumerInfo
 from nats.js.client import JetStreamContext
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -33,14 +33,12 @@ from zhicheng_common.events.consumer import EventConsumer, Handler, Subscription
 from zhicheng_common.events.envelope import EVENT_TYPES, CloudEvent, event_type
 from zhicheng_common.events.outbox import OutboxRelay, record_event
 from zhicheng_common.events.streams import connect, ensure_streams
-from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import in_thread, migrated
 from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS
 
 PRODUCER = "committees"
 CONSUMER = "intake"
-
-T = TypeVar("T")
 
 TEST_TABLES = """
 CREATE TABLE IF NOT EXISTS committees.zc_test_things (
@@ -58,12 +56,6 @@ CREATE TABLE IF NOT EXISTS intake.zc_test_effects (
 """
 
 
-def _in_thread(fn: Callable[[], T]) -> T:
-    """Run blocking set-up (Alembic runs its own event loop) away from the tests' loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
-
 async def _create_test_tables(url: str) -> None:
     engine = create_async_engine(async_database_url(url))
     try:
@@ -78,30 +70,36 @@ async def _create_test_tables(url: str) -> None:
 def event_schemas(zc_settings: CommonSettings) -> CommonSettings:
     """The producer's and the consumer's schemas, migrated, with the test tables."""
     url = zc_settings.database_url
-    _in_thread(lambda: upgrade(COMMITTEES_MIGRATIONS, url))
-    _in_thread(lambda: upgrade(INTAKE_MIGRATIONS, url))
-    _in_thread(lambda: asyncio.run(_create_test_tables(url)))
+    migrated(COMMITTEES_MIGRATIONS, zc_settings)
+    migrated(INTAKE_MIGRATIONS, zc_settings)
+    in_thread(lambda: asyncio.run(_create_test_tables(url)))
     return zc_settings
+
+
+@contextlib.asynccontextmanager
+async def emptied(settings: CommonSettings, schema: str, tables: str) -> AsyncIterator[Database]:
+    """A service's database with ``tables`` truncated first."""
+    database = Database(settings.database_url, schema)
+    async with database.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables}"))
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture
 async def producer_db(event_schemas: CommonSettings) -> AsyncIterator[Database]:
     """The committees service's database, its outbox and test rows emptied."""
-    database = Database(event_schemas.database_url, PRODUCER)
-    async with database.engine.begin() as conn:
-        await conn.execute(text("TRUNCATE committees.outbox, committees.zc_test_things"))
-    yield database
-    await database.dispose()
+    async with emptied(event_schemas, PRODUCER, "committees.outbox, committees.zc_test_things") as database:
+        yield database
 
 
 @pytest.fixture
 async def consumer_db(event_schemas: CommonSettings) -> AsyncIterator[Database]:
     """The intake service's database, the test effects emptied."""
-    database = Database(event_schemas.database_url, CONSUMER)
-    async with database.engine.begin() as conn:
-        await conn.execute(text("TRUNCATE intake.zc_test_effects"))
-    yield database
-    await database.dispose()
+    async with emptied(event_schemas, CONSUMER, "intake.zc_test_effects") as database:
+        yield database
 
 
 @pytest.fixture
@@ -134,6 +132,25 @@ def registered(name: str, model: type[BaseModel]) -> Iterator[type[BaseModel]]:
         yield model
     finally:
         EVENT_TYPES.pop(model, None)
+
+
+def numbered_thing(doc: str) -> type[BaseModel]:
+    """A test-only event model ``{n: int}`` with its own class (the registry is keyed by model)."""
+    model: type[BaseModel] = create_model("NumberedThingHappened", __doc__=f"Test only: {doc}", n=(int, ...))
+    return model
+
+
+def registering(types: dict[str, type[BaseModel]]) -> Any:
+    """A module-scoped autouse fixture registering ``name -> model`` for the module's tests."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def event_types() -> Iterator[None]:
+        with contextlib.ExitStack() as stack:
+            for name, model in types.items():
+                stack.enter_context(registered(name, model))
+            yield
+
+    return event_types
 
 
 @contextlib.asynccontextmanager
@@ -281,3 +298,29 @@ async def drained(js: JetStreamContext, settings: CommonSettings, durable: str) 
     """The consumer's info once every message was delivered and acked, else None (for ``wait_until``)."""
     info = await js.consumer_info(settings.stream_name, durable)
     return info if info.num_pending == 0 and info.num_ack_pending == 0 else None
+
+
+def done_when_due(table: str) -> Callable[[AsyncSession, datetime], Awaitable[int]]:
+    """A scheduler job over a test table of deadlines (``id``, ``due_at``, ``done``): marks the due
+    ones done, each once even with several schedulers (``SKIP LOCKED``); returns how many."""
+
+    async def job(session: AsyncSession, now: datetime) -> int:
+        result = await session.execute(
+            text(
+                f"UPDATE {table} SET done = true WHERE id IN ("
+                f" SELECT id FROM {table} WHERE NOT done AND due_at <= :now FOR UPDATE SKIP LOCKED)"
+            ),
+            {"now": now},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    return job
+
+
+async def all_applied(database: Database, consumer: str, total: int) -> bool:
+    """Whether ``consumer`` has applied ``total`` distinct events (a predicate for ``wait_until``)."""
+    return (await effects(database, consumer)).distinct_events >= total
+
+
+async def none_unpublished(database: Database) -> bool:
+    return await unpublished(database) == 0

@@ -15,48 +15,30 @@ from typer.testing import CliRunner
 from zhicheng_common.calendar import WorkingDayCalendar, YearArrangement
 from zhicheng_common.calendar_store import (
     CalendarFollower,
-    calendar_bucket,
     store_arrangement,
     stored_arrangements,
 )
 from zhicheng_common.cli import app as cli
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import OFFICIAL_2027_HOLIDAYS, STATUTORY_2027, wait_until, without_year
 
 pytestmark = pytest.mark.service
 
 # The 13 statutory days of 2027 (worked out in tests/unit/test_calendar.py) plus, in this
 # hypothetical official arrangement, Sat 01-02 – Mon 01-04 off and Sat 01-09 a make-up day.
-STATUTORY_2027 = [
-    "2027-01-01",
-    "2027-02-05",
-    "2027-02-06",
-    "2027-02-07",
-    "2027-02-08",
-    "2027-04-05",
-    "2027-05-01",
-    "2027-05-02",
-    "2027-06-09",
-    "2027-09-15",
-    "2027-10-01",
-    "2027-10-02",
-    "2027-10-03",
-]
 FILE_2027 = """\
 year: 2027
 source: 国务院办公厅关于2027年部分节假日安排的通知（测试用）
 holidays: [{holidays}]
 workdays: [2027-01-09]
-""".format(holidays=", ".join([*STATUTORY_2027, "2027-01-02", "2027-01-03", "2027-01-04"]))
+""".format(holidays=", ".join(OFFICIAL_2027_HOLIDAYS))
 
 
 @pytest.fixture
 async def clean_2027(nats_js: Any, zc_settings: CommonSettings) -> AsyncIterator[Any]:
     """The bucket without a 2027 arrangement before and after (other tests count 2027 provisionally)."""
-    kv = await nats_js.create_key_value(bucket=calendar_bucket(zc_settings), history=10)
-    await kv.purge("2027")
-    yield kv
-    await kv.purge("2027")
+    async with without_year(nats_js, zc_settings, 2027) as kv:
+        yield kv
 
 
 async def test_store_writes_once_per_change(clean_2027: Any, nats_js: Any, zc_settings: CommonSettings) -> None:

@@ -21,6 +21,8 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 from zhicheng_review.settings import MIGRATIONS_DIR
 
+from .conftest import done_when_due
+
 pytestmark = pytest.mark.service
 
 
@@ -44,15 +46,7 @@ async def test_moves_are_shared_and_backwards_is_refused(nats_js: Any, zc_settin
     await reset(nats_js, zc_settings)
 
 
-async def expire_due(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(
-        text(
-            "UPDATE review.zc_clock_deadlines SET done = true WHERE id IN ("
-            " SELECT id FROM review.zc_clock_deadlines WHERE NOT done AND due_at <= :now FOR UPDATE SKIP LOCKED)"
-        ),
-        {"now": now},
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+expire_due = done_when_due("review.zc_clock_deadlines")
 
 
 async def test_a_move_wakes_the_scheduler_long_before_its_interval(nats_js: Any, zc_settings: CommonSettings) -> None:

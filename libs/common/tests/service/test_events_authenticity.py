@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 import pytest
 from nats.js.client import JetStreamContext
-from pydantic import BaseModel
 
 from zhicheng_common.db import Database
 from zhicheng_common.events.deadletters import list_dead_letters
@@ -18,7 +17,7 @@ from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
-from .conftest import effects, make_consumer, registered, running
+from .conftest import effects, make_consumer, numbered_thing, registered, running
 
 pytestmark = pytest.mark.service
 
@@ -27,10 +26,7 @@ JsFactory = Callable[[str], Awaitable[JetStreamContext]]
 ORIGIN = "committees.evtorigin.happened"
 
 
-class OriginThingHappened(BaseModel):
-    """Test only: an event of committees' subject space."""
-
-    n: int
+OriginThingHappened = numbered_thing("an event of committees' subject space.")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -24,7 +24,16 @@ from zhicheng_common.problems import Conflict
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
-from .conftest import commit_events, effect_handler, effects, make_consumer, make_relay, registered, running
+from .conftest import (
+    commit_events,
+    effect_handler,
+    effects,
+    make_consumer,
+    make_relay,
+    numbered_thing,
+    registered,
+    running,
+)
 
 pytestmark = pytest.mark.service
 
@@ -168,11 +177,7 @@ async def _parked(
     return letters if set(letters) == expected else None
 
 
-class OutageThingHappened(BaseModel):
-    """Test only: arrives while the consumer's database is unreachable."""
-
-    n: int
-
+OutageThingHappened = numbered_thing("arrives while the consumer's database is unreachable.")
 
 OUTAGE = "committees.evtoutage.happened"
 

@@ -7,14 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
-from pydantic import BaseModel
 from sqlalchemy import text
 
 from zhicheng_common.db import Database
@@ -25,13 +24,16 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
 from .conftest import (
+    all_applied,
     commit_events,
     drained,
     effects,
     inbox_count,
     make_consumer,
     make_relay,
-    registered,
+    none_unpublished,
+    numbered_thing,
+    registering,
     running,
     subject_messages,
     unpublished,
@@ -45,53 +47,24 @@ CONSUMER_SCRIPT = Path(__file__).with_name("consumer_process.py")
 TOTAL = 1000
 
 
-class RestartThingHappened(BaseModel):
-    """Test only: committed while NATS is down."""
-
-    n: int
-
-
-class KilledThingHappened(BaseModel):
-    """Test only: consumed by a process that gets killed."""
-
-    n: int
-
-
-class DuplicateThingHappened(BaseModel):
-    """Test only: published twice."""
-
-    n: int
-
-
-class ResentThingHappened(BaseModel):
-    """Test only: sent twice by the relay."""
-
-    n: int
-
+RestartThingHappened = numbered_thing("committed while NATS is down.")
+KilledThingHappened = numbered_thing("consumed by a process that gets killed.")
+DuplicateThingHappened = numbered_thing("published twice.")
+ResentThingHappened = numbered_thing("sent twice by the relay.")
 
 RESTART = "committees.evtrestart.happened"
 RESENT = "committees.evtresent.happened"
 KILLED = "committees.evtkilled.happened"
 DUPLICATE = "committees.evtduplicate.happened"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def event_types() -> Iterator[None]:
-    with (
-        registered(RESTART, RestartThingHappened),
-        registered(KILLED, KilledThingHappened),
-        registered(DUPLICATE, DuplicateThingHappened),
-        registered(RESENT, ResentThingHappened),
-    ):
-        yield
-
-
-async def _all_applied(database: Database, consumer: str, total: int) -> bool:
-    return (await effects(database, consumer)).distinct_events >= total
-
-
-async def _none_unpublished(database: Database) -> bool:
-    return await unpublished(database) == 0
+event_types = registering(
+    {
+        RESTART: RestartThingHappened,
+        KILLED: KilledThingHappened,
+        DUPLICATE: DuplicateThingHappened,
+        RESENT: ResentThingHappened,
+    }
+)
 
 
 async def _relay_tried_and_failed(database: Database) -> bool:
@@ -139,9 +112,9 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
 
             server.start()
             await wait_until(
-                lambda: _all_applied(consumer_db, "evt-restart", TOTAL), timeout=60, what="all events applied"
+                lambda: all_applied(consumer_db, "evt-restart", TOTAL), timeout=60, what="all events applied"
             )
-            await wait_until(lambda: _none_unpublished(producer_db), timeout=30, what="the outbox drained")
+            await wait_until(lambda: none_unpublished(producer_db), timeout=30, what="the outbox drained")
             await wait_until(lambda: drained(js, settings, consumer.durable), timeout=30, what="every message acked")
 
         result = await effects(consumer_db, "evt-restart")
@@ -189,7 +162,7 @@ async def test_a_consumer_process_killed_mid_batch_applies_each_event_once(
     js = await nats_clients("probe")
     async with running(make_relay(settings, await nats_clients("relay"), producer_db)):
         await commit_events(producer_db, lambda n: KilledThingHappened(n=n), TOTAL)
-        await wait_until(lambda: _none_unpublished(producer_db), timeout=30, what="the outbox drained")
+        await wait_until(lambda: none_unpublished(producer_db), timeout=30, what="the outbox drained")
     assert await subject_messages(js, settings, KILLED) == TOTAL
 
     name = "evt-killed"
@@ -213,7 +186,7 @@ async def test_a_consumer_process_killed_mid_batch_applies_each_event_once(
 
     second = _start_consumer(env, log)
     try:
-        await wait_until(lambda: _all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}")
+        await wait_until(lambda: all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}")
         await wait_until(lambda: drained(js, settings, durable), timeout=30, what="every message acked")
     finally:
         _stop(second)

@@ -12,13 +12,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from subprocess import PIPE
 
 import pytest
-from pydantic import BaseModel
 
 from zhicheng_common.cli import migrate_all
 from zhicheng_common.db import Database
@@ -28,7 +26,7 @@ from zhicheng_common.events.permissions import OPERATOR, SubjectSpace
 from zhicheng_common.events.reconcile import ServiceDatabase, find_gaps
 from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import in_thread, wait_until
 
 from .conftest import (
     CONSUMER,
@@ -39,9 +37,10 @@ from .conftest import (
     inbox_count,
     make_consumer,
     make_relay,
+    none_unpublished,
+    numbered_thing,
     registered,
     running,
-    unpublished,
 )
 
 pytestmark = pytest.mark.service
@@ -51,10 +50,7 @@ DURABLE = "committees.evtdurable.happened"
 EVENTS = 1000
 
 
-class DurableThingHappened(BaseModel):
-    """Test only: one of the 1,000 events of the crash run."""
-
-    n: int
+DurableThingHappened = numbered_thing("one of the 1,000 events of the crash run.")
 
 
 def truncate_stream_files(nats_server: EmbeddedNats, stream: str) -> int:
@@ -68,8 +64,7 @@ def truncate_stream_files(nats_server: EmbeddedNats, stream: str) -> int:
 @pytest.fixture(scope="module")
 def every_schema(event_schemas: CommonSettings) -> CommonSettings:
     """Every service's schema, as in a deployment: the operator's commands read them all."""
-    with ThreadPoolExecutor(1) as pool:  # Alembic runs its own event loop
-        pool.submit(migrate_all, event_schemas.database_url).result()
+    in_thread(lambda: migrate_all(event_schemas.database_url))
     return event_schemas
 
 
@@ -104,7 +99,7 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                 await asyncio.sleep(1.0)  # the producers keep committing; the relay retries meanwhile
                 nats_server.start()
                 await committing
-                await wait_until(lambda: _none_unpublished(producer_db), timeout=60, what="the outbox relayed")
+                await wait_until(lambda: none_unpublished(producer_db), timeout=60, what="the outbox relayed")
                 stream = await operator_js.stream_info(settings.stream_name)
                 # The crash lost events the relay had seen acknowledged (else this test shows nothing),
                 # and once the consumer has taken all the stream holds, those are still not applied.
@@ -137,7 +132,7 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                         return await inbox_count(consumer_db, consumer.durable) == EVENTS
 
                     await wait_until(all_applied, timeout=120, what="every event applied after reconcile")
-                    await wait_until(lambda: _none_unpublished(producer_db), timeout=60, what="re-published")
+                    await wait_until(lambda: none_unpublished(producer_db), timeout=60, what="re-published")
 
         out = await _zhicheng(settings, "events", "check", "--since", started.isoformat(), "--settle-seconds", "0")
         assert f"{consumer.durable:<36} {EVENTS:>7}/{EVENTS:<7} applied  ok\n" in out
@@ -155,10 +150,6 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
         for nc in clients:
             await nc.close()
         nats_server.stop()
-
-
-async def _none_unpublished(database: Database) -> bool:
-    return await unpublished(database) == 0
 
 
 async def _zhicheng(settings: CommonSettings, *args: str, returncode: int = 0) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -22,12 +22,16 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
 from .conftest import (
+    all_applied,
     commit_events,
     effects,
     inbox_count,
     make_consumer,
     make_relay,
+    none_unpublished,
+    numbered_thing,
     registered,
+    registering,
     running,
     subject_messages,
     unpublished,
@@ -38,37 +42,17 @@ pytestmark = pytest.mark.service
 JsFactory = Callable[[str], Awaitable[JetStreamContext]]
 
 
-class AtomicThingHappened(BaseModel):
-    """Test only: a thing of the committees service happened."""
-
-    n: int
-
-
-class AtomicOtherThingHappened(BaseModel):
-    """Test only: the same, on its own subject for the second failure mode."""
-
-    n: int
-
-
-class RelayedThingHappened(BaseModel):
-    """Test only: one of many things, for the two-relays test."""
-
-    n: int
-
+AtomicThingHappened = numbered_thing("a thing of the committees service happened.")
+AtomicOtherThingHappened = numbered_thing("the same, on its own subject for the second failure mode.")
+RelayedThingHappened = numbered_thing("one of many things, for the two-relays test.")
 
 ATOMIC = "committees.evtatomic.happened"
 ATOMIC_OTHER = "committees.evtatomic.otherhappened"
 RELAYED = "committees.evtrelays.happened"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def event_types() -> Iterator[None]:
-    with (
-        registered(ATOMIC, AtomicThingHappened),
-        registered(ATOMIC_OTHER, AtomicOtherThingHappened),
-        registered(RELAYED, RelayedThingHappened),
-    ):
-        yield
+event_types = registering(
+    {ATOMIC: AtomicThingHappened, ATOMIC_OTHER: AtomicOtherThingHappened, RELAYED: RelayedThingHappened}
+)
 
 
 async def _count(database: Database, table: str) -> int:
@@ -78,7 +62,7 @@ async def _count(database: Database, table: str) -> int:
 
 async def _change_record_then_fail(
     database: Database,
-    model: type[AtomicThingHappened | AtomicOtherThingHappened],
+    model: type[BaseModel],
     fail: Callable[[object], Awaitable[None]],
 ) -> None:
     """A unit of work that writes its domain row and its event, then fails before the end."""
@@ -118,7 +102,7 @@ async def _fail_with_database_error(session: object) -> None:
 async def test_a_change_and_its_event_commit_together_or_not_at_all(
     fail: Callable[[object], Awaitable[None]],
     error: type[Exception],
-    model: type[AtomicThingHappened | AtomicOtherThingHappened],
+    model: type[BaseModel],
     event_schemas: CommonSettings,
     producer_db: Database,
     consumer_db: Database,
@@ -194,9 +178,9 @@ async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_
         )
         async with running(*relays, consumer):
             await wait_until(
-                lambda: _all_applied(consumer_db, "evt-relays", total), timeout=60, what="1000 events applied"
+                lambda: all_applied(consumer_db, "evt-relays", total), timeout=60, what="1000 events applied"
             )
-            await wait_until(lambda: _none_unpublished(producer_db), timeout=15, what="outbox drained")
+            await wait_until(lambda: none_unpublished(producer_db), timeout=15, what="outbox drained")
     finally:
         await second_db.dispose()
 
@@ -217,14 +201,6 @@ async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_
     assert stream_order == outbox_order
     result = await effects(consumer_db, "evt-relays")
     assert (result.rows, result.distinct_events) == (total, total)
-
-
-async def _all_applied(database: Database, consumer: str, total: int) -> bool:
-    return (await effects(database, consumer)).distinct_events >= total
-
-
-async def _none_unpublished(database: Database) -> bool:
-    return await unpublished(database) == 0
 
 
 async def _max_attempts(database: Database) -> int:
@@ -303,11 +279,7 @@ async def test_a_row_nats_refuses_waits_its_own_back_off_without_holding_back_th
     assert await subject_messages(js, settings, BULKY) == 3
 
 
-class WokenThingHappened(BaseModel):
-    """Test only: for the NOTIFY wake-up and pruning tests."""
-
-    n: int
-
+WokenThingHappened = numbered_thing("for the NOTIFY wake-up and pruning tests.")
 
 WOKEN = "committees.evtwoken.happened"
 

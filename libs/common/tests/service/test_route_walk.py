@@ -11,10 +11,8 @@ RS256 over the Ed25519 key's id. Any answer of 500 or more fails the test, namin
 from __future__ import annotations
 
 import copy
-import importlib
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 from zhicheng_common.auth import Role
 from zhicheng_common.cli import migrations_dir
 from zhicheng_common.migrations import upgrade
-from zhicheng_common.settings import CommonSettings, ServiceSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestKeys, TestStack, build_app, create_database, in_thread
 from zhicheng_common.topology import ALL_SERVICES, ServiceInfo
 
 pytestmark = pytest.mark.service
@@ -230,17 +228,6 @@ def wrong_algorithm_token(keys: TestKeys) -> str:
     return jwt.encode(claims, rsa, algorithm="RS256", headers={"kid": keys.issuer.kid})
 
 
-def settings_class(info: ServiceInfo) -> type[ServiceSettings]:
-    module = importlib.import_module(f"{info.package}.settings")
-    classes = [
-        value
-        for value in vars(module).values()
-        if isinstance(value, type) and issubclass(value, ServiceSettings) and value is not ServiceSettings
-    ]
-    assert len(classes) == 1, classes
-    return classes[0]
-
-
 @pytest.fixture(scope="module")
 def walked_databases(zc_stack: TestStack) -> dict[str, str]:
     """One freshly migrated database per service (set up in a thread: Alembic runs its own loop)."""
@@ -250,8 +237,7 @@ def walked_databases(zc_stack: TestStack) -> dict[str, str]:
         upgrade(migrations_dir(info), url)
         return url
 
-    with ThreadPoolExecutor(1) as pool:
-        return {info.name: pool.submit(prepare, info).result() for info in ALL_SERVICES}
+    return in_thread(lambda: {info.name: prepare(info) for info in ALL_SERVICES})
 
 
 @pytest.mark.parametrize("info", ALL_SERVICES, ids=[s.name for s in ALL_SERVICES])
@@ -266,7 +252,7 @@ async def test_no_route_answers_5xx_to_bad_strings_far_years_or_a_wrong_algorith
         update={"database_url": walked_databases[info.name], "events_prefix": f"{zc_settings.events_prefix}wk"}
     )
     options: dict[str, Any] = {"scheduler_enabled": False, "consumers_enabled": False, "relay_enabled": False}
-    app = importlib.import_module(f"{info.package}.app").create_app(common, settings_class(info)(**options))
+    app = build_app(info, common, **options)
     token = zc_keys.token(
         roles=[str(role) for role in Role],
         region=SHANXI,

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.db import Database
@@ -15,20 +14,14 @@ from zhicheng_common.scheduler import Job, Scheduler
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review.settings import MIGRATIONS_DIR
 
+from .conftest import done_when_due
+
 pytestmark = pytest.mark.service
 
 START = datetime(2024, 9, 27, 9, 0, tzinfo=UTC)
 
 
-async def expire_due(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(
-        text(
-            "UPDATE review.zc_test_deadlines SET done = true WHERE id IN ("
-            " SELECT id FROM review.zc_test_deadlines WHERE NOT done AND due_at <= :now FOR UPDATE SKIP LOCKED)"
-        ),
-        {"now": now},
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+expire_due = done_when_due("review.zc_test_deadlines")
 
 
 async def test_moving_the_clock_past_a_deadline_acts_on_it_once(zc_settings: CommonSettings) -> None:

@@ -7,43 +7,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import APIRouter
 
-from zhicheng_common.app import create_service_app
-from zhicheng_common.embedded import free_port
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
-from zhicheng_common.settings import CommonSettings, ServiceSettings
-
-router = APIRouter(prefix="/things")
-
-
-@router.get("/boom")
-async def boom() -> dict[str, str]:
-    raise RuntimeError("a bug")
-
-
-@router.get("/fine")
-async def fine() -> dict[str, str]:
-    return {"status": "fine"}
+from zhicheng_common.testing import failing_router, stand_in_app, under_uvicorn
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     """A service app under a real uvicorn (lifespan off: no database or broker is needed)."""
-    app = create_service_app(
-        name="intake", area="things", title="t", common=CommonSettings(), settings=ServiceSettings(), routers=[router]
-    )
-    port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="critical"))
-    task = asyncio.create_task(instance.serve())
-    while not instance.started:
-        await asyncio.sleep(0.02)
-    try:
+    async with under_uvicorn(stand_in_app("things", [failing_router("/things")])) as port:
         yield f"127.0.0.1:{port}"
-    finally:
-        instance.should_exit = True
-        await task
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from zhicheng_common.app import create_service_app, declared_methods, route_table
-from zhicheng_common.settings import CommonSettings, ServiceSettings
+from zhicheng_common.app import declared_methods, route_table
+from zhicheng_common.testing import stand_in_app
 
 things = APIRouter(prefix="/things")
 
@@ -30,16 +30,7 @@ async def fallback(rest: str) -> dict[str, str]:
 
 
 def client() -> TestClient:
-    app = create_service_app(
-        name="intake",
-        area="things",
-        title="t",
-        common=CommonSettings(),
-        settings=ServiceSettings(),
-        routers=[things],
-        fallback_routers=[catch_all],
-    )
-    return TestClient(app)
+    return TestClient(stand_in_app("things", [things], [catch_all]))
 
 
 def test_a_declared_path_with_another_method_is_405_with_allow_not_the_catch_all() -> None:

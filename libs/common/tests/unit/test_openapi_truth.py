@@ -29,8 +29,8 @@ from zhicheng_common.auth import Role
 from zhicheng_common.openapi_check import check_documented, resolve, violations
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
-from zhicheng_common.topology import DOMAIN_SERVICES
+from zhicheng_common.testing import TestKeys, build_app
+from zhicheng_common.topology import ALL_SERVICES, DOMAIN_SERVICES
 
 APP_NAMES = [info.name for info in DOMAIN_SERVICES] + ["gateway"]
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -86,14 +86,9 @@ def _operations() -> list[tuple[str, str, str]]:
     """(app, method, path) of every documented operation, read from the documents themselves."""
     out: list[tuple[str, str, str]] = []
     keys_less = CommonSettings()
-    for name in APP_NAMES:
-        module = importlib.import_module(f"zhicheng_{name}.app")
-        if name == "gateway":
-            from zhicheng_gateway.settings import GatewaySettings
-
-            app = module.create_app(keys_less, GatewaySettings())
-        else:
-            app = module.create_app(keys_less)
+    for info in ALL_SERVICES:
+        name = info.name
+        app = build_app(info, keys_less)
         for path, operations in app.openapi()["paths"].items():
             out.extend((name, method, path) for method in operations if method in METHODS)
     return out

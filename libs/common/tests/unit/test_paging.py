@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ from fastapi.testclient import TestClient
 from zhicheng_common.app import create_service_app
 from zhicheng_common.paging import MAX_BIGINT, MAX_LIMIT, MAX_OFFSET, MAX_QUEUE_LIMIT, Page, Paging
 from zhicheng_common.settings import CommonSettings, ServiceSettings
-from zhicheng_common.topology import DOMAIN_SERVICES
+from zhicheng_common.testing import build_app
+from zhicheng_common.topology import ALL_SERVICES
 
 router = APIRouter(prefix="/things")
 
@@ -59,16 +59,7 @@ def test_the_bounds_themselves_are_accepted(client: TestClient) -> None:
 
 
 def _apps(tmp_path: Path) -> dict[str, Any]:
-    apps: dict[str, Any] = {}
-    for name in [info.name for info in DOMAIN_SERVICES] + ["gateway"]:
-        module = importlib.import_module(f"zhicheng_{name}.app")
-        if name == "gateway":
-            from zhicheng_gateway.settings import GatewaySettings
-
-            apps[name] = module.create_app(CommonSettings(keys_dir=tmp_path), GatewaySettings())
-        else:
-            apps[name] = module.create_app()
-    return apps
+    return {info.name: build_app(info, CommonSettings(keys_dir=tmp_path)) for info in ALL_SERVICES}
 
 
 def test_every_list_route_with_an_offset_bounds_it(tmp_path: Path) -> None:

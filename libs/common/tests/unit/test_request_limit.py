@@ -4,7 +4,6 @@ read, cut off mid-stream without one, a larger allowance for upload routes; 413 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -12,6 +11,7 @@ from pydantic import BaseModel
 
 from zhicheng_common.limits import RequestSizeLimit, upload_allowances
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from zhicheng_common.testing import asgi_call
 
 LIMIT = 1000
 UPLOAD_LIMIT = 5000
@@ -92,31 +92,7 @@ async def test_an_upload_route_has_its_own_allowance() -> None:
 
 
 async def test_a_declared_length_over_the_limit_is_refused_before_any_byte_is_read() -> None:
-    app = small_app()
-    pulled = 0
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal pulled
-        pulled += 1
-        return {"type": "http.request", "body": b"x" * 100, "more_body": True}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "path": "/notes",
-        "raw_path": b"/notes",
-        "query_string": b"",
-        "headers": [(b"content-length", b"1000000000"), (b"content-type", b"application/json")],
-        "scheme": "http",
-        "server": ("t.test", 80),
-        "client": ("127.0.0.1", 1),
-    }
-    await app(scope, receive, send)
-    assert pulled == 0
-    assert sent[0]["status"] == 413
+    headers = [(b"content-length", b"1000000000"), (b"content-type", b"application/json")]
+    call = await asgi_call(small_app(), "POST", "/notes", headers, chunk=b"x" * 100)
+    assert call.pulled == 0
+    assert call.status == 413

@@ -4,27 +4,20 @@ with a manual clock so tests move time instead of sleeping."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from zhicheng_committees.app import create_app
 from zhicheng_committees.settings import MIGRATIONS_DIR, CommitteesSettings
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
-from zhicheng_common.migrations import upgrade
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
-
-T = TypeVar("T")
+from zhicheng_common.testing import InProcess, TestKeys, migrated, serving
 
 SHANXI = "140000"
 TAIYUAN = "140100"
@@ -36,29 +29,14 @@ START = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
 PREFIX = "/api/v1/committees"
 
 
-def _in_thread(fn: Callable[[], T]) -> T:
-    """Run blocking set-up (Alembic runs its own event loop) away from the tests' loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
-
 @pytest.fixture(scope="session")
 def committees_schema(zc_settings: CommonSettings) -> CommonSettings:
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
-    return zc_settings
+    return migrated(MIGRATIONS_DIR, zc_settings)
 
 
 @dataclass
-class Service:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Service(InProcess):
     keys: TestKeys
-
-    @property
-    def database(self) -> Database:
-        database: Database = self.app.state.database
-        return database
 
     def headers(self, roles: list[str], region: str) -> dict[str, str]:
         return self.keys.headers(roles=roles, region=region, subject=f"{roles[0]}-{region}")
@@ -95,25 +73,8 @@ class Service:
 async def svc(committees_schema: CommonSettings, zc_keys: TestKeys) -> AsyncIterator[Service]:
     clock = ManualClock(START)
     app = create_app(committees_schema, CommitteesSettings(scheduler_enabled=False), clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://committees.test") as client:
-            yield Service(app, client, clock, zc_keys)
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """``response`` is an RFC 9457 problem with this status and code; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code, body
-    assert body["title"]
-    return body
-
-
-def fields_of(body: dict[str, Any]) -> set[str]:
-    return {e.get("field") for e in body.get("errors", [])}
+    async with serving(app, "http://committees.test") as client:
+        yield Service(app, client, clock, zc_keys)
 
 
 def filing_body(**overrides: Any) -> dict[str, Any]:
@@ -142,6 +103,20 @@ def filing_body(**overrides: Any) -> dict[str, Any]:
         },
         "member_count": 25,
         "policy_pack": "shanxi-2024",
+    }
+    body.update(overrides)
+    return body
+
+
+def plan_body(**overrides: Any) -> dict[str, Any]:
+    """A valid 2024 plan: notice on Mon 30 Sep, the 30th working day before the 15 Nov meeting (NA-14)."""
+    body: dict[str, Any] = {
+        "year": 2024,
+        "levels": ["associate_senior", "senior"],
+        "declaration_opens": "2024-08-01",
+        "declaration_closes": "2024-08-31",
+        "notice_date": "2024-09-30",
+        "meetings": [{"meeting_date": "2024-11-15", "pre_meeting_filing_date": "2024-11-08"}],
     }
     body.update(overrides)
     return body

@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
-from .conftest import Service, apply, assert_problem, decide
+from zhicheng_common.testing import assert_problem
+
+from .conftest import Service, apply, decide
 
 pytestmark = pytest.mark.service
 

@@ -6,20 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from .conftest import (
-    KUNMING,
-    PREFIX,
-    SHANXI,
-    TAIYUAN,
-    YUNNAN,
-    Service,
-    active_committee,
-    apply,
-    assert_problem,
-    decide,
-    fields_of,
-    filing_body,
-)
+from zhicheng_common.testing import assert_problem, fields_of
+
+from .conftest import KUNMING, PREFIX, SHANXI, TAIYUAN, YUNNAN, Service, active_committee, apply, decide, filing_body
 
 pytestmark = pytest.mark.service
 

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, fields_of, on_stream
 
-from .conftest import (
-    PREFIX,
-    SHANXI,
-    TAIYUAN,
-    YUNCHENG,
-    Service,
-    active_committee,
-    assert_problem,
-    fields_of,
-    filing_body,
-)
+from .conftest import PREFIX, SHANXI, TAIYUAN, YUNCHENG, Service, active_committee, filing_body, plan_body
 
 pytestmark = pytest.mark.service
 
@@ -35,18 +23,15 @@ FOUR_BEFORE = date(2024, 9, 30)  # Monday, 11 calendar days before, yet only 4 w
 LATER_MEETING = {"meeting_date": "2024-11-15", "pre_meeting_filing_date": "2024-11-08"}
 
 
-def plan_body(*extra_meetings: dict[str, str]) -> dict[str, Any]:
-    return {
-        "year": 2024,
-        "levels": ["associate_senior", "senior"],
-        "declaration_opens": "2024-06-01",
-        "declaration_closes": "2024-06-30",
-        "notice_date": "2024-08-01",
-        "meetings": [
-            {"meeting_date": MEETING.isoformat(), "pre_meeting_filing_date": FIVE_BEFORE.isoformat()},
-            *extra_meetings,
-        ],
-    }
+def meeting_plan(*extra_meetings: dict[str, str]) -> dict[str, Any]:
+    """A 2024 plan whose first meeting is ``MEETING``, pre-filed on ``FIVE_BEFORE``."""
+    first = {"meeting_date": MEETING.isoformat(), "pre_meeting_filing_date": FIVE_BEFORE.isoformat()}
+    return plan_body(
+        declaration_opens="2024-06-01",
+        declaration_closes="2024-06-30",
+        notice_date="2024-08-01",
+        meetings=[first, *extra_meetings],
+    )
 
 
 async def planned(
@@ -55,7 +40,7 @@ async def planned(
     """A 2024 plan of the committee, published by the provincial HR department unless told otherwise."""
     response = await svc.client.post(
         f"{PREFIX}/{committee_id}/plans",
-        json=plan_body(*extra_meetings),
+        json=meeting_plan(*extra_meetings),
         headers=svc.headers(["committee_office"], region),
     )
     assert response.status_code == 201, response.text
@@ -193,7 +178,7 @@ async def test_CM_2_an_expired_committee_cannot_file_a_meeting_even_before_the_e
     svc.clock.set(at(date(2027, 3, 2)))  # approved 1 March 2024: valid through 1 March 2027 (NA-14)
     body = assert_problem(await pre_file(svc, meeting_id, FIVE_BEFORE), 409, "committee_expired")
     assert body["rule"] == "CM-2"
-    await svc.app.state.runtime.scheduler.run_once()
+    await svc.run_scheduler()
     body = assert_problem(await pre_file(svc, meeting_id, FIVE_BEFORE), 409, "committee_expired")
     assert body["rule"] == "CM-2"
 
@@ -249,7 +234,7 @@ async def test_a_plan_with_an_opened_meeting_cannot_be_changed(svc: Service) -> 
     svc.clock.set(at(FIVE_BEFORE))
     assert (await pre_file(svc, plan["meetings"][0]["id"], FIVE_BEFORE)).status_code == 200
     response = await svc.client.put(
-        f"{PREFIX}/plans/{plan['id']}", json=plan_body(), headers=svc.headers(["committee_office"], SHANXI)
+        f"{PREFIX}/plans/{plan['id']}", json=meeting_plan(), headers=svc.headers(["committee_office"], SHANXI)
     )
     assert_problem(response, 409, "meeting_already_opened")
     assert (await meeting_of(svc, plan["id"], plan["meetings"][1]["id"]))["id"] == plan["meetings"][1]["id"]
@@ -283,22 +268,6 @@ async def test_CM_8_the_opened_meeting_is_published_for_the_expert_draw(
     assert events[0]["data"] == expected
 
     # The relay publishes it to JetStream, where the experts service will take it.
-    subscription = await nats_js.pull_subscribe(
-        f"{zc_settings.events_prefix}.committees.meeting.pre_filed",
-        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-        stream=zc_settings.stream_name,
+    await on_stream(
+        nats_js, zc_settings, "committees.meeting.pre_filed", lambda e: e["data"]["meeting_id"] == meeting_id
     )
-
-    async def published() -> bool:
-        try:
-            messages = await subscription.fetch(100, timeout=0.5)
-        except TimeoutError:
-            return False
-        for message in messages:
-            await message.ack()
-            if json.loads(message.data)["data"]["meeting_id"] == meeting_id:
-                return True
-        return False
-
-    await wait_until(published, timeout=10, what="committees.meeting.pre_filed on JetStream")
-    await subscription.unsubscribe()

@@ -6,18 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from .conftest import PREFIX, SHANXI, Service, active_committee, assert_problem
+from zhicheng_common.testing import assert_problem
+
+from .conftest import PREFIX, SHANXI, Service, active_committee, plan_body
 
 pytestmark = pytest.mark.service
 
-PLAN = {
-    "year": 2024,
-    "levels": ["associate_senior", "senior"],
-    "declaration_opens": "2024-08-01",
-    "declaration_closes": "2024-08-31",
-    "notice_date": "2024-09-30",
-    "meetings": [{"meeting_date": "2024-11-15", "pre_meeting_filing_date": "2024-11-08"}],
-}
+PLAN = plan_body()
 
 
 async def test_issue12_another_committees_office_of_the_same_region_sees_and_does_nothing(svc: Service) -> None:

@@ -8,38 +8,14 @@ from typing import Any
 import pytest
 
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.testing import assert_problem, fields_of
 
-from .conftest import (
-    PREFIX,
-    SHANXI,
-    TAIYUAN,
-    YUNCHENG,
-    YUNNAN,
-    Service,
-    active_committee,
-    assert_problem,
-    fields_of,
-    filing_body,
-)
+from .conftest import PREFIX, SHANXI, TAIYUAN, YUNCHENG, YUNNAN, Service, active_committee, filing_body, plan_body
 
 pytestmark = pytest.mark.service
 
 CAL = WorkingDayCalendar()
 MEETING = date(2024, 11, 15)
-
-
-def plan_body(**overrides: Any) -> dict[str, Any]:
-    """A valid 2024 plan: notice on Mon 30 Sep, the 30th working day before the meeting (NA-14)."""
-    body: dict[str, Any] = {
-        "year": 2024,
-        "levels": ["associate_senior", "senior"],
-        "declaration_opens": "2024-08-01",
-        "declaration_closes": "2024-08-31",
-        "notice_date": "2024-09-30",
-        "meetings": [{"meeting_date": MEETING.isoformat(), "pre_meeting_filing_date": "2024-11-08"}],
-    }
-    body.update(overrides)
-    return body
 
 
 async def post_plan(svc: Service, committee_id: str, body: dict[str, Any]) -> Any:

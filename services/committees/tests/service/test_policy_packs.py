@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import PREFIX, SHANXI, Service, active_committee, assert_problem, filing_body
+from zhicheng_common.testing import assert_problem
+
+from .conftest import PREFIX, SHANXI, Service, active_committee, filing_body
 from .test_plans import plan_body, post_plan
 
 pytestmark = pytest.mark.service

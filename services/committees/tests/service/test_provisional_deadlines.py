@@ -12,31 +12,19 @@ import pytest
 
 from zhicheng_committees import service
 from zhicheng_committees.domain import MeetingFileItem
-from zhicheng_common.calendar import YearArrangement
-from zhicheng_common.calendar_store import calendar_bucket, store_arrangement
+from zhicheng_common.calendar_store import store_arrangement
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import OFFICIAL_2027, wait_until, without_year
 
-from .conftest import PREFIX, SHANXI, Service, active_committee
+from .conftest import PREFIX, SHANXI, Service, active_committee, plan_body
 
 pytestmark = pytest.mark.service
-
-STATUTORY_2027 = [
-    "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
-    "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03",
-]  # fmt: skip
-# A hypothetical official 2027: Sat 01-02 – Mon 01-04 off as well.
-OFFICIAL_2027 = YearArrangement.model_validate(
-    {"year": 2027, "source": "测试用安排", "holidays": [*STATUTORY_2027, "2027-01-02", "2027-01-03", "2027-01-04"]}
-)
 
 
 @pytest.fixture
 async def no_2027(committees_schema: CommonSettings, nats_js: Any) -> AsyncIterator[Any]:
-    kv = await nats_js.create_key_value(bucket=calendar_bucket(committees_schema), history=10)
-    await kv.purge("2027")
-    yield nats_js
-    await kv.purge("2027")
+    async with without_year(nats_js, committees_schema, 2027):
+        yield nats_js
 
 
 async def test_NA_14_CM_9_CM_11_meeting_deadlines_in_2027_are_provisional_and_move_once_when_it_is_loaded(
@@ -45,15 +33,14 @@ async def test_NA_14_CM_9_CM_11_meeting_deadlines_in_2027_are_provisional_and_mo
     committee_id = await active_committee(svc)
     # A December 2026 meeting (after 11-30, so with the approved cross-year exception, CM-6).
     # Pre-meeting filing: back from Tue 12-15, Mon 14 (1), Fri 11 (2), Thu 10 (3), Wed 9 (4), Tue 8 (5).
-    body = {
-        "year": 2026,
-        "levels": ["associate_senior", "senior"],
-        "declaration_opens": "2026-08-03",
-        "declaration_closes": "2026-08-31",
-        "notice_date": "2026-09-01",
-        "cross_year_exception": "晋人社厅函〔2026〕1号批准",
-        "meetings": [{"meeting_date": "2026-12-15", "pre_meeting_filing_date": "2026-12-08"}],
-    }
+    body = plan_body(
+        year=2026,
+        declaration_opens="2026-08-03",
+        declaration_closes="2026-08-31",
+        notice_date="2026-09-01",
+        cross_year_exception="晋人社厅函〔2026〕1号批准",
+        meetings=[{"meeting_date": "2026-12-15", "pre_meeting_filing_date": "2026-12-08"}],
+    )
     response = await svc.client.post(
         f"{PREFIX}/{committee_id}/plans", json=body, headers=svc.headers(["committee_office"], SHANXI)
     )

@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 
-from .conftest import PREFIX, SHANXI, Service, active_committee, assert_problem
+from zhicheng_common.testing import assert_problem
+
+from .conftest import PREFIX, SHANXI, Service, active_committee
 from .test_meetings import planned
 
 pytestmark = pytest.mark.service

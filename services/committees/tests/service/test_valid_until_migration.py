@@ -16,8 +16,9 @@ from sqlalchemy import text
 from zhicheng_committees.settings import MIGRATIONS_DIR
 from zhicheng_common.migrations import alembic_config
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import in_thread
 
-from .conftest import Service, _in_thread, active_committee
+from .conftest import Service, active_committee
 
 pytestmark = pytest.mark.service
 
@@ -54,8 +55,8 @@ async def test_NA_14_the_migration_moves_an_old_count_valid_until_to_the_corresp
     await _set(svc, set_by_hand, date(2024, 3, 1), date(2026, 12, 31))
 
     config = alembic_config(MIGRATIONS_DIR, committees_schema.database_url)
-    _in_thread(lambda: command.downgrade(config, "committees_event_order"))
-    _in_thread(lambda: command.upgrade(config, "committees_valid_until_na14"))
+    in_thread(lambda: command.downgrade(config, "committees_event_order"))
+    in_thread(lambda: command.upgrade(config, "committees_valid_until_na14"))
 
     assert await _valid_until(svc, old_count) == date(2027, 3, 1)
     assert await _valid_until(svc, leap_day) == date(2027, 2, 28)

@@ -16,7 +16,7 @@ from nats.js.client import JetStreamContext
 
 from zhicheng_common.api import SessionDep, journal_router
 from zhicheng_common.app import ServiceRuntime
-from zhicheng_common.auth import TokenIssuer, current_principal
+from zhicheng_common.auth import PUBLIC_ROUTE, TokenIssuer, current_principal
 from zhicheng_common.clock import Clock, ClockMoveRefused, ClockState, SystemClock, advance_by, set_to
 from zhicheng_common.clock_store import move_clock, read_clock
 from zhicheng_common.paging import Paging
@@ -42,8 +42,6 @@ from zhicheng_gateway.schemas import (
 from zhicheng_gateway.settings import AREA, GatewaySettings
 
 API_TITLE = "职称评审 Zhicheng API"
-# Marks a public route in the merged document (whose default is "bearer token required").
-PUBLIC: dict[str, Any] = {"security": []}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -100,7 +98,7 @@ auth_router = APIRouter(prefix="/auth", tags=["auth"])
 @auth_router.post(
     "/token",
     summary="签发令牌 (OAuth2 password grant; public)",
-    openapi_extra=PUBLIC,
+    dependencies=[PUBLIC_ROUTE],
     responses={401: _problem("用户名或密码错误 (code invalid_credentials)")},
 )
 async def issue_token(
@@ -115,7 +113,7 @@ async def issue_token(
     return Token(access_token=token, expires_in=settings.token_ttl_seconds)
 
 
-@auth_router.get("/jwks", summary="公钥 (JWKS; public)", openapi_extra=PUBLIC)
+@auth_router.get("/jwks", summary="公钥 (JWKS; public)", dependencies=[PUBLIC_ROUTE])
 async def jwks(issuer: IssuerDep) -> Jwks:
     """Public: the keys that verify the gateway's tokens."""
     return Jwks(**issuer.jwks())
@@ -124,7 +122,9 @@ async def jwks(issuer: IssuerDep) -> Jwks:
 discovery_router = APIRouter(tags=["auth"])
 
 
-@discovery_router.get("/.well-known/openid-configuration", summary="OIDC 发现文档 (public)", openapi_extra=PUBLIC)
+@discovery_router.get(
+    "/.well-known/openid-configuration", summary="OIDC 发现文档 (public)", dependencies=[PUBLIC_ROUTE]
+)
 async def openid_configuration(request: Request, issuer: IssuerDep, settings: SettingsDep) -> OpenIdConfiguration:
     """Public: where the issuer's keys and token endpoint are (OpenID Connect Discovery)."""
     base = _public_base(request, settings)
@@ -278,13 +278,13 @@ async def move_clock_route(request: Request, body: ClockMove, principal: ClockOp
 
 # --- system: health of everything, one API document (public) ------------------------------------
 
-system_router = APIRouter(tags=["health"])
+system_router = APIRouter(tags=["health"], dependencies=[PUBLIC_ROUTE])
 
 
 @system_router.get(
     "/healthz",
     summary="全系统就绪检查 (public)",
-    openapi_extra=PUBLIC,
+    dependencies=[PUBLIC_ROUTE],
     response_model=SystemHealth,
     responses={503: {"model": SystemHealth, "description": "at least one service is not ready"}},
 )
@@ -326,7 +326,10 @@ async def docs(request: Request) -> HTMLResponse:
 
 # --- forwarding (must be included after every other router) -------------------------------------
 
-proxy_router = APIRouter()
+# Public at this layer on purpose: ``forward`` verifies the token itself unless the path is one of
+# the owning service's public prefixes, and the owning service checks it again (its own routes are
+# walked by the same route-auth test).
+proxy_router = APIRouter(dependencies=[PUBLIC_ROUTE])
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 

@@ -18,13 +18,13 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.policy import PolicyPack, PolicyPackError, PolicyParameters, available_packs, load_pack
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, FieldError, NotFound, ProblemError
 from zhicheng_common.reference import catalog_version, load_reference_catalog
 from zhicheng_common.series import Rank, load_series_catalog
 
 CACHE_CONTROL = "public, max-age=3600"
-PUBLIC: dict[str, Any] = {"security": []}
 
 
 class CodeName(BaseModel):
@@ -230,13 +230,13 @@ def _problem(description: str) -> dict[str, Any]:
     }
 
 
-router = APIRouter(prefix="/reference", tags=["reference"])
+# Reference data is public: a front end reads it before anyone signs in.
+router = APIRouter(prefix="/reference", tags=["reference"], dependencies=[PUBLIC_ROUTE])
 
 
 @router.get(
     "",
     summary="参考数据索引 (reference data; public)",
-    openapi_extra=PUBLIC,
     responses=NOT_MODIFIED,
     response_model=ReferenceIndex,
 )
@@ -257,7 +257,6 @@ async def index(request: Request) -> Response:
 @router.get(
     "/series",
     summary="职称系列 (series, title names, specialties; public)",
-    openapi_extra=PUBLIC,
     responses=NOT_MODIFIED,
     response_model=SeriesList,
 )
@@ -270,7 +269,6 @@ async def series_list(request: Request) -> Response:
 @router.get(
     "/series/{code}",
     summary="一个职称系列 (one series; public)",
-    openapi_extra=PUBLIC,
     responses={**NOT_MODIFIED, 404: _problem("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
     response_model=SeriesRef,
 )
@@ -284,7 +282,6 @@ async def series_one(request: Request, code: Annotated[str, Path(examples=["engi
 @router.get(
     "/levels",
     summary="职称层级与级别 (levels and ranks; public)",
-    openapi_extra=PUBLIC,
     responses=NOT_MODIFIED,
     response_model=LevelList,
 )
@@ -301,7 +298,6 @@ async def levels(request: Request) -> Response:
 @router.get(
     "/ownership-kinds",
     summary="单位性质 (ownership kinds; public)",
-    openapi_extra=PUBLIC,
     responses=NOT_MODIFIED,
     response_model=CodeList,
 )
@@ -314,7 +310,6 @@ async def ownership_kinds(request: Request) -> Response:
 @router.get(
     "/channels",
     summary="申报渠道 (channels; public)",
-    openapi_extra=PUBLIC,
     responses=NOT_MODIFIED,
     response_model=CodeList,
 )
@@ -327,7 +322,6 @@ async def channels(request: Request) -> Response:
 @router.get(
     "/attachment-kinds",
     summary="附件类别 (attachment kinds; public)",
-    openapi_extra=PUBLIC,
     responses=NOT_MODIFIED,
     response_model=CodeList,
 )
@@ -337,7 +331,7 @@ async def attachment_kinds(request: Request) -> Response:
     return _cached(request, catalog_version(), body)
 
 
-@router.get("/policy-packs", summary="政策包 (policy packs; public)", openapi_extra=PUBLIC)
+@router.get("/policy-packs", summary="政策包 (policy packs; public)")
 async def policy_packs() -> PackList:
     """Public: the shipped policy packs, each with the version of its values."""
     return PackList(items=[PackSummary(**_summary(load_pack(pack_id))) for pack_id in available_packs()])
@@ -346,7 +340,6 @@ async def policy_packs() -> PackList:
 @router.get(
     "/policy-packs/{pack_id}",
     summary="政策包参数 (a pack's public values; public)",
-    openapi_extra=PUBLIC,
     responses={**NOT_MODIFIED, 404: _problem("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)")},
     response_model=PackValues,
 )
@@ -370,7 +363,6 @@ async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["
 @router.get(
     "/policy-packs/{pack_id}/review-chain",
     summary="审核推荐链 (the review chain of a channel and level; public)",
-    openapi_extra=PUBLIC,
     responses={
         **NOT_MODIFIED,
         404: _problem("未知的政策包 (unknown_policy_pack)"),

@@ -8,24 +8,20 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from zhicheng_common.embedded import free_port
-from zhicheng_common.migrations import upgrade
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import migrated, serving
 from zhicheng_gateway.app import create_app
 from zhicheng_gateway.settings import MIGRATIONS_DIR, GatewaySettings
 from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS_DIR
-
-T = TypeVar("T")
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "Province-admin-2026!"
@@ -34,16 +30,9 @@ TAIYUAN = "140100"
 YUNCHENG = "140800"
 
 
-def _in_thread(fn: Callable[[], T]) -> T:
-    """Run blocking set-up (Alembic runs its own event loop) away from the tests' loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
-
 @pytest.fixture(scope="session")
 def gateway_schema(zc_settings: CommonSettings) -> CommonSettings:
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
-    return zc_settings
+    return migrated(MIGRATIONS_DIR, zc_settings)
 
 
 def dead_url() -> str:
@@ -82,10 +71,8 @@ class Gateway:
 @contextlib.asynccontextmanager
 async def running_gateway(common: CommonSettings, settings: GatewaySettings) -> AsyncIterator[Gateway]:
     app = create_app(common, settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-            yield Gateway(app, client)
+    async with serving(app, "http://gateway.test") as client:
+        yield Gateway(app, client)
 
 
 @pytest.fixture
@@ -109,7 +96,7 @@ def intake_service(
     zc_settings: CommonSettings, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[IntakeProcess]:
     """The real intake service as a subprocess on a free port, ready (database and NATS) before use."""
-    _in_thread(lambda: upgrade(INTAKE_MIGRATIONS_DIR, zc_settings.database_url))
+    migrated(INTAKE_MIGRATIONS_DIR, zc_settings)
     port = free_port()
     log = tmp_path_factory.mktemp("intake") / "intake.log"
     with log.open("wb") as sink:
@@ -149,23 +136,8 @@ def intake_service(
             process.wait(5)
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """``response`` is an RFC 9457 problem with this status and code; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code, body
-    assert body["title"]
-    return body
-
-
 async def token_for(client: httpx.AsyncClient, username: str, password: str) -> str:
     response = await client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

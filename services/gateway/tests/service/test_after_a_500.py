@@ -10,13 +10,9 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-import uvicorn
-from fastapi import APIRouter
 
-from zhicheng_common.app import create_service_app
-from zhicheng_common.embedded import free_port
-from zhicheng_common.settings import CommonSettings, ServiceSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestKeys, failing_router, stand_in_app, under_uvicorn
 from zhicheng_gateway.proxy import UPSTREAM_HEADER
 from zhicheng_gateway.settings import GatewaySettings
 
@@ -26,39 +22,11 @@ pytestmark = pytest.mark.service
 
 ROUNDS = 30
 
-router = APIRouter(prefix="/declarations")
-
-
-@router.get("/boom")
-async def boom() -> dict[str, str]:
-    raise RuntimeError("a bug in the service")
-
-
-@router.get("/fine")
-async def fine() -> dict[str, str]:
-    return {"status": "fine"}
-
 
 @pytest.fixture
 async def failing_upstream() -> AsyncIterator[str]:
-    app = create_service_app(
-        name="intake",
-        area="declarations",
-        title="stand-in",
-        common=CommonSettings(),
-        settings=ServiceSettings(),
-        routers=[router],
-    )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="critical"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
+    async with under_uvicorn(stand_in_app("declarations", [failing_router("/declarations")])) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem, bearer
 
-from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, SHANXI, Gateway, assert_problem, bearer, token_for
+from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, SHANXI, Gateway, token_for
 
 pytestmark = pytest.mark.service
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import pytest
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, asgi_call, assert_problem
 from zhicheng_gateway.proxy import UPSTREAM_HEADER
 from zhicheng_gateway.settings import GatewaySettings
 
-from .conftest import SHANXI, Gateway, IntakeProcess, assert_problem, running_gateway
+from .conftest import SHANXI, Gateway, IntakeProcess, running_gateway
 
 pytestmark = pytest.mark.service
 
@@ -97,34 +96,9 @@ async def test_an_attachment_upload_is_streamed_through_within_its_own_allowance
 async def test_an_unauthenticated_large_body_is_refused_without_being_read(
     limited: Gateway, method: str, path: str, authorization: bytes | None
 ) -> None:
-    pulled = 0
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal pulled
-        pulled += 1
-        return {"type": "http.request", "body": b"a" * 1024, "more_body": pulled < 1000}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"gateway.test"), (b"content-type", b"application/json")],  # chunked, no token
-        "scheme": "http",
-        "server": ("gateway.test", 80),
-        "client": ("127.0.0.1", 1),
-        "state": {},
-    }
+    headers = [(b"host", b"gateway.test"), (b"content-type", b"application/json")]  # chunked, no token
     if authorization is not None:
-        scope["headers"].append((b"authorization", authorization))
-    await limited.app(scope, receive, send)
-    assert sent[0]["status"] == 401
-    assert pulled == 0  # not one chunk of the 1 MB body was read
+        headers.append((b"authorization", authorization))
+    call = await asgi_call(limited.app, method, path, headers)
+    assert call.status == 401
+    assert call.pulled == 0  # not one chunk of the 1 MB body was read

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, Gateway, assert_problem, bearer, token_for
+from zhicheng_common.testing import assert_problem, bearer
+
+from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, Gateway, token_for
 
 pytestmark = pytest.mark.service
 

@@ -11,22 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem, bearer
 from zhicheng_common.topology import DOMAIN_SERVICES
 from zhicheng_gateway.proxy import UPSTREAM_HEADER
 from zhicheng_gateway.settings import GatewaySettings
 
-from .conftest import (
-    ADMIN_PASSWORD,
-    ADMIN_USERNAME,
-    SHANXI,
-    Gateway,
-    IntakeProcess,
-    assert_problem,
-    bearer,
-    running_gateway,
-    token_for,
-)
+from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, SHANXI, Gateway, IntakeProcess, running_gateway, token_for
 
 pytestmark = pytest.mark.service
 

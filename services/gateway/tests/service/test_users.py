@@ -15,22 +15,12 @@ from zhicheng_common.auth import Principal
 from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem, bearer
 from zhicheng_gateway import service
 from zhicheng_gateway.app import bootstrap_admin
 from zhicheng_gateway.schemas import UserCreate
 
-from .conftest import (
-    ADMIN_PASSWORD,
-    ADMIN_USERNAME,
-    SHANXI,
-    TAIYUAN,
-    YUNCHENG,
-    Gateway,
-    assert_problem,
-    bearer,
-    token_for,
-)
+from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, SHANXI, TAIYUAN, YUNCHENG, Gateway, token_for
 
 pytestmark = pytest.mark.service
 

@@ -93,6 +93,23 @@ class CommitteeScope:
     valid_until: date
     status: str  # active / suspended / expired / power_withdrawn
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CommitteeScope:
+        """From the committee's JSON as the projection stores it (the fields of ``committee.approved``)."""
+        return cls(
+            committee_id=uuid.UUID(str(data["committee_id"])),
+            name=data["name"],
+            series=data["series"],
+            specialties=tuple(data["specialties"]),
+            levels=tuple(data["levels"]),
+            scope_regions=tuple(data["scope_regions"]),
+            scope_ownership_kinds=tuple(data["scope_ownership_kinds"]),
+            policy_pack=data["policy_pack"],
+            valid_from=date.fromisoformat(data["valid_from"]),
+            valid_until=date.fromisoformat(data["valid_until"]),
+            status=data.get("status", "active"),
+        )
+
 
 @dataclass(frozen=True)
 class DeclarationWindow:

@@ -298,19 +298,7 @@ class ProjectionRepository(Repository):
         scope = None
         windows: tuple[DeclarationWindow, ...] = ()
         if committee is not None:
-            scope = CommitteeScope(
-                committee_id=uuid.UUID(committee["committee_id"]),
-                name=committee["name"],
-                series=committee["series"],
-                specialties=tuple(committee["specialties"]),
-                levels=tuple(committee["levels"]),
-                scope_regions=tuple(committee["scope_regions"]),
-                scope_ownership_kinds=tuple(committee["scope_ownership_kinds"]),
-                policy_pack=committee["policy_pack"],
-                valid_from=date.fromisoformat(committee["valid_from"]),
-                valid_until=date.fromisoformat(committee["valid_until"]),
-                status=committee["status"],
-            )
+            scope = CommitteeScope.from_json(committee)
             windows = tuple(
                 DeclarationWindow(
                     plan_id=uuid.UUID(w["plan_id"]),

@@ -4,24 +4,29 @@ JetStream the way their services publish them."""
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database, wait_until
+from zhicheng_common.testing import (
+    InProcess,
+    TestKeys,
+    TestStack,
+    create_database,
+    in_thread,
+    migrated,
+    publish_event,
+    serving,
+    wait_until,
+)
 from zhicheng_intake.app import create_app
 from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
 from zhicheng_intake.settings import MIGRATIONS_DIR, IntakeSettings
@@ -37,17 +42,13 @@ MAX_ATTACHMENT = 64 * 1024
 def intake_schema(zc_stack: TestStack, zc_settings: CommonSettings) -> CommonSettings:
     """Intake migrated on a database of its own, with a stream of its own: these tests' rows and
     events never meet other tests' (the gateway's tests keep an intake process on the session's)."""
-    with ThreadPoolExecutor(1) as pool:
-        url = pool.submit(lambda: create_database(zc_stack, "intake_service")).result()
-        pool.submit(lambda: upgrade(MIGRATIONS_DIR, url)).result()
-    return zc_settings.model_copy(update={"database_url": url, "events_prefix": f"{zc_settings.events_prefix}in"})
+    url = in_thread(lambda: create_database(zc_stack, "intake_service"))
+    own = zc_settings.model_copy(update={"database_url": url, "events_prefix": f"{zc_settings.events_prefix}in"})
+    return migrated(MIGRATIONS_DIR, own)
 
 
 @dataclass
-class Intake:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Intake(InProcess):
     keys: TestKeys
     js: Any
     prefix: str
@@ -62,18 +63,7 @@ class Intake:
 
     async def publish(self, name: str, data: dict[str, Any], *, subject: str = "") -> None:
         """Publish ``data`` as event ``<service>.<entity>.<fact>`` the way its producer does."""
-        event = CloudEvent(
-            id=str(uuid.uuid4()),
-            source=f"/zhicheng/{name.split('.')[0]}",
-            type=f"cn.zhicheng.{name}.v1",
-            subject=subject or str(uuid.uuid4()),
-            time=datetime.now(UTC),
-            data=data,
-            region=SHANXI,
-        )
-        await self.js.publish(
-            f"{self.prefix}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
-        )
+        await publish_event(self.js, self.prefix, name, data, subject=subject or str(uuid.uuid4()), region=SHANXI)
 
     async def open_committee(self, **changes: Any) -> uuid.UUID:
         """An approved committee with an open 2024 window, seen in intake's projection."""
@@ -105,6 +95,46 @@ def applicant_body(committee_id: uuid.UUID, **changes: Any) -> dict[str, Any]:
     return body
 
 
+BASE = "/api/v1/declarations"
+
+
+async def draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
+    """Create a draft of ``body``; returns its id."""
+    response = await intake.client.post(BASE, json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    declaration_id: str = response.json()["id"]
+    return declaration_id
+
+
+async def open_draft(intake: Intake, headers: dict[str, str]) -> str:
+    """A draft of a fresh applicant to a newly opened committee; returns its id."""
+    committee_id = await intake.open_committee()
+    return await draft(intake, applicant_body(committee_id), headers)
+
+
+async def submit(intake: Intake, declaration_id: str, headers: dict[str, str]) -> httpx.Response:
+    """Submit a draft; the answer as it comes (a test of a refusal reads it)."""
+    return await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+
+
+async def submitted_draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
+    """A draft of ``body``, submitted and accepted; returns its id."""
+    declaration_id = await draft(intake, body, headers)
+    response = await submit(intake, declaration_id, headers)
+    assert response.status_code == 200, response.text
+    return declaration_id
+
+
+async def status_becomes(intake: Intake, declaration_id: str, headers: dict[str, str], status: str) -> None:
+    """Wait (bounded) until the declaration shows ``status``, e.g. after an event was consumed."""
+
+    async def moved() -> bool:
+        response = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
+        return bool(response.json()["status"] == status)
+
+    await wait_until(moved, timeout=10, what=f"declaration {status}")
+
+
 @pytest.fixture(scope="module")
 async def intake(
     intake_schema: CommonSettings, zc_keys: TestKeys, tmp_path_factory: pytest.TempPathFactory
@@ -119,10 +149,8 @@ async def intake(
     app = create_app(intake_schema, settings, clock=clock)
     nc = await nats.connect(intake_schema.nats_url)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
-                yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix)
+        async with serving(app, "http://intake.test") as client:
+            yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix)
     finally:
         await nc.close()
 
@@ -130,11 +158,3 @@ async def intake(
 @pytest.fixture(autouse=True)
 def _reset_clock(intake: Intake) -> None:
     intake.clock.set(START)
-
-
-def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = json.loads(response.text)
-    assert body["code"] == code, body
-    return body

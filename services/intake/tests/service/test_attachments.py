@@ -13,11 +13,12 @@ import pytest
 
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import assert_problem, serving
 from zhicheng_intake.app import create_app
 from zhicheng_intake.settings import IntakeSettings
 
-from .conftest import MAX_ATTACHMENT, START, Intake, applicant_body, problem
-from .test_submission import BASE, count_rows, draft
+from .conftest import BASE, MAX_ATTACHMENT, START, Intake, applicant_body, draft
+from .test_submission import count_rows
 
 pytestmark = pytest.mark.service
 
@@ -33,11 +34,7 @@ async def replica(settings: CommonSettings, scratch: Path) -> AsyncIterator[http
         IntakeSettings(attachment_max_bytes=MAX_ATTACHMENT, scheduler_enabled=False),
         clock=ManualClock(START),
     )
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://replica.test") as client,
-    ):
+    async with serving(app, "http://replica.test") as client:
         yield client
 
 
@@ -92,7 +89,7 @@ async def test_an_exe_renamed_pdf_is_refused_and_nothing_is_stored(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
     declaration_id, response = await _upload(intake, intake.headers(), EXE, "application/pdf", "业绩证明.pdf")
-    refused = problem(response, 422, "attachment_content_mismatch")
+    refused = assert_problem(response, 422, "attachment_content_mismatch")
     assert refused["errors"][0]["field"] == "body"
     assert await count_rows(intake_schema, "attachments", declaration_id=uuid.UUID(declaration_id)) == 0
 
@@ -103,7 +100,7 @@ async def test_an_exe_renamed_pdf_is_refused_and_nothing_is_stored(
 )
 async def test_a_type_outside_the_allow_list_is_415_not_500(intake: Intake, media_type: str) -> None:
     _, response = await _upload(intake, intake.headers(), PDF, media_type, "证明.pdf")
-    problem(response, 415, "attachment_type_not_allowed")
+    assert_problem(response, 415, "attachment_type_not_allowed")
 
 
 @pytest.mark.parametrize(
@@ -138,7 +135,7 @@ async def test_an_attachment_kind_outside_the_reference_catalog_is_refused_listi
         headers={**headers, "Content-Type": "application/pdf"},
     )
 
-    refused = problem(response, 422, "unknown_attachment_kind")
+    refused = assert_problem(response, 422, "unknown_attachment_kind")
     assert refused["errors"][0]["field"] == "kind"
     # The fourteen kinds of the reference catalog, in its order (GET /api/v1/reference/attachment-kinds).
     assert refused["errors"][0]["facts"]["valid"] == [

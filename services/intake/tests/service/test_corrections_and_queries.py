@@ -12,10 +12,10 @@ from sqlalchemy import text
 
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_intake.examples import CREDIT_CODE
 
-from .conftest import Intake, applicant_body, problem
+from .conftest import Intake, applicant_body, submit
 
 pytestmark = pytest.mark.service
 
@@ -28,7 +28,7 @@ async def submitted(intake: Intake, headers: dict[str, str], **changes: Any) -> 
     created = await intake.client.post(BASE, json=body, headers=headers)
     assert created.status_code == 201, created.text
     declaration_id: str = created.json()["id"]
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    response = await submit(intake, declaration_id, headers)
     assert response.status_code == 200, response.text
     return declaration_id, body
 
@@ -63,7 +63,7 @@ async def test_RV_3_applicant_corrects_only_the_listed_fields_and_resubmits(inta
 
     outside = {**body, "applicant": {**body["applicant"], "post": "总工程师"}}
     refused = await intake.client.put(f"{BASE}/{declaration_id}", json=outside, headers=headers)
-    assert problem(refused, 409, "outside_correction_list")["rule"] == "RV-3"
+    assert assert_problem(refused, 409, "outside_correction_list")["rule"] == "RV-3"
     assert refused.json()["errors"][0]["field"] == "applicant.post"
 
     corrected = {**body, "achievements": [{**body["achievements"][0], "title": "太原南站站房结构设计"}]}
@@ -80,15 +80,15 @@ async def test_RV_3_not_corrected_by_the_deadline_becomes_abandoned_by_itself(in
     await returned(intake, declaration_id, headers, "2024-05-10")
 
     intake.clock.advance(timedelta(days=9))  # 2024-05-10: the deadline day still counts
-    await intake.app.state.runtime.scheduler.run_once()
+    await intake.run_scheduler()
     assert (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()["status"] == "returned"
 
     intake.clock.advance(timedelta(days=1))
-    await intake.app.state.runtime.scheduler.run_once()
+    await intake.run_scheduler()
     seen = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
     assert seen["status"] == "abandoned"
     late = await intake.client.post(f"{BASE}/{declaration_id}/resubmit", headers=headers)
-    problem(late, 409, "wrong_state")
+    assert_problem(late, 409, "wrong_state")
 
 
 async def test_applicant_withdraws_before_review(intake: Intake) -> None:
@@ -106,7 +106,7 @@ async def test_only_the_owner_may_submit_or_withdraw(intake: Intake) -> None:
     declaration_id, _ = await submitted(intake, intake.headers())
     other = intake.headers()
     response = await intake.client.post(f"{BASE}/{declaration_id}/withdraw", json={"reason": "x"}, headers=other)
-    problem(response, 403, "not_owner")
+    assert_problem(response, 403, "not_owner")
 
 
 async def test_clerk_lists_by_year_and_committee_within_jurisdiction_with_masked_ids(
@@ -130,7 +130,7 @@ async def test_clerk_lists_by_year_and_committee_within_jurisdiction_with_masked
     elsewhere = intake.headers(roles=("unit_reviewer",), region="140800", unit_key=unit_key)
     page = await intake.client.get(BASE, params={"committee_id": committee_id}, headers=elsewhere)
     assert page.json()["items"] == []
-    problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=elsewhere), 403, "outside_jurisdiction")
+    assert_problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=elsewhere), 403, "outside_jurisdiction")
 
 
 async def test_unit_lists_its_declarations_by_credit_code(intake: Intake, zc_settings: CommonSettings) -> None:
@@ -156,7 +156,7 @@ async def test_issue12_a_unit_reviewer_sees_only_its_own_units_and_an_office_onl
     for clerk in (other_unit, unbound_unit, other_office):
         listed = (await intake.client.get(BASE, params={"limit": 200}, headers=clerk)).json()
         assert declaration_id not in {item["id"] for item in listed["items"]}
-        problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=clerk), 403, "outside_binding")
+        assert_problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=clerk), 403, "outside_binding")
 
     own_office = intake.headers(roles=("committee_office",), region="140100", committees=[committee_id])
     listed = (await intake.client.get(BASE, params={"limit": 200}, headers=own_office)).json()
@@ -169,7 +169,7 @@ async def test_applicant_sees_only_own_declarations(intake: Intake) -> None:
     declaration_id, _ = await submitted(intake, owner)
     assert [i["id"] for i in (await intake.client.get(BASE, headers=owner)).json()["items"]] == [declaration_id]
     assert (await intake.client.get(BASE, headers=intake.headers())).json()["items"] == []
-    problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=intake.headers()), 403, "not_owner")
+    assert_problem(await intake.client.get(f"{BASE}/{declaration_id}", headers=intake.headers()), 403, "not_owner")
 
 
 async def test_DA_1_fields_are_exported(intake: Intake) -> None:
@@ -186,7 +186,7 @@ async def test_DA_1_fields_are_exported(intake: Intake) -> None:
     assert record["field"] == "工程技术"
     assert record["current_title"] == "工程师"
     assert record["certificate_number"] == "1401002018000123"
-    problem(await intake.client.get(f"{BASE}/export/da1", headers=intake.headers()), 403, "role_required")
+    assert_problem(await intake.client.get(f"{BASE}/export/da1", headers=intake.headers()), 403, "role_required")
 
 
 async def test_issue12_the_DA_1_export_pages_by_cursor_and_leaves_drafts_out(intake: Intake) -> None:
@@ -218,7 +218,7 @@ async def test_issue12_the_DA_1_export_pages_by_cursor_and_leaves_drafts_out(int
     assert sizes == [2, 2, 1]
     assert sorted(seen) == sorted(made)  # each once, the draft never
     too_big = await intake.client.get(f"{BASE}/export/da1", params={"limit": 1001}, headers=hr)
-    problem(too_big, 422, "validation_failed")
+    assert_problem(too_big, 422, "validation_failed")
 
 
 async def test_windows_show_committee_scope_and_window(intake: Intake) -> None:

@@ -8,9 +8,10 @@ import pytest
 
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import assert_problem
 from zhicheng_intake.examples import CREDIT_CODE
 
-from .conftest import Intake, applicant_body, problem
+from .conftest import Intake, applicant_body, submit
 
 pytestmark = pytest.mark.service
 
@@ -54,13 +55,13 @@ async def test_a_draft_is_hidden_from_every_clerk_role_until_submitted(
     assert (await intake.client.get(f"{BASE}/{draft_id}", headers=owner)).status_code == 200
     for role, headers in staff.items():
         assert draft_id not in await listed(intake, headers, committee_id), role
-        problem(await intake.client.get(f"{BASE}/{draft_id}", headers=headers), 404, "not_found")
-        problem(await intake.client.get(f"{BASE}/{draft_id}/history", headers=headers), 404, "not_found")
-        problem(await intake.client.get(f"{BASE}/{draft_id}/attachments", headers=headers), 404, "not_found")
+        assert_problem(await intake.client.get(f"{BASE}/{draft_id}", headers=headers), 404, "not_found")
+        assert_problem(await intake.client.get(f"{BASE}/{draft_id}/history", headers=headers), 404, "not_found")
+        assert_problem(await intake.client.get(f"{BASE}/{draft_id}/attachments", headers=headers), 404, "not_found")
     # Another applicant neither.
-    problem(await intake.client.get(f"{BASE}/{draft_id}", headers=intake.headers()), 404, "not_found")
+    assert_problem(await intake.client.get(f"{BASE}/{draft_id}", headers=intake.headers()), 404, "not_found")
 
-    submitted = await intake.client.post(f"{BASE}/{draft_id}/submit", headers=owner)
+    submitted = await submit(intake, draft_id, owner)
     assert submitted.status_code == 200, submitted.text
     for role, headers in staff.items():
         assert draft_id in await listed(intake, headers, committee_id), role

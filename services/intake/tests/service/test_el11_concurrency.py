@@ -8,28 +8,11 @@ from typing import Any
 
 import pytest
 
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem
 
-from .conftest import Intake, applicant_body, problem
+from .conftest import BASE, Intake, applicant_body, draft, status_becomes, submit, submitted_draft
 
 pytestmark = pytest.mark.service
-
-BASE = "/api/v1/declarations"
-
-
-async def _draft(intake: Intake, body: dict[str, Any], headers: dict[str, str]) -> str:
-    response = await intake.client.post(BASE, json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    declaration_id: str = response.json()["id"]
-    return declaration_id
-
-
-async def _status_is(intake: Intake, declaration_id: str, headers: dict[str, str], status: str) -> None:
-    async def moved() -> bool:
-        response = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
-        return bool(response.json()["status"] == status)
-
-    await wait_until(moved, timeout=10, what=f"declaration {status}")
 
 
 async def test_EL_11_two_drafts_of_one_person_submitted_at_the_same_moment_one_passes(intake: Intake) -> None:
@@ -37,21 +20,21 @@ async def test_EL_11_two_drafts_of_one_person_submitted_at_the_same_moment_one_p
     headers = intake.headers()
     body = applicant_body(committee_id)
     # The same person (same ID number), two drafts of the year, each eligible alone.
-    drafts = [await _draft(intake, body, headers), await _draft(intake, body, headers)]
+    drafts = [await draft(intake, body, headers), await draft(intake, body, headers)]
 
     responses = await asyncio.gather(*(intake.client.post(f"{BASE}/{d}/submit", headers=headers) for d in drafts))
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 409], [r.text for r in responses]
     refused = next(r for r in responses if r.status_code == 409)
-    assert problem(refused, 409, "not_eligible")["rule"] == "EL-11"
+    assert assert_problem(refused, 409, "not_eligible")["rule"] == "EL-11"
 
 
 async def test_EL_11_five_concurrent_submissions_of_one_person_make_one_application(intake: Intake) -> None:
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    drafts = [await _draft(intake, body, headers) for _ in range(5)]
+    drafts = [await draft(intake, body, headers) for _ in range(5)]
 
     responses = await asyncio.gather(*(intake.client.post(f"{BASE}/{d}/submit", headers=headers) for d in drafts))
 
@@ -72,27 +55,25 @@ async def test_EL_11_a_declaration_refused_in_review_still_uses_the_year(
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await _draft(intake, body, headers)
-    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    first = await submitted_draft(intake, body, headers)
     await intake.publish(event, {"declaration_id": first, **data}, subject=first)
-    await _status_is(intake, first, headers, status)
+    await status_becomes(intake, first, headers, status)
 
-    second = await _draft(intake, body, headers)
-    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
-    assert problem(response, 409, "not_eligible")["rule"] == "EL-11"
+    second = await draft(intake, body, headers)
+    response = await submit(intake, second, headers)
+    assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"
 
 
 async def test_EL_11_withdrawal_before_the_first_review_decision_frees_the_year(intake: Intake) -> None:
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await _draft(intake, body, headers)
-    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    first = await submitted_draft(intake, body, headers)
     withdrawn = await intake.client.post(f"{BASE}/{first}/withdraw", json={"reason": "换一个专业申报"}, headers=headers)
     assert withdrawn.status_code == 200, withdrawn.text
 
-    second = await _draft(intake, body, headers)
-    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
+    second = await draft(intake, body, headers)
+    response = await submit(intake, second, headers)
     assert response.status_code == 200, response.text
 
 
@@ -100,15 +81,14 @@ async def test_EL_11_withdrawal_after_a_return_for_correction_does_not_free_the_
     committee_id = await intake.open_committee()
     headers = intake.headers()
     body = applicant_body(committee_id)
-    first = await _draft(intake, body, headers)
-    assert (await intake.client.post(f"{BASE}/{first}/submit", headers=headers)).status_code == 200
+    first = await submitted_draft(intake, body, headers)
     items = [{"field": "achievements", "message": "补充获奖证书"}]
     returned = {"items": items, "deadline": "2024-05-15", "step": "unit"}
     await intake.publish("review.declaration.returned", {"declaration_id": first, **returned}, subject=first)
-    await _status_is(intake, first, headers, "returned")
+    await status_becomes(intake, first, headers, "returned")
     withdrawn = await intake.client.post(f"{BASE}/{first}/withdraw", json={"reason": "不补正了"}, headers=headers)
     assert withdrawn.status_code == 200, withdrawn.text
 
-    second = await _draft(intake, body, headers)
-    response = await intake.client.post(f"{BASE}/{second}/submit", headers=headers)
-    assert problem(response, 409, "not_eligible")["rule"] == "EL-11"
+    second = await draft(intake, body, headers)
+    response = await submit(intake, second, headers)
+    assert assert_problem(response, 409, "not_eligible")["rule"] == "EL-11"

@@ -51,7 +51,7 @@ async def test_an_auditor_of_the_records_city_sees_what_the_scheduler_did(intake
     declaration_id, _ = await submitted(intake, headers)
     await returned(intake, declaration_id, headers, "2024-05-10")
     intake.clock.advance(timedelta(days=10))  # 2024-05-11: the deadline day has passed
-    await intake.app.state.runtime.scheduler.run_once()
+    await intake.run_scheduler()
     intake.clock.advance(timedelta(days=-10))
 
     entries = await journal_about(intake, declaration_id, auditor_region=TAIYUAN)

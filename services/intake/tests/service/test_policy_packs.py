@@ -12,9 +12,9 @@ from sqlalchemy import text
 
 from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import assert_problem
 
-from .conftest import Intake, applicant_body, problem
-from .test_submission import BASE, draft
+from .conftest import BASE, Intake, applicant_body, draft, open_draft, submit
 
 pytestmark = pytest.mark.service
 
@@ -48,23 +48,24 @@ async def test_a_jurisdiction_and_year_without_a_pack_is_a_clear_problem(intake:
     committee_id = await intake.open_committee()
     body = applicant_body(committee_id, target__year=2023)  # Shanxi has a 2024 pack only
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
-    refused = problem(response, 422, "no_policy_pack")
+    refused = assert_problem(response, 422, "no_policy_pack")
     assert refused["errors"][0]["facts"] == {"jurisdiction": "140100", "year": 2023}
 
 
 async def test_an_unknown_pack_on_a_declaration_is_refused_not_replaced(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
+    declaration_id = await open_draft(intake, headers)
     await _sql(
         intake_schema,
         "UPDATE intake.declarations SET policy_pack = 'shanxi-2019' WHERE id = :id",
         id=uuid.UUID(declaration_id),
     )
-    problem(await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers), 422, "unknown_policy_pack")
-    problem(await intake.client.post(f"{BASE}/{declaration_id}/check", headers=headers), 422, "unknown_policy_pack")
+    assert_problem(await submit(intake, declaration_id, headers), 422, "unknown_policy_pack")
+    assert_problem(
+        await intake.client.post(f"{BASE}/{declaration_id}/check", headers=headers), 422, "unknown_policy_pack"
+    )
     read = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
     assert read["status"] == "draft"
 
@@ -72,10 +73,9 @@ async def test_an_unknown_pack_on_a_declaration_is_refused_not_replaced(
 async def test_the_submitted_event_carries_the_pack_the_declaration_was_judged_by(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
-    committee_id = await intake.open_committee()
     headers = intake.headers()
-    declaration_id = await draft(intake, applicant_body(committee_id), headers)
-    response = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)
+    declaration_id = await open_draft(intake, headers)
+    response = await submit(intake, declaration_id, headers)
     assert response.status_code == 200, response.text
     rows = await _sql(
         intake_schema,

@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem, serving
 from zhicheng_intake.app import create_app
 from zhicheng_intake.settings import IntakeSettings
 
-from .conftest import TAIYUAN, problem
+from .conftest import TAIYUAN
 
 pytestmark = pytest.mark.service
 
@@ -29,8 +29,7 @@ async def limited(
     common = intake_schema.model_copy(update={"max_request_bytes": LIMIT, "max_upload_bytes": UPLOAD_LIMIT})
     settings = IntakeSettings(scheduler_enabled=False)
     app = create_app(common, settings)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with serving(app, "http://t") as client:
         yield client
 
 
@@ -48,16 +47,16 @@ async def test_a_declaration_body_over_the_limit_is_refused_with_413(
 ) -> None:
     headers = {**zc_keys.headers(roles=["applicant"], region=TAIYUAN), "content-type": "application/json"}
     under = await limited.post("/api/v1/declarations", content=json_of(LIMIT), headers=headers)
-    problem(under, 422, "validation_failed")  # read in full and validated
+    assert_problem(under, 422, "validation_failed")  # read in full and validated
     for content in (json_of(LIMIT + 1), chunked(json_of(LIMIT + 1))):
         response = await limited.post("/api/v1/declarations", content=content, headers=headers)
-        assert problem(response, 413, "payload_too_large")["detail"] == f"请求内容超过上限 {LIMIT} 字节"
+        assert assert_problem(response, 413, "payload_too_large")["detail"] == f"请求内容超过上限 {LIMIT} 字节"
 
 
 async def test_an_attachment_gets_the_upload_allowance(limited: httpx.AsyncClient, zc_keys: TestKeys) -> None:
     headers = zc_keys.headers(roles=["applicant"], region=TAIYUAN)
     url = f"/api/v1/declarations/{uuid.uuid4()}/attachments?name=a.pdf&kind=achievement_proof"
     passes = await limited.post(url, content=chunked(b"%" * UPLOAD_LIMIT), headers=headers)
-    problem(passes, 404, "not_found")  # read in full; no such declaration
+    assert_problem(passes, 404, "not_found")  # read in full; no such declaration
     refused = await limited.post(url, content=chunked(b"%" * (UPLOAD_LIMIT + 1)), headers=headers)
-    assert problem(refused, 413, "payload_too_large")["detail"] == f"请求内容超过上限 {UPLOAD_LIMIT} 字节"
+    assert assert_problem(refused, 413, "payload_too_large")["detail"] == f"请求内容超过上限 {UPLOAD_LIMIT} 字节"

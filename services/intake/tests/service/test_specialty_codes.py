@@ -13,8 +13,9 @@ from sqlalchemy import text
 
 from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import assert_problem
 
-from .conftest import Intake, applicant_body, problem
+from .conftest import Intake, applicant_body
 
 pytestmark = pytest.mark.service
 
@@ -46,7 +47,7 @@ async def test_unknown_specialty_code_is_refused_listing_the_valid_ones_in_chine
 
     response = await intake.client.post(BASE, json=body, headers=intake.headers())
 
-    refused = problem(response, 400, "invalid_declaration")
+    refused = assert_problem(response, 400, "invalid_declaration")
     [error] = [e for e in refused["errors"] if e["field"] == "target.specialty"]
     assert error["code"] == "unknown_specialty"
     assert error["facts"]["valid"] == [

@@ -20,20 +20,7 @@ TODAY = date(2024, 5, 1)
 
 
 def committee(**changes: Any) -> domain.CommitteeScope:
-    data = committee_event(**changes)
-    return domain.CommitteeScope(
-        committee_id=uuid.UUID(data["committee_id"]),
-        name=data["name"],
-        series=data["series"],
-        specialties=tuple(data["specialties"]),
-        levels=tuple(data["levels"]),
-        scope_regions=tuple(data["scope_regions"]),
-        scope_ownership_kinds=tuple(data["scope_ownership_kinds"]),
-        policy_pack=data["policy_pack"],
-        valid_from=date.fromisoformat(data["valid_from"]),
-        valid_until=date.fromisoformat(data["valid_until"]),
-        status=data.get("status", "active"),
-    )
+    return domain.CommitteeScope.from_json(committee_event(**changes))
 
 
 def window(**changes: Any) -> domain.DeclarationWindow:
@@ -55,16 +42,22 @@ def context(**changes: Any) -> domain.EligibilityContext:
     return domain.EligibilityContext(**values)
 
 
-def check(body: dict[str, Any], *, ctx: domain.EligibilityContext | None = None, pack: PolicyPack = PACK) -> list[str]:
-    """The rule ids that refuse ``body`` (empty = accepted)."""
-    failures = domain.check_eligibility(
+def failures_of(
+    body: dict[str, Any], *, ctx: domain.EligibilityContext | None = None, pack: PolicyPack = PACK
+) -> list[domain.Failure]:
+    """Every failure of ``body`` under ``pack``, in the domain's order."""
+    return domain.check_eligibility(
         DeclarationCreate.model_validate(body),
         pack=pack,
         catalog=load_series_catalog(),
         table=qualification_table(),
         context=ctx or context(),
     )
-    return [f.rule for f in failures]
+
+
+def check(body: dict[str, Any], *, ctx: domain.EligibilityContext | None = None, pack: PolicyPack = PACK) -> list[str]:
+    """The rule ids that refuse ``body`` (empty = accepted)."""
+    return [f.rule for f in failures_of(body, ctx=ctx, pack=pack)]
 
 
 def with_param(name: str, value: Any) -> PolicyPack:
@@ -83,13 +76,7 @@ def test_failures_list_every_rule_with_message_and_facts() -> None:
     body = declaration_body(applicant__employment_status="retired")
     body["current_title"]["obtained_on"] = "2021-06-01"
     body["achievements"][0]["date"] = "2024-09-01"
-    failures = domain.check_eligibility(
-        DeclarationCreate.model_validate(body),
-        pack=PACK,
-        catalog=load_series_catalog(),
-        table=qualification_table(),
-        context=context(),
-    )
+    failures = failures_of(body)
     assert {f.rule for f in failures} >= {"NA-3", "EL-2", "EL-3"}
     for failure in failures:
         assert failure.message
@@ -186,14 +173,7 @@ def test_EL_4_qualified_years_all_count() -> None:
 
 
 def _failure(body: dict[str, Any], rule: str) -> domain.Failure:
-    failures = domain.check_eligibility(
-        DeclarationCreate.model_validate(body),
-        pack=PACK,
-        catalog=load_series_catalog(),
-        table=qualification_table(),
-        context=context(),
-    )
-    return next(f for f in failures if f.rule == rule)
+    return next(f for f in failures_of(body) if f.rule == rule)
 
 
 def test_EL_4_years_without_a_declared_assessment_do_not_count_and_are_named() -> None:
@@ -571,13 +551,7 @@ def test_NA_4_long_term_grassroots_staff_have_the_packs_years_at_the_grassroots(
 def test_NA_4_too_few_grassroots_years_is_refused_and_not_relaxed() -> None:
     body = declaration_body(relaxed_category="grassroots_long_term", grassroots_years=9)
     body["current_title"]["obtained_on"] = "2020-01-01"
-    failures = domain.check_eligibility(
-        DeclarationCreate.model_validate(body),
-        pack=PACK,
-        catalog=load_series_catalog(),
-        table=qualification_table(),
-        context=context(),
-    )
+    failures = failures_of(body)
     assert sorted(f.rule for f in failures) == ["EL-2", "NA-4"]
     assert next(f for f in failures if f.rule == "NA-4").facts == {"grassroots_years": 9, "required": 10}
 

@@ -3,30 +3,21 @@ with a manual clock (tests move time and run the scheduler once instead of sleep
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
-from zhicheng_common.app import ServiceRuntime
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
-from zhicheng_common.migrations import upgrade
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import InProcess, TestKeys, migrated, resident_id, serving
 from zhicheng_integrity.app import create_app
 from zhicheng_integrity.settings import MIGRATIONS_DIR, IntegritySettings
-
-T = TypeVar("T")
 
 SHANXI = "140000"
 TAIYUAN = "140100"
@@ -34,50 +25,15 @@ YUNCHENG = "140800"
 # 2026-11-22 10:00 in Beijing.
 START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def resident_id(region: str = "140105") -> str:
-    """A fresh valid resident ID number (GB 11643): random birth day (1960-1999) and sequence."""
-    noise = uuid.uuid4().int
-    birth = date(1960, 1, 1) + timedelta(days=noise % 14_600)
-    first17 = f"{region}{birth:%Y%m%d}{(noise >> 20) % 1000:03d}"
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return first17 + "10X98765432"[total % 11]
-
-
-def credit_code() -> str:
-    """A fresh valid unified social credit code (GB 32100)."""
-    body = "91140100" + "".join(_CREDIT_ALPHABET[b % 31] for b in uuid.uuid4().bytes[:9])
-    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
-    return body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
-
-
-def _in_thread(fn: Callable[[], T]) -> T:
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
 
 @pytest.fixture(scope="session")
 def integrity_schema(zc_settings: CommonSettings) -> CommonSettings:
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
-    return zc_settings
+    return migrated(MIGRATIONS_DIR, zc_settings)
 
 
 @dataclass
-class Integrity:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
-    database: Database
+class Integrity(InProcess):
     cipher: PiiCipher
-
-    async def run_scheduler(self) -> dict[str, int]:
-        runtime: ServiceRuntime = self.app.state.runtime
-        assert runtime.scheduler is not None
-        return await runtime.scheduler.run_once()
 
     async def outbox(self, record_id: str) -> list[dict[str, Any]]:
         """The events recorded about ``record_id``, oldest first."""
@@ -101,20 +57,14 @@ class Integrity:
             ).mappings()
             return [dict(row) for row in rows]
 
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.database.engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
-
 
 @pytest.fixture
 async def integrity(integrity_schema: CommonSettings) -> AsyncIterator[Integrity]:
     """The integrity service in-process on the session's database and NATS, its clock at ``START``."""
     clock = ManualClock(START)
     app = create_app(integrity_schema, IntegritySettings(scheduler_enabled=False), clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://integrity.test") as client:
-            yield Integrity(app, client, clock, app.state.database, app.state.context.cipher)
+    async with serving(app, "http://integrity.test") as client:
+        yield Integrity(app, client, clock, app.state.context.cipher)
 
 
 @pytest.fixture
@@ -172,14 +122,3 @@ async def create_record(client: httpx.AsyncClient, headers: dict[str, str], **ov
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """``response`` is an RFC 9457 problem with this status and code; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code, body
-    assert body["title"]
-    return body

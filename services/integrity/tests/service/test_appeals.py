@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from .conftest import Integrity, assert_problem, create_record, resident_id
+from zhicheng_common.testing import assert_problem, resident_id
+
+from .conftest import Integrity, create_record
 
 pytestmark = pytest.mark.service
 

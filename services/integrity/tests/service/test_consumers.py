@@ -14,9 +14,9 @@ from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.events.streams import dead_letter_subject
 from zhicheng_common.ids import uuid7
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, resident_id, wait_until
 
-from .conftest import TAIYUAN, Integrity, assert_problem, resident_id
+from .conftest import TAIYUAN, Integrity
 
 pytestmark = pytest.mark.service
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem, resident_id
 from zhicheng_integrity.auth import CREDIT_FEED_SCOPE
 
-from .conftest import SHANXI, TAIYUAN, Integrity, assert_problem, create_record, resident_id
+from .conftest import SHANXI, TAIYUAN, Integrity, create_record
 
 pytestmark = pytest.mark.service
 

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from .conftest import Integrity, create_record, resident_id
+from zhicheng_common.testing import resident_id
+
+from .conftest import Integrity, create_record
 
 pytestmark = pytest.mark.service
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem, resident_id
 
-from .conftest import Integrity, assert_problem, create_record, resident_id
+from .conftest import Integrity, create_record
 
 pytestmark = pytest.mark.service
 

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import TestKeys, assert_problem, credit_code, resident_id
 
-from .conftest import (
-    SHANXI,
-    TAIYUAN,
-    YUNCHENG,
-    Integrity,
-    assert_problem,
-    create_record,
-    credit_code,
-    resident_id,
-)
+from .conftest import SHANXI, TAIYUAN, YUNCHENG, Integrity, create_record
 
 pytestmark = pytest.mark.service
 

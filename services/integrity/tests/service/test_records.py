@@ -6,25 +6,26 @@ import json
 from typing import Any
 
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, credit_code, on_stream, resident_id
 
-from .conftest import (
-    TAIYUAN,
-    YUNCHENG,
-    Integrity,
-    assert_problem,
-    create_record,
-    credit_code,
-    record_body,
-    resident_id,
-)
+from .conftest import TAIYUAN, YUNCHENG, Integrity, create_record, record_body
 
 pytestmark = pytest.mark.service
 
 DECIDED = "cn.zhicheng.integrity.record.decided.v1"
+
+
+async def refused_and_unchanged(
+    integrity: Integrity, headers: dict[str, str], body: dict[str, Any], status: int, code: str
+) -> dict[str, Any]:
+    """Post a record: refused with this problem, and records, outbox and history unchanged."""
+    before = await counts(integrity)
+    response = await integrity.client.post("/api/v1/integrity/records", json=body, headers=headers)
+    problem = assert_problem(response, status, code)
+    assert await counts(integrity) == before
+    return problem
 
 
 async def counts(integrity: Integrity) -> tuple[int, int, int]:
@@ -89,24 +90,9 @@ async def test_EL_20_decided_record_is_published_with_the_contract_fields_within
     assert "EL-20" in data["rule_ids"]
 
     # The relay publishes it to JetStream at once (woken by NOTIFY).
-    subject = f"{zc_settings.events_prefix}.integrity.record.decided"
-    subscription = await nats_js.pull_subscribe(
-        subject, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL), stream=zc_settings.stream_name
+    await on_stream(
+        nats_js, zc_settings, "integrity.record.decided", lambda e: e["data"]["record_id"] == record["id"], timeout=5
     )
-
-    async def published() -> bool:
-        try:
-            messages = await subscription.fetch(100, timeout=0.5)
-        except TimeoutError:
-            return False
-        for message in messages:
-            await message.ack()
-            if json.loads(message.data)["data"]["record_id"] == record["id"]:
-                return True
-        return False
-
-    await wait_until(published, timeout=5, what="integrity.record.decided on JetStream")
-    await subscription.unsubscribe()
 
 
 async def test_IN_1_falsification_names_the_certificate_to_revoke_and_the_expert_to_exclude(
@@ -163,13 +149,9 @@ async def test_IN_3_unit_failing_to_review_is_recorded_with_its_sanction_step(
 async def test_unknown_subject_kind_is_a_problem_naming_the_field_and_nothing_changes(
     integrity: Integrity, taiyuan_admin: dict[str, str]
 ) -> None:
-    before = await counts(integrity)
-    response = await integrity.client.post(
-        "/api/v1/integrity/records", json=record_body(subject_kind="company"), headers=taiyuan_admin
-    )
-    body = assert_problem(response, 422, "validation_failed")
-    assert [e["field"] for e in body["errors"]] == ["subject_kind"]
-    assert await counts(integrity) == before
+    body = record_body(subject_kind="company")
+    problem = await refused_and_unchanged(integrity, taiyuan_admin, body, 422, "validation_failed")
+    assert [e["field"] for e in problem["errors"]] == ["subject_kind"]
 
 
 @pytest.mark.parametrize(
@@ -179,41 +161,28 @@ async def test_unknown_subject_kind_is_a_problem_naming_the_field_and_nothing_ch
 async def test_malformed_id_number_is_a_problem_naming_the_field_and_nothing_changes(
     integrity: Integrity, taiyuan_admin: dict[str, str], subject_kind: str, number: str
 ) -> None:
-    before = await counts(integrity)
     kind = "falsified_materials" if subject_kind == "person" else "unit_failed_review"
     body = record_body(subject_kind=subject_kind, subject_id_number=number, kind=kind, effects={})
-    response = await integrity.client.post("/api/v1/integrity/records", json=body, headers=taiyuan_admin)
-    problem = assert_problem(response, 422, "validation_failed")
+    problem = await refused_and_unchanged(integrity, taiyuan_admin, body, 422, "validation_failed")
     assert [e["field"] for e in problem["errors"]] == ["subject_id_number"]
     assert "校验码" in problem["errors"][0]["message"] or "18位" in problem["errors"][0]["message"]
-    assert await counts(integrity) == before
 
 
 async def test_validity_end_before_start_is_a_problem_and_nothing_changes(
     integrity: Integrity, taiyuan_admin: dict[str, str]
 ) -> None:
-    before = await counts(integrity)
-    response = await integrity.client.post(
-        "/api/v1/integrity/records",
-        json=record_body(decision_date="2026-11-20", valid_until="2026-11-19"),
-        headers=taiyuan_admin,
-    )
-    body = assert_problem(response, 422, "validation_failed")
-    assert [e["field"] for e in body["errors"]] == ["valid_until"]
-    assert await counts(integrity) == before
+    body = record_body(decision_date="2026-11-20", valid_until="2026-11-19")
+    problem = await refused_and_unchanged(integrity, taiyuan_admin, body, 422, "validation_failed")
+    assert [e["field"] for e in problem["errors"]] == ["valid_until"]
 
 
 async def test_IN_2_validity_beyond_the_packs_period_is_refused_with_the_rule(
     integrity: Integrity, taiyuan_admin: dict[str, str]
 ) -> None:
-    before = await counts(integrity)
-    response = await integrity.client.post(
-        "/api/v1/integrity/records", json=record_body(valid_until="2029-11-21"), headers=taiyuan_admin
-    )
-    body = assert_problem(response, 409, "validity_too_long")
-    assert body["rule"] == "IN-2"
-    assert body["errors"][0]["field"] == "valid_until"
-    assert await counts(integrity) == before
+    body = record_body(valid_until="2029-11-21")
+    problem = await refused_and_unchanged(integrity, taiyuan_admin, body, 409, "validity_too_long")
+    assert problem["rule"] == "IN-2"
+    assert problem["errors"][0]["field"] == "valid_until"
 
 
 async def test_a_shorter_validity_may_be_decided(integrity: Integrity, taiyuan_admin: dict[str, str]) -> None:
@@ -224,21 +193,18 @@ async def test_a_shorter_validity_may_be_decided(integrity: Integrity, taiyuan_a
 async def test_effects_that_do_not_fit_the_subject_are_refused_naming_each_field(
     integrity: Integrity, taiyuan_admin: dict[str, str]
 ) -> None:
-    before = await counts(integrity)
     body = record_body(
         subject_kind="unit",
         subject_id_number=credit_code(),
         kind="falsified_materials",
         effects={"bar_declaring": True, "revoke_certificate_number": "X1"},
     )
-    response = await integrity.client.post("/api/v1/integrity/records", json=body, headers=taiyuan_admin)
-    problem = assert_problem(response, 400, "record_inconsistent")
+    problem = await refused_and_unchanged(integrity, taiyuan_admin, body, 400, "record_inconsistent")
     assert {e["field"] for e in problem["errors"]} == {
         "kind",
         "effects.bar_declaring",
         "effects.revoke_certificate_number",
     }
-    assert await counts(integrity) == before
 
 
 async def test_CM_10_committee_violation_without_a_sanction_is_refused(
@@ -266,10 +232,7 @@ async def test_only_hr_administrators_enter_records_and_only_in_their_jurisdicti
 
 
 async def test_a_decision_dated_after_today_is_refused(integrity: Integrity, taiyuan_admin: dict[str, str]) -> None:
-    before = await counts(integrity)
-    response = await integrity.client.post(
-        "/api/v1/integrity/records", json=record_body(decision_date="2026-11-23"), headers=taiyuan_admin
+    problem = await refused_and_unchanged(
+        integrity, taiyuan_admin, record_body(decision_date="2026-11-23"), 400, "record_inconsistent"
     )
-    problem = assert_problem(response, 400, "record_inconsistent")
     assert [(e["field"], e["code"]) for e in problem["errors"]] == [("decision_date", "decision_in_future")]
-    assert await counts(integrity) == before

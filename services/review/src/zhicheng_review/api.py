@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 
 from zhicheng_common.api import SessionDep, journal_router, service_context
-from zhicheng_common.auth import CurrentPrincipal
+from zhicheng_common.auth import PUBLIC_ROUTE, CurrentPrincipal
 from zhicheng_common.paging import QueuePaging
 from zhicheng_review import domain, service
 from zhicheng_review.domain import CorrectionItem, working_days_left
@@ -42,7 +42,8 @@ from zhicheng_review.settings import AREA
 ContextDep = Annotated[ReviewContext, Depends(service_context)]
 
 router = APIRouter(prefix=f"/{AREA}", tags=["reviews"])
-public_router = APIRouter(prefix=f"/{AREA}/public", tags=["public"])
+# Publicity notices, objections and the decision keys are for anyone: no token.
+public_router = APIRouter(prefix=f"/{AREA}/public", tags=["public"], dependencies=[PUBLIC_ROUTE])
 
 
 def review_read(ctx: ReviewContext, review: Review) -> ReviewRead:

@@ -3,32 +3,25 @@ clock, and intake's events published on the real NATS stream (intake's code is n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import nats
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_common.ids import uuid7
-from zhicheng_common.migrations import upgrade
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, wait_until
+from zhicheng_common.testing import InProcess, TestKeys, migrated, publish_event, serving, wait_until
 from zhicheng_review.app import create_app
 from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
-
-T = TypeVar("T")
 
 SHANXI = "140000"
 TAIYUAN = "140100"
@@ -42,22 +35,36 @@ COMMITTEE_ID = "0193a000-0000-7000-8000-0000000000c1"
 START = datetime(2024, 9, 26, 2, 0, tzinfo=UTC)
 
 
-def _in_thread(fn: Callable[[], T]) -> T:
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
-
-
 @pytest.fixture(scope="session")
 def review_schema(zc_settings: CommonSettings) -> CommonSettings:
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, zc_settings.database_url))
-    return zc_settings
+    return migrated(MIGRATIONS_DIR, zc_settings)
+
+
+def submitted_data(*, region: str = XIAODIAN, **overrides: Any) -> dict[str, Any]:
+    """The data of ``intake.declaration.submitted`` for a fresh declaration, as intake sends it."""
+    declaration_id = uuid.UUID(str(overrides.pop("declaration_id", uuid.uuid4())))
+    return {
+        "declaration_id": str(declaration_id),
+        "applicant_key": f"key-{declaration_id.hex[:12]}",
+        "applicant_name": "张三",
+        "year": 2024,
+        "series": "engineering",
+        "specialty": "electrical",
+        "level": "intermediate",
+        "rank": "engineer",
+        "committee_id": COMMITTEE_ID,
+        "kind": "normal",
+        "channel": "employer",
+        "employer_name": "太原市某某电力有限公司",
+        "unit_key": UNIT_KEY,
+        "region": region,
+        "owner_subject": "u-applicant",
+        **overrides,
+    }
 
 
 @dataclass
-class Harness:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Harness(InProcess):
     keys: TestKeys
     settings: CommonSettings
     js: Any
@@ -83,48 +90,23 @@ class Harness:
         self.clock.advance(timedelta(days=days))
 
     async def run_jobs(self) -> dict[str, int]:
-        result: dict[str, int] = await self.app.state.runtime.scheduler.run_once()
-        return result
+        return await self.run_scheduler()
 
     async def publish_intake(self, fact: str, data: dict[str, Any], *, region: str | None = None) -> str:
         """Publish ``intake.declaration.<fact>`` as intake would (its envelope, its stream)."""
-        event = CloudEvent(
-            id=str(uuid7()),
-            source="/zhicheng/intake",
-            type=f"cn.zhicheng.intake.declaration.{fact}.v1",
+        return await publish_event(
+            self.js,
+            self.settings.events_prefix,
+            f"intake.declaration.{fact}",
+            data,
             subject=str(data["declaration_id"]),
-            time=datetime.now(UTC),
-            data=data,
             region=region,
         )
-        await self.js.publish(
-            f"{self.settings.events_prefix}.intake.declaration.{fact}",
-            event.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": event.id},
-        )
-        return event.id
 
     async def submit(self, *, channel: str = "employer", region: str = XIAODIAN, **overrides: Any) -> uuid.UUID:
         """Publish a submitted declaration and wait until its chain has started; returns the review id."""
-        declaration_id = uuid.uuid4()
-        data: dict[str, Any] = {
-            "declaration_id": str(declaration_id),
-            "applicant_key": f"key-{declaration_id.hex[:12]}",
-            "applicant_name": "张三",
-            "year": 2024,
-            "series": "engineering",
-            "specialty": "electrical",
-            "level": "intermediate",
-            "rank": "engineer",
-            "committee_id": COMMITTEE_ID,
-            "kind": "normal",
-            "channel": channel,
-            "employer_name": "太原市某某电力有限公司",
-            "unit_key": UNIT_KEY,
-            "region": region,
-            "owner_subject": "u-applicant",
-            **overrides,
-        }
+        data = submitted_data(channel=channel, region=region, **overrides)
+        declaration_id = uuid.UUID(data["declaration_id"])
         await self.publish_intake("submitted", data, region=region)
         review = await wait_until(
             lambda: self.review_of(declaration_id), timeout=15, what=f"chain of {declaration_id} started"
@@ -169,29 +151,21 @@ class Harness:
             return result.all() if result.returns_rows else []
 
 
-@pytest.fixture
-async def harness(review_schema: CommonSettings, zc_keys: TestKeys, tmp_path: Path) -> AsyncIterator[Harness]:
-    clock = ManualClock(START)
-    settings = ReviewSettings(scheduler_enabled=False)
-    # Each test its own key rings (generated on first start, as in the embedded default).
-    common = review_schema.model_copy(update={"keys_dir": tmp_path / "keys"})
-    app = create_app(common, settings, clock=clock)
-    nc = await nats.connect(review_schema.nats_url)
+@contextlib.asynccontextmanager
+async def running_review(common: CommonSettings, clock: ManualClock, keys: TestKeys) -> AsyncIterator[Harness]:
+    """One start of the review service in-process (a new app reading its key rings from ``keys_dir``)."""
+    app = create_app(common, ReviewSettings(scheduler_enabled=False), clock=clock)
+    nc = await nats.connect(common.nats_url)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://review.test") as client:
-                yield Harness(app, client, clock, zc_keys, review_schema, nc.jetstream())
+        async with serving(app, "http://review.test") as client:
+            yield Harness(app, client, clock, keys, common, nc.jetstream())
     finally:
         await nc.close()
 
 
-def assert_problem(response: httpx.Response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    assert body["title"]
-    if rule is not None:
-        assert body["rule"] == rule, body
-    return body
+@pytest.fixture
+async def harness(review_schema: CommonSettings, zc_keys: TestKeys, tmp_path: Path) -> AsyncIterator[Harness]:
+    # Each test its own key rings (generated on first start, as in the embedded default).
+    common = review_schema.model_copy(update={"keys_dir": tmp_path / "keys"})
+    async with running_review(common, ManualClock(START), zc_keys) as harness:
+        yield harness

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import XIAODIAN, Harness, assert_problem
+from zhicheng_common.testing import assert_problem
+
+from .conftest import XIAODIAN, Harness
 from .test_review_chain import beijing_morning, open_publicity, to_publicity
 
 pytestmark = pytest.mark.service

@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 
-from .conftest import Harness, assert_problem
+from zhicheng_common.testing import assert_problem
+
+from .conftest import Harness
 
 pytestmark = pytest.mark.service
 

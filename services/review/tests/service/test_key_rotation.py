@@ -4,16 +4,12 @@ while what is signed after the restart carries the new key ids."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-import nats
 import pytest
 from typer.testing import CliRunner
 
@@ -23,11 +19,10 @@ from zhicheng_common.clock import ManualClock
 from zhicheng_common.keys import REVIEW_DECISIONS, journal_purpose, load_ring, read_public_ring, rotate_ring
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database
-from zhicheng_review.app import create_app
-from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
+from zhicheng_common.testing import TestKeys, TestStack, create_database, in_thread
+from zhicheng_review.settings import MIGRATIONS_DIR
 
-from .conftest import START, Harness, _in_thread
+from .conftest import START, Harness, running_review
 
 JOURNAL = journal_purpose("review")
 
@@ -36,22 +31,8 @@ JOURNAL = journal_purpose("review")
 def isolated_review(review_schema: CommonSettings, zc_stack: TestStack, tmp_path: Path) -> CommonSettings:
     """The review on a database of its own, so its journal holds only this test's seals."""
     url = create_database(zc_stack, f"keys_{uuid.uuid4().hex[:8]}")
-    _in_thread(lambda: upgrade(MIGRATIONS_DIR, url))
+    in_thread(lambda: upgrade(MIGRATIONS_DIR, url))
     return review_schema.model_copy(update={"database_url": url, "keys_dir": tmp_path / "keys"})
-
-
-@contextlib.asynccontextmanager
-async def running(common: CommonSettings, clock: ManualClock, keys: TestKeys) -> AsyncIterator[Harness]:
-    """One start of the review service (a new app reading its rings from the files)."""
-    app = create_app(common, ReviewSettings(scheduler_enabled=False), clock=clock)
-    nc = await nats.connect(common.nats_url)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://review.test") as client:
-                yield Harness(app, client, clock, keys, common, nc.jetstream())
-    finally:
-        await nc.close()
 
 
 async def _decide(harness: Harness) -> dict[str, Any]:
@@ -89,7 +70,7 @@ async def test_after_a_rotation_and_a_restart_old_decisions_and_seals_verify_and
     keys_dir = tmp_path / "keys"
     clock = ManualClock(START)
     # First start: the rings are generated (embedded default); a decision and a seal are signed.
-    async with running(isolated_review, clock, zc_keys) as first:
+    async with running_review(isolated_review, clock, zc_keys) as first:
         old_decision = await _decide(first)
         old_seal = await _seal(first)
         assert await _valid(first, old_decision)
@@ -106,7 +87,7 @@ async def test_after_a_rotation_and_a_restart_old_decisions_and_seals_verify_and
 
     # Restart, a day later (the daily seal is due again).
     clock.set(START + timedelta(days=1, hours=2))
-    async with running(isolated_review, clock, zc_keys) as second:
+    async with running_review(isolated_review, clock, zc_keys) as second:
         assert await _valid(second, old_decision)
         new_decision = await _decide(second)
         assert new_decision["key_id"] == new_decision_key.key_id

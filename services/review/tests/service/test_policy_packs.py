@@ -11,7 +11,7 @@ import pytest
 
 from zhicheng_common.testing import wait_until
 
-from .conftest import Harness
+from .conftest import Harness, submitted_data
 
 pytestmark = pytest.mark.service
 
@@ -19,24 +19,14 @@ KUNMING = "530102"  # a district of Kunming, Yunnan: the Yunnan pack of 2023 cov
 
 
 def _submitted(region: str, year: int, **extra: Any) -> dict[str, Any]:
-    declaration_id = uuid.uuid4()
-    return {
-        "declaration_id": str(declaration_id),
-        "applicant_key": f"key-{declaration_id.hex[:12]}",
-        "applicant_name": "李四",
-        "year": year,
-        "series": "engineering",
-        "specialty": "电气工程",
-        "level": "intermediate",
-        "rank": "engineer",
-        "committee_id": str(uuid.uuid4()),
-        "kind": "normal",
-        "channel": "employer",
-        "employer_name": "昆明市某某电力有限公司",
-        "region": region,
-        "owner_subject": "u-applicant",
+    return submitted_data(
+        region=region,
+        year=year,
+        applicant_name="李四",
+        employer_name="昆明市某某电力有限公司",
+        committee_id=str(uuid.uuid4()),
         **extra,
-    }
+    )
 
 
 async def _started(harness: Harness, declaration_id: str) -> tuple[str, str]:

@@ -10,24 +10,14 @@ from typing import Any
 
 import pytest
 
-from zhicheng_common.calendar import YearArrangement
-from zhicheng_common.calendar_store import calendar_bucket, store_arrangement
+from zhicheng_common.calendar_store import store_arrangement
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import OFFICIAL_2027, wait_until, without_year
 from zhicheng_review import service
 
 from .conftest import Harness
 from .test_review_chain import beijing_morning, open_publicity, to_publicity
 
-# The statutory days of 2027 (hand list in libs/common/tests/unit/test_calendar.py), and a
-# hypothetical official arrangement that also gives Sat 01-02 – Mon 01-04 off.
-STATUTORY_2027 = [
-    "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
-    "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03",
-]  # fmt: skip
-OFFICIAL_2027 = YearArrangement.model_validate(
-    {"year": 2027, "source": "测试用安排", "holidays": [*STATUTORY_2027, "2027-01-02", "2027-01-03", "2027-01-04"]}
-)
 RETURN_DAY = date(2026, 12, 28)  # a Monday
 # Provisional: Tue 12-29 (1), Wed 12-30 (2), Thu 12-31 (3), Fri 2027-01-01 元旦, weekend, Mon 01-04 (4), Tue 01-05 (5).
 PROVISIONAL_DUE = "2027-01-05"
@@ -38,10 +28,8 @@ OFFICIAL_DUE = "2027-01-06"
 @pytest.fixture
 async def no_2027(review_schema: CommonSettings, nats_js: Any) -> AsyncIterator[Any]:
     """No 2027 arrangement while the test starts (other tests count 2027 provisionally), none after it."""
-    kv = await nats_js.create_key_value(bucket=calendar_bucket(review_schema), history=10)
-    await kv.purge("2027")
-    yield nats_js
-    await kv.purge("2027")
+    async with without_year(nats_js, review_schema, 2027):
+        yield nats_js
 
 
 async def changed_events(h: Harness, subject: str) -> list[dict[str, Any]]:

@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import Harness, assert_problem
+from zhicheng_common.testing import assert_problem
+
+from .conftest import Harness
 
 pytestmark = pytest.mark.service
 

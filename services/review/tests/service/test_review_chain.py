@@ -10,10 +10,10 @@ from typing import Any
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.calendar import WorkingDayCalendar
-from zhicheng_common.testing import wait_until
+from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_review.repository import ReviewRepository
 
-from .conftest import START, TAIYUAN, XIAODIAN, YUNCHENG, Harness, assert_problem
+from .conftest import START, TAIYUAN, XIAODIAN, YUNCHENG, Harness, submitted_data
 
 CAL = WorkingDayCalendar()
 
@@ -74,21 +74,7 @@ async def test_CH_4_the_queue_is_oldest_first(harness: Harness) -> None:
 async def test_a_submission_delivered_twice_starts_one_chain(harness: Harness) -> None:
     review_id = await harness.submit()
     review = await harness.review(review_id)
-    again = {
-        "declaration_id": review["declaration_id"],
-        "applicant_key": "k",
-        "applicant_name": "张三",
-        "year": 2024,
-        "series": "engineering",
-        "specialty": "电气工程",
-        "level": "intermediate",
-        "rank": "engineer",
-        "committee_id": "",
-        "kind": "normal",
-        "channel": "employer",
-        "employer_name": "某单位",
-        "region": XIAODIAN,
-    }
+    again = submitted_data(declaration_id=review["declaration_id"], applicant_key="k", committee_id="")
     event_id = await harness.publish_intake("submitted", again, region=XIAODIAN)
 
     async def consumed() -> bool:
