@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from .conftest import Harness, assert_problem
+from zhicheng_common.testing import assert_problem
+
+from .conftest import Harness
 
 
 async def test_verifying_an_unknown_decision_is_404_decision_not_found(harness: Harness) -> None:
