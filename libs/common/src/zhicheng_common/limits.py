@@ -23,7 +23,11 @@ PAYLOAD_TOO_LARGE = "payload_too_large"
 
 #: Routes that take an uploaded file as the body: they get ``ZC_MAX_UPLOAD_BYTES``, in the owning
 #: service and in the gateway that forwards to it (method, full-match path pattern).
-UPLOAD_ROUTES: tuple[tuple[str, str], ...] = (("POST", r"/api/v1/declarations/[^/]+/attachments"),)
+UPLOAD_ROUTES: tuple[tuple[str, str], ...] = (
+    ("POST", r"/api/v1/declarations/[^/]+/attachments"),
+    # An expert-pool import (CSV or xlsx): a province's pool of thousands of rows passes 1 MiB.
+    ("POST", r"/api/v1/experts/experts/imports"),
+)
 
 
 @dataclass(frozen=True)

@@ -382,3 +382,11 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
         schemas[key] = value
     schemas["Problem"] = problem_schema
     return document
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI ``responses`` entry: a problem (RFC 9457) with this description (code and rule in it)."""
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }

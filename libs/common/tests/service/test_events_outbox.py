@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from zhicheng_common.db import Database
-from zhicheng_common.events.outbox import BatchResult, record_event
+from zhicheng_common.events.outbox import BatchResult, OutboxRelay, record_event, relay_lock_key
 from zhicheng_common.events.streams import connect
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
@@ -279,22 +280,65 @@ async def test_a_row_nats_refuses_waits_its_own_back_off_without_holding_back_th
     assert await subject_messages(js, settings, BULKY) == 3
 
 
-WokenThingHappened = numbered_thing("for the NOTIFY wake-up and pruning tests.")
+WokenThingHappened = numbered_thing("for the wake-up (commit, NOTIFY, standby) and pruning tests.")
 
 WOKEN = "committees.evtwoken.happened"
 
 
-async def test_the_relay_wakes_on_notify_rather_than_waiting_for_its_poll(
+@asynccontextmanager
+async def idle_relay(
+    settings: CommonSettings, producer_db: Database, nats_clients: JsFactory, name: str
+) -> AsyncIterator[OutboxRelay]:
+    """A running relay past its first (empty) round, whose poll (120 s) is far longer than any wait
+    in these tests: only a wake-up can explain a quick publish."""
+    with registered(WOKEN, WokenThingHappened):
+        relay = make_relay(settings, await nats_clients(name), producer_db, poll_seconds=120)
+        async with running(relay):
+            await asyncio.sleep(0.5)
+            yield relay
+
+
+async def test_a_commit_that_recorded_events_wakes_the_relay_of_its_process_rather_than_its_poll(
     event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
 ) -> None:
-    with registered(WOKEN, WokenThingHappened):
-        # A poll interval far longer than the wait below: only the NOTIFY can explain a quick publish.
-        relay = make_relay(event_schemas, await nats_clients("relay-notify"), producer_db, poll_seconds=120)
-        async with running(relay):
-            await asyncio.sleep(0.5)  # let the relay finish its first (empty) round and start waiting
-            before = relay.published_count
+    async with idle_relay(event_schemas, producer_db, nats_clients, "relay-commit-wake") as relay:
+        before = relay.published_count
+        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
+        await wait_until(lambda: relay.published_count > before, timeout=10, what="published after the commit")
+
+
+async def test_a_row_committed_elsewhere_waits_for_a_notify_or_the_poll_and_the_notify_wakes_the_relay(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    async with idle_relay(event_schemas, producer_db, nats_clients, "relay-notify") as relay:
+        before = relay.published_count
+        # As another process commits it: this process's relays are not told (nor is any NOTIFY
+        # sent by the transaction, which would serialise concurrent commits).
+        async with producer_db.unit_of_work() as session:
+            await record_event(session, WokenThingHappened(n=1), subject="evtwoken-elsewhere")
+            session.sync_session.info.pop("zc_outbox_recorded")
+        await asyncio.sleep(1.0)
+        assert relay.published_count == before
+        async with producer_db.engine.begin() as conn:
+            await conn.execute(text("SELECT pg_notify('zc_outbox_committees', '')"))
+        await wait_until(lambda: relay.published_count > before, timeout=10, what="published after NOTIFY")
+
+
+async def test_a_relay_woken_while_another_leads_its_schema_looks_again_without_waiting_for_its_poll(
+    event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
+) -> None:
+    async with idle_relay(event_schemas, producer_db, nats_clients, "relay-standby") as relay:
+        before = relay.published_count
+        # Another replica leads the schema: it holds the relay's advisory lock in a transaction.
+        async with producer_db.engine.connect() as leader:
+            await leader.execute(text("BEGIN"))
+            await leader.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": relay_lock_key("committees")})
             await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
-            await wait_until(lambda: relay.published_count > before, timeout=10, what="published after NOTIFY")
+            await wait_until(lambda: relay.standby_batches > 0, timeout=10, what="a standby round")
+            assert relay.published_count == before
+            # The leader's batch ends; nothing wakes the relay (no NOTIFY, no commit that recorded events).
+            await leader.execute(text("COMMIT"))
+        await wait_until(lambda: relay.published_count > before, timeout=5, what="published after the lead ended")
 
 
 async def test_published_rows_older_than_the_retention_are_pruned(

@@ -73,8 +73,9 @@ def test_every_list_route_with_an_offset_bounds_it(tmp_path: Path) -> None:
                 paged.append(f"{name} {method.upper()} {path}")
                 assert params["offset"]["schema"].get("maximum") == MAX_OFFSET, (name, path)
                 assert params["limit"]["schema"].get("maximum") in (MAX_LIMIT, MAX_QUEUE_LIMIT), (name, path)
-    # The list routes with offsets: committees (2), intake (1), integrity (1), review's queue, gateway users.
-    assert len(paged) == 6, paged
+    # The list routes with offsets: committees (2), intake (1), integrity (1), review's queue, gateway
+    # users, experts (1).
+    assert len(paged) == 7, paged
 
 
 def test_every_integer_parameter_of_every_route_has_a_bound_postgresql_can_hold(tmp_path: Path) -> None:

@@ -1,6 +1,58 @@
 """App factory of the experts service: ``uvicorn zhicheng_experts.app:create_app --factory``."""
 
-from zhicheng_common.app import service_app_factory
-from zhicheng_experts import api, consumers, settings
+from __future__ import annotations
 
-create_app = service_app_factory(settings.ExpertsSettings, api.routers, consumers.SUBSCRIPTIONS)
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.app import create_service_app, make_clock
+from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.clock import Clock
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.policy import pack_by_id
+from zhicheng_common.scheduler import Job
+from zhicheng_common.series import load_series_catalog
+from zhicheng_common.settings import CommonSettings
+from zhicheng_experts.api import routers
+from zhicheng_experts.consumers import SUBSCRIPTIONS
+from zhicheng_experts.pool import service as pool_service
+from zhicheng_experts.settings import AREA, SERVICE, ExpertsSettings
+
+
+async def expire_filings(session: AsyncSession, now: datetime) -> int:
+    """Scheduler job: pool filings past their last day expire by themselves (EX-3)."""
+    return await pool_service.expire_lapsed(session, now=now)
+
+
+def create_app(
+    common: CommonSettings | None = None,
+    settings: ExpertsSettings | None = None,
+    *,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the experts service app (composition root)."""
+    common = common or CommonSettings()
+    settings = settings or ExpertsSettings()
+    clock = clock or make_clock(common)
+    calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
+    app = create_service_app(
+        name=SERVICE,
+        area=AREA,
+        title="评审专家库 (expert pool)",
+        description="The expert pool (专家库), terms, recusal and verifiable random draws.",
+        common=common,
+        settings=settings,
+        routers=routers,
+        subscriptions=SUBSCRIPTIONS,
+        jobs=[Job("experts.expire_filings", expire_filings, settings.filing_expiry_interval_seconds)],
+        clock=clock,
+        calendar=calendar,
+    )
+    app.state.pii_cipher = PiiCipher(common.pii_key)
+    # Pool filings follow the pack their committee runs under (its id comes with the committee).
+    app.state.pack_resolver = pack_by_id
+    app.state.series_catalog = load_series_catalog()
+    app.state.calendar = calendar
+    return app

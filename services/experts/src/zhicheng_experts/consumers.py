@@ -1,7 +1,185 @@
-"""Events the experts service subscribes to."""
+"""Events the experts service subscribes to: one durable per producer (``experts-committees``,
+``experts-integrity``, ``experts-review``), dispatching by subject, so each producer's order is kept.
+
+Each fact is taken only from the service that owns it: committees (the committee's filing, its
+annual plans, the meetings open for a draw), review (the qualified applicants a draw recuses
+against) and integrity (the records barring a person from draws, NA-13). An event about something
+not known here yet is parked (:class:`AggregateNotYetKnown`), never acked as a no-op. The models
+below read only the fields this service uses; the producers own the schemas (docs/asyncapi.yaml).
+"""
 
 from __future__ import annotations
 
-from zhicheng_common.events.consumer import Subscription
+import uuid
+from datetime import date
+from typing import TypeVar
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_common.audit import session_clock
+from zhicheng_common.events.consumer import (
+    AggregateNotYetKnown,
+    Handler,
+    PermanentEventError,
+    Subscription,
+    current_delivery,
+)
+from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_experts.projection import service
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class CommitteeFiled(_Data):
+    committee_id: uuid.UUID
+    name: str
+    kind: str
+    formation_basis: str
+    series: str
+    specialties: list[str]
+    levels: list[str]
+    scope_ownership_kinds: list[str] = []
+    region: str
+    policy_pack: str
+    valid_from: date
+    valid_until: date
+    status: str = "active"
+
+
+class Plan(_Data):
+    plan_id: uuid.UUID
+    committee_id: uuid.UUID
+    year: int
+    meeting_dates: list[date]
+    version: int = 1
+
+
+class MeetingPreFiled(_Data):
+    meeting_id: uuid.UUID
+    committee_id: uuid.UUID
+    plan_id: uuid.UUID
+    meeting_date: date
+    filed_on: date
+    region: str
+    series: str
+    levels: list[str]
+    policy_pack: str
+
+
+class Qualified(_Data):
+    declaration_id: uuid.UUID
+    committee_id: uuid.UUID | None = None
+    applicant_key: str
+    # The keyed hash of the applicant's unit credit code; absent from events before review carried it.
+    unit_key: str = ""
+    year: int
+    series: str
+    level: str
+
+
+class _Effects(_Data):
+    bar_expert_draws: bool = False
+
+
+class RecordDecided(_Data):
+    record_id: uuid.UUID
+    subject_kind: str
+    subject_key: str
+    kind: str
+    effects: _Effects
+    valid_from: date
+    valid_until: date
+    rule_ids: list[str] = []
+
+
+class RecordEnded(_Data):
+    record_id: uuid.UUID
+
+
+def _parse(model: type[M], event: CloudEvent) -> M:
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:  # never valid however often redelivered: dead-letter it
+        raise PermanentEventError(f"{event.type}: {exc.errors(include_url=False)}") from exc
+
+
+async def on_committee_filed(session: AsyncSession, event: CloudEvent) -> None:
+    data = _parse(CommitteeFiled, event)
+    await service.apply_committee(session, **data.model_dump())
+
+
+async def on_plan(session: AsyncSession, event: CloudEvent) -> None:
+    data = _parse(Plan, event)
+    await service.apply_plan(session, **data.model_dump())
+
+
+async def on_meeting_pre_filed(session: AsyncSession, event: CloudEvent) -> None:
+    data = _parse(MeetingPreFiled, event)
+    if not await service.apply_meeting_pre_filed(session, **data.model_dump()):
+        raise AggregateNotYetKnown(f"{event.type}: committee {data.committee_id} not approved here yet")
+
+
+async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
+    data = _parse(Qualified, event)
+    if data.committee_id is None:
+        return  # no committee assigned: no meeting of any committee recuses against this applicant
+    await service.apply_qualified(
+        session,
+        declaration_id=data.declaration_id,
+        committee_id=data.committee_id,
+        year=data.year,
+        applicant_key=data.applicant_key,
+        unit_key=data.unit_key,
+        series=data.series,
+        level=data.level,
+    )
+
+
+async def on_integrity_decided(session: AsyncSession, event: CloudEvent) -> None:
+    data = _parse(RecordDecided, event)
+    if data.subject_kind != "person" or not data.effects.bar_expert_draws:
+        return  # bars nothing here (a unit, or a record without the draw bar)
+    await service.apply_integrity_decided(
+        session,
+        record_id=data.record_id,
+        subject_key=data.subject_key,
+        kind=data.kind,
+        valid_from=data.valid_from,
+        valid_until=data.valid_until,
+        region=event.region or "",
+        rule_ids=data.rule_ids,
+        now=session_clock(session).now(),
+    )
+
+
+def _integrity_ended(ended: str) -> Handler:
+    async def handler(session: AsyncSession, event: CloudEvent) -> None:
+        data = _parse(RecordEnded, event)
+        known = await service.end_integrity_bar(
+            session, record_id=data.record_id, ended=ended, region=event.region or "", now=session_clock(session).now()
+        )
+        # Unknown and nothing applied about the record: it ended before its decision reached us; park
+        # it, or a bar decided afterwards would stay. A record that barred nothing here was applied
+        # (its version is recorded) and has nothing to end.
+        if not known and current_delivery().previous_version is None:
+            raise AggregateNotYetKnown(f"{event.type}: integrity record {data.record_id} not decided here yet")
+
+    return handler
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("committee_approved", ("committees.committee.approved",), on_committee_filed),
+    Subscription("committee_refiled", ("committees.committee.refiled",), on_committee_filed),
+    Subscription("plan_published", ("committees.plan.published",), on_plan),
+    Subscription("plan_changed", ("committees.plan.changed",), on_plan),
+    Subscription("meeting_pre_filed", ("committees.meeting.pre_filed",), on_meeting_pre_filed),
+    Subscription("review_qualified", ("review.declaration.qualified",), on_qualified),
+    Subscription("integrity_decided", ("integrity.record.decided",), on_integrity_decided),
+    Subscription("integrity_expired", ("integrity.record.expired",), _integrity_ended("expired")),
+    Subscription("integrity_withdrawn", ("integrity.record.withdrawn",), _integrity_ended("withdrawn")),
+)

@@ -28,7 +28,8 @@ class DeclarationSubmitted(BaseModel):
     # and only it, ask for re-examination (NA-12). Absent in events published before it was added.
     owner_subject: str = ""
     # Keyed hash of the employer's credit code: review lets a unit reviewer reach only its own
-    # unit's declarations (issue 12). Absent in events published before it was added.
+    # unit's declarations (issue 12) and passes it on, so that experts of the unit recuse (NA-9).
+    # Absent in events published before it was added.
     unit_key: str = ""
     # The policy pack the declaration was judged by (its jurisdiction and year): review applies and
     # journals this same pack. Absent in events published before it was added (review then

@@ -18,6 +18,7 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
+from zhicheng_intake.examples import CREDIT_CODE
 from zhicheng_intake.models import Declaration
 
 from .conftest import (
@@ -97,6 +98,18 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
     assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v1"]
     history = await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)
     assert [h["status"] for h in history.json()["items"]] == ["draft", "submitted"]
+    # The unit's keyed hash goes out with it (review passes it on; experts of the unit recuse, NA-9).
+    database = Database(intake_schema.database_url, "intake")
+    try:
+        async with database.unit_of_work() as session:
+            unit_key = await session.scalar(
+                text("SELECT envelope->'data'->>'unit_key' FROM intake.outbox WHERE envelope->>'subject' = :id"),
+                {"id": declaration_id},
+            )
+    finally:
+        await database.dispose()
+    credit_code = CREDIT_CODE  # the employer of every example declaration
+    assert unit_key == PiiCipher(intake_schema.pii_key).keyed_hash(credit_code)
 
 
 async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(

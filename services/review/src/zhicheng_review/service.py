@@ -152,6 +152,7 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
                 rank=review.rank,
                 kind=review.kind,
                 employer_name=review.employer_name,
+                unit_key=review.unit_key or "",
                 region=review.region,
             ),
             subject=str(review.declaration_id),
@@ -231,7 +232,9 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         step_since=ctx.today(),
     )
     repository.add(review)
-    await repository.flush()
+    # No flush before the first step is entered: the review (its id is ours, uuid7), its step and
+    # the step's visit then go in with the journal entry's autoflush, two INSERTs, instead of an
+    # INSERT, an UPDATE of the same row and an INSERT.
     await _enter_step(session, ctx=ctx, review=review, index=0)
     await append_entry(
         session,

@@ -13,7 +13,7 @@ from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_review.repository import ReviewRepository
 
-from .conftest import START, TAIYUAN, XIAODIAN, YUNCHENG, Harness, submitted_data
+from .conftest import START, TAIYUAN, UNIT_KEY, XIAODIAN, YUNCHENG, Harness, submitted_data
 
 CAL = WorkingDayCalendar()
 
@@ -554,9 +554,12 @@ async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_dec
         "rank",
         "kind",
         "employer_name",
+        "unit_key",
         "region",
     }
     assert qualified[0]["data"]["employer_name"] == "太原市某某电力有限公司"
+    # Intake's keyed hash of the unit passes through, for the experts' same-unit recusal (NA-9).
+    assert qualified[0]["data"]["unit_key"] == UNIT_KEY
     assert qualified[0]["data"]["region"] == XIAODIAN
     assert qualified[0]["region"] == XIAODIAN
     decisions = await harness.client.get(f"/api/v1/reviews/{review_id}/decisions", headers=harness.admin)

@@ -20,8 +20,9 @@ import structlog
 from nats.errors import MaxPayloadError
 from nats.js.client import JetStreamContext
 from pydantic import BaseModel
-from sqlalchemy import Text, TextClause, cast, func, select, text, update
+from sqlalchemy import Text, TextClause, cast, event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from zhicheng_common.audit import session_clock
 from zhicheng_common.db import asyncpg_dsn, outbox_table, session_schema
@@ -32,6 +33,9 @@ log = structlog.get_logger()
 
 MAX_BACKOFF_SECONDS = 30.0  # one row the server keeps refusing
 RELAY_MAX_BACKOFF_SECONDS = 5.0  # the whole relay while NATS or PostgreSQL is away
+# A relay that found another one leading its schema looks again this soon: rows committed while the
+# leader's batch ran are not in that batch, and no NOTIFY will announce them.
+STANDBY_RETRY_SECONDS = 0.05
 
 
 class BatchResult(NamedTuple):
@@ -41,6 +45,32 @@ class BatchResult(NamedTuple):
 
 def notify_channel(schema: str) -> str:
     return f"zc_outbox_{schema}"
+
+
+# The relays running in this process, by schema: a commit that recorded events wakes them.
+_local_relays: dict[str, set[asyncio.Event]] = {}
+_RECORDED = "zc_outbox_recorded"  # Session.info key: the schemas this transaction recorded events in
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_local_relays(session: Session) -> None:
+    """After a commit that recorded events, wake this process's relays of those schemas.
+
+    Instead of a NOTIFY in the transaction: PostgreSQL serialises the commits of every transaction
+    that notified (one lock held through the WAL flush), so with a NOTIFY per event concurrent
+    requests commit one after the other. Relays of other processes (replicas) find the rows at their
+    next poll, or when a relay of theirs is woken by a NOTIFY sent outside a request (reconcile).
+    """
+    schemas = session.info.pop(_RECORDED, None)
+    if schemas:
+        for schema in schemas:
+            for wake in _local_relays.get(schema, ()):
+                wake.set()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_recorded(session: Session) -> None:
+    session.info.pop(_RECORDED, None)
 
 
 _RECORD_SQL = """
@@ -55,7 +85,7 @@ WITH version AS (
     FROM version
     RETURNING 1
 )
-SELECT version.version, pg_notify(:channel, '') FROM version
+SELECT version.version FROM version
 """
 
 
@@ -70,9 +100,9 @@ async def record_event(
     """Add an event to the outbox inside the caller's transaction.
 
     One round trip: the aggregate's next version (``outbox_versions``; the row lock makes a second
-    transaction about the same aggregate wait, so versions follow commit order), the outbox row
-    carrying it, and the relay's wake-up (NOTIFY is transactional: the relay wakes only once the
-    row is visible).
+    transaction about the same aggregate wait, so versions follow commit order) and the outbox row
+    carrying it. The commit wakes the relays of this process (:func:`_wake_local_relays`): only then
+    is the row visible to them.
 
     Args:
         session: the unit of work's session; the row commits or rolls back with the change.
@@ -100,10 +130,10 @@ async def record_event(
                 "subject": spec_of(data).name,
                 "type": envelope.type,
                 "envelope": json.dumps(envelope.model_dump(mode="json", exclude_none=False), ensure_ascii=False),
-                "channel": notify_channel(schema),
             },
         )
     ).scalar_one()
+    session.sync_session.info.setdefault(_RECORDED, set()).add(schema)
     envelope.aggregateversion = int(version)
     return envelope
 
@@ -261,15 +291,22 @@ class OutboxRelay:
         return int(result.rowcount or 0)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until ``stop`` is set: woken by NOTIFY, polling as a fallback, backing off on failure."""
+        """Publish until ``stop`` is set, backing off on failure.
+
+        Woken by this process's commits that recorded events (:func:`_wake_local_relays`) and by a
+        NOTIFY on the schema's channel (reconcile, tools); polling every ``poll_seconds`` finds the
+        rows other processes committed.
+        """
         listener = await self._listen()
+        _local_relays.setdefault(self.schema, set()).add(self._wake)
         loop = asyncio.get_running_loop()
         next_prune = loop.time() + self._prune_every
         failures = 0
         try:
             while not stop.is_set():
-                # Cleared before the query: a NOTIFY that lands during the batch wakes the next one.
+                # Cleared before the query: a commit or NOTIFY that lands during the batch wakes the next one.
                 self._wake.clear()
+                standby = self.standby_batches
                 try:
                     result = await self.publish_batch()
                 except Exception as exc:
@@ -284,6 +321,9 @@ class OutboxRelay:
                 failures = 0
                 if result.published >= self.batch_size:
                     continue
+                if self.standby_batches != standby:
+                    await _wait_any(stop, None, min(STANDBY_RETRY_SECONDS, self.poll_seconds))
+                    continue
                 if loop.time() >= next_prune:
                     next_prune = loop.time() + self._prune_every
                     try:
@@ -294,6 +334,7 @@ class OutboxRelay:
                     listener = await self._listen()
                 await _wait_any(stop, self._wake, self.poll_seconds)
         finally:
+            _local_relays.get(self.schema, set()).discard(self._wake)
             if listener is not None and not listener.is_closed():
                 await listener.close()
 

@@ -55,7 +55,7 @@ async def reschedule(databases: Sequence[ServiceDatabase], *, since: datetime, d
     """
     counts: dict[str, int] = {}
     for target in databases:
-        database = Database(target.url, target.service, pool_size=1)
+        database = Database(target.url, target.service, pool_size=1, max_overflow=1)
         try:
             async with database.engine.begin() as conn:
                 t = outbox_table.c
@@ -110,7 +110,7 @@ async def find_gaps(
     by_service = {target.service: target for target in databases}
     published: list[tuple[str, str]] = []  # (full subject, event id), every producer
     for target in databases:
-        database = Database(target.url, target.service, pool_size=1)
+        database = Database(target.url, target.service, pool_size=1, max_overflow=1)
         try:
             t = outbox_table.c
             query = select(t.subject, t.id).where(t.published_at.is_not(None))
@@ -163,7 +163,7 @@ def _owner(durable: str, services: dict[str, ServiceDatabase]) -> str | None:
 async def _inbox(target: ServiceDatabase, consumer: str, event_ids: set[str]) -> set[str]:
     if not event_ids:
         return set()
-    database = Database(target.url, target.service, pool_size=1)
+    database = Database(target.url, target.service, pool_size=1, max_overflow=1)
     try:
         t = inbox_table.c
         async with database.engine.connect() as conn:
