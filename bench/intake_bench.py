@@ -31,13 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.stack import BenchStack, bench_stack, machine, percentile, wait_ready, write_section
+from services.intake.tests.builders import committee_event, declaration_body, plan_event, resident_id
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.embedded import free_port
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
 from zhicheng_common.logging import configure_logging
 from zhicheng_common.migrations import upgrade
-from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## Intake: declarations submitted through the gateway (eligibility engine)"

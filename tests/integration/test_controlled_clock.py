@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
+from services.intake.tests.builders import CREDIT_CODE
 from zhicheng_common.policy import load_pack
 from zhicheng_common.testing import TestStack, wait_until
-from zhicheng_intake.examples import CREDIT_CODE
 
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
 from .test_review_chain import PASSWORD, TAIYUAN, submit_through_intake, token

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from zhicheng_intake.examples import resident_id
+from services.intake.tests.builders import resident_id
 
 from .committees_api import login, open_senior_engineering_committee
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from zhicheng_intake.examples import declaration_body, resident_id
+from services.intake.tests.builders import declaration_body, resident_id
 
 from .committees_api import open_senior_engineering_committee
 

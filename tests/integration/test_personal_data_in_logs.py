@@ -21,11 +21,11 @@ import pytest
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from services.intake.tests.builders import declaration_body, resident_id
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestStack, wait_until
 from zhicheng_common.validators import resident_id_problem
-from zhicheng_intake.examples import declaration_body, resident_id
 
 from .committees_api import open_senior_engineering_committee
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system

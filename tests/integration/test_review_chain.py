@@ -20,9 +20,9 @@ import asyncpg
 import httpx
 import pytest
 
+from services.intake.tests.builders import CREDIT_CODE, declaration_body, resident_id
 from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.testing import TestStack, wait_until
-from zhicheng_intake.examples import CREDIT_CODE, declaration_body, resident_id
 
 from .committees_api import open_senior_engineering_committee
 from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system

@@ -8,6 +8,7 @@ Every refusal a client sees is ``application/problem+json`` with a stable ``code
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -53,6 +54,28 @@ class Problem(BaseModel):
     trace_id: str | None = None
 
 
+def make_problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    rule: str | None = None,
+    errors: list[FieldError] | None = None,
+) -> Problem:
+    """The problem of ``code`` for the current request (its ``type`` from the code, the request's trace id)."""
+    return Problem(
+        type=PROBLEM_TYPE_BASE + code,
+        title=title,
+        status=status,
+        detail=detail,
+        code=code,
+        rule=rule,
+        errors=errors or [],
+        trace_id=current_trace_id(),
+    )
+
+
 class ProblemError(Exception):
     """Base of every expected refusal; carries its HTTP status and stable code."""
 
@@ -82,16 +105,7 @@ class ProblemError(Exception):
         self.errors = errors or []
 
     def to_problem(self) -> Problem:
-        return Problem(
-            type=PROBLEM_TYPE_BASE + self.code,
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            code=self.code,
-            rule=self.rule,
-            errors=self.errors,
-            trace_id=current_trace_id(),
-        )
+        return make_problem(self.status, self.code, self.title, self.detail, rule=self.rule, errors=self.errors)
 
 
 class NotAuthenticated(ProblemError):
@@ -181,15 +195,7 @@ def validation_errors(errors: list[Any]) -> list[FieldError]:
 def internal_error_response(exc: BaseException) -> JSONResponse:
     """The 500 problem of an unexpected error (logged with its traceback, never shown to the client)."""
     log.exception("http.unexpected_error", error=repr(exc))
-    return problem_response(
-        Problem(
-            type=PROBLEM_TYPE_BASE + "internal_error",
-            title="系统内部错误",
-            status=500,
-            code="internal_error",
-            trace_id=current_trace_id(),
-        )
-    )
+    return problem_response(make_problem(500, "internal_error", "系统内部错误"))
 
 
 def _refused_value(exc: BaseException) -> bool:
@@ -208,6 +214,26 @@ def _refused_value(exc: BaseException) -> bool:
     return False
 
 
+Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+
+
+def _fixed_problem_handler(
+    status: int, code: str, title: str, detail: str | Callable[[Exception], str], headers: dict[str, str] | None = None
+) -> Handler:
+    """A handler answering one kind of error with one problem, logged as ``http.<code>``: an outage
+    (5xx, logged as an error) or bad input no model caught (4xx, a warning, the error cut to 500 characters)."""
+
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        if status >= 500:
+            log.error("http." + code, error=repr(exc))
+        else:
+            log.warning("http." + code, error=repr(exc)[:500])
+        text = detail if isinstance(detail, str) else detail(exc)
+        return problem_response(make_problem(status, code, title, text), headers)
+
+    return handler
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error of ``app`` as problem+json."""
 
@@ -221,14 +247,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = validation_errors(list(exc.errors()))
         fields = "、".join(e.field for e in errors if e.field)
         return problem_response(
-            Problem(
-                type=PROBLEM_TYPE_BASE + "validation_failed",
-                title="请求数据格式有误",
-                status=422,
-                detail=f"以下字段有误：{fields}" if fields else None,
-                code="validation_failed",
+            make_problem(
+                422,
+                "validation_failed",
+                "请求数据格式有误",
+                f"以下字段有误：{fields}" if fields else None,
                 errors=errors,
-                trace_id=current_trace_id(),
             )
         )
 
@@ -237,73 +261,29 @@ def install_problem_handlers(app: FastAPI) -> None:
         code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "请求失败"))
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
-            Problem(
-                type=PROBLEM_TYPE_BASE + code,
-                title=title,
-                status=exc.status_code,
-                detail=detail,
-                code=code,
-                trace_id=current_trace_id(),
-            ),
+            make_problem(exc.status_code, code, title, detail),
             dict(exc.headers) if exc.headers else None,
         )
 
-    async def on_database_unavailable(_: Request, exc: Exception) -> JSONResponse:
-        log.error("http.database_unavailable", error=repr(exc))
-        return problem_response(
-            Problem(
-                type=PROBLEM_TYPE_BASE + "database_unavailable",
-                title="数据库暂不可用",
-                status=503,
-                detail="请稍后重试；已保存的数据不受影响",
-                code="database_unavailable",
-                trace_id=current_trace_id(),
-            ),
-            {"Retry-After": "5"},
-        )
-
-    async def on_calendar_year_unknown(_: Request, exc: Exception) -> JSONResponse:
-        log.error("http.calendar_year_unknown", error=repr(exc))
-        return problem_response(
-            Problem(
-                type=PROBLEM_TYPE_BASE + "calendar_year_unknown",
-                title="工作日历缺少该年度数据",
-                status=503,
-                detail=f"{exc}；请管理员配置 ZC_CALENDAR_OVERRIDES 后重试",
-                code="calendar_year_unknown",
-                trace_id=current_trace_id(),
-            )
-        )
-
-    async def on_unstorable(_: Request, exc: Exception) -> JSONResponse:
-        # The database refused a value the request carried (too long for its column, out of its
-        # type's range, a character PostgreSQL cannot store): bad input that no model caught.
-        log.warning("http.value_not_storable", error=repr(exc)[:500])
-        return problem_response(
-            Problem(
-                type=PROBLEM_TYPE_BASE + "value_not_storable",
-                title="数据超出允许的范围",
-                status=422,
-                detail="请求中的某个值过长、超出范围或含有不允许的字符",
-                code="value_not_storable",
-                trace_id=current_trace_id(),
-            )
-        )
-
-    async def on_out_of_range(_: Request, exc: Exception) -> JSONResponse:
-        # A date far in the future (the year 9999) pushed a deadline or period past what dates
-        # can hold: the input is out of range, not the service broken.
-        log.warning("http.date_out_of_range", error=repr(exc)[:500])
-        return problem_response(
-            Problem(
-                type=PROBLEM_TYPE_BASE + "date_out_of_range",
-                title="日期超出可计算的范围",
-                status=422,
-                detail="请求中的日期或年份过远，无法据此计算期限",
-                code="date_out_of_range",
-                trace_id=current_trace_id(),
-            )
-        )
+    on_database_unavailable = _fixed_problem_handler(
+        503, "database_unavailable", "数据库暂不可用", "请稍后重试；已保存的数据不受影响", {"Retry-After": "5"}
+    )
+    on_calendar_year_unknown = _fixed_problem_handler(
+        503,
+        "calendar_year_unknown",
+        "工作日历缺少该年度数据",
+        lambda exc: f"{exc}；请管理员配置 ZC_CALENDAR_OVERRIDES 后重试",
+    )
+    # The database refused a value the request carried (too long for its column, out of its
+    # type's range, a character PostgreSQL cannot store): bad input that no model caught.
+    on_unstorable = _fixed_problem_handler(
+        422, "value_not_storable", "数据超出允许的范围", "请求中的某个值过长、超出范围或含有不允许的字符"
+    )
+    # A date far in the future (the year 9999) pushed a deadline or period past what dates
+    # can hold: the input is out of range, not the service broken.
+    on_out_of_range = _fixed_problem_handler(
+        422, "date_out_of_range", "日期超出可计算的范围", "请求中的日期或年份过远，无法据此计算期限"
+    )
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         return internal_error_response(exc)
@@ -337,6 +317,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 PROBLEM_CONTENT: dict[str, Any] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """One problem response of a route for OpenAPI: ``responses={404: problem_doc("… (code)")}``.
+
+    The description names the stable codes the route answers with; the body is the ``Problem``.
+    """
+    return {"description": description, "content": PROBLEM_CONTENT}
+
+
+def problem_docs(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """The problem responses of a route, by status: ``responses=problem_docs({403: "…", 404: "…"})``."""
+    return {status: problem_doc(description) for status, description in described.items()}
+
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": title, "content": PROBLEM_CONTENT}
@@ -382,11 +376,3 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
         schemas[key] = value
     schemas["Problem"] = problem_schema
     return document
-
-
-def problem_doc(description: str) -> dict[str, Any]:
-    """An OpenAPI ``responses`` entry: a problem (RFC 9457) with this description (code and rule in it)."""
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -35,16 +35,9 @@ from zhicheng_committees.schemas import (
 from zhicheng_committees.settings import AREA
 from zhicheng_common.api import SessionDep, journal_router, service_context
 from zhicheng_common.paging import Paging
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.problems import problem_doc, problem_docs
 from zhicheng_common.series import Level
 from zhicheng_common.validators import RegionCode
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
 
 
 async def _tools(context: Annotated[service.CommitteesContext, Depends(service_context)]) -> service.Tools:
@@ -54,8 +47,10 @@ async def _tools(context: Annotated[service.CommitteesContext, Depends(service_c
 
 ToolsDep = Annotated[service.Tools, Depends(_tools)]
 
-RULE_REFUSED = _problem("不符合政策规定 (rule_refused 等; `rule` 字段给出规则编号)")
-FORBIDDEN = _problem("角色、核准权限或管辖范围不符 (role_required, approval_authority_required, outside_jurisdiction)")
+RULE_REFUSED = problem_doc("不符合政策规定 (rule_refused 等; `rule` 字段给出规则编号)")
+FORBIDDEN = problem_doc(
+    "角色、核准权限或管辖范围不符 (role_required, approval_authority_required, outside_jurisdiction)"
+)
 
 router = APIRouter(prefix=f"/{AREA}", tags=["committees"])
 
@@ -95,7 +90,7 @@ async def read_filing(filing_id: uuid.UUID, session: SessionDep, principal: Read
 @router.post(
     "/filings/{filing_id}/decision",
     summary="核准或不予核准 (approve or reject a filing)",
-    responses={403: FORBIDDEN, 409: _problem("已处理 (filing_already_decided)")},
+    responses={403: FORBIDDEN, 409: problem_doc("已处理 (filing_already_decided)")},
 )
 async def decide_filing(
     filing_id: uuid.UUID, decision: FilingDecision, session: SessionDep, principal: Approver, tools: ToolsDep
@@ -162,7 +157,7 @@ async def overdue_post_meeting_filings(session: SessionDep, principal: Reader, t
 @router.get(
     "/meetings/{meeting_id}",
     summary="查看评审会议 (one meeting, with its plan and committee)",
-    responses={403: FORBIDDEN, 404: _problem("会议不存在 (meeting_not_found)")},
+    responses={403: FORBIDDEN, 404: problem_doc("会议不存在 (meeting_not_found)")},
 )
 async def read_meeting(meeting_id: uuid.UUID, session: SessionDep, principal: Reader) -> MeetingDetail:
     """One meeting of a plan: its dates, filings and deadlines (CM-8, CM-9, CM-11)."""
@@ -174,7 +169,7 @@ async def read_meeting(meeting_id: uuid.UUID, session: SessionDep, principal: Re
     summary="会前备案 (pre-meeting filing: opens the meeting; CM-8, CM-10)",
     responses={
         403: FORBIDDEN,
-        409: _problem(
+        409: problem_doc(
             "不符合政策规定或已备案 (committee_suspended, committee_withdrawn, committee_expired, plan_not_published, "
             "pre_meeting_filing_too_late, pre_meeting_already_filed)"
         ),
@@ -192,7 +187,7 @@ async def file_pre_meeting(
 @router.post(
     "/meetings/{meeting_id}/post-meeting-filing",
     summary="会后备案 (post-meeting filing; CM-9)",
-    responses={409: _problem("会议尚未举行或已备案 (meeting_not_held, post_meeting_already_filed)")},
+    responses=problem_docs({409: "会议尚未举行或已备案 (meeting_not_held, post_meeting_already_filed)"}),
 )
 async def file_post_meeting(
     meeting_id: uuid.UUID, filing_in: PostMeetingFilingCreate, session: SessionDep, principal: Filer, tools: ToolsDep
@@ -310,7 +305,7 @@ async def resume(
 @router.get(
     "/{committee_id}/plans",
     summary="评委会的年度评审计划 (a committee's plans, by year)",
-    responses={403: FORBIDDEN, 404: _problem("评委会不存在 (committee_not_found)")},
+    responses={403: FORBIDDEN, 404: problem_doc("评委会不存在 (committee_not_found)")},
 )
 async def list_plans(committee_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[PlanRead]:
     """Every annual plan of the committee with its meetings, oldest year first."""

@@ -19,6 +19,7 @@ from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.periods import last_day_after
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.reference import code_name
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import level_of as region_level_of
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import Level
@@ -102,16 +103,6 @@ class SanctionKind(StrEnum):
 class PlanStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A rule said no: its id, a stable code, a Chinese message and the fields it concerns."""
-
-    rule: str
-    code: str
-    message: str
-    fields: tuple[str, ...] = ()
 
 
 # --- composition (NA-1) ------------------------------------------------------------------------
@@ -249,6 +240,30 @@ def is_expired(valid_until: date | None, today: date) -> bool:
 
 _REFILABLE = frozenset({CommitteeStatus.ACTIVE, CommitteeStatus.SUSPENDED, CommitteeStatus.EXPIRED})
 _SANCTIONABLE = frozenset({CommitteeStatus.ACTIVE, CommitteeStatus.SUSPENDED})
+
+
+def filing_approval_refusal(status: CommitteeStatus, *, approve: bool) -> Refusal | None:
+    """CM-10: a withdrawn power is not restored by a filing applied before the withdrawal."""
+    if approve and status == CommitteeStatus.WITHDRAWN:
+        return Refusal("CM-10", "committee_withdrawn", "评委会评审权已收回，不能核准备案")
+    return None
+
+
+def plan_levels_refusal(levels: Sequence[str], filed: Sequence[str]) -> Refusal | None:
+    """CM-4: a plan covers only levels the committee is filed for."""
+    outside = [level for level in levels if level not in filed]
+    if not outside:
+        return None
+    return Refusal("CM-4", "level_outside_scope", f"评委会未备案以下层级：{'、'.join(outside)}").for_field(
+        "levels", "level_outside_scope", "层级超出评委会备案范围"
+    )
+
+
+def pre_meeting_plan_refusal(plan_status: PlanStatus) -> Refusal | None:
+    """CM-5: a meeting is filed only under a plan the HR department has published."""
+    if plan_status != PlanStatus.PUBLISHED:
+        return Refusal("CM-5", "plan_not_published", "评审计划尚未经人社部门核准发布，不能进行会前备案")
+    return None
 
 
 def refiling_refusal(status: CommitteeStatus, reason: FilingReason) -> Refusal | None:

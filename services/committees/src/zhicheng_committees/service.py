@@ -21,7 +21,6 @@ from zhicheng_committees.domain import (
     FilingReason,
     FilingStatus,
     PlanStatus,
-    Refusal,
     SanctionKind,
 )
 from zhicheng_committees.errors import (
@@ -86,6 +85,7 @@ from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id, resolve_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefused
 from zhicheng_common.reference import code_name
+from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
@@ -114,16 +114,6 @@ class CommitteesContext:
         """The tools of one request: its instant and today's China date, read once from the clock."""
         now = self.clock.now()
         return Tools(now=now, today=china_today(now), calendar=self.calendar, cipher=self.cipher)
-
-
-def _refused(refusals: Sequence[Refusal]) -> RuleRefused:
-    first = refusals[0]
-    errors = [
-        FieldError(field=field, code=r.code, message=r.message, rule=r.rule)
-        for r in refusals
-        for field in (r.fields or (None,))
-    ]
-    return RuleRefused("；".join(r.message for r in refusals), code=first.code, rule=first.rule, errors=errors)
 
 
 def _invalid(problems: Sequence[tuple[str, str]]) -> InvalidPayload:
@@ -303,7 +293,7 @@ def _check_filing(filing_in: FilingCreate) -> PolicyPack:
     )
     refusals += domain.kind_refusals(pack, kind=filing_in.kind, series=filing_in.series, levels=filing_in.levels)
     if refusals:
-        raise _refused(refusals)
+        raise refused(refusals)
     return pack
 
 
@@ -415,7 +405,7 @@ async def refile(
     ensure_covers(actor, filing_in.region)
     refusal = domain.refiling_refusal(CommitteeStatus(committee.status), reason)
     if refusal is not None:
-        raise _refused([refusal])
+        raise refused([refusal])
     if await repo.pending_filing(committee.id) is not None:
         raise FilingPending("该评委会已有待处理的备案申请，请等待核准结果")
     _check_filing(filing_in)
@@ -438,7 +428,7 @@ def _ensure_authority(pack: PolicyPack, actor: Principal, *, levels: Sequence[st
     ensure_covers(actor, region)
     refusal = domain.may_decide(pack, actor, levels=_levels(levels), region=region)
     if refusal is not None:
-        raise Forbidden(refusal.message, code=refusal.code, rule=refusal.rule)
+        raise refused(refusal, error=Forbidden)
 
 
 def _levels(values: Sequence[str]) -> list[Level]:
@@ -498,9 +488,7 @@ async def decide_filing(
             f"备案申请 {filing_id} 的核准步骤（{FILING_DECISION_STEP}）已处理：{filing.status}，"
             f"{filing.decided_by or ''} {filing.decided_on.isoformat() if filing.decided_on else ''}".rstrip()
         )
-    if committee.status == CommitteeStatus.WITHDRAWN and decision.approve:
-        # CM-10: a withdrawn power is not restored by a filing applied before the withdrawal.
-        raise RuleRefused("评委会评审权已收回，不能核准备案", code="committee_withdrawn", rule="CM-10")
+    raise_refused(domain.filing_approval_refusal(CommitteeStatus(committee.status), approve=decision.approve))
     filing.decided_by = actor.subject
     filing.decided_on = tools.today
     filing.opinion = decision.opinion
@@ -591,7 +579,7 @@ async def sanction(
     status = CommitteeStatus(committee.status)
     refusal = domain.sanction_refusal(status, sanction_in.kind)
     if refusal is not None:
-        raise _refused([refusal])
+        raise refused([refusal])
     row = Sanction(
         committee_id=committee.id,
         kind=sanction_in.kind,
@@ -769,20 +757,11 @@ def _ensure_may_plan(committee: Committee, today: date) -> None:
     status = CommitteeStatus(committee.status)
     refusal = domain.evaluation_refusal(status, valid_until=committee.valid_until, today=today)
     if refusal is not None:
-        raise RuleRefused(refusal.message, code=refusal.code, rule=refusal.rule)
+        raise refused(refusal, error=RuleRefused)
 
 
 def _check_plan(pack: PolicyPack, calendar: WorkingDayCalendar, plan_in: PlanCreate, filing: Filing) -> None:
-    outside = [level for level in plan_in.levels if level not in filing.levels]
-    if outside:
-        raise RuleRefused(
-            f"评委会未备案以下层级：{'、'.join(outside)}",
-            code="level_outside_scope",
-            rule="CM-4",
-            errors=[
-                FieldError(field="levels", code="level_outside_scope", message="层级超出评委会备案范围", rule="CM-4")
-            ],
-        )
+    raise_refused(domain.plan_levels_refusal(plan_in.levels, filing.levels))
     dates = _plan_dates(plan_in)
     problems = domain.plan_date_order_problems(dates)
     if problems:
@@ -794,7 +773,7 @@ def _check_plan(pack: PolicyPack, calendar: WorkingDayCalendar, plan_in: PlanCre
             str(exc), errors=[FieldError(field="year", code="calendar_year_unknown", message=str(exc))]
         ) from None
     if refusals:
-        raise _refused(refusals)
+        raise refused(refusals)
 
 
 def _notice_refusals(
@@ -960,7 +939,7 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
         pack_by_id(plan.policy_pack), tools.calendar, tools.today, [m.meeting_date for m in meetings]
     )
     if late:
-        raise _refused(late)
+        raise refused(late)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = tools.now
     await append_entry(
@@ -1005,7 +984,7 @@ async def update_plan(
             pack, tools.calendar, china_today(plan.published_at), [m.meeting_date for m in plan_in.meetings]
         )
         if late:
-            raise _refused(late)
+            raise refused(late)
     plan.levels = list(plan_in.levels)
     plan.declaration_opens = plan_in.declaration_opens
     plan.declaration_closes = plan_in.declaration_closes
@@ -1099,8 +1078,7 @@ async def file_pre_meeting(
     _ensure_may_plan(await _committee(CommitteeRepository(session), meeting.committee_id), tools.today)
     plan = await plans.get(meeting.plan_id)
     assert plan is not None
-    if plan.status != PlanStatus.PUBLISHED:
-        raise RuleRefused("评审计划尚未经人社部门核准发布，不能进行会前备案", code="plan_not_published", rule="CM-5")
+    raise_refused(domain.pre_meeting_plan_refusal(PlanStatus(plan.status)))
     pack = pack_by_id(plan.policy_pack)
     try:
         late = domain.pre_meeting_filing_refusal(
@@ -1109,7 +1087,7 @@ async def file_pre_meeting(
     except UnknownCalendarYear as exc:
         raise CalendarUnknown(str(exc)) from None
     if late is not None:
-        raise _refused([late])
+        raise refused([late])
     meeting.pre_meeting_filed_on = filed_on
     meeting.pre_meeting_paper_date = filing_in.paper_date
     meeting.pre_meeting_filed_by = actor.subject
@@ -1223,7 +1201,7 @@ async def enter_results(
     missing = domain.missing_meeting_file_items(entry_in.meeting_file)
     if missing:
         rule = pack.parameters.results_entry_working_days.rule
-        raise _refused(
+        raise refused(
             [
                 Refusal(
                     rule,
@@ -1356,40 +1334,34 @@ async def recompute_deadlines(session: AsyncSession, *, calendar: WorkingDayCale
 
     for meeting in await plans.meetings_with_deadlines_touching(first, last):
         pack = await pack_of(meeting)
+        deadlines: list[tuple[Literal["post_meeting_filing", "results_entry"], date, date, str]] = []
         if meeting.post_meeting_filed_on is None and not meeting.overdue_noted:
             due = domain.post_meeting_filing_due(pack, calendar, meeting.meeting_date)
-            provisional = calendar.is_provisional_span(meeting.meeting_date, due)
-            if (due, provisional) != (meeting.post_meeting_filing_due, meeting.post_meeting_filing_due_provisional):
-                previous = meeting.post_meeting_filing_due
-                meeting.post_meeting_filing_due, meeting.post_meeting_filing_due_provisional = due, provisional
-                await _meeting_deadline_changed(
-                    session,
-                    meeting=meeting,
-                    kind="post_meeting_filing",
-                    previous=previous,
-                    due=due,
-                    provisional=provisional,
-                    years=years,
-                    rule=pack.parameters.post_meeting_filing_working_days.rule,
-                )
-                changed += 1
+            rule = pack.parameters.post_meeting_filing_working_days.rule
+            deadlines.append(("post_meeting_filing", meeting.meeting_date, due, rule))
         if meeting.results_entry_due is not None and meeting.appointment_document_date is not None:
             due = domain.results_entry_due(pack, calendar, meeting.appointment_document_date)
-            provisional = calendar.is_provisional_span(meeting.appointment_document_date, due)
-            if (due, provisional) != (meeting.results_entry_due, meeting.results_entry_due_provisional):
-                previous = meeting.results_entry_due
-                meeting.results_entry_due, meeting.results_entry_due_provisional = due, provisional
-                await _meeting_deadline_changed(
-                    session,
-                    meeting=meeting,
-                    kind="results_entry",
-                    previous=previous,
-                    due=due,
-                    provisional=provisional,
-                    years=years,
-                    rule=pack.parameters.results_entry_working_days.rule,
-                )
-                changed += 1
+            rule = pack.parameters.results_entry_working_days.rule
+            deadlines.append(("results_entry", meeting.appointment_document_date, due, rule))
+        for kind, start, due, rule in deadlines:
+            # The columns are named after the kind: ``<kind>_due`` and ``<kind>_due_provisional``.
+            provisional = calendar.is_provisional_span(start, due)
+            previous: date = getattr(meeting, f"{kind}_due")
+            if (due, provisional) == (previous, getattr(meeting, f"{kind}_due_provisional")):
+                continue
+            setattr(meeting, f"{kind}_due", due)
+            setattr(meeting, f"{kind}_due_provisional", provisional)
+            await _meeting_deadline_changed(
+                session,
+                meeting=meeting,
+                kind=kind,
+                previous=previous,
+                due=due,
+                provisional=provisional,
+                years=years,
+                rule=rule,
+            )
+            changed += 1
     return changed
 
 

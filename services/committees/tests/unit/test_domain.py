@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from zhicheng_committees import domain
 from zhicheng_committees.domain import (
     CommitteeKind,
     CommitteeStatus,
@@ -14,6 +15,7 @@ from zhicheng_committees.domain import (
     FormationBasis,
     PlanDates,
     PlannedMeeting,
+    PlanStatus,
     SanctionKind,
     Scope,
     can_open_meetings,
@@ -297,6 +299,29 @@ def test_CM_3_a_provincial_industry_department_decides_the_levels_the_pack_names
     assert "省级人社部门" in refusal.message
     # A city's industry bureau is not the provincial department the pack names.
     assert may_decide(PACK, hr("140100", "industry_admin"), levels=["intermediate"], region="140100") is not None
+
+
+def test_CM_10_a_withdrawn_committee_is_not_approved_again_by_an_old_filing() -> None:
+    refusal = domain.filing_approval_refusal(CommitteeStatus.WITHDRAWN, approve=True)
+    assert refusal is not None
+    assert (refusal.rule, refusal.code) == ("CM-10", "committee_withdrawn")
+    assert domain.filing_approval_refusal(CommitteeStatus.WITHDRAWN, approve=False) is None
+    assert domain.filing_approval_refusal(CommitteeStatus.ACTIVE, approve=True) is None
+
+
+def test_CM_4_a_plan_names_only_levels_the_committee_is_filed_for() -> None:
+    refusal = domain.plan_levels_refusal(["intermediate", "senior"], ["intermediate", "associate_senior"])
+    assert refusal is not None
+    assert (refusal.rule, refusal.code) == ("CM-4", "level_outside_scope")
+    assert [(e.field, e.rule) for e in refusal.field_errors()] == [("levels", "CM-4")]
+    assert domain.plan_levels_refusal(["intermediate"], ["intermediate", "senior"]) is None
+
+
+def test_CM_5_a_meeting_is_filed_only_under_a_published_plan() -> None:
+    refusal = domain.pre_meeting_plan_refusal(PlanStatus.DRAFT)
+    assert refusal is not None
+    assert (refusal.rule, refusal.code) == ("CM-5", "plan_not_published")
+    assert domain.pre_meeting_plan_refusal(PlanStatus.PUBLISHED) is None
 
 
 def test_CM_2_NA_13_refusals_name_the_committees_status_in_chinese_not_its_code() -> None:

@@ -17,11 +17,11 @@ CATALOG = load_series_catalog()
 def test_EX_3_a_term_is_at_most_three_years_and_terms_do_not_overlap() -> None:
     assert term_problems([Term(date(2024, 3, 1), date(2027, 2, 28))], PACK) == []
     too_long = term_problems([Term(date(2024, 3, 1), date(2027, 3, 1))], PACK)
-    assert [(p.field, p.code, p.rule) for p in too_long] == [("terms.0", "term_too_long", "EX-3")]
+    assert [(p.fields[0], p.code, p.rule) for p in too_long] == [("terms.0", "term_too_long", "EX-3")]
     overlapping = term_problems(
         [Term(date(2026, 12, 1), date(2029, 11, 30)), Term(date(2024, 1, 1), date(2026, 12, 31))], PACK
     )
-    assert [(p.field, p.code) for p in overlapping] == [("terms.0", "terms_overlap")]
+    assert [(p.fields[0], p.code) for p in overlapping] == [("terms.0", "terms_overlap")]
 
 
 def test_NA_2_series_rank_and_title_from_the_catalog() -> None:

@@ -21,7 +21,7 @@ from zhicheng_common.clock import Clock, ClockMoveRefused, ClockState, SystemClo
 from zhicheng_common.clock_store import move_clock, read_clock
 from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.problems import problem_docs
 from zhicheng_gateway import service
 from zhicheng_gateway.auth import Authenticated, ClockOperator, UserAdmin, UserReader
 from zhicheng_gateway.errors import ClockBackwards, ClockNotControlled, UnknownArea, UpstreamUnavailable
@@ -42,13 +42,6 @@ from zhicheng_gateway.schemas import (
 from zhicheng_gateway.settings import AREA, GatewaySettings
 
 API_TITLE = "职称评审 Zhicheng API"
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
 
 
 # ``async def``: FastAPI runs a plain ``def`` dependency in the thread pool, a thread hop per request.
@@ -99,7 +92,7 @@ auth_router = APIRouter(prefix="/auth", tags=["auth"])
     "/token",
     summary="签发令牌 (OAuth2 password grant; public)",
     dependencies=[PUBLIC_ROUTE],
-    responses={401: _problem("用户名或密码错误 (code invalid_credentials)")},
+    responses=problem_docs({401: "用户名或密码错误 (code invalid_credentials)"}),
 )
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -142,10 +135,12 @@ users_router = APIRouter(prefix="/users", tags=["users"])
     "",
     status_code=201,
     summary="创建用户 (province_admin, hr_admin)",
-    responses={
-        403: _problem("角色不可授予或地区不在管辖范围 (role_not_grantable, outside_jurisdiction)"),
-        409: _problem("用户名已被使用 (username_taken)"),
-    },
+    responses=problem_docs(
+        {
+            403: "角色不可授予或地区不在管辖范围 (role_not_grantable, outside_jurisdiction)",
+            409: "用户名已被使用 (username_taken)",
+        }
+    ),
 )
 async def create_user(user_in: UserCreate, session: SessionDep, principal: UserAdmin) -> UserRead:
     """Create a user in the caller's jurisdiction with roles the caller may grant."""
@@ -166,7 +161,7 @@ async def list_users(
     )
 
 
-@users_router.get("/me", summary="当前用户 (my own account)", responses={404: _problem("账号不在本网关")})
+@users_router.get("/me", summary="当前用户 (my own account)", responses=problem_docs({404: "账号不在本网关"}))
 async def read_me(session: SessionDep, principal: Authenticated) -> UserRead:
     """The caller's own account (404 for a token of another identity provider)."""
     try:
@@ -180,10 +175,7 @@ async def read_me(session: SessionDep, principal: Authenticated) -> UserRead:
 @users_router.put(
     "/{user_id}/bindings",
     summary="绑定身份、单位、部门或评审委员会 (staff, after checking identity)",
-    responses={
-        403: _problem("不在管辖范围 (outside_jurisdiction)"),
-        404: _problem("用户不存在 (user_not_found)"),
-    },
+    responses=problem_docs({403: "不在管辖范围 (outside_jurisdiction)", 404: "用户不存在 (user_not_found)"}),
 )
 async def bind_user(
     user_id: uuid.UUID,
@@ -203,10 +195,7 @@ async def bind_user(
 @users_router.get(
     "/{user_id}",
     summary="查看用户 (one user)",
-    responses={
-        403: _problem("不在管辖范围 (outside_jurisdiction)"),
-        404: _problem("用户不存在 (user_not_found)"),
-    },
+    responses=problem_docs({403: "不在管辖范围 (outside_jurisdiction)", 404: "用户不存在 (user_not_found)"}),
 )
 async def read_user(user_id: uuid.UUID, session: SessionDep, principal: UserReader) -> UserRead:
     """One user; 403 when their region is outside the caller's jurisdiction."""
@@ -238,7 +227,9 @@ def _clock_js(request: Request) -> tuple[ServiceRuntime, JetStreamContext]:
     return runtime, runtime.js
 
 
-@clock_router.get("", summary="系统时钟 (the time every service reads)", responses={503: _problem("NATS unavailable")})
+@clock_router.get(
+    "", summary="系统时钟 (the time every service reads)", responses=problem_docs({503: "NATS unavailable"})
+)
 async def show_clock(request: Request, principal: ClockOperator) -> ClockRead:
     """The deployment's time: with `ZC_CLOCK=controlled`, the shared offset every service follows."""
     runtime: ServiceRuntime = request.app.state.runtime
@@ -251,7 +242,7 @@ async def show_clock(request: Request, principal: ClockOperator) -> ClockRead:
 @clock_router.put(
     "",
     summary="调整系统时钟 (set or advance the controlled clock)",
-    responses={409: _problem("not a controlled clock, or backwards without force"), 503: _problem("NATS unavailable")},
+    responses=problem_docs({409: "not a controlled clock, or backwards without force", 503: "NATS unavailable"}),
 )
 async def move_clock_route(request: Request, body: ClockMove, principal: ClockOperator) -> ClockRead:
     """Staging only: set the controlled time or move it forward; every service follows within moments

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.policy import PolicyPack, PolicyPackError, PolicyParameters, available_packs, load_pack
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, FieldError, NotFound, ProblemError
+from zhicheng_common.problems import FieldError, NotFound, ProblemError, problem_doc
 from zhicheng_common.reference import catalog_version, load_reference_catalog
 from zhicheng_common.series import Rank, load_series_catalog
 
@@ -223,13 +223,6 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
 # Reference data is public: a front end reads it before anyone signs in.
 router = APIRouter(prefix="/reference", tags=["reference"], dependencies=[PUBLIC_ROUTE])
 
@@ -269,7 +262,7 @@ async def series_list(request: Request) -> Response:
 @router.get(
     "/series/{code}",
     summary="一个职称系列 (one series; public)",
-    responses={**NOT_MODIFIED, 404: _problem("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
+    responses={**NOT_MODIFIED, 404: problem_doc("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
     response_model=SeriesRef,
 )
 async def series_one(request: Request, code: Annotated[str, Path(examples=["engineering"])]) -> Response:
@@ -340,7 +333,10 @@ async def policy_packs() -> PackList:
 @router.get(
     "/policy-packs/{pack_id}",
     summary="政策包参数 (a pack's public values; public)",
-    responses={**NOT_MODIFIED, 404: _problem("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)")},
+    responses={
+        **NOT_MODIFIED,
+        404: problem_doc("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)"),
+    },
     response_model=PackValues,
 )
 async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["shanxi-2024"])]) -> Response:
@@ -365,8 +361,8 @@ async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["
     summary="审核推荐链 (the review chain of a channel and level; public)",
     responses={
         **NOT_MODIFIED,
-        404: _problem("未知的政策包 (unknown_policy_pack)"),
-        422: _problem("未知的渠道或层级，errors[0].facts.valid 列出可选代码 (unknown_channel, unknown_level)"),
+        404: problem_doc("未知的政策包 (unknown_policy_pack)"),
+        422: problem_doc("未知的渠道或层级，errors[0].facts.valid 列出可选代码 (unknown_channel, unknown_level)"),
     },
     response_model=ReviewChainRef,
 )

@@ -7,8 +7,8 @@ a Chinese message and the facts it used; an empty list accepts the declaration.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.reference import (
+    attachment_kind_name,
     channel_name,
     code_name,
     level_name,
@@ -24,6 +25,7 @@ from zhicheng_common.reference import (
     series_name,
     specialty_name,
 )
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import RANK_ORDER, Rank, SeriesCatalog, level_of, steps_between
 from zhicheng_intake.schemas import DeclarationCreate, DeclarationStatus
@@ -145,14 +147,6 @@ class EligibilityContext:
     other_declarations: tuple[OtherDeclaration, ...] = ()
 
 
-@dataclass(frozen=True)
-class Failure:
-    rule: str
-    code: str
-    message: str
-    facts: Mapping[str, Any] = field(default_factory=dict)
-
-
 # --- counting (EL-2, EL-4..EL-7) -----------------------------------------------------------------
 
 # EL-7's applicant kinds, and the ownerships that belong to them.
@@ -266,7 +260,7 @@ class _Inputs:
         )
 
 
-Rule = Callable[[_Inputs], Iterable[Failure]]
+Rule = Callable[[_Inputs], Iterable[Refusal]]
 
 
 def matching_windows(d: DeclarationCreate, ctx: EligibilityContext) -> list[DeclarationWindow]:
@@ -282,93 +276,96 @@ def matching_windows(d: DeclarationCreate, ctx: EligibilityContext) -> list[Decl
     ]
 
 
-def _catalog(i: _Inputs) -> Iterable[Failure]:
+def _catalog(i: _Inputs) -> Iterable[Refusal]:
     series = i.catalog.get(i.d.target.series)
     if series is None:
-        yield Failure(
-            "EL-9", "unknown_series", f"职称系列 {i.d.target.series} 不在系列目录中", {"series": i.d.target.series}
+        yield Refusal(
+            "EL-9",
+            "unknown_series",
+            f"职称系列 {i.d.target.series} 不在系列目录中",
+            facts={"series": i.d.target.series},
         )
     elif series.title(i.d.target.rank) is None:
-        yield Failure(
+        yield Refusal(
             "EL-9",
             "unknown_rank",
             f"{series.name}系列没有{rank_name(i.d.target.rank)}职称",
-            {"series": series.code, "rank": i.d.target.rank.value},
+            facts={"series": series.code, "rank": i.d.target.rank.value},
         )
 
 
-def _committee_scope(i: _Inputs) -> Iterable[Failure]:
+def _committee_scope(i: _Inputs) -> Iterable[Refusal]:
     c = i.ctx.committee
     d = i.d
     level = level_of(d.target.rank)
     if c is None:
-        yield Failure(
+        yield Refusal(
             "CM-4",
             "committee_unknown",
             "所选评委会未经核准备案，不能受理申报",
-            {"committee_id": str(d.target.committee_id)},
+            facts={"committee_id": str(d.target.committee_id)},
         )
         return
     facts: dict[str, Any] = {"committee_id": str(c.committee_id), "committee": c.name}
     if c.status != "active" or not (c.valid_from <= i.ctx.today <= c.valid_until):
-        yield Failure(
+        yield Refusal(
             "CM-4",
             "committee_inactive",
             f"评委会{c.name}当前不具备评审权（{code_name('committee_statuses', c.status)}）",
-            {**facts, "status": c.status},
+            facts={**facts, "status": c.status},
         )
     if c.series != d.target.series or (c.specialties and d.target.specialty not in c.specialties):
-        yield Failure(
+        yield Refusal(
             "CM-4",
             "outside_committee_series",
             f"评委会{c.name}只评审{series_name(c.series)}系列"
             f"{'、'.join(specialty_name(c.series, s) for s in c.specialties) or '各'}专业，"
             f"不含{series_name(d.target.series)}系列{specialty_name(d.target.series, d.target.specialty)}专业",
-            {**facts, "series": d.target.series, "specialty": d.target.specialty, "committee_series": c.series},
+            facts={**facts, "series": d.target.series, "specialty": d.target.specialty, "committee_series": c.series},
         )
     if level not in c.levels:
-        yield Failure(
+        yield Refusal(
             "CM-4",
             "outside_committee_levels",
             f"评委会{c.name}只评审{'、'.join(level_name(v) for v in c.levels)}层级，不含{level_name(level)}",
-            {**facts, "level": level, "committee_levels": list(c.levels)},
+            facts={**facts, "level": level, "committee_levels": list(c.levels)},
         )
     region = d.applicant.employer.region
     if not any(region_contains(scope, region) for scope in c.scope_regions):
-        yield Failure(
+        yield Refusal(
             "CM-4",
             "outside_committee_regions",
             f"申报单位所在地区{region}不在评委会{c.name}的评审范围内",
-            {**facts, "region": region, "scope_regions": list(c.scope_regions)},
+            facts={**facts, "region": region, "scope_regions": list(c.scope_regions)},
         )
     if c.scope_ownership_kinds and i.ownership not in c.scope_ownership_kinds:
-        yield Failure(
+        yield Refusal(
             "CM-4",
             "outside_committee_ownership",
             f"评委会{c.name}不评审“{ownership_name(i.ownership)}”类别的申报人",
-            {**facts, "ownership": i.ownership},
+            facts={**facts, "ownership": i.ownership},
         )
 
 
-def _window(i: _Inputs) -> Iterable[Failure]:
+def _window(i: _Inputs) -> Iterable[Refusal]:
     # CM-5: declarations are taken within the time the committee's annual plan publishes.
     if i.ctx.committee is None:
         return
     windows = matching_windows(i.d, i.ctx)
     if not windows:
-        yield Failure(
+        yield Refusal(
             "CM-5",
             "no_declaration_window",
             f"评委会本年度（{i.d.target.year}）没有发布该系列、层级的评审计划",
-            {"year": i.d.target.year, "series": i.d.target.series, "level": level_of(i.d.target.rank)},
+            facts={"year": i.d.target.year, "series": i.d.target.series, "level": level_of(i.d.target.rank)},
         )
     elif not any(w.opens <= i.ctx.today <= w.closes for w in windows):
         w = windows[0]
-        yield Failure(
+        yield Refusal(
             "CM-5",
             "outside_declaration_window",
             f"申报时间为{w.opens.isoformat()}至{w.closes.isoformat()}，今天（{i.ctx.today.isoformat()}）不在申报期内",
-            {"opens": w.opens.isoformat(), "closes": w.closes.isoformat(), "today": i.ctx.today.isoformat()},
+            facts={"opens": w.opens.isoformat(), "closes": w.closes.isoformat(), "today": i.ctx.today.isoformat()},
         )
 
 
@@ -392,61 +389,64 @@ _CHANNEL_FITS: dict[str, Callable[[_Inputs], bool]] = {
 _CHANNEL_RULE = {"industry_association": "CH-2", "hr_service_point": "CH-3"}
 
 
-def _channel(i: _Inputs) -> Iterable[Failure]:
+def _channel(i: _Inputs) -> Iterable[Refusal]:
     kind = i.d.channel.kind
     if not _CHANNEL_FITS[kind](i):
-        yield Failure(
+        yield Refusal(
             _CHANNEL_RULE.get(kind, "CH-1"),
             "channel_not_allowed",
             f"申报渠道“{i.d.channel.name}”（{channel_name(kind)}）不适用于“{ownership_name(i.ownership)}”类别、"
             f"{code_name('employment_statuses', i.d.applicant.employment_status)}的申报人",
-            {"channel": kind, "ownership": i.ownership, "employment_status": i.d.applicant.employment_status},
+            facts={"channel": kind, "ownership": i.ownership, "employment_status": i.d.applicant.employment_status},
         )
 
 
-def _in_service(i: _Inputs) -> Iterable[Failure]:
+def _in_service(i: _Inputs) -> Iterable[Refusal]:
     a = i.d.applicant
     if a.employment_status == "retired":
-        yield Failure("NA-3", "retired", "已退休人员不得申报职称评审", {"employment_status": a.employment_status})
+        yield Refusal("NA-3", "retired", "已退休人员不得申报职称评审", facts={"employment_status": a.employment_status})
         return
     public_unit = i.ownership == "public_institution"
     sanction = a.sanction
     if sanction is not None and sanction.kind != "warning" and sanction.until >= i.ctx.today and public_unit:
-        yield Failure(
+        yield Refusal(
             "NA-3",
             "under_sanction",
             f"事业单位工作人员受{code_name('sanction_kinds', sanction.kind)}处分期间"
             f"（至{sanction.until.isoformat()}）不得申报",
-            {"sanction": sanction.kind, "until": sanction.until.isoformat()},
+            facts={"sanction": sanction.kind, "until": sanction.until.isoformat()},
         )
     if a.employment_status == "not_employed" and i.ownership not in ("flexible_employment", "freelancer"):
-        yield Failure(
+        yield Refusal(
             "EL-1",
             "not_in_service",
             "申报人须为申报单位在职在岗的专业技术人员",
-            {"employment_status": a.employment_status},
+            facts={"employment_status": a.employment_status},
         )
     if a.practiced_specialty != i.d.target.specialty and i.d.kind not in ("transfer", "qualification_mapping"):
-        yield Failure(
+        yield Refusal(
             "EL-1",
             "specialty_mismatch",
             f"申报专业（{specialty_name(i.d.target.series, i.d.target.specialty)}）"
             f"与现从事专业（{specialty_name(i.d.target.series, a.practiced_specialty)}）不一致",
-            {"declared": i.d.target.specialty, "practiced": a.practiced_specialty},
+            facts={"declared": i.d.target.specialty, "practiced": a.practiced_specialty},
         )
 
 
-def _leave_and_posting(i: _Inputs) -> Iterable[Failure]:
+def _leave_and_posting(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     p = i.pack.parameters
     if d.applicant.employment_status == "on_leave_business":
         years = p.leave_post_original_unit_years.value
         if d.leave_started_on is None or full_years(d.leave_started_on, i.ctx.today) >= years:
-            yield Failure(
+            yield Refusal(
                 "EL-17",
                 "leave_too_long",
                 f"离岗创业或兼职人员只可在{years}年内回原单位申报",
-                {"leave_started_on": d.leave_started_on.isoformat() if d.leave_started_on else None, "years": years},
+                facts={
+                    "leave_started_on": d.leave_started_on.isoformat() if d.leave_started_on else None,
+                    "years": years,
+                },
             )
     if d.declaring_where_posted:
         months = p.posted_elsewhere_min_months.value
@@ -455,15 +455,15 @@ def _leave_and_posting(i: _Inputs) -> Iterable[Failure]:
         if since is not None and i.ctx.today.day < since.day:
             served -= 1
         if not i.private or served < months:
-            yield Failure(
+            yield Refusal(
                 "EL-18",
                 "posting_too_short",
                 f"民营企业派驻人员须连续派驻满{months}个月方可在派驻地申报",
-                {"posted_since": since.isoformat() if since else None, "months": served, "required": months},
+                facts={"posted_since": since.isoformat() if since else None, "months": served, "required": months},
             )
 
 
-def _seniority(i: _Inputs) -> Iterable[Failure]:
+def _seniority(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     if i.direct or d.kind in ("initial_determination", "skilled_worker", "transfer") or i.unbound:
         return
@@ -485,11 +485,11 @@ def _seniority(i: _Inputs) -> Iterable[Failure]:
     if d.kind == "exceptional":
         return  # NA-4: relaxed seniority; EL-6 and NA-4 hold the exceptional path
     if raw < needed:
-        yield Failure(
+        yield Refusal(
             "EL-2",
             "too_few_years_in_title",
             f"现职称任职年限{raw}年（计算至{facts['counted_to']}），不满{needed}年",
-            facts,
+            facts=facts,
         )
         return
     if not i.exempt:
@@ -503,11 +503,11 @@ def _seniority(i: _Inputs) -> Iterable[Failure]:
                 reasons.append(f"{'、'.join(str(y) for y in bad)}年度考核为基本合格及以下")
             if missing:
                 reasons.append(f"{'、'.join(str(y) for y in missing)}年度未申报年度考核结果")
-            yield Failure(
+            yield Refusal(
                 "EL-4",
                 "assessment_years_not_counted",
                 f"{'；'.join(reasons)}，不计入任职年限；计入年限{counted}年，不满{needed}年",
-                {**facts, "not_counted": bad, "missing": missing, "counted": counted},
+                facts={**facts, "not_counted": bad, "missing": missing, "counted": counted},
             )
 
 
@@ -522,20 +522,20 @@ def _relaxed_by(i: _Inputs) -> int:
     return p.relaxed_seniority_years_fewer.value
 
 
-def _na_4_grassroots(i: _Inputs) -> Iterable[Failure]:
+def _na_4_grassroots(i: _Inputs) -> Iterable[Refusal]:
     """NA-4: a declared long-term grassroots talent has the pack's years at the grassroots."""
     d = i.d
     minimum = i.pack.parameters.grassroots_long_term_min_years.value
     if d.relaxed_category == "grassroots_long_term" and (d.grassroots_years or 0) < minimum:
-        yield Failure(
+        yield Refusal(
             "NA-4",
             "grassroots_years_too_few",
             f"基层一线工作{d.grassroots_years or 0}年，不满{minimum}年，不属于长期在基层一线工作的人员",
-            {"grassroots_years": d.grassroots_years, "required": minimum},
+            facts={"grassroots_years": d.grassroots_years, "required": minimum},
         )
 
 
-def _without_title(i: _Inputs) -> Iterable[Failure]:
+def _without_title(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     lowest = min(
         (r for r in RANK_ORDER if (s := i.catalog.get(d.target.series)) and s.title(r)),
@@ -552,64 +552,64 @@ def _without_title(i: _Inputs) -> Iterable[Failure]:
         and i.pack.parameters.private_graduate_direct_next_level_enabled.value
     )
     if not allowed:
-        yield Failure(
+        yield Refusal(
             "EL-13",
             "first_title_by_initial_determination",
             "未取得职称的人员须先初定；只有民营企业全日制毕业生可直接申报上一层级",
-            {"ownership": i.ownership, "full_time": d.applicant.education.full_time},
+            facts={"ownership": i.ownership, "full_time": d.applicant.education.full_time},
         )
     elif years < needed:
-        yield Failure(
+        yield Refusal(
             "EL-13",
             "too_few_years_since_graduation",
             f"毕业后工作年限{years}年，不满直接申报{rank_name(d.target.rank)}所需的{needed}年",
-            {"graduated_on": d.applicant.education.graduated_on.isoformat(), "years": years, "required": needed},
+            facts={"graduated_on": d.applicant.education.graduated_on.isoformat(), "years": years, "required": needed},
         )
 
 
-def _assessments(i: _Inputs) -> Iterable[Failure]:
+def _assessments(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     if i.exempt or i.direct or d.kind == "initial_determination":
         return  # EL-7
     grades = i.grades
     if not recent_assessment_ok(i.pack, grades, d.target.year):
         back = i.pack.parameters.recent_assessment_years_back.value
-        yield Failure(
+        yield Refusal(
             "EL-5",
             "recent_assessment_missing",
             f"{d.target.year - back}至{d.target.year}年度须至少有一次合格及以上的年度考核",
-            {"assessments": {str(y): g for y, g in sorted(grades.items())}, "ownership": i.ownership},
+            facts={"assessments": {str(y): g for y, g in sorted(grades.items())}, "ownership": i.ownership},
         )
     if d.kind == "exceptional":
         needed = i.pack.parameters.exceptional_excellent_min_count.value
         window = i.pack.parameters.exceptional_excellent_window_years.value
         count = excellent_count(i.pack, grades, d.target.year)
         if count < needed:
-            yield Failure(
+            yield Refusal(
                 "EL-6",
                 "exceptional_needs_excellent",
                 f"破格申报须近{window}年内至少有{needed}次年度考核优秀，现有{count}次",
-                {"window_years": window, "excellent": count, "required": needed},
+                facts={"window_years": window, "excellent": count, "required": needed},
             )
 
 
-def _transfer(i: _Inputs) -> Iterable[Failure]:
+def _transfer(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     years = i.pack.parameters.transfer_min_years_in_new_post.value
     in_post = full_years(d.post_changed_on, i.ctx.today) if d.post_changed_on else None
     t = d.current_title
     if d.kind == "transfer":
         if t is None or t.series == d.target.series or level_of(t.rank) != level_of(d.target.rank):
-            yield Failure("EL-8", "transfer_same_level_other_series", "转评须申报另一系列的同一层级职称", {})
+            yield Refusal("EL-8", "transfer_same_level_other_series", "转评须申报另一系列的同一层级职称", facts={})
         if in_post is None or in_post < years:
-            yield Failure(
+            yield Refusal(
                 "EL-8",
                 "transfer_too_early",
                 f"转评须在新岗位工作满{years}年",
-                {"post_changed_on": str(d.post_changed_on), "years": in_post},
+                facts={"post_changed_on": str(d.post_changed_on), "years": in_post},
             )
         elif not i.exempt and not recent_assessment_ok(i.pack, i.grades, d.target.year):
-            yield Failure("EL-8", "transfer_assessment", "转评须在新岗位年度考核合格及以上", {})
+            yield Refusal("EL-8", "transfer_assessment", "转评须在新岗位年度考核合格及以上", facts={})
     elif (
         d.post_changed_on is not None
         and t is not None
@@ -617,15 +617,15 @@ def _transfer(i: _Inputs) -> Iterable[Failure]:
         and not i.direct
         and not i.unbound
     ):
-        yield Failure(
+        yield Refusal(
             "EL-8",
             "transfer_first",
             f"变更单位或岗位后须先转评取得{series_name(d.target.series)}系列同级职称，方可申报晋升",
-            {"current_series": t.series, "target_series": d.target.series},
+            facts={"current_series": t.series, "target_series": d.target.series},
         )
 
 
-def _ladder(i: _Inputs) -> Iterable[Failure]:
+def _ladder(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     t = d.current_title
     if t is None or i.direct or i.unbound or d.kind in ("skilled_worker", "transfer", "initial_determination"):
@@ -634,35 +634,35 @@ def _ladder(i: _Inputs) -> Iterable[Failure]:
     extra = 1 if d.kind == "exceptional" else 0  # NA-4: exceptional applicants may skip one level
     gap = steps_between(t.rank, d.target.rank)
     if gap <= 0:
-        yield Failure(
+        yield Refusal(
             "EL-9",
             "not_a_promotion",
             f"申报层级须高于现职称（{rank_name(t.rank)}）",
-            {"current": t.rank.value, "target": d.target.rank.value},
+            facts={"current": t.rank.value, "target": d.target.rank.value},
         )
     elif gap > step + extra:
-        yield Failure(
+        yield Refusal(
             "EL-9",
             "skips_a_level",
             f"须逐级申报：现职称{rank_name(t.rank)}，只可申报高{step + extra}级",
-            {"current": t.rank.value, "target": d.target.rank.value, "max_step": step + extra},
+            facts={"current": t.rank.value, "target": d.target.rank.value, "max_step": step + extra},
         )
 
 
-def _exceptional(i: _Inputs) -> Iterable[Failure]:
+def _exceptional(i: _Inputs) -> Iterable[Refusal]:
     if i.d.kind != "exceptional":
         return
     major = [a for a in i.d.achievements if a.major and a.level in ("national", "provincial")]
     if not major:
-        yield Failure(
+        yield Refusal(
             "NA-4",
             "exceptional_needs_major_contribution",
             "破格申报须有省级及以上的重大突破或突出贡献",
-            {"achievements": len(i.d.achievements)},
+            facts={"achievements": len(i.d.achievements)},
         )
 
 
-def _initial(i: _Inputs) -> Iterable[Failure]:
+def _initial(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     if d.kind != "initial_determination":
         return
@@ -671,18 +671,18 @@ def _initial(i: _Inputs) -> Iterable[Failure]:
         d.target.rank == Rank.INTERMEDIATE and d.applicant.education.level == "doctorate"
     )
     if d.current_title is not None or not d.applicant.education.full_time or not lowest_ok:
-        yield Failure(
+        yield Refusal(
             "EL-10",
             "initial_only_first_title",
             "初定只适用于尚无职称的全日制毕业生的首个职称",
-            {"target": d.target.rank.value},
+            facts={"target": d.target.rank.value},
         )
     if i.ctx.today > deadline:
-        yield Failure(
+        yield Refusal(
             "EL-10",
             "initial_after_deadline",
             f"初定须在{deadline.isoformat()}前完成",
-            {"deadline": deadline.isoformat(), "today": i.ctx.today.isoformat()},
+            facts={"deadline": deadline.isoformat(), "today": i.ctx.today.isoformat()},
         )
 
 
@@ -701,30 +701,30 @@ def uses_the_year(pack: PolicyPack, other: OtherDeclaration) -> bool:
     return not (freed and pack.parameters.withdrawal_before_review_frees_year.value)
 
 
-def _once_a_year(i: _Inputs) -> Iterable[Failure]:
+def _once_a_year(i: _Inputs) -> Iterable[Refusal]:
     limit = i.pack.parameters.max_promotion_applications_per_year.value
     same_year = [o for o in i.ctx.other_declarations if o.year == i.d.target.year and uses_the_year(i.pack, o)]
     if i.d.kind not in NOT_PROMOTION_KINDS and len(same_year) >= limit:
-        yield Failure(
+        yield Refusal(
             "EL-11",
             "one_promotion_per_year",
             f"每人每年只能申报{limit}个晋升评审，本年度已申报"
             f"{series_name(same_year[0].series)}系列{specialty_name(same_year[0].series, same_year[0].specialty)}专业",
-            {"existing": [str(o.declaration_id) for o in same_year], "limit": limit},
+            facts={"existing": [str(o.declaration_id) for o in same_year], "limit": limit},
         )
 
 
-def _skilled_worker(i: _Inputs) -> Iterable[Failure]:
+def _skilled_worker(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     if d.kind != "skilled_worker":
         return
     p = i.pack.parameters
     if not p.skilled_worker_bridge_enabled.value or d.target.series not in p.skilled_worker_bridge_series.value:
-        yield Failure(
+        yield Refusal(
             "EL-12",
             "series_not_bridged",
             f"{series_name(d.target.series)}系列不对技能人才开放贯通",
-            {"series": d.target.series},
+            facts={"series": d.target.series},
         )
         return
     level = level_of(d.target.rank)
@@ -736,69 +736,72 @@ def _skilled_worker(i: _Inputs) -> Iterable[Failure]:
             continue
         eligible.append((cert, row, years_in_title(i.pack, cert.obtained_on, d.target.year)))
     if not eligible:
-        yield Failure(
+        yield Refusal(
             "NA-17",
             "skill_level_does_not_match",
             f"技能等级证书与申报层级{level_name(level)}、"
             f"专业{specialty_name(d.target.series, d.target.specialty)}不对应",
-            {"certificates": [c.level for c in d.skill_certificates], "level": level},
+            facts={"certificates": [c.level for c in d.skill_certificates], "level": level},
         )
     elif not any(years >= row.years_required for _, row, years in eligible):
         cert, row, years = eligible[0]
-        yield Failure(
+        yield Refusal(
             "NA-17",
             "too_few_years_with_skill",
             f"取得{code_name('skill_levels', cert.level)}证书后须满{row.years_required}年，现为{years}年",
-            {"obtained_on": cert.obtained_on.isoformat(), "years": years, "required": row.years_required},
+            facts={"obtained_on": cert.obtained_on.isoformat(), "years": years, "required": row.years_required},
         )
 
 
-def _recognition(i: _Inputs) -> Iterable[Failure]:
+def _recognition(i: _Inputs) -> Iterable[Refusal]:
     d = i.d
     p = i.pack.parameters
     if d.kind in ("high_level_talent", "postdoc"):
         if not p.direct_recognition_enabled.value or not i.private:
-            yield Failure(
+            yield Refusal(
                 "EL-14",
                 "direct_recognition_not_open",
                 "直接认定只适用于民营企业引进的高层次人才和企业博士后",
-                {"ownership": i.ownership},
+                facts={"ownership": i.ownership},
             )
         elif d.kind == "postdoc" and d.target.rank != Rank.ASSOCIATE_SENIOR:
-            yield Failure(
-                "EL-14", "postdoc_associate_senior", "企业博士后直接认定副高级职称", {"target": d.target.rank.value}
+            yield Refusal(
+                "EL-14",
+                "postdoc_associate_senior",
+                "企业博士后直接认定副高级职称",
+                facts={"target": d.target.rank.value},
             )
     if i.table.exam_instead_of(d.target.series, d.target.rank) and d.kind != "qualification_mapping":
-        yield Failure(
+        yield Refusal(
             "EL-16",
             "exam_instead",
             f"{series_name(d.target.series)}系列{rank_name(d.target.rank)}以考代评，不进行评审",
-            {"series": d.target.series, "rank": d.target.rank.value},
+            facts={"series": d.target.series, "rank": d.target.rank.value},
         )
     exam = i.table.exam_needed(d.target.series, d.target.rank)
     if exam and d.kind != "qualification_mapping" and not any(q.name == exam for q in d.qualifications):
-        yield Failure("EL-16", "exam_required", f"考评结合：申报前须通过{exam}", {"exam": exam})
+        yield Refusal("EL-16", "exam_required", f"考评结合：申报前须通过{exam}", facts={"exam": exam})
     if d.kind == "qualification_mapping":
         if not p.qualification_recognition_enabled.value:
-            yield Failure("EL-16", "qualification_recognition_closed", "本地未开放职业资格直接认定", {})
+            yield Refusal("EL-16", "qualification_recognition_closed", "本地未开放职业资格直接认定", facts={})
             return
         region = d.applicant.employer.region
         mapped = [
             m for q in d.qualifications if (m := i.table.title_for(q.name, region=region, on=q.obtained_on)) is not None
         ]
         if not any(m.series == d.target.series and m.rank == d.target.rank for m in mapped):
-            yield Failure(
+            yield Refusal(
                 "NA-18",
                 "qualification_does_not_map",
                 f"所持职业资格不对应{series_name(d.target.series)}系列{rank_name(d.target.rank)}职称",
-                {
+                facts={
                     "qualifications": [q.name for q in d.qualifications],
                     "mapped": [f"{m.series}/{m.rank.value}" for m in mapped],
                 },
             )
 
 
-def _dates(i: _Inputs) -> Iterable[Failure]:
+def _dates(i: _Inputs) -> Iterable[Refusal]:
     # EL-3: education and achievements count only if obtained before the declaration deadline.
     deadline = i.deadline
     if deadline is None:
@@ -807,22 +810,22 @@ def _dates(i: _Inputs) -> Iterable[Failure]:
     if i.d.applicant.education.graduated_on > deadline:
         late.append(i.d.applicant.education.major)
     if late:
-        yield Failure(
+        yield Refusal(
             "EL-3",
             "obtained_after_deadline",
             f"以下学历或业绩取得于申报截止日{deadline.isoformat()}之后，不予计算：{'、'.join(late)}",
-            {"deadline": deadline.isoformat(), "items": late},
+            facts={"deadline": deadline.isoformat(), "items": late},
         )
 
 
-def _papers(i: _Inputs) -> Iterable[Failure]:
+def _papers(i: _Inputs) -> Iterable[Refusal]:
     # EL-19: papers are not mandatory for private-enterprise applicants unless the pack says so.
     required = i.pack.parameters.private_enterprise_papers_required.value
     if i.private and required and not any(a.kind == "paper" for a in i.d.achievements):
-        yield Failure("EL-19", "paper_required", "本政策要求申报人提交论文", {})
+        yield Refusal("EL-19", "paper_required", "本政策要求申报人提交论文", facts={})
 
 
-def _continuing_education(i: _Inputs) -> Iterable[Failure]:
+def _continuing_education(i: _Inputs) -> Iterable[Refusal]:
     p = i.pack.parameters
     year = i.d.target.year - 1
     hours = {"public": 0, "professional": 0}
@@ -836,27 +839,27 @@ def _continuing_education(i: _Inputs) -> Iterable[Failure]:
     ]
     for kind, have, minimum in checks:
         if minimum is not None and have < minimum:
-            yield Failure(
+            yield Refusal(
                 "ED-1",
                 f"continuing_education_{kind}",
                 f"{year}年度继续教育（{code_name('continuing_education_kinds', kind)}）{have}学时，不满{minimum}学时",
-                {"year": year, "hours": have, "required": minimum},
+                facts={"year": year, "hours": have, "required": minimum},
             )
 
 
-def _commitment(i: _Inputs) -> Iterable[Failure]:
+def _commitment(i: _Inputs) -> Iterable[Refusal]:
     # NA-5: what can be checked is covered by a written commitment instead of paper proofs.
     if not i.d.written_commitment:
-        yield Failure("NA-5", "commitment_required", "须签署告知承诺书（可核验的证明材料不再另行提交）", {})
+        yield Refusal("NA-5", "commitment_required", "须签署告知承诺书（可核验的证明材料不再另行提交）", facts={})
 
 
-def _integrity(i: _Inputs) -> Iterable[Failure]:
+def _integrity(i: _Inputs) -> Iterable[Refusal]:
     if i.ctx.integrity_bars:
-        yield Failure(
+        yield Refusal(
             "EL-20",
             "integrity_bar",
             "申报人有限制申报的失信记录，在有效期内不得申报",
-            {"records": list(i.ctx.integrity_bars)},
+            facts={"records": list(i.ctx.integrity_bars)},
         )
 
 
@@ -907,7 +910,7 @@ def check_eligibility(
     catalog: SeriesCatalog,
     table: QualificationTable,
     context: EligibilityContext,
-) -> list[Failure]:
+) -> list[Refusal]:
     """Every failed rule of the declaration; empty = eligible."""
     inputs = _Inputs(declaration, pack, catalog, table, context)
     return [failure for rule in RULES for failure in rule(inputs)]
@@ -953,6 +956,36 @@ def outside_correction(paths: Iterable[str], allowed: Iterable[str]) -> list[str
     """RV-3: paths changed that no correction item lists (an item covers its sub-fields)."""
     fields = [a.strip(".") for a in allowed]
     return sorted(p for p in paths if not any(p == f or p.startswith(f + ".") for f in fields))
+
+
+def correction_deadline_refusal(deadline: date | None, today: date) -> Refusal | None:
+    """RV-3: a returned declaration is changed and resubmitted by its correction deadline (that day included)."""
+    if deadline is not None and today > deadline:
+        return Refusal("RV-3", "correction_deadline_passed", f"补正期限{deadline.isoformat()}已过")
+    return None
+
+
+def correction_scope_refusal(changed: Iterable[str], listed: Sequence[str]) -> Refusal | None:
+    """RV-3: a correction changes only what the return listed (naming every field changed outside it)."""
+    outside = outside_correction(changed, listed)
+    if not outside:
+        return None
+    return Refusal(
+        "RV-3",
+        "outside_correction_list",
+        "只能修改一次性告知中列出的项目：" + "、".join(listed),
+        parts=tuple(Refusal("RV-3", "not_listed", "此项不在补正清单中", (path,)) for path in outside),
+    )
+
+
+def attachment_refusal(kind: str, not_asked_again: Sequence[str], rule: str) -> Refusal | None:
+    """NA-5: proof that is checked elsewhere (licences, department data, online) is not uploaded."""
+    if kind not in not_asked_again:
+        return None
+    name = attachment_kind_name(kind)
+    return Refusal(rule, "proof_not_required", f"{name}可通过证照、部门数据或网上核验，无需上传（告知承诺）").for_field(
+        "kind", "verifiable_elsewhere", f"{name}无需上传"
+    )
 
 
 def future_dates(declaration: DeclarationCreate, today: date) -> list[str]:

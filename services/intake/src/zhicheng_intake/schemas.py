@@ -13,7 +13,7 @@ from zhicheng_common.problems import FieldError
 from zhicheng_common.reference import specialty_code
 from zhicheng_common.series import Rank
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
-from zhicheng_intake.examples import declaration_body
+from zhicheng_intake.examples import DECLARATION_EXAMPLE
 
 Gender = Literal["male", "female"]
 EducationLevel = Literal["secondary_vocational", "college", "bachelor", "master", "doctorate"]
@@ -171,7 +171,7 @@ class Channel(_In):
 class DeclarationCreate(_In):
     """Everything an applicant declares (a draft holds all of it; submit checks it)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [declaration_body()]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [DECLARATION_EXAMPLE]})
 
     applicant: ApplicantIn
     target: Target

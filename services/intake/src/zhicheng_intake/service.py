@@ -20,8 +20,9 @@ from zhicheng_common.events.outbox import record_event
 from zhicheng_common.journaling import journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
-from zhicheng_common.problems import FieldError, Forbidden, NotFound, RuleRefused
-from zhicheng_common.reference import attachment_kind_name, load_reference_catalog, rank_name, specialty_code
+from zhicheng_common.problems import FieldError, Forbidden, NotFound, ProblemError
+from zhicheng_common.reference import load_reference_catalog, rank_name, specialty_code
+from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.series import level_of, load_series_catalog
 from zhicheng_common.validators import birth_date_from_resident_id
 from zhicheng_intake import domain
@@ -315,23 +316,11 @@ async def update(
         raise WrongState(f"申报状态为{row.status}，不能修改")
     _validate(declaration_in, today)
     if row.status == "returned":
-        if row.correction_deadline is not None and today > row.correction_deadline:
-            raise RuleRefused(
-                f"补正期限{row.correction_deadline.isoformat()}已过", rule="RV-3", code="correction_deadline_passed"
-            )
+        raise_refused(domain.correction_deadline_refusal(row.correction_deadline, today))
         before = _declared(row, deps.cipher).model_dump(mode="json")
         changed = domain.changed_paths(before, declaration_in.model_dump(mode="json"))
         listed = [item["field"] for item in row.correction_items]
-        outside = domain.outside_correction(changed, listed)
-        if outside:
-            raise RuleRefused(
-                "只能修改一次性告知中列出的项目：" + "、".join(listed),
-                rule="RV-3",
-                code="outside_correction_list",
-                errors=[
-                    FieldError(field=p, code="not_listed", message="此项不在补正清单中", rule="RV-3") for p in outside
-                ],
-            )
+        raise_refused(domain.correction_scope_refusal(changed, listed))
         row.corrected_fields = sorted(
             {f for f in listed for p in changed if p == f or p.startswith(f + ".")} | set(row.corrected_fields)
         )
@@ -362,9 +351,7 @@ async def eligibility_context(
     )
 
 
-def eligibility(
-    declared: DeclarationCreate, *, pack: PolicyPack, context: domain.EligibilityContext
-) -> list[domain.Failure]:
+def eligibility(declared: DeclarationCreate, *, pack: PolicyPack, context: domain.EligibilityContext) -> list[Refusal]:
     """Run the engine over the declaration and its context."""
     return domain.check_eligibility(
         declared,
@@ -375,12 +362,15 @@ def eligibility(
     )
 
 
-def refusal(failures: list[domain.Failure]) -> NotEligible:
-    rules = sorted({f.rule for f in failures})
-    return NotEligible(
-        f"申报不符合{len(failures)}项规定：" + "；".join(f"{f.rule} {f.message}" for f in failures),
+def refusal(failures: list[Refusal]) -> ProblemError:
+    """Every failed rule at once (``not_eligible``); ``rule`` only when a single rule refused."""
+    rules = sorted({f.rule or "" for f in failures})
+    return refused(
+        failures,
+        error=NotEligible,
+        code=NotEligible.code,
         rule=rules[0] if len(rules) == 1 else None,
-        errors=[FieldError(code=f.code, message=f.message, rule=f.rule, facts=dict(f.facts)) for f in failures],
+        detail=f"申报不符合{len(failures)}项规定：" + "；".join(f"{f.rule} {f.message}" for f in failures),
     )
 
 
@@ -479,11 +469,7 @@ async def resubmit(
     row = await _owned(session, declaration_id, actor)
     if row.status != "returned":
         raise WrongState(f"申报状态为{row.status}，不能重新提交")
-    today = china_today(now)
-    if row.correction_deadline is not None and today > row.correction_deadline:
-        raise RuleRefused(
-            f"补正期限{row.correction_deadline.isoformat()}已过", rule="RV-3", code="correction_deadline_passed"
-        )
+    raise_refused(domain.correction_deadline_refusal(row.correction_deadline, china_today(now)))
     await record_event(
         session,
         DeclarationResubmitted(declaration_id=str(row.id), corrected_fields=list(row.corrected_fields)),
@@ -697,20 +683,7 @@ async def add_attachment(
             f"附件 {len(data)} 字节，超过上限 {deps.attachment_max_bytes} 字节",
             errors=[FieldError(field="body", code="too_large", message=f"上限 {deps.attachment_max_bytes} 字节")],
         )
-    if kind in not_asked_again.value:
-        raise RuleRefused(
-            f"{attachment_kind_name(kind)}可通过证照、部门数据或网上核验，无需上传（告知承诺）",
-            rule=not_asked_again.rule,
-            code="proof_not_required",
-            errors=[
-                FieldError(
-                    field="kind",
-                    code="verifiable_elsewhere",
-                    message=f"{attachment_kind_name(kind)}无需上传",
-                    rule="NA-5",
-                )
-            ],
-        )
+    raise_refused(domain.attachment_refusal(kind, not_asked_again.value, not_asked_again.rule))
     media_type = checked_media_type(media_type, data, deps.media_types)
     attachment_id = uuid.uuid4()
     key = f"{row.id}/{attachment_id}"

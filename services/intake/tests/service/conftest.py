@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.intake.tests.builders import committee_event, declaration_body, plan_event, resident_id
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import (
@@ -28,7 +29,6 @@ from zhicheng_common.testing import (
     wait_until,
 )
 from zhicheng_intake.app import create_app
-from zhicheng_intake.examples import committee_event, declaration_body, plan_event, resident_id
 from zhicheng_intake.settings import MIGRATIONS_DIR, IntakeSettings
 
 TAIYUAN = "140100"

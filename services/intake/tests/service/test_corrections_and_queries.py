@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from services.intake.tests.builders import CREDIT_CODE
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
-from zhicheng_intake.examples import CREDIT_CODE
 
 from .conftest import Intake, applicant_body, submit
 

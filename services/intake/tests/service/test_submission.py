@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from services.intake.tests.builders import CREDIT_CODE
 from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
-from zhicheng_intake.examples import CREDIT_CODE
 from zhicheng_intake.models import Declaration
 
 from .conftest import (

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from services.intake.tests.builders import COMMITTEE_ID, committee_event, declaration_body, plan_event
 from zhicheng_common.policy import PolicyPack, load_pack
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.series import load_series_catalog
 from zhicheng_intake import domain
-from zhicheng_intake.examples import COMMITTEE_ID, committee_event, declaration_body, plan_event
 from zhicheng_intake.reference import qualification_table
 from zhicheng_intake.schemas import DeclarationCreate
 
@@ -57,7 +58,7 @@ def failures_of(
 
 def check(body: dict[str, Any], *, ctx: domain.EligibilityContext | None = None, pack: PolicyPack = PACK) -> list[str]:
     """The rule ids that refuse ``body`` (empty = accepted)."""
-    return [f.rule for f in failures_of(body, ctx=ctx, pack=pack)]
+    return [f.rule or "" for f in failures_of(body, ctx=ctx, pack=pack)]
 
 
 def with_param(name: str, value: Any) -> PolicyPack:
@@ -172,7 +173,7 @@ def test_EL_4_qualified_years_all_count() -> None:
     assert "EL-4" not in check(body)
 
 
-def _failure(body: dict[str, Any], rule: str) -> domain.Failure:
+def _failure(body: dict[str, Any], rule: str) -> Refusal:
     return next(f for f in failures_of(body) if f.rule == rule)
 
 
@@ -552,7 +553,7 @@ def test_NA_4_too_few_grassroots_years_is_refused_and_not_relaxed() -> None:
     body = declaration_body(relaxed_category="grassroots_long_term", grassroots_years=9)
     body["current_title"]["obtained_on"] = "2020-01-01"
     failures = failures_of(body)
-    assert sorted(f.rule for f in failures) == ["EL-2", "NA-4"]
+    assert sorted(f.rule or "" for f in failures) == ["EL-2", "NA-4"]
     assert next(f for f in failures if f.rule == "NA-4").facts == {"grassroots_years": 9, "required": 10}
 
 

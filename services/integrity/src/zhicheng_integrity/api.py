@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from zhicheng_common.api import SessionDep, journal_router, service_context
 from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
-from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
+from zhicheng_common.problems import problem_docs
 from zhicheng_common.validators import RegionCode
 from zhicheng_integrity import service
 from zhicheng_integrity.auth import Appellant, CreditFeedReader, RecordAdmin, RecordReader, SubjectCaller
@@ -32,14 +32,6 @@ from zhicheng_integrity.schemas import (
     SubjectQuery,
 )
 from zhicheng_integrity.settings import AREA
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
 
 ContextDep = Annotated[service.IntegrityContext, Depends(service_context)]
 
@@ -67,11 +59,13 @@ router = APIRouter(prefix=f"/{AREA}", tags=["integrity"])
     "/records",
     status_code=201,
     summary="录入诚信记录 (hr_admin, province_admin)",
-    responses={
-        400: _problem("对象、类型与处理措施相互矛盾 (record_inconsistent)"),
-        403: _problem("不在管辖范围 (outside_jurisdiction)"),
-        409: _problem("超过政策规定的记录期限 (rule_refused IN-2)"),
-    },
+    responses=problem_docs(
+        {
+            400: "对象、类型与处理措施相互矛盾 (record_inconsistent)",
+            403: "不在管辖范围 (outside_jurisdiction)",
+            409: "超过政策规定的记录期限 (rule_refused IN-2)",
+        }
+    ),
 )
 async def create_record(
     record_in: RecordCreate,
@@ -122,7 +116,7 @@ async def search_records(
 @router.post(
     "/my-records",
     summary="本人诚信记录 (my own records)",
-    responses={403: _problem("号码不是本账号绑定的身份，不透露是否有记录 (not_own_subject)")},
+    responses=problem_docs({403: "号码不是本账号绑定的身份，不透露是否有记录 (not_own_subject)"}),
 )
 async def my_records(
     query: SubjectQuery, session: SessionDep, principal: SubjectCaller, cipher: CipherDep
@@ -134,7 +128,7 @@ async def my_records(
 @router.get(
     "/records/{record_id}",
     summary="查看诚信记录及其历史 (one record with appeals and history)",
-    responses={403: _problem("不在管辖范围 (outside_jurisdiction)"), 404: _problem("记录不存在 (record_not_found)")},
+    responses=problem_docs({403: "不在管辖范围 (outside_jurisdiction)", 404: "记录不存在 (record_not_found)"}),
 )
 async def read_record(record_id: uuid.UUID, session: SessionDep, principal: RecordReader) -> RecordDetail:
     """One record with its appeals and every change of status; 403 outside the caller's jurisdiction."""
@@ -149,10 +143,12 @@ async def read_record(record_id: uuid.UUID, session: SessionDep, principal: Reco
 @router.post(
     "/records/{record_id}/decision",
     summary="对审核移交的记录作出决定 (decide a proposed record)",
-    responses={
-        400: _problem("对象、类型与处理措施相互矛盾，或证件号码不符 (record_inconsistent, subject_mismatch)"),
-        409: _problem("记录不是待决定状态 (invalid_record_status)"),
-    },
+    responses=problem_docs(
+        {
+            400: "对象、类型与处理措施相互矛盾，或证件号码不符 (record_inconsistent, subject_mismatch)",
+            409: "记录不是待决定状态 (invalid_record_status)",
+        }
+    ),
 )
 async def decide_record(
     record_id: uuid.UUID,
@@ -173,10 +169,12 @@ async def decide_record(
     "/records/{record_id}/appeals",
     status_code=201,
     summary="申诉 (appeal a record: its subject, or HR staff for them)",
-    responses={
-        403: _problem("不是记录当事人 (not_record_subject)"),
-        409: _problem("已有待处理申诉或记录状态不允许 (appeal_pending, invalid_record_status)"),
-    },
+    responses=problem_docs(
+        {
+            403: "不是记录当事人 (not_record_subject)",
+            409: "已有待处理申诉或记录状态不允许 (appeal_pending, invalid_record_status)",
+        }
+    ),
 )
 async def file_appeal(
     record_id: uuid.UUID,
@@ -196,11 +194,13 @@ async def file_appeal(
 @router.post(
     "/records/{record_id}/appeals/{appeal_id}/decision",
     summary="申诉处理 (uphold, change or withdraw)",
-    responses={
-        403: _problem("不在管辖范围 (outside_jurisdiction)"),
-        404: _problem("申诉不存在 (appeal_not_found)"),
-        409: _problem("申诉已处理或记录状态不允许 (invalid_record_status)"),
-    },
+    responses=problem_docs(
+        {
+            403: "不在管辖范围 (outside_jurisdiction)",
+            404: "申诉不存在 (appeal_not_found)",
+            409: "申诉已处理或记录状态不允许 (invalid_record_status)",
+        }
+    ),
 )
 async def decide_appeal(
     record_id: uuid.UUID,

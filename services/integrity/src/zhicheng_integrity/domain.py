@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any, Literal, get_args
 
 from zhicheng_common.periods import last_day_after
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.validators import (
     credit_code_problem,
     normalize_credit_code,
@@ -151,16 +152,6 @@ class Effects:
         )
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason a record as given cannot be accepted: the field, a stable code, a message, the rule."""
-
-    field: str
-    code: str
-    message: str
-    rule: str | None = None
-
-
 def subject_id_problem(subject_kind: str, value: str) -> str | None:
     """What is wrong with a subject's identifier: a resident ID number for a person, a credit code for a unit."""
     if subject_kind == "person":
@@ -174,45 +165,55 @@ def normalize_subject_id(subject_kind: str, value: str) -> str:
     return normalize_resident_id(value) if subject_kind == "person" else normalize_credit_code(value)
 
 
-def record_problems(subject_kind: str, kind: str, effects: Effects) -> list[Problem]:
+def record_problems(subject_kind: str, kind: str, effects: Effects) -> list[Refusal]:
     """Every inconsistency between whom a record is about, its kind and its effects (empty when fine)."""
-    problems: list[Problem] = []
+    problems: list[Refusal] = []
     expected = KIND_SUBJECT.get(kind)
     if expected is not None and expected != subject_kind:
         problems.append(
-            Problem(
-                "kind",
+            Refusal(
+                None,
                 "kind_not_for_subject",
                 f"记录类型“{KIND_NAMES.get(kind, kind)}”只适用于{_subject_label(expected)}",
+                fields=("kind",),
             )
         )
     if subject_kind == "unit":
         if effects.bar_declaring:
             problems.append(
-                Problem("effects.bar_declaring", "effect_not_for_unit", "单位不申报职称，不能限制申报", "EL-20")
+                Refusal(
+                    "EL-20", "effect_not_for_unit", "单位不申报职称，不能限制申报", fields=("effects.bar_declaring",)
+                )
             )
         if effects.bar_expert_draws:
             problems.append(
-                Problem("effects.bar_expert_draws", "effect_not_for_unit", "单位不是评审专家，不能限制抽取", "NA-13")
+                Refusal(
+                    "NA-13",
+                    "effect_not_for_unit",
+                    "单位不是评审专家，不能限制抽取",
+                    fields=("effects.bar_expert_draws",),
+                )
             )
         if effects.revoke_certificate_number:
             problems.append(
-                Problem(
-                    "effects.revoke_certificate_number",
+                Refusal(
+                    "IN-1",
                     "effect_not_for_unit",
                     "职称证书属于个人，不能对单位撤销",
-                    "IN-1",
+                    fields=("effects.revoke_certificate_number",),
                 )
             )
     elif effects.unit_sanction is not None:
-        problems.append(Problem("effects.unit_sanction", "effect_not_for_person", "单位处理措施只适用于单位", "IN-3"))
+        problems.append(
+            Refusal("IN-3", "effect_not_for_person", "单位处理措施只适用于单位", fields=("effects.unit_sanction",))
+        )
     if kind == "committee_violation" and effects.unit_sanction is None:
         problems.append(
-            Problem(
-                "effects.unit_sanction",
+            Refusal(
+                "CM-10",
                 "sanction_required",
                 "评审委员会违规须明确处理措施（暂停、整改或收回评审权）",
-                "CM-10",
+                fields=("effects.unit_sanction",),
             )
         )
     return problems
@@ -246,26 +247,34 @@ def default_valid_until(start: date, *, record_years: int, bar_years: int, bars_
     )
 
 
-def validity_problems(start: date, end: date, *, latest: date) -> list[Problem]:
+def validity_problems(start: date, end: date, *, latest: date) -> list[Refusal]:
     """Refusals of an explicit validity: end before start (malformed) or beyond the pack's period (IN-2)."""
     if end < start:
-        return [Problem("valid_until", "validity_end_before_start", f"有效期截止日 {end} 早于起始日 {start}")]
+        return [
+            Refusal(
+                None, "validity_end_before_start", f"有效期截止日 {end} 早于起始日 {start}", fields=("valid_until",)
+            )
+        ]
     if end > latest:
         return [
-            Problem(
-                "valid_until",
+            Refusal(
+                "IN-2",
                 "validity_too_long",
                 f"有效期截止日 {end} 超过政策规定的记录期限（至 {latest}）",
-                "IN-2",
+                fields=("valid_until",),
             )
         ]
     return []
 
 
-def decision_problems(decision_date: date, today: date) -> list[Problem]:
+def decision_problems(decision_date: date, today: date) -> list[Refusal]:
     """A record is entered once decided: a decision dated after today is a mistake."""
     if decision_date > today:
-        return [Problem("decision_date", "decision_in_future", f"决定日期 {decision_date} 晚于今天（{today}）")]
+        return [
+            Refusal(
+                None, "decision_in_future", f"决定日期 {decision_date} 晚于今天（{today}）", fields=("decision_date",)
+            )
+        ]
     return []
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
-from zhicheng_integrity.domain import Problem
+from zhicheng_common.problems import Conflict, Forbidden, NotFound, ProblemError, RuleRefused
+from zhicheng_common.refusals import Refusal, refused
 
 
 class RecordNotFound(NotFound):
@@ -62,17 +62,12 @@ class RecordRejected(ProblemError):
     title = "记录内容相互矛盾"
 
 
-def field_errors(problems: list[Problem]) -> list[FieldError]:
-    return [FieldError(field=p.field, code=p.code, message=p.message, rule=p.rule) for p in problems]
-
-
-def refuse(problems: list[Problem]) -> ProblemError:
+def refuse(problems: list[Refusal]) -> ProblemError:
     """The problem to raise for ``problems``: a rule refusal (409) when a rule refused, else a 400."""
-    detail = "；".join(p.message for p in problems)
     ruled = [p for p in problems if p.rule is not None and p.code in RULE_REFUSALS]
     if ruled:
-        return RuleRefused(detail, code=ruled[0].code, rule=ruled[0].rule, errors=field_errors(problems))
-    return RecordRejected(detail, errors=field_errors(problems))
+        return refused(problems, error=RuleRefused, code=ruled[0].code, rule=ruled[0].rule)
+    return refused(problems, error=RecordRejected, code=RecordRejected.code, rule=None)
 
 
 # Problems that are a policy rule refusing an otherwise well-formed record (409 with ``rule``).

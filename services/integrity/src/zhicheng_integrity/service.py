@@ -25,12 +25,12 @@ from zhicheng_common.ids import uuid7
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import NoPolicyPack, PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import is_region_code
 from zhicheng_integrity.auth import STAFF_APPELLANT_ROLES
 from zhicheng_integrity.domain import (
     OUTCOME_ACTIONS,
     Effects,
-    Problem,
     decision_problems,
     default_valid_until,
     next_status,
@@ -80,7 +80,7 @@ class IntegrityContext:
 
 def _validity(
     *, start: date, requested_until: date | None, effects: Effects, pack: PolicyPack
-) -> tuple[date, list[Problem]]:
+) -> tuple[date, list[Refusal]]:
     """The record's last day in force (requested, else from the pack) and the problems with it."""
     default = default_valid_until(
         start,

@@ -120,12 +120,12 @@ def test_every_kind_has_rules_and_a_subject() -> None:
 
 def test_EL_20_a_unit_cannot_be_barred_from_declaring_nor_a_person_sanctioned_as_a_unit() -> None:
     unit = record_problems("unit", "unit_failed_review", Effects(bar_declaring=True, bar_expert_draws=True))
-    assert {(p.field, p.rule) for p in unit} == {
+    assert {(p.fields[0], p.rule) for p in unit} == {
         ("effects.bar_declaring", "EL-20"),
         ("effects.bar_expert_draws", "NA-13"),
     }
     person = record_problems("person", "falsified_materials", Effects(unit_sanction="interview"))
-    assert [(p.field, p.rule) for p in person] == [("effects.unit_sanction", "IN-3")]
+    assert [(p.fields[0], p.rule) for p in person] == [("effects.unit_sanction", "IN-3")]
     assert record_problems("person", "unit_failed_review", Effects())[0].code == "kind_not_for_subject"
 
 

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 
 from zhicheng_common.api import SessionDep, journal_router, service_context
-from zhicheng_common.auth import PUBLIC_ROUTE, CurrentPrincipal
+from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.paging import QueuePaging
 from zhicheng_review import domain, service
+from zhicheng_review.auth import Applicant, Authenticated, Reviewer, StatisticsReader
 from zhicheng_review.domain import CorrectionItem, working_days_left
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review
 from zhicheng_review.schemas import (
@@ -145,7 +146,7 @@ def reexamination_read(request: Reexamination) -> ReexaminationRead:
 @router.get("/queue", summary="待审队列 (what waits for me, oldest first)")
 async def get_queue(
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Reviewer,
     ctx: ContextDep,
     page: QueuePaging,
 ) -> ReviewPage:
@@ -155,14 +156,14 @@ async def get_queue(
 
 
 @router.get("/statistics", summary="各环节统计 (per-step statistics)")
-async def get_statistics(session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep) -> StatisticsRead:
+async def get_statistics(session: SessionDep, principal: StatisticsReader, ctx: ContextDep) -> StatisticsRead:
     """Per step: waiting, overdue, median and p90 working days spent."""
     return StatisticsRead(steps=await service.statistics(session, ctx=ctx, principal=principal))
 
 
 @router.get("/declarations/{declaration_id}", summary="按申报查审核 (review of a declaration)")
 async def get_by_declaration(
-    declaration_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    declaration_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> ReviewRead:
     """The review of one declaration, by the declaration's id."""
     found = await service.review_id_of_declaration(session, declaration_id=declaration_id)
@@ -171,7 +172,7 @@ async def get_by_declaration(
 
 @router.get("/{review_id}", summary="审核记录 (one review)")
 async def get_review(
-    review_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    review_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> ReviewRead:
     """Where one declaration stands in its chain."""
     return review_read(ctx, await service.read_review(session, ctx=ctx, principal=principal, review_id=review_id))
@@ -181,7 +182,7 @@ async def get_review(
 async def post_claim(
     review_id: uuid.UUID,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Authenticated,
     ctx: ContextDep,
     claim_in: ClaimCreate | None = None,
 ) -> ClaimRead:
@@ -196,7 +197,7 @@ async def post_claim(
 
 @router.delete("/{review_id}/claim", summary="释放认领 (release a claim)")
 async def delete_claim(
-    review_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    review_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> ClaimRead:
     """Release a claim: its holder, or a supervisor."""
     review = await service.release(session, ctx=ctx, principal=principal, review_id=review_id)
@@ -208,7 +209,7 @@ async def post_decision(
     review_id: uuid.UUID,
     decision_in: DecisionCreate,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Authenticated,
     ctx: ContextDep,
 ) -> DecisionRead:
     """Pass, return for correction (every item at once), reject or disqualify; signed by the caller."""
@@ -222,7 +223,7 @@ async def post_decision(
 
 @router.get("/{review_id}/decisions", summary="审核决定记录 (decisions of a review)")
 async def get_decisions(
-    review_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    review_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> DecisionPage:
     """Every signed decision of one review, oldest first."""
     decisions = await service.decisions_of(session, ctx=ctx, principal=principal, review_id=review_id)
@@ -231,7 +232,7 @@ async def get_decisions(
 
 @router.get("/decisions/{decision_id}/verification", summary="验证签名 (verify a decision's signature)")
 async def get_verification(
-    decision_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    decision_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> SignatureCheck:
     """Whether the stored signature covers the stored decision content."""
     decision, valid = await service.verify_decision(session, ctx=ctx, principal=principal, decision_id=decision_id)
@@ -240,7 +241,7 @@ async def get_verification(
 
 @router.post("/publicities", status_code=status.HTTP_201_CREATED, summary="发起公示 (open a publicity)")
 async def post_publicity(
-    publicity_in: PublicityCreate, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    publicity_in: PublicityCreate, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> PublicityRead:
     """Open a publicity for a batch waiting at one publicity step (RV-6)."""
     publicity = await service.open_publicity(session, ctx=ctx, principal=principal, publicity_in=publicity_in)
@@ -249,7 +250,7 @@ async def post_publicity(
 
 @router.get("/publicities/{publicity_id}", summary="公示 (one publicity)")
 async def get_publicity(
-    publicity_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    publicity_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> PublicityRead:
     """One publicity with its batch and how many objections are open."""
     publicity, review_ids, open_objections = await service.read_publicity(
@@ -260,7 +261,7 @@ async def get_publicity(
 
 @router.post("/publicities/{publicity_id}/close", summary="结束公示 (close a publicity)")
 async def post_close(
-    publicity_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    publicity_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> PublicityRead:
     """Close on or after the last working day, with no open objection (RV-6); the batch moves on."""
     publicity = await service.close_publicity(session, ctx=ctx, principal=principal, publicity_id=publicity_id)
@@ -269,7 +270,7 @@ async def post_close(
 
 @router.get("/publicities/{publicity_id}/objections", summary="异议列表 (objections of a publicity)")
 async def get_objections(
-    publicity_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    publicity_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> list[ObjectionRead]:
     """Objections with contact details (a journaled read)."""
     objections = await service.objections_of(session, ctx=ctx, principal=principal, publicity_id=publicity_id)
@@ -281,7 +282,7 @@ async def patch_objection(
     objection_id: uuid.UUID,
     resolution_in: ObjectionUpdate,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Authenticated,
     ctx: ContextDep,
 ) -> ObjectionRead:
     """Upheld (return or reject the declaration) or dismissed, with reasons (RV-6)."""
@@ -293,7 +294,7 @@ async def patch_objection(
 
 @router.post("/reexaminations", status_code=status.HTTP_201_CREATED, summary="申请复查 (ask for re-examination)")
 async def post_reexamination(
-    request_in: ReexaminationCreate, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    request_in: ReexaminationCreate, session: SessionDep, principal: Applicant, ctx: ContextDep
 ) -> ReexaminationRead:
     """An applicant asks for re-examination of a decision, or complains (NA-12)."""
     request = await service.request_reexamination(session, ctx=ctx, principal=principal, request_in=request_in)
@@ -302,7 +303,7 @@ async def post_reexamination(
 
 @router.get("/reexaminations/{reexamination_id}", summary="复查申请 (one re-examination)")
 async def get_reexamination(
-    reexamination_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, ctx: ContextDep
+    reexamination_id: uuid.UUID, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> ReexaminationRead:
     """A re-examination request, its handling and outcome."""
     request = await service.read_reexamination(session, ctx=ctx, principal=principal, reexamination_id=reexamination_id)
@@ -314,7 +315,7 @@ async def patch_reexamination(
     reexamination_id: uuid.UUID,
     update_in: ReexaminationUpdate,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Authenticated,
     ctx: ContextDep,
 ) -> ReexaminationRead:
     """Assign (supervisor) or decide (assignee) a re-examination; the outcome is sent back (NA-12)."""

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import ReviewChain, ReviewChains, ReviewStep
-from zhicheng_common.problems import Conflict, FieldError, RuleRefused
 from zhicheng_common.reference import channel_name, level_name
+from zhicheng_common.refusals import Refusal
 
 
 class ReviewStatus(StrEnum):
@@ -49,14 +49,14 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def select_chain(chains: ReviewChains, *, channel: str, level: str) -> ReviewChain:
+def select_chain(chains: ReviewChains, *, channel: str, level: str) -> ReviewChain | Refusal:
     """The chain of a channel and level (CH-1, CH-2); an unknown channel takes the default one."""
     for wanted in (channel, chains.default_channel):
         for chain in chains.chains:
             if wanted in chain.channels and level in chain.levels:
                 return chain
-    raise RuleRefused(
-        f"申报渠道“{channel_name(channel)}”的{level_name(level)}层级没有配置审核链", code="no_review_chain", rule="CH-1"
+    return Refusal(
+        "CH-1", "no_review_chain", f"申报渠道“{channel_name(channel)}”的{level_name(level)}层级没有配置审核链"
     )
 
 
@@ -76,14 +76,11 @@ class CorrectionItem(_Frozen):
     message: str = Field(min_length=1, max_length=1000)
 
 
-def check_return_items(items: Sequence[CorrectionItem]) -> None:
+def return_items_refusal(items: Sequence[CorrectionItem]) -> Refusal | None:
     """RV-3: a return lists every item at once: at least one, and each field only once."""
     if not items:
-        raise RuleRefused(
-            "退回补正须一次性列明全部需补正事项",
-            code="correction_items_required",
-            rule="RV-3",
-            errors=[FieldError(field="items", code="required", message="至少列出一项补正事项", rule="RV-3")],
+        return Refusal("RV-3", "correction_items_required", "退回补正须一次性列明全部需补正事项").for_field(
+            "items", "required", "至少列出一项补正事项"
         )
     seen: set[str] = set()
     duplicates: list[str] = []
@@ -92,53 +89,58 @@ def check_return_items(items: Sequence[CorrectionItem]) -> None:
             duplicates.append(item.field)
         seen.add(item.field)
     if duplicates:
-        raise RuleRefused(
+        return Refusal(
+            "RV-3",
+            "correction_items_duplicated",
             "同一事项只能列出一次（一次性告知）",
-            code="correction_items_duplicated",
-            rule="RV-3",
-            errors=[
-                FieldError(field="items", code="duplicated", message=f"重复的事项：{f}", rule="RV-3")
-                for f in duplicates
-            ],
+            parts=tuple(Refusal("RV-3", "duplicated", f"重复的事项：{f}", ("items",)) for f in duplicates),
         )
+    return None
 
 
-def check_no_proof_asked_again(items: Sequence[CorrectionItem], not_asked_again: Sequence[str]) -> None:
+def proof_asked_again_refusal(items: Sequence[CorrectionItem], not_asked_again: Sequence[str]) -> Refusal | None:
     """RV-2, NA-5: a return never asks for proof that can be checked elsewhere."""
     refused = [item.field for item in items if item.field in not_asked_again]
-    if refused:
-        raise RuleRefused(
-            "可通过证照、部门数据或网上核验的材料不得要求申报人重复提供",
-            code="proof_not_to_be_asked",
-            rule="NA-5",
-            errors=[
-                FieldError(field="items", code="verifiable_elsewhere", message=f"{f} 可自行核验", rule="NA-5")
-                for f in refused
-            ],
-        )
+    if not refused:
+        return None
+    return Refusal(
+        "NA-5",
+        "proof_not_to_be_asked",
+        "可通过证照、部门数据或网上核验的材料不得要求申报人重复提供",
+        parts=tuple(Refusal("NA-5", "verifiable_elsewhere", f"{f} 可自行核验", ("items",)) for f in refused),
+    )
 
 
-def check_outcome_at_step(
+def outcome_refusal(
     step: ReviewStep, outcome: Outcome, amendments: Mapping[str, Any], *, returns_only: bool
-) -> None:
-    """RV-4: at the city HR level a non-conforming declaration is returned, never amended."""
+) -> Refusal | None:
+    """RV-4: at the city HR level a non-conforming declaration is returned, never amended.
+
+    A publicity step takes no decision at all: that refusal names no rule (a 409 conflict).
+    """
     if amendments and step.returns_only and returns_only:
-        raise RuleRefused(
-            "市级人社部门审核时不符合要求的申报材料一律退回，不得代为修改或补充",
-            code="amendment_not_allowed",
-            rule="RV-4",
-            errors=[FieldError(field="amendments", code="not_allowed", message="市级审核不得修改材料", rule="RV-4")],
-        )
+        return Refusal(
+            "RV-4", "amendment_not_allowed", "市级人社部门审核时不符合要求的申报材料一律退回，不得代为修改或补充"
+        ).for_field("amendments", "not_allowed", "市级审核不得修改材料")
     if amendments:
         # No level amends a declaration: the review service never changes a declaration (DESIGN §2).
-        raise RuleRefused(
-            "审核不修改申报材料，不符合要求的请退回补正",
-            code="amendment_not_allowed",
-            rule="RV-1",
-            errors=[FieldError(field="amendments", code="not_allowed", message="请退回补正", rule="RV-1")],
+        return Refusal("RV-1", "amendment_not_allowed", "审核不修改申报材料，不符合要求的请退回补正").for_field(
+            "amendments", "not_allowed", "请退回补正"
         )
     if step.kind != "review":
-        raise Conflict("公示环节不作审核决定，请通过公示及异议处理", code="not_a_review_step")
+        return Refusal(None, "not_a_review_step", "公示环节不作审核决定，请通过公示及异议处理")
+    return None
+
+
+def decision_input_refusal(outcome: Outcome, *, items: Sequence[CorrectionItem], facts: str | None) -> Refusal | None:
+    """What a decision lacks or has too much of: items belong to a return only; disqualifying names the facts (IN-1)."""
+    if items and outcome is not Outcome.RETURN:
+        return Refusal(None, "items_only_for_return", "只有退回补正才列出补正事项").for_field(
+            "items", "not_allowed", "仅退回时填写"
+        )
+    if outcome is Outcome.DISQUALIFY and not facts:
+        return Refusal("IN-1", "facts_required", "认定弄虚作假须写明事实").for_field("facts", "required", "请写明事实")
+    return None
 
 
 def step_due(calendar: WorkingDayCalendar, arrived_on: date, step: ReviewStep) -> date | None:
@@ -146,14 +148,11 @@ def step_due(calendar: WorkingDayCalendar, arrived_on: date, step: ReviewStep) -
     return calendar.deadline(arrived_on, step.working_days) if step.working_days else None
 
 
-def check_batch_in_time(step: ReviewStep, *, due: date | None, today: date) -> None:
+def batch_late_refusal(step: ReviewStep, *, due: date | None, today: date) -> Refusal | None:
     """RV-5: a department forwards its batch within its deadline; a late batch is not reviewed."""
     if step.batch_deadline and due is not None and today > due:
-        raise RuleRefused(
-            f"主管部门报送期限已过（{due.isoformat()}），逾期报送的材料不予受理",
-            code="batch_late",
-            rule="RV-5",
-        )
+        return Refusal("RV-5", "batch_late", f"主管部门报送期限已过（{due.isoformat()}），逾期报送的材料不予受理")
+    return None
 
 
 def correction_deadline(calendar: WorkingDayCalendar, returned_on: date, working_days: int) -> date:
@@ -200,24 +199,38 @@ def publicity_accepts_objections(*, today: date, open_through: date) -> bool:
     return today <= open_through
 
 
+def objection_refusal(*, open: bool, today: date, open_through: date) -> Refusal | None:
+    """RV-6: an objection is filed only while the publicity is open, until the end of its last day."""
+    if open and publicity_accepts_objections(today=today, open_through=open_through):
+        return None
+    return Refusal("RV-6", "publicity_closed", "公示期已结束，不再受理异议")
+
+
+def resolution_refusal(resolution: Literal["upheld", "dismissed"], action: str | None) -> Refusal | None:
+    """RV-6: an upheld objection returns the declaration for correction or rejects it; which one is named."""
+    if resolution == "upheld" and action is None:
+        return Refusal("RV-6", "action_required", "异议成立时须退回补正或不予推荐").for_field(
+            "action", "required", "请选择 return 或 reject"
+        )
+    return None
+
+
 def can_close_publicity(*, today: date, open_through: date, open_objections: int) -> bool:
     """RV-6: a publicity closes once its last day has ended, and only when no objection is unresolved."""
     return today >= publicity_closes_on(open_through) and open_objections == 0
 
 
-def check_publicity_closable(*, today: date, open_through: date, open_objections: int) -> None:
+def publicity_close_refusal(*, today: date, open_through: date, open_objections: int) -> Refusal | None:
+    """RV-6: why a publicity may not close yet (open objections, or its last day not over)."""
     if open_objections:
-        raise RuleRefused(
-            f"公示期内有 {open_objections} 件异议尚未处理，不能结束公示",
-            code="objections_unresolved",
-            rule="RV-6",
-        )
+        return Refusal("RV-6", "objections_unresolved", f"公示期内有 {open_objections} 件异议尚未处理，不能结束公示")
     if today < publicity_closes_on(open_through):
-        raise RuleRefused(
+        return Refusal(
+            "RV-6",
+            "publicity_too_short",
             f"公示期至 {open_through.isoformat()} 日终了，最早于 {publicity_closes_on(open_through).isoformat()} 结束",
-            code="publicity_too_short",
-            rule="RV-6",
         )
+    return None
 
 
 # --- Re-examination (NA-12) ------------------------------------------------------------------
@@ -238,6 +251,15 @@ ReexaminationOutcome = Literal["upheld", "overturned"]
 def canonical_json(content: Mapping[str, Any]) -> bytes:
     """The bytes a decision signature covers: sorted keys, no spaces, UTF-8."""
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def reexamination_outcome_refusal(outcome_text: str | None) -> Refusal | None:
+    """NA-12: a re-examination's conclusion states its reasons (they are sent back to the applicant)."""
+    if outcome_text:
+        return None
+    return Refusal("NA-12", "outcome_text_required", "复查结论须写明理由").for_field(
+        "outcome_text", "required", "请写明理由"
+    )
 
 
 def decision_content(

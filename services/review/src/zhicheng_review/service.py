@@ -9,6 +9,7 @@ import base64
 import secrets
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -17,7 +18,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import Principal, Role, ensure_covers, ensure_role, system_actor
+from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
@@ -36,9 +37,11 @@ from zhicheng_common.policy import (
     pack_for,
     resolve_pack,
 )
-from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError, RuleRefused
+from zhicheng_common.problems import FieldError, ProblemError
+from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
+from zhicheng_review.auth import READER_ROLES, SUPERVISORS
 from zhicheng_review.domain import (
     OPEN_STATUSES,
     CorrectionItem,
@@ -47,6 +50,25 @@ from zhicheng_review.domain import (
     PublicityStatus,
     ReexaminationStatus,
     ReviewStatus,
+)
+from zhicheng_review.errors import (
+    AlreadyClaimed,
+    DecisionNotFound,
+    MixedPolicyPacks,
+    MixedPublicitySteps,
+    NotOwnDeclaration,
+    NotWaitingForPublicity,
+    ObjectionNotFound,
+    ObjectionResolved,
+    OutsideBinding,
+    PublicityClosed,
+    PublicityNotFound,
+    ReexaminationAlreadyDecided,
+    ReexaminationNotFound,
+    ReexaminationUnassigned,
+    ReviewNotFound,
+    ReviewNotWaiting,
+    StepMoved,
 )
 from zhicheng_review.events import (
     DeclarationDeadlineChanged,
@@ -73,9 +95,6 @@ from zhicheng_review.schemas import (
 from zhicheng_review.settings import ReviewSettings
 
 log = structlog.get_logger()
-
-SUPERVISORS = (Role.SUPERVISOR, Role.HR_ADMIN, Role.PROVINCE_ADMIN)
-REVIEWER_ROLES = (Role.UNIT_REVIEWER, Role.DEPT_REVIEWER, Role.HR_REVIEWER, Role.COMMITTEE_OFFICE)
 
 
 @dataclass(frozen=True)
@@ -206,6 +225,8 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
     chain = domain.select_chain(
         pack.parameters.review_chains.value, channel=str(data["channel"]), level=str(data["level"])
     )
+    if isinstance(chain, Refusal):
+        raise refused(chain)
     committee = data.get("committee_id")
     review = Review(
         id=uuid7(),
@@ -315,8 +336,7 @@ def _step_keys_for(ctx: ReviewContext, principal: Principal) -> list[str]:
 async def work_queue(
     session: AsyncSession, *, ctx: ReviewContext, principal: Principal, limit: int, offset: int
 ) -> tuple[list[Review], int]:
-    """What waits for the caller's roles in the caller's jurisdiction, oldest first."""
-    ensure_role(principal, *REVIEWER_ROLES)
+    """What waits for the caller's roles in the caller's jurisdiction, oldest first (a ``Reviewer``)."""
     rows, total = await ReviewRepository(session).queue(
         principal, step_keys=_step_keys_for(ctx, principal), limit=limit, offset=offset
     )
@@ -337,7 +357,7 @@ async def work_queue(
 async def _get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update: bool = False) -> Review:
     review = await ReviewRepository(session).get(review_id, for_update=for_update)
     if review is None:
-        raise NotFound(f"审核记录 {review_id} 不存在", code="review_not_found")
+        raise ReviewNotFound(f"审核记录 {review_id} 不存在")
     return review
 
 
@@ -346,7 +366,7 @@ def _ensure_reaches(principal: Principal, review: Review) -> None:
     office, belongs to the unit or committee the account is bound to (issue 12)."""
     ensure_covers(principal, review.region)
     if not bound_to(principal, review):
-        raise Forbidden("该申报不属于您账号绑定的单位或评审委员会", code="outside_binding")
+        raise OutsideBinding("该申报不属于您账号绑定的单位或评审委员会")
 
 
 def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: Review) -> ReviewStep:
@@ -360,16 +380,13 @@ def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: R
 def _ensure_at_step(review: Review, step_key: str | None) -> None:
     """409 when the declaration has left the step a claim or decision names (checked under the row lock)."""
     if step_key is not None and step_key != review.step_key:
-        raise Conflict(
-            f"该申报已不在 {step_key} 环节（当前为 {review.step_key}），请刷新后再操作",
-            code="step_moved",
-        )
+        raise StepMoved(f"该申报已不在 {step_key} 环节（当前为 {review.step_key}），请刷新后再操作")
 
 
 async def review_id_of_declaration(session: AsyncSession, *, declaration_id: uuid.UUID) -> uuid.UUID:
     review = await ReviewRepository(session).get_by_declaration(declaration_id)
     if review is None:
-        raise NotFound(f"申报 {declaration_id} 没有审核记录", code="review_not_found")
+        raise ReviewNotFound(f"申报 {declaration_id} 没有审核记录")
     return review.id
 
 
@@ -378,7 +395,7 @@ async def read_review(
 ) -> Review:
     """One review, for reviewers, supervisors and auditors of its jurisdiction (a journaled read)."""
     review = await _get_review(session, review_id)
-    ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
+    ensure_role(principal, *READER_ROLES)
     _ensure_reaches(principal, review)
     await journal_read(
         session,
@@ -410,13 +427,13 @@ async def claim(
     _ensure_at_step(review, step_key)
     _ensure_reviewer_of_step(ctx, principal, review)
     if review.status != ReviewStatus.IN_REVIEW:
-        raise Conflict(f"该申报当前状态为 {review.status}，不能认领", code="review_not_waiting")
+        raise ReviewNotWaiting(f"该申报当前状态为 {review.status}，不能认领")
     now = ctx.clock.now()
     if not await ReviewRepository(session).try_claim(review.id, subject=principal.subject, at=now):
         await session.refresh(review)
         if review.claimed_by == principal.subject:
             return review
-        raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
+        raise AlreadyClaimed("该申报已被其他审核人员认领")
     await session.refresh(review)
     await append_entry(
         session,
@@ -484,6 +501,12 @@ def signature_valid(ctx: ReviewContext, decision: Decision) -> bool:
     return ctx.keys.verify(
         decision.key_id, raw, domain.canonical_json(content_of(decision)), signed_at=decision.decided_at
     )
+
+
+def _ensure_items_fit(review: Review, items: Sequence[CorrectionItem]) -> None:
+    """RV-3, NA-5: a return lists every item once, and asks for no proof that is checked elsewhere."""
+    raise_refused(domain.return_items_refusal(items))
+    raise_refused(domain.proof_asked_again_refusal(items, pack_of(review).parameters.not_asked_again_fields.value))
 
 
 async def _record_decision(
@@ -584,38 +607,27 @@ async def decide(
     review = await _get_review(session, review_id, for_update=True)
     ensure_covers(principal, review.region)
     if review.status != ReviewStatus.IN_REVIEW:
-        raise Conflict(f"该申报当前状态为 {review.status}，不能作出审核决定", code="review_not_waiting")
+        raise ReviewNotWaiting(f"该申报当前状态为 {review.status}，不能作出审核决定")
     _ensure_at_step(review, decision_in.step_key)
     step = _ensure_reviewer_of_step(ctx, principal, review)
     if review.claimed_by is not None and review.claimed_by != principal.subject:
-        raise Conflict("该申报已被其他审核人员认领", code="already_claimed")
+        raise AlreadyClaimed("该申报已被其他审核人员认领")
     returns_only = pack_of(review).parameters.city_review_returns_only.value
-    domain.check_outcome_at_step(step, decision_in.outcome, decision_in.amendments, returns_only=returns_only)
+    raise_refused(domain.outcome_refusal(step, decision_in.outcome, decision_in.amendments, returns_only=returns_only))
     outcome = decision_in.outcome
     today = ctx.today()
     rule_ids = ["CH-4", "RV-1"]
     if outcome is Outcome.RETURN:
-        domain.check_return_items(decision_in.items)
-        domain.check_no_proof_asked_again(decision_in.items, pack_of(review).parameters.not_asked_again_fields.value)
+        _ensure_items_fit(review, decision_in.items)
         rule_ids.extend(["RV-3", "NA-5"])
-    elif decision_in.items:
-        raise ProblemError(
-            "只有退回补正才列出补正事项",
-            code="items_only_for_return",
-            errors=[FieldError(field="items", code="not_allowed", message="仅退回时填写")],
-        )
+    raise_refused(
+        domain.decision_input_refusal(outcome, items=decision_in.items, facts=decision_in.facts), error=ProblemError
+    )
     if outcome is Outcome.PASS:
-        domain.check_batch_in_time(step, due=review.step_due, today=today)
+        raise_refused(domain.batch_late_refusal(step, due=review.step_due, today=today))
         if step.batch_deadline:
             rule_ids.append("RV-5")
     if outcome is Outcome.DISQUALIFY:
-        if not decision_in.facts:
-            raise ProblemError(
-                "认定弄虚作假须写明事实",
-                code="facts_required",
-                rule="IN-1",
-                errors=[FieldError(field="facts", code="required", message="请写明事实", rule="IN-1")],
-            )
         rule_ids.append("IN-1")
     decision = await _record_decision(
         session,
@@ -695,11 +707,11 @@ async def verify_decision(
 ) -> tuple[Decision, bool]:
     """Check the stored signature against the stored content (CH-4)."""
     repository = ReviewRepository(session)
-    decision = await repository.get_or_raise(
-        Decision, decision_id, detail=f"审核决定 {decision_id} 不存在", code="decision_not_found"
-    )
+    decision = await repository.get_decision(decision_id)
+    if decision is None:
+        raise DecisionNotFound(f"审核决定 {decision_id} 不存在")
     review = await _get_review(session, decision.review_id)
-    ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
+    ensure_role(principal, *READER_ROLES)
     _ensure_reaches(principal, review)
     return decision, signature_valid(ctx, decision)
 
@@ -716,18 +728,18 @@ async def open_publicity(
     found = {r.id for r in reviews}
     missing = [str(i) for i in publicity_in.review_ids if i not in found]
     if missing:
-        raise NotFound(f"审核记录不存在：{', '.join(missing)}", code="review_not_found")
+        raise ReviewNotFound(f"审核记录不存在：{', '.join(missing)}")
     step_keys = set()
     for review in reviews:
         step = _ensure_reviewer_of_step(ctx, principal, review)
         if step.kind != "publicity" or review.status != ReviewStatus.IN_REVIEW:
-            raise Conflict(f"申报 {review.declaration_id} 不在待公示环节", code="not_waiting_for_publicity")
+            raise NotWaitingForPublicity(f"申报 {review.declaration_id} 不在待公示环节")
         step_keys.add(step.key)
     if len(step_keys) != 1:
-        raise Conflict("一次公示只能包含同一公示环节的申报", code="mixed_publicity_steps")
+        raise MixedPublicitySteps("一次公示只能包含同一公示环节的申报")
     packs = {review.policy_pack for review in reviews}
     if len(packs) != 1:
-        raise Conflict("一次公示只能包含同一政策参数包的申报", code="mixed_policy_packs")
+        raise MixedPolicyPacks("一次公示只能包含同一政策参数包的申报")
     pack = pack_by_id(packs.pop())
     parameter = pack.parameters.publicity_working_days
     today = ctx.today()
@@ -770,7 +782,7 @@ async def open_publicity(
 async def _get_publicity(session: AsyncSession, publicity_id: uuid.UUID, *, for_update: bool = False) -> Publicity:
     publicity = await ReviewRepository(session).get_publicity(publicity_id, for_update=for_update)
     if publicity is None:
-        raise NotFound(f"公示 {publicity_id} 不存在", code="publicity_not_found")
+        raise PublicityNotFound(f"公示 {publicity_id} 不存在")
     return publicity
 
 
@@ -778,7 +790,7 @@ async def read_publicity(
     session: AsyncSession, *, ctx: ReviewContext, principal: Principal, publicity_id: uuid.UUID
 ) -> tuple[Publicity, list[uuid.UUID], int]:
     publicity = await _get_publicity(session, publicity_id)
-    ensure_role(principal, *REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR)
+    ensure_role(principal, *READER_ROLES)
     ensure_covers(principal, publicity.region)
     repository = ReviewRepository(session)
     reviews = await repository.reviews_in_publicity(publicity.id)
@@ -790,7 +802,7 @@ async def public_notice(session: AsyncSession, *, token: str) -> tuple[Publicity
     repository = ReviewRepository(session)
     publicity = await repository.publicity_by_token(token)
     if publicity is None:
-        raise NotFound("公示不存在或链接无效", code="publicity_not_found")
+        raise PublicityNotFound("公示不存在或链接无效")
     return publicity, list(await repository.reviews_in_publicity(publicity.id))
 
 
@@ -801,11 +813,12 @@ async def file_objection(
     repository = ReviewRepository(session)
     publicity = await repository.publicity_by_token(token)
     if publicity is None:
-        raise NotFound("公示不存在或链接无效", code="publicity_not_found")
-    if publicity.status != PublicityStatus.OPEN or not domain.publicity_accepts_objections(
-        today=ctx.today(), open_through=publicity.open_through
-    ):
-        raise RuleRefused("公示期已结束，不再受理异议", code="publicity_closed", rule="RV-6")
+        raise PublicityNotFound("公示不存在或链接无效")
+    raise_refused(
+        domain.objection_refusal(
+            open=publicity.status == PublicityStatus.OPEN, today=ctx.today(), open_through=publicity.open_through
+        )
+    )
     review = await repository.get(objection_in.review_id)
     if review is None or review.publicity_id != publicity.id:
         raise ProblemError(
@@ -875,27 +888,19 @@ async def resolve_objection(
     repository = ReviewRepository(session)
     objection = await repository.get_objection(objection_id, for_update=True)
     if objection is None:
-        raise NotFound(f"异议 {objection_id} 不存在", code="objection_not_found")
+        raise ObjectionNotFound(f"异议 {objection_id} 不存在")
     publicity = await _get_publicity(session, objection.publicity_id)
     _ensure_publicity_officer(ctx, principal, publicity)
     if objection.status != ObjectionStatus.OPEN:
-        raise Conflict("该异议已处理", code="objection_resolved")
+        raise ObjectionResolved("该异议已处理")
+    raise_refused(domain.resolution_refusal(resolution_in.resolution, resolution_in.action), error=ProblemError)
     if resolution_in.resolution == "upheld":
-        if resolution_in.action is None:
-            raise ProblemError(
-                "异议成立时须退回补正或不予推荐",
-                code="action_required",
-                rule="RV-6",
-                errors=[FieldError(field="action", code="required", message="请选择 return 或 reject", rule="RV-6")],
-            )
+        assert resolution_in.action is not None  # refused just above when missing (RV-6)
         review = await _get_review(session, objection.review_id, for_update=True)
         if review.status == ReviewStatus.IN_PUBLICITY:
             outcome = Outcome(resolution_in.action)
             if outcome is Outcome.RETURN:
-                domain.check_return_items(resolution_in.items)
-                domain.check_no_proof_asked_again(
-                    resolution_in.items, pack_of(review).parameters.not_asked_again_fields.value
-                )
+                _ensure_items_fit(review, resolution_in.items)
             decision = await _record_decision(
                 session,
                 ctx=ctx,
@@ -970,10 +975,12 @@ async def close_publicity(
     publicity = await _get_publicity(session, publicity_id, for_update=True)
     _ensure_publicity_officer(ctx, principal, publicity)
     if publicity.status != PublicityStatus.OPEN:
-        raise Conflict("公示已结束", code="publicity_closed")
+        raise PublicityClosed("公示已结束")
     open_objections = await ReviewRepository(session).count_open_objections(publicity.id)
-    domain.check_publicity_closable(
-        today=ctx.today(), open_through=publicity.open_through, open_objections=open_objections
+    raise_refused(
+        domain.publicity_close_refusal(
+            today=ctx.today(), open_through=publicity.open_through, open_objections=open_objections
+        )
     )
     await _close(session, ctx=ctx, publicity=publicity, actor=principal)
     return publicity
@@ -1008,11 +1015,10 @@ async def request_reexamination(
     session: AsyncSession, *, ctx: ReviewContext, principal: Principal, request_in: ReexaminationCreate
 ) -> Reexamination:
     """An applicant asks for re-examination of a decision or complains (NA-12); recorded."""
-    ensure_role(principal, Role.APPLICANT)
     review = await _get_review(session, request_in.review_id)
     ensure_covers(principal, review.region)
     if principal.subject != review.owner_subject:
-        raise Forbidden("只能对本人的申报申请复查", code="not_own_declaration", rule="NA-12")
+        raise NotOwnDeclaration("只能对本人的申报申请复查", rule="NA-12")
     if request_in.decision_id is not None:
         decision = await ReviewRepository(session).get_decision(request_in.decision_id)
         if decision is None or decision.review_id != review.id:
@@ -1051,11 +1057,11 @@ async def read_reexamination(
 ) -> Reexamination:
     request = await ReviewRepository(session).get_reexamination(reexamination_id)
     if request is None:
-        raise NotFound(f"复查申请 {reexamination_id} 不存在", code="reexamination_not_found")
+        raise ReexaminationNotFound(f"复查申请 {reexamination_id} 不存在")
     review = await _get_review(session, request.review_id)
     ensure_covers(principal, review.region)
     if request.requested_by != principal.subject:
-        ensure_role(principal, *SUPERVISORS, *REVIEWER_ROLES, Role.AUDITOR)
+        ensure_role(principal, *READER_ROLES)
         _ensure_reaches(principal, review)
     return request
 
@@ -1071,11 +1077,11 @@ async def handle_reexamination(
     """Assign a re-examination (supervisor), or decide it (the assignee or a supervisor); NA-12."""
     request = await ReviewRepository(session).get_reexamination(reexamination_id, for_update=True)
     if request is None:
-        raise NotFound(f"复查申请 {reexamination_id} 不存在", code="reexamination_not_found")
+        raise ReexaminationNotFound(f"复查申请 {reexamination_id} 不存在")
     review = await _get_review(session, request.review_id)
     ensure_covers(principal, review.region)
     if request.status == ReexaminationStatus.DECIDED:
-        raise Conflict("该复查申请已办结", code="reexamination_decided")
+        raise ReexaminationAlreadyDecided("该复查申请已办结")
     if update_in.assignee is not None:
         ensure_role(principal, *SUPERVISORS)
         request.assignee = update_in.assignee
@@ -1094,14 +1100,8 @@ async def handle_reexamination(
         if request.assignee != principal.subject:
             ensure_role(principal, *SUPERVISORS)
         if request.assignee is None:
-            raise Conflict("复查申请须先指派承办人", code="reexamination_unassigned", rule="NA-12")
-        if not update_in.outcome_text:
-            raise ProblemError(
-                "复查结论须写明理由",
-                code="outcome_text_required",
-                rule="NA-12",
-                errors=[FieldError(field="outcome_text", code="required", message="请写明理由", rule="NA-12")],
-            )
+            raise ReexaminationUnassigned("复查申请须先指派承办人", rule="NA-12")
+        raise_refused(domain.reexamination_outcome_refusal(update_in.outcome_text), error=ProblemError)
         request.outcome = update_in.outcome
         request.outcome_text = update_in.outcome_text
         request.status = ReexaminationStatus.DECIDED
@@ -1142,9 +1142,7 @@ async def handle_reexamination(
 
 
 async def statistics(session: AsyncSession, *, ctx: ReviewContext, principal: Principal) -> list[StepStatistics]:
-    """Per step: waiting, overdue, and the median and p90 working days spent (closed stays)."""
-    if not principal.has_role(*REVIEWER_ROLES, *SUPERVISORS, Role.AUDITOR):
-        raise Forbidden("此操作需要审核、监督或审计角色", code="role_required")
+    """Per step: waiting, overdue, and the median and p90 working days spent (closed stays); a ``StatisticsReader``."""
     repository = ReviewRepository(session)
     open_counts = await repository.open_visit_counts(principal, ctx.today())
     spent: dict[str, Counter[int]] = defaultdict(Counter)

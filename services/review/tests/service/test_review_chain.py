@@ -147,6 +147,26 @@ async def test_a_reviewer_of_the_wrong_role_gets_403(harness: Harness) -> None:
     assert (await harness.review(review_id))["step_key"] == "unit_review"
 
 
+async def test_the_queue_statistics_and_re_examination_routes_admit_only_their_roles(harness: Harness) -> None:
+    """review's auth aliases: the role these routes need does not depend on a record, so the route checks it."""
+    review_id = await harness.submit()
+    queue = await harness.client.get("/api/v1/reviews/queue", headers=harness.headers("applicant"))
+    assert_problem(queue, 403, "role_required")
+    statistics = await harness.client.get("/api/v1/reviews/statistics", headers=harness.headers("applicant"))
+    assert_problem(statistics, 403, "role_required")
+    asked = await harness.client.post(
+        "/api/v1/reviews/reexaminations",
+        json={"review_id": str(review_id), "reason": "认为审核结论有误"},
+        headers=harness.headers("unit_reviewer"),
+    )
+    assert_problem(asked, 403, "role_required")
+    assert (
+        await harness.client.get("/api/v1/reviews/queue", headers=harness.headers("unit_reviewer"))
+    ).status_code == 200
+    allowed = await harness.client.get("/api/v1/reviews/statistics", headers=harness.headers("auditor"))
+    assert allowed.status_code == 200, allowed.text
+
+
 async def test_a_reviewer_outside_the_declarations_jurisdiction_gets_403(harness: Harness) -> None:
     review_id = await harness.submit(region=XIAODIAN)
     response = await harness.client.post(

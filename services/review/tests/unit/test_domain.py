@@ -6,13 +6,13 @@ import math
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from zhicheng_common.calendar import WorkingDayCalendar
-from zhicheng_common.policy import load_pack
-from zhicheng_common.problems import Conflict, RuleRefused
+from zhicheng_common.policy import ReviewChain, ReviewChains, load_pack
+from zhicheng_common.problems import Conflict, ProblemError, RuleRefused
+from zhicheng_common.refusals import Refusal, refused
 from zhicheng_review import domain
 from zhicheng_review.domain import CorrectionItem, Outcome
 
@@ -24,8 +24,19 @@ NOT_ASKED_AGAIN = PACK.parameters.not_asked_again_fields
 BEFORE_NATIONAL_DAY = date(2024, 9, 26)
 
 
+def _chain(chains: ReviewChains = CHAINS, *, channel: str, level: str) -> ReviewChain:
+    chain = domain.select_chain(chains, channel=channel, level=level)
+    assert isinstance(chain, ReviewChain), chain
+    return chain
+
+
+def _refusal(refusal: Refusal | ReviewChain | None) -> Refusal:
+    assert isinstance(refusal, Refusal), refusal
+    return refusal
+
+
 def test_CH_1_employer_chain_runs_unit_publicity_department_city_committee_office() -> None:
-    chain = domain.select_chain(CHAINS, channel="employer", level="intermediate")
+    chain = _chain(channel="employer", level="intermediate")
     assert [s.key for s in chain.steps] == [
         "unit_review",
         "unit_publicity",
@@ -43,25 +54,24 @@ def test_CH_1_employer_chain_runs_unit_publicity_department_city_committee_offic
 
 
 def test_CH_1_hr_department_channel_is_the_fallback_chain_through_county_hr() -> None:
-    chain = domain.select_chain(CHAINS, channel="hr_department", level="junior")
+    chain = _chain(channel="hr_department", level="junior")
     assert chain.id == "hr_fallback"
     assert chain.steps[0].role == "hr_reviewer"
 
 
 def test_CH_2_industry_association_reviews_publicizes_and_recommends() -> None:
-    chain = domain.select_chain(CHAINS, channel="industry_association", level="senior")
+    chain = _chain(channel="industry_association", level="senior")
     assert chain.id == "association"
     assert [s.kind for s in chain.steps[:2]] == ["review", "publicity"]
 
 
 def test_CH_1_unknown_channel_takes_the_default_chain() -> None:
-    assert domain.select_chain(CHAINS, channel="something_new", level="junior").id == "unit"
+    assert _chain(channel="something_new", level="junior").id == "unit"
 
 
 def test_CH_1_unknown_level_is_refused_with_the_rule() -> None:
-    with pytest.raises(RuleRefused) as refused:
-        domain.select_chain(CHAINS, channel="employer", level="grandmaster")
-    assert refused.value.rule == "CH-1"
+    refusal = _refusal(domain.select_chain(CHAINS, channel="employer", level="grandmaster"))
+    assert (refusal.rule, refusal.code) == ("CH-1", "no_review_chain")
 
 
 def test_CH_4_every_chain_has_a_review_step_before_and_after_publicity_and_ends_at_the_committee_office() -> None:
@@ -72,17 +82,18 @@ def test_CH_4_every_chain_has_a_review_step_before_and_after_publicity_and_ends_
 
 
 def test_RV_3_a_return_without_items_is_refused() -> None:
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_return_items([])
-    assert refused.value.rule == "RV-3"
-    assert refused.value.errors[0].field == "items"
+    problem = refused(_refusal(domain.return_items_refusal([])))
+    assert isinstance(problem, RuleRefused)
+    assert (problem.status, problem.code, problem.rule) == (409, "correction_items_required", "RV-3")
+    assert [(e.field, e.code, e.rule) for e in problem.errors] == [("items", "required", "RV-3")]
 
 
 def test_RV_3_a_return_lists_each_item_once() -> None:
     items = [CorrectionItem(field="education", message="a"), CorrectionItem(field="education", message="b")]
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_return_items(items)
-    assert refused.value.code == "correction_items_duplicated"
+    problem = refused(_refusal(domain.return_items_refusal(items)))
+    assert problem.code == "correction_items_duplicated"
+    assert [(e.field, e.code, e.message) for e in problem.errors] == [("items", "duplicated", "重复的事项：education")]
+    assert domain.return_items_refusal([CorrectionItem(field="education", message="a")]) is None
 
 
 def test_RV_3_correction_deadline_counts_working_days_across_national_day() -> None:
@@ -93,45 +104,47 @@ def test_RV_3_correction_deadline_counts_working_days_across_national_day() -> N
 
 
 def test_RV_4_city_hr_may_not_amend_a_declaration() -> None:
-    city = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[3]
+    city = _chain(channel="employer", level="intermediate").steps[3]
     assert city.returns_only
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_outcome_at_step(city, Outcome.PASS, {"education": "本科"}, returns_only=True)
-    assert refused.value.rule == "RV-4"
-    assert refused.value.errors[0].field == "amendments"
+    problem = refused(_refusal(domain.outcome_refusal(city, Outcome.PASS, {"education": "本科"}, returns_only=True)))
+    assert (problem.code, problem.rule) == ("amendment_not_allowed", "RV-4")
+    assert [(e.field, e.rule) for e in problem.errors] == [("amendments", "RV-4")]
 
 
 def test_RV_4_city_hr_may_return_without_amending() -> None:
-    city = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[3]
-    domain.check_outcome_at_step(city, Outcome.RETURN, {}, returns_only=True)
+    city = _chain(channel="employer", level="intermediate").steps[3]
+    assert domain.outcome_refusal(city, Outcome.RETURN, {}, returns_only=True) is None
 
 
 def test_RV_1_no_level_amends_a_declaration() -> None:
-    unit = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[0]
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_outcome_at_step(unit, Outcome.PASS, {"x": 1}, returns_only=True)
-    assert refused.value.rule == "RV-1"
+    unit = _chain(channel="employer", level="intermediate").steps[0]
+    refusal = _refusal(domain.outcome_refusal(unit, Outcome.PASS, {"x": 1}, returns_only=True))
+    assert (refusal.rule, refusal.code) == ("RV-1", "amendment_not_allowed")
 
 
 def test_RV_6_no_decision_at_a_publicity_step() -> None:
-    publicity = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[1]
-    with pytest.raises(Conflict):
-        domain.check_outcome_at_step(publicity, Outcome.PASS, {}, returns_only=True)
+    publicity = _chain(channel="employer", level="intermediate").steps[1]
+    refusal = _refusal(domain.outcome_refusal(publicity, Outcome.PASS, {}, returns_only=True))
+    # No rule names it: the problem is a plain 409 conflict, not a rule refusal.
+    assert (refusal.rule, refusal.code) == (None, "not_a_review_step")
+    problem = refused(refusal)
+    assert isinstance(problem, Conflict)
+    assert not isinstance(problem, RuleRefused)
+    assert (problem.status, problem.rule) == (409, None)
 
 
 def test_RV_5_department_batch_after_its_deadline_is_refused() -> None:
-    department = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[2]
+    department = _chain(channel="employer", level="intermediate").steps[2]
     due = domain.step_due(CAL, BEFORE_NATIONAL_DAY, department)
     assert due == date(2024, 10, 9)  # 5 working days across National Day
-    domain.check_batch_in_time(department, due=due, today=date(2024, 10, 9))
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_batch_in_time(department, due=due, today=date(2024, 10, 10))
-    assert refused.value.rule == "RV-5"
+    assert domain.batch_late_refusal(department, due=due, today=date(2024, 10, 9)) is None
+    refusal = _refusal(domain.batch_late_refusal(department, due=due, today=date(2024, 10, 10)))
+    assert (refusal.rule, refusal.code) == ("RV-5", "batch_late")
 
 
 def test_RV_5_other_steps_have_no_batch_deadline() -> None:
-    unit = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[0]
-    domain.check_batch_in_time(unit, due=date(2024, 1, 1), today=date(2024, 12, 1))
+    unit = _chain(channel="employer", level="intermediate").steps[0]
+    assert domain.batch_late_refusal(unit, due=date(2024, 1, 1), today=date(2024, 12, 1)) is None
 
 
 def test_RV_6_publicity_of_5_working_days_across_national_day_2024_is_open_through_9_october() -> None:
@@ -158,23 +171,34 @@ def test_RV_6_publicity_across_national_day_2026_is_open_through_13_october() ->
     assert open_through == date(2026, 10, 13)
     assert domain.publicity_accepts_objections(today=date(2026, 10, 13), open_through=open_through)
     assert not domain.can_close_publicity(today=date(2026, 10, 13), open_through=open_through, open_objections=0)
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_publicity_closable(today=date(2026, 10, 13), open_through=open_through, open_objections=0)
-    assert (refused.value.code, refused.value.rule) == ("publicity_too_short", "RV-6")
-    assert "2026-10-14" in str(refused.value)
-    domain.check_publicity_closable(today=date(2026, 10, 14), open_through=open_through, open_objections=0)
+    refusal = _refusal(
+        domain.publicity_close_refusal(today=date(2026, 10, 13), open_through=open_through, open_objections=0)
+    )
+    assert (refusal.code, refusal.rule) == ("publicity_too_short", "RV-6")
+    assert "2026-10-14" in refusal.message
+    assert (
+        domain.publicity_close_refusal(today=date(2026, 10, 14), open_through=open_through, open_objections=0) is None
+    )
 
 
 def test_RV_6_publicity_with_an_unresolved_objection_cannot_close() -> None:
     assert not domain.can_close_publicity(today=date(2024, 12, 1), open_through=date(2024, 10, 9), open_objections=1)
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_publicity_closable(today=date(2024, 12, 1), open_through=date(2024, 10, 9), open_objections=1)
-    assert refused.value.code == "objections_unresolved"
-    assert refused.value.rule == "RV-6"
+    refusal = _refusal(
+        domain.publicity_close_refusal(today=date(2024, 12, 1), open_through=date(2024, 10, 9), open_objections=1)
+    )
+    assert (refusal.code, refusal.rule) == ("objections_unresolved", "RV-6")
+
+
+def test_RV_6_an_objection_after_the_last_day_or_on_a_closed_publicity_is_refused() -> None:
+    last_day = date(2024, 10, 9)
+    assert domain.objection_refusal(open=True, today=last_day, open_through=last_day) is None
+    late = _refusal(domain.objection_refusal(open=True, today=date(2024, 10, 10), open_through=last_day))
+    closed = _refusal(domain.objection_refusal(open=False, today=last_day, open_through=last_day))
+    assert (late.rule, late.code) == (closed.rule, closed.code) == ("RV-6", "publicity_closed")
 
 
 def test_NA_6_unit_publicity_lasts_the_packs_working_days() -> None:
-    step = domain.select_chain(CHAINS, channel="employer", level="intermediate").steps[1]
+    step = _chain(channel="employer", level="intermediate").steps[1]
     assert step.kind == "publicity"
     assert step.rule == "NA-6"
     assert "NA-6" in PACK.parameters.publicity_working_days.also
@@ -245,15 +269,15 @@ def test_statistics_median_and_nearest_rank_p90() -> None:
 
 def test_NA_5_a_return_may_not_ask_again_for_what_is_verifiable_online() -> None:
     items = [CorrectionItem(field="education_verification", message="请提供学历认证报告")]
-    with pytest.raises(RuleRefused) as refused:
-        domain.check_no_proof_asked_again(items, NOT_ASKED_AGAIN.value)
-    assert refused.value.rule == "NA-5"
+    problem = refused(_refusal(domain.proof_asked_again_refusal(items, NOT_ASKED_AGAIN.value)))
+    assert (problem.code, problem.rule) == ("proof_not_to_be_asked", "NA-5")
+    assert [(e.field, e.code) for e in problem.errors] == [("items", "verifiable_elsewhere")]
 
 
 def test_RV_2_a_return_may_ask_for_declaration_material_itself() -> None:
     assert "RV-2" in NOT_ASKED_AGAIN.also
     items = [CorrectionItem(field="achievements.paper_1", message="论文检索页缺失")]
-    domain.check_no_proof_asked_again(items, NOT_ASKED_AGAIN.value)
+    assert domain.proof_asked_again_refusal(items, NOT_ASKED_AGAIN.value) is None
 
 
 @given(st.lists(st.integers(min_value=0, max_value=40), max_size=60), st.sampled_from([0.1, 0.5, 0.9, 1.0]))
@@ -291,6 +315,37 @@ def test_CH_1_a_missing_chain_is_named_in_chinese_for_display() -> None:
     only_senior = CHAINS.model_copy(
         update={"chains": tuple(c.model_copy(update={"levels": ("senior",)}) for c in CHAINS.chains)}
     )
-    with pytest.raises(RuleRefused) as refused:
-        domain.select_chain(only_senior, channel="employer", level="junior")
-    assert refused.value.detail == "申报渠道“用人单位”的初级层级没有配置审核链"
+    refusal = _refusal(domain.select_chain(only_senior, channel="employer", level="junior"))
+    assert refusal.message == "申报渠道“用人单位”的初级层级没有配置审核链"
+    assert refused(refusal).detail == "申报渠道“用人单位”的初级层级没有配置审核链"
+
+
+def test_IN_1_disqualifying_without_facts_is_a_bad_request_naming_the_facts_field() -> None:
+    refusal = _refusal(domain.decision_input_refusal(Outcome.DISQUALIFY, items=[], facts=None))
+    problem = refused(refusal, error=ProblemError)
+    assert (problem.status, problem.code, problem.rule) == (400, "facts_required", "IN-1")
+    assert [(e.field, e.code, e.rule) for e in problem.errors] == [("facts", "required", "IN-1")]
+    assert domain.decision_input_refusal(Outcome.DISQUALIFY, items=[], facts="伪造论文") is None
+
+
+def test_RV_3_items_belong_to_a_return_only() -> None:
+    items = [CorrectionItem(field="education", message="a")]
+    refusal = _refusal(domain.decision_input_refusal(Outcome.PASS, items=items, facts=None))
+    assert (refusal.rule, refusal.code) == (None, "items_only_for_return")
+    assert [(e.field, e.code) for e in refusal.field_errors()] == [("items", "not_allowed")]
+    assert domain.decision_input_refusal(Outcome.RETURN, items=items, facts=None) is None
+
+
+def test_RV_6_an_upheld_objection_names_its_action() -> None:
+    refusal = _refusal(domain.resolution_refusal("upheld", None))
+    assert (refusal.rule, refusal.code) == ("RV-6", "action_required")
+    assert [e.field for e in refusal.field_errors()] == ["action"]
+    assert domain.resolution_refusal("upheld", "return") is None
+    assert domain.resolution_refusal("dismissed", None) is None
+
+
+def test_NA_12_a_re_examination_conclusion_states_its_reasons() -> None:
+    problem = refused(_refusal(domain.reexamination_outcome_refusal("")), error=ProblemError)
+    assert (problem.status, problem.code, problem.rule) == (400, "outcome_text_required", "NA-12")
+    assert [(e.field, e.code) for e in problem.errors] == [("outcome_text", "required")]
+    assert domain.reexamination_outcome_refusal("论文确已公开发表，维持原结论") is None

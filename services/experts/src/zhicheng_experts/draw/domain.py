@@ -43,6 +43,7 @@ from zhicheng_common.policy import (
     RecusalRelationship,
 )
 from zhicheng_common.reference import series_name
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.series import RANK_ORDER, Rank
 
 #: Version of the derivation (docs/expert-draw.md). Any change to the bytes it reads or to how it
@@ -71,16 +72,6 @@ RELATIONSHIP_NAMES: dict[str, str] = {
     "teacher_student": "师生",
     "co_author": "合作作者",
 }
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A rule (or a plain check, ``rule=None``) said no: a stable code, a Chinese message, the fields concerned."""
-
-    rule: str | None
-    code: str
-    message: str
-    fields: tuple[str, ...] = ()
 
 
 # --- Inputs --------------------------------------------------------------------------------------

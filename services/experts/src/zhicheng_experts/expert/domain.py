@@ -1,7 +1,8 @@
 """Pure rules of an expert record: series, specialties and title from the catalogs (NA-2), terms
 of at most the pack's years (EX-3), status changes, and what an integrity record does (NA-13).
 
-No I/O: callers pass the policy pack and the series catalog, and get :class:`Problem` values back.
+No I/O: callers pass the policy pack and the series catalog, and get refusals
+(:class:`~zhicheng_common.refusals.Refusal`) back.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 
 from zhicheng_common.periods import last_day_from
 from zhicheng_common.policy import PolicyPack
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.series import Rank, SeriesCatalog
 
 #: Statuses an office may set by hand; ``disqualified`` by hand needs a reason like any other.
@@ -22,45 +24,37 @@ DISQUALIFYING_KINDS = frozenset({"expert_misconduct"})
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an expert's data; ``rule`` is set when a policy rule refused it."""
-
-    field: str
-    code: str
-    message: str
-    rule: str | None = None
-
-
-@dataclass(frozen=True)
 class Term:
     starts_on: date
     ends_on: date
 
 
-def term_problems(terms: Sequence[Term], pack: PolicyPack, *, field: str = "terms") -> list[Problem]:
+def term_problems(terms: Sequence[Term], pack: PolicyPack, *, field: str = "terms") -> list[Refusal]:
     """EX-3: each term lasts at most the pack's years (NA-14 counting); terms do not overlap."""
     years = pack.parameters.expert_term_max_years
-    out: list[Problem] = []
+    out: list[Refusal] = []
     for index, term in enumerate(terms):
         where = f"{field}.{index}"
         if term.ends_on < term.starts_on:
-            out.append(Problem(where, "term_order", f"聘期结束日{term.ends_on}早于开始日{term.starts_on}"))
+            out.append(
+                Refusal(None, "term_order", f"聘期结束日{term.ends_on}早于开始日{term.starts_on}", fields=(where,))
+            )
             continue
         limit = last_day_from(term.starts_on, years.value)
         if term.ends_on > limit:
             out.append(
-                Problem(
-                    where,
+                Refusal(
+                    years.rule,
                     "term_too_long",
                     f"每届聘期不超过{years.value}年：自{term.starts_on}起最迟至{limit}，填报至{term.ends_on}",
-                    years.rule,
+                    fields=(where,),
                 )
             )
     ordered = sorted(enumerate(terms), key=lambda pair: pair[1].starts_on)
     for (_, earlier), (index, later) in itertools.pairwise(ordered):
         if later.starts_on <= earlier.ends_on:
             message = f"聘期{later.starts_on}至{later.ends_on}与聘期{earlier.starts_on}至{earlier.ends_on}重叠"
-            out.append(Problem(f"{field}.{index}", "terms_overlap", message))
+            out.append(Refusal(None, "terms_overlap", message, fields=(f"{field}.{index}",)))
     return out
 
 
@@ -71,7 +65,7 @@ def field_problems(
     specialties: Sequence[str],
     rank_held: Rank,
     title_name: str | None,
-) -> list[Problem]:
+) -> list[Refusal]:
     """NA-2: the series exists, the rank has a title in it, the specialties are the series' own.
 
     A series whose catalog entry lists no specialties takes any code (the catalog is extended by
@@ -79,26 +73,35 @@ def field_problems(
     """
     entry = catalog.get(series)
     if entry is None:
-        return [Problem("series", "unknown_series", f"职称系列 {series} 不在参考目录中")]
-    out: list[Problem] = []
+        return [Refusal(None, "unknown_series", f"职称系列 {series} 不在参考目录中", fields=("series",))]
+    out: list[Refusal] = []
     if entry.title(rank_held) is None:
-        out.append(Problem("rank_held", "rank_not_in_series", f"{entry.name}系列没有该级别的职称"))
+        out.append(Refusal(None, "rank_not_in_series", f"{entry.name}系列没有该级别的职称", fields=("rank_held",)))
     if entry.specialties:
         for index, specialty in enumerate(specialties):
             if specialty not in entry.specialties:
                 out.append(
-                    Problem(
-                        f"specialties.{index}", "unknown_specialty", f"专业 {specialty} 不在{entry.name}系列的目录中"
+                    Refusal(
+                        None,
+                        "unknown_specialty",
+                        f"专业 {specialty} 不在{entry.name}系列的目录中",
+                        fields=(f"specialties.{index}",),
                     )
                 )
     if len(set(specialties)) != len(specialties):
-        out.append(Problem("specialties", "specialty_repeated", "专业重复填写"))
+        out.append(Refusal(None, "specialty_repeated", "专业重复填写", fields=("specialties",)))
     if title_name:
         held = entry.rank_of_title(title_name)
         if held is None:
-            out.append(Problem("title_name", "unknown_title", f"职称 {title_name} 不是{entry.name}系列的职称名称"))
+            out.append(
+                Refusal(
+                    None, "unknown_title", f"职称 {title_name} 不是{entry.name}系列的职称名称", fields=("title_name",)
+                )
+            )
         elif held != rank_held:
-            out.append(Problem("title_name", "title_rank_mismatch", f"职称 {title_name} 与所填级别不符"))
+            out.append(
+                Refusal(None, "title_rank_mismatch", f"职称 {title_name} 与所填级别不符", fields=("title_name",))
+            )
     return out
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zhicheng_common.problems import Conflict, FieldError, NotFound, ProblemError, RuleRefused
-from zhicheng_experts.expert.domain import Problem
+from zhicheng_common.problems import Conflict, NotFound, ProblemError, RuleRefused
+from zhicheng_common.refusals import Refusal, refused
 
 
 class ExpertNotFound(NotFound):
@@ -56,14 +56,9 @@ class UnreadableImport(ProblemError):
     title = "导入文件无法读取"
 
 
-def field_errors(problems: Sequence[Problem]) -> list[FieldError]:
-    return [FieldError(field=p.field, code=p.code, message=p.message, rule=p.rule) for p in problems]
-
-
-def refuse(problems: Sequence[Problem]) -> ProblemError:
+def refuse(problems: Sequence[Refusal]) -> ProblemError:
     """A rule refusal (409 with the rule id) when a rule refused, else a 400 naming each field."""
-    detail = "；".join(p.message for p in problems)
     ruled = [p for p in problems if p.rule is not None]
     if ruled:
-        return RuleRefused(detail, code=ruled[0].code, rule=ruled[0].rule, errors=field_errors(problems))
-    return ExpertRejected(detail, errors=field_errors(problems))
+        return refused(problems, error=RuleRefused, code=ruled[0].code, rule=ruled[0].rule)
+    return refused(problems, error=ExpertRejected, code=ExpertRejected.code, rule=None)

@@ -19,8 +19,9 @@ from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import validation_errors
+from zhicheng_common.refusals import Refusal
 from zhicheng_common.series import Rank, SeriesCatalog
-from zhicheng_experts.expert.domain import Problem, Term, field_problems, term_problems, title_of
+from zhicheng_experts.expert.domain import Term, field_problems, term_problems, title_of
 from zhicheng_experts.expert.errors import (
     AccountTaken,
     ExpertExists,
@@ -51,7 +52,7 @@ from zhicheng_experts.projection.repository import IntegrityBarRepository
 EXPERT = "expert"
 
 
-def _problems(expert_in: ExpertCreate, *, pack: PolicyPack, catalog: SeriesCatalog) -> list[Problem]:
+def _problems(expert_in: ExpertCreate, *, pack: PolicyPack, catalog: SeriesCatalog) -> list[Refusal]:
     terms = [Term(t.starts_on, t.ends_on) for t in expert_in.terms]
     return [
         *field_problems(
@@ -389,7 +390,7 @@ def _row_problems(
         errors = validation_errors(exc.errors())
         return None, [ImportRowError(row=number, field=e.field, code=e.code, message=e.message) for e in errors]
     problems = _problems(expert_in, pack=pack, catalog=catalog)
-    return expert_in, [ImportRowError(row=number, field=p.field, code=p.code, message=p.message) for p in problems]
+    return expert_in, [ImportRowError(row=number, field=p.fields[0], code=p.code, message=p.message) for p in problems]
 
 
 async def import_experts(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zhicheng_common.problems import Conflict, FieldError, NotFound, ProblemError, RuleRefused
-from zhicheng_common.refusals import Refusal
+from zhicheng_common.problems import Conflict, NotFound, ProblemError, RuleRefused
+from zhicheng_common.refusals import Refusal, refused
 
 
 class FilingNotFound(NotFound):
@@ -34,12 +34,7 @@ class FilingRejected(ProblemError):
 
 def refuse(refusals: Sequence[Refusal]) -> ProblemError:
     """409 with the first rule's id when a rule refused (every refusal in ``errors[]``), else 400."""
-    errors = [
-        FieldError(field=", ".join(r.fields) or None, code=r.code, message=r.message, rule=r.rule or None)
-        for r in refusals
-    ]
-    detail = "；".join(r.message for r in refusals)
     ruled = [r for r in refusals if r.rule]
     if ruled:
-        return RuleRefused(detail, code=ruled[0].code, rule=ruled[0].rule, errors=errors)
-    return FilingRejected(detail, errors=errors)
+        return refused(refusals, error=RuleRefused, code=ruled[0].code, rule=ruled[0].rule)
+    return refused(refusals, error=FilingRejected, code=FilingRejected.code, rule=None)
