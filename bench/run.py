@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.draw_bench import run_draw_bench
 from bench.draw_bench import section as draw_section
+from bench.draw_service_bench import run_draw_service_bench
+from bench.draw_service_bench import section as draw_service_section
 from bench.events_bench import run_events_bench
 from bench.events_bench import section as events_section
 from bench.gateway_bench import run_gateway_bench
@@ -29,6 +32,8 @@ def main() -> None:
         events = asyncio.run(run_events_bench(stack))
         http = run_gateway_bench(stack)
         intake_results = run_intake_bench(stack, concurrency=INTAKE_CONCURRENCY)
+        draw_service_load = os.getloadavg()[0]
+        draw_service = run_draw_service_bench(stack)
     direct, through = http
     lines = [
         "# Benchmark results",
@@ -57,6 +62,7 @@ def main() -> None:
     lines.append(events_section(events))
     lines.append(intake_section(intake_results, concurrency=INTAKE_CONCURRENCY))
     lines.append(draw_section(run_draw_bench()))
+    lines.append(draw_service_section(draw_service, draw_service_load))
     RESULTS.write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -6,17 +6,24 @@ intake's projection of committees and plans, read at ``GET /api/v1/declarations/
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from datetime import date
 from typing import Any
 
+import asyncpg
 import httpx
 import nats
 import pytest
+from alembic import command
 
+from zhicheng_committees.settings import MIGRATIONS_DIR as COMMITTEES_MIGRATIONS
+from zhicheng_common.db import asyncpg_dsn
+from zhicheng_common.migrations import alembic_config
 from zhicheng_common.testing import wait_until
 
-from .committees_api import plan_dates, today_in_china
+from .committees_api import open_senior_engineering_committee, plan_dates, today_in_china
 from .conftest import GATEWAY_URL, RunningSystem
 
 pytestmark = pytest.mark.integration
@@ -129,3 +136,49 @@ async def test_filing_approval_and_plan_over_the_gateway_reach_intake(system: Ru
             return response.status_code == 200 and committee_id in response.text and plan["id"] in response.text
 
         await wait_until(window_shown, timeout=30, interval=0.5, what="intake's declaration window for the plan")
+
+
+async def test_NA_14_validities_corrected_by_migration_reach_intakes_copy(system: RunningSystem) -> None:
+    """``committees_valid_until_na14`` corrects a stored date; ``committees_valid_until_republish``
+    publishes it, and intake's copy ends with it. Hand-worked (Shanxi: 3 years): approved on
+    2024-03-01, the old count said 2027-02-28, NA-14 says 2027-03-01."""
+    committee_id, _ = open_senior_engineering_committee(system, system.admin_headers())
+    conn = await asyncpg.connect(asyncpg_dsn(system.env["ZC_DATABASE_URL"]))
+    try:
+
+        async def intake_copy() -> tuple[date, date] | None:
+            row = await conn.fetchrow(
+                "SELECT valid_from, valid_until FROM intake.committee_scopes WHERE committee_id = $1",
+                uuid.UUID(committee_id),
+            )
+            return (row["valid_from"], row["valid_until"]) if row is not None else None
+
+        await wait_until(intake_copy, timeout=30, what="intake's copy of the committee")
+        # The state a committee approved before issue 13 is in: stored, sent and copied by the old count.
+        old = (date(2024, 3, 1), date(2027, 2, 28))
+        await conn.execute(
+            "UPDATE committees.committees SET valid_from = $2, valid_until = $3 WHERE id = $1",
+            uuid.UUID(committee_id),
+            *old,
+        )
+        await conn.execute(
+            "UPDATE committees.outbox SET envelope = jsonb_set(envelope, '{data,valid_until}', '\"2027-02-28\"')"
+            " WHERE envelope->>'subject' = $1 AND subject = 'committees.committee.approved'",
+            committee_id,
+        )
+        await conn.execute(
+            "UPDATE intake.committee_scopes SET valid_from = $2, valid_until = $3 WHERE committee_id = $1",
+            uuid.UUID(committee_id),
+            *old,
+        )
+
+        config = alembic_config(COMMITTEES_MIGRATIONS, system.env["ZC_DATABASE_URL"])
+        await asyncio.to_thread(command.downgrade, config, "committees_event_order")
+        await asyncio.to_thread(command.upgrade, config, "head")
+
+        async def corrected() -> bool:
+            return await intake_copy() == (date(2024, 3, 1), date(2027, 3, 1))
+
+        await wait_until(corrected, timeout=30, what="intake's copy with the NA-14 valid_until")
+    finally:
+        await conn.close()

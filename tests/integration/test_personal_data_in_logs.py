@@ -3,7 +3,8 @@
 A person is entered in the integrity archive, reads and appeals their record, another declares
 and is taken into review, with every service logging at DEBUG. Then the logs of every service
 are searched for the ID numbers, names and free text used, and every event of the run's stream
-for the ID numbers: people travel in events as keyed hashes.
+for the ID numbers, names and free text: people travel in events as keyed hashes, and a name or
+text a consumer must show travels sealed with the PII key (docs/event-contracts.md).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ TAIYUAN = "140100"
 PASSWORD = "Personal-data-2026!"
 STAFF_NAME = "太原市人社局 司马青云"
 SUBJECT_NAME = "欧阳明月"
-DECLARANT_NAME = "上官清风"
+DECLARANT_NAME = "张三丰测试"
+REVIEWER_NAME = "审核员端木测试"
 FACTS = "申报材料中的获奖证书编号与颁发机构存档不符"
 GROUNDS = "获奖证书真实有效，附颁发机构出具的核查函"
 ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dX](?![0-9A-Za-z])")
@@ -126,7 +128,7 @@ async def test_personal_data_no_id_number_name_or_free_text_in_any_log_line_and_
     # Another person declares and is taken into review.
     committee_id, year = open_senior_engineering_committee(pii_system, admin)
     _, declarant = account(pii_system, admin, ["applicant"], DECLARANT_NAME)
-    _, reviewer = account(pii_system, admin, ["hr_reviewer"], "审核员")
+    _, reviewer = account(pii_system, admin, ["hr_reviewer"], REVIEWER_NAME)
     birth = date(1984, 3, 9)
     declaration = declaration_body()
     declaration["applicant"].update(
@@ -154,6 +156,8 @@ async def test_personal_data_no_id_number_name_or_free_text_in_any_log_line_and_
             return response.status_code == 200
 
         await wait_until(in_review, timeout=20, what="the declaration in review")
+        shown = await client.get(f"/api/v1/reviews/declarations/{declaration_id}", headers=reviewer)
+        shown_name = shown.json()["applicant_name"]
 
     events = await stream_events(nats_js, pii_system.env["ZC_EVENTS_PREFIX"])
     pii_system.stop()  # every line written and flushed
@@ -161,19 +165,32 @@ async def test_personal_data_no_id_number_name_or_free_text_in_any_log_line_and_
     logs = [pii_system.output, *sorted((pii_system.data_dir / "logs").glob("*.log"))]
     text = "\n".join(path.read_text(errors="replace") for path in logs)
     assert "integrity.appeal.filed" in text  # the lines are there, at DEBUG
-    for personal in (subject_number, declarant_number, SUBJECT_NAME, DECLARANT_NAME, STAFF_NAME, FACTS, GROUNDS):
+    personal_data = (
+        subject_number,
+        declarant_number,
+        SUBJECT_NAME,
+        DECLARANT_NAME,
+        STAFF_NAME,
+        REVIEWER_NAME,
+        FACTS,
+        GROUNDS,
+    )
+    for personal in personal_data:
         assert personal not in text, personal
     assert valid_id_numbers(text) == set()
 
     # Events: the run's facts are there, and a person is a keyed hash, never the number.
     types = {e["type"] for e in events}
-    assert {"cn.zhicheng.integrity.record.decided.v1", "cn.zhicheng.intake.declaration.submitted.v1"} <= types
+    assert {"cn.zhicheng.integrity.record.decided.v1", "cn.zhicheng.intake.declaration.submitted.v2"} <= types
     payloads = json.dumps([e["data"] for e in events], ensure_ascii=False)
     assert valid_id_numbers(payloads) == set()
-    assert subject_number not in payloads
-    assert declarant_number not in payloads
+    for personal in personal_data:  # no ID number, name or free text of a person in any payload
+        assert personal not in payloads, personal
     cipher = PiiCipher(pii_system.env.get("ZC_PII_KEY", CommonSettings.model_fields["pii_key"].default))
     decided = next(e for e in events if e["type"] == "cn.zhicheng.integrity.record.decided.v1")
     assert decided["data"]["subject_key"] == cipher.keyed_hash(subject_number)
-    submitted_event = next(e for e in events if e["type"] == "cn.zhicheng.intake.declaration.submitted.v1")
+    submitted_event = next(e for e in events if e["type"] == "cn.zhicheng.intake.declaration.submitted.v2")
     assert submitted_event["data"]["applicant_key"] == cipher.keyed_hash(declarant_number)
+    # Review shows its clerks the name it opened from the sealed field.
+    assert cipher.decrypt(submitted_event["data"]["applicant_name_sealed"]) == DECLARANT_NAME
+    assert shown_name == DECLARANT_NAME

@@ -1,7 +1,8 @@
 """Reference data (参考数据): every code of the API with its Chinese name, and the display names
 that refusal messages use instead of internal codes ("经济系列", not "economics系列").
 
-Data in ``catalogs/reference.yaml`` (ranks, levels, ownership kinds, channels, attachment kinds)
+Data in ``catalogs/reference.yaml`` (ranks, levels, ownership kinds, channels, attachment kinds,
+the code lists of refusal facts, review steps and statuses)
 and ``catalogs/series.yaml`` (series, title names, specialties). :func:`catalog_version` is a
 digest of both files: the ETag of the reference routes, so a client re-reads only after a change.
 """
@@ -41,6 +42,8 @@ class ReferenceCatalog(BaseModel):
     skill_levels: dict[str, str]
     continuing_education_kinds: dict[str, str]
     committee_statuses: dict[str, str]
+    review_steps: dict[str, str]
+    review_statuses: dict[str, str]
 
 
 #: The code lists of the reference catalog that :func:`code_name` reads.
@@ -53,6 +56,8 @@ CodeList = Literal[
     "skill_levels",
     "continuing_education_kinds",
     "committee_statuses",
+    "review_steps",
+    "review_statuses",
 ]
 
 
@@ -125,6 +130,16 @@ def channel_name(code: str) -> str:
 def ownership_name(code: str) -> str:
     """``private_enterprise`` → 非公有制经济组织."""
     return load_reference_catalog().ownership_kinds.get(code, code)
+
+
+def step_name(key: str) -> str:
+    """``unit_review`` → 用人单位审核 (a review chain's step)."""
+    return code_name("review_steps", key)
+
+
+def review_status_name(code: str) -> str:
+    """``in_publicity`` → 公示中."""
+    return code_name("review_statuses", code)
 
 
 def attachment_kind_name(code: str) -> str:

@@ -342,8 +342,9 @@ async def publish_event(
     *,
     subject: str,
     region: str | None = None,
+    version: int = 1,
 ) -> str:
-    """Publish ``data`` as event ``<service>.<entity>.<fact>`` the way its producer would.
+    """Publish ``data`` as event ``<service>.<entity>.<fact>`` (schema ``version``) the way its producer would.
 
     The envelope, source and message id are the producer's, so consumers accept it; a test can
     drive a service's consumers without running the producing service. Returns the event id.
@@ -351,7 +352,7 @@ async def publish_event(
     event = CloudEvent(
         id=str(uuid7()),
         source=f"/zhicheng/{name.split('.')[0]}",
-        type=f"cn.zhicheng.{name}.v1",
+        type=f"cn.zhicheng.{name}.v{version}",
         subject=subject,
         time=datetime.now(UTC),
         data=data,

@@ -15,13 +15,16 @@ from zhicheng_common.reference import (
     load_reference_catalog,
     ownership_name,
     rank_name,
+    review_status_name,
     series_name,
     specialty_code,
     specialty_name,
+    step_name,
 )
 from zhicheng_common.series import Level, Rank
 from zhicheng_experts.draw.domain import OwnershipKind as ExpertOwnership
 from zhicheng_intake.schemas import ChannelKind, EmploymentStatus, Ownership, SanctionKind
+from zhicheng_review.domain import ReviewStatus
 
 CATALOG = load_reference_catalog()
 
@@ -50,6 +53,16 @@ def test_every_status_sanction_and_skill_level_a_message_names_is_catalogued() -
     assert set(CATALOG.skill_levels) == set(get_args(SkillLevel))
     assert set(CATALOG.committee_statuses) == {status.value for status in CommitteeStatus}
     assert set(CATALOG.continuing_education_kinds) == {"total", "public", "professional"}
+
+
+@pytest.mark.parametrize("pack_id", available_packs())
+def test_every_step_of_the_packs_review_chains_and_every_review_status_is_named(pack_id: str) -> None:
+    chains = load_pack(pack_id).parameters.review_chains.value
+    steps = {step.key for chain in chains.chains for step in chain.steps}
+    assert steps <= set(CATALOG.review_steps), steps - set(CATALOG.review_steps)
+    assert set(CATALOG.review_statuses) == {status.value for status in ReviewStatus}
+    assert step_name("county_hr_publicity") == "县级人社部门公示"
+    assert review_status_name("in_publicity") == "公示中"
 
 
 def test_NA_5_the_kinds_a_pack_never_asks_again_are_attachment_kinds() -> None:

@@ -17,7 +17,11 @@ from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_experts.api import routers
 from zhicheng_experts.consumers import SUBSCRIPTIONS
+from zhicheng_experts.draw import service as draw_service
+from zhicheng_experts.draw.notifier import LogNotifier, Notifier, SmtpNotifier
+from zhicheng_experts.draw.repository import PoolSnapshotSource
 from zhicheng_experts.pool import service as pool_service
+from zhicheng_experts.pool.repository import PoolSource
 from zhicheng_experts.settings import AREA, SERVICE, ExpertsSettings
 
 
@@ -26,17 +30,40 @@ async def expire_filings(session: AsyncSession, now: datetime) -> int:
     return await pool_service.expire_lapsed(session, now=now)
 
 
+def notifier_of(settings: ExpertsSettings) -> Notifier:
+    """The notifier the settings name: a log line (default) or an e-mail through SMTP."""
+    if settings.notifier == "smtp":
+        return SmtpNotifier(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    return LogNotifier()
+
+
 def create_app(
     common: CommonSettings | None = None,
     settings: ExpertsSettings | None = None,
     *,
     clock: Clock | None = None,
+    pool_source: PoolSnapshotSource | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """Build the experts service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or ExpertsSettings()
     clock = clock or make_clock(common)
     calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
+    # The draw reads the pool feature's frozen pool; tests may give their own rows.
+    source: PoolSnapshotSource = pool_source or PoolSource()
+    sender = notifier or notifier_of(settings)
+
+    async def notify(session: AsyncSession, now: datetime) -> int:
+        return await draw_service.send_notifications(session, now, notifier=sender, source=source)
+
     app = create_service_app(
         name=SERVICE,
         area=AREA,
@@ -46,7 +73,10 @@ def create_app(
         settings=settings,
         routers=routers,
         subscriptions=SUBSCRIPTIONS,
-        jobs=[Job("experts.expire_filings", expire_filings, settings.filing_expiry_interval_seconds)],
+        jobs=[
+            Job("experts.expire_filings", expire_filings, settings.filing_expiry_interval_seconds),
+            Job("experts.draw.notify", notify, settings.notify_interval_seconds),
+        ],
         clock=clock,
         calendar=calendar,
     )
@@ -55,4 +85,6 @@ def create_app(
     app.state.pack_resolver = pack_by_id
     app.state.series_catalog = load_series_catalog()
     app.state.calendar = calendar
+    app.state.pool_source = source
+    app.state.notifier = sender
     return app

@@ -1,7 +1,9 @@
 """Reference data for front ends (public, cacheable): the codes the API takes and their Chinese names.
 
 Series with their title names and specialties, levels and ranks, ownership kinds, channels,
-attachment kinds, the policy packs with their public values, and the review chain of a channel
+attachment kinds, the code lists refusals and review messages name (employment statuses, sanction
+kinds, skill levels, continuing-education kinds, committee statuses, review steps and statuses),
+the policy packs with their public values, and the review chain of a channel
 and level. Every answer carries an ``ETag`` (the digest of the catalogs, or of the pack) and
 ``Cache-Control``; a request with a matching ``If-None-Match`` is answered 304 without a body.
 An unknown code is a problem whose ``errors[0].facts.valid`` lists the valid ones.
@@ -10,6 +12,7 @@ An unknown code is a problem whose ``errors[0].facts.valid`` lists the valid one
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Annotated, Any
@@ -21,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.policy import PolicyPack, PolicyPackError, PolicyParameters, available_packs, load_pack
 from zhicheng_common.problems import FieldError, NotFound, ProblemError, problem_doc
+from zhicheng_common.reference import CodeList as ReferenceCodeList
 from zhicheng_common.reference import catalog_version, load_reference_catalog
 from zhicheng_common.series import Rank, load_series_catalog
 
@@ -236,12 +240,13 @@ router = APIRouter(prefix="/reference", tags=["reference"], dependencies=[PUBLIC
 async def index(request: Request) -> Response:
     """Public: where each list of codes is, and the catalogs' version."""
     base = "/api/v1/reference"
-    links = {
+    links: dict[str, str] = {
         "series": f"{base}/series",
         "levels": f"{base}/levels",
         "ownership_kinds": f"{base}/ownership-kinds",
         "channels": f"{base}/channels",
         "attachment_kinds": f"{base}/attachment-kinds",
+        **{listed.field: f"{base}/{listed.path}" for listed in LISTED},
         "policy_packs": f"{base}/policy-packs",
     }
     return _cached(request, catalog_version(), ReferenceIndex(version=catalog_version(), links=links))
@@ -322,6 +327,97 @@ async def attachment_kinds(request: Request) -> Response:
     """Public: the kinds of attachment; a pack's ``not_asked_again_fields`` are never asked for (NA-5)."""
     body = CodeList(version=catalog_version(), items=_codes(load_reference_catalog().attachment_kinds))
     return _cached(request, catalog_version(), body)
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A code list of the reference catalog served as a route of its own (code → Chinese name)."""
+
+    path: str
+    field: ReferenceCodeList
+    summary: str
+    description: str
+    example: tuple[str, str]
+
+
+# The code lists refusal facts and review messages use (issue 13): served like ownership kinds and
+# channels, so a front end shows the same names the messages do.
+LISTED = (
+    _Listed(
+        "employment-statuses",
+        "employment_statuses",
+        "在职状态 (employment statuses; public)",
+        "The employment statuses a declaration states (EL-1, EL-17, EL-18, NA-3).",
+        ("in_service", "在职在岗"),
+    ),
+    _Listed(
+        "sanction-kinds",
+        "sanction_kinds",
+        "处分种类 (sanction kinds; public)",
+        "The kinds of disciplinary sanction of public-institution staff (NA-3).",
+        ("demerit", "记过"),
+    ),
+    _Listed(
+        "skill-levels",
+        "skill_levels",
+        "职业技能等级 (skill levels; public)",
+        "The vocational skill levels that open a skills-to-title route (EL-12, NA-17).",
+        ("technician", "技师"),
+    ),
+    _Listed(
+        "continuing-education-kinds",
+        "continuing_education_kinds",
+        "继续教育科目 (continuing-education kinds; public)",
+        "The kinds of continuing-education hours counted by ED-1.",
+        ("public", "公需科目"),
+    ),
+    _Listed(
+        "committee-statuses",
+        "committee_statuses",
+        "评委会状态 (committee statuses; public)",
+        "The states of an evaluation committee (CM-2, CM-10, NA-13).",
+        ("active", "有效"),
+    ),
+    _Listed(
+        "review-steps",
+        "review_steps",
+        "审核环节 (review steps; public)",
+        "The steps of the packs' review chains, by the key a review and its claims name (RV-1, RV-6).",
+        ("unit_review", "用人单位审核"),
+    ),
+    _Listed(
+        "review-statuses",
+        "review_statuses",
+        "审核状态 (review statuses; public)",
+        "The states of a declaration in review (RV-3, RV-6, IN-1).",
+        ("in_publicity", "公示中"),
+    ),
+)
+
+
+def _code_list_route(listed: _Listed) -> None:
+    code, name = listed.example
+    example = {"version": "87676e49d49a63c7", "items": [{"code": code, "name": name}]}
+
+    async def endpoint(request: Request) -> Response:
+        names: dict[str, str] = getattr(load_reference_catalog(), listed.field)
+        return _cached(request, catalog_version(), CodeList(version=catalog_version(), items=_codes(names)))
+
+    endpoint.__doc__ = f"Public: {listed.description}"
+    router.add_api_route(
+        f"/{listed.path}",
+        endpoint,
+        methods=["GET"],
+        summary=listed.summary,
+        name=listed.field,
+        operation_id=f"reference_{listed.field}",
+        responses={**NOT_MODIFIED, 200: {"content": {"application/json": {"example": example}}}},
+        response_model=CodeList,
+    )
+
+
+for _listed in LISTED:
+    _code_list_route(_listed)
 
 
 @router.get("/policy-packs", summary="政策包 (policy packs; public)")

@@ -52,6 +52,13 @@ def test_levels_hold_their_ranks_with_chinese_names(client: TestClient) -> None:
         ("ownership-kinds", "private_enterprise", "非公有制经济组织"),
         ("channels", "industry_association", "行业协会、学会"),
         ("attachment-kinds", "achievement_proof", "业绩成果材料"),
+        ("employment-statuses", "dispatched", "劳务派遣"),
+        ("sanction-kinds", "major_demerit", "记大过"),
+        ("skill-levels", "senior_technician", "高级技师"),
+        ("continuing-education-kinds", "professional", "专业科目"),
+        ("committee-statuses", "withdrawn", "已收回评审权"),
+        ("review-steps", "committee_office_review", "评委会办事机构审核"),
+        ("review-statuses", "returned", "退回补正"),
     ],
 )
 def test_code_lists_name_each_code(client: TestClient, path: str, code: str, name: str) -> None:
@@ -140,11 +147,29 @@ def test_the_review_chain_of_a_channel_and_level(client: TestClient) -> None:
 def test_the_reference_routes_are_documented_public_with_examples(client: TestClient) -> None:
     document = client.get("/api/v1/gateway/openapi.json").json()
     paths = [p for p in document["paths"] if p.startswith(BASE)]
-    assert len(paths) == 10, paths
+    assert len(paths) == 17, paths
     for path in paths:
         operation = document["paths"][path]["get"]
         assert operation["security"] == [], path
         assert "application/json" in operation["responses"]["200"]["content"], path
+    sanctions = document["paths"][f"{BASE}/sanction-kinds"]["get"]["responses"]["200"]["content"]
+    assert sanctions["application/json"]["example"]["items"] == [{"code": "demerit", "name": "记过"}]
     schemas = document["components"]["schemas"]
     assert schemas["CodeName"]["examples"] == [{"code": "employer", "name": "用人单位"}]
     assert schemas["SeriesRef"]["examples"][0]["code"] == "engineering"
+
+
+def test_the_new_code_lists_are_linked_from_the_index_cached_and_versioned_like_the_others(client: TestClient) -> None:
+    links = client.get(BASE).json()["links"]
+    assert links["sanction_kinds"] == f"{BASE}/sanction-kinds"
+    assert links["review_steps"] == f"{BASE}/review-steps"
+    first = client.get(f"{BASE}/skill-levels")
+    assert first.json()["items"] == [
+        {"code": "senior_worker", "name": "高级工"},
+        {"code": "technician", "name": "技师"},
+        {"code": "senior_technician", "name": "高级技师"},
+    ]
+    assert first.headers["etag"] == f'"{catalog_version()}"'
+    assert first.headers["cache-control"] == "public, max-age=3600"
+    again = client.get(f"{BASE}/skill-levels", headers={"If-None-Match": first.headers["etag"]})
+    assert (again.status_code, again.content) == (304, b"")

@@ -11,7 +11,7 @@ from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
 from zhicheng_intake import service
 from zhicheng_intake.api import routers
-from zhicheng_intake.consumers import SUBSCRIPTIONS
+from zhicheng_intake.consumers import subscriptions
 from zhicheng_intake.settings import IntakeSettings
 from zhicheng_intake.storage import AttachmentStore, PostgresAttachmentStore, S3AttachmentStore
 
@@ -27,13 +27,14 @@ def create_app(
     common = common or CommonSettings()
     settings = settings or IntakeSettings()
     abandon = Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)
+    cipher = PiiCipher(common.pii_key)
     context = service.IntakeDeps(
-        cipher=PiiCipher(common.pii_key),
+        cipher=cipher,
         storage=storage or _store(settings),
         media_types=settings.attachment_media_types,
         attachment_max_bytes=settings.attachment_max_bytes,
     )
-    return create_service_app(common, settings, routers, SUBSCRIPTIONS, [abandon], clock=clock, context=context)
+    return create_service_app(common, settings, routers, subscriptions(cipher), [abandon], clock=clock, context=context)
 
 
 def _store(settings: IntakeSettings) -> AttachmentStore:

@@ -11,7 +11,9 @@ an integrity record or a declaration intake has not heard of yet is parked
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import session_clock
@@ -23,6 +25,7 @@ from zhicheng_common.events.consumer import (
     current_delivery,
 )
 from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.pii import PiiCipher
 from zhicheng_intake import service
 from zhicheng_intake.models import IntegrityBar
 from zhicheng_intake.repository import ProjectionRepository
@@ -84,12 +87,31 @@ async def on_integrity_ended(session: AsyncSession, event: CloudEvent) -> None:
     await service.end_integrity_bar(session, record_id=str(record_id))
 
 
-def _review(status: str) -> Handler:
+def _opened(cipher: PiiCipher, event: CloudEvent) -> dict[str, Any]:
+    """The review event's data with the reviewer's texts opened: v2 seals them (issue 12), v1 has
+    them in clear. A text sealed under another key cannot be opened by a retry: dead-lettered."""
+    data = dict(event.data)
+    try:
+        if "reason_sealed" in data:
+            data["reason"] = cipher.decrypt(str(data.pop("reason_sealed")))
+        data["items"] = [
+            {"field": item["field"], "message": cipher.decrypt(str(item["message_sealed"]))}
+            if "message_sealed" in item
+            else item
+            for item in data.get("items") or []
+        ]
+    except (InvalidTag, ValueError, TypeError, KeyError) as exc:
+        raise PermanentEventError(f"{event.type}: the reviewer's text cannot be opened") from exc
+    return data
+
+
+def _review(status: str, cipher: PiiCipher) -> Handler:
     async def handler(session: AsyncSession, event: CloudEvent) -> None:
         declaration_id = _field(event, "declaration_id")
+        data = _opened(cipher, event)
         try:
             known = await service.apply_review(
-                session, declaration_id=declaration_id, status=status, data=event.data, now=session_clock(session).now()
+                session, declaration_id=declaration_id, status=status, data=data, now=session_clock(session).now()
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise PermanentEventError(f"{event.type}: {exc!r}") from exc
@@ -109,23 +131,25 @@ async def on_deadline_changed(session: AsyncSession, event: CloudEvent) -> None:
         raise PermanentEventError(f"{event.type}: declaration {declaration_id} unknown to intake")
 
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription("committee_approved", ("committees.committee.approved",), on_committee_filed),
-    Subscription("committee_refiled", ("committees.committee.refiled",), on_committee_filed),
-    Subscription("committee_expired", ("committees.committee.expired",), _committee_status("expired")),
-    Subscription("committee_suspended", ("committees.committee.suspended",), _committee_status("suspended")),
-    Subscription("committee_resumed", ("committees.committee.resumed",), _committee_status("active")),
-    Subscription(
-        "committee_power_withdrawn", ("committees.committee.power_withdrawn",), _committee_status("power_withdrawn")
-    ),
-    Subscription("plan_published", ("committees.plan.published",), on_plan),
-    Subscription("plan_changed", ("committees.plan.changed",), on_plan),
-    Subscription("integrity_decided", ("integrity.record.decided",), on_integrity_decided),
-    Subscription("integrity_expired", ("integrity.record.expired",), on_integrity_ended),
-    Subscription("integrity_withdrawn", ("integrity.record.withdrawn",), on_integrity_ended),
-    Subscription("review_returned", ("review.declaration.returned",), _review("returned")),
-    Subscription("review_qualified", ("review.declaration.qualified",), _review("qualified")),
-    Subscription("review_disqualified", ("review.declaration.disqualified",), _review("disqualified")),
-    Subscription("review_rejected", ("review.declaration.rejected",), _review("rejected")),
-    Subscription("review_deadline_changed", ("review.declaration.deadline_changed",), on_deadline_changed),
-)
+def subscriptions(cipher: PiiCipher) -> tuple[Subscription, ...]:
+    """Intake's subscriptions; ``cipher`` opens the reviewer's texts review's events carry sealed."""
+    return (
+        Subscription("committee_approved", ("committees.committee.approved",), on_committee_filed),
+        Subscription("committee_refiled", ("committees.committee.refiled",), on_committee_filed),
+        Subscription("committee_expired", ("committees.committee.expired",), _committee_status("expired")),
+        Subscription("committee_suspended", ("committees.committee.suspended",), _committee_status("suspended")),
+        Subscription("committee_resumed", ("committees.committee.resumed",), _committee_status("active")),
+        Subscription(
+            "committee_power_withdrawn", ("committees.committee.power_withdrawn",), _committee_status("power_withdrawn")
+        ),
+        Subscription("plan_published", ("committees.plan.published",), on_plan),
+        Subscription("plan_changed", ("committees.plan.changed",), on_plan),
+        Subscription("integrity_decided", ("integrity.record.decided",), on_integrity_decided),
+        Subscription("integrity_expired", ("integrity.record.expired",), on_integrity_ended),
+        Subscription("integrity_withdrawn", ("integrity.record.withdrawn",), on_integrity_ended),
+        Subscription("review_returned", ("review.declaration.returned",), _review("returned", cipher)),
+        Subscription("review_qualified", ("review.declaration.qualified",), _review("qualified", cipher)),
+        Subscription("review_disqualified", ("review.declaration.disqualified",), _review("disqualified", cipher)),
+        Subscription("review_rejected", ("review.declaration.rejected",), _review("rejected", cipher)),
+        Subscription("review_deadline_changed", ("review.declaration.deadline_changed",), on_deadline_changed),
+    )

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from zhicheng_common.events.envelope import event_type
 
 
-@event_type("intake.declaration.submitted")
+@event_type("intake.declaration.submitted", version=2)
 class DeclarationSubmitted(BaseModel):
-    """A declaration passed the eligibility rules and awaits qualification review."""
+    """A declaration passed the eligibility rules and awaits qualification review.
+
+    v2: the applicant's name no longer travels in clear (issue 12); ``applicant_name_sealed`` is the
+    name encrypted with the shared PII key, which review opens to show its clerks and the publicity
+    notice. A v1 event (``applicant_name`` in clear) is still accepted by review.
+    """
 
     declaration_id: str
     applicant_key: str
-    applicant_name: str
+    applicant_name_sealed: str = Field(
+        description="The applicant's name, AES-GCM sealed with the key derived from ZC_PII_KEY "
+        "(zhicheng_common.pii.PiiCipher.encrypt); never the name in clear"
+    )
     year: int
     series: str
     specialty: str

@@ -413,7 +413,7 @@ async def submit(
         DeclarationSubmitted(
             declaration_id=str(row.id),
             applicant_key=row.applicant_key,
-            applicant_name=row.applicant_name,
+            applicant_name_sealed=deps.cipher.encrypt(row.applicant_name),
             year=row.year,
             series=row.series,
             specialty=declared.target.specialty,  # the code, also for a draft stored with a name

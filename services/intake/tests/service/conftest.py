@@ -65,6 +65,11 @@ class Intake(InProcess):
         """Publish ``data`` as event ``<service>.<entity>.<fact>`` the way its producer does."""
         await publish_event(self.js, self.prefix, name, data, subject=subject or str(uuid.uuid4()), region=SHANXI)
 
+    async def publish_versioned(self, name: str, version: int, data: dict[str, Any]) -> None:
+        """Publish ``data`` as version ``version`` of event ``name`` (e.g. review's v2, texts sealed)."""
+        subject = str(data.get("declaration_id") or uuid.uuid4())
+        await publish_event(self.js, self.prefix, name, data, subject=subject, region=SHANXI, version=version)
+
     async def open_committee(self, **changes: Any) -> uuid.UUID:
         """An approved committee with an open 2024 window, seen in intake's projection."""
         committee_id = uuid.uuid4()

@@ -95,7 +95,7 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "submitted"
-    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v1"]
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v2"]
     history = await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)
     assert [h["status"] for h in history.json()["items"]] == ["draft", "submitted"]
     # The unit's keyed hash goes out with it (review passes it on; experts of the unit recuse, NA-9).
@@ -261,7 +261,7 @@ async def test_same_idempotency_key_makes_one_declaration(intake: Intake, intake
     one = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
     two = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
     assert one.status_code == two.status_code == 200
-    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v1"]
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v2"]
 
 
 async def test_same_idempotency_key_with_another_body_is_refused(intake: Intake) -> None:
@@ -501,3 +501,33 @@ async def test_an_upload_content_type_over_128_characters_is_refused_and_nothing
     )
     assert assert_problem(refused, 415, "attachment_type_not_allowed")
     assert (await intake.client.get(url, headers=headers)).json() == []
+
+
+async def test_personal_data_the_reviewers_sealed_texts_of_v2_review_events_are_opened_into_the_history(
+    intake: Intake,
+) -> None:
+    """review.declaration.returned/rejected v2 seal the reviewer's words (issue 12); intake opens them."""
+    cipher: PiiCipher = intake.app.state.context.cipher
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await submitted_draft(intake, applicant_body(committee_id), headers)
+    sealed = cipher.encrypt("业绩证明不清晰，请补充项目名称")
+    returned = {"items": [{"field": "achievements", "message_sealed": sealed}], "deadline": "2030-01-15", "step": "u"}
+    await intake.publish_versioned("review.declaration.returned", 2, {"declaration_id": declaration_id, **returned})
+    await status_becomes(intake, declaration_id, headers, "returned")
+    shown = (await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)).json()
+    assert shown["correction_items"] == [{"field": "achievements", "message": "业绩证明不清晰，请补充项目名称"}]
+
+
+async def test_personal_data_a_reviewer_text_sealed_under_another_key_is_not_applied(intake: Intake) -> None:
+    committee_id = await intake.open_committee()
+    headers = intake.headers()
+    declaration_id = await submitted_draft(intake, applicant_body(committee_id), headers)
+    rejected = {"step": "u", "reason_sealed": PiiCipher("another-deployment-key").encrypt("不符合条件"), "rule_ids": []}
+    await intake.publish_versioned("review.declaration.rejected", 2, {"declaration_id": declaration_id, **rejected})
+    # The next event about the declaration is applied once the unreadable one was set aside.
+    qualified = {"declaration_id": declaration_id, "series": "engineering"}
+    await intake.publish("review.declaration.qualified", qualified, subject=declaration_id)
+    await status_becomes(intake, declaration_id, headers, "qualified")
+    history = (await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)).json()["items"]
+    assert [h["status"] for h in history] == ["draft", "submitted", "qualified"]

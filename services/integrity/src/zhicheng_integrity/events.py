@@ -59,13 +59,16 @@ class RecordExpired(BaseModel):
     valid_until: date
 
 
-@event_type("integrity.record.withdrawn")
+@event_type("integrity.record.withdrawn", version=2)
 class RecordWithdrawn(BaseModel):
-    """A record was withdrawn (or superseded) on appeal: its effects lift; the history keeps it."""
+    """A record was withdrawn (or superseded) on appeal: its effects lift; the history keeps it.
+
+    v2: without v1's ``reason``, the staff's words about the person's appeal (issue 12: no free
+    text of a person in the stream); no consumer acts on it, and the record's history keeps it.
+    """
 
     record_id: uuid.UUID
     subject_kind: SubjectKind
     subject_key: str
-    reason: str
     outcome: Literal["withdrawn", "changed"] = Field(description="`changed`: a new record supersedes this one")
     superseded_by: uuid.UUID | None = None

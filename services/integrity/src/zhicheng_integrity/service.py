@@ -210,16 +210,13 @@ async def _publish_decided(session: AsyncSession, record: Record, *, supersedes:
     )
 
 
-async def _publish_withdrawn(
-    session: AsyncSession, record: Record, *, reason: str, superseded_by: uuid.UUID | None = None
-) -> None:
+async def _publish_withdrawn(session: AsyncSession, record: Record, *, superseded_by: uuid.UUID | None = None) -> None:
     await record_event(
         session,
         RecordWithdrawn(
             record_id=record.id,
             subject_kind=record.subject_kind,
             subject_key=record.subject_key,
-            reason=reason,
             outcome="changed" if superseded_by else "withdrawn",
             superseded_by=superseded_by,
         ),
@@ -549,7 +546,7 @@ async def decide_appeal(
         await _journal(
             session, record, actor=actor, action="integrity.record.withdrawn", reason=decision_in.reason, **history
         )
-        await _publish_withdrawn(session, record, reason=decision_in.reason)
+        await _publish_withdrawn(session, record)
     else:
         assert replacement is not None
         record.withdrawn_at = now
@@ -588,7 +585,7 @@ async def decide_appeal(
             supersedes=str(record.id),
             effects=replacement.effects,
         )
-        await _publish_withdrawn(session, record, reason=decision_in.reason, superseded_by=replacement.id)
+        await _publish_withdrawn(session, record, superseded_by=replacement.id)
         await _publish_decided(session, replacement, supersedes=record.id)
     log.info("integrity.appeal.decided", record_id=str(record.id), appeal_id=str(appeal.id), outcome=appeal.status)
     return appeal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from .conftest import Integrity, create_record
 pytestmark = pytest.mark.service
 
 DECIDED = "cn.zhicheng.integrity.record.decided.v1"
-WITHDRAWN = "cn.zhicheng.integrity.record.withdrawn.v1"
+WITHDRAWN = "cn.zhicheng.integrity.record.withdrawn.v2"
 
 
 async def appeal(client: httpx.AsyncClient, record_id: str, headers: dict[str, str], **body: Any) -> dict[str, Any]:
@@ -116,6 +117,7 @@ async def test_an_appeal_withdrawn_record_lifts_its_effects_and_the_history_stil
     assert withdrawn["record_id"] == record["id"]
     assert withdrawn["subject_key"] == integrity.cipher.keyed_hash(number)
     assert withdrawn["outcome"] == "withdrawn"
+    assert "经复核，材料属实" not in json.dumps(withdrawn, ensure_ascii=False)  # staff's words stay out (v2)
 
     shown = await read(integrity.client, record["id"], taiyuan_admin)
     assert shown["status"] == "withdrawn"

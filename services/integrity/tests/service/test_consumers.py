@@ -13,6 +13,7 @@ from sqlalchemy import text
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.events.streams import dead_letter_subject
 from zhicheng_common.ids import uuid7
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, resident_id, wait_until
 
@@ -20,26 +21,32 @@ from .conftest import TAIYUAN, Integrity
 
 pytestmark = pytest.mark.service
 
-REQUESTED = "cn.zhicheng.review.integrity.requested.v1"
+FACTS = "资格审查发现学历证书系伪造"
 DECIDED = "cn.zhicheng.integrity.record.decided.v1"
 
 
 async def publish_request(
-    nats_js: Any, settings: CommonSettings, *, applicant_key: str, region: str = TAIYUAN, event_id: str | None = None
+    nats_js: Any,
+    settings: CommonSettings,
+    *,
+    applicant_key: str,
+    region: str = TAIYUAN,
+    event_id: str | None = None,
+    facts: dict[str, str] | None = None,
 ) -> tuple[str, str]:
+    """Publish review's request as review does: v2, the facts sealed with the PII key (issue 12).
+
+    ``facts`` replaces the sealed field: ``{"facts": ...}`` is a v1 event with the text in clear.
+    """
     declaration_id = str(uuid.uuid4())
+    facts = facts if facts is not None else {"facts_sealed": PiiCipher(settings.pii_key).encrypt(FACTS)}
     envelope = CloudEvent(
         id=event_id or str(uuid7()),
         source="/zhicheng/review",
-        type=REQUESTED,
+        type=f"cn.zhicheng.review.integrity.requested.v{2 if 'facts_sealed' in facts else 1}",
         subject=declaration_id,
         time=datetime(2026, 11, 22, 2, 0, tzinfo=UTC),
-        data={
-            "declaration_id": declaration_id,
-            "applicant_key": applicant_key,
-            "facts": "资格审查发现学历证书系伪造",
-            "rule_ids": ["IN-1"],
-        },
+        data={"declaration_id": declaration_id, "applicant_key": applicant_key, **facts, "rule_ids": ["IN-1"]},
         region=region,
     )
     await nats_js.publish(
@@ -180,3 +187,37 @@ async def test_unknown_pack_is_refused_when_a_proposed_record_is_decided(
     assert_problem(response, 422, "unknown_policy_pack")
     assert await integrity.scalar("SELECT status FROM integrity.records WHERE id = :id", id=record_id) == "proposed"
     assert await integrity.outbox(record_id) == []
+
+
+async def _proposed_facts(integrity: Integrity, event_id: str) -> Any:
+    async def facts() -> Any:
+        return await integrity.scalar(
+            "SELECT facts FROM integrity.records WHERE source_event_id = :e AND status = 'proposed'", e=event_id
+        )
+
+    return await wait_until(facts, timeout=10, what="a proposed record from review")
+
+
+async def test_personal_data_sealed_facts_of_a_v2_request_are_opened_into_the_proposed_record(
+    integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
+) -> None:
+    event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="c" * 64)
+    assert await _proposed_facts(integrity, event_id) == FACTS
+
+
+async def test_personal_data_a_v1_request_with_the_facts_in_clear_is_still_accepted(
+    integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
+) -> None:
+    event_id, _ = await publish_request(
+        nats_js, zc_settings, applicant_key="d" * 64, facts={"facts": "业绩证明系他人代签"}
+    )
+    assert await _proposed_facts(integrity, event_id) == "业绩证明系他人代签"
+
+
+async def test_personal_data_facts_sealed_under_another_key_are_dead_lettered_not_stored(
+    integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
+) -> None:
+    sealed = PiiCipher("another-deployment-key").encrypt(FACTS)
+    event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="e" * 64, facts={"facts_sealed": sealed})
+    await wait_dead_lettered(integrity, zc_settings, nats_js, event_id)
+    assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
+from cryptography.exceptions import InvalidTag
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +31,10 @@ class SubmittedData(BaseModel):
 
     declaration_id: uuid.UUID
     applicant_key: str
-    applicant_name: str
+    # v2 seals the name with the shared PII key (issue 12: no name in clear in the stream); v1
+    # events still in the stream carry it in clear. One of the two is present.
+    applicant_name_sealed: str = ""
+    applicant_name: str = ""
     year: int
     series: str
     specialty: str
@@ -60,6 +64,19 @@ class DeclarationRef(BaseModel):
     declaration_id: uuid.UUID
 
 
+def _applicant_name(ctx: ReviewContext, data: SubmittedData, event: CloudEvent) -> str:
+    """The applicant's name, opened from v2's sealed field (or read from a v1 event in clear)."""
+    if data.applicant_name_sealed:
+        try:
+            return ctx.cipher.decrypt(data.applicant_name_sealed)
+        except (InvalidTag, ValueError) as exc:
+            # Sealed under another key, or damaged: redelivery cannot open it.
+            raise PermanentEventError(f"submitted event {event.id}: the applicant's name cannot be opened") from exc
+    if data.applicant_name:
+        return data.applicant_name
+    raise PermanentEventError(f"submitted event {event.id} without the applicant's name")
+
+
 async def _known(session: AsyncSession, event: CloudEvent, declaration_id: uuid.UUID) -> None:
     """Park the event unless the declaration's chain exists."""
     if await ReviewRepository(session).get_by_declaration(declaration_id) is None:
@@ -74,8 +91,10 @@ def subscriptions(ctx: ReviewContext) -> tuple[Subscription, ...]:
         region = data.region or event.region
         if not region:
             raise PermanentEventError("submitted event without a region")
+        fields = data.model_dump(mode="json", exclude={"applicant_name_sealed"})
+        fields["applicant_name"] = _applicant_name(ctx, data, event)
         try:
-            await service.start_chain(session, ctx=ctx, data=data.model_dump(mode="json"), region=region)
+            await service.start_chain(session, ctx=ctx, data=fields, region=region)
         except (UnknownPolicyPack, NoPolicyPack) as exc:
             # Redelivery cannot help: the event names (or resolves to) no pack this release ships.
             raise PermanentEventError(f"submitted event {event.id}: {exc}") from exc

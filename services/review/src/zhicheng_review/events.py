@@ -10,15 +10,22 @@ from pydantic import BaseModel, Field
 
 from zhicheng_common.events.envelope import event_type
 
+#: A reviewer's words about a person travel sealed (issue 12): v2 of the events below carry them
+#: as ``*_sealed``, opened only by a service holding ZC_PII_KEY (intake, to show the applicant).
+SEALED_TEXT = "A reviewer's text, AES-GCM sealed with the key derived from ZC_PII_KEY (PiiCipher.encrypt)"
+
 
 class ReturnedItem(BaseModel):
     field: str
-    message: str
+    message_sealed: str = Field(description=SEALED_TEXT)
 
 
-@event_type("review.declaration.returned")
+@event_type("review.declaration.returned", version=2)
 class DeclarationReturned(BaseModel):
-    """Returned for correction (RV-3): every item at once and the last day to resubmit."""
+    """Returned for correction (RV-3): every item at once and the last day to resubmit.
+
+    v2: each item's message is sealed (``message_sealed``), not in clear.
+    """
 
     declaration_id: uuid.UUID
     items: list[ReturnedItem]
@@ -62,14 +69,17 @@ class PublicityWindowChanged(BaseModel):
     calendar_years: list[int]
 
 
-@event_type("review.declaration.qualified")
+@event_type("review.declaration.qualified", version=2)
 class DeclarationQualified(BaseModel):
-    """The committee office passed the last step: the declaration goes to the committee."""
+    """The committee office passed the last step: the declaration goes to the committee.
+
+    v2: without ``applicant_name`` (issue 12: no name of a person in the stream); the person is
+    ``applicant_key``, the name is read where the declaration is shown.
+    """
 
     declaration_id: uuid.UUID
     committee_id: uuid.UUID | None
     applicant_key: str = Field(description="Keyed hash of the resident ID number (the person, without the number)")
-    applicant_name: str
     year: int
     series: str
     specialty: str
@@ -84,40 +94,53 @@ class DeclarationQualified(BaseModel):
     region: str
 
 
-@event_type("review.declaration.rejected")
+@event_type("review.declaration.rejected", version=2)
 class DeclarationRejected(BaseModel):
-    """A reviewer (or an upheld objection) rejected the declaration: it does not reach a committee."""
+    """A reviewer (or an upheld objection) rejected the declaration: it does not reach a committee.
+
+    v2: the reason is sealed (``reason_sealed``), not in clear.
+    """
 
     declaration_id: uuid.UUID
     step: str
-    reason: str
+    reason_sealed: str = Field(description=SEALED_TEXT)
     rule_ids: list[str]
 
 
-@event_type("review.declaration.disqualified")
+@event_type("review.declaration.disqualified", version=2)
 class DeclarationDisqualified(BaseModel):
-    """Falsification was found during review (IN-1)."""
+    """Falsification was found during review (IN-1).
+
+    v2: the reason is sealed (``reason_sealed``), not in clear.
+    """
 
     declaration_id: uuid.UUID
-    reason: str
+    reason_sealed: str = Field(description=SEALED_TEXT)
     rule_ids: list[str]
 
 
-@event_type("review.integrity.requested")
+@event_type("review.integrity.requested", version=2)
 class IntegrityRequested(BaseModel):
-    """A request to integrity to record the falsification found during review (IN-1)."""
+    """A request to integrity to record the falsification found during review (IN-1).
+
+    v2: the reviewer's account of the facts (free text about a person) no longer travels in clear
+    (issue 12); ``facts_sealed`` is it sealed with the shared PII key, which integrity opens.
+    """
 
     declaration_id: uuid.UUID
     applicant_key: str
-    facts: str
+    facts_sealed: str = Field(description=SEALED_TEXT)
     rule_ids: list[str]
 
 
-@event_type("review.reexamination.decided")
+@event_type("review.reexamination.decided", version=2)
 class ReexaminationDecided(BaseModel):
-    """The outcome of an applicant's re-examination request or complaint (NA-12)."""
+    """The outcome of an applicant's re-examination request or complaint (NA-12).
+
+    v2: the outcome's text is sealed (``outcome_text_sealed``), not in clear.
+    """
 
     reexamination_id: uuid.UUID
     declaration_id: uuid.UUID
     outcome: str
-    outcome_text: str
+    outcome_text_sealed: str = Field(description=SEALED_TEXT)

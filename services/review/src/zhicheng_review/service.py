@@ -38,6 +38,7 @@ from zhicheng_common.policy import (
     resolve_pack,
 )
 from zhicheng_common.problems import FieldError, ProblemError
+from zhicheng_common.reference import review_status_name, step_name
 from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
@@ -163,7 +164,6 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
                 declaration_id=review.declaration_id,
                 committee_id=review.committee_id,
                 applicant_key=review.applicant_key,
-                applicant_name=review.applicant_name,
                 year=review.year,
                 series=review.series,
                 specialty=review.specialty,
@@ -380,7 +380,9 @@ def _ensure_reviewer_of_step(ctx: ReviewContext, principal: Principal, review: R
 def _ensure_at_step(review: Review, step_key: str | None) -> None:
     """409 when the declaration has left the step a claim or decision names (checked under the row lock)."""
     if step_key is not None and step_key != review.step_key:
-        raise StepMoved(f"该申报已不在 {step_key} 环节（当前为 {review.step_key}），请刷新后再操作")
+        raise StepMoved(
+            f"该申报已不在“{step_name(step_key)}”环节（当前为“{step_name(review.step_key)}”），请刷新后再操作"
+        )
 
 
 async def review_id_of_declaration(session: AsyncSession, *, declaration_id: uuid.UUID) -> uuid.UUID:
@@ -427,7 +429,7 @@ async def claim(
     _ensure_at_step(review, step_key)
     _ensure_reviewer_of_step(ctx, principal, review)
     if review.status != ReviewStatus.IN_REVIEW:
-        raise ReviewNotWaiting(f"该申报当前状态为 {review.status}，不能认领")
+        raise ReviewNotWaiting(f"该申报当前状态为“{review_status_name(review.status)}”，不能认领")
     now = ctx.clock.now()
     if not await ReviewRepository(session).try_claim(review.id, subject=principal.subject, at=now):
         await session.refresh(review)
@@ -566,7 +568,7 @@ async def _return_for_correction(
         session,
         DeclarationReturned(
             declaration_id=review.declaration_id,
-            items=[ReturnedItem(field=i.field, message=i.message) for i in items],
+            items=[ReturnedItem(field=i.field, message_sealed=ctx.cipher.encrypt(i.message)) for i in items],
             deadline=deadline,
             step=step,
             deadline_provisional=provisional,
@@ -587,7 +589,12 @@ async def _reject(
     review.claimed_at = None
     await record_event(
         session,
-        DeclarationRejected(declaration_id=review.declaration_id, step=step, reason=reason, rule_ids=rule_ids),
+        DeclarationRejected(
+            declaration_id=review.declaration_id,
+            step=step,
+            reason_sealed=ctx.cipher.encrypt(reason),
+            rule_ids=rule_ids,
+        ),
         subject=str(review.declaration_id),
         region=review.region,
     )
@@ -607,7 +614,7 @@ async def decide(
     review = await _get_review(session, review_id, for_update=True)
     ensure_covers(principal, review.region)
     if review.status != ReviewStatus.IN_REVIEW:
-        raise ReviewNotWaiting(f"该申报当前状态为 {review.status}，不能作出审核决定")
+        raise ReviewNotWaiting(f"该申报当前状态为“{review_status_name(review.status)}”，不能作出审核决定")
     _ensure_at_step(review, decision_in.step_key)
     step = _ensure_reviewer_of_step(ctx, principal, review)
     if review.claimed_by is not None and review.claimed_by != principal.subject:
@@ -657,7 +664,7 @@ async def decide(
             IntegrityRequested(
                 declaration_id=review.declaration_id,
                 applicant_key=review.applicant_key,
-                facts=decision_in.facts or "",
+                facts_sealed=ctx.cipher.encrypt(decision_in.facts or ""),
                 rule_ids=["IN-1"],
             ),
             subject=str(review.declaration_id),
@@ -666,7 +673,9 @@ async def decide(
         await record_event(
             session,
             DeclarationDisqualified(
-                declaration_id=review.declaration_id, reason=decision_in.opinion, rule_ids=["IN-1"]
+                declaration_id=review.declaration_id,
+                reason_sealed=ctx.cipher.encrypt(decision_in.opinion or ""),
+                rule_ids=["IN-1"],
             ),
             subject=str(review.declaration_id),
             region=review.region,
@@ -1113,7 +1122,7 @@ async def handle_reexamination(
                 reexamination_id=request.id,
                 declaration_id=review.declaration_id,
                 outcome=update_in.outcome,
-                outcome_text=update_in.outcome_text,
+                outcome_text_sealed=ctx.cipher.encrypt(update_in.outcome_text or ""),
             ),
             subject=str(review.declaration_id),
             region=review.region,

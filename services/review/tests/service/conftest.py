@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from zhicheng_common.clock import ManualClock
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import InProcess, TestKeys, migrated, publish_event, serving, wait_until
 from zhicheng_review.app import create_app
@@ -93,19 +94,36 @@ class Harness(InProcess):
         return await self.run_scheduler()
 
     async def publish_intake(self, fact: str, data: dict[str, Any], *, region: str | None = None) -> str:
-        """Publish ``intake.declaration.<fact>`` as intake would (its envelope, its stream)."""
+        """Publish ``intake.declaration.<fact>`` as intake would (its envelope, its stream).
+
+        A submission whose name is sealed is intake's v2 (issue 12); one with the name in clear, v1.
+        """
         return await publish_event(
             self.js,
             self.settings.events_prefix,
             f"intake.declaration.{fact}",
             data,
+            version=2 if "applicant_name_sealed" in data else 1,
             subject=str(data["declaration_id"]),
             region=region,
         )
 
-    async def submit(self, *, channel: str = "employer", region: str = XIAODIAN, **overrides: Any) -> uuid.UUID:
-        """Publish a submitted declaration and wait until its chain has started; returns the review id."""
-        data = submitted_data(channel=channel, region=region, **overrides)
+    async def submit(
+        self,
+        *,
+        channel: str = "employer",
+        region: str = XIAODIAN,
+        applicant_name: str = "张三",
+        in_clear: bool = False,
+        **overrides: Any,
+    ) -> uuid.UUID:
+        """Publish a submitted declaration and wait until its chain has started; returns the review id.
+
+        The name is sealed as intake's v2 does; ``in_clear`` publishes a v1 event (name in clear).
+        """
+        data = submitted_data(channel=channel, region=region, applicant_name=applicant_name, **overrides)
+        if not in_clear:
+            data["applicant_name_sealed"] = PiiCipher(self.settings.pii_key).encrypt(data.pop("applicant_name"))
         declaration_id = uuid.UUID(data["declaration_id"])
         await self.publish_intake("submitted", data, region=region)
         review = await wait_until(

@@ -5,6 +5,7 @@ review's state under its row lock (SELECT ... FOR UPDATE) and names the step it 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -74,7 +75,9 @@ async def test_decided_twice_a_repeated_pass_for_a_step_already_left_is_refused(
     again = await harness.client.post(url, json=body, headers=headers)
 
     problem = assert_problem(again, 409, "step_moved")
-    assert "committee_office_review" in problem["detail"]
+    # Messages for display (issue 13): the catalog's Chinese step names, no step key.
+    assert problem["detail"] == "该申报已不在“市级人社部门审核”环节（当前为“评委会办事机构审核”），请刷新后再操作"
+    assert re.search(r"[a-z_]{4,}", problem["detail"]) is None
     assert (await harness.review(review_id))["status"] == "in_review"
 
 

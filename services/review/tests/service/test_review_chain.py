@@ -4,12 +4,14 @@ objections, re-examination, disqualification and qualification."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.testing import assert_problem, wait_until
 from zhicheng_review.repository import ReviewRepository
 
@@ -99,7 +101,8 @@ async def test_a_withdrawn_declaration_leaves_the_queue(harness: Harness) -> Non
     await wait_until(withdrawn, timeout=15, what="withdrawn")
     response = await harness.client.get("/api/v1/reviews/queue?limit=500", headers=harness.headers("unit_reviewer"))
     assert str(review_id) not in [item["id"] for item in response.json()["items"]]
-    assert_problem(await harness.decide(review_id, "unit_reviewer"), 409, "review_not_waiting")
+    problem = assert_problem(await harness.decide(review_id, "unit_reviewer"), 409, "review_not_waiting")
+    assert problem["detail"] == "该申报当前状态为“已撤回”，不能作出审核决定"  # the status's name, not its code
 
 
 async def test_two_reviewers_claiming_the_same_declaration_one_wins_the_other_gets_409(harness: Harness) -> None:
@@ -241,7 +244,12 @@ async def test_RV_3_a_return_lists_every_item_with_a_deadline_and_the_resubmissi
     event = returned[0]
     assert set(event["data"]) == {"declaration_id", "items", "deadline", "step", "deadline_provisional"}
     assert event["data"]["deadline_provisional"] is False
-    assert event["data"]["items"] == items
+    # The reviewer's words travel sealed (issue 12, v2): opened with the PII key they read as typed.
+    cipher = PiiCipher(harness.settings.pii_key)
+    assert event["type"] == "cn.zhicheng.review.declaration.returned.v2"
+    assert "论文检索证明缺失" not in json.dumps(event["data"], ensure_ascii=False)
+    opened = [{"field": i["field"], "message": cipher.decrypt(i["message_sealed"])} for i in event["data"]["items"]]
+    assert opened == items
     assert event["data"]["deadline"] == "2024-10-15"
     assert event["data"]["step"] == "department_review"
     review = await harness.review(review_id)
@@ -343,6 +351,9 @@ async def test_RV_1_a_reviewer_rejects_a_declaration_that_does_not_meet_the_cond
     rejected = [e for e in await harness.outbox("review.declaration.rejected") if e["subject"] == declaration_id]
     assert rejected
     assert rejected[0]["data"]["rule_ids"] == ["RV-1"]
+    # The reviewer's reason travels sealed (issue 12, v2).
+    assert "任职年限不足" not in json.dumps(rejected[0]["data"], ensure_ascii=False)
+    assert PiiCipher(harness.settings.pii_key).decrypt(rejected[0]["data"]["reason_sealed"]) == "任职年限不足"
 
 
 # --- publicity and objections (RV-6, NA-6, NA-11) -----------------------------------------------
@@ -500,12 +511,18 @@ async def test_IN_1_falsification_found_in_review_disqualifies_and_asks_integrit
     requested = [
         e for e in await harness.outbox("review.integrity.requested") if e["subject"] == review["declaration_id"]
     ]
+    assert requested[0]["type"] == "cn.zhicheng.review.integrity.requested.v2"
     assert requested[0]["data"]["rule_ids"] == ["IN-1"]
     assert requested[0]["data"]["applicant_key"]
+    # The reviewer's account of the facts travels sealed, never in clear (issue 12).
+    assert "学历证书编号经学信网核验不存在" not in json.dumps(requested[0]["data"], ensure_ascii=False)
+    sealed = requested[0]["data"]["facts_sealed"]
+    assert PiiCipher(harness.settings.pii_key).decrypt(sealed) == "学历证书编号经学信网核验不存在"
     disqualified = [
         e for e in await harness.outbox("review.declaration.disqualified") if e["subject"] == review["declaration_id"]
     ]
-    assert set(disqualified[0]["data"]) == {"declaration_id", "reason", "rule_ids"}
+    assert set(disqualified[0]["data"]) == {"declaration_id", "reason_sealed", "rule_ids"}
+    assert PiiCipher(harness.settings.pii_key).decrypt(disqualified[0]["data"]["reason_sealed"]) == "伪造学历证书"
 
 
 async def test_NA_12_an_applicant_asks_for_re_examination_which_is_assigned_decided_and_sent_back(
@@ -549,6 +566,8 @@ async def test_NA_12_an_applicant_asks_for_re_examination_which_is_assigned_deci
     events = [e for e in await harness.outbox("review.reexamination.decided") if e["subject"] == declaration_id]
     assert events
     assert events[0]["data"]["outcome"] == "upheld"
+    assert "outcome_text" not in events[0]["data"]  # sealed (issue 12, v2)
+    assert PiiCipher(harness.settings.pii_key).decrypt(events[0]["data"]["outcome_text_sealed"])
 
 
 async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_declaration(harness: Harness) -> None:
@@ -566,7 +585,6 @@ async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_dec
         "declaration_id",
         "committee_id",
         "applicant_key",
-        "applicant_name",
         "year",
         "series",
         "specialty",
@@ -627,3 +645,38 @@ async def test_statistics_aggregate_in_sql_one_row_per_span_not_per_stay(harness
     steps = {s["step_key"]: s for s in response.json()["steps"]}
     assert (steps["unit_review"]["completed"], steps["unit_review"]["median_working_days"]) == (3, 4.0)
     assert steps["unit_publicity"]["waiting"] == 3
+
+
+async def test_personal_data_the_applicant_name_sealed_in_the_submitted_event_is_shown_to_clerks(
+    harness: Harness,
+) -> None:
+    """v2 of intake.declaration.submitted seals the name; review opens it for its clerk views."""
+    review_id = await harness.submit(applicant_name="张三丰测试")
+    assert (await harness.review(review_id))["applicant_name"] == "张三丰测试"
+    stored = await harness.sql("SELECT applicant_name FROM review.reviews WHERE id = :id", id=review_id)
+    assert stored == [("张三丰测试",)]
+
+
+async def test_personal_data_a_v1_submitted_event_with_the_name_in_clear_is_still_accepted(harness: Harness) -> None:
+    review_id = await harness.submit(applicant_name="李四光测试", in_clear=True)
+    assert (await harness.review(review_id))["applicant_name"] == "李四光测试"
+
+
+async def test_personal_data_a_name_sealed_under_another_key_is_dead_lettered_not_stored(harness: Harness) -> None:
+    declaration_id = uuid.uuid4()
+    data = {
+        "declaration_id": str(declaration_id),
+        "applicant_key": "k-other-key",
+        "applicant_name_sealed": PiiCipher("another-deployment-key").encrypt("王五"),
+        "year": 2024,
+        "series": "engineering",
+        "specialty": "electrical",
+        "level": "intermediate",
+        "channel": "employer",
+        "region": XIAODIAN,
+    }
+    await harness.publish_intake("submitted", data, region=XIAODIAN)
+    # The durable applies intake's events in order: once the next submission has started its chain,
+    # the unreadable one was set aside (dead-lettered), not retried in a loop or stored nameless.
+    await harness.submit()
+    assert await harness.review_of(declaration_id) is None

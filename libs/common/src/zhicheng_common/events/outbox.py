@@ -20,7 +20,7 @@ import structlog
 from nats.errors import MaxPayloadError
 from nats.js.client import JetStreamContext
 from pydantic import BaseModel
-from sqlalchemy import Text, TextClause, cast, event, func, select, text, update
+from sqlalchemy import Connection, Text, TextClause, cast, event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
@@ -94,6 +94,16 @@ def _record_statement(schema: str) -> TextClause:
     return text(_RECORD_SQL.format(schema=schema.replace('"', '""')))
 
 
+def _record_params(envelope: CloudEvent, data: BaseModel) -> dict[str, str]:
+    return {
+        "aggregate": envelope.subject,
+        "id": envelope.id,
+        "subject": spec_of(data).name,
+        "type": envelope.type,
+        "envelope": json.dumps(envelope.model_dump(mode="json", exclude_none=False), ensure_ascii=False),
+    }
+
+
 async def record_event(
     session: AsyncSession, data: BaseModel, *, subject: str, region: str | None = None
 ) -> CloudEvent:
@@ -124,16 +134,27 @@ async def record_event(
     version = (
         await session.execute(
             _record_statement(schema),
-            {
-                "aggregate": subject,
-                "id": envelope.id,
-                "subject": spec_of(data).name,
-                "type": envelope.type,
-                "envelope": json.dumps(envelope.model_dump(mode="json", exclude_none=False), ensure_ascii=False),
-            },
+            _record_params(envelope, data),
         )
     ).scalar_one()
     session.sync_session.info.setdefault(_RECORDED, set()).add(schema)
+    envelope.aggregateversion = int(version)
+    return envelope
+
+
+def record_event_in_migration(
+    connection: Connection, data: BaseModel, *, schema: str, subject: str, region: str | None = None
+) -> CloudEvent:
+    """:func:`record_event` for a data migration (Alembic's synchronous connection).
+
+    A migration that corrects stored facts others hold a copy of publishes the correction the way
+    the service would: an outbox row in the migration's transaction, with the aggregate's next
+    version, which the service's relay sends once it runs. A NOTIFY wakes a relay already running
+    (outside a request it costs nothing; see :func:`_wake_local_relays`). Dated by the system clock.
+    """
+    envelope = make_envelope(data, subject=subject, region=region)
+    version = connection.execute(_record_statement(schema), _record_params(envelope, data)).scalar_one()
+    connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)})
     envelope.aggregateversion = int(version)
     return envelope
 

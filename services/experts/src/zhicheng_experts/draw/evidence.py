@@ -188,14 +188,40 @@ def evidence_pack(
     signatures: Sequence[Mapping[str, str]],
 ) -> dict[str, Any]:
     """Step 5: the evidence pack, for the committee office, HR supervisors and auditors only (NA-2)."""
+    return assemble_pack(
+        snapshot=prepared.snapshot,
+        snapshot_sha256=prepared.snapshot_sha256,
+        audit=prepared.audit,
+        audit_sha256=prepared.audit_sha256,
+        commitment=commitment,
+        secret=secret,
+        external_seed=external_seed,
+        result=result,
+        signatures=signatures,
+    )
+
+
+def assemble_pack(
+    *,
+    snapshot: Mapping[str, Any],
+    snapshot_sha256: str,
+    audit: Mapping[str, Any],
+    audit_sha256: str,
+    commitment: str,
+    secret: bytes,
+    external_seed: str,
+    result: Mapping[str, Any],
+    signatures: Sequence[Mapping[str, str]],
+) -> dict[str, Any]:
+    """The evidence pack from the documents as stored (the service keeps them, not the PreparedDraw)."""
     return {
         "format": FORMAT,
         "algorithm": ALGORITHM,
-        "meeting_id": prepared.snapshot["meeting_id"],
-        "snapshot": prepared.snapshot,
-        "snapshot_sha256": prepared.snapshot_sha256,
-        "audit": prepared.audit,
-        "audit_sha256": prepared.audit_sha256,
+        "meeting_id": snapshot["meeting_id"],
+        "snapshot": dict(snapshot),
+        "snapshot_sha256": snapshot_sha256,
+        "audit": dict(audit),
+        "audit_sha256": audit_sha256,
         "commitment": commitment,
         "secret": secret.hex(),
         "external_seed": external_seed,
