@@ -29,12 +29,13 @@ import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from zhicheng_common.auth import Principal, TokenIssuer, key_id
 from zhicheng_common.calendar import YearArrangement
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import asyncpg_dsn
+from zhicheng_common.db import Database, asyncpg_dsn
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.events.natsauth import stack_authorization
@@ -295,6 +296,21 @@ def in_thread(fn: Callable[[], T]) -> T:
     """Run blocking set-up away from the tests' event loop (Alembic runs an event loop of its own)."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(fn).result()
+
+
+async def run_sql(settings: CommonSettings, schema: str, statement: str, **params: object) -> list[tuple[Any, ...]]:
+    """Run one statement in a service's schema (committed) and return its rows; none for a change.
+
+    For a test that reads what a service stored, or stores what an older version would have.
+    """
+    database = Database(settings.database_url, schema)
+    try:
+        async with database.unit_of_work() as session:
+            # The connection's result says whether the statement returns rows (the session's does not).
+            result = await (await session.connection()).execute(text(statement), params)
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
+    finally:
+        await database.dispose()
 
 
 def migrated(migrations_dir: Path, settings: CommonSettings) -> CommonSettings:

@@ -14,6 +14,7 @@ carrying a bad value gets a 422 naming the field, and the value a handler sees i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -92,12 +93,24 @@ def resident_id_problem(value: str) -> str | None:
     return None
 
 
-def _resident_id(value: str) -> str:
-    value = normalize_resident_id(value)
-    problem = resident_id_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
+def _checked(normalize: Callable[[str], str], problem_of: Callable[[str], str | None]) -> Callable[[str], str]:
+    """An after-validator: the normalised value, or ``ValueError`` carrying the Chinese problem."""
+
+    def check(value: str) -> str:
+        value = normalize(value)
+        problem = problem_of(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return check
+
+
+def _as_given(value: str) -> str:
     return value
+
+
+_resident_id = _checked(normalize_resident_id, resident_id_problem)
 
 
 def birth_date_from_resident_id(value: str) -> date:
@@ -156,19 +169,8 @@ def region_code_problem(value: str) -> str | None:
     return f"行政区划代码应为6位数字且省级代码有效（GB/T 2260）：{value!r}"
 
 
-def _credit_code(value: str) -> str:
-    value = normalize_credit_code(value)
-    problem = credit_code_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
-
-
-def _region_code(value: str) -> str:
-    problem = region_code_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
+_credit_code = _checked(normalize_credit_code, credit_code_problem)
+_region_code = _checked(_as_given, region_code_problem)
 
 
 ResidentIdNumber = Annotated[str, AfterValidator(_resident_id)]

@@ -66,9 +66,7 @@ async def test_no_token_is_a_401_problem_at_the_service(client: httpx.AsyncClien
     _assert_problem(await client.get("/api/v1/reviews/journal"), 401, "token_missing")
 
 
-async def test_token_signed_by_an_unknown_key_is_a_401_problem_at_the_service(
-    client: httpx.AsyncClient,
-) -> None:
+async def test_token_signed_by_an_unknown_key_is_a_401_problem_at_the_service(client: httpx.AsyncClient) -> None:
     stranger = Ed25519PrivateKey.generate()
     forged = TokenIssuer(stranger, issuer="zhicheng-test", audience="zhicheng", kid=key_id(stranger))
     token = forged.issue(Principal(subject="x", roles=frozenset({"auditor"}), region="140000"))

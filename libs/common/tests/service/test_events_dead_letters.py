@@ -24,16 +24,7 @@ from zhicheng_common.problems import Conflict
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
-from .conftest import (
-    commit_events,
-    effect_handler,
-    effects,
-    make_consumer,
-    make_relay,
-    numbered_thing,
-    registered,
-    running,
-)
+from . import conftest as kit
 
 pytestmark = pytest.mark.service
 
@@ -57,7 +48,7 @@ HANDLER = {"broken": True}
 
 @pytest.fixture(scope="module", autouse=True)
 def event_types() -> Iterator[None]:
-    with registered(POISON, PoisonableThingHappened):
+    with kit.registered(POISON, PoisonableThingHappened):
         yield
 
 
@@ -101,20 +92,22 @@ async def test_poison_messages_are_parked_listed_and_replayed_once_fixed(
     js = await nats_clients("operator")
     # Three attempts, half a second apart and then a second: the poison message keeps failing for
     # about 1.5 s, long enough to see the messages behind it go by meanwhile.
-    main = make_consumer(
+    main = kit.make_consumer(
         settings,
         await nats_clients("main"),
         consumer_db,
         name="evt-poison-main",
         subject=POISON,
-        handler=effect_handler("evt-poison-main", before=fail_while_broken),
+        handler=kit.effect_handler("evt-poison-main", before=fail_while_broken),
         max_deliver=3,
         retry_delay_seconds=0.5,
     )
     # Another consumer of the same subject, whose handler has no such bug.
-    other = make_consumer(settings, await nats_clients("other"), consumer_db, name="evt-poison-other", subject=POISON)
+    other = kit.make_consumer(
+        settings, await nats_clients("other"), consumer_db, name="evt-poison-other", subject=POISON
+    )
     kinds = {1: "transient", 5: "permanent", 6: "problem"}
-    events = await commit_events(
+    events = await kit.commit_events(
         producer_db,
         lambda n: PoisonableThingHappened(n=n, kind=kinds.get(n, "ok")),
         10,
@@ -123,7 +116,7 @@ async def test_poison_messages_are_parked_listed_and_replayed_once_fixed(
     )
     healthy = [n for n in range(10) if n not in kinds]
 
-    async with running(make_relay(settings, await nats_clients("relay"), producer_db), main, other):
+    async with kit.running(kit.make_relay(settings, await nats_clients("relay"), producer_db), main, other):
         # The messages behind the poison one are applied while it is still being retried.
         await wait_until(lambda: _applied_n(consumer_db, "evt-poison-main", healthy), timeout=15, what="healthy ones")
         assert 1 not in await _letters(js, settings, main.durable)
@@ -156,7 +149,7 @@ async def test_poison_messages_are_parked_listed_and_replayed_once_fixed(
         await wait_until(lambda: other.stats.replays_ignored == 3, timeout=15, what="replays ignored by the other")
 
     for consumer in ("evt-poison-main", "evt-poison-other"):
-        result = await effects(consumer_db, consumer)
+        result = await kit.effects(consumer_db, consumer)
         assert (result.rows, result.distinct_events) == (10, 10), consumer
     assert other.stats.skipped == 0
     assert (main.stats.dead_lettered, main.stats.retried) == (3, 2)
@@ -177,7 +170,7 @@ async def _parked(
     return letters if set(letters) == expected else None
 
 
-OutageThingHappened = numbered_thing("arrives while the consumer's database is unreachable.")
+OutageThingHappened = kit.numbered_thing("arrives while the consumer's database is unreachable.")
 
 OUTAGE = "committees.evtoutage.happened"
 
@@ -189,7 +182,7 @@ async def test_a_database_outage_is_retried_not_dead_lettered(
     js = await nats_clients("operator")
     # The consumer's database is away (nothing listens on that port) for longer than max_deliver attempts.
     unreachable = Database(f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere", "intake")
-    consumer = make_consumer(
+    consumer = kit.make_consumer(
         settings,
         await nats_clients("consumer"),
         unreachable,
@@ -198,7 +191,7 @@ async def test_a_database_outage_is_retried_not_dead_lettered(
         max_deliver=2,
         retry_delay_seconds=0.1,
     )
-    with registered(OUTAGE, OutageThingHappened):
+    with kit.registered(OUTAGE, OutageThingHappened):
         envelope = make_envelope(OutageThingHappened(n=1), subject="outage")
     await js.publish(
         f"{settings.events_prefix}.{OUTAGE}",
@@ -206,7 +199,7 @@ async def test_a_database_outage_is_retried_not_dead_lettered(
         headers={"Nats-Msg-Id": envelope.id},
     )
     try:
-        async with running(consumer):
+        async with kit.running(consumer):
             await wait_until(lambda: consumer.stats.retried >= 4, timeout=15, what="several failed attempts")
             assert consumer.stats.dead_lettered == 0
             assert await _letters(js, settings, consumer.durable) == {}
@@ -215,5 +208,5 @@ async def test_a_database_outage_is_retried_not_dead_lettered(
             await wait_until(lambda: consumer.stats.applied == 1, timeout=15, what="applied after the outage")
     finally:
         await unreachable.dispose()
-    result = await effects(consumer_db, "evt-outage")
+    result = await kit.effects(consumer_db, "evt-outage")
     assert (result.rows, result.distinct_events) == (1, 1)

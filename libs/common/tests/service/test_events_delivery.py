@@ -23,21 +23,7 @@ from zhicheng_common.events.streams import connect, ensure_streams
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
-from .conftest import (
-    all_applied,
-    commit_events,
-    drained,
-    effects,
-    inbox_count,
-    make_consumer,
-    make_relay,
-    none_unpublished,
-    numbered_thing,
-    registering,
-    running,
-    subject_messages,
-    unpublished,
-)
+from . import conftest as kit
 
 pytestmark = pytest.mark.service
 
@@ -47,17 +33,17 @@ CONSUMER_SCRIPT = Path(__file__).with_name("consumer_process.py")
 TOTAL = 1000
 
 
-RestartThingHappened = numbered_thing("committed while NATS is down.")
-KilledThingHappened = numbered_thing("consumed by a process that gets killed.")
-DuplicateThingHappened = numbered_thing("published twice.")
-ResentThingHappened = numbered_thing("sent twice by the relay.")
+RestartThingHappened = kit.numbered_thing("committed while NATS is down.")
+KilledThingHappened = kit.numbered_thing("consumed by a process that gets killed.")
+DuplicateThingHappened = kit.numbered_thing("published twice.")
+ResentThingHappened = kit.numbered_thing("sent twice by the relay.")
 
 RESTART = "committees.evtrestart.happened"
 RESENT = "committees.evtresent.happened"
 KILLED = "committees.evtkilled.happened"
 DUPLICATE = "committees.evtduplicate.happened"
 
-event_types = registering(
+event_types = kit.registering(
     {
         RESTART: RestartThingHappened,
         KILLED: KilledThingHappened,
@@ -86,8 +72,8 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
             clients.append(await connect(url, name=name))
         relay_nc, consumer_nc = clients
         await ensure_streams(relay_nc.jetstream(), settings)
-        relay = make_relay(settings, relay_nc.jetstream(), producer_db, publish_timeout=1.0)
-        consumer = make_consumer(
+        relay = kit.make_relay(settings, relay_nc.jetstream(), producer_db, publish_timeout=1.0)
+        consumer = kit.make_consumer(
             settings,
             consumer_nc.jetstream(),
             consumer_db,
@@ -97,30 +83,32 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
         )
         js = consumer_nc.jetstream()
 
-        async with running(relay, consumer):
+        async with kit.running(relay, consumer):
             # Both at work (the consumer has made its durable) before NATS goes away.
             await wait_until(lambda: _consumer_exists(js, settings, consumer.durable), timeout=10, what="consumer")
             server.stop()
             await wait_until(lambda: not relay_nc.is_connected, timeout=10, what="the relay's client to notice")
-            await commit_events(producer_db, lambda n: RestartThingHappened(n=n), TOTAL)
+            await kit.commit_events(producer_db, lambda n: RestartThingHappened(n=n), TOTAL)
             await wait_until(
                 lambda: _relay_tried_and_failed(producer_db),
                 timeout=20,
                 what="a failed publish while NATS is down",
             )
-            assert await unpublished(producer_db) == TOTAL
+            assert await kit.unpublished(producer_db) == TOTAL
 
             server.start()
             await wait_until(
-                lambda: all_applied(consumer_db, "evt-restart", TOTAL), timeout=60, what="all events applied"
+                lambda: kit.all_applied(consumer_db, "evt-restart", TOTAL), timeout=60, what="all events applied"
             )
-            await wait_until(lambda: none_unpublished(producer_db), timeout=30, what="the outbox drained")
-            await wait_until(lambda: drained(js, settings, consumer.durable), timeout=30, what="every message acked")
+            await wait_until(lambda: kit.none_unpublished(producer_db), timeout=30, what="the outbox drained")
+            await wait_until(
+                lambda: kit.drained(js, settings, consumer.durable), timeout=30, what="every message acked"
+            )
 
-        result = await effects(consumer_db, "evt-restart")
+        result = await kit.effects(consumer_db, "evt-restart")
         assert (result.rows, result.distinct_events) == (TOTAL, TOTAL)
-        assert await inbox_count(consumer_db, consumer.durable) == TOTAL
-        assert await subject_messages(js, settings, RESTART) == TOTAL
+        assert await kit.inbox_count(consumer_db, consumer.durable) == TOTAL
+        assert await kit.subject_messages(js, settings, RESTART) == TOTAL
     finally:
         for nc in clients:
             await nc.close()
@@ -160,10 +148,10 @@ async def test_a_consumer_process_killed_mid_batch_applies_each_event_once(
 ) -> None:
     settings = event_schemas
     js = await nats_clients("probe")
-    async with running(make_relay(settings, await nats_clients("relay"), producer_db)):
-        await commit_events(producer_db, lambda n: KilledThingHappened(n=n), TOTAL)
-        await wait_until(lambda: none_unpublished(producer_db), timeout=30, what="the outbox drained")
-    assert await subject_messages(js, settings, KILLED) == TOTAL
+    async with kit.running(kit.make_relay(settings, await nats_clients("relay"), producer_db)):
+        await kit.commit_events(producer_db, lambda n: KilledThingHappened(n=n), TOTAL)
+        await wait_until(lambda: kit.none_unpublished(producer_db), timeout=30, what="the outbox drained")
+    assert await kit.subject_messages(js, settings, KILLED) == TOTAL
 
     name = "evt-killed"
     durable = f"intake-{name}"
@@ -179,21 +167,21 @@ async def test_a_consumer_process_killed_mid_batch_applies_each_event_once(
         first.wait(10)
     finally:
         _stop(first, signal.SIGKILL)
-    at_kill = await effects(consumer_db, name)
+    at_kill = await kit.effects(consumer_db, name)
     assert (at_kill.rows, at_kill.distinct_events) == (120, 120)
     info = await js.consumer_info(settings.stream_name, durable)
     assert info.num_ack_pending, "the kill should leave delivered, unacknowledged messages behind"
 
     second = _start_consumer(env, log)
     try:
-        await wait_until(lambda: all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}")
-        await wait_until(lambda: drained(js, settings, durable), timeout=30, what="every message acked")
+        await wait_until(lambda: kit.all_applied(consumer_db, name, TOTAL), timeout=60, what=f"the rest applied; {log}")
+        await wait_until(lambda: kit.drained(js, settings, durable), timeout=30, what="every message acked")
     finally:
         _stop(second)
 
-    result = await effects(consumer_db, name)
+    result = await kit.effects(consumer_db, name)
     assert (result.rows, result.distinct_events) == (TOTAL, TOTAL)
-    assert await inbox_count(consumer_db, durable) == TOTAL
+    assert await kit.inbox_count(consumer_db, durable) == TOTAL
 
 
 async def test_the_same_event_delivered_twice_is_applied_once(
@@ -201,7 +189,9 @@ async def test_the_same_event_delivered_twice_is_applied_once(
 ) -> None:
     settings = event_schemas
     js = await nats_clients("publisher")
-    consumer = make_consumer(settings, await nats_clients("consumer"), consumer_db, name="evt-dup", subject=DUPLICATE)
+    consumer = kit.make_consumer(
+        settings, await nats_clients("consumer"), consumer_db, name="evt-dup", subject=DUPLICATE
+    )
     await consumer.ensure()
     envelope = make_envelope(DuplicateThingHappened(n=7), subject="dup")
     payload = envelope.model_dump_json().encode()
@@ -210,14 +200,14 @@ async def test_the_same_event_delivered_twice_is_applied_once(
     await js.publish(subject, payload, headers={"Nats-Msg-Id": envelope.id})
     again = await js.publish(subject, payload, headers={"Nats-Msg-Id": f"{envelope.id}-again"})
     assert not again.duplicate
-    assert await subject_messages(js, settings, DUPLICATE) == 2
+    assert await kit.subject_messages(js, settings, DUPLICATE) == 2
 
-    async with running(consumer):
-        await wait_until(lambda: drained(js, settings, consumer.durable), timeout=15, what="both deliveries acked")
+    async with kit.running(consumer):
+        await wait_until(lambda: kit.drained(js, settings, consumer.durable), timeout=15, what="both deliveries acked")
 
-    result = await effects(consumer_db, "evt-dup")
+    result = await kit.effects(consumer_db, "evt-dup")
     assert (result.rows, result.distinct_events) == (1, 1)
-    assert await inbox_count(consumer_db, consumer.durable) == 1
+    assert await kit.inbox_count(consumer_db, consumer.durable) == 1
     assert (consumer.stats.applied, consumer.stats.skipped) == (1, 1)
 
 
@@ -227,11 +217,11 @@ async def test_a_row_the_relay_sends_twice_is_stored_once(
     """A relay that dies between publishing and marking the row sends it again: Nats-Msg-Id drops it."""
     settings = event_schemas
     js = await nats_clients("relay")
-    relay = make_relay(settings, js, producer_db)
-    await commit_events(producer_db, lambda n: ResentThingHappened(n=n), 1)
-    before = await subject_messages(js, settings, RESENT)
+    relay = kit.make_relay(settings, js, producer_db)
+    await kit.commit_events(producer_db, lambda n: ResentThingHappened(n=n), 1)
+    before = await kit.subject_messages(js, settings, RESENT)
     assert (await relay.publish_batch()).published == 1
     async with producer_db.engine.begin() as conn:
         await conn.execute(text("UPDATE committees.outbox SET published_at = NULL"))
     assert (await relay.publish_batch()).published == 1
-    assert await subject_messages(js, settings, RESENT) == before + 1
+    assert await kit.subject_messages(js, settings, RESENT) == before + 1

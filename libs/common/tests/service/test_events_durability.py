@@ -28,20 +28,7 @@ from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import in_thread, wait_until
 
-from .conftest import (
-    CONSUMER,
-    PRODUCER,
-    commit_events,
-    drained,
-    effects,
-    inbox_count,
-    make_consumer,
-    make_relay,
-    none_unpublished,
-    numbered_thing,
-    registered,
-    running,
-)
+from . import conftest as kit
 
 pytestmark = pytest.mark.service
 
@@ -50,7 +37,7 @@ DURABLE = "committees.evtdurable.happened"
 EVENTS = 1000
 
 
-DurableThingHappened = numbered_thing("one of the 1,000 events of the crash run.")
+DurableThingHappened = kit.numbered_thing("one of the 1,000 events of the crash run.")
 
 
 def truncate_stream_files(nats_server: EmbeddedNats, stream: str) -> int:
@@ -78,19 +65,21 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
     nats_server = EmbeddedNats(tmp_path / "nats", free_port(), auth=auth)
     settings = settings.model_copy(update={"nats_url": nats_server.start()})
     started = datetime.now(UTC) - timedelta(seconds=1)
-    clients = [await connect_as(settings, name) for name in (PRODUCER, CONSUMER, OPERATOR)]
+    clients = [await connect_as(settings, name) for name in (kit.PRODUCER, kit.CONSUMER, OPERATOR)]
     relay_js, consumer_js, operator_js = (nc.jetstream() for nc in clients)
     try:
         await ensure_streams(operator_js, settings)
-        relay = make_relay(settings, relay_js, producer_db)
-        consumer = make_consumer(settings, consumer_js, consumer_db, name="evt-durable", subject=DURABLE)
+        relay = kit.make_relay(settings, relay_js, producer_db)
+        consumer = kit.make_consumer(settings, consumer_js, consumer_db, name="evt-durable", subject=DURABLE)
         await consumer.ensure()  # its durable exists through the crash, as a deployed consumer's does
-        with registered(DURABLE, DurableThingHappened):
+        with kit.registered(DURABLE, DurableThingHappened):
             # The consumer (lagging, or down like the broker) takes the stream only once NATS is back,
             # so what the crash lost was not applied before it: fast consumers made that a race.
-            async with running(relay):
+            async with kit.running(relay):
                 committing = asyncio.create_task(
-                    commit_events(producer_db, lambda n: DurableThingHappened(n=n), EVENTS, per_unit=1, concurrency=4)
+                    kit.commit_events(
+                        producer_db, lambda n: DurableThingHappened(n=n), EVENTS, per_unit=1, concurrency=4
+                    )
                 )
                 # Mid-run: a good part published and acked, more still being committed.
                 await wait_until(lambda: relay.published_count >= 300, timeout=60, what="300 events published")
@@ -99,16 +88,16 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                 await asyncio.sleep(1.0)  # the producers keep committing; the relay retries meanwhile
                 nats_server.start()
                 await committing
-                await wait_until(lambda: none_unpublished(producer_db), timeout=60, what="the outbox relayed")
+                await wait_until(lambda: kit.none_unpublished(producer_db), timeout=60, what="the outbox relayed")
                 stream = await operator_js.stream_info(settings.stream_name)
                 # The crash lost events the relay had seen acknowledged (else this test shows nothing),
                 # and once the consumer has taken all the stream holds, those are still not applied.
                 assert stream.state.messages < EVENTS, stream.state
-                async with running(consumer):
+                async with kit.running(consumer):
                     await wait_until(
-                        lambda: drained(operator_js, settings, consumer.durable), timeout=60, what="drained"
+                        lambda: kit.drained(operator_js, settings, consumer.durable), timeout=60, what="drained"
                     )
-                    lost = EVENTS - await inbox_count(consumer_db, consumer.durable)
+                    lost = EVENTS - await kit.inbox_count(consumer_db, consumer.durable)
                     assert lost > 0
                     # The operator's check sees exactly those, and fails.
                     out = await _zhicheng(
@@ -124,24 +113,27 @@ async def test_after_a_crash_that_loses_acked_events_reconcile_gets_every_event_
                     assert f"{consumer.durable:<36} {EVENTS - lost:>7}/{EVENTS:<7} applied  MISSING {lost}\n" in out
 
                     out = await _zhicheng(
-                        settings, "events", "reconcile", "--since", started.isoformat(), "--service", PRODUCER
+                        settings, "events", "reconcile", "--since", started.isoformat(), "--service", kit.PRODUCER
                     )
-                    assert f"{PRODUCER:<14} re-publishing {EVENTS} event(s)" in out
+                    assert f"{kit.PRODUCER:<14} re-publishing {EVENTS} event(s)" in out
 
                     async def all_applied() -> bool:
-                        return await inbox_count(consumer_db, consumer.durable) == EVENTS
+                        return await kit.inbox_count(consumer_db, consumer.durable) == EVENTS
 
                     await wait_until(all_applied, timeout=120, what="every event applied after reconcile")
-                    await wait_until(lambda: none_unpublished(producer_db), timeout=60, what="re-published")
+                    await wait_until(lambda: kit.none_unpublished(producer_db), timeout=60, what="re-published")
 
         out = await _zhicheng(settings, "events", "check", "--since", started.isoformat(), "--settle-seconds", "0")
         assert f"{consumer.durable:<36} {EVENTS:>7}/{EVENTS:<7} applied  ok\n" in out
-        result = await effects(consumer_db, "evt-durable")
+        result = await kit.effects(consumer_db, "evt-durable")
         assert (result.rows, result.distinct_events) == (EVENTS, EVENTS)  # each once
         gaps = await find_gaps(
             operator_js,
             settings,
-            [ServiceDatabase(PRODUCER, settings.database_url), ServiceDatabase(CONSUMER, settings.database_url)],
+            [
+                ServiceDatabase(kit.PRODUCER, settings.database_url),
+                ServiceDatabase(kit.CONSUMER, settings.database_url),
+            ],
             since=started,
         )
         mine = [gap for gap in gaps if gap.consumer == consumer.durable]

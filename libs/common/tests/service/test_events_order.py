@@ -306,9 +306,7 @@ async def _stream_versions(system: System, aggregate: str) -> list[int]:
     return versions
 
 
-async def test_three_sequences_committed_while_the_consumers_are_stopped_end_in_the_right_state(
-    system: System,
-) -> None:
+async def test_three_sequences_committed_while_the_consumers_are_stopped_end_in_the_right_state(system: System) -> None:
     consumers = await _stopped_commit_restart(system, relays_per_producer=1)
     assert all(c.stats.parked == 0 and c.stats.dead_lettered == 0 for c in consumers)
 
@@ -319,9 +317,7 @@ async def test_the_same_with_two_relays_per_producer_running_side_by_side(system
     assert all(c.stats.dead_lettered == 0 for c in consumers)
 
 
-async def test_events_out_of_order_on_the_stream_are_parked_or_skipped_never_applied_as_no_ops(
-    system: System,
-) -> None:
+async def test_events_out_of_order_on_the_stream_are_parked_or_skipped_never_applied_as_no_ops(system: System) -> None:
     """What unordered relays did: an aggregate's later event reaches the stream first."""
     consumers = system.consumers()
     s = await commit_sequences(system)

@@ -22,36 +22,22 @@ from zhicheng_common.events.streams import connect
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import wait_until
 
-from .conftest import (
-    all_applied,
-    commit_events,
-    effects,
-    inbox_count,
-    make_consumer,
-    make_relay,
-    none_unpublished,
-    numbered_thing,
-    registered,
-    registering,
-    running,
-    subject_messages,
-    unpublished,
-)
+from . import conftest as kit
 
 pytestmark = pytest.mark.service
 
 JsFactory = Callable[[str], Awaitable[JetStreamContext]]
 
 
-AtomicThingHappened = numbered_thing("a thing of the committees service happened.")
-AtomicOtherThingHappened = numbered_thing("the same, on its own subject for the second failure mode.")
-RelayedThingHappened = numbered_thing("one of many things, for the two-relays test.")
+AtomicThingHappened = kit.numbered_thing("a thing of the committees service happened.")
+AtomicOtherThingHappened = kit.numbered_thing("the same, on its own subject for the second failure mode.")
+RelayedThingHappened = kit.numbered_thing("one of many things, for the two-relays test.")
 
 ATOMIC = "committees.evtatomic.happened"
 ATOMIC_OTHER = "committees.evtatomic.otherhappened"
 RELAYED = "committees.evtrelays.happened"
 
-event_types = registering(
+event_types = kit.registering(
     {ATOMIC: AtomicThingHappened, ATOMIC_OTHER: AtomicOtherThingHappened, RELAYED: RelayedThingHappened}
 )
 
@@ -113,11 +99,13 @@ async def test_a_change_and_its_event_commit_together_or_not_at_all(
     settings = event_schemas
     consumer_name = f"evt-atomic-{request.node.callspec.id}"
     name = ATOMIC if model is AtomicThingHappened else ATOMIC_OTHER
-    relay = make_relay(settings, await nats_clients("relay"), producer_db)
-    consumer = make_consumer(settings, await nats_clients("consumer"), consumer_db, name=consumer_name, subject=name)
-    before = await subject_messages(await nats_clients("probe"), settings, name)
+    relay = kit.make_relay(settings, await nats_clients("relay"), producer_db)
+    consumer = kit.make_consumer(
+        settings, await nats_clients("consumer"), consumer_db, name=consumer_name, subject=name
+    )
+    before = await kit.subject_messages(await nats_clients("probe"), settings, name)
 
-    async with running(relay, consumer):
+    async with kit.running(relay, consumer):
         # Rolled back: the domain row and the outbox row were both written, then the unit of work failed.
         with pytest.raises(error):
             await _change_record_then_fail(producer_db, model, fail)
@@ -137,7 +125,7 @@ async def test_a_change_and_its_event_commit_together_or_not_at_all(
         )
 
     assert await _count(producer_db, "committees.zc_test_things") == 1
-    assert await unpublished(producer_db) == 0
+    assert await kit.unpublished(producer_db) == 0
     async with consumer_db.engine.connect() as conn:
         applied = (
             await conn.execute(
@@ -149,11 +137,11 @@ async def test_a_change_and_its_event_commit_together_or_not_at_all(
     assert [(str(r.event_id), r.n) for r in applied] == [(envelope.id, 2)]
     assert applied[0].type == f"cn.zhicheng.{name}.v1"
     assert applied[0].source == "/zhicheng/committees"
-    assert await subject_messages(await nats_clients("probe"), settings, name) == before + 1
+    assert await kit.subject_messages(await nats_clients("probe"), settings, name) == before + 1
 
 
 async def _applied(database: Database, durable: str) -> bool:
-    return await inbox_count(database, durable) >= 1
+    return await kit.inbox_count(database, durable) >= 1
 
 
 async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_order(
@@ -164,24 +152,24 @@ async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_
 ) -> None:
     settings = event_schemas
     total = 1000
-    await commit_events(producer_db, lambda n: RelayedThingHappened(n=n), total)
-    assert await unpublished(producer_db) == total
+    await kit.commit_events(producer_db, lambda n: RelayedThingHappened(n=n), total)
+    assert await kit.unpublished(producer_db) == total
 
     # Two relays as two processes would have them: separate engines, separate NATS connections.
     second_db = Database(settings.database_url, producer_db.schema)
     try:
         relays = [
-            make_relay(settings, await nats_clients("relay-a"), producer_db, batch_size=50),
-            make_relay(settings, await nats_clients("relay-b"), second_db, batch_size=50),
+            kit.make_relay(settings, await nats_clients("relay-a"), producer_db, batch_size=50),
+            kit.make_relay(settings, await nats_clients("relay-b"), second_db, batch_size=50),
         ]
-        consumer = make_consumer(
+        consumer = kit.make_consumer(
             settings, await nats_clients("consumer"), consumer_db, name="evt-relays", subject=RELAYED
         )
-        async with running(*relays, consumer):
+        async with kit.running(*relays, consumer):
             await wait_until(
-                lambda: all_applied(consumer_db, "evt-relays", total), timeout=60, what="1000 events applied"
+                lambda: kit.all_applied(consumer_db, "evt-relays", total), timeout=60, what="1000 events applied"
             )
-            await wait_until(lambda: none_unpublished(producer_db), timeout=15, what="outbox drained")
+            await wait_until(lambda: kit.none_unpublished(producer_db), timeout=15, what="outbox drained")
     finally:
         await second_db.dispose()
 
@@ -190,7 +178,7 @@ async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_
     # Both were at work, taking turns as the schema's leader (issue 10 §1): never side by side.
     assert all(relay.led_batches + relay.standby_batches for relay in relays), counts
     probe = await nats_clients("probe")
-    assert await subject_messages(probe, settings, RELAYED) == total
+    assert await kit.subject_messages(probe, settings, RELAYED) == total
     # So the stream holds the rows in the outbox's order (which per aggregate is commit order).
     async with producer_db.engine.connect() as conn:
         outbox_order = [
@@ -200,7 +188,7 @@ async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_
     stream_order = [json.loads((await subscription.next_msg(timeout=5)).data)["id"] for _ in range(total)]
     await subscription.unsubscribe()
     assert stream_order == outbox_order
-    result = await effects(consumer_db, "evt-relays")
+    result = await kit.effects(consumer_db, "evt-relays")
     assert (result.rows, result.distinct_events) == (total, total)
 
 
@@ -215,7 +203,7 @@ async def test_a_relay_without_nats_backs_off_instead_of_spinning(
     settings = event_schemas
     nc = await connect(settings.nats_url, name="gone")
     await nc.close()  # every publish now fails at once: the worst case for a busy loop
-    relay = make_relay(settings, nc.jetstream(), producer_db, poll_seconds=0.5)
+    relay = kit.make_relay(settings, nc.jetstream(), producer_db, poll_seconds=0.5)
     batches = 0
     publish_batch = relay.publish_batch
 
@@ -225,19 +213,19 @@ async def test_a_relay_without_nats_backs_off_instead_of_spinning(
         return await publish_batch()
 
     relay.publish_batch = counted  # type: ignore[method-assign]
-    await commit_events(producer_db, lambda n: RelayedThingHappened(n=n), 5, per_unit=1)
+    await kit.commit_events(producer_db, lambda n: RelayedThingHappened(n=n), 5, per_unit=1)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    async with running(relay):
+    async with kit.running(relay):
         await wait_until(lambda: _attempts_reached(producer_db, 2), timeout=15, what="two failed attempts")
         # New rows (NOTIFY) while NATS is away must not cut the back-off short.
-        await commit_events(producer_db, lambda n: RelayedThingHappened(n=n), 5, per_unit=1)
+        await kit.commit_events(producer_db, lambda n: RelayedThingHappened(n=n), 5, per_unit=1)
         await wait_until(lambda: _attempts_reached(producer_db, 4), timeout=20, what="a fourth attempt")
     elapsed = loop.time() - started
     # Back-off 0.5 + 1 + 2 s between failed batches, polls between them: a handful of batches, not thousands.
     assert elapsed >= 3.0
     assert batches <= elapsed / 0.5 + 15, (batches, elapsed)
-    assert await unpublished(producer_db) == 10
+    assert await kit.unpublished(producer_db) == 10
 
 
 async def _attempts_reached(database: Database, attempts: int) -> bool:
@@ -259,11 +247,13 @@ async def test_a_row_nats_refuses_waits_its_own_back_off_without_holding_back_th
 ) -> None:
     settings = event_schemas
     js = await nats_clients("relay")
-    relay = make_relay(settings, js, producer_db)
-    with registered(BULKY, BulkyThingHappened):
+    relay = kit.make_relay(settings, js, producer_db)
+    with kit.registered(BULKY, BulkyThingHappened):
         # The first row is over the server's max payload (1 MB by default); the others are fine.
-        await commit_events(producer_db, lambda n: BulkyThingHappened(n=n, blob="x" * (2 << 20) if n == 0 else ""), 1)
-        await commit_events(producer_db, lambda n: BulkyThingHappened(n=n + 1), 3, per_unit=1, concurrency=1)
+        await kit.commit_events(
+            producer_db, lambda n: BulkyThingHappened(n=n, blob="x" * (2 << 20) if n == 0 else ""), 1
+        )
+        await kit.commit_events(producer_db, lambda n: BulkyThingHappened(n=n + 1), 3, per_unit=1, concurrency=1)
     assert await relay.publish_batch() == (3, 1)
     async with producer_db.engine.connect() as conn:
         bulky = (
@@ -277,10 +267,10 @@ async def test_a_row_nats_refuses_waits_its_own_back_off_without_holding_back_th
     assert bulky.attempts == 1
     assert "MaxPayload" in bulky.last_error
     assert bulky.waits
-    assert await subject_messages(js, settings, BULKY) == 3
+    assert await kit.subject_messages(js, settings, BULKY) == 3
 
 
-WokenThingHappened = numbered_thing("for the wake-up (commit, NOTIFY, standby) and pruning tests.")
+WokenThingHappened = kit.numbered_thing("for the wake-up (commit, NOTIFY, standby) and pruning tests.")
 
 WOKEN = "committees.evtwoken.happened"
 
@@ -291,9 +281,9 @@ async def idle_relay(
 ) -> AsyncIterator[OutboxRelay]:
     """A running relay past its first (empty) round, whose poll (120 s) is far longer than any wait
     in these tests: only a wake-up can explain a quick publish."""
-    with registered(WOKEN, WokenThingHappened):
-        relay = make_relay(settings, await nats_clients(name), producer_db, poll_seconds=120)
-        async with running(relay):
+    with kit.registered(WOKEN, WokenThingHappened):
+        relay = kit.make_relay(settings, await nats_clients(name), producer_db, poll_seconds=120)
+        async with kit.running(relay):
             await asyncio.sleep(0.5)
             yield relay
 
@@ -303,7 +293,7 @@ async def test_a_commit_that_recorded_events_wakes_the_relay_of_its_process_rath
 ) -> None:
     async with idle_relay(event_schemas, producer_db, nats_clients, "relay-commit-wake") as relay:
         before = relay.published_count
-        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
+        await kit.commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
         await wait_until(lambda: relay.published_count > before, timeout=10, what="published after the commit")
 
 
@@ -333,7 +323,7 @@ async def test_a_relay_woken_while_another_leads_its_schema_looks_again_without_
         async with producer_db.engine.connect() as leader:
             await leader.execute(text("BEGIN"))
             await leader.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": relay_lock_key("committees")})
-            await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
+            await kit.commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)
             await wait_until(lambda: relay.standby_batches > 0, timeout=10, what="a standby round")
             assert relay.published_count == before
             # The leader's batch ends; nothing wakes the relay (no NOTIFY, no commit that recorded events).
@@ -344,10 +334,12 @@ async def test_a_relay_woken_while_another_leads_its_schema_looks_again_without_
 async def test_published_rows_older_than_the_retention_are_pruned(
     event_schemas: CommonSettings, producer_db: Database, nats_clients: JsFactory
 ) -> None:
-    with registered(WOKEN, WokenThingHappened):
-        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 3)
+    with kit.registered(WOKEN, WokenThingHappened):
+        await kit.commit_events(producer_db, lambda n: WokenThingHappened(n=n), 3)
         # A day, as for a stream that keeps events a day (CommonSettings.outbox_retention).
-        relay = make_relay(event_schemas, await nats_clients("relay-prune"), producer_db, retention=timedelta(days=1))
+        relay = kit.make_relay(
+            event_schemas, await nats_clients("relay-prune"), producer_db, retention=timedelta(days=1)
+        )
         while (await relay.publish_batch()).published:
             pass
         async with producer_db.engine.begin() as conn:
@@ -357,11 +349,11 @@ async def test_published_rows_older_than_the_retention_are_pruned(
                     " WHERE published_at IS NOT NULL"
                 )
             )
-        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)  # still unpublished: kept
+        await kit.commit_events(producer_db, lambda n: WokenThingHappened(n=n), 1)  # still unpublished: kept
         pruned = await relay.prune()
         assert pruned >= 3
         assert await _count(producer_db, "committees.outbox WHERE published_at IS NOT NULL") == 0
-        assert await unpublished(producer_db) >= 1
+        assert await kit.unpublished(producer_db) >= 1
 
 
 async def test_published_rows_are_kept_while_the_stream_keeps_events_for_ever(
@@ -369,9 +361,9 @@ async def test_published_rows_are_kept_while_the_stream_keeps_events_for_ever(
 ) -> None:
     # The default stream keeps every event (events_max_age_days=0): so does the outbox, for reconcile.
     assert event_schemas.outbox_retention is None
-    with registered(WOKEN, WokenThingHappened):
-        await commit_events(producer_db, lambda n: WokenThingHappened(n=n), 3)
-        relay = make_relay(
+    with kit.registered(WOKEN, WokenThingHappened):
+        await kit.commit_events(producer_db, lambda n: WokenThingHappened(n=n), 3)
+        relay = kit.make_relay(
             event_schemas, await nats_clients("relay-keep"), producer_db, retention=event_schemas.outbox_retention
         )
         while (await relay.publish_batch()).published:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import (
     GENESIS_HASH,
@@ -64,16 +65,26 @@ def _seal_key() -> SealKey:
     return SealKey(key_id(key), key)
 
 
+async def _append_record_entry(session: AsyncSession, action: str, record_id: str, **more: Any) -> None:
+    """The clerk's entry on an integrity record of Taiyuan (140100)."""
+    await append_entry(
+        session,
+        actor=CLERK,
+        action=action,
+        record_type="integrity_record",
+        record_id=record_id,
+        record_region="140100",
+        **more,
+    )
+
+
 async def _append_three(database: Database) -> None:
     for number in range(1, 4):
         async with database.unit_of_work() as session:
-            await append_entry(
+            await _append_record_entry(
                 session,
-                actor=CLERK,
-                action="record.decided",
-                record_type="integrity_record",
-                record_id=f"rec-{number}",
-                record_region="140100",
+                "record.decided",
+                f"rec-{number}",
                 reason="提供虚假材料",
                 rule_ids=["IN-1", "IN-2"],
                 policy_pack="shanxi-2024",
@@ -278,14 +289,7 @@ async def test_concurrent_writers_while_the_seal_runs_leave_a_chain_and_seals_th
     async def writer(number: int) -> None:
         for item in range(15):
             async with database.unit_of_work() as session:
-                await append_entry(
-                    session,
-                    actor=CLERK,
-                    action="record.read",
-                    record_type="integrity_record",
-                    record_id=f"w{number}-{item}",
-                    record_region="140100",
-                )
+                await _append_record_entry(session, "record.read", f"w{number}-{item}")
                 await asyncio.sleep(0)  # let others interleave inside open transactions
 
     await asyncio.gather(*(writer(n) for n in range(16)))

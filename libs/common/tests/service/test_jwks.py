@@ -199,9 +199,7 @@ async def test_a_rotated_key_is_found_by_one_refetch(endpoint: JwksEndpoint) -> 
     assert endpoint.hits == 2
 
 
-async def test_the_key_set_expires_after_its_lifetime_so_a_withdrawn_key_stops_working(
-    endpoint: JwksEndpoint,
-) -> None:
+async def test_the_key_set_expires_after_its_lifetime_so_a_withdrawn_key_stops_working(endpoint: JwksEndpoint) -> None:
     old, new = RsaSigner("kc-sig-1"), RsaSigner("kc-sig-2")
     endpoint.document = {"keys": [old.jwk(), new.jwk()]}
     verifier = TokenVerifier(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +79,33 @@ async def refused(errors: list[str], fragment: str) -> bool:
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+@asynccontextmanager
+async def operator_and_review(
+    tmp_path: Path, prefix: str
+) -> AsyncIterator[tuple[CommonSettings, NatsClient, NatsClient, list[str]]]:
+    """A server with the deployment's permissions, the operator and review connected to it, and
+    the permission errors review's connection reports."""
+    settings = CommonSettings(events_prefix=prefix, data_dir=tmp_path, environment="test")
+    nats_server = EmbeddedNats(
+        tmp_path / "nats", free_port(), auth=stack_authorization(tmp_path / "keys", SubjectSpace.of(settings))
+    )
+    url = nats_server.start()
+    settings = settings.model_copy(update={"nats_url": url, "nats_keys_dir": tmp_path / "keys"})
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    operator = await nats.connect(url, **connect_options(settings, OPERATOR))
+    review = await nats.connect(url, error_cb=on_error, **connect_options(settings, "review"))
+    try:
+        yield settings, operator, review, errors
+    finally:
+        await review.close()
+        await operator.close()
+        nats_server.stop()
 
 
 async def test_a_service_publishes_its_own_events_and_no_other_services(
@@ -189,20 +217,7 @@ async def test_a_shared_kv_bucket_is_read_and_watched_by_services_and_written_by
 ) -> None:
     # A bucket the way a shared clock or calendar would be added: one entry in SHARED_BUCKETS.
     monkeypatch.setattr(permissions, "SHARED_BUCKETS", (permissions.SharedBucket("zcperm_clock"),))
-    settings = CommonSettings(events_prefix="zcperm", data_dir=tmp_path, environment="test")
-    nats_server = EmbeddedNats(
-        tmp_path / "nats", free_port(), auth=stack_authorization(tmp_path / "keys", SubjectSpace.of(settings))
-    )
-    url = nats_server.start()
-    settings = settings.model_copy(update={"nats_url": url, "nats_keys_dir": tmp_path / "keys"})
-    errors: list[str] = []
-
-    async def on_error(exc: Exception) -> None:
-        errors.append(str(exc))
-
-    operator = await nats.connect(url, **connect_options(settings, OPERATOR))
-    review = await nats.connect(url, error_cb=on_error, **connect_options(settings, "review"))
-    try:
+    async with operator_and_review(tmp_path, "zcperm") as (_settings, operator, review, errors):
         written = await operator.jetstream().create_key_value(bucket="zcperm_clock")
         await written.put("now", b"2026-12-01T08:00:00+08:00")
         bucket = await review.jetstream().key_value("zcperm_clock")
@@ -222,10 +237,6 @@ async def test_a_shared_kv_bucket_is_read_and_watched_by_services_and_written_by
             # What KeyValue.put sends, with a short wait for the ack that never comes.
             await review.jetstream().publish("$KV.zcperm_clock.now", b"1999-01-01T00:00:00+08:00", timeout=0.5)
         assert await refused(errors, 'publish to "$kv.zcperm_clock.now"')
-    finally:
-        await review.close()
-        await operator.close()
-        nats_server.stop()
 
 
 async def test_a_service_follows_the_calendar_bucket_that_only_the_operator_writes(tmp_path: Path) -> None:
@@ -234,46 +245,31 @@ async def test_a_service_follows_the_calendar_bucket_that_only_the_operator_writ
     from zhicheng_common.calendar import WorkingDayCalendar, statutory_holidays
     from zhicheng_common.calendar_store import CalendarFollower, calendar_bucket, parse_arrangement, store_arrangement
 
-    settings = CommonSettings(events_prefix="zccal", data_dir=tmp_path, environment="test")
-    nats_server = EmbeddedNats(
-        tmp_path / "nats", free_port(), auth=stack_authorization(tmp_path / "keys", SubjectSpace.of(settings))
-    )
-    url = nats_server.start()
-    settings = settings.model_copy(update={"nats_url": url, "nats_keys_dir": tmp_path / "keys"})
-    errors: list[str] = []
+    async with operator_and_review(tmp_path, "zccal") as (settings, operator, review, errors):
+        calendar = WorkingDayCalendar()
+        seen: list[frozenset[int]] = []
 
-    async def on_error(exc: Exception) -> None:
-        errors.append(str(exc))
+        async def on_change(years: frozenset[int]) -> None:
+            seen.append(years)
 
-    operator = await nats.connect(url, **connect_options(settings, OPERATOR))
-    review = await nats.connect(url, error_cb=on_error, **connect_options(settings, "review"))
-    calendar = WorkingDayCalendar()
-    seen: list[frozenset[int]] = []
-
-    async def on_change(years: frozenset[int]) -> None:
-        seen.append(years)
-
-    follower = CalendarFollower(calendar, settings, on_change, retry_seconds=0.2)
-    stop = asyncio.Event()
-    task = asyncio.create_task(follower.run(review.jetstream(), stop))
-    try:
-        holidays = ", ".join(d.isoformat() for d in statutory_holidays(2027))
-        arrangement = parse_arrangement(f"year: 2027\nholidays: [{holidays}, 2027-01-04]\n")
-        assert await store_arrangement(operator.jetstream(), settings, arrangement)
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.1)
-        assert seen == [frozenset({2027})]
-        assert not calendar.is_working_day(date(2027, 1, 4))
-        bucket = calendar_bucket(settings)
-        assert bucket == "ZCCAL_CALENDAR"
-        with pytest.raises(TimeoutError):  # a service may not load a calendar
-            await review.jetstream().publish(f"$KV.{bucket}.2027", b"{}", timeout=0.5)
-        assert await refused(errors, f'publish to "$kv.{bucket.lower()}.2027"')
-    finally:
-        stop.set()
-        await task
-        await review.close()
-        await operator.close()
-        nats_server.stop()
+        follower = CalendarFollower(calendar, settings, on_change, retry_seconds=0.2)
+        stop = asyncio.Event()
+        task = asyncio.create_task(follower.run(review.jetstream(), stop))
+        try:
+            holidays = ", ".join(d.isoformat() for d in statutory_holidays(2027))
+            arrangement = parse_arrangement(f"year: 2027\nholidays: [{holidays}, 2027-01-04]\n")
+            assert await store_arrangement(operator.jetstream(), settings, arrangement)
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.1)
+            assert seen == [frozenset({2027})]
+            assert not calendar.is_working_day(date(2027, 1, 4))
+            bucket = calendar_bucket(settings)
+            assert bucket == "ZCCAL_CALENDAR"
+            with pytest.raises(TimeoutError):  # a service may not load a calendar
+                await review.jetstream().publish(f"$KV.{bucket}.2027", b"{}", timeout=0.5)
+            assert await refused(errors, f'publish to "$kv.{bucket.lower()}.2027"')
+        finally:
+            stop.set()
+            await task

@@ -66,27 +66,26 @@ def test_the_operator_administers_and_republishes_but_listens_only_to_its_inbox(
     assert grant.subscribe == ("_INBOX.operator.>",)
 
 
-def test_every_service_reads_the_calendar_bucket_and_only_the_operator_writes_it() -> None:
-    # issue 11 §5: the loaded holiday arrangements live in the deployment's bucket ZC_CALENDAR.
-    assert SPACE.bucket("{stream}_CALENDAR") == "ZC_CALENDAR"
+@pytest.mark.parametrize(
+    ("template", "bucket", "writing_services"),
+    [
+        # issue 11 §5: the loaded holiday arrangements live in the deployment's bucket ZC_CALENDAR.
+        pytest.param("{stream}_CALENDAR", "ZC_CALENDAR", (), id="calendar"),
+        # issue 11 §4: the controlled clock's offset lives in ZC_CLOCK; the gateway's operator route writes it.
+        pytest.param("{stream}_CLOCK", "ZC_CLOCK", ("gateway",), id="clock"),
+    ],
+)
+def test_every_service_reads_a_shared_bucket_and_only_the_operator_and_its_writers_write_it(
+    template: str, bucket: str, writing_services: tuple[str, ...]
+) -> None:
+    assert SPACE.bucket(template) == bucket
     for name in (s.name for s in ALL_SERVICES):
         publish = set(service_grant(name, SPACE).publish)
-        assert "$JS.API.DIRECT.GET.KV_ZC_CALENDAR.>" in publish
-        assert "$JS.API.CONSUMER.CREATE.KV_ZC_CALENDAR.>" in publish  # a watch
-        assert not [s for s in publish if s.startswith("$KV.ZC_CALENDAR")]
-    assert "$KV.ZC_CALENDAR.>" in grant_for(OPERATOR, SPACE).publish
-
-
-def test_every_service_reads_the_clock_bucket_and_only_the_operator_and_gateway_move_it() -> None:
-    # issue 11 §4: the controlled clock's offset lives in ZC_CLOCK; the gateway's operator route writes it.
-    assert SPACE.bucket("{stream}_CLOCK") == "ZC_CLOCK"
-    for name in (s.name for s in ALL_SERVICES):
-        publish = set(service_grant(name, SPACE).publish)
-        assert "$JS.API.DIRECT.GET.KV_ZC_CLOCK.>" in publish
-        assert "$JS.API.CONSUMER.CREATE.KV_ZC_CLOCK.>" in publish  # a watch
-        writes = [s for s in publish if s.startswith("$KV.ZC_CLOCK")]
-        assert writes == (["$KV.ZC_CLOCK.>"] if name == "gateway" else []), name
-    assert "$KV.ZC_CLOCK.>" in grant_for(OPERATOR, SPACE).publish
+        assert f"$JS.API.DIRECT.GET.KV_{bucket}.>" in publish
+        assert f"$JS.API.CONSUMER.CREATE.KV_{bucket}.>" in publish  # a watch
+        writes = [s for s in publish if s.startswith(f"$KV.{bucket}")]
+        assert writes == ([f"$KV.{bucket}.>"] if name in writing_services else []), name
+    assert f"$KV.{bucket}.>" in grant_for(OPERATOR, SPACE).publish
 
 
 def test_a_subscription_to_a_producer_the_topology_does_not_list_stops_the_service() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import httpx
@@ -40,11 +41,20 @@ def test_valid_resident_ids_pass(value: str) -> None:
     assert resident_id_problem(value) is None
 
 
-def test_resident_id_wrong_check_character_names_the_expected_one() -> None:
-    problem = resident_id_problem("110105194912310021")
+@pytest.mark.parametrize(
+    ("problem_of", "value", "expected"),
+    [
+        pytest.param(resident_id_problem, "110105194912310021", "X", id="resident_id"),
+        pytest.param(credit_code_problem, "91350100M000100Y44", "3", id="credit_code"),
+    ],
+)
+def test_a_wrong_check_character_names_the_expected_one(
+    problem_of: Callable[[str], str | None], value: str, expected: str
+) -> None:
+    problem = problem_of(value)
     assert problem is not None
     assert "校验码" in problem
-    assert "X" in problem
+    assert expected in problem
 
 
 @pytest.mark.parametrize("value", ["11010519491231002", "11010519491231002X0", ""])
@@ -103,13 +113,6 @@ def test_birth_date_of_an_invalid_id_is_refused() -> None:
 @pytest.mark.parametrize("value", [SAMPLE_CREDIT_CODE, "91110000802100433B", "91440300708461136T"])
 def test_valid_credit_codes_pass(value: str) -> None:
     assert credit_code_problem(value) is None
-
-
-def test_credit_code_wrong_check_character() -> None:
-    problem = credit_code_problem("91350100M000100Y44")
-    assert problem is not None
-    assert "校验码" in problem
-    assert "3" in problem
 
 
 @pytest.mark.parametrize("letter", ["I", "O", "Z", "S", "V"])

@@ -25,6 +25,7 @@ from zhicheng_committees.domain import (
     SanctionKind,
 )
 from zhicheng_common.policy import available_packs
+from zhicheng_common.schemas import provisional_flag
 from zhicheng_common.series import Level, load_series_catalog
 from zhicheng_common.validators import CreditCode, RegionCode
 
@@ -257,23 +258,13 @@ class MeetingRead(BaseModel):
     applicant_count: int | None = Field(default=None, description="Applicants to evaluate, as filed (CM-8).")
     pre_meeting_note: str | None = None
     post_meeting_filing_due: date = Field(description="CM-9: the post-meeting filing is due by this day.")
-    post_meeting_filing_due_provisional: bool = Field(
-        default=False,
-        examples=[True],
-        description="Counted through a year without an official holiday arrangement (provisional holidays, "
-        "no make-up days): recomputed once it is loaded",
-    )
+    post_meeting_filing_due_provisional: bool = provisional_flag(True)
     post_meeting_filed_on: date | None = Field(default=None, description="CM-9: the server's day of the filing.")
     post_meeting_paper_date: date | None = Field(default=None, description="The date on the paper filing, as given.")
     post_meeting_filing_late: bool | None = Field(default=None, description="CM-9: filed after the due day.")
     appointment_document_date: date | None = None
     results_entry_due: date | None = Field(default=None, description="CM-11: results are entered by this day.")
-    results_entry_due_provisional: bool = Field(
-        default=False,
-        examples=[False],
-        description="Counted through a year without an official holiday arrangement (provisional holidays, "
-        "no make-up days): recomputed once it is loaded",
-    )
+    results_entry_due_provisional: bool = provisional_flag(False)
     results_entered_on: date | None = Field(default=None, description="CM-11: the server's day of the entry.")
     results_entry_late: bool | None = Field(default=None, description="CM-11: entered after the due day.")
 
@@ -360,12 +351,7 @@ class OverdueMeetingRead(BaseModel):
     region: str
     meeting_date: date
     post_meeting_filing_due: date
-    post_meeting_filing_due_provisional: bool = Field(
-        default=False,
-        examples=[True],
-        description="Counted through a year without an official holiday arrangement (provisional holidays, "
-        "no make-up days): recomputed once it is loaded",
-    )
+    post_meeting_filing_due_provisional: bool = provisional_flag(True)
 
 
 class OverdueMeetingPage(BaseModel):

@@ -58,6 +58,12 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)
 
 
+async def planned_meeting(svc: Service) -> tuple[dict[str, Any], str]:
+    """A new committee's published 2024 plan, and the id of its first meeting."""
+    plan = await planned(svc, await active_committee(svc))
+    return plan, plan["meetings"][0]["id"]
+
+
 async def pre_file(
     svc: Service, meeting_id: str, paper_date: date, *, region: str = SHANXI, roles: list[str] | None = None
 ) -> Any:
@@ -85,9 +91,7 @@ async def assert_not_opened(svc: Service, plan: dict[str, Any], meeting_id: str)
 async def test_CM_8_pre_meeting_filing_4_working_days_before_is_refused_and_5_passes(svc: Service) -> None:
     assert CAL.working_days_between(FOUR_BEFORE, MEETING) == 4
     assert CAL.working_days_between(FIVE_BEFORE, MEETING) == 5
-    committee_id = await active_committee(svc)
-    plan = await planned(svc, committee_id)
-    meeting_id = plan["meetings"][0]["id"]
+    plan, meeting_id = await planned_meeting(svc)
     svc.clock.set(at(FOUR_BEFORE))
 
     body = assert_problem(await pre_file(svc, meeting_id, FOUR_BEFORE), 409, "pre_meeting_filing_too_late")
@@ -112,9 +116,7 @@ async def test_CM_8_pre_meeting_filing_4_working_days_before_is_refused_and_5_pa
 
 async def test_CM_8_a_late_pre_meeting_filing_does_not_pass_by_back_dating_the_paper(svc: Service) -> None:
     """Issue 12: the server's day decides CM-8; the paper's date (5 working days before) is only recorded."""
-    committee_id = await active_committee(svc)
-    plan = await planned(svc, committee_id)
-    meeting_id = plan["meetings"][0]["id"]
+    plan, meeting_id = await planned_meeting(svc)
     # Mon 30 Sep 2024: 30 Sep, 8, 9, 10, 11 Oct are the working days after it up to the meeting = 4.
     svc.clock.set(at(FOUR_BEFORE))
     body = assert_problem(await pre_file(svc, meeting_id, FIVE_BEFORE), 409, "pre_meeting_filing_too_late")
@@ -170,9 +172,7 @@ async def test_CM_10_suspended_committee_cannot_file_a_meeting(svc: Service) -> 
     await assert_not_opened(svc, plan, second)
 
 
-async def test_CM_2_an_expired_committee_cannot_file_a_meeting_even_before_the_expiry_job_runs(
-    svc: Service,
-) -> None:
+async def test_CM_2_an_expired_committee_cannot_file_a_meeting_even_before_the_expiry_job_runs(svc: Service) -> None:
     committee_id = await active_committee(svc)
     meeting_id = (await planned(svc, committee_id))["meetings"][0]["id"]
     svc.clock.set(at(date(2027, 3, 2)))  # approved 1 March 2024: valid through 1 March 2027 (NA-14)

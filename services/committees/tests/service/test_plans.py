@@ -328,9 +328,7 @@ async def test_CM_11_a_late_results_entry_cannot_be_back_dated(svc: Service) -> 
     assert (response.json()["results_entered_on"], response.json()["results_entry_late"]) == ("2024-12-20", True)
 
 
-async def test_CM_9_a_late_post_meeting_filing_cannot_be_back_dated_nor_made_before_the_meeting(
-    svc: Service,
-) -> None:
+async def test_CM_9_a_late_post_meeting_filing_cannot_be_back_dated_nor_made_before_the_meeting(svc: Service) -> None:
     """Issue 12: CM-9 counts the server's day; meeting Fri 15 Nov 2024, due Fri 6 Dec (hand count above)."""
     committee_id = await active_committee(svc)
     plan = (await post_plan(svc, committee_id, plan_body())).json()

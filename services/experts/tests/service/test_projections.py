@@ -8,6 +8,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 
 from zhicheng_common.policy import load_pack
@@ -47,6 +48,21 @@ async def _open_meeting(experts: Experts, committee: uuid.UUID, *, levels: list[
     )
     await experts.until("SELECT 1 FROM experts.meeting_views WHERE meeting_id = :m", "meeting open", m=meeting_id)
     return meeting_id
+
+
+async def _file_pool(
+    experts: Experts, committee: uuid.UUID, expert_ids: list[str], *, valid_until: str = "2029-03-01"
+) -> httpx.Response:
+    """The province files the committee's pool of ``expert_ids`` from 2 March 2026; the answer as it comes."""
+    body = {"committee_id": str(committee), "valid_from": "2026-03-02", "valid_until": valid_until}
+    return await experts.client.post(
+        "/api/v1/experts/pools", json={**body, "expert_ids": expert_ids}, headers=experts.headers(region=SHANXI)
+    )
+
+
+async def _filed_pool(experts: Experts, committee: uuid.UUID, expert_ids: list[str]) -> None:
+    filed = await _file_pool(experts, committee, expert_ids)
+    assert filed.status_code == 201, filed.text
 
 
 async def _qualified(
@@ -124,17 +140,7 @@ async def test_NA_9_NA_13_NA_2_the_frozen_pool_carries_every_exclusion_fact(expe
     misconduct = await experts.create()
     associate = await experts.create(rank_held="associate_senior")
     ids = [e["id"] for e in (clean, same_unit, spouse, barred, misconduct, associate)]
-    filed = await experts.client.post(
-        "/api/v1/experts/pools",
-        json={
-            "committee_id": str(committee),
-            "valid_from": "2026-03-02",
-            "valid_until": "2029-03-01",
-            "expert_ids": ids,
-        },
-        headers=experts.headers(region=SHANXI),
-    )
-    assert filed.status_code == 201, filed.text
+    await _filed_pool(experts, committee, ids)
     meeting = await _open_meeting(experts, committee, levels=["senior"])
     await _qualified(
         experts, committee, applicant_key=applicant_key, unit_key=experts.cipher.keyed_hash(applicant_unit)
@@ -216,16 +222,7 @@ async def test_NA_13_an_expert_entered_after_a_misconduct_record_starts_disquali
     created = await experts.create(resident_id=number)
     assert created["status"] == "disqualified"
     committee = await experts.committee()
-    refused = await experts.client.post(
-        "/api/v1/experts/pools",
-        json={
-            "committee_id": str(committee),
-            "valid_from": "2026-03-02",
-            "valid_until": "2027-03-01",
-            "expert_ids": [created["id"]],
-        },
-        headers=experts.headers(region=SHANXI),
-    )
+    refused = await _file_pool(experts, committee, [created["id"]], valid_until="2027-03-01")
     assert problem(refused, 409, "member_disqualified")["rule"] == "NA-13"
 
 
@@ -267,17 +264,7 @@ async def test_the_draw_reads_the_meetings_jurisdiction_pack_and_the_drawn_exper
     committee = await experts.committee()
     with_mail = await experts.create(email="wang@example.cn")
     without = await experts.create()
-    filed = await experts.client.post(
-        "/api/v1/experts/pools",
-        json={
-            "committee_id": str(committee),
-            "valid_from": "2026-03-02",
-            "valid_until": "2029-03-01",
-            "expert_ids": [with_mail["id"], without["id"]],
-        },
-        headers=experts.headers(region=SHANXI),
-    )
-    assert filed.status_code == 201, filed.text
+    await _filed_pool(experts, committee, [with_mail["id"], without["id"]])
     meeting = await _open_meeting(experts, committee, levels=["associate_senior"])
     source = PoolSource()
     async with experts.database.unit_of_work() as session:
@@ -298,17 +285,7 @@ async def test_NA_9_a_relationship_declared_by_keyed_hash_recuses_only_for_the_m
         relationships=[{"kind": "co_author", "other_key": experts.cipher.keyed_hash(this_year)}]
     )
     old_colleague = await experts.create(relationships=[{"kind": "teacher_student", "other_resident_id": last_year}])
-    filed = await experts.client.post(
-        "/api/v1/experts/pools",
-        json={
-            "committee_id": str(committee),
-            "valid_from": "2026-03-02",
-            "valid_until": "2029-03-01",
-            "expert_ids": [co_author["id"], old_colleague["id"]],
-        },
-        headers=experts.headers(region=SHANXI),
-    )
-    assert filed.status_code == 201, filed.text
+    await _filed_pool(experts, committee, [co_author["id"], old_colleague["id"]])
     meeting = await _open_meeting(experts, committee, levels=["senior"])
     await _qualified(experts, committee, applicant_key=experts.cipher.keyed_hash(this_year), unit_key="")
     # An applicant of the committee's 2025 evaluation is not one of this meeting's (its plan is 2026).

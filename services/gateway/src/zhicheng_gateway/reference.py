@@ -12,6 +12,7 @@ An unknown code is a problem whose ``errors[0].facts.valid`` lists the valid one
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -19,13 +20,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.policy import PolicyPack, PolicyPackError, PolicyParameters, available_packs, load_pack
 from zhicheng_common.problems import FieldError, NotFound, ProblemError, problem_doc
 from zhicheng_common.reference import CodeList as ReferenceCodeList
 from zhicheng_common.reference import catalog_version, load_reference_catalog
+from zhicheng_common.schemas import examples
 from zhicheng_common.series import Rank, load_series_catalog
 
 CACHE_CONTROL = "public, max-age=3600"
@@ -34,7 +36,7 @@ CACHE_CONTROL = "public, max-age=3600"
 class CodeName(BaseModel):
     """A code the API takes, and its Chinese name for display."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "employer", "name": "用人单位"}]})
+    model_config = examples({"code": "employer", "name": "用人单位"})
 
     code: str
     name: str
@@ -54,19 +56,15 @@ class TitleRef(BaseModel):
 class SeriesRef(BaseModel):
     """A series (职称系列): its title name at each rank, and its catalogued specialties."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "engineering",
-                    "name": "工程技术",
-                    "titles": [
-                        {"rank": "senior", "rank_name": "正高级", "title": "正高级工程师"},
-                        {"rank": "intermediate", "rank_name": "中级", "title": "工程师"},
-                    ],
-                    "specialties": [{"code": "electrical", "name": "电气工程"}],
-                }
-            ]
+    model_config = examples(
+        {
+            "code": "engineering",
+            "name": "工程技术",
+            "titles": [
+                {"rank": "senior", "rank_name": "正高级", "title": "正高级工程师"},
+                {"rank": "intermediate", "rank_name": "中级", "title": "工程师"},
+            ],
+            "specialties": [{"code": "electrical", "name": "电气工程"}],
         }
     )
 
@@ -84,15 +82,11 @@ class SeriesList(BaseModel):
 class LevelRef(BaseModel):
     """A level (层级) and the ranks it holds: 初级 is 员级 and 助理级."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "junior",
-                    "name": "初级",
-                    "ranks": [{"code": "clerk", "name": "员级"}, {"code": "assistant", "name": "助理级"}],
-                }
-            ]
+    model_config = examples(
+        {
+            "code": "junior",
+            "name": "初级",
+            "ranks": [{"code": "clerk", "name": "员级"}, {"code": "assistant", "name": "助理级"}],
         }
     )
 
@@ -231,12 +225,14 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/reference", tags=["reference"], dependencies=[PUBLIC_ROUTE])
 
 
-@router.get(
-    "",
-    summary="参考数据索引 (reference data; public)",
-    responses=NOT_MODIFIED,
-    response_model=ReferenceIndex,
-)
+def _cacheable(
+    path: str, summary: str, model: type[BaseModel], problems: dict[int | str, dict[str, Any]] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A GET of reference data: answered with its ETag, or 304 (documented) when the caller's copy is current."""
+    return router.get(path, summary=summary, responses={**NOT_MODIFIED, **(problems or {})}, response_model=model)
+
+
+@_cacheable("", "参考数据索引 (reference data; public)", ReferenceIndex)
 async def index(request: Request) -> Response:
     """Public: where each list of codes is, and the catalogs' version."""
     base = "/api/v1/reference"
@@ -252,23 +248,18 @@ async def index(request: Request) -> Response:
     return _cached(request, catalog_version(), ReferenceIndex(version=catalog_version(), links=links))
 
 
-@router.get(
-    "/series",
-    summary="职称系列 (series, title names, specialties; public)",
-    responses=NOT_MODIFIED,
-    response_model=SeriesList,
-)
+@_cacheable("/series", "职称系列 (series, title names, specialties; public)", SeriesList)
 async def series_list(request: Request) -> Response:
     """Public: every series with its title name at each rank and its catalogued specialties."""
     items = [_series_ref(code) for code in load_series_catalog().codes()]
     return _cached(request, catalog_version(), SeriesList(version=catalog_version(), items=items))
 
 
-@router.get(
+@_cacheable(
     "/series/{code}",
-    summary="一个职称系列 (one series; public)",
-    responses={**NOT_MODIFIED, 404: problem_doc("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
-    response_model=SeriesRef,
+    "一个职称系列 (one series; public)",
+    SeriesRef,
+    {404: problem_doc("未知的系列代码，errors[0].facts.valid 列出可选代码 (unknown_series)")},
 )
 async def series_one(request: Request, code: Annotated[str, Path(examples=["engineering"])]) -> Response:
     """Public: one series; an unknown code is a 404 listing the valid ones."""
@@ -277,12 +268,7 @@ async def series_one(request: Request, code: Annotated[str, Path(examples=["engi
     return _cached(request, catalog_version(), _series_ref(code))
 
 
-@router.get(
-    "/levels",
-    summary="职称层级与级别 (levels and ranks; public)",
-    responses=NOT_MODIFIED,
-    response_model=LevelList,
-)
+@_cacheable("/levels", "职称层级与级别 (levels and ranks; public)", LevelList)
 async def levels(request: Request) -> Response:
     """Public: the four levels, each with its ranks (初级 = 员级 + 助理级)."""
     catalog = load_reference_catalog()
@@ -293,40 +279,39 @@ async def levels(request: Request) -> Response:
     return _cached(request, catalog_version(), LevelList(version=catalog_version(), items=items))
 
 
-@router.get(
+def _code_list_route(path: str, name: str, summary: str, doc: str, codes: Callable[[], dict[str, str]]) -> None:
+    """Registers one public list of codes; the three lists differ only in their catalog and words."""
+
+    async def endpoint(request: Request) -> Response:
+        body = CodeList(version=catalog_version(), items=_codes(codes()))
+        return _cached(request, catalog_version(), body)
+
+    endpoint.__name__ = name  # the route's name, and so its operationId
+    endpoint.__doc__ = doc
+    _cacheable(path, summary, CodeList)(endpoint)
+
+
+_code_list_route(
     "/ownership-kinds",
-    summary="单位性质 (ownership kinds; public)",
-    responses=NOT_MODIFIED,
-    response_model=CodeList,
+    "ownership_kinds",
+    "单位性质 (ownership kinds; public)",
+    "Public: the ownership kinds of an employer or applicant (EL-7, CM-4).",
+    lambda: load_reference_catalog().ownership_kinds,
 )
-async def ownership_kinds(request: Request) -> Response:
-    """Public: the ownership kinds of an employer or applicant (EL-7, CM-4)."""
-    body = CodeList(version=catalog_version(), items=_codes(load_reference_catalog().ownership_kinds))
-    return _cached(request, catalog_version(), body)
-
-
-@router.get(
+_code_list_route(
     "/channels",
-    summary="申报渠道 (channels; public)",
-    responses=NOT_MODIFIED,
-    response_model=CodeList,
+    "channels",
+    "申报渠道 (channels; public)",
+    "Public: the channels a declaration comes through (CH-1..CH-3).",
+    lambda: load_reference_catalog().channels,
 )
-async def channels(request: Request) -> Response:
-    """Public: the channels a declaration comes through (CH-1..CH-3)."""
-    body = CodeList(version=catalog_version(), items=_codes(load_reference_catalog().channels))
-    return _cached(request, catalog_version(), body)
-
-
-@router.get(
+_code_list_route(
     "/attachment-kinds",
-    summary="附件类别 (attachment kinds; public)",
-    responses=NOT_MODIFIED,
-    response_model=CodeList,
+    "attachment_kinds",
+    "附件类别 (attachment kinds; public)",
+    "Public: the kinds of attachment; a pack's ``not_asked_again_fields`` are never asked for (NA-5).",
+    lambda: load_reference_catalog().attachment_kinds,
 )
-async def attachment_kinds(request: Request) -> Response:
-    """Public: the kinds of attachment; a pack's ``not_asked_again_fields`` are never asked for (NA-5)."""
-    body = CodeList(version=catalog_version(), items=_codes(load_reference_catalog().attachment_kinds))
-    return _cached(request, catalog_version(), body)
 
 
 @dataclass(frozen=True)
@@ -395,7 +380,8 @@ LISTED = (
 )
 
 
-def _code_list_route(listed: _Listed) -> None:
+def _listed_route(listed: _Listed) -> None:
+    """Registers one of the LISTED code lists, with its own example and operationId."""
     code, name = listed.example
     example = {"version": "87676e49d49a63c7", "items": [{"code": code, "name": name}]}
 
@@ -417,7 +403,7 @@ def _code_list_route(listed: _Listed) -> None:
 
 
 for _listed in LISTED:
-    _code_list_route(_listed)
+    _listed_route(_listed)
 
 
 @router.get("/policy-packs", summary="政策包 (policy packs; public)")
@@ -426,14 +412,11 @@ async def policy_packs() -> PackList:
     return PackList(items=[PackSummary(**_summary(load_pack(pack_id))) for pack_id in available_packs()])
 
 
-@router.get(
+@_cacheable(
     "/policy-packs/{pack_id}",
-    summary="政策包参数 (a pack's public values; public)",
-    responses={
-        **NOT_MODIFIED,
-        404: problem_doc("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)"),
-    },
-    response_model=PackValues,
+    "政策包参数 (a pack's public values; public)",
+    PackValues,
+    {404: problem_doc("未知的政策包，errors[0].facts.valid 列出可选编号 (unknown_policy_pack)")},
 )
 async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["shanxi-2024"])]) -> Response:
     """Public: every parameter of the pack with its rule id and meaning; the ETag changes with the values."""
@@ -452,15 +435,14 @@ async def policy_pack(request: Request, pack_id: Annotated[str, Path(examples=["
     return _cached(request, pack_version(pack.id), body)
 
 
-@router.get(
+@_cacheable(
     "/policy-packs/{pack_id}/review-chain",
-    summary="审核推荐链 (the review chain of a channel and level; public)",
-    responses={
-        **NOT_MODIFIED,
+    "审核推荐链 (the review chain of a channel and level; public)",
+    ReviewChainRef,
+    {
         404: problem_doc("未知的政策包 (unknown_policy_pack)"),
         422: problem_doc("未知的渠道或层级，errors[0].facts.valid 列出可选代码 (unknown_channel, unknown_level)"),
     },
-    response_model=ReviewChainRef,
 )
 async def review_chain(
     request: Request,

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, model_validator
 
 from zhicheng_common.auth import Role
+from zhicheng_common.schemas import examples
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
 
 
@@ -34,17 +35,13 @@ Username = Annotated[
 class UserCreate(BaseModel):
     """A new user: credentials, roles and the region (GB/T 2260) they act for."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "username": "taiyuan.hr",
-                    "password": "Tai-yuan-2026!",
-                    "roles": ["hr_admin"],
-                    "region": "140100",
-                    "name": "太原市人社局 张敏",
-                }
-            ]
+    model_config = examples(
+        {
+            "username": "taiyuan.hr",
+            "password": "Tai-yuan-2026!",
+            "roles": ["hr_admin"],
+            "region": "140100",
+            "name": "太原市人社局 张敏",
         }
     )
 
@@ -58,22 +55,18 @@ class UserCreate(BaseModel):
 class UserRead(BaseModel):
     """A user as others see it."""
 
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0193a5b2-7c1e-7d3a-9f4e-2b6c8d0e1f23",
-                    "username": "taiyuan.hr",
-                    "roles": ["hr_admin"],
-                    "region": "140100",
-                    "name": "太原市人社局 张敏",
-                    "active": True,
-                    "created_at": "2026-11-22T08:30:00+08:00",
-                    "created_by": "0193a5b2-0000-7000-8000-000000000001",
-                }
-            ]
+    model_config = examples(
+        {
+            "id": "0193a5b2-7c1e-7d3a-9f4e-2b6c8d0e1f23",
+            "username": "taiyuan.hr",
+            "roles": ["hr_admin"],
+            "region": "140100",
+            "name": "太原市人社局 张敏",
+            "active": True,
+            "created_at": "2026-11-22T08:30:00+08:00",
+            "created_by": "0193a5b2-0000-7000-8000-000000000001",
         },
+        from_attributes=True,
     )
 
     id: uuid.UUID
@@ -115,19 +108,15 @@ class UserBindings(BaseModel):
     ``zc_person_key`` / ``zc_unit_key`` and services decide "own record" and "own unit" from those.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "id_number": "11010519491231002X",
-                    "unit_credit_code": "91350100M000100Y43",
-                    "department": None,
-                    "committees": [],
-                    "reason": "本人持身份证到太原市人社局窗口核验",
-                }
-            ]
+    model_config = examples(
+        {
+            "id_number": "11010519491231002X",
+            "unit_credit_code": "91350100M000100Y43",
+            "department": None,
+            "committees": [],
+            "reason": "本人持身份证到太原市人社局窗口核验",
         },
+        extra="forbid",
     )
 
     id_number: ResidentIdNumber | None = Field(default=None, description="The holder's resident ID, checked in person.")
@@ -151,15 +140,11 @@ class UserPage(BaseModel):
 class Token(BaseModel):
     """An OAuth2 bearer token (a JWT signed by the gateway)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ij…",
-                    "token_type": "bearer",
-                    "expires_in": 3600,
-                }
-            ]
+    model_config = examples(
+        {
+            "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ij…",
+            "token_type": "bearer",
+            "expires_in": 3600,
         }
     )
 
@@ -171,20 +156,16 @@ class Token(BaseModel):
 class Jwks(BaseModel):
     """The public keys tokens are verified with (RFC 7517)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "keys": [
                 {
-                    "keys": [
-                        {
-                            "kty": "OKP",
-                            "crv": "Ed25519",
-                            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                            "kid": "3f9a0c1d2e4b5a69",
-                            "use": "sig",
-                            "alg": "EdDSA",
-                        }
-                    ]
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                    "kid": "3f9a0c1d2e4b5a69",
+                    "use": "sig",
+                    "alg": "EdDSA",
                 }
             ]
         }
@@ -196,21 +177,17 @@ class Jwks(BaseModel):
 class OpenIdConfiguration(BaseModel):
     """OIDC discovery metadata, so a relying party can find the issuer's keys and token endpoint."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "issuer": "zhicheng",
-                    "jwks_uri": "https://zc.example.cn/api/v1/auth/jwks",
-                    "token_endpoint": "https://zc.example.cn/api/v1/auth/token",
-                    "grant_types_supported": ["password"],
-                    "response_types_supported": ["token"],
-                    "subject_types_supported": ["public"],
-                    "id_token_signing_alg_values_supported": ["EdDSA"],
-                    "token_endpoint_auth_methods_supported": ["none"],
-                    "claims_supported": ["sub", "name", "roles", "region", "scope"],
-                }
-            ]
+    model_config = examples(
+        {
+            "issuer": "zhicheng",
+            "jwks_uri": "https://zc.example.cn/api/v1/auth/jwks",
+            "token_endpoint": "https://zc.example.cn/api/v1/auth/token",
+            "grant_types_supported": ["password"],
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["EdDSA"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "claims_supported": ["sub", "name", "roles", "region", "scope"],
         }
     )
 
@@ -228,18 +205,14 @@ class OpenIdConfiguration(BaseModel):
 class SystemHealth(BaseModel):
     """Readiness of the gateway and of every domain service behind it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "status": "degraded",
-                    "services": {
-                        "gateway": "ready",
-                        "intake": "ready",
-                        "review": "not ready: unreachable (ConnectError)",
-                    },
-                }
-            ]
+    model_config = examples(
+        {
+            "status": "degraded",
+            "services": {
+                "gateway": "ready",
+                "intake": "ready",
+                "review": "not ready: unreachable (ConnectError)",
+            },
         }
     )
 
@@ -262,10 +235,7 @@ class ClockRead(BaseModel):
 class ClockMove(BaseModel):
     """Set the controlled time (`to`) or move it forward (`advance`, an ISO 8601 duration)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"advance": "P8D"}, {"to": "2027-01-08T09:00:00+08:00"}]},
-    )
+    model_config = examples({"advance": "P8D"}, {"to": "2027-01-08T09:00:00+08:00"}, extra="forbid")
 
     to: AwareDatetime | None = Field(default=None, description="the new time, with its zone")
     advance: timedelta | None = Field(default=None, description="how far to move, e.g. `P8D`, `PT6H`")

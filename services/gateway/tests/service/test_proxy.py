@@ -148,9 +148,7 @@ async def test_an_unknown_area_is_a_404_problem(fronted: Gateway, auditor: dict[
     assert_problem(await fronted.client.get("/api/v1/nowhere/at/all", headers=auditor), 404, "unknown_area")
 
 
-async def test_healthz_is_public_and_reports_degraded_with_503_when_services_are_down(
-    fronted: Gateway,
-) -> None:
+async def test_healthz_is_public_and_reports_degraded_with_503_when_services_are_down(fronted: Gateway) -> None:
     response = await fronted.client.get("/api/v1/healthz")
     assert response.status_code == 503, response.text
     body = response.json()
@@ -177,9 +175,7 @@ async def test_healthz_reports_all_services_ready_with_200_when_every_service_an
     }
 
 
-async def test_one_public_openapi_document_merges_the_gateway_and_every_reachable_service(
-    fronted: Gateway,
-) -> None:
+async def test_one_public_openapi_document_merges_the_gateway_and_every_reachable_service(fronted: Gateway) -> None:
     response = await fronted.client.get("/api/v1/openapi.json")
     assert response.status_code == 200, response.text
     document = response.json()

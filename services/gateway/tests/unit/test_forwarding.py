@@ -101,9 +101,7 @@ async def test_authorization_passes_and_hop_by_hop_headers_are_dropped(front: ht
     assert sent.get("connection") == ["keep-alive"]  # the gateway's own pooled connection, not the client's
 
 
-async def test_the_correlation_id_and_forwarding_headers_are_set_for_the_service(
-    front: httpx.AsyncClient,
-) -> None:
+async def test_the_correlation_id_and_forwarding_headers_are_set_for_the_service(front: httpx.AsyncClient) -> None:
     answer = await front.get(
         "/api/v1/declarations", headers={"X-Request-ID": "client-chosen", "X-Forwarded-For": "203.0.113.7"}
     )

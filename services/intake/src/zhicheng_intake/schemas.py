@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from zhicheng_common.policy import AssessmentGrade, SkillLevel, TechnicalSchoolClass
 from zhicheng_common.problems import FieldError
 from zhicheng_common.reference import specialty_code
+from zhicheng_common.schemas import examples, provisional_flag
 from zhicheng_common.series import Rank
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
 from zhicheng_intake.examples import DECLARATION_EXAMPLE
@@ -171,7 +172,7 @@ class Channel(_In):
 class DeclarationCreate(_In):
     """Everything an applicant declares (a draft holds all of it; submit checks it)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [DECLARATION_EXAMPLE]})
+    model_config = examples(DECLARATION_EXAMPLE, extra="forbid")
 
     applicant: ApplicantIn
     target: Target
@@ -262,12 +263,7 @@ class DeclarationRead(BaseModel):
     policy_pack: str
     correction_items: list[CorrectionItem] = Field(default_factory=list)
     correction_deadline: date | None = Field(default=None, examples=["2027-01-05"])
-    correction_deadline_provisional: bool = Field(
-        default=False,
-        examples=[True],
-        description="Counted through a year without an official holiday arrangement (provisional holidays, "
-        "no make-up days): recomputed once it is loaded",
-    )
+    correction_deadline_provisional: bool = provisional_flag(True)
     content: dict[str, Any]
     created_at: datetime
     updated_at: datetime

@@ -117,6 +117,22 @@ async def open_draft(intake: Intake, headers: dict[str, str]) -> str:
     return await draft(intake, applicant_body(committee_id), headers)
 
 
+async def upload(
+    client: httpx.AsyncClient,
+    declaration_id: str,
+    headers: dict[str, str],
+    kind: str,
+    name: str,
+    content: bytes,
+    media_type: str | None = None,
+) -> httpx.Response:
+    """Upload one attachment (``media_type`` is its Content-Type, none sent when ``None``); the answer as it comes."""
+    if media_type is not None:
+        headers = {**headers, "Content-Type": media_type}
+    url = f"{BASE}/{declaration_id}/attachments"
+    return await client.post(url, params={"name": name, "kind": kind}, content=content, headers=headers)
+
+
 async def submit(intake: Intake, declaration_id: str, headers: dict[str, str]) -> httpx.Response:
     """Submit a draft; the answer as it comes (a test of a refusal reads it)."""
     return await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)

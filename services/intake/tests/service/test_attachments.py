@@ -17,7 +17,7 @@ from zhicheng_common.testing import assert_problem, serving
 from zhicheng_intake.app import create_app
 from zhicheng_intake.settings import IntakeSettings
 
-from .conftest import BASE, MAX_ATTACHMENT, START, Intake, applicant_body, draft
+from .conftest import BASE, MAX_ATTACHMENT, START, Intake, applicant_body, draft, upload
 from .test_submission import count_rows
 
 pytestmark = pytest.mark.service
@@ -43,12 +43,7 @@ async def _upload(
 ) -> tuple[str, httpx.Response]:
     committee_id = await intake.open_committee()
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
-    response = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": name, "kind": "achievement_proof"},
-        content=content,
-        headers={**headers, "Content-Type": media_type},
-    )
+    response = await upload(intake.client, declaration_id, headers, "achievement_proof", name, content, media_type)
     return declaration_id, response
 
 
@@ -72,11 +67,8 @@ async def test_a_restart_keeps_the_files(intake: Intake, intake_schema: CommonSe
     async with replica(intake_schema, tmp_path / "before") as first:
         committee_id = await intake.open_committee()
         declaration_id = await draft(intake, applicant_body(committee_id), owner)
-        uploaded = await first.post(
-            f"{BASE}/{declaration_id}/attachments",
-            params={"name": "学历证书.png", "kind": "achievement_proof"},
-            content=b"\x89PNG\r\n\x1a\n scan",
-            headers={**owner, "Content-Type": "image/png"},
+        uploaded = await upload(
+            first, declaration_id, owner, "achievement_proof", "学历证书.png", b"\x89PNG\r\n\x1a\n scan", "image/png"
         )
         assert uploaded.status_code == 201, uploaded.text
     async with replica(intake_schema, tmp_path / "after") as restarted:
@@ -128,12 +120,7 @@ async def test_an_attachment_kind_outside_the_reference_catalog_is_refused_listi
     headers = intake.headers()
     declaration_id = await draft(intake, applicant_body(committee_id), headers)
 
-    response = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": "自拍.pdf", "kind": "selfie"},
-        content=PDF,
-        headers={**headers, "Content-Type": "application/pdf"},
-    )
+    response = await upload(intake.client, declaration_id, headers, "selfie", "自拍.pdf", PDF, "application/pdf")
 
     refused = assert_problem(response, 422, "unknown_attachment_kind")
     assert refused["errors"][0]["field"] == "kind"

@@ -15,7 +15,7 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import assert_problem, wait_until
 
-from .conftest import Intake, applicant_body, submit
+from .conftest import Intake, applicant_body, submitted_draft
 
 pytestmark = pytest.mark.service
 
@@ -23,14 +23,8 @@ BASE = "/api/v1/declarations"
 
 
 async def submitted(intake: Intake, headers: dict[str, str], **changes: Any) -> tuple[str, dict[str, Any]]:
-    committee_id = await intake.open_committee()
-    body = applicant_body(committee_id, **changes)
-    created = await intake.client.post(BASE, json=body, headers=headers)
-    assert created.status_code == 201, created.text
-    declaration_id: str = created.json()["id"]
-    response = await submit(intake, declaration_id, headers)
-    assert response.status_code == 200, response.text
-    return declaration_id, body
+    body = applicant_body(await intake.open_committee(), **changes)
+    return await submitted_draft(intake, body, headers), body
 
 
 async def returned(intake: Intake, declaration_id: str, headers: dict[str, str], deadline: str) -> None:
@@ -50,6 +44,13 @@ async def returned(intake: Intake, declaration_id: str, headers: dict[str, str],
         return bool(response.json()["status"] == "returned")
 
     await wait_until(is_returned, timeout=10, what="declaration returned by review")
+
+
+async def returned_by(intake: Intake, headers: dict[str, str], deadline: str) -> str:
+    """A submitted declaration, returned for correction by ``deadline``; returns its id."""
+    declaration_id, _ = await submitted(intake, headers)
+    await returned(intake, declaration_id, headers, deadline)
+    return declaration_id
 
 
 async def test_RV_3_applicant_corrects_only_the_listed_fields_and_resubmits(intake: Intake) -> None:
@@ -76,8 +77,7 @@ async def test_RV_3_applicant_corrects_only_the_listed_fields_and_resubmits(inta
 
 async def test_RV_3_not_corrected_by_the_deadline_becomes_abandoned_by_itself(intake: Intake) -> None:
     headers = intake.headers()
-    declaration_id, _ = await submitted(intake, headers)
-    await returned(intake, declaration_id, headers, "2024-05-10")
+    declaration_id = await returned_by(intake, headers, "2024-05-10")
 
     intake.clock.advance(timedelta(days=9))  # 2024-05-10: the deadline day still counts
     await intake.run_scheduler()
@@ -230,9 +230,7 @@ async def test_windows_show_committee_scope_and_window(intake: Intake) -> None:
     assert uuid.UUID(item["windows"][0]["plan_id"])
 
 
-async def test_NA_14_RV_3_a_provisional_correction_deadline_follows_reviews_recomputation_once(
-    intake: Intake,
-) -> None:
+async def test_NA_14_RV_3_a_provisional_correction_deadline_follows_reviews_recomputation_once(intake: Intake) -> None:
     # Review returned it on Mon 2026-12-28 with 2027 not yet announced: due Tue 2027-01-05,
     # provisional; once 2027 is loaded (01-01..01-04 off) review moves it to Wed 2027-01-06.
     headers = intake.headers()

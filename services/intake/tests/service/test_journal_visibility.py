@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from .conftest import SHANXI, TAIYUAN, Intake
-from .test_corrections_and_queries import returned, submitted
+from .test_corrections_and_queries import returned_by, submitted
 
 pytestmark = pytest.mark.service
 
@@ -48,8 +48,7 @@ async def test_an_auditor_of_the_records_city_sees_a_province_users_read(intake:
 async def test_an_auditor_of_the_records_city_sees_what_the_scheduler_did(intake: Intake) -> None:
     """RV-3: the abandonment is the system's act (actor region 100000), shown to the record's city."""
     headers = intake.headers()
-    declaration_id, _ = await submitted(intake, headers)
-    await returned(intake, declaration_id, headers, "2024-05-10")
+    declaration_id = await returned_by(intake, headers, "2024-05-10")
     intake.clock.advance(timedelta(days=10))  # 2024-05-11: the deadline day has passed
     await intake.run_scheduler()
     intake.clock.advance(timedelta(days=-10))

@@ -8,27 +8,15 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import text
 
-from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem
+from zhicheng_common.testing import assert_problem, run_sql
 
 from .conftest import BASE, Intake, applicant_body, draft, open_draft, submit
 
 pytestmark = pytest.mark.service
 
 KUNMING = "530102"
-
-
-async def _sql(settings: CommonSettings, statement: str, **params: object) -> list[tuple[object, ...]]:
-    database = Database(settings.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            result = await session.execute(text(statement), params)
-            return [tuple(row) for row in result.all()] if result.returns_rows else []
-    finally:
-        await database.dispose()
 
 
 async def test_a_declaration_gets_the_pack_of_its_jurisdiction_and_year_not_its_committees(intake: Intake) -> None:
@@ -57,8 +45,9 @@ async def test_an_unknown_pack_on_a_declaration_is_refused_not_replaced(
 ) -> None:
     headers = intake.headers()
     declaration_id = await open_draft(intake, headers)
-    await _sql(
+    await run_sql(
         intake_schema,
+        "intake",
         "UPDATE intake.declarations SET policy_pack = 'shanxi-2019' WHERE id = :id",
         id=uuid.UUID(declaration_id),
     )
@@ -77,8 +66,9 @@ async def test_the_submitted_event_carries_the_pack_the_declaration_was_judged_b
     declaration_id = await open_draft(intake, headers)
     response = await submit(intake, declaration_id, headers)
     assert response.status_code == 200, response.text
-    rows = await _sql(
+    rows = await run_sql(
         intake_schema,
+        "intake",
         "SELECT envelope FROM intake.outbox WHERE envelope->>'subject' = :id AND type LIKE '%submitted%'",
         id=declaration_id,
     )

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
-from sqlalchemy import text
 
-from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem
+from zhicheng_common.testing import assert_problem, run_sql
 
 from .conftest import Intake, applicant_body
 
@@ -22,16 +21,23 @@ pytestmark = pytest.mark.service
 BASE = "/api/v1/declarations"
 
 
+async def per_specialty_draft(intake: Intake, headers: dict[str, str], code: str, *, practiced: str) -> httpx.Response:
+    """A draft declaring ``code`` to a committee formed for that one specialty (CM-4); the answer, 201 checked."""
+    committee_id = await intake.open_committee(formation_basis="per_specialty", specialties=[code])
+    body = applicant_body(committee_id)
+    body["target"]["specialty"] = code
+    body["applicant"]["practiced_specialty"] = practiced
+    created = await intake.client.post(BASE, json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    return created
+
+
 async def test_EL_1_a_declaration_with_the_committees_specialty_code_passes_EL_1(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
-    committee_id = await intake.open_committee(formation_basis="per_specialty", specialties=["civil_construction"])
     headers = intake.headers()
-    body = applicant_body(committee_id)
-    body["target"]["specialty"] = "civil_construction"  # the committee's code
-    body["applicant"]["practiced_specialty"] = "建筑工程"  # the same specialty as a clerk used to type it
-    created = await intake.client.post(BASE, json=body, headers=headers)
-    assert created.status_code == 201, created.text
+    # The committee's code declared; the practised specialty as a clerk used to type it.
+    created = await per_specialty_draft(intake, headers, "civil_construction", practiced="建筑工程")
     assert created.json()["content"]["applicant"]["practiced_specialty"] == "civil_construction"
 
     response = await intake.client.post(f"{BASE}/{created.json()['id']}/submit", headers=headers)
@@ -67,28 +73,19 @@ async def test_unknown_specialty_code_is_refused_listing_the_valid_ones_in_chine
 async def test_CM_4_a_draft_stored_with_the_specialty_name_is_read_and_submitted_as_its_code(
     intake: Intake, intake_schema: CommonSettings
 ) -> None:
-    committee_id = await intake.open_committee(formation_basis="per_specialty", specialties=["electrical"])
     headers = intake.headers()
-    body = applicant_body(committee_id)
-    body["target"]["specialty"] = "electrical"
-    body["applicant"]["practiced_specialty"] = "electrical"
-    created = await intake.client.post(BASE, json=body, headers=headers)
-    assert created.status_code == 201, created.text
+    created = await per_specialty_draft(intake, headers, "electrical", practiced="electrical")
     declaration_id = created.json()["id"]
     # A draft as drafts were stored before declarations carried codes: the Chinese name everywhere.
-    database = Database(intake_schema.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            await session.execute(
-                text(
-                    "UPDATE intake.declarations SET specialty = '电气工程', content = jsonb_set(jsonb_set(content,"
-                    " '{target,specialty}', CAST(:name AS jsonb)), '{applicant,practiced_specialty}',"
-                    " CAST(:name AS jsonb)) WHERE id = :id"
-                ),
-                {"name": json.dumps("电气工程"), "id": declaration_id},
-            )
-    finally:
-        await database.dispose()
+    await run_sql(
+        intake_schema,
+        "intake",
+        "UPDATE intake.declarations SET specialty = '电气工程', content = jsonb_set(jsonb_set(content,"
+        " '{target,specialty}', CAST(:name AS jsonb)), '{applicant,practiced_specialty}',"
+        " CAST(:name AS jsonb)) WHERE id = :id",
+        name=json.dumps("电气工程"),
+        id=declaration_id,
+    )
 
     read = await intake.client.get(f"{BASE}/{declaration_id}", headers=headers)
     submitted = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers=headers)

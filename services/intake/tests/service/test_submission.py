@@ -11,14 +11,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from services.intake.tests.builders import CREDIT_CODE
 from zhicheng_common.db import Database
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import assert_problem, wait_until
+from zhicheng_common.testing import assert_problem, run_sql, wait_until
 from zhicheng_intake.models import Declaration
 
 from .conftest import (
@@ -32,6 +32,7 @@ from .conftest import (
     status_becomes,
     submit,
     submitted_draft,
+    upload,
 )
 
 YUNCHENG = "140800"
@@ -63,28 +64,14 @@ async def count_declarations(settings: CommonSettings, **where: Any) -> int:
 
 
 async def count_rows(settings: CommonSettings, table: str, **where: Any) -> int:
-    database = Database(settings.database_url, "intake")
     conditions = " AND ".join(f"{column} = :{column}" for column in where) or "true"
-    try:
-        async with database.unit_of_work() as session:
-            return int(
-                await session.scalar(text(f"SELECT count(*) FROM intake.{table} WHERE {conditions}"), where) or 0
-            )
-    finally:
-        await database.dispose()
+    [(count,)] = await run_sql(settings, "intake", f"SELECT count(*) FROM intake.{table} WHERE {conditions}", **where)
+    return int(count)
 
 
 async def outbox_types(settings: CommonSettings, declaration_id: str) -> list[str]:
-    database = Database(settings.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            rows = await session.execute(
-                text("SELECT type FROM intake.outbox WHERE envelope->>'subject' = :id ORDER BY created_at"),
-                {"id": declaration_id},
-            )
-            return [row[0] for row in rows]
-    finally:
-        await database.dispose()
+    statement = "SELECT type FROM intake.outbox WHERE envelope->>'subject' = :id ORDER BY created_at"
+    return [row[0] for row in await run_sql(settings, "intake", statement, id=declaration_id)]
 
 
 async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, intake_schema: CommonSettings) -> None:
@@ -99,15 +86,12 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
     history = await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)
     assert [h["status"] for h in history.json()["items"]] == ["draft", "submitted"]
     # The unit's keyed hash goes out with it (review passes it on; experts of the unit recuse, NA-9).
-    database = Database(intake_schema.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            unit_key = await session.scalar(
-                text("SELECT envelope->'data'->>'unit_key' FROM intake.outbox WHERE envelope->>'subject' = :id"),
-                {"id": declaration_id},
-            )
-    finally:
-        await database.dispose()
+    [(unit_key,)] = await run_sql(
+        intake_schema,
+        "intake",
+        "SELECT envelope->'data'->>'unit_key' FROM intake.outbox WHERE envelope->>'subject' = :id",
+        id=declaration_id,
+    )
     credit_code = CREDIT_CODE  # the employer of every example declaration
     assert unit_key == PiiCipher(intake_schema.pii_key).keyed_hash(credit_code)
 
@@ -130,22 +114,15 @@ async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
         "shanxi-2024",  # the pack of Taiyuan (140100) for 2024
         answered["submitted_at"],
     ]
-    database = Database(intake_schema.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            stored = (
-                await session.execute(
-                    text(
-                        "SELECT d.status, d.submitted_at = d.updated_at, s.status, s.at = d.submitted_at"
-                        " FROM intake.declarations d JOIN intake.declaration_status_changes s"
-                        " ON s.declaration_id = d.id AND s.status = 'submitted' WHERE d.id = :id"
-                    ),
-                    {"id": declaration_id},
-                )
-            ).all()
-    finally:
-        await database.dispose()
-    assert [tuple(row) for row in stored] == [("submitted", True, "submitted", True)]
+    stored = await run_sql(
+        intake_schema,
+        "intake",
+        "SELECT d.status, d.submitted_at = d.updated_at, s.status, s.at = d.submitted_at"
+        " FROM intake.declarations d JOIN intake.declaration_status_changes s"
+        " ON s.declaration_id = d.id AND s.status = 'submitted' WHERE d.id = :id",
+        id=declaration_id,
+    )
+    assert stored == [("submitted", True, "submitted", True)]
 
 
 async def test_three_failed_rules_come_in_one_problem_each_with_its_id(intake: Intake) -> None:
@@ -329,12 +306,7 @@ async def test_attachment_over_the_size_limit_is_refused_and_nothing_is_stored(i
 async def test_NA_5_verifiable_proofs_are_not_uploaded(intake: Intake) -> None:
     headers = intake.headers()
     declaration_id = await open_draft(intake, headers)
-    response = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": "身份证.jpg", "kind": "identity_document"},
-        content=b"jpeg",
-        headers=headers,
-    )
+    response = await upload(intake.client, declaration_id, headers, "identity_document", "身份证.jpg", b"jpeg")
     refused = assert_problem(response, 409, "proof_not_required")
     assert refused["rule"] == "NA-5"
     assert refused["errors"][0]["field"] == "kind"
@@ -349,11 +321,8 @@ async def test_RV_1_an_attachment_is_served_to_its_owner_and_the_regions_reviewe
     owner = intake.headers()
     declaration_id = await open_draft(intake, owner)
     content = b"%PDF-1.7 degree certificate"
-    uploaded = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": "学位证书.pdf", "kind": "achievement_proof"},
-        content=content,
-        headers={**owner, "Content-Type": "application/pdf"},
+    uploaded = await upload(
+        intake.client, declaration_id, owner, "achievement_proof", "学位证书.pdf", content, "application/pdf"
     )
     url = f"{BASE}/{declaration_id}/attachments/{uploaded.json()['id']}"
 
@@ -393,23 +362,24 @@ async def test_an_attachment_changed_in_storage_is_refused_not_served(
 ) -> None:
     owner = intake.headers()
     declaration_id = await open_draft(intake, owner)
-    uploaded = await intake.client.post(
-        f"{BASE}/{declaration_id}/attachments",
-        params={"name": "获奖证书.jpg", "kind": "achievement_proof"},
-        content=b"\xff\xd8\xff\xe0 original award scan",
-        headers={**owner, "Content-Type": "image/jpeg"},
+    uploaded = await upload(
+        intake.client,
+        declaration_id,
+        owner,
+        "achievement_proof",
+        "获奖证书.jpg",
+        b"\xff\xd8\xff\xe0 original award scan",
+        "image/jpeg",
     )
     assert uploaded.status_code == 201, uploaded.text
     attachment_id = uploaded.json()["id"]
-    database = Database(intake_schema.database_url, "intake")
-    try:
-        async with database.unit_of_work() as session:
-            await session.execute(
-                text("UPDATE intake.attachment_contents SET content = :forged WHERE storage_key = :key"),
-                {"forged": b"\xff\xd8\xff\xe0 forged award scan", "key": f"{declaration_id}/{attachment_id}"},
-            )
-    finally:
-        await database.dispose()
+    await run_sql(
+        intake_schema,
+        "intake",
+        "UPDATE intake.attachment_contents SET content = :forged WHERE storage_key = :key",
+        forged=b"\xff\xd8\xff\xe0 forged award scan",
+        key=f"{declaration_id}/{attachment_id}",
+    )
     response = await intake.client.get(f"{BASE}/{declaration_id}/attachments/{attachment_id}", headers=owner)
     assert assert_problem(response, 500, "attachment_unavailable")["title"] == "附件暂不可用"
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from zhicheng_common.schemas import examples
 from zhicheng_common.validators import RegionCode
 from zhicheng_integrity.domain import (
     AppealOutcome,
@@ -32,6 +33,15 @@ def _check_subject_id(value: str, info: ValidationInfo) -> str:
     if problem is not None:
         raise ValueError(problem)
     return normalize_subject_id(subject_kind, value)
+
+
+# The effects of the example record (the create and read examples show the same record).
+EXAMPLE_EFFECTS = {
+    "bar_declaring": True,
+    "bar_expert_draws": False,
+    "revoke_certificate_number": None,
+    "unit_sanction": None,
+}
 
 
 class Evidence(BaseModel):
@@ -78,28 +88,19 @@ class EffectsIn(BaseModel):
 class RecordCreate(BaseModel):
     """A decided record entered by HR staff: whom it is about, what happened, who decided, its effects."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "subject_kind": "person",
-                    "subject_id_number": EXAMPLE_ID_NUMBER,
-                    "subject_name": "张三",
-                    "kind": "falsified_materials",
-                    "facts": "2026年申报高级工程师时提交伪造的论文录用通知",
-                    "evidence": [{"name": "核查报告.pdf", "media_type": "application/pdf"}],
-                    "deciding_authority": "山西省人力资源和社会保障厅",
-                    "decision_date": "2026-11-20",
-                    "effects": {
-                        "bar_declaring": True,
-                        "bar_expert_draws": False,
-                        "revoke_certificate_number": None,
-                        "unit_sanction": None,
-                    },
-                }
-            ]
+    model_config = examples(
+        {
+            "subject_kind": "person",
+            "subject_id_number": EXAMPLE_ID_NUMBER,
+            "subject_name": "张三",
+            "kind": "falsified_materials",
+            "facts": "2026年申报高级工程师时提交伪造的论文录用通知",
+            "evidence": [{"name": "核查报告.pdf", "media_type": "application/pdf"}],
+            "deciding_authority": "山西省人力资源和社会保障厅",
+            "decision_date": "2026-11-20",
+            "effects": EXAMPLE_EFFECTS,
         },
+        extra="forbid",
     )
 
     subject_kind: SubjectKind = Field(description="`person` (resident ID number) or `unit` (credit code).")
@@ -207,18 +208,14 @@ class RecordChanges(BaseModel):
 class AppealDecision(BaseModel):
     """The decision on an appeal: upheld, changed (with the changes) or withdrawn."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"outcome": "withdrawn", "reason": "经复核，论文录用通知真实，撤销该记录"},
-                {
-                    "outcome": "changed",
-                    "reason": "情节较轻，不再限制申报",
-                    "changes": {"effects": {"bar_declaring": False}},
-                },
-            ]
+    model_config = examples(
+        {"outcome": "withdrawn", "reason": "经复核，论文录用通知真实，撤销该记录"},
+        {
+            "outcome": "changed",
+            "reason": "情节较轻，不再限制申报",
+            "changes": {"effects": {"bar_declaring": False}},
         },
+        extra="forbid",
     )
 
     outcome: AppealOutcome
@@ -276,43 +273,34 @@ class RecordChangeRead(BaseModel):
 class RecordRead(BaseModel):
     """A record as staff and its subject see it: the identifier masked."""
 
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": EXAMPLE_RECORD_ID,
-                    "subject_kind": "person",
-                    "subject_id_masked": "110105********002X",
-                    "subject_name": "张三",
-                    "kind": "falsified_materials",
-                    "facts": "2026年申报高级工程师时提交伪造的论文录用通知",
-                    "evidence": [],
-                    "deciding_authority": "山西省人力资源和社会保障厅",
-                    "decision_date": "2026-11-20",
-                    "effects": {
-                        "bar_declaring": True,
-                        "bar_expert_draws": False,
-                        "revoke_certificate_number": None,
-                        "unit_sanction": None,
-                    },
-                    "committee_id": None,
-                    "valid_from": "2026-11-20",
-                    "valid_until": "2029-11-20",
-                    "region": "140000",
-                    "status": "decided",
-                    "in_force": True,
-                    "source": "manual",
-                    "declaration_id": None,
-                    "rule_ids": ["EL-20", "IN-1", "IN-2", "NA-13"],
-                    "policy_pack": "shanxi-2024",
-                    "supersedes_id": None,
-                    "superseded_by_id": None,
-                    "created_at": "2026-11-22T08:30:00+08:00",
-                    "updated_at": "2026-11-22T08:30:00+08:00",
-                }
-            ]
+    model_config = examples(
+        {
+            "id": EXAMPLE_RECORD_ID,
+            "subject_kind": "person",
+            "subject_id_masked": "110105********002X",
+            "subject_name": "张三",
+            "kind": "falsified_materials",
+            "facts": "2026年申报高级工程师时提交伪造的论文录用通知",
+            "evidence": [],
+            "deciding_authority": "山西省人力资源和社会保障厅",
+            "decision_date": "2026-11-20",
+            "effects": EXAMPLE_EFFECTS,
+            "committee_id": None,
+            "valid_from": "2026-11-20",
+            "valid_until": "2029-11-20",
+            "region": "140000",
+            "status": "decided",
+            "in_force": True,
+            "source": "manual",
+            "declaration_id": None,
+            "rule_ids": ["EL-20", "IN-1", "IN-2", "NA-13"],
+            "policy_pack": "shanxi-2024",
+            "supersedes_id": None,
+            "superseded_by_id": None,
+            "created_at": "2026-11-22T08:30:00+08:00",
+            "updated_at": "2026-11-22T08:30:00+08:00",
         },
+        from_attributes=True,
     )
 
     id: uuid.UUID
@@ -360,25 +348,21 @@ class RecordPage(BaseModel):
 class CreditFeedEntry(BaseModel):
     """One change of a record shared with the national credit platform: only the fields that platform needs."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "cursor": "0193a5b2-7c1e-7d3a-9f4e-2b6c8d0e1f99",
-                    "change": "decided",
-                    "at": "2026-11-22T10:00:00+08:00",
-                    "record_id": EXAMPLE_RECORD_ID,
-                    "subject_kind": "person",
-                    "subject_name": "张三",
-                    "subject_id_number": EXAMPLE_ID_NUMBER,
-                    "kind": "falsified_materials",
-                    "deciding_authority": "山西省人力资源和社会保障厅",
-                    "decision_date": "2026-11-20",
-                    "valid_from": "2026-11-20",
-                    "valid_until": "2029-11-20",
-                    "region": "140000",
-                }
-            ]
+    model_config = examples(
+        {
+            "cursor": "0193a5b2-7c1e-7d3a-9f4e-2b6c8d0e1f99",
+            "change": "decided",
+            "at": "2026-11-22T10:00:00+08:00",
+            "record_id": EXAMPLE_RECORD_ID,
+            "subject_kind": "person",
+            "subject_name": "张三",
+            "subject_id_number": EXAMPLE_ID_NUMBER,
+            "kind": "falsified_materials",
+            "deciding_authority": "山西省人力资源和社会保障厅",
+            "decision_date": "2026-11-20",
+            "valid_from": "2026-11-20",
+            "valid_until": "2029-11-20",
+            "region": "140000",
         }
     )
 

@@ -29,6 +29,14 @@ async def appeal(client: httpx.AsyncClient, record_id: str, headers: dict[str, s
     return created
 
 
+async def appealed_record(
+    integrity: Integrity, admin: dict[str, str], applicant: dict[str, str], number: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A decided record on ``number``, and the appeal its subject filed against it."""
+    record = await create_record(integrity.client, admin, subject_id_number=number)
+    return record, await appeal(integrity.client, record["id"], applicant, subject_id_number=number)
+
+
 async def decide(
     client: httpx.AsyncClient, record_id: str, appeal_id: str, headers: dict[str, str], **body: Any
 ) -> httpx.Response:
@@ -48,9 +56,7 @@ async def test_the_subject_appeals_and_the_record_is_frozen_but_still_in_force(
     integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str], applicant_number: str
 ) -> None:
     number = applicant_number
-    record = await create_record(integrity.client, taiyuan_admin, subject_id_number=number)
-
-    filed = await appeal(integrity.client, record["id"], applicant, subject_id_number=number)
+    record, filed = await appealed_record(integrity, taiyuan_admin, applicant, number)
     assert filed["status"] == "open"
     assert filed["filed_as"] == "subject"
     frozen = await read(integrity.client, record["id"], taiyuan_admin)
@@ -102,8 +108,7 @@ async def test_an_appeal_withdrawn_record_lifts_its_effects_and_the_history_stil
     integrity: Integrity, taiyuan_admin: dict[str, str], applicant: dict[str, str], applicant_number: str
 ) -> None:
     number = applicant_number
-    record = await create_record(integrity.client, taiyuan_admin, subject_id_number=number)
-    filed = await appeal(integrity.client, record["id"], applicant, subject_id_number=number)
+    record, filed = await appealed_record(integrity, taiyuan_admin, applicant, number)
 
     response = await decide(
         integrity.client, record["id"], filed["id"], taiyuan_admin, outcome="withdrawn", reason="经复核，材料属实"

@@ -140,19 +140,18 @@ async def test_IN_1_review_request_opens_a_proposed_record_once_and_staff_decide
     assert_problem(again, 409, "invalid_record_status")
 
 
-async def test_a_review_request_without_a_region_is_dead_lettered_not_stored(
-    integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
+@pytest.mark.parametrize(
+    ("applicant_key", "region"),
+    [
+        pytest.param("k" * 64, "nowhere", id="without_a_region"),
+        # Beijing (110105): no shipped pack covers it in 2026 (the clock's year); Shanxi's must not be used.
+        pytest.param("b" * 64, "110105", id="a_region_no_pack_covers"),
+    ],
+)
+async def test_a_review_request_without_a_covered_region_is_dead_lettered_not_stored_under_another_pack(
+    integrity: Integrity, zc_settings: CommonSettings, nats_js: Any, applicant_key: str, region: str
 ) -> None:
-    event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="k" * 64, region="nowhere")
-    await wait_dead_lettered(integrity, zc_settings, nats_js, event_id)
-    assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0
-
-
-async def test_a_review_request_for_a_region_no_pack_covers_is_dead_lettered_not_stored_under_another_pack(
-    integrity: Integrity, zc_settings: CommonSettings, nats_js: Any
-) -> None:
-    # Beijing (110105): no shipped pack covers it in 2026 (the clock's year); Shanxi's must not be used.
-    event_id, _ = await publish_request(nats_js, zc_settings, applicant_key="b" * 64, region="110105")
+    event_id, _ = await publish_request(nats_js, zc_settings, applicant_key=applicant_key, region=region)
     await wait_dead_lettered(integrity, zc_settings, nats_js, event_id)
     assert await integrity.scalar("SELECT count(*) FROM integrity.records WHERE source_event_id = :e", e=event_id) == 0
 

@@ -43,6 +43,22 @@ async def counts(integrity: Integrity) -> tuple[int, int, int]:
     )
 
 
+async def unit_record(
+    integrity: Integrity, headers: dict[str, str], name: str, kind: str, sanction: str, **fields: Any
+) -> dict[str, Any]:
+    """A record on a unit (a fresh credit code) with the unit sanction ``sanction``."""
+    return await create_record(
+        integrity.client,
+        headers,
+        subject_kind="unit",
+        subject_id_number=credit_code(),
+        subject_name=name,
+        kind=kind,
+        effects={"unit_sanction": sanction},
+        **fields,
+    )
+
+
 async def test_IN_2_NA_13_record_defaults_to_three_years_from_the_pack_and_masks_the_id(
     integrity: Integrity, taiyuan_admin: dict[str, str]
 ) -> None:
@@ -111,16 +127,14 @@ async def test_CM_10_committee_violation_publishes_the_unit_sanction_for_committ
     integrity: Integrity, taiyuan_admin: dict[str, str]
 ) -> None:
     committee_id = "0193a5b2-7c1e-7d3a-9f4e-2b6c8d0e1f23"
-    record = await create_record(
-        integrity.client,
+    record = await unit_record(
+        integrity,
         taiyuan_admin,
-        subject_kind="unit",
-        subject_id_number=credit_code(),
-        subject_name="太原市某评审委员会组建单位",
-        kind="committee_violation",
+        "太原市某评审委员会组建单位",
+        "committee_violation",
+        "suspension",
         facts="评审程序不完整，未按规定抽取专家",
         committee_id=committee_id,
-        effects={"unit_sanction": "suspension"},
     )
 
     data = (await integrity.outbox(record["id"]))[0]["envelope"]["data"]
@@ -133,15 +147,7 @@ async def test_CM_10_committee_violation_publishes_the_unit_sanction_for_committ
 async def test_IN_3_unit_failing_to_review_is_recorded_with_its_sanction_step(
     integrity: Integrity, taiyuan_admin: dict[str, str]
 ) -> None:
-    record = await create_record(
-        integrity.client,
-        taiyuan_admin,
-        subject_kind="unit",
-        subject_id_number=credit_code(),
-        subject_name="太原市某医院",
-        kind="unit_failed_review",
-        effects={"unit_sanction": "rectification"},
-    )
+    record = await unit_record(integrity, taiyuan_admin, "太原市某医院", "unit_failed_review", "rectification")
     assert record["effects"]["unit_sanction"] == "rectification"
     assert "IN-3" in record["rule_ids"]
 

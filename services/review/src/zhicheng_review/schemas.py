@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from zhicheng_common.schemas import provisional_flag
 from zhicheng_review.domain import CorrectionItem, Outcome
 
 DECLARATION_EXAMPLE = "0193a5b2-7c1e-7d2a-9f00-1a2b3c4d5e6f"
+
+SHORT_PROVISIONAL = "Counted through a year without an official holiday arrangement: recomputed once it is loaded"
+PUBLICITY_PROVISIONAL = (
+    "暂定：该年节假日安排尚未公布，公布后重新计算 (counted through a year without an official "
+    "holiday arrangement; recomputed once it is loaded)"
+)
+
+# A publicity's days, as the clerk's read and the public notice both show them.
+OpenThrough = Annotated[
+    date,
+    Field(
+        description="RV-6, NA-14: the last day of the publicity (the N-th working day after opened_on, "
+        "which is not counted); objections are accepted through the end of this day.",
+        examples=["2024-10-09"],
+    ),
+]
+ClosesOn = Annotated[
+    date,
+    Field(description="The earliest day the publicity closes: the day after open_through.", examples=["2024-10-10"]),
+]
 
 
 class ReviewRead(BaseModel):
@@ -31,21 +52,12 @@ class ReviewRead(BaseModel):
     step_role: str = Field(examples=["unit_reviewer"])
     step_since: date
     step_due: date | None
-    step_due_provisional: bool = Field(
-        default=False,
-        examples=[False],
-        description="Counted through a year without an official holiday arrangement: recomputed once it is loaded",
-    )
+    step_due_provisional: bool = provisional_flag(False, SHORT_PROVISIONAL)
     working_days_left: int | None = Field(examples=[3])
     claimed_by: str | None
     publicity_id: uuid.UUID | None
     correction_deadline: date | None = Field(examples=["2027-01-05"])
-    correction_deadline_provisional: bool = Field(
-        default=False,
-        examples=[True],
-        description="Counted through a year without an official holiday arrangement (provisional holidays, "
-        "no make-up days): recomputed once it is loaded",
-    )
+    correction_deadline_provisional: bool = provisional_flag(True)
 
 
 class ReviewPage(BaseModel):
@@ -111,11 +123,7 @@ class DecisionRead(BaseModel):
     key_id: str
     signature: str
     correction_deadline: date | None = Field(default=None, examples=["2027-01-05"])
-    correction_deadline_provisional: bool = Field(
-        default=False,
-        examples=[True],
-        description="Counted through a year without an official holiday arrangement: recomputed once it is loaded",
-    )
+    correction_deadline_provisional: bool = provisional_flag(True, SHORT_PROVISIONAL)
 
 
 class DecisionPage(BaseModel):
@@ -143,20 +151,9 @@ class PublicityRead(BaseModel):
     title: str
     token: str = Field(description="The public link token: objections are filed with it.")
     opened_on: date
-    open_through: date = Field(
-        description="RV-6, NA-14: the last day of the publicity (the N-th working day after opened_on, "
-        "which is not counted); objections are accepted through the end of this day.",
-        examples=["2024-10-09"],
-    )
-    closes_on: date = Field(
-        description="The earliest day the publicity closes: the day after open_through.", examples=["2024-10-10"]
-    )
-    open_through_provisional: bool = Field(
-        default=False,
-        examples=[False],
-        description="暂定：该年节假日安排尚未公布，公布后重新计算 (counted through a year without an official "
-        "holiday arrangement; recomputed once it is loaded)",
-    )
+    open_through: OpenThrough
+    closes_on: ClosesOn
+    open_through_provisional: bool = provisional_flag(False, PUBLICITY_PROVISIONAL)
     status: str = Field(examples=["open"])
     review_ids: list[uuid.UUID]
     open_objections: int
@@ -176,20 +173,9 @@ class PublicNotice(BaseModel):
 
     title: str
     opened_on: date
-    open_through: date = Field(
-        description="RV-6, NA-14: the last day of the publicity (the N-th working day after opened_on, "
-        "which is not counted); objections are accepted through the end of this day.",
-        examples=["2024-10-09"],
-    )
-    closes_on: date = Field(
-        description="The earliest day the publicity closes: the day after open_through.", examples=["2024-10-10"]
-    )
-    open_through_provisional: bool = Field(
-        default=False,
-        examples=[False],
-        description="暂定：该年节假日安排尚未公布，公布后重新计算 (counted through a year without an official "
-        "holiday arrangement; recomputed once it is loaded)",
-    )
+    open_through: OpenThrough
+    closes_on: ClosesOn
+    open_through_provisional: bool = provisional_flag(False, PUBLICITY_PROVISIONAL)
     status: str
     entries: list[PublicNoticeEntry]
 

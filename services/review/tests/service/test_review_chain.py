@@ -40,6 +40,19 @@ async def open_publicity(h: Harness, *review_ids: uuid.UUID) -> dict[str, Any]:
     return body
 
 
+async def file_objection(
+    h: Harness, token: str, review_id: uuid.UUID, content: str, contact_name: str, contact_phone: str
+) -> Any:
+    """Anyone holding the publicity's public link objects to one entry (no sign-in)."""
+    body = {
+        "review_id": str(review_id),
+        "content": content,
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+    }
+    return await h.client.post(f"/api/v1/reviews/public/publicities/{token}/objections", json=body)
+
+
 async def through_publicity(h: Harness, review_id: uuid.UUID) -> None:
     await to_publicity(h, review_id)
     publicity = await open_publicity(h, review_id)
@@ -396,15 +409,7 @@ async def test_RV_6_a_publicity_with_an_unresolved_objection_cannot_close(harnes
     notice = await harness.client.get(f"/api/v1/reviews/public/publicities/{token}")
     assert notice.status_code == 200
     assert notice.json()["entries"][0]["review_id"] == str(review_id)
-    objection = await harness.client.post(
-        f"/api/v1/reviews/public/publicities/{token}/objections",
-        json={
-            "review_id": str(review_id),
-            "content": "申报人论文存在抄袭",
-            "contact_name": "李四",
-            "contact_phone": "13800000000",
-        },
-    )
+    objection = await file_objection(harness, token, review_id, "申报人论文存在抄袭", "李四", "13800000000")
     assert objection.status_code == 201, objection.text
     stored = await harness.sql(
         "SELECT contact_phone_enc FROM review.objections WHERE id = :id", id=uuid.UUID(objection.json()["id"])
@@ -441,15 +446,7 @@ async def test_RV_6_an_upheld_objection_returns_the_declaration_and_the_rest_of_
     await to_publicity(harness, objected)
     await to_publicity(harness, other)
     publicity = await open_publicity(harness, objected, other)
-    objection = await harness.client.post(
-        f"/api/v1/reviews/public/publicities/{publicity['token']}/objections",
-        json={
-            "review_id": str(objected),
-            "content": "业绩不实",
-            "contact_name": "王五",
-            "contact_phone": "0351-1234567",
-        },
-    )
+    objection = await file_objection(harness, publicity["token"], objected, "业绩不实", "王五", "0351-1234567")
     upheld = await harness.client.patch(
         f"/api/v1/reviews/objections/{objection.json()['id']}",
         json={
@@ -478,10 +475,7 @@ async def test_NA_11_objections_after_the_publicity_closed_are_refused(harness: 
         id=review_id,
     )
     token = publicity_row[0][0]
-    response = await harness.client.post(
-        f"/api/v1/reviews/public/publicities/{token}/objections",
-        json={"review_id": str(review_id), "content": "x", "contact_name": "赵六", "contact_phone": "13900000000"},
-    )
+    response = await file_objection(harness, token, review_id, "x", "赵六", "13900000000")
     assert_problem(response, 409, "publicity_closed", "RV-6")
 
 

@@ -56,28 +56,29 @@ async def ensure_streams(js: JetStreamContext, settings: CommonSettings) -> None
     """Create or update the event stream and the dead-letter stream (idempotent)."""
     window = float(settings.events_duplicate_window_seconds)
     day = 24 * 3600.0
+    # Both streams are file-backed, kept by limits and deduplicated over the same window.
+    kept: dict[str, Any] = {
+        "storage": StorageType.FILE,
+        "retention": RetentionPolicy.LIMITS,
+        "num_replicas": settings.events_replicas,
+        "duplicate_window": window,
+    }
     configs = [
         StreamConfig(
             name=settings.stream_name,
             subjects=[f"{settings.events_prefix}.>"],
-            storage=StorageType.FILE,
-            retention=RetentionPolicy.LIMITS,
-            num_replicas=settings.events_replicas,
-            duplicate_window=window,
             max_age=settings.events_max_age_days * day,
             max_bytes=settings.events_max_bytes,
             description="Zhicheng domain events (CloudEvents JSON)",
+            **kept,
         ),
         StreamConfig(
             name=settings.dead_letter_stream_name,
             subjects=[f"{settings.events_prefix}-deadletter.>"],
-            storage=StorageType.FILE,
-            retention=RetentionPolicy.LIMITS,
             discard=DiscardPolicy.OLD,
-            num_replicas=settings.events_replicas,
-            duplicate_window=window,
             max_age=settings.dead_letters_max_age_days * day,
             description="Messages a consumer gave up on; list and replay with `zhicheng deadletters`",
+            **kept,
         ),
     ]
     for config in configs:

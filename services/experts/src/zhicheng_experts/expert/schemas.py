@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from zhicheng_common.policy import RecusalRelationship
 from zhicheng_common.problems import FieldError
+from zhicheng_common.schemas import examples
 from zhicheng_common.series import Rank
 from zhicheng_common.validators import CreditCode, RegionCode, ResidentIdNumber
 
@@ -66,28 +67,24 @@ class RelationshipRead(BaseModel):
 class ExpertCreate(BaseModel):
     """An expert entered by the committee office or HR staff (identifiers are stored encrypted)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "王建国",
-                    "resident_id": "140105197001010017",
-                    "unit_name": "山西省电力勘测设计院",
-                    "unit_credit_code": "12140000405201379W",
-                    "ownership_kind": "public_institution",
-                    "series": "engineering",
-                    "specialties": ["electrical"],
-                    "rank_held": "senior",
-                    "title_name": "正高级工程师",
-                    "region": "140100",
-                    "phone": "0351-1234567",
-                    "email": "wangjg@example.cn",
-                    "terms": [{"starts_on": "2025-01-01", "ends_on": "2027-12-31"}],
-                    "relationships": [{"kind": "spouse", "other_resident_id": "14010519720304002X"}],
-                }
-            ]
+    model_config = examples(
+        {
+            "name": "王建国",
+            "resident_id": "140105197001010017",
+            "unit_name": "山西省电力勘测设计院",
+            "unit_credit_code": "12140000405201379W",
+            "ownership_kind": "public_institution",
+            "series": "engineering",
+            "specialties": ["electrical"],
+            "rank_held": "senior",
+            "title_name": "正高级工程师",
+            "region": "140100",
+            "phone": "0351-1234567",
+            "email": "wangjg@example.cn",
+            "terms": [{"starts_on": "2025-01-01", "ends_on": "2027-12-31"}],
+            "relationships": [{"kind": "spouse", "other_resident_id": "14010519720304002X"}],
         },
+        extra="forbid",
     )
 
     name: Name

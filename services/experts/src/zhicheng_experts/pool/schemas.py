@@ -7,22 +7,20 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhicheng_common.schemas import examples
+
 
 class PoolFilingCreate(BaseModel):
     """A committee's expert pool filed (first filing) or re-filed (EX-3, EX-4, EX-5)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "committee_id": "0192f3a1-7c1e-7b7e-9c3a-2f5d8e6b1a01",
-                    "valid_from": "2027-01-01",
-                    "valid_until": "2029-12-31",
-                    "expert_ids": ["0192f3a1-7c1e-7b7e-9c3a-2f5d8e6b1a11", "0192f3a1-7c1e-7b7e-9c3a-2f5d8e6b1a12"],
-                }
-            ]
+    model_config = examples(
+        {
+            "committee_id": "0192f3a1-7c1e-7b7e-9c3a-2f5d8e6b1a01",
+            "valid_from": "2027-01-01",
+            "valid_until": "2029-12-31",
+            "expert_ids": ["0192f3a1-7c1e-7b7e-9c3a-2f5d8e6b1a11", "0192f3a1-7c1e-7b7e-9c3a-2f5d8e6b1a12"],
         },
+        extra="forbid",
     )
 
     committee_id: uuid.UUID

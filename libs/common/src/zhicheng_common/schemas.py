@@ -1,0 +1,54 @@
+"""Fields that the request and response bodies of several services share.
+
+A due day counted through a year whose holiday arrangement (节假日安排) is not published yet is
+provisional: it is counted with the provisional holidays and no make-up days, and recomputed once
+the arrangement is loaded. Every body that carries such a day carries its ``*_provisional`` flag,
+with the same meaning in every service.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+__all__ = ["PROVISIONAL_DESCRIPTION", "examples", "provisional_flag"]
+
+PROVISIONAL_DESCRIPTION = (
+    "Counted through a year without an official holiday arrangement (provisional holidays, "
+    "no make-up days): recomputed once it is loaded"
+)
+
+
+def provisional_flag(example: bool, description: str = PROVISIONAL_DESCRIPTION) -> Any:
+    """The ``*_provisional`` field of a counted day: false unless the count crossed an unpublished year.
+
+    Args:
+        example: the value shown as the field's example in the OpenAPI document.
+        description: the field's description, when the body words it for its own day.
+
+    Returns:
+        The pydantic field (default ``False``); ``Any`` as :func:`pydantic.Field` returns it.
+    """
+    return Field(default=False, examples=[example], description=description)
+
+
+def examples(
+    *values: Any, extra: Literal["allow", "ignore", "forbid"] | None = None, from_attributes: bool | None = None
+) -> ConfigDict:
+    """A model's config whose OpenAPI schema shows ``values`` as its examples, with the model's other settings.
+
+    Args:
+        values: whole example bodies, in the order the document lists them.
+        extra: pydantic's ``extra`` (``"forbid"`` for a request body that refuses unknown fields).
+        from_attributes: pydantic's ``from_attributes`` (a read built from a table row).
+
+    Returns:
+        The ``model_config`` of the model.
+    """
+    config = ConfigDict(json_schema_extra={"examples": list(values)})
+    if extra is not None:
+        config["extra"] = extra
+    if from_attributes is not None:
+        config["from_attributes"] = from_attributes
+    return config
