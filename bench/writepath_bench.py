@@ -30,7 +30,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.intake_bench import SubmitResult, declaration_for, save_drafts, submit_all
 from bench.stack import machine, percentile, write_section
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
+from zhicheng_common.clock import china_today
 from zhicheng_common.logging import configure_logging
 from zhicheng_common.topology import GATEWAY
 
@@ -50,7 +51,6 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## Write path: accepted submissions through the gateway of the whole running system"
 API = f"{GATEWAY.default_url}/api/v1"
 SHANXI = "140000"
-CHINA = timezone(timedelta(hours=8))
 PASSWORD = "Bench-2026-long-password"
 RUNS = 3
 MANY, ONE = 16, 1
@@ -237,7 +237,7 @@ def open_committee(admin: dict[str, str]) -> tuple[str, int]:
         client.post(
             f"/filings/{filed.json()['id']}/decision", json={"approve": True, "opinion": "同意核准备案"}, headers=admin
         ).raise_for_status()
-        plan = _plan(datetime.now(UTC).astimezone(CHINA).date(), levels)
+        plan = _plan(china_today(datetime.now(UTC)), levels)
         made = client.post(f"/{committee_id}/plans", json=plan, headers=office)
         made.raise_for_status()
         client.post(f"/plans/{made.json()['id']}/publication", headers=admin).raise_for_status()

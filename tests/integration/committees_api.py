@@ -9,22 +9,22 @@ projects are then the real ones.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.clock import china_today
 
 from .conftest import GATEWAY_URL, RunningSystem
 
 SHANXI = "140000"
-CHINA = timezone(timedelta(hours=8))
 OFFICE_PASSWORD = "Office-2026-long"
 
 
 def today_in_china() -> date:
-    return datetime.now(UTC).astimezone(CHINA).date()
+    return china_today(datetime.now(UTC))
 
 
 def plan_dates(today: date, levels: list[str]) -> dict[str, Any]:

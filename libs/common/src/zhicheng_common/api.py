@@ -31,6 +31,14 @@ SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 Auditor = Annotated[Principal, require_roles(Role.AUDITOR, Role.PROVINCE_ADMIN)]
 
 
+async def service_context(request: Request) -> Any:
+    """The service's typed context (clock, calendar, cipher, storage, policy packs), built once in
+    ``create_app()``; a service types it once: ``Context = Annotated[ReviewContext, Depends(service_context)]``.
+    """
+    # ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, a hop per request.
+    return request.app.state.context
+
+
 class JournalEntryRead(BaseModel):
     """One entry of the service's hash-chained audit journal.
 

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zhicheng_common import topology
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
 from zhicheng_common.auth import PUBLIC_ROUTE, TokenVerifier, current_principal, public_route
 from zhicheng_common.calendar import WorkingDayCalendar
@@ -456,31 +457,53 @@ def document_security(
                 operation["security"] = []
 
 
+def service_app_factory(
+    settings_type: type[ServiceSettings], routers: Sequence[APIRouter], subscriptions: Sequence[Subscription] = ()
+) -> Callable[..., FastAPI]:
+    """``create_app(common=None, settings=None)`` of a service that needs only its routers and subscriptions."""
+
+    def create_app(common: CommonSettings | None = None, settings: ServiceSettings | None = None) -> FastAPI:
+        return create_service_app(common or CommonSettings(), settings or settings_type(), routers, subscriptions)
+
+    return create_app
+
+
 def create_service_app(
-    *,
-    name: str,
-    area: str,
-    title: str,
     common: CommonSettings,
     settings: ServiceSettings,
     routers: Sequence[APIRouter] = (),
-    fallback_routers: Sequence[APIRouter] = (),
     subscriptions: Sequence[Subscription] = (),
     jobs: Sequence[Job] = (),
+    *,
+    name: str | None = None,
+    area: str | None = None,
+    title: str | None = None,
+    fallback_routers: Sequence[APIRouter] = (),
     clock: Clock | None = None,
     schema: str | None = None,
     description: str = "",
     calendar: WorkingDayCalendar | None = None,
     on_calendar_change: CalendarJob | None = None,
+    context: object | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app; routers are mounted under ``/api/v1``.
+
+    The service is the one its settings name (``ServiceSettings`` subclass); its area, title and
+    description come from the topology unless given.
 
     ``fallback_routers`` (catch-alls such as the gateway's forwarding) are mounted last; a path that
     another route declares with other methods is answered 405 with ``Allow`` before they run.
 
+    ``context`` is the service's typed context, reached by routes through
+    :func:`zhicheng_common.api.service_context`.
+
     With ``calendar``, the service follows the loaded holiday arrangements (calendar_store) and,
     with ``on_calendar_change``, recomputes its stored deadlines when a year's arrangement changes.
     """
+    name = name or settings.service_name
+    if area is None or title is None:
+        info = topology.service(name)
+        area, title, description = area or info.area, title or info.title, description or info.description
     configure_logging(name, level=common.log_level, json=common.log_json)
     check_consumes(name, consumers_of(name, subscriptions))
     clock = clock or make_clock(common)
@@ -537,6 +560,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.database = database
     app.state.clock = clock
+    app.state.context = context
     app.state.token_verifier = TokenVerifier(common)
     app.state.metrics_registry = registry
     install_problem_handlers(app)

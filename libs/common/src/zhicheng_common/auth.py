@@ -104,6 +104,16 @@ class Principal:
 SYSTEM = Principal(subject="system", roles=frozenset({"system"}), region="100000", name="system")
 
 
+def system_actor(region: str, *, service: str | None = None) -> Principal:
+    """The platform acting on a timer or an event for ``region``, so that region's auditors see the entry.
+
+    With ``service`` the subject names the service that acted (``system:review``).
+    """
+    if service is None:
+        return Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
+    return Principal(subject=f"system:{service}", roles=SYSTEM.roles, region=region, name=service)
+
+
 def ensure_covers(principal: Principal, region: str) -> None:
     """Refuse (403) a record outside the caller's jurisdiction."""
     if not principal.covers(region):

@@ -14,11 +14,19 @@ then no longer say what came first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field
+
+# Mainland China's time: deadlines, validity and "today" of every rule are China dates. A fixed
+# offset needs no tz database and equals Asia/Shanghai for every instant since 1991 (no DST).
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def china_today(now: datetime) -> date:
+    """The calendar day in mainland China at ``now`` (a naive ``now`` is taken as UTC)."""
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(CHINA).date()
 
 
 class Clock(Protocol):
@@ -139,12 +147,3 @@ class ControlledClock:
 def clock_is_ready(clock: Clock) -> bool:
     """False only for a controlled clock that has not read the shared source yet."""
     return getattr(clock, "ready", True) is not False
-
-
-#: Policy days are Beijing calendar days (NA-14 counts dates only, in Beijing time).
-CHINA_TIME = ZoneInfo("Asia/Shanghai")
-
-
-def china_today(now: datetime) -> date:
-    """The calendar day in Beijing at ``now``: the day a policy deadline or validity is counted on."""
-    return now.astimezone(CHINA_TIME).date()

@@ -35,9 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from zhicheng_common.clock import Clock, SystemClock
+from zhicheng_common.ids import uuid7
 from zhicheng_common.regions import is_region_code, level_of
 
 NAMING_CONVENTION = {
@@ -55,6 +56,18 @@ def new_metadata() -> MetaData:
     Each service has its own, so importing two services in one process never mixes their tables.
     """
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UuidKey:
+    """Model mixin: the primary key ``id``, a UUIDv7 (time-ordered, so inserts stay at the index's end)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
+
+
+class CreatedAt:
+    """Model mixin: ``created_at``, set by the database when the row is inserted."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 def timestamp_column(name: str, *, nullable: bool = False, default_now: bool = True) -> Column[datetime]:

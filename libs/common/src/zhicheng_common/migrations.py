@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context, op
@@ -137,6 +138,25 @@ def journal_sequencer_downgrade(schema: str) -> None:
     op.drop_column("journal", "id", schema=schema)
     op.alter_column("journal", "prev_hash", nullable=False, schema=schema)
     op.alter_column("journal", "hash", nullable=False, schema=schema)
+
+
+# One migration step as Alembic calls it: ``upgrade()`` / ``downgrade()`` with no arguments.
+Step = Callable[[], None]
+
+
+def platform_tables(schema: str) -> tuple[Step, Step]:
+    """The first migration of every service: ``upgrade, downgrade = platform_tables("intake")``."""
+    return (lambda: create_platform_tables(schema)), (lambda: drop_platform_tables(schema))
+
+
+def event_order(schema: str) -> tuple[Step, Step]:
+    """The event-order migration of every service (issue 10 §1), its durables named after ``schema``."""
+    return (lambda: create_event_order_tables(schema, service=schema)), (lambda: drop_event_order_tables(schema))
+
+
+def journal_sequencer(schema: str) -> tuple[Step, Step]:
+    """The journal-sequencer migration of every service (docs/journal.md)."""
+    return (lambda: journal_sequencer_upgrade(schema)), (lambda: journal_sequencer_downgrade(schema))
 
 
 def run_env(*, schema: str, metadata: MetaData) -> None:

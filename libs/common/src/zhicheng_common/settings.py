@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from zhicheng_common import topology
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "password", "admin"})
 
@@ -163,9 +165,15 @@ def refuse_placeholder(name: str, value: str) -> None:
 
 
 class ServiceSettings(BaseSettings):
-    """Base of every service's own settings (prefix ``ZC_<SERVICE>_``)."""
+    """Base of every service's own settings (prefix ``ZC_<SERVICE>_``).
+
+    A service names itself once, ``class IntakeSettings(ServiceSettings, service="intake")``, and
+    declares only its own fields: the environment prefix and the default port (the topology's)
+    follow from the name.
+    """
 
     model_config = SettingsConfigDict(extra="ignore")
+    service_name: ClassVar[str] = ""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -174,3 +182,22 @@ class ServiceSettings(BaseSettings):
     consumers_enabled: bool = True
     relay_enabled: bool = True
     scheduler_enabled: bool = True
+
+    def __init_subclass__(cls, *, service: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if service:
+            cls.service_name = service
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.service_name and not cls.model_config.get("env_prefix"):
+            # pydantic-settings reads the prefix from the class's own config at each instantiation.
+            cls.model_config["env_prefix"] = f"ZC_{cls.service_name.upper()}_"
+            cls.model_fields["port"].default = topology.service(cls.service_name).port
+            cls.model_rebuild(force=True)
+
+
+def migrations_dir(settings_file: str) -> Path:
+    """``services/<name>/migrations`` of the service whose ``settings.py`` is ``settings_file``."""
+    return Path(settings_file).resolve().parents[2] / "migrations"

@@ -16,6 +16,20 @@ class ServiceInfo:
     consumes: tuple[str, ...] = ()
 
     @property
+    def title(self) -> str:
+        """The title of its OpenAPI document and docs page."""
+        return ABOUT[self.name][0]
+
+    @property
+    def description(self) -> str:
+        return ABOUT[self.name][1]
+
+    @property
+    def area(self) -> str:
+        """The area its own OpenAPI document and docs are served under (``/api/v1/<area>/openapi.json``)."""
+        return self.areas[-1]
+
+    @property
     def package(self) -> str:
         return f"zhicheng_{self.name}"
 
@@ -27,6 +41,26 @@ class ServiceInfo:
     def default_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+
+# Title and description of each service's OpenAPI document.
+ABOUT: dict[str, tuple[str, str]] = {
+    "gateway": ("网关 (gateway)", "Sign-in, users and jurisdiction; the one entry point forwarding to every service."),
+    "intake": ("申报受理 (declaration intake)", "Declarations (申报) and the eligibility rules."),
+    "review": (
+        "资格审查 (qualification review)",
+        "The multi-level qualification review (资格审查), publicity (公示) and objections.",
+    ),
+    "experts": ("评审专家库 (expert pool)", "The expert pool (专家库), terms, recusal and verifiable random draws."),
+    "committees": (
+        "评审委员会 (committees)",
+        "Committee approval and filing (核准备案), annual plans, meetings, votes, results.",
+    ),
+    "integrity": (
+        "诚信档案 (integrity records)",
+        "Credit and integrity records (诚信档案) and their effects on the other services.",
+    ),
+    "certificates": ("电子证书 (certificates)", "Signed electronic certificates, verification and revocation."),
+}
 
 GATEWAY = ServiceInfo("gateway", 8000, ("auth", "users", "gateway"))
 

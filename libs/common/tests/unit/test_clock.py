@@ -110,3 +110,13 @@ def test_cli_spans_and_moments() -> None:
     assert parse_moment("2027-01-08T09:00+00:00") == datetime(2027, 1, 8, 9, tzinfo=UTC)
     with pytest.raises(typer.BadParameter):
         parse_moment("next friday")
+
+
+def test_china_today_turns_at_midnight_in_beijing_and_reads_a_naive_instant_as_utc() -> None:
+    from datetime import date
+
+    from zhicheng_common.clock import china_today
+
+    assert china_today(datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)) == date(2026, 12, 31)
+    assert china_today(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == date(2027, 1, 1)
+    assert china_today(datetime(2026, 12, 31, 16, 0)) == date(2027, 1, 1)

@@ -1,25 +1,7 @@
-"""Platform tables of the certificates service: outbox, inbox, audit journal.
+"""Platform tables of the certificates service: outbox, inbox, audit journal (2026-11-22)."""
 
-Revision ID: certificates_0001
-Revises:
-Create Date: 2026-11-22
-"""
+from zhicheng_common.migrations import platform_tables
 
-from collections.abc import Sequence
-
-from zhicheng_common.migrations import create_platform_tables, drop_platform_tables
-
-revision: str = "certificates_0001"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-SCHEMA = "certificates"
-
-
-def upgrade() -> None:
-    create_platform_tables(SCHEMA)
-
-
-def downgrade() -> None:
-    drop_platform_tables(SCHEMA)
+revision = "certificates_0001"
+down_revision = None
+upgrade, downgrade = platform_tables("certificates")

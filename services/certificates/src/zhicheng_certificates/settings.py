@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import SettingsConfigDict
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-from zhicheng_common.settings import ServiceSettings
-
-SERVICE = "certificates"
-AREA = "certificates"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "certificates", "certificates", migrations_dir(__file__)
 
 
-class CertificatesSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ZC_CERTIFICATES_", extra="ignore")
-
-    port: int = 8006
+class CertificatesSettings(ServiceSettings, service=SERVICE):
     # The CJK TrueType font embedded in certificate PDFs (Debian: fonts-wqy-microhei); without
     # it the PDF route answers 503 and everything else works.
     pdf_font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

@@ -1,11 +1,4 @@
-"""Committees, their filings (history), sanctions, annual plans and plan meetings.
-
-Revision ID: committees_0002
-Revises: committees_0001
-Create Date: 2026-11-22
-"""
-
-from collections.abc import Sequence
+"""Committees, their filings (history), sanctions, annual plans and plan meetings."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "committees_0002"
 down_revision: str | None = "committees_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "committees"
 

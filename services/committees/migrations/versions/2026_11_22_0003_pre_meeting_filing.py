@@ -1,19 +1,10 @@
-"""Pre-meeting filing of plan meetings (CM-8): when and by whom it was filed, applicants, note.
-
-Revision ID: committees_0003
-Revises: committees_0002
-Create Date: 2026-11-22
-"""
-
-from collections.abc import Sequence
+"""Pre-meeting filing of plan meetings (CM-8): when and by whom it was filed, applicants, note."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "committees_0003"
 down_revision: str | None = "committees_0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "committees"
 

@@ -1,19 +1,10 @@
-"""Dates of acts come from the server (CM-8, CM-9, CM-11): the paper date a client gives is kept beside.
-
-Revision ID: committees_0004
-Revises: committees_0003
-Create Date: 2026-12-02
-"""
-
-from collections.abc import Sequence
+"""Dates of acts come from the server (CM-8, CM-9, CM-11): the paper date a client gives is kept beside."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "committees_0004"
 down_revision: str | None = "committees_journal_sequencer"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "committees"
 

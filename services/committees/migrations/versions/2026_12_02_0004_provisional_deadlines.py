@@ -1,19 +1,10 @@
-"""Provisional deadlines of meetings (issue 11 §5): post-meeting filing (CM-9), results entry (CM-11).
-
-Revision ID: committees_provisional_deadlines
-Revises: committees_0004
-Create Date: 2026-12-02
-"""
-
-from collections.abc import Sequence
+"""Provisional deadlines of meetings (issue 11 §5): post-meeting filing (CM-9), results entry (CM-11)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "committees_provisional_deadlines"
 down_revision: str | None = "committees_0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "committees"
 

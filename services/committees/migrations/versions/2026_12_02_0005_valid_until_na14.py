@@ -8,13 +8,8 @@ as ``zhicheng_common.periods.last_day_after`` computes for every service now. A 
 current filing's pack is recomputed with that function; any other value is left as it is. A pack
 id no pack has stops the migration (no other pack's years are guessed). The downgrade keeps the
 NA-14 dates: the old count was a defect, not a state to return to.
-
-Revision ID: committees_valid_until_na14
-Revises: committees_event_order
-Create Date: 2026-12-02
 """
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -25,8 +20,6 @@ from zhicheng_common.policy import pack_by_id
 
 revision: str = "committees_valid_until_na14"
 down_revision: str | None = "committees_event_order"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def _old_count(approved_on: date, years: int) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from zhicheng_committees import service
 from zhicheng_committees.auth import Approver, Authenticated, Filer, HrAdmin, Reader
@@ -33,18 +33,16 @@ from zhicheng_committees.schemas import (
     ScopeResult,
 )
 from zhicheng_committees.settings import AREA
-from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.api import SessionDep, journal_router, service_context
 from zhicheng_common.paging import Paging
 from zhicheng_common.problems import problem_doc, problem_docs
 from zhicheng_common.series import Level
 from zhicheng_common.validators import RegionCode
 
 
-def _tools(request: Request) -> service.Tools:
+async def _tools(context: Annotated[service.CommitteesContext, Depends(service_context)]) -> service.Tools:
     """Today's date (China) from the injectable clock, the working-day calendar and the PII cipher."""
-    state = request.app.state
-    now = state.clock.now()
-    return service.Tools(now=now, today=service.china_today(now), calendar=state.calendar, cipher=state.pii_cipher)
+    return context.tools()
 
 
 ToolsDep = Annotated[service.Tools, Depends(_tools)]

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhicheng_committees import service
 from zhicheng_committees.api import routers
 from zhicheng_committees.consumers import SUBSCRIPTIONS
-from zhicheng_committees.settings import AREA, SERVICE, CommitteesSettings
-from zhicheng_common.app import create_service_app
+from zhicheng_committees.settings import CommitteesSettings
+from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
@@ -37,23 +37,20 @@ def create_app(
     settings = settings or CommitteesSettings()
     calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
 
-    async def recompute_deadlines(session: AsyncSession, years: frozenset[int]) -> int:
+    async def recompute(session: AsyncSession, years: frozenset[int]) -> int:
         return await service.recompute_deadlines(session, calendar=calendar, years=years)
 
-    app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="评审委员会 (committees)",
-        description="Committee approval and filing (核准备案), annual plans, meetings, votes, results.",
-        common=common,
-        settings=settings,
-        routers=routers,
-        subscriptions=SUBSCRIPTIONS,
-        jobs=jobs(settings),
+    timers = jobs(settings)
+    clock = clock or make_clock(common)
+    context = service.CommitteesContext(clock=clock, calendar=calendar, cipher=PiiCipher(common.pii_key))
+    return create_service_app(
+        common,
+        settings,
+        routers,
+        SUBSCRIPTIONS,
+        timers,
         clock=clock,
         calendar=calendar,
-        on_calendar_change=recompute_deadlines,
+        on_calendar_change=recompute,
+        context=context,
     )
-    app.state.calendar = calendar
-    app.state.pii_cipher = PiiCipher(common.pii_key)
-    return app

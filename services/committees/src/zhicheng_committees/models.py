@@ -27,15 +27,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from zhicheng_common.db import new_metadata
-from zhicheng_common.ids import uuid7
+from zhicheng_common.db import CreatedAt, UuidKey, new_metadata
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Committee(Base):
+class Committee(UuidKey, CreatedAt, Base):
     """A committee (评委会): where it belongs, its state and validity, and its current filing."""
 
     __tablename__ = "committees"
@@ -45,20 +44,18 @@ class Committee(Base):
         Index("ix_committees_status_valid_until", "status", "valid_until"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     region: Mapped[str] = mapped_column(String(6))
     status: Mapped[str] = mapped_column(String(32))
     current_filing_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
     valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     rectification_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
 
-class Filing(Base):
+class Filing(UuidKey, Base):
     """One filing of a committee (CM-1): everything the HR department approved or rejected."""
 
     __tablename__ = "filings"
@@ -68,7 +65,6 @@ class Filing(Base):
         Index("ix_filings_status", "status"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     committee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("committees.id"))
     sequence: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(32))
@@ -96,22 +92,20 @@ class Filing(Base):
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class Sanction(Base):
+class Sanction(UuidKey, CreatedAt, Base):
     """A measure against a committee (NA-13, CM-10): kind, reason, actor, date, rectification deadline."""
 
     __tablename__ = "sanctions"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     committee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("committees.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(128))
     decided_on: Mapped[date] = mapped_column(Date)
     rectification_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Plan(Base):
+class Plan(UuidKey, CreatedAt, Base):
     """A committee's annual evaluation plan (CM-5): window, notice and meetings of one year."""
 
     __tablename__ = "plans"
@@ -120,7 +114,6 @@ class Plan(Base):
         Index("ix_plans_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     committee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("committees.id"))
     region: Mapped[str] = mapped_column(String(6))
     year: Mapped[int] = mapped_column(Integer)
@@ -135,13 +128,12 @@ class Plan(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(128))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
 
-class PlanMeeting(Base):
+class PlanMeeting(UuidKey, Base):
     """A meeting of a plan: its date, pre-meeting filing (CM-8) and the post-meeting filing deadline (CM-9)."""
 
     __tablename__ = "plan_meetings"
@@ -150,7 +142,6 @@ class PlanMeeting(Base):
         Index("ix_plan_meetings_due", "post_meeting_filing_due"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     committee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("committees.id"))
     region: Mapped[str] = mapped_column(String(6))

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from zhicheng_committees.domain import CommitteeStatus, FilingStatus
 from zhicheng_committees.models import Committee, Filing, Plan, PlanMeeting, Sanction
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import region_within
+from zhicheng_common.repository import Repository
 
 #: Roles that read and act on every committee of their region; a committee office acts only for
 #: its own committees (issue 12).
@@ -50,11 +50,8 @@ def committee_scope(
     return within
 
 
-class CommitteeRepository:
+class CommitteeRepository(Repository):
     """Committees, their filings and sanctions; lists always through the caller's jurisdiction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:
@@ -72,17 +69,8 @@ class CommitteeRepository:
         )
         return bool(found)
 
-    def add(self, row: Committee | Filing | Sanction | Plan | PlanMeeting) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
     async def get(self, committee_id: uuid.UUID, *, for_update: bool = False) -> Committee | None:
-        statement = select(Committee).where(Committee.id == committee_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Committee, committee_id, for_update=for_update)
 
     async def get_filing(self, filing_id: uuid.UUID, *, for_update: bool = False) -> Filing | None:
         """One filing; ``for_update`` locks its row and reloads it, so a decision sees the committed state."""
@@ -208,23 +196,11 @@ class CommitteeRepository:
         return (await self.session.scalars(statement)).all()
 
 
-class PlanRepository:
+class PlanRepository(Repository):
     """Annual plans and their meetings."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, row: Plan | PlanMeeting) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
     async def get(self, plan_id: uuid.UUID, *, for_update: bool = False) -> Plan | None:
-        statement = select(Plan).where(Plan.id == plan_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Plan, plan_id, for_update=for_update)
 
     async def of_committee_year(self, committee_id: uuid.UUID, year: int) -> Plan | None:
         statement = select(Plan).where(Plan.committee_id == committee_id, Plan.year == year)
@@ -259,10 +235,7 @@ class PlanRepository:
         await self.session.flush()
 
     async def get_meeting(self, meeting_id: uuid.UUID, *, for_update: bool = False) -> PlanMeeting | None:
-        statement = select(PlanMeeting).where(PlanMeeting.id == meeting_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(PlanMeeting, meeting_id, for_update=for_update)
 
     async def overdue_readable_by(self, principal: Principal, today: date) -> Sequence[PlanMeeting]:
         """Meetings of published plans in the caller's jurisdiction whose post-meeting filing is overdue (CM-9)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import structlog
@@ -75,10 +75,12 @@ from zhicheng_committees.schemas import (
     ScopeResult,
 )
 from zhicheng_common.audit import append_entry, session_clock
-from zhicheng_common.auth import SYSTEM, Principal, ensure_covers
+from zhicheng_common.auth import Principal, ensure_covers, system_actor
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
+from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import journal_change, journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id, resolve_pack
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, RuleRefused
@@ -87,13 +89,6 @@ from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
-
-
-def china_today(now: datetime) -> date:
-    """The calendar day in mainland China at ``now`` (deadlines are China dates)."""
-    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)
@@ -104,6 +99,21 @@ class Tools:
     today: date
     calendar: WorkingDayCalendar
     cipher: PiiCipher
+
+
+@dataclass(frozen=True)
+class CommitteesContext:
+    """The service's context, built once in ``create_app()``: the clock, the working-day calendar and
+    the PII cipher."""
+
+    clock: Clock
+    calendar: WorkingDayCalendar
+    cipher: PiiCipher
+
+    def tools(self) -> Tools:
+        """The tools of one request: its instant and today's China date, read once from the clock."""
+        now = self.clock.now()
+        return Tools(now=now, today=china_today(now), calendar=self.calendar, cipher=self.cipher)
 
 
 def _invalid(problems: Sequence[tuple[str, str]]) -> InvalidPayload:
@@ -180,28 +190,6 @@ async def _shown_filing(repo: CommitteeRepository, committee: Committee) -> Fili
     return (await repo.shown_filings([committee]))[committee.id]
 
 
-async def _journal_read(
-    session: AsyncSession, *, actor: Principal, record_type: str, records: Sequence[Committee | Filing]
-) -> None:
-    """Filings name contact persons (personal data): every read is journaled (DESIGN.md §6).
-
-    One entry per region of the records read, so each jurisdiction's auditors see the reads of theirs.
-    """
-    by_region: dict[str, list[str]] = {}
-    for record in records:
-        by_region.setdefault(record.region, []).append(str(record.id))
-    for region, record_ids in sorted(by_region.items()):
-        await append_entry(
-            session,
-            actor=actor,
-            action=f"{record_type}.read",
-            record_type=record_type,
-            record_id=record_ids[0] if len(record_ids) == 1 else "*",
-            record_region=region,
-            data={"ids": list(record_ids)} if len(record_ids) > 1 else None,
-        )
-
-
 async def get_committee(
     session: AsyncSession, *, actor: Principal, committee_id: uuid.UUID, tools: Tools
 ) -> CommitteeRead:
@@ -210,7 +198,7 @@ async def get_committee(
     committee = await _committee(repo, committee_id)
     ensure_covers(actor, committee.region)
     await _ensure_acts_for(repo, actor, committee.id)
-    await _journal_read(session, actor=actor, record_type="committee", records=[committee])
+    await journal_read(session, actor=actor, action="committee.read", record_type="committee", records=[committee])
     pending = await repo.pending_filing_ids([committee.id])
     return committee_read(committee, await _shown_filing(repo, committee), pending.get(committee.id), tools.cipher)
 
@@ -224,7 +212,7 @@ async def committee_history(
     ensure_covers(actor, committee.region)
     await _ensure_acts_for(repo, actor, committee.id)
     filings = await repo.filings_of(committee.id)
-    await _journal_read(session, actor=actor, record_type="filing", records=filings)
+    await journal_read(session, actor=actor, action="filing.read", record_type="filing", records=filings)
     return [filing_read(f, tools.cipher) for f in filings]
 
 
@@ -250,7 +238,7 @@ async def list_committees(
     shown = await repo.shown_filings(rows)
     pending = await repo.pending_filing_ids([c.id for c in rows])
     items = [committee_read(c, shown[c.id], pending.get(c.id), tools.cipher) for c in rows]
-    await _journal_read(session, actor=actor, record_type="committee", records=rows)
+    await journal_read(session, actor=actor, action="committee.read", record_type="committee", records=rows)
     return CommitteePage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -270,7 +258,7 @@ async def list_filings(
     rows, total = await CommitteeRepository(session).filings_page_readable_by(
         actor, status=status, region=region, limit=limit, offset=offset
     )
-    await _journal_read(session, actor=actor, record_type="filing", records=rows)
+    await journal_read(session, actor=actor, action="filing.read", record_type="filing", records=rows)
     return FilingPage(items=[filing_read(f, tools.cipher) for f in rows], total=total, limit=limit, offset=offset)
 
 
@@ -281,7 +269,7 @@ async def get_filing(session: AsyncSession, *, actor: Principal, filing_id: uuid
         raise FilingNotFound(f"备案申请 {filing_id} 不存在")
     ensure_covers(actor, filing.region)
     await _ensure_acts_for(CommitteeRepository(session), actor, filing.committee_id)
-    await _journal_read(session, actor=actor, record_type="filing", records=[filing])
+    await journal_read(session, actor=actor, action="filing.read", record_type="filing", records=[filing])
     return filing_read(filing, tools.cipher)
 
 
@@ -1268,11 +1256,6 @@ async def overdue_post_meeting_filings(session: AsyncSession, *, actor: Principa
 # --- timers (scheduler jobs) ---------------------------------------------------------------------
 
 
-def _system_for(region: str) -> Principal:
-    # The system acts for the record's region, so that region's auditors see the entry.
-    return Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
-
-
 async def expire_committees(session: AsyncSession, now: datetime) -> int:
     """CM-2: committees past their validity end expire, once each, with their event."""
     today = china_today(now)
@@ -1282,7 +1265,7 @@ async def expire_committees(session: AsyncSession, now: datetime) -> int:
         committee.status = CommitteeStatus.EXPIRED
         await append_entry(
             session,
-            actor=_system_for(committee.region),
+            actor=system_actor(committee.region),
             action="committee.expired",
             record_type="committee",
             record_id=str(committee.id),
@@ -1310,7 +1293,7 @@ async def note_overdue_post_meeting_filings(session: AsyncSession, now: datetime
         meeting.overdue_noted = True
         await append_entry(
             session,
-            actor=_system_for(meeting.region),
+            actor=system_actor(meeting.region),
             action="committee.meeting.post_filing_overdue",
             record_type="plan_meeting",
             record_id=str(meeting.id),
@@ -1394,7 +1377,7 @@ async def _meeting_deadline_changed(
     rule: str,
 ) -> None:
     moved = previous != due
-    await record_event(
+    await journal_change(
         session,
         MeetingDeadlineChanged(
             meeting_id=meeting.id,
@@ -1407,16 +1390,10 @@ async def _meeting_deadline_changed(
             moved=moved,
             calendar_years=sorted(years),
         ),
-        subject=str(meeting.id),
-        region=meeting.region,
-    )
-    await append_entry(
-        session,
-        actor=_system_for(meeting.region),
+        actor=system_actor(meeting.region),
         action=f"committee.meeting.deadline_{'moved' if moved else 'confirmed'}",
         record_type="plan_meeting",
-        record_id=str(meeting.id),
-        record_region=meeting.region,
+        record=meeting,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
         rule_ids=[rule, "NA-14"],
         data={"deadline": kind, "previous": previous, "due": due, "provisional": provisional},

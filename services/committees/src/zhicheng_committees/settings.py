@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-from pydantic_settings import SettingsConfigDict
-
-from zhicheng_common.settings import ServiceSettings
-
-SERVICE = "committees"
-AREA = "committees"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "committees", "committees", migrations_dir(__file__)
 
 
-class CommitteesSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ZC_COMMITTEES_", extra="ignore")
-
-    port: int = 8004
+class CommitteesSettings(ServiceSettings, service=SERVICE):
     expiry_interval_seconds: float = 60.0

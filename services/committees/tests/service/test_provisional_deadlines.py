@@ -94,7 +94,7 @@ async def test_NA_14_CM_9_CM_11_meeting_deadlines_in_2027_are_provisional_and_mo
     # Again: nothing changes.
     assert not await store_arrangement(no_2027, committees_schema, OFFICIAL_2027)
     async with svc.database.unit_of_work() as session:
-        calendar = svc.app.state.calendar
+        calendar = svc.app.state.context.calendar
         assert await service.recompute_deadlines(session, calendar=calendar, years=frozenset({2027})) == 0
     await asyncio.sleep(1.0)
     assert len(await svc.events(meeting["id"], "meeting.deadline_changed")) == 2

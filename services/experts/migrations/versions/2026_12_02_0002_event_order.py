@@ -1,26 +1,7 @@
-"""Per-aggregate order of events (issue 10 §1): outbox_versions, inbox_versions, and the inbox
-rows of the former per-type durables copied under the durable per producer.
+"""Per-aggregate event order (issue 10 §1), inbox rows kept per producer (2026-12-02)."""
 
-Revision ID: experts_event_order
-Revises: experts_journal_sequencer
-Create Date: 2026-12-02
-"""
+from zhicheng_common.migrations import event_order
 
-from collections.abc import Sequence
-
-from zhicheng_common.migrations import create_event_order_tables, drop_event_order_tables
-
-revision: str = "experts_event_order"
-down_revision: str | None = "experts_journal_sequencer"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-SCHEMA = "experts"
-
-
-def upgrade() -> None:
-    create_event_order_tables(SCHEMA, service=SCHEMA)
-
-
-def downgrade() -> None:
-    drop_event_order_tables(SCHEMA)
+revision = "experts_event_order"
+down_revision = "experts_journal_sequencer"
+upgrade, downgrade = event_order("experts")

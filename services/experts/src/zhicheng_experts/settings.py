@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from zhicheng_common.settings import ServiceSettings
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-SERVICE = "experts"
-AREA = "experts"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "experts", "experts", migrations_dir(__file__)
 
 
-class ExpertsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ZC_EXPERTS_", extra="ignore")
-
-    port: int = 8003
+class ExpertsSettings(ServiceSettings, service=SERVICE):
     # How often the scheduler looks for pool filings past their last day (EX-3).
     filing_expiry_interval_seconds: float = Field(default=300.0, gt=0)
     #: How drawn experts are told: ``log`` (a log line, ids only) or ``smtp`` (an e-mail).

@@ -1,11 +1,4 @@
-"""Users of the gateway: credentials, roles and region.
-
-Revision ID: gateway_0002
-Revises: gateway_0001
-Create Date: 2026-11-22
-"""
-
-from collections.abc import Sequence
+"""Users of the gateway: credentials, roles and region."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "gateway_0002"
 down_revision: str | None = "gateway_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "gateway"
 

@@ -1,11 +1,4 @@
-"""Bindings of users to a verified identity, a unit, a department and committees (issue 12).
-
-Revision ID: gateway_0003
-Revises: gateway_0002
-Create Date: 2026-12-02
-"""
-
-from collections.abc import Sequence
+"""Bindings of users to a verified identity, a unit, a department and committees (issue 12)."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "gateway_0003"
 down_revision: str | None = "gateway_journal_sequencer"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "gateway"
 

@@ -24,7 +24,7 @@ from zhicheng_gateway.consumers import SUBSCRIPTIONS
 from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
 from zhicheng_gateway.reference import router as reference_router
-from zhicheng_gateway.settings import AREA, SERVICE, GatewaySettings
+from zhicheng_gateway.settings import GatewaySettings
 
 log = structlog.get_logger()
 
@@ -67,16 +67,9 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     # The `jwt` key ring (docs/keys.md): mounted in production, generated once elsewhere.
     issuer = TokenIssuer.from_ring(ring_for(common, JWT), issuer=common.jwt_issuer, audience=common.jwt_audience)
 
+    # The proxy is a fallback, mounted last: the gateway's own routes win, and their 405s too.
     app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="网关 (gateway)",
-        description="Sign-in, users and jurisdiction; the one entry point forwarding to every service.",
-        common=common,
-        settings=settings,
-        routers=[*routers, reference_router],
-        fallback_routers=[proxy_router],  # last: the gateway's own routes win, and their 405s too
-        subscriptions=SUBSCRIPTIONS,
+        common, settings, [*routers, reference_router], SUBSCRIPTIONS, fallback_routers=[proxy_router]
     )
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
     app.state.token_issuer = issuer

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, String, func, text, true
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, String, text, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from zhicheng_common.db import new_metadata
-from zhicheng_common.ids import uuid7
+from zhicheng_common.db import CreatedAt, UuidKey, new_metadata
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class User(Base):
+class User(UuidKey, CreatedAt, Base):
     """A person who signs in at the gateway: roles and the region they act for (GB/T 2260)."""
 
     __tablename__ = "users"
@@ -29,14 +27,12 @@ class User(Base):
         Index("ix_users_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[list[str]] = mapped_column(JSONB)
     region: Mapped[str] = mapped_column(String(6))
     name: Mapped[str] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(128))
     # Bindings (issue 12), carried as token claims: set only by staff who checked the identity,
     # and stored as keyed hashes (``zhicheng_common.pii``), never the numbers themselves.

@@ -5,26 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.db import region_within
 from zhicheng_common.ids import uuid7
+from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_gateway.models import User
 
 
-class UserRepository:
+class UserRepository(RegionScoped, Repository):
     """Users, always read through the caller's jurisdiction when listing."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @staticmethod
-    def readable_by(principal: Principal) -> ColumnElement[bool]:
-        """Users whose region lies within ``principal``'s jurisdiction."""
-        return region_within(User.region, principal.region)
+    region_column = User.region
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
         return await self.session.get(User, user_id, with_for_update=for_update)

@@ -11,8 +11,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
+from zhicheng_common.auth import Principal, Role, ensure_covers, system_actor
 from zhicheng_common.events.outbox import record_event
+from zhicheng_common.journaling import journal_read
 from zhicheng_common.pii import PiiCipher
 from zhicheng_gateway.domain import burn_password_check, hash_password, ungrantable_roles, verify_password
 from zhicheng_gateway.errors import InvalidCredentials, RoleNotGrantable, UsernameTaken, UserNotFound
@@ -121,7 +122,7 @@ async def bootstrap_admin(
     if await UserRepository(session).get_by_username(username) is not None:
         return None
     # The system acts for the administrator's region, so the province's auditors see the entry.
-    actor = Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
+    actor = system_actor(region)
     return await _add_user(
         session,
         actor=actor,
@@ -181,9 +182,7 @@ async def get_user(session: AsyncSession, *, actor: Principal, user_id: uuid.UUI
     if user is None:
         raise UserNotFound(f"用户 {user_id} 不存在")
     ensure_covers(actor, user.region)
-    await append_entry(
-        session, actor=actor, action="user.read", record_type="user", record_id=str(user.id), record_region=user.region
-    )
+    await journal_read(session, actor=actor, action="user.read", record_type="user", records=[user])
     return user
 
 

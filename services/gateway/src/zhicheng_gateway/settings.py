@@ -7,26 +7,17 @@ field here is reached at its topology default (see :meth:`GatewaySettings.upstre
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
 
 from zhicheng_common.regions import is_region_code
-from zhicheng_common.settings import ServiceSettings
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 from zhicheng_common.topology import DOMAIN_SERVICES, GATEWAY, service
 
-SERVICE = GATEWAY.name
-AREA = "gateway"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = GATEWAY.name, "gateway", migrations_dir(__file__)
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(ServiceSettings, service=SERVICE):
     """What the gateway reads from ``ZC_GATEWAY_*``."""
-
-    model_config = SettingsConfigDict(env_prefix="ZC_GATEWAY_", extra="ignore")
-
-    port: int = GATEWAY.port
 
     # Identity: the built-in issuer signs with the `jwt` key ring (ZC_KEYS_DIR/jwt, docs/keys.md).
     token_ttl_seconds: int = Field(default=3600, ge=60)

@@ -1,11 +1,4 @@
-"""Declarations, status history, idempotency keys, attachments and the projections intake keeps.
-
-Revision ID: intake_0002
-Revises: intake_0001
-Create Date: 2026-11-22
-"""
-
-from collections.abc import Sequence
+"""Declarations, status history, idempotency keys, attachments and the projections intake keeps."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "intake_0002"
 down_revision: str | None = "intake_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "intake"
 UUID = postgresql.UUID(as_uuid=True)

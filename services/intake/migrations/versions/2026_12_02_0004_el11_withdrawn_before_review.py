@@ -2,21 +2,13 @@
 
 Only such a withdrawal frees the person's application of the year. The submit transaction takes a
 per-person advisory lock for the count (no schema needed for that).
-
-Revision ID: intake_0004
-Revises: intake_0003
-Create Date: 2026-12-02
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "intake_0004"
 down_revision: str | None = "intake_0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "intake"
 

@@ -3,21 +3,13 @@
 Written in the transaction of their metadata (``intake.attachments``), read by every replica,
 included in the database's backups. Files of an earlier local-disk store are not moved by this
 migration (they lived in a pod's emptyDir); docs/attachments.md says how to carry them over.
-
-Revision ID: intake_attachment_contents
-Revises: intake_event_order
-Create Date: 2026-12-02
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "intake_attachment_contents"
 down_revision: str | None = "intake_event_order"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "intake"
 

@@ -12,7 +12,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_intake import service
 from zhicheng_intake.api import routers
 from zhicheng_intake.consumers import subscriptions
-from zhicheng_intake.settings import AREA, SERVICE, IntakeSettings
+from zhicheng_intake.settings import IntakeSettings
 from zhicheng_intake.storage import AttachmentStore, PostgresAttachmentStore, S3AttachmentStore
 
 
@@ -26,26 +26,15 @@ def create_app(
     """Build the intake service app (composition root)."""
     common = common or CommonSettings()
     settings = settings or IntakeSettings()
+    abandon = Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)
     cipher = PiiCipher(common.pii_key)
-    app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="申报受理 (declaration intake)",
-        description="Declarations (申报) and the eligibility rules.",
-        common=common,
-        settings=settings,
-        routers=routers,
-        subscriptions=subscriptions(cipher),
-        jobs=[Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)],
-        clock=clock,
-    )
-    app.state.intake_deps = service.IntakeDeps(
+    context = service.IntakeDeps(
         cipher=cipher,
         storage=storage or _store(settings),
         media_types=settings.attachment_media_types,
         attachment_max_bytes=settings.attachment_max_bytes,
     )
-    return app
+    return create_service_app(common, settings, routers, subscriptions(cipher), [abandon], clock=clock, context=context)
 
 
 def _store(settings: IntakeSettings) -> AttachmentStore:

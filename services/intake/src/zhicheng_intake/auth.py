@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from zhicheng_common.api import service_context
 from zhicheng_common.auth import CurrentPrincipal
 from zhicheng_common.clock import Clock
 from zhicheng_intake.service import IntakeDeps
@@ -17,15 +18,10 @@ Authenticated = CurrentPrincipal
 
 # Dependencies are ``async def``: FastAPI runs a plain ``def`` one in the thread pool, a thread
 # hop on every request for reading an attribute.
-async def _deps(request: Request) -> IntakeDeps:
-    deps: IntakeDeps = request.app.state.intake_deps
-    return deps
-
-
 async def _now(request: Request) -> datetime:
     clock: Clock = request.app.state.clock
     return clock.now()
 
 
-Deps = Annotated[IntakeDeps, Depends(_deps)]
+Deps = Annotated[IntakeDeps, Depends(service_context)]
 Now = Annotated[datetime, Depends(_now)]

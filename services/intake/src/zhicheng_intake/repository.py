@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import driver_connection, region_within, session_schema
+from zhicheng_common.repository import Repository
 from zhicheng_intake.domain import CommitteeScope, DeclarationWindow, EligibilityContext, OtherDeclaration
 from zhicheng_intake.models import (
     Attachment,
@@ -73,17 +73,11 @@ def bound_to(principal: Principal, declaration: Declaration) -> bool:
     return principal.has_role(Role.COMMITTEE_OFFICE) and declaration.committee_id in principal.committee_ids()
 
 
-class DeclarationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class DeclarationRepository(Repository):
     async def get(self, declaration_id: uuid.UUID, *, for_update: bool = False) -> Declaration | None:
-        statement = select(Declaration).where(Declaration.id == declaration_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Declaration, declaration_id, for_update=for_update)
 
-    async def add(self, declaration: Declaration) -> None:
+    async def add_declaration(self, declaration: Declaration) -> None:
         self.session.add(declaration)
         await self.session.flush()
 
@@ -260,11 +254,8 @@ class DeclarationRepository:
         return (await self.session.scalars(statement)).all()
 
 
-class ProjectionRepository:
+class ProjectionRepository(Repository):
     """Committees, plans and integrity bars as intake keeps them from events."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def committee(self, committee_id: uuid.UUID) -> CommitteeProjection | None:
         return await self.session.get(CommitteeProjection, committee_id)

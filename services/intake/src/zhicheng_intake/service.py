@@ -9,14 +9,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
+from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
+from zhicheng_common.journaling import journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, ProblemError
@@ -61,7 +62,6 @@ from zhicheng_intake.storage import AttachmentStore, checked_media_type
 
 log = structlog.get_logger()
 
-CHINA = ZoneInfo("Asia/Shanghai")
 RECORD = "declaration"
 # Roles that see identifiers in full (they verify them); everyone else gets them masked.
 FULL_ID_ROLES = (Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN)
@@ -71,16 +71,12 @@ DECLARING_ROLES = (Role.APPLICANT, Role.UNIT_REVIEWER)
 
 @dataclass(frozen=True)
 class IntakeDeps:
-    """What the use cases need beyond the session: the PII cipher, attachment storage, limits."""
+    """The service's context, built once in ``create_app()``: the PII cipher, attachment storage, limits."""
 
     cipher: PiiCipher
     storage: AttachmentStore
     attachment_max_bytes: int
     media_types: tuple[str, ...]
-
-
-def today_in_china(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
 
 
 def _request_hash(body: Any) -> str:
@@ -273,7 +269,7 @@ async def create_draft(
             existing = await repo.get(known.declaration_id)
             assert existing is not None
             return to_read(existing, principal=actor, cipher=deps.cipher), False
-    _validate(declaration_in, today_in_china(now))
+    _validate(declaration_in, china_today(now))
     row = Declaration(
         id=uuid.uuid4(),
         status="draft",
@@ -284,7 +280,7 @@ async def create_draft(
         updated_at=now,
     )
     _apply(row, declaration_in, deps.cipher)
-    await repo.add(row)
+    await repo.add_declaration(row)
     if idempotency_key and not await repo.claim_idempotency(
         actor=actor.subject, operation="create", key=idempotency_key, request_hash=body_hash, declaration_id=row.id
     ):
@@ -315,7 +311,7 @@ async def update(
 ) -> DeclarationRead:
     """Replace a draft; a returned declaration may change only the fields its return listed (RV-3)."""
     row = await _owned(session, declaration_id, actor)
-    today = today_in_china(now)
+    today = china_today(now)
     if row.status not in ("draft", "returned"):
         raise WrongState(f"申报状态为{row.status}，不能修改")
     _validate(declaration_in, today)
@@ -404,7 +400,7 @@ async def submit(
     # cannot both see "no other application" (the lock ends with this transaction).
     await repo.lock_applicant_year(row.applicant_key, row.year)
     declared = _declared(row, deps.cipher)
-    context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
+    context = await eligibility_context(session, row=row, declared=declared, today=china_today(now))
     pack = pack_for(row)
     failures = eligibility(declared, pack=pack, context=context)
     if failures:
@@ -458,7 +454,7 @@ async def dry_run(
     """Run every eligibility rule on a declaration as it stands; nothing changes (预检)."""
     row = await _readable(session, actor, declaration_id)
     declared = _declared(row, deps.cipher)
-    context = await eligibility_context(session, row=row, declared=declared, today=today_in_china(now))
+    context = await eligibility_context(session, row=row, declared=declared, today=china_today(now))
     pack = pack_for(row)
     failures = eligibility(declared, pack=pack, context=context)
     return EligibilityReport(
@@ -473,7 +469,7 @@ async def resubmit(
     row = await _owned(session, declaration_id, actor)
     if row.status != "returned":
         raise WrongState(f"申报状态为{row.status}，不能重新提交")
-    raise_refused(domain.correction_deadline_refusal(row.correction_deadline, today_in_china(now)))
+    raise_refused(domain.correction_deadline_refusal(row.correction_deadline, china_today(now)))
     await record_event(
         session,
         DeclarationResubmitted(declaration_id=str(row.id), corrected_fields=list(row.corrected_fields)),
@@ -506,14 +502,8 @@ async def read(
 ) -> DeclarationRead:
     """One declaration the caller may read; the read is journaled (personal data)."""
     row = await _readable(session, actor, declaration_id)
-    await append_entry(
-        session,
-        actor=actor,
-        action="declaration.read",
-        record_type=RECORD,
-        record_id=str(row.id),
-        record_region=row.region,
-        reason="查看申报",
+    await journal_read(
+        session, actor=actor, action="declaration.read", record_type=RECORD, records=[row], reason="查看申报"
     )
     return to_read(row, principal=actor, cipher=deps.cipher)
 
@@ -930,7 +920,7 @@ async def apply_deadline_changed(session: AsyncSession, *, data: dict[str, Any],
 
 async def abandon_overdue(session: AsyncSession, now: datetime) -> int:
     """RV-3: returned declarations not corrected by their deadline become abandoned."""
-    rows = await DeclarationRepository(session).returned_past_deadline(today_in_china(now))
+    rows = await DeclarationRepository(session).returned_past_deadline(china_today(now))
     for row in rows:
         await record_event(
             session, DeclarationAbandoned(declaration_id=str(row.id)), subject=str(row.id), region=row.region

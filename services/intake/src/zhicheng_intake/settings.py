@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from pydantic_settings import SettingsConfigDict
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-from zhicheng_common.settings import ServiceSettings
-
-SERVICE = "intake"
-AREA = "declarations"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "intake", "declarations", migrations_dir(__file__)
 
 
-class IntakeSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ZC_INTAKE_", extra="ignore")
-
-    port: int = 8001
+class IntakeSettings(ServiceSettings, service=SERVICE):
     # Where attachment bytes live (docs/attachments.md): "postgres" (intake.attachment_contents, in
     # the transaction of their metadata; every replica reads them, backups include them) or "s3".
     attachment_store: Literal["postgres", "s3"] = "postgres"

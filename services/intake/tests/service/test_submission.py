@@ -477,7 +477,7 @@ async def test_personal_data_the_reviewers_sealed_texts_of_v2_review_events_are_
     intake: Intake,
 ) -> None:
     """review.declaration.returned/rejected v2 seal the reviewer's words (issue 12); intake opens them."""
-    cipher: PiiCipher = intake.app.state.intake_deps.cipher
+    cipher: PiiCipher = intake.app.state.context.cipher
     committee_id = await intake.open_committee()
     headers = intake.headers()
     declaration_id = await submitted_draft(intake, applicant_body(committee_id), headers)

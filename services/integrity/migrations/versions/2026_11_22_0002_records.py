@@ -1,11 +1,4 @@
-"""Integrity records, appeals and the history of every record; deletes refused.
-
-Revision ID: integrity_0002
-Revises: integrity_0001
-Create Date: 2026-11-22
-"""
-
-from collections.abc import Sequence
+"""Integrity records, appeals and the history of every record; deletes refused."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "integrity_0002"
 down_revision: str | None = "integrity_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "integrity"
 UUID = postgresql.UUID(as_uuid=True)

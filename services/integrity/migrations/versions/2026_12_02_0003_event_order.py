@@ -1,26 +1,7 @@
-"""Per-aggregate order of events (issue 10 §1): outbox_versions, inbox_versions, and the inbox
-rows of the former per-type durables copied under the durable per producer.
+"""Per-aggregate event order (issue 10 §1), inbox rows kept per producer (2026-12-02)."""
 
-Revision ID: integrity_event_order
-Revises: integrity_journal_sequencer
-Create Date: 2026-12-02
-"""
+from zhicheng_common.migrations import event_order
 
-from collections.abc import Sequence
-
-from zhicheng_common.migrations import create_event_order_tables, drop_event_order_tables
-
-revision: str = "integrity_event_order"
-down_revision: str | None = "integrity_journal_sequencer"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-SCHEMA = "integrity"
-
-
-def upgrade() -> None:
-    create_event_order_tables(SCHEMA, service=SCHEMA)
-
-
-def downgrade() -> None:
-    drop_event_order_tables(SCHEMA)
+revision = "integrity_event_order"
+down_revision = "integrity_journal_sequencer"
+upgrade, downgrade = event_order("integrity")

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
-from zhicheng_common.api import SessionDep, journal_router
-from zhicheng_common.clock import Clock
+from zhicheng_common.api import SessionDep, journal_router, service_context
 from zhicheng_common.paging import Paging
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import problem_docs
@@ -34,15 +33,15 @@ from zhicheng_integrity.schemas import (
 )
 from zhicheng_integrity.settings import AREA
 
-
-def _cipher(request: Request) -> PiiCipher:
-    cipher: PiiCipher = request.app.state.pii_cipher
-    return cipher
+ContextDep = Annotated[service.IntegrityContext, Depends(service_context)]
 
 
-def _now(request: Request) -> datetime:
-    clock: Clock = request.app.state.clock
-    return clock.now()
+async def _cipher(context: ContextDep) -> PiiCipher:
+    return context.cipher
+
+
+async def _now(context: ContextDep) -> datetime:
+    return context.clock.now()
 
 
 CipherDep = Annotated[PiiCipher, Depends(_cipher)]

@@ -15,7 +15,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_integrity import service
 from zhicheng_integrity.api import routers
 from zhicheng_integrity.consumers import subscriptions
-from zhicheng_integrity.settings import AREA, SERVICE, IntegritySettings
+from zhicheng_integrity.settings import IntegritySettings
 
 
 async def expire_lapsed(session: AsyncSession, now: datetime) -> int:
@@ -33,18 +33,8 @@ def create_app(
     common = common or CommonSettings()
     settings = settings or IntegritySettings()
     clock = clock or make_clock(common)
+    expire = Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)
     cipher = PiiCipher(common.pii_key)
-    app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="诚信档案 (integrity records)",
-        description="Credit and integrity records (诚信档案) and their effects on the other services.",
-        common=common,
-        settings=settings,
-        routers=routers,
-        subscriptions=subscriptions(clock, cipher),
-        jobs=[Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)],
-        clock=clock,
-    )
-    app.state.pii_cipher = cipher
-    return app
+    context = service.IntegrityContext(cipher=cipher, clock=clock)
+    events = subscriptions(clock, cipher)
+    return create_service_app(common, settings, routers, events, [expire], clock=clock, context=context)

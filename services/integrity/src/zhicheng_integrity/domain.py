@@ -24,7 +24,7 @@ its validity.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any, Literal, get_args
 
 from zhicheng_common.periods import last_day_after
@@ -128,7 +128,6 @@ CREDIT_PLATFORM_KINDS: frozenset[str] = frozenset({"falsified_materials", "plagi
 CREDIT_PLATFORM_ACTIONS: frozenset[str] = frozenset({"decide", "withdraw", "supersede", "expire"})
 
 # Fixed UTC+8: mainland China has had no daylight saving time since 1991.
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -277,11 +276,6 @@ def decision_problems(decision_date: date, today: date) -> list[Refusal]:
             )
         ]
     return []
-
-
-def china_today(now: datetime) -> date:
-    """The calendar day in Beijing at ``now`` (records lapse at Beijing midnight)."""
-    return now.astimezone(CHINA_TIME).date()
 
 
 def has_lapsed(valid_until: date, today: date) -> bool:

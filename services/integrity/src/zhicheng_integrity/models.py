@@ -15,8 +15,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Strin
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from zhicheng_common.db import new_metadata
-from zhicheng_common.ids import uuid7
+from zhicheng_common.db import CreatedAt, UuidKey, new_metadata
 from zhicheng_integrity.domain import is_active
 
 
@@ -24,7 +23,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Record(Base):
+class Record(UuidKey, CreatedAt, Base):
     """An integrity record (诚信档案记录) on a person or a unit, its effects and its validity."""
 
     __tablename__ = "records"
@@ -49,7 +48,6 @@ class Record(Base):
         Index("ix_records_source_event_id", "source_event_id", unique=True),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     subject_kind: Mapped[str] = mapped_column(String(8))
     # Keyed hash of the resident ID number or credit code: what other services match on.
     subject_key: Mapped[str] = mapped_column(String(64))
@@ -76,7 +74,6 @@ class Record(Base):
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("records.id"))
     superseded_by_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_by: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -87,7 +84,7 @@ class Record(Base):
         return is_active(self.status)
 
 
-class Appeal(Base):
+class Appeal(UuidKey, Base):
     """An appeal (申诉) against a record: the record is frozen until it is upheld, changed or withdrawn."""
 
     __tablename__ = "appeals"
@@ -99,7 +96,6 @@ class Appeal(Base):
         Index("ix_appeals_record_id", "record_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     record_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("records.id"))
     status: Mapped[str] = mapped_column(String(16))
     grounds: Mapped[str] = mapped_column(Text)
@@ -113,13 +109,12 @@ class Appeal(Base):
     replacement_record_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
-class RecordChange(Base):
+class RecordChange(UuidKey, Base):
     """One step of a record's history (append-only): who moved it from which status to which, and why."""
 
     __tablename__ = "record_changes"
     __table_args__ = (Index("ix_record_changes_record_id", "record_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     record_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("records.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(128))

@@ -7,36 +7,21 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, extract, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import region_within
+from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_integrity.domain import ACTIVE_STATUSES, CREDIT_PLATFORM_ACTIONS, CREDIT_PLATFORM_KINDS
 from zhicheng_integrity.models import Appeal, Record, RecordChange
 
 
-class RecordRepository:
+class RecordRepository(RegionScoped, Repository):
     """Records, their appeals and history; lists always go through the caller's jurisdiction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @staticmethod
-    def readable_by(principal: Principal) -> ColumnElement[bool]:
-        """Records whose region lies within ``principal``'s jurisdiction."""
-        return region_within(Record.region, principal.region)
-
-    def add(self, row: Record | Appeal | RecordChange) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
+    region_column = Record.region
 
     async def get(self, record_id: uuid.UUID, *, for_update: bool = False) -> Record | None:
-        statement = select(Record).where(Record.id == record_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Record, record_id, for_update=for_update)
 
     async def get_by_source_event(self, event_id: str) -> Record | None:
         return (await self.session.scalars(select(Record).where(Record.source_event_id == event_id))).first()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +17,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers
+from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers, system_actor
+from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
@@ -29,7 +31,6 @@ from zhicheng_integrity.auth import STAFF_APPELLANT_ROLES
 from zhicheng_integrity.domain import (
     OUTCOME_ACTIONS,
     Effects,
-    china_today,
     decision_problems,
     default_valid_until,
     next_status,
@@ -69,9 +70,12 @@ RECORD = "integrity_record"
 APPEAL = "integrity_appeal"
 
 
-def system_actor(region: str) -> Principal:
-    """The service itself acting for ``region`` (so that region's auditors see the journal entry)."""
-    return Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
+@dataclass(frozen=True)
+class IntegrityContext:
+    """The service's context, built once in ``create_app()``: the PII cipher and the clock."""
+
+    cipher: PiiCipher
+    clock: Clock
 
 
 def _validity(

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from zhicheng_common.settings import ServiceSettings
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-SERVICE = "integrity"
-AREA = "integrity"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "integrity", "integrity", migrations_dir(__file__)
 
 
-class IntegritySettings(ServiceSettings):
+class IntegritySettings(ServiceSettings, service=SERVICE):
     """What the integrity service reads from ``ZC_INTEGRITY_*``."""
 
-    model_config = SettingsConfigDict(env_prefix="ZC_INTEGRITY_", extra="ignore")
-
-    port: int = 8005
     # How often the scheduler looks for records whose validity has ended.
     expiry_interval_seconds: float = Field(default=60.0, gt=0)

@@ -64,7 +64,7 @@ async def integrity(integrity_schema: CommonSettings) -> AsyncIterator[Integrity
     clock = ManualClock(START)
     app = create_app(integrity_schema, IntegritySettings(scheduler_enabled=False), clock=clock)
     async with serving(app, "http://integrity.test") as client:
-        yield Integrity(app, client, clock, app.state.pii_cipher)
+        yield Integrity(app, client, clock, app.state.context.cipher)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from zhicheng_common.clock import china_today
 from zhicheng_common.periods import last_day_after
 from zhicheng_common.policy import load_pack
 from zhicheng_integrity.domain import (
@@ -18,7 +19,6 @@ from zhicheng_integrity.domain import (
     STATUS_NAMES,
     TRANSITIONS,
     Effects,
-    china_today,
     decision_problems,
     default_valid_until,
     has_lapsed,

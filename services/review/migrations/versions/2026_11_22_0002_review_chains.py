@@ -1,11 +1,4 @@
-"""Review chains, step visits, signed decisions, publicities, objections, re-examinations.
-
-Revision ID: review_0002
-Revises: review_0001
-Create Date: 2026-11-22
-"""
-
-from collections.abc import Sequence
+"""Review chains, step visits, signed decisions, publicities, objections, re-examinations."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "review_0002"
 down_revision: str | None = "review_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "review"
 TABLES = ("reexaminations", "objections", "decisions", "step_visits", "publicities", "reviews")

@@ -1,19 +1,10 @@
-"""Who declared: the account that may ask for re-examination (NA-12).
-
-Revision ID: review_0003
-Revises: review_0002
-Create Date: 2026-11-22
-"""
-
-from collections.abc import Sequence
+"""Who declared: the account that may ask for re-examination (NA-12)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "review_0003"
 down_revision: str | None = "review_0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "review"
 

@@ -1,26 +1,7 @@
-"""Per-aggregate order of events (issue 10 §1): outbox_versions, inbox_versions, and the inbox
-rows of the former per-type durables copied under the durable per producer.
+"""Per-aggregate event order (issue 10 §1), inbox rows kept per producer (2026-12-02)."""
 
-Revision ID: review_event_order
-Revises: review_0004
-Create Date: 2026-12-02
-"""
+from zhicheng_common.migrations import event_order
 
-from collections.abc import Sequence
-
-from zhicheng_common.migrations import create_event_order_tables, drop_event_order_tables
-
-revision: str = "review_event_order"
-down_revision: str | None = "review_0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-SCHEMA = "review"
-
-
-def upgrade() -> None:
-    create_event_order_tables(SCHEMA, service=SCHEMA)
-
-
-def downgrade() -> None:
-    drop_event_order_tables(SCHEMA)
+revision = "review_event_order"
+down_revision = "review_0004"
+upgrade, downgrade = event_order("review")

@@ -1,19 +1,10 @@
-"""Provisional deadlines (issue 11 §5): the mark, and the return day the correction deadline counts from.
-
-Revision ID: review_0004
-Revises: review_0003
-Create Date: 2026-12-02
-"""
-
-from collections.abc import Sequence
+"""Provisional deadlines (issue 11 §5): the mark, and the return day the correction deadline counts from."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "review_0004"
 down_revision: str | None = "review_journal_sequencer"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "review"
 

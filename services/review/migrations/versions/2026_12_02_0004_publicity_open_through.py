@@ -3,20 +3,12 @@
 The value kept in ``closes_on`` was always the N-th working day after the opening; it is the last
 day objections are accepted, and the publicity closes at the earliest on the day after. Renaming
 keeps every stored value (no data changes): only its reading changed.
-
-Revision ID: review_publicity_open_through
-Revises: review_event_order
-Create Date: 2026-12-02
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "review_publicity_open_through"
 down_revision: str | None = "review_event_order"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "review"
 

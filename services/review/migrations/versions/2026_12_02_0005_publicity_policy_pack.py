@@ -2,21 +2,13 @@
 
 Existing publicities take the pack of their reviews (every review keeps the pack it was judged
 by); the review service no longer has a service-wide pack to fall back to.
-
-Revision ID: review_publicity_policy_pack
-Revises: review_publicity_open_through
-Create Date: 2026-12-02
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "review_publicity_policy_pack"
 down_revision: str | None = "review_publicity_open_through"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "review"
 

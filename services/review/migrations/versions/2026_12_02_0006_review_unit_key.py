@@ -3,21 +3,13 @@
 A unit reviewer then sees and acts on the declarations of the unit it is bound to only. Reviews
 started before intake carried the hash keep NULL: a bound unit reviewer does not reach them (the
 region-wide reviewers still do), rather than every unit's reviewer reaching them.
-
-Revision ID: review_unit_key
-Revises: review_publicity_policy_pack
-Create Date: 2026-12-02
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "review_unit_key"
 down_revision: str | None = "review_publicity_policy_pack"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "review"
 

@@ -6,9 +6,9 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
-from zhicheng_common.api import SessionDep, journal_router
+from zhicheng_common.api import SessionDep, journal_router, service_context
 from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.paging import QueuePaging
 from zhicheng_review import domain, service
@@ -40,13 +40,7 @@ from zhicheng_review.schemas import (
 from zhicheng_review.service import ReviewContext
 from zhicheng_review.settings import AREA
 
-
-def review_context(request: Request) -> ReviewContext:
-    context: ReviewContext = request.app.state.review_context
-    return context
-
-
-ContextDep = Annotated[ReviewContext, Depends(review_context)]
+ContextDep = Annotated[ReviewContext, Depends(service_context)]
 
 router = APIRouter(prefix=f"/{AREA}", tags=["reviews"])
 # Publicity notices, objections and the decision keys are for anyone: no token.

@@ -14,7 +14,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_review import service
 from zhicheng_review.api import routers
 from zhicheng_review.consumers import subscriptions
-from zhicheng_review.settings import AREA, SERVICE, ReviewSettings
+from zhicheng_review.settings import ReviewSettings
 
 
 def create_app(
@@ -29,22 +29,20 @@ def create_app(
     async def close_publicities(session: AsyncSession, now: datetime) -> int:
         return await service.close_due_publicities(session, ctx=ctx, now=now)
 
-    async def recompute_deadlines(session: AsyncSession, years: frozenset[int]) -> int:
+    async def recompute(session: AsyncSession, years: frozenset[int]) -> int:
         return await service.recompute_deadlines(session, ctx=ctx, years=years)
 
+    close = Job("review.close_publicities", close_publicities, settings.publicity_job_interval_seconds)
+    events = subscriptions(ctx)
     app = create_service_app(
-        name=SERVICE,
-        area=AREA,
-        title="资格审查 (qualification review)",
-        description="The multi-level qualification review (资格审查), publicity (公示) and objections.",
-        common=common,
-        settings=settings,
-        routers=routers,
-        subscriptions=subscriptions(ctx),
-        jobs=[Job("review.close_publicities", close_publicities, settings.publicity_job_interval_seconds)],
+        common,
+        settings,
+        routers,
+        events,
+        [close],
         clock=clock,
         calendar=ctx.calendar,
-        on_calendar_change=recompute_deadlines,
+        on_calendar_change=recompute,
+        context=ctx,
     )
-    app.state.review_context = ctx
     return app

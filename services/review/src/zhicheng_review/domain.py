@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,13 +19,6 @@ from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import ReviewChain, ReviewChains, ReviewStep
 from zhicheng_common.reference import channel_name, level_name
 from zhicheng_common.refusals import Refusal
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day in mainland China of ``moment`` (deadlines count China's working days)."""
-    return moment.astimezone(CHINA).date()
 
 
 class ReviewStatus(StrEnum):

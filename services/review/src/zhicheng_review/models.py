@@ -10,15 +10,14 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from zhicheng_common.db import new_metadata
-from zhicheng_common.ids import uuid7
+from zhicheng_common.db import CreatedAt, UuidKey, new_metadata
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Review(Base):
+class Review(UuidKey, CreatedAt, Base):
     """The review chain of one declaration: where it stands, who holds it, until when."""
 
     __tablename__ = "reviews"
@@ -28,7 +27,6 @@ class Review(Base):
         Index("ix_reviews_unit_key", "unit_key"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
     applicant_key: Mapped[str] = mapped_column(String(128))
     applicant_name: Mapped[str] = mapped_column(String(128))
@@ -64,17 +62,15 @@ class Review(Base):
     returned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     correction_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     correction_deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class StepVisit(Base):
+class StepVisit(UuidKey, Base):
     """One stay of a declaration at one step: arrival, departure and outcome (for statistics)."""
 
     __tablename__ = "step_visits"
     __table_args__ = (Index("ix_step_visits_step", "step_key", "left_on"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     step_key: Mapped[str] = mapped_column(String(64))
     region: Mapped[str] = mapped_column(String(6))
@@ -84,12 +80,11 @@ class StepVisit(Base):
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
-class Decision(Base):
+class Decision(UuidKey, Base):
     """A signed decision of one step (CH-4): outcome, opinion, signer, time, Ed25519 signature."""
 
     __tablename__ = "decisions"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     step_key: Mapped[str] = mapped_column(String(64))
@@ -104,12 +99,11 @@ class Decision(Base):
     signature: Mapped[str] = mapped_column(String(128))
 
 
-class Publicity(Base):
+class Publicity(UuidKey, Base):
     """A publicity window (RV-6) of a batch at one publicity step; objections come in by its token."""
 
     __tablename__ = "publicities"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     step_key: Mapped[str] = mapped_column(String(64))
     region: Mapped[str] = mapped_column(String(6))
     title: Mapped[str] = mapped_column(String(256))
@@ -126,12 +120,11 @@ class Publicity(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class Objection(Base):
+class Objection(UuidKey, Base):
     """An objection filed during a publicity; contact details are stored encrypted."""
 
     __tablename__ = "objections"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     publicity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("publicities.id", ondelete="CASCADE"), index=True)
     review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
     content: Mapped[str] = mapped_column(Text)
@@ -144,12 +137,11 @@ class Objection(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class Reexamination(Base):
+class Reexamination(UuidKey, Base):
     """An applicant's request for re-examination or complaint (NA-12), its handling and outcome."""
 
     __tablename__ = "reexaminations"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
     requested_by: Mapped[str] = mapped_column(String(128))

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import region_within
+from zhicheng_common.repository import Repository
 from zhicheng_review.domain import ObjectionStatus, PublicityStatus, ReviewStatus
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
 
@@ -38,11 +38,8 @@ def bound_to(principal: Principal, review: Review) -> bool:
     return principal.has_role(Role.COMMITTEE_OFFICE) and review.committee_id in principal.committee_ids()
 
 
-class ReviewRepository:
+class ReviewRepository(Repository):
     """Reviews, decisions, publicities, objections and re-examinations."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def readable_by(principal: Principal) -> ColumnElement[bool]:
@@ -59,19 +56,10 @@ class ReviewRepository:
             scopes.append(Review.committee_id.in_(committees))
         return and_(within, or_(*scopes)) if scopes else false()
 
-    def add(self, row: object) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
     # --- reviews ---
 
     async def get(self, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
-        statement = select(Review).where(Review.id == review_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Review, review_id, for_update=for_update)
 
     async def get_by_declaration(self, declaration_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
         statement = select(Review).where(Review.declaration_id == declaration_id)
@@ -215,10 +203,7 @@ class ReviewRepository:
     # --- publicities and objections ---
 
     async def get_publicity(self, publicity_id: uuid.UUID, *, for_update: bool = False) -> Publicity | None:
-        statement = select(Publicity).where(Publicity.id == publicity_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Publicity, publicity_id, for_update=for_update)
 
     async def publicity_by_token(self, token: str) -> Publicity | None:
         return (await self.session.scalars(select(Publicity).where(Publicity.token == token))).first()
@@ -249,15 +234,9 @@ class ReviewRepository:
         return rows.all()
 
     async def get_objection(self, objection_id: uuid.UUID, *, for_update: bool = False) -> Objection | None:
-        statement = select(Objection).where(Objection.id == objection_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Objection, objection_id, for_update=for_update)
 
     # --- re-examinations ---
 
     async def get_reexamination(self, reexamination_id: uuid.UUID, *, for_update: bool = False) -> Reexamination | None:
-        statement = select(Reexamination).where(Reexamination.id == reexamination_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Reexamination, reexamination_id, for_update=for_update)

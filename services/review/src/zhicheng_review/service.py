@@ -18,11 +18,12 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import Principal, ensure_covers, ensure_role
+from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar
-from zhicheng_common.clock import Clock
+from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import journal_change, journal_read
 from zhicheng_common.keys import REVIEW_DECISIONS, KeyRing, RingKey, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import (
@@ -111,7 +112,7 @@ class ReviewContext:
     clock: Clock
 
     def today(self) -> date:
-        return domain.local_day(self.clock.now())
+        return china_today(self.clock.now())
 
 
 def pack_of(record: HasPolicyPack) -> PolicyPack:
@@ -137,11 +138,6 @@ def build_context(common: CommonSettings, settings: ReviewSettings, clock: Clock
         cipher=PiiCipher(common.pii_key),
         clock=clock,
     )
-
-
-def system_actor(region: str) -> Principal:
-    """The service itself acting on an event or a deadline, journaled in the record's region."""
-    return Principal(subject="system:review", roles=frozenset({"system"}), region=region, name="review")
 
 
 def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
@@ -183,7 +179,7 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
         )
         await append_entry(
             session,
-            actor=system_actor(review.region),
+            actor=system_actor(review.region, service="review"),
             action="review.qualified",
             record_type="review",
             record_id=str(review.id),
@@ -263,7 +259,7 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
     await _enter_step(session, ctx=ctx, review=review, index=0)
     await append_entry(
         session,
-        actor=system_actor(region),
+        actor=system_actor(region, service="review"),
         action="review.chain_started",
         record_type="review",
         record_id=str(review.id),
@@ -291,7 +287,7 @@ async def resume_after_correction(
     await _enter_step(session, ctx=ctx, review=review, index=index)
     await append_entry(
         session,
-        actor=system_actor(review.region),
+        actor=system_actor(review.region, service="review"),
         action="review.resumed",
         record_type="review",
         record_id=str(review.id),
@@ -318,7 +314,7 @@ async def end_chain(
     review.updated_at = ctx.clock.now()
     await append_entry(
         session,
-        actor=system_actor(review.region),
+        actor=system_actor(review.region, service="review"),
         action=f"review.{status.value}",
         record_type="review",
         record_id=str(review.id),
@@ -403,13 +399,12 @@ async def read_review(
     review = await _get_review(session, review_id)
     ensure_role(principal, *READER_ROLES)
     _ensure_reaches(principal, review)
-    await append_entry(
+    await journal_read(
         session,
         actor=principal,
         action="review.read",
         record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        records=[review],
         reason="查看审核记录（含申报人姓名）",
         policy_pack=review.policy_pack,
     )
@@ -878,13 +873,12 @@ async def objections_of(
     publicity = await _get_publicity(session, publicity_id)
     _ensure_publicity_officer(ctx, principal, publicity)
     objections = list(await ReviewRepository(session).objections_of(publicity.id))
-    await append_entry(
+    await journal_read(
         session,
         actor=principal,
         action="objection.read",
         record_type="publicity",
-        record_id=str(publicity.id),
-        record_region=publicity.region,
+        records=[publicity],
         reason="处理异议（含异议人联系方式）",
         data={"objection_ids": [str(o.id) for o in objections]},
     )
@@ -1009,7 +1003,7 @@ async def batch_of(session: AsyncSession, *, publicity_id: uuid.UUID) -> list[uu
 async def close_due_publicities(session: AsyncSession, *, ctx: ReviewContext, now: datetime) -> int:
     """Scheduler: publicities close by themselves the day after their last working day, unless an objection is open."""
     repository = ReviewRepository(session)
-    today = domain.local_day(now)
+    today = china_today(now)
     closed = 0
     for publicity in await repository.publicities_due(today):
         open_objections = await repository.count_open_objections(publicity.id)
@@ -1018,7 +1012,7 @@ async def close_due_publicities(session: AsyncSession, *, ctx: ReviewContext, no
         ):
             log.info("publicity.waiting_for_objections", publicity_id=str(publicity.id), open=open_objections)
             continue
-        await _close(session, ctx=ctx, publicity=publicity, actor=system_actor(publicity.region))
+        await _close(session, ctx=ctx, publicity=publicity, actor=system_actor(publicity.region, service="review"))
         closed += 1
     return closed
 
@@ -1264,7 +1258,7 @@ async def _deadline_changed(
 ) -> None:
     review.updated_at = ctx.clock.now()
     moved = previous != due
-    await record_event(
+    await journal_change(
         session,
         DeclarationDeadlineChanged(
             declaration_id=review.declaration_id,
@@ -1275,20 +1269,15 @@ async def _deadline_changed(
             moved=moved,
             calendar_years=sorted(years),
         ),
-        subject=str(review.declaration_id),
-        region=review.region,
-    )
-    await append_entry(
-        session,
-        actor=system_actor(review.region),
+        actor=system_actor(review.region, service="review"),
         action=f"review.deadline.{'moved' if moved else 'confirmed'}",
         record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        record=review,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
         rule_ids=rule_ids,
         policy_pack=review.policy_pack,
         data={"deadline": kind, "previous": previous.isoformat(), "due": due.isoformat(), "provisional": provisional},
+        subject=str(review.declaration_id),
     )
 
 
@@ -1306,7 +1295,7 @@ async def _recompute_publicity(
     for review in reviews:
         review.step_due, review.step_due_provisional = open_through, provisional
     moved = previous != open_through
-    await record_event(
+    await journal_change(
         session,
         PublicityWindowChanged(
             publicity_id=publicity.id,
@@ -1317,16 +1306,10 @@ async def _recompute_publicity(
             review_ids=[r.id for r in reviews],
             calendar_years=sorted(years),
         ),
-        subject=str(publicity.id),
-        region=publicity.region,
-    )
-    await append_entry(
-        session,
-        actor=system_actor(publicity.region),
+        actor=system_actor(publicity.region, service="review"),
         action=f"publicity.window.{'moved' if moved else 'confirmed'}",
         record_type="publicity",
-        record_id=str(publicity.id),
-        record_region=publicity.region,
+        record=publicity,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
         rule_ids=[parameter.rule, "NA-14"],
         policy_pack=publicity.policy_pack,

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from zhicheng_common.settings import ServiceSettings, migrations_dir
 
-from pydantic_settings import SettingsConfigDict
-
-from zhicheng_common.settings import ServiceSettings
-
-SERVICE = "review"
-AREA = "reviews"
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SERVICE, AREA, MIGRATIONS_DIR = "review", "reviews", migrations_dir(__file__)
 
 
-class ReviewSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ZC_REVIEW_", extra="ignore")
-
-    port: int = 8002
+class ReviewSettings(ServiceSettings, service=SERVICE):
     # Decisions (CH-4) are signed with the `review-decisions` key ring (ZC_KEYS_DIR, docs/keys.md).
     # How often the scheduler looks for publicities that may close.
     publicity_job_interval_seconds: float = 60.0

@@ -82,7 +82,7 @@ async def test_NA_14_RV_3_a_return_on_2026_12_28_is_due_provisionally_and_moves_
 
     # The same file again: nothing stored, nothing recomputed; a recomputation anyway changes nothing.
     assert not await store_arrangement(no_2027, harness.settings, OFFICIAL_2027)
-    ctx = harness.app.state.review_context
+    ctx = harness.app.state.context
     async with harness.app.state.database.unit_of_work() as session:
         assert await service.recompute_deadlines(session, ctx=ctx, years=frozenset({2027})) == 0
     await asyncio.sleep(1.0)

@@ -14,11 +14,11 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Strin
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from zhicheng_common.ids import uuid7
+from zhicheng_common.db import CreatedAt, UuidKey
 from zhicheng_experts.models import Base
 
 
-class Expert(Base):
+class Expert(UuidKey, CreatedAt, Base):
     """An expert of the pool (评审专家) of one region."""
 
     __tablename__ = "experts"
@@ -36,7 +36,6 @@ class Expert(Base):
         Index("ix_experts_region", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     name: Mapped[str] = mapped_column(String(64))
     # Keyed hash of the resident ID number: what integrity records and applicants are matched on.
     resident_id_key: Mapped[str] = mapped_column(String(64))
@@ -62,11 +61,10 @@ class Expert(Base):
     # The gateway account (role ``expert``) the expert signs in with: its token's subject.
     account_subject: Mapped[str | None] = mapped_column(String(128))
     created_by: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class ExpertTerm(Base):
+class ExpertTerm(UuidKey, Base):
     """One term (聘期) of an expert, first and last day included (EX-3: at most the pack's years)."""
 
     __tablename__ = "expert_terms"
@@ -75,13 +73,12 @@ class ExpertTerm(Base):
         Index("ix_expert_terms_expert_id", "expert_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     expert_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("experts.id", ondelete="CASCADE"))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
 
 
-class ExpertRelationship(Base):
+class ExpertRelationship(UuidKey, Base):
     """A relationship the expert declared (NA-9), the other person named by their keyed hash."""
 
     __tablename__ = "expert_relationships"
@@ -90,7 +87,6 @@ class ExpertRelationship(Base):
         Index("ix_expert_relationships_other_key", "other_key"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     expert_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("experts.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(48))
     other_key: Mapped[str] = mapped_column(String(64))

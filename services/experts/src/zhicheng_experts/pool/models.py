@@ -9,15 +9,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, func, text
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from zhicheng_common.ids import uuid7
+from zhicheng_common.db import CreatedAt, UuidKey
 from zhicheng_experts.models import Base
 
 
-class PoolFiling(Base):
+class PoolFiling(UuidKey, CreatedAt, Base):
     """A committee's expert-pool filing: valid from its first to its last day, both included (EX-3)."""
 
     __tablename__ = "pool_filings"
@@ -30,7 +30,6 @@ class PoolFiling(Base):
         Index("ix_pool_filings_expiry", "valid_until", postgresql_where=text("status = 'filed'")),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     committee_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     region: Mapped[str] = mapped_column(String(6))
     status: Mapped[str] = mapped_column(String(16))
@@ -45,7 +44,6 @@ class PoolFiling(Base):
     private_enterprise_count: Mapped[int] = mapped_column(Integer)
     policy_pack: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import Principal, ensure_covers
+from zhicheng_common.auth import Principal, ensure_covers, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import china_today
 from zhicheng_common.ids import uuid7
@@ -24,7 +24,6 @@ from zhicheng_experts.pool.repository import PoolRepository
 from zhicheng_experts.pool.schemas import PoolFilingCreate
 from zhicheng_experts.projection.domain import enterprise_related
 from zhicheng_experts.projection.repository import ProjectionRepository
-from zhicheng_experts.projection.service import system_actor
 
 FILING = "pool_filing"
 

@@ -12,17 +12,12 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import SYSTEM, Principal
+from zhicheng_common.auth import system_actor
 from zhicheng_experts.expert.domain import status_after_bar
 from zhicheng_experts.expert.models import Expert
 from zhicheng_experts.expert.repository import ExpertRepository
 from zhicheng_experts.projection.models import ApplicantView, CommitteeView, IntegrityBar, MeetingView, PlanView
 from zhicheng_experts.projection.repository import IntegrityBarRepository, ProjectionRepository
-
-
-def system_actor(region: str) -> Principal:
-    """The service itself acting for ``region`` (so that region's auditors see the journal entry)."""
-    return Principal(subject=SYSTEM.subject, roles=SYSTEM.roles, region=region, name=SYSTEM.name)
 
 
 async def apply_committee(
