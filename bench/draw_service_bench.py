@@ -11,7 +11,7 @@ runs, each for a fresh meeting:
 * **sign**: three ``signing-payload`` reads and ``signatures`` posts (two drawers, one supervisor);
 * **verify**: ``GET /draws/{id}/evidence`` (the auditor), then ``verify_pack`` offline.
 
-Run: ``/work/bin/isolated .venv/bin/python bench/draw_service_bench.py`` (or ``make bench``); it
+Run: ``.venv/bin/python bench/draw_service_bench.py`` (or ``make bench``); it
 rewrites its own section of bench/RESULTS.md.
 """
 
@@ -208,7 +208,7 @@ def section(runs: list[Run], load: float) -> str:
             HEADING,
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
-            "`/work/bin/isolated .venv/bin/python bench/draw_service_bench.py`.",
+            "`.venv/bin/python bench/draw_service_bench.py`.",
             f"The pool of the section above ({EXPERTS:,} experts, 500 applicants) served through the draw's pool",
             "snapshot interface to the experts service, run in-process (httpx ASGI transport, no network) on",
             "the embedded PostgreSQL; each run a fresh meeting. *ask* = `POST …/draws` (checks, eligibility,",

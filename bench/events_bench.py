@@ -1,6 +1,6 @@
 """Events committed → applied, beside raw JetStream publish + consume of the same messages (issue 10 §4).
 
-Run: ``/work/bin/isolated .venv/bin/python bench/events_bench.py`` (embedded PostgreSQL and NATS, the
+Run: ``.venv/bin/python bench/events_bench.py`` (embedded PostgreSQL and NATS, the
 NATS configuration we ship: ``sync_interval: always``); it rewrites its section of bench/RESULTS.md.
 
 Producers (one transaction per event, like a request), the outbox relay and one durable consumer
@@ -321,7 +321,7 @@ def section(runs: list[Run], *, burst: int = BURST, rate: int = STEADY_RATE, sec
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; load average at the end "
             f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.",
-            "`/work/bin/isolated .venv/bin/python bench/events_bench.py` (embedded PostgreSQL and NATS,",
+            "`.venv/bin/python bench/events_bench.py` (embedded PostgreSQL and NATS,",
             "`sync_interval: always` as shipped). The machine is shared with other developers' tests: read the",
             "ratios within a run (measured side by side on the same server) more than the absolute figures.",
             "",

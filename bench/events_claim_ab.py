@@ -1,6 +1,6 @@
 """The consumer's batch claim, side by side: one statement per batch against one per event (issue 10 §4).
 
-`/work/bin/isolated .venv/bin/python bench/events_claim_ab.py [N]` commits N events, relays them,
+`.venv/bin/python bench/events_claim_ab.py [N]` commits N events, relays them,
 then drains the stream with two durables in turn (per-event claims, batch claim, batch, per-event),
 each applying every event with its inbox row, version check and the bench's effect; it prints
 events/s of each drain. Same server, same stream, same handler: only the claim differs.

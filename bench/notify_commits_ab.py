@@ -5,7 +5,7 @@ notified and holds it through the commit's WAL flush, so such transactions commi
 other instead of sharing a flush. Here 8 connections each commit 300 one-row transactions, first
 plain, then with ``pg_notify`` in the same statement, three times over on one server.
 
-Run: ``/work/bin/isolated .venv/bin/python bench/notify_commits_ab.py`` (embedded PostgreSQL,
+Run: ``.venv/bin/python bench/notify_commits_ab.py`` (embedded PostgreSQL,
 ``fsync=on`` as shipped); it prints commits per second, nothing is written.
 """
 

@@ -2,7 +2,8 @@
 
 Starts the system the way ``make run`` does (``zhicheng up``: embedded PostgreSQL and NATS with
 their NKeys, every service and the gateway, one uvicorn worker each, on their fixed ports, so run
-it inside ``/work/bin/isolated`` or on a machine where Zhicheng is not running), then makes what a
+it in a private network namespace (``unshare -n``, loopback up) or where Zhicheng is not running),
+then makes what a
 submission needs over the gateway's API, as a province does: a committee office user files a
 senior engineering committee, the province's HR approves it, the office files its plan with a
 window open today and HR publishes it. Intake learns both from the committees service's events.
@@ -13,7 +14,7 @@ Each run measures, in the same system and one after the other, ``POST
 submission verifies the token at the gateway and in intake, runs every eligibility rule over
 intake's projections and commits status, history, journal entry and outbox event.
 
-Run: ``/work/bin/isolated .venv/bin/python bench/writepath_bench.py`` (or ``.venv/bin/python
+Run: ``.venv/bin/python bench/writepath_bench.py`` (or ``.venv/bin/python
 bench/writepath_bench.py`` where ports 8000–8006, 54329 and 42229 are free); it rewrites its own
 section of bench/RESULTS.md.
 """
@@ -313,7 +314,7 @@ def section(runs: list[Run]) -> str:
             HEADING,
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()};",
-            "`/work/bin/isolated .venv/bin/python bench/writepath_bench.py`",
+            "`.venv/bin/python bench/writepath_bench.py`",
             "(it needs ports 8000–8006, 54329 and 42229 free).",
             "The machine is shared with other developers' builds and tests: read the ratios within a run more",
             "than the absolute figures.",
