@@ -71,9 +71,7 @@ async def test_a_read_is_journaled_once_per_region_of_the_records_read(database:
 
 async def test_a_change_is_journaled_in_the_records_region_with_its_event_in_the_outbox(database: Database) -> None:
     record = Stored(TAIYUAN_A, "140100")
-    event = RecordWithdrawn(
-        record_id=TAIYUAN_A, subject_kind="person", subject_key="k", reason="申诉成立", outcome="withdrawn"
-    )
+    event = RecordWithdrawn(record_id=TAIYUAN_A, subject_kind="person", subject_key="k", outcome="withdrawn")
     async with database.unit_of_work() as session:
         await journal_change(
             session,
@@ -94,4 +92,4 @@ async def test_a_change_is_journaled_in_the_records_region_with_its_event_in_the
             )
         ).one()
     assert tuple(entry) == ("integrity.record.withdrawn", str(TAIYUAN_A), "140100", ["IN-3"])
-    assert tuple(outbox) == (str(TAIYUAN_A), "140100", "cn.zhicheng.integrity.record.withdrawn.v1")
+    assert tuple(outbox) == (str(TAIYUAN_A), "140100", "cn.zhicheng.integrity.record.withdrawn.v2")
