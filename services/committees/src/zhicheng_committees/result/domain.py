@@ -13,13 +13,16 @@ recount it (:func:`recount`) and an expert can find their own receipt.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
 from zhicheng_committees.ballot.domain import Choice
 from zhicheng_committees.meeting.domain import ApplicantId
+from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.refusals import Refusal
 
@@ -183,3 +186,30 @@ def recount(content: Mapping[str, Any]) -> list[Refusal]:
                     )
                 )
     return problems
+
+
+# --- the meeting file and the results entry (CM-11) ----------------------------------------------
+
+
+class MeetingFileItem(StrEnum):
+    """CM-11: what the meeting file entered with the results holds."""
+
+    POST_MEETING_FILING_REPORT = "post_meeting_filing_report"  # 会后备案报告
+    RESULTS_PUBLICITY = "results_publicity"  # 评审结果公示
+    EXPERT_DRAW_LIST = "expert_draw_list"  # 专家抽取名单
+    SIGN_IN_SHEET = "sign_in_sheet"  # 签到表
+    EXPERT_REVIEW_FORMS = "expert_review_forms"  # 专家评审表
+    RESULTS_CONFIRMATION = "results_confirmation"  # 评审结果确认表（含票数）
+    PASSED_LIST = "passed_list"  # 通过人员名单
+    PHOTOS = "photos"  # 会议照片
+
+
+def missing_meeting_file_items(items: Iterable[str]) -> list[MeetingFileItem]:
+    """CM-11: the items of the meeting file not supplied, in the rule's order."""
+    given = set(items)
+    return [item for item in MeetingFileItem if item.value not in given]
+
+
+def results_entry_due(pack: PolicyPack, calendar: WorkingDayCalendar, appointment_document_date: date) -> date:
+    """CM-11: results are entered within the pack's working days after the appointment document."""
+    return calendar.deadline(appointment_document_date, pack.parameters.results_entry_working_days.value)
