@@ -51,6 +51,7 @@ EMBEDDED_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 
 JWT = "jwt"
 REVIEW_DECISIONS = "review-decisions"
+COMMITTEES_TALLIES = "committees-tallies"
 
 
 def journal_purpose(service: str) -> str:
@@ -391,6 +392,7 @@ def rings_under(directory: Path) -> Mapping[str, Path]:
 
 
 __all__ = [
+    "COMMITTEES_TALLIES",
     "JWT",
     "REVIEW_DECISIONS",
     "KeyRefused",

@@ -92,5 +92,5 @@ def test_a_subscription_to_a_producer_the_topology_does_not_list_stops_the_servi
     check_consumes("intake", ["committees.committee.approved", "review.declaration.returned"])
     with pytest.raises(ValueError, match="does not list 'experts' among the producers intake consumes"):
         check_consumes("intake", ["experts.panel.drawn"])
-    with pytest.raises(ValueError, match="review"):
-        check_consumes("committees", ["review.declaration.qualified"])
+    with pytest.raises(ValueError, match="intake"):  # committees hears review and experts, not intake
+        check_consumes("committees", ["intake.declaration.submitted"])

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_committees.api import routers
+from zhicheng_committees.ballot.keyring import BallotKeyring
 from zhicheng_committees.committee.service import expire_committees
 from zhicheng_committees.consumers import SUBSCRIPTIONS
 from zhicheng_committees.deps import CommitteesContext
@@ -14,6 +15,7 @@ from zhicheng_committees.settings import CommitteesSettings
 from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
+from zhicheng_common.keys import COMMITTEES_TALLIES, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
@@ -44,7 +46,13 @@ def create_app(
 
     timers = jobs(settings)
     clock = clock or make_clock(common)
-    context = CommitteesContext(clock=clock, calendar=calendar, cipher=PiiCipher(common.pii_key))
+    context = CommitteesContext(
+        clock=clock,
+        calendar=calendar,
+        cipher=PiiCipher(common.pii_key),
+        ballot_keys=BallotKeyring(),
+        tally_keys=ring_for(common, COMMITTEES_TALLIES),
+    )
     return create_service_app(
         common,
         settings,

@@ -11,37 +11,51 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from zhicheng_committees.ballot.keyring import BallotKeyring
 from zhicheng_committees.errors import InvalidPayload
 from zhicheng_common.api import service_context
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock, china_today
+from zhicheng_common.keys import KeyRing
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import FieldError, problem_doc
 
 
 @dataclass(frozen=True)
 class Tools:
-    """What use cases need besides the session: today's date, the calendar and the PII cipher."""
+    """What use cases need besides the session: today's date, the calendar, the PII cipher, the keys of
+    the open rounds' envelopes (in memory only) and the ring that signs tallies."""
 
     now: datetime
     today: date
     calendar: WorkingDayCalendar
     cipher: PiiCipher
+    ballot_keys: BallotKeyring
+    tally_keys: KeyRing
 
 
 @dataclass(frozen=True)
 class CommitteesContext:
-    """The service's context, built once in ``create_app()``: the clock, the working-day calendar and
-    the PII cipher."""
+    """The service's context, built once in ``create_app()``: the clock, the working-day calendar, the
+    PII cipher, the envelope keys of the open rounds and the tally signing ring."""
 
     clock: Clock
     calendar: WorkingDayCalendar
     cipher: PiiCipher
+    ballot_keys: BallotKeyring
+    tally_keys: KeyRing
 
     def tools(self) -> Tools:
         """The tools of one request: its instant and today's China date, read once from the clock."""
         now = self.clock.now()
-        return Tools(now=now, today=china_today(now), calendar=self.calendar, cipher=self.cipher)
+        return Tools(
+            now=now,
+            today=china_today(now),
+            calendar=self.calendar,
+            cipher=self.cipher,
+            ballot_keys=self.ballot_keys,
+            tally_keys=self.tally_keys,
+        )
 
 
 def invalid_payload(problems: Sequence[tuple[str, str]]) -> InvalidPayload:

@@ -15,7 +15,13 @@ from zhicheng_committees.committee.events import (
     CommitteeSanctioned,
     CommitteeSuspended,
 )
-from zhicheng_committees.meeting.events import MeetingDeadlineChanged, MeetingPreFiled
+from zhicheng_committees.meeting.events import (
+    MeetingClosed,
+    MeetingDeadlineChanged,
+    MeetingOpened,
+    MeetingPreFiled,
+    MeetingSittingData,
+)
 from zhicheng_committees.plan.events import PlanChanged, PlanData, PlanPublished
 
 __all__ = [
@@ -29,8 +35,11 @@ __all__ = [
     "CommitteeResumed",
     "CommitteeSanctioned",
     "CommitteeSuspended",
+    "MeetingClosed",
     "MeetingDeadlineChanged",
+    "MeetingOpened",
     "MeetingPreFiled",
+    "MeetingSittingData",
     "PlanChanged",
     "PlanData",
     "PlanPublished",

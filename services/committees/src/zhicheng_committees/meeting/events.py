@@ -45,3 +45,25 @@ class MeetingDeadlineChanged(BaseModel):
     provisional: bool
     moved: bool = Field(description="The due date changed (not only its provisional mark)")
     calendar_years: list[int]
+
+
+class MeetingSittingData(BaseModel):
+    """A meeting's sitting as others follow it: counts only, never who voted what."""
+
+    meeting_id: uuid.UUID
+    committee_id: uuid.UUID
+    plan_id: uuid.UUID
+    region: str
+    meeting_date: date
+    members: int = Field(description="Members of the drawn panel.")
+    attending: int = Field(description="Experts who signed in (MT-1, NA-7).")
+
+
+@event_type("committees.meeting.opened")
+class MeetingOpened(MeetingSittingData):
+    """A meeting opened: consented (CM-8), panel drawn, odd, quorate (MT-1, NA-7), with a chair."""
+
+
+@event_type("committees.meeting.closed")
+class MeetingClosed(MeetingSittingData):
+    """A meeting closed: no round is open and no vote is accepted any more (NA-7)."""

@@ -7,6 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhicheng_committees.meeting.domain import EvaluationForm
 from zhicheng_common.schemas import provisional_flag
 
 
@@ -90,3 +91,87 @@ class OverdueMeetingRead(BaseModel):
 class OverdueMeetingPage(BaseModel):
     items: list[OverdueMeetingRead]
     total: int = Field(examples=[1])
+
+
+# --- the sitting: arrangement, sign-in, opening, groups, recusals, opinions ---------------------
+
+
+class ArrangementIn(BaseModel):
+    """How and where the meeting sits (MT-4): a venue, or remote where the pack allows it, and its forms."""
+
+    venue: str | None = Field(default=None, max_length=200, examples=["太原市小店区长风街1号 三楼会议室"])
+    remote: bool = Field(default=False, description="MT-4: a remote (online) evaluation, where the pack allows.")
+    forms: list[EvaluationForm] = Field(
+        min_length=1, max_length=5, examples=[["material_review", "defence"]], description="MT-4: evaluation forms."
+    )
+
+
+class OpeningIn(BaseModel):
+    chair: str = Field(
+        min_length=1, max_length=64, description="The attending expert who chairs (主任委员).", examples=["e-01"]
+    )
+
+
+class GroupsIn(BaseModel):
+    """Review groups (评议组, MT-2, NA-8): each applicant's declaration id → the experts who read it."""
+
+    groups: dict[str, list[str]] = Field(examples=[{"0190b5a2-0000-7000-8000-0000000000a1": ["e-01", "e-02", "e-03"]}])
+
+
+class RecusalIn(BaseModel):
+    declaration_id: str = Field(min_length=1, max_length=64, examples=["0190b5a2-0000-7000-8000-0000000000a1"])
+    reason: str = Field(min_length=1, max_length=500, examples=["与申报人为同一单位"])
+
+
+class OpinionIn(BaseModel):
+    """An independent written opinion (评审意见, MT-2): a score and a text."""
+
+    declaration_id: str = Field(min_length=1, max_length=64, examples=["0190b5a2-0000-7000-8000-0000000000a1"])
+    score: int = Field(ge=0, le=100, examples=[86])
+    text: str = Field(min_length=1, max_length=4000, examples=["业绩突出，论文质量较高，同意推荐。"])
+
+
+class OpinionRead(BaseModel):
+    expert_id: str
+    declaration_id: str
+    score: int
+    text: str
+
+
+class OpinionsRead(BaseModel):
+    """MT-2: the opinions on one applicant the caller may read: their own until every reader wrote."""
+
+    declaration_id: str
+    complete: bool = Field(description="Every non-recused member of the group has written.")
+    items: list[OpinionRead]
+
+
+class RecusalRead(BaseModel):
+    declaration_id: str
+    expert_id: str
+
+
+class RoundSummary(BaseModel):
+    number: int
+    status: str
+    applicants: int
+    voters: int
+
+
+class SittingRead(BaseModel):
+    """A meeting's sitting as the office and its experts see it: the sign-in sheet, not any vote."""
+
+    meeting_id: uuid.UUID
+    status: str = Field(examples=["open"], description="scheduled, open or closed")
+    venue: str | None
+    remote: bool
+    forms: list[str]
+    applicants: list[str] = Field(description="The qualified declarations evaluated (ids).")
+    panel: list[str] = Field(description="The drawn members (expert ids), from experts.panel.drawn.")
+    attending: list[str] = Field(description="The experts who signed in (MT-1).")
+    chair: str | None
+    members: int | None = Field(description="Members when the meeting opened.")
+    quorum: int | None = Field(description="MT-1, NA-7: the fewest attending that make a quorum.")
+    groups: dict[str, list[str]]
+    recusals: list[RecusalRead]
+    rounds: list[RoundSummary]
