@@ -74,12 +74,16 @@ class DeclarationQualified(BaseModel):
     """The committee office passed the last step: the declaration goes to the committee.
 
     v2: without ``applicant_name`` (issue 12: no name of a person in the stream); the person is
-    ``applicant_key``, the name is read where the declaration is shown.
+    ``applicant_key``. ``applicant_name_sealed`` (optional, issue 15) carries the name sealed, so the
+    committee's results (and the certificate after them) can name the person.
     """
 
     declaration_id: uuid.UUID
     committee_id: uuid.UUID | None
     applicant_key: str = Field(description="Keyed hash of the resident ID number (the person, without the number)")
+    applicant_name_sealed: str | None = Field(
+        default=None, description="The applicant's name sealed with ZC_PII_KEY (PiiCipher.encrypt); optional"
+    )
     year: int
     series: str
     specialty: str

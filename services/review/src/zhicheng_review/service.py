@@ -164,6 +164,7 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
                 declaration_id=review.declaration_id,
                 committee_id=review.committee_id,
                 applicant_key=review.applicant_key,
+                applicant_name_sealed=ctx.cipher.encrypt(review.applicant_name),
                 year=review.year,
                 series=review.series,
                 specialty=review.specialty,

@@ -579,6 +579,7 @@ async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_dec
         "declaration_id",
         "committee_id",
         "applicant_key",
+        "applicant_name_sealed",
         "year",
         "series",
         "specialty",
@@ -589,6 +590,9 @@ async def test_RV_1_the_committee_office_passing_the_last_step_qualifies_the_dec
         "unit_key",
         "region",
     }
+    # The name travels sealed only (issue 15: results and certificates name the person).
+    assert "applicant_name" not in qualified[0]["data"]
+    assert PiiCipher(harness.settings.pii_key).decrypt(qualified[0]["data"]["applicant_name_sealed"]) == "张三"
     assert qualified[0]["data"]["employer_name"] == "太原市某某电力有限公司"
     # Intake's keyed hash of the unit passes through, for the experts' same-unit recusal (NA-9).
     assert qualified[0]["data"]["unit_key"] == UNIT_KEY
