@@ -9,12 +9,13 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhicheng_common import publicity
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import ReviewChain, ReviewChains, ReviewStep
 from zhicheng_common.reference import channel_name, level_name
@@ -184,26 +185,24 @@ class PublicityStatus(StrEnum):
 
 
 def publicity_open_through(calendar: WorkingDayCalendar, opened_on: date, working_days: int) -> date:
-    """RV-6, NA-14: the last day of a publicity opened on ``opened_on`` (not counted): the
-    ``working_days``-th working day after it. The publicity is open through the END of that day."""
-    return calendar.deadline(opened_on, working_days)
+    """RV-6, NA-14: the last day of a publicity opened on ``opened_on`` (not counted); shared with the
+    results publicity of committees (``zhicheng_common.publicity``)."""
+    return publicity.open_through(calendar, opened_on, working_days)
 
 
 def publicity_closes_on(open_through: date) -> date:
     """NA-14: a publicity closes at the earliest on the day after its last day."""
-    return open_through + timedelta(days=1)
+    return publicity.closes_on(open_through)
 
 
 def publicity_accepts_objections(*, today: date, open_through: date) -> bool:
     """RV-6: objections are accepted until the end of the publicity's last day."""
-    return today <= open_through
+    return publicity.accepts_objections(today=today, last_day=open_through)
 
 
 def objection_refusal(*, open: bool, today: date, open_through: date) -> Refusal | None:
     """RV-6: an objection is filed only while the publicity is open, until the end of its last day."""
-    if open and publicity_accepts_objections(today=today, open_through=open_through):
-        return None
-    return Refusal("RV-6", "publicity_closed", "公示期已结束，不再受理异议")
+    return publicity.objection_refusal(open=open, today=today, last_day=open_through)
 
 
 def resolution_refusal(resolution: Literal["upheld", "dismissed"], action: str | None) -> Refusal | None:
@@ -217,20 +216,12 @@ def resolution_refusal(resolution: Literal["upheld", "dismissed"], action: str |
 
 def can_close_publicity(*, today: date, open_through: date, open_objections: int) -> bool:
     """RV-6: a publicity closes once its last day has ended, and only when no objection is unresolved."""
-    return today >= publicity_closes_on(open_through) and open_objections == 0
+    return publicity_close_refusal(today=today, open_through=open_through, open_objections=open_objections) is None
 
 
 def publicity_close_refusal(*, today: date, open_through: date, open_objections: int) -> Refusal | None:
     """RV-6: why a publicity may not close yet (open objections, or its last day not over)."""
-    if open_objections:
-        return Refusal("RV-6", "objections_unresolved", f"公示期内有 {open_objections} 件异议尚未处理，不能结束公示")
-    if today < publicity_closes_on(open_through):
-        return Refusal(
-            "RV-6",
-            "publicity_too_short",
-            f"公示期至 {open_through.isoformat()} 日终了，最早于 {publicity_closes_on(open_through).isoformat()} 结束",
-        )
-    return None
+    return publicity.close_refusal(today=today, last_day=open_through, open_objections=open_objections)
 
 
 # --- Re-examination (NA-12) ------------------------------------------------------------------
