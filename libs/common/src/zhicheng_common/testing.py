@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import secrets
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,7 @@ from zhicheng_common.events.permissions import SubjectSpace
 from zhicheng_common.ids import uuid7
 from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
 from zhicheng_common.migrations import upgrade
+from zhicheng_common.pdf_font import CJK_FONT_PACKAGE
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 from zhicheng_common.topology import ServiceInfo
@@ -584,3 +586,20 @@ async def asgi_call(
     }
     await app(scope, receive, send)
     return call
+
+
+def ensure_cjk_font(path: Path) -> Path:
+    """The CJK font a PDF test embeds, installed from apt (``fonts-wqy-microhei``) if absent.
+
+    Run once outside the network isolation (``pytest services/certificates/tests/unit``) on a fresh
+    machine; afterwards the file is there and nothing is installed.
+    """
+    if not path.is_file():
+        command = ["apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=300"]
+        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        if subprocess.run([*command, CJK_FONT_PACKAGE], env=environment, capture_output=True, check=False).returncode:
+            # A fresh machine has no package lists yet.
+            subprocess.run(["apt-get", "update"], env=environment, capture_output=True, check=True)
+            subprocess.run([*command, CJK_FONT_PACKAGE], env=environment, capture_output=True, check=True)
+    assert path.is_file(), f"{path} is still missing after installing {CJK_FONT_PACKAGE}"
+    return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from zhicheng_certificates.status.domain import (
     status_list_credential,
     status_list_url,
 )
+from zhicheng_common.testing import ensure_cjk_font
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEYS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
@@ -126,23 +126,10 @@ def status_lists(ed25519_key: SigningKey) -> StatusLists:
     return build
 
 
-def _apt_install(package: str) -> None:
-    command = ["apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=300", package]
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if subprocess.run(command, env=environment, capture_output=True, check=False).returncode != 0:
-        # A fresh machine has no package lists yet.
-        subprocess.run(["apt-get", "update"], env=environment, capture_output=True, check=True)
-        subprocess.run(command, env=environment, capture_output=True, check=True)
-
-
 @pytest.fixture(scope="session")
 def cjk_font() -> Path:
     """The configured CJK font (``ZC_CERTIFICATES_PDF_FONT_FILE``), installed from apt once per session if absent."""
-    path = CertificatesSettings().pdf_font_file
-    if not path.is_file():
-        _apt_install("fonts-wqy-microhei")
-    assert path.is_file(), f"{path} is still missing after installing fonts-wqy-microhei"
-    return path
+    return ensure_cjk_font(CertificatesSettings().pdf_font_file)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ The only I/O is reading the font file from its configured path.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,12 +20,11 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
 from zhicheng_certificates.certificate.domain import CertificateContent, qr_segments
 from zhicheng_certificates.certificate.errors import FontUnavailable
+from zhicheng_common.pdf_font import FontFileError, register_cjk_font
 from zhicheng_common.pii import mask_identifier
 
 CHINA = ZoneInfo("Asia/Shanghai")  # the printed issue date is the date in China
@@ -37,22 +35,15 @@ _INK = colors.HexColor("#1A1A1A")
 
 
 def register_font(path: Path) -> str:
-    """Register the TrueType font at ``path`` once and return its reportlab name.
+    """Register the TrueType font at ``path`` once and return its reportlab name (zhicheng_common.pdf_font).
 
     Raises:
         FontUnavailable: The file is missing or is not a TrueType font reportlab can embed.
     """
-    name = "ZC-" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-    if name in pdfmetrics.getRegisteredFontNames():
-        return name
-    if not path.is_file():
-        raise FontUnavailable(f"证书字体文件不存在：{path}（请安装 fonts-wqy-microhei 或配置字体路径）")
     try:
-        font = TTFont(name, str(path), subfontIndex=0) if path.suffix.lower() == ".ttc" else TTFont(name, str(path))
-    except (TTFError, OSError) as error:
-        raise FontUnavailable(f"证书字体无法使用：{path}（{error}）") from error
-    pdfmetrics.registerFont(font)
-    return name
+        return register_cjk_font(path)
+    except FontFileError as error:
+        raise FontUnavailable(f"证书{error}") from error
 
 
 def _qr_drawing(base_url: str, token: str, size: float) -> Drawing:
