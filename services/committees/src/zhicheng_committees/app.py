@@ -52,6 +52,7 @@ def create_app(
         cipher=PiiCipher(common.pii_key),
         ballot_keys=BallotKeyring(),
         tally_keys=ring_for(common, COMMITTEES_TALLIES),
+        font_file=settings.meeting_file_font,
     )
     return create_service_app(
         common,

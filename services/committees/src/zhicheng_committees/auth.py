@@ -31,3 +31,10 @@ Reader = Annotated[Principal, require_roles(*READER_ROLES)]
 Expert = Annotated[Principal, require_roles(Role.EXPERT)]
 #: A meeting's sitting, opinions and published tallies: its drawn experts and the office.
 MeetingReader = Annotated[Principal, require_roles(Role.EXPERT, *READER_ROLES)]
+#: Who records objections to results and requests for re-examination (NA-11, NA-12): the office and HR.
+ResultsClerk = Annotated[
+    Principal, require_roles(Role.COMMITTEE_OFFICE, Role.HR_ADMIN, Role.HR_REVIEWER, Role.PROVINCE_ADMIN)
+]
+#: The roles that read a meeting's file (CM-11, NA-10): the office, HR and auditors.
+MEETING_FILE_ROLES = (Role.COMMITTEE_OFFICE, Role.HR_ADMIN, Role.HR_REVIEWER, Role.PROVINCE_ADMIN, Role.AUDITOR)
+MeetingFileReader = Annotated[Principal, require_roles(*MEETING_FILE_ROLES)]

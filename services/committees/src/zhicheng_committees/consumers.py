@@ -36,6 +36,7 @@ class Qualified(_Data):
     series: str
     specialty: str | None = None
     level: str
+    rank: str | None = None
     unit_key: str = ""
     region: str
 
@@ -73,6 +74,7 @@ async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
         series=data.series,
         specialty=data.specialty,
         level=data.level,
+        rank=data.rank,
         applicant_key=data.applicant_key,
         applicant_name_sealed=data.applicant_name_sealed,
         unit_key=data.unit_key,

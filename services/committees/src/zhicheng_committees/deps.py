@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends
@@ -17,6 +18,7 @@ from zhicheng_common.api import service_context
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.keys import KeyRing
+from zhicheng_common.pdf_font import DEFAULT_CJK_FONT
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import FieldError, problem_doc
 
@@ -32,6 +34,7 @@ class Tools:
     cipher: PiiCipher
     ballot_keys: BallotKeyring
     tally_keys: KeyRing
+    font_file: Path = DEFAULT_CJK_FONT
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class CommitteesContext:
     cipher: PiiCipher
     ballot_keys: BallotKeyring
     tally_keys: KeyRing
+    font_file: Path = DEFAULT_CJK_FONT
 
     def tools(self) -> Tools:
         """The tools of one request: its instant and today's China date, read once from the clock."""
@@ -55,6 +59,7 @@ class CommitteesContext:
             cipher=self.cipher,
             ballot_keys=self.ballot_keys,
             tally_keys=self.tally_keys,
+            font_file=self.font_file,
         )
 
 

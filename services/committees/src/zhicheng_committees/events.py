@@ -23,6 +23,7 @@ from zhicheng_committees.meeting.events import (
     MeetingSittingData,
 )
 from zhicheng_committees.plan.events import PlanChanged, PlanData, PlanPublished
+from zhicheng_committees.result.events import PassedApplicant, ResultsConfirmed, ResultsPublicized
 
 __all__ = [
     "CommitteeApplied",
@@ -40,7 +41,10 @@ __all__ = [
     "MeetingOpened",
     "MeetingPreFiled",
     "MeetingSittingData",
+    "PassedApplicant",
     "PlanChanged",
     "PlanData",
     "PlanPublished",
+    "ResultsConfirmed",
+    "ResultsPublicized",
 ]

@@ -17,5 +17,6 @@ from zhicheng_committees.ballot import models as _ballot_models  # noqa: E402
 from zhicheng_committees.committee import models as _committee_models  # noqa: E402
 from zhicheng_committees.meeting import models as _meeting_models  # noqa: E402
 from zhicheng_committees.plan import models as _plan_models  # noqa: E402
+from zhicheng_committees.result import models as _result_models  # noqa: E402
 
-__all__ = ["Base", "_ballot_models", "_committee_models", "_meeting_models", "_plan_models"]
+__all__ = ["Base", "_ballot_models", "_committee_models", "_meeting_models", "_plan_models", "_result_models"]

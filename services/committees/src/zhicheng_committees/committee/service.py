@@ -723,3 +723,14 @@ async def expire_committees(session: AsyncSession, now: datetime) -> int:
         )
         log.info("committees.committee.expired", committee_id=str(committee.id))
     return len(rows)
+
+
+async def filing_department_of(session: AsyncSession, *, actor: Principal, committee_id: uuid.UUID) -> Filing:
+    """CM-1, CM-3, NA-11: the caller must be the department that decides the committee's filing (the HR
+    department of its level, or for a self-evaluating unit the department that filed it); 403
+    otherwise. Returns the filing in force, whose name the results carry."""
+    repo = CommitteeRepository(session)
+    committee = await committee_or_404(repo, committee_id)
+    filing = await _shown_filing(repo, committee)
+    _ensure_authority(pack_by_id(filing.policy_pack), actor, levels=filing.levels, region=committee.region)
+    return filing

@@ -80,6 +80,8 @@ class QualifiedDeclaration(Base):
     series: Mapped[str] = mapped_column(String(64))
     specialty: Mapped[str | None] = mapped_column(String(64), nullable=True)
     level: Mapped[str] = mapped_column(String(32))
+    # The rank applied for (the title name of a junior level depends on it); None in older events.
+    rank: Mapped[str | None] = mapped_column(String(32), nullable=True)
     applicant_key: Mapped[str] = mapped_column(String(64))
     applicant_name_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     unit_key: Mapped[str] = mapped_column(String(64), default="")

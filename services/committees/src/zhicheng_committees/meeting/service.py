@@ -368,6 +368,7 @@ async def apply_qualified(
     applicant_name_sealed: str | None,
     unit_key: str,
     region: str,
+    rank: str | None = None,
 ) -> None:
     """``review.declaration.qualified``: an applicant a meeting of the committee may evaluate."""
     repo = SittingRepository(session)
@@ -382,6 +383,7 @@ async def apply_qualified(
         unit_key,
         region,
     )
+    row.rank = rank
 
 
 async def apply_panel(

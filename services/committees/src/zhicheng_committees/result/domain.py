@@ -17,15 +17,18 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from zhicheng_committees.ballot.domain import Choice, ballot_tag
 from zhicheng_committees.meeting.domain import ApplicantId
+from zhicheng_common import publicity
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.refusals import Refusal
+from zhicheng_common.series import Rank, load_series_catalog
 
 #: The format of the signed tally document; a change of its fields is a new version.
 TALLY_FORMAT = "zc-tally-v1"
@@ -267,3 +270,96 @@ def missing_meeting_file_items(items: Iterable[str]) -> list[MeetingFileItem]:
 def results_entry_due(pack: PolicyPack, calendar: WorkingDayCalendar, appointment_document_date: date) -> date:
     """CM-11: results are entered within the pack's working days after the appointment document."""
     return calendar.deadline(appointment_document_date, pack.parameters.results_entry_working_days.value)
+
+
+# --- results publicity, confirmation, re-examination, pass rates (NA-11, NA-12, MT-5) -----------
+
+
+class ResultStatus(StrEnum):
+    PUBLICIZED = "publicized"  # 公示中 (then waiting for confirmation)
+    CONFIRMED = "confirmed"  # 已确认 / 已备案
+
+
+class ObjectionStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the result does not stand: the applicant is not confirmed as passed
+    DISMISSED = "dismissed"
+
+
+class ReexaminationStatus(StrEnum):
+    REQUESTED = "requested"
+    HANDLING = "handling"
+    DECIDED = "decided"
+
+
+ReexaminationOutcome = Literal["upheld", "changed"]
+
+
+def results_publicity_open_through(pack: PolicyPack, calendar: WorkingDayCalendar, opened_on: date) -> date:
+    """NA-11, RV-6, NA-14: the last day of a results publicity opened on ``opened_on`` (not counted):
+    the pack's ``results_publicity_working_days``-th working day after it."""
+    return publicity.open_through(calendar, opened_on, pack.parameters.results_publicity_working_days.value)
+
+
+def publicity_opening_refusal(pack: PolicyPack, *, meeting_closed: bool, decided: int) -> Refusal | None:
+    """NA-10, NA-11: results are publicized once the meeting is closed and a round decided someone."""
+    rule = pack.parameters.results_publicity_working_days.rule
+    if not meeting_closed:
+        return Refusal("NA-10", "meeting_not_closed", "评审会议尚未闭会，评审结果不能公示")
+    if decided == 0:
+        return Refusal(rule, "nothing_decided", "本次会议没有经表决的申报人，无结果可公示")
+    return None
+
+
+def result_objection_refusal(
+    pack: PolicyPack, *, status: ResultStatus, today: date, open_through: date, passed: bool
+) -> Refusal | None:
+    """NA-11, RV-6: an objection is recorded while the publicity is open (through the end of its last
+    day) and concerns a passed applicant (the publicity lists those)."""
+    rule = pack.parameters.results_publicity_working_days.rule
+    refusal = publicity.objection_refusal(
+        open=status is ResultStatus.PUBLICIZED, today=today, last_day=open_through, rule=rule
+    )
+    if refusal is not None:
+        return refusal
+    if not passed:
+        return Refusal(rule, "not_publicized_as_passed", "异议对象不在公示的评审通过人员名单中")
+    return None
+
+
+def confirmation_refusal(pack: PolicyPack, *, today: date, open_through: date, open_objections: int) -> Refusal | None:
+    """NA-11, RV-6: results are confirmed after the whole publicity, with every objection resolved."""
+    rule = pack.parameters.results_publicity_working_days.rule
+    return publicity.close_refusal(today=today, last_day=open_through, open_objections=open_objections, rule=rule)
+
+
+def title_name(series: str, *, level: str, rank: str | None) -> str | None:
+    """The title name of the series catalog for the rank applied for (a junior level without a rank:
+    助理级, the usual junior title evaluated by a committee); None for a series the catalog lacks."""
+    entry = load_series_catalog().get(series)
+    if entry is None:
+        return None
+    if rank is not None and rank in Rank.__members__.values():
+        return entry.title(Rank(rank))
+    return entry.title(Rank.ASSISTANT if level == "junior" else Rank(level))
+
+
+def reexamination_decision_refusal(
+    *, outcome: ReexaminationOutcome, passed: bool | None, current: bool
+) -> Refusal | None:
+    """NA-12: a changed result names the new result, which differs from the current one; an upheld one
+    keeps it."""
+    if outcome == "changed" and (passed is None or passed == current):
+        return Refusal("NA-12", "result_not_changed", "复查改变结果时须给出与原结果不同的新结果").for_field(
+            "passed", "required", "请给出复查后的结果"
+        )
+    if outcome == "upheld" and passed is not None and passed != current:
+        return Refusal("NA-12", "upheld_changes_result", "维持原结果的复查不能改变结果")
+    return None
+
+
+def pass_rate(passed: int, evaluated: int) -> Decimal:
+    """MT-5: passed / evaluated as a percentage, two decimals, half up (2 of 3: 66.67)."""
+    if evaluated == 0:
+        return Decimal("0.00")
+    return (Decimal(100 * passed) / Decimal(evaluated)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
