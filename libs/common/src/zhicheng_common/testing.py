@@ -603,3 +603,21 @@ def ensure_cjk_font(path: Path) -> Path:
             subprocess.run([*command, CJK_FONT_PACKAGE], env=environment, capture_output=True, check=True)
     assert path.is_file(), f"{path} is still missing after installing {CJK_FONT_PACKAGE}"
     return path
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of a PDF (pypdfium2), without whitespace: what a reader would copy out."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        parts: list[str] = []
+        for index in range(len(document)):
+            page = document[index]
+            text_page = page.get_textpage()
+            parts.append(text_page.get_text_range())
+            text_page.close()
+            page.close()
+    finally:
+        document.close()
+    return "".join("".join(parts).split())
