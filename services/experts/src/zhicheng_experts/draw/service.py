@@ -77,6 +77,7 @@ from zhicheng_experts.draw.schemas import (
     SignatureRead,
     SigningPayload,
 )
+from zhicheng_experts.expert.repository import ExpertRepository
 
 log = structlog.get_logger()
 
@@ -471,8 +472,11 @@ def _state(draw: Draw, replacements: Sequence[DrawReplacement]) -> PanelState:
     return PanelState(_lots(draw), made)
 
 
-def _seats(state: PanelState) -> list[PanelSeat]:
-    return [PanelSeat(expert_id=e, specialty=lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
+async def _seats(session: AsyncSession, state: PanelState) -> list[PanelSeat]:
+    """The panel's members with the account each signs in with at the meeting (committees matches it)."""
+    seats = [(e, lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
+    accounts = await ExpertRepository(session).accounts_of([e for e, _ in seats])
+    return [PanelSeat(expert_id=e, specialty=s, account_subject=accounts.get(e)) for e, s in seats]
 
 
 async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw) -> None:
@@ -486,7 +490,7 @@ async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw
             meeting_date=draw.meeting_date,
             algorithm=ALGORITHM,
             snapshot_sha256=draw.snapshot_sha256,
-            members=_seats(state),
+            members=await _seats(session, state),
             alternates=[
                 PanelAlternate(expert_id=e, specialty=lot.specialty, order=i)
                 for lot in state.lots
@@ -571,7 +575,7 @@ async def replace(
             replaced=replacement.replaced,
             replacement=replacement.replacement,
             reason=replacement.reason,
-            members=_seats(state),
+            members=await _seats(session, state),
         ),
         subject=str(draw.meeting_id),
         region=draw.region,
