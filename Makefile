@@ -14,7 +14,7 @@ SOURCES := libs/common/src services/intake/src services/review/src services/expe
 UNIT_TESTS := $(wildcard libs/*/tests/unit services/*/tests/unit) tests/deploy
 SERVICE_TESTS := $(wildcard libs/*/tests/service services/*/tests/service)
 
-.PHONY: install run test lint unit service integration test-external bench clean deploy-check ci-tools
+.PHONY: install run test lint unit service integration test-external bench clean deploy-check ci-tools audit
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -29,7 +29,7 @@ install: .venv/.installed
 run: install
 	.venv/bin/zhicheng up
 
-test: install lint deploy-check unit service integration
+test: install lint deploy-check audit unit service integration
 
 lint: install
 	.venv/bin/ruff check .
@@ -64,6 +64,10 @@ ci-tools: $(CI_TOOLS)
 # chart's values: offline, no container engine (.ci/deploy_check.py says what each check is).
 deploy-check: install $(CI_TOOLS)
 	.tools/ci/bin/python .ci/deploy_check.py
+
+# Known vulnerabilities of every locked package, from PyPI (.ci/audit.py says what is covered).
+audit: install $(CI_TOOLS)
+	.tools/ci/bin/python .ci/audit.py
 
 bench: install
 	.venv/bin/python bench/run.py
