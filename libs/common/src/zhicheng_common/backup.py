@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -88,24 +90,53 @@ def libpq_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def pg_tool(name: str, settings: CommonSettings) -> str:
-    """``pg_dump`` / ``pg_restore``: ``ZC_PG_BIN_DIR`` if set, else the embedded wheel's, else PATH.
-
-    The embedded server of the development stack is newer than a system's client tools may be, and
-    pg_dump refuses a server newer than itself, so the wheel's own tools come first there.
-    """
+def _tool_candidates(name: str, settings: CommonSettings) -> list[Path]:
     if settings.pg_bin_dir is not None:
-        return str(settings.pg_bin_dir / name)
+        return [settings.pg_bin_dir / name]
+    found: list[Path] = []
+    with contextlib.suppress(EmbeddedError):  # the production image has no wheel: the system's tools
+        found.append(postgres_bin_path() / name)
+    found += sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    on_path = shutil.which(name)
+    if on_path is not None:
+        found.append(Path(on_path))
+    return [path for path in found if path.exists()]
+
+
+def _major(tool: Path) -> int | None:
+    result = subprocess.run([str(tool), "--version"], capture_output=True, text=True, check=False)
+    match = re.search(r"(\d+)(?:\.\d+)?", result.stdout)
+    return int(match.group(1)) if result.returncode == 0 and match else None
+
+
+def pg_tool(name: str, settings: CommonSettings, server_major: int) -> str:
+    """``pg_dump`` / ``pg_restore`` of the server's major version, else the oldest newer one.
+
+    pg_dump refuses a server newer than itself, and a dump by a newer pg_dump may hold settings an
+    older server does not know (pg_restore then fails), so the tool should match the server:
+    ``ZC_PG_BIN_DIR`` if set, else the embedded wheel's (development), Debian's
+    /usr/lib/postgresql/<major>/bin, or PATH, whichever matches best.
+    """
+    versions = [(major, tool) for tool in _tool_candidates(name, settings) if (major := _major(tool)) is not None]
+    usable = sorted((major, str(tool)) for major, tool in versions if major >= server_major)
+    if not usable:
+        have = ", ".join(f"{tool} ({major})" for major, tool in versions) or "none"
+        raise BackupError(
+            f"no {name} of PostgreSQL {server_major} or newer (found: {have}): install the client "
+            "tools of the server's version or set ZC_PG_BIN_DIR"
+        )
+    return usable[0][1]
+
+
+async def server_major(url: str) -> int:
+    import asyncpg
+
+    connection = await asyncpg.connect(libpq_url(url))
     try:
-        candidate = postgres_bin_path() / name
-        if candidate.exists():
-            return str(candidate)
-    except EmbeddedError:
-        pass  # the production image: no wheel, the system's tools
-    found = shutil.which(name)
-    if found is None:
-        raise BackupError(f"{name} not found: install the PostgreSQL client tools or set ZC_PG_BIN_DIR")
-    return found
+        number = await connection.fetchval("SHOW server_version_num")
+    finally:
+        await connection.close()
+    return int(number) // 10000
 
 
 def _grouped(databases: Sequence[ServiceDatabase]) -> dict[str, list[ServiceDatabase]]:
@@ -157,12 +188,19 @@ def _prepare_target(target: Path) -> None:
 
 
 def _dump_databases(
-    settings: CommonSettings, databases: Sequence[ServiceDatabase], target: Path
+    settings: CommonSettings, databases: Sequence[ServiceDatabase], majors: dict[str, int], target: Path
 ) -> dict[str, list[str]]:
     dumps: dict[str, list[str]] = {}
     for url, services in _grouped(databases).items():
         dump = target / "databases" / f"{_dump_name(services)}.dump"
-        command = [pg_tool("pg_dump", settings), "--format=custom", "--no-owner", "--file", str(dump), libpq_url(url)]
+        command = [
+            pg_tool("pg_dump", settings, majors[url]),
+            "--format=custom",
+            "--no-owner",
+            "--file",
+            str(dump),
+            libpq_url(url),
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise BackupError(f"pg_dump of {dump.stem} failed: {result.stderr.strip()}")
@@ -176,11 +214,11 @@ def _write_manifest(target: Path, manifest: dict[str, Any]) -> None:
     (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
 
 
-def _restore_databases(settings: CommonSettings, by_dump: dict[str, str], source: Path) -> None:
+def _restore_databases(settings: CommonSettings, by_dump: dict[str, str], majors: dict[str, int], source: Path) -> None:
     for name, url in by_dump.items():
         dump = source / "databases" / f"{name}.dump"
         command = [
-            pg_tool("pg_restore", settings),
+            pg_tool("pg_restore", settings, majors[url]),
             "--no-owner",
             "--exit-on-error",
             "--single-transaction",
@@ -203,7 +241,8 @@ async def take_backup(
     if settings.stream_name not in names:
         raise BackupError(f"no stream {settings.stream_name} on this NATS: is ZC_EVENTS_PREFIX right?")
     streams = {name: await _export_stream(js, name, target / "streams") for name in sorted(names)}
-    dumps = await asyncio.to_thread(_dump_databases, settings, databases, target)
+    majors = {url: await server_major(url) for url in _grouped(databases)}
+    dumps = await asyncio.to_thread(_dump_databases, settings, databases, majors, target)
     manifest = {
         "format": FORMAT,
         "streams_taken_at": streams_taken_at.isoformat(),
@@ -273,7 +312,8 @@ async def restore_backup(
         raise BackupError(f"streams {clash} exist already: restore goes into a NATS without them (docs/backups.md)")
 
     # 1. the databases
-    await asyncio.to_thread(_restore_databases, settings, by_dump, source)
+    majors = {url: await server_major(url) for url in by_dump.values()}
+    await asyncio.to_thread(_restore_databases, settings, by_dump, majors, source)
     # 2. the streams, message by message in their order, with their headers (Nats-Msg-Id kept)
     restored: dict[str, int] = {}
     for name in manifest["streams"]:
