@@ -53,9 +53,12 @@ test-external: install
 # The CI-only validators (hadolint, check-jsonschema, kubernetes-validate, pip-audit), pinned with
 # hashes in .ci/tools.txt, in a virtualenv of their own: never in .venv or the image.
 CI_TOOLS := .tools/ci/.installed
+# Debian's docker-compose (v1) resolves the compose file without an engine (apt-get, as root).
 $(CI_TOOLS): $(UV) .ci/tools.txt
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) .tools/ci
 	VIRTUAL_ENV=.tools/ci $(UV) pip install --quiet --require-hashes -r .ci/tools.txt
+	command -v docker-compose >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; }
 	touch $@
 
 ci-tools: $(CI_TOOLS)

@@ -4,7 +4,8 @@ Run by ``make deploy-check`` with the CI tools' interpreter (``.tools/ci``, from
 
 1. ``hadolint`` on deploy/Dockerfile;
 2. the compose file against the Compose Specification's JSON schema (``check-jsonschema
-   --builtin-schema vendor.compose-spec``; no ``docker compose`` plugin installs here);
+   --builtin-schema vendor.compose-spec``), and resolved by Debian's ``docker-compose config``
+   (v1; no ``docker compose`` v2 plugin installs here);
 3. the image's build stage as the build runs it: its COPY steps into a scratch directory and
    each ``RUN ... uv sync ...`` command as written (with the stage's ENV), then every app imported
    from the resulting environment, which must not hold the embedded servers;
@@ -103,6 +104,25 @@ def compose_schema() -> str:
         raise CheckFailed(result.stdout + result.stderr)
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
     return f"{len(services)} services valid"
+
+
+@check("docker-compose.yml resolved by docker-compose config (v1, less the top-level `name`)")
+def compose_config() -> str:
+    # No `docker compose` (v2) plugin installs here; Debian's docker-compose 1.29 resolves the
+    # file without an engine: anchors and merge keys, every depends_on service and condition,
+    # volumes, interpolation. It predates the top-level `name` key, so that line is left out.
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        raise CheckFailed("docker-compose is not installed: `make ci-tools` installs it with apt-get")
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    without_name = "\n".join(line for line in text.splitlines() if not line.startswith("name:"))
+    with tempfile.TemporaryDirectory(prefix="zc-compose-") as scratch:
+        copy = Path(scratch) / "docker-compose.yml"
+        copy.write_text(without_name, encoding="utf-8")
+        result = run([binary, "-f", str(copy), "--project-directory", str(ROOT), "config", "-q"], cwd=ROOT)
+    if result.returncode != 0:
+        raise CheckFailed(result.stdout + result.stderr)
+    return "resolves"
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,6 +329,13 @@ def validators_refuse() -> str:
                 str(bad / "compose.yaml"),
             ],
             "hadolint": [tool("hadolint"), str(bad / "Dockerfile")],
+            "docker-compose config": [
+                shutil.which("docker-compose") or "docker-compose",
+                "-f",
+                str(bad / "compose.yaml"),
+                "config",
+                "-q",
+            ],
         }
         for name, command in cases.items():
             if run(command).returncode == 0:
@@ -326,6 +353,7 @@ def main() -> int:
     for go in (
         hadolint,
         compose_schema,
+        compose_config,
         *(kubernetes_check(o) for o in OVERLAYS),
         nats_values,
         validators_refuse,
