@@ -43,7 +43,7 @@ APPLICANT = frozenset({R.APPLICANT})
 EXPERT = frozenset({R.EXPERT})
 
 #: Path parameters whose records carry a region, for the in/out of jurisdiction checks.
-JURISDICTION_PARAMS = ("record_id", "user_id")
+JURISDICTION_PARAMS = ("record_id", "user_id", "committee_id")
 
 ACCESS: dict[str, frozenset[Role]] = {
     "GET /healthz": PUBLIC,

@@ -8,10 +8,12 @@ the matrix does not allow must get 403 ``role_required`` (or ``scope_required``)
 allows must get past the role check (anything but 401/403 role refusals), never a 5xx. Without a
 token every non-public route answers 401.
 
-Jurisdiction: an integrity record and a user account of Taiyuan (140100) are made, and every
-route whose identifiers are all such records is called by each allowed role from Taiyuan (it
-gets past the jurisdiction check) and from Yuncheng (140800), which is refused (403
-``outside_jurisdiction``) or told the record does not exist (404), never shown it.
+Jurisdiction: an integrity record and a user account of Taiyuan (140100) and a province-level
+committee of Shanxi (140000) are made, and every GET route whose identifiers are all such records
+is called by each allowed role from the record's region (it gets past the jurisdiction check) and
+from a region that does not contain it (Yuncheng 140800 for Taiyuan, Beijing 110000 for Shanxi),
+which is refused (403 ``outside_jurisdiction``), told the record does not exist (404), or given
+an empty list (a list route filtered by jurisdiction), never shown it.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from zhicheng_common.keys import load_ring
 from zhicheng_common.settings import CommonSettings
 
 from .access_matrix import ACCESS, JURISDICTION_PARAMS, PUBLIC
+from .committees_api import open_senior_engineering_committee
 from .conftest import GATEWAY_URL, RunningSystem
 from .test_integrity_records import RECORDS, clerk, record_body, resident_id
 
 pytestmark = pytest.mark.integration
 
-TAIYUAN, YUNCHENG = "140100", "140800"
+TAIYUAN, YUNCHENG, SHANXI, BEIJING = "140100", "140800", "140000", "110000"
 ROLE_REFUSALS = {"role_required", "scope_required"}
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -77,6 +80,12 @@ def code_of(response: httpx.Response) -> str | None:
         code: str | None = response.json().get("code")
         return code
     return None
+
+
+def empty_collection(response: httpx.Response) -> bool:
+    """A list route filtered by jurisdiction answers an outsider with nothing: ``[]`` or no ``items``."""
+    body = response.json()
+    return body == [] or (isinstance(body, dict) and body.get("items") == [])
 
 
 def route_key(method: str, path: str) -> str:
@@ -123,8 +132,8 @@ def test_every_route_refuses_the_roles_it_does_not_allow_and_admits_those_it_doe
 
 
 @pytest.fixture(scope="module")
-def taiyuan_records(system: RunningSystem) -> dict[str, str]:
-    """Real identifiers of records that belong to Taiyuan, by path parameter name."""
+def regional_records(system: RunningSystem) -> dict[str, tuple[str, str]]:
+    """Real records, by path parameter name: (identifier, the region the record belongs to)."""
     admin = system.admin_headers()
     hr = clerk(system, admin, TAIYUAN, ["hr_admin"])
     record = httpx.post(RECORDS, json=record_body(resident_id()), headers=hr)
@@ -133,36 +142,46 @@ def taiyuan_records(system: RunningSystem) -> dict[str, str]:
         admin, username=f"matrix-{uuid.uuid4().hex[:8]}", password="Matrix-2026!", roles=["hr_reviewer"],
         region=TAIYUAN, name="太原 审核员",
     )  # fmt: skip
-    return {"record_id": str(record.json()["id"]), "user_id": str(user["id"])}
+    committee_id, _ = open_senior_engineering_committee(system, admin)
+    return {
+        "record_id": (str(record.json()["id"]), TAIYUAN),
+        "user_id": (str(user["id"]), TAIYUAN),
+        "committee_id": (committee_id, SHANXI),  # a province-level committee
+    }
 
 
-def test_records_of_one_city_are_refused_to_the_same_role_elsewhere(
-    system: RunningSystem, taiyuan_records: dict[str, str]
+#: A region that does not contain the record's, for each region a record of the test belongs to.
+ELSEWHERE = {TAIYUAN: YUNCHENG, SHANXI: BEIJING}
+
+
+def test_records_of_one_region_are_refused_to_the_same_role_elsewhere(
+    system: RunningSystem, regional_records: dict[str, tuple[str, str]]
 ) -> None:
     wrong: list[str] = []
-    covered = 0
+    covered: set[str] = set()
     for method, path in routes(system):
         key = route_key(method, path)
         params = set(re.findall(r"\{(\w+)\}", path))
         allowed = ACCESS.get(key)
         if not params or allowed is None or allowed is PUBLIC or method != "GET":
             continue
-        if not params <= set(JURISDICTION_PARAMS) or not params <= set(taiyuan_records):
+        if not params <= set(JURISDICTION_PARAMS) or not params <= set(regional_records):
             continue
-        url = GATEWAY_URL + fill(path, taiyuan_records)
+        (region,) = {regional_records[p][1] for p in params}
+        url = GATEWAY_URL + fill(path, {p: regional_records[p][0] for p in params})
         for role in allowed:
-            inside = call(method, url, token(system, role.value, TAIYUAN))
-            outside = call(method, url, token(system, role.value, YUNCHENG))
-            covered += 1
+            inside = call(method, url, token(system, role.value, region))
+            outside = call(method, url, token(system, role.value, ELSEWHERE[region]))
+            covered.add(key)
             if inside.status_code == 403 and code_of(inside) == "outside_jurisdiction":
-                wrong.append(f"{key} as {role.value} of {TAIYUAN}: refused its own city's record")
+                wrong.append(f"{key} as {role.value} of {region}: refused its own region's record")
             if inside.status_code >= 500 or outside.status_code >= 500:
                 wrong.append(f"{key} as {role.value}: {inside.status_code} / {outside.status_code}")
-            if outside.status_code == 200:
-                wrong.append(f"{key} as {role.value} of {YUNCHENG}: shown a record of {TAIYUAN}")
+            if outside.status_code == 200 and not empty_collection(outside):
+                wrong.append(f"{key} as {role.value} of {ELSEWHERE[region]}: shown a record of {region}")
             elif outside.status_code == 403 and code_of(outside) != "outside_jurisdiction":
-                wrong.append(f"{key} as {role.value} of {YUNCHENG}: 403 {code_of(outside)}")
-    assert covered > 0, "no route with a Taiyuan record's identifier was found to check"
+                wrong.append(f"{key} as {role.value} of {ELSEWHERE[region]}: 403 {code_of(outside)}")
+    assert covered, "no route with a regional record's identifier was found to check"
     assert not wrong, "\n".join(wrong)
 
 
