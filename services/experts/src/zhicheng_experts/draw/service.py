@@ -471,8 +471,12 @@ def _state(draw: Draw, replacements: Sequence[DrawReplacement]) -> PanelState:
     return PanelState(_lots(draw), made)
 
 
-def _seats(state: PanelState) -> list[PanelSeat]:
-    return [PanelSeat(expert_id=e, specialty=lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
+async def _seats(repo: DrawRepository, state: PanelState) -> list[PanelSeat]:
+    """The panel's seats, each with the account its expert signs in with (committees checks the
+    expert's own token against it at the meeting; issue 15)."""
+    seats = [(e, lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
+    accounts = await repo.account_subjects([e for e, _ in seats])
+    return [PanelSeat(expert_id=e, specialty=s, account_subject=accounts.get(e)) for e, s in seats]
 
 
 async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw) -> None:
@@ -486,7 +490,7 @@ async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw
             meeting_date=draw.meeting_date,
             algorithm=ALGORITHM,
             snapshot_sha256=draw.snapshot_sha256,
-            members=_seats(state),
+            members=await _seats(repo, state),
             alternates=[
                 PanelAlternate(expert_id=e, specialty=lot.specialty, order=i)
                 for lot in state.lots
@@ -571,7 +575,7 @@ async def replace(
             replaced=replacement.replaced,
             replacement=replacement.replacement,
             reason=replacement.reason,
-            members=_seats(state),
+            members=await _seats(repo, state),
         ),
         subject=str(draw.meeting_id),
         region=draw.region,
