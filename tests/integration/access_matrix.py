@@ -171,6 +171,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "GET /api/v1/committees/meetings/{meeting_id}/rounds/{number}": COMMITTEE_READERS | EXPERT,
     "POST /api/v1/committees/meetings/{meeting_id}/rounds/{number}/ballots": EXPERT,
     "POST /api/v1/committees/meetings/{meeting_id}/rounds/{number}/closing": FILERS,
+    "POST /api/v1/committees/meetings/{meeting_id}/rounds/{number}/voiding": FILERS,
     "GET /api/v1/committees/meetings/{meeting_id}/rounds/{number}/tally": COMMITTEE_READERS | EXPERT,
     "GET /api/v1/committees/plans/{plan_id}": COMMITTEE_READERS,
     "PUT /api/v1/committees/plans/{plan_id}": FILERS,

@@ -5,6 +5,7 @@ logged, journaled or sent pairs an expert with a vote, yet each receipt finds it
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -223,7 +224,7 @@ async def test_NA_7_nothing_pairs_an_expert_with_a_vote_yet_each_receipt_finds_i
     assert not [c for c in columns if "timestamp" in c[2] and c[0] != "ballot_rounds"]
     # 3. The envelopes are gone, and their key with them (a backup's envelope stays unreadable).
     assert [r for r in rows if r["table"] == "ballot_envelopes" and str(r["round_id"]) == round_id] == []
-    assert not svc.app.state.context.ballot_keys.has(__import__("uuid").UUID(round_id))
+    assert not svc.app.state.context.ballot_keys.has(uuid.UUID(round_id))
     # 4. Every ballot row was written by the closing transaction, none by a vote's.
     ballot_rows = sorted(
         (r for r in rows if r["table"] == "ballots" and str(r["round_id"]) == round_id),
@@ -269,11 +270,38 @@ async def test_NA_7_the_signed_tally_verifies_and_is_what_the_results_read(
     assert (await s.close_round(1)).status_code == 200
     ring = svc.app.state.context.tally_keys.public()
     async with svc.database.unit_of_work() as session:
-        tally = await signed_tally(session, __import__("uuid").UUID(s.meeting_id))
-        outcome = await meeting_outcome(session, __import__("uuid").UUID(s.meeting_id))
+        tally = await signed_tally(session, uuid.UUID(s.meeting_id))
+        outcome = await meeting_outcome(session, uuid.UUID(s.meeting_id))
     assert isinstance(tally, SignedTally)
     assert (tally.passed, tally.failed, tally.round) == ([p], [q], 1)
     assert tally_signature_valid(ring, tally)
     forged = SignedTally(**{**tally.__dict__, "content": {**tally.content, "attending": 10}})
     assert not tally_signature_valid(ring, forged)
     assert (outcome.passed, outcome.failed, outcome.not_voted) == ([p], [q], [])
+
+
+async def test_MT_3_a_round_whose_key_was_lost_is_voided_not_counted_and_a_new_round_is_held(
+    svc: Service, nats_js: Any, prefix: str
+) -> None:
+    s = await voting(svc, nats_js, prefix, panel=9, applicants=1)
+    [p] = s.applicants
+    assert (await s.open_round()).status_code == 201
+    assert (await s.cast(1, s.experts[0], {p: "yes"})).status_code == 201
+    # While the key is here the round is closed, never voided.
+    assert_problem(await svc.client.post(f"{s.url}/rounds/1/voiding", headers=s.office()), 409, "round_key_present")
+    # The process that held the key restarted: the key is gone.
+    round_id = uuid.UUID(
+        str(await svc.scalar("SELECT id FROM committees.ballot_rounds WHERE meeting_id = :m", m=s.meeting_id))
+    )
+    svc.app.state.context.ballot_keys.drop(round_id)
+    assert_problem(await s.cast(1, s.experts[1], {p: "yes"}), 409, "round_key_lost")
+    assert_problem(await s.close_round(1), 409, "round_key_lost")
+    response = await svc.client.post(f"{s.url}/rounds/1/voiding", headers=s.office())
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "void"
+    assert await svc.scalar("SELECT count(*) FROM committees.ballot_envelopes WHERE round_id = :r", r=round_id) == 0
+    assert (await s.open_round()).status_code == 201  # round 2 of the pack's 2 (MT-3)
+    for expert in s.experts:
+        assert (await s.cast(2, expert, {p: "yes"})).status_code == 201
+    assert (await s.close_round(2)).status_code == 200
+    assert by_applicant(await s.tally(2))[p]["yes"] == 9
