@@ -305,3 +305,17 @@ async def test_MT_3_a_round_whose_key_was_lost_is_voided_not_counted_and_a_new_r
         assert (await s.cast(2, expert, {p: "yes"})).status_code == 201
     assert (await s.close_round(2)).status_code == 200
     assert by_applicant(await s.tally(2))[p]["yes"] == 9
+
+
+async def test_NA_7_two_ballots_of_one_expert_sent_at_once_count_once(svc: Service, nats_js: Any, prefix: str) -> None:
+    import asyncio
+
+    s = await voting(svc, nats_js, prefix, panel=9, applicants=1)
+    [p] = s.applicants
+    assert (await s.open_round()).status_code == 201
+    first, second = await asyncio.gather(s.cast(1, s.experts[0], {p: "yes"}), s.cast(1, s.experts[0], {p: "no"}))
+    assert sorted([first.status_code, second.status_code]) == [201, 409]
+    refused = first if first.status_code == 409 else second
+    assert_problem(refused, 409, "already_voted", "NA-7")
+    round_id = await svc.scalar("SELECT id FROM committees.ballot_rounds WHERE meeting_id = :m", m=s.meeting_id)
+    assert await svc.scalar("SELECT count(*) FROM committees.ballot_envelopes WHERE round_id = :r", r=round_id) == 1

@@ -173,3 +173,86 @@ async def test_NA_9_a_recusal_is_recorded_and_its_expert_writes_no_opinion(
 
 def account(expert_id: str) -> str:
     return f"acct-{expert_id}"
+
+
+async def test_EX_1_a_replacement_updates_the_panel_and_one_of_a_superseded_draw_is_ignored(
+    svc: Service, nats_js: Any, prefix: str
+) -> None:
+    from zhicheng_common.testing import publish_event, wait_until
+
+    s = await sitting(svc, nats_js, prefix, panel=9)
+    draw_id = await svc.scalar(
+        "SELECT draw_id::text FROM committees.meeting_panels WHERE meeting_id = :m", m=s.meeting_id
+    )
+    newcomer = "e-newcomer"
+    members = [{"expert_id": e, "specialty": "electrical"} for e in [*s.experts[:8], newcomer]]
+
+    def replaced(draw: str, seats: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "committee_id": s.committee_id,
+            "meeting_id": s.meeting_id,
+            "draw_id": draw,
+            "specialty": "electrical",
+            "replaced": s.experts[8],
+            "replacement": newcomer,
+            "reason": "declined",
+            "members": seats,
+        }
+
+    stale = [{"expert_id": "e-stale", "specialty": "electrical"}]
+    await publish_event(
+        nats_js, prefix, "experts.panel.member_replaced", replaced("00000000-0000-4000-8000-000000000000", stale),
+        subject=s.meeting_id, region="140000",
+    )  # fmt: skip
+    await publish_event(
+        nats_js, prefix, "experts.panel.member_replaced", replaced(str(draw_id), members),
+        subject=s.meeting_id, region="140000",
+    )  # fmt: skip
+
+    async def panel_now() -> bool:
+        return bool((await s.read())["panel"] == [*s.experts[:8], newcomer])
+
+    await wait_until(panel_now, timeout=20, what="the replacement in the panel")
+    # A seat without an account is held by the token whose subject is the expert id itself.
+    response = await svc.client.post(
+        f"{s.url}/sign-in", headers=svc.keys.headers(roles=["expert"], region="140000", subject=newcomer)
+    )
+    assert response.status_code == 200, response.text
+    assert newcomer in response.json()["attending"]
+
+
+async def test_MT_4_a_meeting_on_site_names_its_venue_and_its_forms_are_the_rule_s(
+    svc: Service, nats_js: Any, prefix: str
+) -> None:
+    s = await sitting(svc, nats_js, prefix, panel=9)
+    no_venue = await svc.client.put(
+        f"{s.url}/arrangement", json={"remote": False, "forms": ["defence"]}, headers=s.office()
+    )
+    assert_problem(no_venue, 422, "validation_failed")
+    unknown_form = await svc.client.put(
+        f"{s.url}/arrangement", json={"venue": "会议室", "forms": ["karaoke"]}, headers=s.office()
+    )
+    assert unknown_form.status_code == 422
+    remote = await svc.client.put(
+        f"{s.url}/arrangement", json={"remote": True, "forms": ["personal_report", "defence"]}, headers=s.office()
+    )
+    assert remote.status_code == 200, remote.text
+    assert (remote.json()["remote"], remote.json()["forms"]) == (True, ["personal_report", "defence"])
+
+
+async def test_NA_7_the_meeting_closes_only_with_no_round_open_and_says_so(
+    svc: Service, nats_js: Any, prefix: str
+) -> None:
+    from .sitting import voting
+
+    s = await voting(svc, nats_js, prefix, panel=9, applicants=1)
+    assert (await s.open_round()).status_code == 201
+    assert_problem(await svc.client.post(f"{s.url}/closing", headers=s.office()), 409, "round_still_open", "NA-7")
+    for e in s.experts:
+        assert (await s.cast(1, e, {s.applicants[0]: "yes"})).status_code == 201
+    assert (await s.close_round(1)).status_code == 200
+    response = await svc.client.post(f"{s.url}/closing", headers=s.office())
+    assert response.status_code == 200, response.text
+    [event] = await svc.events(s.meeting_id, "meeting.closed")
+    assert (event["data"]["members"], event["data"]["attending"]) == (9, 9)
+    assert_problem(await svc.client.post(f"{s.url}/sign-in", headers=s.expert(s.experts[0])), 409, "meeting_closed")
