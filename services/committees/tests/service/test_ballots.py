@@ -319,3 +319,36 @@ async def test_NA_7_two_ballots_of_one_expert_sent_at_once_count_once(svc: Servi
     assert_problem(refused, 409, "already_voted", "NA-7")
     round_id = await svc.scalar("SELECT id FROM committees.ballot_rounds WHERE meeting_id = :m", m=s.meeting_id)
     assert await svc.scalar("SELECT count(*) FROM committees.ballot_envelopes WHERE round_id = :r", r=round_id) == 1
+
+
+async def test_NA_9_a_recused_expert_stays_in_the_denominator_under_a_pack_that_says_so(
+    svc: Service, nats_js: Any, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same 11 attending, 1 recused and 7 yes under a pack whose NA-9 flag is off: A = 11, need 8."""
+    from zhicheng_committees.meeting import service as meeting_service
+    from zhicheng_common.policy import Parameter, load_pack
+
+    shanxi = load_pack("shanxi-2024")
+    params = shanxi.parameters.model_copy(
+        update={"recused_expert_reduces_denominator": Parameter[bool](value=False, rule="NA-9")}
+    )
+    flag_off = shanxi.model_copy(update={"parameters": params})
+    monkeypatch.setattr(meeting_service, "pack_by_id", lambda pack_id: flag_off)
+    s = await voting(svc, nats_js, prefix, panel=11, applicants=1)
+    [p] = s.applicants
+    response = await svc.client.post(
+        f"{s.url}/recusals", json={"declaration_id": p, "reason": "近亲属"}, headers=s.expert(s.experts[10])
+    )
+    assert response.status_code == 200, response.text
+    assert (await s.open_round()).status_code == 201
+    for expert in s.experts[:7]:
+        assert (await s.cast(1, expert, {p: "yes"})).status_code == 201
+    for expert in s.experts[7:10]:
+        assert (await s.cast(1, expert, {p: "no"})).status_code == 201
+    assert (await s.close_round(1)).status_code == 200
+    tally = await s.tally(1)
+    row = by_applicant(tally)[p]
+    # ceil(2/3 × 11) = 8 > 7 yes; the recused expert is a blank, not a yes.
+    assert (row["recused"], row["denominator"], row["required"], row["blank"], row["passed"]) == (1, 11, 8, 1, False)
+    assert tally["content"]["recused_reduce_denominator"] is False
+    assert recount(tally["content"]) == []
