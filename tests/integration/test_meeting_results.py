@@ -1,16 +1,11 @@
-"""A meeting's results over the gateway (issue 15, as far as the running system reaches today).
+"""A meeting's results over the gateway before any publicity (issue 15).
 
-What runs: a senior engineering committee filed and approved over the gateway, its plan published,
-its meeting pre-filed (CM-8); then the results routes answer through the gateway as the rules say:
-no results before a publicity (404 ``results_not_publicized``), the meeting file confidential to
-auditors before the results are published (403, NA-10), confirmation refused before a publicity
-(409, NA-11), the pass rates (MT-5) empty for a committee without confirmed results.
-
-Not yet here (docs/results.md, "End to end"): the drawn panel's experts cannot sign in over the
-gateway, because ``experts.panel.drawn`` names experts by id only and committees matches the
-token's subject to the seat's ``account_subject`` (absent) or the expert id, which no gateway
-user's subject is; the service tests (services/committees/tests/service/test_results.py) run the
-sitting, ballot, publicity, confirmation and the meeting file's PDF in-process instead.
+A senior engineering committee filed and approved over the gateway, its plan published, its meeting
+pre-filed (CM-8); the results routes then answer through the gateway as the rules say: no results
+before a publicity (404 ``results_not_publicized``), the meeting file confidential to auditors
+before the results are published (403, NA-10), confirmation refused before a publicity (409,
+NA-11), the pass rates (MT-5) empty for a committee without confirmed results. The whole meeting,
+from a drawn panel to confirmed results, is test_meeting_end_to_end.py.
 """
 
 from __future__ import annotations

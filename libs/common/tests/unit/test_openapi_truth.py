@@ -331,11 +331,11 @@ def test_the_gateways_merged_document_keeps_the_promises(app_dir: Path, zc_keys:
     problems = {json.dumps(response["content"], sort_keys=True) for response in with_422}
     assert problems == {json.dumps({PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}})}
     # 84, the 11 expert and pool routes that take input (GET experts/me takes none), the 9 of the draw,
-    # the 14 of a meeting's sitting and ballot (issue 15: sitting, arrangement, sign-in, opening,
-    # closing, groups, recusals, 2 opinions, 2 rounds, ballots, round closing, tally), the 9 of a
-    # meeting's results (issue 15: pass rates, results, publicity, 2 objections, confirmation,
+    # the 15 of a meeting's sitting and ballot (issue 15: sitting, arrangement, sign-in, opening,
+    # closing, groups, recusals, 2 opinions, 2 rounds, ballots, round closing, voiding, tally), the 9
+    # of a meeting's results (issue 15: pass rates, results, publicity, 2 objections, confirmation,
     # 2 re-examinations, meeting file)
-    assert len(with_422) == 127
+    assert len(with_422) == 128
     names = {
         name
         for item in merged["paths"].values()

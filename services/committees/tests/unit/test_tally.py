@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
 from zhicheng_committees.ballot.domain import Choice, ballot_tag
 from zhicheng_committees.result.domain import (
     BallotRow,
@@ -12,6 +17,7 @@ from zhicheng_committees.result.domain import (
     tally_round,
     tally_rows,
 )
+from zhicheng_committees.result.recount import main as recount_main
 from zhicheng_common.policy import Parameter, PolicyPack, load_pack
 
 PACK = load_pack("shanxi-2024")
@@ -154,3 +160,21 @@ def test_NA_7_a_row_added_to_the_published_tally_is_found() -> None:
     codes = {p.code for p in recount(content)}
     # p1 now has 6 rows for 5 attending, and its counts no longer match.
     assert codes == {"more_ballots_than_voters", "count_mismatch"}
+
+
+def test_NA_7_the_recount_command_agrees_with_a_true_tally_and_not_with_a_forged_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = {"content": published(RECEIPTS), "signature": "", "key_id": ""}
+    path = tmp_path / "tally.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    receipt = next(iter(RECEIPTS))
+    assert recount_main([str(path), "--receipt", receipt]) == 0
+    out = capsys.readouterr().out
+    assert "计票复核：一致" in out
+    # The holder of r-a's receipt finds p1 yes and p2 yes.
+    assert "p1\tyes" in out
+    assert "p2\tyes" in out
+    document["content"]["applicants"][1]["passed"] = False  # type: ignore[index]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert recount_main([str(path)]) == 1

@@ -76,6 +76,22 @@ async def close_round(
     return await service.close_round(session, actor=principal, meeting_id=meeting_id, number=number, tools=tools)
 
 
+@router.post(
+    "/meetings/{meeting_id}/rounds/{number}/voiding",
+    summary="作废投票轮次 (void an open round whose key was lost with a restart; MT-3)",
+    responses={
+        403: FORBIDDEN,
+        404: ROUND_NOT_FOUND,
+        409: problem_doc("密钥完好或已结束 (round_key_present, round_closed)"),
+    },
+)
+async def void_round(
+    meeting_id: uuid.UUID, number: RoundNumber, session: SessionDep, principal: Filer, tools: ToolsDep
+) -> RoundRead:
+    """Only a round whose sealed ballots can no longer be opened; a new round may then be held."""
+    return await service.void_round(session, actor=principal, meeting_id=meeting_id, number=number, tools=tools)
+
+
 @router.get(
     "/meetings/{meeting_id}/rounds/{number}/tally",
     summary="计票结果 (the signed tally: counts and every ballot row, no voter)",

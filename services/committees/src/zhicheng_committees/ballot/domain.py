@@ -31,6 +31,7 @@ class Choice(StrEnum):
 class RoundStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+    VOID = "void"  # its envelope key was lost with the process that held it: never counted
 
 
 def round_opening_refusal(

@@ -44,6 +44,7 @@ from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal
 from zhicheng_common.canonical import canonical_json
 from zhicheng_common.keys import PublicRing
+from zhicheng_common.problems import Conflict
 from zhicheng_common.refusals import Refusal, raise_refused, refused
 
 log = structlog.get_logger()
@@ -249,6 +250,35 @@ async def close_round(
         },
     )
     log.info("committees.ballot.round_closed", round_id=round_id, applicants=len(tallies))
+    return _round_read(row, await ballots.participations(row.id))
+
+
+async def void_round(
+    session: AsyncSession, *, actor: Principal, meeting_id: uuid.UUID, number: int, tools: Tools
+) -> RoundRead:
+    """Void an open round whose envelope key this process does not hold (it restarted): its sealed
+    ballots can never be opened, so they are deleted and the round is never counted; it still
+    counts against the pack's rounds (MT-3). A round whose key is here is closed, not voided."""
+    facts = await meeting_facts(session, meeting_id, office=actor)
+    ballots = BallotRepository(session)
+    row = await _round(session, meeting_id, number, lock="update")
+    if row.status != RoundStatus.OPEN:
+        raise refused(Refusal("NA-7", "round_closed", "本轮投票已结束"))
+    if tools.ballot_keys.has(row.id):
+        raise Conflict("本轮投票密钥完好，应结束投票并计票，不能作废", code="round_key_present")
+    await ballots.delete_envelopes(row.id)
+    row.status, row.closed_at = RoundStatus.VOID, tools.now
+    await append_entry(
+        session,
+        actor=actor,
+        action="committee.ballot.round_voided",
+        record_type="ballot_round",
+        record_id=str(row.id),
+        record_region=facts.meeting.region,
+        rule_ids=["NA-7", "MT-3"],
+        policy_pack=facts.pack.id,
+        data={"meeting_id": str(meeting_id), "round": row.number, "ballots_lost": await ballots.participations(row.id)},
+    )
     return _round_read(row, await ballots.participations(row.id))
 
 

@@ -197,9 +197,12 @@ def recount(content: Mapping[str, Any]) -> list[Refusal]:
     rows = content["ballots"]
     if len({r["tag"] for r in rows}) != len(rows):
         problems.append(Refusal("NA-7", "tag_twice", "选票标记重复"))
+    by_applicant: dict[ApplicantId, list[str]] = {}
+    for r in rows:
+        by_applicant.setdefault(r["applicant"], []).append(r["choice"])
     for row in content["applicants"]:
         applicant = row["applicant"]
-        votes = [r["choice"] for r in rows if r["applicant"] == applicant]
+        votes = by_applicant.get(applicant, [])
         recused = int(row["recused"])
         counted = int(row["attending"]) - (recused if content["recused_reduce_denominator"] else 0)
         if len(votes) > int(row["attending"]) - recused:

@@ -17,7 +17,7 @@ class PanelSeat(BaseModel):
     specialty: str
     account_subject: str | None = Field(
         default=None,
-        description="The gateway account (token subject) the expert signs in with at the meeting, if linked.",
+        description="The gateway account (token subject) the expert signs in with; null when none is linked.",
     )
 
 

@@ -77,7 +77,6 @@ from zhicheng_experts.draw.schemas import (
     SignatureRead,
     SigningPayload,
 )
-from zhicheng_experts.expert.repository import ExpertRepository
 
 log = structlog.get_logger()
 
@@ -472,10 +471,11 @@ def _state(draw: Draw, replacements: Sequence[DrawReplacement]) -> PanelState:
     return PanelState(_lots(draw), made)
 
 
-async def _seats(session: AsyncSession, state: PanelState) -> list[PanelSeat]:
-    """The panel's members with the account each signs in with at the meeting (committees matches it)."""
+async def _seats(repo: DrawRepository, state: PanelState) -> list[PanelSeat]:
+    """The panel's seats, each with the account its expert signs in with (committees checks the
+    expert's own token against it at the meeting; issue 15)."""
     seats = [(e, lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
-    accounts = await ExpertRepository(session).accounts_of([e for e, _ in seats])
+    accounts = await repo.account_subjects([e for e, _ in seats])
     return [PanelSeat(expert_id=e, specialty=s, account_subject=accounts.get(e)) for e, s in seats]
 
 
@@ -490,7 +490,7 @@ async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw
             meeting_date=draw.meeting_date,
             algorithm=ALGORITHM,
             snapshot_sha256=draw.snapshot_sha256,
-            members=await _seats(session, state),
+            members=await _seats(repo, state),
             alternates=[
                 PanelAlternate(expert_id=e, specialty=lot.specialty, order=i)
                 for lot in state.lots
@@ -575,7 +575,7 @@ async def replace(
             replaced=replacement.replaced,
             replacement=replacement.replacement,
             reason=replacement.reason,
-            members=await _seats(session, state),
+            members=await _seats(repo, state),
         ),
         subject=str(draw.meeting_id),
         region=draw.region,

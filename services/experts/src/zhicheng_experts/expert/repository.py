@@ -53,21 +53,6 @@ class ExpertRepository:
             statement = statement.with_for_update()
         return (await self.session.scalars(statement)).first()
 
-    async def accounts_of(self, expert_ids: Sequence[str]) -> dict[str, str]:
-        """Expert id → the gateway account (token subject) linked to it, for the linked ones."""
-        ids = []
-        for e in expert_ids:
-            try:
-                ids.append(uuid.UUID(e))
-            except ValueError:
-                continue  # not an expert of this service's register (a draw over another pool source)
-        if not ids:
-            return {}
-        rows = await self.session.execute(
-            select(Expert.id, Expert.account_subject).where(Expert.id.in_(ids), Expert.account_subject.is_not(None))
-        )
-        return {str(expert_id): str(subject) for expert_id, subject in rows}
-
     async def with_account(self, subject: str) -> Expert | None:
         return (await self.session.scalars(select(Expert).where(Expert.account_subject == subject))).first()
 

@@ -85,6 +85,8 @@ async def test_EX_1_a_draw_signed_by_three_is_published_and_its_pack_reruns_offl
     assert data["committee_id"] == str(meeting.committee_id)
     assert [m["expert_id"] for m in data["members"]] == members
     assert {m["specialty"] for m in data["members"]} == {"civil"}
+    # Issue 15: each seat names the account its expert signs in with (none linked in this pool).
+    assert {m["account_subject"] for m in data["members"]} == {None}
     assert [(a["expert_id"], a["order"]) for a in data["alternates"]] == list(zip(alternates, [1, 2, 3], strict=True))
     assert set(data) == {
         "committee_id", "meeting_id", "draw_id", "meeting_date", "algorithm", "snapshot_sha256", "members", "alternates"
