@@ -203,8 +203,7 @@ class ServiceRuntime:
         """Events committed but not yet published (None when the database cannot say)."""
         t = outbox_table.c
         query = select(
-            func.count(),
-            func.coalesce(func.extract("epoch", func.now() - func.min(t.created_at)), 0),
+            func.count(), func.coalesce(func.extract("epoch", func.now() - func.min(t.created_at)), 0)
         ).where(t.published_at.is_(None))
         try:
             async with asyncio.timeout(2.0), self.database.engine.connect() as conn:
@@ -568,9 +567,7 @@ def create_service_app(
     app.add_middleware(NulCharacterGuard)
     # Inside the correlation middleware, so that a 413 carries the request's id and is counted.
     app.add_middleware(
-        RequestSizeLimit,
-        max_bytes=common.max_request_bytes,
-        allowances=upload_allowances(common.max_upload_bytes),
+        RequestSizeLimit, max_bytes=common.max_request_bytes, allowances=upload_allowances(common.max_upload_bytes)
     )
     app.add_middleware(CorrelationMiddleware, metrics=HttpMetrics(registry))
 

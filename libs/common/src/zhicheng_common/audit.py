@@ -297,12 +297,7 @@ async def _link_batch(session: AsyncSession, batch_size: int) -> int:
 
 
 async def seal_head(
-    session: AsyncSession,
-    *,
-    key: SealKey,
-    now: datetime,
-    min_interval: timedelta,
-    wait: bool = True,
+    session: AsyncSession, *, key: SealKey, now: datetime, min_interval: timedelta, wait: bool = True
 ) -> dict[str, Any] | None:
     """Link what is pending, then append a signed seal of the head, unless nothing is new or the
     last seal is recent. Done under the sequencer lock, so the sealed head is the chain's real

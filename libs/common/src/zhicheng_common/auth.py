@@ -144,13 +144,7 @@ class TokenVerifier:
     the JWKS from being honoured for longer than that.
     """
 
-    def __init__(
-        self,
-        settings: CommonSettings,
-        *,
-        cache_seconds: float = 60.0,
-        cache_size: int = 4096,
-    ) -> None:
+    def __init__(self, settings: CommonSettings, *, cache_seconds: float = 60.0, cache_size: int = 4096) -> None:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.algorithms = settings.jwt_algorithms
@@ -372,13 +366,7 @@ class TokenIssuer:
     """
 
     def __init__(
-        self,
-        private_key: Ed25519PrivateKey,
-        *,
-        issuer: str,
-        audience: str,
-        kid: str,
-        ring: KeyRing | None = None,
+        self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str, kid: str, ring: KeyRing | None = None
     ) -> None:
         self._private_key = private_key
         self.issuer = issuer

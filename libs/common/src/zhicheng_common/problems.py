@@ -83,6 +83,18 @@ class ProblemError(Exception):
     code: str = "bad_request"
     title: str = "请求有误"
 
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, title: str | None = None, **kwargs: Any
+    ) -> None:
+        """A problem type is a line of its service's table: ``class WrongState(Conflict, code=..., title=...): ...``."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
+        if title is not None:
+            cls.title = title
+
     def __init__(
         self,
         detail: str | None = None,
@@ -108,42 +120,23 @@ class ProblemError(Exception):
         return make_problem(self.status, self.code, self.title, self.detail, rule=self.rule, errors=self.errors)
 
 
-class NotAuthenticated(ProblemError):
-    status = 401
-    code = "not_authenticated"
-    title = "未登录或令牌无效"
+class NotAuthenticated(ProblemError, status=401, code="not_authenticated", title="未登录或令牌无效"): ...
 
 
-class Forbidden(ProblemError):
-    status = 403
-    code = "forbidden"
-    title = "无权访问"
+class Forbidden(ProblemError, status=403, code="forbidden", title="无权访问"): ...
 
 
-class NotFound(ProblemError):
-    status = 404
-    code = "not_found"
-    title = "记录不存在"
+class NotFound(ProblemError, status=404, code="not_found", title="记录不存在"): ...
 
 
-class Conflict(ProblemError):
-    status = 409
-    code = "conflict"
-    title = "与当前状态冲突"
+class Conflict(ProblemError, status=409, code="conflict", title="与当前状态冲突"): ...
 
 
-class RuleRefused(ProblemError):
+class RuleRefused(ProblemError, status=409, code="rule_refused", title="不符合政策规定"):
     """A policy rule refused the request; ``rule`` names it."""
 
-    status = 409
-    code = "rule_refused"
-    title = "不符合政策规定"
 
-
-class UpstreamUnavailable(ProblemError):
-    status = 503
-    code = "upstream_unavailable"
-    title = "服务暂不可用"
+class UpstreamUnavailable(ProblemError, status=503, code="upstream_unavailable", title="服务暂不可用"): ...
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -261,8 +254,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "请求失败"))
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
-            make_problem(exc.status_code, code, title, detail),
-            dict(exc.headers) if exc.headers else None,
+            make_problem(exc.status_code, code, title, detail), dict(exc.headers) if exc.headers else None
         )
 
     on_database_unavailable = _fixed_problem_handler(

@@ -17,6 +17,7 @@ from zhicheng_common.series import load_series_catalog
 from zhicheng_common.settings import CommonSettings
 from zhicheng_experts.api import routers
 from zhicheng_experts.consumers import SUBSCRIPTIONS
+from zhicheng_experts.deps import ExpertsContext
 from zhicheng_experts.draw import service as draw_service
 from zhicheng_experts.draw.notifier import LogNotifier, Notifier, SmtpNotifier
 from zhicheng_experts.draw.repository import PoolSnapshotSource
@@ -64,7 +65,17 @@ def create_app(
     async def notify(session: AsyncSession, now: datetime) -> int:
         return await draw_service.send_notifications(session, now, notifier=sender, source=source)
 
-    app = create_service_app(
+    context = ExpertsContext(
+        clock=clock,
+        calendar=calendar,
+        cipher=PiiCipher(common.pii_key),
+        catalog=load_series_catalog(),
+        # Pool filings follow the pack their committee runs under (its id comes with the committee).
+        packs=pack_by_id,
+        pool_source=source,
+        notifier=sender,
+    )
+    return create_service_app(
         name=SERVICE,
         area=AREA,
         title="评审专家库 (expert pool)",
@@ -79,12 +90,5 @@ def create_app(
         ],
         clock=clock,
         calendar=calendar,
+        context=context,
     )
-    app.state.pii_cipher = PiiCipher(common.pii_key)
-    # Pool filings follow the pack their committee runs under (its id comes with the committee).
-    app.state.pack_resolver = pack_by_id
-    app.state.series_catalog = load_series_catalog()
-    app.state.calendar = calendar
-    app.state.pool_source = source
-    app.state.notifier = sender
-    return app

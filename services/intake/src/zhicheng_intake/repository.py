@@ -85,13 +85,7 @@ class DeclarationRepository(Repository):
         self.session.add(change)
         await self.session.flush()
 
-    async def move(
-        self,
-        row: Declaration,
-        change: StatusChange,
-        *,
-        also: Mapping[str, Any] | None = None,
-    ) -> None:
+    async def move(self, row: Declaration, change: StatusChange, *, also: Mapping[str, Any] | None = None) -> None:
         """The declaration's new status (and ``also``, more of its columns) and its history row, in
         one statement on the driver (the submit path's write; no ORM flush).
 

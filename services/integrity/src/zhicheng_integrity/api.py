@@ -68,11 +68,7 @@ router = APIRouter(prefix=f"/{AREA}", tags=["integrity"])
     ),
 )
 async def create_record(
-    record_in: RecordCreate,
-    session: SessionDep,
-    principal: RecordAdmin,
-    cipher: CipherDep,
-    now: NowDep,
+    record_in: RecordCreate, session: SessionDep, principal: RecordAdmin, cipher: CipherDep, now: NowDep
 ) -> RecordRead:
     """Enter a decided record; its effects are published at once (`integrity.record.decided`)."""
     record = await service.create_record(session, actor=principal, record_in=record_in, cipher=cipher, now=now)
@@ -212,12 +208,7 @@ async def decide_appeal(
 ) -> AppealRead:
     """Decide an appeal: withdrawn or changed records lift their effects; history is kept."""
     appeal = await service.decide_appeal(
-        session,
-        actor=principal,
-        record_id=record_id,
-        appeal_id=appeal_id,
-        decision_in=decision_in,
-        now=now,
+        session, actor=principal, record_id=record_id, appeal_id=appeal_id, decision_in=decision_in, now=now
     )
     return AppealRead.model_validate(appeal)
 

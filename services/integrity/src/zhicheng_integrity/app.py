@@ -24,10 +24,7 @@ async def expire_lapsed(session: AsyncSession, now: datetime) -> int:
 
 
 def create_app(
-    common: CommonSettings | None = None,
-    settings: IntegritySettings | None = None,
-    *,
-    clock: Clock | None = None,
+    common: CommonSettings | None = None, settings: IntegritySettings | None = None, *, clock: Clock | None = None
 ) -> FastAPI:
     """Build the integrity service app (composition root)."""
     common = common or CommonSettings()

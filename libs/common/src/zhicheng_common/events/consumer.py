@@ -582,13 +582,7 @@ class EventConsumer:
         await message.ack()
         self.stats.dead_lettered += 1
         self.stats.errors.append(repr(exc))
-        log.error(
-            "consumer.dead_lettered",
-            consumer=self.durable,
-            event_id=event_id,
-            attempt=attempt,
-            error=repr(exc),
-        )
+        log.error("consumer.dead_lettered", consumer=self.durable, event_id=event_id, attempt=attempt, error=repr(exc))
 
 
 def header_safe(text: str, limit: int = 1000) -> str:

@@ -131,12 +131,7 @@ async def record_event(
         time=session_clock(session).now(),
     )
     schema = session_schema(session)
-    version = (
-        await session.execute(
-            _record_statement(schema),
-            _record_params(envelope, data),
-        )
-    ).scalar_one()
+    version = (await session.execute(_record_statement(schema), _record_params(envelope, data))).scalar_one()
     session.sync_session.info.setdefault(_RECORDED, set()).add(schema)
     envelope.aggregateversion = int(version)
     return envelope
@@ -305,8 +300,7 @@ class OutboxRelay:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 outbox_table.delete().where(
-                    outbox_table.c.published_at.is_not(None),
-                    outbox_table.c.published_at < func.now() - self.retention,
+                    outbox_table.c.published_at.is_not(None), outbox_table.c.published_at < func.now() - self.retention
                 )
             )
         return int(result.rowcount or 0)

@@ -15,6 +15,7 @@ from zhicheng_common.api import SessionDep
 from zhicheng_common.auth import CurrentPrincipal, Principal
 from zhicheng_common.clock import china_today
 from zhicheng_common.problems import problem_doc
+from zhicheng_experts.deps import Context
 from zhicheng_experts.draw import service
 from zhicheng_experts.draw.errors import DrawRefused
 from zhicheng_experts.draw.schemas import (
@@ -32,11 +33,10 @@ from zhicheng_experts.settings import AREA
 T = TypeVar("T")
 
 
-def _tools(request: Request) -> service.Tools:
-    state = request.app.state
-    now = state.clock.now()
+async def _tools(ctx: Context) -> service.Tools:
+    now = ctx.clock.now()
     return service.Tools(
-        now=now, today=china_today(now), calendar=state.calendar, cipher=state.pii_cipher, source=state.pool_source
+        now=now, today=china_today(now), calendar=ctx.calendar, cipher=ctx.cipher, source=ctx.pool_source
     )
 
 
@@ -80,12 +80,7 @@ async def request_draw(
         request,
         principal,
         service.request_draw(
-            session,
-            actor=principal,
-            committee_id=committee_id,
-            meeting_id=meeting_id,
-            draw_in=draw_in,
-            tools=tools,
+            session, actor=principal, committee_id=committee_id, meeting_id=meeting_id, draw_in=draw_in, tools=tools
         ),
     )
 

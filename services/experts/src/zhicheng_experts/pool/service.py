@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import china_today
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
@@ -26,6 +26,7 @@ from zhicheng_experts.projection.domain import enterprise_related
 from zhicheng_experts.projection.repository import ProjectionRepository
 
 FILING = "pool_filing"
+JOURNAL = RecordJournal(FILING)
 
 
 async def file_pool(
@@ -111,13 +112,11 @@ async def file_pool(
     session.add_all(
         PoolMember(filing_id=filing.id, expert_id=m.expert_id, is_new=m.expert_id not in before) for m in members
     )
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="pool.refiled" if previous is not None else "pool.filed",
-        record_type=FILING,
-        record_id=str(filing.id),
-        record_region=filing.region,
+        filing,
+        actor,
+        "pool.refiled" if previous is not None else "pool.filed",
         rule_ids=["EX-3", "EX-4", "EX-5"] if previous is not None else ["EX-3", "EX-5"],
         policy_pack=pack.id,
         data={
@@ -150,13 +149,11 @@ async def expire_lapsed(session: AsyncSession, *, now: datetime) -> int:
     """Scheduler job: filings past their last day (Beijing) expire by themselves, each journaled (EX-3)."""
     expired = await PoolRepository(session).lapse_due(china_today(now), now)
     for filing in expired:
-        await append_entry(
+        await JOURNAL.change(
             session,
-            actor=system_actor(filing.region),
-            action="pool.expired",
-            record_type=FILING,
-            record_id=str(filing.id),
-            record_region=filing.region,
+            filing,
+            system_actor(filing.region),
+            "pool.expired",
             rule_ids=["EX-3"],
             policy_pack=filing.policy_pack,
             data={"committee_id": str(filing.committee_id), "valid_until": filing.valid_until.isoformat()},
