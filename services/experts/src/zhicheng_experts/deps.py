@@ -38,8 +38,20 @@ class ExpertsContext:
 Context = Annotated[ExpertsContext, Depends(service_context)]
 
 
-async def _cipher(ctx: Context) -> PiiCipher:
-    return ctx.cipher
+@dataclass(frozen=True)
+class Tools:
+    """What an expert or pool use case needs besides the session (and the caller's pack): the
+    request's time, the cipher, the series catalog, the calendar and a committee's pack by id."""
+
+    now: datetime
+    cipher: PiiCipher
+    catalog: SeriesCatalog
+    calendar: WorkingDayCalendar
+    packs: Callable[[str], PolicyPack]
+
+
+async def _tools(ctx: Context) -> Tools:
+    return Tools(now=ctx.clock.now(), cipher=ctx.cipher, catalog=ctx.catalog, calendar=ctx.calendar, packs=ctx.packs)
 
 
 async def _pack(ctx: Context, principal: CurrentPrincipal) -> PolicyPack:
@@ -48,25 +60,10 @@ async def _pack(ctx: Context, principal: CurrentPrincipal) -> PolicyPack:
     return resolve_pack(principal.region, china_today(ctx.clock.now()).year)
 
 
-async def _packs(ctx: Context) -> Callable[[str], PolicyPack]:
-    return ctx.packs
-
-
-async def _catalog(ctx: Context) -> SeriesCatalog:
-    return ctx.catalog
-
-
-async def _calendar(ctx: Context) -> WorkingDayCalendar:
-    return ctx.calendar
-
-
 async def _now(ctx: Context) -> datetime:
     return ctx.clock.now()
 
 
-CipherDep = Annotated[PiiCipher, Depends(_cipher)]
+ToolsDep = Annotated[Tools, Depends(_tools)]
 PackDep = Annotated[PolicyPack, Depends(_pack)]
-PacksDep = Annotated[Callable[[str], PolicyPack], Depends(_packs)]
-CatalogDep = Annotated[SeriesCatalog, Depends(_catalog)]
-CalendarDep = Annotated[WorkingDayCalendar, Depends(_calendar)]
 NowDep = Annotated[datetime, Depends(_now)]

@@ -527,10 +527,7 @@ async def page(
             data={"declarations": [str(r.id) for r in rows]},
         )
     return DeclarationPage(
-        items=[from_record(DeclarationSummary, r) for r in rows],
-        total=total,
-        offset=offset,
-        limit=limit,
+        items=[from_record(DeclarationSummary, r) for r in rows], total=total, offset=offset, limit=limit
     )
 
 

@@ -49,6 +49,8 @@ REFUSED = problem_doc(
 )
 NOT_FOUND = problem_doc("抽取记录或评审会议不存在 (draw_not_found, meeting_not_open)")
 
+SIGNATURE_INVALID = problem_doc("签名或公钥无效 (signature_invalid, public_key_invalid)")
+
 router = APIRouter(prefix=f"/{AREA}", tags=["draws"])
 
 
@@ -146,11 +148,7 @@ async def signing_payload(
     "/draws/{draw_id}/signatures",
     status_code=201,
     summary="抽取人员签名 (a drawer's or supervisor's signature, EX-1)",
-    responses={
-        400: problem_doc("签名或公钥无效 (signature_invalid, public_key_invalid)"),
-        403: FORBIDDEN,
-        409: REFUSED,
-    },
+    responses={400: SIGNATURE_INVALID, 403: FORBIDDEN, 409: REFUSED},
 )
 async def sign(
     draw_id: uuid.UUID,

@@ -21,6 +21,7 @@ from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import validation_errors
 from zhicheng_common.refusals import Refusal
 from zhicheng_common.series import Rank, SeriesCatalog
+from zhicheng_experts.deps import Tools
 from zhicheng_experts.expert.domain import Term, field_problems, term_problems, title_of
 from zhicheng_experts.expert.errors import (
     AccountTaken,
@@ -180,16 +181,10 @@ async def reads_of(session: AsyncSession, experts: Sequence[Expert]) -> list[Exp
 
 
 async def create_expert(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    expert_in: ExpertCreate,
-    cipher: PiiCipher,
-    pack: PolicyPack,
-    catalog: SeriesCatalog,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, expert_in: ExpertCreate, pack: PolicyPack, tools: Tools
 ) -> Expert:
     """Enter one expert (EX-3 terms, NA-2 series and title); 409 if the person is already in the pool."""
+    cipher, catalog, now = tools.cipher, tools.catalog, tools.now
     ensure_covers(actor, expert_in.region)
     problems = _problems(expert_in, pack=pack, catalog=catalog)
     if problems:
@@ -223,12 +218,11 @@ async def update_expert(
     actor: Principal,
     expert_id: uuid.UUID,
     expert_in: ExpertUpdate,
-    cipher: PiiCipher,
     pack: PolicyPack,
-    catalog: SeriesCatalog,
-    now: datetime,
+    tools: Tools,
 ) -> Expert:
     """Change an expert's unit, specialties, title, contact, terms or relationships (checked as on entry)."""
+    cipher, catalog, now = tools.cipher, tools.catalog, tools.now
     expert = await _locked(session, actor, expert_id)
     repository = ExpertRepository(session)
     changes = expert_in.model_dump(exclude_unset=True)
@@ -375,16 +369,15 @@ async def import_experts(
     data: bytes,
     file_format: FileFormat,
     accept_valid_rows: bool,
-    cipher: PiiCipher,
     pack: PolicyPack,
-    catalog: SeriesCatalog,
-    now: datetime,
+    tools: Tools,
 ) -> ImportReport:
     """Import experts from a file, every row checked as on entry, with a report by row.
 
     A file with any bad row stores nothing (422 naming every row) unless ``accept_valid_rows``:
     then the good rows are stored and the report lists the rows left out.
     """
+    cipher, catalog, now = tools.cipher, tools.catalog, tools.now
     try:
         rows = read_rows(data, file_format)
     except UnreadableFile as exc:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, ensure_covers, system_actor
-from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import china_today
 from zhicheng_common.ids import uuid7
 from zhicheng_common.journaling import RecordJournal
-from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
+from zhicheng_experts.deps import Tools
 from zhicheng_experts.expert.repository import ExpertRepository
 from zhicheng_experts.pool import domain
 from zhicheng_experts.pool.errors import CommitteeUnknown, FilingNotFound, UnknownMembers, refuse
@@ -30,19 +29,14 @@ JOURNAL = RecordJournal(FILING)
 
 
 async def file_pool(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    filing_in: PoolFilingCreate,
-    packs: Callable[[str], PolicyPack],
-    calendar: WorkingDayCalendar,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, filing_in: PoolFilingCreate, tools: Tools
 ) -> PoolFiling:
     """File or re-file a committee's pool: validity (EX-3), new experts and lead time (EX-4), the
     private-enterprise share (EX-5); a re-filing supersedes the filing in force.
 
     The numbers come from the pack the committee runs under (``packs`` resolves its id).
     """
+    packs, calendar, now = tools.packs, tools.calendar, tools.now
     committee = await ProjectionRepository(session).committee(filing_in.committee_id)
     if committee is None:
         raise CommitteeUnknown(f"评委会 {filing_in.committee_id} 未核准备案或尚未同步到专家库")
