@@ -397,13 +397,8 @@ class JournalSequencer:
         seal_check_seconds: float,
         batch_size: int = 500,
     ) -> None:
-        self.database = database
-        self.clock = clock
-        self.seal_key = seal_key
-        self.link_seconds = link_seconds
-        self.seal_every = seal_every
-        self.seal_check_seconds = seal_check_seconds
-        self.batch_size = batch_size
+        self.database, self.clock, self.seal_key, self.link_seconds = database, clock, seal_key, link_seconds
+        self.seal_every, self.seal_check_seconds, self.batch_size = seal_every, seal_check_seconds, batch_size
 
     async def link_once(self) -> int:
         """Link until nothing committed is left unlinked (or another replica holds the lock)."""

@@ -76,6 +76,13 @@ def make_problem(
     )
 
 
+def _set_given(target: object, **values: object) -> None:
+    """Set each of ``values`` that is given (not ``None``) on ``target``: a class or an instance."""
+    for name, value in values.items():
+        if value is not None:
+            setattr(target, name, value)
+
+
 class ProblemError(Exception):
     """Base of every expected refusal; carries its HTTP status and stable code."""
 
@@ -88,12 +95,7 @@ class ProblemError(Exception):
     ) -> None:
         """A problem type is a line of its service's table: ``class WrongState(Conflict, code=..., title=...): ...``."""
         super().__init_subclass__(**kwargs)
-        if status is not None:
-            cls.status = status
-        if code is not None:
-            cls.code = code
-        if title is not None:
-            cls.title = title
+        _set_given(cls, status=status, code=code, title=title)
 
     def __init__(
         self,
@@ -107,12 +109,7 @@ class ProblemError(Exception):
     ) -> None:
         super().__init__(detail or title or self.title)
         self.detail = detail
-        if code is not None:
-            self.code = code
-        if title is not None:
-            self.title = title
-        if status is not None:
-            self.status = status
+        _set_given(self, code=code, title=title, status=status)
         self.rule = rule
         self.errors = errors or []
 

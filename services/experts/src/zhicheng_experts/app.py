@@ -14,7 +14,7 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.scheduler import Job
 from zhicheng_common.series import load_series_catalog
-from zhicheng_common.settings import CommonSettings
+from zhicheng_common.settings import CommonSettings, prefixed
 from zhicheng_experts.api import routers
 from zhicheng_experts.consumers import SUBSCRIPTIONS
 from zhicheng_experts.deps import ExpertsContext
@@ -34,14 +34,7 @@ async def expire_filings(session: AsyncSession, now: datetime) -> int:
 def notifier_of(settings: ExpertsSettings) -> Notifier:
     """The notifier the settings name: a log line (default) or an e-mail through SMTP."""
     if settings.notifier == "smtp":
-        return SmtpNotifier(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_sender,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-        )
+        return SmtpNotifier(**prefixed(settings, "smtp_"))  # host, port, sender, starttls and the login
     return LogNotifier()
 
 

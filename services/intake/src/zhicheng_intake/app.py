@@ -8,7 +8,7 @@ from zhicheng_common.app import create_service_app
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.scheduler import Job
-from zhicheng_common.settings import CommonSettings
+from zhicheng_common.settings import CommonSettings, prefixed
 from zhicheng_intake import service
 from zhicheng_intake.api import routers
 from zhicheng_intake.consumers import subscriptions
@@ -39,11 +39,5 @@ def create_app(
 
 def _store(settings: IntakeSettings) -> AttachmentStore:
     if settings.attachment_store == "s3":
-        return S3AttachmentStore(
-            endpoint=settings.s3_endpoint,
-            bucket=settings.s3_bucket,
-            region=settings.s3_region,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-        )
+        return S3AttachmentStore(**prefixed(settings, "s3_"))  # endpoint, bucket, region and the key pair
     return PostgresAttachmentStore()

@@ -13,11 +13,10 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
 from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
-from zhicheng_common.journaling import RecordJournal
+from zhicheng_common.journaling import RecordJournal, RecordRef
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, ProblemError
@@ -516,13 +515,11 @@ async def page(
         limit=limit,
     )
     if rows:
-        await append_entry(
+        await JOURNAL.change(
             session,
-            actor=actor,
-            action="declaration.listed",
-            record_type=RECORD,
-            record_id="list",
-            record_region=actor.region,  # the jurisdiction listed
+            RecordRef("list", actor.region),  # the jurisdiction listed
+            actor,
+            "declaration.listed",
             reason="查询申报列表",
             data={"declarations": [str(r.id) for r in rows]},
         )
@@ -576,13 +573,11 @@ async def export_da1(
                 region=r.region,
             )
         )
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="declaration.exported",
-        record_type=RECORD,
-        record_id=f"da1:{year}",
-        record_region=actor.region,  # the jurisdiction exported
+        RecordRef(f"da1:{year}", actor.region),  # the jurisdiction exported
+        actor,
+        "declaration.exported",
         rule_ids=["DA-1"],
         data={"declaration_ids": [str(r.declaration_id) for r in records], "after": str(after) if after else None},
     )

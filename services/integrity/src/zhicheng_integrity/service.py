@@ -16,13 +16,12 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers, system_actor
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import RecordJournal
+from zhicheng_common.journaling import RecordJournal, RecordRef
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import NoPolicyPack, PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError
@@ -221,13 +220,14 @@ async def _publish_withdrawn(session: AsyncSession, record: Record, *, supersede
 
 
 async def create_record(
-    session: AsyncSession, *, actor: Principal, record_in: RecordCreate, cipher: PiiCipher, now: datetime
+    session: AsyncSession, *, actor: Principal, record_in: RecordCreate, ctx: IntegrityContext
 ) -> Record:
     """Enter a decided record in the actor's jurisdiction and publish its effects (IN-2, NA-13, EL-20).
 
     Its numbers come from the pack of the record's own region for the year of the decision
     (422 ``no_policy_pack`` when none covers them), and the record keeps that pack's id.
     """
+    cipher, now = ctx.cipher, ctx.clock.now()
     region = record_in.region or actor.region
     ensure_covers(actor, region)
     pack = resolve_pack(region, record_in.decision_date.year)
@@ -360,19 +360,14 @@ def _move(record: Record, action: str) -> str:
 
 
 async def decide_record(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    record_id: uuid.UUID,
-    decision_in: RecordDecision,
-    cipher: PiiCipher,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, record_id: uuid.UUID, decision_in: RecordDecision, ctx: IntegrityContext
 ) -> Record:
     """Decide a record proposed by review: its effects start and are published (IN-1, NA-13, EL-20).
 
     The numbers are those of the pack the record was bound to when proposed (an id no pack has:
     422 ``unknown_policy_pack``).
     """
+    cipher, now = ctx.cipher, ctx.clock.now()
     record = await _locked_record(session, record_id)
     ensure_covers(actor, record.region)
     pack = pack_for(record)
@@ -421,15 +416,10 @@ async def decide_record(
 
 
 async def file_appeal(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    record_id: uuid.UUID,
-    appeal_in: AppealCreate,
-    cipher: PiiCipher,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, record_id: uuid.UUID, appeal_in: AppealCreate, ctx: IntegrityContext
 ) -> Appeal:
     """File an appeal: by the subject (proving their identifier) or by HR staff for them; the record is frozen."""
+    cipher, now = ctx.cipher, ctx.clock.now()
     record = await _locked_record(session, record_id)
     staff = actor.has_role(*STAFF_APPELLANT_ROLES)
     if staff:
@@ -707,13 +697,11 @@ async def list_records(
         actor, kind=kind, region=region, year=year, status=status, subject_kind=subject_kind, limit=limit, offset=offset
     )
     filters = {"kind": kind, "region": region, "year": year, "status": status, "subject_kind": subject_kind}
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="integrity.record.listed",
-        record_type=RECORD,
-        record_id="*",
-        record_region=region or actor.region,  # the jurisdiction listed
+        RecordRef("*", region or actor.region),  # the jurisdiction listed
+        actor,
+        "integrity.record.listed",
         data={
             "filters": {k: v for k, v in filters.items() if v is not None},
             "record_ids": [str(r.id) for r in records],

@@ -15,9 +15,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import structlog
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock, china_today
@@ -102,6 +102,7 @@ DECISION_JOURNAL = RecordJournal("decision")
 OBJECTION_JOURNAL = RecordJournal("objection")
 PUBLICITY_JOURNAL = RecordJournal("publicity")
 REEXAMINATION_JOURNAL = RecordJournal("reexamination")
+REVIEW_QUEUE_JOURNAL = RecordJournal("review_queue")
 REVIEW_JOURNAL = RecordJournal("review")
 
 
@@ -154,6 +155,11 @@ def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
 # --- Chain movement -------------------------------------------------------------------------
 
 
+async def _publish(session: AsyncSession, review: Review, event: BaseModel) -> None:
+    """Add ``event`` to the outbox about the review's declaration (the aggregate other services know)."""
+    await record_event(session, event, subject=str(review.declaration_id), region=review.region)
+
+
 async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Review, index: int) -> None:
     """Move ``review`` to step ``index``; past the last step it is qualified (event to committees)."""
     chain = domain.chain_by_id(chains_of(review), review.chain_id)
@@ -165,17 +171,14 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
         review.status = ReviewStatus.QUALIFIED
         review.step_due = None
         review.step_due_provisional = False
-        await record_event(
-            session,
-            from_record(DeclarationQualified, review, unit_key=review.unit_key or ""),
-            subject=str(review.declaration_id),
-            region=review.region,
-        )
+        qualified = from_record(DeclarationQualified, review, unit_key=review.unit_key or "")
         await REVIEW_JOURNAL.change(
             session,
             review,
             system_actor(review.region, service="review"),
             "review.qualified",
+            event=qualified,
+            subject=str(review.declaration_id),
             reason="审核链全部环节通过",
             rule_ids=["RV-1", "CH-4"],
             policy_pack=review.policy_pack,
@@ -327,13 +330,11 @@ async def work_queue(
         principal, step_keys=_step_keys_for(ctx, principal), limit=limit, offset=offset
     )
     if rows:
-        await append_entry(
+        await REVIEW_QUEUE_JOURNAL.change(
             session,
-            actor=principal,
-            action="review.queue_read",
-            record_type="review_queue",
-            record_id=principal.subject,
-            record_region=principal.region,
+            RecordRef(principal.subject, principal.region),
+            principal,
+            "review.queue_read",
             reason="查看待审队列（含申报人姓名）",
             data={"review_ids": [str(r.id) for r in rows]},
         )
@@ -545,8 +546,9 @@ async def _return_for_correction(
     review.claimed_at = None
     review.step_due = None
     review.step_due_provisional = False
-    await record_event(
+    await _publish(
         session,
+        review,
         DeclarationReturned(
             declaration_id=review.declaration_id,
             items=[ReturnedItem(field=i.field, message_sealed=ctx.cipher.encrypt(i.message)) for i in items],
@@ -554,8 +556,6 @@ async def _return_for_correction(
             step=step,
             deadline_provisional=provisional,
         ),
-        subject=str(review.declaration_id),
-        region=review.region,
     )
     return deadline
 
@@ -568,13 +568,12 @@ async def _reject(
     review.status = ReviewStatus.REJECTED
     review.claimed_by = None
     review.claimed_at = None
-    await record_event(
+    await _publish(
         session,
+        review,
         DeclarationRejected(
             declaration_id=review.declaration_id, step=step, reason_sealed=ctx.cipher.encrypt(reason), rule_ids=rule_ids
         ),
-        subject=str(review.declaration_id),
-        region=review.region,
     )
 
 
@@ -637,26 +636,24 @@ async def decide(
         await _leave_step(session, ctx=ctx, review=review, outcome=outcome.value)
         review.status = ReviewStatus.DISQUALIFIED
         review.claimed_by = None
-        await record_event(
+        await _publish(
             session,
+            review,
             IntegrityRequested(
                 declaration_id=review.declaration_id,
                 applicant_key=review.applicant_key,
                 facts_sealed=ctx.cipher.encrypt(decision_in.facts or ""),
                 rule_ids=["IN-1"],
             ),
-            subject=str(review.declaration_id),
-            region=review.region,
         )
-        await record_event(
+        await _publish(
             session,
+            review,
             DeclarationDisqualified(
                 declaration_id=review.declaration_id,
                 reason_sealed=ctx.cipher.encrypt(decision_in.opinion or ""),
                 rule_ids=["IN-1"],
             ),
-            subject=str(review.declaration_id),
-            region=review.region,
         )
     review.updated_at = ctx.clock.now()
     await DECISION_JOURNAL.change(
@@ -1077,16 +1074,15 @@ async def handle_reexamination(
         request.status = ReexaminationStatus.DECIDED
         request.decided_by = principal.subject
         request.decided_at = ctx.clock.now()
-        await record_event(
+        await _publish(
             session,
+            review,
             ReexaminationDecided(
                 reexamination_id=request.id,
                 declaration_id=review.declaration_id,
                 outcome=update_in.outcome,
                 outcome_text_sealed=ctx.cipher.encrypt(update_in.outcome_text or ""),
             ),
-            subject=str(review.declaration_id),
-            region=review.region,
         )
         await REEXAMINATION_JOURNAL.change(
             session,

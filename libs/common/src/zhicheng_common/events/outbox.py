@@ -179,14 +179,13 @@ class OutboxRelay:
         retention: timedelta | None = None,
         publish_timeout: float = 5.0,
     ) -> None:
-        self.engine = engine
-        self.js = js
-        self.schema = schema
-        self.prefix = prefix
-        self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
-        self.retention = retention
-        self.publish_timeout = publish_timeout
+        self.engine, self.js, self.schema, self.prefix = engine, js, schema, prefix
+        self.batch_size, self.poll_seconds, self.retention, self.publish_timeout = (
+            batch_size,
+            poll_seconds,
+            retention,
+            publish_timeout,
+        )
         self.published_count = 0
         self.lock_key = relay_lock_key(schema)
         self.led_batches = 0  # batches this relay published as the schema's leader

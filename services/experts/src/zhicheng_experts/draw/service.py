@@ -560,19 +560,9 @@ async def replace(
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def _commitment(draw: Draw) -> dict[str, Any]:
-    return {
-        "draw_id": draw.id,
-        "meeting_id": draw.meeting_id,
-        "committee_id": draw.committee_id,
-        "status": DrawStatus(draw.status),
-        "algorithm": ALGORITHM,
-        "commitment": draw.commitment,
-        "snapshot_sha256": draw.snapshot_sha256,
-        "eligible_count": draw.eligible_count,
-        "excluded_count": draw.excluded_count,
-        "requested_at": draw.requested_at,
-    }
+def _published(draw: Draw) -> dict[str, Any]:
+    """The fields of a draw's read that are not its columns as stored."""
+    return {"draw_id": draw.id, "status": DrawStatus(draw.status), "algorithm": ALGORITHM}
 
 
 async def _read(repo: DrawRepository, draw: Draw, params: DrawParameters) -> DrawRead:
@@ -589,32 +579,23 @@ async def _read(repo: DrawRepository, draw: Draw, params: DrawParameters) -> Dra
             )
             for lot in state.lots
         ]
-    return DrawRead(
-        **_commitment(draw),
-        policy_pack=draw.policy_pack,
-        frozen_on=draw.frozen_on,
-        meeting_date=draw.meeting_date,
-        request=draw.request,
-        reason=draw.reason,
-        external_seed=draw.external_seed,
-        drawn_at=draw.drawn_at,
-        lots=lots,
-        signatures=[
-            from_record(SignatureRead, s, role="supervisor" if s.role == "supervisor" else "drawer") for s in signatures
-        ],
-        signatures_needed=params.draw_signers.value,
-        replacements=[
-            from_record(ReplacementRead, r, reason="declined" if r.reason == "declined" else "conflicted")
-            for r in replacements
-        ],
-        voided_by=draw.voided_by,
+    signed = [
+        from_record(SignatureRead, s, role="supervisor" if s.role == "supervisor" else "drawer") for s in signatures
+    ]
+    made = [
+        from_record(ReplacementRead, r, reason="declined" if r.reason == "declined" else "conflicted")
+        for r in replacements
+    ]
+    needed = params.draw_signers.value
+    return from_record(
+        DrawRead, draw, **_published(draw), lots=lots, signatures=signed, signatures_needed=needed, replacements=made
     )
 
 
 async def get_commitment(session: AsyncSession, *, draw_id: uuid.UUID) -> CommitmentRead:
     """What is published of a draw: commitment and snapshot hash, never an expert."""
     draw = await _get(DrawRepository(session), draw_id)
-    return CommitmentRead(**_commitment(draw))
+    return from_record(CommitmentRead, draw, **_published(draw))
 
 
 async def _journal_read(session: AsyncSession, actor: Principal, draw: Draw, what: str) -> None:
