@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -40,18 +40,25 @@ Context = Annotated[ExpertsContext, Depends(service_context)]
 
 @dataclass(frozen=True)
 class Tools:
-    """What an expert or pool use case needs besides the session (and the caller's pack): the
-    request's time, the cipher, the series catalog, the calendar and a committee's pack by id."""
+    """What a use case needs besides the session (and the caller's pack): the request's time, the
+    cipher, the series catalog, the calendar, a committee's pack by id and the pool the draw freezes."""
 
     now: datetime
     cipher: PiiCipher
     catalog: SeriesCatalog
     calendar: WorkingDayCalendar
     packs: Callable[[str], PolicyPack]
+    source: PoolSnapshotSource
+
+    @property
+    def today(self) -> date:
+        """The China date of ``now``: every draw date, frozen day and deadline is one."""
+        return china_today(self.now)
 
 
 async def _tools(ctx: Context) -> Tools:
-    return Tools(now=ctx.clock.now(), cipher=ctx.cipher, catalog=ctx.catalog, calendar=ctx.calendar, packs=ctx.packs)
+    now = ctx.clock.now()
+    return Tools(now, ctx.cipher, ctx.catalog, ctx.calendar, ctx.packs, ctx.pool_source)
 
 
 async def _pack(ctx: Context, principal: CurrentPrincipal) -> PolicyPack:

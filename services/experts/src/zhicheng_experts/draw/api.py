@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from zhicheng_common.api import SessionDep
 from zhicheng_common.auth import CurrentPrincipal, Principal
-from zhicheng_common.clock import china_today
 from zhicheng_common.problems import problem_doc
-from zhicheng_experts.deps import Context
+from zhicheng_experts.deps import ToolsDep
 from zhicheng_experts.draw import service
 from zhicheng_experts.draw.errors import DrawRefused
 from zhicheng_experts.draw.schemas import (
@@ -32,15 +31,6 @@ from zhicheng_experts.settings import AREA
 
 T = TypeVar("T")
 
-
-async def _tools(ctx: Context) -> service.Tools:
-    now = ctx.clock.now()
-    return service.Tools(
-        now=now, today=china_today(now), calendar=ctx.calendar, cipher=ctx.cipher, source=ctx.pool_source
-    )
-
-
-ToolsDep = Annotated[service.Tools, Depends(_tools)]
 
 FORBIDDEN = problem_doc("角色或管辖范围不符 (not_committee_office, supervisor_required, panel_not_readable)")
 REFUSED = problem_doc(

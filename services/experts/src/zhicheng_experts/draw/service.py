@@ -14,7 +14,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Unpack
 
 import structlog
@@ -24,15 +24,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, Role, public_key_id
-from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.db import Database
 from zhicheng_common.ids import uuid7
 from zhicheng_common.journaling import Change, RecordJournal, RecordRef
-from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
 from zhicheng_common.schemas import from_record
+from zhicheng_experts.deps import Tools
 from zhicheng_experts.draw import domain
 from zhicheng_experts.draw.domain import (
     ALGORITHM,
@@ -76,17 +75,6 @@ log = structlog.get_logger()
 
 RECORD_TYPE = "draw"
 DRAWS = RecordJournal(RECORD_TYPE)
-
-
-@dataclass(frozen=True)
-class Tools:
-    """What a use case needs besides the session: the time, the calendar, the cipher, the pool."""
-
-    now: datetime
-    today: date
-    calendar: WorkingDayCalendar
-    cipher: PiiCipher
-    source: PoolSnapshotSource
 
 
 # --- who may do what -----------------------------------------------------------------------------
