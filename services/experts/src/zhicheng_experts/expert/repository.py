@@ -7,38 +7,22 @@ from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.db import region_within
+from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_experts.expert.models import Expert, ExpertRelationship, ExpertTerm
 
 Child = TypeVar("Child", ExpertTerm, ExpertRelationship)
 
 
-class ExpertRepository:
+class ExpertRepository(RegionScoped, Repository):
     """Experts with their terms and relationships; lists go through the caller's jurisdiction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @staticmethod
-    def readable_by(principal: Principal) -> ColumnElement[bool]:
-        """Experts whose region lies within ``principal``'s jurisdiction."""
-        return region_within(Expert.region, principal.region)
-
-    def add(self, row: Expert | ExpertTerm | ExpertRelationship) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
+    region_column = Expert.region
 
     async def get(self, expert_id: uuid.UUID, *, for_update: bool = False) -> Expert | None:
-        statement = select(Expert).where(Expert.id == expert_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Expert, expert_id, for_update=for_update)
 
     async def many(self, expert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Expert]:
         rows = (await self.session.scalars(select(Expert).where(Expert.id.in_(list(expert_ids))))).all()
