@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -376,6 +376,17 @@ def make_clock(common: CommonSettings) -> Clock:
     the time; ``create_service_app`` follows the clock it is given.
     """
     return ControlledClock() if common.clock == "controlled" else SystemClock()
+
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def composition(
+    common: CommonSettings | None, settings: Settings | None, settings_type: type[Settings], clock: Clock | None
+) -> tuple[CommonSettings, Settings, Clock]:
+    """What a ``create_app()`` builds with: the settings and clock given (tests), else the environment's."""
+    common = common or CommonSettings()
+    return common, settings or settings_type(), clock or make_clock(common)
 
 
 def depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.app import create_service_app, make_clock
+from zhicheng_common.app import composition, create_service_app
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
@@ -47,9 +47,7 @@ def create_app(
     notifier: Notifier | None = None,
 ) -> FastAPI:
     """Build the experts service app (composition root)."""
-    common = common or CommonSettings()
-    settings = settings or ExpertsSettings()
-    clock = clock or make_clock(common)
+    common, settings, clock = composition(common, settings, ExpertsSettings, clock)
     calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
     # The draw reads the pool feature's frozen pool; tests may give their own rows.
     source: PoolSnapshotSource = pool_source or PoolSource()

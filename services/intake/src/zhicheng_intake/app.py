@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from zhicheng_common.app import create_service_app
+from zhicheng_common.app import composition, create_service_app
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.scheduler import Job
@@ -24,8 +24,7 @@ def create_app(
     storage: AttachmentStore | None = None,
 ) -> FastAPI:
     """Build the intake service app (composition root)."""
-    common = common or CommonSettings()
-    settings = settings or IntakeSettings()
+    common, settings, clock = composition(common, settings, IntakeSettings, clock)
     abandon = Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)
     cipher = PiiCipher(common.pii_key)
     context = service.IntakeDeps(
