@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["PROVISIONAL_DESCRIPTION", "examples", "from_record", "provisional_flag"]
+__all__ = ["PROVISIONAL_DESCRIPTION", "examples", "fields_of", "from_record", "provisional_flag"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,6 +27,12 @@ def from_record(model: type[M], record: object, /, **values: Any) -> M:
     """
     fields = {name: getattr(record, name) for name in model.model_fields if name not in values}
     return model(**fields, **values)
+
+
+def fields_of(body: object, *names: str) -> dict[str, Any]:
+    """``names`` of ``body`` as keywords, each value as the body holds it: the fields a new row takes
+    unchanged from its request (``Expert(**fields_of(expert_in, "name", "phone"), ...)``)."""
+    return {name: getattr(body, name) for name in names}
 
 
 PROVISIONAL_DESCRIPTION = (

@@ -27,7 +27,7 @@ from zhicheng_common.policy import NoPolicyPack, PolicyPack, pack_for, resolve_p
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import is_region_code
-from zhicheng_common.schemas import from_record
+from zhicheng_common.schemas import fields_of, from_record
 from zhicheng_integrity.auth import STAFF_APPELLANT_ROLES
 from zhicheng_integrity.domain import (
     OUTCOME_ACTIONS,
@@ -243,20 +243,15 @@ async def create_record(
         decided_on=record_in.decision_date,
         today=china_today(now),
     )
+    same = ("subject_kind", "subject_name", "kind", "facts", "deciding_authority", "decision_date", "committee_id")
     record = Record(
         id=uuid7(),
-        subject_kind=record_in.subject_kind,
+        **fields_of(record_in, *same),
         subject_key=cipher.keyed_hash(record_in.subject_id_number),
         subject_id_encrypted=cipher.encrypt(record_in.subject_id_number),
         subject_id_masked=mask_identifier(record_in.subject_id_number),
-        subject_name=record_in.subject_name,
-        kind=record_in.kind,
-        facts=record_in.facts,
         evidence=[e.model_dump(mode="json") for e in record_in.evidence],
-        deciding_authority=record_in.deciding_authority,
-        decision_date=record_in.decision_date,
         effects=effects.as_dict(),
-        committee_id=record_in.committee_id,
         valid_from=start,
         valid_until=until,
         region=region,

@@ -20,6 +20,7 @@ from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import validation_errors
 from zhicheng_common.refusals import Refusal
+from zhicheng_common.schemas import fields_of
 from zhicheng_common.series import Rank, SeriesCatalog
 from zhicheng_experts.deps import Tools
 from zhicheng_experts.expert.domain import Term, field_problems, term_problems, title_of
@@ -99,22 +100,16 @@ def _expert_row(
     disqualifies them from the start."""
     expert = Expert(
         id=uuid.uuid4(),
-        name=expert_in.name,
+        **fields_of(expert_in, "name", "unit_name", "ownership_kind", "series", "region", "phone", "email"),
         resident_id_key=cipher.keyed_hash(expert_in.resident_id),
         resident_id_encrypted=cipher.encrypt(expert_in.resident_id),
         resident_id_masked=mask_identifier(expert_in.resident_id),
-        unit_name=expert_in.unit_name,
         unit_key=cipher.keyed_hash(expert_in.unit_credit_code),
         unit_credit_code_encrypted=cipher.encrypt(expert_in.unit_credit_code),
         unit_credit_code_masked=mask_identifier(expert_in.unit_credit_code),
-        ownership_kind=expert_in.ownership_kind,
-        series=expert_in.series,
         specialties=list(expert_in.specialties),
         rank_held=expert_in.rank_held.value,
         title_name=title_of(catalog, expert_in.series, expert_in.rank_held, expert_in.title_name),
-        region=expert_in.region,
-        phone=expert_in.phone,
-        email=expert_in.email,
         status="active",
         created_by=actor.subject,
         created_at=now,
