@@ -58,11 +58,7 @@ def test_another_services_durables_are_denied_in_every_form() -> None:
 def test_the_operator_administers_and_republishes_but_listens_only_to_its_inbox() -> None:
     grant = grant_for(OPERATOR, SPACE)
     buckets = set(kv_grant("ZC_CALENDAR", write=True).publish) | set(kv_grant("ZC_CLOCK", write=True).publish)
-    assert set(grant.publish) - buckets == {
-        "zc.>",
-        "zc-deadletter.>",
-        "$JS.API.>",
-    }
+    assert set(grant.publish) - buckets == {"zc.>", "zc-deadletter.>", "$JS.API.>"}
     assert grant.subscribe == ("_INBOX.operator.>",)
 
 
