@@ -48,6 +48,13 @@ EXTRAS: dict[str, frozenset[str]] = {
             "storage",  # the attachment stores (PostgreSQL, S3)
         }
     ),
+    "committees": frozenset(
+        {
+            "deps",  # the typed context and the tools of one request, shared by the feature folders
+            "ballot/keyring",  # the in-memory keys of the open rounds' envelopes (docs/secret-ballot.md)
+            "result/meeting_file",  # the meeting file rendered as PDF and xlsx (CM-11)
+        }
+    ),
     "experts": frozenset(
         {
             "deps",  # the typed context and its request dependencies, shared by the feature folders
