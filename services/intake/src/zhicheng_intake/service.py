@@ -427,6 +427,16 @@ async def submit(
             owner_subject=row.owner_subject,
             unit_key=row.unit_key,
             policy_pack=pack.id,
+            holder_sealed=deps.cipher.encrypt(
+                json.dumps(
+                    {
+                        "name": row.applicant_name,
+                        "gender": declared.applicant.gender,
+                        "resident_id": declared.applicant.id_number,
+                    },
+                    ensure_ascii=False,
+                )
+            ),
         ),
         subject=str(row.id),
         region=row.region,
