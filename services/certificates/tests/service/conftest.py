@@ -34,6 +34,9 @@ from zhicheng_common.testing import (
     wait_until,
 )
 
+# The CJK font fixture of the unit tests (installs fonts-wqy-microhei when missing).
+from services.certificates.tests.unit.conftest import cjk_font  # noqa: E402, F401
+
 SHANXI = "140000"
 TAIYUAN = "140100"
 # Thursday 2026-12-03, 10:00 in Beijing.
