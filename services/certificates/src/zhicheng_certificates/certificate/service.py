@@ -269,7 +269,7 @@ async def recognize(
     """Direct recognition by HR staff (EL-10, EL-14, EL-16/NA-18, EL-8): check the basis's rule, then issue."""
     region = recognition_in.region or actor.region
     ensure_covers(actor, region)
-    pack = resolve_pack(region, recognition_in.obtained_on.year)
+    pack = resolve_pack(region, china_today(now).year)  # the pack in force when HR decides
     params = pack.parameters
     basis = recognition_in.basis
     series_code, specialty, rank = recognition_in.series, recognition_in.specialty, recognition_in.rank
