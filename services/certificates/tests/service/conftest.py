@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+# The CJK font fixture of the unit tests (installs fonts-wqy-microhei when missing).
+from services.certificates.tests.unit.conftest import cjk_font  # noqa: F401
 from zhicheng_certificates.app import create_app
 from zhicheng_certificates.settings import MIGRATIONS_DIR, CertificatesSettings
 from zhicheng_common.clock import ManualClock
@@ -33,9 +36,6 @@ from zhicheng_common.testing import (
     resident_id,
     wait_until,
 )
-
-# The CJK font fixture of the unit tests (installs fonts-wqy-microhei when missing).
-from services.certificates.tests.unit.conftest import cjk_font  # noqa: E402, F401
 
 SHANXI = "140000"
 TAIYUAN = "140100"
@@ -149,6 +149,17 @@ def results_data(
     }
     data.update(changes)
     return data
+
+
+@asynccontextmanager
+async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Another app of the service (other settings or keys) started on the same stack, and a client of it."""
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://c.test") as client,
+    ):
+        yield client
 
 
 def make_app(settings: CommonSettings, clock: ManualClock, **changes: Any) -> FastAPI:

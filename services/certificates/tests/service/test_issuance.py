@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from zhicheng_certificates.certificate.repository import CertificateRepository
 from zhicheng_certificates.certificate.service import open_document
-from zhicheng_certificates.verification.domain import verify_document
 from zhicheng_certificates.signing.domain import parse_published_keys
+from zhicheng_certificates.verification.domain import verify_document
+from zhicheng_common.testing import resident_id
 
 from .conftest import SHANXI, Certs, results_data
 from .independent import ed25519_verifies, sm2_verifies
@@ -58,8 +60,6 @@ async def test_CE_1_NA_16_results_confirmed_issue_one_signed_certificate_per_pas
     jwk = keys["jwks"]["keys"][0]
     sm2 = keys["sm2"]["keys"][0]
     async with certs.database.unit_of_work() as session:
-        from zhicheng_certificates.certificate.repository import CertificateRepository
-
         rows = [await CertificateRepository(session).by_number(n) for n in numbers]
     for row, holder in zip(rows, (first, second), strict=True):
         assert row is not None
@@ -80,7 +80,8 @@ async def test_CE_1_NA_16_results_confirmed_issue_one_signed_certificate_per_pas
         assert row.resident_id_masked == holder["resident_id"][:6] + "********" + holder["resident_id"][-4:]
     # The event went out through the outbox, the holder sealed, the number as the subject.
     outbox = await certs.scalar(
-        "SELECT count(*) FROM certificates.outbox WHERE envelope->>'type' = 'cn.zhicheng.certificates.certificate.issued.v1'"
+        "SELECT count(*) FROM certificates.outbox"
+        " WHERE envelope->>'type' = 'cn.zhicheng.certificates.certificate.issued.v1'"
         " AND envelope->>'subject' = ANY(:n) AND envelope->'data'->>'holder_name_sealed' IS NOT NULL",
         n=numbers,
     )
@@ -108,7 +109,7 @@ async def test_results_confirmed_twice_still_one_certificate_per_applicant(certs
 
 
 async def test_a_result_naming_an_unknown_declaration_is_parked_until_its_holder_is_known(certs: Certs) -> None:
-    number = __import__("zhicheng_common.testing", fromlist=["resident_id"]).resident_id()
+    number = resident_id()
     declaration_id = uuid.uuid4()
     holder = {"declaration_id": declaration_id, "applicant_key": certs.cipher.keyed_hash(number)}
     await _confirmed(certs, [holder])
