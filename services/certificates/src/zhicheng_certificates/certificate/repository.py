@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zhicheng_certificates.certificate.models import Certificate, Holder, NumberCounter, StatusChange
 from zhicheng_common.db import session_schema
@@ -33,7 +34,12 @@ class CertificateRepository(RegionScoped, Repository):
         return (await self.session.scalars(statement)).all()
 
     async def serials(self, province: str, year: int, count: int) -> range:
-        """``count`` new serials of a province and year, in order (the counter row stays locked until commit)."""
+        """``count`` new serials of a province and year, in order, reserved in a short transaction of their own.
+
+        The counter row is locked only for that transaction, so issuers in several processes do not
+        wait for each other's signing; a certificate whose transaction then rolls back leaves its
+        serial unused (a gap, never a duplicate).
+        """
         statement = (
             insert(NumberCounter)
             .values(province=province, year=year, last_serial=count)
@@ -43,7 +49,10 @@ class CertificateRepository(RegionScoped, Repository):
             )
             .returning(NumberCounter.last_serial)
         )
-        last = (await self.session.execute(statement)).scalar_one()
+        engine = self.session.bind
+        assert isinstance(engine, AsyncEngine), "a session of zhicheng_common.db.Database"
+        async with engine.begin() as connection:
+            last = (await connection.execute(statement)).scalar_one()
         return range(last - count + 1, last + 1)
 
     async def status_indices(self, count: int) -> list[int]:

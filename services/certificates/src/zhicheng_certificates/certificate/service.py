@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_certificates.certificate.domain import (
@@ -47,7 +48,7 @@ from zhicheng_certificates.status import service as status_service
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.clock import china_today
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_change, journal_read
+from zhicheng_common.journaling import journal_changes, journal_read
 from zhicheng_common.pii import mask_identifier
 from zhicheng_common.policy import resolve_pack
 from zhicheng_common.refusals import Refusal, refused
@@ -225,9 +226,8 @@ async def issue_all(
         repository.add(row)
         rows.append(row)
     await repository.flush()
-    for row in rows:
-        await journal_change(
-            session,
+    events: list[tuple[BaseModel, str]] = [
+        (
             CertificateIssued(
                 certificate_number=row.number,
                 licence_identifier=row.licence_id,
@@ -244,16 +244,24 @@ async def issue_all(
                 obtained_on=row.obtained_on,
                 issued_at=row.issued_at,
                 status_list_index=row.status_list_index,
-                basis=row.basis,
+                basis=row.basis,  # type: ignore[arg-type]
             ),
-            record=row,
-            subject=row.number,
-            actor=actor,
-            action="certificates.certificate.issued",
-            record_type=RECORD,
-            rule_ids=BASIS_RULES[row.basis],
-            data={"number": row.number, "basis": row.basis, "holder_key": row.holder_key},
+            row.number,
         )
+        for row in rows
+    ]
+    # One outbox statement and one journal entry per region (the numbers in its data), not one each:
+    # a meeting's results issue hundreds of certificates in one transaction.
+    await journal_changes(
+        session,
+        events,
+        records=rows,
+        actor=actor,
+        action="certificates.certificate.issued",
+        record_type=RECORD,
+        rule_ids=sorted({rule for row in rows for rule in BASIS_RULES[row.basis]}),
+        data={"numbers": [row.number for row in rows], "bases": sorted({row.basis for row in rows})},
+    )
     log.info("certificates.issued", count=len(rows), sm2_key=sm2_key.key_id, ed25519_key=ed_key.key_id)
     return rows
 
