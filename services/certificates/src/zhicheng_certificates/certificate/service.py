@@ -244,7 +244,7 @@ async def issue_all(
                 obtained_on=row.obtained_on,
                 issued_at=row.issued_at,
                 status_list_index=row.status_list_index,
-                basis=row.basis,  # type: ignore[arg-type]
+                basis=row.basis,
             ),
             row.number,
         )
