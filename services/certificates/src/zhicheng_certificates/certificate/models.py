@@ -80,7 +80,7 @@ class Certificate(UuidKey, CreatedAt, Base):
 
 
 class NumberCounter(Base):
-    """The last serial given per province and year: numbers run 1, 2, 3 … with no gap (a rollback gives it back)."""
+    """The last serial reserved per province and year (reserved apart from issuance: a rollback leaves a gap)."""
 
     __tablename__ = "number_counters"
 

@@ -1,6 +1,6 @@
 """Use cases of the certificate feature: issue (on confirmed results, or by direct recognition), read, render.
 
-Issuing numbers the certificate (per province and year, no gap), reserves its status-list index,
+Issuing numbers the certificate (per province and year), reserves its status-list index,
 writes the content once in its canonical form, signs it with the SM2 and Ed25519 keys of the
 moment, makes the QR token, stores the signed document sealed, and adds
 ``certificates.certificate.issued`` to the outbox with the journal entry, all in the caller's

@@ -30,17 +30,11 @@ from zhicheng_certificates.verification.domain import (
     verify_document,
     verify_token,
 )
+from zhicheng_certificates.verification.errors import BadVerificationInput
 from zhicheng_certificates.verification.repository import VerificationRepository
 from zhicheng_common.auth import Principal
 from zhicheng_common.clock import china_today
-from zhicheng_common.problems import ProblemError
 from zhicheng_common.refusals import Refusal, refused
-
-
-class BadVerificationInput(ProblemError):
-    status = 400
-    code = "verification_input_invalid"
-    title = "核验信息有误"
 
 
 def _json(path: Path) -> Any:
