@@ -333,7 +333,9 @@ def test_the_gateways_merged_document_keeps_the_promises(app_dir: Path, zc_keys:
     # 84, the 11 expert and pool routes that take input (GET experts/me takes none), the 9 of the draw,
     # the 15 of a meeting's sitting and ballot (issue 15: sitting, arrangement, sign-in, opening,
     # closing, groups, recusals, 2 opinions, 2 rounds, ballots, round closing, voiding, tally)
-    assert len(with_422) == 119
+    # the 10 of certificates (recognition, 3 status decisions, 2 verifications, 3 reads of a certificate
+    # by number, the status list by purpose)
+    assert len(with_422) == 129
     names = {
         name
         for item in merged["paths"].values()

@@ -29,6 +29,7 @@ VOCABULARY = frozenset(
         "app",
         "auth",
         "consumers",
+        "deps",  # the typed context and its request dependencies, shared by feature folders
         "domain",
         "errors",
         "events",
@@ -50,7 +51,6 @@ EXTRAS: dict[str, frozenset[str]] = {
     ),
     "experts": frozenset(
         {
-            "deps",  # the typed context and its request dependencies, shared by the feature folders
             "draw/evidence",  # the pure zc-draw-v1 derivation and the evidence pack
             "draw/notifier",  # the log and SMTP notifiers
             "expert/files",  # CSV and xlsx import and export
