@@ -41,6 +41,8 @@ SUBJECTS = frozenset({R.APPLICANT, R.UNIT_REVIEWER})  # the person or unit a rec
 APPELLANTS = SUBJECTS | HR_ADMINS
 APPLICANT = frozenset({R.APPLICANT})
 EXPERT = frozenset({R.EXPERT})
+# A certificate: its holder, or staff of its region (docs/certificates.md §12).
+CERTIFICATE_READERS = frozenset({R.APPLICANT, R.HR_ADMIN, R.PROVINCE_ADMIN, R.HR_REVIEWER, R.SUPERVISOR, R.AUDITOR})
 
 #: Path parameters whose records carry a region, for the in/out of jurisdiction checks.
 JURISDICTION_PARAMS = ("record_id", "user_id", "committee_id")
@@ -194,6 +196,21 @@ ACCESS: dict[str, frozenset[Role]] = {
     "POST /api/v1/integrity/records/{record_id}/appeals/{appeal_id}/decision": HR_ADMINS,
     "GET /api/v1/integrity/credit-feed": PLATFORM,
     "GET /api/v1/integrity/journal": AUDITORS,
+    "POST /api/v1/certificates/recognitions": HR_ADMINS,
+    "GET /api/v1/certificates/mine": APPLICANT,
+    "GET /api/v1/certificates/certificates/{number}": CERTIFICATE_READERS,
+    "GET /api/v1/certificates/certificates/{number}/document": CERTIFICATE_READERS,
+    "GET /api/v1/certificates/certificates/{number}/pdf": CERTIFICATE_READERS,
+    "POST /api/v1/certificates/certificates/{number}/revocation": HR_ADMINS,
+    "POST /api/v1/certificates/certificates/{number}/suspension": HR_ADMINS,
+    "POST /api/v1/certificates/certificates/{number}/reinstatement": HR_ADMINS,
+    "POST /api/v1/certificates/public/verifications/by-number": PUBLIC,
+    "POST /api/v1/certificates/public/verifications/by-token": PUBLIC,
+    "GET /api/v1/certificates/public/status/{purpose}": PUBLIC,
+    "GET /api/v1/certificates/public/keys": PUBLIC,
+    "GET /api/v1/certificates/public/keys/jwks.json": PUBLIC,
+    "GET /api/v1/certificates/public/keys/sm2.json": PUBLIC,
+    "GET /api/v1/certificates/public/did.json": PUBLIC,
     "GET /api/v1/integrity/journal/seal-key": AUDITORS,
     "GET /api/v1/integrity/journal/{entry_id}": AUDITORS,
     "GET /api/v1/certificates/journal": AUDITORS,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal
-from zhicheng_common.events.outbox import record_event
+from zhicheng_common.events.outbox import record_event, record_events
 
 
 class Regional(Protocol):
@@ -69,6 +69,25 @@ async def journal_change(
     if event is not None:
         await record_event(session, event, subject=subject or str(record.id), region=record.region)
     await append_entry(session, record_id=str(record.id), record_region=record.region, **entry)
+
+
+async def journal_changes(
+    session: AsyncSession,
+    events: Sequence[tuple[BaseModel, str]],
+    *,
+    records: Sequence[Regional],
+    **entry: Unpack[Entry],
+) -> None:
+    """:func:`journal_change` for many records changed by one use case (e.g. a meeting's certificates).
+
+    ``events`` are ``(event, subject)`` pairs, one per record, in the records' order; they go to the
+    outbox in one statement. The journal gets one entry per region of the records (``*`` and the ids
+    in ``data["ids"]`` when several), as :func:`journal_read` writes them.
+    """
+    await record_events(
+        session, [(event, subject, record.region) for (event, subject), record in zip(events, records, strict=True)]
+    )
+    await journal_read(session, records=records, **entry)
 
 
 async def journal_read(session: AsyncSession, *, records: Sequence[Regional], **entry: Unpack[Entry]) -> None:

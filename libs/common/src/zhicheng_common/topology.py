@@ -65,12 +65,12 @@ ABOUT: dict[str, tuple[str, str]] = {
 GATEWAY = ServiceInfo("gateway", 8000, ("auth", "users", "gateway"))
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo("intake", 8001, ("declarations",), consumes=("committees", "integrity", "review")),
+    ServiceInfo("intake", 8001, ("declarations",), consumes=("certificates", "committees", "integrity", "review")),
     ServiceInfo("review", 8002, ("reviews",), consumes=("intake",)),
     ServiceInfo("experts", 8003, ("experts",), consumes=("committees", "integrity", "review")),
     ServiceInfo("committees", 8004, ("committees",), consumes=("experts", "review")),
     ServiceInfo("integrity", 8005, ("integrity",), consumes=("review",)),
-    ServiceInfo("certificates", 8006, ("certificates",)),
+    ServiceInfo("certificates", 8006, ("certificates",), consumes=("committees", "integrity", "intake")),
 )
 
 ALL_SERVICES: tuple[ServiceInfo, ...] = (*DOMAIN_SERVICES, GATEWAY)

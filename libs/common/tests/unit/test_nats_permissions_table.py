@@ -25,9 +25,11 @@ def test_every_service_and_the_operator_is_a_principal() -> None:
 
 
 def test_each_service_has_one_durable_per_producer_it_consumes() -> None:
-    # topology: intake reads committees, integrity and review; review reads intake; integrity reads review.
+    # topology: intake reads certificates, committees, integrity and review; review reads intake;
+    # integrity reads review; certificates reads committees, integrity and intake.
     durables = consumer_durables()
-    assert durables["intake"] == ("intake-committees", "intake-integrity", "intake-review")
+    assert durables["intake"] == ("intake-certificates", "intake-committees", "intake-integrity", "intake-review")
+    assert durables["certificates"] == ("certificates-committees", "certificates-integrity", "certificates-intake")
     assert durables["review"] == ("review-intake",)
     assert durables["integrity"] == ("integrity-review",)
     assert durables["gateway"] == ()

@@ -334,8 +334,9 @@ def test_the_gateways_merged_document_keeps_the_promises(app_dir: Path, zc_keys:
     # the 15 of a meeting's sitting and ballot (issue 15: sitting, arrangement, sign-in, opening,
     # closing, groups, recusals, 2 opinions, 2 rounds, ballots, round closing, voiding, tally), the 9
     # of a meeting's results (issue 15: pass rates, results, publicity, 2 objections, confirmation,
-    # 2 re-examinations, meeting file)
-    assert len(with_422) == 128
+    # 2 re-examinations, meeting file), the 10 of certificates (recognition, 3 status decisions,
+    # 2 verifications, 3 reads of a certificate by number, the status list by purpose)
+    assert len(with_422) == 138
     names = {
         name
         for item in merged["paths"].values()

@@ -80,7 +80,16 @@ def test_the_public_routes_are_exactly_these(tmp_path: Path) -> None:
         "experts": probes,
         "committees": probes,
         "integrity": probes,
-        "certificates": probes,
+        "certificates": probes
+        | {
+            "POST /api/v1/certificates/public/verifications/by-number",
+            "POST /api/v1/certificates/public/verifications/by-token",
+            "GET /api/v1/certificates/public/status/{purpose}",
+            "GET /api/v1/certificates/public/keys",
+            "GET /api/v1/certificates/public/keys/jwks.json",
+            "GET /api/v1/certificates/public/keys/sm2.json",
+            "GET /api/v1/certificates/public/did.json",
+        },
         "gateway": probes
         | {
             "POST /api/v1/auth/token",

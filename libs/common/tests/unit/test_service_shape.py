@@ -29,6 +29,7 @@ VOCABULARY = frozenset(
         "app",
         "auth",
         "consumers",
+        "deps",  # the typed context and its request dependencies, shared by feature folders
         "domain",
         "errors",
         "events",
@@ -50,14 +51,12 @@ EXTRAS: dict[str, frozenset[str]] = {
     ),
     "committees": frozenset(
         {
-            "deps",  # the typed context and the tools of one request, shared by the feature folders
             "ballot/keyring",  # the in-memory keys of the open rounds' envelopes (docs/secret-ballot.md)
             "result/meeting_file",  # the meeting file rendered as PDF and xlsx (CM-11)
         }
     ),
     "experts": frozenset(
         {
-            "deps",  # the typed context and its request dependencies, shared by the feature folders
             "draw/evidence",  # the pure zc-draw-v1 derivation and the evidence pack
             "draw/notifier",  # the log and SMTP notifiers
             "expert/files",  # CSV and xlsx import and export

@@ -49,8 +49,9 @@ class GatewaySettings(ServiceSettings, service=SERVICE):
     # verification). A prefix matches itself and everything below it, segment-wise. The gateway's
     # own public routes (token, JWKS, discovery, healthz, merged OpenAPI, docs) need no entry.
     public_path_prefixes: list[str] = Field(
-        # Anyone with a publicity's link may read it and object (RV-6); the service marks these routes public.
-        default_factory=lambda: ["/api/v1/reviews/public"]
+        # Anyone with a publicity's link may read it and object (RV-6); anyone may verify a certificate
+        # and read the status lists and issuer keys (CE-3); the services mark these routes public.
+        default_factory=lambda: ["/api/v1/reviews/public", "/api/v1/certificates/public"]
     )
 
     # Rate limits per client address on the routes that need no token (zhicheng_common.limits.

@@ -23,7 +23,7 @@ def test_an_upstream_url_is_set_per_service_from_the_environment(monkeypatch: py
 
 
 def test_only_the_publicity_routes_are_public_by_default() -> None:
-    assert GatewaySettings().public_path_prefixes == ["/api/v1/reviews/public"]
+    assert GatewaySettings().public_path_prefixes == ["/api/v1/reviews/public", "/api/v1/certificates/public"]
 
 
 def test_a_public_prefix_must_lie_under_the_api() -> None:

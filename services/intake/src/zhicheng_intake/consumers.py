@@ -28,7 +28,7 @@ from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.pii import PiiCipher
 from zhicheng_intake import service
 from zhicheng_intake.models import IntegrityBar
-from zhicheng_intake.repository import ProjectionRepository
+from zhicheng_intake.repository import ProjectionRepository, TitlesHeldRepository
 
 
 def _field(event: CloudEvent, name: str) -> str:
@@ -131,6 +131,24 @@ async def on_deadline_changed(session: AsyncSession, event: CloudEvent) -> None:
         raise PermanentEventError(f"{event.type}: declaration {declaration_id} unknown to intake")
 
 
+async def on_certificate_issued(session: AsyncSession, event: CloudEvent) -> None:
+    try:
+        await TitlesHeldRepository(session).issued(event.data)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise PermanentEventError(f"{event.type}: {exc!r}") from exc
+
+
+def _title_status(status: str) -> Handler:
+    """A certificate revoked or superseded: the title it gave is no longer held (EL-9 reads held titles)."""
+
+    async def handler(session: AsyncSession, event: CloudEvent) -> None:
+        number = _field(event, "certificate_number")
+        if not await TitlesHeldRepository(session).set_status(number, status):
+            raise AggregateNotYetKnown(f"{event.type}: certificate {number} not issued here yet")
+
+    return handler
+
+
 def subscriptions(cipher: PiiCipher) -> tuple[Subscription, ...]:
     """Intake's subscriptions; ``cipher`` opens the reviewer's texts review's events carry sealed."""
     return (
@@ -152,4 +170,7 @@ def subscriptions(cipher: PiiCipher) -> tuple[Subscription, ...]:
         Subscription("review_disqualified", ("review.declaration.disqualified",), _review("disqualified", cipher)),
         Subscription("review_rejected", ("review.declaration.rejected",), _review("rejected", cipher)),
         Subscription("review_deadline_changed", ("review.declaration.deadline_changed",), on_deadline_changed),
+        Subscription("certificate_issued", ("certificates.certificate.issued",), on_certificate_issued),
+        Subscription("certificate_revoked", ("certificates.certificate.revoked",), _title_status("revoked")),
+        Subscription("certificate_superseded", ("certificates.certificate.superseded",), _title_status("superseded")),
     )

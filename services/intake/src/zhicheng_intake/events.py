@@ -43,6 +43,13 @@ class DeclarationSubmitted(BaseModel):
     # journals this same pack. Absent in events published before it was added (review then
     # resolves the pack from region and year the same way).
     policy_pack: str = ""
+    # The holder's identity for the certificate (issue 16): the JSON {"name", "gender", "resident_id"}
+    # sealed with the shared PII key; certificates opens it when results name the declaration.
+    # Absent in events published before it was added.
+    holder_sealed: str | None = Field(
+        default=None,
+        description='PiiCipher-sealed JSON {"name", "gender", "resident_id"} of the applicant (certificates reads it)',
+    )
 
 
 @event_type("intake.declaration.resubmitted")

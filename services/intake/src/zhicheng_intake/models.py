@@ -179,3 +179,20 @@ class IntegrityBar(Base):
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False)
     updated_at: Mapped[datetime] = _now()
+
+
+class TitleHeld(Base):
+    """A title a person holds by certificate (from certificates' events): issued, revoked, superseded."""
+
+    __tablename__ = "titles_held"
+
+    certificate_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    holder_key: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    series: Mapped[str] = mapped_column(String(64), nullable=False)
+    level: Mapped[str] = mapped_column(String(32), nullable=False)
+    title_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    obtained_on: Mapped[date] = mapped_column(Date, nullable=False)
+    region: Mapped[str] = mapped_column(String(6), nullable=False)
+    # valid, revoked or superseded (a suspension does not take the title away)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    updated_at: Mapped[datetime] = _now()

@@ -24,6 +24,7 @@ from zhicheng_intake.models import (
     IntegrityBar,
     PlanProjection,
     StatusChange,
+    TitleHeld,
 )
 
 # Roles that read declarations of their whole jurisdiction.
@@ -378,3 +379,37 @@ def _quoted(identifier: str) -> str:
 def _json(value: Any) -> Any:
     """A ``json`` value from the driver: decoded by the engine's codec, or text on a bare connection."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+class TitlesHeldRepository(Repository):
+    """Titles held by certificate, as certificates' events tell them (issued, revoked, superseded)."""
+
+    async def issued(self, data: dict[str, Any]) -> None:
+        values = {
+            "certificate_number": data["certificate_number"],
+            "holder_key": data["holder_key"],
+            "series": data["series"],
+            "level": data["level"],
+            "title_name": data["title_name"],
+            "obtained_on": date.fromisoformat(str(data["obtained_on"])),
+            "region": data["region"],
+            "status": "valid",
+        }
+        await self.session.execute(insert(TitleHeld).values(**values).on_conflict_do_nothing())
+
+    async def set_status(self, certificate_number: str, status: str) -> bool:
+        """Whether the certificate was known (an unknown one is parked by the consumer)."""
+        result = await self.session.execute(
+            update(TitleHeld)
+            .where(TitleHeld.certificate_number == certificate_number)
+            .values(status=status, updated_at=func.now())
+            .returning(TitleHeld.certificate_number)
+        )
+        return result.first() is not None
+
+    async def of(self, holder_key: str) -> list[TitleHeld]:
+        """The titles a person holds now (valid certificates)."""
+        rows = await self.session.scalars(
+            select(TitleHeld).where(TitleHeld.holder_key == holder_key, TitleHeld.status == "valid")
+        )
+        return list(rows)

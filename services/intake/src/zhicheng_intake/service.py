@@ -382,6 +382,16 @@ async def submit(
             specialty=declared.target.specialty,  # the code, also for a draft stored with a name
             committee_id=str(row.committee_id),
             policy_pack=pack.id,
+            holder_sealed=deps.cipher.encrypt(
+                json.dumps(
+                    {
+                        "name": row.applicant_name,
+                        "gender": declared.applicant.gender,
+                        "resident_id": declared.applicant.id_number,
+                    },
+                    ensure_ascii=False,
+                )
+            ),
         ),
         subject=str(row.id),
         region=row.region,

@@ -531,3 +531,135 @@ def qr_segments(base_url: str, token: str) -> Sequence[tuple[str, Literal["byte"
     code at version ≤ 10 at level M, a size phones read from paper at a glance.
     """
     return [(verification_url_prefix(base_url), "byte"), (token, "numeric")]
+
+
+# --- direct recognition (EL-8, EL-10, EL-14, EL-16 / NA-18) -----------------------------------
+
+Basis = Literal["evaluation", "initial_determination", "qualification_correspondence", "talent", "transfer"]
+TalentKind = Literal["high_level_talent", "enterprise_postdoc"]
+NO_COMMITTEE = "none"
+"""The committee member of a certificate recognized without a committee (the approving authority decides)."""
+
+
+@dataclass(frozen=True)
+class Correspondence:
+    """One row of the qualification → title table (NA-18), in force in ``province`` over its dates."""
+
+    qualification: str
+    name: str
+    province: str  # two-digit GB/T 2260 code, "00" for every province
+    series: str
+    specialty: str
+    rank: str
+    effective_from: date
+    effective_until: date | None
+
+
+def corresponding_title(
+    table: Sequence[Correspondence], *, qualification: str, province: str, on: date
+) -> Correspondence | Refusal:
+    """EL-16 / NA-18: the title a qualification counts as in ``province`` on ``on``.
+
+    A province's own row wins over a national ("00") row in force the same day.
+    """
+    in_force = [
+        row
+        for row in table
+        if row.qualification == qualification
+        and row.province in (province, "00")
+        and row.effective_from <= on
+        and (row.effective_until is None or on <= row.effective_until)
+    ]
+    if not in_force:
+        return Refusal(
+            "EL-16",
+            "qualification_not_corresponding",
+            f"职业资格 {qualification} 在 {on.isoformat()} 没有本省适用的职称对应关系（NA-18 对应关系表）",
+            ("qualification",),
+        )
+    return max(in_force, key=lambda row: (row.province != "00", row.effective_from))
+
+
+def initial_determination_problem(*, obtained_on: date, month: int, day: int) -> Refusal | None:
+    """EL-10: initial determination is done by the unit by the pack's deadline of the year (30 November)."""
+    deadline = date(obtained_on.year, month, day)
+    if obtained_on > deadline:
+        return Refusal(
+            "EL-10",
+            "initial_determination_late",
+            f"初次职称认定应在当年 {month} 月 {day} 日前完成（认定日期 {obtained_on.isoformat()}）",
+            ("obtained_on",),
+        )
+    return None
+
+
+INITIAL_DETERMINATION_LEVELS: tuple[Level, ...] = ("junior", "intermediate")
+TALENT_LEVELS: dict[str, tuple[Level, ...]] = {
+    "high_level_talent": ("associate_senior", "senior"),
+    "enterprise_postdoc": ("associate_senior",),
+}
+
+
+def recognition_level_problem(basis: Basis, level: Level, talent_kind: str | None) -> Refusal | None:
+    """EL-10: initial determination gives a junior or intermediate title; EL-14: talents and postdocs a senior one."""
+    if basis == "initial_determination" and level not in INITIAL_DETERMINATION_LEVELS:
+        return Refusal("EL-10", "level_not_recognizable", "初次职称认定只确定初级或中级职称", ("rank",))
+    if basis == "talent":
+        allowed = TALENT_LEVELS.get(talent_kind or "")
+        if allowed is None:
+            return Refusal(
+                "EL-14", "talent_kind_required", "请说明引进人才类别（高层次人才或企业博士后）", ("talent_kind",)
+            )
+        if level not in allowed:
+            return Refusal(
+                "EL-14",
+                "level_not_recognizable",
+                "高层次人才可直接认定副高级或正高级职称，企业博士后可直接认定副高级职称",
+                ("rank",),
+            )
+    return None
+
+
+def transfer_problem(
+    *,
+    old_series: str,
+    old_level: str,
+    old_status: str,
+    old_holder_key: str,
+    holder_key: str,
+    new_series: str,
+    new_level: str,
+    new_post_since: date | None,
+    obtained_on: date,
+    min_years: int,
+) -> Refusal | None:
+    """EL-8: a transfer gives the same level in a new series after a year in the new post.
+
+    The certificate transferred from must be the holder's, and valid.
+    """
+    if old_holder_key != holder_key:
+        return Refusal("EL-8", "transfer_not_holder", "被转评的证书不属于该持证人", ("supersedes",))
+    if old_status != "valid":
+        return Refusal("EL-8", "transfer_certificate_not_valid", "被转评的证书不是有效状态", ("supersedes",))
+    if old_level != new_level or old_series == new_series:
+        return Refusal(
+            "EL-8",
+            "transfer_same_level_new_series",
+            "转评取得的是新系列的同级职称：层级应相同、系列应不同",
+            ("series", "rank"),
+        )
+    if new_post_since is None or _whole_years(new_post_since, obtained_on) < min_years:
+        return Refusal(
+            "EL-8",
+            "transfer_too_early",
+            f"转换岗位后须在新岗位工作满 {min_years} 年方可转评",
+            ("new_post_since",),
+        )
+    return None
+
+
+def _whole_years(start: date, end: date) -> int:
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return years

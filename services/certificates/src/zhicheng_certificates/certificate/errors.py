@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zhicheng_common.problems import ProblemError
+from zhicheng_common.problems import NotFound, ProblemError
 
 
 class FontUnavailable(ProblemError):
@@ -11,3 +11,15 @@ class FontUnavailable(ProblemError):
     status = 503
     code = "certificate_font_unavailable"
     title = "证书PDF暂不可用"
+
+
+class CertificateInvalid(ProblemError):
+    """The content cannot go into a certificate (an empty field, an invalid resident ID …)."""
+
+    status = 400
+    code = "certificate_content_invalid"
+    title = "证书内容无效"
+
+
+class CertificateNotFound(NotFound):
+    code = "certificate_not_found"

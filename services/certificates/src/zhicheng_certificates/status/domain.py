@@ -176,3 +176,42 @@ def read_status_list_credential(credential: Mapping[str, Any]) -> PublishedStatu
     if isinstance(bits, Refusal):
         return bits
     return PublishedStatusList(url, purpose, issuer, bits)
+
+
+# --- a certificate's status and its changes ---------------------------------------------------
+
+Action = Literal["revoke", "suspend", "reinstate", "supersede"]
+REVOKE_CATEGORIES = ("integrity_record", "reexamination", "falsification", "issued_in_error", "hr_decision")
+SUSPEND_CATEGORIES = ("under_investigation", "holder_request", "hr_decision")
+REINSTATE_CATEGORIES = ("investigation_closed", "holder_request", "hr_decision")
+_MOVES: dict[Action, tuple[tuple[str, ...], str]] = {
+    "revoke": (("valid", "suspended"), "revoked"),
+    "suspend": (("valid",), "suspended"),
+    "reinstate": (("suspended",), "valid"),
+    "supersede": (("valid",), "superseded"),
+}
+# Which list each resulting status sets (revocation is permanent; suspension is cleared on reinstatement).
+LIST_BITS: dict[str, dict[StatusPurpose, bool]] = {
+    "revoked": {"revocation": True, "suspension": False},
+    "superseded": {"revocation": True},
+    "suspended": {"suspension": True},
+    "valid": {"suspension": False},
+}
+
+
+def status_move(current: str, action: Action) -> str | Refusal:
+    """The status a certificate in ``current`` takes on ``action``, or why it cannot (IN-1 revocation is final)."""
+    allowed, target = _MOVES[action]
+    if current not in allowed:
+        labels = {"valid": "有效", "suspended": "已暂停", "revoked": "已撤销", "superseded": "已被取代"}
+        return Refusal("", "status_transition", f"证书{labels.get(current, current)}，不能{_ACTION_NAMES[action]}")
+    return target
+
+
+_ACTION_NAMES: dict[Action, str] = {"revoke": "撤销", "suspend": "暂停", "reinstate": "恢复", "supersede": "取代"}
+
+
+def published_size(highest_index: int) -> int:
+    """A list's published length: at least :data:`MIN_ENTRIES`, in steps of it, covering ``highest_index``."""
+    blocks = max(1, (highest_index + MIN_ENTRIES) // MIN_ENTRIES)
+    return blocks * MIN_ENTRIES
