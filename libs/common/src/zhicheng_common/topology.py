@@ -62,7 +62,13 @@ ABOUT: dict[str, tuple[str, str]] = {
     "certificates": ("电子证书 (certificates)", "Signed electronic certificates, verification and revocation."),
 }
 
-GATEWAY = ServiceInfo("gateway", 8000, ("auth", "users", "gateway"))
+# The gateway reads every producer: the province read model and the inter-agency feeds (issue 17).
+GATEWAY = ServiceInfo(
+    "gateway",
+    8000,
+    ("auth", "users", "gateway"),
+    consumes=("certificates", "committees", "experts", "integrity", "intake", "review"),
+)
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("intake", 8001, ("declarations",), consumes=("committees", "integrity", "review")),

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 
 from zhicheng_common.app import create_service_app
 from zhicheng_common.auth import TokenIssuer
+from zhicheng_common.clock import Clock
 from zhicheng_common.db import Database
 from zhicheng_common.keys import JWT, ring_for
 from zhicheng_common.pii import PiiCipher
@@ -21,6 +22,8 @@ from zhicheng_gateway import service
 from zhicheng_gateway.api import discovery_router, proxy_router, routers
 from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
+from zhicheng_gateway.keys import api as keys_api
+from zhicheng_gateway.keys.auth import KeyAuthenticator
 from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
 from zhicheng_gateway.reference import router as reference_router
@@ -58,8 +61,10 @@ async def _bootstrap_until_done(database: Database, settings: GatewaySettings) -
         return
 
 
-def create_app(common: CommonSettings | None = None, settings: GatewaySettings | None = None) -> FastAPI:
-    """Build the gateway app (composition root)."""
+def create_app(
+    common: CommonSettings | None = None, settings: GatewaySettings | None = None, *, clock: Clock | None = None
+) -> FastAPI:
+    """Build the gateway app (composition root); ``clock`` for tests that move time."""
     common = common or CommonSettings()
     settings = settings or GatewaySettings()
     if settings.admin_username and common.environment not in ("development", "test"):
@@ -69,12 +74,18 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
 
     # The proxy is a fallback, mounted last: the gateway's own routes win, and their 405s too.
     app = create_service_app(
-        common, settings, [*routers, reference_router], SUBSCRIPTIONS, fallback_routers=[proxy_router]
+        common,
+        settings,
+        [*routers, *keys_api.routers, reference_router],
+        SUBSCRIPTIONS,
+        fallback_routers=[proxy_router],
+        clock=clock,
     )
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
     app.state.token_issuer = issuer
     app.state.pii_cipher = PiiCipher(common.pii_key)
     app.state.gateway_settings = settings
+    app.state.key_authenticator = KeyAuthenticator(app.state.database, app.state.clock)
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
     # Just inside the correlation middleware (index 0): a 401 carries the request id, and no
     # body is read for a caller whose token does not verify.
