@@ -6,22 +6,28 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
+import httpx
 import structlog
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.middleware import Middleware
 
-from zhicheng_common.app import create_service_app
+from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.auth import TokenIssuer
 from zhicheng_common.clock import Clock
 from zhicheng_common.db import Database
 from zhicheng_common.keys import JWT, ring_for
 from zhicheng_common.pii import PiiCipher
+from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
 from zhicheng_gateway import service
 from zhicheng_gateway.api import discovery_router, proxy_router, routers
 from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
+from zhicheng_gateway.feeds import api as feeds_api
+from zhicheng_gateway.feeds.service import DEFAULT_CATALOG, FEED_PAGES, FeedsContext, deliver_webhooks
 from zhicheng_gateway.keys import api as keys_api
 from zhicheng_gateway.keys.auth import KeyAuthenticator
 from zhicheng_gateway.openapi import OpenApiCache
@@ -73,17 +79,32 @@ def create_app(
     issuer = TokenIssuer.from_ring(ring_for(common, JWT), issuer=common.jwt_issuer, audience=common.jwt_audience)
 
     # The proxy is a fallback, mounted last: the gateway's own routes win, and their 405s too.
+    clock = clock or make_clock(common)
+    cipher = PiiCipher(common.pii_key)
+    feeds = FeedsContext(
+        settings=settings,
+        cipher=cipher,
+        ring=ring_for(common, FEED_PAGES),
+        clock=clock,
+        catalog_path=settings.catalog_path or DEFAULT_CATALOG,
+    )
+
+    async def push_webhooks(session: AsyncSession, now: datetime) -> int:
+        return await deliver_webhooks(session, now, context=feeds)
+
     app = create_service_app(
         common,
         settings,
-        [*routers, *keys_api.routers, reference_router],
+        [*routers, *keys_api.routers, *feeds_api.routers, reference_router],
         SUBSCRIPTIONS,
+        [Job("feeds.webhooks", push_webhooks, settings.webhook_interval_seconds)],
         fallback_routers=[proxy_router],
         clock=clock,
     )
+    app.state.feeds = feeds
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
     app.state.token_issuer = issuer
-    app.state.pii_cipher = PiiCipher(common.pii_key)
+    app.state.pii_cipher = cipher
     app.state.gateway_settings = settings
     app.state.key_authenticator = KeyAuthenticator(app.state.database, app.state.clock)
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
@@ -100,6 +121,8 @@ def create_app(
         async with service_lifespan(app):
             upstreams = Upstreams(settings)
             app.state.upstreams = upstreams
+            if feeds.http is None:  # a test may have given its own
+                feeds.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
             retry: asyncio.Task[None] | None = None
             if settings.admin_username:
                 try:
@@ -115,6 +138,7 @@ def create_app(
                     with contextlib.suppress(asyncio.CancelledError):
                         await retry
                 await upstreams.aclose()
+                await feeds.http.aclose()
 
     app.router.lifespan_context = lifespan
     return app
