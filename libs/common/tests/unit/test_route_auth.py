@@ -96,6 +96,9 @@ def test_the_public_routes_are_exactly_these(tmp_path: Path) -> None:
             "GET /api/v1/healthz",
             "GET /api/v1/openapi.json",
             "GET /api/v1/docs",
+            # Feeds: the event catalog and the keys that verify pulled pages (issue 17).
+            "GET /api/v1/feeds/catalog",
+            "GET /api/v1/feeds/keys",
             "GET /api/v1/reference",
             "GET /api/v1/reference/series",
             "GET /api/v1/reference/series/{code}",

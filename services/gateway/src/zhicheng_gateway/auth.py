@@ -30,6 +30,8 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "GET /api/v1/openapi.json",
     "GET /api/v1/gateway/openapi.json",
     "GET /api/v1/docs",
+    "GET /api/v1/feeds/catalog",
+    "GET /api/v1/feeds/keys",
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
