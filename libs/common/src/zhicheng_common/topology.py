@@ -14,6 +14,9 @@ class ServiceInfo:
     # Producers whose events this service consumes. NATS lets it read only these, and a
     # subscription to any other producer stops the service at start (permissions.check_consumes).
     consumes: tuple[str, ...] = ()
+    # Named groups of its subscriptions with durables of their own, ``<service>-<group>-<producer>``
+    # (``zhicheng_common.events.consumer.Subscription.group``); their permissions follow too.
+    consumer_groups: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -68,6 +71,7 @@ GATEWAY = ServiceInfo(
     8000,
     ("auth", "users", "gateway"),
     consumes=("certificates", "committees", "experts", "integrity", "intake", "review"),
+    consumer_groups=("feeds",),
 )
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (

@@ -18,7 +18,7 @@ from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.auth import TokenIssuer
 from zhicheng_common.clock import Clock
 from zhicheng_common.db import Database
-from zhicheng_common.keys import JWT, ring_for
+from zhicheng_common.keys import FEED_PAGES, JWT, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
@@ -27,7 +27,7 @@ from zhicheng_gateway.api import discovery_router, proxy_router, routers
 from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
 from zhicheng_gateway.feeds import api as feeds_api
-from zhicheng_gateway.feeds.service import DEFAULT_CATALOG, FEED_PAGES, FeedsContext, deliver_webhooks
+from zhicheng_gateway.feeds.service import DEFAULT_CATALOG, FeedsContext, deliver_webhooks
 from zhicheng_gateway.keys import api as keys_api
 from zhicheng_gateway.keys.auth import KeyAuthenticator
 from zhicheng_gateway.openapi import OpenApiCache

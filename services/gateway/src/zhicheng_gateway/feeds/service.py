@@ -53,8 +53,6 @@ from zhicheng_gateway.settings import GatewaySettings
 log = structlog.get_logger()
 
 RECORD = "feed_subscription"
-#: The key ring that signs pulled pages (``<ZC_KEYS_DIR>/feed-pages``, docs/keys.md).
-FEED_PAGES = "feed-pages"
 # The repository's root (services/gateway/src/zhicheng_gateway/feeds/service.py → five up).
 DEFAULT_CATALOG = Path(__file__).resolve().parents[5] / "docs" / "asyncapi.yaml"
 
