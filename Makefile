@@ -14,7 +14,7 @@ SOURCES := libs/common/src services/intake/src services/review/src services/expe
 UNIT_TESTS := $(wildcard libs/*/tests/unit services/*/tests/unit) tests/deploy
 SERVICE_TESTS := $(wildcard libs/*/tests/service services/*/tests/service)
 
-.PHONY: install run test lint unit service integration test-external bench clean
+.PHONY: install run test lint unit service integration test-external bench clean deploy-check ci-tools audit
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -29,7 +29,7 @@ install: .venv/.installed
 run: install
 	.venv/bin/zhicheng up
 
-test: install lint unit service integration
+test: install lint deploy-check audit unit service integration
 
 lint: install
 	.venv/bin/ruff check .
@@ -49,6 +49,28 @@ integration: install
 # The service and integration tests again, against servers named by ZC_DATABASE_URL / ZC_NATS_URL.
 test-external: install
 	$(PYTEST) -q $(SERVICE_TESTS) tests/integration
+
+# The CI-only validators (hadolint, check-jsonschema, kubernetes-validate, pip-audit), pinned with
+# hashes in .ci/tools.txt, in a virtualenv of their own: never in .venv or the image.
+CI_TOOLS := .tools/ci/.installed
+# Debian's docker-compose (v1) resolves the compose file without an engine (apt-get, as root).
+$(CI_TOOLS): $(UV) .ci/tools.txt
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .tools/ci
+	VIRTUAL_ENV=.tools/ci $(UV) pip install --quiet --require-hashes -r .ci/tools.txt
+	command -v docker-compose >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; }
+	touch $@
+
+ci-tools: $(CI_TOOLS)
+
+# Dockerfile, compose file, the image's uv sync, the rendered Kubernetes manifests, the NATS
+# chart's values: offline, no container engine (.ci/deploy_check.py says what each check is).
+deploy-check: install $(CI_TOOLS)
+	.tools/ci/bin/python .ci/deploy_check.py
+
+# Known vulnerabilities of every locked package, from PyPI (.ci/audit.py says what is covered).
+audit: install $(CI_TOOLS)
+	.tools/ci/bin/python .ci/audit.py
 
 bench: install
 	.venv/bin/python bench/run.py

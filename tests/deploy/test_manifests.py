@@ -234,15 +234,15 @@ def test_the_migrate_job_runs_the_migrate_command_with_the_shared_configuration(
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
-def test_only_the_services_and_their_budget_wait_for_the_migrations_by_label() -> None:
+def test_only_the_services_their_budgets_and_autoscalers_wait_for_the_migrations_by_label() -> None:
     # deploy/README.md applies `component!=api` first (config, NATS, the Job), then the rest.
     labelled_api = {
         (obj["kind"], obj["metadata"]["name"])
         for obj in kubernetes_objects()
         if obj["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "api"
     }
-    services = {(kind, info.name) for info in ALL_SERVICES for kind in ("Deployment", "Service")}
-    assert labelled_api == services | {("PodDisruptionBudget", GATEWAY.name)}
+    kinds = ("Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler")
+    assert labelled_api == {(kind, info.name) for info in ALL_SERVICES for kind in kinds}
 
 
 @pytest.mark.parametrize("info", ALL_SERVICES, ids=lambda s: s.name)

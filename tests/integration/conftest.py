@@ -161,6 +161,10 @@ def isolated_env(zc_stack: TestStack, zc_env: dict[str, str], name: str) -> dict
     if zc_stack.nats_keys_dir is not None:
         # The session's NATS authenticates: every service of this system runs with its own key.
         env["ZC_NATS_KEYS_DIR"] = str(zc_stack.nats_keys_dir)
+    # Every test client comes from 127.0.0.1 and signs in many accounts in a minute: the login's
+    # rate limit (ZC_GATEWAY_LOGIN_RATE_*, 30 a minute by default) is the gateway service tests'.
+    env["ZC_GATEWAY_LOGIN_RATE_BURST"] = "1000"
+    env["ZC_GATEWAY_PUBLIC_RATE_BURST"] = "5000"
     env.pop("ZC_JWT_JWKS", None)  # `up` wires its own issuer's keys
     env.pop("ZC_JWT_ISSUER", None)
     return env

@@ -4,7 +4,9 @@ A person is entered in the integrity archive, reads and appeals their record, an
 and is taken into review, with every service logging at DEBUG. Then the logs of every service
 are searched for the ID numbers, names and free text used, and every event of the run's stream
 for the ID numbers, names and free text: people travel in events as keyed hashes, and a name or
-text a consumer must show travels sealed with the PII key (docs/event-contracts.md).
+text a consumer must show travels sealed with the PII key (docs/event-contracts.md). Last, every
+table of the database is read raw: no ID number is stored in clear anywhere (DESIGN §6: encrypted,
+with a keyed hash for lookup).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from nats.errors import TimeoutError as NatsTimeout
@@ -194,3 +197,44 @@ async def test_personal_data_no_id_number_name_or_free_text_in_any_log_line_and_
     # Review shows its clerks the name it opened from the sealed field.
     assert cipher.decrypt(submitted_event["data"]["applicant_name_sealed"]) == DECLARANT_NAME
     assert shown_name == DECLARANT_NAME
+
+    # At rest: every row of every table of every service's schema, read raw as text (bytea as hex,
+    # jsonb as JSON). No ID number is there in clear, in any column; each is there encrypted.
+    raw = await raw_tables(pii_system.env["ZC_DATABASE_URL"])
+    assert {"integrity.records", "intake.declarations"} <= set(raw), sorted(raw)
+    everything = "\n".join(raw.values())
+    for number in (subject_number, declarant_number):
+        assert number not in everything, number
+    assert valid_id_numbers(everything) == set()
+    stored = await fetch_one(
+        pii_system.env["ZC_DATABASE_URL"],
+        "SELECT subject_id_encrypted FROM integrity.records WHERE id = $1",
+        uuid.UUID(record.json()["id"]),
+    )
+    assert cipher.decrypt(stored) == subject_number
+
+
+async def raw_tables(database_url: str) -> dict[str, str]:
+    """``schema.table`` -> all its rows as PostgreSQL's text form, for every table outside the catalogs."""
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        tables = await connection.fetch(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+        )
+        out: dict[str, str] = {}
+        for table in tables:
+            name = f'"{table["table_schema"]}"."{table["table_name"]}"'
+            rows = await connection.fetch(f"SELECT t::text AS row FROM {name} t")
+            out[f"{table['table_schema']}.{table['table_name']}"] = "\n".join(r["row"] for r in rows)
+        return out
+    finally:
+        await connection.close()
+
+
+async def fetch_one(database_url: str, query: str, *args: Any) -> Any:
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await connection.fetchval(query, *args)
+    finally:
+        await connection.close()

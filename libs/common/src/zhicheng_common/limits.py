@@ -1,4 +1,4 @@
-"""Request-size limit: an ASGI middleware that counts a body's bytes as they arrive.
+"""Request-size limit: an ASGI middleware that counts a body's bytes as they arrive; rate limits.
 
 A request whose ``Content-Length`` is over its limit is refused before a byte of the body is read;
 one without (chunked) is cut off as soon as the bytes received pass the limit, so no service, and
@@ -9,8 +9,11 @@ allowance, matched on method and path before routing.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
@@ -197,3 +200,88 @@ class NulCharacterGuard:
                 raise
         if found and not started:
             await problem_response(_nul_problem())(scope, receive, send)
+
+
+RATE_LIMITED = "rate_limited"
+
+
+@dataclass(frozen=True)
+class RateRule:
+    """Requests that ``matches`` (method, path) share, per client address, a bucket of ``burst``
+    requests refilled at ``per_minute``; ``name`` keeps the buckets of different rules apart."""
+
+    name: str
+    matches: Callable[[str, str], bool]
+    per_minute: float
+    burst: int
+
+
+def _rate_limited(rule: RateRule, retry_after: int) -> Problem:
+    return Problem(
+        type=PROBLEM_TYPE_BASE + RATE_LIMITED,
+        title="请求过于频繁",
+        status=429,
+        detail=f"请求过于频繁，请在 {retry_after} 秒后重试",
+        code=RATE_LIMITED,
+        trace_id=current_trace_id(),
+    )
+
+
+class RateLimit:
+    """Token buckets per client address for the routes its rules match; over the rate: 429 problem.
+
+    For the routes anyone may call without a token (the gateway's login, public publicity pages
+    and objections, reference data), where nothing else limits a client. The first rule that
+    matches a request applies; a request no rule matches passes untouched. The client is the
+    ASGI ``client`` address: behind a proxy, let uvicorn set it from ``X-Forwarded-For``
+    (``FORWARDED_ALLOW_IPS``, deploy/README.md), or every client shares the proxy's bucket.
+    Buckets live in this process (each replica counts its own) and at most ``max_clients`` are
+    kept, the least recently seen dropped first, so a flood of addresses cannot exhaust memory.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        rules: Sequence[RateRule],
+        max_clients: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.rules = tuple(rules)
+        self.max_clients = max_clients
+        self.clock = clock
+        self._buckets: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()
+
+    def _take(self, rule: RateRule, client: str) -> int:
+        """Take one token; 0 when there was one, else the seconds until there will be."""
+        key = (rule.name, client)
+        now = self.clock()
+        tokens, seen = self._buckets.pop(key, (float(rule.burst), now))
+        tokens = min(float(rule.burst), tokens + (now - seen) * rule.per_minute / 60.0)
+        if tokens >= 1.0:
+            tokens -= 1.0
+            wait = 0
+        else:
+            wait = max(1, math.ceil((1.0 - tokens) * 60.0 / rule.per_minute))
+        self._buckets[key] = (tokens, now)
+        while len(self._buckets) > self.max_clients:
+            self._buckets.popitem(last=False)
+        return wait
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope.get("method", ""), scope.get("path", "")
+        rule = next((r for r in self.rules if r.matches(method, path)), None)
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self._take(rule, client)
+        if wait:
+            headers = {"Retry-After": str(wait)}
+            await problem_response(_rate_limited(rule, wait), headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

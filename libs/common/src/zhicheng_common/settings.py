@@ -42,6 +42,9 @@ class CommonSettings(BaseSettings):
     # `zhicheng up` keeps the keys of its embedded NATS.
     nats_keys_dir: Path | None = None
     data_dir: Path = Path(".zhicheng")
+    # Where `zhicheng backup` / `restore` find pg_dump and pg_restore (docs/backups.md); unset:
+    # the embedded wheel's (development), else PATH. They must not be older than the server.
+    pg_bin_dir: Path | None = None
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -19,12 +19,13 @@ from zhicheng_common.auth import TokenIssuer
 from zhicheng_common.clock import Clock
 from zhicheng_common.db import Database
 from zhicheng_common.keys import FEED_PAGES, JWT, ring_for
+from zhicheng_common.limits import RateLimit
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
 from zhicheng_gateway import service
 from zhicheng_gateway.api import discovery_router, proxy_router, routers
-from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier
+from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier, public_rate_rules
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
 from zhicheng_gateway.feeds import api as feeds_api
 from zhicheng_gateway.feeds.service import DEFAULT_CATALOG, FeedsContext, deliver_webhooks
@@ -111,6 +112,8 @@ def create_app(
     # Just inside the correlation middleware (index 0): a 401 carries the request id, and no
     # body is read for a caller whose token does not verify.
     app.user_middleware.insert(1, Middleware(AuthenticateFirst, public_prefixes=settings.public_path_prefixes))
+    # Outside the token check and the body limit: a client over its rate costs one lookup.
+    app.user_middleware.insert(1, Middleware(RateLimit, rules=public_rate_rules(settings)))
     app.include_router(discovery_router)
 
     service_lifespan = app.router.lifespan_context

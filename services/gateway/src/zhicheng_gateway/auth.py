@@ -16,10 +16,12 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zhicheng_common.auth import CurrentPrincipal, Principal, Role, TokenIssuer, TokenVerifier, require_roles
+from zhicheng_common.limits import RateRule
 from zhicheng_common.problems import NotAuthenticated, ProblemError, problem_response
 from zhicheng_common.settings import CommonSettings
 from zhicheng_gateway.keys.auth import carries_key
 from zhicheng_gateway.proxy import is_public_path
+from zhicheng_gateway.settings import GatewaySettings
 
 #: Routes of the gateway that need no token (documentation; each route also says so itself).
 PUBLIC_ROUTES: tuple[str, ...] = (
@@ -76,6 +78,40 @@ class GatewayTokenVerifier(TokenVerifier):
         return await super()._verify(token)
 
 
+LOGIN_ROUTE = "POST /api/v1/auth/token"
+_PUBLIC_ROUTES = frozenset(PUBLIC_ROUTES)
+
+
+def is_public_request(method: str, path: str, public_prefixes: Sequence[str]) -> bool:
+    """Whether a request needs no token: a public route, a public read, a public prefix, outside /api/v1."""
+    return (
+        not path.startswith("/api/v1/")
+        or f"{method} {path}" in _PUBLIC_ROUTES
+        or (method == "HEAD" and f"GET {path}" in _PUBLIC_ROUTES)
+        or (method in ("GET", "HEAD") and (path + "/").startswith(PUBLIC_READ_PREFIX))
+        or is_public_path(path, public_prefixes)
+    )
+
+
+def public_rate_rules(settings: GatewaySettings) -> list[RateRule]:
+    """The login's rate, then every other public request's (the probes outside /api/v1 excepted)."""
+    prefixes = tuple(settings.public_path_prefixes)
+    return [
+        RateRule(
+            "login",
+            lambda method, path: f"{method} {path}" == LOGIN_ROUTE,
+            settings.login_rate_per_minute,
+            settings.login_rate_burst,
+        ),
+        RateRule(
+            "public",
+            lambda method, path: path.startswith("/api/v1/") and is_public_request(method, path, prefixes),
+            settings.public_rate_per_minute,
+            settings.public_rate_burst,
+        ),
+    ]
+
+
 class AuthenticateFirst:
     """Verify the caller's token before anything reads the request body (issue 11 §3).
 
@@ -95,13 +131,7 @@ class AuthenticateFirst:
         self.public_routes = frozenset(PUBLIC_ROUTES)
 
     def is_public(self, method: str, path: str) -> bool:
-        return (
-            not path.startswith("/api/v1/")
-            or f"{method} {path}" in self.public_routes
-            or (method == "HEAD" and f"GET {path}" in self.public_routes)
-            or (method in ("GET", "HEAD") and (path + "/").startswith(PUBLIC_READ_PREFIX))
-            or is_public_path(path, self.public_prefixes)
-        )
+        return is_public_request(method, path, self.public_prefixes)
 
     @staticmethod
     def carries_body(scope: Scope) -> bool:

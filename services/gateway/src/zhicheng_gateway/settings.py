@@ -71,6 +71,14 @@ class GatewaySettings(ServiceSettings, service=SERVICE):
     # The event catalog served at GET /api/v1/feeds/catalog (docs/asyncapi.yaml unless set).
     catalog_path: Path | None = None
 
+    # Rate limits per client address on the routes that need no token (zhicheng_common.limits.
+    # RateLimit): the login (guessing passwords) and every other public route (publicity pages,
+    # objections, reference data). A client over its rate gets 429 `rate_limited` with Retry-After.
+    login_rate_per_minute: float = Field(default=30.0, gt=0)
+    login_rate_burst: int = Field(default=30, ge=1)
+    public_rate_per_minute: float = Field(default=600.0, gt=0)
+    public_rate_burst: int = Field(default=200, ge=1)
+
     @field_validator("admin_region")
     @classmethod
     def _region(cls, value: str) -> str:
