@@ -541,6 +541,12 @@ def create_service_app(
         area, title, description = area or info.area, title or info.title, description or info.description
     configure_logging(name, level=common.log_level, json=common.log_json)
     check_consumes(name, consumers_of(name, subscriptions))
+    # A group's durables get NATS permissions only when the topology lists the group.
+    groups = {s.group for s in subscriptions if s.group}
+    if name in {info.name for info in topology.ALL_SERVICES} and not groups <= set(
+        topology.service(name).consumer_groups
+    ):
+        raise ValueError(f"{name}: consumer groups {sorted(groups)} not all in topology's consumer_groups")
     clock = clock or make_clock(common)
     database = Database(settings.database_url or common.database_url, schema or name, clock=clock)
     runtime = ServiceRuntime(
