@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -217,8 +217,7 @@ class ServiceRuntime:
         """Events committed but not yet published (None when the database cannot say)."""
         t = outbox_table.c
         query = select(
-            func.count(),
-            func.coalesce(func.extract("epoch", func.now() - func.min(t.created_at)), 0),
+            func.count(), func.coalesce(func.extract("epoch", func.now() - func.min(t.created_at)), 0)
         ).where(t.published_at.is_(None))
         try:
             async with asyncio.timeout(2.0), self.database.engine.connect() as conn:
@@ -391,6 +390,17 @@ def make_clock(common: CommonSettings) -> Clock:
     the time; ``create_service_app`` follows the clock it is given.
     """
     return ControlledClock() if common.clock == "controlled" else SystemClock()
+
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def composition(
+    common: CommonSettings | None, settings: Settings | None, settings_type: type[Settings], clock: Clock | None
+) -> tuple[CommonSettings, Settings, Clock]:
+    """What a ``create_app()`` builds with: the settings and clock given (tests), else the environment's."""
+    common = common or CommonSettings()
+    return common, settings or settings_type(), clock or make_clock(common)
 
 
 def depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
@@ -609,9 +619,7 @@ def create_service_app(
     app.add_middleware(NulCharacterGuard)
     # Inside the correlation middleware, so that a 413 carries the request's id and is counted.
     app.add_middleware(
-        RequestSizeLimit,
-        max_bytes=common.max_request_bytes,
-        allowances=upload_allowances(common.max_upload_bytes),
+        RequestSizeLimit, max_bytes=common.max_request_bytes, allowances=upload_allowances(common.max_upload_bytes)
     )
     app.add_middleware(CorrelationMiddleware, metrics=HttpMetrics(registry))
 

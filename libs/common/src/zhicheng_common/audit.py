@@ -297,12 +297,7 @@ async def _link_batch(session: AsyncSession, batch_size: int) -> int:
 
 
 async def seal_head(
-    session: AsyncSession,
-    *,
-    key: SealKey,
-    now: datetime,
-    min_interval: timedelta,
-    wait: bool = True,
+    session: AsyncSession, *, key: SealKey, now: datetime, min_interval: timedelta, wait: bool = True
 ) -> dict[str, Any] | None:
     """Link what is pending, then append a signed seal of the head, unless nothing is new or the
     last seal is recent. Done under the sequencer lock, so the sealed head is the chain's real
@@ -402,13 +397,8 @@ class JournalSequencer:
         seal_check_seconds: float,
         batch_size: int = 500,
     ) -> None:
-        self.database = database
-        self.clock = clock
-        self.seal_key = seal_key
-        self.link_seconds = link_seconds
-        self.seal_every = seal_every
-        self.seal_check_seconds = seal_check_seconds
-        self.batch_size = batch_size
+        self.database, self.clock, self.seal_key, self.link_seconds = database, clock, seal_key, link_seconds
+        self.seal_every, self.seal_check_seconds, self.batch_size = seal_every, seal_check_seconds, batch_size
 
     async def link_once(self) -> int:
         """Link until nothing committed is left unlinked (or another replica holds the lock)."""

@@ -145,13 +145,7 @@ class TokenVerifier:
     the JWKS from being honoured for longer than that.
     """
 
-    def __init__(
-        self,
-        settings: CommonSettings,
-        *,
-        cache_seconds: float = 60.0,
-        cache_size: int = 4096,
-    ) -> None:
+    def __init__(self, settings: CommonSettings, *, cache_seconds: float = 60.0, cache_size: int = 4096) -> None:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.algorithms = settings.jwt_algorithms
@@ -167,9 +161,7 @@ class TokenVerifier:
         self._tried_at: float | None = None  # monotonic second of the last attempt
         self._lock = asyncio.Lock()
         #: How many times the key set was fetched (or read), successfully or not.
-        self.fetches = 0
-        self.cache_seconds = cache_seconds
-        self.cache_size = cache_size
+        self.fetches, self.cache_seconds, self.cache_size = 0, cache_seconds, cache_size
         # token → (principal, wall-clock second until which it is taken as verified)
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
@@ -373,19 +365,9 @@ class TokenIssuer:
     """
 
     def __init__(
-        self,
-        private_key: Ed25519PrivateKey,
-        *,
-        issuer: str,
-        audience: str,
-        kid: str,
-        ring: KeyRing | None = None,
+        self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str, kid: str, ring: KeyRing | None = None
     ) -> None:
-        self._private_key = private_key
-        self.issuer = issuer
-        self.audience = audience
-        self._kid = kid
-        self.ring = ring
+        self._private_key, self.issuer, self.audience, self._kid, self.ring = private_key, issuer, audience, kid, ring
 
     @classmethod
     def from_ring(cls, ring: KeyRing, *, issuer: str, audience: str) -> TokenIssuer:

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from zhicheng_common.calendar import WorkingDayCalendar, YearArrangement
 from zhicheng_common.events.permissions import SubjectSpace
+from zhicheng_common.events.streams import key_value_bucket, next_update
 from zhicheng_common.settings import CommonSettings
 
 log = structlog.get_logger()
@@ -77,14 +78,9 @@ def read_arrangement_file(path: Path) -> YearArrangement:
 
 
 async def _bucket(js: JetStreamContext, settings: CommonSettings, *, create: bool) -> KeyValue:
-    name = calendar_bucket(settings)
-    try:
-        return await js.key_value(name)
-    except BucketNotFoundError:
-        if not create:
-            raise
     # History 10: the earlier versions of a year stay visible to an operator after a correction.
-    return await js.create_key_value(bucket=name, history=10, replicas=settings.events_replicas)
+    name, replicas = calendar_bucket(settings), settings.events_replicas
+    return await key_value_bucket(js, name, create=create, history=10, replicas=replicas)
 
 
 async def stored_arrangement(kv: KeyValue, year: int) -> YearArrangement | None:
@@ -143,10 +139,7 @@ class CalendarFollower:
         *,
         retry_seconds: float = 5.0,
     ) -> None:
-        self.calendar = calendar
-        self.settings = settings
-        self.on_change = on_change
-        self.retry_seconds = retry_seconds
+        self.calendar, self.settings, self.on_change, self.retry_seconds = calendar, settings, on_change, retry_seconds
         # How many times the recomputation ran to the end (tests and health detail read it).
         self.rounds = 0
 
@@ -184,10 +177,7 @@ class CalendarFollower:
         initial = True
         try:
             while not stop.is_set():
-                try:
-                    entry = await watcher.updates(timeout=self.retry_seconds)  # type: ignore[no-untyped-call]
-                except Exception:  # nats' TimeoutError: nothing new
-                    entry = False
+                entry = await next_update(watcher, self.retry_seconds)
                 if entry is None:  # the current values are all in: catch up on every loaded year
                     initial = False
                     pending |= set(self.calendar.arrangements)

@@ -87,9 +87,7 @@ def migrate_all(database_url: str, services: tuple[ServiceInfo, ...] = ALL_SERVI
 
 
 @app.command()
-def migrate(
-    service: Annotated[str | None, typer.Option(help="only this service")] = None,
-) -> None:
+def migrate(service: Annotated[str | None, typer.Option(help="only this service")] = None) -> None:
     """Run every service's migrations (or one service's) against ZC_DATABASE_URL."""
     settings = CommonSettings()
     selected = tuple(s for s in ALL_SERVICES if service in (None, s.name))
@@ -166,9 +164,7 @@ def _stop_processes(processes: dict[str, subprocess.Popen[bytes]], timeout: floa
 
 
 @app.command()
-def up(
-    data_dir: Annotated[Path | None, typer.Option(help="where data, keys and logs live")] = None,
-) -> None:
+def up(data_dir: Annotated[Path | None, typer.Option(help="where data, keys and logs live")] = None) -> None:
     """Start PostgreSQL, NATS, every service and the gateway on loopback; Ctrl-C stops them all."""
     settings = CommonSettings()
     root = (data_dir or settings.data_dir).resolve()
@@ -599,8 +595,7 @@ def certificate_verify(
         list[Path], typer.Option("--keys", help="published keys: JWKS, SM2 key list or DID document (repeatable)")
     ],
     status_list: Annotated[
-        list[Path] | None,
-        typer.Option("--status-list", help="published BitstringStatusListCredential(s) (repeatable)"),
+        list[Path] | None, typer.Option("--status-list", help="published BitstringStatusListCredential(s) (repeatable)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the result as JSON")] = False,
 ) -> None:
@@ -630,8 +625,7 @@ def certificate_verify(
 
 
 keys_app = typer.Typer(
-    help="Key rings (密钥环): create, rotate and list the platform's signing keys (docs/keys.md).",
-    no_args_is_help=True,
+    help="Key rings (密钥环): create, rotate and list the platform's signing keys (docs/keys.md).", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
 

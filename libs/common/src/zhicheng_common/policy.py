@@ -745,28 +745,18 @@ def load_pack_file(path: str | os.PathLike[str]) -> PolicyPack:
     return _parse(text, str(file))
 
 
-class UnknownPolicyPack(ProblemError):
+class UnknownPolicyPack(ProblemError, status=422, code="unknown_policy_pack", title="政策参数包不存在"):
     """A record or request names a pack id that no pack has (422 ``unknown_policy_pack``)."""
 
-    status = 422
-    code = "unknown_policy_pack"
-    title = "政策参数包不存在"
 
-
-class NoPolicyPack(ProblemError):
+class NoPolicyPack(ProblemError, status=422, code="no_policy_pack", title="没有适用的政策参数包"):
     """No pack covers a region for a year (422 ``no_policy_pack``)."""
 
-    status = 422
-    code = "no_policy_pack"
-    title = "没有适用的政策参数包"
 
-
-class PolicyPackNotApplicable(ProblemError):
+class PolicyPackNotApplicable(
+    ProblemError, status=422, code="policy_pack_not_applicable", title="政策参数包不适用于该地区或年度"
+):
     """A request names a pack of another jurisdiction or year than its record's (422 ``policy_pack_not_applicable``)."""
-
-    status = 422
-    code = "policy_pack_not_applicable"
-    title = "政策参数包不适用于该地区或年度"
 
 
 class HasPolicyPack(Protocol):

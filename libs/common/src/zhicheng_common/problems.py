@@ -76,6 +76,13 @@ def make_problem(
     )
 
 
+def _set_given(target: object, **values: object) -> None:
+    """Set each of ``values`` that is given (not ``None``) on ``target``: a class or an instance."""
+    for name, value in values.items():
+        if value is not None:
+            setattr(target, name, value)
+
+
 class ProblemError(Exception):
     """Base of every expected refusal; carries its HTTP status and stable code."""
 
@@ -84,6 +91,13 @@ class ProblemError(Exception):
     title: str = "请求有误"
     #: Response headers the problem carries (``Retry-After`` of a 429); set per instance.
     headers: dict[str, str] | None = None
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, title: str | None = None, **kwargs: Any
+    ) -> None:
+        """A problem type is a line of its service's table: ``class WrongState(Conflict, code=..., title=...): ...``."""
+        super().__init_subclass__(**kwargs)
+        _set_given(cls, status=status, code=code, title=title)
 
     def __init__(
         self,
@@ -97,12 +111,7 @@ class ProblemError(Exception):
     ) -> None:
         super().__init__(detail or title or self.title)
         self.detail = detail
-        if code is not None:
-            self.code = code
-        if title is not None:
-            self.title = title
-        if status is not None:
-            self.status = status
+        _set_given(self, code=code, title=title, status=status)
         self.rule = rule
         self.errors = errors or []
 
@@ -110,42 +119,23 @@ class ProblemError(Exception):
         return make_problem(self.status, self.code, self.title, self.detail, rule=self.rule, errors=self.errors)
 
 
-class NotAuthenticated(ProblemError):
-    status = 401
-    code = "not_authenticated"
-    title = "未登录或令牌无效"
+class NotAuthenticated(ProblemError, status=401, code="not_authenticated", title="未登录或令牌无效"): ...
 
 
-class Forbidden(ProblemError):
-    status = 403
-    code = "forbidden"
-    title = "无权访问"
+class Forbidden(ProblemError, status=403, code="forbidden", title="无权访问"): ...
 
 
-class NotFound(ProblemError):
-    status = 404
-    code = "not_found"
-    title = "记录不存在"
+class NotFound(ProblemError, status=404, code="not_found", title="记录不存在"): ...
 
 
-class Conflict(ProblemError):
-    status = 409
-    code = "conflict"
-    title = "与当前状态冲突"
+class Conflict(ProblemError, status=409, code="conflict", title="与当前状态冲突"): ...
 
 
-class RuleRefused(ProblemError):
+class RuleRefused(ProblemError, status=409, code="rule_refused", title="不符合政策规定"):
     """A policy rule refused the request; ``rule`` names it."""
 
-    status = 409
-    code = "rule_refused"
-    title = "不符合政策规定"
 
-
-class UpstreamUnavailable(ProblemError):
-    status = 503
-    code = "upstream_unavailable"
-    title = "服务暂不可用"
+class UpstreamUnavailable(ProblemError, status=503, code="upstream_unavailable", title="服务暂不可用"): ...
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -265,8 +255,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "请求失败"))
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
-            make_problem(exc.status_code, code, title, detail),
-            dict(exc.headers) if exc.headers else None,
+            make_problem(exc.status_code, code, title, detail), dict(exc.headers) if exc.headers else None
         )
 
     on_database_unavailable = _fixed_problem_handler(

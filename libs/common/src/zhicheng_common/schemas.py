@@ -8,11 +8,32 @@ with the same meaning in every service.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["PROVISIONAL_DESCRIPTION", "examples", "provisional_flag"]
+__all__ = ["PROVISIONAL_DESCRIPTION", "examples", "fields_of", "from_record", "provisional_flag"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def from_record(model: type[M], record: object, /, **values: Any) -> M:
+    """The body ``model`` of a stored ``record``: every field is the record's attribute of the same
+    name unless ``values`` gives it (a derived, decrypted or renamed field).
+
+    A read model that mirrors its row is then one line, and a field added to both is carried
+    without touching the builder. A field the record lacks and ``values`` does not give is an
+    ``AttributeError``, not a silent default.
+    """
+    fields = {name: getattr(record, name) for name in model.model_fields if name not in values}
+    return model(**fields, **values)
+
+
+def fields_of(body: object, *names: str) -> dict[str, Any]:
+    """``names`` of ``body`` as keywords, each value as the body holds it: the fields a new row takes
+    unchanged from its request (``Expert(**fields_of(expert_in, "name", "phone"), ...)``)."""
+    return {name: getattr(body, name) for name in names}
+
 
 PROVISIONAL_DESCRIPTION = (
     "Counted through a year without an official holiday arrangement (provisional holidays, "

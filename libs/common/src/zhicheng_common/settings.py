@@ -201,6 +201,16 @@ class ServiceSettings(BaseSettings):
             cls.model_rebuild(force=True)
 
 
+def prefixed(settings: BaseSettings, prefix: str) -> dict[str, Any]:
+    """The settings named ``<prefix>…`` keyed without the prefix: ``prefixed(settings, "smtp_")`` gives
+    the keywords of the client they configure (``host``, ``port``…), each value as the settings hold it."""
+    return {
+        name.removeprefix(prefix): getattr(settings, name)
+        for name in type(settings).model_fields
+        if name.startswith(prefix)
+    }
+
+
 def migrations_dir(settings_file: str) -> Path:
     """``services/<name>/migrations`` of the service whose ``settings.py`` is ``settings_file``."""
     return Path(settings_file).resolve().parents[2] / "migrations"

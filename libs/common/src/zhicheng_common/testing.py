@@ -351,14 +351,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def publish_event(
-    js: Any,
-    prefix: str,
-    name: str,
-    data: dict[str, Any],
-    *,
-    subject: str,
-    region: str | None = None,
-    version: int = 1,
+    js: Any, prefix: str, name: str, data: dict[str, Any], *, subject: str, region: str | None = None, version: int = 1
 ) -> str:
     """Publish ``data`` as event ``<service>.<entity>.<fact>`` (schema ``version``) the way its producer would.
 

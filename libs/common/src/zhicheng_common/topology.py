@@ -78,7 +78,7 @@ DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("intake", 8001, ("declarations",), consumes=("committees", "integrity", "review")),
     ServiceInfo("review", 8002, ("reviews",), consumes=("intake",)),
     ServiceInfo("experts", 8003, ("experts",), consumes=("committees", "integrity", "review")),
-    ServiceInfo("committees", 8004, ("committees",)),
+    ServiceInfo("committees", 8004, ("committees",), consumes=("experts", "review")),
     ServiceInfo("integrity", 8005, ("integrity",), consumes=("review",)),
     ServiceInfo("certificates", 8006, ("certificates",)),
 )

@@ -103,9 +103,7 @@ async def consumer_db(event_schemas: CommonSettings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def nats_clients(
-    zc_settings: CommonSettings,
-) -> AsyncIterator[Callable[[str], Awaitable[JetStreamContext]]]:
+async def nats_clients(zc_settings: CommonSettings) -> AsyncIterator[Callable[[str], Awaitable[JetStreamContext]]]:
     """Open product-style NATS connections (endless reconnects) to the session's NATS; one per role."""
     clients: list[NatsClient] = []
 
@@ -234,12 +232,7 @@ def make_relay(settings: CommonSettings, js: JetStreamContext, database: Databas
 
 
 async def commit_events(
-    database: Database,
-    make: Callable[[int], BaseModel],
-    count: int,
-    *,
-    per_unit: int = 10,
-    concurrency: int = 4,
+    database: Database, make: Callable[[int], BaseModel], count: int, *, per_unit: int = 10, concurrency: int = 4
 ) -> list[str]:
     """Commit ``count`` events in units of work of ``per_unit`` changes, each a domain row plus its
     event; returns the event ids in order."""

@@ -144,12 +144,7 @@ def _validation_app(settings: CommonSettings) -> FastAPI:
         return {"ok": applicant.resident_id_number}
 
     return create_service_app(
-        name="review",
-        area="probe",
-        title="probe",
-        common=settings,
-        settings=ServiceSettings(),
-        routers=[router],
+        name="review", area="probe", title="probe", common=settings, settings=ServiceSettings(), routers=[router]
     )
 
 

@@ -13,11 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zhicheng_common.calendar import WorkingDayCalendar, YearArrangement
-from zhicheng_common.calendar_store import (
-    CalendarFollower,
-    store_arrangement,
-    stored_arrangements,
-)
+from zhicheng_common.calendar_store import CalendarFollower, store_arrangement, stored_arrangements
 from zhicheng_common.cli import app as cli
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import OFFICIAL_2027_HOLIDAYS, STATUTORY_2027, wait_until, without_year

@@ -108,11 +108,7 @@ async def test_poison_messages_are_parked_listed_and_replayed_once_fixed(
     )
     kinds = {1: "transient", 5: "permanent", 6: "problem"}
     events = await kit.commit_events(
-        producer_db,
-        lambda n: PoisonableThingHappened(n=n, kind=kinds.get(n, "ok")),
-        10,
-        per_unit=1,
-        concurrency=1,
+        producer_db, lambda n: PoisonableThingHappened(n=n, kind=kinds.get(n, "ok")), 10, per_unit=1, concurrency=1
     )
     healthy = [n for n in range(10) if n not in kinds]
 
@@ -194,9 +190,7 @@ async def test_a_database_outage_is_retried_not_dead_lettered(
     with kit.registered(OUTAGE, OutageThingHappened):
         envelope = make_envelope(OutageThingHappened(n=1), subject="outage")
     await js.publish(
-        f"{settings.events_prefix}.{OUTAGE}",
-        envelope.model_dump_json().encode(),
-        headers={"Nats-Msg-Id": envelope.id},
+        f"{settings.events_prefix}.{OUTAGE}", envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": envelope.id}
     )
     try:
         async with kit.running(consumer):

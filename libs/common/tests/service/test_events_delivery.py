@@ -74,12 +74,7 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
         await ensure_streams(relay_nc.jetstream(), settings)
         relay = kit.make_relay(settings, relay_nc.jetstream(), producer_db, publish_timeout=1.0)
         consumer = kit.make_consumer(
-            settings,
-            consumer_nc.jetstream(),
-            consumer_db,
-            name="evt-restart",
-            subject=RESTART,
-            ack_wait_seconds=3,
+            settings, consumer_nc.jetstream(), consumer_db, name="evt-restart", subject=RESTART, ack_wait_seconds=3
         )
         js = consumer_nc.jetstream()
 
@@ -90,9 +85,7 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_after_it_rest
             await wait_until(lambda: not relay_nc.is_connected, timeout=10, what="the relay's client to notice")
             await kit.commit_events(producer_db, lambda n: RestartThingHappened(n=n), TOTAL)
             await wait_until(
-                lambda: _relay_tried_and_failed(producer_db),
-                timeout=20,
-                what="a failed publish while NATS is down",
+                lambda: _relay_tried_and_failed(producer_db), timeout=20, what="a failed publish while NATS is down"
             )
             assert await kit.unpublished(producer_db) == TOTAL
 

@@ -48,15 +48,12 @@ async def _count(database: Database, table: str) -> int:
 
 
 async def _change_record_then_fail(
-    database: Database,
-    model: type[BaseModel],
-    fail: Callable[[object], Awaitable[None]],
+    database: Database, model: type[BaseModel], fail: Callable[[object], Awaitable[None]]
 ) -> None:
     """A unit of work that writes its domain row and its event, then fails before the end."""
     async with database.unit_of_work() as session:
         await session.execute(
-            text("INSERT INTO committees.zc_test_things (id, label) VALUES (:id, 'rolled back')"),
-            {"id": uuid.uuid4()},
+            text("INSERT INTO committees.zc_test_things (id, label) VALUES (:id, 'rolled back')"), {"id": uuid.uuid4()}
         )
         await record_event(session, model(n=1), subject="rolled-back")
         assert await session.scalar(text("SELECT count(*) FROM committees.outbox")) == 1
@@ -116,8 +113,7 @@ async def test_a_change_and_its_event_commit_together_or_not_at_all(
         async with producer_db.unit_of_work() as session:
             thing_id = uuid.uuid4()
             await session.execute(
-                text("INSERT INTO committees.zc_test_things (id, label) VALUES (:id, 'committed')"),
-                {"id": thing_id},
+                text("INSERT INTO committees.zc_test_things (id, label) VALUES (:id, 'committed')"), {"id": thing_id}
             )
             envelope = await record_event(session, model(n=2), subject=str(thing_id))
         await wait_until(
@@ -145,10 +141,7 @@ async def _applied(database: Database, durable: str) -> bool:
 
 
 async def test_two_relays_on_one_outbox_publish_each_row_exactly_once_in_outbox_order(
-    event_schemas: CommonSettings,
-    producer_db: Database,
-    consumer_db: Database,
-    nats_clients: JsFactory,
+    event_schemas: CommonSettings, producer_db: Database, consumer_db: Database, nats_clients: JsFactory
 ) -> None:
     settings = event_schemas
     total = 1000

@@ -50,10 +50,7 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[CommonSettings, Connect]
             errors.append(str(exc))
 
         nc = await nats.connect(
-            settings.nats_url,
-            error_cb=on_error,
-            max_reconnect_attempts=0,
-            **connect_options(settings, principal),
+            settings.nats_url, error_cb=on_error, max_reconnect_attempts=0, **connect_options(settings, principal)
         )
         clients.append(nc)
         return nc, errors
@@ -108,9 +105,7 @@ async def operator_and_review(
         nats_server.stop()
 
 
-async def test_a_service_publishes_its_own_events_and_no_other_services(
-    server: tuple[CommonSettings, Connect],
-) -> None:
+async def test_a_service_publishes_its_own_events_and_no_other_services(server: tuple[CommonSettings, Connect]) -> None:
     settings, connect = server
     operator, _ = await connect(OPERATOR)
     names = [info.name for info in ALL_SERVICES]

@@ -244,11 +244,7 @@ def walked_databases(zc_stack: TestStack) -> dict[str, str]:
 
 @pytest.mark.parametrize("info", ALL_SERVICES, ids=[s.name for s in ALL_SERVICES])
 async def test_no_route_answers_5xx_to_bad_strings_far_years_or_a_wrong_algorithm_token(
-    info: ServiceInfo,
-    walked_databases: dict[str, str],
-    zc_settings: CommonSettings,
-    zc_keys: TestKeys,
-    tmp_path: Path,
+    info: ServiceInfo, walked_databases: dict[str, str], zc_settings: CommonSettings, zc_keys: TestKeys, tmp_path: Path
 ) -> None:
     common = zc_settings.model_copy(
         update={"database_url": walked_databases[info.name], "events_prefix": f"{zc_settings.events_prefix}wk"}

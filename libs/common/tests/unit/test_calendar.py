@@ -149,11 +149,7 @@ def test_NA_14_datetime_is_treated_as_its_date() -> None:
 
 # 2099 will stay unknown to the library; in the override, Thu 01-01 and Fri 01-02 are holidays
 # and Sat 01-10 is a make-up working day.
-OVERRIDES_2099 = {
-    "holidays": ["2099-01-01", "2099-01-02"],
-    "workdays": ["2099-01-10"],
-    "known_years": [2099],
-}
+OVERRIDES_2099 = {"holidays": ["2099-01-01", "2099-01-02"], "workdays": ["2099-01-10"], "known_years": [2099]}
 
 
 def test_a_year_before_the_library_or_past_the_provisional_horizon_raises() -> None:

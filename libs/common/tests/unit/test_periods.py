@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from zhicheng_committees.domain import validity
+from zhicheng_committees.committee.domain import validity
 from zhicheng_common.periods import last_day_after, last_day_from
 from zhicheng_common.policy import load_pack
 from zhicheng_integrity.domain import default_valid_until

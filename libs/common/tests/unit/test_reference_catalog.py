@@ -6,8 +6,8 @@ from typing import get_args
 
 import pytest
 
-from zhicheng_committees.domain import CommitteeStatus
-from zhicheng_committees.domain import OwnershipKind as CommitteeOwnership
+from zhicheng_committees.committee.domain import CommitteeStatus
+from zhicheng_committees.committee.domain import OwnershipKind as CommitteeOwnership
 from zhicheng_common.policy import SkillLevel, available_packs, load_pack
 from zhicheng_common.reference import (
     channel_name,

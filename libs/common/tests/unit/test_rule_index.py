@@ -123,7 +123,7 @@ def test_an_unknown_id_in_a_test_name_fails_naming_the_test(tmp_path: Path) -> N
     assert result.unknown == {
         UNKNOWN_IN_A_NAME.replace("_", "-"): {
             f"services/review/tests/unit/test_new.py::test_{UNKNOWN_IN_A_NAME}_something"
-        },
+        }
     }
 
 

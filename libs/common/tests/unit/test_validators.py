@@ -159,12 +159,10 @@ async def test_fastapi_returns_422_naming_the_field() -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         ok = await client.post(
-            "/people",
-            json={"id_number": "11010519491231002x", "employer_code": SAMPLE_CREDIT_CODE, "region": "140000"},
+            "/people", json={"id_number": "11010519491231002x", "employer_code": SAMPLE_CREDIT_CODE, "region": "140000"}
         )
         bad = await client.post(
-            "/people",
-            json={"id_number": "110105194912310021", "employer_code": SAMPLE_CREDIT_CODE, "region": "140000"},
+            "/people", json={"id_number": "110105194912310021", "employer_code": SAMPLE_CREDIT_CODE, "region": "140000"}
         )
     assert ok.status_code == 200
     assert ok.json() == {"id_number": SAMPLE_ID}

@@ -15,16 +15,19 @@ HrAdmin = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN)
 #: Who decides filings: HR administrators, and provincial industry departments where the pack
 #: names them for the level (CM-3; domain.may_decide).
 Approver = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.INDUSTRY_ADMIN)]
+#: The roles that read committees, filings, plans and meetings within their region.
+READER_ROLES = (
+    Role.COMMITTEE_OFFICE,
+    Role.HR_ADMIN,
+    Role.HR_REVIEWER,
+    Role.INDUSTRY_ADMIN,
+    Role.PROVINCE_ADMIN,
+    Role.SUPERVISOR,
+    Role.AUDITOR,
+)
 #: Who reads committees, filings and plans within their region.
-Reader = Annotated[
-    Principal,
-    require_roles(
-        Role.COMMITTEE_OFFICE,
-        Role.HR_ADMIN,
-        Role.HR_REVIEWER,
-        Role.INDUSTRY_ADMIN,
-        Role.PROVINCE_ADMIN,
-        Role.SUPERVISOR,
-        Role.AUDITOR,
-    ),
-]
+Reader = Annotated[Principal, require_roles(*READER_ROLES)]
+#: A drawn expert, acting as themself (their own token): signs in, recuses, writes opinions, votes.
+Expert = Annotated[Principal, require_roles(Role.EXPERT)]
+#: A meeting's sitting, opinions and published tallies: its drawn experts and the office.
+MeetingReader = Annotated[Principal, require_roles(Role.EXPERT, *READER_ROLES)]

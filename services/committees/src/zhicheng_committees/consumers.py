@@ -1,7 +1,99 @@
-"""Events the committees service subscribes to."""
+"""Events the committees service subscribes to: the qualified applicants (review) and the drawn
+panels (experts), which a meeting's sitting evaluates with.
+
+Each fact is taken only from the service that owns it (the consumer trusts only the producer's
+``source``), applied once (inbox) and in order per aggregate. The models below read only the fields
+this service uses; the producers own the schemas (docs/event-contracts.md). Neither event needs
+anything known here first, so none is parked: a panel drawn for a meeting is kept until the
+meeting sits.
+"""
 
 from __future__ import annotations
 
-from zhicheng_common.events.consumer import Subscription
+import uuid
+from typing import TypeVar
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhicheng_committees.meeting import service
+from zhicheng_common.events.consumer import PermanentEventError, Subscription
+from zhicheng_common.events.envelope import CloudEvent
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Qualified(_Data):
+    declaration_id: uuid.UUID
+    committee_id: uuid.UUID | None = None
+    applicant_key: str
+    applicant_name_sealed: str | None = None
+    year: int
+    series: str
+    specialty: str | None = None
+    level: str
+    unit_key: str = ""
+    region: str
+
+
+class Seat(_Data):
+    expert_id: str
+    specialty: str
+    # The token subject the expert signs in with, where the draw names it; else the expert id is.
+    account_subject: str | None = None
+
+
+class PanelDrawn(_Data):
+    committee_id: uuid.UUID
+    meeting_id: uuid.UUID
+    draw_id: uuid.UUID
+    members: list[Seat]
+
+
+def _parse(model: type[M], event: CloudEvent) -> M:
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:  # never valid however often redelivered: dead-letter it
+        raise PermanentEventError(f"{event.type}: {exc.errors(include_url=False)}") from exc
+
+
+async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
+    data = _parse(Qualified, event)
+    if data.committee_id is None:
+        return  # no committee assigned: no meeting evaluates this applicant
+    await service.apply_qualified(
+        session,
+        declaration_id=data.declaration_id,
+        committee_id=data.committee_id,
+        year=data.year,
+        series=data.series,
+        specialty=data.specialty,
+        level=data.level,
+        applicant_key=data.applicant_key,
+        applicant_name_sealed=data.applicant_name_sealed,
+        unit_key=data.unit_key,
+        region=data.region,
+    )
+
+
+async def on_panel_drawn(session: AsyncSession, event: CloudEvent) -> None:
+    data = _parse(PanelDrawn, event)
+    await service.apply_panel(
+        session,
+        meeting_id=data.meeting_id,
+        committee_id=data.committee_id,
+        draw_id=data.draw_id,
+        members=[seat.model_dump() for seat in data.members],
+        replacement=event.type.split(".")[-2] == "member_replaced",
+    )
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("review_qualified", ("review.declaration.qualified",), on_qualified),
+    Subscription("panel_drawn", ("experts.panel.drawn",), on_panel_drawn),
+    Subscription("panel_member_replaced", ("experts.panel.member_replaced",), on_panel_drawn),
+)

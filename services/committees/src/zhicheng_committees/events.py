@@ -1,179 +1,46 @@
-"""Events the committees service publishes (through its outbox); fields per docs/event-contracts.md."""
+"""Events the committees service publishes (each feature folder declares its own; imported here so the
+event catalog and the outbox know every type)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-from typing import Literal
+from zhicheng_committees.committee.events import (
+    CommitteeApplied,
+    CommitteeApproved,
+    CommitteeExpired,
+    CommitteeFilingData,
+    CommitteePowerWithdrawn,
+    CommitteeRefiled,
+    CommitteeRejected,
+    CommitteeResumed,
+    CommitteeSanctioned,
+    CommitteeSuspended,
+)
+from zhicheng_committees.meeting.events import (
+    MeetingClosed,
+    MeetingDeadlineChanged,
+    MeetingOpened,
+    MeetingPreFiled,
+    MeetingSittingData,
+)
+from zhicheng_committees.plan.events import PlanChanged, PlanData, PlanPublished
 
-from pydantic import BaseModel, Field
-
-from zhicheng_common.events.envelope import event_type
-
-
-class CommitteeFilingData(BaseModel):
-    """The approved filing others follow: what the committee may evaluate (CM-4), and until when."""
-
-    committee_id: uuid.UUID
-    filing_id: uuid.UUID
-    name: str
-    kind: str
-    formation_basis: str
-    series: str
-    specialties: list[str]
-    levels: list[str]
-    scope_regions: list[str]
-    scope_ownership_kinds: list[str]
-    policy_pack: str
-    valid_from: date
-    valid_until: date
-    region: str
-    organizer_name: str
-    member_count: int
-    status: str = Field(description="The committee's state after the approval: `active`, or `suspended` (CM-10).")
-
-
-@event_type("committees.committee.applied")
-class CommitteeApplied(BaseModel):
-    """An organizer applied for the approval and filing (核准备案) of a committee, new or re-filed (CM-1, CM-2)."""
-
-    committee_id: uuid.UUID
-    filing_id: uuid.UUID
-    reason: str
-    name: str
-    series: str
-    levels: list[str]
-    kind: str
-    region: str
-
-
-@event_type("committees.committee.approved")
-class CommitteeApproved(CommitteeFilingData):
-    """The HR department approved a committee's first filing; it may evaluate within its scope (CM-1, CM-4)."""
-
-
-@event_type("committees.committee.refiled")
-class CommitteeRefiled(CommitteeFilingData):
-    """A re-filing was approved (CM-2); the new filing replaces the old one, which stays in history."""
-
-    previous_filing_id: uuid.UUID | None = None
-    reason: str
-
-
-@event_type("committees.committee.rejected")
-class CommitteeRejected(BaseModel):
-    """The HR department rejected a filing, with its opinion."""
-
-    committee_id: uuid.UUID
-    filing_id: uuid.UUID
-    opinion: str
-
-
-@event_type("committees.committee.expired")
-class CommitteeExpired(BaseModel):
-    """The committee's filing passed its validity end; it evaluates no more until re-filed (CM-2)."""
-
-    committee_id: uuid.UUID
-    valid_until: date
-    reason: str
-
-
-@event_type("committees.committee.sanctioned")
-class CommitteeSanctioned(BaseModel):
-    """A measure was taken against the committee (NA-13): reminder, interview, suspension, … withdrawal."""
-
-    committee_id: uuid.UUID
-    sanction_id: uuid.UUID
-    kind: str
-    reason: str
-    decided_on: date
-    rectification_deadline: date | None = None
-
-
-@event_type("committees.committee.suspended")
-class CommitteeSuspended(BaseModel):
-    """The committee's evaluation is suspended until it has rectified (CM-10); it opens no meetings."""
-
-    committee_id: uuid.UUID
-    reason: str
-    rectification_deadline: date | None = None
-
-
-@event_type("committees.committee.resumed")
-class CommitteeResumed(BaseModel):
-    """A suspended committee has rectified and evaluates again."""
-
-    committee_id: uuid.UUID
-    reason: str
-
-
-@event_type("committees.committee.power_withdrawn")
-class CommitteePowerWithdrawn(BaseModel):
-    """The committee's evaluation power was withdrawn (CM-10, NA-13); final."""
-
-    committee_id: uuid.UUID
-    reason: str
-
-
-class PlanData(BaseModel):
-    """An annual plan as others follow it: the declaration window intake enforces, notice and meetings."""
-
-    plan_id: uuid.UUID
-    committee_id: uuid.UUID
-    year: int
-    series: str
-    levels: list[str]
-    declaration_opens: date
-    declaration_closes: date
-    notice_date: date
-    meeting_dates: list[date]
-    pre_meeting_filing_dates: list[date]
-    policy_pack: str
-    region: str
-    version: int
-
-
-@event_type("committees.plan.published")
-class PlanPublished(PlanData):
-    """An annual evaluation plan was approved and published (CM-5); its declaration window opens."""
-
-
-@event_type("committees.plan.changed")
-class PlanChanged(PlanData):
-    """A published plan was changed; the new dates replace the old ones."""
-
-
-@event_type("committees.meeting.pre_filed")
-class MeetingPreFiled(BaseModel):
-    """A meeting's pre-meeting filing (会前备案) was made in time (CM-8): the meeting is open; experts may be drawn."""
-
-    committee_id: uuid.UUID
-    meeting_id: uuid.UUID
-    plan_id: uuid.UUID
-    meeting_date: date
-    filed_on: date
-    region: str
-    applicant_count: int
-    series: str
-    levels: list[str]
-    policy_pack: str
-
-
-@event_type("committees.meeting.deadline_changed")
-class MeetingDeadlineChanged(BaseModel):
-    """A meeting's stored deadline was recomputed after a year's holiday arrangement was loaded.
-
-    Published when the due date moves or its provisional mark changes (docs/calendar.md).
-    """
-
-    meeting_id: uuid.UUID
-    plan_id: uuid.UUID
-    committee_id: uuid.UUID
-    deadline_kind: Literal["post_meeting_filing", "results_entry"] = Field(
-        description="post_meeting_filing: CM-9; results_entry: CM-11"
-    )
-    previous: date
-    due: date
-    provisional: bool
-    moved: bool = Field(description="The due date changed (not only its provisional mark)")
-    calendar_years: list[int]
+__all__ = [
+    "CommitteeApplied",
+    "CommitteeApproved",
+    "CommitteeExpired",
+    "CommitteeFilingData",
+    "CommitteePowerWithdrawn",
+    "CommitteeRefiled",
+    "CommitteeRejected",
+    "CommitteeResumed",
+    "CommitteeSanctioned",
+    "CommitteeSuspended",
+    "MeetingClosed",
+    "MeetingDeadlineChanged",
+    "MeetingOpened",
+    "MeetingPreFiled",
+    "MeetingSittingData",
+    "PlanChanged",
+    "PlanData",
+    "PlanPublished",
+]

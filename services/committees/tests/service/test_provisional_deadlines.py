@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from zhicheng_committees import service
-from zhicheng_committees.domain import MeetingFileItem
+from zhicheng_committees.meeting import service
+from zhicheng_committees.result.domain import MeetingFileItem
 from zhicheng_common.calendar_store import store_arrangement
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import OFFICIAL_2027, wait_until, without_year

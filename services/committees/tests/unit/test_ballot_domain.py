@@ -8,7 +8,10 @@ from zhicheng_committees.ballot.domain import (
     Choice,
     RoundStatus,
     ballot_refusal,
+    ballot_tag,
+    envelope_plaintext,
     normalized,
+    open_plaintext,
     round_opening_refusal,
 )
 from zhicheng_committees.meeting.domain import MeetingStatus
@@ -91,3 +94,34 @@ def test_MT_3_rounds_as_the_pack_allows() -> None:
 
 def test_NA_7_a_stored_ballot_keeps_no_trace_of_typing_order() -> None:
     assert list(normalized({"p2": Choice.NO, "p1": Choice.YES})) == ["p1", "p2"]
+
+
+def test_NA_7_every_envelope_of_a_round_has_the_same_size_whatever_was_marked() -> None:
+    applicants = ["p1", "p2", "p3"]
+    receipt = "r" * 24
+    sizes = {
+        len(envelope_plaintext(receipt, applicants, paper))
+        for paper in (
+            {"p1": Choice.YES, "p2": Choice.YES, "p3": Choice.YES},
+            {"p1": Choice.ABSTAIN},
+            {},
+            {"p2": Choice.NO, "p3": Choice.ABSTAIN},
+        )
+    }
+    # 24 receipt characters + one mark per applicant of the round.
+    assert sizes == {27}
+
+
+def test_NA_7_an_envelope_opens_to_its_receipt_and_marked_choices_only() -> None:
+    plaintext = envelope_plaintext("x" * 24, ["p1", "p2", "p3"], {"p1": Choice.NO, "p3": Choice.ABSTAIN})
+    assert plaintext == b"x" * 24 + b"n-a"
+    assert open_plaintext(plaintext, ["p1", "p2", "p3"]) == ("x" * 24, {"p1": "no", "p3": "abstain"})
+
+
+def test_NA_7_a_tag_depends_on_receipt_round_and_applicant() -> None:
+    tag = ballot_tag("a" * 24, "round-1", "p1")
+    assert len(tag) == 64
+    assert tag != ballot_tag("b" * 24, "round-1", "p1")
+    assert tag != ballot_tag("a" * 24, "round-2", "p1")
+    assert tag != ballot_tag("a" * 24, "round-1", "p2")
+    assert tag == ballot_tag("a" * 24, "round-1", "p1")

@@ -7,34 +7,38 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhicheng_committees import domain
-from zhicheng_committees.domain import (
+from zhicheng_committees.committee.domain import (
     CommitteeKind,
     CommitteeStatus,
     FilingReason,
     FormationBasis,
-    PlanDates,
-    PlannedMeeting,
-    PlanStatus,
     SanctionKind,
     Scope,
     can_open_meetings,
     committee_level,
     composition_refusals,
     evaluation_refusal,
+    filing_approval_refusal,
     in_scope,
     is_expired,
     kind_refusals,
     may_decide,
     minimum_members,
-    plan_date_order_problems,
-    plan_refusals,
-    post_meeting_filing_due,
-    pre_meeting_filing_refusal,
     refiling_refusal,
     sanction_refusal,
     status_after_sanction,
     validity,
+)
+from zhicheng_committees.plan.domain import (
+    PlanDates,
+    PlannedMeeting,
+    PlanStatus,
+    plan_date_order_problems,
+    plan_levels_refusal,
+    plan_refusals,
+    post_meeting_filing_due,
+    pre_meeting_filing_refusal,
+    pre_meeting_plan_refusal,
 )
 from zhicheng_common.auth import Principal
 from zhicheng_common.calendar import WorkingDayCalendar
@@ -302,26 +306,26 @@ def test_CM_3_a_provincial_industry_department_decides_the_levels_the_pack_names
 
 
 def test_CM_10_a_withdrawn_committee_is_not_approved_again_by_an_old_filing() -> None:
-    refusal = domain.filing_approval_refusal(CommitteeStatus.WITHDRAWN, approve=True)
+    refusal = filing_approval_refusal(CommitteeStatus.WITHDRAWN, approve=True)
     assert refusal is not None
     assert (refusal.rule, refusal.code) == ("CM-10", "committee_withdrawn")
-    assert domain.filing_approval_refusal(CommitteeStatus.WITHDRAWN, approve=False) is None
-    assert domain.filing_approval_refusal(CommitteeStatus.ACTIVE, approve=True) is None
+    assert filing_approval_refusal(CommitteeStatus.WITHDRAWN, approve=False) is None
+    assert filing_approval_refusal(CommitteeStatus.ACTIVE, approve=True) is None
 
 
 def test_CM_4_a_plan_names_only_levels_the_committee_is_filed_for() -> None:
-    refusal = domain.plan_levels_refusal(["intermediate", "senior"], ["intermediate", "associate_senior"])
+    refusal = plan_levels_refusal(["intermediate", "senior"], ["intermediate", "associate_senior"])
     assert refusal is not None
     assert (refusal.rule, refusal.code) == ("CM-4", "level_outside_scope")
     assert [(e.field, e.rule) for e in refusal.field_errors()] == [("levels", "CM-4")]
-    assert domain.plan_levels_refusal(["intermediate"], ["intermediate", "senior"]) is None
+    assert plan_levels_refusal(["intermediate"], ["intermediate", "senior"]) is None
 
 
 def test_CM_5_a_meeting_is_filed_only_under_a_published_plan() -> None:
-    refusal = domain.pre_meeting_plan_refusal(PlanStatus.DRAFT)
+    refusal = pre_meeting_plan_refusal(PlanStatus.DRAFT)
     assert refusal is not None
     assert (refusal.rule, refusal.code) == ("CM-5", "plan_not_published")
-    assert domain.pre_meeting_plan_refusal(PlanStatus.PUBLISHED) is None
+    assert pre_meeting_plan_refusal(PlanStatus.PUBLISHED) is None
 
 
 def test_CM_2_NA_13_refusals_name_the_committees_status_in_chinese_not_its_code() -> None:

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from zhicheng_committees.ballot.domain import Choice
-from zhicheng_committees.result.domain import recount, tally_applicant, tally_content, tally_round
+import json
+from pathlib import Path
+
+import pytest
+
+from zhicheng_committees.ballot.domain import Choice, ballot_tag
+from zhicheng_committees.result.domain import (
+    BallotRow,
+    receipt_votes,
+    recount,
+    tally_applicant,
+    tally_content,
+    tally_round,
+    tally_rows,
+)
+from zhicheng_committees.result.recount import main as recount_main
 from zhicheng_common.policy import Parameter, PolicyPack, load_pack
 
 PACK = load_pack("shanxi-2024")
@@ -92,17 +106,75 @@ def test_NA_7_a_round_is_tallied_per_applicant() -> None:
     assert (by["p2"].yes, by["p2"].no, by["p2"].denominator, by["p2"].required, by["p2"].passed) == (3, 1, 4, 3, True)
 
 
+def published(receipts: dict[str, dict[str, str]]) -> dict[str, object]:
+    rows = [
+        BallotRow(tag=ballot_tag(receipt, "r", applicant), applicant=applicant, choice=choice)
+        for receipt, paper in receipts.items()
+        for applicant, choice in paper.items()
+    ]
+    tallies = tally_rows(PACK, applicants=["p1", "p2"], attending=5, recused={"p2": 1}, rows=rows)
+    return tally_content(
+        PACK,
+        meeting_id="m",
+        round_id="r",
+        round_number=1,
+        attending=5,
+        tallies=tallies,
+        rows=rows,
+        closed_at="2024-10-11T02:00:00+00:00",
+    )
+
+
+RECEIPTS = {f"receipt-{x}".ljust(24, "x"): paper for x, paper in ballots_for_round().items()}
+
+
 def test_NA_7_anyone_recounts_the_published_tally_and_finds_a_forged_count() -> None:
-    receipts = ballots_for_round()
-    tallies = tally_round(
-        PACK, applicants=["p1", "p2"], attending=5, recused={"p2": 1}, ballots=list(receipts.values())
-    )
-    content = tally_content(
-        PACK, meeting_id="m", round_id="r", round_number=1, attending=5, tallies=tallies, receipts=receipts
-    )
-    assert [r["receipt"] for r in content["receipts"]] == sorted(receipts)
+    content = published(RECEIPTS)
+    # 5 papers: a, b, c, d mark p1 and p2, x marks p1 only (recused for p2): 9 rows.
+    assert len(content["ballots"]) == 9  # type: ignore[arg-type]
     assert recount(content) == []
-    content["applicants"][0]["yes"] = 4
-    content["applicants"][0]["passed"] = True
+    content["applicants"][0]["yes"] = 4  # type: ignore[index]
+    content["applicants"][0]["passed"] = True  # type: ignore[index]
     assert {p.code for p in recount(content)} == {"count_mismatch"}
     assert len(recount(content)) == 2
+
+
+def test_NA_7_the_rows_of_a_round_give_the_same_counts_as_its_papers() -> None:
+    by = {row["applicant"]: row for row in published(RECEIPTS)["applicants"]}  # type: ignore[attr-defined]
+    # p1: yes a, b, c; no d; abstain x → 3 yes of A = 5, need ceil(10/3) = 4: fails.
+    assert (by["p1"]["yes"], by["p1"]["no"], by["p1"]["abstain"], by["p1"]["passed"]) == (3, 1, 1, False)
+    # p2: yes a, b, d; no c; x recused (flag on): A = 4, need ceil(8/3) = 3: passes.
+    assert (by["p2"]["yes"], by["p2"]["denominator"], by["p2"]["required"], by["p2"]["passed"]) == (3, 4, 3, True)
+
+
+def test_NA_7_each_receipt_finds_exactly_its_own_votes() -> None:
+    content = published(RECEIPTS)
+    for receipt, paper in RECEIPTS.items():
+        assert receipt_votes(content, receipt) == paper
+    assert receipt_votes(content, "not-a-receipt".ljust(24, "z")) == {}
+
+
+def test_NA_7_a_row_added_to_the_published_tally_is_found() -> None:
+    content = published(RECEIPTS)
+    content["ballots"].append({"tag": "f" * 64, "applicant": "p1", "choice": "yes"})  # type: ignore[attr-defined]
+    codes = {p.code for p in recount(content)}
+    # p1 now has 6 rows for 5 attending, and its counts no longer match.
+    assert codes == {"more_ballots_than_voters", "count_mismatch"}
+
+
+def test_NA_7_the_recount_command_agrees_with_a_true_tally_and_not_with_a_forged_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = {"content": published(RECEIPTS), "signature": "", "key_id": ""}
+    path = tmp_path / "tally.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    receipt = next(iter(RECEIPTS))
+    assert recount_main([str(path), "--receipt", receipt]) == 0
+    out = capsys.readouterr().out
+    assert "计票复核：一致" in out
+    # The holder of r-a's receipt finds p1 yes and p2 yes.
+    assert "p1\tyes" in out
+    assert "p2\tyes" in out
+    document["content"]["applicants"][1]["passed"] = False  # type: ignore[index]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert recount_main([str(path)]) == 1

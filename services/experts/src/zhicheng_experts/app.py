@@ -7,16 +7,17 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.app import create_service_app, make_clock
+from zhicheng_common.app import composition, create_service_app
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.scheduler import Job
 from zhicheng_common.series import load_series_catalog
-from zhicheng_common.settings import CommonSettings
+from zhicheng_common.settings import CommonSettings, prefixed
 from zhicheng_experts.api import routers
 from zhicheng_experts.consumers import SUBSCRIPTIONS
+from zhicheng_experts.deps import ExpertsContext
 from zhicheng_experts.draw import service as draw_service
 from zhicheng_experts.draw.notifier import LogNotifier, Notifier, SmtpNotifier
 from zhicheng_experts.draw.repository import PoolSnapshotSource
@@ -33,14 +34,7 @@ async def expire_filings(session: AsyncSession, now: datetime) -> int:
 def notifier_of(settings: ExpertsSettings) -> Notifier:
     """The notifier the settings name: a log line (default) or an e-mail through SMTP."""
     if settings.notifier == "smtp":
-        return SmtpNotifier(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_sender,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-        )
+        return SmtpNotifier(**prefixed(settings, "smtp_"))  # host, port, sender, starttls and the login
     return LogNotifier()
 
 
@@ -53,9 +47,7 @@ def create_app(
     notifier: Notifier | None = None,
 ) -> FastAPI:
     """Build the experts service app (composition root)."""
-    common = common or CommonSettings()
-    settings = settings or ExpertsSettings()
-    clock = clock or make_clock(common)
+    common, settings, clock = composition(common, settings, ExpertsSettings, clock)
     calendar = WorkingDayCalendar.from_settings_json(common.calendar_overrides)
     # The draw reads the pool feature's frozen pool; tests may give their own rows.
     source: PoolSnapshotSource = pool_source or PoolSource()
@@ -64,7 +56,17 @@ def create_app(
     async def notify(session: AsyncSession, now: datetime) -> int:
         return await draw_service.send_notifications(session, now, notifier=sender, source=source)
 
-    app = create_service_app(
+    context = ExpertsContext(
+        clock=clock,
+        calendar=calendar,
+        cipher=PiiCipher(common.pii_key),
+        catalog=load_series_catalog(),
+        # Pool filings follow the pack their committee runs under (its id comes with the committee).
+        packs=pack_by_id,
+        pool_source=source,
+        notifier=sender,
+    )
+    return create_service_app(
         name=SERVICE,
         area=AREA,
         title="评审专家库 (expert pool)",
@@ -79,12 +81,5 @@ def create_app(
         ],
         clock=clock,
         calendar=calendar,
+        context=context,
     )
-    app.state.pii_cipher = PiiCipher(common.pii_key)
-    # Pool filings follow the pack their committee runs under (its id comes with the committee).
-    app.state.pack_resolver = pack_by_id
-    app.state.series_catalog = load_series_catalog()
-    app.state.calendar = calendar
-    app.state.pool_source = source
-    app.state.notifier = sender
-    return app

@@ -16,8 +16,7 @@ from zhicheng_common.auth import Principal, Role, require_roles
 ExpertAdmin = Annotated[Principal, require_roles(Role.COMMITTEE_OFFICE, Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
 #: Read the pool and its filings (every read of personal data is journaled).
 ExpertReader = Annotated[
-    Principal,
-    require_roles(Role.COMMITTEE_OFFICE, Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.SUPERVISOR, Role.AUDITOR),
+    Principal, require_roles(Role.COMMITTEE_OFFICE, Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.SUPERVISOR, Role.AUDITOR)
 ]
 #: An expert signed in with the account linked to their record.
 ExpertSelf = Annotated[Principal, require_roles(Role.EXPERT)]

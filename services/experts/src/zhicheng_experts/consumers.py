@@ -128,33 +128,15 @@ async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
     data = _parse(Qualified, event)
     if data.committee_id is None:
         return  # no committee assigned: no meeting of any committee recuses against this applicant
-    await service.apply_qualified(
-        session,
-        declaration_id=data.declaration_id,
-        committee_id=data.committee_id,
-        year=data.year,
-        applicant_key=data.applicant_key,
-        unit_key=data.unit_key,
-        series=data.series,
-        level=data.level,
-    )
+    await service.apply_qualified(session, **data.model_dump())
 
 
 async def on_integrity_decided(session: AsyncSession, event: CloudEvent) -> None:
     data = _parse(RecordDecided, event)
     if data.subject_kind != "person" or not data.effects.bar_expert_draws:
         return  # bars nothing here (a unit, or a record without the draw bar)
-    await service.apply_integrity_decided(
-        session,
-        record_id=data.record_id,
-        subject_key=data.subject_key,
-        kind=data.kind,
-        valid_from=data.valid_from,
-        valid_until=data.valid_until,
-        region=event.region or "",
-        rule_ids=data.rule_ids,
-        now=session_clock(session).now(),
-    )
+    facts = data.model_dump(exclude={"subject_kind", "effects"})
+    await service.apply_integrity_decided(session, **facts, region=event.region or "", now=session_clock(session).now())
 
 
 def _integrity_ended(ended: str) -> Handler:

@@ -237,7 +237,7 @@ async def experts(experts_schema: CommonSettings, zc_keys: TestKeys) -> AsyncIte
                     nc.jetstream(),
                     experts_schema.events_prefix,
                     app.state.database,
-                    app.state.pii_cipher,
+                    app.state.context.cipher,
                 )
     finally:
         await nc.close()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,8 +107,8 @@ async def test_EX_5_an_enterprise_committee_has_the_packs_share_of_private_enter
     )
     parameters = shanxi.parameters.model_copy(update={"private_enterprise_expert_min_share": share})
     with_share: PolicyPack = shanxi.model_copy(update={"parameters": parameters})
-    original = experts.app.state.pack_resolver
-    experts.app.state.pack_resolver = lambda pack_id: with_share
+    original = experts.app.state.context
+    experts.app.state.context = replace(original, packs=lambda pack_id: with_share)
     try:
         committee = await experts.committee(kind="private_enterprise_engineering")
         public = await _experts(experts, 7)
@@ -124,7 +125,7 @@ async def test_EX_5_an_enterprise_committee_has_the_packs_share_of_private_enter
         other = await experts.committee(scope_ownership_kinds=["public_institution"])
         assert (await _file(experts, other, public[:3])).status_code == 201
     finally:
-        experts.app.state.pack_resolver = original
+        experts.app.state.context = original
 
 
 async def test_a_filing_expires_by_itself_the_day_after_its_last_day(experts: Experts) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.experts.tests.builders import expert as expert  # the tests import it from here
 from zhicheng_common.policy import load_pack
 from zhicheng_common.series import Rank
 from zhicheng_experts.draw.domain import (
@@ -19,7 +20,6 @@ from zhicheng_experts.draw.domain import (
     Meeting,
     PoolFiling,
     Quota,
-    Term,
     commitment_of,
 )
 from zhicheng_experts.draw.evidence import (
@@ -48,22 +48,6 @@ MEETING = Meeting(
     specialties=("civil", "power"),
 )
 FILING = PoolFiling("filing-1", "committee-1", valid_from=date(2023, 1, 1), valid_until=date(2025, 12, 31))
-
-
-def expert(number: int, **changes: Any) -> Expert:
-    """Expert ``e0042`` of unit ``U0042``: active, 副高 in engineering/civil, in term over 2023-2025."""
-    base = Expert(
-        id=f"e{number:04d}",
-        resident_id_hash=f"person-{number:04d}",
-        unit_credit_code=f"U{number:04d}",
-        ownership_kind="public_institution",
-        series="engineering",
-        specialties=("civil",),
-        rank_held=Rank.ASSOCIATE_SENIOR,
-        terms=(Term(date(2023, 1, 1), date(2025, 12, 31)),),
-        status="active",
-    )
-    return replace(base, **changes)
 
 
 def applicant(number: int, **changes: Any) -> Applicant:

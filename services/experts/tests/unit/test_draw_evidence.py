@@ -97,13 +97,7 @@ def test_EX_1_a_changed_byte_of_the_result_fails_the_result_and_every_signature(
     pack = fresh()
     member = pack["result"]["lots"][0]["members"][0]
     pack["result"]["lots"][0]["members"][0] = flip(member, 1)
-    assert verify_pack(pack, PUBLIC).failed == (
-        "result",
-        "signature:s0",
-        "signature:s1",
-        "signature:s2",
-        "signers",
-    )
+    assert verify_pack(pack, PUBLIC).failed == ("result", "signature:s0", "signature:s1", "signature:s2", "signers")
 
 
 def test_EX_1_an_exclusion_dropped_from_the_audit_is_found_even_when_rehashed() -> None:

@@ -72,11 +72,7 @@ def test_the_specialty_counts_must_add_up_to_the_size() -> None:
 
 def test_specialties_must_be_the_meetings_named_once_with_sensible_counts() -> None:
     req = DrawRequest(size=11, quotas=(Quota("civil", 5, 0), Quota("civil", 3, 0), Quota("water", 3, -1)))
-    assert codes(req) == [
-        (None, "specialty_repeated"),
-        (None, "specialty_not_in_meeting"),
-        (None, "quota_invalid"),
-    ]
+    assert codes(req) == [(None, "specialty_repeated"), (None, "specialty_not_in_meeting"), (None, "quota_invalid")]
     assert codes(DrawRequest(size=11, quotas=())) == [(None, "specialties_required")]
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from zhicheng_common.app import create_service_app
+from zhicheng_common.app import composition, create_service_app
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.scheduler import Job
-from zhicheng_common.settings import CommonSettings
+from zhicheng_common.settings import CommonSettings, prefixed
 from zhicheng_intake import service
 from zhicheng_intake.api import routers
 from zhicheng_intake.consumers import subscriptions
@@ -24,8 +24,7 @@ def create_app(
     storage: AttachmentStore | None = None,
 ) -> FastAPI:
     """Build the intake service app (composition root)."""
-    common = common or CommonSettings()
-    settings = settings or IntakeSettings()
+    common, settings, clock = composition(common, settings, IntakeSettings, clock)
     abandon = Job("abandon_overdue", service.abandon_overdue, settings.abandon_interval_seconds)
     cipher = PiiCipher(common.pii_key)
     context = service.IntakeDeps(
@@ -39,11 +38,5 @@ def create_app(
 
 def _store(settings: IntakeSettings) -> AttachmentStore:
     if settings.attachment_store == "s3":
-        return S3AttachmentStore(
-            endpoint=settings.s3_endpoint,
-            bucket=settings.s3_bucket,
-            region=settings.s3_region,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-        )
+        return S3AttachmentStore(**prefixed(settings, "s3_"))  # endpoint, bucket, region and the key pair
     return PostgresAttachmentStore()

@@ -123,6 +123,19 @@ class DeclarationWindow:
     opens: date
     closes: date
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DeclarationWindow:
+        """From the plan's JSON as the projection stores it (the fields of ``plan.published``)."""
+        return cls(
+            plan_id=uuid.UUID(data["plan_id"]),
+            committee_id=uuid.UUID(data["committee_id"]),
+            year=data["year"],
+            series=data["series"],
+            levels=tuple(data["levels"]),
+            opens=date.fromisoformat(data["declaration_opens"]),
+            closes=date.fromisoformat(data["declaration_closes"]),
+        )
+
 
 @dataclass(frozen=True)
 class OtherDeclaration:

@@ -85,13 +85,7 @@ class DeclarationRepository(Repository):
         self.session.add(change)
         await self.session.flush()
 
-    async def move(
-        self,
-        row: Declaration,
-        change: StatusChange,
-        *,
-        also: Mapping[str, Any] | None = None,
-    ) -> None:
+    async def move(self, row: Declaration, change: StatusChange, *, also: Mapping[str, Any] | None = None) -> None:
         """The declaration's new status (and ``also``, more of its columns) and its history row, in
         one statement on the driver (the submit path's write; no ORM flush).
 
@@ -299,18 +293,7 @@ class ProjectionRepository(Repository):
         windows: tuple[DeclarationWindow, ...] = ()
         if committee is not None:
             scope = CommitteeScope.from_json(committee)
-            windows = tuple(
-                DeclarationWindow(
-                    plan_id=uuid.UUID(w["plan_id"]),
-                    committee_id=uuid.UUID(w["committee_id"]),
-                    year=w["year"],
-                    series=w["series"],
-                    levels=tuple(w["levels"]),
-                    opens=date.fromisoformat(w["declaration_opens"]),
-                    closes=date.fromisoformat(w["declaration_closes"]),
-                )
-                for w in _json(row["windows"])
-            )
+            windows = tuple(DeclarationWindow.from_json(w) for w in _json(row["windows"]))
         return EligibilityContext(
             today=today,
             committee=scope,

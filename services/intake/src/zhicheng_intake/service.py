@@ -13,16 +13,16 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
 from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
-from zhicheng_common.journaling import journal_read
+from zhicheng_common.journaling import RecordJournal, RecordRef
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, ProblemError
 from zhicheng_common.reference import load_reference_catalog, rank_name, specialty_code
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+from zhicheng_common.schemas import from_record
 from zhicheng_common.series import level_of, load_series_catalog
 from zhicheng_common.validators import birth_date_from_resident_id
 from zhicheng_intake import domain
@@ -67,6 +67,8 @@ RECORD = "declaration"
 FULL_ID_ROLES = (Role.HR_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN)
 DECLARING_ROLES = (Role.APPLICANT, Role.UNIT_REVIEWER)
 # NA-5: proofs that can be checked against other departments' data are not uploaded again.
+
+JOURNAL = RecordJournal(RECORD)
 
 
 @dataclass(frozen=True)
@@ -180,28 +182,12 @@ def _declared(row: Declaration, cipher: PiiCipher) -> DeclarationCreate:
 def to_read(row: Declaration, *, principal: Principal, cipher: PiiCipher) -> DeclarationRead:
     full = row.owner_subject == principal.subject or principal.has_role(*FULL_ID_ROLES)
     identifier = cipher.decrypt(row.applicant_id_enc)
-    return DeclarationRead(
-        id=row.id,
-        status=row.status,
-        applicant_name=row.applicant_name,
+    return from_record(
+        DeclarationRead,
+        row,
         applicant_id_number=identifier if full else mask_identifier(identifier),
-        year=row.year,
-        series=row.series,
         specialty=specialty_code(row.series, row.specialty),
-        level=row.level,
-        rank=row.rank,
-        committee_id=row.committee_id,
-        kind=row.kind,
-        channel=row.channel,
-        region=row.region,
-        policy_pack=row.policy_pack,
         correction_items=[CorrectionItem(**item) for item in row.correction_items or []],
-        correction_deadline=row.correction_deadline,
-        correction_deadline_provisional=row.correction_deadline_provisional,
-        content=row.content,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        submitted_at=row.submitted_at,
     )
 
 
@@ -225,13 +211,11 @@ async def _move(
         StatusChange(id=uuid.uuid4(), declaration_id=row.id, status=status, at=now, actor=actor.subject, reason=reason),
         also=also,
     )
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action=f"declaration.{status}",
-        record_type=RECORD,
-        record_id=str(row.id),
-        record_region=row.region,
+        row,
+        actor,
+        f"declaration.{status}",
         reason=reason,
         rule_ids=rule_ids or [],
         policy_pack=row.policy_pack,
@@ -288,15 +272,7 @@ async def create_draft(
     await repo.add_status(
         StatusChange(id=uuid.uuid4(), declaration_id=row.id, status="draft", at=now, actor=actor.subject)
     )
-    await append_entry(
-        session,
-        actor=actor,
-        action="declaration.drafted",
-        record_type=RECORD,
-        record_id=str(row.id),
-        record_region=row.region,
-        policy_pack=row.policy_pack,
-    )
+    await JOURNAL.change(session, row, actor, "declaration.drafted", policy_pack=row.policy_pack)
     return to_read(row, principal=actor, cipher=deps.cipher), True
 
 
@@ -326,15 +302,7 @@ async def update(
         )
     _apply(row, declaration_in, deps.cipher)
     row.updated_at = now
-    await append_entry(
-        session,
-        actor=actor,
-        action="declaration.edited",
-        record_type=RECORD,
-        record_id=str(row.id),
-        record_region=row.region,
-        policy_pack=row.policy_pack,
-    )
+    await JOURNAL.change(session, row, actor, "declaration.edited", policy_pack=row.policy_pack)
     return to_read(row, principal=actor, cipher=deps.cipher)
 
 
@@ -354,11 +322,7 @@ async def eligibility_context(
 def eligibility(declared: DeclarationCreate, *, pack: PolicyPack, context: domain.EligibilityContext) -> list[Refusal]:
     """Run the engine over the declaration and its context."""
     return domain.check_eligibility(
-        declared,
-        pack=pack,
-        catalog=load_series_catalog(),
-        table=qualification_table(),
-        context=context,
+        declared, pack=pack, catalog=load_series_catalog(), table=qualification_table(), context=context
     )
 
 
@@ -410,22 +374,13 @@ async def submit(
     # held only until the commit that follows it.
     await record_event(
         session,
-        DeclarationSubmitted(
+        from_record(
+            DeclarationSubmitted,
+            row,
             declaration_id=str(row.id),
-            applicant_key=row.applicant_key,
             applicant_name_sealed=deps.cipher.encrypt(row.applicant_name),
-            year=row.year,
-            series=row.series,
             specialty=declared.target.specialty,  # the code, also for a draft stored with a name
-            level=row.level,
-            rank=row.rank,
             committee_id=str(row.committee_id),
-            kind=row.kind,
-            channel=row.channel,
-            employer_name=row.employer_name,
-            region=row.region,
-            owner_subject=row.owner_subject,
-            unit_key=row.unit_key,
             policy_pack=pack.id,
         ),
         subject=str(row.id),
@@ -502,9 +457,7 @@ async def read(
 ) -> DeclarationRead:
     """One declaration the caller may read; the read is journaled (personal data)."""
     row = await _readable(session, actor, declaration_id)
-    await journal_read(
-        session, actor=actor, action="declaration.read", record_type=RECORD, records=[row], reason="查看申报"
-    )
+    await JOURNAL.read(session, [row], actor, "declaration.read", reason="查看申报")
     return to_read(row, principal=actor, cipher=deps.cipher)
 
 
@@ -562,34 +515,16 @@ async def page(
         limit=limit,
     )
     if rows:
-        await append_entry(
+        await JOURNAL.change(
             session,
-            actor=actor,
-            action="declaration.listed",
-            record_type=RECORD,
-            record_id="list",
-            record_region=actor.region,  # the jurisdiction listed
+            RecordRef("list", actor.region),  # the jurisdiction listed
+            actor,
+            "declaration.listed",
             reason="查询申报列表",
             data={"declarations": [str(r.id) for r in rows]},
         )
     return DeclarationPage(
-        items=[
-            DeclarationSummary(
-                id=r.id,
-                status=r.status,
-                applicant_name=r.applicant_name,
-                year=r.year,
-                series=r.series,
-                level=r.level,
-                committee_id=r.committee_id,
-                region=r.region,
-                employer_name=r.employer_name,
-            )
-            for r in rows
-        ],
-        total=total,
-        offset=offset,
-        limit=limit,
+        items=[from_record(DeclarationSummary, r) for r in rows], total=total, offset=offset, limit=limit
     )
 
 
@@ -638,13 +573,11 @@ async def export_da1(
                 region=r.region,
             )
         )
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="declaration.exported",
-        record_type=RECORD,
-        record_id=f"da1:{year}",
-        record_region=actor.region,  # the jurisdiction exported
+        RecordRef(f"da1:{year}", actor.region),  # the jurisdiction exported
+        actor,
+        "declaration.exported",
         rule_ids=["DA-1"],
         data={"declaration_ids": [str(r.declaration_id) for r in records], "after": str(after) if after else None},
     )
@@ -700,15 +633,7 @@ async def add_attachment(
         created_at=now,
     )
     await DeclarationRepository(session).add_attachment(attachment)
-    await append_entry(
-        session,
-        actor=actor,
-        action="declaration.attachment_added",
-        record_type=RECORD,
-        record_id=str(row.id),
-        record_region=row.region,
-        data={"attachment": str(attachment_id)},
-    )
+    await JOURNAL.change(session, row, actor, "declaration.attachment_added", data={"attachment": str(attachment_id)})
     return AttachmentRead.model_validate(attachment, from_attributes=True)
 
 
@@ -741,14 +666,8 @@ async def attachment_content(
         log.error("intake.attachment_digest_mismatch", attachment_id=str(attachment.id), key=attachment.storage_key)
         raise AttachmentUnavailable(f"附件 {attachment.name} 的文件与上传时的摘要不符，已拒绝提供")
     if row.owner_subject != actor.subject:
-        await append_entry(
-            session,
-            actor=actor,
-            action="declaration.attachment_read",
-            record_type=RECORD,
-            record_id=str(row.id),
-            record_region=row.region,
-            data={"attachment": str(attachment.id)},
+        await JOURNAL.change(
+            session, row, actor, "declaration.attachment_read", data={"attachment": str(attachment.id)}
         )
     return attachment, data
 
@@ -759,31 +678,10 @@ async def windows(session: AsyncSession) -> list[CommitteeWindowRead]:
     committees = await projections.committees()
     plans = await projections.windows([c.committee_id for c in committees])
     return [
-        CommitteeWindowRead(
-            committee_id=c.committee_id,
-            name=c.name,
-            series=c.series,
-            specialties=c.specialties,
-            levels=c.levels,
-            scope_regions=c.scope_regions,
-            scope_ownership_kinds=c.scope_ownership_kinds,
-            policy_pack=c.policy_pack,
-            valid_from=c.valid_from,
-            valid_until=c.valid_until,
-            status=c.status,
-            windows=[
-                WindowRead(
-                    plan_id=p.plan_id,
-                    year=p.year,
-                    series=p.series,
-                    levels=p.levels,
-                    declaration_opens=p.declaration_opens,
-                    declaration_closes=p.declaration_closes,
-                    policy_pack=p.policy_pack,
-                )
-                for p in plans
-                if p.committee_id == c.committee_id
-            ],
+        from_record(
+            CommitteeWindowRead,
+            c,
+            windows=[from_record(WindowRead, p) for p in plans if p.committee_id == c.committee_id],
         )
         for c in committees
     ]
@@ -898,13 +796,11 @@ async def apply_deadline_changed(session: AsyncSession, *, data: dict[str, Any],
     previous = row.correction_deadline
     row.correction_deadline, row.correction_deadline_provisional = due, provisional
     row.updated_at = now
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=SYSTEM,
-        action="declaration.correction_deadline_changed",
-        record_type=RECORD,
-        record_id=str(row.id),
-        record_region=row.region,
+        row,
+        SYSTEM,
+        "declaration.correction_deadline_changed",
         reason="审核服务载入节假日安排后重新计算补正期限",
         rule_ids=["RV-3", "NA-14"],
         policy_pack=row.policy_pack,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import quote
@@ -60,23 +61,25 @@ def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
+@dataclass(frozen=True)
+class SigV4Credentials:
+    """Who signs, and for what: the access key pair, the region and the service (``s3``)."""
+
+    access_key: str
+    secret_key: str
+    region: str
+    service: str = "s3"
+
+
 def sigv4_headers(
-    *,
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    payload_sha256: str,
-    access_key: str,
-    secret_key: str,
-    region: str,
-    service: str,
-    now: datetime,
+    method: str, url: str, headers: Mapping[str, str], payload_sha256: str, signer: SigV4Credentials, now: datetime
 ) -> dict[str, str]:
     """The headers that sign a request with AWS Signature V4 (``Authorization``, ``x-amz-date``).
 
     Every header given is signed (with ``host`` from ``url``). ``payload_sha256`` is the hex digest
     of the body; S3 also wants it sent as ``x-amz-content-sha256`` (pass it in ``headers``).
     """
+    access_key, secret_key, region, service = signer.access_key, signer.secret_key, signer.region, signer.service
     parsed = httpx.URL(url)
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     day = amz_date[:8]
@@ -131,9 +134,7 @@ class S3AttachmentStore:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.base = f"{endpoint.rstrip('/')}/{bucket}"
-        self.region = region
-        self.access_key = access_key
-        self.secret_key = secret_key
+        self.credentials = SigV4Credentials(access_key, secret_key, region)
         self.client = client or httpx.AsyncClient(timeout=30.0)
         self.now = now
 
@@ -141,17 +142,7 @@ class S3AttachmentStore:
         url = f"{self.base}/{quote(key, safe='/')}"
         digest = hashlib.sha256(body).hexdigest()
         headers = {"x-amz-content-sha256": digest}
-        headers |= sigv4_headers(
-            method=method,
-            url=url,
-            headers=headers,
-            payload_sha256=digest,
-            access_key=self.access_key,
-            secret_key=self.secret_key,
-            region=self.region,
-            service="s3",
-            now=self.now(),
-        )
+        headers |= sigv4_headers(method, url, headers, digest, self.credentials, self.now())
         return await self.client.request(method, url, content=body, headers=headers)
 
     async def put(self, session: AsyncSession, key: str, data: bytes) -> None:

@@ -163,10 +163,7 @@ async def intake(
     import nats
 
     clock = ManualClock(START)
-    settings = IntakeSettings(
-        attachment_max_bytes=MAX_ATTACHMENT,
-        scheduler_enabled=False,
-    )
+    settings = IntakeSettings(attachment_max_bytes=MAX_ATTACHMENT, scheduler_enabled=False)
     app = create_app(intake_schema, settings, clock=clock)
     nc = await nats.connect(intake_schema.nats_url)
     try:

@@ -87,8 +87,7 @@ async def test_an_exe_renamed_pdf_is_refused_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize(
-    "media_type",
-    ["application/x-msdownload", "text/html", "application/octet-stream", "", "application/" + "x" * 200],
+    "media_type", ["application/x-msdownload", "text/html", "application/octet-stream", "", "application/" + "x" * 200]
 )
 async def test_a_type_outside_the_allow_list_is_415_not_500(intake: Intake, media_type: str) -> None:
     _, response = await _upload(intake, intake.headers(), PDF, media_type, "证明.pdf")

@@ -25,16 +25,7 @@ def committee(**changes: Any) -> domain.CommitteeScope:
 
 
 def window(**changes: Any) -> domain.DeclarationWindow:
-    data = plan_event(**changes)
-    return domain.DeclarationWindow(
-        plan_id=uuid.UUID(data["plan_id"]),
-        committee_id=uuid.UUID(data["committee_id"]),
-        year=data["year"],
-        series=data["series"],
-        levels=tuple(data["levels"]),
-        opens=date.fromisoformat(data["declaration_opens"]),
-        closes=date.fromisoformat(data["declaration_closes"]),
-    )
+    return domain.DeclarationWindow.from_json(plan_event(**changes))
 
 
 def context(**changes: Any) -> domain.EligibilityContext:

@@ -9,7 +9,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from zhicheng_intake.storage import S3AttachmentStore, sigv4_headers
+from zhicheng_intake.storage import S3AttachmentStore, SigV4Credentials, sigv4_headers
 
 ACCESS, SECRET, REGION = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "cn-north-1"
 NOW = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)
@@ -18,17 +18,10 @@ NOW = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)
 def _endpoint(objects: dict[str, bytes]) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         body = request.read()
-        expected = sigv4_headers(
-            method=request.method,
-            url=str(request.url),
-            headers={"x-amz-content-sha256": request.headers["x-amz-content-sha256"]},
-            payload_sha256=request.headers["x-amz-content-sha256"],
-            access_key=ACCESS,
-            secret_key=SECRET,
-            region=REGION,
-            service="s3",
-            now=NOW,
-        )
+        digest = request.headers["x-amz-content-sha256"]
+        signer = SigV4Credentials(ACCESS, SECRET, REGION, "s3")
+        headers = {"x-amz-content-sha256": digest}
+        expected = sigv4_headers(request.method, str(request.url), headers, digest, signer, NOW)
         if request.headers["authorization"] != expected["Authorization"]:
             return httpx.Response(403, text="SignatureDoesNotMatch")
         key = request.url.path

@@ -67,14 +67,10 @@ router = APIRouter(prefix=f"/{AREA}", tags=["integrity"])
     ),
 )
 async def create_record(
-    record_in: RecordCreate,
-    session: SessionDep,
-    principal: RecordAdmin,
-    cipher: CipherDep,
-    now: NowDep,
+    record_in: RecordCreate, session: SessionDep, principal: RecordAdmin, ctx: ContextDep
 ) -> RecordRead:
     """Enter a decided record; its effects are published at once (`integrity.record.decided`)."""
-    record = await service.create_record(session, actor=principal, record_in=record_in, cipher=cipher, now=now)
+    record = await service.create_record(session, actor=principal, record_in=record_in, ctx=ctx)
     return RecordRead.model_validate(record)
 
 
@@ -150,16 +146,11 @@ async def read_record(record_id: uuid.UUID, session: SessionDep, principal: Reco
     ),
 )
 async def decide_record(
-    record_id: uuid.UUID,
-    decision_in: RecordDecision,
-    session: SessionDep,
-    principal: RecordAdmin,
-    cipher: CipherDep,
-    now: NowDep,
+    record_id: uuid.UUID, decision_in: RecordDecision, session: SessionDep, principal: RecordAdmin, ctx: ContextDep
 ) -> RecordRead:
     """Decide a record review proposed; its effects are published (`integrity.record.decided`)."""
     record = await service.decide_record(
-        session, actor=principal, record_id=record_id, decision_in=decision_in, cipher=cipher, now=now
+        session, actor=principal, record_id=record_id, decision_in=decision_in, ctx=ctx
     )
     return RecordRead.model_validate(record)
 
@@ -176,17 +167,10 @@ async def decide_record(
     ),
 )
 async def file_appeal(
-    record_id: uuid.UUID,
-    appeal_in: AppealCreate,
-    session: SessionDep,
-    principal: Appellant,
-    cipher: CipherDep,
-    now: NowDep,
+    record_id: uuid.UUID, appeal_in: AppealCreate, session: SessionDep, principal: Appellant, ctx: ContextDep
 ) -> AppealRead:
     """Appeal a decided record; it is frozen until the appeal is decided."""
-    appeal = await service.file_appeal(
-        session, actor=principal, record_id=record_id, appeal_in=appeal_in, cipher=cipher, now=now
-    )
+    appeal = await service.file_appeal(session, actor=principal, record_id=record_id, appeal_in=appeal_in, ctx=ctx)
     return AppealRead.model_validate(appeal)
 
 

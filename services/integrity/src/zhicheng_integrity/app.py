@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.app import create_service_app, make_clock
+from zhicheng_common.app import composition, create_service_app
 from zhicheng_common.clock import Clock
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.scheduler import Job
@@ -24,15 +24,10 @@ async def expire_lapsed(session: AsyncSession, now: datetime) -> int:
 
 
 def create_app(
-    common: CommonSettings | None = None,
-    settings: IntegritySettings | None = None,
-    *,
-    clock: Clock | None = None,
+    common: CommonSettings | None = None, settings: IntegritySettings | None = None, *, clock: Clock | None = None
 ) -> FastAPI:
     """Build the integrity service app (composition root)."""
-    common = common or CommonSettings()
-    settings = settings or IntegritySettings()
-    clock = clock or make_clock(common)
+    common, settings, clock = composition(common, settings, IntegritySettings, clock)
     expire = Job("integrity.expire_lapsed", expire_lapsed, settings.expiry_interval_seconds)
     cipher = PiiCipher(common.pii_key)
     context = service.IntegrityContext(cipher=cipher, clock=clock)

@@ -16,8 +16,7 @@ from zhicheng_common.auth import Principal, Role, require_roles
 RecordAdmin = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
 #: Read records of their region (every read is journaled).
 RecordReader = Annotated[
-    Principal,
-    require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.HR_REVIEWER, Role.SUPERVISOR, Role.AUDITOR),
+    Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.HR_REVIEWER, Role.SUPERVISOR, Role.AUDITOR)
 ]
 #: A subject reading their own records: a person (applicant) or a unit (unit_reviewer).
 SubjectCaller = Annotated[Principal, require_roles(Role.APPLICANT, Role.UNIT_REVIEWER)]

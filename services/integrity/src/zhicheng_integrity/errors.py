@@ -6,60 +6,35 @@ from zhicheng_common.problems import Conflict, Forbidden, NotFound, ProblemError
 from zhicheng_common.refusals import Refusal, refused
 
 
-class RecordNotFound(NotFound):
-    code = "record_not_found"
-    title = "诚信记录不存在"
+class RecordNotFound(NotFound, code="record_not_found", title="诚信记录不存在"): ...
 
 
-class AppealNotFound(NotFound):
-    code = "appeal_not_found"
-    title = "申诉不存在"
+class AppealNotFound(NotFound, code="appeal_not_found", title="申诉不存在"): ...
 
 
-class InvalidTransition(Conflict):
+class InvalidTransition(Conflict, code="invalid_record_status", title="记录当前状态不允许此操作"):
     """The record's status does not allow the action (e.g. appealing a withdrawn record)."""
 
-    code = "invalid_record_status"
-    title = "记录当前状态不允许此操作"
+
+class AppealPending(Conflict, code="appeal_pending", title="该记录已有待处理的申诉"): ...
 
 
-class AppealPending(Conflict):
-    code = "appeal_pending"
-    title = "该记录已有待处理的申诉"
+class NotRecordSubject(Forbidden, code="not_record_subject", title="您不是该记录的当事人"): ...
 
 
-class NotRecordSubject(Forbidden):
-    code = "not_record_subject"
-    title = "您不是该记录的当事人"
-
-
-class NotOwnSubject(Forbidden):
+class NotOwnSubject(Forbidden, code="not_own_subject", title="只能查询本人（本单位）的诚信记录"):
     """The number typed is not the caller's bound identity (or none is bound): nothing is looked up."""
 
-    code = "not_own_subject"
-    title = "只能查询本人（本单位）的诚信记录"
+
+class SubjectMismatch(ProblemError, status=400, code="subject_mismatch", title="证件号码与记录对象不符"): ...
 
 
-class SubjectMismatch(ProblemError):
-    status = 400
-    code = "subject_mismatch"
-    title = "证件号码与记录对象不符"
-
-
-class InvalidIdentifier(ProblemError):
+class InvalidIdentifier(ProblemError, status=422, code="validation_failed", title="请求数据格式有误"):
     """An identifier checked outside the request schema (it depends on the stored record's kind)."""
 
-    status = 422
-    code = "validation_failed"
-    title = "请求数据格式有误"
 
-
-class RecordRejected(ProblemError):
+class RecordRejected(ProblemError, status=400, code="record_inconsistent", title="记录内容相互矛盾"):
     """Kind, subject and effects do not fit together (400), naming every field in ``errors[]``."""
-
-    status = 400
-    code = "record_inconsistent"
-    title = "记录内容相互矛盾"
 
 
 def refuse(problems: list[Refusal]) -> ProblemError:

@@ -30,8 +30,7 @@ class Record(UuidKey, CreatedAt, Base):
     __table_args__ = (
         CheckConstraint("subject_kind IN ('person', 'unit')", name="subject_kind"),
         CheckConstraint(
-            "status IN ('proposed', 'decided', 'under_appeal', 'expired', 'withdrawn', 'superseded')",
-            name="status",
+            "status IN ('proposed', 'decided', 'under_appeal', 'expired', 'withdrawn', 'superseded')", name="status"
         ),
         CheckConstraint("source IN ('manual', 'event')", name="source"),
         CheckConstraint("region ~ '^[0-9]{6}$'", name="region_format"),

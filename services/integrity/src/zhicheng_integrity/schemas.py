@@ -119,8 +119,7 @@ class RecordCreate(BaseModel):
     effects: EffectsIn = Field(default_factory=EffectsIn)
     valid_from: date | None = Field(default=None, description="Default: the decision date.")
     valid_until: date | None = Field(
-        default=None,
-        description="Last day in force (inclusive). Default: from the policy pack (3 years, IN-2/NA-13).",
+        default=None, description="Last day in force (inclusive). Default: from the policy pack (3 years, IN-2/NA-13)."
     )
     region: RegionCode | None = Field(
         default=None, description="GB/T 2260 jurisdiction of the record; default the caller's region."
@@ -210,11 +209,7 @@ class AppealDecision(BaseModel):
 
     model_config = examples(
         {"outcome": "withdrawn", "reason": "经复核，论文录用通知真实，撤销该记录"},
-        {
-            "outcome": "changed",
-            "reason": "情节较轻，不再限制申报",
-            "changes": {"effects": {"bar_declaring": False}},
-        },
+        {"outcome": "changed", "reason": "情节较轻，不再限制申报", "changes": {"effects": {"bar_declaring": False}}},
         extra="forbid",
     )
 

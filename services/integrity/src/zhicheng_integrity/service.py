@@ -16,17 +16,18 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_covers, system_actor
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.consumer import PermanentEventError
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import RecordJournal, RecordRef
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import NoPolicyPack, PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import is_region_code
+from zhicheng_common.schemas import fields_of, from_record
 from zhicheng_integrity.auth import STAFF_APPELLANT_ROLES
 from zhicheng_integrity.domain import (
     OUTCOME_ACTIONS,
@@ -68,6 +69,8 @@ log = structlog.get_logger()
 
 RECORD = "integrity_record"
 APPEAL = "integrity_appeal"
+
+JOURNAL = RecordJournal(RECORD)
 
 
 @dataclass(frozen=True)
@@ -172,13 +175,11 @@ async def _history(
 async def _journal(
     session: AsyncSession, record: Record, *, actor: Principal, action: str, reason: str | None = None, **data: Any
 ) -> None:
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action=action,
-        record_type=RECORD,
-        record_id=str(record.id),
-        record_region=record.region,
+        record,
+        actor,
+        action,
         reason=reason,
         rule_ids=record.rule_ids,
         policy_pack=record.policy_pack,
@@ -195,19 +196,12 @@ async def _publish_decided(
     shared = shared_with_credit_platform(record.kind)
     await record_event(
         session,
-        RecordDecided(
+        from_record(
+            RecordDecided,
+            record,
             record_id=record.id,
-            subject_kind=record.subject_kind,
-            subject_key=record.subject_key,
-            kind=record.kind,
             effects=RecordEffects.model_validate(record.effects),
-            valid_from=record.valid_from,
-            valid_until=record.valid_until,
-            rule_ids=record.rule_ids,
-            committee_id=record.committee_id,
-            declaration_id=record.declaration_id,
             supersedes=supersedes,
-            policy_pack=record.policy_pack,
             shared_with_credit_platform=shared,
             subject_name_sealed=cipher.encrypt(record.subject_name) if shared and record.subject_name else None,
             subject_id_sealed=record.subject_id_encrypted if shared else None,
@@ -237,18 +231,14 @@ async def _publish_withdrawn(session: AsyncSession, record: Record, *, supersede
 
 
 async def create_record(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    record_in: RecordCreate,
-    cipher: PiiCipher,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, record_in: RecordCreate, ctx: IntegrityContext
 ) -> Record:
     """Enter a decided record in the actor's jurisdiction and publish its effects (IN-2, NA-13, EL-20).
 
     Its numbers come from the pack of the record's own region for the year of the decision
     (422 ``no_policy_pack`` when none covers them), and the record keeps that pack's id.
     """
+    cipher, now = ctx.cipher, ctx.clock.now()
     region = record_in.region or actor.region
     ensure_covers(actor, region)
     pack = resolve_pack(region, record_in.decision_date.year)
@@ -264,20 +254,15 @@ async def create_record(
         decided_on=record_in.decision_date,
         today=china_today(now),
     )
+    same = ("subject_kind", "subject_name", "kind", "facts", "deciding_authority", "decision_date", "committee_id")
     record = Record(
         id=uuid7(),
-        subject_kind=record_in.subject_kind,
+        **fields_of(record_in, *same),
         subject_key=cipher.keyed_hash(record_in.subject_id_number),
         subject_id_encrypted=cipher.encrypt(record_in.subject_id_number),
         subject_id_masked=mask_identifier(record_in.subject_id_number),
-        subject_name=record_in.subject_name,
-        kind=record_in.kind,
-        facts=record_in.facts,
         evidence=[e.model_dump(mode="json") for e in record_in.evidence],
-        deciding_authority=record_in.deciding_authority,
-        decision_date=record_in.decision_date,
         effects=effects.as_dict(),
-        committee_id=record_in.committee_id,
         valid_from=start,
         valid_until=until,
         region=region,
@@ -381,19 +366,14 @@ def _move(record: Record, action: str) -> str:
 
 
 async def decide_record(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    record_id: uuid.UUID,
-    decision_in: RecordDecision,
-    cipher: PiiCipher,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, record_id: uuid.UUID, decision_in: RecordDecision, ctx: IntegrityContext
 ) -> Record:
     """Decide a record proposed by review: its effects start and are published (IN-1, NA-13, EL-20).
 
     The numbers are those of the pack the record was bound to when proposed (an id no pack has:
     422 ``unknown_policy_pack``).
     """
+    cipher, now = ctx.cipher, ctx.clock.now()
     record = await _locked_record(session, record_id)
     ensure_covers(actor, record.region)
     pack = pack_for(record)
@@ -442,15 +422,10 @@ async def decide_record(
 
 
 async def file_appeal(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    record_id: uuid.UUID,
-    appeal_in: AppealCreate,
-    cipher: PiiCipher,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, record_id: uuid.UUID, appeal_in: AppealCreate, ctx: IntegrityContext
 ) -> Appeal:
     """File an appeal: by the subject (proving their identifier) or by HR staff for them; the record is frozen."""
+    cipher, now = ctx.cipher, ctx.clock.now()
     record = await _locked_record(session, record_id)
     staff = actor.has_role(*STAFF_APPELLANT_ROLES)
     if staff:
@@ -731,13 +706,11 @@ async def list_records(
         actor, kind=kind, region=region, year=year, status=status, subject_kind=subject_kind, limit=limit, offset=offset
     )
     filters = {"kind": kind, "region": region, "year": year, "status": status, "subject_kind": subject_kind}
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="integrity.record.listed",
-        record_type=RECORD,
-        record_id="*",
-        record_region=region or actor.region,  # the jurisdiction listed
+        RecordRef("*", region or actor.region),  # the jurisdiction listed
+        actor,
+        "integrity.record.listed",
         data={
             "filters": {k: v for k, v in filters.items() if v is not None},
             "record_ids": [str(r.id) for r in records],
@@ -754,13 +727,10 @@ async def find_by_subject(
     """Staff: every record on one subject within the actor's jurisdiction. Journaled, found or not."""
     subject_key = cipher.keyed_hash(query.subject_id_number)
     records = await RecordRepository(session).of_subject(query.subject_kind, subject_key, readable_by=actor)
-    await append_entry(
+    await JOURNAL.read_all(
         session,
-        actor=actor,
-        action="integrity.record.searched",
-        record_type=RECORD,
-        record_id="*",
-        record_region=actor.region,  # records of several regions: the jurisdiction searched
+        actor,
+        "integrity.record.searched",
         data={
             "subject_kind": query.subject_kind,
             "subject_key": subject_key,
@@ -782,13 +752,10 @@ async def own_records(
     records = [
         r for r in await RecordRepository(session).of_subject(query.subject_kind, subject_key) if r.status != "proposed"
     ]
-    await append_entry(
+    await JOURNAL.read_all(
         session,
-        actor=actor,
-        action="integrity.record.read_by_subject",
-        record_type=RECORD,
-        record_id="*",
-        record_region=actor.region,  # records of several regions: the jurisdiction searched
+        actor,
+        "integrity.record.read_by_subject",
         data={
             "subject_kind": query.subject_kind,
             "subject_key": subject_key,

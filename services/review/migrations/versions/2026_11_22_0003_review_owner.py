@@ -13,9 +13,7 @@ def upgrade() -> None:
     # Reviews started before intake published the owner keep "": nobody may ask for their
     # re-examination through the API (a clerk records such a request on paper, as today).
     op.add_column(
-        "reviews",
-        sa.Column("owner_subject", sa.String(length=128), server_default="", nullable=False),
-        schema=SCHEMA,
+        "reviews", sa.Column("owner_subject", sa.String(length=128), server_default="", nullable=False), schema=SCHEMA
     )
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, status
 from zhicheng_common.api import SessionDep, journal_router, service_context
 from zhicheng_common.auth import PUBLIC_ROUTE
 from zhicheng_common.paging import QueuePaging
+from zhicheng_common.schemas import from_record
 from zhicheng_review import domain, service
 from zhicheng_review.auth import Applicant, Authenticated, Reviewer, StatisticsReader
 from zhicheng_review.domain import CorrectionItem, working_days_left
@@ -49,107 +50,35 @@ public_router = APIRouter(prefix=f"/{AREA}/public", tags=["public"], dependencie
 
 def review_read(ctx: ReviewContext, review: Review) -> ReviewRead:
     step = service.step_of(ctx, review)
-    return ReviewRead(
-        id=review.id,
-        declaration_id=review.declaration_id,
-        applicant_name=review.applicant_name,
-        series=review.series,
-        specialty=review.specialty,
-        level=review.level,
-        employer_name=review.employer_name,
-        region=review.region,
-        channel=review.channel,
-        chain_id=review.chain_id,
-        status=review.status,
-        step_key=review.step_key,
-        step_role=step.role,
-        step_since=review.step_since,
-        step_due=review.step_due,
-        step_due_provisional=review.step_due_provisional,
-        working_days_left=working_days_left(ctx.calendar, ctx.today(), review.step_due),
-        claimed_by=review.claimed_by,
-        publicity_id=review.publicity_id,
-        correction_deadline=review.correction_deadline,
-        correction_deadline_provisional=review.correction_deadline_provisional,
-    )
+    days_left = working_days_left(ctx.calendar, ctx.today(), review.step_due)
+    return from_record(ReviewRead, review, step_role=step.role, working_days_left=days_left)
 
 
 def decision_read(decision: Decision, deadline: date | None = None, provisional: bool = False) -> DecisionRead:
-    return DecisionRead(
-        id=decision.id,
-        review_id=decision.review_id,
-        declaration_id=decision.declaration_id,
-        step_key=decision.step_key,
-        outcome=decision.outcome,
-        opinion=decision.opinion,
-        items=[CorrectionItem.model_validate(i) for i in decision.items],
-        signer_subject=decision.signer_subject,
-        signer_role=decision.signer_role,
-        signer_unit=decision.signer_unit,
-        decided_at=decision.decided_at,
-        key_id=decision.key_id,
-        signature=decision.signature,
-        correction_deadline=deadline,
-        correction_deadline_provisional=provisional,
+    items = [CorrectionItem.model_validate(i) for i in decision.items]
+    return from_record(
+        DecisionRead, decision, items=items, correction_deadline=deadline, correction_deadline_provisional=provisional
     )
 
 
 def publicity_read(publicity: Publicity, review_ids: list[uuid.UUID], open_objections: int) -> PublicityRead:
-    return PublicityRead(
-        id=publicity.id,
-        step_key=publicity.step_key,
-        region=publicity.region,
-        title=publicity.title,
-        token=publicity.token,
-        opened_on=publicity.opened_on,
-        open_through=publicity.open_through,
-        closes_on=domain.publicity_closes_on(publicity.open_through),
-        open_through_provisional=publicity.open_through_provisional,
-        status=publicity.status,
-        review_ids=review_ids,
-        open_objections=open_objections,
+    closes_on = domain.publicity_closes_on(publicity.open_through)
+    return from_record(
+        PublicityRead, publicity, closes_on=closes_on, review_ids=review_ids, open_objections=open_objections
     )
 
 
 def objection_read(ctx: ReviewContext, objection: Objection) -> ObjectionRead:
-    return ObjectionRead(
-        id=objection.id,
-        publicity_id=objection.publicity_id,
-        review_id=objection.review_id,
-        content=objection.content,
-        contact_name=ctx.cipher.decrypt(objection.contact_name_enc),
-        contact_phone=ctx.cipher.decrypt(objection.contact_phone_enc),
-        filed_at=objection.filed_at,
-        status=objection.status,
-        resolution=objection.resolution,
-        resolved_by=objection.resolved_by,
-        resolved_at=objection.resolved_at,
-    )
+    name, phone = ctx.cipher.decrypt(objection.contact_name_enc), ctx.cipher.decrypt(objection.contact_phone_enc)
+    return from_record(ObjectionRead, objection, contact_name=name, contact_phone=phone)
 
 
 def reexamination_read(request: Reexamination) -> ReexaminationRead:
-    return ReexaminationRead(
-        id=request.id,
-        review_id=request.review_id,
-        decision_id=request.decision_id,
-        requested_by=request.requested_by,
-        reason=request.reason,
-        requested_at=request.requested_at,
-        status=request.status,
-        assignee=request.assignee,
-        outcome=request.outcome,
-        outcome_text=request.outcome_text,
-        decided_at=request.decided_at,
-    )
+    return from_record(ReexaminationRead, request)
 
 
 @router.get("/queue", summary="待审队列 (what waits for me, oldest first)")
-async def get_queue(
-    session: SessionDep,
-    principal: Reviewer,
-    ctx: ContextDep,
-    page: QueuePaging,
-) -> ReviewPage:
+async def get_queue(session: SessionDep, principal: Reviewer, ctx: ContextDep, page: QueuePaging) -> ReviewPage:
     """Declarations waiting at my roles' steps in my jurisdiction, oldest first, with working days left."""
     rows, total = await service.work_queue(session, ctx=ctx, principal=principal, limit=page.limit, offset=page.offset)
     return ReviewPage(items=[review_read(ctx, r) for r in rows], total=total)
@@ -206,11 +135,7 @@ async def delete_claim(
 
 @router.post("/{review_id}/decisions", status_code=status.HTTP_201_CREATED, summary="审核决定 (decide, signed)")
 async def post_decision(
-    review_id: uuid.UUID,
-    decision_in: DecisionCreate,
-    session: SessionDep,
-    principal: Authenticated,
-    ctx: ContextDep,
+    review_id: uuid.UUID, decision_in: DecisionCreate, session: SessionDep, principal: Authenticated, ctx: ContextDep
 ) -> DecisionRead:
     """Pass, return for correction (every item at once), reject or disqualify; signed by the caller."""
     decision, deadline = await service.decide(
@@ -333,25 +258,9 @@ async def patch_reexamination(
 async def get_public_notice(token: str, session: SessionDep) -> PublicNotice:
     """PUBLIC: the notice of a publicity, by its link token."""
     publicity, reviews = await service.public_notice(session, token=token)
-    return PublicNotice(
-        title=publicity.title,
-        opened_on=publicity.opened_on,
-        open_through=publicity.open_through,
-        closes_on=domain.publicity_closes_on(publicity.open_through),
-        open_through_provisional=publicity.open_through_provisional,
-        status=publicity.status,
-        entries=[
-            PublicNoticeEntry(
-                review_id=r.id,
-                applicant_name=r.applicant_name,
-                employer_name=r.employer_name,
-                series=r.series,
-                specialty=r.specialty,
-                level=r.level,
-            )
-            for r in reviews
-        ],
-    )
+    closes_on = domain.publicity_closes_on(publicity.open_through)
+    entries = [from_record(PublicNoticeEntry, r, review_id=r.id) for r in reviews]
+    return from_record(PublicNotice, publicity, closes_on=closes_on, entries=entries)
 
 
 @public_router.post(

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.app import create_service_app, make_clock
+from zhicheng_common.app import composition, create_service_app
 from zhicheng_common.clock import Clock
 from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings
@@ -21,9 +21,7 @@ def create_app(
     common: CommonSettings | None = None, settings: ReviewSettings | None = None, *, clock: Clock | None = None
 ) -> FastAPI:
     """Build the review service app (composition root)."""
-    common = common or CommonSettings()
-    settings = settings or ReviewSettings()
-    clock = clock or make_clock(common)
+    common, settings, clock = composition(common, settings, ReviewSettings, clock)
     ctx = service.build_context(common, settings, clock)
 
     async def close_publicities(session: AsyncSession, now: datetime) -> int:

@@ -88,8 +88,7 @@ class DeclarationQualified(BaseModel):
     kind: str = Field(description="Declaration kind: normal, exceptional (破格), transfer, ...")
     employer_name: str = Field(description="The applicant's unit (工作单位)")
     unit_key: str = Field(
-        default="",
-        description="Keyed hash of the unit's credit code (ZC_PII_KEY): experts of that unit recuse (NA-9)",
+        default="", description="Keyed hash of the unit's credit code (ZC_PII_KEY): experts of that unit recuse (NA-9)"
     )
     region: str
 

@@ -15,15 +15,15 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import structlog
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_change, journal_read
+from zhicheng_common.journaling import RecordJournal, RecordRef
 from zhicheng_common.keys import REVIEW_DECISIONS, KeyRing, RingKey, ring_for
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.policy import (
@@ -40,6 +40,7 @@ from zhicheng_common.policy import (
 from zhicheng_common.problems import FieldError, ProblemError
 from zhicheng_common.reference import review_status_name, step_name
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+from zhicheng_common.schemas import from_record
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
 from zhicheng_review.auth import READER_ROLES, SUPERVISORS
@@ -97,6 +98,13 @@ from zhicheng_review.settings import ReviewSettings
 
 log = structlog.get_logger()
 
+DECISION_JOURNAL = RecordJournal("decision")
+OBJECTION_JOURNAL = RecordJournal("objection")
+PUBLICITY_JOURNAL = RecordJournal("publicity")
+REEXAMINATION_JOURNAL = RecordJournal("reexamination")
+REVIEW_QUEUE_JOURNAL = RecordJournal("review_queue")
+REVIEW_JOURNAL = RecordJournal("review")
+
 
 @dataclass(frozen=True)
 class ReviewContext:
@@ -147,6 +155,11 @@ def step_of(ctx: ReviewContext, review: Review) -> ReviewStep:
 # --- Chain movement -------------------------------------------------------------------------
 
 
+async def _publish(session: AsyncSession, review: Review, event: BaseModel) -> None:
+    """Add ``event`` to the outbox about the review's declaration (the aggregate other services know)."""
+    await record_event(session, event, subject=str(review.declaration_id), region=review.region)
+
+
 async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Review, index: int) -> None:
     """Move ``review`` to step ``index``; past the last step it is qualified (event to committees)."""
     chain = domain.chain_by_id(chains_of(review), review.chain_id)
@@ -158,32 +171,14 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
         review.status = ReviewStatus.QUALIFIED
         review.step_due = None
         review.step_due_provisional = False
-        await record_event(
+        qualified = from_record(DeclarationQualified, review, unit_key=review.unit_key or "")
+        await REVIEW_JOURNAL.change(
             session,
-            DeclarationQualified(
-                declaration_id=review.declaration_id,
-                committee_id=review.committee_id,
-                applicant_key=review.applicant_key,
-                year=review.year,
-                series=review.series,
-                specialty=review.specialty,
-                level=review.level,
-                rank=review.rank,
-                kind=review.kind,
-                employer_name=review.employer_name,
-                unit_key=review.unit_key or "",
-                region=review.region,
-            ),
+            review,
+            system_actor(review.region, service="review"),
+            "review.qualified",
+            event=qualified,
             subject=str(review.declaration_id),
-            region=review.region,
-        )
-        await append_entry(
-            session,
-            actor=system_actor(review.region, service="review"),
-            action="review.qualified",
-            record_type="review",
-            record_id=str(review.id),
-            record_region=review.region,
             reason="审核链全部环节通过",
             rule_ids=["RV-1", "CH-4"],
             policy_pack=review.policy_pack,
@@ -257,13 +252,11 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
     # the step's visit then go in with the journal entry's autoflush, two INSERTs, instead of an
     # INSERT, an UPDATE of the same row and an INSERT.
     await _enter_step(session, ctx=ctx, review=review, index=0)
-    await append_entry(
+    await REVIEW_JOURNAL.change(
         session,
-        actor=system_actor(region, service="review"),
-        action="review.chain_started",
-        record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        review,
+        system_actor(region, service="review"),
+        "review.chain_started",
         reason=f"申报已提交，进入审核链 {chain.id}",
         rule_ids=[chain.rule, "CH-4"],
         policy_pack=pack.id,
@@ -285,13 +278,11 @@ async def resume_after_correction(
     review.correction_deadline = None
     review.correction_deadline_provisional = False
     await _enter_step(session, ctx=ctx, review=review, index=index)
-    await append_entry(
+    await REVIEW_JOURNAL.change(
         session,
-        actor=system_actor(review.region, service="review"),
-        action="review.resumed",
-        record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        review,
+        system_actor(review.region, service="review"),
+        "review.resumed",
         reason="补正后重新提交，从退回环节继续审核",
         rule_ids=["RV-3"],
         policy_pack=review.policy_pack,
@@ -312,13 +303,11 @@ async def end_chain(
     review.claimed_by = None
     review.claimed_at = None
     review.updated_at = ctx.clock.now()
-    await append_entry(
+    await REVIEW_JOURNAL.change(
         session,
-        actor=system_actor(review.region, service="review"),
-        action=f"review.{status.value}",
-        record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        review,
+        system_actor(review.region, service="review"),
+        f"review.{status.value}",
         reason="申报人撤回" if status is ReviewStatus.WITHDRAWN else "逾期未补正，视为放弃",
         rule_ids=rule_ids,
         policy_pack=review.policy_pack,
@@ -341,13 +330,11 @@ async def work_queue(
         principal, step_keys=_step_keys_for(ctx, principal), limit=limit, offset=offset
     )
     if rows:
-        await append_entry(
+        await REVIEW_QUEUE_JOURNAL.change(
             session,
-            actor=principal,
-            action="review.queue_read",
-            record_type="review_queue",
-            record_id=principal.subject,
-            record_region=principal.region,
+            RecordRef(principal.subject, principal.region),
+            principal,
+            "review.queue_read",
             reason="查看待审队列（含申报人姓名）",
             data={"review_ids": [str(r.id) for r in rows]},
         )
@@ -399,12 +386,11 @@ async def read_review(
     review = await _get_review(session, review_id)
     ensure_role(principal, *READER_ROLES)
     _ensure_reaches(principal, review)
-    await journal_read(
+    await REVIEW_JOURNAL.read(
         session,
-        actor=principal,
-        action="review.read",
-        record_type="review",
-        records=[review],
+        [review],
+        principal,
+        "review.read",
         reason="查看审核记录（含申报人姓名）",
         policy_pack=review.policy_pack,
     )
@@ -437,13 +423,11 @@ async def claim(
             return review
         raise AlreadyClaimed("该申报已被其他审核人员认领")
     await session.refresh(review)
-    await append_entry(
+    await REVIEW_JOURNAL.change(
         session,
-        actor=principal,
-        action="review.claimed",
-        record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        review,
+        principal,
+        "review.claimed",
         rule_ids=["CH-4"],
         policy_pack=review.policy_pack,
         data={"step": review.step_key},
@@ -460,13 +444,11 @@ async def release(session: AsyncSession, *, ctx: ReviewContext, principal: Princ
     previous = review.claimed_by
     review.claimed_by = None
     review.claimed_at = None
-    await append_entry(
+    await REVIEW_JOURNAL.change(
         session,
-        actor=principal,
-        action="review.released",
-        record_type="review",
-        record_id=str(review.id),
-        record_region=review.region,
+        review,
+        principal,
+        "review.released",
         policy_pack=review.policy_pack,
         data={"previous_holder": previous},
     )
@@ -564,8 +546,9 @@ async def _return_for_correction(
     review.claimed_at = None
     review.step_due = None
     review.step_due_provisional = False
-    await record_event(
+    await _publish(
         session,
+        review,
         DeclarationReturned(
             declaration_id=review.declaration_id,
             items=[ReturnedItem(field=i.field, message_sealed=ctx.cipher.encrypt(i.message)) for i in items],
@@ -573,8 +556,6 @@ async def _return_for_correction(
             step=step,
             deadline_provisional=provisional,
         ),
-        subject=str(review.declaration_id),
-        region=review.region,
     )
     return deadline
 
@@ -587,16 +568,12 @@ async def _reject(
     review.status = ReviewStatus.REJECTED
     review.claimed_by = None
     review.claimed_at = None
-    await record_event(
+    await _publish(
         session,
+        review,
         DeclarationRejected(
-            declaration_id=review.declaration_id,
-            step=step,
-            reason_sealed=ctx.cipher.encrypt(reason),
-            rule_ids=rule_ids,
+            declaration_id=review.declaration_id, step=step, reason_sealed=ctx.cipher.encrypt(reason), rule_ids=rule_ids
         ),
-        subject=str(review.declaration_id),
-        region=review.region,
     )
 
 
@@ -659,35 +636,31 @@ async def decide(
         await _leave_step(session, ctx=ctx, review=review, outcome=outcome.value)
         review.status = ReviewStatus.DISQUALIFIED
         review.claimed_by = None
-        await record_event(
+        await _publish(
             session,
+            review,
             IntegrityRequested(
                 declaration_id=review.declaration_id,
                 applicant_key=review.applicant_key,
                 facts_sealed=ctx.cipher.encrypt(decision_in.facts or ""),
                 rule_ids=["IN-1"],
             ),
-            subject=str(review.declaration_id),
-            region=review.region,
         )
-        await record_event(
+        await _publish(
             session,
+            review,
             DeclarationDisqualified(
                 declaration_id=review.declaration_id,
                 reason_sealed=ctx.cipher.encrypt(decision_in.opinion or ""),
                 rule_ids=["IN-1"],
             ),
-            subject=str(review.declaration_id),
-            region=review.region,
         )
     review.updated_at = ctx.clock.now()
-    await append_entry(
+    await DECISION_JOURNAL.change(
         session,
-        actor=principal,
-        action=f"review.decision.{outcome.value}",
-        record_type="decision",
-        record_id=str(decision.id),
-        record_region=review.region,
+        RecordRef(decision.id, review.region),
+        principal,
+        f"review.decision.{outcome.value}",
         reason=decision_in.opinion,
         rule_ids=rule_ids,
         policy_pack=review.policy_pack,
@@ -773,13 +746,11 @@ async def open_publicity(
         review.publicity_id = publicity.id
         review.step_due = publicity.open_through
         review.step_due_provisional = publicity.open_through_provisional
-    await append_entry(
+    await PUBLICITY_JOURNAL.change(
         session,
-        actor=principal,
-        action="publicity.opened",
-        record_type="publicity",
-        record_id=str(publicity.id),
-        record_region=publicity.region,
+        publicity,
+        principal,
+        "publicity.opened",
         reason=publicity.title,
         rule_ids=[parameter.rule, *parameter.also],
         policy_pack=pack.id,
@@ -846,13 +817,11 @@ async def file_objection(
         status=ObjectionStatus.OPEN,
     )
     repository.add(objection)
-    await append_entry(
+    await OBJECTION_JOURNAL.change(
         session,
-        actor=Principal(subject="public", roles=frozenset({"public"}), region=publicity.region, name="public"),
-        action="objection.filed",
-        record_type="objection",
-        record_id=str(objection.id),
-        record_region=publicity.region,
+        RecordRef(objection.id, publicity.region),
+        Principal(subject="public", roles=frozenset({"public"}), region=publicity.region, name="public"),
+        "objection.filed",
         rule_ids=["RV-6"],
         policy_pack=publicity.policy_pack,
         data={"publicity_id": str(publicity.id), "review_id": str(review.id)},
@@ -873,12 +842,11 @@ async def objections_of(
     publicity = await _get_publicity(session, publicity_id)
     _ensure_publicity_officer(ctx, principal, publicity)
     objections = list(await ReviewRepository(session).objections_of(publicity.id))
-    await journal_read(
+    await PUBLICITY_JOURNAL.read(
         session,
-        actor=principal,
-        action="objection.read",
-        record_type="publicity",
-        records=[publicity],
+        [publicity],
+        principal,
+        "objection.read",
         reason="处理异议（含异议人联系方式）",
         data={"objection_ids": [str(o.id) for o in objections]},
     )
@@ -925,13 +893,11 @@ async def resolve_objection(
                 await _return_for_correction(session, ctx=ctx, review=review, items=resolution_in.items)
             else:
                 await _reject(session, ctx=ctx, review=review, reason=resolution_in.reasons, rule_ids=["RV-6"])
-            await append_entry(
+            await DECISION_JOURNAL.change(
                 session,
-                actor=principal,
-                action=f"review.decision.{outcome.value}",
-                record_type="decision",
-                record_id=str(decision.id),
-                record_region=review.region,
+                RecordRef(decision.id, review.region),
+                principal,
+                f"review.decision.{outcome.value}",
                 reason=resolution_in.reasons,
                 rule_ids=["CH-4", "RV-6"],
                 policy_pack=review.policy_pack,
@@ -941,13 +907,11 @@ async def resolve_objection(
     objection.resolution = resolution_in.reasons
     objection.resolved_by = principal.subject
     objection.resolved_at = ctx.clock.now()
-    await append_entry(
+    await OBJECTION_JOURNAL.change(
         session,
-        actor=principal,
-        action=f"objection.{resolution_in.resolution}",
-        record_type="objection",
-        record_id=str(objection.id),
-        record_region=publicity.region,
+        RecordRef(objection.id, publicity.region),
+        principal,
+        f"objection.{resolution_in.resolution}",
         reason=resolution_in.reasons,
         rule_ids=["RV-6"],
         policy_pack=publicity.policy_pack,
@@ -964,13 +928,11 @@ async def _close(session: AsyncSession, *, ctx: ReviewContext, publicity: Public
         await _leave_step(session, ctx=ctx, review=review, outcome="publicized")
         await _enter_step(session, ctx=ctx, review=review, index=review.step_index + 1)
     parameter = pack_of(publicity).parameters.publicity_working_days
-    await append_entry(
+    await PUBLICITY_JOURNAL.change(
         session,
-        actor=actor,
-        action="publicity.closed",
-        record_type="publicity",
-        record_id=str(publicity.id),
-        record_region=publicity.region,
+        publicity,
+        actor,
+        "publicity.closed",
         reason="公示期满且无未处理异议",
         rule_ids=[parameter.rule, *parameter.also],
         policy_pack=publicity.policy_pack,
@@ -1046,13 +1008,11 @@ async def request_reexamination(
         status=ReexaminationStatus.REQUESTED,
     )
     ReviewRepository(session).add(request)
-    await append_entry(
+    await REEXAMINATION_JOURNAL.change(
         session,
-        actor=principal,
-        action="reexamination.requested",
-        record_type="reexamination",
-        record_id=str(request.id),
-        record_region=review.region,
+        RecordRef(request.id, review.region),
+        principal,
+        "reexamination.requested",
         reason=request_in.reason,
         rule_ids=["NA-12"],
         policy_pack=review.policy_pack,
@@ -1095,13 +1055,11 @@ async def handle_reexamination(
         ensure_role(principal, *SUPERVISORS)
         request.assignee = update_in.assignee
         request.status = ReexaminationStatus.ASSIGNED
-        await append_entry(
+        await REEXAMINATION_JOURNAL.change(
             session,
-            actor=principal,
-            action="reexamination.assigned",
-            record_type="reexamination",
-            record_id=str(request.id),
-            record_region=review.region,
+            RecordRef(request.id, review.region),
+            principal,
+            "reexamination.assigned",
             rule_ids=["NA-12"],
             data={"assignee": update_in.assignee},
         )
@@ -1116,24 +1074,21 @@ async def handle_reexamination(
         request.status = ReexaminationStatus.DECIDED
         request.decided_by = principal.subject
         request.decided_at = ctx.clock.now()
-        await record_event(
+        await _publish(
             session,
+            review,
             ReexaminationDecided(
                 reexamination_id=request.id,
                 declaration_id=review.declaration_id,
                 outcome=update_in.outcome,
                 outcome_text_sealed=ctx.cipher.encrypt(update_in.outcome_text or ""),
             ),
-            subject=str(review.declaration_id),
-            region=review.region,
         )
-        await append_entry(
+        await REEXAMINATION_JOURNAL.change(
             session,
-            actor=principal,
-            action="reexamination.decided",
-            record_type="reexamination",
-            record_id=str(request.id),
-            record_region=review.region,
+            RecordRef(request.id, review.region),
+            principal,
+            "reexamination.decided",
             reason=update_in.outcome_text,
             rule_ids=["NA-12"],
             data={"outcome": update_in.outcome},
@@ -1258,9 +1213,12 @@ async def _deadline_changed(
 ) -> None:
     review.updated_at = ctx.clock.now()
     moved = previous != due
-    await journal_change(
+    await REVIEW_JOURNAL.change(
         session,
-        DeclarationDeadlineChanged(
+        review,
+        system_actor(review.region, service="review"),
+        f"review.deadline.{'moved' if moved else 'confirmed'}",
+        event=DeclarationDeadlineChanged(
             declaration_id=review.declaration_id,
             deadline_kind=kind,
             previous=previous,
@@ -1269,10 +1227,6 @@ async def _deadline_changed(
             moved=moved,
             calendar_years=sorted(years),
         ),
-        actor=system_actor(review.region, service="review"),
-        action=f"review.deadline.{'moved' if moved else 'confirmed'}",
-        record_type="review",
-        record=review,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
         rule_ids=rule_ids,
         policy_pack=review.policy_pack,
@@ -1295,9 +1249,12 @@ async def _recompute_publicity(
     for review in reviews:
         review.step_due, review.step_due_provisional = open_through, provisional
     moved = previous != open_through
-    await journal_change(
+    await PUBLICITY_JOURNAL.change(
         session,
-        PublicityWindowChanged(
+        publicity,
+        system_actor(publicity.region, service="review"),
+        f"publicity.window.{'moved' if moved else 'confirmed'}",
+        event=PublicityWindowChanged(
             publicity_id=publicity.id,
             previous_open_through=previous,
             open_through=open_through,
@@ -1306,10 +1263,6 @@ async def _recompute_publicity(
             review_ids=[r.id for r in reviews],
             calendar_years=sorted(years),
         ),
-        actor=system_actor(publicity.region, service="review"),
-        action=f"publicity.window.{'moved' if moved else 'confirmed'}",
-        record_type="publicity",
-        record=publicity,
         reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
         rule_ids=[parameter.rule, "NA-14"],
         policy_pack=publicity.policy_pack,

@@ -47,8 +47,7 @@ def build_catalog(specs: list[EventSpec] | None = None, *, prefix: str = "zc") -
             schemas.setdefault(name, definition)
         channel_id = spec.name.replace(".", "_")
         channels.setdefault(
-            channel_id,
-            {"address": spec.subject(prefix), "messages": {}, "description": f"published by {spec.service}"},
+            channel_id, {"address": spec.subject(prefix), "messages": {}, "description": f"published by {spec.service}"}
         )
         channels[channel_id]["messages"][message_id] = {"$ref": f"#/components/messages/{message_id}"}
         operations[f"{spec.service}_sends_{channel_id}"] = {

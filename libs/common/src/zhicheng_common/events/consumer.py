@@ -356,19 +356,11 @@ class EventConsumer:
             park_max_seconds: how long an event about an unknown aggregate waits before it is
                 dead-lettered (counted from when the stream stored it).
         """
-        self.service = service
-        self.producer = producer
-        self.subscriptions = tuple(subscriptions)
-        self.js = js
-        self.database = database
-        self.stream = stream
-        self.prefix = prefix
-        self.max_deliver = max_deliver
-        self.retry_delay_seconds = retry_delay_seconds
-        self.park_max_seconds = park_max_seconds
-        self.ack_wait_seconds = ack_wait_seconds
-        self.batch_size = batch_size
-        self.fetch_timeout_seconds = fetch_timeout_seconds
+        self.service, self.producer, self.subscriptions = service, producer, tuple(subscriptions)
+        self.js, self.database, self.stream, self.prefix = js, database, stream, prefix
+        self.max_deliver, self.retry_delay_seconds = max_deliver, retry_delay_seconds
+        self.park_max_seconds, self.ack_wait_seconds = park_max_seconds, ack_wait_seconds
+        self.batch_size, self.fetch_timeout_seconds = batch_size, fetch_timeout_seconds
         self.durable = durable or durable_name(service, producer)
         self.filter_subject = filter_subject or f"{prefix}.{producer}.>"
         self.retire = tuple(name for name in retire if name != self.durable)
@@ -595,13 +587,7 @@ class EventConsumer:
         await message.ack()
         self.stats.dead_lettered += 1
         self.stats.errors.append(repr(exc))
-        log.error(
-            "consumer.dead_lettered",
-            consumer=self.durable,
-            event_id=event_id,
-            attempt=attempt,
-            error=repr(exc),
-        )
+        log.error("consumer.dead_lettered", consumer=self.durable, event_id=event_id, attempt=attempt, error=repr(exc))
 
 
 def header_safe(text: str, limit: int = 1000) -> str:

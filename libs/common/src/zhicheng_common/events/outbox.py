@@ -131,12 +131,7 @@ async def record_event(
         time=session_clock(session).now(),
     )
     schema = session_schema(session)
-    version = (
-        await session.execute(
-            _record_statement(schema),
-            _record_params(envelope, data),
-        )
-    ).scalar_one()
+    version = (await session.execute(_record_statement(schema), _record_params(envelope, data))).scalar_one()
     session.sync_session.info.setdefault(_RECORDED, set()).add(schema)
     envelope.aggregateversion = int(version)
     return envelope
@@ -184,14 +179,13 @@ class OutboxRelay:
         retention: timedelta | None = None,
         publish_timeout: float = 5.0,
     ) -> None:
-        self.engine = engine
-        self.js = js
-        self.schema = schema
-        self.prefix = prefix
-        self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
-        self.retention = retention
-        self.publish_timeout = publish_timeout
+        self.engine, self.js, self.schema, self.prefix = engine, js, schema, prefix
+        self.batch_size, self.poll_seconds, self.retention, self.publish_timeout = (
+            batch_size,
+            poll_seconds,
+            retention,
+            publish_timeout,
+        )
         self.published_count = 0
         self.lock_key = relay_lock_key(schema)
         self.led_batches = 0  # batches this relay published as the schema's leader
@@ -305,8 +299,7 @@ class OutboxRelay:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 outbox_table.delete().where(
-                    outbox_table.c.published_at.is_not(None),
-                    outbox_table.c.published_at < func.now() - self.retention,
+                    outbox_table.c.published_at.is_not(None), outbox_table.c.published_at < func.now() - self.retention
                 )
             )
         return int(result.rowcount or 0)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import nats
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
 
 from zhicheng_common.settings import CommonSettings
 
@@ -90,3 +91,24 @@ async def ensure_streams(js: JetStreamContext, settings: CommonSettings) -> None
             log.info("nats.stream_created", stream=config.name)
         else:
             await js.update_stream(config)
+
+
+async def key_value_bucket(js: JetStreamContext, name: str, *, create: bool, history: int, replicas: int) -> KeyValue:
+    """The KV bucket ``name``; created (with ``history`` versions per key) when missing and ``create``,
+    else ``BucketNotFoundError`` propagates (a reader does not create what an operator should)."""
+    try:
+        return await js.key_value(name)
+    except BucketNotFoundError:
+        if not create:
+            raise
+    return await js.create_key_value(bucket=name, history=history, replicas=replicas)
+
+
+async def next_update(watcher: Any, wait_seconds: float) -> KeyValue.Entry | Literal[False] | None:
+    """The KV watcher's next entry: ``None`` once the current values are all in, ``False`` when
+    nothing came within ``wait_seconds``."""
+    try:
+        update: KeyValue.Entry | None = await watcher.updates(timeout=wait_seconds)
+    except Exception:  # nats' TimeoutError: nothing new
+        return False
+    return update

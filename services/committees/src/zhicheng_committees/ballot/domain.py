@@ -10,7 +10,9 @@ The rules here decide *whether* a ballot is accepted; how the store keeps "that"
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import hashlib
+import hmac
+from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
 
 from zhicheng_committees.meeting.domain import ApplicantId, ExpertId, MeetingStatus
@@ -29,6 +31,7 @@ class Choice(StrEnum):
 class RoundStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+    VOID = "void"  # its envelope key was lost with the process that held it: never counted
 
 
 def round_opening_refusal(
@@ -97,3 +100,56 @@ def ballot_refusal(
 def normalized(choices: Mapping[ApplicantId, Choice]) -> dict[ApplicantId, str]:
     """The ballot as stored and published: applicant → choice, in applicant order (no trace of how it was typed)."""
     return {applicant: choices[applicant].value for applicant in sorted(choices)}
+
+
+# --- the sealed envelope and the receipt's tags (docs/secret-ballot.md) ------------------------
+
+#: Characters of a receipt: ``secrets.token_urlsafe(18)`` is 24 URL-safe characters (144 bits).
+RECEIPT_LENGTH = 24
+#: One byte per applicant of the round in the envelope's plaintext; ``-`` is a blank (or a recusal).
+_MARKS: dict[str, str] = {Choice.YES.value: "y", Choice.NO.value: "n", Choice.ABSTAIN.value: "a"}
+_CHOICES = {mark: choice for choice, mark in _MARKS.items()}
+BLANK_MARK = "-"
+TAG_DOMAIN = "zc-ballot-v1"
+
+
+def envelope_plaintext(receipt: str, applicants: Sequence[ApplicantId], choices: Mapping[ApplicantId, Choice]) -> bytes:
+    """NA-7: the plaintext sealed in an envelope, the same length for every ballot of the round.
+
+    The receipt, then one mark per applicant in the round's order, so neither the size of the
+    envelope nor its layout depends on what, or how much, was marked.
+    """
+    if len(receipt) != RECEIPT_LENGTH:
+        raise ValueError("a receipt is 24 characters")
+    marks = "".join(_MARKS[choices[a].value] if a in choices else BLANK_MARK for a in applicants)
+    return (receipt + marks).encode("ascii")
+
+
+def open_plaintext(plaintext: bytes, applicants: Sequence[ApplicantId]) -> tuple[str, dict[ApplicantId, str]]:
+    """The receipt and the marked choices (applicant → choice) of an envelope's plaintext."""
+    text = plaintext.decode("ascii")
+    receipt, marks = text[:RECEIPT_LENGTH], text[RECEIPT_LENGTH:]
+    if len(marks) != len(applicants):
+        raise ValueError("the envelope does not match the round's applicants")
+    return receipt, {a: _CHOICES[m] for a, m in zip(applicants, marks, strict=True) if m != BLANK_MARK}
+
+
+def ballot_tag(receipt: str, round_id: str, applicant: ApplicantId) -> str:
+    """The tag of one applicant's row of a ballot: HMAC-SHA256 keyed by the receipt (hex).
+
+    Only the receipt's holder can compute it, and rows of one paper share nothing visible.
+    """
+    message = f"{TAG_DOMAIN}|{round_id}|{applicant}".encode()
+    return hmac.new(receipt.encode(), message, hashlib.sha256).hexdigest()
+
+
+def opinions_refusal(incomplete: Sequence[ApplicantId]) -> Refusal | None:
+    """NA-8, MT-2: the vote follows the written opinions: every group has written before a round opens."""
+    if not incomplete:
+        return None
+    return Refusal(
+        "NA-8",
+        "opinions_incomplete",
+        f"以下申报人的评议组尚未全部提交书面评审意见，不能表决：{'、'.join(incomplete)}",
+        ("applicants",),
+    )

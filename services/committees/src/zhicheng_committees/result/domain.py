@@ -6,20 +6,24 @@ recused for the applicant when the pack's flag ``recused_expert_reduces_denomina
 (``Ratio.min_count`` for the pack, :class:`fractions.Fraction` in the recount of a document),
 never in floats: ⅔ × 9 must be exactly 6.
 
-The published tally document lists every receipt with its votes and no voter, so anyone can
-recount it (:func:`recount`) and an expert can find their own receipt.
+The published tally document lists every ballot row (the receipt's tag for one applicant, and the
+choice) and no voter, so anyone can recount it (:func:`recount`) and an expert finds their own
+rows from their receipt (:func:`receipt_votes`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from zhicheng_committees.ballot.domain import Choice
+from zhicheng_committees.ballot.domain import Choice, ballot_tag
 from zhicheng_committees.meeting.domain import ApplicantId
+from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.refusals import Refusal
 
@@ -117,6 +121,33 @@ def tally_round(
     return out
 
 
+def tally_rows(
+    pack: PolicyPack,
+    *,
+    applicants: Sequence[ApplicantId],
+    attending: int,
+    recused: Mapping[ApplicantId, int],
+    rows: Sequence[BallotRow],
+) -> list[ApplicantTally]:
+    """NA-7: tally every applicant of a round from its ballot rows (one row per applicant marked)."""
+    by_applicant: dict[ApplicantId, list[Choice]] = {a: [] for a in applicants}
+    for row in rows:
+        by_applicant[row.applicant].append(Choice(row.choice))
+    return [
+        tally_applicant(pack, applicant=a, attending=attending, recused=recused.get(a, 0), choices=by_applicant[a])
+        for a in sorted(applicants)
+    ]
+
+
+@dataclass(frozen=True)
+class BallotRow:
+    """One published row of a ballot: the receipt's tag for the applicant, the applicant, the choice."""
+
+    tag: str
+    applicant: ApplicantId
+    choice: str
+
+
 def tally_content(
     pack: PolicyPack,
     *,
@@ -125,11 +156,13 @@ def tally_content(
     round_number: int,
     attending: int,
     tallies: Sequence[ApplicantTally],
-    receipts: Mapping[str, Mapping[ApplicantId, str]],
+    rows: Sequence[BallotRow],
+    closed_at: str,
 ) -> dict[str, Any]:
-    """The tally document the service signs: counts, every receipt with its votes, the round and the pack.
+    """The tally document the service signs: counts, every ballot row, the round and the pack.
 
-    It names no expert; receipts are listed in the order of their codes, which are random.
+    It names no expert; rows are listed in the order of their tags, which are random-looking, and a
+    paper's rows for different applicants share nothing (docs/secret-ballot.md).
     """
     p = pack.parameters
     return {
@@ -137,32 +170,40 @@ def tally_content(
         "meeting_id": meeting_id,
         "round_id": round_id,
         "round": round_number,
+        "closed_at": closed_at,
         "policy_pack": pack.id,
         "pass_threshold": str(p.pass_threshold.value),
         "recused_reduce_denominator": p.recused_expert_reduces_denominator.value,
         "rules": sorted({p.pass_threshold.rule, *p.pass_threshold.also, p.recused_expert_reduces_denominator.rule}),
         "attending": attending,
         "applicants": [t.as_dict() for t in tallies],
-        "receipts": [{"receipt": code, "votes": dict(receipts[code])} for code in sorted(receipts)],
+        "ballots": [
+            {"tag": r.tag, "applicant": r.applicant, "choice": r.choice} for r in sorted(rows, key=lambda r: r.tag)
+        ],
     }
 
 
 def recount(content: Mapping[str, Any]) -> list[Refusal]:
-    """Recount a published tally document from its receipts alone; empty when every count agrees.
+    """Recount a published tally document from its ballot rows alone; empty when every count agrees.
 
-    Uses only the document (threshold, attending, recused counts, receipts), so anyone can run it.
+    Uses only the document (threshold, attending, recused counts, rows), so anyone can run it; the
+    bound is computed with exact fractions.
     """
     problems: list[Refusal] = []
     threshold = Fraction(str(content["pass_threshold"]))
-    receipts = content["receipts"]
-    if len({r["receipt"] for r in receipts}) != len(receipts):
-        problems.append(Refusal("NA-7", "receipt_twice", "回执码重复"))
-    if len(receipts) > int(content["attending"]):
-        problems.append(Refusal("NA-7", "more_ballots_than_attending", "选票数多于出席专家数"))
+    rows = content["ballots"]
+    if len({r["tag"] for r in rows}) != len(rows):
+        problems.append(Refusal("NA-7", "tag_twice", "选票标记重复"))
+    by_applicant: dict[ApplicantId, list[str]] = {}
+    for r in rows:
+        by_applicant.setdefault(r["applicant"], []).append(r["choice"])
     for row in content["applicants"]:
         applicant = row["applicant"]
-        votes = [r["votes"][applicant] for r in receipts if applicant in r["votes"]]
-        counted = int(row["attending"]) - (int(row["recused"]) if content["recused_reduce_denominator"] else 0)
+        votes = by_applicant.get(applicant, [])
+        recused = int(row["recused"])
+        counted = int(row["attending"]) - (recused if content["recused_reduce_denominator"] else 0)
+        if len(votes) > int(row["attending"]) - recused:
+            problems.append(Refusal("NA-7", "more_ballots_than_voters", f"申报人 {applicant} 的选票多于可投票专家数"))
         expected = {
             "yes": votes.count(Choice.YES.value),
             "no": votes.count(Choice.NO.value),
@@ -178,8 +219,54 @@ def recount(content: Mapping[str, Any]) -> list[Refusal]:
                     Refusal(
                         "NA-7",
                         "count_mismatch",
-                        f"申报人 {applicant} 的 {key} 公布为 {row[key]}，按回执重新计票为 {value}",
+                        f"申报人 {applicant} 的 {key} 公布为 {row[key]}，按选票重新计票为 {value}",
                         (f"applicants.{applicant}.{key}",),
                     )
                 )
+    listed = {row["applicant"] for row in content["applicants"]}
+    strays = sorted({r["applicant"] for r in rows} - listed)
+    if strays:
+        problems.append(Refusal("NA-7", "ballot_for_unknown_applicant", f"选票涉及未表决的申报人：{'、'.join(strays)}"))
     return problems
+
+
+def receipt_votes(content: Mapping[str, Any], receipt: str) -> dict[ApplicantId, str]:
+    """What the holder of ``receipt`` finds in a published tally: applicant → the choice counted.
+
+    An applicant they marked but that is missing here means their ballot was not counted as cast.
+    """
+    round_id = str(content["round_id"])
+    by_tag = {r["tag"]: r for r in content["ballots"]}
+    out: dict[ApplicantId, str] = {}
+    for row in content["applicants"]:
+        tag = ballot_tag(receipt, round_id, row["applicant"])
+        if tag in by_tag:
+            out[row["applicant"]] = by_tag[tag]["choice"]
+    return out
+
+
+# --- the meeting file and the results entry (CM-11) ----------------------------------------------
+
+
+class MeetingFileItem(StrEnum):
+    """CM-11: what the meeting file entered with the results holds."""
+
+    POST_MEETING_FILING_REPORT = "post_meeting_filing_report"  # 会后备案报告
+    RESULTS_PUBLICITY = "results_publicity"  # 评审结果公示
+    EXPERT_DRAW_LIST = "expert_draw_list"  # 专家抽取名单
+    SIGN_IN_SHEET = "sign_in_sheet"  # 签到表
+    EXPERT_REVIEW_FORMS = "expert_review_forms"  # 专家评审表
+    RESULTS_CONFIRMATION = "results_confirmation"  # 评审结果确认表（含票数）
+    PASSED_LIST = "passed_list"  # 通过人员名单
+    PHOTOS = "photos"  # 会议照片
+
+
+def missing_meeting_file_items(items: Iterable[str]) -> list[MeetingFileItem]:
+    """CM-11: the items of the meeting file not supplied, in the rule's order."""
+    given = set(items)
+    return [item for item in MeetingFileItem if item.value not in given]
+
+
+def results_entry_due(pack: PolicyPack, calendar: WorkingDayCalendar, appointment_document_date: date) -> date:
+    """CM-11: results are entered within the pack's working days after the appointment document."""
+    return calendar.deadline(appointment_document_date, pack.parameters.results_entry_working_days.value)

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from zhicheng_common.api import SessionDep
 from zhicheng_common.auth import CurrentPrincipal, Principal
-from zhicheng_common.clock import china_today
 from zhicheng_common.problems import problem_doc
+from zhicheng_experts.deps import ToolsDep
 from zhicheng_experts.draw import service
 from zhicheng_experts.draw.errors import DrawRefused
 from zhicheng_experts.draw.schemas import (
@@ -32,22 +32,14 @@ from zhicheng_experts.settings import AREA
 T = TypeVar("T")
 
 
-def _tools(request: Request) -> service.Tools:
-    state = request.app.state
-    now = state.clock.now()
-    return service.Tools(
-        now=now, today=china_today(now), calendar=state.calendar, cipher=state.pii_cipher, source=state.pool_source
-    )
-
-
-ToolsDep = Annotated[service.Tools, Depends(_tools)]
-
 FORBIDDEN = problem_doc("角色或管辖范围不符 (not_committee_office, supervisor_required, panel_not_readable)")
 REFUSED = problem_doc(
     "规则或抽取状态拒绝 (members_not_odd, too_few_members, draw_too_late, pool_too_small, redraw_needs_reason, "
     "commitment_revealed, already_signed, no_alternate_left…; `rule` 给出规则编号)；拒绝记录写入审计日志"
 )
 NOT_FOUND = problem_doc("抽取记录或评审会议不存在 (draw_not_found, meeting_not_open)")
+
+SIGNATURE_INVALID = problem_doc("签名或公钥无效 (signature_invalid, public_key_invalid)")
 
 router = APIRouter(prefix=f"/{AREA}", tags=["draws"])
 
@@ -80,12 +72,7 @@ async def request_draw(
         request,
         principal,
         service.request_draw(
-            session,
-            actor=principal,
-            committee_id=committee_id,
-            meeting_id=meeting_id,
-            draw_in=draw_in,
-            tools=tools,
+            session, actor=principal, committee_id=committee_id, meeting_id=meeting_id, draw_in=draw_in, tools=tools
         ),
     )
 
@@ -151,11 +138,7 @@ async def signing_payload(
     "/draws/{draw_id}/signatures",
     status_code=201,
     summary="抽取人员签名 (a drawer's or supervisor's signature, EX-1)",
-    responses={
-        400: problem_doc("签名或公钥无效 (signature_invalid, public_key_invalid)"),
-        403: FORBIDDEN,
-        409: REFUSED,
-    },
+    responses={400: SIGNATURE_INVALID, 403: FORBIDDEN, 409: REFUSED},
 )
 async def sign(
     draw_id: uuid.UUID,

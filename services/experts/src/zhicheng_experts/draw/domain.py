@@ -427,12 +427,7 @@ def draw_date_refusal(
 
 
 def request_refusals(
-    pack: PolicyPack,
-    calendar: WorkingDayCalendar,
-    *,
-    meeting: Meeting,
-    request: DrawRequest,
-    draw_date: date,
+    pack: PolicyPack, calendar: WorkingDayCalendar, *, meeting: Meeting, request: DrawRequest, draw_date: date
 ) -> list[Refusal]:
     """Everything wrong with a draw request: size (NA-1), the split into specialties, timing (EX-2)."""
     out: list[Refusal] = []
@@ -676,10 +671,7 @@ def new_draw_refusal(previous: Collection[DrawStatus], reason: str | None) -> Re
     """
     if previous and not (reason or "").strip():
         return Refusal(
-            "EX-1",
-            "redraw_needs_reason",
-            f"本次评审会已有{len(previous)}次抽取记录，重新抽取须说明理由",
-            ("reason",),
+            "EX-1", "redraw_needs_reason", f"本次评审会已有{len(previous)}次抽取记录，重新抽取须说明理由", ("reason",)
         )
     return None
 

@@ -7,34 +7,21 @@ from typing import Any
 from zhicheng_common.problems import Conflict, FieldError, Forbidden, NotFound, ProblemError
 
 
-class DrawNotFound(NotFound):
-    code = "draw_not_found"
-    title = "抽取记录不存在"
+class DrawNotFound(NotFound, code="draw_not_found", title="抽取记录不存在"): ...
 
 
-class MeetingNotOpen(NotFound):
+class MeetingNotOpen(NotFound, code="meeting_not_open", title="评审会议不存在或尚未备案"):
     """The pool knows no meeting of this committee open for a draw (no pre-meeting filing yet)."""
 
-    code = "meeting_not_open"
-    title = "评审会议不存在或尚未备案"
+
+class NotCommitteeOffice(Forbidden, code="not_committee_office", title="不是该评审委员会的办公室"): ...
 
 
-class NotCommitteeOffice(Forbidden):
-    code = "not_committee_office"
-    title = "不是该评审委员会的办公室"
-
-
-class PanelNotReadable(Forbidden):
+class PanelNotReadable(Forbidden, code="panel_not_readable", title="无权查看抽取结果"):
     """Only the committee office, HR supervisors and auditors read a panel or its pack (NA-2)."""
 
-    code = "panel_not_readable"
-    title = "无权查看抽取结果"
 
-
-class SignatureInvalid(ProblemError):
-    status = 400
-    code = "signature_invalid"
-    title = "签名无效"
+class SignatureInvalid(ProblemError, status=400, code="signature_invalid", title="签名无效"): ...
 
 
 class DrawRefused(Conflict):

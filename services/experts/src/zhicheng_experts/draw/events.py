@@ -15,6 +15,10 @@ class PanelSeat(BaseModel):
 
     expert_id: str
     specialty: str
+    account_subject: str | None = Field(
+        default=None,
+        description="The gateway account (token subject) the expert signs in with; null when none is linked.",
+    )
 
 
 class PanelAlternate(BaseModel):

@@ -89,13 +89,8 @@ class SmtpNotifier:
         password: str | None = None,
         timeout: float = 10.0,
     ) -> None:
-        self.host = host
-        self.port = port
-        self.sender = sender
-        self.starttls = starttls
-        self.username = username
-        self.password = password
-        self.timeout = timeout
+        self.host, self.port, self.sender, self.starttls, self.username = host, port, sender, starttls, username
+        self.password, self.timeout = password, timeout
 
     def message(self, notification: Notification, address: str) -> EmailMessage:
         message = EmailMessage()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from zhicheng_experts.draw.models import Draw, DrawNotification, DrawReplacement, DrawSignature
+from zhicheng_experts.expert.models import Expert
 from zhicheng_experts.pool.repository import FrozenPool
 
 #: A notification failing this often stays pending for an operator (its last error kept) and is no
@@ -48,6 +49,19 @@ class PoolSnapshotSource(Protocol):
 class DrawRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def account_subjects(self, expert_ids: Sequence[str]) -> dict[str, str | None]:
+        """The gateway account each expert signs in with (``Expert.account_subject``), by expert id."""
+        ids = []
+        for e in expert_ids:
+            try:
+                ids.append(uuid.UUID(e))
+            except ValueError:  # an id of a pool source other than the experts table
+                continue
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Expert.id, Expert.account_subject).where(Expert.id.in_(ids)))
+        return {str(expert_id): subject for expert_id, subject in rows}
 
     async def lock_meeting(self, meeting_id: uuid.UUID) -> None:
         """Serialize requests for one meeting (two offices asking at once get one draw and one refusal)."""

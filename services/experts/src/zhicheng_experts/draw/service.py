@@ -14,8 +14,8 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, Unpack
 
 import structlog
 from cryptography.exceptions import InvalidSignature
@@ -23,16 +23,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, Role, public_key_id
-from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.db import Database
-from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.pii import PiiCipher
+from zhicheng_common.journaling import Change, RecordJournal, RecordRef
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
+from zhicheng_common.schemas import from_record
+from zhicheng_experts.deps import Tools
 from zhicheng_experts.draw import domain
 from zhicheng_experts.draw.domain import (
     ALGORITHM,
@@ -54,13 +53,7 @@ from zhicheng_experts.draw.errors import (
     SignatureInvalid,
 )
 from zhicheng_experts.draw.events import PanelAlternate, PanelDrawn, PanelMemberReplaced, PanelSeat
-from zhicheng_experts.draw.evidence import (
-    SignerRole,
-    assemble_pack,
-    draw_result,
-    prepare_draw,
-    signed_bytes,
-)
+from zhicheng_experts.draw.evidence import SignerRole, assemble_pack, draw_result, prepare_draw, signed_bytes
 from zhicheng_experts.draw.models import Draw, DrawNotification, DrawReplacement, DrawSignature
 from zhicheng_experts.draw.notifier import Notification, Notifier, NotifierError
 from zhicheng_experts.draw.repository import DrawRepository, PoolSnapshotSource
@@ -81,17 +74,7 @@ from zhicheng_experts.draw.schemas import (
 log = structlog.get_logger()
 
 RECORD_TYPE = "draw"
-
-
-@dataclass(frozen=True)
-class Tools:
-    """What a use case needs besides the session: the time, the calendar, the cipher, the pool."""
-
-    now: datetime
-    today: date
-    calendar: WorkingDayCalendar
-    cipher: PiiCipher
-    source: PoolSnapshotSource
+DRAWS = RecordJournal(RECORD_TYPE)
 
 
 # --- who may do what -----------------------------------------------------------------------------
@@ -171,13 +154,12 @@ def _refused(refusals: Sequence[Refusal], scope: _Scope) -> DrawRefused:
 async def journal_refusal(database: Database, *, actor: Principal, error: DrawRefused) -> None:
     """Keep a refused draw request in the journal (its own transaction: the request's rolls back)."""
     async with database.unit_of_work() as session:
-        await append_entry(
+        record = RecordRef(error.journal["record_id"], error.journal["record_region"])
+        await DRAWS.change(
             session,
-            actor=actor,
-            action="draw.refused",
-            record_type=RECORD_TYPE,
-            record_id=error.journal["record_id"],
-            record_region=error.journal["record_region"],
+            record,
+            actor,
+            "draw.refused",
             reason=error.journal["reason"],
             rule_ids=error.journal["rule_ids"],
             policy_pack=error.journal["policy_pack"],
@@ -197,6 +179,12 @@ async def _get(
 
 def _params(draw: Draw) -> DrawParameters:
     return DrawParameters.from_pack(pack_by_id(draw.policy_pack))
+
+
+async def _journal(session: AsyncSession, draw: Draw, actor: Principal, action: str, **note: Unpack[Change]) -> None:
+    """Journal a step of ``draw`` under its pack, with its event (if any), which is about the meeting."""
+    note["policy_pack"], note["subject"] = draw.policy_pack, str(draw.meeting_id)
+    await DRAWS.change(session, draw, actor, action, **note)
 
 
 # --- step 1-3: ask for a draw --------------------------------------------------------------------
@@ -272,13 +260,11 @@ async def request_draw(
     voided = [uuid.UUID(i) for i in domain.draws_voided_by((str(d.id), DrawStatus(d.status)) for d in previous)]
     await repo.void(voided, by=draw.id)
     for old in voided:
-        await append_entry(
+        await DRAWS.change(
             session,
-            actor=actor,
-            action="draw.voided",
-            record_type=RECORD_TYPE,
-            record_id=str(old),
-            record_region=snapshot.region,
+            RecordRef(old, snapshot.region),
+            actor,
+            "draw.voided",
             reason=draw.reason,
             rule_ids=["EX-1"],
             policy_pack=pack.id,
@@ -287,16 +273,13 @@ async def request_draw(
     repo.add(draw)
     await repo.flush()
     excluded = prepared.eligibility.excluded
-    await append_entry(
+    await _journal(
         session,
-        actor=actor,
-        action="draw.committed",
-        record_type=RECORD_TYPE,
-        record_id=str(draw.id),
-        record_region=snapshot.region,
+        draw,
+        actor,
+        "draw.committed",
         reason=draw.reason,
         rule_ids=sorted({"NA-1", "EX-2", *(r.rule for e in excluded for r in e.reasons)}),
-        policy_pack=pack.id,
         data={
             "meeting_id": str(meeting_id),
             "committee_id": str(committee_id),
@@ -349,15 +332,12 @@ async def enter_seed(
     draw.drawn_by = actor.subject
     draw.drawn_at = tools.now
     await repo.flush()
-    await append_entry(
+    await _journal(
         session,
-        actor=actor,
-        action="draw.drawn",
-        record_type=RECORD_TYPE,
-        record_id=str(draw.id),
-        record_region=draw.region,
+        draw,
+        actor,
+        "draw.drawn",
         rule_ids=["EX-1"],
-        policy_pack=draw.policy_pack,
         data={
             "meeting_id": str(draw.meeting_id),
             "external_seed": seed_in.external_seed,
@@ -378,10 +358,7 @@ async def signing_payload(session: AsyncSession, *, actor: Principal, draw_id: u
     draw = await _get(repo, draw_id)
     role = signer_role(actor, draw)
     if draw.result is None:
-        raise _refused(
-            [Refusal("EX-1", "not_drawn", "尚未抽取或已作废的结果不能签名")],
-            _Scope.of(draw),
-        )
+        raise _refused([Refusal("EX-1", "not_drawn", "尚未抽取或已作废的结果不能签名")], _Scope.of(draw))
     payload = signed_bytes(draw.result, signer_id=actor.subject, role=role)
     return SigningPayload(signer_id=actor.subject, role=role, payload=payload.decode("utf-8"))
 
@@ -440,19 +417,18 @@ async def sign(
     after = domain.status_after_signatures(len(existing) + 1, params)
     draw.status = after.value
     await repo.flush()
-    await append_entry(
+    published = before is not DrawStatus.SIGNED and after is DrawStatus.SIGNED
+    await _journal(
         session,
-        actor=actor,
-        action="draw.signed",
-        record_type=RECORD_TYPE,
-        record_id=str(draw.id),
-        record_region=draw.region,
+        draw,
+        actor,
+        "draw.signed",
+        event=await _panel_drawn(repo, draw) if published else None,
         rule_ids=[params.draw_signers.rule],
-        policy_pack=draw.policy_pack,
         data={"role": role, "key_id": key_id, "signatures": len(existing) + 1, "needed": params.draw_signers.value},
     )
-    if before is not DrawStatus.SIGNED and after is DrawStatus.SIGNED:
-        await _publish_panel(session, repo, draw)
+    if published:
+        _notify_panel(repo, draw)
     return await _read(repo, draw, params)
 
 
@@ -471,31 +447,33 @@ def _state(draw: Draw, replacements: Sequence[DrawReplacement]) -> PanelState:
     return PanelState(_lots(draw), made)
 
 
-def _seats(state: PanelState) -> list[PanelSeat]:
-    return [PanelSeat(expert_id=e, specialty=lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
+async def _seats(repo: DrawRepository, state: PanelState) -> list[PanelSeat]:
+    """The panel's seats, each with the account its expert signs in with (committees checks the
+    expert's own token against it at the meeting; issue 15)."""
+    seats = [(e, lot.specialty) for lot in state.lots for e in state.members(lot.specialty)]
+    accounts = await repo.account_subjects([e for e, _ in seats])
+    return [PanelSeat(expert_id=e, specialty=s, account_subject=accounts.get(e)) for e, s in seats]
 
 
-async def _publish_panel(session: AsyncSession, repo: DrawRepository, draw: Draw) -> None:
+async def _panel_drawn(repo: DrawRepository, draw: Draw) -> PanelDrawn:
+    """``experts.panel.drawn``: the signed panel, published once the pack's signers have signed."""
     state = _state(draw, [])
-    await record_event(
-        session,
-        PanelDrawn(
-            committee_id=draw.committee_id,
-            meeting_id=draw.meeting_id,
-            draw_id=draw.id,
-            meeting_date=draw.meeting_date,
-            algorithm=ALGORITHM,
-            snapshot_sha256=draw.snapshot_sha256,
-            members=_seats(state),
-            alternates=[
-                PanelAlternate(expert_id=e, specialty=lot.specialty, order=i)
-                for lot in state.lots
-                for i, e in enumerate(lot.alternates, start=1)
-            ],
-        ),
-        subject=str(draw.meeting_id),
-        region=draw.region,
+    return from_record(
+        PanelDrawn,
+        draw,
+        draw_id=draw.id,
+        algorithm=ALGORITHM,
+        members=await _seats(repo, state),
+        alternates=[
+            PanelAlternate(expert_id=e, specialty=lot.specialty, order=i)
+            for lot in state.lots
+            for i, e in enumerate(lot.alternates, start=1)
+        ],
     )
+
+
+def _notify_panel(repo: DrawRepository, draw: Draw) -> None:
+    state = _state(draw, [])
     for lot in state.lots:
         for expert_id in lot.members:
             repo.add(_notification(draw, expert_id, lot.specialty, "member"))
@@ -549,32 +527,23 @@ async def replace(
     )
     repo.add(_notification(draw, replacement.replacement, replacement.specialty, "replacement"))
     await repo.flush()
-    await append_entry(
+    replaced = from_record(
+        PanelMemberReplaced,
+        replacement,
+        committee_id=draw.committee_id,
+        meeting_id=draw.meeting_id,
+        draw_id=draw.id,
+        members=await _seats(repo, state),
+    )
+    await _journal(
         session,
-        actor=actor,
-        action="draw.member_replaced",
-        record_type=RECORD_TYPE,
-        record_id=str(draw.id),
-        record_region=draw.region,
+        draw,
+        actor,
+        "draw.member_replaced",
+        event=replaced,
         reason=replacement.note or replacement.reason,
         rule_ids=["EX-1", "NA-9"] if replacement.reason == "conflicted" else ["EX-1"],
-        policy_pack=draw.policy_pack,
         data={"seq": len(made) + 1, "specialty": replacement.specialty, "reason": replacement.reason},
-    )
-    await record_event(
-        session,
-        PanelMemberReplaced(
-            committee_id=draw.committee_id,
-            meeting_id=draw.meeting_id,
-            draw_id=draw.id,
-            specialty=replacement.specialty,
-            replaced=replacement.replaced,
-            replacement=replacement.replacement,
-            reason=replacement.reason,
-            members=_seats(state),
-        ),
-        subject=str(draw.meeting_id),
-        region=draw.region,
     )
     log.info("experts.panel.member_replaced", draw_id=str(draw.id), seq=len(made) + 1)
     return await _read(repo, draw, _params(draw))
@@ -583,19 +552,9 @@ async def replace(
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def _commitment(draw: Draw) -> dict[str, Any]:
-    return {
-        "draw_id": draw.id,
-        "meeting_id": draw.meeting_id,
-        "committee_id": draw.committee_id,
-        "status": DrawStatus(draw.status),
-        "algorithm": ALGORITHM,
-        "commitment": draw.commitment,
-        "snapshot_sha256": draw.snapshot_sha256,
-        "eligible_count": draw.eligible_count,
-        "excluded_count": draw.excluded_count,
-        "requested_at": draw.requested_at,
-    }
+def _published(draw: Draw) -> dict[str, Any]:
+    """The fields of a draw's read that are not its columns as stored."""
+    return {"draw_id": draw.id, "status": DrawStatus(draw.status), "algorithm": ALGORITHM}
 
 
 async def _read(repo: DrawRepository, draw: Draw, params: DrawParameters) -> DrawRead:
@@ -612,58 +571,31 @@ async def _read(repo: DrawRepository, draw: Draw, params: DrawParameters) -> Dra
             )
             for lot in state.lots
         ]
-    return DrawRead(
-        **_commitment(draw),
-        policy_pack=draw.policy_pack,
-        frozen_on=draw.frozen_on,
-        meeting_date=draw.meeting_date,
-        request=draw.request,
-        reason=draw.reason,
-        external_seed=draw.external_seed,
-        drawn_at=draw.drawn_at,
-        lots=lots,
-        signatures=[
-            SignatureRead(
-                signer_id=s.signer_id,
-                role="supervisor" if s.role == "supervisor" else "drawer",
-                key_id=s.key_id,
-                public_key_pem=s.public_key_pem,
-                signed_at=s.signed_at,
-            )
-            for s in signatures
-        ],
-        signatures_needed=params.draw_signers.value,
-        replacements=[
-            ReplacementRead(
-                seq=r.seq,
-                specialty=r.specialty,
-                replaced=r.replaced,
-                replacement=r.replacement,
-                reason="declined" if r.reason == "declined" else "conflicted",
-                note=r.note,
-                made_by=r.made_by,
-                made_at=r.made_at,
-            )
-            for r in replacements
-        ],
-        voided_by=draw.voided_by,
+    signed = [
+        from_record(SignatureRead, s, role="supervisor" if s.role == "supervisor" else "drawer") for s in signatures
+    ]
+    made = [
+        from_record(ReplacementRead, r, reason="declined" if r.reason == "declined" else "conflicted")
+        for r in replacements
+    ]
+    needed = params.draw_signers.value
+    return from_record(
+        DrawRead, draw, **_published(draw), lots=lots, signatures=signed, signatures_needed=needed, replacements=made
     )
 
 
 async def get_commitment(session: AsyncSession, *, draw_id: uuid.UUID) -> CommitmentRead:
     """What is published of a draw: commitment and snapshot hash, never an expert."""
     draw = await _get(DrawRepository(session), draw_id)
-    return CommitmentRead(**_commitment(draw))
+    return from_record(CommitmentRead, draw, **_published(draw))
 
 
 async def _journal_read(session: AsyncSession, actor: Principal, draw: Draw, what: str) -> None:
-    await append_entry(
+    await DRAWS.read(
         session,
-        actor=actor,
-        action=f"draw.{what}_read",
-        record_type=RECORD_TYPE,
-        record_id=str(draw.id),
-        record_region=draw.region,
+        [draw],
+        actor,
+        f"draw.{what}_read",
         rule_ids=["NA-2"],
         policy_pack=draw.policy_pack,
         data={"meeting_id": str(draw.meeting_id)},
@@ -696,10 +628,7 @@ async def evidence(session: AsyncSession, *, actor: Principal, draw_id: uuid.UUI
     draw = await _get(repo, draw_id, snapshot=True, audit=True)
     _ensure_reader(actor, draw)
     if draw.result is None or draw.external_seed is None:
-        raise _refused(
-            [Refusal("EX-1", "not_drawn", "尚未抽取，证据包在录入外部种子后生成")],
-            _Scope.of(draw),
-        )
+        raise _refused([Refusal("EX-1", "not_drawn", "尚未抽取，证据包在录入外部种子后生成")], _Scope.of(draw))
     signatures = await repo.signatures(draw.id)
     await _journal_read(session, actor, draw, "evidence")
     return assemble_pack(

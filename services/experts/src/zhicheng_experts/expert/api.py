@@ -11,7 +11,7 @@ from zhicheng_common.api import SessionDep
 from zhicheng_common.paging import Paging
 from zhicheng_common.problems import problem_doc
 from zhicheng_experts.auth import ExpertAdmin, ExpertReader, ExpertSelf
-from zhicheng_experts.deps import CatalogDep, CipherDep, NowDep, PackDep
+from zhicheng_experts.deps import NowDep, PackDep, ToolsDep
 from zhicheng_experts.expert import service
 from zhicheng_experts.expert.errors import UnsupportedImportType
 from zhicheng_experts.expert.files import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, format_of
@@ -27,6 +27,17 @@ from zhicheng_experts.expert.schemas import (
 )
 from zhicheng_experts.settings import AREA
 
+EXPERT_INVALID = problem_doc("系列、专业或职称与目录不符 (expert_invalid)")
+OUTSIDE_JURISDICTION = problem_doc("不在管辖范围 (outside_jurisdiction)")
+TERM_TOO_LONG_OR_EXISTS = problem_doc("聘期超过政策规定 (term_too_long, EX-3) 或专家已在库中 (expert_exists)")
+IMPORT_TYPE_NOT_SUPPORTED = problem_doc("不是 CSV 或 xlsx (import_type_not_supported)")
+IMPORT_ROWS_INVALID = problem_doc("有错误行，未导入任何专家；errors[] 逐行列出 (import_rows_invalid)")
+NO_EXPERT_RECORD = problem_doc("本账号未关联专家记录 (no_expert_record)")
+EXPERT_NOT_FOUND = problem_doc("专家不存在 (expert_not_found)")
+FIELDS_INVALID = problem_doc("专业或职称与目录不符 (expert_invalid)")
+TERM_TOO_LONG = problem_doc("聘期超过政策规定 (term_too_long, EX-3)")
+ACCOUNT_ALREADY_LINKED = problem_doc("账号已关联其他专家 (account_already_linked)")
+
 router = APIRouter(prefix=f"/{AREA}", tags=["experts"])
 
 
@@ -34,25 +45,13 @@ router = APIRouter(prefix=f"/{AREA}", tags=["experts"])
     "/experts",
     status_code=201,
     summary="录入专家 (committee_office, hr_admin, province_admin)",
-    responses={
-        400: problem_doc("系列、专业或职称与目录不符 (expert_invalid)"),
-        403: problem_doc("不在管辖范围 (outside_jurisdiction)"),
-        409: problem_doc("聘期超过政策规定 (term_too_long, EX-3) 或专家已在库中 (expert_exists)"),
-    },
+    responses={400: EXPERT_INVALID, 403: OUTSIDE_JURISDICTION, 409: TERM_TOO_LONG_OR_EXISTS},
 )
 async def create_expert(
-    expert_in: ExpertCreate,
-    session: SessionDep,
-    principal: ExpertAdmin,
-    cipher: CipherDep,
-    pack: PackDep,
-    catalog: CatalogDep,
-    now: NowDep,
+    expert_in: ExpertCreate, session: SessionDep, principal: ExpertAdmin, pack: PackDep, tools: ToolsDep
 ) -> ExpertRead:
     """Enter one expert; the resident ID and credit code are stored encrypted with their keyed hashes."""
-    expert = await service.create_expert(
-        session, actor=principal, expert_in=expert_in, cipher=cipher, pack=pack, catalog=catalog, now=now
-    )
+    expert = await service.create_expert(session, actor=principal, expert_in=expert_in, pack=pack, tools=tools)
     return await service.read_of(session, expert)
 
 
@@ -76,19 +75,14 @@ async def create_expert(
             },
         }
     },
-    responses={
-        415: problem_doc("不是 CSV 或 xlsx (import_type_not_supported)"),
-        422: problem_doc("有错误行，未导入任何专家；errors[] 逐行列出 (import_rows_invalid)"),
-    },
+    responses={415: IMPORT_TYPE_NOT_SUPPORTED, 422: IMPORT_ROWS_INVALID},
 )
 async def import_experts(
     request: Request,
     session: SessionDep,
     principal: ExpertAdmin,
-    cipher: CipherDep,
     pack: PackDep,
-    catalog: CatalogDep,
-    now: NowDep,
+    tools: ToolsDep,
     accept_valid_rows: Annotated[
         bool, Query(description="有错误行时仍导入正确的行（默认：有任何错误则不导入）")
     ] = False,
@@ -103,10 +97,8 @@ async def import_experts(
         data=await request.body(),
         file_format=file_format,
         accept_valid_rows=accept_valid_rows,
-        cipher=cipher,
         pack=pack,
-        catalog=catalog,
-        now=now,
+        tools=tools,
     )
 
 
@@ -160,24 +152,13 @@ async def list_experts(
     return ExpertPage(items=await service.reads_of(session, rows), total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get(
-    "/experts/me",
-    summary="本人专家信息 (the expert signed in)",
-    responses={404: problem_doc("本账号未关联专家记录 (no_expert_record)")},
-)
+@router.get("/experts/me", summary="本人专家信息 (the expert signed in)", responses={404: NO_EXPERT_RECORD})
 async def my_record(session: SessionDep, principal: ExpertSelf) -> ExpertRead:
     """The expert record linked to the caller's account."""
     return await service.read_of(session, await service.own_expert(session, actor=principal))
 
 
-@router.get(
-    "/experts/{expert_id}",
-    summary="查看专家",
-    responses={
-        403: problem_doc("不在管辖范围 (outside_jurisdiction)"),
-        404: problem_doc("专家不存在 (expert_not_found)"),
-    },
-)
+@router.get("/experts/{expert_id}", summary="查看专家", responses={403: OUTSIDE_JURISDICTION, 404: EXPERT_NOT_FOUND})
 async def read_expert(expert_id: uuid.UUID, session: SessionDep, principal: ExpertReader) -> ExpertRead:
     """One expert with terms and relationships (journaled as a read of personal data)."""
     return await service.read_of(session, await service.get_expert(session, actor=principal, expert_id=expert_id))
@@ -186,41 +167,24 @@ async def read_expert(expert_id: uuid.UUID, session: SessionDep, principal: Expe
 @router.patch(
     "/experts/{expert_id}",
     summary="修改专家信息",
-    responses={
-        400: problem_doc("专业或职称与目录不符 (expert_invalid)"),
-        404: problem_doc("专家不存在 (expert_not_found)"),
-        409: problem_doc("聘期超过政策规定 (term_too_long, EX-3)"),
-    },
+    responses={400: FIELDS_INVALID, 404: EXPERT_NOT_FOUND, 409: TERM_TOO_LONG},
 )
 async def update_expert(
     expert_id: uuid.UUID,
     expert_in: ExpertUpdate,
     session: SessionDep,
     principal: ExpertAdmin,
-    cipher: CipherDep,
     pack: PackDep,
-    catalog: CatalogDep,
-    now: NowDep,
+    tools: ToolsDep,
 ) -> ExpertRead:
     """Change unit, specialties, title, contact, terms or relationships (a list given replaces the old one)."""
     expert = await service.update_expert(
-        session,
-        actor=principal,
-        expert_id=expert_id,
-        expert_in=expert_in,
-        cipher=cipher,
-        pack=pack,
-        catalog=catalog,
-        now=now,
+        session, actor=principal, expert_id=expert_id, expert_in=expert_in, pack=pack, tools=tools
     )
     return await service.read_of(session, expert)
 
 
-@router.put(
-    "/experts/{expert_id}/status",
-    summary="暂停、取消或恢复专家资格",
-    responses={404: problem_doc("专家不存在 (expert_not_found)")},
-)
+@router.put("/experts/{expert_id}/status", summary="暂停、取消或恢复专家资格", responses={404: EXPERT_NOT_FOUND})
 async def change_status(
     expert_id: uuid.UUID, change: StatusChange, session: SessionDep, principal: ExpertAdmin, now: NowDep
 ) -> ExpertRead:
@@ -232,10 +196,7 @@ async def change_status(
 @router.put(
     "/experts/{expert_id}/account",
     summary="关联专家的登录账号 (role expert)",
-    responses={
-        404: problem_doc("专家不存在 (expert_not_found)"),
-        409: problem_doc("账号已关联其他专家 (account_already_linked)"),
-    },
+    responses={404: EXPERT_NOT_FOUND, 409: ACCOUNT_ALREADY_LINKED},
 )
 async def link_account(
     expert_id: uuid.UUID, link: AccountLink, session: SessionDep, principal: ExpertAdmin, now: NowDep

@@ -59,12 +59,7 @@ def term_problems(terms: Sequence[Term], pack: PolicyPack, *, field: str = "term
 
 
 def field_problems(
-    catalog: SeriesCatalog,
-    *,
-    series: str,
-    specialties: Sequence[str],
-    rank_held: Rank,
-    title_name: str | None,
+    catalog: SeriesCatalog, *, series: str, specialties: Sequence[str], rank_held: Rank, title_name: str | None
 ) -> list[Refusal]:
     """NA-2: the series exists, the rank has a title in it, the specialties are the series' own.
 

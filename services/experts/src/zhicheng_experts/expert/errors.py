@@ -8,52 +8,32 @@ from zhicheng_common.problems import Conflict, NotFound, ProblemError, RuleRefus
 from zhicheng_common.refusals import Refusal, refused
 
 
-class ExpertNotFound(NotFound):
-    code = "expert_not_found"
-    title = "专家不存在"
+class ExpertNotFound(NotFound, code="expert_not_found", title="专家不存在"): ...
 
 
-class ExpertExists(Conflict):
-    code = "expert_exists"
-    title = "该身份证号码的专家已在库中"
+class ExpertExists(Conflict, code="expert_exists", title="该身份证号码的专家已在库中"): ...
 
 
-class AccountTaken(Conflict):
-    code = "account_already_linked"
-    title = "该账号已关联其他专家"
+class AccountTaken(Conflict, code="account_already_linked", title="该账号已关联其他专家"): ...
 
 
-class NoExpertRecord(NotFound):
-    code = "no_expert_record"
-    title = "本账号未关联专家记录"
+class NoExpertRecord(NotFound, code="no_expert_record", title="本账号未关联专家记录"): ...
 
 
-class ExpertRejected(ProblemError):
+class ExpertRejected(ProblemError, status=400, code="expert_invalid", title="专家信息有误"):
     """The expert's data does not fit the catalogs (400), naming every field in ``errors[]``."""
 
-    status = 400
-    code = "expert_invalid"
-    title = "专家信息有误"
 
-
-class ImportRejected(ProblemError):
+class ImportRejected(ProblemError, status=422, code="import_rows_invalid", title="导入文件有错误行，未导入任何专家"):
     """Some rows of an import are wrong: nothing was stored; ``errors[]`` names each row and field."""
 
-    status = 422
-    code = "import_rows_invalid"
-    title = "导入文件有错误行，未导入任何专家"
+
+class UnsupportedImportType(
+    ProblemError, status=415, code="import_type_not_supported", title="导入文件须为 CSV 或 xlsx"
+): ...
 
 
-class UnsupportedImportType(ProblemError):
-    status = 415
-    code = "import_type_not_supported"
-    title = "导入文件须为 CSV 或 xlsx"
-
-
-class UnreadableImport(ProblemError):
-    status = 422
-    code = "import_unreadable"
-    title = "导入文件无法读取"
+class UnreadableImport(ProblemError, status=422, code="import_unreadable", title="导入文件无法读取"): ...
 
 
 def refuse(problems: Sequence[Refusal]) -> ProblemError:

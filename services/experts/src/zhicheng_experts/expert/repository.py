@@ -4,37 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.db import region_within
+from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_experts.expert.models import Expert, ExpertRelationship, ExpertTerm
 
+Child = TypeVar("Child", ExpertTerm, ExpertRelationship)
 
-class ExpertRepository:
+
+class ExpertRepository(RegionScoped, Repository):
     """Experts with their terms and relationships; lists go through the caller's jurisdiction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @staticmethod
-    def readable_by(principal: Principal) -> ColumnElement[bool]:
-        """Experts whose region lies within ``principal``'s jurisdiction."""
-        return region_within(Expert.region, principal.region)
-
-    def add(self, row: Expert | ExpertTerm | ExpertRelationship) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
+    region_column = Expert.region
 
     async def get(self, expert_id: uuid.UUID, *, for_update: bool = False) -> Expert | None:
-        statement = select(Expert).where(Expert.id == expert_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(Expert, expert_id, for_update=for_update)
 
     async def many(self, expert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Expert]:
         rows = (await self.session.scalars(select(Expert).where(Expert.id.in_(list(expert_ids))))).all()
@@ -96,20 +84,23 @@ class ExpertRepository:
         return where
 
     async def terms_of(self, expert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[ExpertTerm]]:
-        out: dict[uuid.UUID, list[ExpertTerm]] = {expert_id: [] for expert_id in expert_ids}
+        return await self._by_expert(ExpertTerm, expert_ids, ExpertTerm.starts_on)
+
+    async def relationships_of(self, expert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[ExpertRelationship]]:
+        order = (ExpertRelationship.kind, ExpertRelationship.other_key)
+        return await self._by_expert(ExpertRelationship, expert_ids, *order)
+
+    async def _by_expert(
+        self, model: type[Child], expert_ids: Collection[uuid.UUID], *order: InstrumentedAttribute[Any]
+    ) -> dict[uuid.UUID, list[Child]]:
+        """The ``model`` rows (terms or relationships) of each expert, in ``order``; every id has a list."""
+        out: dict[uuid.UUID, list[Child]] = {expert_id: [] for expert_id in expert_ids}
         if not expert_ids:
             return out
-        rows = await self.session.scalars(
-            select(ExpertTerm).where(ExpertTerm.expert_id.in_(list(expert_ids))).order_by(ExpertTerm.starts_on)
-        )
+        rows = await self.session.scalars(select(model).where(model.expert_id.in_(list(expert_ids))).order_by(*order))
         for row in rows:
             out[row.expert_id].append(row)
         return out
-
-    async def relationships_of(self, expert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[ExpertRelationship]]:
-        out: dict[uuid.UUID, list[ExpertRelationship]] = {expert_id: [] for expert_id in expert_ids}
-        if not expert_ids:
-            return out
         rows = await self.session.scalars(
             select(ExpertRelationship)
             .where(ExpertRelationship.expert_id.in_(list(expert_ids)))

@@ -14,13 +14,15 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack
 from zhicheng_common.problems import validation_errors
 from zhicheng_common.refusals import Refusal
+from zhicheng_common.schemas import fields_of
 from zhicheng_common.series import Rank, SeriesCatalog
+from zhicheng_experts.deps import Tools
 from zhicheng_experts.expert.domain import Term, field_problems, term_problems, title_of
 from zhicheng_experts.expert.errors import (
     AccountTaken,
@@ -50,6 +52,7 @@ from zhicheng_experts.expert.schemas import (
 from zhicheng_experts.projection.repository import IntegrityBarRepository
 
 EXPERT = "expert"
+JOURNAL = RecordJournal(EXPERT)
 
 
 def _problems(expert_in: ExpertCreate, *, pack: PolicyPack, catalog: SeriesCatalog) -> list[Refusal]:
@@ -97,22 +100,16 @@ def _expert_row(
     disqualifies them from the start."""
     expert = Expert(
         id=uuid.uuid4(),
-        name=expert_in.name,
+        **fields_of(expert_in, "name", "unit_name", "ownership_kind", "series", "region", "phone", "email"),
         resident_id_key=cipher.keyed_hash(expert_in.resident_id),
         resident_id_encrypted=cipher.encrypt(expert_in.resident_id),
         resident_id_masked=mask_identifier(expert_in.resident_id),
-        unit_name=expert_in.unit_name,
         unit_key=cipher.keyed_hash(expert_in.unit_credit_code),
         unit_credit_code_encrypted=cipher.encrypt(expert_in.unit_credit_code),
         unit_credit_code_masked=mask_identifier(expert_in.unit_credit_code),
-        ownership_kind=expert_in.ownership_kind,
-        series=expert_in.series,
         specialties=list(expert_in.specialties),
         rank_held=expert_in.rank_held.value,
         title_name=title_of(catalog, expert_in.series, expert_in.rank_held, expert_in.title_name),
-        region=expert_in.region,
-        phone=expert_in.phone,
-        email=expert_in.email,
         status="active",
         created_by=actor.subject,
         created_at=now,
@@ -166,11 +163,7 @@ async def reads_of(session: AsyncSession, experts: Sequence[Expert]) -> list[Exp
         base: dict[str, Any] = {
             column: getattr(expert, column)
             for column in ExpertRead.model_fields
-            if column
-            not in (
-                "terms",
-                "relationships",
-            )
+            if column not in ("terms", "relationships")
         }
         out.append(
             ExpertRead(
@@ -183,16 +176,10 @@ async def reads_of(session: AsyncSession, experts: Sequence[Expert]) -> list[Exp
 
 
 async def create_expert(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    expert_in: ExpertCreate,
-    cipher: PiiCipher,
-    pack: PolicyPack,
-    catalog: SeriesCatalog,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, expert_in: ExpertCreate, pack: PolicyPack, tools: Tools
 ) -> Expert:
     """Enter one expert (EX-3 terms, NA-2 series and title); 409 if the person is already in the pool."""
+    cipher, catalog, now = tools.cipher, tools.catalog, tools.now
     ensure_covers(actor, expert_in.region)
     problems = _problems(expert_in, pack=pack, catalog=catalog)
     if problems:
@@ -200,13 +187,11 @@ async def create_expert(
     if await ExpertRepository(session).existing_keys([cipher.keyed_hash(expert_in.resident_id)]):
         raise ExpertExists(errors=[])
     [expert] = await _add_experts(session, actor=actor, experts_in=[expert_in], cipher=cipher, catalog=catalog, now=now)
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="expert.created",
-        record_type=EXPERT,
-        record_id=str(expert.id),
-        record_region=expert.region,
+        expert,
+        actor,
+        "expert.created",
         rule_ids=["EX-3", "NA-2"],
         policy_pack=pack.id,
         data={"series": expert.series, "status": expert.status},
@@ -228,12 +213,11 @@ async def update_expert(
     actor: Principal,
     expert_id: uuid.UUID,
     expert_in: ExpertUpdate,
-    cipher: PiiCipher,
     pack: PolicyPack,
-    catalog: SeriesCatalog,
-    now: datetime,
+    tools: Tools,
 ) -> Expert:
     """Change an expert's unit, specialties, title, contact, terms or relationships (checked as on entry)."""
+    cipher, catalog, now = tools.cipher, tools.catalog, tools.now
     expert = await _locked(session, actor, expert_id)
     repository = ExpertRepository(session)
     changes = expert_in.model_dump(exclude_unset=True)
@@ -269,13 +253,11 @@ async def update_expert(
             expert.id, _relationship_rows(expert.id, expert_in.relationships, cipher)
         )
     expert.updated_at = now
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="expert.updated",
-        record_type=EXPERT,
-        record_id=str(expert.id),
-        record_region=expert.region,
+        expert,
+        actor,
+        "expert.updated",
         rule_ids=["EX-3", "NA-2", "NA-9"],
         policy_pack=pack.id,
         data={"fields": sorted(changes)},
@@ -294,13 +276,11 @@ async def change_status(
     if change.status != "disqualified":
         expert.disqualified_by_record = None
     expert.updated_at = now
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="expert.status_changed",
-        record_type=EXPERT,
-        record_id=str(expert.id),
-        record_region=expert.region,
+        expert,
+        actor,
+        "expert.status_changed",
         reason=change.reason,
         data={"from": previous, "to": change.status},
     )
@@ -317,14 +297,8 @@ async def link_account(
         raise AccountTaken()
     expert.account_subject = link.account_subject
     expert.updated_at = now
-    await append_entry(
-        session,
-        actor=actor,
-        action="expert.account_linked",
-        record_type=EXPERT,
-        record_id=str(expert.id),
-        record_region=expert.region,
-        data={"account_subject": link.account_subject},
+    await JOURNAL.change(
+        session, expert, actor, "expert.account_linked", data={"account_subject": link.account_subject}
     )
     return expert
 
@@ -334,14 +308,7 @@ async def get_expert(session: AsyncSession, *, actor: Principal, expert_id: uuid
     if expert is None:
         raise ExpertNotFound()
     ensure_covers(actor, expert.region)
-    await append_entry(
-        session,
-        actor=actor,
-        action="expert.read",
-        record_type=EXPERT,
-        record_id=str(expert.id),
-        record_region=expert.region,
-    )
+    await JOURNAL.change(session, expert, actor, "expert.read")
     return expert
 
 
@@ -366,13 +333,10 @@ async def list_experts(
     rows, total = await ExpertRepository(session).page_readable_by(
         actor, series=series, status=status, specialty=specialty, limit=limit, offset=offset
     )
-    await append_entry(
+    await JOURNAL.read_all(
         session,
-        actor=actor,
-        action="expert.listed",
-        record_type=EXPERT,
-        record_id="*",
-        record_region=actor.region,
+        actor,
+        "expert.listed",
         data={"series": series, "status": status, "specialty": specialty, "count": len(rows)},
     )
     return rows, total
@@ -400,16 +364,15 @@ async def import_experts(
     data: bytes,
     file_format: FileFormat,
     accept_valid_rows: bool,
-    cipher: PiiCipher,
     pack: PolicyPack,
-    catalog: SeriesCatalog,
-    now: datetime,
+    tools: Tools,
 ) -> ImportReport:
     """Import experts from a file, every row checked as on entry, with a report by row.
 
     A file with any bad row stores nothing (422 naming every row) unless ``accept_valid_rows``:
     then the good rows are stored and the report lists the rows left out.
     """
+    cipher, catalog, now = tools.cipher, tools.catalog, tools.now
     try:
         rows = read_rows(data, file_format)
     except UnreadableFile as exc:
@@ -457,13 +420,10 @@ async def import_experts(
         session, actor=actor, experts_in=[e for _, e in stored_rows], cipher=cipher, catalog=catalog, now=now
     )
     ids = [expert.id for expert in added]
-    await append_entry(
+    await JOURNAL.read_all(
         session,
-        actor=actor,
-        action="expert.imported",
-        record_type=EXPERT,
-        record_id="*",
-        record_region=actor.region,
+        actor,
+        "expert.imported",
         rule_ids=["EX-3", "NA-2"],
         policy_pack=pack.id,
         data={"rows": len(rows), "stored": len(ids), "rows_with_errors": sorted({e.row for e in errors})},
@@ -472,12 +432,7 @@ async def import_experts(
 
 
 async def export_experts(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    file_format: FileFormat,
-    series: str | None,
-    status: str | None,
+    session: AsyncSession, *, actor: Principal, file_format: FileFormat, series: str | None, status: str | None
 ) -> bytes:
     """The experts the caller may read as a file (identifiers masked), journaled as a read."""
     experts = await ExpertRepository(session).all_readable_by(actor, series=series, status=status, specialty=None)
@@ -505,13 +460,10 @@ async def export_experts(
         }
         return [values[code] for code in codes]
 
-    await append_entry(
+    await JOURNAL.read_all(
         session,
-        actor=actor,
-        action="expert.exported",
-        record_type=EXPERT,
-        record_id="*",
-        record_region=actor.region,
+        actor,
+        "expert.exported",
         data={"format": file_format, "count": len(reads), "series": series, "status": status},
     )
     return write_table((line(read) for read in reads), file_format)

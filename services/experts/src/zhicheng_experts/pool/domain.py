@@ -74,12 +74,7 @@ def member_refusals(members: Sequence[Member], *, committee_series: str) -> list
 
 
 def refiling_refusals(
-    pack: PolicyPack,
-    calendar: WorkingDayCalendar,
-    *,
-    tally: Counts,
-    applied_on: date,
-    evaluation_date: date | None,
+    pack: PolicyPack, calendar: WorkingDayCalendar, *, tally: Counts, applied_on: date, evaluation_date: date | None
 ) -> list[Refusal]:
     """EX-4: a re-filing brings at least the pack's share of new experts, and is applied for at least
     the pack's working days before the annual evaluation (NA-14 counting, the evaluation's day not

@@ -8,28 +8,17 @@ from zhicheng_common.problems import Conflict, NotFound, ProblemError, RuleRefus
 from zhicheng_common.refusals import Refusal, refused
 
 
-class FilingNotFound(NotFound):
-    code = "pool_filing_not_found"
-    title = "专家库备案不存在"
+class FilingNotFound(NotFound, code="pool_filing_not_found", title="专家库备案不存在"): ...
 
 
-class CommitteeUnknown(Conflict):
+class CommitteeUnknown(Conflict, code="committee_unknown", title="评委会未核准备案或尚未同步"):
     """The committee's approval has not reached the experts service (or it does not exist)."""
 
-    code = "committee_unknown"
-    title = "评委会未核准备案或尚未同步"
+
+class UnknownMembers(ProblemError, status=400, code="unknown_experts", title="备案名单中有不存在的专家"): ...
 
 
-class UnknownMembers(ProblemError):
-    status = 400
-    code = "unknown_experts"
-    title = "备案名单中有不存在的专家"
-
-
-class FilingRejected(ProblemError):
-    status = 400
-    code = "pool_filing_invalid"
-    title = "专家库备案信息有误"
+class FilingRejected(ProblemError, status=400, code="pool_filing_invalid", title="专家库备案信息有误"): ...
 
 
 def refuse(refusals: Sequence[Refusal]) -> ProblemError:

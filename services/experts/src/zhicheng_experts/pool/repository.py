@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.db import region_within
+from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_common.series import Rank
 from zhicheng_experts.draw import domain as draw
 from zhicheng_experts.expert.models import Expert
@@ -21,19 +21,10 @@ from zhicheng_experts.projection.domain import committee_level, ranks_of_levels
 from zhicheng_experts.projection.repository import IntegrityBarRepository, ProjectionRepository
 
 
-class PoolRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class PoolRepository(RegionScoped, Repository):
+    """Pool filings and their members; lists go through the caller's jurisdiction."""
 
-    @staticmethod
-    def readable_by(principal: Principal) -> ColumnElement[bool]:
-        return region_within(PoolFiling.region, principal.region)
-
-    def add(self, row: PoolFiling | PoolMember) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
+    region_column = PoolFiling.region
 
     async def get(self, filing_id: uuid.UUID) -> PoolFiling | None:
         return await self.session.get(PoolFiling, filing_id)

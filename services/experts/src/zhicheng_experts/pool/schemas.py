@@ -28,8 +28,7 @@ class PoolFilingCreate(BaseModel):
     valid_until: date
     expert_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
     evaluation_date: date | None = Field(
-        default=None,
-        description="the annual evaluation the re-filing is for (EX-4); default: the next planned meeting",
+        default=None, description="the annual evaluation the re-filing is for (EX-4); default: the next planned meeting"
     )
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers, system_actor
-from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import china_today
 from zhicheng_common.ids import uuid7
-from zhicheng_common.policy import PolicyPack
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
+from zhicheng_experts.deps import Tools
 from zhicheng_experts.expert.repository import ExpertRepository
 from zhicheng_experts.pool import domain
 from zhicheng_experts.pool.errors import CommitteeUnknown, FilingNotFound, UnknownMembers, refuse
@@ -26,22 +25,18 @@ from zhicheng_experts.projection.domain import enterprise_related
 from zhicheng_experts.projection.repository import ProjectionRepository
 
 FILING = "pool_filing"
+JOURNAL = RecordJournal(FILING)
 
 
 async def file_pool(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    filing_in: PoolFilingCreate,
-    packs: Callable[[str], PolicyPack],
-    calendar: WorkingDayCalendar,
-    now: datetime,
+    session: AsyncSession, *, actor: Principal, filing_in: PoolFilingCreate, tools: Tools
 ) -> PoolFiling:
     """File or re-file a committee's pool: validity (EX-3), new experts and lead time (EX-4), the
     private-enterprise share (EX-5); a re-filing supersedes the filing in force.
 
     The numbers come from the pack the committee runs under (``packs`` resolves its id).
     """
+    packs, calendar, now = tools.packs, tools.calendar, tools.now
     committee = await ProjectionRepository(session).committee(filing_in.committee_id)
     if committee is None:
         raise CommitteeUnknown(f"评委会 {filing_in.committee_id} 未核准备案或尚未同步到专家库")
@@ -111,13 +106,11 @@ async def file_pool(
     session.add_all(
         PoolMember(filing_id=filing.id, expert_id=m.expert_id, is_new=m.expert_id not in before) for m in members
     )
-    await append_entry(
+    await JOURNAL.change(
         session,
-        actor=actor,
-        action="pool.refiled" if previous is not None else "pool.filed",
-        record_type=FILING,
-        record_id=str(filing.id),
-        record_region=filing.region,
+        filing,
+        actor,
+        "pool.refiled" if previous is not None else "pool.filed",
         rule_ids=["EX-3", "EX-4", "EX-5"] if previous is not None else ["EX-3", "EX-5"],
         policy_pack=pack.id,
         data={
@@ -150,13 +143,11 @@ async def expire_lapsed(session: AsyncSession, *, now: datetime) -> int:
     """Scheduler job: filings past their last day (Beijing) expire by themselves, each journaled (EX-3)."""
     expired = await PoolRepository(session).lapse_due(china_today(now), now)
     for filing in expired:
-        await append_entry(
+        await JOURNAL.change(
             session,
-            actor=system_actor(filing.region),
-            action="pool.expired",
-            record_type=FILING,
-            record_id=str(filing.id),
-            record_region=filing.region,
+            filing,
+            system_actor(filing.region),
+            "pool.expired",
             rule_ids=["EX-3"],
             policy_pack=filing.policy_pack,
             data={"committee_id": str(filing.committee_id), "valid_until": filing.valid_until.isoformat()},

@@ -11,13 +11,15 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import system_actor
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_experts.expert.domain import status_after_bar
 from zhicheng_experts.expert.models import Expert
 from zhicheng_experts.expert.repository import ExpertRepository
 from zhicheng_experts.projection.models import ApplicantView, CommitteeView, IntegrityBar, MeetingView, PlanView
 from zhicheng_experts.projection.repository import IntegrityBarRepository, ProjectionRepository
+
+EXPERTS = RecordJournal("expert")
 
 
 async def apply_committee(
@@ -187,16 +189,8 @@ async def _set_status(
 ) -> None:
     """An integrity event changed the expert's status: set it and journal it as the service itself."""
     expert.status, expert.status_reason, expert.disqualified_by_record, expert.updated_at = status, reason, record, now
-    await append_entry(
-        session,
-        actor=system_actor(region or expert.region),
-        action=action,
-        record_type="expert",
-        record_id=str(expert.id),
-        record_region=expert.region,
-        reason=reason,
-        rule_ids=rule_ids,
-        data=data,
+    await EXPERTS.change(
+        session, expert, system_actor(region or expert.region), action, reason=reason, rule_ids=rule_ids, data=data
     )
 
 

@@ -8,7 +8,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.experts.tests import builders
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.db import Database
 from zhicheng_common.migrations import upgrade
@@ -28,7 +29,7 @@ from zhicheng_common.series import Rank
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys
 from zhicheng_experts.app import create_app
-from zhicheng_experts.draw.domain import Applicant, Expert, Meeting, PoolFiling, Relationship, Term
+from zhicheng_experts.draw.domain import Applicant, Expert, Meeting, PoolFiling, Relationship
 from zhicheng_experts.draw.notifier import Notification
 from zhicheng_experts.draw.repository import PoolSnapshot
 from zhicheng_experts.settings import MIGRATIONS_DIR, ExpertsSettings
@@ -63,18 +64,7 @@ def expert_id(number: int) -> str:
 
 def expert(number: int, **changes: Any) -> Expert:
     """Expert ``xp-0042-zq`` of unit ``U0042``: active, 正高 in engineering/civil, in term 2023-2025."""
-    base = Expert(
-        id=expert_id(number),
-        resident_id_hash=f"person-{number:04d}",
-        unit_credit_code=f"U{number:04d}",
-        ownership_kind="public_institution",
-        series="engineering",
-        specialties=("civil",),
-        rank_held=Rank.SENIOR,
-        terms=(Term(date(2023, 1, 1), date(2025, 12, 31)),),
-        status="active",
-    )
-    return replace(base, **changes)
+    return builders.expert(number, **{"id": expert_id(number), "rank_held": Rank.SENIOR, **changes})
 
 
 @dataclass

@@ -85,6 +85,8 @@ async def test_EX_1_a_draw_signed_by_three_is_published_and_its_pack_reruns_offl
     assert data["committee_id"] == str(meeting.committee_id)
     assert [m["expert_id"] for m in data["members"]] == members
     assert {m["specialty"] for m in data["members"]} == {"civil"}
+    # Issue 15: each seat names the account its expert signs in with (none linked in this pool).
+    assert {m["account_subject"] for m in data["members"]} == {None}
     assert [(a["expert_id"], a["order"]) for a in data["alternates"]] == list(zip(alternates, [1, 2, 3], strict=True))
     assert set(data) == {
         "committee_id", "meeting_id", "draw_id", "meeting_date", "algorithm", "snapshot_sha256", "members", "alternates"
@@ -192,8 +194,7 @@ async def test_EX_2_a_draw_closer_to_the_meeting_than_five_working_days_is_refus
 
 
 @pytest.mark.parametrize(
-    ("size", "quota", "code", "rule"),
-    [(12, 12, "members_not_odd", "NA-1"), (9, 9, "too_few_members", "NA-1")],
+    ("size", "quota", "code", "rule"), [(12, 12, "members_not_odd", "NA-1"), (9, 9, "too_few_members", "NA-1")]
 )
 async def test_NA_1_the_panel_is_odd_and_at_least_the_packs_minimum(
     svc: Service, size: int, quota: int, code: str, rule: str
@@ -261,9 +262,7 @@ async def test_EX_1_signatures_are_verified_one_per_signer_and_key(svc: Service)
     # A signature over something else is refused.
     wrong = first.key.sign(b"not the result").hex()
     response = await svc.client.post(
-        path + "/signatures",
-        json={"public_key_pem": pem(first.key), "signature": wrong},
-        headers=first.headers,
+        path + "/signatures", json={"public_key_pem": pem(first.key), "signature": wrong}, headers=first.headers
     )
     assert assert_problem(response, 400, "signature_invalid")["rule"] == "EX-1"
     assert (await sign(svc, draw["draw_id"], first)).status_code == 201
