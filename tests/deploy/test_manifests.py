@@ -388,7 +388,7 @@ def rings_of(info: ServiceInfo) -> set[str]:
     if info.name == "review":
         rings.add("review-decisions")
     if info is GATEWAY:
-        rings.add("jwt")
+        rings |= {"jwt", "feed-pages"}
     return rings
 
 

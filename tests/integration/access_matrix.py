@@ -22,11 +22,13 @@ R = Role
 
 PUBLIC: frozenset[Role] = frozenset({"public"})  # type: ignore[arg-type]  # a marker, compared by identity
 SIGNED_IN: frozenset[Role] = frozenset(Role)
+#: Called with an agency's API key (docs/api-keys.md), never a person's token: every role's token gets 401.
+KEY_HOLDER: frozenset[Role] = frozenset({"api_key"})  # type: ignore[arg-type]  # a marker, compared by identity
 
 AUDITORS = frozenset({R.PROVINCE_ADMIN, R.AUDITOR})  # journals and their seal keys
 HR_ADMINS = frozenset({R.HR_ADMIN, R.PROVINCE_ADMIN})
 USER_READERS = frozenset({R.HR_ADMIN, R.PROVINCE_ADMIN, R.AUDITOR})
-PLATFORM = frozenset({R.PROVINCE_ADMIN})  # the controlled clock, the credit feed
+PLATFORM = frozenset({R.PROVINCE_ADMIN})  # the controlled clock
 FILERS = frozenset({R.COMMITTEE_OFFICE, R.HR_ADMIN, R.PROVINCE_ADMIN})
 EXPERT_READERS = frozenset({R.COMMITTEE_OFFICE, R.SUPERVISOR, R.HR_ADMIN, R.PROVINCE_ADMIN, R.AUDITOR})
 COMMITTEE_READERS = frozenset(
@@ -60,6 +62,22 @@ ACCESS: dict[str, frozenset[Role]] = {
     "GET /api/v1/system/clock": PLATFORM,
     "PUT /api/v1/system/clock": PLATFORM,
     "GET /api/v1/healthz": PUBLIC,
+    # API keys and inter-agency feeds (issue 17; docs/api-keys.md, docs/feeds.md).
+    "POST /api/v1/api-keys": HR_ADMINS,
+    "GET /api/v1/api-keys": HR_ADMINS,
+    "GET /api/v1/api-keys/me": KEY_HOLDER,
+    "GET /api/v1/api-keys/{key_id}": HR_ADMINS,
+    "POST /api/v1/api-keys/{key_id}/rotate": HR_ADMINS,
+    "POST /api/v1/api-keys/{key_id}/revoke": HR_ADMINS,
+    "GET /api/v1/api-keys/{key_id}/usage": HR_ADMINS,
+    "POST /api/v1/feeds/subscriptions": HR_ADMINS,
+    "GET /api/v1/feeds/subscriptions": HR_ADMINS,
+    "GET /api/v1/feeds/subscriptions/{subscription_id}": HR_ADMINS,
+    "POST /api/v1/feeds/subscriptions/{subscription_id}/replay": HR_ADMINS,
+    "GET /api/v1/feeds/subscriptions/{subscription_id}/attempts": HR_ADMINS,
+    "GET /api/v1/feeds/{subscription_id}/events": KEY_HOLDER,
+    "GET /api/v1/feeds/keys": PUBLIC,
+    "GET /api/v1/feeds/catalog": PUBLIC,
     "GET /api/v1/gateway/journal": AUDITORS,
     "GET /api/v1/gateway/journal/seal-key": AUDITORS,
     "GET /api/v1/gateway/journal/{entry_id}": AUDITORS,
@@ -194,7 +212,6 @@ ACCESS: dict[str, frozenset[Role]] = {
     "POST /api/v1/integrity/records/{record_id}/decision": HR_ADMINS,
     "POST /api/v1/integrity/records/{record_id}/appeals": APPELLANTS,
     "POST /api/v1/integrity/records/{record_id}/appeals/{appeal_id}/decision": HR_ADMINS,
-    "GET /api/v1/integrity/credit-feed": PLATFORM,
     "GET /api/v1/integrity/journal": AUDITORS,
     "POST /api/v1/certificates/recognitions": HR_ADMINS,
     "GET /api/v1/certificates/mine": APPLICANT,

@@ -31,7 +31,7 @@ from zhicheng_common.auth import Principal, Role, TokenIssuer
 from zhicheng_common.keys import load_ring
 from zhicheng_common.settings import CommonSettings
 
-from .access_matrix import ACCESS, JURISDICTION_PARAMS, PUBLIC
+from .access_matrix import ACCESS, JURISDICTION_PARAMS, KEY_HOLDER, PUBLIC
 from .committees_api import open_senior_engineering_committee
 from .conftest import GATEWAY_URL, RunningSystem
 from .test_integrity_records import RECORDS, clerk, record_body, resident_id
@@ -119,6 +119,12 @@ def test_every_route_refuses_the_roles_it_does_not_allow_and_admits_those_it_doe
             continue
         if anonymous.status_code != 401:
             wrong.append(f"{key}: anonymous got {anonymous.status_code}, not 401")
+        if allowed is KEY_HOLDER:
+            for role in Role:
+                response = call(method, url, headers[role])
+                if response.status_code != 401 or code_of(response) != "api_key_missing":
+                    wrong.append(f"{key} as {role.value}: a token, not a key, got {response.status_code}")
+            continue
         for role in Role:
             response = call(method, url, headers[role])
             refused = response.status_code == 403 and code_of(response) in ROLE_REFUSALS

@@ -29,7 +29,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common import topology
 from zhicheng_common.audit import JournalSequencer, journal_sequencer
-from zhicheng_common.auth import PUBLIC_ROUTE, TokenVerifier, current_principal, public_route
+from zhicheng_common.auth import (
+    API_KEY_HEADER,
+    PUBLIC_ROUTE,
+    TokenVerifier,
+    current_key_holder,
+    current_principal,
+    public_route,
+)
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.calendar_store import CalendarFollower
 from zhicheng_common.clock import Clock, ControlledClock, SystemClock
@@ -38,7 +45,7 @@ from zhicheng_common.db import Database, outbox_table
 from zhicheng_common.events.consumer import EventConsumer, Subscription, consumers_of, legacy_durable_name
 from zhicheng_common.events.natsauth import connect_as
 from zhicheng_common.events.outbox import OutboxRelay
-from zhicheng_common.events.permissions import check_consumes
+from zhicheng_common.events.permissions import check_consumes, durable_name
 from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.ids import uuid7
 from zhicheng_common.limits import NulCharacterGuard, RequestSizeLimit, upload_allowances
@@ -155,23 +162,30 @@ class ServiceRuntime:
         if self.settings.consumers_enabled:
             # One durable per producer (``<service>-<producer>``), dispatching by subject: the
             # stream's order per aggregate is the order the handlers see.
-            for producer, subscriptions in consumers_of(self.name, self.subscriptions).items():
-                consumer = EventConsumer(
-                    service=self.name,
-                    producer=producer,
-                    subscriptions=subscriptions,
-                    js=self.js,
-                    database=self.database,
-                    stream=self.common.stream_name,
-                    prefix=self.common.events_prefix,
-                    retire=[legacy_durable_name(self.name, s.name) for s in subscriptions],
-                    max_deliver=self.common.events_max_deliver,
-                    retry_delay_seconds=self.common.events_retry_delay_seconds,
-                    park_max_seconds=self.common.events_park_max_seconds,
-                    batch_size=self.common.events_fetch_batch,
-                )
-                self.consumers.append(consumer)
-                self.tasks.append(asyncio.create_task(consumer.run(self.stop)))
+            for producer, grouped in consumers_of(self.name, self.subscriptions).items():
+                for group in sorted({s.group for s in grouped}):
+                    self._start_consumer(producer, group, [s for s in grouped if s.group == group])
+
+    def _start_consumer(self, producer: str, group: str, subscriptions: Sequence[Subscription]) -> None:
+        assert self.js is not None
+        consumer = EventConsumer(
+            service=self.name,
+            producer=producer,
+            subscriptions=subscriptions,
+            durable=durable_name(f"{self.name}-{group}" if group else self.name, producer),
+            js=self.js,
+            database=self.database,
+            stream=self.common.stream_name,
+            prefix=self.common.events_prefix,
+            # A group is newer than the per-type durables: nothing of its own to retire.
+            retire=[] if group else [legacy_durable_name(self.name, s.name) for s in subscriptions],
+            max_deliver=self.common.events_max_deliver,
+            retry_delay_seconds=self.common.events_retry_delay_seconds,
+            park_max_seconds=self.common.events_park_max_seconds,
+            batch_size=self.common.events_fetch_batch,
+        )
+        self.consumers.append(consumer)
+        self.tasks.append(asyncio.create_task(consumer.run(self.stop)))
 
     async def close(self) -> None:
         self.stop.set()
@@ -447,8 +461,20 @@ def public_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
     }
 
 
+def key_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """(path, method) of every route whose caller is identified by an API key (``current_key_holder``)."""
+    return {
+        (op.path, op.method)
+        for op in operations(routes)
+        if op.dependant is not None and depends_on(op.dependant, current_key_holder)
+    }
+
+
 def document_security(
-    document: dict[str, Any], authenticated: set[tuple[str, str]], public: set[tuple[str, str]]
+    document: dict[str, Any],
+    authenticated: set[tuple[str, str]],
+    public: set[tuple[str, str]],
+    keyed: set[tuple[str, str]] | None = None,
 ) -> None:
     """Name the bearer token in the document on every operation that needs it; a public one says
     ``security: []`` (so a document-wide requirement, as the gateway's merged one has, skips it)."""
@@ -459,9 +485,18 @@ def document_security(
         "bearerFormat": "JWT",
         "description": "网关签发的访问令牌 (POST /api/v1/auth/token)",
     }
+    if keyed:
+        schemes["apiKey"] = {
+            "type": "apiKey",
+            "in": "header",
+            "name": API_KEY_HEADER,
+            "description": "机构或第三方的 API 密钥 (docs/api-keys.md)",
+        }
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            if (path, method) in authenticated and "security" not in operation:
+            if keyed and (path, method) in keyed and "security" not in operation:
+                operation["security"] = [{"apiKey": []}]
+            elif (path, method) in authenticated and "security" not in operation:
                 operation["security"] = [{"bearer": []}]
             elif (path, method) in public and "security" not in operation:
                 operation["security"] = []
@@ -516,6 +551,12 @@ def create_service_app(
         area, title, description = area or info.area, title or info.title, description or info.description
     configure_logging(name, level=common.log_level, json=common.log_json)
     check_consumes(name, consumers_of(name, subscriptions))
+    # A group's durables get NATS permissions only when the topology lists the group.
+    groups = {s.group for s in subscriptions if s.group}
+    if name in {info.name for info in topology.ALL_SERVICES} and not groups <= set(
+        topology.service(name).consumer_groups
+    ):
+        raise ValueError(f"{name}: consumer groups {sorted(groups)} not all in topology's consumer_groups")
     clock = clock or make_clock(common)
     database = Database(settings.database_url or common.database_url, schema or name, clock=clock)
     runtime = ServiceRuntime(
@@ -635,7 +676,12 @@ def create_service_app(
         if app.openapi_schema:
             return app.openapi_schema
         document = document_problems(original_openapi())
-        document_security(document, authenticated_operations(app.routes), public_operations(app.routes))
+        document_security(
+            document,
+            authenticated_operations(app.routes),
+            public_operations(app.routes),
+            key_operations(app.routes),
+        )
         app.openapi_schema = document
         return document
 

@@ -21,6 +21,7 @@ import json
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -451,6 +452,30 @@ async def current_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+#: Header an agency's or third party's API key comes in (the gateway's ``keys`` feature).
+API_KEY_HEADER = "X-API-Key"
+
+
+async def current_key_holder(request: Request) -> Principal:
+    """FastAPI dependency: the caller identified by an API key (``X-API-Key``), or a 401/429 problem.
+
+    The app that offers such routes sets ``app.state.key_authenticator`` (the gateway: keys are
+    stored hashed, quotas counted per key); a route depending on this is authenticated as surely
+    as one depending on :func:`current_principal`.
+    """
+    authenticate: Callable[[Request], Awaitable[Principal]] | None = getattr(
+        request.app.state, "key_authenticator", None
+    )
+    if authenticate is None:
+        raise NotAuthenticated("本服务不接受 API 密钥", code="api_key_not_accepted")
+    principal = await authenticate(request)
+    request.state.principal = principal
+    return principal
+
+
+CurrentKeyHolder = Annotated[Principal, Depends(current_key_holder)]
 
 
 async def public_route() -> None:

@@ -99,9 +99,9 @@ def migrate(service: Annotated[str | None, typer.Option(help="only this service"
 
 def platform_purposes() -> tuple[str, ...]:
     """Every key ring the platform signs with (docs/keys.md)."""
-    from zhicheng_common.keys import JWT, REVIEW_DECISIONS, journal_purpose
+    from zhicheng_common.keys import FEED_PAGES, JWT, REVIEW_DECISIONS, journal_purpose
 
-    return (JWT, REVIEW_DECISIONS, *(journal_purpose(info.name) for info in ALL_SERVICES))
+    return (JWT, REVIEW_DECISIONS, FEED_PAGES, *(journal_purpose(info.name) for info in ALL_SERVICES))
 
 
 def _write_keys(settings: CommonSettings) -> Path:

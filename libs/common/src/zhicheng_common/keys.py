@@ -52,6 +52,8 @@ EMBEDDED_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 JWT = "jwt"
 REVIEW_DECISIONS = "review-decisions"
 COMMITTEES_TALLIES = "committees-tallies"
+#: The gateway signs the pages of inter-agency feeds an agency pulls (docs/feeds.md).
+FEED_PAGES = "feed-pages"
 
 
 def journal_purpose(service: str) -> str:

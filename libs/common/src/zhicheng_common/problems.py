@@ -89,6 +89,8 @@ class ProblemError(Exception):
     status: int = 400
     code: str = "bad_request"
     title: str = "请求有误"
+    #: Response headers the problem carries (``Retry-After`` of a 429); set per instance.
+    headers: dict[str, str] | None = None
 
     def __init_subclass__(
         cls, *, status: int | None = None, code: str | None = None, title: str | None = None, **kwargs: Any
@@ -230,6 +232,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.headers:
+            headers = {**(headers or {}), **exc.headers}
         return problem_response(exc.to_problem(), headers)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,9 @@ class ServiceInfo:
     # Producers whose events this service consumes. NATS lets it read only these, and a
     # subscription to any other producer stops the service at start (permissions.check_consumes).
     consumes: tuple[str, ...] = ()
+    # Named groups of its subscriptions with durables of their own, ``<service>-<group>-<producer>``
+    # (``zhicheng_common.events.consumer.Subscription.group``); their permissions follow too.
+    consumer_groups: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -62,7 +65,14 @@ ABOUT: dict[str, tuple[str, str]] = {
     "certificates": ("电子证书 (certificates)", "Signed electronic certificates, verification and revocation."),
 }
 
-GATEWAY = ServiceInfo("gateway", 8000, ("auth", "users", "gateway"))
+# The gateway reads every producer: the province read model and the inter-agency feeds (issue 17).
+GATEWAY = ServiceInfo(
+    "gateway",
+    8000,
+    ("auth", "users", "gateway"),
+    consumes=("certificates", "committees", "experts", "integrity", "intake", "review"),
+    consumer_groups=("feeds",),
+)
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("intake", 8001, ("declarations",), consumes=("certificates", "committees", "integrity", "review")),

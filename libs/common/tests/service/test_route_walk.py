@@ -218,6 +218,8 @@ def is_public(path: str) -> bool:
         or "/public/" in path
         or path.startswith(("/api/v1/auth/", "/api/v1/healthz", "/api/v1/reference"))
         or path.endswith(("/openapi.json", "/docs"))
+        # The feeds' event catalog and the keys that verify pulled pages (issue 17).
+        or path in ("/api/v1/feeds/catalog", "/api/v1/feeds/keys")
     )
 
 

@@ -147,7 +147,7 @@ def test_the_keys_commands_init_rotate_and_list_the_rings(tmp_path: Path) -> Non
     created = runner.invoke(app, ["keys", "init", "--all", "--keys-dir", str(tmp_path)])
     assert created.exit_code == 0, created.output
     # jwt, review-decisions and one journal ring for each of the 7 services
-    assert created.output.count("created") == 9
+    assert created.output.count("created") == 10
     again = runner.invoke(app, ["keys", "init", "jwt", "--keys-dir", str(tmp_path)])
     assert "left alone" in again.output
     before = load_ring(tmp_path / "jwt").keys[0].key_id

@@ -32,7 +32,12 @@ def test_each_service_has_one_durable_per_producer_it_consumes() -> None:
     assert durables["certificates"] == ("certificates-committees", "certificates-integrity", "certificates-intake")
     assert durables["review"] == ("review-intake",)
     assert durables["integrity"] == ("integrity-review",)
-    assert durables["gateway"] == ()
+    # The gateway reads every producer; its feeds have durables of their own (group ``feeds``).
+    assert durables["gateway"] == tuple(
+        f"gateway-{group}{producer}"
+        for group in ("", "feeds-")
+        for producer in ("certificates", "committees", "experts", "integrity", "intake", "review")
+    )
 
 
 def test_a_service_publishes_its_own_subjects_and_creates_durables_only_on_what_it_consumes() -> None:

@@ -57,6 +57,12 @@ def code_flow(tmp_path: Path) -> dict[str, tuple[str, frozenset[str]]]:
                 consumers.setdefault(subject, set()).add(info.name)
     load_all_event_modules()
     published = {spec.name for spec in EVENT_TYPES.values()}
+    # A subscription to every event of a producer (``<producer>.>``, the gateway's feed log) consumes each of them.
+    for subject in [s for s in consumers if s.endswith(".>")]:
+        readers = consumers.pop(subject)
+        for name in published:
+            if name.startswith(subject.removesuffix(">")):
+                consumers.setdefault(name, set()).update(readers)
     assert set(consumers) <= published, set(consumers) - published
     return {name: (name.split(".")[0], frozenset(consumers.get(name, ()))) for name in published}
 

@@ -18,7 +18,14 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from zhicheng_common.app import Operation, depends_on, operations
-from zhicheng_common.auth import PUBLIC_ROUTE, CurrentPrincipal, current_principal, public_route, require_roles
+from zhicheng_common.auth import (
+    PUBLIC_ROUTE,
+    CurrentPrincipal,
+    current_key_holder,
+    current_principal,
+    public_route,
+    require_roles,
+)
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import build_app
 from zhicheng_common.topology import ALL_SERVICES, ServiceInfo
@@ -38,7 +45,7 @@ def unguarded(app: FastAPI) -> list[str]:
         if op.dependant is None:
             if op.path not in allowed:
                 out.append(f"{op.method.upper()} {op.path} (plain route)")
-        elif not (depends_on(op.dependant, current_principal) or depends_on(op.dependant, public_route)):
+        elif not any(depends_on(op.dependant, mark) for mark in (current_principal, current_key_holder, public_route)):
             out.append(f"{op.method.upper()} {op.path}")
     return out
 
@@ -98,6 +105,9 @@ def test_the_public_routes_are_exactly_these(tmp_path: Path) -> None:
             "GET /api/v1/healthz",
             "GET /api/v1/openapi.json",
             "GET /api/v1/docs",
+            # Feeds: the event catalog and the keys that verify pulled pages (issue 17).
+            "GET /api/v1/feeds/catalog",
+            "GET /api/v1/feeds/keys",
             "GET /api/v1/reference",
             "GET /api/v1/reference/series",
             "GET /api/v1/reference/series/{code}",

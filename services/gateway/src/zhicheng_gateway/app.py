@@ -6,22 +6,31 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
+import httpx
 import structlog
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.middleware import Middleware
 
-from zhicheng_common.app import create_service_app
+from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.auth import TokenIssuer
+from zhicheng_common.clock import Clock
 from zhicheng_common.db import Database
-from zhicheng_common.keys import JWT, ring_for
+from zhicheng_common.keys import FEED_PAGES, JWT, ring_for
 from zhicheng_common.limits import RateLimit
 from zhicheng_common.pii import PiiCipher
+from zhicheng_common.scheduler import Job
 from zhicheng_common.settings import CommonSettings, refuse_placeholder
 from zhicheng_gateway import service
 from zhicheng_gateway.api import discovery_router, proxy_router, routers
 from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier, public_rate_rules
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
+from zhicheng_gateway.feeds import api as feeds_api
+from zhicheng_gateway.feeds.service import DEFAULT_CATALOG, FeedsContext, deliver_webhooks
+from zhicheng_gateway.keys import api as keys_api
+from zhicheng_gateway.keys.auth import KeyAuthenticator
 from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
 from zhicheng_gateway.reference import router as reference_router
@@ -59,8 +68,10 @@ async def _bootstrap_until_done(database: Database, settings: GatewaySettings) -
         return
 
 
-def create_app(common: CommonSettings | None = None, settings: GatewaySettings | None = None) -> FastAPI:
-    """Build the gateway app (composition root)."""
+def create_app(
+    common: CommonSettings | None = None, settings: GatewaySettings | None = None, *, clock: Clock | None = None
+) -> FastAPI:
+    """Build the gateway app (composition root); ``clock`` for tests that move time."""
     common = common or CommonSettings()
     settings = settings or GatewaySettings()
     if settings.admin_username and common.environment not in ("development", "test"):
@@ -69,13 +80,34 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
     issuer = TokenIssuer.from_ring(ring_for(common, JWT), issuer=common.jwt_issuer, audience=common.jwt_audience)
 
     # The proxy is a fallback, mounted last: the gateway's own routes win, and their 405s too.
-    app = create_service_app(
-        common, settings, [*routers, reference_router], SUBSCRIPTIONS, fallback_routers=[proxy_router]
+    clock = clock or make_clock(common)
+    cipher = PiiCipher(common.pii_key)
+    feeds = FeedsContext(
+        settings=settings,
+        cipher=cipher,
+        ring=ring_for(common, FEED_PAGES),
+        clock=clock,
+        catalog_path=settings.catalog_path or DEFAULT_CATALOG,
     )
+
+    async def push_webhooks(session: AsyncSession, now: datetime) -> int:
+        return await deliver_webhooks(session, now, context=feeds)
+
+    app = create_service_app(
+        common,
+        settings,
+        [*routers, *keys_api.routers, *feeds_api.routers, reference_router],
+        SUBSCRIPTIONS,
+        [Job("feeds.webhooks", push_webhooks, settings.webhook_interval_seconds)],
+        fallback_routers=[proxy_router],
+        clock=clock,
+    )
+    app.state.feeds = feeds
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
     app.state.token_issuer = issuer
-    app.state.pii_cipher = PiiCipher(common.pii_key)
+    app.state.pii_cipher = cipher
     app.state.gateway_settings = settings
+    app.state.key_authenticator = KeyAuthenticator(app.state.database, app.state.clock)
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
     # Just inside the correlation middleware (index 0): a 401 carries the request id, and no
     # body is read for a caller whose token does not verify.
@@ -92,6 +124,8 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
         async with service_lifespan(app):
             upstreams = Upstreams(settings)
             app.state.upstreams = upstreams
+            if feeds.http is None:  # a test may have given its own
+                feeds.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
             retry: asyncio.Task[None] | None = None
             if settings.admin_username:
                 try:
@@ -107,6 +141,7 @@ def create_app(common: CommonSettings | None = None, settings: GatewaySettings |
                     with contextlib.suppress(asyncio.CancelledError):
                         await retry
                 await upstreams.aclose()
+                await feeds.http.aclose()
 
     app.router.lifespan_context = lifespan
     return app

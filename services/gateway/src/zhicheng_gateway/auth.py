@@ -12,12 +12,14 @@ from typing import Annotated
 
 import jwt
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zhicheng_common.auth import CurrentPrincipal, Principal, Role, TokenIssuer, TokenVerifier, require_roles
 from zhicheng_common.limits import RateRule
-from zhicheng_common.problems import NotAuthenticated, problem_response
+from zhicheng_common.problems import NotAuthenticated, ProblemError, problem_response
 from zhicheng_common.settings import CommonSettings
+from zhicheng_gateway.keys.auth import carries_key
 from zhicheng_gateway.proxy import is_public_path
 from zhicheng_gateway.settings import GatewaySettings
 
@@ -30,6 +32,8 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "GET /api/v1/openapi.json",
     "GET /api/v1/gateway/openapi.json",
     "GET /api/v1/docs",
+    "GET /api/v1/feeds/catalog",
+    "GET /api/v1/feeds/keys",
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
@@ -151,6 +155,16 @@ class AuthenticateFirst:
             or not self.carries_body(scope)
             or self.is_public(scope.get("method", ""), scope.get("path", ""))
         ):
+            await self.app(scope, receive, send)
+            return
+        if carries_key(Headers(scope=scope)):
+            # An agency's API key instead of a token: admitted (and counted) here, remembered
+            # for the route's own check (zhicheng_gateway.keys.auth).
+            try:
+                await scope["app"].state.key_authenticator(Request(scope))
+            except ProblemError as refused:
+                await problem_response(refused.to_problem(), refused.headers)(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         authorization = Headers(scope=scope).get("authorization", "")

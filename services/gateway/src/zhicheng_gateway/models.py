@@ -42,3 +42,8 @@ class User(UuidKey, CreatedAt, Base):
     committees: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     bound_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     bound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# The feature folders' tables share this metadata (alembic and the drift test read it from here).
+from zhicheng_gateway.feeds import models as _feeds_models  # noqa: E402, F401
+from zhicheng_gateway.keys import models as _keys_models  # noqa: E402, F401

@@ -7,6 +7,8 @@ field here is reached at its topology default (see :meth:`GatewaySettings.upstre
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 
 from zhicheng_common.regions import is_region_code
@@ -53,6 +55,22 @@ class GatewaySettings(ServiceSettings, service=SERVICE):
         # and read the status lists and issuer keys (CE-3); the services mark these routes public.
         default_factory=lambda: ["/api/v1/reviews/public", "/api/v1/certificates/public"]
     )
+
+    # API keys (docs/api-keys.md): defaults for a key issued without its own figures.
+    api_key_quota: int = Field(default=600, ge=1)  # calls per window
+    api_key_window_seconds: int = Field(default=60, ge=1)
+    api_key_overlap_seconds: int = Field(default=86_400, ge=0)  # the old secret's life after a rotation
+
+    # Inter-agency feeds (docs/feeds.md).
+    feed_page_limit: int = Field(default=100, ge=1, le=1000)  # events per pulled page unless asked
+    webhook_max_failures: int = Field(default=5, ge=1)  # failed tries in a row before a webhook is disabled
+    webhook_backoff_seconds: float = Field(default=10.0, gt=0)  # wait after the first failure, doubled each time
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_interval_seconds: float = Field(default=5.0, gt=0)  # how often due deliveries are looked for
+    webhook_batch: int = Field(default=50, ge=1)  # events per webhook per round
+    # The event catalog served at GET /api/v1/feeds/catalog (docs/asyncapi.yaml unless set).
+    catalog_path: Path | None = None
 
     # Rate limits per client address on the routes that need no token (zhicheng_common.limits.
     # RateLimit): the login (guessing passwords) and every other public route (publicity pages,

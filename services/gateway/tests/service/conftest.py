@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from zhicheng_common.clock import Clock
 from zhicheng_common.embedded import free_port
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import migrated, serving
@@ -69,8 +70,10 @@ class Gateway:
 
 
 @contextlib.asynccontextmanager
-async def running_gateway(common: CommonSettings, settings: GatewaySettings) -> AsyncIterator[Gateway]:
-    app = create_app(common, settings)
+async def running_gateway(
+    common: CommonSettings, settings: GatewaySettings, *, clock: Clock | None = None
+) -> AsyncIterator[Gateway]:
+    app = create_app(common, settings, clock=clock)
     async with serving(app, "http://gateway.test") as client:
         yield Gateway(app, client)
 

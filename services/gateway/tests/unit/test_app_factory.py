@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from zhicheng_common.auth import TokenIssuer
-from zhicheng_common.keys import JWT, KeyRingError, init_ring, journal_purpose, load_ring
+from zhicheng_common.keys import FEED_PAGES, JWT, KeyRingError, init_ring, journal_purpose, load_ring
 from zhicheng_common.settings import CommonSettings
 from zhicheng_gateway.app import create_app
 from zhicheng_gateway.settings import GatewaySettings
@@ -22,9 +22,10 @@ def production(keys: Path) -> CommonSettings:
 
 
 def mounted_rings(keys: Path) -> None:
-    """What the production secrets hold for the gateway: its token ring and its journal's."""
+    """What the production secrets hold for the gateway: its token ring, its journal's, its feed pages'."""
     init_ring(keys / JWT, JWT, not_before=NOW)
     init_ring(keys / journal_purpose("gateway"), journal_purpose("gateway"), not_before=NOW)
+    init_ring(keys / FEED_PAGES, FEED_PAGES, not_before=NOW)
 
 
 def test_outside_production_the_jwt_ring_is_generated_once_readable_only_by_its_owner(tmp_path: Path) -> None:

@@ -15,14 +15,13 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import problem_docs
 from zhicheng_common.validators import RegionCode
 from zhicheng_integrity import service
-from zhicheng_integrity.auth import Appellant, CreditFeedReader, RecordAdmin, RecordReader, SubjectCaller
+from zhicheng_integrity.auth import Appellant, RecordAdmin, RecordReader, SubjectCaller
 from zhicheng_integrity.domain import RecordKind, RecordStatus, SubjectKind
 from zhicheng_integrity.models import Record
 from zhicheng_integrity.schemas import (
     AppealCreate,
     AppealDecision,
     AppealRead,
-    CreditFeedPage,
     RecordChangeRead,
     RecordCreate,
     RecordDecision,
@@ -193,25 +192,19 @@ async def decide_appeal(
     session: SessionDep,
     principal: RecordAdmin,
     now: NowDep,
+    cipher: CipherDep,
 ) -> AppealRead:
     """Decide an appeal: withdrawn or changed records lift their effects; history is kept."""
     appeal = await service.decide_appeal(
-        session, actor=principal, record_id=record_id, appeal_id=appeal_id, decision_in=decision_in, now=now
+        session,
+        actor=principal,
+        record_id=record_id,
+        appeal_id=appeal_id,
+        decision_in=decision_in,
+        now=now,
+        cipher=cipher,
     )
     return AppealRead.model_validate(appeal)
-
-
-@router.get("/credit-feed", summary="信用平台共享数据 (feed for the national credit platform, NA-13)")
-async def credit_feed(
-    session: SessionDep,
-    principal: CreditFeedReader,
-    cipher: CipherDep,
-    after: Annotated[uuid.UUID | None, Query(description="the last cursor read")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> CreditFeedPage:
-    """Fraud records (NA-13) decided, withdrawn, superseded or expired after the cursor: only the fields it needs."""
-    entries, next_after = await service.credit_feed(session, actor=principal, after=after, limit=limit, cipher=cipher)
-    return CreditFeedPage(items=entries, next_after=next_after)
 
 
 routers: list[APIRouter] = [router, journal_router(AREA)]

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
-
-from zhicheng_common.auth import CurrentPrincipal, Principal, Role, ensure_role, require_roles
+from zhicheng_common.auth import Principal, Role, require_roles
 
 #: Enter records, decide proposed ones, decide appeals (within their region).
 RecordAdmin = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
@@ -26,17 +24,3 @@ SubjectCaller = Annotated[Principal, require_roles(Role.APPLICANT, Role.UNIT_REV
 Appellant = Annotated[Principal, require_roles(Role.APPLICANT, Role.UNIT_REVIEWER, Role.HR_ADMIN, Role.PROVINCE_ADMIN)]
 
 STAFF_APPELLANT_ROLES = (Role.HR_ADMIN, Role.PROVINCE_ADMIN)
-
-#: Scope of an API key (an agency feeding the national credit platform) that reads the credit feed.
-CREDIT_FEED_SCOPE = "integrity:credit-feed"
-
-
-async def _credit_feed_reader(principal: CurrentPrincipal) -> Principal:
-    if CREDIT_FEED_SCOPE in principal.scopes:
-        return principal
-    ensure_role(principal, Role.PROVINCE_ADMIN)
-    return principal
-
-
-#: Reads the credit-platform feed: a province administrator, or an API key with ``CREDIT_FEED_SCOPE``.
-CreditFeedReader = Annotated[Principal, Depends(_credit_feed_reader)]

@@ -124,8 +124,6 @@ KIND_RULES: dict[str, tuple[str, ...]] = {
 
 #: NA-13: fraud cases are shared with the national credit platform (全国信用信息共享平台).
 CREDIT_PLATFORM_KINDS: frozenset[str] = frozenset({"falsified_materials", "plagiarism", "improper_means"})
-#: History steps the credit platform hears about: a record starts, ends early, is replaced or lapses.
-CREDIT_PLATFORM_ACTIONS: frozenset[str] = frozenset({"decide", "withdraw", "supersede", "expire"})
 
 # Fixed UTC+8: mainland China has had no daylight saving time since 1991.
 

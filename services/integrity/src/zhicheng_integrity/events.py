@@ -47,6 +47,19 @@ class RecordDecided(BaseModel):
     declaration_id: uuid.UUID | None = None
     supersedes: uuid.UUID | None = Field(default=None, description="the record this one replaces after an appeal")
     policy_pack: str
+    # NA-13: fraud records go to the national credit platform through the gateway's feeds (issue 17);
+    # only for those does the event carry what the platform needs, the identifiers sealed.
+    shared_with_credit_platform: bool = Field(
+        default=False, description="NA-13: a fraud record for the credit platform"
+    )
+    subject_name_sealed: str | None = Field(
+        default=None, description="the subject's name, sealed (shared records only)"
+    )
+    subject_id_sealed: str | None = Field(
+        default=None, description="the resident ID number or credit code, sealed (shared records only)"
+    )
+    deciding_authority: str | None = None
+    decision_date: date | None = None
 
 
 @event_type("integrity.record.expired")
@@ -57,6 +70,10 @@ class RecordExpired(BaseModel):
     subject_kind: SubjectKind
     subject_key: str
     valid_until: date
+    kind: RecordKind | None = None
+    shared_with_credit_platform: bool = Field(
+        default=False, description="NA-13: a fraud record for the credit platform"
+    )
 
 
 @event_type("integrity.record.withdrawn", version=2)
@@ -72,3 +89,7 @@ class RecordWithdrawn(BaseModel):
     subject_key: str
     outcome: Literal["withdrawn", "changed"] = Field(description="`changed`: a new record supersedes this one")
     superseded_by: uuid.UUID | None = None
+    kind: RecordKind | None = None
+    shared_with_credit_platform: bool = Field(
+        default=False, description="NA-13: a fraud record for the credit platform"
+    )

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, extract, func, select
 from zhicheng_common.auth import Principal
 from zhicheng_common.db import region_within
 from zhicheng_common.repository import RegionScoped, Repository
-from zhicheng_integrity.domain import ACTIVE_STATUSES, CREDIT_PLATFORM_ACTIONS, CREDIT_PLATFORM_KINDS
+from zhicheng_integrity.domain import ACTIVE_STATUSES
 from zhicheng_integrity.models import Appeal, Record, RecordChange
 
 
@@ -111,22 +111,3 @@ class RecordRepository(RegionScoped, Repository):
                 .order_by(RecordChange.at, RecordChange.id)
             )
         ).all()
-
-    async def credit_feed(
-        self, principal: Principal, *, after: uuid.UUID | None, limit: int
-    ) -> Sequence[tuple[RecordChange, Record]]:
-        """Steps of records shared with the credit platform (NA-13) in ``principal``'s jurisdiction, in order."""
-        statement = (
-            select(RecordChange, Record)
-            .join(Record, Record.id == RecordChange.record_id)
-            .where(
-                Record.kind.in_(CREDIT_PLATFORM_KINDS),
-                RecordChange.action.in_(CREDIT_PLATFORM_ACTIONS),
-                self.readable_by(principal),
-            )
-            .order_by(RecordChange.id)
-            .limit(limit)
-        )
-        if after is not None:
-            statement = statement.where(RecordChange.id > after)
-        return [(row[0], row[1]) for row in (await self.session.execute(statement)).all()]

@@ -38,6 +38,7 @@ from zhicheng_integrity.domain import (
     normalize_subject_id,
     record_problems,
     rule_ids_for,
+    shared_with_credit_platform,
     subject_id_problem,
     transition_refusal,
     validity_problems,
@@ -59,7 +60,6 @@ from zhicheng_integrity.repository import RecordRepository
 from zhicheng_integrity.schemas import (
     AppealCreate,
     AppealDecision,
-    CreditFeedEntry,
     RecordCreate,
     RecordDecision,
     SubjectQuery,
@@ -187,9 +187,13 @@ async def _journal(
     )
 
 
-async def _publish_decided(session: AsyncSession, record: Record, *, supersedes: uuid.UUID | None = None) -> None:
+async def _publish_decided(
+    session: AsyncSession, record: Record, *, cipher: PiiCipher, supersedes: uuid.UUID | None = None
+) -> None:
     assert record.valid_from is not None
     assert record.valid_until is not None
+    # NA-13: what the national credit platform's subscription receives, sealed (docs/feeds.md).
+    shared = shared_with_credit_platform(record.kind)
     await record_event(
         session,
         from_record(
@@ -198,6 +202,11 @@ async def _publish_decided(session: AsyncSession, record: Record, *, supersedes:
             record_id=record.id,
             effects=RecordEffects.model_validate(record.effects),
             supersedes=supersedes,
+            shared_with_credit_platform=shared,
+            subject_name_sealed=cipher.encrypt(record.subject_name) if shared and record.subject_name else None,
+            subject_id_sealed=record.subject_id_encrypted if shared else None,
+            deciding_authority=record.deciding_authority if shared else None,
+            decision_date=record.decision_date if shared else None,
         ),
         subject=str(record.id),
         region=record.region,
@@ -213,6 +222,8 @@ async def _publish_withdrawn(session: AsyncSession, record: Record, *, supersede
             subject_key=record.subject_key,
             outcome="changed" if superseded_by else "withdrawn",
             superseded_by=superseded_by,
+            kind=record.kind,
+            shared_with_credit_platform=shared_with_credit_platform(record.kind),
         ),
         subject=str(record.id),
         region=record.region,
@@ -268,7 +279,7 @@ async def create_record(
     await repository.flush()
     await _history(session, record, actor=actor, action="decide", from_status=None, now=now)
     await _journal(session, record, actor=actor, action="integrity.record.decided", effects=record.effects)
-    await _publish_decided(session, record)
+    await _publish_decided(session, record, cipher=cipher)
     log.info("integrity.record.decided", record_id=str(record.id), region=region, kind=record.kind)
     return record
 
@@ -405,7 +416,7 @@ async def decide_record(
         record.subject_name = decision_in.subject_name
     await _history(session, record, actor=actor, action="decide", from_status=previous, now=now)
     await _journal(session, record, actor=actor, action="integrity.record.decided", effects=record.effects)
-    await _publish_decided(session, record)
+    await _publish_decided(session, record, cipher=cipher)
     log.info("integrity.record.decided", record_id=str(record.id), region=record.region, kind=record.kind)
     return record
 
@@ -465,6 +476,7 @@ async def decide_appeal(
     appeal_id: uuid.UUID,
     decision_in: AppealDecision,
     now: datetime,
+    cipher: PiiCipher,
 ) -> Appeal:
     """Uphold, change or withdraw an appealed record; a change supersedes it with a new record, nothing is deleted.
 
@@ -561,7 +573,7 @@ async def decide_appeal(
             effects=replacement.effects,
         )
         await _publish_withdrawn(session, record, superseded_by=replacement.id)
-        await _publish_decided(session, replacement, supersedes=record.id)
+        await _publish_decided(session, replacement, cipher=cipher, supersedes=record.id)
     log.info("integrity.appeal.decided", record_id=str(record.id), appeal_id=str(appeal.id), outcome=appeal.status)
     return appeal
 
@@ -649,6 +661,8 @@ async def expire_lapsed(session: AsyncSession, *, now: datetime) -> int:
                 subject_kind=record.subject_kind,
                 subject_key=record.subject_key,
                 valid_until=record.valid_until,
+                kind=record.kind,
+                shared_with_credit_platform=shared_with_credit_platform(record.kind),
             ),
             subject=str(record.id),
             region=record.region,
@@ -749,35 +763,3 @@ async def own_records(
         },
     )
     return records
-
-
-CREDIT_FEED_CHANGES = {"decide": "decided", "withdraw": "withdrawn", "supersede": "superseded", "expire": "expired"}
-
-
-async def credit_feed(
-    session: AsyncSession, *, actor: Principal, after: uuid.UUID | None, limit: int, cipher: PiiCipher
-) -> tuple[list[CreditFeedEntry], uuid.UUID | None]:
-    """Changes of records shared with the national credit platform (NA-13), identifiers in full. Journaled."""
-    rows = await RecordRepository(session).credit_feed(actor, after=after, limit=limit)
-    entries = [
-        from_record(
-            CreditFeedEntry,
-            record,
-            cursor=change.id,
-            change=CREDIT_FEED_CHANGES[change.action],
-            at=change.at,
-            record_id=record.id,
-            subject_id_number=cipher.decrypt(record.subject_id_encrypted) if record.subject_id_encrypted else None,
-        )
-        for change, record in rows
-    ]
-    await JOURNAL.read_all(
-        session,
-        actor,
-        "integrity.credit_feed.read",
-        reason="全国信用信息共享平台数据共享",
-        rule_ids=["NA-13"],
-        data={"after": str(after) if after else None, "record_ids": sorted({str(e.record_id) for e in entries})},
-    )
-    next_after = entries[-1].cursor if len(entries) == limit else None
-    return entries, next_after

@@ -52,6 +52,9 @@ async def test_IN_2_EL_20_moving_the_clock_past_three_years_lifts_the_bar_once(
         "subject_kind": "person",
         "subject_key": integrity.cipher.keyed_hash(number),
         "valid_until": "2029-11-20",
+        # NA-13: a fraud record, so the national credit platform's subscription hears of it (issue 17).
+        "kind": "falsified_materials",
+        "shared_with_credit_platform": True,
     }
     detail = (await integrity.client.get(f"/api/v1/integrity/records/{record['id']}", headers=taiyuan_admin)).json()
     assert detail["in_force"] is False

@@ -81,6 +81,15 @@ class Subscription:
     subjects: tuple[str, ...]
     handler: Handler
     description: str = ""
+    #: A named group of the service's subscriptions with durables of its own,
+    #: ``<service>-<group>-<producer>`` (e.g. the gateway's feeds beside its read model), each
+    #: with its own position and inbox rows; empty: the service's one ``<service>-<producer>``.
+    group: str = ""
+
+
+def every_event_of(producer: str) -> str:
+    """The subject a :class:`Subscription` names to hear every event of ``producer`` (a log, a feed)."""
+    return f"{producer}.>"
 
 
 @dataclass
@@ -356,8 +365,12 @@ class EventConsumer:
         self.filter_subject = filter_subject or f"{prefix}.{producer}.>"
         self.retire = tuple(name for name in retire if name != self.durable)
         self.handlers: dict[str, tuple[Handler, ...]] = {}
+        self.every_event: tuple[Handler, ...] = ()
         for subscription in self.subscriptions:
             for subject in subscription.subjects:
+                if subject == every_event_of(producer):
+                    self.every_event = (*self.every_event, subscription.handler)
+                    continue
                 if subject.split(".", 1)[0] != producer or "*" in subject or ">" in subject:
                     raise ValueError(
                         f"{service}: subscription {subscription.name} names {subject!r}, "
@@ -490,7 +503,7 @@ class EventConsumer:
         set_trace_id(trace_id_from_traceparent(event.traceparent))
         token = _delivery.set(Delivery(consumer=self.durable, previous_version=claim.previous_version))
         try:
-            for handler in self.handlers.get(subject, ()):
+            for handler in (*self.handlers.get(subject, ()), *self.every_event):
                 await handler(session, event)
         finally:
             _delivery.reset(token)

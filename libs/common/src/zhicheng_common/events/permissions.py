@@ -121,7 +121,14 @@ def principals() -> tuple[str, ...]:
 
 def consumer_durables() -> dict[str, tuple[str, ...]]:
     """Each service's durables, by the table."""
-    return {info.name: tuple(durable_name(info.name, p) for p in info.consumes) for info in ALL_SERVICES}
+    return {
+        info.name: tuple(
+            durable_name(f"{info.name}-{group}" if group else info.name, p)
+            for group in ("", *info.consumer_groups)
+            for p in info.consumes
+        )
+        for info in ALL_SERVICES
+    }
 
 
 def service_grant(name: str, space: SubjectSpace) -> Grant:
