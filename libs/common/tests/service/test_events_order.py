@@ -92,8 +92,8 @@ class System:
         made = []
         for service, subscriptions in wiring:
             for producer, group in consumers_of(service, subscriptions).items():
-                if producer == "review":
-                    continue  # intake-review: not part of these sequences
+                if producer in ("review", "certificates"):
+                    continue  # intake-review and intake-certificates (titles held): not part of these sequences
                 made.append(
                     EventConsumer(
                         service=service,
