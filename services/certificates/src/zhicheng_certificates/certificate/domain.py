@@ -26,7 +26,6 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal, cast
 
 import cbor2
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -36,6 +35,7 @@ from zhicheng_certificates.signing.domain import (
     SigningKey,
     add_eddsa_jcs_proof,
     b64url_encode,
+    jcs,
     parse_rfc3339,
     rfc3339,
     sm2_sign,
@@ -261,7 +261,7 @@ def unsecured_credential(content: CertificateContent) -> dict[str, Any]:
 
 def canonical_bytes(content: CertificateContent) -> bytes:
     """JCS (RFC 8785) of :func:`unsecured_credential`: the bytes both signatures cover."""
-    return rfc8785.dumps(unsecured_credential(content))
+    return jcs(unsecured_credential(content))
 
 
 def _path(document: Mapping[str, Any], *keys: str) -> Any:
@@ -326,7 +326,7 @@ def content_from_credential(credential: Mapping[str, Any]) -> CertificateContent
     values["status_list_base"] = list_url.rsplit("/", 1)[0]
     content = CertificateContent(**values)
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
-    if rfc8785.dumps(unsecured) != canonical_bytes(content):
+    if jcs(unsecured) != canonical_bytes(content):
         return Refusal("", "credential_not_canonical", "证书文档不是规定的结构（有多余、缺少或改写的成员）")
     return content
 
@@ -358,7 +358,7 @@ def sign_certificate(content: CertificateContent, *, sm2_key: SigningKey, ed2551
         if key.algorithm is not algorithm or key.key_id != kid or not key.validity.covers(content.issued_at):
             raise ValueError(f"key {key.key_id} cannot sign this certificate as {algorithm.value} key {kid}")
     unsecured = unsecured_credential(content)
-    canonical = rfc8785.dumps(unsecured)  # the one canonical form: both signatures cover these bytes
+    canonical = jcs(unsecured)  # the one canonical form: both signatures cover these bytes
     credential = add_eddsa_jcs_proof(
         unsecured,
         key=ed25519_key.private_key,

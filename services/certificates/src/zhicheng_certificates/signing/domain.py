@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,6 +118,52 @@ def key_for_verification(
 def _period_text(validity: Validity) -> str:
     end = validity.not_after.isoformat() if validity.not_after else "至今"
     return f"{validity.not_before.isoformat()} 至 {end}"
+
+
+# --- JCS (RFC 8785) ---------------------------------------------------------------------------
+
+# What makes Python's JSON differ from JCS: a lone surrogate (JCS refuses it) and, in a member
+# name, anything beyond the BMP (JCS orders names by UTF-16 code units, Python by code points).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BEYOND_BMP = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+_JCS_INT_MAX = 2**53 - 1
+_JSON_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
+
+
+def _json_is_jcs(value: object) -> bool:
+    """Whether sorted compact ``json`` writes ``value`` exactly as RFC 8785 does.
+
+    True for dicts with string names within the BMP, lists, strings without a lone surrogate,
+    integers within ±(2^53 − 1), booleans and ``None``; anything else (floats, other types) is not.
+    Python escapes the same characters as JCS (``"``, ``\\``, U+0000–U+001F, with the same short
+    forms and the same lowercase hex escapes), so for these values the two agree byte for byte.
+    """
+    if type(value) is str:
+        return value.isascii() or _SURROGATE.search(value) is None
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or _BEYOND_BMP.search(key) is None):
+                return False
+            if not _json_is_jcs(item):
+                return False
+        return True
+    if type(value) is list or type(value) is tuple:
+        return all(_json_is_jcs(item) for item in value)
+    if type(value) is int:
+        return -_JCS_INT_MAX <= value <= _JCS_INT_MAX
+    return value is None or type(value) is bool
+
+
+def jcs(value: Any) -> bytes:
+    """JCS (RFC 8785) of ``value``: the bytes (and errors) of ``rfc8785.dumps``, several times faster.
+
+    A certificate's documents hold only strings, integers, lists and objects, which Python's C JSON
+    encoder writes exactly as JCS does; any value it might write otherwise (floats, names beyond the
+    BMP, other types) goes to ``rfc8785``.
+    """
+    if _json_is_jcs(value):
+        return _JSON_SORTED(value).encode()
+    return rfc8785.dumps(value)
 
 
 # --- SM2 with SM3 ------------------------------------------------------------------------------
@@ -268,7 +316,7 @@ def parse_rfc3339(value: object) -> datetime | None:
 
 def _eddsa_jcs_hash(proof_config: Mapping[str, Any], canonical_document: bytes) -> bytes:
     # eddsa-jcs-2022 §3.3.4 Hashing: SHA-256(JCS(proof config)) ‖ SHA-256(JCS(document)).
-    return hashlib.sha256(rfc8785.dumps(proof_config)).digest() + hashlib.sha256(canonical_document).digest()
+    return hashlib.sha256(jcs(proof_config)).digest() + hashlib.sha256(canonical_document).digest()
 
 
 def add_eddsa_jcs_proof(
@@ -295,7 +343,7 @@ def add_eddsa_jcs_proof(
     }
     if "@context" in unsecured:
         proof["@context"] = unsecured["@context"]
-    canonical = rfc8785.dumps(unsecured) if canonical_document is None else canonical_document
+    canonical = jcs(unsecured) if canonical_document is None else canonical_document
     signature = key.sign(_eddsa_jcs_hash(proof, canonical))
     proof["proofValue"] = "z" + base58.b58encode(signature).decode()
     return {**unsecured, "proof": proof}
@@ -332,7 +380,7 @@ def verify_eddsa_jcs_proof(secured: Mapping[str, Any], key: Ed25519PublicKey) ->
     if signature is None or len(signature) != 64:
         return Refusal("", "proof_malformed", "proofValue 不是 base58btc 编码的 Ed25519 签名")
     try:
-        key.verify(signature, _eddsa_jcs_hash(options, rfc8785.dumps(unsecured)))
+        key.verify(signature, _eddsa_jcs_hash(options, jcs(unsecured)))
     except InvalidSignature:
         return Refusal("", "ed25519_signature_invalid", "Ed25519 签名验证失败：文档或证明已被改动，或密钥不符")
     return None

@@ -16,8 +16,6 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import rfc8785
-
 from zhicheng_certificates.certificate.domain import (
     content_from_credential,
     decode_token,
@@ -28,6 +26,7 @@ from zhicheng_certificates.signing.domain import (
     PublishedKey,
     b64url_decode,
     eddsa_jcs_proof,
+    jcs,
     key_for_verification,
     parse_rfc3339,
     sm2_verify,
@@ -242,7 +241,7 @@ def _sm2_check(
     except ValueError:
         return Check(name, Outcome.FAILED, "SM2 签名不是 base64url 文本", "sm2_signature_malformed")
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
-    if not sm2_verify(key.public_key, rfc8785.dumps(unsecured), signature):
+    if not sm2_verify(key.public_key, jcs(unsecured), signature):
         return Check(name, Outcome.FAILED, "SM2 签名验证失败：证书内容已被改动，或密钥不符", "sm2_signature_invalid")
     return _passed(name, f"SM2 签名有效（SM3，签名者标识 1234567812345678，密钥 {kid}）")
 
