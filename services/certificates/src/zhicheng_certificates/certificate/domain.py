@@ -338,19 +338,30 @@ def _malformed(member: str) -> Refusal:
 # --- the signed document ----------------------------------------------------------------------
 
 
-def sign_certificate(content: CertificateContent, *, sm2_key: SigningKey, ed25519_key: SigningKey) -> dict[str, Any]:
-    """The signed certificate document: the VC with its Ed25519 proof, and the SM2 signature beside it.
+@dataclass(frozen=True)
+class SecuredCredential:
+    """A certificate's credential with its Ed25519 proof, and the canonical bytes its SM2 signature covers."""
 
-    ``{"credential": <VC + eddsa-jcs-2022 proof>, "sm2Signature": {"algorithm", "userId", "signatureValue"}}``;
-    ``signatureValue`` is the base64url DER SM2 signature of :func:`canonical_bytes`.
+    credential: dict[str, Any]
+    canonical: bytes
+
+
+def secure_credential(
+    content: CertificateContent, *, sm2_key: SigningKey, ed25519_key: SigningKey
+) -> SecuredCredential | list[Refusal]:
+    """The credential of ``content`` with its ``eddsa-jcs-2022`` proof, and JCS of it without: all but SM2.
+
+    The refusals are :func:`content_problems`. The SM2 signature of ``canonical`` (slow, and done in
+    C without the GIL, so a caller signing many may sign in a thread) completes the document in
+    :func:`signed_document`.
 
     Raises:
-        ValueError: The content is invalid, or a key is not the one the content names or was not
-            valid at the issue time (a programming error: the caller chose the keys).
+        ValueError: A key is not the one the content names or was not valid at the issue time (a
+            programming error: the caller chose the keys).
     """
     problems = content_problems(content)
     if problems:
-        raise ValueError("; ".join(p.message for p in problems))
+        return problems
     for key, algorithm, kid in (
         (sm2_key, Algorithm.SM2, content.sm2_key_id),
         (ed25519_key, Algorithm.ED25519, content.ed25519_key_id),
@@ -366,15 +377,35 @@ def sign_certificate(content: CertificateContent, *, sm2_key: SigningKey, ed2551
         created=content.issued_at,
         canonical_document=canonical,
     )
-    signature = sm2_sign(sm2_key.private_key, canonical)
+    return SecuredCredential(credential, canonical)
+
+
+def signed_document(secured: SecuredCredential, sm2_signature: bytes) -> dict[str, Any]:
+    """The signed certificate document of a secured credential and the SM2 signature (DER) of its canonical bytes."""
     return {
-        "credential": credential,
+        "credential": secured.credential,
         "sm2Signature": {
             "algorithm": "SM2-SM3",
             "userId": SM2_USER_ID,
-            "signatureValue": b64url_encode(signature),
+            "signatureValue": b64url_encode(sm2_signature),
         },
     }
+
+
+def sign_certificate(content: CertificateContent, *, sm2_key: SigningKey, ed25519_key: SigningKey) -> dict[str, Any]:
+    """The signed certificate document: the VC with its Ed25519 proof, and the SM2 signature beside it.
+
+    ``{"credential": <VC + eddsa-jcs-2022 proof>, "sm2Signature": {"algorithm", "userId", "signatureValue"}}``;
+    ``signatureValue`` is the base64url DER SM2 signature of :func:`canonical_bytes`.
+
+    Raises:
+        ValueError: The content is invalid, or a key is not the one the content names or was not
+            valid at the issue time (a programming error: the caller chose the keys).
+    """
+    secured = secure_credential(content, sm2_key=sm2_key, ed25519_key=ed25519_key)
+    if isinstance(secured, list):
+        raise ValueError("; ".join(p.message for p in secured))
+    return signed_document(secured, sm2_sign(sm2_key.private_key, secured.canonical))
 
 
 # --- the QR token -----------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
+from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +34,11 @@ class CertificateRepository(RegionScoped, Repository):
     async def of_holder(self, holder_key: str) -> Sequence[Certificate]:
         statement = select(Certificate).where(Certificate.holder_key == holder_key).order_by(Certificate.issued_at)
         return (await self.session.scalars(statement)).all()
+
+    async def insert_certificates(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert issued certificates (column values, the same columns in each) in one statement."""
+        if rows:
+            await self.session.execute(core_insert(cast(Table, Certificate.__table__)), list(rows))
 
     async def serials(self, province: str, year: int, count: int) -> range:
         """``count`` new serials of a province and year, in order, reserved in a short transaction of their own.

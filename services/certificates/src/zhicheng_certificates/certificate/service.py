@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Sequence
@@ -24,16 +25,18 @@ from zhicheng_certificates.certificate.domain import (
     NO_COMMITTEE,
     Basis,
     CertificateContent,
+    CertificateNumber,
     Gender,
+    SecuredCredential,
     certificate_number,
     content_from_credential,
-    content_problems,
     corresponding_title,
     initial_determination_problem,
     licence_identifier,
     qr_token,
     recognition_level_problem,
-    sign_certificate,
+    secure_credential,
+    signed_document,
     transfer_problem,
 )
 from zhicheng_certificates.certificate.errors import CertificateInvalid, CertificateNotFound
@@ -43,7 +46,7 @@ from zhicheng_certificates.certificate.pdf import render_certificate_pdf
 from zhicheng_certificates.certificate.repository import CertificateRepository
 from zhicheng_certificates.certificate.schemas import RecognitionCreate
 from zhicheng_certificates.deps import CertificatesContext
-from zhicheng_certificates.signing.domain import Algorithm
+from zhicheng_certificates.signing.domain import Algorithm, sm2_sign_each
 from zhicheng_certificates.status import service as status_service
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.clock import china_today
@@ -144,6 +147,29 @@ def open_document(context: CertificatesContext, row: Certificate) -> dict[str, A
     return document
 
 
+SIGN_CHUNK = 100
+"""Certificates signed per step of :func:`issue_all`: one step's SM2 signatures are made in a thread
+while the previous step's rows are inserted."""
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """A certificate :func:`issue_all` has written (with the others, in one statement per step)."""
+
+    id: uuid.UUID
+    number: str
+    region: str
+    token: str
+
+
+@dataclass(frozen=True)
+class _Draft:
+    command: IssueCertificate
+    number: CertificateNumber
+    content: CertificateContent
+    secured: SecuredCredential
+
+
 async def issue_all(
     session: AsyncSession,
     *,
@@ -151,8 +177,15 @@ async def issue_all(
     commands: Sequence[IssueCertificate],
     actor: Principal,
     now: datetime,
-) -> list[Certificate]:
-    """Issue one certificate per command, signed with both keys of the moment (CE-1, NA-16)."""
+) -> list[IssuedCertificate]:
+    """Issue one certificate per command, signed with both keys of the moment (CE-1, NA-16).
+
+    All in the caller's transaction: the numbers and status-list indices are reserved for the whole
+    batch at once; each step of :data:`SIGN_CHUNK` certificates is secured (content checks,
+    canonical form, Ed25519 proof), then SM2-signed in a thread (Tongsuo signs without the GIL)
+    while the previous step's rows go to the database in one statement; one outbox statement and
+    one journal entry per region close the batch.
+    """
     if not commands:
         return []
     issued_at = now.astimezone(UTC).replace(microsecond=0)
@@ -165,8 +198,8 @@ async def issue_all(
     for province in sorted({c.region[:2] for c in commands}):
         count = sum(1 for c in commands if c.region[:2] == province)
         serials[province] = iter(await repository.serials(province, year, count))
-    rows: list[Certificate] = []
-    for command in commands:
+
+    def draft(command: IssueCertificate) -> _Draft:
         number = certificate_number(province=command.region[:2], year=year, serial=next(serials[command.region[:2]]))
         if isinstance(number, Refusal):
             raise refused(number, error=CertificateInvalid)
@@ -187,66 +220,82 @@ async def issue_all(
             sm2_key_id=sm2_key.key_id,
             ed25519_key_id=ed_key.key_id,
         )
-        problems = content_problems(content)
-        if problems:
-            raise refused(problems, error=CertificateInvalid)
-        document = sign_certificate(content, sm2_key=sm2_key, ed25519_key=ed_key)
-        row = Certificate(
-            id=uuid7(),
-            number=content.number,
-            province=number.province,
-            year=number.year,
-            serial=number.serial,
-            licence_id=licence,
-            status_list_index=content.status_list_index,
-            holder_key=context.cipher.keyed_hash(command.holder.resident_id),
-            holder_name_hash=context.cipher.keyed_hash(command.holder.name),
-            holder_name_sealed=context.cipher.encrypt(command.holder.name),
-            resident_id_masked=mask_identifier(command.holder.resident_id),
-            document_sealed=seal_document(context, document),
-            token=qr_token(content, ed25519_key=ed_key),
-            sm2_key_id=sm2_key.key_id,
-            ed25519_key_id=ed_key.key_id,
-            series=command.series,
-            specialty=command.specialty,
-            level=command.level,
-            title_name=command.title_name,
-            committee_id=command.committee_id,
-            committee_name=command.committee_name,
-            obtained_on=command.obtained_on,
-            issued_at=issued_at,
-            region=command.region,
-            basis=command.basis,
-            declaration_id=command.declaration_id,
-            confirmation_id=command.confirmation_id,
-            status="valid",
-            supersedes=command.supersedes,
-            created_by=actor.subject,
+        secured = secure_credential(content, sm2_key=sm2_key, ed25519_key=ed_key)
+        if isinstance(secured, list):
+            raise refused(secured, error=CertificateInvalid)
+        return _Draft(command, number, content, secured)
+
+    def values(d: _Draft, sm2_signature: bytes) -> dict[str, Any]:
+        command, content = d.command, d.content
+        return {
+            "id": uuid7(),
+            "number": content.number,
+            "province": d.number.province,
+            "year": d.number.year,
+            "serial": d.number.serial,
+            "licence_id": content.licence_id,
+            "status_list_index": content.status_list_index,
+            "holder_key": context.cipher.keyed_hash(command.holder.resident_id),
+            "holder_name_hash": context.cipher.keyed_hash(command.holder.name),
+            "holder_name_sealed": context.cipher.encrypt(command.holder.name),
+            "resident_id_masked": mask_identifier(command.holder.resident_id),
+            "document_sealed": seal_document(context, signed_document(d.secured, sm2_signature)),
+            "token": qr_token(content, ed25519_key=ed_key),
+            "sm2_key_id": sm2_key.key_id,
+            "ed25519_key_id": ed_key.key_id,
+            "series": command.series,
+            "specialty": command.specialty,
+            "level": command.level,
+            "title_name": command.title_name,
+            "committee_id": command.committee_id,
+            "committee_name": command.committee_name,
+            "obtained_on": command.obtained_on,
+            "issued_at": issued_at,
+            "region": command.region,
+            "basis": command.basis,
+            "declaration_id": command.declaration_id,
+            "confirmation_id": command.confirmation_id,
+            "status": "valid",
+            "supersedes": command.supersedes,
+            "created_by": actor.subject,
+        }
+
+    rows: list[dict[str, Any]] = []
+    ready: list[dict[str, Any]] = []  # signed, not yet inserted
+    for start in range(0, len(commands), SIGN_CHUNK):
+        drafts = [draft(command) for command in commands[start : start + SIGN_CHUNK]]
+        signing = asyncio.get_running_loop().run_in_executor(
+            None, sm2_sign_each, sm2_key.private_key, [d.secured.canonical for d in drafts]
         )
-        repository.add(row)
-        rows.append(row)
-    await repository.flush()
+        try:
+            await repository.insert_certificates(ready)
+        finally:
+            signatures = await signing  # never left running on its own, even when the insert failed
+        ready = [values(d, signature) for d, signature in zip(drafts, signatures, strict=True)]
+        rows += ready
+    await repository.insert_certificates(ready)
+    issued = [IssuedCertificate(row["id"], row["number"], row["region"], row["token"]) for row in rows]
     events: list[tuple[BaseModel, str]] = [
         (
             CertificateIssued(
-                certificate_number=row.number,
-                licence_identifier=row.licence_id,
-                declaration_id=row.declaration_id,
-                holder_key=row.holder_key,
-                holder_name_sealed=row.holder_name_sealed,
-                series=row.series,
-                specialty=row.specialty,
-                level=row.level,
-                title_name=row.title_name,
-                committee_id=row.committee_id,
-                region=row.region,
-                year=row.year,
-                obtained_on=row.obtained_on,
-                issued_at=row.issued_at,
-                status_list_index=row.status_list_index,
-                basis=row.basis,
+                certificate_number=row["number"],
+                licence_identifier=row["licence_id"],
+                declaration_id=row["declaration_id"],
+                holder_key=row["holder_key"],
+                holder_name_sealed=row["holder_name_sealed"],
+                series=row["series"],
+                specialty=row["specialty"],
+                level=row["level"],
+                title_name=row["title_name"],
+                committee_id=row["committee_id"],
+                region=row["region"],
+                year=row["year"],
+                obtained_on=row["obtained_on"],
+                issued_at=row["issued_at"],
+                status_list_index=row["status_list_index"],
+                basis=row["basis"],
             ),
-            row.number,
+            row["number"],
         )
         for row in rows
     ]
@@ -255,15 +304,15 @@ async def issue_all(
     await journal_changes(
         session,
         events,
-        records=rows,
+        records=issued,
         actor=actor,
         action="certificates.certificate.issued",
         record_type=RECORD,
-        rule_ids=sorted({rule for row in rows for rule in BASIS_RULES[row.basis]}),
-        data={"numbers": [row.number for row in rows], "bases": sorted({row.basis for row in rows})},
+        rule_ids=sorted({rule for row in rows for rule in BASIS_RULES[row["basis"]]}),
+        data={"numbers": [row["number"] for row in rows], "bases": sorted({row["basis"] for row in rows})},
     )
     log.info("certificates.issued", count=len(rows), sm2_key=sm2_key.key_id, ed25519_key=ed_key.key_id)
-    return rows
+    return issued
 
 
 async def recognize(
@@ -353,7 +402,9 @@ async def recognize(
         basis=basis,
         supersedes=old.number if old else None,
     )
-    (row,) = await issue_all(session, context=context, commands=[command], actor=actor, now=now)
+    (issued,) = await issue_all(session, context=context, commands=[command], actor=actor, now=now)
+    row = await repository.by_number(issued.number)
+    assert row is not None, "inserted in this transaction"
     if old is not None:
         await status_service.supersede(session, certificate=old, by=row.number, actor=actor, now=now)
     return row
