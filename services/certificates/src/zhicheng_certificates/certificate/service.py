@@ -50,8 +50,9 @@ from zhicheng_certificates.signing.domain import Algorithm, sm2_sign_each
 from zhicheng_certificates.status import service as status_service
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.clock import china_today
+from zhicheng_common.events.outbox import record_events
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_changes, journal_read
+from zhicheng_common.journaling import journal_read
 from zhicheng_common.pii import mask_identifier
 from zhicheng_common.policy import resolve_pack
 from zhicheng_common.refusals import Refusal, refused
@@ -260,50 +261,52 @@ async def issue_all(
             "created_by": actor.subject,
         }
 
+    def event(row: dict[str, Any]) -> tuple[BaseModel, str, str]:
+        issued_event = CertificateIssued(
+            certificate_number=row["number"],
+            licence_identifier=row["licence_id"],
+            declaration_id=row["declaration_id"],
+            holder_key=row["holder_key"],
+            holder_name_sealed=row["holder_name_sealed"],
+            series=row["series"],
+            specialty=row["specialty"],
+            level=row["level"],
+            title_name=row["title_name"],
+            committee_id=row["committee_id"],
+            region=row["region"],
+            year=row["year"],
+            obtained_on=row["obtained_on"],
+            issued_at=row["issued_at"],
+            status_list_index=row["status_list_index"],
+            basis=row["basis"],
+        )
+        return issued_event, row["number"], row["region"]
+
+    async def write(ready: list[dict[str, Any]]) -> None:
+        # The rows and their events, one statement each (the outbox in the records' order).
+        if ready:
+            await repository.insert_certificates(ready)
+            await record_events(session, [event(row) for row in ready])
+
     rows: list[dict[str, Any]] = []
-    ready: list[dict[str, Any]] = []  # signed, not yet inserted
+    ready: list[dict[str, Any]] = []  # signed, not yet written
     for start in range(0, len(commands), SIGN_CHUNK):
         drafts = [draft(command) for command in commands[start : start + SIGN_CHUNK]]
         signing = asyncio.get_running_loop().run_in_executor(
             None, sm2_sign_each, sm2_key.private_key, [d.secured.canonical for d in drafts]
         )
         try:
-            await repository.insert_certificates(ready)
+            await write(ready)
         finally:
-            signatures = await signing  # never left running on its own, even when the insert failed
+            signatures = await signing  # never left running on its own, even when the write failed
         ready = [values(d, signature) for d, signature in zip(drafts, signatures, strict=True)]
         rows += ready
-    await repository.insert_certificates(ready)
+    await write(ready)
     issued = [IssuedCertificate(row["id"], row["number"], row["region"], row["token"]) for row in rows]
-    events: list[tuple[BaseModel, str]] = [
-        (
-            CertificateIssued(
-                certificate_number=row["number"],
-                licence_identifier=row["licence_id"],
-                declaration_id=row["declaration_id"],
-                holder_key=row["holder_key"],
-                holder_name_sealed=row["holder_name_sealed"],
-                series=row["series"],
-                specialty=row["specialty"],
-                level=row["level"],
-                title_name=row["title_name"],
-                committee_id=row["committee_id"],
-                region=row["region"],
-                year=row["year"],
-                obtained_on=row["obtained_on"],
-                issued_at=row["issued_at"],
-                status_list_index=row["status_list_index"],
-                basis=row["basis"],
-            ),
-            row["number"],
-        )
-        for row in rows
-    ]
-    # One outbox statement and one journal entry per region (the numbers in its data), not one each:
-    # a meeting's results issue hundreds of certificates in one transaction.
-    await journal_changes(
+    # One journal entry per region (the numbers in its data), not one each: a meeting's results
+    # issue hundreds of certificates in one transaction.
+    await journal_read(
         session,
-        events,
         records=issued,
         actor=actor,
         action="certificates.certificate.issued",
