@@ -2,9 +2,9 @@
 
 Each run issues 10,000 certificates from one process (one replica) with ``issue_all`` in
 transactions of 500, as ``bench/certificates_service_bench.py`` does, once with the certificates
-service of ``--base`` (default ``main``; its ``services/certificates/src`` taken with ``git archive``
-and put first on the worker's ``PYTHONPATH``) and once with the working tree's, alternating, so both
-meet the same machine load. Three runs. Goal (issue 16): 1,000 per second per process.
+service and common library of ``--base`` (default: where this branch left ``main``; their sources
+taken with ``git archive`` and put first on the worker's ``PYTHONPATH``) and once with the working
+tree's, alternating, so both meet the same machine load. Three runs. Goal (issue 16): 1,000 per second per process.
 
 Run: ``.venv/bin/python bench/certificates_issue_ab.py [--base REF] [--no-write]``; it rewrites its
 own section of bench/RESULTS.md.
@@ -39,27 +39,28 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Certificates: issuance per process, side by side with the code before"
 RUNS = 3
 SOURCE = "services/certificates/src"
+SOURCES = (SOURCE, "libs/common/src")
 
 
 def _git(*args: str) -> bytes:
     return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, check=True).stdout
 
 
-def _extract(ref: str, into: Path) -> Path:
-    """The certificates service's sources at ``ref``, unpacked under ``into``."""
-    archive = _git("archive", "--format=tar", ref, SOURCE)
+def _extract(ref: str, into: Path) -> list[Path]:
+    """The certificates service's and the common library's sources at ``ref``, unpacked under ``into``."""
+    archive = _git("archive", "--format=tar", ref, *SOURCES)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
-    return into / SOURCE
+    return [into / source for source in SOURCES]
 
 
-def _issue(common: CommonSettings, source: Path, seed: int, out: Path) -> dict[str, Any]:
-    """10,000 certificates from one process running the service's code at ``source``."""
+def _issue(common: CommonSettings, sources: list[Path], seed: int, out: Path) -> dict[str, Any]:
+    """10,000 certificates from one process running the code at ``sources`` (first on its path)."""
     code = (
         "import sys; from bench.certificates_service_bench import issue_worker; "
         "issue_worker(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(ROOT)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*map(str, sources), str(ROOT)])}
     subprocess.run(
         [sys.executable, "-c", code, common.model_dump_json(), str(ISSUE_PER_RUN), str(seed), str(out)],
         env=env,
@@ -72,7 +73,7 @@ def _issue(common: CommonSettings, source: Path, seed: int, out: Path) -> dict[s
 def run(base: str) -> dict[str, Any]:
     base_commit = _git("rev-parse", "--short", base).decode().strip()
     head = _git("rev-parse", "--short", "HEAD").decode().strip()
-    dirty = bool(_git("status", "--porcelain", "--", SOURCE).strip())
+    dirty = bool(_git("status", "--porcelain", "--", *SOURCES).strip())
     with bench_stack() as stack, TemporaryDirectory(prefix="zc-bench-issue-ab-") as tmp:
         upgrade(MIGRATIONS_DIR, stack.database_url)
         common = CommonSettings(
@@ -80,14 +81,14 @@ def run(base: str) -> dict[str, Any]:
             events_prefix=stack.prefix, data_dir=Path(tmp), log_level="WARNING",
         )  # fmt: skip
         build_context(common, CertificatesSettings(), ManualClock(NOW))  # the key rings, made once
-        sources = {"before": _extract(base, Path(tmp) / "base"), "after": ROOT / SOURCE}
+        sources = {"before": _extract(base, Path(tmp) / "base"), "after": [ROOT / s for s in SOURCES]}
         loads = [os.getloadavg()]
         runs: list[dict[str, dict[str, Any]]] = []
         seed = 0
         for _ in range(RUNS):
             one: dict[str, dict[str, Any]] = {}
-            for name, source in sources.items():
-                one[name] = _issue(common, source, seed, Path(tmp) / f"issued-{seed}.json")
+            for name, paths in sources.items():
+                one[name] = _issue(common, paths, seed, Path(tmp) / f"issued-{seed}.json")
                 seed += ISSUE_PER_RUN
             runs.append(one)
             loads.append(os.getloadavg())
@@ -125,10 +126,11 @@ def section(result: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--base", default="main", help="the git ref to compare with (default: main)")
+    parser.add_argument("--base", help="the git ref to compare with (default: where this branch left main)")
     parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
     args = parser.parse_args()
-    text = section(run(args.base))
+    base = args.base or _git("merge-base", "HEAD", "main").decode().strip()[:12]
+    text = section(run(base))
     print(text)
     if not args.no_write:
         write_section(RESULTS, HEADING, text)
