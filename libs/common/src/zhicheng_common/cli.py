@@ -694,7 +694,8 @@ def _purposes(purpose: list[str] | None, all_: bool) -> list[str]:
 @keys_app.command("init")
 def keys_init(
     purpose: Annotated[
-        list[str] | None, typer.Argument(help="ring(s): jwt, review-decisions, journal-<service>")
+        list[str] | None,
+        typer.Argument(help="ring(s): jwt, review-decisions, certificates-sm2, …, journal-<service> (docs/keys.md)"),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="every ring of the platform that is missing")] = False,
     keys_dir: KeysDirOption = None,
@@ -751,18 +752,20 @@ def keys_rotate(
     from zhicheng_common.keys import KeyRingError, rotate_ring
 
     root = _keys_root(keys_dir)
+    start = _moment(not_before, "--not-before")
     for name in _purposes(purpose, all_):
+        now, grace = datetime.now(UTC), timedelta(hours=grace_hours)
         try:
-            _, new = rotate_ring(
-                root / name,
-                now=datetime.now(UTC),
-                not_before=_moment(not_before, "--not-before"),
-                grace=timedelta(hours=grace_hours),
-            )
+            if _is_sm2(name):  # the SM2 ring's keys, the new one last
+                new_sm2 = _sm2_rings().rotate_sm2_ring(root / name, now=now, not_before=start, grace=grace)[-1]
+                key_id, since = new_sm2.key_id, new_sm2.validity.not_before
+            else:
+                _, new = rotate_ring(root / name, now=now, not_before=start, grace=grace)
+                key_id, since = new.key_id, new.not_before
         except KeyRingError as exc:
             typer.echo(f"{name}: {exc}", err=True)
             raise typer.Exit(1) from None
-        typer.echo(f"{name:<22} rotated: key {new.key_id} signs from {new.not_before.isoformat()}")
+        typer.echo(f"{name:<22} rotated: key {key_id} signs from {since.isoformat()}")
     typer.echo("restart the services using these rings (docs/keys.md); update the mounted secrets first")
 
 

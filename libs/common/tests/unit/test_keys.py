@@ -169,6 +169,13 @@ def test_the_keys_commands_init_rotate_and_list_the_rings(tmp_path: Path) -> Non
     text = listing.output
     assert f"* {ring.keys[1].key_id}" in text
     assert f"  {before}" in text
+    sm2 = runner.invoke(app, ["keys", "rotate", "certificates-sm2", "--keys-dir", str(tmp_path)])
+    assert sm2.exit_code == 0, sm2.output
+    sm2_keys = json.loads((tmp_path / "certificates-sm2" / "ring.json").read_text())["keys"]
+    assert [k["alg"] for k in sm2_keys] == ["SM2", "SM2"]
+    assert sm2_keys[0]["kid"] == sm2_ring["keys"][0]["kid"]
+    assert sm2_keys[0]["not_after"] is not None
+    assert f"rotated: key {sm2_keys[1]['kid']}" in sm2.output
     unknown = runner.invoke(app, ["keys", "rotate", "nonsense", "--keys-dir", str(tmp_path)])
     assert unknown.exit_code != 0
 
