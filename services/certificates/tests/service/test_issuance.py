@@ -11,13 +11,20 @@ from typing import Any
 import pytest
 
 from zhicheng_certificates.certificate.repository import CertificateRepository
-from zhicheng_certificates.certificate.service import open_document
+from zhicheng_certificates.certificate.service import (
+    SIGN_CHUNK,
+    HolderIdentity,
+    IssueCertificate,
+    issue_all,
+    open_document,
+)
 from zhicheng_certificates.signing.domain import parse_published_keys
 from zhicheng_certificates.verification.domain import verify_document
+from zhicheng_common.auth import system_actor
 from zhicheng_common.events.streams import dead_letter_subject
 from zhicheng_common.testing import resident_id, wait_until
 
-from .conftest import SHANXI, Certs, results_data
+from .conftest import SHANXI, START, TAIYUAN, Certs, results_data
 from .independent import ed25519_verifies, sm2_verifies
 
 pytestmark = pytest.mark.service
@@ -87,6 +94,68 @@ async def test_CE_1_NA_16_results_confirmed_issue_one_signed_certificate_per_pas
         n=numbers,
     )
     assert outbox == 2
+
+
+async def test_CE_1_a_meeting_of_many_passed_applicants_is_issued_in_one_transaction_over_several_signing_steps(
+    certs: Certs, tmp_path: Path
+) -> None:
+    # Two and a half signing steps: each step is signed while the previous one's rows are written.
+    count = 2 * SIGN_CHUNK + SIGN_CHUNK // 2
+    commands = [
+        IssueCertificate(
+            holder=HolderIdentity(f"张{i}", "female" if i % 2 else "male", resident_id()),
+            series="engineering",
+            specialty="electrical",
+            level="senior",
+            title_name="正高级工程师",
+            committee_id=uuid.uuid4(),
+            committee_name="山西省工程技术系列高级职称评审委员会",
+            approving_authority="山西省人力资源和社会保障厅",
+            document_number="晋人社职字〔2026〕12号",
+            obtained_on=START.date(),
+            region=TAIYUAN,
+            basis="evaluation",
+            declaration_id=uuid.uuid4(),
+        )
+        for i in range(count)
+    ]
+    context = certs.app.state.context
+    async with certs.database.unit_of_work() as session:
+        issued = await issue_all(
+            session, context=context, commands=commands, actor=system_actor(SHANXI, service="certificates"), now=START
+        )
+    numbers = [c.number for c in issued]
+    serials = [int(n[8:15]) for n in numbers]
+    assert serials == list(range(serials[0], serials[0] + count))  # in the commands' order, no gap
+    async with certs.database.unit_of_work() as session:
+        rows = [await CertificateRepository(session).by_number(n) for n in numbers]
+    assert [r.declaration_id for r in rows if r] == [c.declaration_id for c in commands]
+    assert len({r.status_list_index for r in rows if r}) == count
+    # Every certificate's event went to the outbox in the same order; one journal entry names them all.
+    subjects = await certs.scalar(
+        "SELECT array_agg(envelope->>'subject' ORDER BY seq) FROM certificates.outbox"
+        " WHERE envelope->>'type' = 'cn.zhicheng.certificates.certificate.issued.v1'"
+        " AND envelope->>'subject' = ANY(:n)",
+        n=numbers,
+    )
+    assert subjects == numbers
+    journaled = await certs.scalar(
+        "SELECT array_agg(data->'numbers') FROM certificates.journal"
+        " WHERE action = 'certificates.certificate.issued' AND data->'numbers' ? :first",
+        first=numbers[0],
+    )
+    assert journaled == [numbers]
+    # The first and last certificate of each step: the document's status entry is the row's, and
+    # both signatures verify with independent implementations.
+    keys = await _published_keys(certs)
+    for i in (0, SIGN_CHUNK - 1, SIGN_CHUNK, 2 * SIGN_CHUNK - 1, 2 * SIGN_CHUNK, count - 1):
+        row = rows[i]
+        assert row is not None
+        document = open_document(context, row)
+        assert document["credential"]["credentialSubject"]["name"] == f"张{i}"
+        assert document["credential"]["statusListIndex"] == row.status_list_index
+        assert sm2_verifies(tmp_path, document, keys["sm2"]["keys"][0]) == (True, True)
+        assert ed25519_verifies(tmp_path, document, keys["jwks"]["keys"][0])
 
 
 async def test_results_confirmed_twice_still_one_certificate_per_applicant(certs: Certs) -> None:
