@@ -199,6 +199,9 @@ class CertificateContent:
         return f"{self.issuer_did}#{self.ed25519_key_id}"
 
 
+_FIELD_NAMES = tuple(field.name for field in fields(CertificateContent))
+
+
 @functools.lru_cache(maxsize=16)
 def _issuer_code_problem(code: str) -> str | None:
     # The issuer's code is the same on every certificate of a batch: checked once, not each time.
@@ -208,10 +211,10 @@ def _issuer_code_problem(code: str) -> str | None:
 def content_problems(content: CertificateContent) -> list[Refusal]:
     """Every field that cannot go into a certificate as it is."""
     out: list[Refusal] = []
-    for field in fields(content):
-        value = getattr(content, field.name)
+    for name in _FIELD_NAMES:
+        value = getattr(content, name)
         if isinstance(value, str) and (not value.strip() or "\x00" in value):
-            out.append(Refusal("", "field_empty", f"证书字段 {field.name} 为空或含有不可见控制字符", (field.name,)))
+            out.append(Refusal("", "field_empty", f"证书字段 {name} 为空或含有不可见控制字符", (name,)))
     number = parse_certificate_number(content.number)
     if isinstance(number, Refusal) or str(number) != content.number:
         out.append(Refusal("", "certificate_number_invalid", "证书编号无效或不是规范写法", ("number",)))
@@ -452,6 +455,12 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
+@functools.lru_cache(maxsize=16)
+def _protected_header(key_id: str) -> bytes:
+    # The same for every token of a key: encoded once.
+    return cbor2.dumps({_COSE_ALG: _COSE_EDDSA, _COSE_KID: key_id.encode()})
+
+
 def qr_token(content: CertificateContent, *, ed25519_key: SigningKey) -> str:
     """The decimal text of a COSE_Sign1 (EdDSA) over the token claims of ``content``.
 
@@ -463,7 +472,7 @@ def qr_token(content: CertificateContent, *, ed25519_key: SigningKey) -> str:
     """
     if ed25519_key.algorithm is not Algorithm.ED25519 or ed25519_key.key_id != content.ed25519_key_id:
         raise ValueError(f"key {ed25519_key.key_id} is not the certificate's Ed25519 key")
-    protected = cbor2.dumps({_COSE_ALG: _COSE_EDDSA, _COSE_KID: content.ed25519_key_id.encode()})
+    protected = _protected_header(content.ed25519_key_id)
     payload = cbor2.dumps(
         {
             _T_NUMBER: int(_number_digits(content.number)),

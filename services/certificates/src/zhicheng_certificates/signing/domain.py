@@ -254,10 +254,32 @@ def sm2_verify(key: Sm2PublicKey, message: bytes, signature: bytes) -> bool:
 # --- Ed25519: multibase keys and eddsa-jcs-2022 proofs ---------------------------------------
 
 
+_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_PAIRS = [high + low for high in _B58_ALPHABET for low in _B58_ALPHABET]  # the 58² two-digit texts
+_B58_CHUNK = 58**10
+
+
+def b58encode(raw: bytes) -> str:
+    """Base58 (Bitcoin alphabet) of ``raw``: the text of ``base58.b58encode``, about twice as fast.
+
+    The number is cut into ten-digit chunks (one big division per chunk, not per digit), each
+    written two digits at a time; a leading zero byte is a leading ``1``, as in Bitcoin's.
+    """
+    number = int.from_bytes(raw, "big")
+    pairs: list[str] = []
+    while number:
+        number, chunk = divmod(number, _B58_CHUNK)
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 58 * 58)
+            pairs.append(_B58_PAIRS[pair])
+    zeros = len(raw) - len(raw.lstrip(b"\0"))
+    return "1" * zeros + "".join(reversed(pairs)).lstrip("1")
+
+
 def ed25519_multibase(key: Ed25519PublicKey) -> str:
     """``z6Mk…``: base58btc of the multicodec ed25519-pub prefix and the raw key (Multikey)."""
     raw = key.public_bytes(crypto_serialization.Encoding.Raw, crypto_serialization.PublicFormat.Raw)
-    return "z" + base58.b58encode(_ED25519_PUB_PREFIX + raw).decode()
+    return "z" + b58encode(_ED25519_PUB_PREFIX + raw)
 
 
 def ed25519_from_multibase(value: str) -> Ed25519PublicKey | None:
@@ -350,7 +372,7 @@ def add_eddsa_jcs_proof(
         proof["@context"] = unsecured["@context"]
     canonical = jcs(unsecured) if canonical_document is None else canonical_document
     signature = key.sign(_eddsa_jcs_hash(proof, canonical))
-    proof["proofValue"] = "z" + base58.b58encode(signature).decode()
+    proof["proofValue"] = "z" + b58encode(signature)
     return {**unsecured, "proof": proof}
 
 
