@@ -13,6 +13,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -152,6 +153,11 @@ SIGN_CHUNK = 100
 """Certificates signed per step of :func:`issue_all`: one step's SM2 signatures are made in a thread
 while the previous step's rows are inserted."""
 
+# One thread makes every SM2 signature of this process, one step after another: the key is never
+# used by two threads at once, and a step's signing never waits behind other work of the loop's
+# default executor. Its thread starts with the first step.
+_SM2_SIGNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="certificates-sm2")
+
 
 @dataclass(frozen=True)
 class IssuedCertificate:
@@ -184,8 +190,8 @@ async def issue_all(
     All in the caller's transaction: the numbers and status-list indices are reserved for the whole
     batch at once; each step of :data:`SIGN_CHUNK` certificates is secured (content checks,
     canonical form, Ed25519 proof), then SM2-signed in a thread (Tongsuo signs without the GIL)
-    while the previous step's rows go to the database in one statement; one outbox statement and
-    one journal entry per region close the batch.
+    while the previous step's certificates and their outbox rows go to the database, one statement
+    each; one journal entry per region closes the batch.
     """
     if not commands:
         return []
@@ -293,7 +299,7 @@ async def issue_all(
     for start in range(0, len(commands), SIGN_CHUNK):
         drafts = [draft(command) for command in commands[start : start + SIGN_CHUNK]]
         signing = asyncio.get_running_loop().run_in_executor(
-            None, sm2_sign_each, sm2_key.private_key, [d.secured.canonical for d in drafts]
+            _SM2_SIGNER, sm2_sign_each, sm2_key.private_key, [d.secured.canonical for d in drafts]
         )
         try:
             await write(ready)
