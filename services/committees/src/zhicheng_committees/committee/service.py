@@ -67,12 +67,12 @@ from zhicheng_committees.committee.schemas import (
     ScopeResult,
 )
 from zhicheng_committees.deps import Tools, invalid_payload
-from zhicheng_common.audit import append_entry, session_clock
+from zhicheng_common.audit import session_clock
 from zhicheng_common.auth import Principal, ensure_covers, system_actor
 from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_read
+from zhicheng_common.journaling import RecordJournal, journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden, RuleRefused
@@ -81,6 +81,8 @@ from zhicheng_common.refusals import raise_refused, refused
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
+COMMITTEES = RecordJournal("committee")
+FILINGS = RecordJournal("filing")
 
 
 def filing_read(filing: Filing, cipher: PiiCipher) -> FilingRead:
@@ -290,21 +292,16 @@ def _new_filing(
 
 async def _applied(session: AsyncSession, *, actor: Principal, committee: Committee, filing: Filing) -> None:
     rules = ["CM-1", "NA-1"] if filing.reason == FilingReason.NEW else ["CM-2", "NA-1"]
-    await append_entry(
+    await FILINGS.change(
         session,
-        actor=actor,
-        action="committee.filing.applied",
-        record_type="filing",
-        record_id=str(filing.id),
-        record_region=filing.region,
+        filing,
+        actor,
+        "committee.filing.applied",
         reason=filing.reason,
         rule_ids=rules,
         policy_pack=filing.policy_pack,
         data={"committee_id": str(committee.id), "name": filing.name, "region": filing.region},
-    )
-    await record_event(
-        session,
-        CommitteeApplied(
+        event=CommitteeApplied(
             committee_id=committee.id,
             filing_id=filing.id,
             reason=filing.reason,
@@ -315,7 +312,6 @@ async def _applied(session: AsyncSession, *, actor: Principal, committee: Commit
             region=filing.region,
         ),
         subject=str(committee.id),
-        region=filing.region,
     )
 
 
@@ -452,23 +448,17 @@ async def decide_filing(
         filing.status = FilingStatus.REJECTED
         if committee.current_filing_id is None:
             committee.status = CommitteeStatus.REJECTED
-        await append_entry(
+        await FILINGS.change(
             session,
-            actor=actor,
-            action="committee.filing.rejected",
-            record_type="filing",
-            record_id=str(filing.id),
-            record_region=filing.region,
+            filing,
+            actor,
+            "committee.filing.rejected",
             reason=decision.opinion,
             rule_ids=rules,
             policy_pack=pack.id,
             data={"committee_id": str(committee.id), "step": FILING_DECISION_STEP},
-        )
-        await record_event(
-            session,
-            CommitteeRejected(committee_id=committee.id, filing_id=filing.id, opinion=decision.opinion),
+            event=CommitteeRejected(committee_id=committee.id, filing_id=filing.id, opinion=decision.opinion),
             subject=str(committee.id),
-            region=filing.region,
         )
         return filing_read(filing, tools.cipher)
     previous_id = committee.current_filing_id
@@ -485,13 +475,17 @@ async def decide_filing(
         committee.status = CommitteeStatus.ACTIVE
     await repo.flush()
     refiled = previous_id is not None
-    await append_entry(
+    data = _filing_data(committee, filing)
+    event = (
+        CommitteeRefiled.model_validate({**data, "previous_filing_id": previous_id, "reason": filing.reason})
+        if refiled
+        else CommitteeApproved.model_validate(data)
+    )
+    await FILINGS.change(
         session,
-        actor=actor,
-        action="committee.filing.approved",
-        record_type="filing",
-        record_id=str(filing.id),
-        record_region=filing.region,
+        filing,
+        actor,
+        "committee.filing.approved",
         reason=decision.opinion,
         rule_ids=[*rules, "CM-2"] if refiled else rules,
         policy_pack=pack.id,
@@ -502,14 +496,9 @@ async def decide_filing(
             "valid_until": committee.valid_until,
             "previous_filing_id": str(previous_id) if previous_id else None,
         },
+        event=event,
+        subject=str(committee.id),
     )
-    data = _filing_data(committee, filing)
-    event = (
-        CommitteeRefiled.model_validate({**data, "previous_filing_id": previous_id, "reason": filing.reason})
-        if refiled
-        else CommitteeApproved.model_validate(data)
-    )
-    await record_event(session, event, subject=str(committee.id), region=committee.region)
     log.info("committees.filing.approved", committee_id=str(committee.id), filing_id=str(filing.id), refiled=refiled)
     return filing_read(filing, tools.cipher)
 
@@ -550,22 +539,16 @@ async def sanction(
         if sanction_in.kind in (SanctionKind.SUSPENSION, SanctionKind.POWER_WITHDRAWAL)
         else ["NA-13"]
     )
-    await append_entry(
+    await COMMITTEES.change(
         session,
-        actor=actor,
-        action=f"committee.sanction.{sanction_in.kind.value}",
-        record_type="committee",
-        record_id=str(committee.id),
-        record_region=committee.region,
+        committee,
+        actor,
+        f"committee.sanction.{sanction_in.kind.value}",
         reason=sanction_in.reason,
         rule_ids=rules,
         policy_pack=pack.id,
         data={"sanction_id": str(row.id), "rectification_deadline": sanction_in.rectification_deadline},
-    )
-    region = committee.region
-    await record_event(
-        session,
-        CommitteeSanctioned(
+        event=CommitteeSanctioned(
             committee_id=committee.id,
             sanction_id=row.id,
             kind=sanction_in.kind,
@@ -573,9 +556,8 @@ async def sanction(
             decided_on=tools.today,
             rectification_deadline=sanction_in.rectification_deadline,
         ),
-        subject=str(committee.id),
-        region=region,
     )
+    region = committee.region
     if sanction_in.kind is SanctionKind.SUSPENSION:
         await record_event(
             session,
@@ -614,22 +596,15 @@ async def resume(
         )
     committee.status = CommitteeStatus.ACTIVE
     committee.rectification_deadline = None
-    await append_entry(
+    await COMMITTEES.change(
         session,
-        actor=actor,
-        action="committee.resumed",
-        record_type="committee",
-        record_id=str(committee.id),
-        record_region=committee.region,
+        committee,
+        actor,
+        "committee.resumed",
         reason=resumption_in.reason,
         rule_ids=["CM-10"],
         policy_pack=pack.id,
-    )
-    await record_event(
-        session,
-        CommitteeResumed(committee_id=committee.id, reason=resumption_in.reason),
-        subject=str(committee.id),
-        region=committee.region,
+        event=CommitteeResumed(committee_id=committee.id, reason=resumption_in.reason),
     )
     await repo.flush()
     return committee_read(committee, filing, None, tools.cipher)
@@ -702,24 +677,17 @@ async def expire_committees(session: AsyncSession, now: datetime) -> int:
     for committee in rows:
         assert committee.valid_until is not None
         committee.status = CommitteeStatus.EXPIRED
-        await append_entry(
+        await COMMITTEES.change(
             session,
-            actor=system_actor(committee.region),
-            action="committee.expired",
-            record_type="committee",
-            record_id=str(committee.id),
-            record_region=committee.region,
+            committee,
+            system_actor(committee.region),
+            "committee.expired",
             reason="filing_validity_ended",
             rule_ids=["CM-2", "NA-1"],
             data={"valid_until": committee.valid_until},
-        )
-        await record_event(
-            session,
-            CommitteeExpired(
+            event=CommitteeExpired(
                 committee_id=committee.id, valid_until=committee.valid_until, reason="filing_validity_ended"
             ),
-            subject=str(committee.id),
-            region=committee.region,
         )
         log.info("committees.committee.expired", committee_id=str(committee.id))
     return len(rows)

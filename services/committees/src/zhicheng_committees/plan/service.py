@@ -39,15 +39,16 @@ from zhicheng_committees.plan.events import PlanChanged, PlanPublished
 from zhicheng_committees.plan.models import Plan
 from zhicheng_committees.plan.repository import PlanRepository
 from zhicheng_committees.plan.schemas import PlanCreate, PlanRead
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
 from zhicheng_common.clock import china_today
-from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id, resolve_pack
 from zhicheng_common.problems import Conflict, FieldError
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+
+PLANS = RecordJournal("plan")
 
 
 def _plan_dates(plan_in: PlanCreate) -> PlanDates:
@@ -180,13 +181,11 @@ async def create_plan(
     for meeting in meetings:
         plans.add(meeting)
     await plans.flush()
-    await append_entry(
+    await PLANS.change(
         session,
-        actor=actor,
-        action="committee.plan.created",
-        record_type="plan",
-        record_id=str(plan.id),
-        record_region=plan.region,
+        plan,
+        actor,
+        "committee.plan.created",
         rule_ids=["CM-5", "CM-6", "CM-7", "CM-8"],
         policy_pack=pack.id,
         data={"committee_id": str(committee.id), "year": plan.year},
@@ -243,19 +242,15 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
         raise refused(late)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = tools.now
-    await append_entry(
+    await PLANS.change(
         session,
-        actor=actor,
-        action="committee.plan.published",
-        record_type="plan",
-        record_id=str(plan.id),
-        record_region=plan.region,
+        plan,
+        actor,
+        "committee.plan.published",
         rule_ids=["CM-5", "CM-7"],
         policy_pack=plan.policy_pack,
         data={"committee_id": str(plan.committee_id), "year": plan.year},
-    )
-    await record_event(
-        session, PlanPublished.model_validate(_plan_data(plan, meetings)), subject=str(plan.id), region=plan.region
+        event=PlanPublished.model_validate(_plan_data(plan, meetings)),
     )
     return plan_read(plan, meetings)
 
@@ -298,21 +293,16 @@ async def update_plan(
     for meeting in meetings:
         plans.add(meeting)
     await plans.flush()
-    await append_entry(
+    await PLANS.change(
         session,
-        actor=actor,
-        action="committee.plan.changed",
-        record_type="plan",
-        record_id=str(plan.id),
-        record_region=plan.region,
+        plan,
+        actor,
+        "committee.plan.changed",
         rule_ids=["CM-5", "CM-6", "CM-7", "CM-8"],
         policy_pack=pack.id,
         data={"version": plan.version, "published_on": china_today(plan.published_at) if plan.published_at else None},
+        event=PlanChanged.model_validate(_plan_data(plan, meetings)) if plan.status == PlanStatus.PUBLISHED else None,
     )
-    if plan.status == PlanStatus.PUBLISHED:
-        await record_event(
-            session, PlanChanged.model_validate(_plan_data(plan, meetings)), subject=str(plan.id), region=plan.region
-        )
     return plan_read(plan, meetings)
 
 
