@@ -117,6 +117,13 @@ def statutory_holidays(year: int) -> Mapping[date, str]:
     return MappingProxyType(dict(sorted(days.items())))
 
 
+def years_span(years: Iterable[int]) -> tuple[date, date]:
+    """The first and the last day of the ``years`` (a recomputation after holidays are loaded looks at
+    every deadline counted through them)."""
+    ordered = sorted(years)
+    return date(ordered[0], 1, 1), date(ordered[-1], 12, 31)
+
+
 def _solar_date(solar: Solar) -> date:
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
 

@@ -17,14 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
-from zoneinfo import ZoneInfo
 
 import typer
 from nats.js.client import JetStreamContext
 from pydantic import TypeAdapter, ValidationError
 
 from zhicheng_common.backup import BackupSummary
-from zhicheng_common.clock import ClockMoveRefused, ClockState, advance_by, set_to
+from zhicheng_common.clock import CHINA, ClockMoveRefused, ClockState, advance_by, set_to
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, port_is_open
 from zhicheng_common.events.natsauth import stack_authorization
 from zhicheng_common.events.permissions import OPERATOR, SubjectSpace
@@ -821,7 +820,6 @@ clock_app = typer.Typer(
 )
 app.add_typer(clock_app, name="clock")
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _SPAN = re.compile(r"(\d+)([dhms])")
 _SPAN_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 

@@ -96,15 +96,10 @@ class RequestSizeLimit(HttpMiddleware):
                     raise BodyTooLarge
             return message
 
-        await answer_instead(
-            self.app,
-            scope,
-            receive,
-            send,
-            watched_receive=counting_receive,
-            refused=lambda: exceeded,
-            answer=problem_response(_too_large(limit), {"Connection": "close"}),
-        )
+        def too_large() -> ASGIApp:
+            return problem_response(_too_large(limit), {"Connection": "close"})
+
+        await answer_instead(self.app, scope, receive, send, counting_receive, lambda: exceeded, too_large)
 
 
 NUL_CHARACTER = "nul_character"
@@ -122,6 +117,10 @@ def _nul_problem() -> Problem:
         code=NUL_CHARACTER,
         trace_id=current_trace_id(),
     )
+
+
+def _nul_answer() -> ASGIApp:
+    return problem_response(_nul_problem())
 
 
 class NulCharacterGuard(HttpMiddleware):
@@ -162,15 +161,7 @@ class NulCharacterGuard(HttpMiddleware):
                 carry = window[-_CARRY:]
             return message
 
-        await answer_instead(
-            self.app,
-            scope,
-            receive,
-            send,
-            watched_receive=scanning_receive,
-            refused=lambda: found,
-            answer=problem_response(_nul_problem()),
-        )
+        await answer_instead(self.app, scope, receive, send, scanning_receive, lambda: found, _nul_answer)
 
 
 RATE_LIMITED = "rate_limited"

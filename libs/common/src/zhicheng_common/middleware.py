@@ -35,14 +35,13 @@ async def answer_instead(
     scope: Scope,
     receive: Receive,
     send: Send,
-    *,
     watched_receive: Receive,
     refused: Callable[[], bool],
-    answer: ASGIApp,
+    answer: Callable[[], ASGIApp],
 ) -> None:
     """Run ``app`` reading the body through ``watched_receive``; once ``refused()`` holds (the body
     broke a rule as it streamed past, and ``watched_receive`` raised to whatever was reading),
-    whatever ``app`` then answers is dropped and ``answer`` is sent instead, unless a response had
+    whatever ``app`` then answers is dropped and ``answer()`` is sent instead, unless a response had
     already started.
     """
     started = False
@@ -61,4 +60,4 @@ async def answer_instead(
         if not refused() or started:
             raise
     if refused() and not started:
-        await answer(scope, receive, send)
+        await answer()(scope, receive, send)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
-from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.calendar import WorkingDayCalendar, years_span
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
@@ -1150,7 +1150,7 @@ async def recompute_deadlines(session: AsyncSession, *, ctx: ReviewContext, year
     if not years:
         return 0
     repository = ReviewRepository(session)
-    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    first, last = years_span(years)
     changed = 0
     for review in await repository.returned_touching(first, last):
         if review.returned_on is None or review.correction_deadline is None:  # excluded by the query

@@ -436,7 +436,7 @@ async def decide_filing(
     _ensure_authority(pack, actor, levels=filing.levels, region=filing.region)
     if filing.status != FilingStatus.PENDING:
         raise FilingAlreadyDecided(
-            f"备案申请 {filing_id} 的核准步骤（{FILING_DECISION_STEP}）已处理：{filing.status}，"
+            f"备案申请 {filing_id} 的核准步骤已处理（{code_name('filing_statuses', filing.status)}），"
             f"{filing.decided_by or ''} {filing.decided_on.isoformat() if filing.decided_on else ''}".rstrip()
         )
     raise_refused(filing_approval_refusal(CommitteeStatus(committee.status), approve=decision.approve))

@@ -71,7 +71,7 @@ from zhicheng_committees.plan.models import Plan
 from zhicheng_committees.plan.repository import PlanRepository
 from zhicheng_committees.result.domain import results_entry_due
 from zhicheng_common.auth import Principal, Role, ensure_covers, system_actor
-from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
+from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar, years_span
 from zhicheng_common.clock import china_today
 from zhicheng_common.journaling import RecordJournal, RecordRef, journal_change, journal_read
 from zhicheng_common.policy import PolicyPack, pack_by_id
@@ -261,7 +261,7 @@ async def recompute_deadlines(session: AsyncSession, *, calendar: WorkingDayCale
     if not years:
         return 0
     plans = PlanRepository(session)
-    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    first, last = years_span(years)
     changed = 0
     packs: dict[uuid.UUID, PolicyPack] = {}
 
