@@ -51,20 +51,7 @@ async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
     data = parse_data(Qualified, event)
     if data.committee_id is None:
         return  # no committee assigned: no meeting evaluates this applicant
-    await service.apply_qualified(
-        session,
-        declaration_id=data.declaration_id,
-        committee_id=data.committee_id,
-        year=data.year,
-        series=data.series,
-        specialty=data.specialty,
-        level=data.level,
-        rank=data.rank,
-        applicant_key=data.applicant_key,
-        applicant_name_sealed=data.applicant_name_sealed,
-        unit_key=data.unit_key,
-        region=data.region,
-    )
+    await service.apply_qualified(session, **data.model_dump())  # the model names the use case's keywords
 
 
 async def on_panel_drawn(session: AsyncSession, event: CloudEvent) -> None:

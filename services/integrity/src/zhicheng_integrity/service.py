@@ -578,6 +578,24 @@ async def decide_appeal(
     return appeal
 
 
+#: What a record changed on appeal keeps of the record it replaces: its subject, decision and start.
+KEPT_ON_APPEAL = (
+    "subject_kind",
+    "subject_key",
+    "subject_id_encrypted",
+    "subject_id_masked",
+    "subject_name",
+    "evidence",
+    "deciding_authority",
+    "decision_date",
+    "committee_id",
+    "valid_from",
+    "region",
+    "source",
+    "declaration_id",
+)
+
+
 def _replacement(
     record: Record, decision_in: AppealDecision, *, actor: Principal, pack: PolicyPack, now: datetime
 ) -> Record:
@@ -605,24 +623,12 @@ def _replacement(
     )
     return Record(
         id=uuid7(),
-        subject_kind=record.subject_kind,
-        subject_key=record.subject_key,
-        subject_id_encrypted=record.subject_id_encrypted,
-        subject_id_masked=record.subject_id_masked,
-        subject_name=record.subject_name,
+        **fields_of(record, *KEPT_ON_APPEAL),
         kind=kind,
         facts=changes.facts or record.facts,
-        evidence=record.evidence,
-        deciding_authority=record.deciding_authority,
-        decision_date=record.decision_date,
         effects=effects.as_dict(),
-        committee_id=record.committee_id,
-        valid_from=record.valid_from,
         valid_until=until,
-        region=record.region,
         status="decided",
-        source=record.source,
-        declaration_id=record.declaration_id,
         rule_ids=rule_ids_for(kind, effects),
         policy_pack=pack.id,
         supersedes_id=record.id,

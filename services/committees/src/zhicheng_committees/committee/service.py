@@ -18,7 +18,6 @@ from zhicheng_committees.committee.domain import (
     CommitteeStatus,
     FilingReason,
     FilingStatus,
-    FormationBasis,
     SanctionKind,
     Scope,
     composition_refusals,
@@ -55,12 +54,10 @@ from zhicheng_committees.committee.repository import CommitteeRepository
 from zhicheng_committees.committee.schemas import (
     CommitteePage,
     CommitteeRead,
-    DocumentRef,
     FilingCreate,
     FilingDecision,
     FilingPage,
     FilingRead,
-    Office,
     ResumptionCreate,
     SanctionCreate,
     ScopeMatch,
@@ -78,6 +75,7 @@ from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden, RuleRefused
 from zhicheng_common.reference import code_name
 from zhicheng_common.refusals import raise_refused, refused
+from zhicheng_common.schemas import fields_of, from_record
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
@@ -87,48 +85,17 @@ FILINGS = RecordJournal("filing")
 
 def filing_read(filing: Filing, cipher: PiiCipher) -> FilingRead:
     """A filing as callers see it: the organizer's credit code masked."""
-    return FilingRead(
-        id=filing.id,
-        committee_id=filing.committee_id,
-        sequence=filing.sequence,
-        reason=FilingReason(filing.reason),
-        status=FilingStatus(filing.status),
-        region=filing.region,
-        name=filing.name,
-        organizer_name=filing.organizer_name,
+    return from_record(
+        FilingRead,
+        filing,
         organizer_credit_code=mask_identifier(cipher.decrypt(filing.organizer_credit_code_encrypted)),
-        kind=CommitteeKind(filing.kind),
-        formation_basis=FormationBasis(filing.formation_basis),
-        series=filing.series,
-        specialties=list(filing.specialties),
-        levels=list(filing.levels),
-        scope_regions=list(filing.scope_regions),
-        scope_ownership_kinds=list(filing.scope_ownership_kinds),
-        documents=[DocumentRef.model_validate(d) for d in filing.documents],
-        office=Office.model_validate(filing.office),
-        member_count=filing.member_count,
-        policy_pack=filing.policy_pack,
-        submitted_by=filing.submitted_by,
-        submitted_at=filing.submitted_at,
-        decided_by=filing.decided_by,
-        decided_on=filing.decided_on,
-        opinion=filing.opinion,
     )
 
 
 def committee_read(
     committee: Committee, filing: Filing, pending_id: uuid.UUID | None, cipher: PiiCipher
 ) -> CommitteeRead:
-    return CommitteeRead(
-        id=committee.id,
-        region=committee.region,
-        status=CommitteeStatus(committee.status),
-        valid_from=committee.valid_from,
-        valid_until=committee.valid_until,
-        rectification_deadline=committee.rectification_deadline,
-        filing=filing_read(filing, cipher),
-        pending_filing_id=pending_id,
-    )
+    return from_record(CommitteeRead, committee, filing=filing_read(filing, cipher), pending_filing_id=pending_id)
 
 
 async def ensure_acts_for(repo: CommitteeRepository, actor: Principal, committee_id: uuid.UUID) -> None:
@@ -254,6 +221,19 @@ def _check_filing(filing_in: FilingCreate) -> PolicyPack:
     return pack
 
 
+#: What a filing keeps of its request as given.
+FILED_AS_GIVEN = (
+    "region",
+    "name",
+    "organizer_name",
+    "kind",
+    "formation_basis",
+    "series",
+    "member_count",
+    "policy_pack",
+)
+
+
 def _new_filing(
     filing_in: FilingCreate,
     *,
@@ -269,22 +249,15 @@ def _new_filing(
         sequence=sequence,
         reason=reason,
         status=FilingStatus.PENDING,
-        region=filing_in.region,
-        name=filing_in.name,
-        organizer_name=filing_in.organizer_name,
+        **fields_of(filing_in, *FILED_AS_GIVEN),
         organizer_credit_code_hash=cipher.keyed_hash(filing_in.organizer_credit_code),
         organizer_credit_code_encrypted=cipher.encrypt(filing_in.organizer_credit_code),
-        kind=filing_in.kind,
-        formation_basis=filing_in.formation_basis,
-        series=filing_in.series,
         specialties=list(filing_in.specialties),
         levels=list(filing_in.levels),
         scope_regions=list(filing_in.scope_regions),
         scope_ownership_kinds=[str(k) for k in filing_in.scope_ownership_kinds],
         documents=[d.model_dump(mode="json") for d in filing_in.documents],
         office=filing_in.office.model_dump(mode="json"),
-        member_count=filing_in.member_count,
-        policy_pack=filing_in.policy_pack,
         submitted_by=actor.subject,
         submitted_at=submitted_at,  # the service's clock, not the database's (docs/clock.md)
     )
@@ -301,16 +274,7 @@ async def _applied(session: AsyncSession, *, actor: Principal, committee: Commit
         rule_ids=rules,
         policy_pack=filing.policy_pack,
         data={"committee_id": str(committee.id), "name": filing.name, "region": filing.region},
-        event=CommitteeApplied(
-            committee_id=committee.id,
-            filing_id=filing.id,
-            reason=filing.reason,
-            name=filing.name,
-            series=filing.series,
-            levels=list(filing.levels),
-            kind=filing.kind,
-            region=filing.region,
-        ),
+        event=from_record(CommitteeApplied, filing, filing_id=filing.id),
         subject=str(committee.id),
     )
 

@@ -77,6 +77,7 @@ from zhicheng_common.journaling import RecordJournal, RecordRef, journal_change,
 from zhicheng_common.policy import PolicyPack, pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+from zhicheng_common.schemas import from_record
 
 log = structlog.get_logger()
 MEETINGS = RecordJournal("plan_meeting")
@@ -216,18 +217,7 @@ def meeting_read(meeting: PlanMeeting) -> MeetingRead:
 async def overdue_post_meeting_filings(session: AsyncSession, *, actor: Principal, tools: Tools) -> OverdueMeetingPage:
     """Meetings in the caller's jurisdiction whose post-meeting filing is overdue (CM-9)."""
     rows = await PlanRepository(session).overdue_readable_by(actor, tools.today)
-    items = [
-        OverdueMeetingRead(
-            meeting_id=m.id,
-            plan_id=m.plan_id,
-            committee_id=m.committee_id,
-            region=m.region,
-            meeting_date=m.meeting_date,
-            post_meeting_filing_due=m.post_meeting_filing_due,
-            post_meeting_filing_due_provisional=m.post_meeting_filing_due_provisional,
-        )
-        for m in rows
-    ]
+    items = [from_record(OverdueMeetingRead, m, meeting_id=m.id) for m in rows]
     return OverdueMeetingPage(items=items, total=len(items))
 
 
@@ -773,17 +763,11 @@ async def sitting_read(session: AsyncSession, facts: MeetingFacts, sitting: Meet
     panel = await repo.panel(sitting.meeting_id)
     members = panel_ids(panel)
     rounds = await BallotRepository(session).rounds(sitting.meeting_id)
-    return SittingRead(
-        meeting_id=sitting.meeting_id,
-        status=sitting.status,
-        venue=sitting.venue,
-        remote=sitting.remote,
-        forms=list(sitting.forms),
-        applicants=list(sitting.applicants),
+    return from_record(
+        SittingRead,
+        sitting,
         panel=members,
         attending=await repo.attending(sitting.meeting_id),
-        chair=sitting.chair,
-        members=sitting.members,
         quorum=quorum_required(facts.pack, len(members)) if members else None,
         groups=await repo.groups(sitting.meeting_id),
         recusals=[

@@ -76,6 +76,7 @@ from zhicheng_common.pdf_font import FontFileError
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+from zhicheng_common.schemas import from_record
 
 log = structlog.get_logger()
 MEETINGS = RecordJournal("plan_meeting")
@@ -94,54 +95,32 @@ async def _result_or_404(session: AsyncSession, meeting_id: uuid.UUID, *, for_up
 async def results_read(session: AsyncSession, result: MeetingResult, tools: Tools) -> ResultsRead:
     repo = ResultRepository(session)
     applicants = await repo.applicants(result.meeting_id)
-    return ResultsRead(
-        meeting_id=result.meeting_id,
-        status=result.status,
-        opened_on=result.opened_on,
-        open_through=result.open_through,
-        open_through_provisional=result.open_through_provisional,
+    return from_record(
+        ResultsRead,
+        result,
         closes_on=publicity.closes_on(result.open_through),
         evaluated_count=len(applicants),
         passed_count=sum(1 for a in applicants if a.passed),
-        applicants=[
-            ApplicantResultRead(
-                declaration_id=a.declaration_id, round=a.round, voted_passed=a.voted_passed, passed=a.passed
-            )
-            for a in applicants
-        ],
+        applicants=[from_record(ApplicantResultRead, a) for a in applicants],
         objections=[
-            ObjectionRead(
-                id=o.id,
-                declaration_id=o.declaration_id,
+            from_record(
+                ObjectionRead,
+                o,
                 content=tools.cipher.decrypt(o.content_encrypted),
-                filed_on=o.filed_on,
-                status=o.status,
                 resolution=tools.cipher.decrypt(o.resolution_encrypted) if o.resolution_encrypted else None,
             )
             for o in await repo.objections(result.meeting_id)
         ],
         reexaminations=[_reexamination_read(r, tools) for r in await repo.reexaminations(result.meeting_id)],
-        confirmation_id=result.confirmation_id,
-        approving_authority=result.approving_authority,
-        document_number=result.document_number,
-        title_obtained_on=result.title_obtained_on,
-        confirmed_on=result.confirmed_on,
     )
 
 
 def _reexamination_read(row: ResultReexamination, tools: Tools) -> ReexaminationRead:
-    return ReexaminationRead(
-        id=row.id,
-        declaration_id=row.declaration_id,
+    return from_record(
+        ReexaminationRead,
+        row,
         reason=tools.cipher.decrypt(row.reason_encrypted),
-        requested_on=row.requested_on,
-        status=row.status,
-        handler=row.handler,
-        outcome=row.outcome,
-        passed=row.passed,
         outcome_text=tools.cipher.decrypt(row.outcome_text_encrypted) if row.outcome_text_encrypted else None,
-        decided_on=row.decided_on,
-        confirmation_id=row.confirmation_id,
     )
 
 
@@ -400,15 +379,7 @@ async def _confirmed_event(
         q = await sittings.qualified(uuid.UUID(declaration_id))
         assert q is not None  # results are kept only for the sitting's qualified applicants
         entries.append(
-            PassedApplicant(
-                declaration_id=q.declaration_id,
-                applicant_key=q.applicant_key,
-                applicant_name_sealed=q.applicant_name_sealed,
-                series=q.series,
-                specialty=q.specialty,
-                level=q.level,
-                title_name=title_name(q.series, level=q.level, rank=q.rank) or "",
-            )
+            from_record(PassedApplicant, q, title_name=title_name(q.series, level=q.level, rank=q.rank) or "")
         )
     assert result.approving_authority is not None
     assert result.document_number is not None
