@@ -504,35 +504,20 @@ async def decide_appeal(
     appeal.decided_at = now
     appeal.decision_reason = decision_in.reason
     history = {"appeal_id": str(appeal.id)}
-    if decision_in.outcome == "upheld":
+    reason = decision_in.reason
+
+    async def decided(step: str, action: str) -> None:
+        """The appealed record's history step and journal entry for this decision."""
         await _history(
-            session,
-            record,
-            actor=actor,
-            action="uphold",
-            from_status=previous,
-            now=now,
-            reason=decision_in.reason,
-            data=history,
+            session, record, actor=actor, action=step, from_status=previous, now=now, reason=reason, data=history
         )
-        await _journal(
-            session, record, actor=actor, action="integrity.appeal.upheld", reason=decision_in.reason, **history
-        )
+        await _journal(session, record, actor=actor, action=action, reason=reason, **history)
+
+    if decision_in.outcome == "upheld":
+        await decided("uphold", "integrity.appeal.upheld")
     elif decision_in.outcome == "withdrawn":
         record.withdrawn_at = now
-        await _history(
-            session,
-            record,
-            actor=actor,
-            action="withdraw",
-            from_status=previous,
-            now=now,
-            reason=decision_in.reason,
-            data=history,
-        )
-        await _journal(
-            session, record, actor=actor, action="integrity.record.withdrawn", reason=decision_in.reason, **history
-        )
+        await decided("withdraw", "integrity.record.withdrawn")
         await _publish_withdrawn(session, record)
     else:
         assert replacement is not None
@@ -540,16 +525,7 @@ async def decide_appeal(
         record.superseded_by_id = replacement.id
         appeal.replacement_record_id = replacement.id
         history["replacement_record_id"] = str(replacement.id)
-        await _history(
-            session,
-            record,
-            actor=actor,
-            action="supersede",
-            from_status=previous,
-            now=now,
-            reason=decision_in.reason,
-            data=history,
-        )
+        await decided("supersede", "integrity.record.superseded")
         await _history(
             session,
             replacement,
@@ -559,9 +535,6 @@ async def decide_appeal(
             now=now,
             reason=decision_in.reason,
             data={"supersedes": str(record.id)},
-        )
-        await _journal(
-            session, record, actor=actor, action="integrity.record.superseded", reason=decision_in.reason, **history
         )
         await _journal(
             session,

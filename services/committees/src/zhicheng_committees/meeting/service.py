@@ -73,7 +73,7 @@ from zhicheng_committees.result.domain import results_entry_due
 from zhicheng_common.auth import Principal, Role, ensure_covers, system_actor
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar, years_span
 from zhicheng_common.clock import china_today
-from zhicheng_common.journaling import RecordJournal, RecordRef, journal_change, journal_read
+from zhicheng_common.journaling import RecordJournal, journal_change, journal_read
 from zhicheng_common.policy import PolicyPack, pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden
 from zhicheng_common.refusals import Refusal, raise_refused, refused
@@ -468,7 +468,7 @@ async def arrange(
     await repo.flush()
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.meeting.arranged",
         rule_ids=["MT-4", "CM-5"],
@@ -492,7 +492,7 @@ async def sign_in(session: AsyncSession, *, actor: Principal, meeting_id: uuid.U
         await repo.flush()
         await MEETINGS.change(
             session,
-            RecordRef(meeting_id, facts.meeting.region),
+            facts.meeting,
             actor,
             "committee.meeting.signed_in",
             rule_ids=["MT-1"],
@@ -546,7 +546,7 @@ async def open_meeting(
     p = facts.pack.parameters
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.meeting.opened",
         rule_ids=sorted({p.quorum.rule, *p.quorum.also, p.members_odd.rule, "CM-8", "NA-1"}),
@@ -572,7 +572,7 @@ async def close_meeting(session: AsyncSession, *, actor: Principal, meeting_id: 
     attending = [e for e in await sittings.attending(meeting_id) if e in panel]
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.meeting.closed",
         rule_ids=["NA-7", "NA-10"],
@@ -616,7 +616,7 @@ async def set_groups(
     rule = facts.pack.parameters.min_readers_per_applicant
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.meeting.groups_set",
         rule_ids=sorted({rule.rule, *rule.also}),
@@ -657,7 +657,7 @@ async def recuse(
     await repo.flush()
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.meeting.recused",
         rule_ids=["NA-9"],
@@ -700,7 +700,7 @@ async def write_opinion(
     await repo.flush()
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.meeting.opinion_written",
         rule_ids=["MT-2", "NA-8"],

@@ -71,7 +71,7 @@ from zhicheng_common.auth import Principal, Role
 from zhicheng_common.calendar import UnknownCalendarYear
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import RecordJournal, RecordRef, journal_read
+from zhicheng_common.journaling import RecordJournal, journal_read
 from zhicheng_common.pdf_font import FontFileError
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden
@@ -190,7 +190,7 @@ async def publicize(session: AsyncSession, *, actor: Principal, meeting_id: uuid
     rule = facts.pack.parameters.results_publicity_working_days
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.results.publicized",
         rule_ids=sorted({rule.rule, *rule.also, "NA-14"}),
@@ -245,7 +245,7 @@ async def record_objection(
     await repo.flush()
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.results.objection_recorded",
         rule_ids=["NA-11", "RV-6"],
@@ -281,7 +281,7 @@ async def resolve_objection(
         applicant.passed = False
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         f"committee.results.objection_{body.outcome}",
         rule_ids=["NA-11", "RV-6"],
@@ -344,7 +344,7 @@ async def confirm(
     rule = facts.pack.parameters.results_publicity_working_days
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.results.confirmed",
         rule_ids=sorted({rule.rule, *rule.also, "CM-3"}),
@@ -435,7 +435,7 @@ async def request_reexamination(
     await repo.flush()
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         "committee.results.reexamination_requested",
         rule_ids=["NA-12"],
@@ -501,7 +501,7 @@ async def update_reexamination(
         action, rules = f"committee.results.reexamination_{body.outcome}", ["NA-12", "NA-11"]
     await MEETINGS.change(
         session,
-        RecordRef(meeting_id, facts.meeting.region),
+        facts.meeting,
         actor,
         action,
         rule_ids=rules,
