@@ -353,12 +353,16 @@ class WorkingDayCalendar:
             ValueError: ``n`` is negative.
             UnknownCalendarYear: The count runs into a year the calendar does not know.
         """
+        return self._nth_working_day(start, n, _ONE_DAY)
+
+    def _nth_working_day(self, start: date, n: int, step: timedelta) -> date:
+        """The ``n``-th working day from ``start`` stepping by ``step`` (a day on or back); ``start`` never counts."""
         if n < 0:
             raise ValueError(f"工作日数不能为负数 (working days must be >= 0): {n}")
         day = _as_date(start)
         remaining = n
         while remaining:
-            day += _ONE_DAY
+            day += step
             if self.is_working_day(day):
                 remaining -= 1
         return day
@@ -485,12 +489,4 @@ class WorkingDayCalendar:
             ValueError: ``n`` is negative.
             UnknownCalendarYear: The count runs into a year the calendar does not know.
         """
-        if n < 0:
-            raise ValueError(f"工作日数不能为负数 (working days must be >= 0): {n}")
-        current = _as_date(day)
-        remaining = n
-        while remaining:
-            current -= _ONE_DAY
-            if self.is_working_day(current):
-                remaining -= 1
-        return current
+        return self._nth_working_day(day, n, -_ONE_DAY)
