@@ -187,6 +187,14 @@ def _prepare_target(target: Path) -> None:
     (target / "databases").mkdir(exist_ok=True)
 
 
+def run_client(command: list[str], what: str) -> None:
+    """Run a PostgreSQL client (pg_dump, pg_restore); its failure refuses the backup or restore in
+    the client's own words."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BackupError(f"{what} failed: {result.stderr.strip()}")
+
+
 def _dump_databases(
     settings: CommonSettings, databases: Sequence[ServiceDatabase], majors: dict[str, int], target: Path
 ) -> dict[str, list[str]]:
@@ -201,9 +209,7 @@ def _dump_databases(
             str(dump),
             libpq_url(url),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise BackupError(f"pg_dump of {dump.stem} failed: {result.stderr.strip()}")
+        run_client(command, f"pg_dump of {dump.stem}")
         dumps[dump.stem] = [s.service for s in services]
     return dumps
 
@@ -226,9 +232,7 @@ def _restore_databases(settings: CommonSettings, by_dump: dict[str, str], majors
             libpq_url(url),
             str(dump),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise BackupError(f"pg_restore of {name} failed: {result.stderr.strip()}")
+        run_client(command, f"pg_restore of {name}")
 
 
 async def take_backup(

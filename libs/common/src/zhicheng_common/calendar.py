@@ -117,6 +117,13 @@ def statutory_holidays(year: int) -> Mapping[date, str]:
     return MappingProxyType(dict(sorted(days.items())))
 
 
+def years_span(years: Iterable[int]) -> tuple[date, date]:
+    """The first and the last day of the ``years`` (a recomputation after holidays are loaded looks at
+    every deadline counted through them)."""
+    ordered = sorted(years)
+    return date(ordered[0], 1, 1), date(ordered[-1], 12, 31)
+
+
 def _solar_date(solar: Solar) -> date:
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
 
@@ -346,12 +353,16 @@ class WorkingDayCalendar:
             ValueError: ``n`` is negative.
             UnknownCalendarYear: The count runs into a year the calendar does not know.
         """
+        return self._nth_working_day(start, n, _ONE_DAY)
+
+    def _nth_working_day(self, start: date, n: int, step: timedelta) -> date:
+        """The ``n``-th working day from ``start`` stepping by ``step`` (a day on or back); ``start`` never counts."""
         if n < 0:
             raise ValueError(f"工作日数不能为负数 (working days must be >= 0): {n}")
         day = _as_date(start)
         remaining = n
         while remaining:
-            day += _ONE_DAY
+            day += step
             if self.is_working_day(day):
                 remaining -= 1
         return day
@@ -478,12 +489,4 @@ class WorkingDayCalendar:
             ValueError: ``n`` is negative.
             UnknownCalendarYear: The count runs into a year the calendar does not know.
         """
-        if n < 0:
-            raise ValueError(f"工作日数不能为负数 (working days must be >= 0): {n}")
-        current = _as_date(day)
-        remaining = n
-        while remaining:
-            current -= _ONE_DAY
-            if self.is_working_day(current):
-                remaining -= 1
-        return current
+        return self._nth_working_day(day, n, -_ONE_DAY)

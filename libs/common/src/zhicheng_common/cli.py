@@ -17,14 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import typer
 from nats.js.client import JetStreamContext
 from pydantic import TypeAdapter, ValidationError
 
 from zhicheng_common.backup import BackupSummary
-from zhicheng_common.clock import ClockMoveRefused, ClockState, advance_by, set_to
+from zhicheng_common.clock import CHINA, ClockMoveRefused, ClockState, advance_by, set_to
 from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, port_is_open
 from zhicheng_common.events.natsauth import stack_authorization
 from zhicheng_common.events.permissions import OPERATOR, SubjectSpace
@@ -889,7 +888,6 @@ clock_app = typer.Typer(
 )
 app.add_typer(clock_app, name="clock")
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _SPAN = re.compile(r"(\d+)([dhms])")
 _SPAN_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
@@ -995,21 +993,30 @@ def _cli_user() -> str:
     return f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'operator'}"
 
 
+def _backup_step(
+    verb: str, run: Callable[[JetStreamContext, CommonSettings], Awaitable[BackupSummary]]
+) -> BackupSummary:
+    """Run a backup or a restore against the deployment's NATS; a refusal is printed and exits 1."""
+    from zhicheng_common.backup import BackupError
+
+    try:
+        return asyncio.run(_with_js(run))
+    except BackupError as exc:
+        typer.echo(f"{verb} refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def backup(
     target: Annotated[Path, typer.Argument(help="a new (or empty) folder for the backup")],
 ) -> None:
     """Back up the deployment: its JetStream streams first, then every database (docs/backups.md)."""
-    from zhicheng_common.backup import BackupError, take_backup
+    from zhicheng_common.backup import take_backup
 
     async def run(js: JetStreamContext, settings: CommonSettings) -> BackupSummary:
         return await take_backup(js, settings, _service_databases(settings), target)
 
-    try:
-        summary = asyncio.run(_with_js(run))
-    except BackupError as exc:
-        typer.echo(f"backup refused: {exc}", err=True)
-        raise typer.Exit(1) from None
+    summary = _backup_step("backup", run)
     for name, count in summary.streams.items():
         typer.echo(f"stream   {name:<40} {count} message(s)")
     for name, services in summary.databases.items():
@@ -1022,16 +1029,12 @@ def restore(
     source: Annotated[Path, typer.Argument(help="a folder written by `zhicheng backup`")],
 ) -> None:
     """Restore a backup onto empty databases and a NATS without the streams, before the services start."""
-    from zhicheng_common.backup import BackupError, restore_backup
+    from zhicheng_common.backup import restore_backup
 
     async def run(js: JetStreamContext, settings: CommonSettings) -> BackupSummary:
         return await restore_backup(js, settings, _service_databases(settings), source)
 
-    try:
-        summary = asyncio.run(_with_js(run))
-    except BackupError as exc:
-        typer.echo(f"restore refused: {exc}", err=True)
-        raise typer.Exit(1) from None
+    summary = _backup_step("restore", run)
     for name, count in summary.streams.items():
         typer.echo(f"stream   {name:<40} {count} message(s) restored")
     for name, services in summary.databases.items():

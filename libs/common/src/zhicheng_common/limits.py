@@ -20,6 +20,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng_common.logging import current_trace_id
+from zhicheng_common.middleware import HttpMiddleware, answer_instead
 from zhicheng_common.problems import PROBLEM_TYPE_BASE, Problem, make_problem, problem_response
 
 PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -55,7 +56,7 @@ def _too_large(limit: int) -> Problem:
     return make_problem(413, PAYLOAD_TOO_LARGE, "请求内容过大", f"请求内容超过上限 {limit} 字节")
 
 
-class RequestSizeLimit:
+class RequestSizeLimit(HttpMiddleware):
     """Refuse bodies over ``max_bytes`` (or the matching allowance) with a 413 problem.
 
     When the limit is passed mid-body, ``receive`` raises :class:`BodyTooLarge` to whatever is
@@ -64,7 +65,7 @@ class RequestSizeLimit:
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, allowances: Sequence[BodyAllowance] = ()) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.allowances = tuple(allowances)
 
@@ -74,10 +75,7 @@ class RequestSizeLimit:
                 return allowance.max_bytes
         return self.max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope.get("method", ""), scope.get("path", ""))
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
@@ -85,7 +83,6 @@ class RequestSizeLimit:
             return
         received = 0
         exceeded = False
-        started = False
 
         async def counting_receive() -> Message:
             nonlocal received, exceeded
@@ -99,21 +96,10 @@ class RequestSizeLimit:
                     raise BodyTooLarge
             return message
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if exceeded and not started:
-                return  # the 413 below answers instead
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        def too_large() -> ASGIApp:
+            return problem_response(_too_large(limit), {"Connection": "close"})
 
-        try:
-            await self.app(scope, counting_receive, guarded_send)
-        except Exception:
-            if not exceeded or started:
-                raise
-        if exceeded and not started:
-            await problem_response(_too_large(limit), {"Connection": "close"})(scope, receive, send)
+        await answer_instead(self.app, scope, receive, send, counting_receive, lambda: exceeded, too_large)
 
 
 NUL_CHARACTER = "nul_character"
@@ -133,7 +119,11 @@ def _nul_problem() -> Problem:
     )
 
 
-class NulCharacterGuard:
+def _nul_answer() -> ASGIApp:
+    return problem_response(_nul_problem())
+
+
+class NulCharacterGuard(HttpMiddleware):
     """Refuse a request carrying U+0000 in its path, query or JSON/form body: 422 ``nul_character``.
 
     PostgreSQL cannot store NUL in text (nor ``\\u0000`` in jsonb), so such a value would otherwise
@@ -141,13 +131,7 @@ class NulCharacterGuard:
     over between chunks), never buffered; a multipart or raw upload body is left alone.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_path: bytes = scope.get("raw_path") or b""
         if b"%00" in scope.get("query_string", b"") or b"%00" in raw_path or "\x00" in scope.get("path", ""):
             await problem_response(_nul_problem())(scope, receive, send)
@@ -162,7 +146,6 @@ class NulCharacterGuard:
             return
         carry = b""
         found = False
-        started = False
 
         async def scanning_receive() -> Message:
             nonlocal carry, found
@@ -178,21 +161,7 @@ class NulCharacterGuard:
                 carry = window[-_CARRY:]
             return message
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if found and not started:
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, scanning_receive, guarded_send)
-        except Exception:
-            if not found or started:
-                raise
-        if found and not started:
-            await problem_response(_nul_problem())(scope, receive, send)
+        await answer_instead(self.app, scope, receive, send, scanning_receive, lambda: found, _nul_answer)
 
 
 RATE_LIMITED = "rate_limited"
@@ -213,7 +182,7 @@ def _rate_limited(rule: RateRule, retry_after: int) -> Problem:
     return make_problem(429, RATE_LIMITED, "请求过于频繁", f"请求过于频繁，请在 {retry_after} 秒后重试")
 
 
-class RateLimit:
+class RateLimit(HttpMiddleware):
     """Token buckets per client address for the routes its rules match; over the rate: 429 problem.
 
     For the routes anyone may call without a token (the gateway's login, public publicity pages
@@ -233,7 +202,7 @@ class RateLimit:
         max_clients: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.rules = tuple(rules)
         self.max_clients = max_clients
         self.clock = clock
@@ -255,10 +224,7 @@ class RateLimit:
             self._buckets.popitem(last=False)
         return wait
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope.get("method", ""), scope.get("path", "")
         rule = next((r for r in self.rules if r.matches(method, path)), None)
         if rule is None:

@@ -32,6 +32,7 @@ import functools
 import itertools
 import os
 import re
+from collections.abc import Iterable
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -88,6 +89,22 @@ SourceName = Literal["TY21", "YC24", "SX20", "QJ23", "N40", "MOHRSS"]
 AssessmentGrade = Literal["excellent", "qualified", "basically_qualified", "unqualified", "undetermined"]
 TitleLevel = Literal["junior", "intermediate", "associate_senior", "senior"]
 CommitteeLevel = Literal["junior", "intermediate", "senior"]
+
+
+def committee_level(levels: Iterable[str]) -> CommitteeLevel:
+    """NA-1: a committee is of the level of the highest title level it evaluates (副高 and 正高: senior).
+
+    The committees service decides its own rules by it; the experts service, reading the same levels
+    from its events, needs the same answer for a draw's minimum size.
+    """
+    chosen = set(levels)
+    if chosen & {"associate_senior", "senior"}:
+        return "senior"
+    if "intermediate" in chosen:
+        return "intermediate"
+    return "junior"
+
+
 # NA-1: a committee is formed per series or per specialty (never across series).
 FormationBasis = Literal["per_series", "per_specialty"]
 # EL-7: who may omit annual assessments.

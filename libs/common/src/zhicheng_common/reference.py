@@ -42,7 +42,9 @@ class ReferenceCatalog(BaseModel):
     skill_levels: dict[str, str]
     continuing_education_kinds: dict[str, str]
     committee_statuses: dict[str, str]
+    filing_statuses: dict[str, str]
     review_steps: dict[str, str]
+    declaration_statuses: dict[str, str]
     review_statuses: dict[str, str]
 
 
@@ -56,7 +58,9 @@ CodeList = Literal[
     "skill_levels",
     "continuing_education_kinds",
     "committee_statuses",
+    "filing_statuses",
     "review_steps",
+    "declaration_statuses",
     "review_statuses",
 ]
 

@@ -421,6 +421,17 @@ class InProcess:
         async with self.database.engine.connect() as conn:
             return (await conn.execute(text(sql), params)).scalar()
 
+    async def outbox(self, subject: str) -> list[dict[str, Any]]:
+        """The envelopes of the events the app recorded about ``subject`` (an aggregate id), oldest first."""
+        from sqlalchemy import select
+
+        from zhicheng_common.db import outbox_table
+
+        t = outbox_table.c
+        statement = select(t.envelope).where(t.envelope["subject"].astext == subject).order_by(t.id)
+        async with self.database.engine.connect() as conn:  # the engine maps the table to the app's schema
+            return [dict(envelope) for envelope in (await conn.execute(statement)).scalars()]
+
 
 def failing_router(prefix: str) -> APIRouter:
     """``GET <prefix>/boom`` raises (a bug: the 500 path), ``GET <prefix>/fine`` answers ``{"status": "fine"}``."""

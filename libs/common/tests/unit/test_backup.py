@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from zhicheng_common.backup import FORMAT, BackupError, deployment_streams, libpq_url, pg_tool, read_manifest
+from zhicheng_common.backup import (
+    FORMAT,
+    BackupError,
+    deployment_streams,
+    libpq_url,
+    pg_tool,
+    read_manifest,
+    run_client,
+)
 from zhicheng_common.settings import CommonSettings
 
 
@@ -67,3 +76,10 @@ def test_a_file_changed_after_the_backup_is_refused(tmp_path: Path) -> None:
 def test_a_folder_without_a_manifest_is_no_backup(tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="not a Zhicheng backup"):
         read_manifest(tmp_path)
+
+
+def test_a_client_that_fails_refuses_in_its_own_words() -> None:
+    failing = [sys.executable, "-c", "import sys; sys.stderr.write('relation does not exist\\n'); sys.exit(1)"]
+    with pytest.raises(BackupError, match=r"^pg_restore of intake failed: relation does not exist$"):
+        run_client(failing, "pg_restore of intake")
+    run_client([sys.executable, "-c", "pass"], "pg_dump of intake")  # a client that succeeds says nothing

@@ -17,6 +17,7 @@ from zhicheng_common.calendar import (
     WorkingDayCalendar,
     YearArrangement,
     statutory_holidays,
+    years_span,
 )
 
 CAL = WorkingDayCalendar()
@@ -340,3 +341,8 @@ def test_a_year_arrangement_must_contain_every_statutory_holiday() -> None:
 def test_a_year_arrangement_revision_depends_on_the_dates_only() -> None:
     assert _arrangement_2027().revision == _arrangement_2027(source="国办发明电").revision
     assert _arrangement_2027().revision != _arrangement_2027(workdays=["2027-01-09"]).revision
+
+
+def test_NA_14_a_recomputation_after_loading_2025_and_2027_looks_at_1_january_2025_through_31_december_2027() -> None:
+    assert years_span(frozenset({2027, 2025})) == (date(2025, 1, 1), date(2027, 12, 31))
+    assert years_span([2026]) == (date(2026, 1, 1), date(2026, 12, 31))

@@ -6,11 +6,12 @@ from typing import get_args
 
 import pytest
 
-from zhicheng_committees.committee.domain import CommitteeStatus
+from zhicheng_committees.committee.domain import CommitteeStatus, FilingStatus
 from zhicheng_committees.committee.domain import OwnershipKind as CommitteeOwnership
 from zhicheng_common.policy import SkillLevel, available_packs, load_pack
 from zhicheng_common.reference import (
     channel_name,
+    code_name,
     level_name,
     load_reference_catalog,
     ownership_name,
@@ -23,7 +24,7 @@ from zhicheng_common.reference import (
 )
 from zhicheng_common.series import Level, Rank
 from zhicheng_experts.draw.domain import OwnershipKind as ExpertOwnership
-from zhicheng_intake.schemas import ChannelKind, EmploymentStatus, Ownership, SanctionKind
+from zhicheng_intake.schemas import ChannelKind, DeclarationStatus, EmploymentStatus, Ownership, SanctionKind
 from zhicheng_review.domain import ReviewStatus
 
 CATALOG = load_reference_catalog()
@@ -52,6 +53,9 @@ def test_every_status_sanction_and_skill_level_a_message_names_is_catalogued() -
     assert set(CATALOG.sanction_kinds) == set(get_args(SanctionKind))
     assert set(CATALOG.skill_levels) == set(get_args(SkillLevel))
     assert set(CATALOG.committee_statuses) == {status.value for status in CommitteeStatus}
+    assert set(CATALOG.declaration_statuses) == set(get_args(DeclarationStatus))
+    assert set(CATALOG.filing_statuses) == {status.value for status in FilingStatus}
+    assert code_name("declaration_statuses", "returned") == "退回补正"
     assert set(CATALOG.continuing_education_kinds) == {"total", "public", "professional"}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ EXTRAS: dict[str, frozenset[str]] = {
 # Being split into feature folders (issues 15-17): only their top level is held to the vocabulary.
 UNDER_CONSTRUCTION = frozenset({"committees", "certificates", "gateway"})
 # Services whose use cases journal only through zhicheng_common.journaling.
-JOURNALED = ("intake", "review", "experts", "integrity")
+JOURNALED = ("intake", "review", "experts", "integrity", "committees", "certificates")
 
 
 def _modules(service: str) -> list[str]:
@@ -149,9 +150,30 @@ def test_use_cases_journal_and_publish_through_zhicheng_common_journaling(servic
     assert direct == [], f"{service}: journal through journaling.RecordJournal / journal_change, not append_entry"
 
 
-@pytest.mark.parametrize("service", ["intake", "review", "experts", "integrity", "committees"])
+@pytest.mark.parametrize("service", ["intake", "review", "experts", "integrity", "committees", "certificates"])
 def test_a_service_builds_its_typed_context_once_in_create_app(service: str) -> None:
     app = importlib.import_module(f"zhicheng_{service}.app").create_app()
     context = app.state.context
     assert context is not None
     assert type(context).__module__.startswith(f"zhicheng_{service}.")
+
+
+# The ways a module would build China's time zone of its own instead of zhicheng_common.clock.CHINA.
+OWN_CHINA_ZONE = re.compile(r"ZoneInfo\(\s*[\"']Asia/Shanghai[\"']\s*\)|timedelta\(\s*hours\s*=\s*8\s*\)")
+
+
+def test_the_china_date_and_zone_come_from_zhicheng_common_clock_only() -> None:
+    # Issue 13: four helpers for "today in China" became clock.china_today; none may grow back.
+    sources = [*ROOT.glob("*/src/**/*.py"), *(ROOT.parent / "libs" / "common" / "src").rglob("*.py")]
+    own = [
+        str(path.relative_to(ROOT.parent))
+        for path in sources
+        if path.name != "clock.py" and OWN_CHINA_ZONE.search(path.read_text(encoding="utf-8"))
+    ]
+    assert own == [], "use zhicheng_common.clock.china_today / CHINA"
+
+
+def test_the_china_zone_check_sees_both_spellings() -> None:
+    assert OWN_CHINA_ZONE.search('CHINA = ZoneInfo("Asia/Shanghai")')
+    assert OWN_CHINA_ZONE.search("tz = timezone(timedelta(hours=8))")
+    assert not OWN_CHINA_ZONE.search("timedelta(hours=18)")

@@ -15,9 +15,9 @@ HrAdmin = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN)
 #: Who decides filings: HR administrators, and provincial industry departments where the pack
 #: names them for the level (CM-3; domain.may_decide).
 Approver = Annotated[Principal, require_roles(Role.HR_ADMIN, Role.PROVINCE_ADMIN, Role.INDUSTRY_ADMIN)]
-#: The roles that read committees, filings, plans and meetings within their region.
-READER_ROLES = (
-    Role.COMMITTEE_OFFICE,
+#: Roles that read and act on every committee of their region; a committee office acts only for
+#: its own committees (issue 12; committee.repository.office_scoped).
+REGION_WIDE_ROLES = (
     Role.HR_ADMIN,
     Role.HR_REVIEWER,
     Role.INDUSTRY_ADMIN,
@@ -25,6 +25,8 @@ READER_ROLES = (
     Role.SUPERVISOR,
     Role.AUDITOR,
 )
+#: The roles that read committees, filings, plans and meetings within their region.
+READER_ROLES = (Role.COMMITTEE_OFFICE, *REGION_WIDE_ROLES)
 #: Who reads committees, filings and plans within their region.
 Reader = Annotated[Principal, require_roles(*READER_ROLES)]
 #: A drawn expert, acting as themself (their own token): signs in, recuses, writes opinions, votes.

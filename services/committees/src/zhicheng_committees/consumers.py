@@ -11,23 +11,15 @@ meeting sits.
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_committees.meeting import service
-from zhicheng_common.events.consumer import PermanentEventError, Subscription
+from zhicheng_common.events.consumer import EventData, Subscription, parse_data
 from zhicheng_common.events.envelope import CloudEvent
 
-M = TypeVar("M", bound=BaseModel)
 
-
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Qualified(_Data):
+class Qualified(EventData):
     declaration_id: uuid.UUID
     committee_id: uuid.UUID | None = None
     applicant_key: str
@@ -41,49 +33,29 @@ class Qualified(_Data):
     region: str
 
 
-class Seat(_Data):
+class Seat(EventData):
     expert_id: str
     specialty: str
     # The token subject the expert signs in with, where the draw names it; else the expert id is.
     account_subject: str | None = None
 
 
-class PanelDrawn(_Data):
+class PanelDrawn(EventData):
     committee_id: uuid.UUID
     meeting_id: uuid.UUID
     draw_id: uuid.UUID
     members: list[Seat]
 
 
-def _parse(model: type[M], event: CloudEvent) -> M:
-    try:
-        return model.model_validate(event.data)
-    except ValidationError as exc:  # never valid however often redelivered: dead-letter it
-        raise PermanentEventError(f"{event.type}: {exc.errors(include_url=False)}") from exc
-
-
 async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
-    data = _parse(Qualified, event)
+    data = parse_data(Qualified, event)
     if data.committee_id is None:
         return  # no committee assigned: no meeting evaluates this applicant
-    await service.apply_qualified(
-        session,
-        declaration_id=data.declaration_id,
-        committee_id=data.committee_id,
-        year=data.year,
-        series=data.series,
-        specialty=data.specialty,
-        level=data.level,
-        rank=data.rank,
-        applicant_key=data.applicant_key,
-        applicant_name_sealed=data.applicant_name_sealed,
-        unit_key=data.unit_key,
-        region=data.region,
-    )
+    await service.apply_qualified(session, **data.model_dump())  # the model names the use case's keywords
 
 
 async def on_panel_drawn(session: AsyncSession, event: CloudEvent) -> None:
-    data = _parse(PanelDrawn, event)
+    data = parse_data(PanelDrawn, event)
     await service.apply_panel(
         session,
         meeting_id=data.meeting_id,

@@ -42,15 +42,8 @@ class Service(InProcess):
         return self.keys.headers(roles=roles, region=region, subject=f"{roles[0]}-{region}")
 
     async def events(self, subject: str, type_suffix: str | None = None) -> list[dict[str, Any]]:
-        """Outbox envelopes about ``subject`` (an aggregate id), oldest first."""
-        async with self.database.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text("SELECT envelope FROM committees.outbox WHERE envelope->>'subject' = :s ORDER BY id"),
-                    {"s": subject},
-                )
-            ).scalars()
-            envelopes = [dict(r) for r in rows]
+        """Outbox envelopes about ``subject`` (an aggregate id), oldest first, of one type if named."""
+        envelopes = await self.outbox(subject)
         if type_suffix is not None:
             envelopes = [e for e in envelopes if e["type"] == f"cn.zhicheng.committees.{type_suffix}.v1"]
         return envelopes

@@ -68,6 +68,14 @@ class Sitting:
                 )
                 assert response.status_code == 201, response.text
 
+    async def recuse(self, expert_id: str, declaration_id: str, reason: str) -> httpx.Response:
+        """The expert declares a recusal from the applicant (NA-9), with their own token."""
+        return await self.svc.client.post(
+            f"{self.url}/recusals",
+            json={"declaration_id": declaration_id, "reason": reason},
+            headers=self.expert(expert_id),
+        )
+
     async def open_round(self, applicants: list[str] | None = None) -> httpx.Response:
         body = {"applicants": applicants} if applicants is not None else {}
         return await self.svc.client.post(f"{self.url}/rounds", json=body, headers=self.office())

@@ -78,25 +78,28 @@ async def test_NA_7_eleven_attending_eight_yes_pass_and_seven_fail(svc: Service,
     )
 
 
-async def test_NA_9_a_recused_expert_lowers_the_denominator_under_the_shanxi_pack(
-    svc: Service, nats_js: Any, prefix: str
-) -> None:
-    """Shanxi's pack sets recused_expert_reduces_denominator (NA-9); the flag off is in the unit tests."""
+async def _eleven_attend_one_recused_seven_yes(svc: Service, nats_js: Any, prefix: str) -> tuple[str, dict[str, Any]]:
+    """One applicant, 11 attending, the 11th recused (NA-9), 7 yes and 3 no: the applicant and the round's tally."""
     s = await voting(svc, nats_js, prefix, panel=11, applicants=1)
     [p] = s.applicants
-    recused = s.experts[10]
-    response = await svc.client.post(
-        f"{s.url}/recusals", json={"declaration_id": p, "reason": "近亲属"}, headers=s.expert(recused)
-    )
+    response = await s.recuse(s.experts[10], p, "近亲属")
     assert response.status_code == 200, response.text
     assert (await s.open_round()).status_code == 201
-    # 11 attending, 1 recused → A = 10, need ceil(20/3) = 7; 7 yes pass (with A = 11 they would need 8).
     for expert in s.experts[:7]:
         assert (await s.cast(1, expert, {p: "yes"})).status_code == 201
     for expert in s.experts[7:10]:
         assert (await s.cast(1, expert, {p: "no"})).status_code == 201
     assert (await s.close_round(1)).status_code == 200
-    row = by_applicant(await s.tally(1))[p]
+    return p, await s.tally(1)
+
+
+async def test_NA_9_a_recused_expert_lowers_the_denominator_under_the_shanxi_pack(
+    svc: Service, nats_js: Any, prefix: str
+) -> None:
+    """Shanxi's pack sets recused_expert_reduces_denominator (NA-9); the flag off is in the unit tests."""
+    p, tally = await _eleven_attend_one_recused_seven_yes(svc, nats_js, prefix)
+    # 11 attending, 1 recused → A = 10, need ceil(20/3) = 7; 7 yes pass (with A = 11 they would need 8).
+    row = by_applicant(tally)[p]
     assert (row["recused"], row["denominator"], row["required"], row["blank"], row["passed"]) == (1, 10, 7, 0, True)
 
 
@@ -118,11 +121,7 @@ async def test_NA_7_a_second_vote_a_proxy_a_recused_or_absent_voter_and_a_late_v
     s = await voting(svc, nats_js, prefix, panel=9, applicants=2)
     p, q = s.applicants
     recused = s.experts[8]
-    assert (
-        await svc.client.post(
-            f"{s.url}/recusals", json={"declaration_id": p, "reason": "同一单位"}, headers=s.expert(recused)
-        )
-    ).status_code == 200
+    assert (await s.recuse(recused, p, "同一单位")).status_code == 200
     assert (await s.open_round()).status_code == 201
     first, second = s.experts[0], s.experts[1]
     assert (await s.cast(1, first, {p: "yes", q: "no"})).status_code == 201
@@ -334,19 +333,7 @@ async def test_NA_9_a_recused_expert_stays_in_the_denominator_under_a_pack_that_
     )
     flag_off = shanxi.model_copy(update={"parameters": params})
     monkeypatch.setattr(meeting_service, "pack_by_id", lambda pack_id: flag_off)
-    s = await voting(svc, nats_js, prefix, panel=11, applicants=1)
-    [p] = s.applicants
-    response = await svc.client.post(
-        f"{s.url}/recusals", json={"declaration_id": p, "reason": "近亲属"}, headers=s.expert(s.experts[10])
-    )
-    assert response.status_code == 200, response.text
-    assert (await s.open_round()).status_code == 201
-    for expert in s.experts[:7]:
-        assert (await s.cast(1, expert, {p: "yes"})).status_code == 201
-    for expert in s.experts[7:10]:
-        assert (await s.cast(1, expert, {p: "no"})).status_code == 201
-    assert (await s.close_round(1)).status_code == 200
-    tally = await s.tally(1)
+    p, tally = await _eleven_attend_one_recused_seven_yes(svc, nats_js, prefix)
     row = by_applicant(tally)[p]
     # ceil(2/3 × 11) = 8 > 7 yes; the recused expert is a blank, not a yes.
     assert (row["recused"], row["denominator"], row["required"], row["blank"], row["passed"]) == (1, 11, 8, 1, False)

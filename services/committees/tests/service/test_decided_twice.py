@@ -27,7 +27,10 @@ async def test_decided_twice_two_concurrent_approvals_of_one_filing_approve_it_o
     assert statuses == [200, 409], (first.text, second.text)
     loser = first if first.status_code == 409 else second
     body = assert_problem(loser, 409, "filing_already_decided")
-    assert "filing_decision" in body["detail"]  # names the step it found already decided
+    # Names the step it found already decided and its outcome, as the catalog names them (issue 13).
+    assert "的核准步骤已处理（已核准）" in body["detail"]
+    assert "filing_decision" not in body["detail"]
+    assert "approved" not in body["detail"]
     assert await decision_events(svc, filing["committee_id"]) == [APPROVED]
     entries = [a for a, _, _ in await svc.journal(filing["id"]) if a.startswith("committee.filing.")]
     assert entries.count("committee.filing.approved") == 1

@@ -156,9 +156,7 @@ async def test_NA_9_a_recusal_is_recorded_and_its_expert_writes_no_opinion(
     assert (await s.open()).status_code == 200
     [applicant] = s.applicants
     e = s.experts[2]
-    response = await svc.client.post(
-        f"{s.url}/recusals", json={"declaration_id": applicant, "reason": "与申报人同一单位"}, headers=s.expert(e)
-    )
+    response = await s.recuse(e, applicant, "与申报人同一单位")
     assert response.status_code == 200, response.text
     assert response.json()["recusals"] == [{"declaration_id": applicant, "expert_id": e}]
     assert ("committee.meeting.recused", account(e)) in [(a, who) for a, who, _ in await svc.journal(s.meeting_id)]

@@ -15,7 +15,6 @@ from zhicheng_committees.committee.domain import (
     SanctionKind,
     Scope,
     can_open_meetings,
-    committee_level,
     composition_refusals,
     evaluation_refusal,
     filing_approval_refusal,
@@ -42,7 +41,7 @@ from zhicheng_committees.plan.domain import (
 )
 from zhicheng_common.auth import Principal
 from zhicheng_common.calendar import WorkingDayCalendar
-from zhicheng_common.policy import load_pack
+from zhicheng_common.policy import committee_level, load_pack
 
 PACK = load_pack("shanxi-2024")
 CAL = WorkingDayCalendar()

@@ -12,30 +12,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.audit import session_clock
 from zhicheng_common.events.consumer import (
     AggregateNotYetKnown,
+    EventData,
     Handler,
-    PermanentEventError,
     Subscription,
     current_delivery,
+    parse_data,
 )
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_experts.projection import service
 
-M = TypeVar("M", bound=BaseModel)
 
-
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class CommitteeFiled(_Data):
+class CommitteeFiled(EventData):
     committee_id: uuid.UUID
     name: str
     kind: str
@@ -43,7 +37,7 @@ class CommitteeFiled(_Data):
     series: str
     specialties: list[str]
     levels: list[str]
-    scope_ownership_kinds: list[str] = []
+    scope_ownership_kinds: list[str] = Field(default_factory=list)
     region: str
     policy_pack: str
     valid_from: date
@@ -51,7 +45,7 @@ class CommitteeFiled(_Data):
     status: str = "active"
 
 
-class Plan(_Data):
+class Plan(EventData):
     plan_id: uuid.UUID
     committee_id: uuid.UUID
     year: int
@@ -59,7 +53,7 @@ class Plan(_Data):
     version: int = 1
 
 
-class MeetingPreFiled(_Data):
+class MeetingPreFiled(EventData):
     meeting_id: uuid.UUID
     committee_id: uuid.UUID
     plan_id: uuid.UUID
@@ -71,7 +65,7 @@ class MeetingPreFiled(_Data):
     policy_pack: str
 
 
-class Qualified(_Data):
+class Qualified(EventData):
     declaration_id: uuid.UUID
     committee_id: uuid.UUID | None = None
     applicant_key: str
@@ -82,11 +76,11 @@ class Qualified(_Data):
     level: str
 
 
-class _Effects(_Data):
+class _Effects(EventData):
     bar_expert_draws: bool = False
 
 
-class RecordDecided(_Data):
+class RecordDecided(EventData):
     record_id: uuid.UUID
     subject_kind: str
     subject_key: str
@@ -94,45 +88,38 @@ class RecordDecided(_Data):
     effects: _Effects
     valid_from: date
     valid_until: date
-    rule_ids: list[str] = []
+    rule_ids: list[str] = Field(default_factory=list)
 
 
-class RecordEnded(_Data):
+class RecordEnded(EventData):
     record_id: uuid.UUID
 
 
-def _parse(model: type[M], event: CloudEvent) -> M:
-    try:
-        return model.model_validate(event.data)
-    except ValidationError as exc:  # never valid however often redelivered: dead-letter it
-        raise PermanentEventError(f"{event.type}: {exc.errors(include_url=False)}") from exc
-
-
 async def on_committee_filed(session: AsyncSession, event: CloudEvent) -> None:
-    data = _parse(CommitteeFiled, event)
+    data = parse_data(CommitteeFiled, event)
     await service.apply_committee(session, **data.model_dump())
 
 
 async def on_plan(session: AsyncSession, event: CloudEvent) -> None:
-    data = _parse(Plan, event)
+    data = parse_data(Plan, event)
     await service.apply_plan(session, **data.model_dump())
 
 
 async def on_meeting_pre_filed(session: AsyncSession, event: CloudEvent) -> None:
-    data = _parse(MeetingPreFiled, event)
+    data = parse_data(MeetingPreFiled, event)
     if not await service.apply_meeting_pre_filed(session, **data.model_dump()):
         raise AggregateNotYetKnown(f"{event.type}: committee {data.committee_id} not approved here yet")
 
 
 async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
-    data = _parse(Qualified, event)
+    data = parse_data(Qualified, event)
     if data.committee_id is None:
         return  # no committee assigned: no meeting of any committee recuses against this applicant
     await service.apply_qualified(session, **data.model_dump())
 
 
 async def on_integrity_decided(session: AsyncSession, event: CloudEvent) -> None:
-    data = _parse(RecordDecided, event)
+    data = parse_data(RecordDecided, event)
     if data.subject_kind != "person" or not data.effects.bar_expert_draws:
         return  # bars nothing here (a unit, or a record without the draw bar)
     facts = data.model_dump(exclude={"subject_kind", "effects"})
@@ -141,7 +128,7 @@ async def on_integrity_decided(session: AsyncSession, event: CloudEvent) -> None
 
 def _integrity_ended(ended: str) -> Handler:
     async def handler(session: AsyncSession, event: CloudEvent) -> None:
-        data = _parse(RecordEnded, event)
+        data = parse_data(RecordEnded, event)
         known = await service.end_integrity_bar(
             session, record_id=data.record_id, ended=ended, region=event.region or "", now=session_clock(session).now()
         )

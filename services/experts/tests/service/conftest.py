@@ -25,7 +25,7 @@ from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database, wait_until
+from zhicheng_common.testing import TestKeys, TestStack, create_database, serving, wait_until
 from zhicheng_experts.app import create_app
 from zhicheng_experts.settings import MIGRATIONS_DIR, ExpertsSettings
 
@@ -226,19 +226,17 @@ async def experts(experts_schema: CommonSettings, zc_keys: TestKeys) -> AsyncIte
     app = create_app(experts_schema, ExpertsSettings(scheduler_enabled=False), clock=clock)
     nc = await nats.connect(experts_schema.nats_url)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://experts.test") as client:
-                yield Experts(
-                    app,
-                    client,
-                    clock,
-                    zc_keys,
-                    nc.jetstream(),
-                    experts_schema.events_prefix,
-                    app.state.database,
-                    app.state.context.cipher,
-                )
+        async with serving(app, "http://experts.test") as client:
+            yield Experts(
+                app,
+                client,
+                clock,
+                zc_keys,
+                nc.jetstream(),
+                experts_schema.events_prefix,
+                app.state.database,
+                app.state.context.cipher,
+            )
     finally:
         await nc.close()
 

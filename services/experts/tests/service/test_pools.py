@@ -151,4 +151,6 @@ async def test_a_filing_names_only_known_experts_of_the_committees_series(expert
     teacher = await experts.create(series="higher_education_teachers", specialties=["pedagogy"], rank_held="senior")
     body = problem(await _file(experts, committee, [teacher["id"]]), 409, "member_series_mismatch")
     assert body["rule"] == "NA-2"
+    # The series as the catalog names them (issue 13), not their codes.
+    assert "（高等学校教师）不是评委会的系列（工程技术）" in str(body)
     problem(await _file(experts, uuid.uuid4(), [teacher["id"]]), 409, "committee_unknown")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from zhicheng_common.policy import load_pack
+from zhicheng_common.policy import committee_level, load_pack
 from zhicheng_common.series import Rank, load_series_catalog
 from zhicheng_experts.expert.domain import Term, field_problems, status_after_bar, term_problems
 from zhicheng_experts.expert.files import read_rows, row_to_body
-from zhicheng_experts.projection.domain import committee_level, enterprise_related, ranks_of_levels
+from zhicheng_experts.projection.domain import enterprise_related, ranks_of_levels
 
 PACK = load_pack("shanxi-2024")
 CATALOG = load_series_catalog()

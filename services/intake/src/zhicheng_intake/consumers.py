@@ -10,7 +10,9 @@ an integrity record or a declaration intake has not heard of yet is parked
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -38,11 +40,19 @@ def _field(event: CloudEvent, name: str) -> str:
     return str(value)
 
 
-async def on_committee_filed(session: AsyncSession, event: CloudEvent) -> None:
+@contextlib.contextmanager
+def _malformed_is_permanent(event: CloudEvent) -> Iterator[None]:
+    """Data missing a field or holding a value of the wrong type can never be applied, however often
+    it is redelivered: it is dead-lettered at once."""
     try:
-        await service.apply_committee(session, data=event.data)
+        yield
     except (KeyError, ValueError, TypeError) as exc:
         raise PermanentEventError(f"{event.type}: {exc!r}") from exc
+
+
+async def on_committee_filed(session: AsyncSession, event: CloudEvent) -> None:
+    with _malformed_is_permanent(event):
+        await service.apply_committee(session, data=event.data)
 
 
 def _uuid(event: CloudEvent, name: str) -> uuid.UUID:
@@ -63,19 +73,15 @@ def _committee_status(status: str) -> Handler:
 
 
 async def on_plan(session: AsyncSession, event: CloudEvent) -> None:
-    try:
+    with _malformed_is_permanent(event):
         await service.apply_plan(session, data=event.data)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise PermanentEventError(f"{event.type}: {exc!r}") from exc
 
 
 async def on_integrity_decided(session: AsyncSession, event: CloudEvent) -> None:
     _field(event, "record_id")
     _field(event, "subject_key")
-    try:
+    with _malformed_is_permanent(event):
         await service.apply_integrity_decided(session, data=event.data)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise PermanentEventError(f"{event.type}: {exc!r}") from exc
 
 
 async def on_integrity_ended(session: AsyncSession, event: CloudEvent) -> None:
@@ -109,12 +115,10 @@ def _review(status: str, cipher: PiiCipher) -> Handler:
     async def handler(session: AsyncSession, event: CloudEvent) -> None:
         declaration_id = _field(event, "declaration_id")
         data = _opened(cipher, event)
-        try:
+        with _malformed_is_permanent(event):
             known = await service.apply_review(
                 session, declaration_id=declaration_id, status=status, data=data, now=session_clock(session).now()
             )
-        except (KeyError, ValueError, TypeError) as exc:
-            raise PermanentEventError(f"{event.type}: {exc!r}") from exc
         if not known:  # intake owns declarations: only a replay out of order gets here
             raise AggregateNotYetKnown(f"{event.type}: declaration {declaration_id} unknown to intake")
 
@@ -123,19 +127,15 @@ def _review(status: str, cipher: PiiCipher) -> Handler:
 
 async def on_deadline_changed(session: AsyncSession, event: CloudEvent) -> None:
     declaration_id = _field(event, "declaration_id")
-    try:
+    with _malformed_is_permanent(event):
         known = await service.apply_deadline_changed(session, data=event.data, now=session_clock(session).now())
-    except (KeyError, ValueError, TypeError) as exc:
-        raise PermanentEventError(f"{event.type}: {exc!r}") from exc
     if not known:
         raise PermanentEventError(f"{event.type}: declaration {declaration_id} unknown to intake")
 
 
 async def on_certificate_issued(session: AsyncSession, event: CloudEvent) -> None:
-    try:
+    with _malformed_is_permanent(event):
         await TitlesHeldRepository(session).issued(event.data)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise PermanentEventError(f"{event.type}: {exc!r}") from exc
 
 
 def _title_status(status: str) -> Handler:

@@ -20,7 +20,7 @@ from zhicheng_common.journaling import RecordJournal, RecordRef
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, pack_for, resolve_pack
 from zhicheng_common.problems import FieldError, Forbidden, NotFound, ProblemError
-from zhicheng_common.reference import load_reference_catalog, rank_name, specialty_code
+from zhicheng_common.reference import code_name, load_reference_catalog, rank_name, specialty_code
 from zhicheng_common.refusals import Refusal, raise_refused, refused
 from zhicheng_common.schemas import from_record
 from zhicheng_common.series import level_of, load_series_catalog
@@ -79,6 +79,16 @@ class IntakeDeps:
     storage: AttachmentStore
     attachment_max_bytes: int
     media_types: tuple[str, ...]
+
+
+def _status_name(status: str) -> str:
+    """``returned`` → 退回补正: a message shows the catalog's name of a declaration status, never its code."""
+    return code_name("declaration_statuses", status)
+
+
+def _wrong_state(row: Declaration, act: str) -> WrongState:
+    """409 ``wrong_state``: the declaration's status does not allow ``act`` (e.g. 提交)."""
+    return WrongState(f"申报状态为{_status_name(row.status)}，不能{act}")
 
 
 def _request_hash(body: Any) -> str:
@@ -204,7 +214,7 @@ async def _move(
 ) -> None:
     """Move the declaration to ``status`` (with ``also``, more of its columns), with history and journal."""
     if not domain.can_move(row.status, status):
-        raise WrongState(f"申报状态为{row.status}，不能变为{status}")
+        raise WrongState(f"申报状态为{_status_name(row.status)}，不能变为{_status_name(status)}")
     previous = row.status
     await DeclarationRepository(session).move(
         row,
@@ -289,7 +299,7 @@ async def update(
     row = await _owned(session, declaration_id, actor)
     today = china_today(now)
     if row.status not in ("draft", "returned"):
-        raise WrongState(f"申报状态为{row.status}，不能修改")
+        raise _wrong_state(row, "修改")
     _validate(declaration_in, today)
     if row.status == "returned":
         raise_refused(domain.correction_deadline_refusal(row.correction_deadline, today))
@@ -359,7 +369,7 @@ async def submit(
             return to_read(existing, principal=actor, cipher=deps.cipher)
     row = await _owned(session, declaration_id, actor)
     if row.status != "draft":
-        raise WrongState(f"申报状态为{row.status}，不能提交")
+        raise _wrong_state(row, "提交")
     # EL-11: one person's submissions of a year go one at a time, so two at the same moment
     # cannot both see "no other application" (the lock ends with this transaction).
     await repo.lock_applicant_year(row.applicant_key, row.year)
@@ -433,7 +443,7 @@ async def resubmit(
     """Resubmit a corrected declaration before its deadline (RV-3)."""
     row = await _owned(session, declaration_id, actor)
     if row.status != "returned":
-        raise WrongState(f"申报状态为{row.status}，不能重新提交")
+        raise _wrong_state(row, "重新提交")
     raise_refused(domain.correction_deadline_refusal(row.correction_deadline, china_today(now)))
     await record_event(
         session,
@@ -451,7 +461,7 @@ async def withdraw(
     """The applicant withdraws before review decides."""
     row = await _owned(session, declaration_id, actor)
     if not domain.can_move(row.status, "withdrawn"):
-        raise WrongState(f"申报状态为{row.status}，不能撤回")
+        raise _wrong_state(row, "撤回")
     # EL-11: only a withdrawal before the first review decision may free the year.
     row.withdrawn_before_review = row.status in domain.BEFORE_REVIEW_STATUSES
     if row.status != "draft":
@@ -609,7 +619,7 @@ async def add_attachment(
     """Store an attachment of a draft or returned declaration (size limit; NA-5 proofs refused)."""
     row = await _owned(session, declaration_id, actor)
     if row.status not in ("draft", "returned"):
-        raise WrongState(f"申报状态为{row.status}，不能上传附件")
+        raise _wrong_state(row, "上传附件")
     not_asked_again = pack_for(row).parameters.not_asked_again_fields
     kinds = load_reference_catalog().attachment_kinds
     if kind not in kinds:

@@ -89,6 +89,8 @@ async def test_RV_3_not_corrected_by_the_deadline_becomes_abandoned_by_itself(in
     assert seen["status"] == "abandoned"
     late = await intake.client.post(f"{BASE}/{declaration_id}/resubmit", headers=headers)
     assert_problem(late, 409, "wrong_state")
+    # Issue 13: the message names the status as the catalog does, never by its code (abandoned).
+    assert late.json()["detail"] == "申报状态为逾期未补正，不能重新提交"
 
 
 async def test_applicant_withdraws_before_review(intake: Intake) -> None:

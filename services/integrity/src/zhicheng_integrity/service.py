@@ -504,35 +504,20 @@ async def decide_appeal(
     appeal.decided_at = now
     appeal.decision_reason = decision_in.reason
     history = {"appeal_id": str(appeal.id)}
-    if decision_in.outcome == "upheld":
+    reason = decision_in.reason
+
+    async def decided(step: str, action: str) -> None:
+        """The appealed record's history step and journal entry for this decision."""
         await _history(
-            session,
-            record,
-            actor=actor,
-            action="uphold",
-            from_status=previous,
-            now=now,
-            reason=decision_in.reason,
-            data=history,
+            session, record, actor=actor, action=step, from_status=previous, now=now, reason=reason, data=history
         )
-        await _journal(
-            session, record, actor=actor, action="integrity.appeal.upheld", reason=decision_in.reason, **history
-        )
+        await _journal(session, record, actor=actor, action=action, reason=reason, **history)
+
+    if decision_in.outcome == "upheld":
+        await decided("uphold", "integrity.appeal.upheld")
     elif decision_in.outcome == "withdrawn":
         record.withdrawn_at = now
-        await _history(
-            session,
-            record,
-            actor=actor,
-            action="withdraw",
-            from_status=previous,
-            now=now,
-            reason=decision_in.reason,
-            data=history,
-        )
-        await _journal(
-            session, record, actor=actor, action="integrity.record.withdrawn", reason=decision_in.reason, **history
-        )
+        await decided("withdraw", "integrity.record.withdrawn")
         await _publish_withdrawn(session, record)
     else:
         assert replacement is not None
@@ -540,16 +525,7 @@ async def decide_appeal(
         record.superseded_by_id = replacement.id
         appeal.replacement_record_id = replacement.id
         history["replacement_record_id"] = str(replacement.id)
-        await _history(
-            session,
-            record,
-            actor=actor,
-            action="supersede",
-            from_status=previous,
-            now=now,
-            reason=decision_in.reason,
-            data=history,
-        )
+        await decided("supersede", "integrity.record.superseded")
         await _history(
             session,
             replacement,
@@ -559,9 +535,6 @@ async def decide_appeal(
             now=now,
             reason=decision_in.reason,
             data={"supersedes": str(record.id)},
-        )
-        await _journal(
-            session, record, actor=actor, action="integrity.record.superseded", reason=decision_in.reason, **history
         )
         await _journal(
             session,
@@ -576,6 +549,24 @@ async def decide_appeal(
         await _publish_decided(session, replacement, cipher=cipher, supersedes=record.id)
     log.info("integrity.appeal.decided", record_id=str(record.id), appeal_id=str(appeal.id), outcome=appeal.status)
     return appeal
+
+
+#: What a record changed on appeal keeps of the record it replaces: its subject, decision and start.
+KEPT_ON_APPEAL = (
+    "subject_kind",
+    "subject_key",
+    "subject_id_encrypted",
+    "subject_id_masked",
+    "subject_name",
+    "evidence",
+    "deciding_authority",
+    "decision_date",
+    "committee_id",
+    "valid_from",
+    "region",
+    "source",
+    "declaration_id",
+)
 
 
 def _replacement(
@@ -605,24 +596,12 @@ def _replacement(
     )
     return Record(
         id=uuid7(),
-        subject_kind=record.subject_kind,
-        subject_key=record.subject_key,
-        subject_id_encrypted=record.subject_id_encrypted,
-        subject_id_masked=record.subject_id_masked,
-        subject_name=record.subject_name,
+        **fields_of(record, *KEPT_ON_APPEAL),
         kind=kind,
         facts=changes.facts or record.facts,
-        evidence=record.evidence,
-        deciding_authority=record.deciding_authority,
-        decision_date=record.decision_date,
         effects=effects.as_dict(),
-        committee_id=record.committee_id,
-        valid_from=record.valid_from,
         valid_until=until,
-        region=record.region,
         status="decided",
-        source=record.source,
-        declaration_id=record.declaration_id,
         rule_ids=rule_ids_for(kind, effects),
         policy_pack=pack.id,
         supersedes_id=record.id,

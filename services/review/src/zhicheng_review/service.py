@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
-from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.calendar import WorkingDayCalendar, years_span
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
@@ -40,7 +40,7 @@ from zhicheng_common.policy import (
 from zhicheng_common.problems import FieldError, ProblemError
 from zhicheng_common.reference import review_status_name, step_name
 from zhicheng_common.refusals import Refusal, raise_refused, refused
-from zhicheng_common.schemas import from_record
+from zhicheng_common.schemas import fields_of, from_record
 from zhicheng_common.settings import CommonSettings
 from zhicheng_review import domain
 from zhicheng_review.auth import READER_ROLES, SUPERVISORS
@@ -473,13 +473,9 @@ def content_of(decision: Decision) -> dict[str, Any]:
         decision_id=str(decision.id),
         declaration_id=str(decision.declaration_id),
         step=decision.step_key,
-        outcome=decision.outcome,
-        opinion=decision.opinion,
-        items=decision.items,
-        signer_subject=decision.signer_subject,
-        signer_role=decision.signer_role,
-        signer_unit=decision.signer_unit,
-        decided_at=decision.decided_at,
+        **fields_of(
+            decision, "outcome", "opinion", "items", "signer_subject", "signer_role", "signer_unit", "decided_at"
+        ),
     )
 
 
@@ -1150,7 +1146,7 @@ async def recompute_deadlines(session: AsyncSession, *, ctx: ReviewContext, year
     if not years:
         return 0
     repository = ReviewRepository(session)
-    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    first, last = years_span(years)
     changed = 0
     for review in await repository.returned_touching(first, last):
         if review.returned_on is None or review.correction_deadline is None:  # excluded by the query

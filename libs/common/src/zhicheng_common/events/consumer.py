@@ -33,13 +33,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import TextClause, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -63,6 +64,24 @@ MAX_RETRY_DELAY_SECONDS = 30.0
 
 class PermanentEventError(Exception):
     """The message can never be applied as it is: dead-letter it without retrying."""
+
+
+class EventData(BaseModel):
+    """What a consumer reads of an event's data: the fields it names; others (a newer producer's) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+D = TypeVar("D", bound=BaseModel)
+
+
+def parse_data(model: type[D], event: CloudEvent) -> D:
+    """The event's data as ``model``; data that does not fit is never valid however often it is
+    redelivered, so it is dead-lettered at once (:class:`PermanentEventError`)."""
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:
+        raise PermanentEventError(f"{event.type}: {exc.errors(include_url=False)}") from exc
 
 
 class AggregateNotYetKnown(Exception):

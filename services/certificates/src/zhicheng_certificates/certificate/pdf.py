@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import qrencoder
@@ -24,11 +23,11 @@ from reportlab.pdfgen import canvas
 
 from zhicheng_certificates.certificate.domain import CertificateContent, qr_segments
 from zhicheng_certificates.certificate.errors import FontUnavailable
+from zhicheng_common.clock import china_today
 from zhicheng_common.pdf_font import FontFileError, register_cjk_font
 from zhicheng_common.pii import mask_identifier
+from zhicheng_common.reference import level_name
 
-CHINA = ZoneInfo("Asia/Shanghai")  # the printed issue date is the date in China
-LEVEL_NAMES = {"junior": "初级", "intermediate": "中级", "associate_senior": "副高级", "senior": "正高级"}
 GENDER_NAMES = {"male": "男", "female": "女"}
 _SEAL_RED = colors.HexColor("#B22222")
 _INK = colors.HexColor("#1A1A1A")
@@ -84,14 +83,14 @@ def render_certificate_pdf(
     pdf.setFont(font, 11)
     pdf.drawCentredString(width / 2, height - 50 * mm, "本电子证书与纸质证书具有同等效力，可扫描二维码或登录平台核验")
 
-    issued_on = content.issued_at.astimezone(CHINA).date()
+    issued_on = china_today(content.issued_at)  # the printed issue date is the date in China
     rows = [
         ("姓　　名", content.holder_name),
         ("性　　别", GENDER_NAMES.get(content.gender, content.gender)),
         ("身份证号", mask_identifier(content.resident_id)),
         ("系　　列", content.series_name),
         ("专　　业", content.specialty_name),
-        ("层　　级", LEVEL_NAMES.get(content.level, content.level)),
+        ("层　　级", level_name(content.level)),
         ("资格名称", content.title_name),
         ("取得时间", f"{content.obtained_on.year}年{content.obtained_on.month}月{content.obtained_on.day}日"),
         ("评审机构", content.committee_name),

@@ -40,14 +40,15 @@ from zhicheng_committees.meeting.domain import MeetingStatus, Opinion, opinions_
 from zhicheng_committees.meeting.repository import SittingRepository
 from zhicheng_committees.meeting.service import expert_of, meeting_facts, panel_ids, sitting_of
 from zhicheng_committees.result.domain import BallotRow, tally_content, tally_rows
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal
 from zhicheng_common.canonical import canonical_json
+from zhicheng_common.journaling import RecordJournal, RecordRef
 from zhicheng_common.keys import PublicRing
 from zhicheng_common.problems import Conflict
 from zhicheng_common.refusals import Refusal, raise_refused, refused
 
 log = structlog.get_logger()
+ROUNDS = RecordJournal("ballot_round")
 
 
 def _round_read(row: BallotRound, voted: int) -> RoundRead:
@@ -115,13 +116,11 @@ async def open_round(
     await ballots.flush()
     tools.ballot_keys.create(row.id)
     p = facts.pack.parameters
-    await append_entry(
+    await ROUNDS.change(
         session,
-        actor=actor,
-        action="committee.ballot.round_opened",
-        record_type="ballot_round",
-        record_id=str(row.id),
-        record_region=facts.meeting.region,
+        RecordRef(row.id, facts.meeting.region),
+        actor,
+        "committee.ballot.round_opened",
         rule_ids=sorted({p.ballot_rounds_max.rule, *p.ballot_rounds_max.also}),
         policy_pack=facts.pack.id,
         data={"meeting_id": str(meeting_id), "round": row.number, "applicants": len(applicants), "voters": len(voters)},
@@ -175,13 +174,11 @@ async def cast(
     except IntegrityError:  # two requests of one expert raced past the check: the key refuses the second
         raise refused(Refusal("NA-7", "already_voted", "您已在本轮投票，每位专家每轮只能投一次")) from None
     # The journal says that the expert took part, never what they chose or their receipt.
-    await append_entry(
+    await ROUNDS.change(
         session,
-        actor=actor,
-        action="committee.ballot.participated",
-        record_type="ballot_round",
-        record_id=str(row.id),
-        record_region=facts.meeting.region,
+        RecordRef(row.id, facts.meeting.region),
+        actor,
+        "committee.ballot.participated",
         rule_ids=["NA-7"],
         data={"meeting_id": str(meeting_id), "round": row.number},
     )
@@ -232,13 +229,11 @@ async def close_round(
     row.status, row.closed_at = RoundStatus.CLOSED, tools.now
     _forget_key_after_commit(session, tools, row.id)
     p = facts.pack.parameters
-    await append_entry(
+    await ROUNDS.change(
         session,
-        actor=actor,
-        action="committee.ballot.round_closed",
-        record_type="ballot_round",
-        record_id=round_id,
-        record_region=facts.meeting.region,
+        RecordRef(round_id, facts.meeting.region),
+        actor,
+        "committee.ballot.round_closed",
         rule_ids=sorted({p.pass_threshold.rule, *p.pass_threshold.also, p.recused_expert_reduces_denominator.rule}),
         policy_pack=facts.pack.id,
         data={
@@ -268,13 +263,11 @@ async def void_round(
         raise Conflict("本轮投票密钥完好，应结束投票并计票，不能作废", code="round_key_present")
     await ballots.delete_envelopes(row.id)
     row.status, row.closed_at = RoundStatus.VOID, tools.now
-    await append_entry(
+    await ROUNDS.change(
         session,
-        actor=actor,
-        action="committee.ballot.round_voided",
-        record_type="ballot_round",
-        record_id=str(row.id),
-        record_region=facts.meeting.region,
+        RecordRef(row.id, facts.meeting.region),
+        actor,
+        "committee.ballot.round_voided",
         rule_ids=["NA-7", "MT-3"],
         policy_pack=facts.pack.id,
         data={"meeting_id": str(meeting_id), "round": row.number, "ballots_lost": await ballots.participations(row.id)},

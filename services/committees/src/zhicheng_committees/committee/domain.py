@@ -7,7 +7,7 @@ a :class:`Refusal` naming its rule, which the service turns into a problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -15,15 +15,12 @@ from typing import Literal
 
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.periods import last_day_after
-from zhicheng_common.policy import PolicyPack
+from zhicheng_common.policy import CommitteeLevel, PolicyPack, committee_level
 from zhicheng_common.reference import code_name
 from zhicheng_common.refusals import Refusal
 from zhicheng_common.regions import level_of as region_level_of
 from zhicheng_common.regions import region_contains
 from zhicheng_common.series import Level
-
-CommitteeLevel = Literal["junior", "intermediate", "senior"]
-
 
 ApprovalAuthority = Literal["provincial_hr", "city_hr", "provincial_industry_department"]
 
@@ -98,16 +95,6 @@ class SanctionKind(StrEnum):
     RECTIFICATION_ORDER = "rectification_order"  # 责令整改
     PUBLIC_CRITICISM = "public_criticism"  # 通报批评
     POWER_WITHDRAWAL = "power_withdrawal"  # 收回评审权
-
-
-def committee_level(levels: Iterable[Level]) -> CommitteeLevel:
-    """NA-1: the committee's level is that of the highest title level it evaluates (副高 and 正高 are senior)."""
-    chosen = set(levels)
-    if chosen & {"associate_senior", "senior"}:
-        return "senior"
-    if "intermediate" in chosen:
-        return "intermediate"
-    return "junior"
 
 
 def minimum_members(pack: PolicyPack, level: CommitteeLevel, basis: FormationBasis) -> int:

@@ -9,22 +9,12 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import QueryableAttribute
 
+from zhicheng_committees.auth import REGION_WIDE_ROLES
 from zhicheng_committees.committee.domain import CommitteeStatus, FilingStatus
 from zhicheng_committees.committee.models import Committee, Filing, Sanction
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import region_within
 from zhicheng_common.repository import Repository
-
-#: Roles that read and act on every committee of their region; a committee office acts only for
-#: its own committees (issue 12).
-REGION_WIDE_ROLES = (
-    Role.HR_ADMIN,
-    Role.HR_REVIEWER,
-    Role.INDUSTRY_ADMIN,
-    Role.PROVINCE_ADMIN,
-    Role.SUPERVISOR,
-    Role.AUDITOR,
-)
 
 
 def office_scoped(principal: Principal) -> bool:

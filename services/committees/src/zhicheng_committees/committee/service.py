@@ -18,7 +18,6 @@ from zhicheng_committees.committee.domain import (
     CommitteeStatus,
     FilingReason,
     FilingStatus,
-    FormationBasis,
     SanctionKind,
     Scope,
     composition_refusals,
@@ -55,78 +54,48 @@ from zhicheng_committees.committee.repository import CommitteeRepository
 from zhicheng_committees.committee.schemas import (
     CommitteePage,
     CommitteeRead,
-    DocumentRef,
     FilingCreate,
     FilingDecision,
     FilingPage,
     FilingRead,
-    Office,
     ResumptionCreate,
     SanctionCreate,
     ScopeMatch,
     ScopeResult,
 )
 from zhicheng_committees.deps import Tools, invalid_payload
-from zhicheng_common.audit import append_entry, session_clock
+from zhicheng_common.audit import session_clock
 from zhicheng_common.auth import Principal, ensure_covers, system_actor
 from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_read
+from zhicheng_common.journaling import RecordJournal, journal_read
 from zhicheng_common.pii import PiiCipher, mask_identifier
 from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden, RuleRefused
 from zhicheng_common.reference import code_name
 from zhicheng_common.refusals import raise_refused, refused
+from zhicheng_common.schemas import fields_of, from_record
 from zhicheng_common.series import Level, load_series_catalog
 
 log = structlog.get_logger()
+COMMITTEES = RecordJournal("committee")
+FILINGS = RecordJournal("filing")
 
 
 def filing_read(filing: Filing, cipher: PiiCipher) -> FilingRead:
     """A filing as callers see it: the organizer's credit code masked."""
-    return FilingRead(
-        id=filing.id,
-        committee_id=filing.committee_id,
-        sequence=filing.sequence,
-        reason=FilingReason(filing.reason),
-        status=FilingStatus(filing.status),
-        region=filing.region,
-        name=filing.name,
-        organizer_name=filing.organizer_name,
+    return from_record(
+        FilingRead,
+        filing,
         organizer_credit_code=mask_identifier(cipher.decrypt(filing.organizer_credit_code_encrypted)),
-        kind=CommitteeKind(filing.kind),
-        formation_basis=FormationBasis(filing.formation_basis),
-        series=filing.series,
-        specialties=list(filing.specialties),
-        levels=list(filing.levels),
-        scope_regions=list(filing.scope_regions),
-        scope_ownership_kinds=list(filing.scope_ownership_kinds),
-        documents=[DocumentRef.model_validate(d) for d in filing.documents],
-        office=Office.model_validate(filing.office),
-        member_count=filing.member_count,
-        policy_pack=filing.policy_pack,
-        submitted_by=filing.submitted_by,
-        submitted_at=filing.submitted_at,
-        decided_by=filing.decided_by,
-        decided_on=filing.decided_on,
-        opinion=filing.opinion,
     )
 
 
 def committee_read(
     committee: Committee, filing: Filing, pending_id: uuid.UUID | None, cipher: PiiCipher
 ) -> CommitteeRead:
-    return CommitteeRead(
-        id=committee.id,
-        region=committee.region,
-        status=CommitteeStatus(committee.status),
-        valid_from=committee.valid_from,
-        valid_until=committee.valid_until,
-        rectification_deadline=committee.rectification_deadline,
-        filing=filing_read(filing, cipher),
-        pending_filing_id=pending_id,
-    )
+    return from_record(CommitteeRead, committee, filing=filing_read(filing, cipher), pending_filing_id=pending_id)
 
 
 async def ensure_acts_for(repo: CommitteeRepository, actor: Principal, committee_id: uuid.UUID) -> None:
@@ -252,6 +221,19 @@ def _check_filing(filing_in: FilingCreate) -> PolicyPack:
     return pack
 
 
+#: What a filing keeps of its request as given.
+FILED_AS_GIVEN = (
+    "region",
+    "name",
+    "organizer_name",
+    "kind",
+    "formation_basis",
+    "series",
+    "member_count",
+    "policy_pack",
+)
+
+
 def _new_filing(
     filing_in: FilingCreate,
     *,
@@ -267,22 +249,15 @@ def _new_filing(
         sequence=sequence,
         reason=reason,
         status=FilingStatus.PENDING,
-        region=filing_in.region,
-        name=filing_in.name,
-        organizer_name=filing_in.organizer_name,
+        **fields_of(filing_in, *FILED_AS_GIVEN),
         organizer_credit_code_hash=cipher.keyed_hash(filing_in.organizer_credit_code),
         organizer_credit_code_encrypted=cipher.encrypt(filing_in.organizer_credit_code),
-        kind=filing_in.kind,
-        formation_basis=filing_in.formation_basis,
-        series=filing_in.series,
         specialties=list(filing_in.specialties),
         levels=list(filing_in.levels),
         scope_regions=list(filing_in.scope_regions),
         scope_ownership_kinds=[str(k) for k in filing_in.scope_ownership_kinds],
         documents=[d.model_dump(mode="json") for d in filing_in.documents],
         office=filing_in.office.model_dump(mode="json"),
-        member_count=filing_in.member_count,
-        policy_pack=filing_in.policy_pack,
         submitted_by=actor.subject,
         submitted_at=submitted_at,  # the service's clock, not the database's (docs/clock.md)
     )
@@ -290,32 +265,17 @@ def _new_filing(
 
 async def _applied(session: AsyncSession, *, actor: Principal, committee: Committee, filing: Filing) -> None:
     rules = ["CM-1", "NA-1"] if filing.reason == FilingReason.NEW else ["CM-2", "NA-1"]
-    await append_entry(
+    await FILINGS.change(
         session,
-        actor=actor,
-        action="committee.filing.applied",
-        record_type="filing",
-        record_id=str(filing.id),
-        record_region=filing.region,
+        filing,
+        actor,
+        "committee.filing.applied",
         reason=filing.reason,
         rule_ids=rules,
         policy_pack=filing.policy_pack,
         data={"committee_id": str(committee.id), "name": filing.name, "region": filing.region},
-    )
-    await record_event(
-        session,
-        CommitteeApplied(
-            committee_id=committee.id,
-            filing_id=filing.id,
-            reason=filing.reason,
-            name=filing.name,
-            series=filing.series,
-            levels=list(filing.levels),
-            kind=filing.kind,
-            region=filing.region,
-        ),
+        event=from_record(CommitteeApplied, filing, filing_id=filing.id),
         subject=str(committee.id),
-        region=filing.region,
     )
 
 
@@ -440,7 +400,7 @@ async def decide_filing(
     _ensure_authority(pack, actor, levels=filing.levels, region=filing.region)
     if filing.status != FilingStatus.PENDING:
         raise FilingAlreadyDecided(
-            f"备案申请 {filing_id} 的核准步骤（{FILING_DECISION_STEP}）已处理：{filing.status}，"
+            f"备案申请 {filing_id} 的核准步骤已处理（{code_name('filing_statuses', filing.status)}），"
             f"{filing.decided_by or ''} {filing.decided_on.isoformat() if filing.decided_on else ''}".rstrip()
         )
     raise_refused(filing_approval_refusal(CommitteeStatus(committee.status), approve=decision.approve))
@@ -452,23 +412,17 @@ async def decide_filing(
         filing.status = FilingStatus.REJECTED
         if committee.current_filing_id is None:
             committee.status = CommitteeStatus.REJECTED
-        await append_entry(
+        await FILINGS.change(
             session,
-            actor=actor,
-            action="committee.filing.rejected",
-            record_type="filing",
-            record_id=str(filing.id),
-            record_region=filing.region,
+            filing,
+            actor,
+            "committee.filing.rejected",
             reason=decision.opinion,
             rule_ids=rules,
             policy_pack=pack.id,
             data={"committee_id": str(committee.id), "step": FILING_DECISION_STEP},
-        )
-        await record_event(
-            session,
-            CommitteeRejected(committee_id=committee.id, filing_id=filing.id, opinion=decision.opinion),
+            event=CommitteeRejected(committee_id=committee.id, filing_id=filing.id, opinion=decision.opinion),
             subject=str(committee.id),
-            region=filing.region,
         )
         return filing_read(filing, tools.cipher)
     previous_id = committee.current_filing_id
@@ -485,13 +439,17 @@ async def decide_filing(
         committee.status = CommitteeStatus.ACTIVE
     await repo.flush()
     refiled = previous_id is not None
-    await append_entry(
+    data = _filing_data(committee, filing)
+    event = (
+        CommitteeRefiled.model_validate({**data, "previous_filing_id": previous_id, "reason": filing.reason})
+        if refiled
+        else CommitteeApproved.model_validate(data)
+    )
+    await FILINGS.change(
         session,
-        actor=actor,
-        action="committee.filing.approved",
-        record_type="filing",
-        record_id=str(filing.id),
-        record_region=filing.region,
+        filing,
+        actor,
+        "committee.filing.approved",
         reason=decision.opinion,
         rule_ids=[*rules, "CM-2"] if refiled else rules,
         policy_pack=pack.id,
@@ -502,14 +460,9 @@ async def decide_filing(
             "valid_until": committee.valid_until,
             "previous_filing_id": str(previous_id) if previous_id else None,
         },
+        event=event,
+        subject=str(committee.id),
     )
-    data = _filing_data(committee, filing)
-    event = (
-        CommitteeRefiled.model_validate({**data, "previous_filing_id": previous_id, "reason": filing.reason})
-        if refiled
-        else CommitteeApproved.model_validate(data)
-    )
-    await record_event(session, event, subject=str(committee.id), region=committee.region)
     log.info("committees.filing.approved", committee_id=str(committee.id), filing_id=str(filing.id), refiled=refiled)
     return filing_read(filing, tools.cipher)
 
@@ -550,22 +503,16 @@ async def sanction(
         if sanction_in.kind in (SanctionKind.SUSPENSION, SanctionKind.POWER_WITHDRAWAL)
         else ["NA-13"]
     )
-    await append_entry(
+    await COMMITTEES.change(
         session,
-        actor=actor,
-        action=f"committee.sanction.{sanction_in.kind.value}",
-        record_type="committee",
-        record_id=str(committee.id),
-        record_region=committee.region,
+        committee,
+        actor,
+        f"committee.sanction.{sanction_in.kind.value}",
         reason=sanction_in.reason,
         rule_ids=rules,
         policy_pack=pack.id,
         data={"sanction_id": str(row.id), "rectification_deadline": sanction_in.rectification_deadline},
-    )
-    region = committee.region
-    await record_event(
-        session,
-        CommitteeSanctioned(
+        event=CommitteeSanctioned(
             committee_id=committee.id,
             sanction_id=row.id,
             kind=sanction_in.kind,
@@ -573,9 +520,8 @@ async def sanction(
             decided_on=tools.today,
             rectification_deadline=sanction_in.rectification_deadline,
         ),
-        subject=str(committee.id),
-        region=region,
     )
+    region = committee.region
     if sanction_in.kind is SanctionKind.SUSPENSION:
         await record_event(
             session,
@@ -614,22 +560,15 @@ async def resume(
         )
     committee.status = CommitteeStatus.ACTIVE
     committee.rectification_deadline = None
-    await append_entry(
+    await COMMITTEES.change(
         session,
-        actor=actor,
-        action="committee.resumed",
-        record_type="committee",
-        record_id=str(committee.id),
-        record_region=committee.region,
+        committee,
+        actor,
+        "committee.resumed",
         reason=resumption_in.reason,
         rule_ids=["CM-10"],
         policy_pack=pack.id,
-    )
-    await record_event(
-        session,
-        CommitteeResumed(committee_id=committee.id, reason=resumption_in.reason),
-        subject=str(committee.id),
-        region=committee.region,
+        event=CommitteeResumed(committee_id=committee.id, reason=resumption_in.reason),
     )
     await repo.flush()
     return committee_read(committee, filing, None, tools.cipher)
@@ -702,24 +641,17 @@ async def expire_committees(session: AsyncSession, now: datetime) -> int:
     for committee in rows:
         assert committee.valid_until is not None
         committee.status = CommitteeStatus.EXPIRED
-        await append_entry(
+        await COMMITTEES.change(
             session,
-            actor=system_actor(committee.region),
-            action="committee.expired",
-            record_type="committee",
-            record_id=str(committee.id),
-            record_region=committee.region,
+            committee,
+            system_actor(committee.region),
+            "committee.expired",
             reason="filing_validity_ended",
             rule_ids=["CM-2", "NA-1"],
             data={"valid_until": committee.valid_until},
-        )
-        await record_event(
-            session,
-            CommitteeExpired(
+            event=CommitteeExpired(
                 committee_id=committee.id, valid_until=committee.valid_until, reason="filing_validity_ended"
             ),
-            subject=str(committee.id),
-            region=committee.region,
         )
         log.info("committees.committee.expired", committee_id=str(committee.id))
     return len(rows)

@@ -70,27 +70,36 @@ from zhicheng_committees.plan.domain import (
 from zhicheng_committees.plan.models import Plan
 from zhicheng_committees.plan.repository import PlanRepository
 from zhicheng_committees.result.domain import results_entry_due
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, Role, ensure_covers, system_actor
-from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
+from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar, years_span
 from zhicheng_common.clock import china_today
-from zhicheng_common.events.outbox import record_event
-from zhicheng_common.journaling import journal_change, journal_read
+from zhicheng_common.journaling import RecordJournal, journal_change, journal_read
 from zhicheng_common.policy import PolicyPack, pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+from zhicheng_common.schemas import from_record
 
 log = structlog.get_logger()
+MEETINGS = RecordJournal("plan_meeting")
 M = TypeVar("M", bound=BaseModel)
+
+
+async def meeting_of(
+    session: AsyncSession, meeting_id: uuid.UUID, *, office: Principal | None, for_update: bool = False
+) -> PlanMeeting:
+    """The meeting; for an office caller, checked against its jurisdiction and committee binding (issue 12)."""
+    meeting = await PlanRepository(session).get_meeting(meeting_id, for_update=for_update)
+    if meeting is None:
+        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
+    if office is not None:
+        ensure_covers(office, meeting.region)
+        await ensure_acts_for(CommitteeRepository(session), office, meeting.committee_id)
+    return meeting
 
 
 async def get_meeting(session: AsyncSession, *, actor: Principal, meeting_id: uuid.UUID) -> MeetingDetail:
     """One meeting of a plan by its id; 403 outside the caller's jurisdiction or committee binding."""
-    meeting = await PlanRepository(session).get_meeting(meeting_id)
-    if meeting is None:
-        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
-    ensure_covers(actor, meeting.region)
-    await ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
+    meeting = await meeting_of(session, meeting_id, office=actor)
     return MeetingDetail(
         **meeting_read(meeting).model_dump(),
         plan_id=meeting.plan_id,
@@ -109,11 +118,7 @@ async def file_pre_meeting(
 ) -> MeetingRead:
     """The pre-meeting filing opens a meeting of a published plan, in time (CM-8), of an active committee (CM-10)."""
     plans = PlanRepository(session)
-    meeting = await plans.get_meeting(meeting_id, for_update=True)
-    if meeting is None:
-        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
-    ensure_covers(actor, meeting.region)
-    await ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
+    meeting = await meeting_of(session, meeting_id, office=actor, for_update=True)
     if filing_in.paper_date is not None and filing_in.paper_date > tools.today:
         raise invalid_payload([("paper_date", "纸质备案材料日期不能晚于今天")])
     # CM-8 is counted from the day the filing reaches the platform (the server's date), so a
@@ -138,13 +143,11 @@ async def file_pre_meeting(
     meeting.applicant_count = filing_in.applicant_count
     meeting.pre_meeting_note = filing_in.note
     rule = pack.parameters.pre_meeting_filing_working_days.rule
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.pre_filed",
-        record_type="plan_meeting",
-        record_id=str(meeting.id),
-        record_region=meeting.region,
+        meeting,
+        actor,
+        "committee.meeting.pre_filed",
         rule_ids=[rule, "CM-5", "CM-10"],
         policy_pack=pack.id,
         data={
@@ -153,10 +156,7 @@ async def file_pre_meeting(
             "meeting_date": meeting.meeting_date,
             "applicant_count": filing_in.applicant_count,
         },
-    )
-    await record_event(
-        session,
-        MeetingPreFiled(
+        event=MeetingPreFiled(
             committee_id=meeting.committee_id,
             meeting_id=meeting.id,
             plan_id=plan.id,
@@ -168,8 +168,6 @@ async def file_pre_meeting(
             levels=list(plan.levels),
             policy_pack=pack.id,
         ),
-        subject=str(meeting.id),
-        region=meeting.region,
     )
     log.info("committees.meeting.pre_filed", meeting_id=str(meeting.id), committee_id=str(meeting.committee_id))
     return meeting_read(meeting)
@@ -179,12 +177,7 @@ async def file_post_meeting(
     session: AsyncSession, *, actor: Principal, meeting_id: uuid.UUID, paper_date: date | None, tools: Tools
 ) -> MeetingRead:
     """Record the post-meeting filing of a meeting on the server's date (CM-9); a late one is flagged."""
-    plans = PlanRepository(session)
-    meeting = await plans.get_meeting(meeting_id, for_update=True)
-    if meeting is None:
-        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
-    ensure_covers(actor, meeting.region)
-    await ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
+    meeting = await meeting_of(session, meeting_id, office=actor, for_update=True)
     if paper_date is not None and (paper_date < meeting.meeting_date or paper_date > tools.today):
         raise invalid_payload([("paper_date", "纸质备案材料日期应在会议之后、不晚于今天")])
     if meeting.post_meeting_filed_on is not None:
@@ -196,13 +189,11 @@ async def file_post_meeting(
     meeting.post_meeting_filed_on = filed_on
     meeting.post_meeting_paper_date = paper_date
     meeting.post_meeting_filed_by = actor.subject
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.post_filed",
-        record_type="plan_meeting",
-        record_id=str(meeting.id),
-        record_region=meeting.region,
+        meeting,
+        actor,
+        "committee.meeting.post_filed",
         rule_ids=["CM-9"],
         data={
             "filed_on": filed_on,
@@ -226,18 +217,7 @@ def meeting_read(meeting: PlanMeeting) -> MeetingRead:
 async def overdue_post_meeting_filings(session: AsyncSession, *, actor: Principal, tools: Tools) -> OverdueMeetingPage:
     """Meetings in the caller's jurisdiction whose post-meeting filing is overdue (CM-9)."""
     rows = await PlanRepository(session).overdue_readable_by(actor, tools.today)
-    items = [
-        OverdueMeetingRead(
-            meeting_id=m.id,
-            plan_id=m.plan_id,
-            committee_id=m.committee_id,
-            region=m.region,
-            meeting_date=m.meeting_date,
-            post_meeting_filing_due=m.post_meeting_filing_due,
-            post_meeting_filing_due_provisional=m.post_meeting_filing_due_provisional,
-        )
-        for m in rows
-    ]
+    items = [from_record(OverdueMeetingRead, m, meeting_id=m.id) for m in rows]
     return OverdueMeetingPage(items=items, total=len(items))
 
 
@@ -246,13 +226,11 @@ async def note_overdue_post_meeting_filings(session: AsyncSession, now: datetime
     rows = await PlanRepository(session).claim_newly_overdue(china_today(now))
     for meeting in rows:
         meeting.overdue_noted = True
-        await append_entry(
+        await MEETINGS.change(
             session,
-            actor=system_actor(meeting.region),
-            action="committee.meeting.post_filing_overdue",
-            record_type="plan_meeting",
-            record_id=str(meeting.id),
-            record_region=meeting.region,
+            meeting,
+            system_actor(meeting.region),
+            "committee.meeting.post_filing_overdue",
             rule_ids=["CM-9"],
             data={"due": meeting.post_meeting_filing_due, "committee_id": str(meeting.committee_id)},
         )
@@ -273,7 +251,7 @@ async def recompute_deadlines(session: AsyncSession, *, calendar: WorkingDayCale
     if not years:
         return 0
     plans = PlanRepository(session)
-    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    first, last = years_span(years)
     changed = 0
     packs: dict[uuid.UUID, PolicyPack] = {}
 
@@ -443,12 +421,7 @@ async def meeting_facts(
     session: AsyncSession, meeting_id: uuid.UUID, *, office: Principal | None, for_update: bool = False
 ) -> MeetingFacts:
     """The meeting, its plan and pack; for an office caller, checked against its jurisdiction (issue 12)."""
-    meeting = await PlanRepository(session).get_meeting(meeting_id, for_update=for_update)
-    if meeting is None:
-        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
-    if office is not None:
-        ensure_covers(office, meeting.region)
-        await ensure_acts_for(CommitteeRepository(session), office, meeting.committee_id)
+    meeting = await meeting_of(session, meeting_id, office=office, for_update=for_update)
     plan = await PlanRepository(session).get(meeting.plan_id)
     assert plan is not None  # a meeting belongs to its plan (foreign key)
     return MeetingFacts(meeting=meeting, plan=plan, pack=pack_by_id(plan.policy_pack))
@@ -493,13 +466,11 @@ async def arrange(
     sitting.forms = list(dict.fromkeys(f.value for f in body.forms))
     sitting.applicants, sitting.arranged_by = applicants, actor.subject
     await repo.flush()
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.arranged",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.meeting.arranged",
         rule_ids=["MT-4", "CM-5"],
         policy_pack=facts.pack.id,
         data={"remote": body.remote, "forms": sitting.forms, "applicants": len(applicants)},
@@ -519,13 +490,11 @@ async def sign_in(session: AsyncSession, *, actor: Principal, meeting_id: uuid.U
     if expert not in await repo.attending(meeting_id):
         repo.add(Attendance(meeting_id=meeting_id, expert_id=expert, signed_in_at=tools.now))
         await repo.flush()
-        await append_entry(
+        await MEETINGS.change(
             session,
-            actor=actor,
-            action="committee.meeting.signed_in",
-            record_type="plan_meeting",
-            record_id=str(meeting_id),
-            record_region=facts.meeting.region,
+            facts.meeting,
+            actor,
+            "committee.meeting.signed_in",
             rule_ids=["MT-1"],
             data={"expert_id": expert},
         )
@@ -575,22 +544,15 @@ async def open_meeting(
         tools.now,
     )
     p = facts.pack.parameters
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.opened",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.meeting.opened",
         rule_ids=sorted({p.quorum.rule, *p.quorum.also, p.members_odd.rule, "CM-8", "NA-1"}),
         policy_pack=facts.pack.id,
         data={"members": len(panel), "attending": len(present), "chair": body.chair},
-    )
-    await record_event(
-        session,
-        _sitting_event(facts, sitting, len(present), MeetingOpened),
-        subject=str(meeting_id),
-        region=facts.meeting.region,
+        event=_sitting_event(facts, sitting, len(present), MeetingOpened),
     )
     log.info("committees.meeting.opened", meeting_id=str(meeting_id), members=len(panel), attending=len(present))
     return await sitting_read(session, facts, sitting)
@@ -608,22 +570,15 @@ async def close_meeting(session: AsyncSession, *, actor: Principal, meeting_id: 
     sittings = SittingRepository(session)
     panel = panel_ids(await sittings.panel(meeting_id))
     attending = [e for e in await sittings.attending(meeting_id) if e in panel]
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.closed",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.meeting.closed",
         rule_ids=["NA-7", "NA-10"],
         policy_pack=facts.pack.id,
         data={"members": sitting.members, "attending": len(attending)},
-    )
-    await record_event(
-        session,
-        _sitting_event(facts, sitting, len(attending), MeetingClosed),
-        subject=str(meeting_id),
-        region=facts.meeting.region,
+        event=_sitting_event(facts, sitting, len(attending), MeetingClosed),
     )
     return await sitting_read(session, facts, sitting)
 
@@ -659,13 +614,11 @@ async def set_groups(
         raise Conflict("已有专家提交评审意见，评议组不能再调整", code="opinions_already_written")
     await repo.replace_groups(meeting_id, body.groups)
     rule = facts.pack.parameters.min_readers_per_applicant
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.groups_set",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.meeting.groups_set",
         rule_ids=sorted({rule.rule, *rule.also}),
         policy_pack=facts.pack.id,
         data={"groups": {a: sorted(set(m)) for a, m in body.groups.items()}},
@@ -702,13 +655,11 @@ async def recuse(
         )
     )
     await repo.flush()
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.recused",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.meeting.recused",
         rule_ids=["NA-9"],
         data={"expert_id": expert, "declaration_id": body.declaration_id},
     )
@@ -747,13 +698,11 @@ async def write_opinion(
         )
     )
     await repo.flush()
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.opinion_written",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.meeting.opinion_written",
         rule_ids=["MT-2", "NA-8"],
         data={"expert_id": expert, "declaration_id": body.declaration_id},
     )
@@ -814,17 +763,11 @@ async def sitting_read(session: AsyncSession, facts: MeetingFacts, sitting: Meet
     panel = await repo.panel(sitting.meeting_id)
     members = panel_ids(panel)
     rounds = await BallotRepository(session).rounds(sitting.meeting_id)
-    return SittingRead(
-        meeting_id=sitting.meeting_id,
-        status=sitting.status,
-        venue=sitting.venue,
-        remote=sitting.remote,
-        forms=list(sitting.forms),
-        applicants=list(sitting.applicants),
+    return from_record(
+        SittingRead,
+        sitting,
         panel=members,
         attending=await repo.attending(sitting.meeting_id),
-        chair=sitting.chair,
-        members=sitting.members,
         quorum=quorum_required(facts.pack, len(members)) if members else None,
         groups=await repo.groups(sitting.meeting_id),
         recusals=[

@@ -39,15 +39,19 @@ from zhicheng_committees.plan.events import PlanChanged, PlanPublished
 from zhicheng_committees.plan.models import Plan
 from zhicheng_committees.plan.repository import PlanRepository
 from zhicheng_committees.plan.schemas import PlanCreate, PlanRead
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar
 from zhicheng_common.clock import china_today
-from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_common.policy import PolicyPack, applicable_pack, pack_by_id, resolve_pack
 from zhicheng_common.problems import Conflict, FieldError
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+from zhicheng_common.schemas import fields_of, from_record
+
+PLANS = RecordJournal("plan")
+# A plan's creation and change are checked against these: CM-5 (plan), CM-6 (deadlines), CM-7 (notice), CM-8 (filing).
+PLAN_RULES = ["CM-5", "CM-6", "CM-7", "CM-8"]
 
 
 def _plan_dates(plan_in: PlanCreate) -> PlanDates:
@@ -98,9 +102,12 @@ def _notice_refusals(
     return out
 
 
-def _meetings(plan: Plan, plan_in: PlanCreate, pack: PolicyPack, calendar: WorkingDayCalendar) -> list[PlanMeeting]:
+async def _add_meetings(
+    plans: PlanRepository, plan: Plan, plan_in: PlanCreate, pack: PolicyPack, calendar: WorkingDayCalendar
+) -> list[PlanMeeting]:
+    """The plan's meetings with their post-meeting filing days (CM-9), added and flushed."""
     try:
-        return [
+        meetings = [
             PlanMeeting(
                 plan_id=plan.id,
                 committee_id=plan.committee_id,
@@ -117,25 +124,14 @@ def _meetings(plan: Plan, plan_in: PlanCreate, pack: PolicyPack, calendar: Worki
         ]
     except UnknownCalendarYear as exc:
         raise CalendarUnknown(str(exc)) from None
+    for meeting in meetings:
+        plans.add(meeting)
+    await plans.flush()
+    return meetings
 
 
 def plan_read(plan: Plan, meetings: Sequence[PlanMeeting]) -> PlanRead:
-    return PlanRead(
-        id=plan.id,
-        committee_id=plan.committee_id,
-        region=plan.region,
-        year=plan.year,
-        series=plan.series,
-        levels=list(plan.levels),
-        declaration_opens=plan.declaration_opens,
-        declaration_closes=plan.declaration_closes,
-        notice_date=plan.notice_date,
-        cross_year_exception=plan.cross_year_exception,
-        policy_pack=plan.policy_pack,
-        status=PlanStatus(plan.status),
-        version=plan.version,
-        meetings=[meeting_read(m) for m in meetings],
-    )
+    return from_record(PlanRead, plan, meetings=[meeting_read(m) for m in meetings])
 
 
 async def create_plan(
@@ -162,13 +158,9 @@ async def create_plan(
         id=uuid7(),
         committee_id=committee.id,
         region=committee.region,
-        year=plan_in.year,
+        **fields_of(plan_in, "year", "declaration_opens", "declaration_closes", "notice_date", "cross_year_exception"),
         series=filing.series,
         levels=list(plan_in.levels),
-        declaration_opens=plan_in.declaration_opens,
-        declaration_closes=plan_in.declaration_closes,
-        notice_date=plan_in.notice_date,
-        cross_year_exception=plan_in.cross_year_exception,
         policy_pack=pack.id,
         status=PlanStatus.DRAFT,
         version=1,
@@ -176,18 +168,13 @@ async def create_plan(
     )
     plans.add(plan)
     await plans.flush()
-    meetings = _meetings(plan, plan_in, pack, tools.calendar)
-    for meeting in meetings:
-        plans.add(meeting)
-    await plans.flush()
-    await append_entry(
+    meetings = await _add_meetings(plans, plan, plan_in, pack, tools.calendar)
+    await PLANS.change(
         session,
-        actor=actor,
-        action="committee.plan.created",
-        record_type="plan",
-        record_id=str(plan.id),
-        record_region=plan.region,
-        rule_ids=["CM-5", "CM-6", "CM-7", "CM-8"],
+        plan,
+        actor,
+        "committee.plan.created",
+        rule_ids=PLAN_RULES,
         policy_pack=pack.id,
         data={"committee_id": str(committee.id), "year": plan.year},
     )
@@ -243,19 +230,15 @@ async def publish_plan(session: AsyncSession, *, actor: Principal, plan_id: uuid
         raise refused(late)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = tools.now
-    await append_entry(
+    await PLANS.change(
         session,
-        actor=actor,
-        action="committee.plan.published",
-        record_type="plan",
-        record_id=str(plan.id),
-        record_region=plan.region,
+        plan,
+        actor,
+        "committee.plan.published",
         rule_ids=["CM-5", "CM-7"],
         policy_pack=plan.policy_pack,
         data={"committee_id": str(plan.committee_id), "year": plan.year},
-    )
-    await record_event(
-        session, PlanPublished.model_validate(_plan_data(plan, meetings)), subject=str(plan.id), region=plan.region
+        event=PlanPublished.model_validate(_plan_data(plan, meetings)),
     )
     return plan_read(plan, meetings)
 
@@ -294,25 +277,17 @@ async def update_plan(
     plan.policy_pack = pack.id
     plan.version += 1
     await plans.delete_meetings(plan.id)
-    meetings = _meetings(plan, plan_in, pack, tools.calendar)
-    for meeting in meetings:
-        plans.add(meeting)
-    await plans.flush()
-    await append_entry(
+    meetings = await _add_meetings(plans, plan, plan_in, pack, tools.calendar)
+    await PLANS.change(
         session,
-        actor=actor,
-        action="committee.plan.changed",
-        record_type="plan",
-        record_id=str(plan.id),
-        record_region=plan.region,
-        rule_ids=["CM-5", "CM-6", "CM-7", "CM-8"],
+        plan,
+        actor,
+        "committee.plan.changed",
+        rule_ids=PLAN_RULES,
         policy_pack=pack.id,
         data={"version": plan.version, "published_on": china_today(plan.published_at) if plan.published_at else None},
+        event=PlanChanged.model_validate(_plan_data(plan, meetings)) if plan.status == PlanStatus.PUBLISHED else None,
     )
-    if plan.status == PlanStatus.PUBLISHED:
-        await record_event(
-            session, PlanChanged.model_validate(_plan_data(plan, meetings)), subject=str(plan.id), region=plan.region
-        )
     return plan_read(plan, meetings)
 
 

@@ -13,14 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_committees.ballot.service import meeting_outcome
 from zhicheng_committees.committee.repository import CommitteeRepository
-from zhicheng_committees.committee.service import ensure_acts_for, filing_department_of
+from zhicheng_committees.committee.service import filing_department_of
 from zhicheng_committees.deps import Tools, invalid_payload
 from zhicheng_committees.errors import CalendarUnknown
 from zhicheng_committees.meeting.domain import MeetingStatus
-from zhicheng_committees.meeting.errors import MeetingNotFound
 from zhicheng_committees.meeting.repository import SittingRepository
 from zhicheng_committees.meeting.schemas import MeetingRead
-from zhicheng_committees.meeting.service import MeetingFacts, meeting_facts, meeting_read, sitting_of
+from zhicheng_committees.meeting.service import MeetingFacts, meeting_facts, meeting_of, meeting_read, sitting_of
 from zhicheng_committees.plan.repository import PlanRepository
 from zhicheng_committees.result.domain import (
     ObjectionStatus,
@@ -68,18 +67,19 @@ from zhicheng_committees.result.schemas import (
     ResultsRead,
 )
 from zhicheng_common import publicity
-from zhicheng_common.audit import append_entry
-from zhicheng_common.auth import Principal, Role, ensure_covers
+from zhicheng_common.auth import Principal, Role
 from zhicheng_common.calendar import UnknownCalendarYear
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_read
+from zhicheng_common.journaling import RecordJournal, journal_read
 from zhicheng_common.pdf_font import FontFileError
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.problems import Conflict, Forbidden
 from zhicheng_common.refusals import Refusal, raise_refused, refused
+from zhicheng_common.schemas import from_record
 
 log = structlog.get_logger()
+MEETINGS = RecordJournal("plan_meeting")
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -95,54 +95,32 @@ async def _result_or_404(session: AsyncSession, meeting_id: uuid.UUID, *, for_up
 async def results_read(session: AsyncSession, result: MeetingResult, tools: Tools) -> ResultsRead:
     repo = ResultRepository(session)
     applicants = await repo.applicants(result.meeting_id)
-    return ResultsRead(
-        meeting_id=result.meeting_id,
-        status=result.status,
-        opened_on=result.opened_on,
-        open_through=result.open_through,
-        open_through_provisional=result.open_through_provisional,
+    return from_record(
+        ResultsRead,
+        result,
         closes_on=publicity.closes_on(result.open_through),
         evaluated_count=len(applicants),
         passed_count=sum(1 for a in applicants if a.passed),
-        applicants=[
-            ApplicantResultRead(
-                declaration_id=a.declaration_id, round=a.round, voted_passed=a.voted_passed, passed=a.passed
-            )
-            for a in applicants
-        ],
+        applicants=[from_record(ApplicantResultRead, a) for a in applicants],
         objections=[
-            ObjectionRead(
-                id=o.id,
-                declaration_id=o.declaration_id,
+            from_record(
+                ObjectionRead,
+                o,
                 content=tools.cipher.decrypt(o.content_encrypted),
-                filed_on=o.filed_on,
-                status=o.status,
                 resolution=tools.cipher.decrypt(o.resolution_encrypted) if o.resolution_encrypted else None,
             )
             for o in await repo.objections(result.meeting_id)
         ],
         reexaminations=[_reexamination_read(r, tools) for r in await repo.reexaminations(result.meeting_id)],
-        confirmation_id=result.confirmation_id,
-        approving_authority=result.approving_authority,
-        document_number=result.document_number,
-        title_obtained_on=result.title_obtained_on,
-        confirmed_on=result.confirmed_on,
     )
 
 
 def _reexamination_read(row: ResultReexamination, tools: Tools) -> ReexaminationRead:
-    return ReexaminationRead(
-        id=row.id,
-        declaration_id=row.declaration_id,
+    return from_record(
+        ReexaminationRead,
+        row,
         reason=tools.cipher.decrypt(row.reason_encrypted),
-        requested_on=row.requested_on,
-        status=row.status,
-        handler=row.handler,
-        outcome=row.outcome,
-        passed=row.passed,
         outcome_text=tools.cipher.decrypt(row.outcome_text_encrypted) if row.outcome_text_encrypted else None,
-        decided_on=row.decided_on,
-        confirmation_id=row.confirmation_id,
     )
 
 
@@ -210,13 +188,11 @@ async def publicize(session: AsyncSession, *, actor: Principal, meeting_id: uuid
         )
     await repo.flush()
     rule = facts.pack.parameters.results_publicity_working_days
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.results.publicized",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.results.publicized",
         rule_ids=sorted({rule.rule, *rule.also, "NA-14"}),
         policy_pack=facts.pack.id,
         data={
@@ -225,10 +201,7 @@ async def publicize(session: AsyncSession, *, actor: Principal, meeting_id: uuid
             "passed": len(outcome.passed),
             "evaluated": len(decided),
         },
-    )
-    await record_event(
-        session,
-        ResultsPublicized(
+        event=ResultsPublicized(
             meeting_id=meeting_id,
             committee_id=facts.meeting.committee_id,
             region=facts.meeting.region,
@@ -238,8 +211,6 @@ async def publicize(session: AsyncSession, *, actor: Principal, meeting_id: uuid
             passed_count=len(outcome.passed),
             evaluated_count=len(decided),
         ),
-        subject=str(meeting_id),
-        region=facts.meeting.region,
     )
     log.info("committees.results.publicized", meeting_id=str(meeting_id))
     return await results_read(session, result, tools)
@@ -272,13 +243,11 @@ async def record_objection(
     )
     repo.add(objection)
     await repo.flush()
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.results.objection_recorded",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.results.objection_recorded",
         rule_ids=["NA-11", "RV-6"],
         data={"objection_id": str(objection.id), "declaration_id": body.declaration_id},
     )
@@ -310,13 +279,11 @@ async def resolve_objection(
         applicant = await repo.applicant(meeting_id, objection.declaration_id, for_update=True)
         assert applicant is not None  # objections are recorded about publicized applicants only
         applicant.passed = False
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action=f"committee.results.objection_{body.outcome}",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        f"committee.results.objection_{body.outcome}",
         rule_ids=["NA-11", "RV-6"],
         data={"objection_id": str(objection_id), "declaration_id": objection.declaration_id},
     )
@@ -375,13 +342,11 @@ async def confirm(
         not_passed=not_passed,
     )
     rule = facts.pack.parameters.results_publicity_working_days
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.results.confirmed",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.results.confirmed",
         rule_ids=sorted({rule.rule, *rule.also, "CM-3"}),
         policy_pack=facts.pack.id,
         data={
@@ -414,15 +379,7 @@ async def _confirmed_event(
         q = await sittings.qualified(uuid.UUID(declaration_id))
         assert q is not None  # results are kept only for the sitting's qualified applicants
         entries.append(
-            PassedApplicant(
-                declaration_id=q.declaration_id,
-                applicant_key=q.applicant_key,
-                applicant_name_sealed=q.applicant_name_sealed,
-                series=q.series,
-                specialty=q.specialty,
-                level=q.level,
-                title_name=title_name(q.series, level=q.level, rank=q.rank) or "",
-            )
+            from_record(PassedApplicant, q, title_name=title_name(q.series, level=q.level, rank=q.rank) or "")
         )
     assert result.approving_authority is not None
     assert result.document_number is not None
@@ -476,13 +433,11 @@ async def request_reexamination(
     )
     repo.add(row)
     await repo.flush()
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.results.reexamination_requested",
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        "committee.results.reexamination_requested",
         rule_ids=["NA-12"],
         data={"reexamination_id": str(row.id), "declaration_id": body.declaration_id},
     )
@@ -544,13 +499,11 @@ async def update_reexamination(
                 not_passed=[] if body.passed else [row.declaration_id],
             )
         action, rules = f"committee.results.reexamination_{body.outcome}", ["NA-12", "NA-11"]
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action=action,
-        record_type="plan_meeting",
-        record_id=str(meeting_id),
-        record_region=facts.meeting.region,
+        facts.meeting,
+        actor,
+        action,
         rule_ids=rules,
         data={"reexamination_id": str(row.id), "declaration_id": row.declaration_id, "passed": row.passed},
     )
@@ -734,11 +687,7 @@ async def enter_results(
 ) -> MeetingRead:
     """Record the entry of a meeting's results with the full meeting file; a late entry is flagged (CM-11)."""
     plans = PlanRepository(session)
-    meeting = await plans.get_meeting(meeting_id, for_update=True)
-    if meeting is None:
-        raise MeetingNotFound(f"评审会议 {meeting_id} 不存在")
-    ensure_covers(actor, meeting.region)
-    await ensure_acts_for(CommitteeRepository(session), actor, meeting.committee_id)
+    meeting = await meeting_of(session, meeting_id, office=actor, for_update=True)
     if not meeting.meeting_date <= entry_in.appointment_document_date <= tools.today:
         raise invalid_payload([("appointment_document_date", "聘任文件日期应在评审会议之后、不晚于今天")])
     # CM-11 is counted on the day the entry reaches the platform (the server's date).
@@ -771,13 +720,11 @@ async def enter_results(
     meeting.results_entry_due = due
     meeting.results_entry_due_provisional = tools.calendar.is_provisional_span(entry_in.appointment_document_date, due)
     meeting.meeting_file = [item.value for item in entry_in.meeting_file]
-    await append_entry(
+    await MEETINGS.change(
         session,
-        actor=actor,
-        action="committee.meeting.results_entered",
-        record_type="plan_meeting",
-        record_id=str(meeting.id),
-        record_region=meeting.region,
+        meeting,
+        actor,
+        "committee.meeting.results_entered",
         rule_ids=[pack.parameters.results_entry_working_days.rule],
         policy_pack=pack.id,
         data={"entered_on": entered_on, "due": due, "late": entered_on > due},

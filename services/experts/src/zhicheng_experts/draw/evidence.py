@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import TypeAdapter, ValidationError
 
 from zhicheng_common.auth import public_key_id
+from zhicheng_common.schemas import fields_of
 from zhicheng_experts.draw.domain import (
     ALGORITHM,
     SECRET_BYTES,
@@ -189,16 +190,17 @@ def evidence_pack(
 ) -> dict[str, Any]:
     """Step 5: the evidence pack, for the committee office, HR supervisors and auditors only (NA-2)."""
     return assemble_pack(
-        snapshot=prepared.snapshot,
-        snapshot_sha256=prepared.snapshot_sha256,
-        audit=prepared.audit,
-        audit_sha256=prepared.audit_sha256,
+        **fields_of(prepared, "snapshot", "snapshot_sha256", "audit", "audit_sha256"),
         commitment=commitment,
         secret=secret,
         external_seed=external_seed,
         result=result,
         signatures=signatures,
     )
+
+
+#: What the evidence pack carries of a drawn draw's row as stored.
+STORED_IN_PACK = ("snapshot", "snapshot_sha256", "audit", "audit_sha256", "commitment", "external_seed", "result")
 
 
 def assemble_pack(

@@ -30,7 +30,7 @@ from zhicheng_common.journaling import Change, RecordJournal, RecordRef
 from zhicheng_common.policy import pack_by_id
 from zhicheng_common.problems import FieldError
 from zhicheng_common.refusals import Refusal
-from zhicheng_common.schemas import from_record
+from zhicheng_common.schemas import fields_of, from_record
 from zhicheng_experts.deps import Tools
 from zhicheng_experts.draw import domain
 from zhicheng_experts.draw.domain import (
@@ -53,7 +53,14 @@ from zhicheng_experts.draw.errors import (
     SignatureInvalid,
 )
 from zhicheng_experts.draw.events import PanelAlternate, PanelDrawn, PanelMemberReplaced, PanelSeat
-from zhicheng_experts.draw.evidence import SignerRole, assemble_pack, draw_result, prepare_draw, signed_bytes
+from zhicheng_experts.draw.evidence import (
+    STORED_IN_PACK,
+    SignerRole,
+    assemble_pack,
+    draw_result,
+    prepare_draw,
+    signed_bytes,
+)
 from zhicheng_experts.draw.models import Draw, DrawNotification, DrawReplacement, DrawSignature
 from zhicheng_experts.draw.notifier import Notification, Notifier, NotifierError
 from zhicheng_experts.draw.repository import DrawRepository, PoolSnapshotSource
@@ -516,11 +523,7 @@ async def replace(
         DrawReplacement(
             draw_id=draw.id,
             seq=len(made) + 1,
-            specialty=replacement.specialty,
-            replaced=replacement.replaced,
-            replacement=replacement.replacement,
-            reason=replacement.reason,
-            note=replacement.note,
+            **fields_of(replacement, "specialty", "replaced", "replacement", "reason", "note"),
             made_by=actor.subject,
             made_at=tools.now,
         )
@@ -632,14 +635,8 @@ async def evidence(session: AsyncSession, *, actor: Principal, draw_id: uuid.UUI
     signatures = await repo.signatures(draw.id)
     await _journal_read(session, actor, draw, "evidence")
     return assemble_pack(
-        snapshot=draw.snapshot,
-        snapshot_sha256=draw.snapshot_sha256,
-        audit=draw.audit,
-        audit_sha256=draw.audit_sha256,
-        commitment=draw.commitment,
+        **fields_of(draw, *STORED_IN_PACK),
         secret=bytes.fromhex(tools.cipher.decrypt(draw.secret_token)),
-        external_seed=draw.external_seed,
-        result=draw.result,
         signatures=[
             {"signer_id": s.signer_id, "role": s.role, "key_id": s.key_id, "signature": s.signature} for s in signatures
         ],

@@ -15,6 +15,7 @@ from datetime import date
 from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.periods import last_day_from
 from zhicheng_common.policy import PolicyPack
+from zhicheng_common.reference import series_name
 from zhicheng_common.refusals import Refusal
 
 
@@ -66,7 +67,10 @@ def member_refusals(members: Sequence[Member], *, committee_series: str) -> list
     for index, member in enumerate(members):
         where = (f"expert_ids.{index}",)
         if member.series != committee_series:
-            message = f"专家 {member.expert_id} 的职称系列（{member.series}）不是评委会的系列（{committee_series}）"
+            message = (
+                f"专家 {member.expert_id} 的职称系列（{series_name(member.series)}）"
+                f"不是评委会的系列（{series_name(committee_series)}）"
+            )
             out.append(Refusal("NA-2", "member_series_mismatch", message, where))
         if member.status == "disqualified":
             out.append(Refusal("NA-13", "member_disqualified", f"专家 {member.expert_id} 已被取消专家资格", where))

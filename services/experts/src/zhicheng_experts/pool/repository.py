@@ -11,13 +11,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal
+from zhicheng_common.policy import committee_level
 from zhicheng_common.repository import RegionScoped, Repository
 from zhicheng_common.series import Rank
 from zhicheng_experts.draw import domain as draw
 from zhicheng_experts.expert.models import Expert
 from zhicheng_experts.expert.repository import ExpertRepository
 from zhicheng_experts.pool.models import PoolFiling, PoolMember
-from zhicheng_experts.projection.domain import committee_level, ranks_of_levels
+from zhicheng_experts.projection.domain import ranks_of_levels
 from zhicheng_experts.projection.repository import IntegrityBarRepository, ProjectionRepository
 
 

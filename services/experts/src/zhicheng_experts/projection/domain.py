@@ -6,27 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from zhicheng_common.policy import CommitteeLevel
 from zhicheng_common.reference import load_reference_catalog
 from zhicheng_common.series import RANK_ORDER, Rank
 
 #: EX-5: committees formed by enterprises, or evaluating private enterprises' staff.
 ENTERPRISE_KINDS = frozenset({"enterprise_self_evaluation", "private_enterprise_engineering"})
 ENTERPRISE_OWNERSHIP = "private_enterprise"
-
-
-def committee_level(levels: Iterable[str]) -> CommitteeLevel:
-    """NA-1: a committee is of the level of the highest title level it evaluates (副高 and 正高: senior).
-
-    The committees service decides this for its own rules; the experts service reads the same
-    levels from its events and needs the same answer for the draw's minimum size.
-    """
-    chosen = set(levels)
-    if chosen & {"associate_senior", "senior"}:
-        return "senior"
-    if "intermediate" in chosen:
-        return "intermediate"
-    return "junior"
 
 
 def ranks_of_levels(levels: Iterable[str]) -> tuple[Rank, ...]:

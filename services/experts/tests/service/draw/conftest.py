@@ -16,18 +16,16 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.experts.tests import builders
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.series import Rank
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys
+from zhicheng_common.testing import InProcess, TestKeys, serving
 from zhicheng_experts.app import create_app
 from zhicheng_experts.draw.domain import Applicant, Expert, Meeting, PoolFiling, Relationship
 from zhicheng_experts.draw.notifier import Notification
@@ -104,18 +102,10 @@ class OpenMeeting:
 
 
 @dataclass
-class Service:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Service(InProcess):
     keys: TestKeys
     pool: FixturePool
     notifier: RecordingNotifier
-
-    @property
-    def database(self) -> Database:
-        database: Database = self.app.state.database
-        return database
 
     def office(self, meeting: OpenMeeting, subject: str = "office-1") -> dict[str, str]:
         return self.keys.headers(
@@ -156,16 +146,6 @@ class Service:
         )
         return OpenMeeting(committee_id, meeting_id, tuple(experts), tuple(applicants))
 
-    async def outbox(self, subject: str) -> list[dict[str, Any]]:
-        async with self.database.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text("SELECT envelope FROM experts.outbox WHERE envelope->>'subject' = :s ORDER BY id"),
-                    {"s": subject},
-                )
-            ).scalars()
-            return [dict(r) for r in rows]
-
     async def journal(self, record_id: str) -> list[tuple[str, list[str], dict[str, Any]]]:
         async with self.database.engine.connect() as conn:
             rows = await conn.execute(
@@ -181,10 +161,8 @@ async def running(common: CommonSettings, keys: TestKeys) -> AsyncIterator[Servi
     pool = FixturePool()
     notifier = RecordingNotifier()
     app = create_app(common, ExpertsSettings(scheduler_enabled=False), clock=clock, pool_source=pool, notifier=notifier)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://experts.test") as client:
-            yield Service(app, client, clock, keys, pool, notifier)
+    async with serving(app, "http://experts.test") as client:
+        yield Service(app, client, clock, keys, pool, notifier)
 
 
 @pytest.fixture
