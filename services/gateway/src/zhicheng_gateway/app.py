@@ -35,6 +35,8 @@ from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
 from zhicheng_gateway.reference import router as reference_router
 from zhicheng_gateway.settings import GatewaySettings
+from zhicheng_gateway.verify import api as verify_api
+from zhicheng_gateway.verify.service import VerifyContext
 
 log = structlog.get_logger()
 
@@ -96,7 +98,7 @@ def create_app(
     app = create_service_app(
         common,
         settings,
-        [*routers, *keys_api.routers, *feeds_api.routers, reference_router],
+        [*routers, *keys_api.routers, *feeds_api.routers, reference_router, verify_api.router],
         SUBSCRIPTIONS,
         [Job("feeds.webhooks", push_webhooks, settings.webhook_interval_seconds)],
         fallback_routers=[proxy_router],
@@ -115,6 +117,9 @@ def create_app(
     # Outside the token check and the body limit: a client over its rate costs one lookup.
     app.user_middleware.insert(1, Middleware(RateLimit, rules=public_rate_rules(settings)))
     app.include_router(discovery_router)
+    app.include_router(verify_api.page_router)  # /verify, outside /api/v1: the QR code's URL
+    verify = VerifyContext(settings, cipher, issuer, app.state.clock, app.state.database)
+    app.state.verify = verify
 
     service_lifespan = app.router.lifespan_context
     database: Database = app.state.database
@@ -124,6 +129,9 @@ def create_app(
         async with service_lifespan(app):
             upstreams = Upstreams(settings)
             app.state.upstreams = upstreams
+            verify.upstreams = upstreams
+            verify_stop = asyncio.Event()
+            verify_task = asyncio.create_task(verify.run(verify_stop))
             if feeds.http is None:  # a test may have given its own
                 feeds.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
             retry: asyncio.Task[None] | None = None
@@ -136,6 +144,8 @@ def create_app(
             try:
                 yield
             finally:
+                verify_stop.set()
+                await verify_task
                 if retry is not None:
                     retry.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
