@@ -15,10 +15,9 @@ from zhicheng_gateway.verify.page import CSS_HASH
 
 from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, SHANXI, Gateway, running_gateway, token_for
 from .feeds_helpers import issue_key
-from .verify_helpers import (  # noqa: F401  (the fixture)
+from .verify_helpers import (
     CertificatesProcess,
     certificates_scalar,
-    certificates_service,
     china_date_of_today,
     issue_certificate,
     revoke,
@@ -31,22 +30,11 @@ BY_TOKEN = "/api/v1/verify/by-token"
 CHECKS = ["form", "signature_sm2", "signature_ed25519", "issuer_key_valid_at_issue", "status"]
 
 
-@pytest.fixture(scope="module")
-async def js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
-    import nats
-
-    nc = await nats.connect(zc_settings.nats_url)
-    try:
-        yield nc.jetstream()
-    finally:
-        await nc.close()
-
-
 @pytest.fixture
 async def verifying(
     gateway_schema: CommonSettings,
     gateway_settings: Callable[..., GatewaySettings],
-    certificates_service: CertificatesProcess,  # noqa: F811
+    certificates_service: CertificatesProcess,
 ) -> AsyncIterator[Gateway]:
     """The gateway in front of the real certificates service, evicting every 0.1 s, counting every 0.1 s."""
     settings = gateway_settings(
@@ -120,7 +108,7 @@ async def test_CE_3_a_revocation_evicts_the_cached_answer_and_the_next_check_say
     js: Any,
     zc_settings: CommonSettings,
     zc_keys: TestKeys,
-    certificates_service: CertificatesProcess,  # noqa: F811
+    certificates_service: CertificatesProcess,
 ) -> None:
     issued = await issue_certificate(js, zc_settings, name="诸葛亮")
     await _by_number(verifying, issued.number, "诸葛亮")

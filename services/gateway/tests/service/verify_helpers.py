@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,18 @@ def certificates_service(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+@pytest.fixture(scope="module")
+async def js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
+    """A JetStream context of the test's own, to publish events the way their producers do."""
+    import nats
+
+    nc = await nats.connect(zc_settings.nats_url)
+    try:
+        yield nc.jetstream()
+    finally:
+        await nc.close()
 
 
 @dataclass(frozen=True)
