@@ -82,6 +82,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     # scope `verify` or a unit's token makes the verifier identified (recorded for the holder).
     "POST /api/v1/verify/by-number": PUBLIC,
     "POST /api/v1/verify/by-token": PUBLIC,
+    # The holder's view (NA-15): an applicant's own declarations, certificates and their verifiers.
+    "GET /api/v1/holder/overview": APPLICANT,
     "GET /api/v1/gateway/journal": AUDITORS,
     "GET /api/v1/gateway/journal/seal-key": AUDITORS,
     "GET /api/v1/gateway/journal/{entry_id}": AUDITORS,

@@ -29,6 +29,7 @@ from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier, publi
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
 from zhicheng_gateway.feeds import api as feeds_api
 from zhicheng_gateway.feeds.service import DEFAULT_CATALOG, FeedsContext, deliver_webhooks
+from zhicheng_gateway.holder import api as holder_api
 from zhicheng_gateway.keys import api as keys_api
 from zhicheng_gateway.keys.auth import KeyAuthenticator
 from zhicheng_gateway.openapi import OpenApiCache
@@ -98,7 +99,7 @@ def create_app(
     app = create_service_app(
         common,
         settings,
-        [*routers, *keys_api.routers, *feeds_api.routers, reference_router, verify_api.router],
+        [*routers, *keys_api.routers, *feeds_api.routers, reference_router, verify_api.router, holder_api.router],
         SUBSCRIPTIONS,
         [Job("feeds.webhooks", push_webhooks, settings.webhook_interval_seconds)],
         fallback_routers=[proxy_router],
