@@ -99,7 +99,8 @@ def create_app(
     app = create_service_app(
         common,
         settings,
-        [*routers, *keys_api.routers, *feeds_api.routers, reference_router, verify_api.router, holder_api.router],
+        # Verification first: the public's hot path, matched before the other routes are tried.
+        [verify_api.router, *routers, *keys_api.routers, *feeds_api.routers, reference_router, holder_api.router],
         SUBSCRIPTIONS,
         [Job("feeds.webhooks", push_webhooks, settings.webhook_interval_seconds)],
         fallback_routers=[proxy_router],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -22,17 +23,7 @@ CACHE_HEADER = "X-Verify-Cache"
 FORM_LIMIT_BYTES = 4096
 
 
-async def _context(request: Request) -> VerifyContext:
-    context: VerifyContext = request.app.state.verify
-    return context
-
-
-async def _now(request: Request) -> datetime:
-    clock: Clock = request.app.state.clock
-    return clock.now()
-
-
-async def verifier_authorization(request: Request, context: Annotated[VerifyContext, Depends(_context)]) -> str | None:
+async def verifier_authorization(request: Request, context: VerifyContext) -> str | None:
     """How the certificates service is to know the verifier: ``None`` for an anonymous one.
 
     An API key must carry the scope ``verify`` (403 otherwise) and is named by a short-lived token
@@ -53,9 +44,35 @@ async def verifier_authorization(request: Request, context: Annotated[VerifyCont
     return f"Bearer {token.strip()}"
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What a verification route needs besides its body: the feature's context, the time, the verifier."""
+
+    context: VerifyContext
+    now: datetime
+    authorization: str | None
+
+
+async def _lookup(request: Request) -> Lookup:
+    # One dependency, not three: this is the public's hot path, and each dependency costs a solve.
+    context: VerifyContext = request.app.state.verify
+    clock: Clock = request.app.state.clock
+    return Lookup(context, clock.now(), await verifier_authorization(request, context))
+
+
+async def _context(request: Request) -> VerifyContext:
+    context: VerifyContext = request.app.state.verify
+    return context
+
+
+async def _now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+LookupDep = Annotated[Lookup, Depends(_lookup)]
 ContextDep = Annotated[VerifyContext, Depends(_context)]
 NowDep = Annotated[datetime, Depends(_now)]
-VerifierDep = Annotated[str | None, Depends(verifier_authorization)]
 
 router = APIRouter(prefix="/verify", tags=["verify"], dependencies=[PUBLIC_ROUTE])
 
@@ -85,11 +102,16 @@ def _relay(answer: Answer) -> Response:
     response_model=None,
     responses=ANSWER_DOCS,
 )
-async def by_number(query: NumberQuery, context: ContextDep, now: NowDep, verifier: VerifierDep) -> Response:
+async def by_number(query: NumberQuery, lookup: LookupDep) -> Response:
     """Each check of the certificate and the minimal fields; a wrong name with a right number: no match."""
+    context = lookup.context
     key = context.number_key(query.number, query.holder_name, query.resident_id)
     answer = await context.lookup(
-        method="number", payload=query.model_dump(exclude_none=True), key=key, authorization=verifier, now=now
+        method="number",
+        payload=query.model_dump(exclude_none=True),
+        key=key,
+        authorization=lookup.authorization,
+        now=lookup.now,
     )
     return _relay(answer)
 
@@ -100,10 +122,15 @@ async def by_number(query: NumberQuery, context: ContextDep, now: NowDep, verifi
     response_model=None,
     responses=ANSWER_DOCS,
 )
-async def by_token(query: TokenQuery, context: ContextDep, now: NowDep, verifier: VerifierDep) -> Response:
+async def by_token(query: TokenQuery, lookup: LookupDep) -> Response:
     """The token's signature, the stored document's two signatures, key validity and the live status."""
+    context = lookup.context
     answer = await context.lookup(
-        method="token", payload=query.model_dump(), key=context.token_key(query.token), authorization=verifier, now=now
+        method="token",
+        payload=query.model_dump(),
+        key=context.token_key(query.token),
+        authorization=lookup.authorization,
+        now=lookup.now,
     )
     return _relay(answer)
 
