@@ -387,6 +387,10 @@ def rings_of(info: ServiceInfo) -> set[str]:
     rings = {f"journal-{info.name}"}
     if info.name == "review":
         rings.add("review-decisions")
+    if info.name == "committees":
+        rings.add("committees-tallies")
+    if info.name == "certificates":
+        rings |= {"certificates-ed25519", "certificates-sm2"}
     if info is GATEWAY:
         rings |= {"jwt", "feed-pages"}
     return rings

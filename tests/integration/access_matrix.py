@@ -35,6 +35,8 @@ COMMITTEE_READERS = frozenset(
     {R.HR_REVIEWER, R.COMMITTEE_OFFICE, R.SUPERVISOR, R.HR_ADMIN, R.INDUSTRY_ADMIN, R.PROVINCE_ADMIN, R.AUDITOR}
 )
 APPROVERS = frozenset({R.HR_ADMIN, R.INDUSTRY_ADMIN, R.PROVINCE_ADMIN})  # CM-3: industry departments too
+RESULTS_CLERKS = frozenset({R.COMMITTEE_OFFICE, R.HR_ADMIN, R.HR_REVIEWER, R.PROVINCE_ADMIN})  # NA-11, NA-12
+MEETING_FILE_READERS = frozenset({R.COMMITTEE_OFFICE, R.HR_ADMIN, R.HR_REVIEWER, R.PROVINCE_ADMIN, R.AUDITOR})  # CM-11
 RECORD_READERS = frozenset({R.HR_REVIEWER, R.SUPERVISOR, R.HR_ADMIN, R.PROVINCE_ADMIN, R.AUDITOR})
 REVIEWERS = frozenset({R.UNIT_REVIEWER, R.DEPT_REVIEWER, R.HR_REVIEWER, R.COMMITTEE_OFFICE})
 STATISTICS_READERS = REVIEWERS | {R.SUPERVISOR, R.HR_ADMIN, R.PROVINCE_ADMIN, R.AUDITOR}
@@ -199,6 +201,17 @@ ACCESS: dict[str, frozenset[Role]] = {
     "POST /api/v1/committees/meetings/{meeting_id}/rounds/{number}/closing": FILERS,
     "POST /api/v1/committees/meetings/{meeting_id}/rounds/{number}/voiding": FILERS,
     "GET /api/v1/committees/meetings/{meeting_id}/rounds/{number}/tally": COMMITTEE_READERS | EXPERT,
+    # Results: publicity, objections, confirmation, re-examination, the meeting file (issue 15; docs/results.md).
+    "GET /api/v1/committees/pass-rates": COMMITTEE_READERS,
+    "GET /api/v1/committees/meetings/{meeting_id}/results": COMMITTEE_READERS,
+    "POST /api/v1/committees/meetings/{meeting_id}/results/publicity": FILERS,
+    "POST /api/v1/committees/meetings/{meeting_id}/results/objections": FILERS,
+    "PATCH /api/v1/committees/meetings/{meeting_id}/results/objections/{objection_id}": FILERS,
+    "POST /api/v1/committees/meetings/{meeting_id}/results/confirmation": APPROVERS,
+    "POST /api/v1/committees/meetings/{meeting_id}/results/reexaminations": RESULTS_CLERKS,
+    # The decision on a re-examination: the handler checks who decides it (NA-12).
+    "PATCH /api/v1/committees/meetings/{meeting_id}/results/reexaminations/{reexamination_id}": SIGNED_IN,
+    "GET /api/v1/committees/meetings/{meeting_id}/file.{fmt}": MEETING_FILE_READERS,
     "GET /api/v1/committees/plans/{plan_id}": COMMITTEE_READERS,
     "PUT /api/v1/committees/plans/{plan_id}": FILERS,
     "POST /api/v1/committees/plans/{plan_id}/publication": HR_ADMINS,

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -99,19 +99,51 @@ def migrate(service: Annotated[str | None, typer.Option(help="only this service"
 
 def platform_purposes() -> tuple[str, ...]:
     """Every key ring the platform signs with (docs/keys.md)."""
-    from zhicheng_common.keys import FEED_PAGES, JWT, REVIEW_DECISIONS, journal_purpose
+    from zhicheng_common.keys import (
+        CERTIFICATES_ED25519,
+        CERTIFICATES_SM2,
+        COMMITTEES_TALLIES,
+        FEED_PAGES,
+        JWT,
+        REVIEW_DECISIONS,
+        journal_purpose,
+    )
 
-    return (JWT, REVIEW_DECISIONS, FEED_PAGES, *(journal_purpose(info.name) for info in ALL_SERVICES))
+    return (
+        JWT,
+        REVIEW_DECISIONS,
+        FEED_PAGES,
+        COMMITTEES_TALLIES,
+        CERTIFICATES_ED25519,
+        CERTIFICATES_SM2,
+        *(journal_purpose(info.name) for info in ALL_SERVICES),
+    )
+
+
+def _sm2_rings() -> Any:
+    """The SM2 ring code (``zhicheng_certificates.signing.keyring``): SM2 keys live with the certificates."""
+    from zhicheng_common.topology import service as service_info
+
+    return importlib.import_module(f"{service_info('certificates').package}.signing.keyring")
+
+
+def _is_sm2(purpose: str) -> bool:
+    from zhicheng_common.keys import CERTIFICATES_SM2
+
+    return purpose == CERTIFICATES_SM2
 
 
 def _write_keys(settings: CommonSettings) -> Path:
     """Generate the embedded default's missing key rings once; write the JWKS the services read."""
-    from zhicheng_common.keys import JWT, keys_dir, ring_for
+    from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, keys_dir, ring_exists, ring_for
 
     if settings.environment == "production":
         raise typer.BadParameter("`zhicheng up` runs the embedded default, not production (ZC_ENVIRONMENT)")
     for purpose in platform_purposes():
-        ring_for(settings, purpose)
+        if not _is_sm2(purpose):
+            ring_for(settings, purpose)
+        elif not ring_exists(keys_dir(settings) / purpose):
+            _sm2_rings().init_sm2_ring(keys_dir(settings) / purpose, purpose, not_before=EMBEDDED_NOT_BEFORE)
     jwks_file = keys_dir(settings) / "jwks.json"
     jwks_file.write_text(json.dumps(ring_for(settings, JWT).jwks()))
     return jwks_file
@@ -662,7 +694,8 @@ def _purposes(purpose: list[str] | None, all_: bool) -> list[str]:
 @keys_app.command("init")
 def keys_init(
     purpose: Annotated[
-        list[str] | None, typer.Argument(help="ring(s): jwt, review-decisions, journal-<service>")
+        list[str] | None,
+        typer.Argument(help="ring(s): jwt, review-decisions, certificates-sm2, …, journal-<service> (docs/keys.md)"),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="every ring of the platform that is missing")] = False,
     keys_dir: KeysDirOption = None,
@@ -688,12 +721,19 @@ def keys_init(
         private = loaded
     root = _keys_root(keys_dir)
     start = _moment(not_before, "--not-before") or datetime.now(UTC)
+    if private is not None and _is_sm2(chosen[0]):
+        raise typer.BadParameter(f"--from-pem adopts an Ed25519 key; {chosen[0]} holds SM2 keys")
     for name in chosen:
         if ring_exists(root / name):
             typer.echo(f"{name:<22} exists, left alone ({root / name})")
             continue
-        ring = init_ring(root / name, name, not_before=start, private_key=private)
-        typer.echo(f"{name:<22} created: key {ring.keys[0].key_id} signs from {ring.keys[0].not_before.isoformat()}")
+        if _is_sm2(name):
+            first = _sm2_rings().init_sm2_ring(root / name, name, not_before=start)[0]
+            key_id, since = first.key_id, first.validity.not_before
+        else:
+            ring = init_ring(root / name, name, not_before=start, private_key=private)
+            key_id, since = ring.keys[0].key_id, ring.keys[0].not_before
+        typer.echo(f"{name:<22} created: key {key_id} signs from {since.isoformat()}")
 
 
 @keys_app.command("rotate")
@@ -712,18 +752,20 @@ def keys_rotate(
     from zhicheng_common.keys import KeyRingError, rotate_ring
 
     root = _keys_root(keys_dir)
+    start = _moment(not_before, "--not-before")
     for name in _purposes(purpose, all_):
+        now, grace = datetime.now(UTC), timedelta(hours=grace_hours)
         try:
-            _, new = rotate_ring(
-                root / name,
-                now=datetime.now(UTC),
-                not_before=_moment(not_before, "--not-before"),
-                grace=timedelta(hours=grace_hours),
-            )
+            if _is_sm2(name):  # the SM2 ring's keys, the new one last
+                new_sm2 = _sm2_rings().rotate_sm2_ring(root / name, now=now, not_before=start, grace=grace)[-1]
+                key_id, since = new_sm2.key_id, new_sm2.validity.not_before
+            else:
+                _, new = rotate_ring(root / name, now=now, not_before=start, grace=grace)
+                key_id, since = new.key_id, new.not_before
         except KeyRingError as exc:
             typer.echo(f"{name}: {exc}", err=True)
             raise typer.Exit(1) from None
-        typer.echo(f"{name:<22} rotated: key {new.key_id} signs from {new.not_before.isoformat()}")
+        typer.echo(f"{name:<22} rotated: key {key_id} signs from {since.isoformat()}")
     typer.echo("restart the services using these rings (docs/keys.md); update the mounted secrets first")
 
 
@@ -737,24 +779,50 @@ def keys_list(
 
     root = _keys_root(keys_dir)
     now = datetime.now(UTC)
-    rings = {}
+    rings: dict[str, _RingView] = {}
     for name, directory in rings_under(root).items():
         try:
-            rings[name] = load_ring(directory)
+            rings[name] = _sm2_view(directory, now) if _is_sm2(name) else _ring_view(load_ring(directory), now)
         except KeyRingError as exc:
             typer.echo(f"{name}: BROKEN: {exc}", err=True)
     if as_json:
-        typer.echo(json.dumps({name: ring.public().to_json() for name, ring in rings.items()}, indent=2))
+        typer.echo(json.dumps({name: view.public for name, view in rings.items()}, indent=2))
         return
     if not rings:
         typer.echo(f"no key rings under {root} (zhicheng keys init --all)")
-    for name, ring in rings.items():
-        current = ring.current_id(now)
+    for name, view in rings.items():
         typer.echo(f"{name}  ({root / name})")
-        for key in ring.keys:
-            end = key.not_after.isoformat() if key.not_after else "-"
-            mark = "*" if key.key_id == current else " "
-            typer.echo(f"  {mark} {key.key_id}  signs {key.not_before.isoformat()} .. {end}")
+        for key_id, start, end in view.keys:
+            mark = "*" if key_id == view.current else " "
+            until = end.isoformat() if end else "-"
+            typer.echo(f"  {mark} {key_id}  signs {start.isoformat()} .. {until}")
+
+
+@dataclasses.dataclass(frozen=True)
+class _RingView:
+    """What ``zhicheng keys list`` shows of a ring, whatever its algorithm."""
+
+    public: dict[str, Any]
+    keys: list[tuple[str, datetime, datetime | None]]
+    current: str | None
+
+
+def _ring_view(ring: Any, now: datetime) -> _RingView:
+    keys = [(k.key_id, k.not_before, k.not_after) for k in ring.keys]
+    return _RingView(ring.public().to_json(), keys, ring.current_id(now))
+
+
+def _sm2_view(directory: Path, now: datetime) -> _RingView:
+    from zhicheng_common.keys import RING_FILE
+
+    sm2 = _sm2_rings()
+    keys = sm2.load_sm2_ring(directory)  # checks every private key against its id
+    current = [k for k in keys if k.validity.covers(now)]
+    return _RingView(
+        json.loads((directory / RING_FILE).read_text()),  # the SM2 ring.json holds public keys only
+        [(k.key_id, k.validity.not_before, k.validity.not_after) for k in keys],
+        max(current, key=lambda k: k.validity.not_before).key_id if current else None,
+    )
 
 
 calendar_app = typer.Typer(

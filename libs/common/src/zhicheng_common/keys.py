@@ -51,9 +51,15 @@ EMBEDDED_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 
 JWT = "jwt"
 REVIEW_DECISIONS = "review-decisions"
+#: Committees sign every closed ballot round's tally (NA-7, docs/secret-ballot.md).
 COMMITTEES_TALLIES = "committees-tallies"
 #: The gateway signs the pages of inter-agency feeds an agency pulls (docs/feeds.md).
 FEED_PAGES = "feed-pages"
+#: The certificates service signs every certificate twice (docs/certificates.md): with the
+#: Ed25519 ring (a ring of this module) and with the SM2 ring (the same layout with SM2 PKCS#8
+#: keys, read and written by ``zhicheng_certificates.signing.keyring``).
+CERTIFICATES_ED25519 = "certificates-ed25519"
+CERTIFICATES_SM2 = "certificates-sm2"
 
 
 def journal_purpose(service: str) -> str:
@@ -394,7 +400,10 @@ def rings_under(directory: Path) -> Mapping[str, Path]:
 
 
 __all__ = [
+    "CERTIFICATES_ED25519",
+    "CERTIFICATES_SM2",
     "COMMITTEES_TALLIES",
+    "FEED_PAGES",
     "JWT",
     "REVIEW_DECISIONS",
     "KeyRefused",

@@ -206,6 +206,23 @@ def _refused_value(exc: BaseException) -> bool:
     return False
 
 
+def _null_into_required(exc: BaseException) -> bool:
+    """Whether the database refused a null for a NOT NULL column (SQLSTATE 23502), anywhere in the chain.
+
+    Such a null comes from the request: a PATCH that sets a required field to ``null`` where the
+    model let it through. A unique or foreign-key violation (other 23xxx) is not this: the service
+    decides those (a 409 of its own), and an unexpected one stays a 500.
+    """
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, asyncpg.exceptions.NotNullViolationError) or getattr(seen, "sqlstate", None) == "23502":
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
 
 
@@ -272,6 +289,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     on_unstorable = _fixed_problem_handler(
         422, "value_not_storable", "数据超出允许的范围", "请求中的某个值过长、超出范围或含有不允许的字符"
     )
+    # A required field set to null that no model refused: the database's NOT NULL did.
+    on_null_required = _fixed_problem_handler(
+        422, "value_required", "必填项不能为空", "请求把必填的字段设为空值（null）；不修改的字段请省略"
+    )
     # A date far in the future (the year 9999) pushed a deadline or period past what dates
     # can hold: the input is out of range, not the service broken.
     on_out_of_range = _fixed_problem_handler(
@@ -294,6 +315,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
         if _refused_value(exc):
             return await on_unstorable(request, exc)
+        if _null_into_required(exc):
+            return await on_null_required(request, exc)
         return await on_unexpected(request, exc)
 
     app.add_exception_handler(DBAPIError, on_dbapi_error)

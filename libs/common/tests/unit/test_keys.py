@@ -146,8 +146,12 @@ def test_the_keys_commands_init_rotate_and_list_the_rings(tmp_path: Path) -> Non
     runner = CliRunner()
     created = runner.invoke(app, ["keys", "init", "--all", "--keys-dir", str(tmp_path)])
     assert created.exit_code == 0, created.output
-    # jwt, review-decisions and one journal ring for each of the 7 services
-    assert created.output.count("created") == 10
+    # jwt, review-decisions, feed-pages, committees-tallies, certificates-ed25519, certificates-sm2
+    # and one journal ring for each of the 7 services
+    assert created.output.count("created") == 13
+    # The SM2 ring is made of SM2 keys (the certificates' keyring layout), not an Ed25519 ring.
+    sm2_ring = json.loads((tmp_path / "certificates-sm2" / "ring.json").read_text())
+    assert [k["alg"] for k in sm2_ring["keys"]] == ["SM2"]
     again = runner.invoke(app, ["keys", "init", "jwt", "--keys-dir", str(tmp_path)])
     assert "left alone" in again.output
     before = load_ring(tmp_path / "jwt").keys[0].key_id
@@ -159,9 +163,19 @@ def test_the_keys_commands_init_rotate_and_list_the_rings(tmp_path: Path) -> Non
     listed = runner.invoke(app, ["keys", "list", "--keys-dir", str(tmp_path), "--json"])
     document = json.loads(listed.output)
     assert [k["kid"] for k in document["jwt"]["keys"]] == [k.key_id for k in ring.keys]
-    text = runner.invoke(app, ["keys", "list", "--keys-dir", str(tmp_path)]).output
+    assert document["certificates-sm2"] == sm2_ring
+    listing = runner.invoke(app, ["keys", "list", "--keys-dir", str(tmp_path)])
+    assert "BROKEN" not in listing.output
+    text = listing.output
     assert f"* {ring.keys[1].key_id}" in text
     assert f"  {before}" in text
+    sm2 = runner.invoke(app, ["keys", "rotate", "certificates-sm2", "--keys-dir", str(tmp_path)])
+    assert sm2.exit_code == 0, sm2.output
+    sm2_keys = json.loads((tmp_path / "certificates-sm2" / "ring.json").read_text())["keys"]
+    assert [k["alg"] for k in sm2_keys] == ["SM2", "SM2"]
+    assert sm2_keys[0]["kid"] == sm2_ring["keys"][0]["kid"]
+    assert sm2_keys[0]["not_after"] is not None
+    assert f"rotated: key {sm2_keys[1]['kid']}" in sm2.output
     unknown = runner.invoke(app, ["keys", "rotate", "nonsense", "--keys-dir", str(tmp_path)])
     assert unknown.exit_code != 0
 

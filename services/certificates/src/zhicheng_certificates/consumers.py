@@ -8,6 +8,11 @@
   repeated after a re-examination issues nothing twice); a ``not_passed`` declaration that held a
   certificate loses it. A result naming a declaration whose holder is not known here yet is parked.
 * ``integrity.record.decided`` with ``effects.revoke_certificate_number`` (IN-1): revoked at once.
+* ``integrity.record.withdrawn`` (outcome ``withdrawn``): the record that revoked a certificate
+  was lifted on appeal; the revocation stays (it is final), and the title comes back as a new
+  certificate that supersedes the revoked number. Outcome ``changed``: the replacing record's
+  ``decided`` (``supersedes``) decides: a certificate it revokes too stays revoked, any other the
+  old record revoked is reissued.
 """
 
 from __future__ import annotations
@@ -18,11 +23,16 @@ from datetime import date
 from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_certificates.certificate.repository import CertificateRepository
-from zhicheng_certificates.certificate.service import HolderIdentity, IssueCertificate, issue_all
+from zhicheng_certificates.certificate.service import (
+    HolderIdentity,
+    IssueCertificate,
+    issue_all,
+    reissue_after_withdrawal,
+)
 from zhicheng_certificates.deps import CertificatesContext
 from zhicheng_certificates.status import service as status_service
 from zhicheng_common.audit import session_clock
@@ -50,7 +60,9 @@ class Passed(_Data):
     declaration_id: uuid.UUID
     applicant_key: str
     series: str
-    specialty: str
+    # Required by the contract (docs/event-contracts.md): a certificate states the specialty, and
+    # every declaration names one. An entry without it dead-letters the confirmation, naming it.
+    specialty: str = Field(min_length=1)
     level: Level
     title_name: str
 
@@ -76,6 +88,12 @@ class RecordDecided(_Data):
     record_id: uuid.UUID
     subject_key: str
     effects: _Effects
+    supersedes: uuid.UUID | None = None  # the record an appeal changed (withdrawn with outcome ``changed``)
+
+
+class RecordWithdrawn(_Data):
+    record_id: uuid.UUID
+    outcome: str = "withdrawn"  # or ``changed``: the replacement's own ``decided`` follows
 
 
 class SealedHolder(_Data):
@@ -87,8 +105,11 @@ class SealedHolder(_Data):
 def _parse(model: type[M], event: CloudEvent) -> M:
     try:
         return model.model_validate(event.data)
-    except ValidationError as exc:  # never valid however often redelivered: dead-letter it
-        raise PermanentEventError(f"{event.type}: {exc.errors(include_url=False)}") from exc
+    except ValidationError as exc:  # never valid however often redelivered: dead-letter it, saying where
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise PermanentEventError(
+            f"{event.type} does not keep the contract (docs/event-contracts.md): {where}"
+        ) from exc
 
 
 def on_submitted(context: CertificatesContext) -> Handler:
@@ -170,10 +191,31 @@ def on_results_confirmed(context: CertificatesContext) -> Handler:
     return handle
 
 
+async def _reissue_revoked_by(
+    session: AsyncSession, context: CertificatesContext, record_id: uuid.UUID, *, keep: str | None = None
+) -> None:
+    """The certificates the lifted record ``record_id`` revoked come back as new ones (but ``keep``)."""
+    now = session_clock(session).now()
+    for revoked in await CertificateRepository(session).revoked_by_record(record_id):
+        if revoked.number == keep:
+            continue  # the replacing record revokes it too: it stays revoked
+        await reissue_after_withdrawal(
+            session,
+            context=context,
+            revoked=revoked,
+            record_id=record_id,
+            actor=system_actor(revoked.region, service=SERVICE),
+            now=now,
+        )
+
+
 def on_integrity_decided(context: CertificatesContext) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
         data = _parse(RecordDecided, event)
         number = data.effects.revoke_certificate_number
+        if data.supersedes is not None:  # an appeal changed the record: what the old one revoked, this decides
+            keep = number.strip().upper() if number else None
+            await _reissue_revoked_by(session, context, data.supersedes, keep=keep)
         if not number:
             return  # revokes nothing
         row = await CertificateRepository(session).by_number(number.strip().upper(), for_update=True)
@@ -198,9 +240,20 @@ def on_integrity_decided(context: CertificatesContext) -> Handler:
     return handle
 
 
+def on_integrity_withdrawn(context: CertificatesContext) -> Handler:
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        data = _parse(RecordWithdrawn, event)
+        if data.outcome == "changed":
+            return  # the replacing record's ``decided`` (``supersedes``) says whether the title comes back
+        await _reissue_revoked_by(session, context, data.record_id)
+
+    return handle
+
+
 def subscriptions(context: CertificatesContext) -> tuple[Subscription, ...]:
     return (
         Subscription("declaration_submitted", ("intake.declaration.submitted",), on_submitted(context)),
         Subscription("results_confirmed", ("committees.results.confirmed",), on_results_confirmed(context)),
         Subscription("integrity_decided", ("integrity.record.decided",), on_integrity_decided(context)),
+        Subscription("integrity_withdrawn", ("integrity.record.withdrawn",), on_integrity_withdrawn(context)),
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from zhicheng_common.keys import CERTIFICATES_ED25519, CERTIFICATES_SM2
 from zhicheng_common.settings import ServiceSettings, migrations_dir
 
 SERVICE, AREA, MIGRATIONS_DIR = "certificates", "certificates", migrations_dir(__file__)
@@ -26,7 +27,7 @@ class CertificatesSettings(ServiceSettings, service=SERVICE):
     #: The licence type code of GB/T 36904 identifiers (NA-16): 1–32 characters 0–9A–Z.
     licence_type: str = Field(default="ZCZS001", pattern=r"^[0-9A-Z]{1,32}$")
     #: Key rings (``<ZC_KEYS_DIR>/<ring>/``): one per algorithm, mounted from the secret store.
-    ed25519_ring: str = "certificates-ed25519"
-    sm2_ring: str = "certificates-sm2"
+    ed25519_ring: str = CERTIFICATES_ED25519
+    sm2_ring: str = CERTIFICATES_SM2
     #: The qualification → title correspondence table (EL-16, NA-18); default: the shipped table.
     correspondence_file: Path | None = None

@@ -14,7 +14,8 @@ from zhicheng_certificates.certificate.repository import CertificateRepository
 from zhicheng_certificates.certificate.service import open_document
 from zhicheng_certificates.signing.domain import parse_published_keys
 from zhicheng_certificates.verification.domain import verify_document
-from zhicheng_common.testing import resident_id
+from zhicheng_common.events.streams import dead_letter_subject
+from zhicheng_common.testing import resident_id, wait_until
 
 from .conftest import SHANXI, Certs, results_data
 from .independent import ed25519_verifies, sm2_verifies
@@ -157,3 +158,52 @@ async def test_one_byte_changed_in_a_stored_certificate_fails_both_signatures_an
     keys, _ = parse_published_keys(await _published_keys(certs))
     offline = verify_document(json.loads(changed), keys=keys, status_lists=())
     assert [c.outcome.value for c in offline.checks][1:3] == ["failed", "failed"]
+
+
+async def _dead_letter_of(certs: Certs, event_id: str) -> dict[str, str]:
+    """The headers of ``event_id``'s dead letter on the committees durable's subject (bounded wait)."""
+    runtime = certs.app.state.runtime
+    consumer = next(c for c in runtime.consumers if c.durable.endswith("-committees"))
+    parked = await certs.js.pull_subscribe(
+        dead_letter_subject(certs.prefix, consumer.durable), stream=runtime.common.dead_letter_stream_name
+    )
+    found: dict[str, str] = {}
+
+    async def dead_lettered() -> bool:
+        try:
+            messages = await parked.fetch(50, timeout=0.5)
+        except TimeoutError:
+            return False
+        found.update(
+            next((dict(m.headers or {}) for m in messages if (m.headers or {}).get("Zc-Event-Id") == event_id), {})
+        )
+        return bool(found)
+
+    await wait_until(dead_lettered, timeout=10, what=f"the dead letter of {event_id}")
+    await parked.unsubscribe()
+    return found
+
+
+@pytest.mark.parametrize("specialty", ["null", "absent", "empty"])
+async def test_a_passed_entry_without_a_specialty_dead_letters_the_confirmation_saying_where_and_issues_nothing(
+    certs: Certs, specialty: str
+) -> None:
+    """docs/event-contracts.md: ``specialty`` is required in every ``passed`` entry (a certificate states it)."""
+    good, bad = await certs.submitted(name="张伟"), await certs.submitted(name="王芳", gender="female")
+    for holder in (good, bad):
+        await certs.holder_known(holder["declaration_id"])
+    data = results_data([good, bad])
+    if specialty == "absent":
+        del data["passed"][1]["specialty"]
+    else:
+        data["passed"][1]["specialty"] = None if specialty == "null" else ""
+    event_id = await certs.publish("committees.results.confirmed", data, subject=data["meeting_id"])
+    headers = await _dead_letter_of(certs, event_id)
+    assert "passed.1.specialty" in headers["Zc-Error"]
+    assert "docs/event-contracts.md" in headers["Zc-Error"]
+    issued = await certs.scalar(
+        "SELECT count(*) FROM certificates.certificates WHERE declaration_id IN (:a, :b)",
+        a=good["declaration_id"],
+        b=bad["declaration_id"],
+    )
+    assert issued == 0

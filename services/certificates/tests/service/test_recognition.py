@@ -178,3 +178,14 @@ async def test_a_recognition_outside_the_callers_region_or_by_an_applicant_is_re
     bad_id = body("qualification_correspondence", qualification="first_class_constructor")
     bad_id["holder"]["resident_id"] = "110105194912310021"
     assert_problem(await certs.client.post(ROUTE, json=bad_id, headers=certs.headers()), 422, "validation_failed")
+
+
+async def test_a_nul_character_in_the_holders_name_is_422_nul_character_and_issues_nothing(certs: Certs) -> None:
+    """docs/bad-input.md: NUL never reaches PostgreSQL (it cannot store it in text); the guard answers."""
+    data = body("qualification_correspondence", qualification="first_class_constructor")
+    data["holder"]["name"] = "李\u0000华"
+    before = await certs.scalar("SELECT count(*) FROM certificates.certificates")
+    response = await certs.client.post(ROUTE, json=data, headers=certs.headers())
+    refused = assert_problem(response, 422, "nul_character")
+    assert refused["detail"] == "文本中不得含有空字符（U+0000）"
+    assert await certs.scalar("SELECT count(*) FROM certificates.certificates") == before

@@ -189,3 +189,127 @@ async def test_a_not_passed_declaration_after_a_reexamination_loses_its_certific
         "revoked after re-examination",
         n=number,
     )
+
+
+async def _revoked_on_a_record(certs: Certs, name: str) -> tuple[str, dict[str, Any], uuid.UUID]:
+    number, holder = await issued(certs, name)
+    record_id = uuid.uuid4()
+    await certs.publish(
+        "integrity.record.decided", decided(record_id, holder["applicant_key"], number), subject=str(record_id)
+    )
+    await certs.until("SELECT status = 'revoked' FROM certificates.certificates WHERE number = :n", "revoked", n=number)
+    return number, holder, record_id
+
+
+def withdrawn(record_id: uuid.UUID, subject_key: str, **changes: Any) -> dict[str, Any]:
+    """``integrity.record.withdrawn`` v2 (docs/event-contracts.md)."""
+    return {
+        "record_id": str(record_id),
+        "subject_kind": "person",
+        "subject_key": subject_key,
+        "outcome": "withdrawn",
+        **changes,
+    }
+
+
+async def _reissued_as(certs: Certs, number: str) -> str:
+    new: str = await certs.until(
+        "SELECT superseded_by FROM certificates.certificates WHERE number = :n", "reissued", n=number
+    )
+    return new
+
+
+async def test_IN_1_a_withdrawn_record_gives_the_title_back_as_a_new_certificate_the_revoked_number_stays_revoked(
+    certs: Certs,
+) -> None:
+    number, holder, record_id = await _revoked_on_a_record(certs, "孙丽")
+    await certs.publish(
+        "integrity.record.withdrawn",
+        withdrawn(record_id, holder["applicant_key"]),
+        subject=str(record_id),
+        version=2,
+    )
+    new = await _reissued_as(certs, number)
+    assert new != number
+    # The revoked number stays revoked (the W3C revocation list never clears a bit) and says where the title went.
+    old_answer = await _verify(certs, number, "孙丽")
+    assert await _status(old_answer) == ("failed", "certificate_revocation")
+    status = next(c for c in old_answer["checks"] if c["name"] == "status")
+    assert status["reason"] == f"证书已撤销，已换发新证书 {new}"
+    # The new certificate: valid, both signatures, the same title, holder, committee and date obtained.
+    new_answer = await _verify(certs, new, "孙丽")
+    assert new_answer["valid"] is True, new_answer
+    rows = {
+        n: await certs.scalar(
+            "SELECT json_build_object('series', series, 'specialty', specialty, 'level', level, 'title', title_name,"
+            " 'committee', committee_id::text, 'obtained', obtained_on::text, 'holder', holder_key, 'basis', basis,"
+            " 'supersedes', supersedes, 'status', status, 'declaration', declaration_id::text)"
+            " FROM certificates.certificates WHERE number = :n",
+            n=n,
+        )
+        for n in (number, new)
+    }
+    assert rows[new] == {
+        "series": "engineering",
+        "specialty": "electrical",
+        "level": "senior",
+        "title": "正高级工程师",
+        "committee": "5b0e9f3c-1c1d-4b7e-9a51-0c7f2d6e8a01",
+        "obtained": "2026-11-20",
+        "holder": holder["applicant_key"],
+        "basis": "evaluation",
+        "supersedes": number,
+        "status": "valid",
+        "declaration": None,  # the declaration keeps its first certificate (one per declaration)
+    }
+    assert rows[number]["status"] == "revoked"
+    # The revoked one's history says why, with the record; the new one was published as issued.
+    history = await certs.scalar(
+        "SELECT json_agg(json_build_object('action', c.action, 'to', c.to_status, 'why', c.reason_category,"
+        " 'record', c.record_id::text) ORDER BY c.at, c.action DESC) FROM certificates.status_changes c"
+        " JOIN certificates.certificates x ON x.id = c.certificate_id WHERE x.number = :n",
+        n=number,
+    )
+    assert history == [
+        {"action": "revoke", "to": "revoked", "why": "integrity_record", "record": str(record_id)},
+        {"action": "reissued", "to": "revoked", "why": "integrity_record_withdrawn", "record": str(record_id)},
+    ]
+    published = await certs.scalar(
+        "SELECT count(*) FROM certificates.outbox"
+        " WHERE envelope->>'type' = 'cn.zhicheng.certificates.certificate.issued.v1' AND envelope->>'subject' = :n",
+        n=new,
+    )
+    assert published == 1
+    # Withdrawn again (a redelivery under another id): nothing more is issued.
+    await certs.publish(
+        "integrity.record.withdrawn", withdrawn(record_id, holder["applicant_key"]), subject=str(record_id), version=2
+    )
+    await _revoked_on_a_record(certs, "周强")  # a later event of the same stream has been applied
+    again = await certs.scalar("SELECT count(*) FROM certificates.certificates WHERE supersedes = :n", n=number)
+    assert again == 1
+
+
+async def test_IN_1_a_record_changed_on_appeal_keeps_the_revocation_when_the_new_record_revokes_too(
+    certs: Certs,
+) -> None:
+    kept, kept_holder, kept_record = await _revoked_on_a_record(certs, "吴刚")
+    lifted, lifted_holder, lifted_record = await _revoked_on_a_record(certs, "郑爽")
+    for record_id, holder, revokes in (
+        (kept_record, kept_holder, kept),
+        (lifted_record, lifted_holder, None),
+    ):
+        replacement = uuid.uuid4()
+        await certs.publish(
+            "integrity.record.withdrawn",
+            withdrawn(record_id, holder["applicant_key"], outcome="changed", superseded_by=str(replacement)),
+            subject=str(record_id),
+            version=2,
+        )
+        data = decided(replacement, holder["applicant_key"], revokes or "")
+        data["effects"]["revoke_certificate_number"] = revokes
+        data["supersedes"] = str(record_id)
+        await certs.publish("integrity.record.decided", data, subject=str(replacement))
+    # The replacement that revokes nothing gives the title back; the one that revokes it too keeps it revoked.
+    await _reissued_as(certs, lifted)
+    assert await certs.scalar("SELECT superseded_by FROM certificates.certificates WHERE number = :n", n=kept) is None
+    assert await _status(await _verify(certs, kept, "吴刚")) == ("failed", "certificate_revocation")

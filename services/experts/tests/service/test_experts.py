@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -35,6 +36,18 @@ async def test_an_expert_is_stored_with_identifiers_encrypted_and_their_keyed_ha
         "/api/v1/experts/experts", json=expert_body(resident_id=number), headers=experts.headers()
     )
     problem(again, 409, "expert_exists")
+
+
+async def test_one_person_entered_eight_times_at_once_is_stored_once_and_the_others_get_409(experts: Experts) -> None:
+    """Entries racing past the "already in the pool" check meet the unique index: 409, never 500."""
+    body = expert_body(resident_id=resident_id())
+    responses = await asyncio.gather(
+        *(experts.client.post("/api/v1/experts/experts", json=body, headers=experts.headers()) for _ in range(8))
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 7
+    for response in responses:
+        if response.status_code == 409:
+            problem(response, 409, "expert_exists")
 
 
 async def test_EX_3_a_term_longer_than_the_packs_three_years_is_refused(experts: Experts) -> None:

@@ -158,6 +158,43 @@ class EligibilityContext:
     windows: tuple[DeclarationWindow, ...] = ()
     integrity_bars: tuple[str, ...] = ()  # record ids of active bars on the applicant (EL-20)
     other_declarations: tuple[OtherDeclaration, ...] = ()
+    titles_held: tuple[HeldTitle, ...] = ()  # the applicant's valid certificates of this platform (EL-9)
+
+
+@dataclass(frozen=True)
+class HeldTitle:
+    """A title the applicant holds by a valid certificate (intake's ``titles_held``, from certificates' events)."""
+
+    certificate_number: str
+    series: str
+    level: str
+    title_name: str
+    obtained_on: date
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HeldTitle:
+        return cls(
+            str(data["certificate_number"]),
+            str(data["series"]),
+            str(data["level"]),
+            str(data["title_name"]),
+            date.fromisoformat(str(data["obtained_on"])),
+        )
+
+    def rank(self, catalog: SeriesCatalog) -> Rank:
+        """The rank of the title: by its name in the series catalog, else by its level (junior: 员级)."""
+        series = catalog.get(self.series)
+        by_name = series.rank_of_title(self.title_name) if series else None
+        return by_name or _LEVEL_FLOOR.get(self.level, Rank.CLERK)
+
+
+# The lowest rank of each level: a held title whose name the catalog does not know counts as this.
+_LEVEL_FLOOR: dict[str, Rank] = {
+    "junior": Rank.CLERK,
+    "intermediate": Rank.INTERMEDIATE,
+    "associate_senior": Rank.ASSOCIATE_SENIOR,
+    "senior": Rank.SENIOR,
+}
 
 
 # --- counting (EL-2, EL-4..EL-7) -----------------------------------------------------------------
@@ -638,27 +675,47 @@ def _transfer(i: _Inputs) -> Iterable[Refusal]:
         )
 
 
+def highest_held(i: _Inputs) -> tuple[HeldTitle, Rank] | None:
+    """EL-9: the highest title the applicant holds by a valid certificate of this platform (None: none)."""
+    ranked = [(title, title.rank(i.catalog)) for title in i.ctx.titles_held]
+    return max(ranked, key=lambda pair: RANK_ORDER.index(pair[1])) if ranked else None
+
+
 def _ladder(i: _Inputs) -> Iterable[Refusal]:
+    """EL-9 level by level, from the current title: the declared one, or the highest title held by
+    certificate when that is higher (or nothing is declared). A real title only ever raises the
+    floor: a title obtained before the platform or elsewhere is not in ``titles_held``."""
     d = i.d
+    if i.direct or i.unbound or d.kind in ("skilled_worker", "transfer", "initial_determination"):
+        return
     t = d.current_title
-    if t is None or i.direct or i.unbound or d.kind in ("skilled_worker", "transfer", "initial_determination"):
+    held = highest_held(i)
+    by_certificate = held is not None and (t is None or RANK_ORDER.index(held[1]) > RANK_ORDER.index(t.rank))
+    if by_certificate:
+        assert held is not None
+        title, current = held
+        said = f"已持有的职称{title.title_name}（证书 {title.certificate_number}）"
+        source = {"current_from": "titles_held", "certificate_number": title.certificate_number}
+    elif t is not None:
+        current, said, source = t.rank, f"现职称{rank_name(t.rank)}", {}
+    else:
         return
     step = i.pack.parameters.max_level_step.value
     extra = 1 if d.kind == "exceptional" else 0  # NA-4: exceptional applicants may skip one level
-    gap = steps_between(t.rank, d.target.rank)
+    gap = steps_between(current, d.target.rank)
     if gap <= 0:
         yield Refusal(
             "EL-9",
             "not_a_promotion",
-            f"申报层级须高于现职称（{rank_name(t.rank)}）",
-            facts={"current": t.rank.value, "target": d.target.rank.value},
+            f"申报层级须高于{said}" if by_certificate else f"申报层级须高于现职称（{rank_name(current)}）",
+            facts={"current": current.value, "target": d.target.rank.value, **source},
         )
     elif gap > step + extra:
         yield Refusal(
             "EL-9",
             "skips_a_level",
-            f"须逐级申报：现职称{rank_name(t.rank)}，只可申报高{step + extra}级",
-            facts={"current": t.rank.value, "target": d.target.rank.value, "max_step": step + extra},
+            f"须逐级申报：{said}，只可申报高{step + extra}级",
+            facts={"current": current.value, "target": d.target.rank.value, "max_step": step + extra, **source},
         )
 
 

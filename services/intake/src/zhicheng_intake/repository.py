@@ -15,7 +15,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import driver_connection, region_within, session_schema
 from zhicheng_common.repository import Repository
-from zhicheng_intake.domain import CommitteeScope, DeclarationWindow, EligibilityContext, OtherDeclaration
+from zhicheng_intake.domain import (
+    CommitteeScope,
+    DeclarationWindow,
+    EligibilityContext,
+    HeldTitle,
+    OtherDeclaration,
+)
 from zhicheng_intake.models import (
     Attachment,
     CommitteeProjection,
@@ -261,8 +267,9 @@ class ProjectionRepository(Repository):
         """Everything the eligibility engine reads, in one statement on the driver (the submit path).
 
         The committee's filed scope and its declaration windows, the applicant's integrity bars in
-        force ``today`` (EL-20) and the applicant's other declarations of ``year`` past the draft
-        (EL-11: the domain decides which count).
+        force ``today`` (EL-20), the applicant's other declarations of ``year`` past the draft
+        (EL-11: the domain decides which count) and the titles the applicant holds by a valid
+        certificate (EL-9, from certificates' events).
         """
         schema = _quoted(session_schema(self.session))
         row = await (await driver_connection(self.session)).fetchrow(
@@ -280,7 +287,12 @@ class ProjectionRepository(Repository):
                         'level', o.level, 'kind', o.kind, 'status', o.status,
                         'withdrawn_before_review', o.withdrawn_before_review)), '[]'::json)
                  FROM {schema}.declarations o
-                WHERE o.applicant_key = $2 AND o.year = $4 AND o.status <> 'draft' AND o.id <> $5) AS others
+                WHERE o.applicant_key = $2 AND o.year = $4 AND o.status <> 'draft' AND o.id <> $5) AS others,
+              (SELECT coalesce(json_agg(json_build_object(
+                        'certificate_number', t.certificate_number, 'series', t.series, 'level', t.level,
+                        'title_name', t.title_name, 'obtained_on', t.obtained_on)
+                        ORDER BY t.certificate_number), '[]'::json)
+                 FROM {schema}.titles_held t WHERE t.holder_key = $2 AND t.status = 'valid') AS titles
             """,  # noqa: S608 (the schema from the engine's map; values as parameters)
             committee_id,
             applicant_key,
@@ -313,6 +325,7 @@ class ProjectionRepository(Repository):
                 )
                 for o in _json(row["others"])
             ),
+            titles_held=tuple(HeldTitle.from_json(t) for t in _json(row["titles"])),
         )
 
     async def committees(self) -> Sequence[CommitteeProjection]:

@@ -11,9 +11,9 @@ import pytest
 
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import publish_event, run_sql, wait_until
+from zhicheng_common.testing import assert_problem, publish_event, run_sql, wait_until
 
-from .conftest import SHANXI, Intake, applicant_body, submit
+from .conftest import SHANXI, Intake, applicant_body, draft, submit
 
 pytestmark = pytest.mark.service
 
@@ -104,3 +104,53 @@ async def test_EL_9_titles_held_follow_the_certificates_issued_revoked_and_super
 
 async def _both(statuses: Any) -> bool:
     return len(await statuses()) == 2
+
+
+async def test_EL_9_submission_counts_levels_from_the_title_held_by_certificate_and_not_from_a_revoked_one(
+    intake: Intake, intake_schema: CommonSettings
+) -> None:
+    """Declared 工程师 (intermediate), applying for 高级工程师 (associate_senior): one level up. The
+    applicant already holds 高级工程师 by certificate: not a promotion (EL-9). Once that certificate
+    is revoked it no longer counts, and the same declaration is accepted."""
+    committee = await intake.open_committee()
+    headers = intake.headers()
+    body = applicant_body(committee)
+    holder_key = PiiCipher(intake_schema.pii_key).keyed_hash(body["applicant"]["id_number"])
+    number = "14-2023-0000005-8"
+    title = _issued(number, holder_key) | {
+        "level": "associate_senior",
+        "title_name": "高级工程师",
+        "obtained_on": "2023-06-01",
+    }
+    await publish_event(
+        intake.js, intake.prefix, "certificates.certificate.issued", title, subject=number, region=SHANXI
+    )
+
+    async def projected() -> bool:
+        rows = await run_sql(
+            intake_schema, "intake", "SELECT status FROM intake.titles_held WHERE certificate_number = :n", n=number
+        )
+        return bool(rows)
+
+    await wait_until(projected, timeout=10, what="title projected")
+    declaration_id = await draft(intake, body, headers)
+    refused = assert_problem(await submit(intake, declaration_id, headers), 409, "not_eligible")
+    assert [(e["rule"], e["code"]) for e in refused["errors"]] == [("EL-9", "not_a_promotion")]
+    assert refused["errors"][0]["facts"]["certificate_number"] == number
+
+    await publish_event(
+        intake.js, intake.prefix, "certificates.certificate.revoked",
+        {"certificate_number": number, "holder_key": holder_key, "region": SHANXI,
+         "reason_category": "integrity_record", "record_id": str(uuid.uuid4()), "at": "2026-12-03T03:00:00Z"},
+        subject=number, region=SHANXI,
+    )  # fmt: skip
+
+    async def revoked() -> bool:
+        rows = await run_sql(
+            intake_schema, "intake", "SELECT status FROM intake.titles_held WHERE certificate_number = :n", n=number
+        )
+        return rows == [("revoked",)]
+
+    await wait_until(revoked, timeout=10, what="title revoked")
+    response = await submit(intake, declaration_id, headers)
+    assert response.status_code == 200, response.text

@@ -11,7 +11,7 @@ import pytest
 from services.intake.tests.builders import COMMITTEE_ID, committee_event, declaration_body, plan_event
 from zhicheng_common.policy import PolicyPack, load_pack
 from zhicheng_common.refusals import Refusal
-from zhicheng_common.series import load_series_catalog
+from zhicheng_common.series import Rank, load_series_catalog
 from zhicheng_intake import domain
 from zhicheng_intake.reference import qualification_table
 from zhicheng_intake.schemas import DeclarationCreate
@@ -275,6 +275,61 @@ def test_EL_9_skipping_a_level_is_refused() -> None:
     body["target"]["rank"] = "senior"
     body["current_title"]["obtained_on"] = "2015-01-01"
     assert check(body) == ["EL-9"]
+
+
+def held(rank_title: str, level: str, number: str = "14-2023-0000005-8") -> domain.HeldTitle:
+    """A valid engineering certificate of this platform, as intake's ``titles_held`` keeps it."""
+    return domain.HeldTitle(number, "engineering", level, rank_title, date(2023, 6, 1))
+
+
+def test_EL_9_a_title_held_by_certificate_above_the_declared_one_makes_the_same_level_no_promotion() -> None:
+    # Declared: 工程师 (intermediate), applying for 高级工程师 (associate_senior): one level up, accepted
+    # on its own. Held by certificate: 高级工程师 already, so the application is not a promotion.
+    ctx = context(titles_held=(held("高级工程师", "associate_senior"),))
+    [failure] = failures_of(declaration_body(), ctx=ctx)
+    assert (failure.rule, failure.code) == ("EL-9", "not_a_promotion")
+    assert failure.message == "申报层级须高于已持有的职称高级工程师（证书 14-2023-0000005-8）"
+    assert failure.facts == {
+        "current": "associate_senior",
+        "target": "associate_senior",
+        "current_from": "titles_held",
+        "certificate_number": "14-2023-0000005-8",
+    }
+
+
+def test_EL_9_an_applicant_declaring_no_title_is_held_to_the_title_held_by_certificate() -> None:
+    # Held: 工程师 (intermediate). Target 正高级工程师 (senior): intermediate → associate_senior → senior is
+    # two steps, the Shanxi pack allows one (max_level_step = 1): refused as skipping a level.
+    body = declaration_body(current_title=None)
+    body["target"]["rank"] = "senior"
+    failures = failures_of(body, ctx=context(titles_held=(held("工程师", "intermediate"),)))
+    ladder = [f for f in failures if f.rule == "EL-9"]
+    assert [(f.code, f.message) for f in ladder] == [
+        ("skips_a_level", "须逐级申报：已持有的职称工程师（证书 14-2023-0000005-8），只可申报高1级")
+    ]
+    assert ladder[0].facts["current"] == "intermediate"
+    assert ladder[0].facts["max_step"] == 1
+    # Without the certificate the same declaration names no current title, and EL-9 has nothing to count from.
+    assert "EL-9" not in check(body)
+
+
+def test_EL_9_a_held_title_below_the_declared_one_leaves_the_declared_one_to_count_from() -> None:
+    # Held: 助理工程师 (assistant); declared 工程师 (intermediate, obtained before the platform): the
+    # declared title counts, and associate_senior is one level above it.
+    assert check(declaration_body(), ctx=context(titles_held=(held("助理工程师", "junior"),))) == []
+
+
+def test_EL_9_the_highest_of_several_titles_held_counts_and_an_unknown_name_counts_by_its_level() -> None:
+    # 技术员 (clerk) and a title the catalog does not name at level intermediate (counted as intermediate):
+    # the highest is intermediate, so associate_senior is one level up.
+    titles = (held("技术员", "junior", "14-2015-0000001-3"), held("某某工程师", "intermediate"))
+    assert titles[1].rank(load_series_catalog()) is Rank.INTERMEDIATE
+    assert titles[0].rank(load_series_catalog()) is Rank.CLERK
+    assert "EL-9" not in check(declaration_body(current_title=None), ctx=context(titles_held=titles))
+    body = declaration_body(current_title=None)
+    body["target"]["rank"] = "intermediate"
+    [failure] = [f for f in failures_of(body, ctx=context(titles_held=titles)) if f.rule == "EL-9"]
+    assert failure.code == "not_a_promotion"
 
 
 def _initial(**changes: Any) -> dict[str, Any]:

@@ -29,6 +29,20 @@ class CertificateRepository(RegionScoped, Repository):
         rows = await self.session.scalars(select(Certificate).where(Certificate.declaration_id.in_(declaration_ids)))
         return {row.declaration_id: row for row in rows if row.declaration_id is not None}
 
+    async def revoked_by_record(self, record_id: uuid.UUID) -> Sequence[Certificate]:
+        """The certificates revoked on the integrity record ``record_id`` (IN-1) and not reissued, locked."""
+        statement = (
+            select(Certificate)
+            .where(
+                Certificate.status == "revoked",
+                Certificate.status_record_id == record_id,
+                Certificate.superseded_by.is_(None),
+            )
+            .order_by(Certificate.number)
+            .with_for_update()
+        )
+        return (await self.session.scalars(statement)).all()
+
     async def of_holder(self, holder_key: str) -> Sequence[Certificate]:
         statement = select(Certificate).where(Certificate.holder_key == holder_key).order_by(Certificate.issued_at)
         return (await self.session.scalars(statement)).all()

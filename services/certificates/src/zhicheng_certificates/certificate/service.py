@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from pydantic import BaseModel
@@ -48,7 +48,7 @@ from zhicheng_certificates.status import service as status_service
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.clock import china_today
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_changes, journal_read
+from zhicheng_common.journaling import journal_change, journal_changes, journal_read
 from zhicheng_common.pii import mask_identifier
 from zhicheng_common.policy import resolve_pack
 from zhicheng_common.refusals import Refusal, refused
@@ -356,6 +356,73 @@ async def recognize(
     (row,) = await issue_all(session, context=context, commands=[command], actor=actor, now=now)
     if old is not None:
         await status_service.supersede(session, certificate=old, by=row.number, actor=actor, now=now)
+    return row
+
+
+REISSUED = "reissued"
+WITHDRAWN_RECORD = "integrity_record_withdrawn"
+
+
+async def reissue_after_withdrawal(
+    session: AsyncSession,
+    *,
+    context: CertificatesContext,
+    revoked: Certificate,
+    record_id: uuid.UUID,
+    actor: Principal,
+    now: datetime,
+) -> Certificate:
+    """IN-1 lifted: the record that revoked ``revoked`` (locked by the caller) was withdrawn on appeal.
+
+    A revocation is final (the W3C revocation list never clears a bit, and verifiers may hold the
+    list), so the title comes back as a new certificate: the same holder, title, committee,
+    approval and date obtained, a new number, signed with the keys of now, ``supersedes`` the
+    revoked number. The revoked one stays revoked, points to the new number, and its history says
+    why (reason ``integrity_record_withdrawn``, the record's id).
+    """
+    content = content_of(context, revoked)
+    command = IssueCertificate(
+        holder=HolderIdentity(content.holder_name, content.gender, content.resident_id),
+        series=revoked.series,
+        specialty=revoked.specialty,
+        level=content.level,
+        title_name=revoked.title_name,
+        committee_id=revoked.committee_id,
+        committee_name=revoked.committee_name,
+        approving_authority=content.approving_authority,
+        document_number=content.approval_document,
+        obtained_on=revoked.obtained_on,
+        region=revoked.region,
+        basis=cast(Basis, revoked.basis),
+        supersedes=revoked.number,
+    )
+    (row,) = await issue_all(session, context=context, commands=[command], actor=actor, now=now)
+    revoked.superseded_by = row.number
+    session.add(
+        StatusChange(
+            id=uuid7(),
+            certificate_id=revoked.id,
+            at=now,
+            action=REISSUED,
+            from_status=revoked.status,
+            to_status=revoked.status,
+            reason_category=WITHDRAWN_RECORD,
+            reason_sealed=None,
+            record_id=record_id,
+            actor=actor.subject,
+        )
+    )
+    await journal_change(
+        session,
+        None,
+        record=revoked,
+        actor=actor,
+        action=f"certificates.certificate.{REISSUED}",
+        record_type=RECORD,
+        rule_ids=("IN-1",),
+        data={"number": revoked.number, "reissued_as": row.number, "record_id": str(record_id)},
+    )
+    log.info("certificates.certificate.reissued", number=revoked.number, reissued_as=row.number)
     return row
 
 

@@ -161,16 +161,23 @@ def rotate_sm2_ring(
     """
     keys = load_sm2_ring(directory)
     start = not_before or now
+    if start < now:
+        raise KeyRingError(f"not_before {start.isoformat()} is in the past")
     end = start + grace
     closed = [
         key
         if key.validity.not_after is not None and key.validity.not_after <= end
-        else SigningKey(key.key_id, key.algorithm, key.private_key, Validity(key.validity.not_before, end))
+        else SigningKey(key.key_id, key.algorithm, key.private_key, _closed(key.validity, end))
         for key in keys
     ]
     rotated = [*closed, _new_sm2_key(start)]
     _write_sm2_ring(directory, directory.name, rotated)
     return rotated
+
+
+def _closed(validity: Validity, end: datetime) -> Validity:
+    """The period cut at ``end`` (a key staged to start after ``end`` gets an empty period, not a negative one)."""
+    return Validity(validity.not_before, max(end, validity.not_before))
 
 
 def load_certificate_keys(common: CommonSettings, *, ed25519_ring: str, sm2_ring: str) -> CertificateKeys:

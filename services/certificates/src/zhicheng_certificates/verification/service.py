@@ -131,6 +131,8 @@ def online_status(row: Certificate) -> Check:
     name = CheckName.STATUS
     if row.status == "valid":
         return Check(name, Outcome.PASSED, "未撤销、未暂停（实时状态）")
+    if row.status == "revoked" and row.superseded_by:  # reissued after its integrity record was withdrawn
+        return Check(name, Outcome.FAILED, f"证书已撤销，已换发新证书 {row.superseded_by}", "certificate_revocation")
     since = f"于 {china_today(row.status_changed_at).isoformat()} " if row.status_changed_at else ""
     if row.status == "revoked":
         return Check(name, Outcome.FAILED, f"证书已{since}撤销", "certificate_revocation")

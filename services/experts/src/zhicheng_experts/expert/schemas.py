@@ -6,7 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from zhicheng_common.policy import RecusalRelationship
 from zhicheng_common.problems import FieldError
@@ -110,9 +111,11 @@ class ExpertUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    unit_name: UnitName | None = None
+    # Left out: unchanged. Every expert has a unit and an ownership kind, so these two take no null
+    # (the schema says so too); phone, email and title_name may be set to null (cleared).
+    unit_name: UnitName | SkipJsonSchema[None] = None
     unit_credit_code: CreditCode | None = None
-    ownership_kind: OwnershipKind | None = None
+    ownership_kind: OwnershipKind | SkipJsonSchema[None] = None
     specialties: list[Code] | None = Field(default=None, min_length=1, max_length=20)
     rank_held: Rank | None = None
     title_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
@@ -120,6 +123,13 @@ class ExpertUpdate(BaseModel):
     email: Email | None = None
     terms: list[TermIn] | None = Field(default=None, min_length=1, max_length=20)
     relationships: list[RelationshipIn] | None = Field(default=None, max_length=100)
+
+    @field_validator("unit_name", "ownership_kind", mode="before")
+    @classmethod
+    def _required_if_given(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("不能为空：不修改请省略该字段")
+        return value
 
 
 class StatusChange(BaseModel):

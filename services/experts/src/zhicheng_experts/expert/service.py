@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, ensure_covers
@@ -141,7 +142,14 @@ async def _add_experts(
         for e, key in zip(experts_in, keys, strict=True)
     ]
     session.add_all(rows)
-    await session.flush()  # the experts first: terms and relationships refer to them
+    try:
+        await session.flush()  # the experts first: terms and relationships refer to them
+    except IntegrityError as error:
+        # Two entries of one person raced past the check above (an import beside a single entry):
+        # the unique index refuses the second, which is the same 409 as the check's.
+        if "ix_experts_resident_id_key" in str(error.orig):
+            raise ExpertExists(errors=[]) from None
+        raise
     for expert, expert_in in zip(rows, experts_in, strict=True):
         session.add_all(_term_rows(expert.id, expert_in.terms))
         session.add_all(_relationship_rows(expert.id, expert_in.relationships, cipher))
