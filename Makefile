@@ -14,7 +14,7 @@ SOURCES := libs/common/src services/intake/src services/review/src services/expe
 UNIT_TESTS := $(wildcard libs/*/tests/unit services/*/tests/unit) tests/deploy
 SERVICE_TESTS := $(wildcard libs/*/tests/service services/*/tests/service)
 
-.PHONY: install run test lint unit service integration test-external bench clean deploy-check ci-tools audit
+.PHONY: install run test lint unit service browser integration test-external bench clean deploy-check ci-tools audit
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -40,8 +40,14 @@ lint: install
 unit: install
 	$(PYTEST) -q $(UNIT_TESTS)
 
-service: install
+service: install browser
 	$(PYTEST) -q $(SERVICE_TESTS)
+
+# Debian's headless Chromium for the /verify page's browser tests (services/gateway/tests/service/
+# browser.py installs it too): from apt, as root; Playwright never downloads a browser.
+browser:
+	@command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell; }
 
 integration: install
 	$(PYTEST) -q tests/integration

@@ -80,6 +80,12 @@ ACCESS: dict[str, frozenset[Role]] = {
     "GET /api/v1/feeds/{subscription_id}/events": KEY_HOLDER,
     "GET /api/v1/feeds/keys": PUBLIC,
     "GET /api/v1/feeds/catalog": PUBLIC,
+    # Public verification through the gateway (issue 17; docs/verify.md): anyone; an API key with
+    # scope `verify` or a unit's token makes the verifier identified (recorded for the holder).
+    "POST /api/v1/verify/by-number": PUBLIC,
+    "POST /api/v1/verify/by-token": PUBLIC,
+    # The holder's view (NA-15): an applicant's own declarations, certificates and their verifiers.
+    "GET /api/v1/holder/overview": APPLICANT,
     "GET /api/v1/gateway/journal": AUDITORS,
     "GET /api/v1/gateway/journal/seal-key": AUDITORS,
     "GET /api/v1/gateway/journal/{entry_id}": AUDITORS,

@@ -108,6 +108,11 @@ def test_the_public_routes_are_exactly_these(tmp_path: Path) -> None:
             # Feeds: the event catalog and the keys that verify pulled pages (issue 17).
             "GET /api/v1/feeds/catalog",
             "GET /api/v1/feeds/keys",
+            # Public verification and its page (issue 17, docs/verify.md).
+            "POST /api/v1/verify/by-number",
+            "POST /api/v1/verify/by-token",
+            "GET /verify",
+            "POST /verify",
             "GET /api/v1/reference",
             "GET /api/v1/reference/series",
             "GET /api/v1/reference/series/{code}",

@@ -68,6 +68,7 @@ EXTRAS: dict[str, frozenset[str]] = {
             "openapi",  # the merged OpenAPI document
             "proxy",  # the forwarding to the services
             "reference",  # the reference routes
+            "verify/page",  # the /verify page's HTML, its inline style sheet and its CSP
         }
     ),
 }

@@ -29,12 +29,15 @@ from zhicheng_gateway.auth import AuthenticateFirst, GatewayTokenVerifier, publi
 from zhicheng_gateway.consumers import SUBSCRIPTIONS
 from zhicheng_gateway.feeds import api as feeds_api
 from zhicheng_gateway.feeds.service import DEFAULT_CATALOG, FeedsContext, deliver_webhooks
+from zhicheng_gateway.holder import api as holder_api
 from zhicheng_gateway.keys import api as keys_api
 from zhicheng_gateway.keys.auth import KeyAuthenticator
 from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
 from zhicheng_gateway.reference import router as reference_router
 from zhicheng_gateway.settings import GatewaySettings
+from zhicheng_gateway.verify import api as verify_api
+from zhicheng_gateway.verify.service import VerifyContext
 
 log = structlog.get_logger()
 
@@ -96,7 +99,8 @@ def create_app(
     app = create_service_app(
         common,
         settings,
-        [*routers, *keys_api.routers, *feeds_api.routers, reference_router],
+        # Verification first: the public's hot path, matched before the other routes are tried.
+        [verify_api.router, *routers, *keys_api.routers, *feeds_api.routers, reference_router, holder_api.router],
         SUBSCRIPTIONS,
         [Job("feeds.webhooks", push_webhooks, settings.webhook_interval_seconds)],
         fallback_routers=[proxy_router],
@@ -115,6 +119,9 @@ def create_app(
     # Outside the token check and the body limit: a client over its rate costs one lookup.
     app.user_middleware.insert(1, Middleware(RateLimit, rules=public_rate_rules(settings)))
     app.include_router(discovery_router)
+    app.include_router(verify_api.page_router)  # /verify, outside /api/v1: the QR code's URL
+    verify = VerifyContext(settings, cipher, issuer, app.state.clock, app.state.database)
+    app.state.verify = verify
 
     service_lifespan = app.router.lifespan_context
     database: Database = app.state.database
@@ -124,6 +131,9 @@ def create_app(
         async with service_lifespan(app):
             upstreams = Upstreams(settings)
             app.state.upstreams = upstreams
+            verify.upstreams = upstreams
+            verify_stop = asyncio.Event()
+            verify_task = asyncio.create_task(verify.run(verify_stop))
             if feeds.http is None:  # a test may have given its own
                 feeds.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
             retry: asyncio.Task[None] | None = None
@@ -136,6 +146,8 @@ def create_app(
             try:
                 yield
             finally:
+                verify_stop.set()
+                await verify_task
                 if retry is not None:
                     retry.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -22,6 +22,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_gateway.keys.auth import carries_key
 from zhicheng_gateway.proxy import is_public_path
 from zhicheng_gateway.settings import GatewaySettings
+from zhicheng_gateway.verify.page import PAGE_PATH
 
 #: Routes of the gateway that need no token (documentation; each route also says so itself).
 PUBLIC_ROUTES: tuple[str, ...] = (
@@ -34,6 +35,8 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "GET /api/v1/docs",
     "GET /api/v1/feeds/catalog",
     "GET /api/v1/feeds/keys",
+    "POST /api/v1/verify/by-number",
+    "POST /api/v1/verify/by-token",
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
@@ -105,7 +108,10 @@ def public_rate_rules(settings: GatewaySettings) -> list[RateRule]:
         ),
         RateRule(
             "public",
-            lambda method, path: path.startswith("/api/v1/") and is_public_request(method, path, prefixes),
+            # The /verify page too: it asks the certificates service on every lookup it cannot answer.
+            lambda method, path: (
+                (path.startswith("/api/v1/") and is_public_request(method, path, prefixes)) or path == PAGE_PATH
+            ),
             settings.public_rate_per_minute,
             settings.public_rate_burst,
         ),

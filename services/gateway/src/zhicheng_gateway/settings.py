@@ -72,6 +72,14 @@ class GatewaySettings(ServiceSettings, service=SERVICE):
     # The event catalog served at GET /api/v1/feeds/catalog (docs/asyncapi.yaml unless set).
     catalog_path: Path | None = None
 
+    # Public verification (docs/verify.md): matched answers of the certificates service cached per
+    # lookup in each process, evicted by the certificates' status events (read from the gateway's
+    # table every poll), and never kept longer than the cache seconds in any case.
+    verify_cache_size: int = Field(default=200_000, ge=0)
+    verify_cache_seconds: float = Field(default=600.0, ge=0)
+    verify_poll_seconds: float = Field(default=0.25, gt=0)
+    verify_count_flush_seconds: float = Field(default=2.0, gt=0)
+
     # Rate limits per client address on the routes that need no token (zhicheng_common.limits.
     # RateLimit): the login (guessing passwords) and every other public route (publicity pages,
     # objections, reference data). A client over its rate gets 429 `rate_limited` with Retry-After.

@@ -144,3 +144,8 @@ async def token_for(client: httpx.AsyncClient, username: str, password: str) -> 
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+# The verification tests' fixtures: the real certificates service, a JetStream publisher, Chromium.
+from .browser import chromium  # noqa: E402, F401
+from .verify_helpers import certificates_service, js  # noqa: E402, F401

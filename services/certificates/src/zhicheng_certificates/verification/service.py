@@ -124,17 +124,21 @@ def _document_checks(context: CertificatesContext, row: Certificate) -> Verifica
 
 
 def online_status(row: Certificate) -> Check:
-    """The status as stored now: the change is seen by the next verification, before any list is fetched."""
+    """The status as stored now: the change is seen by the next verification, before any list is fetched.
+
+    A failed status says since when (the China date of the change), never why.
+    """
     name = CheckName.STATUS
     if row.status == "valid":
         return Check(name, Outcome.PASSED, "未撤销、未暂停（实时状态）")
     if row.status == "revoked" and row.superseded_by:  # reissued after its integrity record was withdrawn
         return Check(name, Outcome.FAILED, f"证书已撤销，已换发新证书 {row.superseded_by}", "certificate_revocation")
+    since = f"于 {china_today(row.status_changed_at).isoformat()} " if row.status_changed_at else ""
     if row.status == "revoked":
-        return Check(name, Outcome.FAILED, "证书已撤销", "certificate_revocation")
+        return Check(name, Outcome.FAILED, f"证书已{since}撤销", "certificate_revocation")
     if row.status == "suspended":
-        return Check(name, Outcome.FAILED, "证书已暂停", "certificate_suspension")
-    return Check(name, Outcome.FAILED, f"证书已被 {row.superseded_by} 取代", "certificate_superseded")
+        return Check(name, Outcome.FAILED, f"证书已{since}暂停", "certificate_suspension")
+    return Check(name, Outcome.FAILED, f"证书已{since}被 {row.superseded_by} 取代", "certificate_superseded")
 
 
 def _with_status(result: VerificationResult, status: Check, summary: dict[str, Any]) -> VerificationResult:

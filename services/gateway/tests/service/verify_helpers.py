@@ -1,0 +1,199 @@
+"""Helpers of the verification tests: the real certificates service as a subprocess behind the gateway,
+certificates issued the way the system issues them (intake's and committees' events on JetStream),
+and a status decision made by HR at the service."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from zhicheng_certificates.settings import MIGRATIONS_DIR as CERTIFICATES_MIGRATIONS_DIR
+from zhicheng_common.embedded import free_port
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestKeys, migrated, publish_event, resident_id, run_sql, wait_until
+
+SHANXI = "140000"
+TAIYUAN = "140100"
+
+
+@dataclass(frozen=True)
+class CertificatesProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def certificates_service(
+    zc_settings: CommonSettings, zc_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CertificatesProcess]:
+    """The real certificates service as a subprocess on a free port, ready before use."""
+    migrated(CERTIFICATES_MIGRATIONS_DIR, zc_settings)
+    port = free_port()
+    log = tmp_path_factory.mktemp("certificates") / "certificates.log"
+    env = {**zc_env, "ZC_CERTIFICATES_PORT": str(port)}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "zhicheng_certificates.app:create_app", "--factory", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"certificates exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"certificates not ready within 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield CertificatesProcess(url=url, process=process, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture(scope="module")
+async def js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
+    """A JetStream context of the test's own, to publish events the way their producers do."""
+    import nats
+
+    nc = await nats.connect(zc_settings.nats_url)
+    try:
+        yield nc.jetstream()
+    finally:
+        await nc.close()
+
+
+@dataclass(frozen=True)
+class Issued:
+    number: str
+    name: str
+    resident_id: str
+    token: str
+    applicant_key: str
+
+
+async def issue_certificate(js: Any, settings: CommonSettings, *, name: str) -> Issued:
+    """One senior engineering certificate for ``name``: the declaration submitted, then the results confirmed."""
+    cipher = PiiCipher(settings.pii_key)
+    prefix = settings.events_prefix
+    declaration_id = uuid.uuid4()
+    number = resident_id()
+    holder = {"name": name, "gender": "female", "resident_id": number}
+    applicant_key = cipher.keyed_hash(number)
+    submitted = {
+        "declaration_id": str(declaration_id),
+        "applicant_key": applicant_key,
+        "applicant_name_sealed": cipher.encrypt(name),
+        "holder_sealed": cipher.encrypt(json.dumps(holder, ensure_ascii=False)),
+        "year": 2026,
+        "series": "engineering",
+        "specialty": "electrical",
+        "level": "senior",
+        "rank": "senior",
+        "committee_id": str(uuid.uuid4()),
+        "kind": "normal",
+        "channel": "normal",
+        "employer_name": "山西省电力勘测设计院",
+        "region": TAIYUAN,
+    }
+    await publish_event(
+        js, prefix, "intake.declaration.submitted", submitted, subject=str(declaration_id), region=SHANXI, version=2
+    )
+    await wait_until(
+        lambda: _scalar(settings, "SELECT 1 FROM certificates.holders WHERE declaration_id = :d", d=declaration_id),
+        timeout=20,
+        what="holder projected by certificates",
+    )
+    meeting_id = str(uuid.uuid4())
+    confirmed = {
+        "confirmation_id": str(uuid.uuid4()),
+        "meeting_id": meeting_id,
+        "committee_id": "5b0e9f3c-1c1d-4b7e-9a51-0c7f2d6e8a01",
+        "committee_name": "山西省工程技术系列高级职称评审委员会",
+        "plan_id": str(uuid.uuid4()),
+        "year": 2026,
+        "region": SHANXI,
+        "policy_pack": "shanxi-2024",
+        "approving_authority": "山西省人力资源和社会保障厅",
+        "document_number": "晋人社职字〔2026〕12号",
+        "confirmed_on": "2026-12-01",
+        "title_obtained_on": "2026-11-20",
+        "reexamination_id": None,
+        "passed": [
+            {
+                "declaration_id": str(declaration_id),
+                "applicant_key": applicant_key,
+                "applicant_name_sealed": "",
+                "series": "engineering",
+                "specialty": "electrical",
+                "level": "senior",
+                "title_name": "正高级工程师",
+            }
+        ],
+        "not_passed": [],
+    }
+    await publish_event(js, prefix, "committees.results.confirmed", confirmed, subject=meeting_id, region=SHANXI)
+    row = await wait_until(
+        lambda: _row(
+            settings, "SELECT number, token FROM certificates.certificates WHERE declaration_id = :d", d=declaration_id
+        ),
+        timeout=20,
+        what="certificate issued",
+    )
+    return Issued(number=row[0], name=name, resident_id=number, token=row[1], applicant_key=applicant_key)
+
+
+async def _row(settings: CommonSettings, sql: str, **params: Any) -> tuple[Any, ...] | None:
+    rows = await run_sql(settings, "certificates", sql, **params)
+    return rows[0] if rows else None
+
+
+async def _scalar(settings: CommonSettings, sql: str, **params: Any) -> Any:
+    row = await _row(settings, sql, **params)
+    return row[0] if row else None
+
+
+async def revoke(service: CertificatesProcess, keys: TestKeys, number: str) -> None:
+    """HR revokes the certificate at the certificates service (its event then reaches the gateway)."""
+    headers = keys.headers(roles=["hr_admin"], region=SHANXI, subject="u-hr")
+    async with httpx.AsyncClient(base_url=service.url, timeout=10) as client:
+        response = await client.post(
+            f"/api/v1/certificates/certificates/{number}/revocation",
+            json={"reason_category": "falsification", "reason": "材料造假"},
+            headers=headers,
+        )
+    assert response.status_code == 200, response.text
+
+
+async def certificates_scalar(settings: CommonSettings, sql: str, **params: Any) -> Any:
+    return await _scalar(settings, sql, **params)
+
+
+def china_date_of_today() -> str:
+    from datetime import UTC, datetime
+
+    from zhicheng_common.clock import china_today
+
+    return china_today(datetime.now(UTC)).isoformat()
