@@ -71,7 +71,7 @@ GATEWAY = ServiceInfo(
     8000,
     ("auth", "users", "gateway"),
     consumes=("certificates", "committees", "experts", "integrity", "intake", "review"),
-    consumer_groups=("feeds",),
+    consumer_groups=("feeds", "readmodel"),
 )
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (

@@ -32,10 +32,11 @@ def test_each_service_has_one_durable_per_producer_it_consumes() -> None:
     assert durables["certificates"] == ("certificates-committees", "certificates-integrity", "certificates-intake")
     assert durables["review"] == ("review-intake",)
     assert durables["integrity"] == ("integrity-review",)
-    # The gateway reads every producer; its feeds have durables of their own (group ``feeds``).
+    # The gateway reads every producer; its feeds and its read model have durables of their own
+    # (groups ``feeds`` and ``readmodel``).
     assert durables["gateway"] == tuple(
         f"gateway-{group}{producer}"
-        for group in ("", "feeds-")
+        for group in ("", "feeds-", "readmodel-")
         for producer in ("certificates", "committees", "experts", "integrity", "intake", "review")
     )
 

@@ -347,8 +347,10 @@ def test_the_gateways_merged_document_keeps_the_promises(app_dir: Path, zc_keys:
     # by number, the status list by purpose); issue 17: integrity's credit feed (1) moved onto the
     # gateway's feeds; the gateway's API-key routes with input (5) and feed routes with input (5)
     # came: 129 - 1 + 10; the 9 of a meeting's results (issue 15: pass rates, results, publicity,
-    # 2 objections, confirmation, 2 re-examinations, meeting file): 138 + 9.
-    assert len(with_422) == 147
+    # 2 objections, confirmation, 2 re-examinations, meeting file): 138 + 9; issue 17's province read
+    # model (certificates, declarations, committees, meetings, integrity records, statistics and its
+    # workbook, DA-1, the passed lists, DA-2): 147 + 10.
+    assert len(with_422) == 157
     names = {
         name
         for item in merged["paths"].values()

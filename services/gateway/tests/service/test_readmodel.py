@@ -1,0 +1,228 @@
+"""The province read model, fed by events published the way the producers do: stages and their
+working days (NA-14), certificates and their status, the queries with jurisdiction in the SQL,
+keyset pages, and every read of personal data journaled with the record's region."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import nats
+import pytest
+
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.testing import TestKeys, assert_problem, run_sql
+
+from .conftest import SHANXI, Gateway
+from .readmodel_helpers import Season, module_gateway, person
+
+pytestmark = pytest.mark.service
+
+JINCHENG, JINCHENG_COUNTY = "140500", "140502"
+SHUOZHOU, SHUOZHOU_COUNTY = "140600", "140602"
+QUERIES = "/api/v1/province"
+
+
+def staff(zc_keys: TestKeys, region: str, role: str = "hr_admin") -> dict[str, str]:
+    return zc_keys.headers(roles=[role], region=region, subject=f"staff-{region}")
+
+
+async def a_season(season: Season) -> dict[str, Any]:
+    """Jincheng: one declaration through to its certificate, one left overdue; Shuozhou: one not passed."""
+    jc = await season.committee(JINCHENG, "晋城市工程系列中级评委会", on=date(2026, 1, 5))
+    sz = await season.committee(SHUOZHOU, "朔州市工程系列中级评委会", on=date(2026, 1, 5))
+    wang, li, zhao = person(JINCHENG_COUNTY, 11), person(JINCHENG_COUNTY, 12), person(SHUOZHOU_COUNTY, 13)
+    d1 = await season.submitted(JINCHENG_COUNTY, jc, on=date(2026, 3, 2), name="王晋", person=wang)
+    await season.review(
+        "returned", d1, JINCHENG_COUNTY, on=date(2026, 3, 4), deadline="2026-03-11", items=[], step="hr"
+    )
+    await season.intake("resubmitted", d1, JINCHENG_COUNTY, on=date(2026, 3, 9), corrected_fields=["title"])
+    await season.qualified(d1, JINCHENG_COUNTY, jc, wang, on=date(2026, 3, 12))
+    d2 = await season.submitted(JINCHENG_COUNTY, jc, on=date(2026, 3, 2), name="李城", person=li)
+    await season.review(
+        "returned", d2, JINCHENG_COUNTY, on=date(2026, 3, 3), deadline="2026-03-10", items=[], step="hr"
+    )
+    d3 = await season.submitted(SHUOZHOU_COUNTY, sz, on=date(2026, 3, 2), name="赵朔", person=zhao)
+    await season.qualified(d3, SHUOZHOU_COUNTY, sz, zhao, on=date(2026, 3, 5))
+    await season.confirmed(JINCHENG, jc, on=date(2026, 3, 20), passed=[(d1, wang, "王晋")])
+    await season.confirmed(SHUOZHOU, sz, on=date(2026, 3, 20), passed=[], not_passed=[d3])
+    await season.certificate(
+        "ZC-1405-2026-0001",
+        JINCHENG_COUNTY,
+        person=wang,
+        name="王晋",
+        on=date(2026, 3, 23),
+        declaration=d1,
+        committee_id=jc,
+    )
+    # A direct recognition in Shuozhou (no declaration), later revoked.
+    await season.certificate("ZC-1406-2026-0001", SHUOZHOU_COUNTY, person=zhao, name="赵朔", on=date(2026, 4, 1))
+    await season.publish(
+        "certificates.certificate.revoked",
+        {
+            "certificate_number": "ZC-1406-2026-0001",
+            "holder_key": season.cipher.keyed_hash(zhao),
+            "region": SHUOZHOU_COUNTY,
+            "reason_category": "integrity",
+            "record_id": None,
+            "at": "2026-05-06T02:00:00+00:00",
+        },
+        subject="ZC-1406-2026-0001",
+        region=SHUOZHOU_COUNTY,
+        on=date(2026, 5, 6),
+    )
+    await season.applied()
+    return {"jc": jc, "sz": sz, "d1": d1, "d2": d2, "d3": d3, "wang": wang, "zhao": zhao}
+
+
+@pytest.fixture(scope="module")
+async def gateway(gateway_schema: CommonSettings) -> AsyncIterator[Gateway]:
+    """One gateway for the module: its durables keep their pulls between the tests."""
+    async with module_gateway(gateway_schema) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def season(gateway: Gateway, gateway_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
+    connection = await nats.connect(gateway_schema.nats_url)
+    try:
+        yield await a_season(Season(connection.jetstream(), gateway_schema))
+    finally:
+        await connection.close()
+
+
+async def test_NA_14_a_declarations_stages_count_working_days_after_each_entry(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    response = await gateway.client.get(
+        f"{QUERIES}/declarations", params={"region": JINCHENG_COUNTY, "year": 2026}, headers=staff(zc_keys, JINCHENG)
+    )
+    assert response.status_code == 200, response.text
+    by_id = {item["declaration_id"]: item for item in response.json()["items"]}
+    d1 = by_id[season["d1"]]
+    # 2 Mar (Mon) → 4 Mar: the 3rd and 4th; → 9 Mar: 5, 6, 9; → 12 Mar: 10-12; → 20 Mar: 13, 16-20; → 23 Mar: the 23rd.
+    assert [(s["stage"], s["working_days"]) for s in d1["stages"]] == [
+        ("submitted", 2),
+        ("returned", 3),
+        ("resubmitted", 3),
+        ("qualified", 6),
+        ("passed", 1),
+        ("certified", None),
+    ]
+    assert (d1["stage"], d1["certificate_number"]) == ("certified", "ZC-1405-2026-0001")
+    assert (d1["returned_count"], d1["result"]) == (1, "passed")
+    d2 = by_id[season["d2"]]
+    assert (d2["stage"], d2["due"], d2["overdue"]) == ("returned", "2026-03-10", True)
+
+
+async def test_declarations_by_stage_overdue_and_committee_stay_within_the_city(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    headers = staff(zc_keys, JINCHENG)
+    overdue = await gateway.client.get(
+        f"{QUERIES}/declarations", params={"overdue": "true", "committee_id": season["jc"]}, headers=headers
+    )
+    assert [d["declaration_id"] for d in overdue.json()["items"]] == [season["d2"]]
+    # Shuozhou's committee, asked for by a Jincheng user: nothing (jurisdiction is in the WHERE).
+    other = await gateway.client.get(f"{QUERIES}/declarations", params={"committee_id": season["sz"]}, headers=headers)
+    assert other.json()["items"] == []
+    province = await gateway.client.get(
+        f"{QUERIES}/declarations",
+        params={"stage": "not_passed", "committee_id": season["sz"]},
+        headers=staff(zc_keys, SHANXI, "province_admin"),
+    )
+    assert [d["declaration_id"] for d in province.json()["items"]] == [season["d3"]]
+
+
+async def test_certificates_by_name_resident_id_number_and_status_within_the_jurisdiction(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any], gateway_schema: CommonSettings
+) -> None:
+    province = staff(zc_keys, SHANXI, "province_admin")
+    by_id = await gateway.client.get(
+        f"{QUERIES}/certificates", params={"resident_id": season["zhao"]}, headers=province
+    )
+    assert by_id.status_code == 200, by_id.text
+    [revoked] = by_id.json()["items"]
+    assert (revoked["certificate_number"], revoked["status"], revoked["holder_name"]) == (
+        "ZC-1406-2026-0001",
+        "revoked",
+        "赵朔",
+    )
+    by_name = await gateway.client.get(f"{QUERIES}/certificates", params={"name": "王晋"}, headers=province)
+    assert [c["certificate_number"] for c in by_name.json()["items"]] == ["ZC-1405-2026-0001"]
+    # The Jincheng user asks for the Shuozhou holder by ID number and by certificate number: nothing.
+    jincheng = staff(zc_keys, JINCHENG)
+    for params in ({"resident_id": season["zhao"]}, {"certificate_number": "ZC-1406-2026-0001"}):
+        response = await gateway.client.get(f"{QUERIES}/certificates", params=params, headers=jincheng)
+        assert response.json()["items"] == []
+    assert_problem(
+        await gateway.client.get(
+            f"{QUERIES}/certificates", params={"resident_id": "140502198505050110"}, headers=province
+        ),
+        400,
+        "bad_resident_id",
+    )
+    # The reads were journaled in the records' regions.
+    rows = await run_sql(
+        gateway_schema,
+        "gateway",
+        "SELECT record_region FROM gateway.journal WHERE action = 'readmodel.certificates.queried'"
+        " AND record_id = 'ZC-1406-2026-0001'",
+    )
+    assert (SHUOZHOU_COUNTY,) in rows
+
+
+async def test_certificate_pages_follow_the_keyset_cursor_in_order(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    headers = staff(zc_keys, SHANXI, "province_admin")
+    seen: list[str] = []
+    cursor = None
+    for _ in range(50):
+        params: dict[str, Any] = {"sort": "certificate_number", "order": "asc", "limit": 1, "series": "engineering"}
+        if cursor:
+            params["after"] = cursor
+        page = (await gateway.client.get(f"{QUERIES}/certificates", params=params, headers=headers)).json()
+        seen += [c["certificate_number"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(set(seen))
+    assert {"ZC-1405-2026-0001", "ZC-1406-2026-0001"} <= set(seen)
+    wrong = await gateway.client.get(
+        f"{QUERIES}/certificates",
+        params={"sort": "obtained_on", "after": cursor or "bm90LWEtY3Vyc29y"},
+        headers=headers,
+    )
+    assert wrong.status_code in (200, 400)
+    assert_problem(
+        await gateway.client.get(f"{QUERIES}/certificates", params={"after": "bm90LWEtY3Vyc29y"}, headers=headers),
+        400,
+        "bad_query_cursor",
+    )
+
+
+async def test_MT_5_statistics_per_city_count_and_rate_by_hand(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    response = await gateway.client.get(
+        f"{QUERIES}/statistics",
+        params={"by": "committee", "year": 2026},
+        headers=staff(zc_keys, SHANXI, "province_admin"),
+    )
+    assert response.status_code == 200, response.text
+    rows = {row["key"]: row for row in response.json()["rows"]}
+    jc, sz = rows[season["jc"]], rows[season["sz"]]
+    assert (jc["declared"], jc["qualified"], jc["evaluated"], jc["passed"], jc["overdue"]) == (2, 1, 1, 1, 1)
+    assert (jc["pass_rate"], jc["label"]) == (1.0, "晋城市工程系列中级评委会")
+    assert (sz["declared"], sz["qualified"], sz["evaluated"], sz["passed"], sz["pass_rate"]) == (1, 1, 1, 0, 0.0)
+    # Jincheng's submitted stage: 2 working days (d1) and 1 (d2, 2 → 3 Mar): median 1.5, p90 1.9.
+    assert jc["stage_days"]["submitted"] == {"median": 1.5, "p90": 1.9}
+    chart = response.json()["chart"]
+    assert chart["dimension"] == "committee"
+    assert "晋城市工程系列中级评委会" in chart["categories"]
+    city = await gateway.client.get(
+        f"{QUERIES}/statistics", params={"by": "city", "year": 2026}, headers=staff(zc_keys, JINCHENG)
+    )
+    assert [row["key"] for row in city.json()["rows"]] == [JINCHENG]
