@@ -287,3 +287,50 @@ VERSIONS = {
 
 def person(region: str, sequence: int) -> str:
     return resident_id(region, date(1985, 5, 5), sequence)
+
+
+async def a_season(season: Season, city_a: str, city_b: str) -> dict[str, Any]:
+    """City A: one declaration through to its certificate, one left overdue; city B: one not passed,
+    and a direct recognition later revoked. Each city's county is ``city[:4] + "02"``."""
+    county_a, county_b = city_a[:4] + "02", city_b[:4] + "02"
+    number_a, number_b = f"ZC-{city_a[:4]}-2026-0001", f"ZC-{city_b[:4]}-2026-0001"
+    jc = await season.committee(city_a, f"{city_a} 工程系列中级评委会", on=date(2026, 1, 5))
+    sz = await season.committee(city_b, f"{city_b} 工程系列中级评委会", on=date(2026, 1, 5))
+    wang, li, zhao = person(county_a, 11), person(county_a, 12), person(county_b, 13)
+    d1 = await season.submitted(county_a, jc, on=date(2026, 3, 2), name="王晋", person=wang)
+    await season.review("returned", d1, county_a, on=date(2026, 3, 4), deadline="2026-03-11", items=[], step="hr")
+    await season.intake("resubmitted", d1, county_a, on=date(2026, 3, 9), corrected_fields=["title"])
+    await season.qualified(d1, county_a, jc, wang, on=date(2026, 3, 12))
+    d2 = await season.submitted(county_a, jc, on=date(2026, 3, 2), name="李城", person=li)
+    await season.review("returned", d2, county_a, on=date(2026, 3, 3), deadline="2026-03-10", items=[], step="hr")
+    d3 = await season.submitted(county_b, sz, on=date(2026, 3, 2), name="赵朔", person=zhao)
+    await season.qualified(d3, county_b, sz, zhao, on=date(2026, 3, 5))
+    await season.confirmed(city_a, jc, on=date(2026, 3, 20), passed=[(d1, wang, "王晋")])
+    await season.confirmed(city_b, sz, on=date(2026, 3, 20), passed=[], not_passed=[d3])
+    await season.certificate(
+        number_a,
+        county_a,
+        person=wang,
+        name="王晋",
+        on=date(2026, 3, 23),
+        declaration=d1,
+        committee_id=jc,
+    )
+    # A direct recognition in Shuozhou (no declaration), later revoked.
+    await season.certificate(number_b, county_b, person=zhao, name="赵朔", on=date(2026, 4, 1))
+    await season.publish(
+        "certificates.certificate.revoked",
+        {
+            "certificate_number": number_b,
+            "holder_key": season.cipher.keyed_hash(zhao),
+            "region": county_b,
+            "reason_category": "integrity",
+            "record_id": None,
+            "at": "2026-05-06T02:00:00+00:00",
+        },
+        subject=number_b,
+        region=county_b,
+        on=date(2026, 5, 6),
+    )
+    await season.applied()
+    return {"jc": jc, "sz": sz, "d1": d1, "d2": d2, "d3": d3, "wang": wang, "zhao": zhao, "a": number_a, "b": number_b}

@@ -5,7 +5,6 @@ keyset pages, and every read of personal data journaled with the record's region
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import nats
@@ -15,7 +14,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys, assert_problem, run_sql
 
 from .conftest import SHANXI, Gateway
-from .readmodel_helpers import Season, module_gateway, person
+from .readmodel_helpers import Season, a_season, module_gateway
 
 pytestmark = pytest.mark.service
 
@@ -26,54 +25,6 @@ QUERIES = "/api/v1/province"
 
 def staff(zc_keys: TestKeys, region: str, role: str = "hr_admin") -> dict[str, str]:
     return zc_keys.headers(roles=[role], region=region, subject=f"staff-{region}")
-
-
-async def a_season(season: Season) -> dict[str, Any]:
-    """Jincheng: one declaration through to its certificate, one left overdue; Shuozhou: one not passed."""
-    jc = await season.committee(JINCHENG, "晋城市工程系列中级评委会", on=date(2026, 1, 5))
-    sz = await season.committee(SHUOZHOU, "朔州市工程系列中级评委会", on=date(2026, 1, 5))
-    wang, li, zhao = person(JINCHENG_COUNTY, 11), person(JINCHENG_COUNTY, 12), person(SHUOZHOU_COUNTY, 13)
-    d1 = await season.submitted(JINCHENG_COUNTY, jc, on=date(2026, 3, 2), name="王晋", person=wang)
-    await season.review(
-        "returned", d1, JINCHENG_COUNTY, on=date(2026, 3, 4), deadline="2026-03-11", items=[], step="hr"
-    )
-    await season.intake("resubmitted", d1, JINCHENG_COUNTY, on=date(2026, 3, 9), corrected_fields=["title"])
-    await season.qualified(d1, JINCHENG_COUNTY, jc, wang, on=date(2026, 3, 12))
-    d2 = await season.submitted(JINCHENG_COUNTY, jc, on=date(2026, 3, 2), name="李城", person=li)
-    await season.review(
-        "returned", d2, JINCHENG_COUNTY, on=date(2026, 3, 3), deadline="2026-03-10", items=[], step="hr"
-    )
-    d3 = await season.submitted(SHUOZHOU_COUNTY, sz, on=date(2026, 3, 2), name="赵朔", person=zhao)
-    await season.qualified(d3, SHUOZHOU_COUNTY, sz, zhao, on=date(2026, 3, 5))
-    await season.confirmed(JINCHENG, jc, on=date(2026, 3, 20), passed=[(d1, wang, "王晋")])
-    await season.confirmed(SHUOZHOU, sz, on=date(2026, 3, 20), passed=[], not_passed=[d3])
-    await season.certificate(
-        "ZC-1405-2026-0001",
-        JINCHENG_COUNTY,
-        person=wang,
-        name="王晋",
-        on=date(2026, 3, 23),
-        declaration=d1,
-        committee_id=jc,
-    )
-    # A direct recognition in Shuozhou (no declaration), later revoked.
-    await season.certificate("ZC-1406-2026-0001", SHUOZHOU_COUNTY, person=zhao, name="赵朔", on=date(2026, 4, 1))
-    await season.publish(
-        "certificates.certificate.revoked",
-        {
-            "certificate_number": "ZC-1406-2026-0001",
-            "holder_key": season.cipher.keyed_hash(zhao),
-            "region": SHUOZHOU_COUNTY,
-            "reason_category": "integrity",
-            "record_id": None,
-            "at": "2026-05-06T02:00:00+00:00",
-        },
-        subject="ZC-1406-2026-0001",
-        region=SHUOZHOU_COUNTY,
-        on=date(2026, 5, 6),
-    )
-    await season.applied()
-    return {"jc": jc, "sz": sz, "d1": d1, "d2": d2, "d3": d3, "wang": wang, "zhao": zhao}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +38,7 @@ async def gateway(gateway_schema: CommonSettings) -> AsyncIterator[Gateway]:
 async def season(gateway: Gateway, gateway_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
     connection = await nats.connect(gateway_schema.nats_url)
     try:
-        yield await a_season(Season(connection.jetstream(), gateway_schema))
+        yield await a_season(Season(connection.jetstream(), gateway_schema), JINCHENG, SHUOZHOU)
     finally:
         await connection.close()
 
@@ -215,13 +166,13 @@ async def test_MT_5_statistics_per_city_count_and_rate_by_hand(
     rows = {row["key"]: row for row in response.json()["rows"]}
     jc, sz = rows[season["jc"]], rows[season["sz"]]
     assert (jc["declared"], jc["qualified"], jc["evaluated"], jc["passed"], jc["overdue"]) == (2, 1, 1, 1, 1)
-    assert (jc["pass_rate"], jc["label"]) == (1.0, "晋城市工程系列中级评委会")
+    assert (jc["pass_rate"], jc["label"]) == (1.0, f"{JINCHENG} 工程系列中级评委会")
     assert (sz["declared"], sz["qualified"], sz["evaluated"], sz["passed"], sz["pass_rate"]) == (1, 1, 1, 0, 0.0)
     # Jincheng's submitted stage: 2 working days (d1) and 1 (d2, 2 → 3 Mar): median 1.5, p90 1.9.
     assert jc["stage_days"]["submitted"] == {"median": 1.5, "p90": 1.9}
     chart = response.json()["chart"]
     assert chart["dimension"] == "committee"
-    assert "晋城市工程系列中级评委会" in chart["categories"]
+    assert f"{JINCHENG} 工程系列中级评委会" in chart["categories"]
     city = await gateway.client.get(
         f"{QUERIES}/statistics", params={"by": "city", "year": 2026}, headers=staff(zc_keys, JINCHENG)
     )

@@ -125,12 +125,13 @@ _DECLARATION_FIELDS = (
 
 
 async def _declaration(
-    repo: ProjectionRepository, declaration_id: uuid.UUID, region: str, stage: str, event: CloudEvent, **values: Any
+    repo: ProjectionRepository, declaration_id: uuid.UUID, heard_in: str, stage: str, event: CloudEvent, **values: Any
 ) -> None:
-    """The declaration's row with what this event knows (created when it is the first we hear of it)."""
+    """The declaration's row with what this event knows (created when it is the first we hear of it;
+    ``heard_in`` is its region until an event that sets ``region`` arrives)."""
     row = {
         "declaration_id": declaration_id,
-        "region": region,
+        "region": heard_in,
         "stage": stage,
         "stage_since": event.time,
         "returned_count": 0,
@@ -188,7 +189,10 @@ async def on_declaration_event(
         values["qualified"] = True
     if stage in ("rejected", "disqualified"):
         values["review_rule_ids"] = list(data.get("rule_ids") or [])
-    await _declaration(repo, declaration_id, _region(event, data), stage, event, **values)
+    # The declaration's own events name its region (the applicant's county); a result or a
+    # certificate heard first only fills it in until they arrive.
+    region = _region(event, data)
+    await _declaration(repo, declaration_id, region, stage, event, region=region, **values)
     await _enter(repo, context, event, declaration_id, stage, due=_date(data.get("deadline")))
 
 
@@ -436,12 +440,12 @@ APPLY: Mapping[str, Apply] = {
 async def project(session: AsyncSession, event: CloudEvent, *, context: ReadModelContext, live: bool = True) -> bool:
     """Apply one event to the read model once; False when these tables hold it already.
 
-    ``live``: the consumers hold the read-model lock shared, so a rebuild's swap waits for them
-    and they for it (docs/readmodel.md).
+    ``live``: the consumers hold the read-model lock (``READ_MODEL_LOCK``), so they take turns and
+    a rebuild's swap waits for them and they for it (docs/readmodel.md).
     """
     repo = ProjectionRepository(session)
     if live:
-        await repo.hold_shared_lock()
+        await repo.hold_lock()
     if not await repo.claim(uuid.UUID(event.id), event.service):
         return False
     apply = APPLY.get(event_name(event.type) or "")

@@ -25,15 +25,17 @@ from zhicheng_gateway.readmodel.models import (
     RmStageVisit,
 )
 
-#: Live read-model writers hold this lock shared; a rebuild's swap takes it alone (docs/readmodel.md).
+#: Every writer of the live read model holds this lock for its transaction: the six durables take
+#: turns (two producers' events about one declaration would otherwise deadlock on its rows), and a
+#: rebuild's swap, taking it too, waits for the batch in flight and holds the next (docs/readmodel.md).
 READ_MODEL_LOCK = 0x7A63726D6F64  # "zcrmod"
 
 
 class ProjectionRepository(Repository):
     """What the consumers write."""
 
-    async def hold_shared_lock(self) -> None:
-        await self.session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": READ_MODEL_LOCK})
+    async def hold_lock(self) -> None:
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK})
 
     async def claim(self, event_id: uuid.UUID, producer: str) -> bool:
         """Record the event as applied here; False when these tables hold it already."""
