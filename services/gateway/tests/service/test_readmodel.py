@@ -4,14 +4,18 @@ keyset pages, and every read of personal data journaled with the record's region
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
+import openpyxl
 import pytest
 
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys, assert_problem, run_sql
+from zhicheng_gateway.readmodel.workbook import XLSX
 
 from .conftest import SHANXI, Gateway
 from .readmodel_helpers import Season, a_season, module_gateway
@@ -177,3 +181,98 @@ async def test_MT_5_statistics_per_city_count_and_rate_by_hand(
         f"{QUERIES}/statistics", params={"by": "city", "year": 2026}, headers=staff(zc_keys, JINCHENG)
     )
     assert [row["key"] for row in city.json()["rows"]] == [JINCHENG]
+
+
+async def test_MT_5_the_statistics_workbook_has_a_sheet_per_dimension_with_native_charts(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    response = await gateway.client.get(
+        f"{QUERIES}/statistics.xlsx", params={"year": 2026}, headers=staff(zc_keys, JINCHENG)
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["全省", "按市", "按评委会", "按系列", "按级别", "按年度"]
+    city = [list(row) for row in book["按市"].iter_rows(values_only=True)]
+    assert city[0][:7] == ["分组", "申报", "资格审查通过", "参评", "评审通过", "通过率", "超期"]
+    assert city[1][:7] == [JINCHENG, 2, 1, 1, 1, 1, 1]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    assert len(charts) == 2 * 6  # a bar and a line chart on each sheet
+
+
+async def test_DA_1_collects_every_certificate_holder_of_the_jurisdiction(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    response = await gateway.client.get(
+        f"{QUERIES}/exports/da1", params={"year": 2026}, headers=staff(zc_keys, JINCHENG)
+    )
+    assert response.status_code == 200, response.text
+    rows = response.json()["items"]
+    assert [row["certificate_number"] for row in rows] == ["ZC-1405-2026-0001"]
+    row = rows[0]
+    assert (row["name"], row["gender"], row["practiced_specialty"], row["field"], row["title"]) == (
+        "王晋",
+        "female",
+        "civil",
+        "engineering",
+        "工程师",
+    )
+    assert (row["employer_name"], row["channel"], row["region"]) == ("示例设计院", "unit", JINCHENG_COUNTY)
+
+
+async def test_DA_1_the_passed_list_of_a_committee_in_the_prescribed_columns(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    response = await gateway.client.get(
+        f"{QUERIES}/exports/passed.xlsx",
+        params={"year": 2026, "committee_id": season["jc"]},
+        headers=staff(zc_keys, JINCHENG),
+    )
+    assert response.status_code == 200, response.text
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [f"评委会 {JINCHENG}"]
+    rows = [list(row) for row in book.active.iter_rows(values_only=True)]  # type: ignore[union-attr]
+    assert rows == [
+        [
+            "序号",
+            "姓名",
+            "性别",
+            "工作单位",
+            "系列",
+            "专业",
+            "级别",
+            "资格名称",
+            "评审委员会",
+            "确认文号",
+            "取得资格时间",
+            "证书编号",
+        ],
+        [
+            1,
+            "王晋",
+            "女",
+            "示例设计院",
+            "engineering",
+            "civil",
+            "intermediate",
+            "工程师",
+            f"评委会 {JINCHENG}",
+            "人社字〔2026〕05号",
+            "2026-03-20",
+            "ZC-1405-2026-0001",
+        ],
+    ]
+
+
+async def test_DA_2_the_annual_report_counts_a_year_by_committee_series_and_level(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    response = await gateway.client.get(
+        f"{QUERIES}/exports/annual-report", params={"year": 2026}, headers=staff(zc_keys, JINCHENG)
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["totals"] == {"declared": 2, "qualified": 1, "evaluated": 1, "passed": 1, "pass_rate": 1.0}
+    assert [row["key"] for row in report["by_committee"]] == [season["jc"]]
+    assert report["certificates"] == [{"series": "engineering", "level": "intermediate", "issued": 1, "revoked": 0}]
