@@ -58,7 +58,10 @@ After = Annotated[str | None, Query(max_length=512, description="the next_cursor
 Order = Annotated[Literal["asc", "desc"], Query(description="sort order")]
 Text = Annotated[str | None, Query(max_length=128)]
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}
+    200: {
+        "description": "an xlsx workbook (Office Open XML)",
+        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}, "example": "PK\u0003\u0004…"}},
+    }
 }
 
 router = APIRouter(prefix="/province", tags=["province"])

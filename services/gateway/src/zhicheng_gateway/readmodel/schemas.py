@@ -156,6 +156,10 @@ class CommitteeRead(BaseModel):
 
 
 class CommitteeList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": CommitteeRead.model_config["json_schema_extra"]["examples"]}]}  # type: ignore[index]
+    )
+
     items: list[CommitteeRead]
 
 
@@ -197,6 +201,10 @@ class MeetingRead(BaseModel):
 
 
 class MeetingList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": MeetingRead.model_config["json_schema_extra"]["examples"]}]}  # type: ignore[index]
+    )
+
     items: list[MeetingRead]
 
 
@@ -234,6 +242,10 @@ class IntegrityRecordRead(BaseModel):
 
 
 class IntegrityRecordList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": IntegrityRecordRead.model_config["json_schema_extra"]["examples"]}]}  # type: ignore[index]
+    )
+
     items: list[IntegrityRecordRead]
 
 
