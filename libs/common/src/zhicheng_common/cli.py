@@ -994,6 +994,7 @@ def readmodel_rebuild(
             context=rebuild.context_from(settings),
             batch=batch,
             swap=swap,
+            settings=settings,
         )
 
     summary = asyncio.run(_with_js(run))

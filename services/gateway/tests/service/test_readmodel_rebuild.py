@@ -103,6 +103,7 @@ async def test_a_rebuild_from_the_streams_answers_every_query_as_the_live_model_
         prefix=gateway_schema.events_prefix,
         context=context_from(gateway_schema),
         batch=50,
+        settings=gateway_schema,
     )
     assert summary.swapped
     assert summary.applied >= len(season.published)

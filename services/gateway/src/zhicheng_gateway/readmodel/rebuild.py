@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.calendar_store import stored_arrangements
 from zhicheng_common.db import Database
 from zhicheng_common.events.authenticity import check_origin
 from zhicheng_common.events.envelope import CloudEvent
@@ -37,7 +38,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.topology import GATEWAY
 from zhicheng_gateway.models import Base
 from zhicheng_gateway.readmodel.models import READ_MODEL_TABLES
-from zhicheng_gateway.readmodel.projection import ReadModelContext, project
+from zhicheng_gateway.readmodel.projection import ReadModelContext, project, project_batch
 from zhicheng_gateway.readmodel.repository import READ_MODEL_LOCK
 
 log = structlog.get_logger()
@@ -54,6 +55,7 @@ class RebuildSummary:
     applied: int = 0
     skipped: list[str] = field(default_factory=list)  # events the projection refused (their ids and why)
     caught_up: int = 0  # events applied under the swap's lock
+    split: int = 0  # batches that failed as a whole and were applied event by event
     seconds: float = 0.0
     swapped: bool = False
 
@@ -127,8 +129,10 @@ async def _apply(
     summary.events += len(messages)
     try:
         async with database.unit_of_work() as session:
-            applied = sum([await project(session, event, context=context, live=False) for event in events])
-    except Exception:
+            applied = await project_batch(session, events, context=context)
+    except Exception as exc:
+        log.warning("readmodel.rebuild.batch_split", size=len(events), error=repr(exc))
+        summary.split += 1
         applied = 0
         for event in events:
             try:
@@ -165,7 +169,9 @@ async def _create_tables(connection: AsyncConnection, schema: str) -> None:
 def context_from(settings: CommonSettings) -> ReadModelContext:
     """The projection's context as the gateway builds it (the same PII key and calendar overrides)."""
     return ReadModelContext(
-        cipher=PiiCipher(settings.pii_key), calendar=WorkingDayCalendar.from_settings_json(settings.calendar_overrides)
+        cipher=PiiCipher(settings.pii_key),
+        calendar=WorkingDayCalendar.from_settings_json(settings.calendar_overrides),
+        memo={},
     )
 
 
@@ -178,12 +184,20 @@ async def rebuild(
     context: ReadModelContext,
     batch: int = 500,
     swap: bool = True,
+    settings: CommonSettings | None = None,
 ) -> RebuildSummary:
-    """Replay the streams into a fresh schema and (``swap``) put its tables in place of the live ones."""
+    """Replay the streams into a fresh schema and (``swap``) put its tables in place of the live ones.
+
+    With ``settings``, the calendar first loads the holiday arrangements stored on NATS (the live
+    gateway follows the same ones), so that the working days are counted alike.
+    """
     started = time.monotonic()
     token = secrets.token_hex(4)
     fresh, retired = f"gateway_rm_{token}", f"gateway_rm_{token}_retired"
     summary = RebuildSummary(schema=fresh)
+    if settings is not None:  # the holiday arrangements an operator loaded, as the live gateway follows them
+        for arrangement in await stored_arrangements(js, settings):
+            context.calendar.load(arrangement)
     live = Database(database_url, LIVE_SCHEMA)
     target = Database(database_url, fresh)
     replay = _Replay(js, stream=stream, prefix=prefix, token=token, batch=batch)

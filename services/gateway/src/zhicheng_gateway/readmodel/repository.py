@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select, text, tuple_, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 
 from zhicheng_common.auth import Principal
@@ -29,10 +43,37 @@ from zhicheng_gateway.readmodel.models import (
 #: turns (two producers' events about one declaration would otherwise deadlock on its rows), and a
 #: rebuild's swap, taking it too, waits for the batch in flight and holds the next (docs/readmodel.md).
 READ_MODEL_LOCK = 0x7A63726D6F64  # "zcrmod"
+UUID_ARRAY = ARRAY(Uuid)
+#: Rows per multi-row statement of a buffered batch (well inside PostgreSQL's 65,535 parameters).
+WRITE_CHUNK = 1000
 
 
 class ProjectionRepository(Repository):
     """What the consumers write."""
+
+    #: Declarations whose visits are to be recounted at the end of a batch (None: at once).
+    deferred: set[uuid.UUID] | None = None
+
+    def __init__(self, session: Any, *, buffered: bool = False) -> None:
+        """``buffered`` (a rebuild's batch): upserts and visits are merged in memory and written in
+        multi-row statements before the next read or at :meth:`flush_writes`, as if one by one."""
+        super().__init__(session)
+        self.buffered = buffered
+        self._rows: dict[tuple[Any, Any], tuple[dict[str, Any], list[str], str]] = {}
+        self._visits: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = {}
+
+    async def flush_writes(self) -> None:
+        """Write what :meth:`upsert` and :meth:`add_visit` buffered (a no-op when unbuffered)."""
+        rows, visits = self._rows, self._visits
+        self._rows, self._visits = {}, {}
+        groups: dict[tuple[Any, str, tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
+        for (model, _), (values, names, key) in rows.items():
+            groups.setdefault((model, key, tuple(sorted(values)), tuple(sorted(names))), []).append(values)
+        for (model, key, _, updated), group in groups.items():
+            for start in range(0, len(group), WRITE_CHUNK):
+                await self._upsert_rows(model, key, group[start : start + WRITE_CHUNK], updated)
+        if visits:
+            await self.session.execute(insert(RmStageVisit).on_conflict_do_nothing(), list(visits.values()))
 
     async def hold_lock(self) -> None:
         await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK})
@@ -47,39 +88,77 @@ class ProjectionRepository(Repository):
         )
         return (await self.session.execute(statement)).first() is not None
 
+    async def claim_many(self, events: Sequence[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
+        """:meth:`claim` for a batch: the ids these tables did not hold yet."""
+        if not events:
+            return set()
+        statement = (
+            insert(AppliedEvent)
+            .values([{"event_id": event_id, "producer": producer} for event_id, producer in dict(events).items()])
+            .on_conflict_do_nothing()
+            .returning(AppliedEvent.event_id)
+        )
+        return set((await self.session.scalars(statement)).all())
+
+    async def update_many(self, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Update rows by primary key, in one round trip (executemany)."""
+        await self.flush_writes()
+        if rows:
+            await self.session.execute(update(model), list(rows))
+
     async def upsert(self, model: Any, key: str, values: Mapping[str, Any], *, update_keys: Sequence[str]) -> None:
         """Insert ``values``; on a known key, set only ``update_keys`` (what this event knows)."""
-        statement = insert(model).values(**values)
+        if not self.buffered:
+            await self._upsert_rows(model, key, [dict(values)], tuple(update_keys))
+            return
+        known = self._rows.get((model, values[key]))
+        if known is None:
+            self._rows[(model, values[key])] = (dict(values), list(update_keys), key)
+            return
+        # Later in the batch: what a second statement would have done to the row the first wrote.
+        merged, keys, _ = known
+        for name in update_keys:
+            merged[name] = values[name]
+            if name not in keys:
+                keys.append(name)
+
+    async def _upsert_rows(
+        self, model: Any, key: str, rows: Sequence[Mapping[str, Any]], update_keys: Sequence[str]
+    ) -> None:
+        # One statement for every row (executemany): compiled once, cached by its shape.
+        statement = insert(model)
         updates = {name: statement.excluded[name] for name in update_keys}
         if updates:
             statement = statement.on_conflict_do_update(index_elements=[key], set_=updates)
         else:
             statement = statement.on_conflict_do_nothing(index_elements=[key])
-        await self.session.execute(statement)
+        await self.session.execute(statement, [dict(row) for row in rows])
 
     async def set_values(self, model: Any, key: Any, value: Any, values: Mapping[str, Any]) -> int:
+        await self.flush_writes()
         result = await self.session.execute(update(model).where(key == value).values(**values))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def add_visit(self, visit: Visit, declaration_id: uuid.UUID) -> None:
-        statement = (
-            insert(RmStageVisit)
-            .values(
-                event_id=visit.event_id,
-                declaration_id=declaration_id,
-                stage=visit.stage,
-                entered_at=visit.entered_at,
-                entered_on=visit.entered_on,
-                due=visit.due,
-            )
-            .on_conflict_do_nothing()
-        )
-        await self.session.execute(statement)
+        row = {
+            "event_id": visit.event_id,
+            "declaration_id": declaration_id,
+            "stage": visit.stage,
+            "entered_at": visit.entered_at,
+            "entered_on": visit.entered_on,
+            "due": visit.due,
+        }
+        if self.buffered:
+            self._visits.setdefault((visit.event_id, declaration_id), row)
+            return
+        await self.session.execute(insert(RmStageVisit).values(**row).on_conflict_do_nothing())
 
-    async def visits(self, declaration_id: uuid.UUID) -> list[Visit]:
+    async def visits_of(self, declaration_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[Visit]]:
+        await self.flush_writes()
         rows = (
             await self.session.execute(
                 select(
+                    RmStageVisit.declaration_id,
                     RmStageVisit.event_id,
                     RmStageVisit.stage,
                     RmStageVisit.entered_at,
@@ -87,28 +166,16 @@ class ProjectionRepository(Repository):
                     RmStageVisit.due,
                     RmStageVisit.left_on,
                     RmStageVisit.working_days,
-                ).where(RmStageVisit.declaration_id == declaration_id)
+                ).where(RmStageVisit.declaration_id == any_(bindparam("ids", list(declaration_ids), type_=UUID_ARRAY)))
             )
         ).all()
-        return [Visit(*row) for row in rows]
-
-    async def save_visits(self, declaration_id: uuid.UUID, visits: Sequence[Visit], before: Sequence[Visit]) -> None:
-        known = {v.event_id: v for v in before}
-        for visit in visits:
-            old = known.get(visit.event_id)
-            if old is not None and (old.left_on, old.working_days, old.due) == (
-                visit.left_on,
-                visit.working_days,
-                visit.due,
-            ):
-                continue
-            await self.session.execute(
-                update(RmStageVisit)
-                .where(RmStageVisit.event_id == visit.event_id, RmStageVisit.declaration_id == declaration_id)
-                .values(left_on=visit.left_on, working_days=visit.working_days, due=visit.due)
-            )
+        grouped: dict[uuid.UUID, list[Visit]] = {}
+        for row in rows:
+            grouped.setdefault(row[0], []).append(Visit(row[1], row[2], row[3], row[4], row[5], row[6], row[7]))
+        return grouped
 
     async def set_due_of_latest(self, declaration_id: uuid.UUID, stages: Sequence[str], due: date) -> None:
+        await self.flush_writes()
         latest = (
             select(RmStageVisit.event_id)
             .where(RmStageVisit.declaration_id == declaration_id, RmStageVisit.stage.in_(list(stages)))
@@ -123,6 +190,7 @@ class ProjectionRepository(Repository):
         )
 
     async def exists(self, model: Any, key: Any, value: Any) -> bool:
+        await self.flush_writes()
         return (await self.session.scalar(select(literal(1)).select_from(model).where(key == value))) is not None
 
 
