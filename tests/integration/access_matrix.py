@@ -80,6 +80,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "GET /api/v1/feeds/catalog": PUBLIC,
     # The province read model: queries, statistics and exports (issue 17; docs/readmodel.md).
     "GET /api/v1/province/certificates": RECORD_READERS,
+    "GET /api/v1/province/agency/certificates": KEY_HOLDER,
     "GET /api/v1/province/declarations": RECORD_READERS,
     "GET /api/v1/province/committees": RECORD_READERS,
     "GET /api/v1/province/meetings": RECORD_READERS,

@@ -18,6 +18,7 @@ from zhicheng_common.testing import TestKeys, assert_problem, run_sql
 from zhicheng_gateway.readmodel.workbook import XLSX
 
 from .conftest import SHANXI, Gateway
+from .feeds_helpers import issue_key
 from .readmodel_helpers import Season, a_season, module_gateway
 
 pytestmark = pytest.mark.service
@@ -276,3 +277,22 @@ async def test_DA_2_the_annual_report_counts_a_year_by_committee_series_and_leve
     assert report["totals"] == {"declared": 2, "qualified": 1, "evaluated": 1, "passed": 1, "pass_rate": 1.0}
     assert [row["key"] for row in report["by_committee"]] == [season["jc"]]
     assert report["certificates"] == [{"series": "engineering", "level": "intermediate", "issued": 1, "revoked": 0}]
+
+
+async def test_an_agency_key_with_scope_query_reads_certificates_of_its_region_only(
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any]
+) -> None:
+    admin = staff(zc_keys, JINCHENG)
+    key = await issue_key(gateway, admin, region=JINCHENG, scopes=["query"])
+    response = await gateway.client.get(f"{QUERIES}/agency/certificates", params={"limit": 200}, headers=key)
+    assert response.status_code == 200, response.text
+    numbers = {c["certificate_number"] for c in response.json()["items"]}
+    assert "ZC-1405-2026-0001" in numbers
+    assert "ZC-1406-2026-0001" not in numbers
+    assert all(c["region"].startswith("1405") for c in response.json()["items"])
+    verify_only = await issue_key(gateway, admin, region=JINCHENG, scopes=["verify"])
+    assert_problem(
+        await gateway.client.get(f"{QUERIES}/agency/certificates", headers=verify_only), 403, "scope_required"
+    )
+    # A person's token is not a key.
+    assert (await gateway.client.get(f"{QUERIES}/agency/certificates", headers=admin)).status_code == 401

@@ -92,4 +92,4 @@ def test_every_read_model_route_has_examples(document: dict[str, Any]) -> None:
             success = next(v for k, v in operation["responses"].items() if k.startswith("2"))
             for media in success.get("content", {}).values():
                 assert has_examples(media, document), f"{method} {path} response"
-    assert len(walked) == 10, walked
+    assert len(walked) == 11, walked

@@ -4,6 +4,7 @@ evaluation in their jurisdiction. Thin: the use cases are in ``service.py``."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -15,6 +16,7 @@ from zhicheng_common.auth import Principal, Role, require_roles
 from zhicheng_common.clock import china_today
 from zhicheng_common.problems import problem_docs
 from zhicheng_common.validators import RegionCode
+from zhicheng_gateway.keys.auth import QueryKey
 from zhicheng_gateway.readmodel import service
 from zhicheng_gateway.readmodel.projection import ReadModelContext
 from zhicheng_gateway.readmodel.repository import QueryRepository
@@ -68,11 +70,15 @@ router = APIRouter(prefix="/province", tags=["province"])
 CURSOR = {400: "游标或公民身份号码无效 (bad_query_cursor, bad_resident_id)"}
 
 
-@router.get("/certificates", summary="证书查询 (read model; keyset pages)", responses=problem_docs(CURSOR))
-async def query_certificates(
-    session: SessionDep,
-    principal: ProvinceReader,
-    context: Context,
+@dataclass(frozen=True)
+class CertificateQuery:
+    filters: dict[str, Any]
+    name: str | None
+    resident_id: str | None
+    page: Keyset
+
+
+async def certificate_query(
     name: Annotated[str | None, Query(max_length=64, description="the holder's name, exact")] = None,
     resident_id: Annotated[
         str | None, Query(max_length=18, description="the holder's resident ID number, exact (by keyed hash)")
@@ -89,8 +95,7 @@ async def query_certificates(
     order: Order = "desc",
     after: After = None,
     limit: Limit = 50,
-) -> CertificatePage:
-    """Certificates within the caller's jurisdiction matching every filter; each read is journaled."""
+) -> CertificateQuery:
     filters = {
         "certificate_number": certificate_number,
         "series": series,
@@ -101,14 +106,54 @@ async def query_certificates(
         "committee_id": committee_id,
         "status": status,
     }
+    return CertificateQuery(filters, name, resident_id, Keyset(sort, order == "desc", after, limit))
+
+
+CertificateQueryIn = Annotated[CertificateQuery, Depends(certificate_query)]
+
+
+@router.get("/certificates", summary="证书查询 (read model; keyset pages)", responses=problem_docs(CURSOR))
+async def query_certificates(
+    session: SessionDep, principal: ProvinceReader, context: Context, query: CertificateQueryIn
+) -> CertificatePage:
+    """Certificates within the caller's jurisdiction matching every filter; each read is journaled."""
     items, cursor = await service.certificates(
         session,
         actor=principal,
         context=context,
-        filters=filters,
-        name=name,
-        resident_id=resident_id,
-        page=Keyset(sort, order == "desc", after, limit),
+        filters=query.filters,
+        name=query.name,
+        resident_id=query.resident_id,
+        page=query.page,
+    )
+    return CertificatePage(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/agency/certificates",
+    summary="证书查询 (API key with scope query; keyset pages)",
+    responses=problem_docs(
+        {
+            **CURSOR,
+            401: "API 密钥无效、已吊销或已轮换 (api_key_*)",
+            403: "密钥没有 query 权限 (scope_required)",
+            429: "超过配额 (quota_exceeded; Retry-After)",
+        }
+    ),
+)
+async def agency_certificates(
+    session: SessionDep, principal: QueryKey, context: Context, query: CertificateQueryIn
+) -> CertificatePage:
+    """The same query for an agency's API key (scope ``query``), within the key's region; each read is
+    journaled with the key as the reader."""
+    items, cursor = await service.certificates(
+        session,
+        actor=principal,
+        context=context,
+        filters=query.filters,
+        name=query.name,
+        resident_id=query.resident_id,
+        page=query.page,
     )
     return CertificatePage(items=items, next_cursor=cursor)
 
