@@ -62,7 +62,7 @@ INSERT INTO gateway.rm_certificates (certificate_number, region, declaration_id,
     holder_name_sealed, series, specialty, level, title_name, committee_id, year, obtained_on, issued_at, basis,
     status)
 SELECT 'ZC-B-' || lpad(i::text, 8, '0'),
-       (CAST(:counties AS text[]))[1 + i % 12],
+       (CAST(:counties AS text[]))[1 + (i / 13) % 12],  -- not in step with the year (i % 12)
        NULL,
        md5('holder' || (i % (:n * 4 / 5))) || md5('h' || (i % (:n * 4 / 5))),
        md5('name' || (i % 300000)) || md5('n' || (i % 300000)),
@@ -107,7 +107,7 @@ async def load_certificates(common: CommonSettings, count: int) -> tuple[list[st
         sealed=cipher.encrypt("张三"),
         n=count,
     )
-    people = [resident_id(COUNTIES[i % 12], date(1980, 1, 1) + timedelta(days=i), i % 1000) for i in range(HITS)]
+    people = [resident_id(COUNTIES[0], date(1980, 1, 1) + timedelta(days=i), i % 1000) for i in range(HITS)]
     names = [f"持证人{i:04d}" for i in range(HITS)]
     rows = [
         {"n": f"ZC-B-{i + 1:08d}", "h": cipher.keyed_hash(people[i]), "k": cipher.keyed_hash(names[i])}
@@ -129,14 +129,22 @@ def query_cases(people: list[str], names: list[str]) -> list[tuple[str, str, Any
     return [
         ("resident ID (province user)", "140000", lambda i: {"resident_id": people[i % HITS]}),
         ("name (province user)", "140000", lambda i: {"name": names[i % HITS]}),
-        ("certificate number (city user)", "140100", lambda i: {"certificate_number": f"ZC-B-{(i * 12) + 12:08d}"}),
+        (
+            "certificate number (city user)",
+            "140100",
+            lambda i: {"certificate_number": f"ZC-B-{156 * (i + 1) + i % 26:08d}"},
+        ),
         (
             "series + level + year, newest first (city user)",
             "140100",
             lambda i: {"series": SERIES[i % 10], "level": LEVELS[i % 4], "year": 2015 + i % 12},
         ),
         ("year, newest first (province user)", "140000", lambda i: {"year": 2015 + i % 12}),
-        ("committee + status (province user)", "140000", lambda i: {"status": "revoked", "year": 2015 + i % 12}),
+        (
+            "status + year, newest first (province user)",
+            "140000",
+            lambda i: {"status": "revoked", "year": 2015 + i % 12},
+        ),
     ]
 
 

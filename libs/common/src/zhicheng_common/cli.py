@@ -979,7 +979,7 @@ app.add_typer(readmodel_app, name="readmodel")
 
 @readmodel_app.command("rebuild")
 def readmodel_rebuild(
-    batch: Annotated[int, typer.Option(help="events per transaction")] = 500,
+    batch: Annotated[int, typer.Option(help="events per transaction")] = 2000,
     swap: Annotated[bool, typer.Option(help="swap the rebuilt tables in (--no-swap: replay only, then drop)")] = True,
 ) -> None:
     """Replay every producer's stream into a fresh schema and swap it in, the gateway running on."""

@@ -44,7 +44,10 @@ CREATE TABLE gateway.rm_declarations (
 """,
     "CREATE INDEX ix_rm_declarations_committee ON gateway.rm_declarations (committee_id)",
     "CREATE INDEX ix_rm_declarations_region ON gateway.rm_declarations (region varchar_pattern_ops)",
-    "CREATE INDEX ix_rm_declarations_stage_region ON gateway.rm_declarations (stage, region varchar_pattern_ops)",
+    """
+CREATE INDEX ix_rm_declarations_stage_region
+ON gateway.rm_declarations (stage, region varchar_pattern_ops)
+""",
     """
 CREATE TABLE gateway.rm_stage_visits (
     event_id UUID NOT NULL,
@@ -147,9 +150,19 @@ CREATE TABLE gateway.rm_certificates (
     "CREATE INDEX ix_rm_certificates_committee ON gateway.rm_certificates (committee_id)",
     "CREATE INDEX ix_rm_certificates_holder_key ON gateway.rm_certificates (holder_key)",
     "CREATE INDEX ix_rm_certificates_name_key ON gateway.rm_certificates (holder_name_key)",
-    "CREATE INDEX ix_rm_certificates_obtained ON gateway.rm_certificates (obtained_on, certificate_number)",
+    """
+CREATE INDEX ix_rm_certificates_obtained
+ON gateway.rm_certificates (obtained_on, certificate_number)
+""",
     "CREATE INDEX ix_rm_certificates_region ON gateway.rm_certificates (region varchar_pattern_ops)",
-    "CREATE INDEX ix_rm_certificates_series_level_year ON gateway.rm_certificates (series, level, year)",
+    """
+CREATE INDEX ix_rm_certificates_series_level_year
+ON gateway.rm_certificates (series, level, year, obtained_on, certificate_number)
+""",
+    """
+CREATE INDEX ix_rm_certificates_status_year
+ON gateway.rm_certificates (status, year, obtained_on, certificate_number)
+""",
     """
 CREATE TABLE gateway.rm_integrity_records (
     record_id UUID NOT NULL,
@@ -168,7 +181,10 @@ CREATE TABLE gateway.rm_integrity_records (
     CONSTRAINT pk_rm_integrity_records PRIMARY KEY (record_id)
 )
 """,
-    "CREATE INDEX ix_rm_integrity_records_region ON gateway.rm_integrity_records (region varchar_pattern_ops)",
+    """
+CREATE INDEX ix_rm_integrity_records_region
+ON gateway.rm_integrity_records (region varchar_pattern_ops)
+""",
     "CREATE INDEX ix_rm_integrity_records_subject ON gateway.rm_integrity_records (subject_key)",
 )
 
@@ -179,6 +195,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    tables = [statement.split()[2] for statement in STATEMENTS if statement.lstrip().startswith("CREATE TABLE")]
-    for table in reversed(tables):
+    for table in (
+        "gateway.rm_integrity_records",
+        "gateway.rm_certificates",
+        "gateway.rm_results",
+        "gateway.rm_meetings",
+        "gateway.rm_committees",
+        "gateway.rm_stage_visits",
+        "gateway.rm_declarations",
+        "gateway.rm_applied_events",
+    ):
         op.execute(f"DROP TABLE IF EXISTS {table}")

@@ -19,13 +19,14 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
-from sqlalchemy import text
+from sqlalchemy import Index, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zhicheng_common.calendar import WorkingDayCalendar
@@ -36,7 +37,6 @@ from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.topology import GATEWAY
-from zhicheng_gateway.models import Base
 from zhicheng_gateway.readmodel.models import READ_MODEL_TABLES
 from zhicheng_gateway.readmodel.projection import ReadModelContext, project, project_batch
 from zhicheng_gateway.readmodel.repository import READ_MODEL_LOCK
@@ -155,15 +155,40 @@ async def _drain(
     return total
 
 
+def _secondary_indexes() -> list[Index]:
+    return [index for model in READ_MODEL_TABLES for index in model.__table__.indexes]  # type: ignore[attr-defined]
+
+
 async def _create_tables(connection: AsyncConnection, schema: str) -> None:
+    """The tables with their keys only: the other indexes are built once the replay is done (faster
+    than keeping them up to date row by row)."""
     await connection.execute(text(f"CREATE SCHEMA {_quoted(schema)}"))
-    tables = [model.__table__ for model in READ_MODEL_TABLES]
-    await connection.run_sync(
-        lambda sync: Base.metadata.create_all(
-            sync.execution_options(schema_translate_map={None: schema}),
-            tables=tables,  # type: ignore[arg-type]
-        )
-    )
+    translated = {"schema_translate_map": {None: schema}}
+
+    def create(sync: Any) -> None:
+        for model in READ_MODEL_TABLES:
+            model.__table__.create(sync.execution_options(**translated), checkfirst=False)  # type: ignore[attr-defined]
+
+    indexes = _secondary_indexes()
+    tables = {index.table for index in indexes}
+    saved = {table: set(table.indexes) for table in tables if table is not None}
+    for table in saved:
+        table.indexes.clear()
+    try:
+        await connection.run_sync(create)
+    finally:
+        for table, kept in saved.items():
+            table.indexes.update(kept)
+
+
+async def _create_indexes(connection: AsyncConnection, schema: str) -> None:
+    def create(sync: Any) -> None:
+        for index in _secondary_indexes():
+            index.create(sync.execution_options(schema_translate_map={None: schema}))
+
+    await connection.run_sync(create)
+    for model in READ_MODEL_TABLES:
+        await connection.execute(text(f"ANALYZE {_quoted(schema)}.{_quoted(str(model.__tablename__))}"))
 
 
 def context_from(settings: CommonSettings) -> ReadModelContext:
@@ -182,7 +207,7 @@ async def rebuild(
     stream: str,
     prefix: str,
     context: ReadModelContext,
-    batch: int = 500,
+    batch: int = 2000,
     swap: bool = True,
     settings: CommonSettings | None = None,
 ) -> RebuildSummary:
@@ -206,6 +231,8 @@ async def rebuild(
             await _create_tables(connection, fresh)
         await replay.open()
         await _drain(replay, target, context=context, prefix=prefix, summary=summary)
+        async with live.engine.begin() as connection:
+            await _create_indexes(connection, fresh)
         log.info("readmodel.rebuild.replayed", schema=fresh, events=summary.events, applied=summary.applied)
         if not swap:
             return summary

@@ -89,16 +89,12 @@ class ProjectionRepository(Repository):
         return (await self.session.execute(statement)).first() is not None
 
     async def claim_many(self, events: Sequence[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
-        """:meth:`claim` for a batch: the ids these tables did not hold yet."""
+        """:meth:`claim` for a batch: the ids these tables did not hold yet (one statement, executemany)."""
         if not events:
             return set()
-        statement = (
-            insert(AppliedEvent)
-            .values([{"event_id": event_id, "producer": producer} for event_id, producer in dict(events).items()])
-            .on_conflict_do_nothing()
-            .returning(AppliedEvent.event_id)
-        )
-        return set((await self.session.scalars(statement)).all())
+        statement = insert(AppliedEvent).on_conflict_do_nothing().returning(AppliedEvent.event_id)
+        rows = [{"event_id": event_id, "producer": producer} for event_id, producer in dict(events).items()]
+        return set((await self.session.scalars(statement, rows)).all())
 
     async def update_many(self, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
         """Update rows by primary key, in one round trip (executemany)."""
