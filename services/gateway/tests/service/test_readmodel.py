@@ -106,7 +106,9 @@ async def test_certificates_by_name_resident_id_number_and_status_within_the_jur
         "赵朔",
     )
     by_name = await gateway.client.get(f"{QUERIES}/certificates", params={"name": "王晋"}, headers=province)
-    assert [c["certificate_number"] for c in by_name.json()["items"]] == ["ZC-1405-2026-0001"]
+    # Other modules' seasons name their holders alike: every answer is a 王晋, ours among them.
+    assert "ZC-1405-2026-0001" in {c["certificate_number"] for c in by_name.json()["items"]}
+    assert {c["holder_name"] for c in by_name.json()["items"]} == {"王晋"}
     # The Jincheng user asks for the Shuozhou holder by ID number and by certificate number: nothing.
     jincheng = staff(zc_keys, JINCHENG)
     for params in ({"resident_id": season["zhao"]}, {"certificate_number": "ZC-1406-2026-0001"}):

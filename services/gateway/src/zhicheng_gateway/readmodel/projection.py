@@ -184,6 +184,8 @@ async def settle(repo: ProjectionRepository, context: ReadModelContext, declarat
     declaration_changes: list[dict[str, Any]] = []
     for declaration_id, before in grouped.items():
         visits = timeline(before, context.working_days_between)
+        if repo.visit_cache is not None:
+            repo.visit_cache[declaration_id] = visits
         known = {v.event_id: v for v in before}
         for visit in visits:
             old = known[visit.event_id]
@@ -487,12 +489,23 @@ async def project(session: AsyncSession, event: CloudEvent, *, context: ReadMode
     return True
 
 
-async def project_batch(session: AsyncSession, events: Sequence[CloudEvent], *, context: ReadModelContext) -> int:
+async def project_batch(
+    session: AsyncSession,
+    events: Sequence[CloudEvent],
+    *,
+    context: ReadModelContext,
+    visit_cache: dict[uuid.UUID, list[Visit]] | None = None,
+    unsettled: set[uuid.UUID] | None = None,
+) -> int:
     """:func:`project` for a batch of a rebuild (no lock): one claim for all, and each touched
     declaration's visits recounted once at the end, as they would be after its last event. Returns
-    how many events were applied."""
+    how many events were applied. ``visit_cache``: the rebuild's copy of the visits it wrote
+    (``ProjectionRepository.visit_cache``), kept from batch to batch. ``unsettled``: collect the
+    touched declarations there instead, for one :func:`settle` after the last batch (nothing in the
+    projection reads a declaration's stage, so the outcome is the same)."""
     repo = ProjectionRepository(session, buffered=True)
     repo.deferred = set()
+    repo.visit_cache = visit_cache
     fresh = await repo.claim_many([(uuid.UUID(event.id), event.service) for event in events])
     applied = 0
     for event in events:
@@ -503,9 +516,25 @@ async def project_batch(session: AsyncSession, events: Sequence[CloudEvent], *, 
         await _apply(repo, event, context)
         applied += 1
     deferred, repo.deferred = repo.deferred, None
-    await settle(repo, context, deferred)  # reads the visits: writes what the batch buffered first
+    if unsettled is not None:
+        unsettled.update(deferred)
+    else:
+        await settle(repo, context, deferred)  # reads the visits: writes what the batch buffered first
     await repo.flush_writes()
     return applied
+
+
+async def settle_all(
+    session: AsyncSession,
+    declaration_ids: Collection[uuid.UUID],
+    *,
+    context: ReadModelContext,
+    visit_cache: dict[uuid.UUID, list[Visit]] | None = None,
+) -> None:
+    """:func:`settle` for the declarations a rebuild's batches left unsettled."""
+    repo = ProjectionRepository(session)
+    repo.visit_cache = visit_cache
+    await settle(repo, context, declaration_ids)
 
 
 async def _apply(repo: ProjectionRepository, event: CloudEvent, context: ReadModelContext) -> None:

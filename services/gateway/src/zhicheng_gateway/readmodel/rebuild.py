@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,13 +38,15 @@ from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.topology import GATEWAY
+from zhicheng_gateway.readmodel.domain import Visit
 from zhicheng_gateway.readmodel.models import READ_MODEL_TABLES
-from zhicheng_gateway.readmodel.projection import ReadModelContext, project, project_batch
+from zhicheng_gateway.readmodel.projection import ReadModelContext, project, project_batch, settle_all
 from zhicheng_gateway.readmodel.repository import READ_MODEL_LOCK
 
 log = structlog.get_logger()
 
 LIVE_SCHEMA = "gateway"
+SETTLE_CHUNK = 2000  # declarations whose stages are counted in one transaction after the replay
 
 
 @dataclass
@@ -114,7 +117,14 @@ class _Replay:
 
 
 async def _apply(
-    database: Database, messages: Sequence[Msg], *, context: ReadModelContext, prefix: str, summary: RebuildSummary
+    database: Database,
+    messages: Sequence[Msg],
+    *,
+    context: ReadModelContext,
+    prefix: str,
+    summary: RebuildSummary,
+    visit_cache: dict[uuid.UUID, list[Visit]],
+    unsettled: set[uuid.UUID],
 ) -> int:
     """Apply a batch in one transaction; on any failure, each event in its own (a refused one is skipped)."""
     events: list[CloudEvent] = []
@@ -129,9 +139,12 @@ async def _apply(
     summary.events += len(messages)
     try:
         async with database.unit_of_work() as session:
-            applied = await project_batch(session, events, context=context)
+            applied = await project_batch(
+                session, events, context=context, visit_cache=visit_cache, unsettled=unsettled
+            )
     except Exception as exc:
         log.warning("readmodel.rebuild.batch_split", size=len(events), error=repr(exc))
+        visit_cache.clear()  # it held the rolled-back batch's visits too
         summary.split += 1
         applied = 0
         for event in events:
@@ -145,13 +158,33 @@ async def _apply(
 
 
 async def _drain(
-    replay: _Replay, database: Database, *, context: ReadModelContext, prefix: str, summary: RebuildSummary
+    replay: _Replay,
+    database: Database,
+    *,
+    context: ReadModelContext,
+    prefix: str,
+    summary: RebuildSummary,
+    visit_cache: dict[uuid.UUID, list[Visit]],
 ) -> int:
+    """Apply what the temporary consumers have, then count the stages of every declaration touched."""
     total = 0
+    unsettled: set[uuid.UUID] = set()
     for producer in replay.names:
         while messages := await replay.next_batch(producer):
             total += len(messages)
-            await _apply(database, messages, context=context, prefix=prefix, summary=summary)
+            await _apply(
+                database,
+                messages,
+                context=context,
+                prefix=prefix,
+                summary=summary,
+                visit_cache=visit_cache,
+                unsettled=unsettled,
+            )
+    pending = sorted(unsettled)
+    for start in range(0, len(pending), SETTLE_CHUNK):
+        async with database.unit_of_work() as session:
+            await settle_all(session, pending[start : start + SETTLE_CHUNK], context=context, visit_cache=visit_cache)
     return total
 
 
@@ -220,6 +253,7 @@ async def rebuild(
     token = secrets.token_hex(4)
     fresh, retired = f"gateway_rm_{token}", f"gateway_rm_{token}_retired"
     summary = RebuildSummary(schema=fresh)
+    visit_cache: dict[uuid.UUID, list[Visit]] = {}
     if settings is not None:  # the holiday arrangements an operator loaded, as the live gateway follows them
         for arrangement in await stored_arrangements(js, settings):
             context.calendar.load(arrangement)
@@ -230,7 +264,7 @@ async def rebuild(
         async with live.engine.begin() as connection:
             await _create_tables(connection, fresh)
         await replay.open()
-        await _drain(replay, target, context=context, prefix=prefix, summary=summary)
+        await _drain(replay, target, context=context, prefix=prefix, summary=summary, visit_cache=visit_cache)
         async with live.engine.begin() as connection:
             await _create_indexes(connection, fresh)
         log.info("readmodel.rebuild.replayed", schema=fresh, events=summary.events, applied=summary.applied)
@@ -238,7 +272,9 @@ async def rebuild(
             return summary
         async with live.engine.begin() as connection:
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK})
-            summary.caught_up = await _drain(replay, target, context=context, prefix=prefix, summary=summary)
+            summary.caught_up = await _drain(
+                replay, target, context=context, prefix=prefix, summary=summary, visit_cache=visit_cache
+            )
             await connection.execute(text(f"CREATE SCHEMA {_quoted(retired)}"))
             for model in READ_MODEL_TABLES:
                 name = _quoted(str(model.__tablename__))

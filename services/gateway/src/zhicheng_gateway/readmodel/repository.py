@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Select,
+    Table,
     Uuid,
     and_,
     any_,
@@ -44,6 +46,8 @@ from zhicheng_gateway.readmodel.models import (
 #: rebuild's swap, taking it too, waits for the batch in flight and holds the next (docs/readmodel.md).
 READ_MODEL_LOCK = 0x7A63726D6F64  # "zcrmod"
 UUID_ARRAY = ARRAY(Uuid)
+VISITS = cast(Table, RmStageVisit.__table__)
+APPLIED = cast(Table, AppliedEvent.__table__)
 #: Rows per multi-row statement of a buffered batch (well inside PostgreSQL's 65,535 parameters).
 WRITE_CHUNK = 1000
 
@@ -61,6 +65,9 @@ class ProjectionRepository(Repository):
         self.buffered = buffered
         self._rows: dict[tuple[Any, Any], tuple[dict[str, Any], list[str], str]] = {}
         self._visits: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = {}
+        #: A rebuild's copy of the visits it wrote, by declaration (it is their only writer): read
+        #: from here instead of the database. Cleared by the rebuild when a batch rolls back.
+        self.visit_cache: dict[uuid.UUID, list[Visit]] | None = None
 
     async def flush_writes(self) -> None:
         """Write what :meth:`upsert` and :meth:`add_visit` buffered (a no-op when unbuffered)."""
@@ -73,7 +80,8 @@ class ProjectionRepository(Repository):
             for start in range(0, len(group), WRITE_CHUNK):
                 await self._upsert_rows(model, key, group[start : start + WRITE_CHUNK], updated)
         if visits:
-            await self.session.execute(insert(RmStageVisit).on_conflict_do_nothing(), list(visits.values()))
+            statement = insert(VISITS).on_conflict_do_nothing()
+            await self.session.execute(statement, list(visits.values()))
 
     async def hold_lock(self) -> None:
         await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK})
@@ -92,15 +100,26 @@ class ProjectionRepository(Repository):
         """:meth:`claim` for a batch: the ids these tables did not hold yet (one statement, executemany)."""
         if not events:
             return set()
-        statement = insert(AppliedEvent).on_conflict_do_nothing().returning(AppliedEvent.event_id)
+        table = APPLIED
+        statement = insert(table).on_conflict_do_nothing().returning(table.c.event_id)
         rows = [{"event_id": event_id, "producer": producer} for event_id, producer in dict(events).items()]
         return set((await self.session.scalars(statement, rows)).all())
 
     async def update_many(self, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Update rows by primary key, in one round trip (executemany)."""
+        """Update rows by primary key in one Core statement run for every row (executemany)."""
         await self.flush_writes()
-        if rows:
-            await self.session.execute(update(model), list(rows))
+        if not rows:
+            return
+        table = model.__table__
+        keys = [column.name for column in table.primary_key.columns]
+        names = [name for name in rows[0] if name not in keys]
+        statement = (
+            update(table)
+            .where(and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys)))
+            .values({name: bindparam(f"v_{name}") for name in names})
+        )
+        params = [{**{f"k_{n}": row[n] for n in keys}, **{f"v_{n}": row[n] for n in names}} for row in rows]
+        await self.session.execute(statement, params)
 
     async def upsert(self, model: Any, key: str, values: Mapping[str, Any], *, update_keys: Sequence[str]) -> None:
         """Insert ``values``; on a known key, set only ``update_keys`` (what this event knows)."""
@@ -121,8 +140,8 @@ class ProjectionRepository(Repository):
     async def _upsert_rows(
         self, model: Any, key: str, rows: Sequence[Mapping[str, Any]], update_keys: Sequence[str]
     ) -> None:
-        # One statement for every row (executemany): compiled once, cached by its shape.
-        statement = insert(model)
+        # One Core statement run for every row (executemany): compiled once, cached by its shape.
+        statement = insert(model.__table__)
         updates = {name: statement.excluded[name] for name in update_keys}
         if updates:
             statement = statement.on_conflict_do_update(index_elements=[key], set_=updates)
@@ -144,12 +163,25 @@ class ProjectionRepository(Repository):
             "entered_on": visit.entered_on,
             "due": visit.due,
         }
+        if self.visit_cache is not None and declaration_id in self.visit_cache:
+            cached = self.visit_cache[declaration_id]
+            if all(v.event_id != visit.event_id for v in cached):
+                cached.append(visit)
         if self.buffered:
             self._visits.setdefault((visit.event_id, declaration_id), row)
             return
         await self.session.execute(insert(RmStageVisit).values(**row).on_conflict_do_nothing())
 
     async def visits_of(self, declaration_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[Visit]]:
+        cache = self.visit_cache
+        if cache is not None:
+            found = {d: list(cache[d]) for d in declaration_ids if d in cache}
+            missing = [d for d in declaration_ids if d not in cache]
+            read = await self._visits_in_database(missing) if missing else {}
+            return found | read
+        return await self._visits_in_database(declaration_ids)
+
+    async def _visits_in_database(self, declaration_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[Visit]]:
         await self.flush_writes()
         rows = (
             await self.session.execute(
@@ -172,6 +204,12 @@ class ProjectionRepository(Repository):
 
     async def set_due_of_latest(self, declaration_id: uuid.UUID, stages: Sequence[str], due: date) -> None:
         await self.flush_writes()
+        if self.visit_cache is not None and declaration_id in self.visit_cache:
+            cached = self.visit_cache[declaration_id]
+            matching = [i for i, v in enumerate(cached) if v.stage in stages]
+            if matching:
+                index = max(matching, key=lambda i: (cached[i].entered_at, cached[i].event_id))
+                cached[index] = replace(cached[index], due=due)
         latest = (
             select(RmStageVisit.event_id)
             .where(RmStageVisit.declaration_id == declaration_id, RmStageVisit.stage.in_(list(stages)))
