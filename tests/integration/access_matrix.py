@@ -86,6 +86,18 @@ ACCESS: dict[str, frozenset[Role]] = {
     "POST /api/v1/verify/by-token": PUBLIC,
     # The holder's view (NA-15): an applicant's own declarations, certificates and their verifiers.
     "GET /api/v1/holder/overview": APPLICANT,
+    # The province read model: queries, statistics and exports (issue 17; docs/readmodel.md).
+    "GET /api/v1/province/certificates": RECORD_READERS,
+    "GET /api/v1/province/agency/certificates": KEY_HOLDER,
+    "GET /api/v1/province/declarations": RECORD_READERS,
+    "GET /api/v1/province/committees": RECORD_READERS,
+    "GET /api/v1/province/meetings": RECORD_READERS,
+    "GET /api/v1/province/integrity-records": RECORD_READERS,
+    "GET /api/v1/province/statistics": RECORD_READERS,
+    "GET /api/v1/province/statistics.xlsx": RECORD_READERS,
+    "GET /api/v1/province/exports/da1": RECORD_READERS,
+    "GET /api/v1/province/exports/passed.xlsx": RECORD_READERS,
+    "GET /api/v1/province/exports/annual-report": RECORD_READERS,
     "GET /api/v1/gateway/journal": AUDITORS,
     "GET /api/v1/gateway/journal/seal-key": AUDITORS,
     "GET /api/v1/gateway/journal/{entry_id}": AUDITORS,

@@ -1042,6 +1042,42 @@ def restore(
     typer.echo("events published since the streams were read are due again; start the services now")
 
 
+readmodel_app = typer.Typer(
+    help="The gateway's province read model: rebuild it from the streams (docs/readmodel.md).", no_args_is_help=True
+)
+app.add_typer(readmodel_app, name="readmodel")
+
+
+@readmodel_app.command("rebuild")
+def readmodel_rebuild(
+    batch: Annotated[int, typer.Option(help="events per transaction")] = 2000,
+    swap: Annotated[bool, typer.Option(help="swap the rebuilt tables in (--no-swap: replay only, then drop)")] = True,
+) -> None:
+    """Replay every producer's stream into a fresh schema and swap it in, the gateway running on."""
+    rebuild = importlib.import_module(f"{GATEWAY.package}.readmodel.rebuild")
+
+    async def run(js: JetStreamContext, settings: CommonSettings) -> object:
+        return await rebuild.rebuild(
+            service_database_url(GATEWAY, settings.database_url),
+            js,
+            stream=settings.stream_name,
+            prefix=settings.events_prefix,
+            context=rebuild.context_from(settings),
+            batch=batch,
+            swap=swap,
+            settings=settings,
+        )
+
+    summary = asyncio.run(_with_js(run))
+    typer.echo(
+        f"replayed {summary.events} event(s) into {summary.schema}, applied {summary.applied}, "  # type: ignore[attr-defined]
+        f"{summary.caught_up} under the swap's lock, {len(summary.skipped)} skipped, "  # type: ignore[attr-defined]
+        f"{'swapped in' if summary.swapped else 'not swapped'} in {summary.seconds} s"  # type: ignore[attr-defined]
+    )
+    for skipped in summary.skipped[:20]:  # type: ignore[attr-defined]
+        typer.echo(f"skipped {skipped}", err=True)
+
+
 CATALOG_PATH = Path("docs/asyncapi.yaml")
 
 

@@ -71,7 +71,7 @@ GATEWAY = ServiceInfo(
     8000,
     ("auth", "users", "gateway"),
     consumes=("certificates", "committees", "experts", "integrity", "intake", "review"),
-    consumer_groups=("feeds", "verify"),
+    consumer_groups=("feeds", "verify", "readmodel"),
 )
 
 DOMAIN_SERVICES: tuple[ServiceInfo, ...] = (

@@ -32,12 +32,13 @@ def test_each_service_has_one_durable_per_producer_it_consumes() -> None:
     assert durables["certificates"] == ("certificates-committees", "certificates-integrity", "certificates-intake")
     assert durables["review"] == ("review-intake",)
     assert durables["integrity"] == ("integrity-review",)
-    # The gateway reads every producer; its feeds have durables of their own (group ``feeds``), and
-    # so has verification (group ``verify``: only ``gateway-verify-certificates`` is ever created,
-    # the table grants the group every producer the gateway consumes).
+    # The gateway reads every producer; its feeds and its read model have durables of their own
+    # (groups ``feeds`` and ``readmodel``), and so has verification (group ``verify``: only
+    # ``gateway-verify-certificates`` is ever created, the table grants the group every producer
+    # the gateway consumes).
     assert durables["gateway"] == tuple(
         f"gateway-{group}{producer}"
-        for group in ("", "feeds-", "verify-")
+        for group in ("", "feeds-", "verify-", "readmodel-")
         for producer in ("certificates", "committees", "experts", "integrity", "intake", "review")
     )
 

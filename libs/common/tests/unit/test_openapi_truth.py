@@ -348,8 +348,10 @@ def test_the_gateways_merged_document_keeps_the_promises(app_dir: Path, zc_keys:
     # gateway's feeds; the gateway's API-key routes with input (5) and feed routes with input (5)
     # came: 129 - 1 + 10; the 9 of a meeting's results (issue 15: pass rates, results, publicity,
     # 2 objections, confirmation, 2 re-examinations, meeting file): 138 + 9; the gateway's two
-    # public verifications (issue 17: by number, by token): 147 + 2.
-    assert len(with_422) == 149
+    # public verifications (issue 17: by number, by token): 147 + 2; issue 17's province read
+    # model (certificates for staff and for agencies' keys, declarations, committees, meetings,
+    # integrity records, statistics and its workbook, DA-1, the passed lists, DA-2): 149 + 11.
+    assert len(with_422) == 160
     names = {
         name
         for item in merged["paths"].values()

@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 
 from zhicheng_common.app import create_service_app, make_clock
 from zhicheng_common.auth import TokenIssuer
+from zhicheng_common.calendar import WorkingDayCalendar
 from zhicheng_common.clock import Clock
 from zhicheng_common.db import Database
 from zhicheng_common.keys import FEED_PAGES, JWT, ring_for
@@ -34,6 +35,9 @@ from zhicheng_gateway.keys import api as keys_api
 from zhicheng_gateway.keys.auth import KeyAuthenticator
 from zhicheng_gateway.openapi import OpenApiCache
 from zhicheng_gateway.proxy import Upstreams
+from zhicheng_gateway.readmodel import api as readmodel_api
+from zhicheng_gateway.readmodel import consumers as readmodel_consumers
+from zhicheng_gateway.readmodel.projection import ReadModelContext
 from zhicheng_gateway.reference import router as reference_router
 from zhicheng_gateway.settings import GatewaySettings
 from zhicheng_gateway.verify import api as verify_api
@@ -93,6 +97,10 @@ def create_app(
         catalog_path=settings.catalog_path or DEFAULT_CATALOG,
     )
 
+    readmodel = ReadModelContext(
+        cipher=cipher, calendar=WorkingDayCalendar.from_settings_json(common.calendar_overrides)
+    )
+
     async def push_webhooks(session: AsyncSession, now: datetime) -> int:
         return await deliver_webhooks(session, now, context=feeds)
 
@@ -100,13 +108,23 @@ def create_app(
         common,
         settings,
         # Verification first: the public's hot path, matched before the other routes are tried.
-        [verify_api.router, *routers, *keys_api.routers, *feeds_api.routers, reference_router, holder_api.router],
-        SUBSCRIPTIONS,
+        [
+            verify_api.router,
+            *routers,
+            *keys_api.routers,
+            *feeds_api.routers,
+            *readmodel_api.routers,
+            reference_router,
+            holder_api.router,
+        ],
+        [*SUBSCRIPTIONS, *readmodel_consumers.subscriptions(readmodel)],
         [Job("feeds.webhooks", push_webhooks, settings.webhook_interval_seconds)],
         fallback_routers=[proxy_router],
         clock=clock,
+        calendar=readmodel.calendar,
     )
     app.state.feeds = feeds
+    app.state.readmodel = readmodel
     app.state.token_verifier = GatewayTokenVerifier(common, issuer=issuer)
     app.state.token_issuer = issuer
     app.state.pii_cipher = cipher

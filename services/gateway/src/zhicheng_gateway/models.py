@@ -47,4 +47,5 @@ class User(UuidKey, CreatedAt, Base):
 # The feature folders' tables share this metadata (alembic and the drift test read it from here).
 from zhicheng_gateway.feeds import models as _feeds_models  # noqa: E402, F401
 from zhicheng_gateway.keys import models as _keys_models  # noqa: E402, F401
+from zhicheng_gateway.readmodel import models as _readmodel_models  # noqa: E402, F401
 from zhicheng_gateway.verify import models as _verify_models  # noqa: E402, F401

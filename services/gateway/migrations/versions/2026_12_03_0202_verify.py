@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "gateway_verify"
-down_revision: str | None = "gateway_feeds"
+down_revision: str | None = "gateway_readmodel"
 
 SCHEMA = "gateway"
 

@@ -1,0 +1,296 @@
+"""``zhicheng readmodel rebuild``: replay every producer's stream into a fresh schema, then swap the
+fresh tables in, without stopping the queries or the live consumers (docs/readmodel.md).
+
+1. A fresh schema gets the ``rm_*`` tables (from the models). A temporary consumer per producer
+   reads that producer's events from the stream's start; batches are applied there with the same
+   projection as the live durables (``projection.project``), without the read-model lock.
+2. The swap takes the read-model lock (``pg_advisory_xact_lock``) every live writer takes for its
+   transaction, so it waits for the batch in flight and holds the next one. Under it, the temporary
+   consumers read what the stream gained meanwhile, the fresh tables get it, and in the same
+   transaction each live table moves to a retired schema and its fresh twin into ``gateway``.
+   A query waits at most for those ``ALTER TABLE … SET SCHEMA`` statements (catalog changes).
+3. The live durables go on from their positions: an event they deliver that the rebuild applied
+   already is in the swapped-in ``rm_applied_events`` and is skipped, not applied twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.client import JetStreamContext
+from nats.js.errors import NotFoundError
+from sqlalchemy import Index, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zhicheng_common.calendar import WorkingDayCalendar
+from zhicheng_common.calendar_store import stored_arrangements
+from zhicheng_common.db import Database
+from zhicheng_common.events.authenticity import check_origin
+from zhicheng_common.events.envelope import CloudEvent
+from zhicheng_common.pii import PiiCipher
+from zhicheng_common.settings import CommonSettings
+from zhicheng_common.topology import GATEWAY
+from zhicheng_gateway.readmodel.domain import Visit
+from zhicheng_gateway.readmodel.models import READ_MODEL_TABLES
+from zhicheng_gateway.readmodel.projection import ReadModelContext, project, project_batch, settle_all
+from zhicheng_gateway.readmodel.repository import READ_MODEL_LOCK
+
+log = structlog.get_logger()
+
+LIVE_SCHEMA = "gateway"
+SETTLE_CHUNK = 2000  # declarations whose stages are counted in one transaction after the replay
+
+
+@dataclass
+class RebuildSummary:
+    """What a rebuild replayed and how long it took."""
+
+    schema: str
+    events: int = 0
+    applied: int = 0
+    skipped: list[str] = field(default_factory=list)  # events the projection refused (their ids and why)
+    caught_up: int = 0  # events applied under the swap's lock
+    split: int = 0  # batches that failed as a whole and were applied event by event
+    seconds: float = 0.0
+    swapped: bool = False
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Replay:
+    """The temporary consumers of one rebuild, one per producer, read from the stream's start."""
+
+    def __init__(self, js: JetStreamContext, *, stream: str, prefix: str, token: str, batch: int) -> None:
+        self.js, self.stream, self.prefix, self.batch = js, stream, prefix, batch
+        self.names = {producer: f"gateway-rebuild-{token}-{producer}" for producer in GATEWAY.consumes}
+        self.subscriptions: dict[str, JetStreamContext.PullSubscription] = {}
+
+    async def open(self) -> None:
+        for producer, name in self.names.items():
+            await self.js.add_consumer(
+                self.stream,
+                ConsumerConfig(
+                    durable_name=name,
+                    name=name,
+                    deliver_policy=DeliverPolicy.ALL,
+                    ack_policy=AckPolicy.NONE,
+                    filter_subject=f"{self.prefix}.{producer}.>",
+                    inactive_threshold=600.0,  # a crashed rebuild leaves nothing behind for long
+                ),
+            )
+            self.subscriptions[producer] = await self.js.pull_subscribe_bind(name, stream=self.stream)
+
+    async def close(self) -> None:
+        for subscription in self.subscriptions.values():
+            try:
+                await subscription.unsubscribe()
+            except Exception as exc:  # the connection may be gone
+                log.debug("readmodel.rebuild.unsubscribe_failed", error=repr(exc))
+        for name in self.names.values():
+            try:
+                await self.js.delete_consumer(self.stream, name)
+            except NotFoundError:
+                continue
+
+    async def pending(self, producer: str) -> int:
+        info = await self.js.consumer_info(self.stream, self.names[producer])
+        return int(info.num_pending or 0)
+
+    async def next_batch(self, producer: str) -> Sequence[Msg]:
+        """The next messages of ``producer``, or none once the consumer has delivered all it had."""
+        if not await self.pending(producer):
+            return []
+        try:
+            return await self.subscriptions[producer].fetch(self.batch, timeout=2.0)
+        except TimeoutError:
+            return []
+
+
+async def _apply(
+    database: Database,
+    messages: Sequence[Msg],
+    *,
+    context: ReadModelContext,
+    prefix: str,
+    summary: RebuildSummary,
+    visit_cache: dict[uuid.UUID, list[Visit]],
+    unsettled: set[uuid.UUID],
+) -> int:
+    """Apply a batch in one transaction; on any failure, each event in its own (a refused one is skipped)."""
+    events: list[CloudEvent] = []
+    for message in messages:
+        try:
+            event = CloudEvent.model_validate_json(message.data)
+            check_origin(event, subject=message.subject, prefix=prefix)
+        except Exception as exc:  # the live durables dead-letter it; the read model never had it
+            summary.skipped.append(f"{message.metadata.sequence.stream}: {exc!r}")
+            continue
+        events.append(event)
+    summary.events += len(messages)
+    try:
+        async with database.unit_of_work() as session:
+            applied = await project_batch(
+                session, events, context=context, visit_cache=visit_cache, unsettled=unsettled
+            )
+    except Exception as exc:
+        log.warning("readmodel.rebuild.batch_split", size=len(events), error=repr(exc))
+        visit_cache.clear()  # it held the rolled-back batch's visits too
+        summary.split += 1
+        applied = 0
+        for event in events:
+            try:
+                async with database.unit_of_work() as session:
+                    applied += await project(session, event, context=context, live=False)
+            except Exception as exc:  # e.g. AggregateNotYetKnown: the live durable would dead-letter it
+                summary.skipped.append(f"{event.id}: {exc!r}")
+    summary.applied += applied
+    return applied
+
+
+async def _drain(
+    replay: _Replay,
+    database: Database,
+    *,
+    context: ReadModelContext,
+    prefix: str,
+    summary: RebuildSummary,
+    visit_cache: dict[uuid.UUID, list[Visit]],
+) -> int:
+    """Apply what the temporary consumers have, then count the stages of every declaration touched."""
+    total = 0
+    unsettled: set[uuid.UUID] = set()
+    for producer in replay.names:
+        while messages := await replay.next_batch(producer):
+            total += len(messages)
+            await _apply(
+                database,
+                messages,
+                context=context,
+                prefix=prefix,
+                summary=summary,
+                visit_cache=visit_cache,
+                unsettled=unsettled,
+            )
+    pending = sorted(unsettled)
+    for start in range(0, len(pending), SETTLE_CHUNK):
+        async with database.unit_of_work() as session:
+            await settle_all(session, pending[start : start + SETTLE_CHUNK], context=context, visit_cache=visit_cache)
+    return total
+
+
+def _secondary_indexes() -> list[Index]:
+    return [index for model in READ_MODEL_TABLES for index in model.__table__.indexes]  # type: ignore[attr-defined]
+
+
+async def _create_tables(connection: AsyncConnection, schema: str) -> None:
+    """The tables with their keys only: the other indexes are built once the replay is done (faster
+    than keeping them up to date row by row)."""
+    await connection.execute(text(f"CREATE SCHEMA {_quoted(schema)}"))
+    translated = {"schema_translate_map": {None: schema}}
+
+    def create(sync: Any) -> None:
+        for model in READ_MODEL_TABLES:
+            model.__table__.create(sync.execution_options(**translated), checkfirst=False)  # type: ignore[attr-defined]
+
+    indexes = _secondary_indexes()
+    tables = {index.table for index in indexes}
+    saved = {table: set(table.indexes) for table in tables if table is not None}
+    for table in saved:
+        table.indexes.clear()
+    try:
+        await connection.run_sync(create)
+    finally:
+        for table, kept in saved.items():
+            table.indexes.update(kept)
+
+
+async def _create_indexes(connection: AsyncConnection, schema: str) -> None:
+    def create(sync: Any) -> None:
+        for index in _secondary_indexes():
+            index.create(sync.execution_options(schema_translate_map={None: schema}))
+
+    await connection.run_sync(create)
+    for model in READ_MODEL_TABLES:
+        await connection.execute(text(f"ANALYZE {_quoted(schema)}.{_quoted(str(model.__tablename__))}"))
+
+
+def context_from(settings: CommonSettings) -> ReadModelContext:
+    """The projection's context as the gateway builds it (the same PII key and calendar overrides)."""
+    return ReadModelContext(
+        cipher=PiiCipher(settings.pii_key),
+        calendar=WorkingDayCalendar.from_settings_json(settings.calendar_overrides),
+        memo={},
+    )
+
+
+async def rebuild(
+    database_url: str,
+    js: JetStreamContext,
+    *,
+    stream: str,
+    prefix: str,
+    context: ReadModelContext,
+    batch: int = 2000,
+    swap: bool = True,
+    settings: CommonSettings | None = None,
+) -> RebuildSummary:
+    """Replay the streams into a fresh schema and (``swap``) put its tables in place of the live ones.
+
+    With ``settings``, the calendar first loads the holiday arrangements stored on NATS (the live
+    gateway follows the same ones), so that the working days are counted alike.
+    """
+    started = time.monotonic()
+    token = secrets.token_hex(4)
+    fresh, retired = f"gateway_rm_{token}", f"gateway_rm_{token}_retired"
+    summary = RebuildSummary(schema=fresh)
+    visit_cache: dict[uuid.UUID, list[Visit]] = {}
+    if settings is not None:  # the holiday arrangements an operator loaded, as the live gateway follows them
+        for arrangement in await stored_arrangements(js, settings):
+            context.calendar.load(arrangement)
+    live = Database(database_url, LIVE_SCHEMA)
+    target = Database(database_url, fresh)
+    replay = _Replay(js, stream=stream, prefix=prefix, token=token, batch=batch)
+    try:
+        async with live.engine.begin() as connection:
+            await _create_tables(connection, fresh)
+        await replay.open()
+        await _drain(replay, target, context=context, prefix=prefix, summary=summary, visit_cache=visit_cache)
+        async with live.engine.begin() as connection:
+            await _create_indexes(connection, fresh)
+        log.info("readmodel.rebuild.replayed", schema=fresh, events=summary.events, applied=summary.applied)
+        if not swap:
+            return summary
+        async with live.engine.begin() as connection:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK})
+            summary.caught_up = await _drain(
+                replay, target, context=context, prefix=prefix, summary=summary, visit_cache=visit_cache
+            )
+            await connection.execute(text(f"CREATE SCHEMA {_quoted(retired)}"))
+            for model in READ_MODEL_TABLES:
+                name = _quoted(str(model.__tablename__))
+                await connection.execute(text(f"ALTER TABLE {LIVE_SCHEMA}.{name} SET SCHEMA {_quoted(retired)}"))
+                await connection.execute(text(f"ALTER TABLE {_quoted(fresh)}.{name} SET SCHEMA {LIVE_SCHEMA}"))
+        summary.swapped = True
+        async with live.engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {_quoted(retired)} CASCADE"))
+            await connection.execute(text(f"DROP SCHEMA {_quoted(fresh)}"))
+        log.info("readmodel.rebuild.swapped", events=summary.events, caught_up=summary.caught_up)
+        return summary
+    finally:
+        summary.seconds = round(time.monotonic() - started, 3)
+        await replay.close()
+        if not summary.swapped:
+            async with live.engine.begin() as connection:
+                await connection.execute(text(f"DROP SCHEMA IF EXISTS {_quoted(fresh)} CASCADE"))
+        await live.dispose()
+        await target.dispose()
