@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from zhicheng_common.clock import Clock
 from zhicheng_common.embedded import free_port
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import migrated, serving
+from zhicheng_common.testing import TestStack, create_database, migrated, serving
 from zhicheng_gateway.app import create_app
 from zhicheng_gateway.settings import MIGRATIONS_DIR, GatewaySettings
 from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS_DIR
@@ -34,6 +34,16 @@ YUNCHENG = "140800"
 @pytest.fixture(scope="session")
 def gateway_schema(zc_settings: CommonSettings) -> CommonSettings:
     return migrated(MIGRATIONS_DIR, zc_settings)
+
+
+@pytest.fixture(scope="session")
+def readmodel_schema(zc_stack: TestStack, zc_settings: CommonSettings) -> CommonSettings:
+    """The read-model tests' own database and event prefix: the rows they count come from their
+    own seasons only, not from other tests' events (nor from the certificates service that the
+    verification tests run, which would issue certificates for a season's confirmed results)."""
+    url = create_database(zc_stack, "readmodel")
+    settings = zc_settings.model_copy(update={"database_url": url, "events_prefix": f"{zc_settings.events_prefix}rm"})
+    return migrated(MIGRATIONS_DIR, settings)
 
 
 def dead_url() -> str:

@@ -33,17 +33,17 @@ def staff(zc_keys: TestKeys, region: str, role: str = "hr_admin") -> dict[str, s
 
 
 @pytest.fixture(scope="module")
-async def gateway(gateway_schema: CommonSettings) -> AsyncIterator[Gateway]:
+async def gateway(readmodel_schema: CommonSettings) -> AsyncIterator[Gateway]:
     """One gateway for the module: its durables keep their pulls between the tests."""
-    async with module_gateway(gateway_schema) as running:
+    async with module_gateway(readmodel_schema) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-async def season(gateway: Gateway, gateway_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
-    connection = await nats.connect(gateway_schema.nats_url)
+async def season(gateway: Gateway, readmodel_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
+    connection = await nats.connect(readmodel_schema.nats_url)
     try:
-        yield await a_season(Season(connection.jetstream(), gateway_schema), JINCHENG, SHUOZHOU)
+        yield await a_season(Season(connection.jetstream(), readmodel_schema), JINCHENG, SHUOZHOU)
     finally:
         await connection.close()
 
@@ -92,7 +92,7 @@ async def test_declarations_by_stage_overdue_and_committee_stay_within_the_city(
 
 
 async def test_certificates_by_name_resident_id_number_and_status_within_the_jurisdiction(
-    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any], gateway_schema: CommonSettings
+    gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any], readmodel_schema: CommonSettings
 ) -> None:
     province = staff(zc_keys, SHANXI, "province_admin")
     by_id = await gateway.client.get(
@@ -123,7 +123,7 @@ async def test_certificates_by_name_resident_id_number_and_status_within_the_jur
     )
     # The reads were journaled in the records' regions.
     rows = await run_sql(
-        gateway_schema,
+        readmodel_schema,
         "gateway",
         "SELECT record_region FROM gateway.journal WHERE action = 'readmodel.certificates.queried'"
         " AND record_id = 'ZC-1406-2026-0001'",

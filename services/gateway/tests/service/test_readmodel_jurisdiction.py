@@ -31,17 +31,17 @@ QUERIES = "/api/v1/province"
 
 
 @pytest.fixture(scope="module")
-async def gateway(gateway_schema: CommonSettings) -> AsyncIterator[Gateway]:
-    async with module_gateway(gateway_schema) as running:
+async def gateway(readmodel_schema: CommonSettings) -> AsyncIterator[Gateway]:
+    async with module_gateway(readmodel_schema) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-async def season(gateway: Gateway, gateway_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
+async def season(gateway: Gateway, readmodel_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
     """Both cities' committees, declarations, results and certificates."""
-    connection = await nats.connect(gateway_schema.nats_url)
+    connection = await nats.connect(readmodel_schema.nats_url)
     try:
-        yield await a_season(Season(connection.jetstream(), gateway_schema), JINZHONG, YANGQUAN)
+        yield await a_season(Season(connection.jetstream(), readmodel_schema), JINZHONG, YANGQUAN)
     finally:
         await connection.close()
 

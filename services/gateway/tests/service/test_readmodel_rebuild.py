@@ -25,14 +25,14 @@ QUERIES = "/api/v1/province"
 
 
 @pytest.fixture(scope="module")
-async def gateway(gateway_schema: CommonSettings) -> AsyncIterator[Gateway]:
-    async with module_gateway(gateway_schema) as running:
+async def gateway(readmodel_schema: CommonSettings) -> AsyncIterator[Gateway]:
+    async with module_gateway(readmodel_schema) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-async def js(gateway_schema: CommonSettings) -> AsyncIterator[Any]:
-    connection = await nats.connect(gateway_schema.nats_url)
+async def js(readmodel_schema: CommonSettings) -> AsyncIterator[Any]:
+    connection = await nats.connect(readmodel_schema.nats_url)
     try:
         yield connection.jetstream()
     finally:
@@ -79,9 +79,9 @@ def _difference(before: Any, after: Any) -> list[Any]:
 
 
 async def test_a_rebuild_from_the_streams_answers_every_query_as_the_live_model_did(
-    gateway: Gateway, js: Any, gateway_schema: CommonSettings, zc_keys: TestKeys
+    gateway: Gateway, js: Any, readmodel_schema: CommonSettings, zc_keys: TestKeys
 ) -> None:
-    season = Season(js, gateway_schema)
+    season = Season(js, readmodel_schema)
     facts = await a_season(season, XINZHOU, LVLIANG)
     users = {
         region: zc_keys.headers(roles=["province_admin" if region == SHANXI else "hr_admin"], region=region)
@@ -90,20 +90,20 @@ async def test_a_rebuild_from_the_streams_answers_every_query_as_the_live_model_
     live = {region: await answers(gateway, headers, facts) for region, headers in users.items()}
     # Damage the live tables, as a projection bug would: the rebuild must bring the rows back.
     await run_sql(
-        gateway_schema, "gateway", "DELETE FROM gateway.rm_certificates WHERE certificate_number = :n", n=facts["a"]
+        readmodel_schema, "gateway", "DELETE FROM gateway.rm_certificates WHERE certificate_number = :n", n=facts["a"]
     )
     await run_sql(
-        gateway_schema, "gateway", "DELETE FROM gateway.rm_stage_visits WHERE declaration_id = :d", d=facts["d1"]
+        readmodel_schema, "gateway", "DELETE FROM gateway.rm_stage_visits WHERE declaration_id = :d", d=facts["d1"]
     )
 
     summary = await rebuild(
-        gateway_schema.database_url,
+        readmodel_schema.database_url,
         js,
-        stream=gateway_schema.stream_name,
-        prefix=gateway_schema.events_prefix,
-        context=context_from(gateway_schema),
+        stream=readmodel_schema.stream_name,
+        prefix=readmodel_schema.events_prefix,
+        context=context_from(readmodel_schema),
         batch=50,
-        settings=gateway_schema,
+        settings=readmodel_schema,
     )
     assert summary.swapped
     assert summary.applied >= len(season.published)
@@ -118,14 +118,14 @@ async def test_a_rebuild_from_the_streams_answers_every_query_as_the_live_model_
     )
     await season.applied()
     rows = await run_sql(
-        gateway_schema,
+        readmodel_schema,
         "gateway",
         "SELECT count(*) FROM gateway.rm_applied_events WHERE event_id = CAST(:e AS uuid)",
         e=later,
     )
     assert rows == [(1,)]
     schemas = await run_sql(
-        gateway_schema,
+        readmodel_schema,
         "gateway",
         "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'gateway_rm_%'",
     )
