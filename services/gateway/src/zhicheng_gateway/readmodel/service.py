@@ -281,13 +281,15 @@ async def da1(
     items = []
     for certificate, declaration in rows:
         holder = context.holder(declaration.holder_sealed if declaration else None)
+        # Sealed JSON like the holder's: {"level", "major"} (submitted v3; none for a v2 declaration).
+        education = context.holder(declaration.education_sealed if declaration else None)
         items.append(
             Da1Row(
                 certificate_number=certificate.certificate_number,
                 name=context.open(certificate.holder_name_sealed),
                 gender=holder.get("gender"),
-                highest_education=None,
-                major=None,
+                highest_education=education.get("level"),
+                major=education.get("major"),
                 practiced_specialty=certificate.specialty,
                 field=certificate.series,
                 title=certificate.title_name,
