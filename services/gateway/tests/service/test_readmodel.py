@@ -224,6 +224,46 @@ async def test_DA_1_collects_every_certificate_holder_of_the_jurisdiction(
     assert (row["employer_name"], row["channel"], row["region"]) == ("示例设计院", "unit", JINCHENG_COUNTY)
     # Highest education and major as d1 was submitted with them (v3).
     assert (row["highest_education"], row["major"]) == ("master", "结构工程")
+    # The workbook of the year: the same row, in the collection's columns.
+    response = await gateway.client.get(
+        f"{QUERIES}/exports/da1.xlsx", params={"year": 2026}, headers=staff(zc_keys, JINCHENG)
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["职称信息采集"]
+    assert [list(line) for line in book.active.iter_rows(values_only=True)] == [
+        [
+            "证书编号",
+            "姓名",
+            "性别",
+            "最高学历",
+            "所学专业",
+            "现从事专业",
+            "领域（系列）",
+            "职称",
+            "级别",
+            "工作单位",
+            "申报渠道",
+            "年度",
+            "地区",
+        ],
+        [
+            "ZC-1405-2026-0001",
+            "王晋",
+            "女",
+            "master",
+            "结构工程",
+            "civil",
+            "engineering",
+            "工程师",
+            "intermediate",
+            "示例设计院",
+            "unit",
+            2026,
+            JINCHENG_COUNTY,
+        ],
+    ]
     # A direct recognition has no declaration, so neither.
     response = await gateway.client.get(
         f"{QUERIES}/exports/da1", params={"year": 2026}, headers=staff(zc_keys, SHUOZHOU)

@@ -70,6 +70,7 @@ ROUTES: list[tuple[str, dict[str, Any]]] = [
     *(("statistics", {"by": by}) for by in ("province", "city", "committee", "series", "level", "year")),
     ("statistics.xlsx", {}),
     ("exports/da1", {"limit": 1000}),
+    ("exports/da1.xlsx", {"year": 2026}),
     ("exports/passed.xlsx", {"year": 2026}),
     ("exports/annual-report", {"year": 2026}),
 ]
@@ -80,6 +81,7 @@ KEY_ROUTES: list[tuple[str, dict[str, Any]]] = [
     *(("statistics", {"by": by}) for by in ("province", "city", "committee", "series", "level", "year")),
     ("statistics.xlsx", {}),
     ("exports/da1", {"limit": 1000}),
+    ("exports/da1.xlsx", {"year": 2026}),
     ("exports/passed.xlsx", {"year": 2026}),
     ("exports/annual-report", {"year": 2026}),
 ]

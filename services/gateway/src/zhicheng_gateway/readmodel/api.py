@@ -34,8 +34,8 @@ from zhicheng_gateway.readmodel.schemas import (
     MeetingRead,
     Statistics,
 )
-from zhicheng_gateway.readmodel.service import DIMENSIONS, PASSED_COLUMNS, Keyset
-from zhicheng_gateway.readmodel.workbook import XLSX, passed_workbook, statistics_workbook
+from zhicheng_gateway.readmodel.service import DA1_COLUMNS, DIMENSIONS, PASSED_COLUMNS, Keyset
+from zhicheng_gateway.readmodel.workbook import XLSX, da1_workbook, passed_workbook, statistics_workbook
 
 #: Staff who oversee evaluation in their region: the same people who read its records.
 ProvinceReader = Annotated[
@@ -321,6 +321,14 @@ async def _da1(session: AsyncSession, principal: Principal, context: ReadModelCo
     return Da1Page(items=items, next_after=next_after)
 
 
+async def _da1_xlsx(
+    session: AsyncSession, principal: Principal, context: ReadModelContext, query: YearQuery
+) -> Response:
+    rows = await service.da1_table(session, actor=principal, context=context, year=query.year, region=query.region)
+    headers = {"Content-Disposition": f'attachment; filename="da1-{query.year}.xlsx"'}
+    return Response(da1_workbook(rows, DA1_COLUMNS), media_type=XLSX, headers=headers)
+
+
 async def _passed(session: AsyncSession, principal: Principal, context: ReadModelContext, query: YearQuery) -> Response:
     lists = await service.passed_lists(
         session,
@@ -391,6 +399,34 @@ async def agency_export_da1(session: SessionDep, principal: QueryKey, context: C
     """DA-1 for an agency's API key (scope ``query``), within the key's region; each read is journaled
     with the key as the reader."""
     return await _da1(session, principal, context, query)
+
+
+@router.get(
+    "/exports/da1.xlsx",
+    summary="DA-1 职称信息采集表 (a year; xlsx)",
+    response_class=Response,
+    responses=XLSX_RESPONSE,
+)
+async def export_da1_xlsx(
+    session: SessionDep, principal: ProvinceReader, context: Context, query: ReportQueryIn
+) -> Response:
+    """The DA-1 rows of a year within the caller's jurisdiction on one sheet, in the collection's
+    columns (education and major included); each read is journaled."""
+    return await _da1_xlsx(session, principal, context, query)
+
+
+@router.get(
+    "/agency/exports/da1.xlsx",
+    summary="DA-1 职称信息采集表 (API key with scope query; xlsx)",
+    response_class=Response,
+    responses={**XLSX_RESPONSE, **KEY_DOCS},
+)
+async def agency_export_da1_xlsx(
+    session: SessionDep, principal: QueryKey, context: Context, query: ReportQueryIn
+) -> Response:
+    """The DA-1 workbook for an agency's API key (scope ``query``), within the key's region; each
+    read is journaled with the key as the reader."""
+    return await _da1_xlsx(session, principal, context, query)
 
 
 @router.get(

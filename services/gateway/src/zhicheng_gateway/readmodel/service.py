@@ -304,6 +304,42 @@ async def da1(
     return items, next_after
 
 
+#: The columns of the DA-1 workbook (职称信息采集表), in the order of the collection.
+DA1_COLUMNS = (
+    ("证书编号", "certificate_number"),
+    ("姓名", "name"),
+    ("性别", "gender"),
+    ("最高学历", "highest_education"),
+    ("所学专业", "major"),
+    ("现从事专业", "practiced_specialty"),
+    ("领域（系列）", "field"),
+    ("职称", "title"),
+    ("级别", "level"),
+    ("工作单位", "employer_name"),
+    ("申报渠道", "channel"),
+    ("年度", "year"),
+    ("地区", "region"),
+)
+#: Rows read per statement when the DA-1 workbook collects a whole year.
+DA1_WORKBOOK_PAGE = 1000
+
+
+async def da1_table(
+    session: AsyncSession, *, actor: Principal, context: ReadModelContext, year: int, region: str | None
+) -> list[dict[str, Any]]:
+    """Every DA-1 row of a year within the caller's jurisdiction, for the workbook (read a page at a
+    time, each page journaled as :func:`da1` does); the gender in Chinese as in the passed lists."""
+    rows: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        page, after = await da1(
+            session, actor=actor, context=context, year=year, region=region, after=after, limit=DA1_WORKBOOK_PAGE
+        )
+        rows.extend(row.model_dump() | {"gender": GENDER.get(str(row.gender), "")} for row in page)
+        if after is None:
+            return rows
+
+
 #: The columns of a passed list (评审通过人员名册), in the order the returns ask for them.
 PASSED_COLUMNS = (
     ("序号", "index"),
