@@ -153,7 +153,7 @@ async def test_no_route_gives_a_city_user_a_record_of_the_other_city(
     assert holds(pulled[SHANXI], season["d3"])
 
 
-async def test_a_query_key_counts_its_own_citys_figures_is_counted_and_journaled(
+async def test_MT_5_a_query_key_sees_its_own_citys_figures_counted_and_journaled(
     gateway: Gateway, zc_keys: TestKeys, season: dict[str, Any], readmodel_schema: CommonSettings
 ) -> None:
     admin = zc_keys.headers(roles=["hr_admin"], region=JINZHONG, subject="key-admin-140700")
