@@ -184,7 +184,7 @@ async def test_personal_data_no_id_number_name_or_free_text_in_any_log_line_and_
 
     # Events: the run's facts are there, and a person is a keyed hash, never the number.
     types = {e["type"] for e in events}
-    assert {"cn.zhicheng.integrity.record.decided.v1", "cn.zhicheng.intake.declaration.submitted.v2"} <= types
+    assert {"cn.zhicheng.integrity.record.decided.v1", "cn.zhicheng.intake.declaration.submitted.v3"} <= types
     payloads = json.dumps([e["data"] for e in events], ensure_ascii=False)
     assert valid_id_numbers(payloads) == set()
     for personal in personal_data:  # no ID number, name or free text of a person in any payload
@@ -192,7 +192,7 @@ async def test_personal_data_no_id_number_name_or_free_text_in_any_log_line_and_
     cipher = PiiCipher(pii_system.env.get("ZC_PII_KEY", CommonSettings.model_fields["pii_key"].default))
     decided = next(e for e in events if e["type"] == "cn.zhicheng.integrity.record.decided.v1")
     assert decided["data"]["subject_key"] == cipher.keyed_hash(subject_number)
-    submitted_event = next(e for e in events if e["type"] == "cn.zhicheng.intake.declaration.submitted.v2")
+    submitted_event = next(e for e in events if e["type"] == "cn.zhicheng.intake.declaration.submitted.v3")
     assert submitted_event["data"]["applicant_key"] == cipher.keyed_hash(declarant_number)
     # Review shows its clerks the name it opened from the sealed field.
     assert cipher.decrypt(submitted_event["data"]["applicant_name_sealed"]) == DECLARANT_NAME

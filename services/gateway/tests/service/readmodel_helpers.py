@@ -61,13 +61,15 @@ class Season:
     def cipher(self) -> PiiCipher:
         return PiiCipher(self.settings.pii_key)
 
-    async def publish(self, name: str, data: dict[str, Any], *, subject: str, region: str, on: date) -> str:
+    async def publish(
+        self, name: str, data: dict[str, Any], *, subject: str, region: str, on: date, version: int | None = None
+    ) -> str:
         producer = name.split(".")[0]
         self.versions[(producer, subject)] += 1
         event = CloudEvent(
             id=str(uuid7()),
             source=f"/zhicheng/{producer}",
-            type=f"cn.zhicheng.{name}.v{VERSIONS.get(name, 1)}",
+            type=f"cn.zhicheng.{name}.v{version or VERSIONS.get(name, 1)}",
             subject=subject,
             time=at(on),
             data=data,
@@ -110,13 +112,27 @@ class Season:
         return committee_id
 
     async def submitted(
-        self, county: str, committee_id: str, *, on: date, name: str, person: str, year: int = 2026
+        self,
+        county: str,
+        committee_id: str,
+        *,
+        on: date,
+        name: str,
+        person: str,
+        year: int = 2026,
+        education: tuple[str, str] | None = None,
     ) -> str:
+        """A submission: v3 with ``education`` (level, major) sealed as intake seals it, v2 without."""
         declaration = str(uuid.uuid4())
         holder = self.cipher.encrypt(f'{{"name": "{name}", "gender": "female", "resident_id": "{person}"}}')
+        sealed: dict[str, str] = {}
+        if education is not None:
+            level, major = education
+            sealed["education_sealed"] = self.cipher.encrypt(f'{{"level": "{level}", "major": "{major}"}}')
         await self.publish(
             "intake.declaration.submitted",
             {
+                **sealed,
                 "declaration_id": declaration,
                 "applicant_key": self.cipher.keyed_hash(person),
                 "applicant_name_sealed": self.cipher.encrypt(name),
@@ -135,6 +151,7 @@ class Season:
             subject=declaration,
             region=county,
             on=on,
+            version=3 if education is not None else 2,
         )
         return declaration
 
@@ -277,7 +294,6 @@ class Season:
 
 
 VERSIONS = {
-    "intake.declaration.submitted": 2,
     "review.declaration.returned": 2,
     "review.declaration.qualified": 2,
     "review.declaration.rejected": 2,
@@ -291,19 +307,24 @@ def person(region: str, sequence: int) -> str:
 
 async def a_season(season: Season, city_a: str, city_b: str) -> dict[str, Any]:
     """City A: one declaration through to its certificate, one left overdue; city B: one not passed,
-    and a direct recognition later revoked. Each city's county is ``city[:4] + "02"``."""
+    and a direct recognition later revoked. Each city's county is ``city[:4] + "02"``. The overdue
+    one is submitted as a v2 event (no education), the others as v3 (with it)."""
     county_a, county_b = city_a[:4] + "02", city_b[:4] + "02"
     number_a, number_b = f"ZC-{city_a[:4]}-2026-0001", f"ZC-{city_b[:4]}-2026-0001"
     jc = await season.committee(city_a, f"{city_a} 工程系列中级评委会", on=date(2026, 1, 5))
     sz = await season.committee(city_b, f"{city_b} 工程系列中级评委会", on=date(2026, 1, 5))
     wang, li, zhao = person(county_a, 11), person(county_a, 12), person(county_b, 13)
-    d1 = await season.submitted(county_a, jc, on=date(2026, 3, 2), name="王晋", person=wang)
+    d1 = await season.submitted(
+        county_a, jc, on=date(2026, 3, 2), name="王晋", person=wang, education=("master", "结构工程")
+    )
     await season.review("returned", d1, county_a, on=date(2026, 3, 4), deadline="2026-03-11", items=[], step="hr")
     await season.intake("resubmitted", d1, county_a, on=date(2026, 3, 9), corrected_fields=["title"])
     await season.qualified(d1, county_a, jc, wang, on=date(2026, 3, 12))
     d2 = await season.submitted(county_a, jc, on=date(2026, 3, 2), name="李城", person=li)
     await season.review("returned", d2, county_a, on=date(2026, 3, 3), deadline="2026-03-10", items=[], step="hr")
-    d3 = await season.submitted(county_b, sz, on=date(2026, 3, 2), name="赵朔", person=zhao)
+    d3 = await season.submitted(
+        county_b, sz, on=date(2026, 3, 2), name="赵朔", person=zhao, education=("college", "建筑工程技术")
+    )
     await season.qualified(d3, county_b, sz, zhao, on=date(2026, 3, 5))
     await season.confirmed(city_a, jc, on=date(2026, 3, 20), passed=[(d1, wang, "王晋")])
     await season.confirmed(city_b, sz, on=date(2026, 3, 20), passed=[], not_passed=[d3])

@@ -222,6 +222,78 @@ async def test_DA_1_collects_every_certificate_holder_of_the_jurisdiction(
         "工程师",
     )
     assert (row["employer_name"], row["channel"], row["region"]) == ("示例设计院", "unit", JINCHENG_COUNTY)
+    # Highest education and major as d1 was submitted with them (v3).
+    assert (row["highest_education"], row["major"]) == ("master", "结构工程")
+    # The workbook of the year: the same row, in the collection's columns.
+    response = await gateway.client.get(
+        f"{QUERIES}/exports/da1.xlsx", params={"year": 2026}, headers=staff(zc_keys, JINCHENG)
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["职称信息采集"]
+    assert [list(line) for line in book.active.iter_rows(values_only=True)] == [
+        [
+            "证书编号",
+            "姓名",
+            "性别",
+            "最高学历",
+            "所学专业",
+            "现从事专业",
+            "领域（系列）",
+            "职称",
+            "级别",
+            "工作单位",
+            "申报渠道",
+            "年度",
+            "地区",
+        ],
+        [
+            "ZC-1405-2026-0001",
+            "王晋",
+            "女",
+            "master",
+            "结构工程",
+            "civil",
+            "engineering",
+            "工程师",
+            "intermediate",
+            "示例设计院",
+            "unit",
+            2026,
+            JINCHENG_COUNTY,
+        ],
+    ]
+    # A direct recognition has no declaration, so neither.
+    response = await gateway.client.get(
+        f"{QUERIES}/exports/da1", params={"year": 2026}, headers=staff(zc_keys, SHUOZHOU)
+    )
+    [direct] = response.json()["items"]
+    assert (direct["certificate_number"], direct["highest_education"], direct["major"]) == (
+        "ZC-1406-2026-0001",
+        None,
+        None,
+    )
+
+
+async def test_DA_1_education_is_stored_sealed_and_a_v2_submission_still_projects(
+    readmodel_schema: CommonSettings, season: dict[str, Any]
+) -> None:
+    rows = await run_sql(
+        readmodel_schema,
+        "gateway",
+        "SELECT declaration_id::text, stage, education_sealed FROM gateway.rm_declarations"
+        " WHERE declaration_id = ANY(CAST(:ids AS uuid[]))",
+        ids=[season["d1"], season["d2"]],
+    )
+    stored = {declaration: (stage, sealed) for declaration, stage, sealed in rows}
+    stage, sealed = stored[season["d1"]]
+    assert stage == "certified"
+    # Sealed as sent, never in clear.
+    assert "结构工程" not in sealed
+    assert "master" not in sealed
+    # d2 was submitted as a v2 event (no education): projected all the same, education unknown.
+    assert stored[season["d2"]] == ("returned", None)
 
 
 async def test_DA_1_the_passed_list_of_a_committee_in_the_prescribed_columns(

@@ -7,13 +7,17 @@ from pydantic import BaseModel, Field
 from zhicheng_common.events.envelope import event_type
 
 
-@event_type("intake.declaration.submitted", version=2)
+@event_type("intake.declaration.submitted", version=3)
 class DeclarationSubmitted(BaseModel):
     """A declaration passed the eligibility rules and awaits qualification review.
 
     v2: the applicant's name no longer travels in clear (issue 12); ``applicant_name_sealed`` is the
     name encrypted with the shared PII key, which review opens to show its clerks and the publicity
     notice. A v1 event (``applicant_name`` in clear) is still accepted by review.
+
+    v3: ``education_sealed`` adds the applicant's highest education and the major studied, sealed
+    like the name (DA-1: the gateway's read model exports them). Nothing else changed: every
+    consumer accepts v2 (without it) and v3 alike.
     """
 
     declaration_id: str
@@ -49,6 +53,14 @@ class DeclarationSubmitted(BaseModel):
     holder_sealed: str | None = Field(
         default=None,
         description='PiiCipher-sealed JSON {"name", "gender", "resident_id"} of the applicant (certificates reads it)',
+    )
+    # v3, DA-1 (issue 17): the applicant's highest education, the JSON {"level", "major"} sealed with
+    # the shared PII key; the gateway's read model keeps it sealed and opens it for its DA-1 export.
+    # Absent in v2 events.
+    education_sealed: str | None = Field(
+        default=None,
+        description='v3: PiiCipher-sealed JSON {"level", "major"}: the highest education and the major studied '
+        "(the gateway's DA-1 export reads it)",
     )
 
 

@@ -402,6 +402,12 @@ async def submit(
                     ensure_ascii=False,
                 )
             ),
+            education_sealed=deps.cipher.encrypt(
+                json.dumps(
+                    {"level": declared.applicant.education.level, "major": declared.applicant.education.major},
+                    ensure_ascii=False,
+                )
+            ),
         ),
         subject=str(row.id),
         region=row.region,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -82,7 +83,7 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "submitted"
-    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v2"]
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v3"]
     history = await intake.client.get(f"{BASE}/{declaration_id}/history", headers=headers)
     assert [h["status"] for h in history.json()["items"]] == ["draft", "submitted"]
     # The unit's keyed hash goes out with it (review passes it on; experts of the unit recuse, NA-9).
@@ -94,6 +95,16 @@ async def test_eligible_declaration_is_accepted_and_announced(intake: Intake, in
     )
     credit_code = CREDIT_CODE  # the employer of every example declaration
     assert unit_key == PiiCipher(intake_schema.pii_key).keyed_hash(credit_code)
+    # v3 (DA-1): the highest education and the major go out sealed, as the example declares them.
+    [(education_sealed,)] = await run_sql(
+        intake_schema,
+        "intake",
+        "SELECT envelope->'data'->>'education_sealed' FROM intake.outbox WHERE envelope->>'subject' = :id",
+        id=declaration_id,
+    )
+    assert "土木工程" not in education_sealed
+    opened = PiiCipher(intake_schema.pii_key).decrypt(education_sealed)
+    assert json.loads(opened) == {"level": "bachelor", "major": "土木工程"}
 
 
 async def test_a_submission_is_stored_as_answered_status_time_pack_and_history(
@@ -238,7 +249,7 @@ async def test_same_idempotency_key_makes_one_declaration(intake: Intake, intake
     one = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
     two = await intake.client.post(f"{BASE}/{declaration_id}/submit", headers={**headers, **submit_key})
     assert one.status_code == two.status_code == 200
-    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v2"]
+    assert await outbox_types(intake_schema, declaration_id) == ["cn.zhicheng.intake.declaration.submitted.v3"]
 
 
 async def test_same_idempotency_key_with_another_body_is_refused(intake: Intake) -> None:

@@ -32,7 +32,7 @@ EVENT_EXAMPLE: dict[str, Any] = {
     "specversion": "1.0",
     "id": "01938f3c-7a1e-7c44-9d3b-2a6f0c1d5e22",
     "source": "/zhicheng/intake",
-    "type": "cn.zhicheng.intake.declaration.submitted.v2",
+    "type": "cn.zhicheng.intake.declaration.submitted.v3",
     "subject": "01938f3c-7a1e-7c44-9d3b-2a6f0c1d5e33",
     "time": "2026-12-03T01:00:00Z",
     "datacontenttype": "application/json",

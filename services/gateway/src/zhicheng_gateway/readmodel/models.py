@@ -42,6 +42,8 @@ class RmDeclaration(Base):
     region: Mapped[str] = mapped_column(String(6))
     applicant_key: Mapped[str | None] = mapped_column(String(64))
     holder_sealed: Mapped[str | None] = mapped_column(String(2048))  # name, gender, resident ID (sealed)
+    # DA-1 (intake.declaration.submitted v3): highest education and major studied, sealed as sent.
+    education_sealed: Mapped[str | None] = mapped_column(String(1024))
     employer_name: Mapped[str | None] = mapped_column(String(256))
     year: Mapped[int | None] = mapped_column(Integer)
     series: Mapped[str | None] = mapped_column(String(64))

@@ -130,6 +130,7 @@ _DECLARATION_FIELDS = (
     "channel",
     "committee_id",
     "holder_sealed",
+    "education_sealed",  # v3 of intake.declaration.submitted; absent (left as it is) in v2
 )
 
 

@@ -305,8 +305,8 @@ DA1_EXAMPLE: dict[str, Any] = {
     "certificate_number": "ZC-140000-2026-000123",
     "name": "张三",
     "gender": "male",
-    "highest_education": None,
-    "major": None,
+    "highest_education": "bachelor",
+    "major": "土木工程",
     "practiced_specialty": "civil",
     "field": "engineering",
     "title": "高级工程师",
@@ -319,10 +319,11 @@ DA1_EXAMPLE: dict[str, Any] = {
 
 
 class Da1Row(BaseModel):
-    """DA-1 for everyone (public units, enterprises, freelancers): the fields the events carry.
+    """DA-1 for everyone (public units, enterprises, freelancers).
 
-    Highest education and the major studied are not on the stream (intake's own DA-1 export has
-    them); they are null here.
+    Highest education and the major studied come sealed with ``intake.declaration.submitted`` v3;
+    they are null for a certificate without a declaration (a direct recognition) and for one whose
+    declaration was submitted before v3.
     """
 
     model_config = ConfigDict(json_schema_extra={"examples": [DA1_EXAMPLE]})
@@ -330,8 +331,8 @@ class Da1Row(BaseModel):
     certificate_number: str
     name: str | None
     gender: str | None
-    highest_education: str | None
-    major: str | None
+    highest_education: str | None = Field(description="secondary_vocational, college, bachelor, master, doctorate")
+    major: str | None = Field(description="the major studied for it")
     practiced_specialty: str
     field: str
     title: str

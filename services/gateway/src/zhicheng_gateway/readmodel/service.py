@@ -281,13 +281,15 @@ async def da1(
     items = []
     for certificate, declaration in rows:
         holder = context.holder(declaration.holder_sealed if declaration else None)
+        # Sealed JSON like the holder's: {"level", "major"} (submitted v3; none for a v2 declaration).
+        education = context.holder(declaration.education_sealed if declaration else None)
         items.append(
             Da1Row(
                 certificate_number=certificate.certificate_number,
                 name=context.open(certificate.holder_name_sealed),
                 gender=holder.get("gender"),
-                highest_education=None,
-                major=None,
+                highest_education=education.get("level"),
+                major=education.get("major"),
                 practiced_specialty=certificate.specialty,
                 field=certificate.series,
                 title=certificate.title_name,
@@ -300,6 +302,42 @@ async def da1(
         )
     next_after = rows[-1][0].certificate_number if len(rows) == limit else None
     return items, next_after
+
+
+#: The columns of the DA-1 workbook (职称信息采集表), in the order of the collection.
+DA1_COLUMNS = (
+    ("证书编号", "certificate_number"),
+    ("姓名", "name"),
+    ("性别", "gender"),
+    ("最高学历", "highest_education"),
+    ("所学专业", "major"),
+    ("现从事专业", "practiced_specialty"),
+    ("领域（系列）", "field"),
+    ("职称", "title"),
+    ("级别", "level"),
+    ("工作单位", "employer_name"),
+    ("申报渠道", "channel"),
+    ("年度", "year"),
+    ("地区", "region"),
+)
+#: Rows read per statement when the DA-1 workbook collects a whole year.
+DA1_WORKBOOK_PAGE = 1000
+
+
+async def da1_table(
+    session: AsyncSession, *, actor: Principal, context: ReadModelContext, year: int, region: str | None
+) -> list[dict[str, Any]]:
+    """Every DA-1 row of a year within the caller's jurisdiction, for the workbook (read a page at a
+    time, each page journaled as :func:`da1` does); the gender in Chinese as in the passed lists."""
+    rows: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        page, after = await da1(
+            session, actor=actor, context=context, year=year, region=region, after=after, limit=DA1_WORKBOOK_PAGE
+        )
+        rows.extend(row.model_dump() | {"gender": GENDER.get(str(row.gender), "")} for row in page)
+        if after is None:
+            return rows
 
 
 #: The columns of a passed list (评审通过人员名册), in the order the returns ask for them.

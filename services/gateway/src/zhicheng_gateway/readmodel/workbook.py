@@ -1,4 +1,4 @@
-"""The xlsx workbooks of the read model (openpyxl): statistics with native charts, and passed lists."""
+"""The xlsx workbooks of the read model (openpyxl): statistics with native charts, passed lists, DA-1."""
 
 from __future__ import annotations
 
@@ -89,6 +89,11 @@ def passed_workbook(lists: Mapping[str, Sequence[Mapping[str, Any]]], columns: S
         sheet = book.create_sheet("无数据")
         sheet.append([title for title, _ in columns])
     return _bytes(book)
+
+
+def da1_workbook(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> bytes:
+    """DA-1 (职称信息采集) on one sheet, in its columns."""
+    return passed_workbook({"职称信息采集": rows}, columns)
 
 
 def _bytes(book: Workbook) -> bytes:
