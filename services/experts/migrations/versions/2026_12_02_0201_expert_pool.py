@@ -6,50 +6,44 @@ Revises: experts_event_order
 Create Date: 2026-12-02
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
 
 revision: str = "experts_expert_pool"
 down_revision: str | None = "experts_event_order"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "experts"
-UUID = postgresql.UUID(as_uuid=True)
-TZ = sa.DateTime(timezone=True)
-JSONB = postgresql.JSONB()
 
 
 def upgrade() -> None:
     op.create_table(
         "experts",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("resident_id_key", sa.String(64), nullable=False),
-        sa.Column("resident_id_encrypted", sa.Text(), nullable=False),
-        sa.Column("resident_id_masked", sa.String(32), nullable=False),
-        sa.Column("unit_name", sa.String(128), nullable=False),
-        sa.Column("unit_key", sa.String(64), nullable=False),
-        sa.Column("unit_credit_code_encrypted", sa.Text(), nullable=False),
-        sa.Column("unit_credit_code_masked", sa.String(32), nullable=False),
-        sa.Column("ownership_kind", sa.String(32), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialties", JSONB, nullable=False),
-        sa.Column("rank_held", sa.String(32), nullable=False),
-        sa.Column("title_name", sa.String(64), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("phone", sa.String(32), nullable=True),
-        sa.Column("email", sa.String(128), nullable=True),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("status_reason", sa.Text(), nullable=True),
-        sa.Column("disqualified_by_record", UUID, nullable=True),
-        sa.Column("account_subject", sa.String(128), nullable=True),
-        sa.Column("created_by", sa.String(128), nullable=False),
-        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", TZ, server_default=sa.func.now(), nullable=False),
+        uid("id"),
+        string("name", 64),
+        string("resident_id_key", 64),
+        long_text("resident_id_encrypted"),
+        string("resident_id_masked", 32),
+        string("unit_name", 128),
+        string("unit_key", 64),
+        long_text("unit_credit_code_encrypted"),
+        string("unit_credit_code_masked", 32),
+        string("ownership_kind", 32),
+        string("series", 64),
+        jsonb("specialties"),
+        string("rank_held", 32),
+        string("title_name", 64),
+        string("region", 6),
+        string("phone", 32, nullable=True),
+        string("email", 128, nullable=True),
+        string("status", 16),
+        long_text("status_reason", nullable=True),
+        uid("disqualified_by_record", nullable=True),
+        string("account_subject", 128, nullable=True),
+        string("created_by", 128),
+        timestamp_now("created_at"),
+        timestamp_now("updated_at"),
         sa.PrimaryKeyConstraint("id", name="pk_experts"),
         sa.CheckConstraint("status IN ('active', 'suspended', 'disqualified')", name="ck_experts_status"),
         sa.CheckConstraint(
@@ -68,10 +62,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "expert_terms",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("expert_id", UUID, nullable=False),
-        sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("ends_on", sa.Date(), nullable=False),
+        uid("id"),
+        uid("expert_id"),
+        day("starts_on"),
+        day("ends_on"),
         sa.PrimaryKeyConstraint("id", name="pk_expert_terms"),
         sa.ForeignKeyConstraint(
             ["expert_id"], [f"{SCHEMA}.experts.id"], name="fk_expert_terms_expert_id_experts", ondelete="CASCADE"
@@ -82,11 +76,11 @@ def upgrade() -> None:
     op.create_index("ix_expert_terms_expert_id", "expert_terms", ["expert_id"], schema=SCHEMA)
     op.create_table(
         "expert_relationships",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("expert_id", UUID, nullable=False),
-        sa.Column("kind", sa.String(48), nullable=False),
-        sa.Column("other_key", sa.String(64), nullable=False),
-        sa.Column("note", sa.String(256), nullable=True),
+        uid("id"),
+        uid("expert_id"),
+        string("kind", 48),
+        string("other_key", 64),
+        string("note", 256, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_expert_relationships"),
         sa.ForeignKeyConstraint(
             ["expert_id"],
@@ -100,22 +94,22 @@ def upgrade() -> None:
     op.create_index("ix_expert_relationships_other_key", "expert_relationships", ["other_key"], schema=SCHEMA)
     op.create_table(
         "pool_filings",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("applied_on", sa.Date(), nullable=False),
-        sa.Column("evaluation_date", sa.Date(), nullable=True),
-        sa.Column("previous_filing_id", UUID, nullable=True),
-        sa.Column("member_count", sa.Integer(), nullable=False),
-        sa.Column("new_member_count", sa.Integer(), nullable=False),
-        sa.Column("private_enterprise_count", sa.Integer(), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("created_by", sa.String(128), nullable=False),
-        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("ended_at", TZ, nullable=True),
+        uid("id"),
+        uid("committee_id"),
+        string("region", 6),
+        string("status", 16),
+        day("valid_from"),
+        day("valid_until"),
+        day("applied_on"),
+        day("evaluation_date", nullable=True),
+        uid("previous_filing_id", nullable=True),
+        integer("member_count"),
+        integer("new_member_count"),
+        integer("private_enterprise_count"),
+        string("policy_pack", 64),
+        string("created_by", 128),
+        timestamp_now("created_at"),
+        timestamp("ended_at", nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_pool_filings"),
         sa.ForeignKeyConstraint(
             ["previous_filing_id"],
@@ -145,9 +139,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "pool_members",
-        sa.Column("filing_id", UUID, nullable=False),
-        sa.Column("expert_id", UUID, nullable=False),
-        sa.Column("is_new", sa.Boolean(), nullable=False),
+        uid("filing_id"),
+        uid("expert_id"),
+        boolean("is_new"),
         sa.PrimaryKeyConstraint("filing_id", "expert_id", name="pk_pool_members"),
         sa.ForeignKeyConstraint(
             ["filing_id"],
@@ -161,73 +155,73 @@ def upgrade() -> None:
     op.create_index("ix_pool_members_expert_id", "pool_members", ["expert_id"], schema=SCHEMA)
     op.create_table(
         "committee_views",
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("name", sa.String(256), nullable=False),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("formation_basis", sa.String(32), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialties", JSONB, nullable=False),
-        sa.Column("levels", JSONB, nullable=False),
-        sa.Column("scope_ownership_kinds", JSONB, nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("status", sa.String(32), nullable=False),
+        uid("committee_id"),
+        string("name", 256),
+        string("kind", 64),
+        string("formation_basis", 32),
+        string("series", 64),
+        jsonb("specialties"),
+        jsonb("levels"),
+        jsonb("scope_ownership_kinds"),
+        string("region", 6),
+        string("policy_pack", 64),
+        day("valid_from"),
+        day("valid_until"),
+        string("status", 32),
         sa.PrimaryKeyConstraint("committee_id", name="pk_committee_views"),
         schema=SCHEMA,
     )
     op.create_table(
         "plan_views",
-        sa.Column("plan_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("meeting_dates", JSONB, nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        uid("plan_id"),
+        uid("committee_id"),
+        integer("year"),
+        jsonb("meeting_dates"),
+        integer("version"),
         sa.PrimaryKeyConstraint("plan_id", name="pk_plan_views"),
         schema=SCHEMA,
     )
     op.create_index("ix_plan_views_committee_id", "plan_views", ["committee_id"], schema=SCHEMA)
     op.create_table(
         "meeting_views",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("plan_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("meeting_date", sa.Date(), nullable=False),
-        sa.Column("filed_on", sa.Date(), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("levels", JSONB, nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
+        uid("meeting_id"),
+        uid("committee_id"),
+        uid("plan_id"),
+        integer("year"),
+        day("meeting_date"),
+        day("filed_on"),
+        string("region", 6),
+        string("series", 64),
+        jsonb("levels"),
+        string("policy_pack", 64),
         sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_views"),
         schema=SCHEMA,
     )
     op.create_index("ix_meeting_views_committee_id", "meeting_views", ["committee_id"], schema=SCHEMA)
     op.create_table(
         "applicant_views",
-        sa.Column("declaration_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("applicant_key", sa.String(64), nullable=False),
-        sa.Column("unit_key", sa.String(64), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("level", sa.String(32), nullable=False),
+        uid("declaration_id"),
+        uid("committee_id"),
+        integer("year"),
+        string("applicant_key", 64),
+        string("unit_key", 64),
+        string("series", 64),
+        string("level", 32),
         sa.PrimaryKeyConstraint("declaration_id", name="pk_applicant_views"),
         schema=SCHEMA,
     )
     op.create_index("ix_applicant_views_committee_year", "applicant_views", ["committee_id", "year"], schema=SCHEMA)
     op.create_table(
         "integrity_bars",
-        sa.Column("record_id", UUID, nullable=False),
-        sa.Column("subject_key", sa.String(64), nullable=False),
-        sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("disqualifies", sa.Boolean(), nullable=False),
-        sa.Column("in_force", sa.Boolean(), nullable=False),
-        sa.Column("ended", sa.String(16), nullable=True),
-        sa.Column("updated_at", TZ, server_default=sa.func.now(), nullable=False),
+        uid("record_id"),
+        string("subject_key", 64),
+        string("kind", 32),
+        day("valid_from"),
+        day("valid_until"),
+        boolean("disqualifies"),
+        boolean("in_force"),
+        string("ended", 16, nullable=True),
+        timestamp_now("updated_at"),
         sa.PrimaryKeyConstraint("record_id", name="pk_integrity_bars"),
         schema=SCHEMA,
     )

@@ -2,7 +2,8 @@
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import bigint, boolean, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
 
 revision: str = "gateway_feeds"
 down_revision: str | None = "gateway_api_keys"
@@ -13,14 +14,14 @@ SCHEMA = "gateway"
 def upgrade() -> None:
     op.create_table(
         "feed_events",
-        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
-        sa.Column("event_id", sa.String(64), nullable=False),
-        sa.Column("producer", sa.String(32), nullable=False),
-        sa.Column("name", sa.String(128), nullable=False),
-        sa.Column("subject", sa.String(128), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("envelope", postgresql.JSONB(), nullable=False),
-        sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+        bigint("seq", sa.Identity(always=True)),
+        string("event_id", 64),
+        string("producer", 32),
+        string("name", 128),
+        string("subject", 128),
+        string("region", 6),
+        jsonb("envelope"),
+        timestamp("stored_at"),
         sa.PrimaryKeyConstraint("seq", name="pk_feed_events"),
         sa.UniqueConstraint("event_id", name="uq_feed_events_event_id"),
         schema=SCHEMA,
@@ -35,23 +36,23 @@ def upgrade() -> None:
     )
     op.create_table(
         "feed_subscriptions",
-        sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("agency", sa.String(128), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("fields", postgresql.JSONB(), nullable=False),
-        sa.Column("where", postgresql.JSONB(), nullable=False),
-        sa.Column("personal_identifiers", sa.Boolean(), nullable=False),
-        sa.Column("webhook_url", sa.String(2048), nullable=True),
-        sa.Column("webhook_secret_sealed", sa.Text(), nullable=True),
-        sa.Column("webhook_state", sa.String(16), nullable=False),
-        sa.Column("push_cursor", sa.BigInteger(), nullable=False),
-        sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.String(512), nullable=True),
-        sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_by", sa.String(128), nullable=False),
+        uid("id"),
+        timestamp_now("created_at"),
+        string("name", 64),
+        string("agency", 128),
+        string("region", 6),
+        jsonb("fields"),
+        jsonb("where"),
+        boolean("personal_identifiers"),
+        string("webhook_url", 2048, nullable=True),
+        long_text("webhook_secret_sealed", nullable=True),
+        string("webhook_state", 16),
+        bigint("push_cursor"),
+        integer("failures"),
+        timestamp("next_attempt_at", nullable=True),
+        string("last_error", 512, nullable=True),
+        timestamp("disabled_at", nullable=True),
+        string("created_by", 128),
         sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_feed_subscriptions_region_format"),
         sa.CheckConstraint(
             "webhook_state IN ('none', 'active', 'disabled')", name="ck_feed_subscriptions_webhook_state_known"
@@ -69,15 +70,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "feed_webhook_attempts",
-        sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("subscription_id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.Column("event_id", sa.String(64), nullable=False),
-        sa.Column("attempt", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("ok", sa.Boolean(), nullable=False),
-        sa.Column("error", sa.String(512), nullable=True),
+        uid("id"),
+        uid("subscription_id"),
+        bigint("seq"),
+        string("event_id", 64),
+        integer("attempt"),
+        timestamp("at"),
+        integer("status_code", nullable=True),
+        boolean("ok"),
+        string("error", 512, nullable=True),
         sa.ForeignKeyConstraint(
             ["subscription_id"],
             [f"{SCHEMA}.feed_subscriptions.id"],

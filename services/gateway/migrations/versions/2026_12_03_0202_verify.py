@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
+from zhicheng_common.columns import bigint, day, string, timestamp
+
 revision: str = "gateway_verify"
 down_revision: str | None = "gateway_readmodel"
 
@@ -12,19 +14,19 @@ SCHEMA = "gateway"
 def upgrade() -> None:
     op.create_table(
         "verify_invalidations",
-        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
-        sa.Column("number", sa.String(20), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        bigint("seq", sa.Identity(always=True)),
+        string("number", 20),
+        string("status", 16),
+        timestamp("changed_at"),
         sa.PrimaryKeyConstraint("seq", name="pk_verify_invalidations"),
         schema=SCHEMA,
     )
     op.create_table(
         "verify_counts",
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("number", sa.String(20), nullable=False),
-        sa.Column("method", sa.String(8), nullable=False),
-        sa.Column("count", sa.BigInteger(), nullable=False),
+        day("day"),
+        string("number", 20),
+        string("method", 8),
+        bigint("count"),
         sa.PrimaryKeyConstraint("day", "number", "method", name="pk_verify_counts"),
         schema=SCHEMA,
     )
