@@ -14,6 +14,8 @@ import json
 import os
 import secrets
 import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -321,6 +323,53 @@ def migrated(migrations_dir: Path, settings: CommonSettings) -> CommonSettings:
     return settings
 
 
+@dataclass(frozen=True)
+class ServiceProcess:
+    """A service running as a subprocess (uvicorn) for a test: where it answers and its log."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextlib.contextmanager
+def service_process(
+    name: str, env: dict[str, str], log_dir: Path, ready_within: float = 60.0
+) -> Iterator[ServiceProcess]:
+    """``zhicheng_<name>.app:create_app`` under uvicorn on a free port, ready (``/readyz``) before use.
+
+    ``env`` is the test's environment (``zc_env``); the service's port setting is added. The
+    process is terminated (killed after 10 s) when the block ends; its output goes to ``log``.
+    """
+    port = free_port()
+    log = log_dir / f"{name}.log"
+    command = [sys.executable, "-m", "uvicorn", f"zhicheng_{name}.app:create_app", "--factory", "--port", str(port)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, env={**env, f"ZC_{name.upper()}_PORT": str(port)}, stdout=sink, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_within
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} not ready within {ready_within:.0f} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield ServiceProcess(url=url, process=process, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 @contextlib.asynccontextmanager
 async def serving(app: Any, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """Start ``app`` (its lifespan: database, NATS, relay) and yield a client that calls it in-process."""
@@ -328,6 +377,20 @@ async def serving(app: Any, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@contextlib.asynccontextmanager
+async def serving_with_js(
+    app: Any, base_url: str, settings: CommonSettings
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """:func:`serving` with a JetStream context of the test's own on ``settings``' NATS, to publish
+    events the way their producers do; yields ``(client, js)``."""
+    nc = await nats.connect(settings.nats_url)
+    try:
+        async with serving(app, base_url) as client:
+            yield client, nc.jetstream()
+    finally:
+        await nc.close()
 
 
 def assert_problem(response: httpx.Response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:

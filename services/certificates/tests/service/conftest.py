@@ -23,17 +23,18 @@ from services.certificates.tests.unit.conftest import cjk_font  # noqa: F401
 from zhicheng_certificates.app import create_app
 from zhicheng_certificates.settings import MIGRATIONS_DIR, CertificatesSettings
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import (
+    InProcess,
     TestKeys,
     TestStack,
     create_database,
     in_thread,
     publish_event,
     resident_id,
+    serving_with_js,
     wait_until,
 )
 
@@ -52,14 +53,10 @@ def certificates_schema(zc_stack: TestStack, zc_settings: CommonSettings) -> Com
 
 
 @dataclass
-class Certs:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Certs(InProcess):
     keys: TestKeys
     js: Any
     prefix: str
-    database: Database
     cipher: PiiCipher
 
     def headers(self, *roles: str, region: str = SHANXI, subject: str = "", **kw: Any) -> dict[str, str]:
@@ -71,10 +68,6 @@ class Certs:
         self, name: str, data: dict[str, Any], *, subject: str, region: str = SHANXI, version: int = 1
     ) -> str:
         return await publish_event(self.js, self.prefix, name, data, subject=subject, region=region, version=version)
-
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.database.engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
 
     async def execute(self, sql: str, **params: Any) -> None:
         async with self.database.engine.begin() as conn:
@@ -168,27 +161,10 @@ def make_app(settings: CommonSettings, clock: ManualClock, **changes: Any) -> Fa
 
 @pytest.fixture(scope="module")
 async def certs(certificates_schema: CommonSettings, zc_keys: TestKeys) -> AsyncIterator[Certs]:
-    import nats
-
     clock = ManualClock(START)
     app = make_app(certificates_schema, clock)
-    nc = await nats.connect(certificates_schema.nats_url)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://certificates.test") as client:
-                yield Certs(
-                    app,
-                    client,
-                    clock,
-                    zc_keys,
-                    nc.jetstream(),
-                    certificates_schema.events_prefix,
-                    app.state.database,
-                    app.state.context.cipher,
-                )
-    finally:
-        await nc.close()
+    async with serving_with_js(app, "http://certificates.test", certificates_schema) as (client, js):
+        yield Certs(app, client, clock, zc_keys, js, certificates_schema.events_prefix, app.state.context.cipher)
 
 
 @pytest.fixture(autouse=True)

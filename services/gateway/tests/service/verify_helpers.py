@@ -4,35 +4,34 @@ and a status decision made by HR at the service."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from zhicheng_certificates.settings import MIGRATIONS_DIR as CERTIFICATES_MIGRATIONS_DIR
-from zhicheng_common.embedded import free_port
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, migrated, publish_event, resident_id, run_sql, wait_until
+from zhicheng_common.testing import (
+    ServiceProcess,
+    TestKeys,
+    migrated,
+    publish_event,
+    resident_id,
+    run_sql,
+    service_process,
+    wait_until,
+)
 
 SHANXI = "140000"
 TAIYUAN = "140100"
 
 
-@dataclass(frozen=True)
-class CertificatesProcess:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+CertificatesProcess = ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -41,36 +40,8 @@ def certificates_service(
 ) -> Iterator[CertificatesProcess]:
     """The real certificates service as a subprocess on a free port, ready before use."""
     migrated(CERTIFICATES_MIGRATIONS_DIR, zc_settings)
-    port = free_port()
-    log = tmp_path_factory.mktemp("certificates") / "certificates.log"
-    env = {**zc_env, "ZC_CERTIFICATES_PORT": str(port)}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "zhicheng_certificates.app:create_app", "--factory", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"certificates exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"certificates not ready within 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield CertificatesProcess(url=url, process=process, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    with service_process("certificates", zc_env, tmp_path_factory.mktemp("certificates")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
