@@ -89,6 +89,14 @@ def _create_tables(schema: str, tables: tuple[Table, ...]) -> None:
             )
 
 
+def create_region_index(table: str, *, schema: str) -> None:
+    """Migration step: ``ix_<table>_region`` with ``varchar_pattern_ops``, so the jurisdiction's
+    prefix match (``region LIKE '14%'``) uses the index."""
+    op.create_index(
+        f"ix_{table}_region", table, ["region"], schema=schema, postgresql_ops={"region": "varchar_pattern_ops"}
+    )
+
+
 def drop_platform_tables(schema: str) -> None:
     for name in ("journal", "inbox", "outbox"):
         op.drop_table(name, schema=schema)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import binary, day, integer, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.migrations import create_region_index
 
 revision: str = "certificates_certificates"
 down_revision: str | None = "certificates_event_order"
@@ -72,13 +73,7 @@ def upgrade() -> None:
         "ix_certificates_status_list_index", "certificates", ["status_list_index"], unique=True, schema=SCHEMA
     )
     op.create_index("ix_certificates_holder_key", "certificates", ["holder_key"], schema=SCHEMA)
-    op.create_index(
-        "ix_certificates_region",
-        "certificates",
-        ["region"],
-        postgresql_ops={"region": "varchar_pattern_ops"},
-        schema=SCHEMA,
-    )
+    create_region_index("certificates", schema=SCHEMA)
     op.create_index(
         "ix_certificates_declaration_id",
         "certificates",

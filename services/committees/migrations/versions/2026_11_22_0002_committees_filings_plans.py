@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import create_region_index
 
 revision: str = "committees_0002"
 down_revision: str | None = "committees_0001"
@@ -23,17 +25,11 @@ def upgrade() -> None:
         day("rectification_deadline", nullable=True),
         timestamp_now("created_at"),
         timestamp_now("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_committees"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_committees_region_format"),
+        primary_key("committees"),
+        region_format("committees"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_committees_region",
-        "committees",
-        ["region"],
-        schema=SCHEMA,
-        postgresql_ops={"region": "varchar_pattern_ops"},
-    )
+    create_region_index("committees", schema=SCHEMA)
     op.create_index("ix_committees_status_valid_until", "committees", ["status", "valid_until"], schema=SCHEMA)
 
     op.create_table(
@@ -64,16 +60,14 @@ def upgrade() -> None:
         string("decided_by", 128, nullable=True),
         day("decided_on", nullable=True),
         long_text("opinion", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_filings"),
+        primary_key("filings"),
         sa.ForeignKeyConstraint(
             ["committee_id"], [f"{SCHEMA}.committees.id"], name="fk_filings_committee_id_committees"
         ),
         sa.UniqueConstraint("committee_id", "sequence", name="uq_filings_committee_id"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_filings_region", "filings", ["region"], schema=SCHEMA, postgresql_ops={"region": "varchar_pattern_ops"}
-    )
+    create_region_index("filings", schema=SCHEMA)
     op.create_index("ix_filings_status", "filings", ["status"], schema=SCHEMA)
 
     op.create_table(
@@ -86,7 +80,7 @@ def upgrade() -> None:
         day("decided_on"),
         day("rectification_deadline", nullable=True),
         timestamp_now("created_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_sanctions"),
+        primary_key("sanctions"),
         sa.ForeignKeyConstraint(
             ["committee_id"], [f"{SCHEMA}.committees.id"], name="fk_sanctions_committee_id_committees"
         ),
@@ -113,14 +107,12 @@ def upgrade() -> None:
         timestamp("published_at", nullable=True),
         timestamp_now("created_at"),
         timestamp_now("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_plans"),
+        primary_key("plans"),
         sa.ForeignKeyConstraint(["committee_id"], [f"{SCHEMA}.committees.id"], name="fk_plans_committee_id_committees"),
         sa.UniqueConstraint("committee_id", "year", name="uq_plans_committee_id"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_plans_region", "plans", ["region"], schema=SCHEMA, postgresql_ops={"region": "varchar_pattern_ops"}
-    )
+    create_region_index("plans", schema=SCHEMA)
 
     op.create_table(
         "plan_meetings",
@@ -138,7 +130,7 @@ def upgrade() -> None:
         day("results_entered_on", nullable=True),
         day("results_entry_due", nullable=True),
         jsonb("meeting_file", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_plan_meetings"),
+        primary_key("plan_meetings"),
         sa.ForeignKeyConstraint(
             ["plan_id"], [f"{SCHEMA}.plans.id"], name="fk_plan_meetings_plan_id_plans", ondelete="CASCADE"
         ),
@@ -149,13 +141,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_plan_meetings_plan_id", "plan_meetings", ["plan_id"], schema=SCHEMA)
     op.create_index("ix_plan_meetings_due", "plan_meetings", ["post_meeting_filing_due"], schema=SCHEMA)
-    op.create_index(
-        "ix_plan_meetings_region",
-        "plan_meetings",
-        ["region"],
-        schema=SCHEMA,
-        postgresql_ops={"region": "varchar_pattern_ops"},
-    )
+    create_region_index("plan_meetings", schema=SCHEMA)
 
 
 def downgrade() -> None:

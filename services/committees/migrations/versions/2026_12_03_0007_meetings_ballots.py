@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import binary, boolean, integer, jsonb, long_text, smallint, string, timestamp, uid
+from zhicheng_common.constraints import primary_key
 
 revision: str = "committees_meetings_ballots"
 down_revision: str | None = "committees_valid_until_republish"
@@ -41,7 +42,7 @@ def upgrade() -> None:
         long_text("applicant_name_sealed", nullable=True),
         string("unit_key", 64),
         string("region", 6),
-        sa.PrimaryKeyConstraint("declaration_id", name="pk_qualified_declarations"),
+        primary_key("qualified_declarations", "declaration_id"),
         schema=SCHEMA,
     )
     op.create_index(
@@ -56,7 +57,7 @@ def upgrade() -> None:
         uid("committee_id"),
         uid("draw_id"),
         jsonb("members"),
-        sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_panels"),
+        primary_key("meeting_panels", "meeting_id"),
         schema=SCHEMA,
     )
     op.create_table(
@@ -72,7 +73,7 @@ def upgrade() -> None:
         timestamp("opened_at", nullable=True),
         timestamp("closed_at", nullable=True),
         string("arranged_by", 128),
-        sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_sittings"),
+        primary_key("meeting_sittings", "meeting_id"),
         sa.ForeignKeyConstraint(
             ["meeting_id"],
             [f"{SCHEMA}.plan_meetings.id"],
@@ -86,7 +87,7 @@ def upgrade() -> None:
         uid("meeting_id"),
         string("expert_id", 64),
         timestamp("signed_in_at"),
-        sa.PrimaryKeyConstraint("meeting_id", "expert_id", name="pk_meeting_attendance"),
+        primary_key("meeting_attendance", "meeting_id", "expert_id"),
         _sitting_fk("meeting_attendance"),
         schema=SCHEMA,
     )
@@ -97,7 +98,7 @@ def upgrade() -> None:
         string("expert_id", 64),
         long_text("reason_encrypted"),
         timestamp("recorded_at"),
-        sa.PrimaryKeyConstraint("meeting_id", "declaration_id", "expert_id", name="pk_meeting_recusals"),
+        primary_key("meeting_recusals", "meeting_id", "declaration_id", "expert_id"),
         _sitting_fk("meeting_recusals"),
         schema=SCHEMA,
     )
@@ -106,7 +107,7 @@ def upgrade() -> None:
         uid("meeting_id"),
         string("declaration_id", 64),
         string("expert_id", 64),
-        sa.PrimaryKeyConstraint("meeting_id", "declaration_id", "expert_id", name="pk_meeting_group_members"),
+        primary_key("meeting_group_members", "meeting_id", "declaration_id", "expert_id"),
         _sitting_fk("meeting_group_members"),
         schema=SCHEMA,
     )
@@ -118,7 +119,7 @@ def upgrade() -> None:
         smallint("score"),
         long_text("text_encrypted"),
         timestamp("written_at"),
-        sa.PrimaryKeyConstraint("meeting_id", "declaration_id", "expert_id", name="pk_meeting_opinions"),
+        primary_key("meeting_opinions", "meeting_id", "declaration_id", "expert_id"),
         _sitting_fk("meeting_opinions"),
         schema=SCHEMA,
     )
@@ -135,7 +136,7 @@ def upgrade() -> None:
         jsonb("tally", nullable=True),
         long_text("signature", nullable=True),
         string("key_id", 64, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_ballot_rounds"),
+        primary_key("ballot_rounds"),
         sa.UniqueConstraint("meeting_id", "number", name="uq_ballot_rounds_meeting_id"),
         _sitting_fk("ballot_rounds"),
         schema=SCHEMA,
@@ -144,7 +145,7 @@ def upgrade() -> None:
         "ballot_participations",
         uid("round_id"),
         string("expert_id", 64),
-        sa.PrimaryKeyConstraint("round_id", "expert_id", name="pk_ballot_participations"),
+        primary_key("ballot_participations", "round_id", "expert_id"),
         _round_fk("ballot_participations"),
         schema=SCHEMA,
     )
@@ -154,7 +155,7 @@ def upgrade() -> None:
         uid("round_id"),
         binary("nonce"),
         binary("ciphertext"),
-        sa.PrimaryKeyConstraint("id", name="pk_ballot_envelopes"),
+        primary_key("ballot_envelopes"),
         _round_fk("ballot_envelopes"),
         schema=SCHEMA,
     )
@@ -165,7 +166,7 @@ def upgrade() -> None:
         uid("round_id"),
         string("declaration_id", 64),
         string("choice", 8),
-        sa.PrimaryKeyConstraint("tag", name="pk_ballots"),
+        primary_key("ballots", "tag"),
         _round_fk("ballots"),
         schema=SCHEMA,
     )

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import binary, boolean, day, integer, long_text, string, timestamp, uid
+from zhicheng_common.constraints import primary_key
 
 revision: str = "committees_meeting_results"
 down_revision: str | None = "committees_meetings_ballots"
@@ -45,7 +46,7 @@ def upgrade() -> None:
             name="fk_meeting_results_meeting_id_plan_meetings",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_results"),
+        primary_key("meeting_results", "meeting_id"),
         schema=SCHEMA,
     )
     op.create_table(
@@ -61,7 +62,7 @@ def upgrade() -> None:
         boolean("voted_passed"),
         boolean("passed"),
         _results_fk("result_applicants"),
-        sa.PrimaryKeyConstraint("meeting_id", "declaration_id", name="pk_result_applicants"),
+        primary_key("result_applicants", "meeting_id", "declaration_id"),
         schema=SCHEMA,
     )
     op.create_index(
@@ -83,7 +84,7 @@ def upgrade() -> None:
         string("resolved_by", 128, nullable=True),
         timestamp("resolved_at", nullable=True),
         _results_fk("result_objections"),
-        sa.PrimaryKeyConstraint("id", name="pk_result_objections"),
+        primary_key("result_objections"),
         schema=SCHEMA,
     )
     op.create_index("ix_result_objections_meeting_id", "result_objections", ["meeting_id"], schema=SCHEMA)
@@ -104,7 +105,7 @@ def upgrade() -> None:
         day("decided_on", nullable=True),
         uid("confirmation_id", nullable=True),
         _results_fk("result_reexaminations"),
-        sa.PrimaryKeyConstraint("id", name="pk_result_reexaminations"),
+        primary_key("result_reexaminations"),
         schema=SCHEMA,
     )
     op.create_index("ix_result_reexaminations_meeting_id", "result_reexaminations", ["meeting_id"], schema=SCHEMA)
@@ -117,7 +118,7 @@ def upgrade() -> None:
         string("sha256", 64),
         timestamp("made_at"),
         _results_fk("meeting_files"),
-        sa.PrimaryKeyConstraint("meeting_id", "audience", "format", name="pk_meeting_files"),
+        primary_key("meeting_files", "meeting_id", "audience", "format"),
         schema=SCHEMA,
     )
 

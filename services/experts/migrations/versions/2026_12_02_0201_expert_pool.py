@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import create_region_index
 
 revision: str = "experts_expert_pool"
 down_revision: str | None = "experts_event_order"
@@ -44,29 +46,27 @@ def upgrade() -> None:
         string("created_by", 128),
         timestamp_now("created_at"),
         timestamp_now("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_experts"),
+        primary_key("experts"),
         sa.CheckConstraint("status IN ('active', 'suspended', 'disqualified')", name="ck_experts_status"),
         sa.CheckConstraint(
             "ownership_kind IN ('public_institution', 'state_owned_enterprise', 'private_enterprise',"
             " 'social_organization')",
             name="ck_experts_ownership_kind",
         ),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_experts_region_format"),
+        region_format("experts"),
         schema=SCHEMA,
     )
     op.create_index("ix_experts_resident_id_key", "experts", ["resident_id_key"], unique=True, schema=SCHEMA)
     op.create_index("ix_experts_account_subject", "experts", ["account_subject"], unique=True, schema=SCHEMA)
     op.create_index("ix_experts_unit_key", "experts", ["unit_key"], schema=SCHEMA)
-    op.create_index(
-        "ix_experts_region", "experts", ["region"], schema=SCHEMA, postgresql_ops={"region": "varchar_pattern_ops"}
-    )
+    create_region_index("experts", schema=SCHEMA)
     op.create_table(
         "expert_terms",
         uid("id"),
         uid("expert_id"),
         day("starts_on"),
         day("ends_on"),
-        sa.PrimaryKeyConstraint("id", name="pk_expert_terms"),
+        primary_key("expert_terms"),
         sa.ForeignKeyConstraint(
             ["expert_id"], [f"{SCHEMA}.experts.id"], name="fk_expert_terms_expert_id_experts", ondelete="CASCADE"
         ),
@@ -81,7 +81,7 @@ def upgrade() -> None:
         string("kind", 48),
         string("other_key", 64),
         string("note", 256, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_expert_relationships"),
+        primary_key("expert_relationships"),
         sa.ForeignKeyConstraint(
             ["expert_id"],
             [f"{SCHEMA}.experts.id"],
@@ -110,7 +110,7 @@ def upgrade() -> None:
         string("created_by", 128),
         timestamp_now("created_at"),
         timestamp("ended_at", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_pool_filings"),
+        primary_key("pool_filings"),
         sa.ForeignKeyConstraint(
             ["previous_filing_id"],
             [f"{SCHEMA}.pool_filings.id"],
@@ -118,7 +118,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("status IN ('filed', 'expired', 'superseded')", name="ck_pool_filings_status"),
         sa.CheckConstraint("valid_until >= valid_from", name="ck_pool_filings_validity"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_pool_filings_region_format"),
+        region_format("pool_filings"),
         schema=SCHEMA,
     )
     op.create_index(
@@ -142,7 +142,7 @@ def upgrade() -> None:
         uid("filing_id"),
         uid("expert_id"),
         boolean("is_new"),
-        sa.PrimaryKeyConstraint("filing_id", "expert_id", name="pk_pool_members"),
+        primary_key("pool_members", "filing_id", "expert_id"),
         sa.ForeignKeyConstraint(
             ["filing_id"],
             [f"{SCHEMA}.pool_filings.id"],
@@ -168,7 +168,7 @@ def upgrade() -> None:
         day("valid_from"),
         day("valid_until"),
         string("status", 32),
-        sa.PrimaryKeyConstraint("committee_id", name="pk_committee_views"),
+        primary_key("committee_views", "committee_id"),
         schema=SCHEMA,
     )
     op.create_table(
@@ -178,7 +178,7 @@ def upgrade() -> None:
         integer("year"),
         jsonb("meeting_dates"),
         integer("version"),
-        sa.PrimaryKeyConstraint("plan_id", name="pk_plan_views"),
+        primary_key("plan_views", "plan_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_plan_views_committee_id", "plan_views", ["committee_id"], schema=SCHEMA)
@@ -194,7 +194,7 @@ def upgrade() -> None:
         string("series", 64),
         jsonb("levels"),
         string("policy_pack", 64),
-        sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_views"),
+        primary_key("meeting_views", "meeting_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_meeting_views_committee_id", "meeting_views", ["committee_id"], schema=SCHEMA)
@@ -207,7 +207,7 @@ def upgrade() -> None:
         string("unit_key", 64),
         string("series", 64),
         string("level", 32),
-        sa.PrimaryKeyConstraint("declaration_id", name="pk_applicant_views"),
+        primary_key("applicant_views", "declaration_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_applicant_views_committee_year", "applicant_views", ["committee_id", "year"], schema=SCHEMA)
@@ -222,7 +222,7 @@ def upgrade() -> None:
         boolean("in_force"),
         string("ended", 16, nullable=True),
         timestamp_now("updated_at"),
-        sa.PrimaryKeyConstraint("record_id", name="pk_integrity_bars"),
+        primary_key("integrity_bars", "record_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_integrity_bars_subject_key", "integrity_bars", ["subject_key"], schema=SCHEMA)

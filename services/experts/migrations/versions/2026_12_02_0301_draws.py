@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import region_format
 
 revision: str = "experts_draws"
 down_revision: str | None = "experts_expert_pool"
@@ -45,7 +46,7 @@ def upgrade() -> None:
         jsonb("result", nullable=True),
         uid("voided_by", nullable=True),
         timestamp_now("created_at"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_draws_region_format"),
+        region_format("draws"),
         sa.CheckConstraint("status IN ('committed', 'drawn', 'signed', 'voided')", name="ck_draws_status_known"),
         schema=SCHEMA,
     )

@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import boolean, jsonb, string, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import create_region_index
 
 revision: str = "gateway_0002"
 down_revision: str | None = "gateway_0001"
@@ -23,19 +25,13 @@ def upgrade() -> None:
         boolean("active", server_default=sa.true()),
         timestamp_now("created_at"),
         string("created_by", 128),
-        sa.PrimaryKeyConstraint("id", name="pk_users"),
+        primary_key("users"),
         sa.UniqueConstraint("username", name="uq_users_username"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_users_region_format"),
+        region_format("users"),
         sa.CheckConstraint("jsonb_typeof(roles) = 'array'", name="ck_users_roles_array"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_users_region",
-        "users",
-        ["region"],
-        schema=SCHEMA,
-        postgresql_ops={"region": "varchar_pattern_ops"},
-    )
+    create_region_index("users", schema=SCHEMA)
 
 
 def downgrade() -> None:

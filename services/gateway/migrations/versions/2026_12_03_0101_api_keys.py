@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import bigint, integer, jsonb, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
 
 revision: str = "gateway_api_keys"
 down_revision: str | None = "gateway_event_order"
@@ -29,10 +30,10 @@ def upgrade() -> None:
         timestamp("revoked_at", nullable=True),
         string("revoked_by", 128, nullable=True),
         string("created_by", 128),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_api_keys_region_format"),
+        region_format("api_keys"),
         sa.CheckConstraint("jsonb_typeof(scopes) = 'array'", name="ck_api_keys_scopes_array"),
         sa.CheckConstraint("quota > 0 AND window_seconds > 0", name="ck_api_keys_quota_positive"),
-        sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
+        primary_key("api_keys"),
         schema=SCHEMA,
     )
     op.create_table(
@@ -44,7 +45,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["key_id"], [f"{SCHEMA}.api_keys.id"], name="fk_api_key_usage_key_id_api_keys", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("key_id", "window_start", name="pk_api_key_usage"),
+        primary_key("api_key_usage", "key_id", "window_start"),
         schema=SCHEMA,
     )
 

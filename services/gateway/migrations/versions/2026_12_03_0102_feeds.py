@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import bigint, boolean, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import create_region_index
 
 revision: str = "gateway_feeds"
 down_revision: str | None = "gateway_api_keys"
@@ -22,18 +24,12 @@ def upgrade() -> None:
         string("region", 6),
         jsonb("envelope"),
         timestamp("stored_at"),
-        sa.PrimaryKeyConstraint("seq", name="pk_feed_events"),
+        primary_key("feed_events", "seq"),
         sa.UniqueConstraint("event_id", name="uq_feed_events_event_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_feed_events_name_seq", "feed_events", ["name", "seq"], schema=SCHEMA)
-    op.create_index(
-        "ix_feed_events_region",
-        "feed_events",
-        ["region"],
-        schema=SCHEMA,
-        postgresql_ops={"region": "varchar_pattern_ops"},
-    )
+    create_region_index("feed_events", schema=SCHEMA)
     op.create_table(
         "feed_subscriptions",
         uid("id"),
@@ -53,21 +49,15 @@ def upgrade() -> None:
         string("last_error", 512, nullable=True),
         timestamp("disabled_at", nullable=True),
         string("created_by", 128),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_feed_subscriptions_region_format"),
+        region_format("feed_subscriptions"),
         sa.CheckConstraint(
             "webhook_state IN ('none', 'active', 'disabled')", name="ck_feed_subscriptions_webhook_state_known"
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_feed_subscriptions"),
+        primary_key("feed_subscriptions"),
         sa.UniqueConstraint("name", name="uq_feed_subscriptions_name"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_feed_subscriptions_region",
-        "feed_subscriptions",
-        ["region"],
-        schema=SCHEMA,
-        postgresql_ops={"region": "varchar_pattern_ops"},
-    )
+    create_region_index("feed_subscriptions", schema=SCHEMA)
     op.create_table(
         "feed_webhook_attempts",
         uid("id"),
@@ -85,7 +75,7 @@ def upgrade() -> None:
             name="fk_feed_webhook_attempts_subscription_id_feed_subscriptions",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_feed_webhook_attempts"),
+        primary_key("feed_webhook_attempts"),
         schema=SCHEMA,
     )
     op.create_index(

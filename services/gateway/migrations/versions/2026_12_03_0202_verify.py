@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import bigint, day, string, timestamp
+from zhicheng_common.constraints import primary_key
 
 revision: str = "gateway_verify"
 down_revision: str | None = "gateway_readmodel"
@@ -18,7 +19,7 @@ def upgrade() -> None:
         string("number", 20),
         string("status", 16),
         timestamp("changed_at"),
-        sa.PrimaryKeyConstraint("seq", name="pk_verify_invalidations"),
+        primary_key("verify_invalidations", "seq"),
         schema=SCHEMA,
     )
     op.create_table(
@@ -27,7 +28,7 @@ def upgrade() -> None:
         string("number", 20),
         string("method", 8),
         bigint("count"),
-        sa.PrimaryKeyConstraint("day", "number", "method", name="pk_verify_counts"),
+        primary_key("verify_counts", "day", "number", "method"),
         schema=SCHEMA,
     )
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
 
 revision: str = "intake_0002"
 down_revision: str | None = "intake_0001"
@@ -39,8 +40,8 @@ def upgrade() -> None:
         timestamp_now("created_at"),
         timestamp_now("updated_at"),
         timestamp("submitted_at", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_declarations"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_declarations_region_format"),
+        primary_key("declarations"),
+        region_format("declarations"),
         schema=SCHEMA,
     )
     for column in ("status", "owner_subject", "applicant_key", "unit_key", "region", "year", "committee_id"):
@@ -53,7 +54,7 @@ def upgrade() -> None:
         timestamp("at"),
         string("actor", 128),
         long_text("reason", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_declaration_status_changes"),
+        primary_key("declaration_status_changes"),
         sa.ForeignKeyConstraint(
             ["declaration_id"],
             [f"{SCHEMA}.declarations.id"],
@@ -74,7 +75,7 @@ def upgrade() -> None:
         string("request_hash", 64),
         uid("declaration_id"),
         timestamp_now("created_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_idempotency_keys"),
+        primary_key("idempotency_keys"),
         sa.UniqueConstraint("actor", "operation", "key", name="uq_idempotency_keys_actor_operation_key"),
         schema=SCHEMA,
     )
@@ -89,7 +90,7 @@ def upgrade() -> None:
         string("sha256", 64),
         string("storage_key", 255),
         timestamp_now("created_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_attachments"),
+        primary_key("attachments"),
         sa.ForeignKeyConstraint(
             ["declaration_id"],
             [f"{SCHEMA}.declarations.id"],
@@ -113,7 +114,7 @@ def upgrade() -> None:
         day("valid_until"),
         string("status", 32),
         timestamp_now("updated_at"),
-        sa.PrimaryKeyConstraint("committee_id", name="pk_committee_scopes"),
+        primary_key("committee_scopes", "committee_id"),
         schema=SCHEMA,
     )
     op.create_table(
@@ -127,7 +128,7 @@ def upgrade() -> None:
         day("declaration_closes"),
         string("policy_pack", 64),
         timestamp_now("updated_at"),
-        sa.PrimaryKeyConstraint("plan_id", name="pk_declaration_windows"),
+        primary_key("declaration_windows", "plan_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_declaration_windows_committee_id", "declaration_windows", ["committee_id"], schema=SCHEMA)
@@ -140,7 +141,7 @@ def upgrade() -> None:
         day("valid_until", nullable=True),
         boolean("active"),
         timestamp_now("updated_at"),
-        sa.PrimaryKeyConstraint("record_id", name="pk_integrity_bars"),
+        primary_key("integrity_bars", "record_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_integrity_bars_subject_key", "integrity_bars", ["subject_key"], schema=SCHEMA)

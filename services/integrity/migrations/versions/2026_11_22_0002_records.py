@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import day, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import create_region_index
 
 revision: str = "integrity_0002"
 down_revision: str | None = "integrity_0001"
@@ -45,7 +47,7 @@ def upgrade() -> None:
         timestamp_now("updated_at"),
         timestamp("expired_at", nullable=True),
         timestamp("withdrawn_at", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_records"),
+        primary_key("records"),
         sa.ForeignKeyConstraint(["supersedes_id"], [f"{SCHEMA}.records.id"], name="fk_records_supersedes_id_records"),
         sa.CheckConstraint("subject_kind IN ('person', 'unit')", name="ck_records_subject_kind"),
         sa.CheckConstraint(
@@ -53,7 +55,7 @@ def upgrade() -> None:
             name="ck_records_status",
         ),
         sa.CheckConstraint("source IN ('manual', 'event')", name="ck_records_source"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_records_region_format"),
+        region_format("records"),
         sa.CheckConstraint(
             "valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from", name="ck_records_validity"
         ),
@@ -63,9 +65,7 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("ix_records_subject_key", "records", ["subject_key"], schema=SCHEMA)
-    op.create_index(
-        "ix_records_region", "records", ["region"], schema=SCHEMA, postgresql_ops={"region": "varchar_pattern_ops"}
-    )
+    create_region_index("records", schema=SCHEMA)
     op.create_index(
         "ix_records_active_valid_until",
         "records",
@@ -89,7 +89,7 @@ def upgrade() -> None:
         timestamp("decided_at", nullable=True),
         long_text("decision_reason", nullable=True),
         uid("replacement_record_id", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_appeals"),
+        primary_key("appeals"),
         sa.ForeignKeyConstraint(["record_id"], [f"{SCHEMA}.records.id"], name="fk_appeals_record_id_records"),
         sa.CheckConstraint("status IN ('open', 'upheld', 'changed', 'withdrawn', 'lapsed')", name="ck_appeals_status"),
         sa.CheckConstraint("filed_as IN ('subject', 'staff')", name="ck_appeals_filed_as"),
@@ -116,7 +116,7 @@ def upgrade() -> None:
         string("to_status", 16),
         long_text("reason", nullable=True),
         jsonb("data", server_default=sa.text("'{}'::jsonb")),
-        sa.PrimaryKeyConstraint("id", name="pk_record_changes"),
+        primary_key("record_changes"),
         sa.ForeignKeyConstraint(["record_id"], [f"{SCHEMA}.records.id"], name="fk_record_changes_record_id_records"),
         schema=SCHEMA,
     )
