@@ -4,7 +4,6 @@ and a status decision made by HR at the service."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,9 @@ from zhicheng_common.testing import (
     migrated,
     publish_event,
     resident_id,
+    results_confirmed,
     run_sql,
+    sealed_submission,
     service_process,
     wait_until,
 )
@@ -71,24 +72,8 @@ async def issue_certificate(js: Any, settings: CommonSettings, *, name: str) -> 
     prefix = settings.events_prefix
     declaration_id = uuid.uuid4()
     number = resident_id()
-    holder = {"name": name, "gender": "female", "resident_id": number}
-    applicant_key = cipher.keyed_hash(number)
-    submitted = {
-        "declaration_id": str(declaration_id),
-        "applicant_key": applicant_key,
-        "applicant_name_sealed": cipher.encrypt(name),
-        "holder_sealed": cipher.encrypt(json.dumps(holder, ensure_ascii=False)),
-        "year": 2026,
-        "series": "engineering",
-        "specialty": "electrical",
-        "level": "senior",
-        "rank": "senior",
-        "committee_id": str(uuid.uuid4()),
-        "kind": "normal",
-        "channel": "normal",
-        "employer_name": "山西省电力勘测设计院",
-        "region": TAIYUAN,
-    }
+    submitted = sealed_submission(cipher, declaration_id=declaration_id, name=name, gender="female", number=number)
+    applicant_key = submitted["applicant_key"]
     await publish_event(
         js, prefix, "intake.declaration.submitted", submitted, subject=str(declaration_id), region=SHANXI, version=2
     )
@@ -97,34 +82,8 @@ async def issue_certificate(js: Any, settings: CommonSettings, *, name: str) -> 
         timeout=20,
         what="holder projected by certificates",
     )
-    meeting_id = str(uuid.uuid4())
-    confirmed = {
-        "confirmation_id": str(uuid.uuid4()),
-        "meeting_id": meeting_id,
-        "committee_id": "5b0e9f3c-1c1d-4b7e-9a51-0c7f2d6e8a01",
-        "committee_name": "山西省工程技术系列高级职称评审委员会",
-        "plan_id": str(uuid.uuid4()),
-        "year": 2026,
-        "region": SHANXI,
-        "policy_pack": "shanxi-2024",
-        "approving_authority": "山西省人力资源和社会保障厅",
-        "document_number": "晋人社职字〔2026〕12号",
-        "confirmed_on": "2026-12-01",
-        "title_obtained_on": "2026-11-20",
-        "reexamination_id": None,
-        "passed": [
-            {
-                "declaration_id": str(declaration_id),
-                "applicant_key": applicant_key,
-                "applicant_name_sealed": "",
-                "series": "engineering",
-                "specialty": "electrical",
-                "level": "senior",
-                "title_name": "正高级工程师",
-            }
-        ],
-        "not_passed": [],
-    }
+    confirmed = results_confirmed([{"declaration_id": declaration_id, "applicant_key": applicant_key}])
+    meeting_id = confirmed["meeting_id"]
     await publish_event(js, prefix, "committees.results.confirmed", confirmed, subject=meeting_id, region=SHANXI)
     row = await wait_until(
         lambda: _row(
