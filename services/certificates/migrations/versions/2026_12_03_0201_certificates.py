@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import binary, day, integer, long_text, string, timestamp, timestamp_now, uid
-from zhicheng_common.migrations import create_region_index
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "certificates_certificates"
 down_revision: str | None = "certificates_event_order"
@@ -146,7 +146,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "anonymous_counts",
         "verifier_lookups",
         "status_lists",
@@ -154,6 +155,5 @@ def downgrade() -> None:
         "status_changes",
         "number_counters",
         "certificates",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )
     op.execute("DROP SEQUENCE certificates.status_list_index_seq")

@@ -5,7 +5,7 @@ from alembic import op
 
 from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
 from zhicheng_common.constraints import primary_key, region_format
-from zhicheng_common.migrations import create_region_index
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "committees_0002"
 down_revision: str | None = "committees_0001"
@@ -145,8 +145,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("plan_meetings", schema=SCHEMA)
-    op.drop_table("plans", schema=SCHEMA)
-    op.drop_table("sanctions", schema=SCHEMA)
-    op.drop_table("filings", schema=SCHEMA)
-    op.drop_table("committees", schema=SCHEMA)
+    drop_tables(SCHEMA, "plan_meetings", "plans", "sanctions", "filings", "committees")

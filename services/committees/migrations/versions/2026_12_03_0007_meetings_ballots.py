@@ -7,6 +7,7 @@ from alembic import op
 
 from zhicheng_common.columns import binary, boolean, integer, jsonb, long_text, smallint, string, timestamp, uid
 from zhicheng_common.constraints import primary_key
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "committees_meetings_ballots"
 down_revision: str | None = "committees_valid_until_republish"
@@ -174,7 +175,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "ballots",
         "ballot_envelopes",
         "ballot_participations",
@@ -186,5 +188,4 @@ def downgrade() -> None:
         "meeting_sittings",
         "meeting_panels",
         "qualified_declarations",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )

@@ -7,6 +7,7 @@ from alembic import op
 
 from zhicheng_common.columns import binary, boolean, day, integer, long_text, string, timestamp, uid
 from zhicheng_common.constraints import primary_key
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "committees_meeting_results"
 down_revision: str | None = "committees_meetings_ballots"
@@ -124,12 +125,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
-        "meeting_files",
-        "result_reexaminations",
-        "result_objections",
-        "result_applicants",
-        "meeting_results",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    drop_tables(
+        SCHEMA, "meeting_files", "result_reexaminations", "result_objections", "result_applicants", "meeting_results"
+    )
     op.drop_column("qualified_declarations", "rank", schema=SCHEMA)

@@ -11,7 +11,7 @@ from alembic import op
 
 from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
 from zhicheng_common.constraints import primary_key, region_format
-from zhicheng_common.migrations import create_region_index
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "experts_expert_pool"
 down_revision: str | None = "experts_event_order"
@@ -229,7 +229,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "integrity_bars",
         "applicant_views",
         "meeting_views",
@@ -240,5 +241,4 @@ def downgrade() -> None:
         "expert_relationships",
         "expert_terms",
         "experts",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )

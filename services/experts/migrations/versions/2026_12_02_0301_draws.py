@@ -10,6 +10,7 @@ from alembic import op
 
 from zhicheng_common.columns import day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
 from zhicheng_common.constraints import region_format
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "experts_draws"
 down_revision: str | None = "experts_expert_pool"
@@ -106,5 +107,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("draw_notifications", "draw_replacements", "draw_signatures", "draws"):
-        op.drop_table(table, schema=SCHEMA)
+    drop_tables(SCHEMA, "draw_notifications", "draw_replacements", "draw_signatures", "draws")

@@ -5,6 +5,7 @@ from alembic import op
 
 from zhicheng_common.columns import bigint, integer, jsonb, string, timestamp, timestamp_now, uid
 from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "gateway_api_keys"
 down_revision: str | None = "gateway_event_order"
@@ -51,5 +52,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("api_key_usage", schema=SCHEMA)
-    op.drop_table("api_keys", schema=SCHEMA)
+    drop_tables(SCHEMA, "api_key_usage", "api_keys")

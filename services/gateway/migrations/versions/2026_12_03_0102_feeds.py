@@ -5,7 +5,7 @@ from alembic import op
 
 from zhicheng_common.columns import bigint, boolean, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
 from zhicheng_common.constraints import primary_key, region_format
-from zhicheng_common.migrations import create_region_index
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "gateway_feeds"
 down_revision: str | None = "gateway_api_keys"
@@ -87,6 +87,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("feed_webhook_attempts", schema=SCHEMA)
-    op.drop_table("feed_subscriptions", schema=SCHEMA)
-    op.drop_table("feed_events", schema=SCHEMA)
+    drop_tables(SCHEMA, "feed_webhook_attempts", "feed_subscriptions", "feed_events")

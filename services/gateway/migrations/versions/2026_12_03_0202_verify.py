@@ -5,6 +5,7 @@ from alembic import op
 
 from zhicheng_common.columns import bigint, day, string, timestamp
 from zhicheng_common.constraints import primary_key
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "gateway_verify"
 down_revision: str | None = "gateway_readmodel"
@@ -34,5 +35,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("verify_counts", schema=SCHEMA)
-    op.drop_table("verify_invalidations", schema=SCHEMA)
+    drop_tables(SCHEMA, "verify_counts", "verify_invalidations")

@@ -5,6 +5,7 @@ from alembic import op
 
 from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
 from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "intake_0002"
 down_revision: str | None = "intake_0001"
@@ -148,7 +149,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "integrity_bars",
         "declaration_windows",
         "committee_scopes",
@@ -156,5 +158,4 @@ def downgrade() -> None:
         "idempotency_keys",
         "declaration_status_changes",
         "declarations",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )

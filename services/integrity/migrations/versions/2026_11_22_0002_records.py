@@ -5,7 +5,7 @@ from alembic import op
 
 from zhicheng_common.columns import day, jsonb, long_text, string, timestamp, timestamp_now, uid
 from zhicheng_common.constraints import primary_key, region_format
-from zhicheng_common.migrations import create_region_index
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "integrity_0002"
 down_revision: str | None = "integrity_0001"
@@ -147,6 +147,4 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {SCHEMA}.{table}")
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete ON {SCHEMA}.{table}")
     op.execute(f"DROP FUNCTION IF EXISTS {SCHEMA}.refuse_delete()")
-    op.drop_table("record_changes", schema=SCHEMA)
-    op.drop_table("appeals", schema=SCHEMA)
-    op.drop_table("records", schema=SCHEMA)
+    drop_tables(SCHEMA, "record_changes", "appeals", "records")

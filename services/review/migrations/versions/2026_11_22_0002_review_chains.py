@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from zhicheng_common.columns import day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "review_0002"
 down_revision: str | None = "review_0001"
@@ -165,5 +166,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in TABLES:
-        op.drop_table(table, schema=SCHEMA)
+    drop_tables(SCHEMA, *TABLES)
