@@ -124,6 +124,12 @@ def years_span(years: Iterable[int]) -> tuple[date, date]:
     return date(ordered[0], 1, 1), date(ordered[-1], 12, 31)
 
 
+def recomputed_reason(years: Iterable[int], what: str = "期限") -> str:
+    """The journal's reason for a deadline recomputed after the holiday arrangement of ``years`` was
+    loaded: ``载入2026、2027年节假日安排后重新计算期限``."""
+    return f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算{what}"
+
+
 def _solar_date(solar: Solar) -> date:
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
 

@@ -71,8 +71,7 @@ def create_event_order_tables(schema: str, *, service: str) -> None:
 
 
 def drop_event_order_tables(schema: str) -> None:
-    for name in ("inbox_versions", "outbox_versions"):
-        op.drop_table(name, schema=schema)
+    drop_tables(schema, "inbox_versions", "outbox_versions")
 
 
 def _create_tables(schema: str, tables: tuple[Table, ...]) -> None:
@@ -89,9 +88,22 @@ def _create_tables(schema: str, tables: tuple[Table, ...]) -> None:
             )
 
 
-def drop_platform_tables(schema: str) -> None:
-    for name in ("journal", "inbox", "outbox"):
+def create_region_index(table: str, *, schema: str) -> None:
+    """Migration step: ``ix_<table>_region`` with ``varchar_pattern_ops``, so the jurisdiction's
+    prefix match (``region LIKE '14%'``) uses the index."""
+    op.create_index(
+        f"ix_{table}_region", table, ["region"], schema=schema, postgresql_ops={"region": "varchar_pattern_ops"}
+    )
+
+
+def drop_tables(schema: str, *tables: str) -> None:
+    """Migration step (a downgrade): drop ``tables`` of ``schema`` in the order given (dependents first)."""
+    for name in tables:
         op.drop_table(name, schema=schema)
+
+
+def drop_platform_tables(schema: str) -> None:
+    drop_tables(schema, "journal", "inbox", "outbox")
 
 
 def journal_sequencer_upgrade(schema: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import ColumnElement, inspect, select
@@ -33,6 +34,12 @@ class Repository:
         if for_update:
             statement = statement.with_for_update()
         return (await self.session.scalars(statement)).first()
+
+    async def locked(self, model: type[Row], *where: ColumnElement[bool]) -> Sequence[Row]:
+        """The rows of ``model`` meeting ``where``, locked ``FOR UPDATE`` in primary-key order (a replica
+        doing the same waits, then finds them changed)."""
+        statement = select(model).where(*where).order_by(*inspect(model).primary_key).with_for_update()
+        return (await self.session.scalars(statement)).all()
 
     async def get_or_raise(
         self, model: type[Row], key: Any, *, detail: str, code: str = "not_found", for_update: bool = False

@@ -14,6 +14,8 @@ import json
 import os
 import secrets
 import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +47,7 @@ from zhicheng_common.ids import uuid7
 from zhicheng_common.keys import EMBEDDED_NOT_BEFORE, JWT, init_ring
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.pdf_font import CJK_FONT_PACKAGE
+from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 from zhicheng_common.topology import ServiceInfo
@@ -321,6 +324,53 @@ def migrated(migrations_dir: Path, settings: CommonSettings) -> CommonSettings:
     return settings
 
 
+@dataclass(frozen=True)
+class ServiceProcess:
+    """A service running as a subprocess (uvicorn) for a test: where it answers and its log."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextlib.contextmanager
+def service_process(
+    name: str, env: dict[str, str], log_dir: Path, ready_within: float = 60.0
+) -> Iterator[ServiceProcess]:
+    """``zhicheng_<name>.app:create_app`` under uvicorn on a free port, ready (``/readyz``) before use.
+
+    ``env`` is the test's environment (``zc_env``); the service's port setting is added. The
+    process is terminated (killed after 10 s) when the block ends; its output goes to ``log``.
+    """
+    port = free_port()
+    log = log_dir / f"{name}.log"
+    command = [sys.executable, "-m", "uvicorn", f"zhicheng_{name}.app:create_app", "--factory", "--port", str(port)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, env={**env, f"ZC_{name.upper()}_PORT": str(port)}, stdout=sink, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_within
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} not ready within {ready_within:.0f} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield ServiceProcess(url=url, process=process, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 @contextlib.asynccontextmanager
 async def serving(app: Any, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """Start ``app`` (its lifespan: database, NATS, relay) and yield a client that calls it in-process."""
@@ -328,6 +378,20 @@ async def serving(app: Any, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@contextlib.asynccontextmanager
+async def serving_with_js(
+    app: Any, base_url: str, settings: CommonSettings
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """:func:`serving` with a JetStream context of the test's own on ``settings``' NATS, to publish
+    events the way their producers do; yields ``(client, js)``."""
+    nc = await nats.connect(settings.nats_url)
+    try:
+        async with serving(app, base_url) as client:
+            yield client, nc.jetstream()
+    finally:
+        await nc.close()
 
 
 def assert_problem(response: httpx.Response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:
@@ -393,6 +457,67 @@ def credit_code(prefix: str = "91140100") -> str:
     body = prefix + "".join(_CREDIT_ALPHABET[b % 31] for b in uuid.uuid4().bytes[: 17 - len(prefix)])
     total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
     return body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+def sealed_submission(
+    cipher: PiiCipher, *, declaration_id: uuid.UUID, name: str, gender: str, number: str, region: str = "140100"
+) -> dict[str, Any]:
+    """``intake.declaration.submitted`` v2 data of a senior electrical engineer, the holder (name,
+    gender, resident ID) sealed as intake seals it for the certificates service."""
+    holder = {"name": name, "gender": gender, "resident_id": number}
+    return {
+        "declaration_id": str(declaration_id),
+        "applicant_key": cipher.keyed_hash(number),
+        "applicant_name_sealed": cipher.encrypt(name),
+        "holder_sealed": cipher.encrypt(json.dumps(holder, ensure_ascii=False)),
+        "year": 2026,
+        "series": "engineering",
+        "specialty": "electrical",
+        "level": "senior",
+        "rank": "senior",
+        "committee_id": str(uuid.uuid4()),
+        "kind": "normal",
+        "channel": "normal",
+        "employer_name": "山西省电力勘测设计院",
+        "region": region,
+    }
+
+
+def results_confirmed(
+    passed: list[dict[str, Any]], *, confirmation_id: uuid.UUID | None = None, **changes: Any
+) -> dict[str, Any]:
+    """``committees.results.confirmed`` v1 data (docs/event-contracts.md) of a senior engineering
+    meeting in Shanxi; each of ``passed`` names its ``declaration_id`` and ``applicant_key``."""
+    data: dict[str, Any] = {
+        "confirmation_id": str(confirmation_id or uuid.uuid4()),
+        "meeting_id": str(uuid.uuid4()),
+        "committee_id": "5b0e9f3c-1c1d-4b7e-9a51-0c7f2d6e8a01",
+        "committee_name": "山西省工程技术系列高级职称评审委员会",
+        "plan_id": str(uuid.uuid4()),
+        "year": 2026,
+        "region": "140000",
+        "policy_pack": "shanxi-2024",
+        "approving_authority": "山西省人力资源和社会保障厅",
+        "document_number": "晋人社职字〔2026〕12号",
+        "confirmed_on": "2026-12-01",
+        "title_obtained_on": "2026-11-20",
+        "reexamination_id": None,
+        "passed": [
+            {
+                "declaration_id": str(p["declaration_id"]),
+                "applicant_key": p["applicant_key"],
+                "applicant_name_sealed": "",
+                "series": "engineering",
+                "specialty": "electrical",
+                "level": "senior",
+                "title_name": "正高级工程师",
+            }
+            for p in passed
+        ],
+        "not_passed": [],
+    }
+    data.update(changes)
+    return data
 
 
 @dataclass

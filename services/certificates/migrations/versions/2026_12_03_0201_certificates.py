@@ -5,60 +5,56 @@ Revises: certificates_event_order
 Create Date: 2026-12-03
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import binary, day, integer, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "certificates_certificates"
 down_revision: str | None = "certificates_event_order"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
-UUID = postgresql.UUID(as_uuid=True)
-TS = sa.DateTime(timezone=True)
 SCHEMA = "certificates"
 
 
 def upgrade() -> None:
     op.create_table(
         "certificates",
-        sa.Column("id", UUID, primary_key=True),
-        sa.Column("number", sa.String(20), nullable=False),
-        sa.Column("province", sa.String(2), nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("serial", sa.Integer(), nullable=False),
-        sa.Column("licence_id", sa.String(96), nullable=False),
-        sa.Column("status_list_index", sa.Integer(), nullable=False),
-        sa.Column("holder_key", sa.String(64), nullable=False),
-        sa.Column("holder_name_hash", sa.String(64), nullable=False),
-        sa.Column("holder_name_sealed", sa.Text(), nullable=False),
-        sa.Column("resident_id_masked", sa.String(32), nullable=False),
-        sa.Column("document_sealed", sa.Text(), nullable=False),
-        sa.Column("token", sa.Text(), nullable=False),
-        sa.Column("sm2_key_id", sa.String(64), nullable=False),
-        sa.Column("ed25519_key_id", sa.String(64), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialty", sa.String(128), nullable=False),
-        sa.Column("level", sa.String(32), nullable=False),
-        sa.Column("title_name", sa.String(64), nullable=False),
-        sa.Column("committee_id", UUID, nullable=True),
-        sa.Column("committee_name", sa.String(128), nullable=False),
-        sa.Column("obtained_on", sa.Date(), nullable=False),
-        sa.Column("issued_at", TS, nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("basis", sa.String(32), nullable=False),
-        sa.Column("declaration_id", UUID, nullable=True),
-        sa.Column("confirmation_id", UUID, nullable=True),
-        sa.Column("status", sa.String(16), server_default="valid", nullable=False),
-        sa.Column("status_reason_category", sa.String(32), nullable=True),
-        sa.Column("status_record_id", UUID, nullable=True),
-        sa.Column("status_changed_at", TS, nullable=True),
-        sa.Column("superseded_by", sa.String(20), nullable=True),
-        sa.Column("supersedes", sa.String(20), nullable=True),
-        sa.Column("created_by", sa.String(128), nullable=False),
-        sa.Column("created_at", TS, server_default=sa.func.now(), nullable=False),
+        uid("id", primary_key=True),
+        string("number", 20),
+        string("province", 2),
+        integer("year"),
+        integer("serial"),
+        string("licence_id", 96),
+        integer("status_list_index"),
+        string("holder_key", 64),
+        string("holder_name_hash", 64),
+        long_text("holder_name_sealed"),
+        string("resident_id_masked", 32),
+        long_text("document_sealed"),
+        long_text("token"),
+        string("sm2_key_id", 64),
+        string("ed25519_key_id", 64),
+        string("series", 64),
+        string("specialty", 128),
+        string("level", 32),
+        string("title_name", 64),
+        uid("committee_id", nullable=True),
+        string("committee_name", 128),
+        day("obtained_on"),
+        timestamp("issued_at"),
+        string("region", 6),
+        string("basis", 32),
+        uid("declaration_id", nullable=True),
+        uid("confirmation_id", nullable=True),
+        string("status", 16, server_default="valid"),
+        string("status_reason_category", 32, nullable=True),
+        uid("status_record_id", nullable=True),
+        timestamp("status_changed_at", nullable=True),
+        string("superseded_by", 20, nullable=True),
+        string("supersedes", 20, nullable=True),
+        string("created_by", 128),
+        timestamp_now("created_at"),
         sa.CheckConstraint(
             "status IN ('valid', 'suspended', 'revoked', 'superseded')", name=op.f("ck_certificates_status")
         ),
@@ -77,13 +73,7 @@ def upgrade() -> None:
         "ix_certificates_status_list_index", "certificates", ["status_list_index"], unique=True, schema=SCHEMA
     )
     op.create_index("ix_certificates_holder_key", "certificates", ["holder_key"], schema=SCHEMA)
-    op.create_index(
-        "ix_certificates_region",
-        "certificates",
-        ["region"],
-        postgresql_ops={"region": "varchar_pattern_ops"},
-        schema=SCHEMA,
-    )
+    create_region_index("certificates", schema=SCHEMA)
     op.create_index(
         "ix_certificates_declaration_id",
         "certificates",
@@ -94,41 +84,41 @@ def upgrade() -> None:
     )
     op.create_table(
         "number_counters",
-        sa.Column("province", sa.String(2), primary_key=True),
-        sa.Column("year", sa.Integer(), primary_key=True),
-        sa.Column("last_serial", sa.Integer(), nullable=False),
+        string("province", 2, primary_key=True),
+        integer("year", primary_key=True),
+        integer("last_serial"),
         schema=SCHEMA,
     )
     op.create_table(
         "status_changes",
-        sa.Column("id", UUID, primary_key=True),
-        sa.Column("certificate_id", UUID, sa.ForeignKey("certificates.certificates.id"), nullable=False),
-        sa.Column("at", TS, nullable=False),
-        sa.Column("action", sa.String(16), nullable=False),
-        sa.Column("from_status", sa.String(16), nullable=True),
-        sa.Column("to_status", sa.String(16), nullable=False),
-        sa.Column("reason_category", sa.String(32), nullable=True),
-        sa.Column("reason_sealed", sa.Text(), nullable=True),
-        sa.Column("record_id", UUID, nullable=True),
-        sa.Column("actor", sa.String(128), nullable=False),
+        uid("id", primary_key=True),
+        uid("certificate_id", sa.ForeignKey("certificates.certificates.id")),
+        timestamp("at"),
+        string("action", 16),
+        string("from_status", 16, nullable=True),
+        string("to_status", 16),
+        string("reason_category", 32, nullable=True),
+        long_text("reason_sealed", nullable=True),
+        uid("record_id", nullable=True),
+        string("actor", 128),
         schema=SCHEMA,
     )
     op.create_index("ix_status_changes_certificate_id", "status_changes", ["certificate_id"], schema=SCHEMA)
     op.create_table(
         "holders",
-        sa.Column("declaration_id", UUID, primary_key=True),
-        sa.Column("holder_key", sa.String(64), nullable=False),
-        sa.Column("holder_sealed", sa.Text(), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("received_at", TS, server_default=sa.text("now()"), nullable=False),
+        uid("declaration_id", primary_key=True),
+        string("holder_key", 64),
+        long_text("holder_sealed"),
+        string("region", 6),
+        timestamp_now("received_at"),
         schema=SCHEMA,
     )
     op.create_table(
         "status_lists",
-        sa.Column("purpose", sa.String(16), primary_key=True),
-        sa.Column("bits", sa.LargeBinary(), server_default=sa.text("''::bytea"), nullable=False),
-        sa.Column("version", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("updated_at", TS, server_default=sa.text("now()"), nullable=False),
+        string("purpose", 16, primary_key=True),
+        binary("bits", server_default=sa.text("''::bytea")),
+        integer("version", server_default="0"),
+        timestamp_now("updated_at"),
         sa.CheckConstraint("purpose IN ('revocation', 'suspension')", name=op.f("ck_status_lists_purpose")),
         schema=SCHEMA,
     )
@@ -137,26 +127,27 @@ def upgrade() -> None:
     op.execute("CREATE SEQUENCE certificates.status_list_index_seq MINVALUE 0 START 0")
     op.create_table(
         "verifier_lookups",
-        sa.Column("id", UUID, primary_key=True),
-        sa.Column("certificate_id", UUID, sa.ForeignKey("certificates.certificates.id"), nullable=False),
-        sa.Column("at", TS, nullable=False),
-        sa.Column("verifier_id", sa.String(128), nullable=False),
-        sa.Column("verifier_name", sa.String(128), nullable=False),
-        sa.Column("method", sa.String(8), nullable=False),
+        uid("id", primary_key=True),
+        uid("certificate_id", sa.ForeignKey("certificates.certificates.id")),
+        timestamp("at"),
+        string("verifier_id", 128),
+        string("verifier_name", 128),
+        string("method", 8),
         schema=SCHEMA,
     )
     op.create_index("ix_verifier_lookups_certificate_id", "verifier_lookups", ["certificate_id"], schema=SCHEMA)
     op.create_table(
         "anonymous_counts",
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("method", sa.String(8), primary_key=True),
-        sa.Column("count", sa.Integer(), nullable=False),
+        day("day", primary_key=True),
+        string("method", 8, primary_key=True),
+        integer("count"),
         schema=SCHEMA,
     )
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "anonymous_counts",
         "verifier_lookups",
         "status_lists",
@@ -164,6 +155,5 @@ def downgrade() -> None:
         "status_changes",
         "number_counters",
         "certificates",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )
     op.execute("DROP SEQUENCE certificates.status_list_index_seq")

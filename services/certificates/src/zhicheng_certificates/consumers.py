@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date
-from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_certificates.certificate.repository import CertificateRepository
@@ -37,26 +36,28 @@ from zhicheng_certificates.deps import CertificatesContext
 from zhicheng_certificates.status import service as status_service
 from zhicheng_common.audit import session_clock
 from zhicheng_common.auth import system_actor
-from zhicheng_common.events.consumer import AggregateNotYetKnown, Handler, PermanentEventError, Subscription
+from zhicheng_common.events.consumer import (
+    AggregateNotYetKnown,
+    EventData,
+    Handler,
+    PermanentEventError,
+    Subscription,
+    parse_data,
+)
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.series import Level
 
-M = TypeVar("M", bound=BaseModel)
 SERVICE = "certificates"
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Submitted(_Data):
+class Submitted(EventData):
     declaration_id: uuid.UUID
     applicant_key: str
     holder_sealed: str | None = None
     region: str
 
 
-class Passed(_Data):
+class Passed(EventData):
     declaration_id: uuid.UUID
     applicant_key: str
     series: str
@@ -67,7 +68,7 @@ class Passed(_Data):
     title_name: str
 
 
-class ResultsConfirmed(_Data):
+class ResultsConfirmed(EventData):
     confirmation_id: uuid.UUID
     meeting_id: uuid.UUID
     committee_id: uuid.UUID
@@ -77,44 +78,34 @@ class ResultsConfirmed(_Data):
     document_number: str
     title_obtained_on: date
     passed: list[Passed]
-    not_passed: list[uuid.UUID] = []
+    not_passed: list[uuid.UUID] = Field(default_factory=list)
 
 
-class _Effects(_Data):
+class _Effects(EventData):
     revoke_certificate_number: str | None = None
 
 
-class RecordDecided(_Data):
+class RecordDecided(EventData):
     record_id: uuid.UUID
     subject_key: str
     effects: _Effects
     supersedes: uuid.UUID | None = None  # the record an appeal changed (withdrawn with outcome ``changed``)
 
 
-class RecordWithdrawn(_Data):
+class RecordWithdrawn(EventData):
     record_id: uuid.UUID
     outcome: str = "withdrawn"  # or ``changed``: the replacement's own ``decided`` follows
 
 
-class SealedHolder(_Data):
+class SealedHolder(EventData):
     name: str
     gender: str
     resident_id: str
 
 
-def _parse(model: type[M], event: CloudEvent) -> M:
-    try:
-        return model.model_validate(event.data)
-    except ValidationError as exc:  # never valid however often redelivered: dead-letter it, saying where
-        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise PermanentEventError(
-            f"{event.type} does not keep the contract (docs/event-contracts.md): {where}"
-        ) from exc
-
-
 def on_submitted(context: CertificatesContext) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
-        data = _parse(Submitted, event)
+        data = parse_data(Submitted, event)
         if data.holder_sealed is None:
             return  # an event from before holder_sealed: nothing to keep (its results are parked)
         await CertificateRepository(session).add_holder(
@@ -139,7 +130,7 @@ def _holder(context: CertificatesContext, sealed: str, applicant_key: str) -> Ho
 
 def on_results_confirmed(context: CertificatesContext) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
-        data = _parse(ResultsConfirmed, event)
+        data = parse_data(ResultsConfirmed, event)
         now = session_clock(session).now()
         repository = CertificateRepository(session)
         actor = system_actor(data.region, service=SERVICE)
@@ -211,7 +202,7 @@ async def _reissue_revoked_by(
 
 def on_integrity_decided(context: CertificatesContext) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
-        data = _parse(RecordDecided, event)
+        data = parse_data(RecordDecided, event)
         number = data.effects.revoke_certificate_number
         if data.supersedes is not None:  # an appeal changed the record: what the old one revoked, this decides
             keep = number.strip().upper() if number else None
@@ -242,7 +233,7 @@ def on_integrity_decided(context: CertificatesContext) -> Handler:
 
 def on_integrity_withdrawn(context: CertificatesContext) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
-        data = _parse(RecordWithdrawn, event)
+        data = parse_data(RecordWithdrawn, event)
         if data.outcome == "changed":
             return  # the replacing record's ``decided`` (``supersedes``) says whether the title comes back
         await _reissue_revoked_by(session, context, data.record_id)

@@ -4,7 +4,6 @@ and integrity's events published on JetStream the way those services publish the
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,17 +22,20 @@ from services.certificates.tests.unit.conftest import cjk_font  # noqa: F401
 from zhicheng_certificates.app import create_app
 from zhicheng_certificates.settings import MIGRATIONS_DIR, CertificatesSettings
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import (
+    InProcess,
     TestKeys,
     TestStack,
     create_database,
     in_thread,
     publish_event,
     resident_id,
+    results_confirmed,
+    sealed_submission,
+    serving_with_js,
     wait_until,
 )
 
@@ -52,14 +54,10 @@ def certificates_schema(zc_stack: TestStack, zc_settings: CommonSettings) -> Com
 
 
 @dataclass
-class Certs:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Certs(InProcess):
     keys: TestKeys
     js: Any
     prefix: str
-    database: Database
     cipher: PiiCipher
 
     def headers(self, *roles: str, region: str = SHANXI, subject: str = "", **kw: Any) -> dict[str, str]:
@@ -71,10 +69,6 @@ class Certs:
         self, name: str, data: dict[str, Any], *, subject: str, region: str = SHANXI, version: int = 1
     ) -> str:
         return await publish_event(self.js, self.prefix, name, data, subject=subject, region=region, version=version)
-
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.database.engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
 
     async def execute(self, sql: str, **params: Any) -> None:
         async with self.database.engine.begin() as conn:
@@ -89,24 +83,9 @@ class Certs:
         """intake.declaration.submitted v2 with ``holder_sealed``; returns the declaration's facts."""
         declaration_id = uuid.uuid4()
         number = number or resident_id()
-        holder = {"name": name, "gender": gender, "resident_id": number}
-        data = {
-            "declaration_id": str(declaration_id),
-            "applicant_key": self.cipher.keyed_hash(number),
-            "applicant_name_sealed": self.cipher.encrypt(name),
-            "holder_sealed": self.cipher.encrypt(json.dumps(holder, ensure_ascii=False)),
-            "year": 2026,
-            "series": "engineering",
-            "specialty": "electrical",
-            "level": "senior",
-            "rank": "senior",
-            "committee_id": str(uuid.uuid4()),
-            "kind": "normal",
-            "channel": "normal",
-            "employer_name": "山西省电力勘测设计院",
-            "region": TAIYUAN,
-        }
+        data = sealed_submission(self.cipher, declaration_id=declaration_id, name=name, gender=gender, number=number)
         await self.publish("intake.declaration.submitted", data, subject=str(declaration_id), version=2)
+        holder = {"name": name, "gender": gender, "resident_id": number}
         return {**holder, "declaration_id": declaration_id, "applicant_key": data["applicant_key"]}
 
     async def holder_known(self, declaration_id: uuid.UUID) -> None:
@@ -115,40 +94,7 @@ class Certs:
         )
 
 
-def results_data(
-    passed: list[dict[str, Any]], *, confirmation_id: uuid.UUID | None = None, **changes: Any
-) -> dict[str, Any]:
-    """committees.results.confirmed v1 (docs/event-contracts.md) of a senior engineering meeting in Shanxi."""
-    data: dict[str, Any] = {
-        "confirmation_id": str(confirmation_id or uuid.uuid4()),
-        "meeting_id": str(uuid.uuid4()),
-        "committee_id": "5b0e9f3c-1c1d-4b7e-9a51-0c7f2d6e8a01",
-        "committee_name": "山西省工程技术系列高级职称评审委员会",
-        "plan_id": str(uuid.uuid4()),
-        "year": 2026,
-        "region": SHANXI,
-        "policy_pack": "shanxi-2024",
-        "approving_authority": "山西省人力资源和社会保障厅",
-        "document_number": "晋人社职字〔2026〕12号",
-        "confirmed_on": "2026-12-01",
-        "title_obtained_on": "2026-11-20",
-        "reexamination_id": None,
-        "passed": [
-            {
-                "declaration_id": str(p["declaration_id"]),
-                "applicant_key": p["applicant_key"],
-                "applicant_name_sealed": "",
-                "series": "engineering",
-                "specialty": "electrical",
-                "level": "senior",
-                "title_name": "正高级工程师",
-            }
-            for p in passed
-        ],
-        "not_passed": [],
-    }
-    data.update(changes)
-    return data
+results_data = results_confirmed
 
 
 @asynccontextmanager
@@ -168,27 +114,10 @@ def make_app(settings: CommonSettings, clock: ManualClock, **changes: Any) -> Fa
 
 @pytest.fixture(scope="module")
 async def certs(certificates_schema: CommonSettings, zc_keys: TestKeys) -> AsyncIterator[Certs]:
-    import nats
-
     clock = ManualClock(START)
     app = make_app(certificates_schema, clock)
-    nc = await nats.connect(certificates_schema.nats_url)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://certificates.test") as client:
-                yield Certs(
-                    app,
-                    client,
-                    clock,
-                    zc_keys,
-                    nc.jetstream(),
-                    certificates_schema.events_prefix,
-                    app.state.database,
-                    app.state.context.cipher,
-                )
-    finally:
-        await nc.close()
+    async with serving_with_js(app, "http://certificates.test", certificates_schema) as (client, js):
+        yield Certs(app, client, clock, zc_keys, js, certificates_schema.events_prefix, app.state.context.cipher)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Pre-meeting filing of plan meetings (CM-8): when and by whom it was filed, applicants, note."""
 
-import sqlalchemy as sa
 from alembic import op
+
+from zhicheng_common.columns import day, integer, long_text, string
 
 revision: str = "committees_0003"
 down_revision: str | None = "committees_0002"
@@ -10,10 +11,10 @@ SCHEMA = "committees"
 
 
 def upgrade() -> None:
-    op.add_column("plan_meetings", sa.Column("pre_meeting_filed_on", sa.Date(), nullable=True), schema=SCHEMA)
-    op.add_column("plan_meetings", sa.Column("pre_meeting_filed_by", sa.String(128), nullable=True), schema=SCHEMA)
-    op.add_column("plan_meetings", sa.Column("applicant_count", sa.Integer(), nullable=True), schema=SCHEMA)
-    op.add_column("plan_meetings", sa.Column("pre_meeting_note", sa.Text(), nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", day("pre_meeting_filed_on", nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", string("pre_meeting_filed_by", 128, nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", integer("applicant_count", nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", long_text("pre_meeting_note", nullable=True), schema=SCHEMA)
 
 
 def downgrade() -> None:

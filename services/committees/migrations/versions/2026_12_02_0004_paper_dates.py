@@ -1,7 +1,8 @@
 """Dates of acts come from the server (CM-8, CM-9, CM-11): the paper date a client gives is kept beside."""
 
-import sqlalchemy as sa
 from alembic import op
+
+from zhicheng_common.columns import day, string
 
 revision: str = "committees_0004"
 down_revision: str | None = "committees_journal_sequencer"
@@ -10,10 +11,10 @@ SCHEMA = "committees"
 
 
 def upgrade() -> None:
-    op.add_column("plan_meetings", sa.Column("pre_meeting_paper_date", sa.Date(), nullable=True), schema=SCHEMA)
-    op.add_column("plan_meetings", sa.Column("post_meeting_paper_date", sa.Date(), nullable=True), schema=SCHEMA)
-    op.add_column("plan_meetings", sa.Column("post_meeting_filed_by", sa.String(128), nullable=True), schema=SCHEMA)
-    op.add_column("plan_meetings", sa.Column("results_entered_by", sa.String(128), nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", day("pre_meeting_paper_date", nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", day("post_meeting_paper_date", nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", string("post_meeting_filed_by", 128, nullable=True), schema=SCHEMA)
+    op.add_column("plan_meetings", string("results_entered_by", 128, nullable=True), schema=SCHEMA)
 
 
 def downgrade() -> None:

@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
+from zhicheng_common.columns import boolean
+
 revision: str = "committees_provisional_deadlines"
 down_revision: str | None = "committees_0004"
 
@@ -11,9 +13,7 @@ SCHEMA = "committees"
 
 def upgrade() -> None:
     for column in ("post_meeting_filing_due_provisional", "results_entry_due_provisional"):
-        op.add_column(
-            "plan_meetings", sa.Column(column, sa.Boolean(), server_default=sa.false(), nullable=False), schema=SCHEMA
-        )
+        op.add_column("plan_meetings", boolean(column, server_default=sa.false()), schema=SCHEMA)
 
 
 def downgrade() -> None:

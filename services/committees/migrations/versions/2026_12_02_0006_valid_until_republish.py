@@ -22,7 +22,6 @@ Revises: committees_valid_until_na14
 Create Date: 2026-12-02
 """
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,8 +35,6 @@ from zhicheng_common.policy import pack_by_id
 
 revision: str = "committees_valid_until_republish"
 down_revision: str | None = "committees_valid_until_na14"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "committees"
 IN_FORCE = ("active", "suspended")

@@ -4,14 +4,15 @@ envelopes and ballots (docs/secret-ballot.md: no timestamp and no time-ordered k
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import binary, boolean, integer, jsonb, long_text, smallint, string, timestamp, uid
+from zhicheng_common.constraints import primary_key
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "committees_meetings_ballots"
 down_revision: str | None = "committees_valid_until_republish"
 
 SCHEMA = "committees"
-UUID = postgresql.UUID(as_uuid=True)
-TZ = sa.DateTime(timezone=True)
 
 
 def _sitting_fk(table: str) -> sa.ForeignKeyConstraint:
@@ -32,17 +33,17 @@ def _round_fk(table: str) -> sa.ForeignKeyConstraint:
 def upgrade() -> None:
     op.create_table(
         "qualified_declarations",
-        sa.Column("declaration_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialty", sa.String(64), nullable=True),
-        sa.Column("level", sa.String(32), nullable=False),
-        sa.Column("applicant_key", sa.String(64), nullable=False),
-        sa.Column("applicant_name_sealed", sa.Text(), nullable=True),
-        sa.Column("unit_key", sa.String(64), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.PrimaryKeyConstraint("declaration_id", name="pk_qualified_declarations"),
+        uid("declaration_id"),
+        uid("committee_id"),
+        integer("year"),
+        string("series", 64),
+        string("specialty", 64, nullable=True),
+        string("level", 32),
+        string("applicant_key", 64),
+        long_text("applicant_name_sealed", nullable=True),
+        string("unit_key", 64),
+        string("region", 6),
+        primary_key("qualified_declarations", "declaration_id"),
         schema=SCHEMA,
     )
     op.create_index(
@@ -53,27 +54,27 @@ def upgrade() -> None:
     )
     op.create_table(
         "meeting_panels",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("draw_id", UUID, nullable=False),
-        sa.Column("members", postgresql.JSONB(), nullable=False),
-        sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_panels"),
+        uid("meeting_id"),
+        uid("committee_id"),
+        uid("draw_id"),
+        jsonb("members"),
+        primary_key("meeting_panels", "meeting_id"),
         schema=SCHEMA,
     )
     op.create_table(
         "meeting_sittings",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("venue", sa.String(200), nullable=True),
-        sa.Column("remote", sa.Boolean(), nullable=False),
-        sa.Column("forms", postgresql.JSONB(), nullable=False),
-        sa.Column("applicants", postgresql.JSONB(), nullable=False),
-        sa.Column("chair", sa.String(64), nullable=True),
-        sa.Column("members", sa.Integer(), nullable=True),
-        sa.Column("opened_at", TZ, nullable=True),
-        sa.Column("closed_at", TZ, nullable=True),
-        sa.Column("arranged_by", sa.String(128), nullable=False),
-        sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_sittings"),
+        uid("meeting_id"),
+        string("status", 16),
+        string("venue", 200, nullable=True),
+        boolean("remote"),
+        jsonb("forms"),
+        jsonb("applicants"),
+        string("chair", 64, nullable=True),
+        integer("members", nullable=True),
+        timestamp("opened_at", nullable=True),
+        timestamp("closed_at", nullable=True),
+        string("arranged_by", 128),
+        primary_key("meeting_sittings", "meeting_id"),
         sa.ForeignKeyConstraint(
             ["meeting_id"],
             [f"{SCHEMA}.plan_meetings.id"],
@@ -84,89 +85,89 @@ def upgrade() -> None:
     )
     op.create_table(
         "meeting_attendance",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("expert_id", sa.String(64), nullable=False),
-        sa.Column("signed_in_at", TZ, nullable=False),
-        sa.PrimaryKeyConstraint("meeting_id", "expert_id", name="pk_meeting_attendance"),
+        uid("meeting_id"),
+        string("expert_id", 64),
+        timestamp("signed_in_at"),
+        primary_key("meeting_attendance", "meeting_id", "expert_id"),
         _sitting_fk("meeting_attendance"),
         schema=SCHEMA,
     )
     op.create_table(
         "meeting_recusals",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("declaration_id", sa.String(64), nullable=False),
-        sa.Column("expert_id", sa.String(64), nullable=False),
-        sa.Column("reason_encrypted", sa.Text(), nullable=False),
-        sa.Column("recorded_at", TZ, nullable=False),
-        sa.PrimaryKeyConstraint("meeting_id", "declaration_id", "expert_id", name="pk_meeting_recusals"),
+        uid("meeting_id"),
+        string("declaration_id", 64),
+        string("expert_id", 64),
+        long_text("reason_encrypted"),
+        timestamp("recorded_at"),
+        primary_key("meeting_recusals", "meeting_id", "declaration_id", "expert_id"),
         _sitting_fk("meeting_recusals"),
         schema=SCHEMA,
     )
     op.create_table(
         "meeting_group_members",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("declaration_id", sa.String(64), nullable=False),
-        sa.Column("expert_id", sa.String(64), nullable=False),
-        sa.PrimaryKeyConstraint("meeting_id", "declaration_id", "expert_id", name="pk_meeting_group_members"),
+        uid("meeting_id"),
+        string("declaration_id", 64),
+        string("expert_id", 64),
+        primary_key("meeting_group_members", "meeting_id", "declaration_id", "expert_id"),
         _sitting_fk("meeting_group_members"),
         schema=SCHEMA,
     )
     op.create_table(
         "meeting_opinions",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("declaration_id", sa.String(64), nullable=False),
-        sa.Column("expert_id", sa.String(64), nullable=False),
-        sa.Column("score", sa.SmallInteger(), nullable=False),
-        sa.Column("text_encrypted", sa.Text(), nullable=False),
-        sa.Column("written_at", TZ, nullable=False),
-        sa.PrimaryKeyConstraint("meeting_id", "declaration_id", "expert_id", name="pk_meeting_opinions"),
+        uid("meeting_id"),
+        string("declaration_id", 64),
+        string("expert_id", 64),
+        smallint("score"),
+        long_text("text_encrypted"),
+        timestamp("written_at"),
+        primary_key("meeting_opinions", "meeting_id", "declaration_id", "expert_id"),
         _sitting_fk("meeting_opinions"),
         schema=SCHEMA,
     )
     op.create_table(
         "ballot_rounds",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("applicants", postgresql.JSONB(), nullable=False),
-        sa.Column("voters", postgresql.JSONB(), nullable=False),
-        sa.Column("opened_at", TZ, nullable=False),
-        sa.Column("closed_at", TZ, nullable=True),
-        sa.Column("tally", postgresql.JSONB(), nullable=True),
-        sa.Column("signature", sa.Text(), nullable=True),
-        sa.Column("key_id", sa.String(64), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_ballot_rounds"),
+        uid("id"),
+        uid("meeting_id"),
+        integer("number"),
+        string("status", 16),
+        jsonb("applicants"),
+        jsonb("voters"),
+        timestamp("opened_at"),
+        timestamp("closed_at", nullable=True),
+        jsonb("tally", nullable=True),
+        long_text("signature", nullable=True),
+        string("key_id", 64, nullable=True),
+        primary_key("ballot_rounds"),
         sa.UniqueConstraint("meeting_id", "number", name="uq_ballot_rounds_meeting_id"),
         _sitting_fk("ballot_rounds"),
         schema=SCHEMA,
     )
     op.create_table(
         "ballot_participations",
-        sa.Column("round_id", UUID, nullable=False),
-        sa.Column("expert_id", sa.String(64), nullable=False),
-        sa.PrimaryKeyConstraint("round_id", "expert_id", name="pk_ballot_participations"),
+        uid("round_id"),
+        string("expert_id", 64),
+        primary_key("ballot_participations", "round_id", "expert_id"),
         _round_fk("ballot_participations"),
         schema=SCHEMA,
     )
     op.create_table(
         "ballot_envelopes",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("round_id", UUID, nullable=False),
-        sa.Column("nonce", sa.LargeBinary(), nullable=False),
-        sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_ballot_envelopes"),
+        uid("id"),
+        uid("round_id"),
+        binary("nonce"),
+        binary("ciphertext"),
+        primary_key("ballot_envelopes"),
         _round_fk("ballot_envelopes"),
         schema=SCHEMA,
     )
     op.create_index("ix_ballot_envelopes_round_id", "ballot_envelopes", ["round_id"], schema=SCHEMA)
     op.create_table(
         "ballots",
-        sa.Column("tag", sa.String(64), nullable=False),
-        sa.Column("round_id", UUID, nullable=False),
-        sa.Column("declaration_id", sa.String(64), nullable=False),
-        sa.Column("choice", sa.String(8), nullable=False),
-        sa.PrimaryKeyConstraint("tag", name="pk_ballots"),
+        string("tag", 64),
+        uid("round_id"),
+        string("declaration_id", 64),
+        string("choice", 8),
+        primary_key("ballots", "tag"),
         _round_fk("ballots"),
         schema=SCHEMA,
     )
@@ -174,7 +175,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "ballots",
         "ballot_envelopes",
         "ballot_participations",
@@ -186,5 +188,4 @@ def downgrade() -> None:
         "meeting_sittings",
         "meeting_panels",
         "qualified_declarations",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )

@@ -6,73 +6,67 @@ Revises: experts_event_order
 Create Date: 2026-12-02
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "experts_expert_pool"
 down_revision: str | None = "experts_event_order"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "experts"
-UUID = postgresql.UUID(as_uuid=True)
-TZ = sa.DateTime(timezone=True)
-JSONB = postgresql.JSONB()
 
 
 def upgrade() -> None:
     op.create_table(
         "experts",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("resident_id_key", sa.String(64), nullable=False),
-        sa.Column("resident_id_encrypted", sa.Text(), nullable=False),
-        sa.Column("resident_id_masked", sa.String(32), nullable=False),
-        sa.Column("unit_name", sa.String(128), nullable=False),
-        sa.Column("unit_key", sa.String(64), nullable=False),
-        sa.Column("unit_credit_code_encrypted", sa.Text(), nullable=False),
-        sa.Column("unit_credit_code_masked", sa.String(32), nullable=False),
-        sa.Column("ownership_kind", sa.String(32), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialties", JSONB, nullable=False),
-        sa.Column("rank_held", sa.String(32), nullable=False),
-        sa.Column("title_name", sa.String(64), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("phone", sa.String(32), nullable=True),
-        sa.Column("email", sa.String(128), nullable=True),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("status_reason", sa.Text(), nullable=True),
-        sa.Column("disqualified_by_record", UUID, nullable=True),
-        sa.Column("account_subject", sa.String(128), nullable=True),
-        sa.Column("created_by", sa.String(128), nullable=False),
-        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_experts"),
+        uid("id"),
+        string("name", 64),
+        string("resident_id_key", 64),
+        long_text("resident_id_encrypted"),
+        string("resident_id_masked", 32),
+        string("unit_name", 128),
+        string("unit_key", 64),
+        long_text("unit_credit_code_encrypted"),
+        string("unit_credit_code_masked", 32),
+        string("ownership_kind", 32),
+        string("series", 64),
+        jsonb("specialties"),
+        string("rank_held", 32),
+        string("title_name", 64),
+        string("region", 6),
+        string("phone", 32, nullable=True),
+        string("email", 128, nullable=True),
+        string("status", 16),
+        long_text("status_reason", nullable=True),
+        uid("disqualified_by_record", nullable=True),
+        string("account_subject", 128, nullable=True),
+        string("created_by", 128),
+        timestamp_now("created_at"),
+        timestamp_now("updated_at"),
+        primary_key("experts"),
         sa.CheckConstraint("status IN ('active', 'suspended', 'disqualified')", name="ck_experts_status"),
         sa.CheckConstraint(
             "ownership_kind IN ('public_institution', 'state_owned_enterprise', 'private_enterprise',"
             " 'social_organization')",
             name="ck_experts_ownership_kind",
         ),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_experts_region_format"),
+        region_format("experts"),
         schema=SCHEMA,
     )
     op.create_index("ix_experts_resident_id_key", "experts", ["resident_id_key"], unique=True, schema=SCHEMA)
     op.create_index("ix_experts_account_subject", "experts", ["account_subject"], unique=True, schema=SCHEMA)
     op.create_index("ix_experts_unit_key", "experts", ["unit_key"], schema=SCHEMA)
-    op.create_index(
-        "ix_experts_region", "experts", ["region"], schema=SCHEMA, postgresql_ops={"region": "varchar_pattern_ops"}
-    )
+    create_region_index("experts", schema=SCHEMA)
     op.create_table(
         "expert_terms",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("expert_id", UUID, nullable=False),
-        sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("ends_on", sa.Date(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_expert_terms"),
+        uid("id"),
+        uid("expert_id"),
+        day("starts_on"),
+        day("ends_on"),
+        primary_key("expert_terms"),
         sa.ForeignKeyConstraint(
             ["expert_id"], [f"{SCHEMA}.experts.id"], name="fk_expert_terms_expert_id_experts", ondelete="CASCADE"
         ),
@@ -82,12 +76,12 @@ def upgrade() -> None:
     op.create_index("ix_expert_terms_expert_id", "expert_terms", ["expert_id"], schema=SCHEMA)
     op.create_table(
         "expert_relationships",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("expert_id", UUID, nullable=False),
-        sa.Column("kind", sa.String(48), nullable=False),
-        sa.Column("other_key", sa.String(64), nullable=False),
-        sa.Column("note", sa.String(256), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_expert_relationships"),
+        uid("id"),
+        uid("expert_id"),
+        string("kind", 48),
+        string("other_key", 64),
+        string("note", 256, nullable=True),
+        primary_key("expert_relationships"),
         sa.ForeignKeyConstraint(
             ["expert_id"],
             [f"{SCHEMA}.experts.id"],
@@ -100,23 +94,23 @@ def upgrade() -> None:
     op.create_index("ix_expert_relationships_other_key", "expert_relationships", ["other_key"], schema=SCHEMA)
     op.create_table(
         "pool_filings",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("applied_on", sa.Date(), nullable=False),
-        sa.Column("evaluation_date", sa.Date(), nullable=True),
-        sa.Column("previous_filing_id", UUID, nullable=True),
-        sa.Column("member_count", sa.Integer(), nullable=False),
-        sa.Column("new_member_count", sa.Integer(), nullable=False),
-        sa.Column("private_enterprise_count", sa.Integer(), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("created_by", sa.String(128), nullable=False),
-        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("ended_at", TZ, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_pool_filings"),
+        uid("id"),
+        uid("committee_id"),
+        string("region", 6),
+        string("status", 16),
+        day("valid_from"),
+        day("valid_until"),
+        day("applied_on"),
+        day("evaluation_date", nullable=True),
+        uid("previous_filing_id", nullable=True),
+        integer("member_count"),
+        integer("new_member_count"),
+        integer("private_enterprise_count"),
+        string("policy_pack", 64),
+        string("created_by", 128),
+        timestamp_now("created_at"),
+        timestamp("ended_at", nullable=True),
+        primary_key("pool_filings"),
         sa.ForeignKeyConstraint(
             ["previous_filing_id"],
             [f"{SCHEMA}.pool_filings.id"],
@@ -124,7 +118,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("status IN ('filed', 'expired', 'superseded')", name="ck_pool_filings_status"),
         sa.CheckConstraint("valid_until >= valid_from", name="ck_pool_filings_validity"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_pool_filings_region_format"),
+        region_format("pool_filings"),
         schema=SCHEMA,
     )
     op.create_index(
@@ -145,10 +139,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "pool_members",
-        sa.Column("filing_id", UUID, nullable=False),
-        sa.Column("expert_id", UUID, nullable=False),
-        sa.Column("is_new", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("filing_id", "expert_id", name="pk_pool_members"),
+        uid("filing_id"),
+        uid("expert_id"),
+        boolean("is_new"),
+        primary_key("pool_members", "filing_id", "expert_id"),
         sa.ForeignKeyConstraint(
             ["filing_id"],
             [f"{SCHEMA}.pool_filings.id"],
@@ -161,81 +155,82 @@ def upgrade() -> None:
     op.create_index("ix_pool_members_expert_id", "pool_members", ["expert_id"], schema=SCHEMA)
     op.create_table(
         "committee_views",
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("name", sa.String(256), nullable=False),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("formation_basis", sa.String(32), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialties", JSONB, nullable=False),
-        sa.Column("levels", JSONB, nullable=False),
-        sa.Column("scope_ownership_kinds", JSONB, nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("status", sa.String(32), nullable=False),
-        sa.PrimaryKeyConstraint("committee_id", name="pk_committee_views"),
+        uid("committee_id"),
+        string("name", 256),
+        string("kind", 64),
+        string("formation_basis", 32),
+        string("series", 64),
+        jsonb("specialties"),
+        jsonb("levels"),
+        jsonb("scope_ownership_kinds"),
+        string("region", 6),
+        string("policy_pack", 64),
+        day("valid_from"),
+        day("valid_until"),
+        string("status", 32),
+        primary_key("committee_views", "committee_id"),
         schema=SCHEMA,
     )
     op.create_table(
         "plan_views",
-        sa.Column("plan_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("meeting_dates", JSONB, nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("plan_id", name="pk_plan_views"),
+        uid("plan_id"),
+        uid("committee_id"),
+        integer("year"),
+        jsonb("meeting_dates"),
+        integer("version"),
+        primary_key("plan_views", "plan_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_plan_views_committee_id", "plan_views", ["committee_id"], schema=SCHEMA)
     op.create_table(
         "meeting_views",
-        sa.Column("meeting_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("plan_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("meeting_date", sa.Date(), nullable=False),
-        sa.Column("filed_on", sa.Date(), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("levels", JSONB, nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.PrimaryKeyConstraint("meeting_id", name="pk_meeting_views"),
+        uid("meeting_id"),
+        uid("committee_id"),
+        uid("plan_id"),
+        integer("year"),
+        day("meeting_date"),
+        day("filed_on"),
+        string("region", 6),
+        string("series", 64),
+        jsonb("levels"),
+        string("policy_pack", 64),
+        primary_key("meeting_views", "meeting_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_meeting_views_committee_id", "meeting_views", ["committee_id"], schema=SCHEMA)
     op.create_table(
         "applicant_views",
-        sa.Column("declaration_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("applicant_key", sa.String(64), nullable=False),
-        sa.Column("unit_key", sa.String(64), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("level", sa.String(32), nullable=False),
-        sa.PrimaryKeyConstraint("declaration_id", name="pk_applicant_views"),
+        uid("declaration_id"),
+        uid("committee_id"),
+        integer("year"),
+        string("applicant_key", 64),
+        string("unit_key", 64),
+        string("series", 64),
+        string("level", 32),
+        primary_key("applicant_views", "declaration_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_applicant_views_committee_year", "applicant_views", ["committee_id", "year"], schema=SCHEMA)
     op.create_table(
         "integrity_bars",
-        sa.Column("record_id", UUID, nullable=False),
-        sa.Column("subject_key", sa.String(64), nullable=False),
-        sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("disqualifies", sa.Boolean(), nullable=False),
-        sa.Column("in_force", sa.Boolean(), nullable=False),
-        sa.Column("ended", sa.String(16), nullable=True),
-        sa.Column("updated_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.PrimaryKeyConstraint("record_id", name="pk_integrity_bars"),
+        uid("record_id"),
+        string("subject_key", 64),
+        string("kind", 32),
+        day("valid_from"),
+        day("valid_until"),
+        boolean("disqualifies"),
+        boolean("in_force"),
+        string("ended", 16, nullable=True),
+        timestamp_now("updated_at"),
+        primary_key("integrity_bars", "record_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_integrity_bars_subject_key", "integrity_bars", ["subject_key"], schema=SCHEMA)
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "integrity_bars",
         "applicant_views",
         "meeting_views",
@@ -246,5 +241,4 @@ def downgrade() -> None:
         "expert_relationships",
         "expert_terms",
         "experts",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )

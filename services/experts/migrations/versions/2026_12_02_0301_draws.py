@@ -5,16 +5,15 @@ Revises: experts_expert_pool
 Create Date: 2026-12-02
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import region_format
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "experts_draws"
 down_revision: str | None = "experts_expert_pool"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "experts"
 
@@ -22,33 +21,33 @@ SCHEMA = "experts"
 def upgrade() -> None:
     op.create_table(
         "draws",
-        sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True),
-        sa.Column("meeting_id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("committee_id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("request", postgresql.JSONB(), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("requested_by", sa.String(128), nullable=False),
-        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("frozen_on", sa.Date(), nullable=False),
-        sa.Column("meeting_date", sa.Date(), nullable=False),
-        sa.Column("eligible_count", sa.Integer(), nullable=False),
-        sa.Column("excluded_count", sa.Integer(), nullable=False),
-        sa.Column("snapshot", postgresql.JSONB(), nullable=False),
-        sa.Column("snapshot_sha256", sa.String(64), nullable=False),
-        sa.Column("audit", postgresql.JSONB(), nullable=False),
-        sa.Column("audit_sha256", sa.String(64), nullable=False),
-        sa.Column("commitment", sa.String(64), nullable=False),
-        sa.Column("secret_token", sa.Text(), nullable=False),
-        sa.Column("external_seed", sa.Text(), nullable=True),
-        sa.Column("drawn_by", sa.String(128), nullable=True),
-        sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("result", postgresql.JSONB(), nullable=True),
-        sa.Column("voided_by", postgresql.UUID(as_uuid=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_draws_region_format"),
+        uid("id", primary_key=True),
+        uid("meeting_id"),
+        uid("committee_id"),
+        string("region", 6),
+        string("policy_pack", 64),
+        string("status", 16),
+        jsonb("request"),
+        long_text("reason", nullable=True),
+        string("requested_by", 128),
+        timestamp("requested_at"),
+        day("frozen_on"),
+        day("meeting_date"),
+        integer("eligible_count"),
+        integer("excluded_count"),
+        jsonb("snapshot"),
+        string("snapshot_sha256", 64),
+        jsonb("audit"),
+        string("audit_sha256", 64),
+        string("commitment", 64),
+        long_text("secret_token"),
+        long_text("external_seed", nullable=True),
+        string("drawn_by", 128, nullable=True),
+        timestamp("drawn_at", nullable=True),
+        jsonb("result", nullable=True),
+        uid("voided_by", nullable=True),
+        timestamp_now("created_at"),
+        region_format("draws"),
         sa.CheckConstraint("status IN ('committed', 'drawn', 'signed', 'voided')", name="ck_draws_status_known"),
         schema=SCHEMA,
     )
@@ -63,50 +62,49 @@ def upgrade() -> None:
     op.create_index("ix_draws_meeting_id", "draws", ["meeting_id"], schema=SCHEMA)
     op.create_table(
         "draw_signatures",
-        sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True),
-        sa.Column("draw_id", postgresql.UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.draws.id"), nullable=False),
-        sa.Column("signer_id", sa.String(128), nullable=False),
-        sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("key_id", sa.String(128), nullable=False),
-        sa.Column("public_key_pem", sa.Text(), nullable=False),
-        sa.Column("signature", sa.String(128), nullable=False),
-        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        uid("id", primary_key=True),
+        uid("draw_id", sa.ForeignKey(f"{SCHEMA}.draws.id")),
+        string("signer_id", 128),
+        string("role", 16),
+        string("key_id", 128),
+        long_text("public_key_pem"),
+        string("signature", 128),
+        timestamp("signed_at"),
         sa.UniqueConstraint("draw_id", "signer_id", name="uq_draw_signatures_draw_id"),
         schema=SCHEMA,
     )
     op.create_table(
         "draw_replacements",
-        sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True),
-        sa.Column("draw_id", postgresql.UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.draws.id"), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("specialty", sa.String(128), nullable=False),
-        sa.Column("replaced", sa.String(128), nullable=False),
-        sa.Column("replacement", sa.String(128), nullable=False),
-        sa.Column("reason", sa.String(16), nullable=False),
-        sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("made_by", sa.String(128), nullable=False),
-        sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+        uid("id", primary_key=True),
+        uid("draw_id", sa.ForeignKey(f"{SCHEMA}.draws.id")),
+        integer("seq"),
+        string("specialty", 128),
+        string("replaced", 128),
+        string("replacement", 128),
+        string("reason", 16),
+        long_text("note"),
+        string("made_by", 128),
+        timestamp("made_at"),
         sa.UniqueConstraint("draw_id", "seq", name="uq_draw_replacements_draw_id"),
         schema=SCHEMA,
     )
     op.create_table(
         "draw_notifications",
-        sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True),
-        sa.Column("draw_id", postgresql.UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.draws.id"), nullable=False),
-        sa.Column("meeting_id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("expert_id", sa.String(128), nullable=False),
-        sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("specialty", sa.String(128), nullable=False),
-        sa.Column("meeting_date", sa.Date(), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        uid("id", primary_key=True),
+        uid("draw_id", sa.ForeignKey(f"{SCHEMA}.draws.id")),
+        uid("meeting_id"),
+        string("expert_id", 128),
+        string("kind", 16),
+        string("specialty", 128),
+        day("meeting_date"),
+        integer("attempts", server_default="0"),
+        long_text("last_error", nullable=True),
+        timestamp("sent_at", nullable=True),
+        timestamp_now("created_at"),
         schema=SCHEMA,
     )
     op.create_index("ix_draw_notifications_pending", "draw_notifications", ["sent_at", "id"], schema=SCHEMA)
 
 
 def downgrade() -> None:
-    for table in ("draw_notifications", "draw_replacements", "draw_signatures", "draws"):
-        op.drop_table(table, schema=SCHEMA)
+    drop_tables(SCHEMA, "draw_notifications", "draw_replacements", "draw_signatures", "draws")

@@ -10,22 +10,28 @@ import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import text
 
-from zhicheng_common.app import ServiceRuntime
 from zhicheng_common.clock import ManualClock
-from zhicheng_common.db import Database
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_common.migrations import upgrade
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, TestStack, create_database, serving, wait_until
+from zhicheng_common.testing import (
+    InProcess,
+    TestKeys,
+    TestStack,
+    assert_problem,
+    create_database,
+    credit_code,
+    resident_id,
+    serving_with_js,
+    wait_until,
+)
 from zhicheng_experts.app import create_app
 from zhicheng_experts.settings import MIGRATIONS_DIR, ExpertsSettings
 
@@ -34,31 +40,11 @@ TAIYUAN = "140100"
 # Monday 2026-03-02, 10:00 in Beijing.
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def resident_id(region: str = "140105") -> str:
-    """A fresh valid resident ID number (GB 11643): random birth day (1960-1989) and sequence."""
-    noise = uuid.uuid4().int
-    birth = date(1960, 1, 1) + timedelta(days=noise % 10_950)
-    first17 = f"{region}{birth:%Y%m%d}{(noise >> 20) % 1000:03d}"
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return first17 + "10X98765432"[total % 11]
-
 
 def wrong_check_digit(number: str) -> str:
     """The same number with another check character (so only the check digit is wrong)."""
     last = "10X98765432"
     return number[:17] + last[(last.index(number[17]) + 1) % 11]
-
-
-def credit_code() -> str:
-    """A fresh valid unified social credit code (GB 32100)."""
-    body = "91140100" + "".join(_CREDIT_ALPHABET[b % 31] for b in uuid.uuid4().bytes[:9])
-    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
-    return body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
 def expert_body(**changes: Any) -> dict[str, Any]:
@@ -154,14 +140,10 @@ def experts_schema(zc_stack: TestStack, zc_settings: CommonSettings) -> CommonSe
 
 
 @dataclass
-class Experts:
-    app: FastAPI
-    client: httpx.AsyncClient
-    clock: ManualClock
+class Experts(InProcess):
     keys: TestKeys
     js: Any
     prefix: str
-    database: Database
     cipher: PiiCipher
 
     def headers(self, *roles: str, region: str = TAIYUAN, subject: str = "") -> dict[str, str]:
@@ -184,10 +166,6 @@ class Experts:
             f"{self.prefix}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
         )
         return event.id
-
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.database.engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
 
     async def until(self, sql: str, what: str, **params: Any) -> Any:
         """Wait (bounded) until ``sql`` returns a true value; return it."""
@@ -212,33 +190,13 @@ class Experts:
         created: dict[str, Any] = response.json()
         return created
 
-    async def run_scheduler(self) -> dict[str, int]:
-        runtime: ServiceRuntime = self.app.state.runtime
-        assert runtime.scheduler is not None
-        return await runtime.scheduler.run_once()
-
 
 @pytest.fixture(scope="module")
 async def experts(experts_schema: CommonSettings, zc_keys: TestKeys) -> AsyncIterator[Experts]:
-    import nats
-
     clock = ManualClock(START)
     app = create_app(experts_schema, ExpertsSettings(scheduler_enabled=False), clock=clock)
-    nc = await nats.connect(experts_schema.nats_url)
-    try:
-        async with serving(app, "http://experts.test") as client:
-            yield Experts(
-                app,
-                client,
-                clock,
-                zc_keys,
-                nc.jetstream(),
-                experts_schema.events_prefix,
-                app.state.database,
-                app.state.context.cipher,
-            )
-    finally:
-        await nc.close()
+    async with serving_with_js(app, "http://experts.test", experts_schema) as (client, js):
+        yield Experts(app, client, clock, zc_keys, js, experts_schema.events_prefix, app.state.context.cipher)
 
 
 @pytest.fixture(autouse=True)
@@ -247,8 +205,4 @@ def _reset_clock(experts: Experts) -> None:
 
 
 def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
+    return assert_problem(response, status, code)

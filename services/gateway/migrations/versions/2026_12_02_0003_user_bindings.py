@@ -2,7 +2,8 @@
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import jsonb, string, timestamp
 
 revision: str = "gateway_0003"
 down_revision: str | None = "gateway_journal_sequencer"
@@ -11,16 +12,16 @@ SCHEMA = "gateway"
 
 
 def upgrade() -> None:
-    op.add_column("users", sa.Column("person_key", sa.String(64), nullable=True), schema=SCHEMA)
-    op.add_column("users", sa.Column("unit_key", sa.String(64), nullable=True), schema=SCHEMA)
-    op.add_column("users", sa.Column("department", sa.String(64), nullable=True), schema=SCHEMA)
+    op.add_column("users", string("person_key", 64, nullable=True), schema=SCHEMA)
+    op.add_column("users", string("unit_key", 64, nullable=True), schema=SCHEMA)
+    op.add_column("users", string("department", 64, nullable=True), schema=SCHEMA)
     op.add_column(
         "users",
-        sa.Column("committees", postgresql.JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
+        jsonb("committees", server_default=sa.text("'[]'::jsonb")),
         schema=SCHEMA,
     )
-    op.add_column("users", sa.Column("bound_by", sa.String(128), nullable=True), schema=SCHEMA)
-    op.add_column("users", sa.Column("bound_at", sa.DateTime(timezone=True), nullable=True), schema=SCHEMA)
+    op.add_column("users", string("bound_by", 128, nullable=True), schema=SCHEMA)
+    op.add_column("users", timestamp("bound_at", nullable=True), schema=SCHEMA)
 
 
 def downgrade() -> None:

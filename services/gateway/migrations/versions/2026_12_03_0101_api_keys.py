@@ -2,7 +2,10 @@
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import bigint, integer, jsonb, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "gateway_api_keys"
 down_revision: str | None = "gateway_event_order"
@@ -13,41 +16,40 @@ SCHEMA = "gateway"
 def upgrade() -> None:
     op.create_table(
         "api_keys",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("name", sa.String(128), nullable=False),
-        sa.Column("holder", sa.String(128), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("scopes", postgresql.JSONB(), nullable=False),
-        sa.Column("quota", sa.Integer(), nullable=False),
-        sa.Column("window_seconds", sa.Integer(), nullable=False),
-        sa.Column("secret_hash", sa.String(64), nullable=False),
-        sa.Column("previous_secret_hash", sa.String(64), nullable=True),
-        sa.Column("previous_valid_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("rotated_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_by", sa.String(128), nullable=True),
-        sa.Column("created_by", sa.String(128), nullable=False),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_api_keys_region_format"),
+        uid("id"),
+        timestamp_now("created_at"),
+        string("name", 128),
+        string("holder", 128),
+        string("region", 6),
+        jsonb("scopes"),
+        integer("quota"),
+        integer("window_seconds"),
+        string("secret_hash", 64),
+        string("previous_secret_hash", 64, nullable=True),
+        timestamp("previous_valid_until", nullable=True),
+        timestamp("rotated_at", nullable=True),
+        timestamp("revoked_at", nullable=True),
+        string("revoked_by", 128, nullable=True),
+        string("created_by", 128),
+        region_format("api_keys"),
         sa.CheckConstraint("jsonb_typeof(scopes) = 'array'", name="ck_api_keys_scopes_array"),
         sa.CheckConstraint("quota > 0 AND window_seconds > 0", name="ck_api_keys_quota_positive"),
-        sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
+        primary_key("api_keys"),
         schema=SCHEMA,
     )
     op.create_table(
         "api_key_usage",
-        sa.Column("key_id", sa.Uuid(), nullable=False),
-        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("calls", sa.BigInteger(), nullable=False),
-        sa.Column("refused", sa.BigInteger(), nullable=False),
+        uid("key_id"),
+        timestamp("window_start"),
+        bigint("calls"),
+        bigint("refused"),
         sa.ForeignKeyConstraint(
             ["key_id"], [f"{SCHEMA}.api_keys.id"], name="fk_api_key_usage_key_id_api_keys", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("key_id", "window_start", name="pk_api_key_usage"),
+        primary_key("api_key_usage", "key_id", "window_start"),
         schema=SCHEMA,
     )
 
 
 def downgrade() -> None:
-    op.drop_table("api_key_usage", schema=SCHEMA)
-    op.drop_table("api_keys", schema=SCHEMA)
+    drop_tables(SCHEMA, "api_key_usage", "api_keys")

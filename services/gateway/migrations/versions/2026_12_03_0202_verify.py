@@ -3,6 +3,10 @@
 import sqlalchemy as sa
 from alembic import op
 
+from zhicheng_common.columns import bigint, day, string, timestamp
+from zhicheng_common.constraints import primary_key
+from zhicheng_common.migrations import drop_tables
+
 revision: str = "gateway_verify"
 down_revision: str | None = "gateway_readmodel"
 
@@ -12,24 +16,23 @@ SCHEMA = "gateway"
 def upgrade() -> None:
     op.create_table(
         "verify_invalidations",
-        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
-        sa.Column("number", sa.String(20), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("seq", name="pk_verify_invalidations"),
+        bigint("seq", sa.Identity(always=True)),
+        string("number", 20),
+        string("status", 16),
+        timestamp("changed_at"),
+        primary_key("verify_invalidations", "seq"),
         schema=SCHEMA,
     )
     op.create_table(
         "verify_counts",
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("number", sa.String(20), nullable=False),
-        sa.Column("method", sa.String(8), nullable=False),
-        sa.Column("count", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "number", "method", name="pk_verify_counts"),
+        day("day"),
+        string("number", 20),
+        string("method", 8),
+        bigint("count"),
+        primary_key("verify_counts", "day", "number", "method"),
         schema=SCHEMA,
     )
 
 
 def downgrade() -> None:
-    op.drop_table("verify_counts", schema=SCHEMA)
-    op.drop_table("verify_invalidations", schema=SCHEMA)
+    drop_tables(SCHEMA, "verify_counts", "verify_invalidations")

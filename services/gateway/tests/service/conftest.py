@@ -4,12 +4,8 @@ and one real domain service (intake) running as a subprocess behind it."""
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +15,7 @@ from fastapi import FastAPI
 from zhicheng_common.clock import Clock
 from zhicheng_common.embedded import free_port
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestStack, create_database, migrated, serving
+from zhicheng_common.testing import ServiceProcess, TestStack, create_database, migrated, service_process, serving
 from zhicheng_gateway.app import create_app
 from zhicheng_gateway.settings import MIGRATIONS_DIR, GatewaySettings
 from zhicheng_intake.settings import MIGRATIONS_DIR as INTAKE_MIGRATIONS_DIR
@@ -97,11 +93,7 @@ async def gateway(
         yield running
 
 
-@dataclass(frozen=True)
-class IntakeProcess:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+IntakeProcess = ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -110,43 +102,8 @@ def intake_service(
 ) -> Iterator[IntakeProcess]:
     """The real intake service as a subprocess on a free port, ready (database and NATS) before use."""
     migrated(INTAKE_MIGRATIONS_DIR, zc_settings)
-    port = free_port()
-    log = tmp_path_factory.mktemp("intake") / "intake.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "zhicheng_intake.app:create_app",
-                "--factory",
-                "--port",
-                str(port),
-            ],
-            env=zc_env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"intake exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"intake not ready within 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield IntakeProcess(url=url, process=process, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    with service_process("intake", zc_env, tmp_path_factory.mktemp("intake")) as running:
+        yield running
 
 
 async def token_for(client: httpx.AsyncClient, username: str, password: str) -> str:

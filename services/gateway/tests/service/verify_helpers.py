@@ -4,35 +4,35 @@ and a status decision made by HR at the service."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from zhicheng_certificates.settings import MIGRATIONS_DIR as CERTIFICATES_MIGRATIONS_DIR
-from zhicheng_common.embedded import free_port
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, migrated, publish_event, resident_id, run_sql, wait_until
+from zhicheng_common.testing import (
+    ServiceProcess,
+    TestKeys,
+    migrated,
+    publish_event,
+    resident_id,
+    results_confirmed,
+    run_sql,
+    sealed_submission,
+    service_process,
+    wait_until,
+)
 
 SHANXI = "140000"
 TAIYUAN = "140100"
 
 
-@dataclass(frozen=True)
-class CertificatesProcess:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+CertificatesProcess = ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -41,36 +41,8 @@ def certificates_service(
 ) -> Iterator[CertificatesProcess]:
     """The real certificates service as a subprocess on a free port, ready before use."""
     migrated(CERTIFICATES_MIGRATIONS_DIR, zc_settings)
-    port = free_port()
-    log = tmp_path_factory.mktemp("certificates") / "certificates.log"
-    env = {**zc_env, "ZC_CERTIFICATES_PORT": str(port)}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "zhicheng_certificates.app:create_app", "--factory", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"certificates exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"certificates not ready within 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield CertificatesProcess(url=url, process=process, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    with service_process("certificates", zc_env, tmp_path_factory.mktemp("certificates")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -100,24 +72,8 @@ async def issue_certificate(js: Any, settings: CommonSettings, *, name: str) -> 
     prefix = settings.events_prefix
     declaration_id = uuid.uuid4()
     number = resident_id()
-    holder = {"name": name, "gender": "female", "resident_id": number}
-    applicant_key = cipher.keyed_hash(number)
-    submitted = {
-        "declaration_id": str(declaration_id),
-        "applicant_key": applicant_key,
-        "applicant_name_sealed": cipher.encrypt(name),
-        "holder_sealed": cipher.encrypt(json.dumps(holder, ensure_ascii=False)),
-        "year": 2026,
-        "series": "engineering",
-        "specialty": "electrical",
-        "level": "senior",
-        "rank": "senior",
-        "committee_id": str(uuid.uuid4()),
-        "kind": "normal",
-        "channel": "normal",
-        "employer_name": "山西省电力勘测设计院",
-        "region": TAIYUAN,
-    }
+    submitted = sealed_submission(cipher, declaration_id=declaration_id, name=name, gender="female", number=number)
+    applicant_key = submitted["applicant_key"]
     await publish_event(
         js, prefix, "intake.declaration.submitted", submitted, subject=str(declaration_id), region=SHANXI, version=2
     )
@@ -126,34 +82,8 @@ async def issue_certificate(js: Any, settings: CommonSettings, *, name: str) -> 
         timeout=20,
         what="holder projected by certificates",
     )
-    meeting_id = str(uuid.uuid4())
-    confirmed = {
-        "confirmation_id": str(uuid.uuid4()),
-        "meeting_id": meeting_id,
-        "committee_id": "5b0e9f3c-1c1d-4b7e-9a51-0c7f2d6e8a01",
-        "committee_name": "山西省工程技术系列高级职称评审委员会",
-        "plan_id": str(uuid.uuid4()),
-        "year": 2026,
-        "region": SHANXI,
-        "policy_pack": "shanxi-2024",
-        "approving_authority": "山西省人力资源和社会保障厅",
-        "document_number": "晋人社职字〔2026〕12号",
-        "confirmed_on": "2026-12-01",
-        "title_obtained_on": "2026-11-20",
-        "reexamination_id": None,
-        "passed": [
-            {
-                "declaration_id": str(declaration_id),
-                "applicant_key": applicant_key,
-                "applicant_name_sealed": "",
-                "series": "engineering",
-                "specialty": "electrical",
-                "level": "senior",
-                "title_name": "正高级工程师",
-            }
-        ],
-        "not_passed": [],
-    }
+    confirmed = results_confirmed([{"declaration_id": declaration_id, "applicant_key": applicant_key}])
+    meeting_id = confirmed["meeting_id"]
     await publish_event(js, prefix, "committees.results.confirmed", confirmed, subject=meeting_id, region=SHANXI)
     row = await wait_until(
         lambda: _row(

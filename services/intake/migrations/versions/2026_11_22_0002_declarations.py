@@ -2,65 +2,60 @@
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import boolean, day, integer, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import drop_tables
 
 revision: str = "intake_0002"
 down_revision: str | None = "intake_0001"
 
 SCHEMA = "intake"
-UUID = postgresql.UUID(as_uuid=True)
-JSONB = postgresql.JSONB()
-
-
-def _ts(name: str, *, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
-    if nullable:
-        return sa.Column(name, sa.DateTime(timezone=True), nullable=True)
-    return sa.Column(name, sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False)
 
 
 def upgrade() -> None:
     op.create_table(
         "declarations",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("owner_subject", sa.String(128), nullable=False),
-        sa.Column("applicant_key", sa.String(64), nullable=False),
-        sa.Column("applicant_id_enc", sa.Text(), nullable=False),
-        sa.Column("applicant_name", sa.String(128), nullable=False),
-        sa.Column("unit_key", sa.String(64), nullable=False),
-        sa.Column("employer_name", sa.String(128), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialty", sa.String(128), nullable=False),
-        sa.Column("level", sa.String(32), nullable=False),
-        sa.Column("rank", sa.String(32), nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("channel", sa.String(32), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("content", JSONB, nullable=False),
-        sa.Column("correction_items", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
-        sa.Column("correction_deadline", sa.Date(), nullable=True),
-        sa.Column("corrected_fields", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
-        _ts("created_at"),
-        _ts("updated_at"),
-        _ts("submitted_at", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_declarations"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_declarations_region_format"),
+        uid("id"),
+        string("status", 16),
+        string("owner_subject", 128),
+        string("applicant_key", 64),
+        long_text("applicant_id_enc"),
+        string("applicant_name", 128),
+        string("unit_key", 64),
+        string("employer_name", 128),
+        string("region", 6),
+        integer("year"),
+        string("series", 64),
+        string("specialty", 128),
+        string("level", 32),
+        string("rank", 32),
+        uid("committee_id"),
+        string("kind", 32),
+        string("channel", 32),
+        string("policy_pack", 64),
+        jsonb("content"),
+        jsonb("correction_items", server_default=sa.text("'[]'::jsonb")),
+        day("correction_deadline", nullable=True),
+        jsonb("corrected_fields", server_default=sa.text("'[]'::jsonb")),
+        timestamp_now("created_at"),
+        timestamp_now("updated_at"),
+        timestamp("submitted_at", nullable=True),
+        primary_key("declarations"),
+        region_format("declarations"),
         schema=SCHEMA,
     )
     for column in ("status", "owner_subject", "applicant_key", "unit_key", "region", "year", "committee_id"):
         op.create_index(f"ix_declarations_{column}", "declarations", [column], schema=SCHEMA)
     op.create_table(
         "declaration_status_changes",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("declaration_id", UUID, nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(128), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_declaration_status_changes"),
+        uid("id"),
+        uid("declaration_id"),
+        string("status", 16),
+        timestamp("at"),
+        string("actor", 128),
+        long_text("reason", nullable=True),
+        primary_key("declaration_status_changes"),
         sa.ForeignKeyConstraint(
             ["declaration_id"],
             [f"{SCHEMA}.declarations.id"],
@@ -74,29 +69,29 @@ def upgrade() -> None:
     )
     op.create_table(
         "idempotency_keys",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("actor", sa.String(128), nullable=False),
-        sa.Column("operation", sa.String(32), nullable=False),
-        sa.Column("key", sa.String(128), nullable=False),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("declaration_id", UUID, nullable=False),
-        _ts("created_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_idempotency_keys"),
+        uid("id"),
+        string("actor", 128),
+        string("operation", 32),
+        string("key", 128),
+        string("request_hash", 64),
+        uid("declaration_id"),
+        timestamp_now("created_at"),
+        primary_key("idempotency_keys"),
         sa.UniqueConstraint("actor", "operation", "key", name="uq_idempotency_keys_actor_operation_key"),
         schema=SCHEMA,
     )
     op.create_table(
         "attachments",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("declaration_id", UUID, nullable=False),
-        sa.Column("name", sa.String(255), nullable=False),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("media_type", sa.String(128), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("storage_key", sa.String(255), nullable=False),
-        _ts("created_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_attachments"),
+        uid("id"),
+        uid("declaration_id"),
+        string("name", 255),
+        string("kind", 64),
+        string("media_type", 128),
+        integer("size"),
+        string("sha256", 64),
+        string("storage_key", 255),
+        timestamp_now("created_at"),
+        primary_key("attachments"),
         sa.ForeignKeyConstraint(
             ["declaration_id"],
             [f"{SCHEMA}.declarations.id"],
@@ -108,53 +103,54 @@ def upgrade() -> None:
     op.create_index("ix_attachments_declaration_id", "attachments", ["declaration_id"], schema=SCHEMA)
     op.create_table(
         "committee_scopes",
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("name", sa.String(255), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("specialties", JSONB, nullable=False),
-        sa.Column("levels", JSONB, nullable=False),
-        sa.Column("scope_regions", JSONB, nullable=False),
-        sa.Column("scope_ownership_kinds", JSONB, nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("status", sa.String(32), nullable=False),
-        _ts("updated_at"),
-        sa.PrimaryKeyConstraint("committee_id", name="pk_committee_scopes"),
+        uid("committee_id"),
+        string("name", 255),
+        string("series", 64),
+        jsonb("specialties"),
+        jsonb("levels"),
+        jsonb("scope_regions"),
+        jsonb("scope_ownership_kinds"),
+        string("policy_pack", 64),
+        day("valid_from"),
+        day("valid_until"),
+        string("status", 32),
+        timestamp_now("updated_at"),
+        primary_key("committee_scopes", "committee_id"),
         schema=SCHEMA,
     )
     op.create_table(
         "declaration_windows",
-        sa.Column("plan_id", UUID, nullable=False),
-        sa.Column("committee_id", UUID, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("levels", JSONB, nullable=False),
-        sa.Column("declaration_opens", sa.Date(), nullable=False),
-        sa.Column("declaration_closes", sa.Date(), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        _ts("updated_at"),
-        sa.PrimaryKeyConstraint("plan_id", name="pk_declaration_windows"),
+        uid("plan_id"),
+        uid("committee_id"),
+        integer("year"),
+        string("series", 64),
+        jsonb("levels"),
+        day("declaration_opens"),
+        day("declaration_closes"),
+        string("policy_pack", 64),
+        timestamp_now("updated_at"),
+        primary_key("declaration_windows", "plan_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_declaration_windows_committee_id", "declaration_windows", ["committee_id"], schema=SCHEMA)
     op.create_table(
         "integrity_bars",
-        sa.Column("record_id", UUID, nullable=False),
-        sa.Column("subject_key", sa.String(64), nullable=False),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=True),
-        sa.Column("valid_until", sa.Date(), nullable=True),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        _ts("updated_at"),
-        sa.PrimaryKeyConstraint("record_id", name="pk_integrity_bars"),
+        uid("record_id"),
+        string("subject_key", 64),
+        string("kind", 64),
+        day("valid_from", nullable=True),
+        day("valid_until", nullable=True),
+        boolean("active"),
+        timestamp_now("updated_at"),
+        primary_key("integrity_bars", "record_id"),
         schema=SCHEMA,
     )
     op.create_index("ix_integrity_bars_subject_key", "integrity_bars", ["subject_key"], schema=SCHEMA)
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
+        SCHEMA,
         "integrity_bars",
         "declaration_windows",
         "committee_scopes",
@@ -162,5 +158,4 @@ def downgrade() -> None:
         "idempotency_keys",
         "declaration_status_changes",
         "declarations",
-    ):
-        op.drop_table(table, schema=SCHEMA)
+    )

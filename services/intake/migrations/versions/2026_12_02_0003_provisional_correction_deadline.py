@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
+from zhicheng_common.columns import boolean
+
 revision: str = "intake_0003"
 down_revision: str | None = "intake_journal_sequencer"
 
@@ -12,7 +14,7 @@ SCHEMA = "intake"
 def upgrade() -> None:
     op.add_column(
         "declarations",
-        sa.Column("correction_deadline_provisional", sa.Boolean(), server_default=sa.false(), nullable=False),
+        boolean("correction_deadline_provisional", server_default=sa.false()),
         schema=SCHEMA,
     )
 

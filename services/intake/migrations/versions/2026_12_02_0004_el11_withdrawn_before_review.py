@@ -7,6 +7,8 @@ per-person advisory lock for the count (no schema needed for that).
 import sqlalchemy as sa
 from alembic import op
 
+from zhicheng_common.columns import boolean
+
 revision: str = "intake_0004"
 down_revision: str | None = "intake_0003"
 
@@ -16,7 +18,7 @@ SCHEMA = "intake"
 def upgrade() -> None:
     op.add_column(
         "declarations",
-        sa.Column("withdrawn_before_review", sa.Boolean(), server_default=sa.false(), nullable=False),
+        boolean("withdrawn_before_review", server_default=sa.false()),
         schema=SCHEMA,
     )
     # Declarations withdrawn before this migration left from "submitted" or later: they are marked

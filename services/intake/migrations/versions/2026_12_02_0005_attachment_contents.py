@@ -5,8 +5,9 @@ included in the database's backups. Files of an earlier local-disk store are not
 migration (they lived in a pod's emptyDir); docs/attachments.md says how to carry them over.
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from zhicheng_common.columns import binary, string
 
 revision: str = "intake_attachment_contents"
 down_revision: str | None = "intake_event_order"
@@ -17,8 +18,8 @@ SCHEMA = "intake"
 def upgrade() -> None:
     op.create_table(
         "attachment_contents",
-        sa.Column("storage_key", sa.String(length=255), primary_key=True),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
+        string("storage_key", 255, primary_key=True),
+        binary("content"),
         schema=SCHEMA,
     )
 

@@ -5,15 +5,12 @@ Revises: intake_attachment_contents
 Create Date: 2026-12-03
 """
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
 from alembic import op
+
+from zhicheng_common.columns import day, string, timestamp_now
 
 revision: str = "intake_titles_held"
 down_revision: str | None = "intake_attachment_contents"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "intake"
 
@@ -21,15 +18,15 @@ SCHEMA = "intake"
 def upgrade() -> None:
     op.create_table(
         "titles_held",
-        sa.Column("certificate_number", sa.String(20), primary_key=True),
-        sa.Column("holder_key", sa.String(64), nullable=False),
-        sa.Column("series", sa.String(64), nullable=False),
-        sa.Column("level", sa.String(32), nullable=False),
-        sa.Column("title_name", sa.String(64), nullable=False),
-        sa.Column("obtained_on", sa.Date(), nullable=False),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        string("certificate_number", 20, primary_key=True),
+        string("holder_key", 64),
+        string("series", 64),
+        string("level", 32),
+        string("title_name", 64),
+        day("obtained_on"),
+        string("region", 6),
+        string("status", 16),
+        timestamp_now("updated_at"),
         schema=SCHEMA,
     )
     op.create_index("ix_titles_held_holder_key", "titles_held", ["holder_key"], schema=SCHEMA)

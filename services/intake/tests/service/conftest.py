@@ -25,7 +25,7 @@ from zhicheng_common.testing import (
     in_thread,
     migrated,
     publish_event,
-    serving,
+    serving_with_js,
     wait_until,
 )
 from zhicheng_intake.app import create_app
@@ -160,17 +160,11 @@ async def status_becomes(intake: Intake, declaration_id: str, headers: dict[str,
 async def intake(
     intake_schema: CommonSettings, zc_keys: TestKeys, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Intake]:
-    import nats
-
     clock = ManualClock(START)
     settings = IntakeSettings(attachment_max_bytes=MAX_ATTACHMENT, scheduler_enabled=False)
     app = create_app(intake_schema, settings, clock=clock)
-    nc = await nats.connect(intake_schema.nats_url)
-    try:
-        async with serving(app, "http://intake.test") as client:
-            yield Intake(app, client, clock, zc_keys, nc.jetstream(), intake_schema.events_prefix)
-    finally:
-        await nc.close()
+    async with serving_with_js(app, "http://intake.test", intake_schema) as (client, js):
+        yield Intake(app, client, clock, zc_keys, js, intake_schema.events_prefix)
 
 
 @pytest.fixture(autouse=True)

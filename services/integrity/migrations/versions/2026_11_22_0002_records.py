@@ -2,14 +2,15 @@
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from zhicheng_common.columns import day, jsonb, long_text, string, timestamp, timestamp_now, uid
+from zhicheng_common.constraints import primary_key, region_format
+from zhicheng_common.migrations import create_region_index, drop_tables
 
 revision: str = "integrity_0002"
 down_revision: str | None = "integrity_0001"
 
 SCHEMA = "integrity"
-UUID = postgresql.UUID(as_uuid=True)
-TZ = sa.DateTime(timezone=True)
 EMPTY_LIST = sa.text("'[]'::jsonb")
 HISTORY_TABLES = ("records", "appeals", "record_changes")
 
@@ -17,36 +18,36 @@ HISTORY_TABLES = ("records", "appeals", "record_changes")
 def upgrade() -> None:
     op.create_table(
         "records",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("subject_kind", sa.String(8), nullable=False),
-        sa.Column("subject_key", sa.String(64), nullable=False),
-        sa.Column("subject_id_encrypted", sa.Text(), nullable=True),
-        sa.Column("subject_id_masked", sa.String(32), nullable=True),
-        sa.Column("subject_name", sa.String(128), nullable=True),
-        sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("facts", sa.Text(), nullable=False),
-        sa.Column("evidence", postgresql.JSONB(), server_default=EMPTY_LIST, nullable=False),
-        sa.Column("deciding_authority", sa.String(128), nullable=True),
-        sa.Column("decision_date", sa.Date(), nullable=True),
-        sa.Column("effects", postgresql.JSONB(), nullable=False),
-        sa.Column("committee_id", UUID, nullable=True),
-        sa.Column("valid_from", sa.Date(), nullable=True),
-        sa.Column("valid_until", sa.Date(), nullable=True),
-        sa.Column("region", sa.String(6), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("source", sa.String(8), nullable=False),
-        sa.Column("source_event_id", sa.String(64), nullable=True),
-        sa.Column("declaration_id", UUID, nullable=True),
-        sa.Column("rule_ids", postgresql.JSONB(), nullable=False),
-        sa.Column("policy_pack", sa.String(64), nullable=False),
-        sa.Column("supersedes_id", UUID, nullable=True),
-        sa.Column("superseded_by_id", UUID, nullable=True),
-        sa.Column("created_by", sa.String(128), nullable=False),
-        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("expired_at", TZ, nullable=True),
-        sa.Column("withdrawn_at", TZ, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_records"),
+        uid("id"),
+        string("subject_kind", 8),
+        string("subject_key", 64),
+        long_text("subject_id_encrypted", nullable=True),
+        string("subject_id_masked", 32, nullable=True),
+        string("subject_name", 128, nullable=True),
+        string("kind", 32),
+        long_text("facts"),
+        jsonb("evidence", server_default=EMPTY_LIST),
+        string("deciding_authority", 128, nullable=True),
+        day("decision_date", nullable=True),
+        jsonb("effects"),
+        uid("committee_id", nullable=True),
+        day("valid_from", nullable=True),
+        day("valid_until", nullable=True),
+        string("region", 6),
+        string("status", 16),
+        string("source", 8),
+        string("source_event_id", 64, nullable=True),
+        uid("declaration_id", nullable=True),
+        jsonb("rule_ids"),
+        string("policy_pack", 64),
+        uid("supersedes_id", nullable=True),
+        uid("superseded_by_id", nullable=True),
+        string("created_by", 128),
+        timestamp_now("created_at"),
+        timestamp_now("updated_at"),
+        timestamp("expired_at", nullable=True),
+        timestamp("withdrawn_at", nullable=True),
+        primary_key("records"),
         sa.ForeignKeyConstraint(["supersedes_id"], [f"{SCHEMA}.records.id"], name="fk_records_supersedes_id_records"),
         sa.CheckConstraint("subject_kind IN ('person', 'unit')", name="ck_records_subject_kind"),
         sa.CheckConstraint(
@@ -54,7 +55,7 @@ def upgrade() -> None:
             name="ck_records_status",
         ),
         sa.CheckConstraint("source IN ('manual', 'event')", name="ck_records_source"),
-        sa.CheckConstraint("region ~ '^[0-9]{6}$'", name="ck_records_region_format"),
+        region_format("records"),
         sa.CheckConstraint(
             "valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from", name="ck_records_validity"
         ),
@@ -64,9 +65,7 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("ix_records_subject_key", "records", ["subject_key"], schema=SCHEMA)
-    op.create_index(
-        "ix_records_region", "records", ["region"], schema=SCHEMA, postgresql_ops={"region": "varchar_pattern_ops"}
-    )
+    create_region_index("records", schema=SCHEMA)
     op.create_index(
         "ix_records_active_valid_until",
         "records",
@@ -78,19 +77,19 @@ def upgrade() -> None:
 
     op.create_table(
         "appeals",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("record_id", UUID, nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("grounds", sa.Text(), nullable=False),
-        sa.Column("evidence", postgresql.JSONB(), server_default=EMPTY_LIST, nullable=False),
-        sa.Column("filed_as", sa.String(8), nullable=False),
-        sa.Column("filed_by", sa.String(128), nullable=False),
-        sa.Column("filed_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("decided_by", sa.String(128), nullable=True),
-        sa.Column("decided_at", TZ, nullable=True),
-        sa.Column("decision_reason", sa.Text(), nullable=True),
-        sa.Column("replacement_record_id", UUID, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_appeals"),
+        uid("id"),
+        uid("record_id"),
+        string("status", 16),
+        long_text("grounds"),
+        jsonb("evidence", server_default=EMPTY_LIST),
+        string("filed_as", 8),
+        string("filed_by", 128),
+        timestamp_now("filed_at"),
+        string("decided_by", 128, nullable=True),
+        timestamp("decided_at", nullable=True),
+        long_text("decision_reason", nullable=True),
+        uid("replacement_record_id", nullable=True),
+        primary_key("appeals"),
         sa.ForeignKeyConstraint(["record_id"], [f"{SCHEMA}.records.id"], name="fk_appeals_record_id_records"),
         sa.CheckConstraint("status IN ('open', 'upheld', 'changed', 'withdrawn', 'lapsed')", name="ck_appeals_status"),
         sa.CheckConstraint("filed_as IN ('subject', 'staff')", name="ck_appeals_filed_as"),
@@ -108,16 +107,16 @@ def upgrade() -> None:
 
     op.create_table(
         "record_changes",
-        sa.Column("id", UUID, nullable=False),
-        sa.Column("record_id", UUID, nullable=False),
-        sa.Column("at", TZ, nullable=False),
-        sa.Column("actor", sa.String(128), nullable=False),
-        sa.Column("action", sa.String(32), nullable=False),
-        sa.Column("from_status", sa.String(16), nullable=True),
-        sa.Column("to_status", sa.String(16), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("data", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_record_changes"),
+        uid("id"),
+        uid("record_id"),
+        timestamp("at"),
+        string("actor", 128),
+        string("action", 32),
+        string("from_status", 16, nullable=True),
+        string("to_status", 16),
+        long_text("reason", nullable=True),
+        jsonb("data", server_default=sa.text("'{}'::jsonb")),
+        primary_key("record_changes"),
         sa.ForeignKeyConstraint(["record_id"], [f"{SCHEMA}.records.id"], name="fk_record_changes_record_id_records"),
         schema=SCHEMA,
     )
@@ -148,6 +147,4 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {SCHEMA}.{table}")
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete ON {SCHEMA}.{table}")
     op.execute(f"DROP FUNCTION IF EXISTS {SCHEMA}.refuse_delete()")
-    op.drop_table("record_changes", schema=SCHEMA)
-    op.drop_table("appeals", schema=SCHEMA)
-    op.drop_table("records", schema=SCHEMA)
+    drop_tables(SCHEMA, "record_changes", "appeals", "records")

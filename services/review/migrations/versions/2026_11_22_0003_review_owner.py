@@ -1,7 +1,8 @@
 """Who declared: the account that may ask for re-examination (NA-12)."""
 
-import sqlalchemy as sa
 from alembic import op
+
+from zhicheng_common.columns import string
 
 revision: str = "review_0003"
 down_revision: str | None = "review_0002"
@@ -12,9 +13,7 @@ SCHEMA = "review"
 def upgrade() -> None:
     # Reviews started before intake published the owner keep "": nobody may ask for their
     # re-examination through the API (a clerk records such a request on paper, as today).
-    op.add_column(
-        "reviews", sa.Column("owner_subject", sa.String(length=128), server_default="", nullable=False), schema=SCHEMA
-    )
+    op.add_column("reviews", string("owner_subject", 128, server_default=""), schema=SCHEMA)
 
 
 def downgrade() -> None:

@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
+from zhicheng_common.columns import boolean, day
+
 revision: str = "review_0004"
 down_revision: str | None = "review_journal_sequencer"
 
@@ -15,8 +17,8 @@ def upgrade() -> None:
         ("reviews", "correction_deadline_provisional"),
         ("publicities", "closes_on_provisional"),
     ):
-        op.add_column(table, sa.Column(column, sa.Boolean(), server_default=sa.false(), nullable=False), schema=SCHEMA)
-    op.add_column("reviews", sa.Column("returned_on", sa.Date(), nullable=True), schema=SCHEMA)
+        op.add_column(table, boolean(column, server_default=sa.false()), schema=SCHEMA)
+    op.add_column("reviews", day("returned_on", nullable=True), schema=SCHEMA)
     # Declarations returned before this revision: the return day is when their last step visit
     # ended with a return.
     op.execute(

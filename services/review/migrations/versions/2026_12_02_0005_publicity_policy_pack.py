@@ -4,8 +4,9 @@ Existing publicities take the pack of their reviews (every review keeps the pack
 by); the review service no longer has a service-wide pack to fall back to.
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from zhicheng_common.columns import string
 
 revision: str = "review_publicity_policy_pack"
 down_revision: str | None = "review_publicity_open_through"
@@ -14,7 +15,7 @@ SCHEMA = "review"
 
 
 def upgrade() -> None:
-    op.add_column("publicities", sa.Column("policy_pack", sa.String(length=64), nullable=True), schema=SCHEMA)
+    op.add_column("publicities", string("policy_pack", 64, nullable=True), schema=SCHEMA)
     op.execute(
         "UPDATE review.publicities AS p SET policy_pack = "
         "(SELECT r.policy_pack FROM review.reviews AS r WHERE r.publicity_id = p.id ORDER BY r.id LIMIT 1)"

@@ -5,8 +5,9 @@ started before intake carried the hash keep NULL: a bound unit reviewer does not
 region-wide reviewers still do), rather than every unit's reviewer reaching them.
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from zhicheng_common.columns import string
 
 revision: str = "review_unit_key"
 down_revision: str | None = "review_publicity_policy_pack"
@@ -15,7 +16,7 @@ SCHEMA = "review"
 
 
 def upgrade() -> None:
-    op.add_column("reviews", sa.Column("unit_key", sa.String(length=64), nullable=True), schema=SCHEMA)
+    op.add_column("reviews", string("unit_key", 64, nullable=True), schema=SCHEMA)
     op.create_index("ix_reviews_unit_key", "reviews", ["unit_key"], schema=SCHEMA)
 
 

@@ -148,48 +148,30 @@ class ReviewRepository(Repository):
     # time waits and then finds nothing left to change.
 
     async def returned_touching(self, first: date, last: date) -> Sequence[Review]:
-        return (
-            await self.session.scalars(
-                select(Review)
-                .where(
-                    Review.status == ReviewStatus.RETURNED,
-                    Review.returned_on.is_not(None),
-                    Review.returned_on < last,
-                    Review.correction_deadline >= first,
-                )
-                .order_by(Review.id)
-                .with_for_update()
-            )
-        ).all()
+        return await self.locked(
+            Review,
+            Review.status == ReviewStatus.RETURNED,
+            Review.returned_on.is_not(None),
+            Review.returned_on < last,
+            Review.correction_deadline >= first,
+        )
 
     async def in_review_touching(self, first: date, last: date) -> Sequence[Review]:
-        return (
-            await self.session.scalars(
-                select(Review)
-                .where(
-                    Review.status == ReviewStatus.IN_REVIEW,
-                    Review.step_due.is_not(None),
-                    Review.step_since < last,
-                    Review.step_due >= first,
-                )
-                .order_by(Review.id)
-                .with_for_update()
-            )
-        ).all()
+        return await self.locked(
+            Review,
+            Review.status == ReviewStatus.IN_REVIEW,
+            Review.step_due.is_not(None),
+            Review.step_since < last,
+            Review.step_due >= first,
+        )
 
     async def open_publicities_touching(self, first: date, last: date) -> Sequence[Publicity]:
-        return (
-            await self.session.scalars(
-                select(Publicity)
-                .where(
-                    Publicity.status == PublicityStatus.OPEN,
-                    Publicity.opened_on < last,
-                    Publicity.open_through >= first,
-                )
-                .order_by(Publicity.id)
-                .with_for_update()
-            )
-        ).all()
+        return await self.locked(
+            Publicity,
+            Publicity.status == PublicityStatus.OPEN,
+            Publicity.opened_on < last,
+            Publicity.open_through >= first,
+        )
 
     async def get_decision(self, decision_id: uuid.UUID) -> Decision | None:
         return await self.session.get(Decision, decision_id)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
-from zhicheng_common.calendar import WorkingDayCalendar, years_span
+from zhicheng_common.calendar import WorkingDayCalendar, recomputed_reason, years_span
 from zhicheng_common.clock import Clock, china_today
 from zhicheng_common.events.outbox import record_event
 from zhicheng_common.ids import uuid7
@@ -1228,7 +1228,7 @@ async def _deadline_changed(
             moved=moved,
             calendar_years=sorted(years),
         ),
-        reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
+        reason=recomputed_reason(years),
         rule_ids=rule_ids,
         policy_pack=review.policy_pack,
         data={"deadline": kind, "previous": previous.isoformat(), "due": due.isoformat(), "provisional": provisional},
@@ -1264,7 +1264,7 @@ async def _recompute_publicity(
             review_ids=[r.id for r in reviews],
             calendar_years=sorted(years),
         ),
-        reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算公示期",
+        reason=recomputed_reason(years, "公示期"),
         rule_ids=[parameter.rule, "NA-14"],
         policy_pack=publicity.policy_pack,
         data={"previous": previous.isoformat(), "open_through": open_through.isoformat(), "provisional": provisional},

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from sqlalchemy import text
 
 from zhicheng_common.clock import ManualClock
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import InProcess, TestKeys, migrated, publish_event, serving, wait_until
+from zhicheng_common.testing import InProcess, TestKeys, migrated, publish_event, serving_with_js, wait_until
 from zhicheng_review.app import create_app
 from zhicheng_review.settings import MIGRATIONS_DIR, ReviewSettings
 
@@ -173,12 +172,8 @@ class Harness(InProcess):
 async def running_review(common: CommonSettings, clock: ManualClock, keys: TestKeys) -> AsyncIterator[Harness]:
     """One start of the review service in-process (a new app reading its key rings from ``keys_dir``)."""
     app = create_app(common, ReviewSettings(scheduler_enabled=False), clock=clock)
-    nc = await nats.connect(common.nats_url)
-    try:
-        async with serving(app, "http://review.test") as client:
-            yield Harness(app, client, clock, keys, common, nc.jetstream())
-    finally:
-        await nc.close()
+    async with serving_with_js(app, "http://review.test", common) as (client, js):
+        yield Harness(app, client, clock, keys, common, js)
 
 
 @pytest.fixture

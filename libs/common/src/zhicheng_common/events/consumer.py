@@ -80,8 +80,11 @@ def parse_data(model: type[D], event: CloudEvent) -> D:
     redelivered, so it is dead-lettered at once (:class:`PermanentEventError`)."""
     try:
         return model.model_validate(event.data)
-    except ValidationError as exc:
-        raise PermanentEventError(f"{event.type}: {exc.errors(include_url=False)}") from exc
+    except ValidationError as exc:  # say where: ``passed.1.specialty: Field required``
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise PermanentEventError(
+            f"{event.type} does not keep the contract (docs/event-contracts.md): {where}"
+        ) from exc
 
 
 class AggregateNotYetKnown(Exception):

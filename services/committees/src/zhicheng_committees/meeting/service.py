@@ -71,7 +71,7 @@ from zhicheng_committees.plan.models import Plan
 from zhicheng_committees.plan.repository import PlanRepository
 from zhicheng_committees.result.domain import results_entry_due
 from zhicheng_common.auth import Principal, Role, ensure_covers, system_actor
-from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar, years_span
+from zhicheng_common.calendar import UnknownCalendarYear, WorkingDayCalendar, recomputed_reason, years_span
 from zhicheng_common.clock import china_today
 from zhicheng_common.journaling import RecordJournal, journal_change, journal_read
 from zhicheng_common.policy import PolicyPack, pack_by_id
@@ -324,7 +324,7 @@ async def _meeting_deadline_changed(
         action=f"committee.meeting.deadline_{'moved' if moved else 'confirmed'}",
         record_type="plan_meeting",
         record=meeting,
-        reason=f"载入{'、'.join(str(y) for y in sorted(years))}年节假日安排后重新计算期限",
+        reason=recomputed_reason(years),
         rule_ids=[rule, "NA-14"],
         data={"deadline": kind, "previous": previous, "due": due, "provisional": provisional},
     )

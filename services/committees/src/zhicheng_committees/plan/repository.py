@@ -84,11 +84,7 @@ class PlanRepository(Repository):
             PlanMeeting.appointment_document_date < last,
             PlanMeeting.results_entry_due >= first,
         )
-        return (
-            await self.session.scalars(
-                select(PlanMeeting).where(or_(post_open, results)).order_by(PlanMeeting.id).with_for_update()
-            )
-        ).all()
+        return await self.locked(PlanMeeting, or_(post_open, results))
 
     async def claim_newly_overdue(self, today: date, *, limit: int = 100) -> Sequence[PlanMeeting]:
         """Overdue post-meeting filings not yet noted, locked for this transaction (CM-9)."""
