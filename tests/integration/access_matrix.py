@@ -271,9 +271,10 @@ ACCESS: dict[str, frozenset[Role]] = {
 #: the record's jurisdiction by ``test_writes_on_a_record_are_refused_outside_its_region_and_change_nothing``,
 #: which fails, naming the route, for one it cannot call and that is not listed here.
 WRITES_NOT_CALLED: dict[str, str] = {
-    "POST /api/v1/experts/draws/{draw_id}/seed": "a draw needs a filed pool and a meeting's panel",
-    "POST /api/v1/experts/draws/{draw_id}/signatures": "a draw needs a filed pool and a meeting's panel",
-    "POST /api/v1/experts/draws/{draw_id}/replacements": "a draw needs a filed pool and a meeting's panel",
+    # The matrix files a pool of one expert: a draw is refused (409 too_few_members) before one exists.
+    "POST /api/v1/experts/draws/{draw_id}/seed": "a draw needs a pool of a whole panel's experts",
+    "POST /api/v1/experts/draws/{draw_id}/signatures": "a draw needs a pool of a whole panel's experts",
+    "POST /api/v1/experts/draws/{draw_id}/replacements": "a draw needs a pool of a whole panel's experts",
     "POST /api/v1/reviews/publicities/{publicity_id}/close": "a publicity needs a declaration at a publicity step",
     "PATCH /api/v1/reviews/objections/{objection_id}": "an objection needs an open publicity",
     "PATCH /api/v1/reviews/reexaminations/{reexamination_id}": "a re-examination needs a rejected declaration",

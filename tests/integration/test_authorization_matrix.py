@@ -8,12 +8,20 @@ the matrix does not allow must get 403 ``role_required`` (or ``scope_required``)
 allows must get past the role check (anything but 401/403 role refusals), never a 5xx. Without a
 token every non-public route answers 401.
 
-Jurisdiction: an integrity record and a user account of Taiyuan (140100) and a province-level
-committee of Shanxi (140000) are made, and every GET route whose identifiers are all such records
-is called by each allowed role from the record's region (it gets past the jurisdiction check) and
-from a region that does not contain it (Yuncheng 140800 for Taiyuan, Beijing 110000 for Shanxi),
-which is refused (403 ``outside_jurisdiction``), told the record does not exist (404), or given
-an empty list (a list route filtered by jurisdiction), never shown it.
+Jurisdiction, reads: an integrity record and a user account of Taiyuan (140100) and a
+province-level committee of Shanxi (140000) are made, and every GET route whose identifiers are
+all such records is called by each allowed role from the record's region (it gets past the
+jurisdiction check) and from a region that does not contain it (Yuncheng 140800 for Taiyuan,
+Beijing 110000 for Shanxi), which is refused (403 ``outside_jurisdiction``), told the record does
+not exist (404), or given an empty list (a list route filtered by jurisdiction), never shown it.
+
+Jurisdiction, writes: more records are made over the API (the committee's filing, plan and opened
+meeting, a declaration submitted to it and its review, an appeal, an expert, an API key, a feed
+subscription, a certificate), and every POST/PUT/PATCH/DELETE route whose first path parameter
+names one of them is called by each allowed role with the route's documented example body, first
+from outside the record's region (refused, and every GET route of the record answers as before),
+then from inside (past the jurisdiction check). A write route on a record the matrix does not
+make fails the test, named, unless ``access_matrix.WRITES_NOT_CALLED`` says why.
 """
 
 from __future__ import annotations
