@@ -48,9 +48,6 @@ EXPERT = frozenset({R.EXPERT})
 # A certificate: its holder, or staff of its region (docs/certificates.md §12).
 CERTIFICATE_READERS = frozenset({R.APPLICANT, R.HR_ADMIN, R.PROVINCE_ADMIN, R.HR_REVIEWER, R.SUPERVISOR, R.AUDITOR})
 
-#: Path parameters whose records carry a region, for the in/out of jurisdiction checks.
-JURISDICTION_PARAMS = ("record_id", "user_id", "committee_id")
-
 ACCESS: dict[str, frozenset[Role]] = {
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
