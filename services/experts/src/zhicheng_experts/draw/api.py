@@ -32,7 +32,9 @@ from zhicheng_experts.settings import AREA
 T = TypeVar("T")
 
 
-FORBIDDEN = problem_doc("角色或管辖范围不符 (not_committee_office, supervisor_required, panel_not_readable)")
+FORBIDDEN = problem_doc(
+    "角色或管辖范围不符 (outside_jurisdiction, not_committee_office, supervisor_required, panel_not_readable)"
+)
 REFUSED = problem_doc(
     "规则或抽取状态拒绝 (members_not_odd, too_few_members, draw_too_late, pool_too_small, redraw_needs_reason, "
     "commitment_revealed, already_signed, no_alternate_left…; `rule` 给出规则编号)；拒绝记录写入审计日志"

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.auth import Principal, Role, public_key_id
+from zhicheng_common.auth import Principal, Role, ensure_covers, public_key_id
 from zhicheng_common.db import Database
 from zhicheng_common.ids import uuid7
 from zhicheng_common.journaling import Change, RecordJournal, RecordRef
@@ -92,6 +92,9 @@ def _is_office_of(actor: Principal, committee_id: uuid.UUID, region: str) -> boo
 
 
 def _ensure_office(actor: Principal, committee_id: uuid.UUID, region: str) -> None:
+    """403 ``outside_jurisdiction`` for a meeting of a region the caller does not cover (whatever the
+    committees its token names), then ``not_committee_office`` for anyone but the committee's office."""
+    ensure_covers(actor, region)
     if not _is_office_of(actor, committee_id, region):
         raise NotCommitteeOffice(f"您不是评审委员会 {committee_id} 的办公室，不能办理其专家抽取")
 

@@ -326,6 +326,26 @@ async def test_a_meeting_the_pool_does_not_know_is_not_open_for_a_draw(svc: Serv
     assert_problem(await svc.client.post(meeting.path, json=CIVIL_11_3, headers=other), 403, "not_committee_office")
 
 
+async def test_an_office_of_the_committee_acting_for_another_region_is_refused_as_outside_its_jurisdiction(
+    svc: Service,
+) -> None:
+    meeting = svc.open_meeting(civil_pool(15))  # a meeting of Taiyuan (140100)
+    yuncheng = svc.keys.headers(
+        roles=["committee_office"], region="140800", subject="office-yc", committees=[meeting.committee_id]
+    )
+    refused = await svc.client.post(meeting.path, json=CIVIL_11_3, headers=yuncheng)
+    assert_problem(refused, 403, "outside_jurisdiction")
+    listed = await svc.client.get(f"{PREFIX}/meetings/{meeting.meeting_id}/draws", headers=svc.office(meeting))
+    assert listed.json()["items"] == []  # no draw was asked for
+    draw, _ = await signed(svc, meeting)
+    path = f"{PREFIX}/draws/{draw['draw_id']}/replacements"
+    replacing = {"expert_id": members_of(draw)[0], "reason": "declined"}
+    assert_problem(await svc.client.post(path, json=replacing, headers=yuncheng), 403, "outside_jurisdiction")
+    read = await svc.client.get(f"{PREFIX}/draws/{draw['draw_id']}", headers=svc.office(meeting))
+    assert members_of(read.json()) == members_of(draw)
+    assert read.json()["replacements"] == []
+
+
 async def test_EX_1_two_offices_asking_at_once_get_one_draw_and_one_refusal(svc: Service) -> None:
     meeting = svc.open_meeting(civil_pool(15))
     first, second = await asyncio.gather(
