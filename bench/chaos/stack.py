@@ -105,13 +105,22 @@ class ChaosStack:
         raise TimeoutError(f"not healthy within {within:.0f}s: {last}")
 
     def service_pid(self, name: str) -> int:
-        """The uvicorn process of a service (it changes with every restart)."""
+        """The uvicorn process of a service of this stack (it changes with every restart).
+
+        Only children of this run's `zhicheng up` are looked at: other systems on the machine (other
+        network namespaces, other checkouts) run processes with the same command line.
+        """
+        if self.up is None:
+            raise LookupError("the stack is not running")
         factory = SERVICES[name].app_factory
-        for process in psutil.process_iter(["pid", "cmdline"]):
-            cmdline = process.info["cmdline"] or []
+        for process in psutil.Process(self.up.pid).children(recursive=True):
+            try:
+                cmdline = process.cmdline()
+            except psutil.NoSuchProcess:
+                continue
             if factory in cmdline and "uvicorn" in cmdline:
-                return int(process.info["pid"])
-        raise LookupError(f"{name} is not running")
+                return int(process.pid)
+        raise LookupError(f"{name} is not running under this stack's zhicheng up")
 
     def kill_service(self, name: str) -> None:
         _kill_group(self.service_pid(name))
