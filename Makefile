@@ -14,7 +14,7 @@ SOURCES := libs/common/src services/intake/src services/review/src services/expe
 UNIT_TESTS := $(wildcard libs/*/tests/unit services/*/tests/unit) tests/deploy
 SERVICE_TESTS := $(wildcard libs/*/tests/service services/*/tests/service)
 
-.PHONY: install run test lint unit service browser integration test-external bench clean deploy-check ci-tools audit
+.PHONY: install run test lint unit service browser integration test-external bench chaos clean deploy-check ci-tools audit
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -80,6 +80,11 @@ audit: install $(CI_TOOLS)
 
 bench: install
 	.venv/bin/python bench/run.py
+
+# Faults injected at random points while declarations are submitted, then the invariants
+# (docs/chaos.md); about 12 minutes per run. As root, the NATS store gets a tmpfs of its own.
+chaos: install
+	.venv/bin/python -m bench.chaos
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

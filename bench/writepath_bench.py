@@ -164,13 +164,13 @@ def stop_system(process: subprocess.Popen[bytes]) -> None:
         process.wait(10)
 
 
-def _login(username: str, password: str) -> dict[str, str]:
+def login(username: str, password: str) -> dict[str, str]:
     response = httpx.post(f"{API}/auth/token", data={"username": username, "password": password}, timeout=10)
     response.raise_for_status()
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _user(admin: dict[str, str], *, roles: list[str], region: str) -> dict[str, str]:
+def make_user(admin: dict[str, str], *, roles: list[str], region: str) -> dict[str, str]:
     username = f"bench-{roles[0]}-{uuid.uuid4().hex[:6]}"
     response = httpx.post(
         f"{API}/users",
@@ -179,7 +179,7 @@ def _user(admin: dict[str, str], *, roles: list[str], region: str) -> dict[str, 
         timeout=10,
     )
     response.raise_for_status()
-    return _login(username, PASSWORD)
+    return login(username, PASSWORD)
 
 
 def _plan(today: date, levels: list[str]) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def _plan(today: date, levels: list[str]) -> dict[str, Any]:
 
 def open_committee(admin: dict[str, str]) -> tuple[str, int]:
     """A Shanxi senior engineering committee approved by HR, its plan published; (id, plan year)."""
-    office = _user(admin, roles=["committee_office"], region=SHANXI)
+    office = make_user(admin, roles=["committee_office"], region=SHANXI)
     levels = ["associate_senior", "senior"]
     filing = {
         "name": f"山西省工程技术职称评审委员会-{uuid.uuid4().hex[:6]}",
@@ -260,9 +260,9 @@ def run_writepath_bench(*, runs: int = RUNS, many_count: int = 800, one_count: i
     with TemporaryDirectory(prefix="zc-bench-writepath-") as tmp:
         system = start_system(Path(tmp) / "data", Path(tmp) / "up.log")
         try:
-            admin = _login("admin", (Path(tmp) / "data" / "admin-password").read_text().strip())
+            admin = login("admin", (Path(tmp) / "data" / "admin-password").read_text().strip())
             committee_id, year = open_committee(admin)
-            applicant = _user(admin, roles=["applicant"], region="140100")
+            applicant = make_user(admin, roles=["applicant"], region="140100")
             wait_for_window(applicant, committee_id)
             base = f"{API}/declarations"
             counter = 0

@@ -20,7 +20,8 @@ import nats
 import pytest
 
 from zhicheng_common.embedded import port_is_open
-from zhicheng_common.testing import TestStack, create_database
+from zhicheng_common.pdf_font import DEFAULT_CJK_FONT
+from zhicheng_common.testing import TestStack, create_database, ensure_cjk_font
 from zhicheng_common.topology import ALL_SERVICES, GATEWAY
 
 GATEWAY_URL = GATEWAY.default_url
@@ -81,6 +82,13 @@ class RunningSystem:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cjk_font() -> Path:
+    """Meeting files and certificates embed a CJK font: a fresh machine gets it here (apt), so the
+    integration tests do not depend on the unit tests having run first."""
+    return ensure_cjk_font(DEFAULT_CJK_FONT)
+
+
 def ports_in_use() -> list[int]:
     return [info.port for info in ALL_SERVICES if port_is_open("127.0.0.1", info.port)]
 
@@ -123,6 +131,24 @@ def stop_system(process: subprocess.Popen[str], timeout: float = 60.0) -> int:
     except subprocess.TimeoutExpired:
         process.kill()
         raise
+
+
+def set_clock_before_start(env: dict[str, str], to: str) -> None:
+    """Move the controlled clock of the system ``env`` describes before it starts (``zhicheng clock set``).
+
+    Each service then reads the moved time first. A first move made after the start reaches a
+    service only at its next look for the clock bucket (half a second, more on a loaded machine),
+    so a plan published meanwhile would meet CM-7 on the real date.
+    """
+    moved = subprocess.run(
+        [sys.executable, "-m", "zhicheng_common.cli", "clock", "set", to, "--force"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert moved.returncode == 0, moved.stdout + moved.stderr
 
 
 @pytest.fixture

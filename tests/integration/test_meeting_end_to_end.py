@@ -14,9 +14,6 @@ publicity may close (NA-11), the provincial HR department confirms twice: one
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -35,7 +32,15 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestStack, credit_code, pdf_text, wait_until
 
-from .conftest import GATEWAY_URL, RunningSystem, delete_streams, isolated_env, start_system, stop_system
+from .conftest import (
+    GATEWAY_URL,
+    RunningSystem,
+    delete_streams,
+    isolated_env,
+    set_clock_before_start,
+    start_system,
+    stop_system,
+)
 from .test_expert_pool import _expert, _file_pool
 from .test_review_chain import PASSWORD, SHANXI, TAIYUAN, submit_through_intake, token
 
@@ -56,19 +61,7 @@ def meeting_system(
     env = isolated_env(zc_stack, zc_env, "meeting")
     env["ZC_CLOCK"] = "controlled"
     env["ZC_REVIEW_PUBLICITY_JOB_INTERVAL_SECONDS"] = "1"
-    # The clock is moved before the services start, so each of them reads the moved time first: a
-    # first move made after the start reaches a service only at its next look for the bucket
-    # (half a second, more on a loaded machine), and the plan published meanwhile met CM-7 on the
-    # real date.
-    moved = subprocess.run(
-        [sys.executable, "-m", "zhicheng_common.cli", "clock", "set", START, "--force"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert moved.returncode == 0, moved.stdout + moved.stderr
+    set_clock_before_start(env, START)
     running = start_system(env, Path(tmp_path_factory.mktemp("meeting-system")) / "data")
     try:
         yield running

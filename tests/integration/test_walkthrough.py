@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from zhicheng_common.testing import TestStack
 
-from .conftest import RunningSystem, delete_streams, isolated_env, start_system, stop_system
+from .conftest import RunningSystem, delete_streams, isolated_env, set_clock_before_start, start_system, stop_system
 
 pytestmark = pytest.mark.integration
 
@@ -60,18 +59,7 @@ def controlled_system(
     # A newcomer's rate limits, not the tests' (the walkthrough signs in more than 30 times a minute).
     env.pop("ZC_GATEWAY_LOGIN_RATE_BURST")
     env.pop("ZC_GATEWAY_PUBLIC_RATE_BURST")
-    # The walkthrough's first move, made before the start too: a first move after the start reaches a
-    # service at its next look for the bucket (half a second, more on a loaded machine), and the
-    # plan published meanwhile would meet CM-7 on the real date (see test_meeting_end_to_end).
-    moved = subprocess.run(
-        [sys.executable, "-m", "zhicheng_common.cli", "clock", "set", "2026-11-09T09:00:00+08:00", "--force"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert moved.returncode == 0, moved.stdout + moved.stderr
+    set_clock_before_start(env, "2026-11-09T09:00:00+08:00")  # the walkthrough's first move
     running = start_system(env, Path(tmp_path_factory.mktemp("season-system")) / "data")
     try:
         yield running

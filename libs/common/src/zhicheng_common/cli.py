@@ -195,8 +195,17 @@ def _stop_processes(processes: dict[str, subprocess.Popen[bytes]], timeout: floa
 
 
 @app.command()
-def up(data_dir: Annotated[Path | None, typer.Option(help="where data, keys and logs live")] = None) -> None:
-    """Start PostgreSQL, NATS, every service and the gateway on loopback; Ctrl-C stops them all."""
+def up(
+    data_dir: Annotated[Path | None, typer.Option(help="where data, keys and logs live")] = None,
+    restart_exited: Annotated[
+        bool, typer.Option(help="start a service again when it exits, as a supervisor would (chaos runs)")
+    ] = False,
+) -> None:
+    """Start PostgreSQL, NATS, every service and the gateway on loopback; Ctrl-C stops them all.
+
+    By default a service that exits stops everything, so a developer sees it at once; with
+    ``--restart-exited`` it is started again (what systemd or Kubernetes does in production).
+    """
     settings = CommonSettings()
     root = (data_dir or settings.data_dir).resolve()
     root.mkdir(parents=True, exist_ok=True)
@@ -262,12 +271,17 @@ def up(data_dir: Annotated[Path | None, typer.Option(help="where data, keys and 
         typer.echo(f"  key rings      {keys}  (zhicheng keys list)")
         typer.echo("Press Ctrl-C to stop.")
         sys.stdout.flush()
+        services = {info.name: info for info in ALL_SERVICES}
         while not stopping:
             for name, process in processes.items():
                 if process.poll() is not None:
                     typer.echo(f"{name} exited with code {process.returncode}; see {log_dir / (name + '.log')}")
-                    stopping = True
-                    break
+                    if not restart_exited:
+                        stopping = True
+                        break
+                    processes[name] = _spawn(services[name], env, log_dir)
+                    typer.echo(f"{name} started again (pid {processes[name].pid})")
+                    sys.stdout.flush()
             time.sleep(0.3)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -6,12 +6,13 @@ a noticeable share of a small endpoint's time.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class HttpMiddleware:
+class HttpMiddleware(ABC):
     """A middleware of HTTP requests: other scopes (lifespan, websocket) pass through untouched.
 
     A subclass writes :meth:`http`; one with settings of its own calls ``super().__init__(app)``.
@@ -26,8 +27,8 @@ class HttpMiddleware:
             return
         await self.http(scope, receive, send)
 
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None: ...
 
 
 async def answer_instead(

@@ -1,0 +1,221 @@
+"""`make chaos` (``python -m bench.chaos``): runs of faults over a working system, then the invariants.
+
+Each run starts a fresh stack (bench/chaos/stack.py), opens a committee with a published plan,
+and keeps applicants submitting declarations through the gateway while the faults of a shuffled
+schedule land one after the other at random moments (each kind ``--per-kind`` times). When the
+schedule is done the workload stops, the system is given time to settle, and the invariants are
+read (bench/chaos/checks.py). The counts of each fault, the violations and the commands are
+written to bench/chaos/last-runs.json and to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import os
+import random
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.chaos import checks, faults
+from bench.chaos.stack import ChaosStack
+from bench.chaos.workload import WorkloadResult, submit_declarations
+from bench.stack import machine, write_section
+from bench.writepath_bench import login, make_user, open_committee, wait_for_window
+from zhicheng_common.settings import CommonSettings
+
+RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
+LAST_RUNS = Path(__file__).resolve().parent / "last-runs.json"
+HEADING = "## Chaos: faults injected while declarations are submitted, then the invariants"
+COLUMNS = (
+    "| seed | time | kill -9 a service | kill -9 NATS | kill -9 PostgreSQL | SIGSTOP a service | NATS store disk full"
+    " | NATS store truncated + reconcile | declarations submitted | client retries | refused | settled in"
+    " | violations |\n" + "|---" * 13 + "|"
+)
+KINDS = ("kill_service", "kill_nats", "kill_postgres", "pause_service", "fill_store_disk", "truncate_store")
+BATCH = 40  # declarations per workload batch; batches follow each other until the faults are done
+
+
+@dataclass
+class RunReport:
+    seed: int
+    seconds: float
+    injected: dict[str, int]
+    log: list[str]
+    submitted: int
+    retries: int
+    refused: list[str]
+    settle_seconds: float
+    violations: list[str] = field(default_factory=list)
+
+
+def schedule(rng: random.Random, kinds: tuple[str, ...], per_kind: int) -> list[str]:
+    planned = [kind for kind in kinds for _ in range(per_kind)]
+    rng.shuffle(planned)
+    return planned
+
+
+def inject(
+    stack: ChaosStack, rng: random.Random, planned: list[str], started: datetime, log: list[str]
+) -> Counter[str]:
+    injected: Counter[str] = Counter()
+    for kind in planned:
+        time.sleep(rng.uniform(1.0, 5.0))  # a random point of the work, not right after the last recovery
+        fault = (
+            functools.partial(faults.truncate_store, since=started)
+            if kind == "truncate_store"
+            else getattr(faults, kind)
+        )
+        began = time.monotonic()
+        what = fault(stack, rng)
+        injected[kind] += 1
+        log.append(f"{kind}: {what} ({time.monotonic() - began:.1f}s)")
+        print(f"  [{sum(injected.values())}/{len(planned)}] {log[-1]}", file=sys.stderr, flush=True)
+    return injected
+
+
+async def keep_submitting(stack: ChaosStack, done: threading.Event, run: str) -> WorkloadResult:
+    admin = login("admin", stack.admin_password())
+    committee_id, year = open_committee(admin)
+    applicant = make_user(admin, roles=["applicant"], region="140100")
+    wait_for_window(applicant, committee_id)
+    total = WorkloadResult()
+    first = 0
+    ready.set()
+    while True:
+        last = done.is_set()
+        batch = await submit_declarations(applicant, committee_id, year, run=run, first=first, count=BATCH)
+        first += BATCH
+        total.submitted += batch.submitted
+        total.retries += batch.retries
+        total.refused += batch.refused
+        if last:
+            return total
+
+
+ready = threading.Event()  # set once the workload's committee and plan are in place
+
+
+def one_run(seed: int, per_kind: int, kinds: tuple[str, ...], work_dir: Path) -> RunReport:
+    rng = random.Random(seed)
+    stack = ChaosStack(work_dir / f"run-{seed}")
+    stack.start()
+    os.environ.update({"ZC_DATABASE_URL": stack.postgres.url, "ZC_NATS_URL": stack.nats.url})
+    if not stack.store_mounted:
+        kinds = tuple(kind for kind in kinds if kind != "fill_store_disk")
+        print("  (not root: the NATS store has no file system of its own; no disk-full faults)", file=sys.stderr)
+    began, started = time.monotonic(), datetime.now(UTC)
+    log: list[str] = []
+    done = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def faults_thread() -> None:
+        ready.wait()
+        try:
+            outcome["injected"] = inject(stack, rng, schedule(rng, kinds, per_kind), started, log)
+        except BaseException as exc:  # reported, and the workload is stopped
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    ready.clear()
+    thread = threading.Thread(target=faults_thread, daemon=True)
+    thread.start()
+    try:
+        work = asyncio.run(keep_submitting(stack, done, f"{seed}"))
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        settings = CommonSettings()
+        since = checks.since_start(started)
+        settled = asyncio.run(checks.settle(settings, since=since))
+        found = asyncio.run(checks.violations(settings, since=since, submitted=work.submitted))
+    finally:
+        stack.stop()
+    injected = outcome.get("injected", Counter())
+    assert isinstance(injected, Counter)
+    return RunReport(
+        seed,
+        time.monotonic() - began,
+        dict(injected),
+        log,
+        len(work.submitted),
+        work.retries,
+        work.refused,
+        settled,
+        found,
+    )
+
+
+def section(reports: list[RunReport], command: str) -> str:
+    totals: Counter[str] = Counter()
+    for report in reports:
+        totals.update(report.injected)
+    rows = "\n".join(
+        f"| {r.seed} | {r.seconds / 60:.1f} min | "
+        + " | ".join(str(r.injected.get(kind, 0)) for kind in KINDS)
+        + f" | {r.submitted} | {r.retries} | {len(r.refused)} | {r.settle_seconds:.0f} s | **{len(r.violations)}** |"
+        for r in reports
+    )
+    total_row = "| all | | " + " | ".join(f"**{totals.get(kind, 0)}**" for kind in KINDS) + " | | | | | |"
+    listed = "\n".join(f"- run {r.seed}: {v}" for r in reports for v in r.violations) or "- none"
+    return f"""{HEADING}
+
+Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; `{command}`.
+The log of every fault (what was done and how long the system took to be healthy again) is in
+`bench/chaos/last-runs.json`. docs/chaos.md says what each fault is.
+
+{COLUMNS}
+{rows}
+{total_row}
+
+Violations of the invariants (outbox drained; no dead letters; every published event applied by
+every consumer whose filter covers it; every journal chain verifies; each accepted declaration has
+exactly one review):
+{listed}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--per-kind", type=int, default=7, help="faults of each kind per run")
+    parser.add_argument("--seed", type=int, default=1, help="the first run's seed; the next runs count up")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of " + ",".join(KINDS))
+    parser.add_argument("--no-write", action="store_true", help="print, do not rewrite bench/RESULTS.md")
+    args = parser.parse_args()
+    kinds = tuple(kind for kind in args.kinds.split(",") if kind)
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        parser.error(f"unknown fault kinds: {sorted(unknown)}")
+    # A stopped run still stops its stack (the `finally` of one_run) and unmounts the store.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    reports = []
+    with TemporaryDirectory(prefix="zc-chaos-") as tmp:
+        for run in range(args.runs):
+            print(f"run {run + 1}/{args.runs} (seed {args.seed + run})", file=sys.stderr, flush=True)
+            reports.append(one_run(args.seed + run, args.per_kind, kinds, Path(tmp)))
+            print(f"  violations: {len(reports[-1].violations)}", file=sys.stderr, flush=True)
+    LAST_RUNS.write_text(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=2) + "\n")
+    command = "make chaos" if sys.argv[1:] == [] else "python -m bench.chaos " + " ".join(sys.argv[1:])
+    text = section(reports, command)
+    print(text)
+    if not args.no_write:
+        write_section(RESULTS, HEADING, text)
+    if any(report.violations for report in reports):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
