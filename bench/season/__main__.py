@@ -93,10 +93,7 @@ async def check_and_report(state: SeasonState, gateway: str, report_dir: Path) -
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.resume:
-        state = SeasonState.load(args.state)
-    else:
-        state = SeasonState(params=params_of(args))
+    state = SeasonState.load(args.state) if args.resume else SeasonState(params=params_of(args))
     password_file = args.data_dir / "admin-password"
     admin_password = os.environ.get("ZC_ADMIN_PASSWORD") or password_file.read_text().strip()
     state = asyncio.run(

@@ -54,24 +54,31 @@ class Api:
     requests: int = 0
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    async def call(self, method: str, path: str, who: str | None, **kwargs: Any) -> httpx.Response:
+    async def call(
+        self, method: str, path: str, who: str | None, *, idempotent: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         headers = await self.headers(who) if who else {}
-        for attempt in range(30):
+        for attempt in range(30):  # a restarted service is back within a minute (`up --restart-exited`)
             self.requests += 1
             try:
                 response = await self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
-            except httpx.TransportError:
+            except (httpx.ConnectError, httpx.ConnectTimeout):
                 if attempt == 29:
                     raise
+                # Nothing was sent: the gateway restarting, or its backlog full.
                 await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
                 continue
-            if response.status_code not in RETRIED:
+            # A POST whose upstream failed midway (502, 504) may have been applied: not sent again.
+            retried = RETRIED if idempotent or method in ("GET", "PUT") else RETRIED - {502, 504}
+            if response.status_code not in retried:
                 return response
             await asyncio.sleep(float(response.headers.get("Retry-After", "0") or 0) or min(5.0, 0.2 * 2**attempt))
         return response
 
-    async def ok(self, method: str, path: str, who: str | None, status: int = 200, **kwargs: Any) -> Any:
-        response = await self.call(method, path, who, **kwargs)
+    async def ok(
+        self, method: str, path: str, who: str | None, status: int = 200, *, idempotent: bool = False, **kwargs: Any
+    ) -> Any:
+        response = await self.call(method, path, who, idempotent=idempotent, **kwargs)
         if response.status_code != status:
             raise SeasonError(f"{method} {path} as {who}: {response.status_code} {response.text[:600]}")
         return response.json() if response.content else None
@@ -551,12 +558,9 @@ async def stage_results(run: Run) -> int:
             "document_number": f"晋人社职字〔2026〕{100 + index}号",
             "document_date": closes_on,
         }
-        confirmed = await api.ok(
-            "POST",
-            f"/committees/meetings/{c['meeting_id']}/results/confirmation",
-            state.accounts["hr_admin"],
-            json=body,
-        )
+        url = f"/committees/meetings/{c['meeting_id']}/results/confirmation"
+        # A confirmation confirmed again answers the same one (CM-11): safe to send again after a 504.
+        confirmed = await api.ok("POST", url, state.accounts["hr_admin"], idempotent=True, json=body)
         c["confirmation_id"] = str(confirmed["confirmation_id"])
 
     await run.each("results confirmation", list(range(state.params.committees)), confirm)

@@ -8,6 +8,8 @@ is sound. The read model's comparison with a rebuild writes (it rebuilds), so it
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
 from typing import Any
 
@@ -39,6 +41,21 @@ async def _rows(target: ServiceDatabase, sql: str, **params: Any) -> list[Any]:
             return list((await conn.execute(text(sql), params)).all())
     finally:
         await database.dispose()
+
+
+async def settle(
+    js: JetStreamContext, settings: CommonSettings, *, env: dict[str, str] | None = None, within: float = 300.0
+) -> list[str]:
+    """Wait (reading only) until every outbox is drained and every consumer applied what was published;
+    what is still outstanding after ``within`` seconds, as violations (none when it settled)."""
+    databases = service_databases(settings, env)
+    deadline = time.monotonic() + within
+    while True:
+        outstanding = await outbox_drained({d.service: d for d in databases})
+        outstanding += await events_applied_once(js, settings, databases)
+        if not outstanding or time.monotonic() > deadline:
+            return outstanding
+        await asyncio.sleep(1.0)
 
 
 async def check(
