@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from bench.season.driver import STAGE_NAMES, observed_counts, run_season
+from bench.season.driver import STAGE_NAMES, expected_counts, observed_counts, run_season
 from bench.season.generator import SeasonParams
 from bench.season.state import SeasonState
 
@@ -66,7 +66,14 @@ async def check_and_report(state: SeasonState, gateway: str, report_dir: Path) -
     nc = await connect_as(settings, OPERATOR)
     try:
         js = nc.jetstream()
-        violations = await invariants.check(js, settings, state, env=env)
+        violations = await invariants.settle(js, settings, env=env)
+        violations += await invariants.check(js, settings, state, env=env)
+        expected, observed = expected_counts(state), observed_counts(state)
+        violations += [
+            f"{name}: {observed[name]} where the generator's shares make {count}"
+            for name, count in expected.items()
+            if observed[name] != count
+        ]
         figures = await report.build(
             js,
             settings,

@@ -93,15 +93,7 @@ class Api:
     async def account(self, username: str, role: str, region: str, name: str, **bindings: Any) -> str:
         """A new account (issue 12), bound after checking when ``bindings`` are given; its id."""
         body = {"username": username, "password": PASSWORD, "roles": [role], "region": region, "name": name}
-        response = await self.call("POST", "/users", "admin", json=body)
-        if response.status_code == 409:  # made by an earlier try of this stage
-            found = await self.ok("GET", f"/users?username={username}", "admin")
-            items = found["items"] if isinstance(found, dict) else found
-            user_id = str(next(u["id"] for u in items if u["username"] == username))
-        elif response.status_code == 201:
-            user_id = str(response.json()["id"])
-        else:
-            raise SeasonError(f"POST /users {username}: {response.status_code} {response.text[:600]}")
+        user_id = str((await self.ok("POST", "/users", "admin", 201, json=body))["id"])
         if bindings:
             await self.ok("PUT", f"/users/{user_id}/bindings", "admin", json={"reason": "核验后绑定", **bindings})
         self.tokens.pop(username, None)  # a token issued after the binding carries it
