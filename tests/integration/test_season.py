@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.season.driver import PASSWORD, START, run_season
+from bench.season import report
+from bench.season.driver import PASSWORD, STAGE_NAMES, START, run_season
 from bench.season.generator import SeasonParams, generate
 from bench.season.invariants import check, settings_from, settle
 from bench.season.readmodel_check import readmodel_matches_rebuild
@@ -58,7 +59,7 @@ def season_system(
     set_clock_before_start(env, START)
     # A service that exits is started again, as in production: the season rides it out (issue 18).
     data_dir = Path(tmp_path_factory.mktemp("season-system")) / "data"
-    running = start_system(env, data_dir, up_options=("--restart-exited",))
+    running = start_system(env, data_dir, ready_within=300.0, up_options=("--restart-exited",))
     try:
         yield running
     finally:
@@ -116,5 +117,12 @@ async def test_EL_5_EL_9_NA_7_CE_3_a_small_season_end_to_end_with_every_invarian
             nc.jetstream(), settings, GATEWAY_URL, reader, PASSWORD, env["ZC_DATABASE_URL"]
         )
         assert rebuilt == []
+        figures = await report.build(nc.jetstream(), settings, state, env=env, counts={}, violations=[])
     finally:
         await nc.close()
+    # The report covers every stage; every event a consumer applied has a lag; the chart is an SVG.
+    assert [s["stage"] for s in figures.stages] == list(STAGE_NAMES)
+    assert figures.lag_ms["events"] > 0
+    assert set(figures.peak_rss_mb) >= {"gateway", "intake", "review", "experts", "committees", "certificates"}
+    paths = report.write(figures, tmp_path / "report")
+    assert paths["chart"].read_text().startswith("<svg")
