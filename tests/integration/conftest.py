@@ -93,14 +93,16 @@ def ports_in_use() -> list[int]:
     return [info.port for info in ALL_SERVICES if port_is_open("127.0.0.1", info.port)]
 
 
-def start_system(env: dict[str, str], data_dir: Path, *, ready_within: float = 90.0) -> RunningSystem:
+def start_system(
+    env: dict[str, str], data_dir: Path, *, ready_within: float = 90.0, up_options: tuple[str, ...] = ()
+) -> RunningSystem:
     busy = ports_in_use()
     if busy:
         pytest.fail(f"ports {busy} are in use: stop the running Zhicheng (make run) before the integration tests")
     output = data_dir.parent / f"{data_dir.name}-up.log"
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "zhicheng_common.cli", "up", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "zhicheng_common.cli", "up", "--data-dir", str(data_dir), *up_options],
         env=env,
         stdout=output.open("w"),
         stderr=subprocess.STDOUT,

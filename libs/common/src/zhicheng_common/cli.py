@@ -1092,6 +1092,21 @@ def readmodel_rebuild(
         typer.echo(f"skipped {skipped}", err=True)
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
+def simulate(ctx: typer.Context) -> None:
+    """A province's season against the running system (bench/season; `zhicheng simulate --help`).
+
+    Run from the checkout: the simulator lives in its bench/ folder, not in the installed packages.
+    """
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        season = importlib.import_module("bench.season.__main__")
+    except ModuleNotFoundError:
+        typer.echo("zhicheng simulate runs from a checkout of Zhicheng (it needs bench/season)", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(season.main(list(ctx.args)))
+
+
 CATALOG_PATH = Path("docs/asyncapi.yaml")
 
 
