@@ -138,9 +138,8 @@ def one_run(seed: int, per_kind: int, kinds: tuple[str, ...], work_dir: Path) ->
         if "error" in outcome:
             raise outcome["error"]  # type: ignore[misc]
         settings = CommonSettings()
-        since = checks.since_start(started)
-        settled = asyncio.run(checks.settle(settings, since=since))
-        found = asyncio.run(checks.violations(settings, since=since, submitted=work.submitted))
+        settled = asyncio.run(checks.settle(settings))
+        found = asyncio.run(checks.violations(settings, submitted=work.submitted))
     finally:
         stack.stop()
     injected = outcome.get("injected", Counter())
