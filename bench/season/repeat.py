@@ -1,11 +1,11 @@
 """A season benchmark run three times, each on a fresh `zhicheng up`; the figures into bench/RESULTS.md.
 
-    /work/bin/isolated .venv/bin/python -m bench.season.repeat --size ci --times 3
+    unshare -n bash -c 'ip link set lo up && exec .venv/bin/python -m bench.season.repeat --size ci --times 3'
 
 Each run starts the whole system with its embedded PostgreSQL and NATS in a data folder of its own
 (on the controlled clock, with sign-in limits the simulator does not hit), runs
 ``python -m bench.season`` against it (the season, the invariants, the report), and stops it. Run it
-in a network namespace of its own (``/work/bin/isolated``): it listens on the usual ports.
+in a network namespace of its own (``unshare -n``, as root, with ``ip link set lo up``): it listens on the usual ports.
 """
 
 from __future__ import annotations
@@ -136,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--heading", default=None, help="the RESULTS.md section (default: by size)")
     args, season_args = p.parse_known_args(argv)
     heading = args.heading or f"## Season simulation ({' '.join(season_args) or '--size ci'})"
-    command = "/work/bin/isolated .venv/bin/python -m bench.season.repeat " + " ".join(
-        [f"--times {args.times}", *season_args]
-    )
+    command = ".venv/bin/python -m bench.season.repeat " + " ".join([f"--times {args.times}", *season_args])
     reports, load = [], []
     with tempfile.TemporaryDirectory(prefix="zc-season-") as tmp:
         out = Path(tmp) / "reports"
