@@ -400,7 +400,8 @@ def rebuild_section(result: dict[str, Any]) -> str:
         "declaration, a confirmed result per 50 declarations; published in "
         f"{result['publish_seconds']:.0f} s), then `zhicheng readmodel rebuild`'s function replayed them into a "
         f"fresh schema and swapped it in, {len(rebuilds)} time(s) one after the other; no live consumer running. "
-        "Time is the whole command: replay, the stage recount, the indexes and the swap. Goal: 1,000,000 events in ≤ 5 minutes.",
+        "Time is the whole command: replay, the stage recount, the indexes and the swap. "
+        "Goal: 1,000,000 events in ≤ 5 minutes.",
         "",
         "| run | events | applied | skipped | time | events/s | replay / stages / indexes | load average (1, 5 min) "
         "| peak RSS |",
