@@ -62,7 +62,12 @@ class RebuildSummary:
     caught_up: int = 0  # events applied under the swap's lock
     split: int = 0  # batches that failed as a whole and were applied event by event
     seconds: float = 0.0
+    #: Seconds spent replaying the batches, recounting the stages, building the indexes, swapping.
+    phases: dict[str, float] = field(default_factory=dict)
     swapped: bool = False
+
+    def timed(self, phase: str, since: float) -> None:
+        self.phases[phase] = round(self.phases.get(phase, 0.0) + time.monotonic() - since, 3)
 
 
 def _quoted(name: str) -> str:
@@ -172,6 +177,7 @@ async def _drain(
     """Apply what the temporary consumers have, then count the stages of every declaration touched."""
     total = 0
     unsettled: set[uuid.UUID] = set()
+    started = time.monotonic()
     for producer in replay.names:
         while messages := await replay.next_batch(producer):
             total += len(messages)
@@ -185,10 +191,13 @@ async def _drain(
                 unsettled=unsettled,
             )
             gc.collect(1)  # what the batch left in cycles (see _young_collections_only)
+    summary.timed("replay", started)
+    started = time.monotonic()
     pending = sorted(unsettled)
     for start in range(0, len(pending), SETTLE_CHUNK):
         async with database.unit_of_work() as session:
             await settle_all(session, pending[start : start + SETTLE_CHUNK], context=context, visit_cache=visit_cache)
+    summary.timed("stages", started)
     return total
 
 
@@ -286,11 +295,14 @@ async def rebuild(
         await replay.open()
         with _young_collections_only():
             await _drain(replay, target, context=context, prefix=prefix, summary=summary, visit_cache=visit_cache)
+        started_indexes = time.monotonic()
         async with live.engine.begin() as connection:
             await _create_indexes(connection, fresh)
+        summary.timed("indexes", started_indexes)
         log.info("readmodel.rebuild.replayed", schema=fresh, events=summary.events, applied=summary.applied)
         if not swap:
             return summary
+        started_swap = time.monotonic()
         async with live.engine.begin() as connection:
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK})
             summary.caught_up = await _drain(
@@ -302,6 +314,7 @@ async def rebuild(
                 await connection.execute(text(f"ALTER TABLE {LIVE_SCHEMA}.{name} SET SCHEMA {_quoted(retired)}"))
                 await connection.execute(text(f"ALTER TABLE {_quoted(fresh)}.{name} SET SCHEMA {LIVE_SCHEMA}"))
         summary.swapped = True
+        summary.timed("swap", started_swap)
         async with live.engine.begin() as connection:
             await connection.execute(text(f"DROP SCHEMA {_quoted(retired)} CASCADE"))
             await connection.execute(text(f"DROP SCHEMA {_quoted(fresh)}"))
