@@ -49,6 +49,11 @@ log = structlog.get_logger()
 
 LIVE_SCHEMA = "gateway"
 SETTLE_CHUNK = 2000  # declarations whose stages are counted in one transaction after the replay
+#: How long the server keeps a temporary consumer nobody pulls from (a crashed rebuild leaves
+#: nothing behind for longer). Each consumer idles while the others are drained and until the swap:
+#: with ten minutes, a replay of 1,000,000 events on a busy machine lost its last consumer before
+#: its turn (``consumer not found``).
+INACTIVE_SECONDS = 3600.0
 
 
 @dataclass
@@ -92,7 +97,7 @@ class _Replay:
                     deliver_policy=DeliverPolicy.ALL,
                     ack_policy=AckPolicy.NONE,
                     filter_subject=f"{self.prefix}.{producer}.>",
-                    inactive_threshold=600.0,  # a crashed rebuild leaves nothing behind for long
+                    inactive_threshold=INACTIVE_SECONDS,
                 ),
             )
             self.subscriptions[producer] = await self.js.pull_subscribe_bind(name, stream=self.stream)
