@@ -16,7 +16,7 @@ from tempfile import TemporaryDirectory
 
 import httpx
 
-from zhicheng_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from zhicheng_common.embedded import SYNC_INTERVAL, EmbeddedNats, EmbeddedPostgres, free_port
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class BenchStack:
 
 
 @contextmanager
-def bench_stack() -> Iterator[BenchStack]:
+def bench_stack(*, nats_sync_interval: str | None = SYNC_INTERVAL) -> Iterator[BenchStack]:
+    """``nats_sync_interval``: JetStream's sync policy of the embedded server (the platform's by default)."""
     with TemporaryDirectory(prefix="zc-bench-") as tmp:
         postgres = nats_server = None
         database_url = os.environ.get("ZC_DATABASE_URL")
@@ -36,7 +37,7 @@ def bench_stack() -> Iterator[BenchStack]:
             postgres = EmbeddedPostgres(Path(tmp) / "pg", free_port(), database="zhicheng_bench")
             database_url = postgres.start()
         if not nats_url:
-            nats_server = EmbeddedNats(Path(tmp) / "nats", free_port())
+            nats_server = EmbeddedNats(Path(tmp) / "nats", free_port(), sync_interval=nats_sync_interval)
             nats_url = nats_server.start()
         try:
             yield BenchStack(database_url, nats_url, f"zcb{secrets.token_hex(3)}")

@@ -4,16 +4,22 @@ durables go on into them without applying anything twice."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import nats
 import pytest
+from asyncpg.exceptions import StringDataRightTruncationError
+from sqlalchemy import text
 
+from zhicheng_common.db import Database
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestKeys, run_sql
-from zhicheng_gateway.readmodel.rebuild import context_from, rebuild
+from zhicheng_gateway.readmodel.models import RmDeclaration
+from zhicheng_gateway.readmodel.rebuild import _create_tables, context_from, rebuild
+from zhicheng_gateway.readmodel.repository import ProjectionRepository
 
 from .conftest import SHANXI, Gateway
 from .readmodel_helpers import Season, a_season, module_gateway
@@ -130,3 +136,71 @@ async def test_a_rebuild_from_the_streams_answers_every_query_as_the_live_model_
         "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'gateway_rm_%'",
     )
     assert schemas == [(0,)]
+
+
+async def test_a_rebuilds_staged_writes_do_what_a_statement_per_row_did(readmodel_schema: CommonSettings) -> None:
+    """A rebuild writes a batch through staging tables (COPY, then one statement per table): two
+    events about one row merge as their statements would have, a known key gets only what the
+    later event knows, a key updated twice keeps its last row, and a value too long for its column
+    fails the batch (which the rebuild then applies event by event) instead of being cut."""
+    schema = "gateway_rm_staging_test"
+    live = Database(readmodel_schema.database_url, "gateway")
+    target = Database(readmodel_schema.database_url, schema)
+    declaration = uuid.uuid4()
+    first = {
+        "declaration_id": declaration,
+        "region": "140105",
+        "stage": "submitted",
+        "stage_since": datetime(2026, 3, 2, 4, tzinfo=UTC),
+        "returned_count": 0,
+        "qualified": False,
+        "review_rule_ids": [],
+        "series": "engineering",
+    }
+    try:
+        async with live.engine.begin() as connection:
+            await _create_tables(connection, schema)
+        async with target.unit_of_work() as session:
+            repo = ProjectionRepository(session, buffered=True)
+            await repo.upsert(RmDeclaration, "declaration_id", first, update_keys=["series"])
+            # A review event later in the batch: only what it knows replaces the row's values.
+            later = {**first, "region": "140106", "stage": "rejected", "review_rule_ids": ["EL-6"], "series": None}
+            await repo.upsert(RmDeclaration, "declaration_id", later, update_keys=["review_rule_ids"])
+            await repo.flush_writes()
+        async with target.unit_of_work() as session:
+            repo = ProjectionRepository(session, buffered=True)
+            # The next batch: the key is known, so only ``stage`` changes (ON CONFLICT … DO UPDATE).
+            await repo.upsert(
+                RmDeclaration,
+                "declaration_id",
+                {**first, "region": "141100", "stage": "qualified"},
+                update_keys=["stage"],
+            )
+            await repo.update_many(
+                RmDeclaration,
+                [
+                    {"declaration_id": declaration, "returned_count": 1},
+                    {"declaration_id": declaration, "returned_count": 2},
+                ],
+            )
+        rows = await run_sql(
+            readmodel_schema,
+            schema,
+            f"SELECT region, stage, series, review_rule_ids::text, returned_count FROM {schema}.rm_declarations",
+        )
+        assert rows == [("140105", "qualified", "engineering", '["EL-6"]', 2)]
+
+        async def too_long() -> None:
+            async with target.unit_of_work() as session:
+                repo = ProjectionRepository(session, buffered=True)
+                row = {**first, "declaration_id": uuid.uuid4(), "region": "1401050"}
+                await repo.upsert(RmDeclaration, "declaration_id", row, update_keys=[])
+                await repo.flush_writes()
+
+        with pytest.raises(StringDataRightTruncationError):
+            await too_long()
+    finally:
+        async with live.engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await live.dispose()
+        await target.dispose()

@@ -533,7 +533,7 @@ async def settle_all(
     visit_cache: dict[uuid.UUID, list[Visit]] | None = None,
 ) -> None:
     """:func:`settle` for the declarations a rebuild's batches left unsettled."""
-    repo = ProjectionRepository(session)
+    repo = ProjectionRepository(session, buffered=True)  # its updates go through the staging tables
     repo.visit_cache = visit_cache
     await settle(repo, context, declaration_ids)
 

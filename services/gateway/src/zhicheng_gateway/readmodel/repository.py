@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
@@ -24,10 +25,10 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from zhicheng_common.auth import Principal
-from zhicheng_common.db import region_within
+from zhicheng_common.db import driver_connection, region_within, session_schema
 from zhicheng_common.repository import Repository
 from zhicheng_gateway.readmodel.domain import FINAL_STAGES, Visit
 from zhicheng_gateway.readmodel.models import (
@@ -48,8 +49,22 @@ READ_MODEL_LOCK = 0x7A63726D6F64  # "zcrmod"
 UUID_ARRAY = ARRAY(Uuid)
 VISITS = cast(Table, RmStageVisit.__table__)
 APPLIED = cast(Table, AppliedEvent.__table__)
-#: Rows per multi-row statement of a buffered batch (well inside PostgreSQL's 65,535 parameters).
-WRITE_CHUNK = 1000
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _records(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows as tuples in the order of ``columns`` for COPY; JSONB values as their JSON text, as
+    SQLAlchemy sends them (None as JSON null)."""
+    jsonb = [isinstance(table.c[name].type, JSONB) for name in columns]
+    if not any(jsonb):
+        return [tuple(row[name] for name in columns) for row in rows]
+    return [
+        tuple(json.dumps(row[name]) if is_json else row[name] for name, is_json in zip(columns, jsonb, strict=True))
+        for row in rows
+    ]
 
 
 class ProjectionRepository(Repository):
@@ -70,18 +85,52 @@ class ProjectionRepository(Repository):
         self.visit_cache: dict[uuid.UUID, list[Visit]] | None = None
 
     async def flush_writes(self) -> None:
-        """Write what :meth:`upsert` and :meth:`add_visit` buffered (a no-op when unbuffered)."""
+        """Write what :meth:`upsert` and :meth:`add_visit` buffered (a no-op when unbuffered): per
+        table and shape of row, the rows are copied into a staging table and moved in one statement."""
         rows, visits = self._rows, self._visits
         self._rows, self._visits = {}, {}
         groups: dict[tuple[Any, str, tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
         for (model, _), (values, names, key) in rows.items():
             groups.setdefault((model, key, tuple(sorted(values)), tuple(sorted(names))), []).append(values)
-        for (model, key, _, updated), group in groups.items():
-            for start in range(0, len(group), WRITE_CHUNK):
-                await self._upsert_rows(model, key, group[start : start + WRITE_CHUNK], updated)
+        for (model, key, columns, updated), group in groups.items():
+            # The rows are merged by key, so each key is once in a group: one statement for the
+            # group does what one statement per row did.
+            conflict = f"ON CONFLICT ({_quoted(key)}) " + (
+                "DO UPDATE SET " + ", ".join(f"{_quoted(n)} = EXCLUDED.{_quoted(n)}" for n in updated)
+                if updated
+                else "DO NOTHING"
+            )
+            await self._insert_staged(model.__table__, columns, group, conflict)
         if visits:
-            statement = insert(VISITS).on_conflict_do_nothing()
-            await self.session.execute(statement, list(visits.values()))
+            columns = tuple(next(iter(visits.values())))
+            await self._insert_staged(VISITS, columns, list(visits.values()), "ON CONFLICT DO NOTHING")
+
+    async def _stage(self, table: Table, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> str:
+        """COPY the rows into ``table``'s staging twin (a temporary table of the session's connection,
+        made on first use, without constraints); returns the ``WITH moved AS (DELETE … RETURNING …)``
+        that takes them out again in the statement that uses them."""
+        stage = _quoted(f"rm_stage_{table.name}")
+        driver = await driver_connection(self.session)
+        await driver.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT * FROM {self._name(table)} WITH NO DATA"  # noqa: S608
+        )
+        await driver.copy_records_to_table(
+            f"rm_stage_{table.name}", schema_name="pg_temp", columns=columns, records=_records(table, columns, rows)
+        )
+        return f"WITH moved AS (DELETE FROM pg_temp.{stage} RETURNING {', '.join(map(_quoted, columns))}) "  # noqa: S608
+
+    async def _insert_staged(
+        self, table: Table, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]], conflict: str
+    ) -> list[Any]:
+        """``INSERT … SELECT`` the rows through the staging table, then ``conflict`` (and any ``RETURNING``)."""
+        moved = await self._stage(table, columns, rows)
+        names = ", ".join(map(_quoted, columns))
+        sql = f"{moved}INSERT INTO {self._name(table)} ({names}) SELECT {names} FROM moved {conflict}"  # noqa: S608
+        driver = await driver_connection(self.session)
+        return list(await driver.fetch(sql))
+
+    def _name(self, table: Table) -> str:
+        return f"{_quoted(session_schema(self.session))}.{_quoted(table.name)}"
 
     async def hold_lock(self) -> None:
         await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK})
@@ -97,22 +146,35 @@ class ProjectionRepository(Repository):
         return (await self.session.execute(statement)).first() is not None
 
     async def claim_many(self, events: Sequence[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
-        """:meth:`claim` for a batch: the ids these tables did not hold yet (one statement, executemany)."""
+        """:meth:`claim` for a batch: the ids these tables did not hold yet (through the staging table)."""
         if not events:
             return set()
-        table = APPLIED
-        statement = insert(table).on_conflict_do_nothing().returning(table.c.event_id)
         rows = [{"event_id": event_id, "producer": producer} for event_id, producer in dict(events).items()]
-        return set((await self.session.scalars(statement, rows)).all())
+        claimed = await self._insert_staged(
+            APPLIED, ("event_id", "producer"), rows, "ON CONFLICT DO NOTHING RETURNING event_id"
+        )
+        return {row[0] for row in claimed}
 
     async def update_many(self, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Update rows by primary key in one Core statement run for every row (executemany)."""
+        """Update rows by primary key: one Core statement run for every row (executemany), or, for a
+        rebuild (``buffered``), one ``UPDATE … FROM`` the rows copied into the staging table (a key
+        given twice gets its last row, as the statements one after the other would leave it)."""
         await self.flush_writes()
         if not rows:
             return
         table = model.__table__
         keys = [column.name for column in table.primary_key.columns]
         names = [name for name in rows[0] if name not in keys]
+        if self.buffered:
+            last = {tuple(row[name] for name in keys): row for row in rows}
+            moved = await self._stage(table, (*keys, *names), list(last.values()))
+            sql = (
+                f"{moved}UPDATE {self._name(table)} AS t "  # noqa: S608 - names from the models
+                f"SET {', '.join(f'{_quoted(n)} = moved.{_quoted(n)}' for n in names)} FROM moved "
+                f"WHERE {' AND '.join(f't.{_quoted(k)} = moved.{_quoted(k)}' for k in keys)}"
+            )
+            await (await driver_connection(self.session)).execute(sql)
+            return
         statement = (
             update(table)
             .where(and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys)))
