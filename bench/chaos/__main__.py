@@ -55,9 +55,16 @@ class RunReport:
     log: list[str]
     submitted: int
     retries: int
-    refused: list[str]
+    refused: int
+    refusals: list[str]  # "<count> x <answer>", most frequent first
     settle_seconds: float
     violations: list[str] = field(default_factory=list)
+
+
+def grouped(refused: list[str]) -> list[str]:
+    """The answers that were neither a success nor a fault's, counted by text (without the number)."""
+    counts = Counter(answer.split(":", 1)[-1].strip()[:300] for answer in refused)
+    return [f"{count} x {answer}" for answer, count in counts.most_common()]
 
 
 def schedule(rng: random.Random, kinds: tuple[str, ...], per_kind: int) -> list[str]:
@@ -151,7 +158,8 @@ def one_run(seed: int, per_kind: int, kinds: tuple[str, ...], work_dir: Path) ->
         log,
         len(work.submitted),
         work.retries,
-        work.refused,
+        len(work.refused),
+        grouped(work.refused),
         settled,
         found,
     )
@@ -164,7 +172,7 @@ def section(reports: list[RunReport], command: str) -> str:
     rows = "\n".join(
         f"| {r.seed} | {r.seconds / 60:.1f} min | "
         + " | ".join(str(r.injected.get(kind, 0)) for kind in KINDS)
-        + f" | {r.submitted} | {r.retries} | {len(r.refused)} | {r.settle_seconds:.0f} s | **{len(r.violations)}** |"
+        + f" | {r.submitted} | {r.retries} | {r.refused} | {r.settle_seconds:.0f} s | **{len(r.violations)}** |"
         for r in reports
     )
     total_row = "| all | | " + " | ".join(f"**{totals.get(kind, 0)}**" for kind in KINDS) + " | | | | | |"

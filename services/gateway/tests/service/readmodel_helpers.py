@@ -76,8 +76,13 @@ class Season:
             region=region,
             aggregateversion=self.versions[(producer, subject)],
         )
+        # The ack waits for NATS's fsync (`sync_interval: always`): slow on a busy machine, so a
+        # longer wait than the client's default 5 s.
         await self.js.publish(
-            f"{self.settings.events_prefix}.{name}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
+            f"{self.settings.events_prefix}.{name}",
+            event.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": event.id},
+            timeout=30.0,
         )
         self.published.append(event.id)
         return event.id
