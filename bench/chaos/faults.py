@@ -36,20 +36,22 @@ def kill_service(stack: ChaosStack, rng: random.Random) -> str:
     return f"kill -9 {name}; back in {stack.wait_healthy():.1f}s"
 
 
-def kill_nats(stack: ChaosStack, rng: random.Random) -> str:
-    stack.kill_nats()
+def _kill_and_restart(
+    stack: ChaosStack, rng: random.Random, what: str, kill: Callable[[], None], start: Callable[[], None]
+) -> str:
+    kill()
     down = rng.uniform(*DOWN_SECONDS)
     time.sleep(down)
-    stack.start_nats()
-    return f"kill -9 NATS, down {down:.1f}s; healthy in {stack.wait_healthy():.1f}s"
+    start()
+    return f"kill -9 {what}, down {down:.1f}s; healthy in {stack.wait_healthy():.1f}s"
+
+
+def kill_nats(stack: ChaosStack, rng: random.Random) -> str:
+    return _kill_and_restart(stack, rng, "NATS", stack.kill_nats, stack.start_nats)
 
 
 def kill_postgres(stack: ChaosStack, rng: random.Random) -> str:
-    stack.kill_postgres()
-    down = rng.uniform(*DOWN_SECONDS)
-    time.sleep(down)
-    stack.start_postgres()
-    return f"kill -9 PostgreSQL, down {down:.1f}s; healthy in {stack.wait_healthy():.1f}s"
+    return _kill_and_restart(stack, rng, "PostgreSQL", stack.kill_postgres, stack.start_postgres)
 
 
 def pause_service(stack: ChaosStack, rng: random.Random) -> str:
