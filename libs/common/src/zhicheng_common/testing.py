@@ -283,13 +283,21 @@ async def wait_until(
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
 
 
-@pytest.fixture
-async def nats_js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
-    nc = await nats.connect(zc_settings.nats_url)
+@contextlib.asynccontextmanager
+async def jetstream(settings: CommonSettings) -> AsyncIterator[Any]:
+    """A JetStream context of the test's own on ``settings``' NATS (to publish events the way their
+    producers do, or to read a stream); its connection is closed after."""
+    nc = await nats.connect(settings.nats_url)
     try:
         yield nc.jetstream()
     finally:
         await nc.close()
+
+
+@pytest.fixture
+async def nats_js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
+    async with jetstream(zc_settings) as js:
+        yield js
 
 
 # --- helpers the service tests share ------------------------------------------------------------
@@ -386,12 +394,8 @@ async def serving_with_js(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     """:func:`serving` with a JetStream context of the test's own on ``settings``' NATS, to publish
     events the way their producers do; yields ``(client, js)``."""
-    nc = await nats.connect(settings.nats_url)
-    try:
-        async with serving(app, base_url) as client:
-            yield client, nc.jetstream()
-    finally:
-        await nc.close()
+    async with jetstream(settings) as js, serving(app, base_url) as client:
+        yield client, js
 
 
 def assert_problem(response: httpx.Response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:

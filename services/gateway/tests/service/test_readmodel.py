@@ -9,12 +9,11 @@ import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
-import nats
 import openpyxl
 import pytest
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, assert_problem, run_sql
+from zhicheng_common.testing import TestKeys, assert_problem, jetstream, run_sql
 from zhicheng_gateway.readmodel.workbook import XLSX
 
 from .conftest import SHANXI, Gateway
@@ -41,11 +40,8 @@ async def gateway(readmodel_schema: CommonSettings) -> AsyncIterator[Gateway]:
 
 @pytest.fixture(scope="module")
 async def season(gateway: Gateway, readmodel_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
-    connection = await nats.connect(readmodel_schema.nats_url)
-    try:
-        yield await a_season(Season(connection.jetstream(), readmodel_schema), JINCHENG, SHUOZHOU)
-    finally:
-        await connection.close()
+    async with jetstream(readmodel_schema) as js:
+        yield await a_season(Season(js, readmodel_schema), JINCHENG, SHUOZHOU)
 
 
 async def test_NA_14_a_declarations_stages_count_working_days_after_each_entry(

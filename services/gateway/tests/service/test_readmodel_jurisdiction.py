@@ -16,12 +16,11 @@ import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
-import nats
 import pytest
 from httpx import Response
 
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, assert_problem, run_sql
+from zhicheng_common.testing import TestKeys, assert_problem, jetstream, run_sql
 
 from .conftest import SHANXI, Gateway
 from .feeds_helpers import issue_key, pull_all, subscribe
@@ -42,11 +41,8 @@ async def gateway(readmodel_schema: CommonSettings) -> AsyncIterator[Gateway]:
 @pytest.fixture(scope="module")
 async def season(gateway: Gateway, readmodel_schema: CommonSettings) -> AsyncIterator[dict[str, Any]]:
     """Both cities' committees, declarations, results and certificates."""
-    connection = await nats.connect(readmodel_schema.nats_url)
-    try:
-        yield await a_season(Season(connection.jetstream(), readmodel_schema), JINZHONG, YANGQUAN)
-    finally:
-        await connection.close()
+    async with jetstream(readmodel_schema) as js:
+        yield await a_season(Season(js, readmodel_schema), JINZHONG, YANGQUAN)
 
 
 def markers(season: dict[str, Any], city: str) -> list[str]:

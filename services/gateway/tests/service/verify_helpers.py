@@ -18,6 +18,7 @@ from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import (
     ServiceProcess,
     TestKeys,
+    jetstream,
     migrated,
     publish_event,
     resident_id,
@@ -48,13 +49,8 @@ def certificates_service(
 @pytest.fixture(scope="module")
 async def js(zc_settings: CommonSettings) -> AsyncIterator[Any]:
     """A JetStream context of the test's own, to publish events the way their producers do."""
-    import nats
-
-    nc = await nats.connect(zc_settings.nats_url)
-    try:
-        yield nc.jetstream()
-    finally:
-        await nc.close()
+    async with jetstream(zc_settings) as js:
+        yield js
 
 
 @dataclass(frozen=True)

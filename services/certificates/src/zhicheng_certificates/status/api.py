@@ -39,8 +39,7 @@ async def _decide(
     context: CertificatesContext,
     number: str,
     action: Action,
-    category: str,
-    reason: str,
+    decision: Revocation | Suspension | Reinstatement,
     principal: Principal,
     now: NowDep,
 ) -> CertificateRead:
@@ -52,8 +51,8 @@ async def _decide(
         context=context,
         certificate=row,
         action=action,
-        reason_category=category,
-        reason=reason,
+        reason_category=decision.reason_category,
+        reason=decision.reason,
         record_id=None,
         actor=principal,
         now=now,
@@ -71,14 +70,7 @@ async def revoke(
 ) -> CertificateRead:
     """Revoke a certificate (permanent); verification says revoked at once, the status list from its next read."""
     return await _decide(
-        session,
-        context=context,
-        number=number,
-        action="revoke",
-        category=body.reason_category,
-        reason=body.reason,
-        principal=principal,
-        now=now,
+        session, context=context, number=number, action="revoke", decision=body, principal=principal, now=now
     )
 
 
@@ -88,14 +80,7 @@ async def suspend(
 ) -> CertificateRead:
     """Suspend a valid certificate until it is reinstated."""
     return await _decide(
-        session,
-        context=context,
-        number=number,
-        action="suspend",
-        category=body.reason_category,
-        reason=body.reason,
-        principal=principal,
-        now=now,
+        session, context=context, number=number, action="suspend", decision=body, principal=principal, now=now
     )
 
 
@@ -105,14 +90,7 @@ async def reinstate(
 ) -> CertificateRead:
     """Reinstate a suspended certificate."""
     return await _decide(
-        session,
-        context=context,
-        number=number,
-        action="reinstate",
-        category=body.reason_category,
-        reason=body.reason,
-        principal=principal,
-        now=now,
+        session, context=context, number=number, action="reinstate", decision=body, principal=principal, now=now
     )
 
 

@@ -339,6 +339,18 @@ async def refile(
     return filing_read(filing, tools.cipher)
 
 
+async def _deciding(
+    repo: CommitteeRepository, actor: Principal, committee_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[Committee, Filing, PolicyPack]:
+    """The committee, its filing in force and that filing's pack, for the department that decides the
+    filing (CM-1, CM-3): 404 when the committee is missing, 403 for any other caller."""
+    committee = await committee_or_404(repo, committee_id, for_update=for_update)
+    filing = await _shown_filing(repo, committee)
+    pack = pack_by_id(filing.policy_pack)
+    _ensure_authority(pack, actor, levels=filing.levels, region=committee.region)
+    return committee, filing, pack
+
+
 def _ensure_authority(pack: PolicyPack, actor: Principal, *, levels: Sequence[str], region: str) -> None:
     ensure_covers(actor, region)
     refusal = may_decide(pack, actor, levels=_levels(levels), region=region)
@@ -472,10 +484,7 @@ async def sanction(
 ) -> Sanction:
     """The filing HR department takes a measure against a committee (NA-13); suspension and withdrawal (CM-10)."""
     repo = CommitteeRepository(session)
-    committee = await committee_or_404(repo, committee_id, for_update=True)
-    filing = await _shown_filing(repo, committee)
-    pack = pack_by_id(filing.policy_pack)
-    _ensure_authority(pack, actor, levels=filing.levels, region=committee.region)
+    committee, _, pack = await _deciding(repo, actor, committee_id, for_update=True)
     needs_deadline = sanction_in.kind in (SanctionKind.SUSPENSION, SanctionKind.RECTIFICATION_ORDER)
     if needs_deadline and sanction_in.rectification_deadline is None:
         raise invalid_payload([("rectification_deadline", "暂停评审和责令整改须规定整改期限")])
@@ -548,10 +557,7 @@ async def resume(
 ) -> CommitteeRead:
     """A suspended committee that has rectified evaluates again (CM-10)."""
     repo = CommitteeRepository(session)
-    committee = await committee_or_404(repo, committee_id, for_update=True)
-    filing = await _shown_filing(repo, committee)
-    pack = pack_by_id(filing.policy_pack)
-    _ensure_authority(pack, actor, levels=filing.levels, region=committee.region)
+    committee, filing, pack = await _deciding(repo, actor, committee_id, for_update=True)
     if committee.status != CommitteeStatus.SUSPENDED:
         raise Conflict(
             f"评委会当前状态为{code_name('committee_statuses', committee.status)}，无需恢复",
@@ -661,8 +667,5 @@ async def filing_department_of(session: AsyncSession, *, actor: Principal, commi
     """CM-1, CM-3, NA-11: the caller must be the department that decides the committee's filing (the HR
     department of its level, or for a self-evaluating unit the department that filed it); 403
     otherwise. Returns the filing in force, whose name the results carry."""
-    repo = CommitteeRepository(session)
-    committee = await committee_or_404(repo, committee_id)
-    filing = await _shown_filing(repo, committee)
-    _ensure_authority(pack_by_id(filing.policy_pack), actor, levels=filing.levels, region=committee.region)
+    _, filing, _ = await _deciding(CommitteeRepository(session), actor, committee_id)
     return filing
