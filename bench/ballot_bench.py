@@ -41,6 +41,7 @@ from zhicheng_committees.app import create_app
 from zhicheng_committees.committee.models import Committee
 from zhicheng_committees.meeting import service as meeting_service
 from zhicheng_committees.meeting.models import GroupMember, OpinionRow, PlanMeeting
+from zhicheng_committees.meeting.schemas import Qualified
 from zhicheng_committees.plan.models import Plan
 from zhicheng_committees.result.domain import recount
 from zhicheng_committees.settings import MIGRATIONS_DIR, CommitteesSettings
@@ -112,16 +113,18 @@ async def meeting(app: Any) -> tuple[uuid.UUID, uuid.UUID, list[str], list[str]]
         for declaration_id in applicants:
             await meeting_service.apply_qualified(
                 session,
-                declaration_id=uuid.UUID(declaration_id),
-                committee_id=committee_id,
-                year=2024,
-                series="engineering",
-                specialty=None,
-                level="senior",
-                applicant_key="k" * 64,
-                applicant_name_sealed=None,
-                unit_key="",
-                region=REGION,
+                Qualified(
+                    declaration_id=uuid.UUID(declaration_id),
+                    committee_id=committee_id,
+                    year=2024,
+                    series="engineering",
+                    specialty=None,
+                    level="senior",
+                    applicant_key="k" * 64,
+                    applicant_name_sealed=None,
+                    unit_key="",
+                    region=REGION,
+                ),
             )
         await meeting_service.apply_panel(
             session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import ColumnElement, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,23 @@ class Repository:
         if for_update:
             statement = statement.with_for_update()
         return (await self.session.scalars(statement)).first()
+
+    async def put(self, model: type[Row], key: Any, **values: Any) -> Row:
+        """The row of ``model`` whose primary key is ``key`` with ``values`` set, added when there is none:
+        a projection's row, written whole from each event that carries it."""
+        mapper = inspect(model)
+        row = await self.row(model, key)
+        if row is None:
+            key_name = mapper.get_property_by_column(mapper.primary_key[0]).key
+            row = cast(Any, model)(**{key_name: key}, **values)  # the mapped constructor refuses unknown names
+            self.add(row)
+            return cast(Row, row)
+        unknown = set(values) - set(mapper.attrs.keys())
+        if unknown:
+            raise TypeError(f"{model.__name__} has no attribute {', '.join(sorted(unknown))}")
+        for name, value in values.items():
+            setattr(row, name, value)
+        return row
 
     async def locked(self, model: type[Row], *where: ColumnElement[bool]) -> Sequence[Row]:
         """The rows of ``model`` meeting ``where``, locked ``FOR UPDATE`` in primary-key order (a replica

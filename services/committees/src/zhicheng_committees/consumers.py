@@ -2,9 +2,10 @@
 panels (experts), which a meeting's sitting evaluates with.
 
 Each fact is taken only from the service that owns it (the consumer trusts only the producer's
-``source``), applied once (inbox) and in order per aggregate. The models below read only the fields
-this service uses; the producers own the schemas (docs/event-contracts.md). Neither event needs
-anything known here first, so none is parked: a panel drawn for a meeting is kept until the
+``source``), applied once (inbox) and in order per aggregate. The models (below, and
+``meeting.schemas.Qualified``, which the use case takes whole) read only the fields this service
+uses; the producers own the schemas (docs/event-contracts.md). Neither event needs anything known
+here first, so none is parked: a panel drawn for a meeting is kept until the
 meeting sits.
 """
 
@@ -15,22 +16,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_committees.meeting import service
+from zhicheng_committees.meeting.schemas import Qualified
 from zhicheng_common.events.consumer import EventData, Subscription, parse_data
 from zhicheng_common.events.envelope import CloudEvent
-
-
-class Qualified(EventData):
-    declaration_id: uuid.UUID
-    committee_id: uuid.UUID | None = None
-    applicant_key: str
-    applicant_name_sealed: str | None = None
-    year: int
-    series: str
-    specialty: str | None = None
-    level: str
-    rank: str | None = None
-    unit_key: str = ""
-    region: str
 
 
 class Seat(EventData):
@@ -51,7 +39,7 @@ async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
     data = parse_data(Qualified, event)
     if data.committee_id is None:
         return  # no committee assigned: no meeting evaluates this applicant
-    await service.apply_qualified(session, **data.model_dump())  # the model names the use case's keywords
+    await service.apply_qualified(session, data)
 
 
 async def on_panel_drawn(session: AsyncSession, event: CloudEvent) -> None:

@@ -27,53 +27,7 @@ from zhicheng_common.events.consumer import (
 )
 from zhicheng_common.events.envelope import CloudEvent
 from zhicheng_experts.projection import service
-
-
-class CommitteeFiled(EventData):
-    committee_id: uuid.UUID
-    name: str
-    kind: str
-    formation_basis: str
-    series: str
-    specialties: list[str]
-    levels: list[str]
-    scope_ownership_kinds: list[str] = Field(default_factory=list)
-    region: str
-    policy_pack: str
-    valid_from: date
-    valid_until: date
-    status: str = "active"
-
-
-class Plan(EventData):
-    plan_id: uuid.UUID
-    committee_id: uuid.UUID
-    year: int
-    meeting_dates: list[date]
-    version: int = 1
-
-
-class MeetingPreFiled(EventData):
-    meeting_id: uuid.UUID
-    committee_id: uuid.UUID
-    plan_id: uuid.UUID
-    meeting_date: date
-    filed_on: date
-    region: str
-    series: str
-    levels: list[str]
-    policy_pack: str
-
-
-class Qualified(EventData):
-    declaration_id: uuid.UUID
-    committee_id: uuid.UUID | None = None
-    applicant_key: str
-    # The keyed hash of the applicant's unit credit code; absent from events before review carried it.
-    unit_key: str = ""
-    year: int
-    series: str
-    level: str
+from zhicheng_experts.projection.schemas import CommitteeFiled, MeetingPreFiled, Plan, Qualified
 
 
 class _Effects(EventData):
@@ -97,7 +51,7 @@ class RecordEnded(EventData):
 
 async def on_committee_filed(session: AsyncSession, event: CloudEvent) -> None:
     data = parse_data(CommitteeFiled, event)
-    await service.apply_committee(session, **data.model_dump())
+    await service.apply_committee(session, data)
 
 
 async def on_plan(session: AsyncSession, event: CloudEvent) -> None:
@@ -107,7 +61,7 @@ async def on_plan(session: AsyncSession, event: CloudEvent) -> None:
 
 async def on_meeting_pre_filed(session: AsyncSession, event: CloudEvent) -> None:
     data = parse_data(MeetingPreFiled, event)
-    if not await service.apply_meeting_pre_filed(session, **data.model_dump()):
+    if not await service.apply_meeting_pre_filed(session, data):
         raise AggregateNotYetKnown(f"{event.type}: committee {data.committee_id} not approved here yet")
 
 
@@ -115,7 +69,7 @@ async def on_qualified(session: AsyncSession, event: CloudEvent) -> None:
     data = parse_data(Qualified, event)
     if data.committee_id is None:
         return  # no committee assigned: no meeting of any committee recuses against this applicant
-    await service.apply_qualified(session, **data.model_dump())
+    await service.apply_qualified(session, data)
 
 
 async def on_integrity_decided(session: AsyncSession, event: CloudEvent) -> None:

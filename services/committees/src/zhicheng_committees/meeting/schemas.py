@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng_committees.meeting.domain import EvaluationForm
+from zhicheng_common.events.consumer import EventData
 from zhicheng_common.schemas import provisional_flag
 
 
@@ -175,3 +176,19 @@ class SittingRead(BaseModel):
     groups: dict[str, list[str]]
     recusals: list[RecusalRead]
     rounds: list[RoundSummary]
+
+
+class Qualified(EventData):
+    """What a sitting takes from ``review.declaration.qualified`` (review owns the schema)."""
+
+    declaration_id: uuid.UUID
+    committee_id: uuid.UUID | None = None
+    applicant_key: str
+    applicant_name_sealed: str | None = None
+    year: int
+    series: str
+    specialty: str | None = None
+    level: str
+    rank: str | None = None
+    unit_key: str = ""
+    region: str

@@ -56,6 +56,7 @@ from zhicheng_committees.meeting.schemas import (
     OverdueMeetingPage,
     OverdueMeetingRead,
     PreMeetingFilingCreate,
+    Qualified,
     RecusalIn,
     RecusalRead,
     RoundSummary,
@@ -333,35 +334,12 @@ async def _meeting_deadline_changed(
 # --- what the sitting learns from review and experts (consumers) -------------------------------
 
 
-async def apply_qualified(
-    session: AsyncSession,
-    *,
-    declaration_id: uuid.UUID,
-    committee_id: uuid.UUID,
-    year: int,
-    series: str,
-    specialty: str | None,
-    level: str,
-    applicant_key: str,
-    applicant_name_sealed: str | None,
-    unit_key: str,
-    region: str,
-    rank: str | None = None,
-) -> None:
-    """``review.declaration.qualified``: an applicant a meeting of the committee may evaluate."""
-    repo = SittingRepository(session)
-    row = await repo.qualified(declaration_id)
-    if row is None:
-        row = QualifiedDeclaration(declaration_id=declaration_id)
-        repo.add(row)
-    row.committee_id, row.year, row.series, row.specialty, row.level = committee_id, year, series, specialty, level
-    row.applicant_key, row.applicant_name_sealed, row.unit_key, row.region = (
-        applicant_key,
-        applicant_name_sealed,
-        unit_key,
-        region,
+async def apply_qualified(session: AsyncSession, data: Qualified) -> None:
+    """``review.declaration.qualified``: an applicant a meeting of the committee may evaluate (the
+    consumer passes only those with a committee)."""
+    await SittingRepository(session).put(
+        QualifiedDeclaration, data.declaration_id, **data.model_dump(exclude={"declaration_id"})
     )
-    row.rank = rank
 
 
 async def apply_panel(

@@ -7,20 +7,14 @@ from collections.abc import Collection, Sequence
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from zhicheng_common.repository import Repository
 from zhicheng_experts.projection.models import ApplicantView, CommitteeView, IntegrityBar, MeetingView, PlanView
 
 
-class IntegrityBarRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class IntegrityBarRepository(Repository):
     async def get(self, record_id: uuid.UUID, *, for_update: bool = False) -> IntegrityBar | None:
-        statement = select(IntegrityBar).where(IntegrityBar.record_id == record_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).first()
+        return await self.row(IntegrityBar, record_id, for_update=for_update)
 
     async def disqualifying_in_force_for(self, subject_keys: Collection[str]) -> dict[str, uuid.UUID]:
         """For each of these people with one, a record in force that takes expert status away (NA-13)."""
@@ -53,10 +47,7 @@ class IntegrityBarRepository:
         return out
 
 
-class ProjectionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ProjectionRepository(Repository):
     async def committee(self, committee_id: uuid.UUID) -> CommitteeView | None:
         return await self.session.get(CommitteeView, committee_id)
 
@@ -80,6 +71,3 @@ class ProjectionRepository:
 
     async def plans_of(self, committee_id: uuid.UUID) -> Sequence[PlanView]:
         return (await self.session.scalars(select(PlanView).where(PlanView.committee_id == committee_id))).all()
-
-    def add(self, row: CommitteeView | PlanView | MeetingView | ApplicantView | IntegrityBar) -> None:
-        self.session.add(row)

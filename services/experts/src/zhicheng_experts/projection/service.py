@@ -18,41 +18,15 @@ from zhicheng_experts.expert.models import Expert
 from zhicheng_experts.expert.repository import ExpertRepository
 from zhicheng_experts.projection.models import ApplicantView, CommitteeView, IntegrityBar, MeetingView, PlanView
 from zhicheng_experts.projection.repository import IntegrityBarRepository, ProjectionRepository
+from zhicheng_experts.projection.schemas import CommitteeFiled, MeetingPreFiled, Qualified
 
 EXPERTS = RecordJournal("expert")
 
 
-async def apply_committee(
-    session: AsyncSession,
-    *,
-    committee_id: uuid.UUID,
-    name: str,
-    kind: str,
-    formation_basis: str,
-    series: str,
-    specialties: list[str],
-    levels: list[str],
-    scope_ownership_kinds: list[str],
-    region: str,
-    policy_pack: str,
-    valid_from: date,
-    valid_until: date,
-    status: str,
-) -> None:
+async def apply_committee(session: AsyncSession, data: CommitteeFiled) -> None:
     """``committees.committee.approved/refiled``: the committee's filing as it now stands."""
-    repository = ProjectionRepository(session)
-    row = await repository.committee(committee_id)
-    if row is None:
-        row = CommitteeView(committee_id=committee_id)
-        repository.add(row)
-    row.name, row.kind, row.formation_basis, row.series = name, kind, formation_basis, series
-    row.specialties, row.levels, row.scope_ownership_kinds = specialties, levels, scope_ownership_kinds
-    row.region, row.policy_pack, row.valid_from, row.valid_until, row.status = (
-        region,
-        policy_pack,
-        valid_from,
-        valid_until,
-        status,
+    await ProjectionRepository(session).put(
+        CommitteeView, data.committee_id, **data.model_dump(exclude={"committee_id"})
     )
 
 
@@ -77,60 +51,23 @@ async def apply_plan(
     row.meeting_dates = sorted(day.isoformat() for day in meeting_dates)
 
 
-async def apply_meeting_pre_filed(
-    session: AsyncSession,
-    *,
-    meeting_id: uuid.UUID,
-    committee_id: uuid.UUID,
-    plan_id: uuid.UUID,
-    meeting_date: date,
-    filed_on: date,
-    region: str,
-    series: str,
-    levels: list[str],
-    policy_pack: str,
-) -> bool:
+async def apply_meeting_pre_filed(session: AsyncSession, data: MeetingPreFiled) -> bool:
     """``committees.meeting.pre_filed``: the meeting is open for a draw. False: committee unknown yet."""
     repository = ProjectionRepository(session)
-    if await repository.committee(committee_id) is None:
+    if await repository.committee(data.committee_id) is None:
         return False
-    plan = await repository.plan(plan_id)
+    plan = await repository.plan(data.plan_id)
     # The applicants of a meeting are those of its plan's year (review names committee and year).
-    year = plan.year if plan is not None else meeting_date.year
-    row = await repository.meeting(meeting_id)
-    if row is None:
-        row = MeetingView(meeting_id=meeting_id)
-        repository.add(row)
-    row.committee_id, row.plan_id, row.year, row.meeting_date, row.filed_on = (
-        committee_id,
-        plan_id,
-        year,
-        meeting_date,
-        filed_on,
-    )
-    row.region, row.series, row.levels, row.policy_pack = region, series, levels, policy_pack
+    year = plan.year if plan is not None else data.meeting_date.year
+    await repository.put(MeetingView, data.meeting_id, **data.model_dump(exclude={"meeting_id"}), year=year)
     return True
 
 
-async def apply_qualified(
-    session: AsyncSession,
-    *,
-    declaration_id: uuid.UUID,
-    committee_id: uuid.UUID,
-    year: int,
-    applicant_key: str,
-    unit_key: str,
-    series: str,
-    level: str,
-) -> None:
+async def apply_qualified(session: AsyncSession, data: Qualified) -> None:
     """``review.declaration.qualified``: an applicant the committee's draws recuse against (NA-9)."""
-    repository = ProjectionRepository(session)
-    row = await repository.applicant(declaration_id)
-    if row is None:
-        row = ApplicantView(declaration_id=declaration_id)
-        repository.add(row)
-    row.committee_id, row.year, row.applicant_key, row.unit_key = committee_id, year, applicant_key, unit_key
-    row.series, row.level = series, level
+    await ProjectionRepository(session).put(
+        ApplicantView, data.declaration_id, **data.model_dump(exclude={"declaration_id"})
+    )
 
 
 async def apply_integrity_decided(
