@@ -10,10 +10,8 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhicheng_common.audit import append_entry
 from zhicheng_common.auth import Principal, Role, ensure_covers, system_actor
-from zhicheng_common.events.outbox import record_event
-from zhicheng_common.journaling import journal_read
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_common.pii import PiiCipher
 from zhicheng_gateway.domain import burn_password_check, hash_password, ungrantable_roles, verify_password
 from zhicheng_gateway.errors import InvalidCredentials, RoleNotGrantable, UsernameTaken, UserNotFound
@@ -23,6 +21,8 @@ from zhicheng_gateway.repository import UserRepository
 from zhicheng_gateway.schemas import UserBindings, UserCreate
 
 log = structlog.get_logger()
+
+USERS = RecordJournal("user")
 
 BOOTSTRAP_ADMIN_ROLES = (Role.PROVINCE_ADMIN, Role.HR_ADMIN)
 
@@ -75,20 +75,13 @@ async def _add_user(
     )
     if user is None:
         return None
-    await append_entry(
+    await USERS.change(
         session,
-        actor=actor,
-        action="user.created",
-        record_type="user",
-        record_id=str(user.id),
-        record_region=user.region,
+        user,
+        actor,
+        "user.created",
         data={"username": user.username, "roles": user.roles, "region": user.region},
-    )
-    await record_event(
-        session,
-        UserCreated(user_id=user.id, username=user.username, roles=user.roles, region=user.region),
-        subject=str(user.id),
-        region=user.region,
+        event=UserCreated(user_id=user.id, username=user.username, roles=user.roles, region=user.region),
     )
     log.info("gateway.user.created", user_id=str(user.id), region=user.region, by=actor.subject)
     return user
@@ -157,13 +150,11 @@ async def bind_user(
     user.committees = sorted({str(c) for c in bindings_in.committees})
     user.bound_by = actor.subject
     user.bound_at = now
-    await append_entry(
+    await USERS.change(
         session,
-        actor=actor,
-        action="user.bound",
-        record_type="user",
-        record_id=str(user.id),
-        record_region=user.region,
+        user,
+        actor,
+        "user.bound",
         reason=bindings_in.reason,
         data={
             "person_key": user.person_key,
@@ -182,7 +173,7 @@ async def get_user(session: AsyncSession, *, actor: Principal, user_id: uuid.UUI
     if user is None:
         raise UserNotFound(f"用户 {user_id} 不存在")
     ensure_covers(actor, user.region)
-    await journal_read(session, actor=actor, action="user.read", record_type="user", records=[user])
+    await USERS.read(session, [user], actor, "user.read")
     return user
 
 
@@ -190,13 +181,10 @@ async def list_users(session: AsyncSession, *, actor: Principal, limit: int, off
     """One page of the users within the actor's jurisdiction, and their total. The read is journaled."""
     users, total = await UserRepository(session).page_readable_by(actor, limit=limit, offset=offset)
     if users:
-        await append_entry(
+        await USERS.read_all(  # one entry in the jurisdiction listed
             session,
-            actor=actor,
-            action="user.listed",
-            record_type="user",
-            record_id="*",
-            record_region=actor.region,  # the jurisdiction listed
+            actor,
+            "user.listed",
             data={"user_ids": [str(user.id) for user in users], "limit": limit, "offset": offset},
         )
     return users, total

@@ -21,7 +21,7 @@ from standardwebhooks.webhooks import Webhook
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.clock import Clock
 from zhicheng_common.events.envelope import CloudEvent
-from zhicheng_common.journaling import journal_change, journal_read
+from zhicheng_common.journaling import RecordJournal, journal_read
 from zhicheng_common.keys import KeyRing
 from zhicheng_common.pii import PiiCipher
 from zhicheng_common.refusals import Refusal, raise_refused
@@ -52,7 +52,7 @@ from zhicheng_gateway.settings import GatewaySettings
 
 log = structlog.get_logger()
 
-RECORD = "feed_subscription"
+SUBSCRIPTIONS = RecordJournal("feed_subscription")
 # The repository's root (services/gateway/src/zhicheng_gateway/feeds/service.py → five up).
 DEFAULT_CATALOG = Path(__file__).resolve().parents[5] / "docs" / "asyncapi.yaml"
 
@@ -148,13 +148,11 @@ async def create_subscription(
     )
     repository.add(subscription)
     await repository.flush()
-    await journal_change(
+    await SUBSCRIPTIONS.change(
         session,
-        None,
-        record=subscription,
-        actor=actor,
-        action="gateway.feed_subscription.created",
-        record_type=RECORD,
+        subscription,
+        actor,
+        "gateway.feed_subscription.created",
         data={"name": subscription.name, "fields": subscription.fields, "personal": subscription.personal_identifiers},
     )
     await session.refresh(subscription)
@@ -187,14 +185,8 @@ async def replay(
     subscription.next_attempt_at = None
     subscription.webhook_state = "active"
     subscription.disabled_at = None
-    await journal_change(
-        session,
-        None,
-        record=subscription,
-        actor=actor,
-        action="gateway.feed_subscription.replayed",
-        record_type=RECORD,
-        data={"after": position},
+    await SUBSCRIPTIONS.change(
+        session, subscription, actor, "gateway.feed_subscription.replayed", data={"after": position}
     )
     return subscription
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhicheng_common.auth import Principal, ensure_covers
 from zhicheng_common.ids import uuid7
-from zhicheng_common.journaling import journal_change
+from zhicheng_common.journaling import RecordJournal
 from zhicheng_common.refusals import Refusal, raise_refused
 from zhicheng_gateway.keys.domain import (
     KeyState,
@@ -28,7 +28,7 @@ from zhicheng_gateway.keys.repository import ApiKeyRepository
 from zhicheng_gateway.keys.schemas import ApiKeyCreate
 from zhicheng_gateway.settings import GatewaySettings
 
-RECORD = "api_key"
+KEYS = RecordJournal("api_key")
 
 
 def principal_of_key(key: ApiKey) -> Principal:
@@ -60,13 +60,11 @@ async def issue_key(
     repository = ApiKeyRepository(session)
     repository.add(key)
     await repository.flush()
-    await journal_change(
+    await KEYS.change(
         session,
-        None,
-        record=key,
-        actor=actor,
-        action="gateway.api_key.issued",
-        record_type=RECORD,
+        key,
+        actor,
+        "gateway.api_key.issued",
         data={"scopes": key.scopes, "quota": key.quota, "window_seconds": key.window_seconds},
     )
     await session.refresh(key)
@@ -112,13 +110,11 @@ async def rotate_key(
     key.previous_valid_until = now + timedelta(seconds=overlap)
     key.secret_hash = hash_secret(secret)
     key.rotated_at = now
-    await journal_change(
+    await KEYS.change(
         session,
-        None,
-        record=key,
-        actor=actor,
-        action="gateway.api_key.rotated",
-        record_type=RECORD,
+        key,
+        actor,
+        "gateway.api_key.rotated",
         data={"previous_valid_until": key.previous_valid_until.isoformat()},
     )
     return key, secret
@@ -130,9 +126,7 @@ async def revoke_key(session: AsyncSession, *, actor: Principal, key_id: uuid.UU
     if key.revoked_at is None:
         key.revoked_at = now
         key.revoked_by = actor.subject
-        await journal_change(
-            session, None, record=key, actor=actor, action="gateway.api_key.revoked", record_type=RECORD
-        )
+        await KEYS.change(session, key, actor, "gateway.api_key.revoked")
     return key
 
 
