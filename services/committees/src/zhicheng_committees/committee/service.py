@@ -234,19 +234,22 @@ FILED_AS_GIVEN = (
 )
 
 
-def _new_filing(
+async def _file(
+    session: AsyncSession,
+    repo: CommitteeRepository,
     filing_in: FilingCreate,
     *,
-    committee_id: uuid.UUID,
-    sequence: int,
+    committee: Committee,
     reason: FilingReason,
     actor: Principal,
-    cipher: PiiCipher,
-    submitted_at: datetime,
+    tools: Tools,
 ) -> Filing:
-    return Filing(
-        committee_id=committee_id,
-        sequence=sequence,
+    """A filing application of ``committee`` (new, CM-1, or a re-filing, CM-2), pending, journaled with
+    its ``committees.filing.applied``; a committee's filings are numbered from 1."""
+    cipher = tools.cipher
+    filing = Filing(
+        committee_id=committee.id,
+        sequence=await repo.next_sequence(committee.id),
         reason=reason,
         status=FilingStatus.PENDING,
         **fields_of(filing_in, *FILED_AS_GIVEN),
@@ -259,11 +262,10 @@ def _new_filing(
         documents=[d.model_dump(mode="json") for d in filing_in.documents],
         office=filing_in.office.model_dump(mode="json"),
         submitted_by=actor.subject,
-        submitted_at=submitted_at,  # the service's clock, not the database's (docs/clock.md)
+        submitted_at=session_clock(session).now(),  # the service's clock, not the database's (docs/clock.md)
     )
-
-
-async def _applied(session: AsyncSession, *, actor: Principal, committee: Committee, filing: Filing) -> None:
+    repo.add(filing)
+    await repo.flush()
     rules = ["CM-1", "NA-1"] if filing.reason == FilingReason.NEW else ["CM-2", "NA-1"]
     await FILINGS.change(
         session,
@@ -277,6 +279,7 @@ async def _applied(session: AsyncSession, *, actor: Principal, committee: Commit
         event=from_record(CommitteeApplied, filing, filing_id=filing.id),
         subject=str(committee.id),
     )
+    return filing
 
 
 async def apply_filing(session: AsyncSession, *, actor: Principal, filing_in: FilingCreate, tools: Tools) -> FilingRead:
@@ -287,18 +290,9 @@ async def apply_filing(session: AsyncSession, *, actor: Principal, filing_in: Fi
     committee = Committee(id=uuid7(), region=filing_in.region, status=CommitteeStatus.PENDING)
     repo.add(committee)
     await repo.flush()
-    filing = _new_filing(
-        filing_in,
-        committee_id=committee.id,
-        sequence=1,
-        reason=FilingReason.NEW,
-        actor=actor,
-        cipher=tools.cipher,
-        submitted_at=session_clock(session).now(),
+    filing = await _file(
+        session, repo, filing_in, committee=committee, reason=FilingReason.NEW, actor=actor, tools=tools
     )
-    repo.add(filing)
-    await repo.flush()
-    await _applied(session, actor=actor, committee=committee, filing=filing)
     log.info("committees.filing.applied", committee_id=str(committee.id), filing_id=str(filing.id))
     return filing_read(filing, tools.cipher)
 
@@ -324,18 +318,7 @@ async def refile(
     if await repo.pending_filing(committee.id) is not None:
         raise FilingPending("该评委会已有待处理的备案申请，请等待核准结果")
     _check_filing(filing_in)
-    filing = _new_filing(
-        filing_in,
-        committee_id=committee.id,
-        sequence=await repo.next_sequence(committee.id),
-        reason=reason,
-        actor=actor,
-        cipher=tools.cipher,
-        submitted_at=session_clock(session).now(),
-    )
-    repo.add(filing)
-    await repo.flush()
-    await _applied(session, actor=actor, committee=committee, filing=filing)
+    filing = await _file(session, repo, filing_in, committee=committee, reason=reason, actor=actor, tools=tools)
     return filing_read(filing, tools.cipher)
 
 
