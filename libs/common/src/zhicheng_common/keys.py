@@ -256,15 +256,23 @@ def ring_exists(directory: Path) -> bool:
     return (directory / RING_FILE).is_file()
 
 
-def load_ring(directory: Path) -> KeyRing:
-    """Read the ring in ``directory``; :class:`KeyRingError` when it is missing or inconsistent."""
+def read_ring_file(directory: Path, *, missing: str) -> tuple[Path, Any]:
+    """The path and parsed JSON of the ring file in ``directory`` (any ring of this layout, the
+    certificates' SM2 ring too); :class:`KeyRingError` saying ``missing`` when there is none."""
     path = directory / RING_FILE
     try:
-        document = json.loads(path.read_text())
+        return path, json.loads(path.read_text())
     except FileNotFoundError:
-        raise KeyRingError(f"no key ring at {directory} (create one with `zhicheng keys init`)") from None
+        raise KeyRingError(missing) from None
     except (OSError, ValueError) as exc:
         raise KeyRingError(f"{path}: unreadable ({exc})") from None
+
+
+def load_ring(directory: Path) -> KeyRing:
+    """Read the ring in ``directory``; :class:`KeyRingError` when it is missing or inconsistent."""
+    path, document = read_ring_file(
+        directory, missing=f"no key ring at {directory} (create one with `zhicheng keys init`)"
+    )
     public = PublicRing.from_json(document, source=str(path))
     keys: list[RingKey] = []
     for key in public.keys:

@@ -39,6 +39,7 @@ from zhicheng_common.keys import (
     RING_FILE,
     KeyRingError,
     keys_dir,
+    read_ring_file,
     ring_exists,
     ring_for,
 )
@@ -81,13 +82,7 @@ def _instant(value: object, what: str) -> datetime:
 
 def load_sm2_ring(directory: Path) -> list[SigningKey]:
     """The SM2 keys of the ring in ``directory``; :class:`KeyRingError` when missing or inconsistent."""
-    path = directory / RING_FILE
-    try:
-        document = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise KeyRingError(f"no SM2 key ring at {directory}") from None
-    except (OSError, ValueError) as exc:
-        raise KeyRingError(f"{path}: unreadable ({exc})") from None
+    path, document = read_ring_file(directory, missing=f"no SM2 key ring at {directory}")
     keys: list[SigningKey] = []
     for entry in document.get("keys", []) if isinstance(document, dict) else []:
         kid = str(entry.get("kid"))

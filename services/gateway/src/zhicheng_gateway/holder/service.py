@@ -24,7 +24,6 @@ from zhicheng_gateway.holder.schemas import (
     HolderCertificate,
     HolderDeclaration,
     HolderView,
-    VerifiedBy,
 )
 from zhicheng_gateway.proxy import Upstreams
 from zhicheng_gateway.verify.repository import counts_of
@@ -62,17 +61,11 @@ async def holder_view(*, upstreams: Upstreams, database: Database, authorization
     unavailable: list[str] = []
     declarations: list[HolderDeclaration] = []
     if isinstance(declarations_answer, dict):
-        for item in declarations_answer.get("items", []):
-            declarations.append(
-                HolderDeclaration(
-                    id=item["id"],
-                    year=item["year"],
-                    series=item["series"],
-                    level=item["level"],
-                    status=item["status"],
-                    stage=stage_label(item["status"]),
-                )
-            )
+        # Intake's items name the fields as the view does; the view adds the stage in words.
+        declarations = [
+            HolderDeclaration.model_validate({**item, "stage": stage_label(item["status"])})
+            for item in declarations_answer.get("items", [])
+        ]
     else:
         unavailable.append("intake")
     certificates: list[HolderCertificate] = []
@@ -83,18 +76,13 @@ async def holder_view(*, upstreams: Upstreams, database: Database, authorization
         for item in certificates_answer:
             counts = counted.get(str(item["number"]), [])
             certificates.append(
-                HolderCertificate(
-                    number=item["number"],
-                    title_name=item["title_name"],
-                    series=item["series"],
-                    level=item["level"],
-                    status=item["status"],
-                    obtained_on=item["obtained_on"],
-                    issued_at=item["issued_at"],
-                    verification_url=item["verification_url"],
-                    verified_by=[VerifiedBy.model_validate(lookup) for lookup in item.get("lookups", [])],
-                    anonymous_checks=[AnonymousChecks(day=d, method=m, count=c) for d, m, c in counts],
-                    anonymous_total=total_checks(counts),
+                HolderCertificate.model_validate(
+                    {
+                        **item,  # the certificates service's own names, as the view's
+                        "verified_by": item.get("lookups", []),
+                        "anonymous_checks": [AnonymousChecks(day=d, method=m, count=c) for d, m, c in counts],
+                        "anonymous_total": total_checks(counts),
+                    }
                 )
             )
     else:
