@@ -700,22 +700,34 @@ async def list_records(
     return records, total
 
 
-async def find_by_subject(
-    session: AsyncSession, *, actor: Principal, query: SubjectQuery, cipher: PiiCipher
-) -> Sequence[Record]:
-    """Staff: every record on one subject within the actor's jurisdiction. Journaled, found or not."""
-    subject_key = cipher.keyed_hash(query.subject_id_number)
-    records = await RecordRepository(session).of_subject(query.subject_kind, subject_key, readable_by=actor)
+async def _journal_subject_read(
+    session: AsyncSession,
+    actor: Principal,
+    action: str,
+    query: SubjectQuery,
+    subject_key: str,
+    records: Sequence[Record],
+) -> None:
+    """A look-up by subject is journaled found or not: the subject's keyed hash and the records found."""
     await JOURNAL.read_all(
         session,
         actor,
-        "integrity.record.searched",
+        action,
         data={
             "subject_kind": query.subject_kind,
             "subject_key": subject_key,
             "record_ids": [str(r.id) for r in records],
         },
     )
+
+
+async def find_by_subject(
+    session: AsyncSession, *, actor: Principal, query: SubjectQuery, cipher: PiiCipher
+) -> Sequence[Record]:
+    """Staff: every record on one subject within the actor's jurisdiction. Journaled, found or not."""
+    subject_key = cipher.keyed_hash(query.subject_id_number)
+    records = await RecordRepository(session).of_subject(query.subject_kind, subject_key, readable_by=actor)
+    await _journal_subject_read(session, actor, "integrity.record.searched", query, subject_key, records)
     return records
 
 
@@ -731,14 +743,5 @@ async def own_records(
     records = [
         r for r in await RecordRepository(session).of_subject(query.subject_kind, subject_key) if r.status != "proposed"
     ]
-    await JOURNAL.read_all(
-        session,
-        actor,
-        "integrity.record.read_by_subject",
-        data={
-            "subject_kind": query.subject_kind,
-            "subject_key": subject_key,
-            "record_ids": [str(r.id) for r in records],
-        },
-    )
+    await _journal_subject_read(session, actor, "integrity.record.read_by_subject", query, subject_key, records)
     return records
