@@ -23,6 +23,9 @@ class GatewaySettings(ServiceSettings, service=SERVICE):
 
     # Identity: the built-in issuer signs with the `jwt` key ring (ZC_KEYS_DIR/jwt, docs/keys.md).
     token_ttl_seconds: int = Field(default=3600, ge=60)
+    # How many scrypt hashes or checks run at once (sign-in, new users): each holds 16 MiB while
+    # it runs (service.Passwords); more wait their turn. Two keep both cores of a small host busy.
+    password_hash_workers: int = Field(default=2, ge=1)
     # Absolute base URL clients reach the gateway at, for the OIDC discovery document; when unset
     # the request's own base URL is used (wrong behind a reverse proxy that rewrites hosts).
     public_url: str | None = None
