@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from bench.season.report import resident_mb
 from bench.stack import machine, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,12 +67,13 @@ def one_run(n: int, season_args: list[str], workdir: Path, out: Path) -> dict[st
         )
         try:
             wait_ready(up)
+            started = resident_mb()  # before the season: what a service holds once it is up
             report_dir = out / f"run-{n}"
             command = [sys.executable, "-m", "bench.season", *season_args, "--no-progress"]
             command += ["--data-dir", str(data), "--state", str(data / "state.json"), "--report-dir", str(report_dir)]
             subprocess.run(command, env=env, cwd=ROOT, check=True)
             report: dict[str, Any] = json.loads((report_dir / "season.json").read_text())
-            return report
+            return report | {"start_rss_mb": started}
         finally:
             up.send_signal(signal.SIGINT)
             try:
@@ -113,11 +115,16 @@ def section(heading: str, command: str, reports: list[dict[str, Any]], load: lis
             f"| {stage} | {rows[0]['items']} | {rates} | {statistics.median(row['requests_per_s'] for row in rows)} |"
         )
     names = sorted({name for r in reports for name in r["peak_rss_mb"]})
-    lines += ["", "| process | peak RSS (MB), runs 1, 2, 3 | schema size (MB), last run |", "| --- | --- | ---: |"]
+    lines += [
+        "",
+        "| process | RSS once up (MB), runs 1, 2, 3 | peak RSS (MB), runs 1, 2, 3 | schema size (MB), last run |",
+        "| --- | --- | --- | ---: |",
+    ]
     for name in names:
+        start = ", ".join(str(r.get("start_rss_mb", {}).get(name, "–")) for r in reports)
         rss = ", ".join(str(r["peak_rss_mb"].get(name, "–")) for r in reports)
         size = reports[-1]["database_bytes"].get(name)
-        lines.append(f"| {name} | {rss} | {'–' if size is None else round(size / 2**20, 1)} |")
+        lines.append(f"| {name} | {start} | {rss} | {'–' if size is None else round(size / 2**20, 1)} |")
     stream = reports[-1]["stream"]
     lines += [
         "",

@@ -109,9 +109,9 @@ def _listening_pids() -> dict[int, int]:
     }
 
 
-def _vm_hwm_mb(pid: int) -> float:
+def _status_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
 
@@ -122,7 +122,13 @@ def peak_rss(settings: CommonSettings) -> dict[str, float]:
     ports = {info.name: info.port for info in ALL_SERVICES}
     ports["nats"] = urlsplit(settings.nats_url).port or 4222
     ports["postgres (postmaster)"] = urlsplit(settings.database_url.replace("+asyncpg", "")).port or 5432
-    return {name: _vm_hwm_mb(pids[port]) for name, port in ports.items() if port in pids}
+    return {name: _status_mb(pids[port], "VmHWM") for name, port in ports.items() if port in pids}
+
+
+def resident_mb() -> dict[str, float]:
+    """Each service's resident set now (MB, ``VmRSS``), found by its default port."""
+    pids = _listening_pids()
+    return {info.name: _status_mb(pids[info.port], "VmRSS") for info in ALL_SERVICES if info.port in pids}
 
 
 def throughput_series(state: SeasonState, bucket: float) -> list[tuple[float, float]]:

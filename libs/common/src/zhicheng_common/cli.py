@@ -255,6 +255,12 @@ def up(
             }
         )
         env.setdefault("ZC_GATEWAY_ADMIN_PASSWORD", _admin_password(root))
+        # glibc's malloc (deploy/Dockerfile sets the same): one arena per allocating thread (up to 8
+        # per core) by default, each holding on to what it freed, so two; and a fixed threshold above
+        # which a block is mapped and given back on free: glibc's own moves up to the largest block
+        # freed, so each gateway thread kept a 16 MiB scrypt buffer after its sign-in (service.Passwords).
+        env.setdefault("MALLOC_ARENA_MAX", "2")
+        env.setdefault("MALLOC_MMAP_THRESHOLD_", str(4 * 2**20))
         for info in ALL_SERVICES:
             processes[info.name] = _spawn(info, env, log_dir)
         typer.echo("")

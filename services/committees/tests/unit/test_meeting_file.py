@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import openpyxl
+import pytest
 
 from zhicheng_committees.result.meeting_file import MeetingFileContent, TallyPart, render_pdf, render_xlsx
-from zhicheng_common.pdf_font import DEFAULT_CJK_FONT
+from zhicheng_committees.result.service import _render_in_worker
+from zhicheng_common.pdf_font import DEFAULT_CJK_FONT, FontFileError
 from zhicheng_common.testing import ensure_cjk_font, pdf_text
 
 A, B = "decl-a", "decl-b"
@@ -93,3 +96,15 @@ def test_CM_11_the_xlsx_holds_one_sheet_per_section_with_the_counts() -> None:
     ]
     shared = openpyxl.load_workbook(io.BytesIO(render_xlsx(content(office=False))))
     assert not [s for s in shared.worksheets if str(s["A1"].value).startswith("专家抽取名单")]
+
+
+def test_CM_11_the_worker_process_renders_the_files_in_order_and_a_missing_font_is_still_a_font_error() -> None:
+    # The service renders in a process of its own (docs/memory.md): the same bytes come back, in the
+    # order asked, and the font's refusal crosses the process boundary as itself (the API's 503).
+    font = ensure_cjk_font(DEFAULT_CJK_FONT)
+    pdf, xlsx = _render_in_worker([(content(office=True), "pdf"), (content(office=False), "xlsx")], font)
+    assert "张三：赞成6票，反对2票，弃权1票，未投0票；计票人数9，须赞成6票，通过" in pdf_text(pdf)
+    shared = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert not [s for s in shared.worksheets if str(s["A1"].value).startswith("专家抽取名单")]
+    with pytest.raises(FontFileError, match="字体文件不存在"):
+        _render_in_worker([(content(office=True), "pdf")], Path("/nonexistent/font.ttc"))

@@ -60,9 +60,15 @@ async def _upstreams(request: Request) -> Upstreams:
     return upstreams
 
 
+async def _passwords(request: Request) -> service.Passwords:
+    passwords: service.Passwords = request.app.state.passwords
+    return passwords
+
+
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
 IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
 UpstreamsDep = Annotated[Upstreams, Depends(_upstreams)]
+PasswordsDep = Annotated[service.Passwords, Depends(_passwords)]
 
 
 def _cipher(request: Request) -> PiiCipher:
@@ -99,9 +105,10 @@ async def issue_token(
     session: SessionDep,
     issuer: IssuerDep,
     settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> Token:
     """Public: exchange a username and password (form fields) for a bearer token."""
-    user = await service.authenticate(session, username=form.username, password=form.password)
+    user = await service.authenticate(session, username=form.username, password=form.password, passwords=passwords)
     token = issuer.issue(service.principal_of(user), ttl_seconds=settings.token_ttl_seconds)
     return Token(access_token=token, expires_in=settings.token_ttl_seconds)
 
@@ -142,9 +149,11 @@ users_router = APIRouter(prefix="/users", tags=["users"])
         }
     ),
 )
-async def create_user(user_in: UserCreate, session: SessionDep, principal: UserAdmin) -> UserRead:
+async def create_user(
+    user_in: UserCreate, session: SessionDep, principal: UserAdmin, passwords: PasswordsDep
+) -> UserRead:
     """Create a user in the caller's jurisdiction with roles the caller may grant."""
-    user = await service.create_user(session, actor=principal, user_in=user_in)
+    user = await service.create_user(session, actor=principal, user_in=user_in, passwords=passwords)
     return UserRead.model_validate(user)
 
 

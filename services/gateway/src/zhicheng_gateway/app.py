@@ -48,7 +48,7 @@ log = structlog.get_logger()
 BOOTSTRAP_RETRY_MAX_SECONDS = 30.0
 
 
-async def bootstrap_admin(database: Database, settings: GatewaySettings) -> None:
+async def bootstrap_admin(database: Database, settings: GatewaySettings, passwords: service.Passwords) -> None:
     """Create the configured administrator if missing (idempotent; safe with several gateways)."""
     async with database.unit_of_work() as session:
         user = await service.bootstrap_admin(
@@ -57,17 +57,18 @@ async def bootstrap_admin(database: Database, settings: GatewaySettings) -> None
             password=settings.admin_password.get_secret_value(),
             region=settings.admin_region,
             name=settings.admin_name,
+            passwords=passwords,
         )
     if user is not None:
         log.info("gateway.admin.bootstrapped", user_id=str(user.id), region=user.region)
 
 
-async def _bootstrap_until_done(database: Database, settings: GatewaySettings) -> None:
+async def _bootstrap_until_done(database: Database, settings: GatewaySettings, passwords: service.Passwords) -> None:
     delay = 1.0
     while True:
         await asyncio.sleep(delay)
         try:
-            await bootstrap_admin(database, settings)
+            await bootstrap_admin(database, settings, passwords)
         except Exception as exc:  # the database may still be starting or unmigrated: keep trying
             log.warning("gateway.admin.bootstrap_retrying", error=repr(exc))
             delay = min(delay * 2, BOOTSTRAP_RETRY_MAX_SECONDS)
@@ -129,6 +130,8 @@ def create_app(
     app.state.token_issuer = issuer
     app.state.pii_cipher = cipher
     app.state.gateway_settings = settings
+    passwords = service.Passwords(settings.password_hash_workers)
+    app.state.passwords = passwords
     app.state.key_authenticator = KeyAuthenticator(app.state.database, app.state.clock)
     app.state.openapi_cache = OpenApiCache(settings.openapi_cache_seconds)
     # Just inside the correlation middleware (index 0): a 401 carries the request id, and no
@@ -157,10 +160,10 @@ def create_app(
             retry: asyncio.Task[None] | None = None
             if settings.admin_username:
                 try:
-                    await bootstrap_admin(database, settings)
+                    await bootstrap_admin(database, settings, passwords)
                 except Exception as exc:
                     log.error("gateway.admin.bootstrap_failed", error=repr(exc))
-                    retry = asyncio.create_task(_bootstrap_until_done(database, settings))
+                    retry = asyncio.create_task(_bootstrap_until_done(database, settings, passwords))
             try:
                 yield
             finally:
@@ -172,6 +175,7 @@ def create_app(
                         await retry
                 await upstreams.aclose()
                 await feeds.http.aclose()
+                passwords.close()
 
     app.router.lifespan_context = lifespan
     return app

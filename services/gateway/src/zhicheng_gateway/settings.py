@@ -23,6 +23,11 @@ class GatewaySettings(ServiceSettings, service=SERVICE):
 
     # Identity: the built-in issuer signs with the `jwt` key ring (ZC_KEYS_DIR/jwt, docs/keys.md).
     token_ttl_seconds: int = Field(default=3600, ge=60)
+    # How many scrypt hashes or checks run at once in a process (sign-in, new users): each holds
+    # 16 MiB while it runs (service.Passwords) and the others wait their turn. One check is about
+    # 75 ms of a core, so one worker signs in about 13 users a second per gateway process, within
+    # the 150 MB a process is given (bench/RESULTS.md, season); scale sign-ins with replicas.
+    password_hash_workers: int = Field(default=1, ge=1)
     # Absolute base URL clients reach the gateway at, for the OIDC discovery document; when unset
     # the request's own base URL is used (wrong behind a reverse proxy that rewrites hosts).
     public_url: str | None = None

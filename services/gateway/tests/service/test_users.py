@@ -142,7 +142,7 @@ async def test_a_creation_that_fails_after_writing_leaves_no_user_and_no_outbox_
 
     async def create_then_fail() -> None:
         async with database.unit_of_work() as session:
-            await service.create_user(session, actor=actor, user_in=user_in)
+            await service.create_user(session, actor=actor, user_in=user_in, passwords=gateway.app.state.passwords)
             assert await outbox_rows_in(session, user_in.username) == 1  # written, not yet committed
             raise FailedAfterWritingError
 
@@ -277,8 +277,9 @@ async def test_the_bootstrap_is_idempotent_and_safe_when_two_gateways_start_toge
 ) -> None:
     settings = gateway_settings(admin_username=unique("second.admin"), admin_region=YUNCHENG)
     database: Database = gateway.app.state.database
-    await asyncio.gather(bootstrap_admin(database, settings), bootstrap_admin(database, settings))
-    await bootstrap_admin(database, settings)
+    passwords = gateway.app.state.passwords
+    await asyncio.gather(bootstrap_admin(database, settings, passwords), bootstrap_admin(database, settings, passwords))
+    await bootstrap_admin(database, settings, passwords)
     assert await user_count(database, settings.admin_username) == 1
     (row,) = await outbox_rows(database, settings.admin_username)
     assert sorted(row["envelope"]["data"]["roles"]) == ["hr_admin", "province_admin"]

@@ -43,7 +43,6 @@ from zhicheng_certificates.certificate.domain import (
 from zhicheng_certificates.certificate.errors import CertificateInvalid, CertificateNotFound
 from zhicheng_certificates.certificate.events import CertificateIssued
 from zhicheng_certificates.certificate.models import Certificate, StatusChange
-from zhicheng_certificates.certificate.pdf import render_certificate_pdf
 from zhicheng_certificates.certificate.repository import CertificateRepository
 from zhicheng_certificates.certificate.schemas import RecognitionCreate
 from zhicheng_certificates.deps import CertificatesContext
@@ -514,6 +513,10 @@ def content_of(context: CertificatesContext, row: Certificate) -> CertificateCon
 
 def pdf_of(context: CertificatesContext, row: Certificate) -> bytes:
     """The A4 PDF of a stored certificate (503 ``certificate_font_unavailable`` without the CJK font)."""
+    # Imported here: reportlab (and Pillow) are 13 MB resident that a service which never serves a
+    # PDF should not carry (libs/common/tests/unit/test_lazy_imports.py).
+    from zhicheng_certificates.certificate.pdf import render_certificate_pdf
+
     return render_certificate_pdf(
         content_of(context, row),
         token=row.token,

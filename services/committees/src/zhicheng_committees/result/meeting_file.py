@@ -5,6 +5,11 @@ with its counts, the passed list and the confirmation.
 Pure rendering: the content comes in as :class:`MeetingFileContent`; the only I/O is reading the
 CJK font (``zhicheng_common.pdf_font``). The passed list names the applicants: the file is read by
 the office, HR and auditors only, and not before the results are publicized (NA-10).
+
+reportlab and openpyxl are imported by the functions that render, not with this module: the
+service renders in a worker process of its own (``result.service._render``), and a service that
+imported them and registered the font would carry 50 MB more for the rest of its life
+(``libs/common/tests/unit/test_lazy_imports.py``).
 """
 
 from __future__ import annotations
@@ -15,12 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-from openpyxl import Workbook
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from zhicheng_common.pdf_font import register_cjk_font
 
@@ -140,6 +139,11 @@ def _sections(content: MeetingFileContent) -> list[tuple[str, list[str], list[li
 
 def render_pdf(content: MeetingFileContent, *, font_file: Path) -> bytes:
     """The meeting file as an A4 PDF with the CJK font embedded (raises ``FontFileError``)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     font = register_cjk_font(font_file)
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, wordWrap="CJK")
     heading = ParagraphStyle("heading", fontName=font, fontSize=12, leading=18, wordWrap="CJK", spaceBefore=6)
@@ -169,6 +173,8 @@ def render_pdf(content: MeetingFileContent, *, font_file: Path) -> bytes:
 
 def render_xlsx(content: MeetingFileContent) -> bytes:
     """The meeting file as a workbook: one sheet per section."""
+    from openpyxl import Workbook
+
     book = Workbook()
     first = book.active
     assert first is not None
@@ -182,3 +188,10 @@ def render_xlsx(content: MeetingFileContent) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def render_all(files: Sequence[tuple[MeetingFileContent, str]], font_file: Path) -> list[bytes]:
+    """Each (content, ``"pdf"`` or ``"xlsx"``) rendered, in order: the worker process's one task."""
+    return [
+        render_xlsx(content) if fmt == "xlsx" else render_pdf(content, font_file=font_file) for content, fmt in files
+    ]

@@ -4,9 +4,13 @@ NA-10), the pass rates (MT-5), and the results entry with the meeting file (CM-1
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import multiprocessing
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +47,7 @@ from zhicheng_committees.result.errors import (
     ResultsNotPublicized,
 )
 from zhicheng_committees.result.events import PassedApplicant, ResultsConfirmed, ResultsPublicized
-from zhicheng_committees.result.meeting_file import MeetingFileContent, TallyPart, render_pdf, render_xlsx
+from zhicheng_committees.result.meeting_file import MeetingFileContent, TallyPart, render_all
 from zhicheng_committees.result.models import (
     ApplicantResult,
     MeetingFileCopy,
@@ -544,7 +548,8 @@ async def meeting_file(
     content = await _file_content(
         session, facts=facts, result=result, committee_name=name, audience=audience, tools=tools
     )
-    return _render(content, fmt, tools)
+    (data,) = await _render([(content, fmt)], tools)
+    return data
 
 
 async def _filing_name(session: AsyncSession, facts: MeetingFacts) -> str | None:
@@ -556,13 +561,24 @@ async def _filing_name(session: AsyncSession, facts: MeetingFacts) -> str | None
     return filing.name if filing is not None else None
 
 
-def _render(content: MeetingFileContent, fmt: str, tools: Tools) -> bytes:
-    if fmt == "xlsx":
-        return render_xlsx(content)
+async def _render(files: Sequence[tuple[MeetingFileContent, str]], tools: Tools) -> list[bytes]:
+    """The files rendered in a worker process that exits when done.
+
+    reportlab, openpyxl and the CJK font's tables (parsed by reportlab into Python objects) take
+    about 50 MB; rendered in the service, they stayed in its resident set for the rest of its life
+    after the first meeting was confirmed. A process of its own (``spawn``: no copy of the
+    service's memory or its event loop) costs a start of about a second, once per confirmation or
+    unarchived read, and gives the memory back to the system when it exits.
+    """
     try:
-        return render_pdf(content, font_file=tools.font_file)
+        return await asyncio.to_thread(_render_in_worker, files, tools.font_file)
     except FontFileError as error:
         raise MeetingFileFontUnavailable(f"会议档案{error}") from error
+
+
+def _render_in_worker(files: Sequence[tuple[MeetingFileContent, str]], font_file: Path) -> list[bytes]:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as worker:
+        return worker.submit(render_all, files, font_file).result()
 
 
 async def _archive_meeting_file(
@@ -570,22 +586,24 @@ async def _archive_meeting_file(
 ) -> None:
     """CM-11: the meeting file is kept with the meeting as it stood when the results were confirmed."""
     repo = ResultRepository(session)
+    files: list[tuple[str, MeetingFileContent, str]] = []
     for audience in ("office", "shared"):
         content = await _file_content(
             session, facts=facts, result=result, committee_name=committee_name, audience=audience, tools=tools
         )
-        for fmt in ("pdf", "xlsx"):
-            data = _render(content, fmt, tools)
-            repo.add(
-                MeetingFileCopy(
-                    meeting_id=facts.meeting.id,
-                    audience=audience,
-                    format=fmt,
-                    content=data,
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    made_at=tools.now,
-                )
+        files += [(audience, content, fmt) for fmt in ("pdf", "xlsx")]
+    rendered = await _render([(content, fmt) for _, content, fmt in files], tools)
+    for (audience, _, fmt), data in zip(files, rendered, strict=True):
+        repo.add(
+            MeetingFileCopy(
+                meeting_id=facts.meeting.id,
+                audience=audience,
+                format=fmt,
+                content=data,
+                sha256=hashlib.sha256(data).hexdigest(),
+                made_at=tools.now,
             )
+        )
     await repo.flush()
 
 

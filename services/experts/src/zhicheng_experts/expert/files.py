@@ -5,6 +5,10 @@ so an office finds "row 7" where its own program shows row 7. Columns are named 
 their Chinese heading (``姓名``, ``身份证号`` …); values of ownership kind and rank may be codes or
 their Chinese names from the reference catalog. One term per row (``term_start``, ``term_end``);
 relationships as ``kind:身份证号`` separated by ``;``.
+
+openpyxl is imported where an xlsx is read or written, not with this module: it brings about 190
+modules (and numpy and Pillow where they are installed, 20 MB resident in all) into the service
+for the few requests that carry a file (``libs/common/tests/unit/test_lazy_imports.py``).
 """
 
 from __future__ import annotations
@@ -15,8 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
-
-from openpyxl import Workbook, load_workbook
 
 from zhicheng_common.reference import load_reference_catalog
 
@@ -90,6 +92,8 @@ def _table(data: bytes, file_format: FileFormat) -> list[list[str]]:
             except UnicodeDecodeError as exc:
                 raise UnreadableFile("CSV 文件编码无法识别（应为 UTF-8 或 GB18030）") from exc
         return [[cell.strip() for cell in line] for line in csv.reader(io.StringIO(text))]
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) for a bad file
@@ -165,6 +169,8 @@ def write_table(rows: Iterable[Sequence[str]], file_format: FileFormat) -> bytes
         writer.writerow(headings)
         writer.writerows(rows)
         return out.getvalue().encode("utf-8-sig")  # the BOM makes spreadsheets read it as UTF-8
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("专家库")
     sheet.append(headings)

@@ -1,17 +1,21 @@
-"""The xlsx workbooks of the read model (openpyxl): statistics with native charts, passed lists, DA-1."""
+"""The xlsx workbooks of the read model (openpyxl): statistics with native charts, passed lists, DA-1.
+
+openpyxl is imported by the functions that build a workbook, not with this module: it brings
+about 190 modules (and numpy and Pillow where they are installed, 20 MB resident in all) into
+every gateway process for the few that ever export (``libs/common/tests/unit/test_lazy_imports.py``).
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from zhicheng_gateway.readmodel.domain import STAGES
 from zhicheng_gateway.readmodel.schemas import StatisticsRow
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,6 +46,10 @@ def _sheet_title(text: str) -> str:
 def statistics_workbook(tables: Mapping[str, Sequence[StatisticsRow]]) -> bytes:
     """One sheet per dimension: the table (counts, pass rate, median and p90 working days per stage)
     and two native charts (counts as bars, the pass rate as a line)."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.worksheet.worksheet import Worksheet
+
     book = Workbook()
     book.remove(book.active)
     for dimension, rows in tables.items():
@@ -78,6 +86,8 @@ def statistics_workbook(tables: Mapping[str, Sequence[StatisticsRow]]) -> bytes:
 
 def passed_workbook(lists: Mapping[str, Sequence[Mapping[str, Any]]], columns: Sequence[tuple[str, str]]) -> bytes:
     """One sheet per committee, in the prescribed columns."""
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     for committee, rows in lists.items():
