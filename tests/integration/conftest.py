@@ -19,8 +19,10 @@ import httpx
 import nats
 import pytest
 
+from zhicheng_common.backup import deployment_streams
 from zhicheng_common.embedded import port_is_open
 from zhicheng_common.pdf_font import DEFAULT_CJK_FONT
+from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import TestStack, create_database, ensure_cjk_font
 from zhicheng_common.topology import ALL_SERVICES, GATEWAY
 
@@ -198,19 +200,53 @@ def isolated_env(zc_stack: TestStack, zc_env: dict[str, str], name: str) -> dict
     return env
 
 
+def zhicheng(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """A `zhicheng` command with the system's settings, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "zhicheng_common.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def events_settled(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`zhicheng events check` until every consumer applied every event (it exits 1 while one is missing)."""
+    result = zhicheng(env, "events", "check", "--settle-seconds", "0")
+    for _ in range(60):
+        if result.returncode == 0:
+            break
+        time.sleep(1.0)
+        result = zhicheng(env, "events", "check", "--settle-seconds", "0")
+    return result
+
+
 def delete_streams(env: dict[str, str]) -> None:
+    """Delete the deployment's streams: its events, dead letters and KV buckets (calendar, clock)."""
+    settings = CommonSettings(events_prefix=env["ZC_EVENTS_PREFIX"])
+
     async def run() -> None:
         nc = await nats.connect(env["ZC_NATS_URL"])
         try:
             js = nc.jetstream()
-            stream = env["ZC_EVENTS_PREFIX"].upper()
-            for name in (stream, f"{stream}_DEADLETTER"):
+            for name in deployment_streams(settings):
                 with contextlib.suppress(Exception):
                     await js.delete_stream(name)
         finally:
             await nc.close()
 
     asyncio.run(run())
+
+
+def empty_stack(zc_stack: TestStack, env: dict[str, str]) -> dict[str, str]:
+    """Empty the stack ``env`` ran on, as a restore needs it (docs/backups.md): the prefix's streams
+    and KV buckets deleted, and the environment of the same deployment on a new, empty database."""
+    delete_streams(env)
+    empty = dict(env)
+    empty["ZC_DATABASE_URL"] = create_database(zc_stack, f"restored_{env['ZC_EVENTS_PREFIX'][-8:]}")
+    return empty
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,6 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,41 +22,12 @@ import httpx
 import nats
 import pytest
 
-from zhicheng_common.backup import deployment_streams
-from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestStack, create_database
+from zhicheng_common.testing import TestStack
 
-from .conftest import isolated_env, start_system, stop_system
+from .conftest import delete_streams, empty_stack, events_settled, isolated_env, start_system, stop_system, zhicheng
 from .test_integrity_records import GATEWAY, RECORDS, clerk, record_body, resident_id
 
 pytestmark = pytest.mark.integration
-
-
-def zhicheng(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "zhicheng_common.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
-def delete_deployment_streams(env: dict[str, str]) -> None:
-    settings = CommonSettings(events_prefix=env["ZC_EVENTS_PREFIX"])
-
-    async def run() -> None:
-        nc = await nats.connect(env["ZC_NATS_URL"])
-        try:
-            js = nc.jetstream()
-            for name in deployment_streams(settings):
-                with contextlib.suppress(Exception):
-                    await js.delete_stream(name)
-        finally:
-            await nc.close()
-
-    asyncio.run(run())
 
 
 def stream_event_ids(env: dict[str, str]) -> set[str]:
@@ -124,17 +92,6 @@ def answers(admin: dict[str, str], taiyuan: dict[str, str], record_ids: list[str
     return out
 
 
-def events_settled(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`zhicheng events check` until every consumer applied every event (it exits 1 while one is missing)."""
-    result = zhicheng(env, "events", "check", "--settle-seconds", "0")
-    for _ in range(60):
-        if result.returncode == 0:
-            break
-        asyncio.run(asyncio.sleep(1.0))
-        result = zhicheng(env, "events", "check", "--settle-seconds", "0")
-    return result
-
-
 def test_a_backup_with_data_restores_on_an_empty_stack_and_answers_the_same(
     zc_stack: TestStack, zc_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -170,9 +127,7 @@ def test_a_backup_with_data_restores_on_an_empty_stack_and_answers_the_same(
     assert cut
 
     # The empty stack: a new database, the prefix's streams gone.
-    delete_deployment_streams(env)
-    empty = dict(env)
-    empty["ZC_DATABASE_URL"] = create_database(zc_stack, f"restored_{env['ZC_EVENTS_PREFIX'][-8:]}")
+    empty = empty_stack(zc_stack, env)
     refused = zhicheng(env, "restore", str(backup))  # the old database still has its tables
     assert refused.returncode == 1
     assert "is not empty" in refused.stderr
@@ -210,4 +165,4 @@ def test_a_backup_with_data_restores_on_an_empty_stack_and_answers_the_same(
         assert sorted(item["id"] for item in listed["items"]) == sorted([*record_ids, created.json()["id"]])
     finally:
         stop_system(again.process)
-        delete_deployment_streams(empty)
+        delete_streams(empty)
