@@ -48,7 +48,7 @@ from zhicheng_gateway.readmodel.repository import READ_MODEL_LOCK
 log = structlog.get_logger()
 
 LIVE_SCHEMA = "gateway"
-SETTLE_CHUNK = 2000  # declarations whose stages are counted in one transaction after the replay
+SETTLE_CHUNK = 2000  # declarations whose stages are counted at a time after the replay (one transaction)
 #: How long the server keeps a temporary consumer nobody pulls from (a crashed rebuild leaves
 #: nothing behind for longer). Each consumer idles while the others are drained and until the swap:
 #: with ten minutes, a replay of 1,000,000 events on a busy machine lost its last consumer before
@@ -198,10 +198,8 @@ async def _drain(
             gc.collect(1)  # what the batch left in cycles (see _young_collections_only)
     summary.timed("replay", started)
     started = time.monotonic()
-    pending = sorted(unsettled)
-    for start in range(0, len(pending), SETTLE_CHUNK):
-        async with database.unit_of_work() as session:
-            await settle_all(session, pending[start : start + SETTLE_CHUNK], context=context, visit_cache=visit_cache)
+    async with database.unit_of_work() as session:
+        await settle_all(session, unsettled, context=context, visit_cache=visit_cache, chunk=SETTLE_CHUNK)
     summary.timed("stages", started)
     return total
 
