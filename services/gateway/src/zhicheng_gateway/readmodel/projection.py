@@ -507,10 +507,10 @@ async def project_batch(
     repo = ProjectionRepository(session, buffered=True)
     repo.deferred = set()
     repo.visit_cache = visit_cache
-    fresh = await repo.claim_many([(uuid.UUID(event.id), event.service) for event in events])
+    ids = [uuid.UUID(event.id) for event in events]
+    fresh = await repo.claim_many([(event_id, event.service) for event_id, event in zip(ids, events, strict=True)])
     applied = 0
-    for event in events:
-        event_id = uuid.UUID(event.id)
+    for event_id, event in zip(ids, events, strict=True):
         if event_id not in fresh:
             continue
         fresh.discard(event_id)  # the same event twice in a batch is applied once

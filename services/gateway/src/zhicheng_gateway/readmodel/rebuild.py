@@ -15,6 +15,8 @@ fresh tables in, without stopping the queries or the live consumers (docs/readmo
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import secrets
 import time
@@ -129,17 +131,9 @@ class _Replay:
         return []
 
 
-async def _apply(
-    database: Database,
-    messages: Sequence[Msg],
-    *,
-    context: ReadModelContext,
-    prefix: str,
-    summary: RebuildSummary,
-    visit_cache: dict[uuid.UUID, list[Visit]],
-    unsettled: set[uuid.UUID],
-) -> int:
-    """Apply a batch in one transaction; on any failure, each event in its own (a refused one is skipped)."""
+def _decode(messages: Sequence[Msg], *, prefix: str, summary: RebuildSummary) -> list[CloudEvent]:
+    """The envelopes of ``messages`` in their order; one that fails to parse or names another
+    producer than its subject is listed as skipped (the live durables dead-letter it)."""
     events: list[CloudEvent] = []
     for message in messages:
         try:
@@ -149,7 +143,27 @@ async def _apply(
             summary.skipped.append(f"{message.metadata.sequence.stream}: {exc!r}")
             continue
         events.append(event)
-    summary.events += len(messages)
+    return events
+
+
+async def _fetch(
+    replay: _Replay, producer: str, *, prefix: str, summary: RebuildSummary
+) -> tuple[int, list[CloudEvent]]:
+    """The next batch of ``producer``: how many messages, and their envelopes (none once drained)."""
+    messages = await replay.next_batch(producer)
+    return len(messages), _decode(messages, prefix=prefix, summary=summary)
+
+
+async def _apply(
+    database: Database,
+    events: Sequence[CloudEvent],
+    *,
+    context: ReadModelContext,
+    summary: RebuildSummary,
+    visit_cache: dict[uuid.UUID, list[Visit]],
+    unsettled: set[uuid.UUID],
+) -> int:
+    """Apply a batch in one transaction; on any failure, each event in its own (a refused one is skipped)."""
     try:
         async with database.unit_of_work() as session:
             applied = await project_batch(
@@ -179,23 +193,38 @@ async def _drain(
     summary: RebuildSummary,
     visit_cache: dict[uuid.UUID, list[Visit]],
 ) -> int:
-    """Apply what the temporary consumers have, then count the stages of every declaration touched."""
+    """Apply what the temporary consumers have, then count the stages of every declaration touched.
+
+    A producer's next batch is fetched and decoded while its current one is being written: the
+    process does that work while it would otherwise wait for PostgreSQL. Batches are applied one
+    after the other in the order fetched, so each aggregate's events keep their order."""
     total = 0
     unsettled: set[uuid.UUID] = set()
     started = time.monotonic()
     for producer in replay.names:
-        while messages := await replay.next_batch(producer):
-            total += len(messages)
-            await _apply(
-                database,
-                messages,
-                context=context,
-                prefix=prefix,
-                summary=summary,
-                visit_cache=visit_cache,
-                unsettled=unsettled,
-            )
-            gc.collect(1)  # what the batch left in cycles (see _young_collections_only)
+        upcoming = asyncio.ensure_future(_fetch(replay, producer, prefix=prefix, summary=summary))
+        try:
+            while True:
+                count, events = await upcoming
+                if not count:
+                    break
+                upcoming = asyncio.ensure_future(_fetch(replay, producer, prefix=prefix, summary=summary))
+                total += count
+                summary.events += count
+                await _apply(
+                    database,
+                    events,
+                    context=context,
+                    summary=summary,
+                    visit_cache=visit_cache,
+                    unsettled=unsettled,
+                )
+                gc.collect(1)  # what the batch left in cycles (see _young_collections_only)
+        finally:
+            if not upcoming.done():  # the rebuild failed: the fetch ahead is not wanted
+                upcoming.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await upcoming
     summary.timed("replay", started)
     started = time.monotonic()
     async with database.unit_of_work() as session:

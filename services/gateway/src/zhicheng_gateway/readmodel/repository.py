@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -58,13 +59,15 @@ def _quoted(name: str) -> str:
 def _records(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     """The rows as tuples in the order of ``columns`` for COPY; JSONB values as their JSON text, as
     SQLAlchemy sends them (None as JSON null)."""
-    jsonb = [isinstance(table.c[name].type, JSONB) for name in columns]
-    if not any(jsonb):
-        return [tuple(row[name] for name in columns) for row in rows]
-    return [
-        tuple(json.dumps(row[name]) if is_json else row[name] for name, is_json in zip(columns, jsonb, strict=True))
-        for row in rows
-    ]
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    jsonb = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSONB)]
+    if not jsonb:
+        return [values(row) for row in rows]
+    records = [list(values(row)) for row in rows]
+    for record in records:
+        for i in jsonb:
+            record[i] = json.dumps(record[i])
+    return [tuple(record) for record in records]
 
 
 class ProjectionRepository(Repository):
