@@ -88,6 +88,7 @@ class _Replay:
         self.js, self.stream, self.prefix, self.batch = js, stream, prefix, batch
         self.names = {producer: f"gateway-rebuild-{token}-{producer}" for producer in GATEWAY.consumes}
         self.subscriptions: dict[str, JetStreamContext.PullSubscription] = {}
+        self.received: dict[str, int] = {}  # messages fetched per producer
 
     async def open(self) -> None:
         for producer, name in self.names.items():
@@ -116,18 +117,24 @@ class _Replay:
             except NotFoundError:
                 continue
 
-    async def pending(self, producer: str) -> int:
+    async def outstanding(self, producer: str) -> bool:
+        """Whether the consumer has messages not yet received here: still on the server, or
+        delivered already but not returned by a fetch (a fetch that timed out after part of its
+        batch leaves the rest to arrive in the subscription's queue)."""
         info = await self.js.consumer_info(self.stream, self.names[producer])
-        return int(info.num_pending or 0)
+        delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
+        return bool(info.num_pending) or self.received.get(producer, 0) < delivered
 
     async def next_batch(self, producer: str) -> Sequence[Msg]:
-        """The next messages of ``producer``, or none once the consumer has delivered all it had
-        (a fetch that times out while some are pending, on a busy machine, is tried again)."""
-        while await self.pending(producer):
+        """The next messages of ``producer``, or none once this process has received all the
+        consumer had (a fetch that times out meanwhile, on a busy machine, is tried again)."""
+        while await self.outstanding(producer):
             try:
-                return await self.subscriptions[producer].fetch(self.batch, timeout=2.0)
+                messages = await self.subscriptions[producer].fetch(self.batch, timeout=2.0)
             except TimeoutError:
                 continue
+            self.received[producer] = self.received.get(producer, 0) + len(messages)
+            return messages
         return []
 
 
