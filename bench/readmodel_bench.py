@@ -67,8 +67,9 @@ PUBLISH_WINDOW = 3000  # acks outstanding at most (nats-py allows 4,000)
 REBUILD_NOTES = (
     "How a batch of 2,000 events is written: the events are claimed, and each table's rows (merged by key in "
     "memory) copied into a temporary staging table (asyncpg COPY) and moved in with one INSERT … SELECT … ON "
-    "CONFLICT; the stages of every declaration are counted once after the replay and written the same way; the "
-    "secondary indexes are built once at the end."
+    "CONFLICT (the staging tables emptied at each commit); a producer's next batch is fetched and decoded while "
+    "the current one is written; the stages of every declaration are counted once after the replay, staged, and "
+    "written by one UPDATE … FROM per table; the secondary indexes are built once at the end."
 )
 
 LOAD_SQL = """

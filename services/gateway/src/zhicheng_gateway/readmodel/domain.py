@@ -8,7 +8,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -66,17 +66,11 @@ def timeline(visits: Sequence[Visit], working_days_between: Callable[[date, date
     ordered = sorted(visits, key=lambda v: (v.entered_at, str(v.event_id)))
     out: list[Visit] = []
     for index, visit in enumerate(ordered):
+        # Built directly rather than by dataclasses.replace (a rebuild makes a million of them).
         following = ordered[index + 1] if index + 1 < len(ordered) else None
-        if following is None:
-            out.append(replace(visit, left_on=None, working_days=None))
-        else:
-            out.append(
-                replace(
-                    visit,
-                    left_on=following.entered_on,
-                    working_days=working_days_between(visit.entered_on, following.entered_on),
-                )
-            )
+        left_on = None if following is None else following.entered_on
+        days = None if following is None else working_days_between(visit.entered_on, following.entered_on)
+        out.append(Visit(visit.event_id, visit.stage, visit.entered_at, visit.entered_on, visit.due, left_on, days))
     return out
 
 

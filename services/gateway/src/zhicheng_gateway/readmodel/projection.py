@@ -507,10 +507,10 @@ async def project_batch(
     repo = ProjectionRepository(session, buffered=True)
     repo.deferred = set()
     repo.visit_cache = visit_cache
-    fresh = await repo.claim_many([(uuid.UUID(event.id), event.service) for event in events])
+    ids = [uuid.UUID(event.id) for event in events]
+    fresh = await repo.claim_many([(event_id, event.service) for event_id, event in zip(ids, events, strict=True)])
     applied = 0
-    for event in events:
-        event_id = uuid.UUID(event.id)
+    for event_id, event in zip(ids, events, strict=True):
         if event_id not in fresh:
             continue
         fresh.discard(event_id)  # the same event twice in a batch is applied once
@@ -531,11 +531,18 @@ async def settle_all(
     *,
     context: ReadModelContext,
     visit_cache: dict[uuid.UUID, list[Visit]] | None = None,
+    chunk: int = 2000,
 ) -> None:
-    """:func:`settle` for the declarations a rebuild's batches left unsettled."""
+    """:func:`settle` for the declarations a rebuild's batches left unsettled, ``chunk`` of them
+    at a time (what is held in memory); their rows are staged and written at the end, one
+    statement per table (``ProjectionRepository.apply_collected_updates``)."""
     repo = ProjectionRepository(session, buffered=True)  # its updates go through the staging tables
     repo.visit_cache = visit_cache
-    await settle(repo, context, declaration_ids)
+    repo.collected = {}
+    pending = sorted(declaration_ids)  # each once, so every staged key is in one chunk only
+    for start in range(0, len(pending), chunk):
+        await settle(repo, context, pending[start : start + chunk])
+    await repo.apply_collected_updates()
 
 
 async def _apply(repo: ProjectionRepository, event: CloudEvent, context: ReadModelContext) -> None:

@@ -15,6 +15,8 @@ fresh tables in, without stopping the queries or the live consumers (docs/readmo
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import secrets
 import time
@@ -48,7 +50,7 @@ from zhicheng_gateway.readmodel.repository import READ_MODEL_LOCK
 log = structlog.get_logger()
 
 LIVE_SCHEMA = "gateway"
-SETTLE_CHUNK = 2000  # declarations whose stages are counted in one transaction after the replay
+SETTLE_CHUNK = 2000  # declarations whose stages are counted at a time after the replay (one transaction)
 #: How long the server keeps a temporary consumer nobody pulls from (a crashed rebuild leaves
 #: nothing behind for longer). Each consumer idles while the others are drained and until the swap:
 #: with ten minutes, a replay of 1,000,000 events on a busy machine lost its last consumer before
@@ -86,6 +88,7 @@ class _Replay:
         self.js, self.stream, self.prefix, self.batch = js, stream, prefix, batch
         self.names = {producer: f"gateway-rebuild-{token}-{producer}" for producer in GATEWAY.consumes}
         self.subscriptions: dict[str, JetStreamContext.PullSubscription] = {}
+        self.received: dict[str, int] = {}  # messages fetched per producer
 
     async def open(self) -> None:
         for producer, name in self.names.items():
@@ -114,32 +117,30 @@ class _Replay:
             except NotFoundError:
                 continue
 
-    async def pending(self, producer: str) -> int:
+    async def outstanding(self, producer: str) -> bool:
+        """Whether the consumer has messages not yet received here: still on the server, or
+        delivered already but not returned by a fetch (a fetch that timed out after part of its
+        batch leaves the rest to arrive in the subscription's queue)."""
         info = await self.js.consumer_info(self.stream, self.names[producer])
-        return int(info.num_pending or 0)
+        delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
+        return bool(info.num_pending) or self.received.get(producer, 0) < delivered
 
     async def next_batch(self, producer: str) -> Sequence[Msg]:
-        """The next messages of ``producer``, or none once the consumer has delivered all it had
-        (a fetch that times out while some are pending, on a busy machine, is tried again)."""
-        while await self.pending(producer):
+        """The next messages of ``producer``, or none once this process has received all the
+        consumer had (a fetch that times out meanwhile, on a busy machine, is tried again)."""
+        while await self.outstanding(producer):
             try:
-                return await self.subscriptions[producer].fetch(self.batch, timeout=2.0)
+                messages = await self.subscriptions[producer].fetch(self.batch, timeout=2.0)
             except TimeoutError:
                 continue
+            self.received[producer] = self.received.get(producer, 0) + len(messages)
+            return messages
         return []
 
 
-async def _apply(
-    database: Database,
-    messages: Sequence[Msg],
-    *,
-    context: ReadModelContext,
-    prefix: str,
-    summary: RebuildSummary,
-    visit_cache: dict[uuid.UUID, list[Visit]],
-    unsettled: set[uuid.UUID],
-) -> int:
-    """Apply a batch in one transaction; on any failure, each event in its own (a refused one is skipped)."""
+def _decode(messages: Sequence[Msg], *, prefix: str, summary: RebuildSummary) -> list[CloudEvent]:
+    """The envelopes of ``messages`` in their order; one that fails to parse or names another
+    producer than its subject is listed as skipped (the live durables dead-letter it)."""
     events: list[CloudEvent] = []
     for message in messages:
         try:
@@ -149,7 +150,27 @@ async def _apply(
             summary.skipped.append(f"{message.metadata.sequence.stream}: {exc!r}")
             continue
         events.append(event)
-    summary.events += len(messages)
+    return events
+
+
+async def _fetch(
+    replay: _Replay, producer: str, *, prefix: str, summary: RebuildSummary
+) -> tuple[int, list[CloudEvent]]:
+    """The next batch of ``producer``: how many messages, and their envelopes (none once drained)."""
+    messages = await replay.next_batch(producer)
+    return len(messages), _decode(messages, prefix=prefix, summary=summary)
+
+
+async def _apply(
+    database: Database,
+    events: Sequence[CloudEvent],
+    *,
+    context: ReadModelContext,
+    summary: RebuildSummary,
+    visit_cache: dict[uuid.UUID, list[Visit]],
+    unsettled: set[uuid.UUID],
+) -> int:
+    """Apply a batch in one transaction; on any failure, each event in its own (a refused one is skipped)."""
     try:
         async with database.unit_of_work() as session:
             applied = await project_batch(
@@ -179,29 +200,42 @@ async def _drain(
     summary: RebuildSummary,
     visit_cache: dict[uuid.UUID, list[Visit]],
 ) -> int:
-    """Apply what the temporary consumers have, then count the stages of every declaration touched."""
+    """Apply what the temporary consumers have, then count the stages of every declaration touched.
+
+    A producer's next batch is fetched and decoded while its current one is being written: the
+    process does that work while it would otherwise wait for PostgreSQL. Batches are applied one
+    after the other in the order fetched, so each aggregate's events keep their order."""
     total = 0
     unsettled: set[uuid.UUID] = set()
     started = time.monotonic()
     for producer in replay.names:
-        while messages := await replay.next_batch(producer):
-            total += len(messages)
-            await _apply(
-                database,
-                messages,
-                context=context,
-                prefix=prefix,
-                summary=summary,
-                visit_cache=visit_cache,
-                unsettled=unsettled,
-            )
-            gc.collect(1)  # what the batch left in cycles (see _young_collections_only)
+        upcoming = asyncio.ensure_future(_fetch(replay, producer, prefix=prefix, summary=summary))
+        try:
+            while True:
+                count, events = await upcoming
+                if not count:
+                    break
+                upcoming = asyncio.ensure_future(_fetch(replay, producer, prefix=prefix, summary=summary))
+                total += count
+                summary.events += count
+                await _apply(
+                    database,
+                    events,
+                    context=context,
+                    summary=summary,
+                    visit_cache=visit_cache,
+                    unsettled=unsettled,
+                )
+                gc.collect(1)  # what the batch left in cycles (see _young_collections_only)
+        finally:
+            if not upcoming.done():  # the rebuild failed: the fetch ahead is not wanted
+                upcoming.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await upcoming
     summary.timed("replay", started)
     started = time.monotonic()
-    pending = sorted(unsettled)
-    for start in range(0, len(pending), SETTLE_CHUNK):
-        async with database.unit_of_work() as session:
-            await settle_all(session, pending[start : start + SETTLE_CHUNK], context=context, visit_cache=visit_cache)
+    async with database.unit_of_work() as session:
+        await settle_all(session, unsettled, context=context, visit_cache=visit_cache, chunk=SETTLE_CHUNK)
     summary.timed("stages", started)
     return total
 

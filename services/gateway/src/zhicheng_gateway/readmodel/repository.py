@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -58,13 +59,15 @@ def _quoted(name: str) -> str:
 def _records(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     """The rows as tuples in the order of ``columns`` for COPY; JSONB values as their JSON text, as
     SQLAlchemy sends them (None as JSON null)."""
-    jsonb = [isinstance(table.c[name].type, JSONB) for name in columns]
-    if not any(jsonb):
-        return [tuple(row[name] for name in columns) for row in rows]
-    return [
-        tuple(json.dumps(row[name]) if is_json else row[name] for name, is_json in zip(columns, jsonb, strict=True))
-        for row in rows
-    ]
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    jsonb = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSONB)]
+    if not jsonb:
+        return [values(row) for row in rows]
+    records = [list(values(row)) for row in rows]
+    for record in records:
+        for i in jsonb:
+            record[i] = json.dumps(record[i])
+    return [tuple(record) for record in records]
 
 
 class ProjectionRepository(Repository):
@@ -83,6 +86,9 @@ class ProjectionRepository(Repository):
         #: A rebuild's copy of the visits it wrote, by declaration (it is their only writer): read
         #: from here instead of the database. Cleared by the rebuild when a batch rolls back.
         self.visit_cache: dict[uuid.UUID, list[Visit]] | None = None
+        #: A rebuild's stage recount: :meth:`update_many` only stages the rows, and
+        #: :meth:`apply_collected_updates` writes all of them in one statement per table.
+        self.collected: dict[Table, tuple[tuple[str, ...], tuple[str, ...]]] | None = None
 
     async def flush_writes(self) -> None:
         """Write what :meth:`upsert` and :meth:`add_visit` buffered (a no-op when unbuffered): per
@@ -105,19 +111,30 @@ class ProjectionRepository(Repository):
             columns = tuple(next(iter(visits.values())))
             await self._insert_staged(VISITS, columns, list(visits.values()), "ON CONFLICT DO NOTHING")
 
-    async def _stage(self, table: Table, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> str:
-        """COPY the rows into ``table``'s staging twin (a temporary table of the session's connection,
-        made on first use, without constraints); returns the ``WITH moved AS (DELETE … RETURNING …)``
-        that takes them out again in the statement that uses them."""
-        stage = _quoted(f"rm_stage_{table.name}")
+    async def _copy_into_staging(
+        self, table: Table, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]], *, name: str
+    ) -> str:
+        """COPY the rows into the temporary table ``name`` of the session's connection (made on first
+        use like ``table``, without constraints); returns its quoted name. Its rows go at the end of
+        each transaction (``ON COMMIT DELETE ROWS``): a temporary table is never vacuumed, so rows
+        only deleted stayed in it as dead ones that every later scan read again (after a 1,000,000-
+        event replay, each batch's ``DELETE … RETURNING`` scanned every row ever staged)."""
+        stage = _quoted(name)
         driver = await driver_connection(self.session)
         await driver.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT * FROM {self._name(table)} WITH NO DATA"  # noqa: S608
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "  # noqa: S608
+            f"AS SELECT * FROM {self._name(table)} WITH NO DATA"
         )
         await driver.copy_records_to_table(
-            f"rm_stage_{table.name}", schema_name="pg_temp", columns=columns, records=_records(table, columns, rows)
+            name, schema_name="pg_temp", columns=columns, records=_records(table, columns, rows)
         )
-        return f"WITH moved AS (DELETE FROM pg_temp.{stage} RETURNING {', '.join(map(_quoted, columns))}) "  # noqa: S608
+        return f"pg_temp.{stage}"
+
+    async def _stage(self, table: Table, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> str:
+        """COPY the rows into ``table``'s staging twin; returns the ``WITH moved AS (DELETE … RETURNING …)``
+        that takes them out again in the statement that uses them."""
+        stage = await self._copy_into_staging(table, columns, rows, name=f"rm_stage_{table.name}")
+        return f"WITH moved AS (DELETE FROM {stage} RETURNING {', '.join(map(_quoted, columns))}) "  # noqa: S608
 
     async def _insert_staged(
         self, table: Table, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]], conflict: str
@@ -165,6 +182,14 @@ class ProjectionRepository(Repository):
         table = model.__table__
         keys = [column.name for column in table.primary_key.columns]
         names = [name for name in rows[0] if name not in keys]
+        if self.buffered and self.collected is not None:
+            # Rows of disjoint declarations from call to call (the recount's chunks), so a key is
+            # staged once: the single UPDATE later cannot meet it twice.
+            last = {tuple(row[name] for name in keys): row for row in rows}
+            known = self.collected.setdefault(table, (tuple(keys), tuple(names)))
+            assert known == (tuple(keys), tuple(names)), f"{table.name}: staged with other columns before"
+            await self._copy_into_staging(table, (*keys, *names), list(last.values()), name=f"rm_recount_{table.name}")
+            return
         if self.buffered:
             last = {tuple(row[name] for name in keys): row for row in rows}
             moved = await self._stage(table, (*keys, *names), list(last.values()))
@@ -182,6 +207,23 @@ class ProjectionRepository(Repository):
         )
         params = [{**{f"k_{n}": row[n] for n in keys}, **{f"v_{n}": row[n] for n in names}} for row in rows]
         await self.session.execute(statement, params)
+
+    async def apply_collected_updates(self) -> None:
+        """Write every row :meth:`update_many` staged for the recount: per table one ``UPDATE … FROM``
+        the staging table, its statistics taken first. Row by row, each chunk's ``UPDATE … FROM``
+        was planned as a hash join over the whole table (the staging table's row count unknown to
+        the planner): a scan of every visit for every 2,000 declarations."""
+        collected, self.collected = self.collected or {}, None
+        driver = await driver_connection(self.session)
+        for table, (keys, names) in collected.items():
+            stage = f"pg_temp.{_quoted(f'rm_recount_{table.name}')}"
+            await driver.execute(f"ANALYZE {stage}")
+            await driver.execute(
+                f"UPDATE {self._name(table)} AS t "  # noqa: S608 - names from the models
+                f"SET {', '.join(f'{_quoted(n)} = s.{_quoted(n)}' for n in names)} FROM {stage} AS s "
+                f"WHERE {' AND '.join(f't.{_quoted(k)} = s.{_quoted(k)}' for k in keys)}"
+            )
+            await driver.execute(f"TRUNCATE {stage}")
 
     async def upsert(self, model: Any, key: str, values: Mapping[str, Any], *, update_keys: Sequence[str]) -> None:
         """Insert ``values``; on a known key, set only ``update_keys`` (what this event knows)."""
