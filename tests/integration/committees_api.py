@@ -31,11 +31,14 @@ def plan_dates(today: date, levels: list[str]) -> dict[str, Any]:
     """A plan whose declaration window is open today and whose dates meet CM-7 and CM-8 exactly.
 
     CM-7 is checked on the day the plan is published (issue 12), i.e. today: the meeting is the
-    30th working day after today, on the calendar the running services use (years nobody has
-    described yet are counted provisionally, by the services and by this default calendar alike).
+    first day that leaves 30 working days from today on, on the calendar the running services use
+    (years nobody has described yet are counted provisionally, by the services and by this default
+    calendar alike). NA-14 counts the act's own day when it is a working day, so on a weekend or a
+    holiday the meeting is one working day later (a plan published on Saturday 2026-12-05 holds
+    only 29 working days before 2027-01-18, the 30th working day after it).
     """
     cal = WorkingDayCalendar()
-    meeting = cal.add_working_days(today, 30)
+    meeting = cal.add_working_days(today, 30 if cal.is_working_day(today) else 31)
     dates: dict[str, Any] = {
         "year": meeting.year,
         "levels": levels,
