@@ -15,6 +15,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,7 @@ def test_a_backup_with_data_restores_on_an_empty_stack_and_answers_the_same(
         for _ in range(30):
             if cut <= stream_event_ids(empty):
                 break
-            asyncio.run(asyncio.sleep(1.0))
+            time.sleep(1.0)
         assert cut <= stream_event_ids(empty), cut - stream_event_ids(empty)
         admin = again.admin_headers()
         assert answers(admin, taiyuan, record_ids) == before
