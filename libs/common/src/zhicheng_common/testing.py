@@ -446,14 +446,26 @@ _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+_ISSUED_RESIDENT_IDS: set[str] = set()
+
+
 def resident_id(region: str = "140105", birth: date | None = None, sequence: int | None = None) -> str:
-    """A valid resident ID number (GB 11643); a random birth day (1960-1999) and sequence unless given."""
-    noise = uuid.uuid4().int
-    born = birth or date(1960, 1, 1) + timedelta(days=noise % 14_600)
-    number = (noise >> 20) % 1000 if sequence is None else sequence
-    first17 = f"{region}{born:%Y%m%d}{number:03d}"
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return first17 + "10X98765432"[total % 11]
+    """A valid resident ID number (GB 11643); a random birth day (1960-1999) and sequence unless given.
+
+    A random number is never handed out twice in one process: there are only 14.6 million of
+    them per region, and a test session creates thousands of people in one database, where a
+    repeat is refused as a duplicate (CI once drew the same expert twice).
+    """
+    while True:
+        noise = uuid.uuid4().int
+        born = birth or date(1960, 1, 1) + timedelta(days=noise % 14_600)
+        number = (noise >> 20) % 1000 if sequence is None else sequence
+        first17 = f"{region}{born:%Y%m%d}{number:03d}"
+        total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+        value = first17 + "10X98765432"[total % 11]
+        if (birth is not None and sequence is not None) or value not in _ISSUED_RESIDENT_IDS:
+            _ISSUED_RESIDENT_IDS.add(value)
+            return value
 
 
 def credit_code(prefix: str = "91140100") -> str:
