@@ -13,8 +13,10 @@ import importlib
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -51,6 +53,30 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE
 from zhicheng_common.settings import CommonSettings, ServiceSettings
 from zhicheng_common.topology import ServiceInfo
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the session a temporary root of its own outside ``/tmp/pytest-of-<user>``.
+
+    As root, the embedded PostgreSQL runs as another user, so its data directory must stay
+    reachable for that user. Every pytest run resets ``/tmp/pytest-of-<user>`` to mode 0700:
+    a second test session started beside this one (another checkout, a benchmark) would cut the
+    running server off its own data directory and it would stop (seen: ``could not open file
+    ".../pg/global/pg_control": Permission denied``, then every test after it erred).
+    """
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = str(Path(tempfile.mkdtemp(prefix="zc-pytest-")) / "run")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's temporary root when every test passed; keep it to read otherwise."""
+    basetemp = Path(session.config.option.basetemp or "")
+    if basetemp.name == "run" and basetemp.parent.name.startswith("zc-pytest-"):
+        if exitstatus == 0:
+            shutil.rmtree(basetemp.parent, ignore_errors=True)
+        else:
+            print(f"\nzhicheng test files kept in {basetemp}")
 
 
 @dataclass(frozen=True)
