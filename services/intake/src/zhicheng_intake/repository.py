@@ -117,7 +117,7 @@ class DeclarationRepository(Repository):
         schema = _quoted(schema_name)
         names = list(values)
         assignments = ", ".join(f'"{name}" = ${n}' for n, name in enumerate(names, 7))
-        journaled, journal_args = "", []
+        journaled, journal_args = "", list[Any]()
         if entry is not None:
             insert_entry, journal_args = entry_insert(schema_name, entry, first=7 + len(names))
             journaled = f", journaled AS ({insert_entry})"
