@@ -178,18 +178,31 @@ _ENTRY_COLUMNS = (
     "data",
 )
 _JSON_COLUMNS = frozenset({"rule_ids", "data"})
+# The parameters' types, for an INSERT … SELECT where PostgreSQL cannot infer them from the target.
+_ENTRY_CASTS = {name: "text" for name in _ENTRY_COLUMNS} | {
+    "format": "smallint",
+    "at": "timestamptz",
+    "rule_ids": "jsonb",
+    "data": "jsonb",
+}
 
 
-def entry_insert(schema: str, entry: Mapping[str, Any], *, first: int) -> tuple[str, list[Any]]:
+def entry_insert(
+    schema: str, entry: Mapping[str, Any], *, first: int, select_from: str | None = None
+) -> tuple[str, list[Any]]:
     """``INSERT`` of an :func:`entry_values` entry on the driver (asyncpg), numbered from ``$first``.
 
     For a hot path that puts the entry into the statement of its change (a ``WITH`` of several
     writes): returns the SQL and its arguments, JSON columns as JSON text (the engine's codec).
-    ``schema`` is the session's (:func:`~zhicheng_common.db.session_schema`).
+    ``schema`` is the session's (:func:`~zhicheng_common.db.session_schema`). With ``select_from``
+    (the name of a ``WITH`` query) the entry is inserted once per row that query returns, so only
+    when the change it notes was made (``INSERT … ON CONFLICT DO NOTHING RETURNING``).
     """
     quoted = '"' + schema.replace('"', '""') + '"'
-    placeholders = ", ".join(f"${n}" for n in range(first, first + len(_ENTRY_COLUMNS)))
-    sql = f"INSERT INTO {quoted}.journal ({', '.join(_ENTRY_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
+    placeholders = ", ".join(f"${n}::{_ENTRY_CASTS[name]}" for n, name in enumerate(_ENTRY_COLUMNS, first))
+    # Identifiers from the caller's schema map and query name, values as parameters.
+    rows = f"VALUES ({placeholders})" if select_from is None else f"SELECT {placeholders} FROM {select_from}"  # noqa: S608
+    sql = f"INSERT INTO {quoted}.journal ({', '.join(_ENTRY_COLUMNS)}) {rows}"
     args = [
         json.dumps(entry[name], ensure_ascii=False) if name in _JSON_COLUMNS else entry[name] for name in _ENTRY_COLUMNS
     ]
