@@ -108,7 +108,44 @@ async def append_entry(
     jurisdiction listed), so that jurisdiction's auditors see who touched it, wherever the actor
     sits. No lock is taken: the sequencer links the entry into the chain after the commit.
     """
-    entry: dict[str, Any] = {
+    entry = entry_values(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        record_region=record_region,
+        reason=reason,
+        rule_ids=rule_ids,
+        policy_pack=policy_pack,
+        data=data,
+    )
+    entry["id"] = (
+        await session.execute(insert(journal_table).values(**entry).returning(journal_table.c.id))
+    ).scalar_one()
+    entry.update(seq=None, prev_hash=None, hash=None)
+    return entry
+
+
+def entry_values(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    action: str,
+    record_type: str,
+    record_id: str,
+    record_region: str,
+    reason: str | None = None,
+    rule_ids: Sequence[str] = (),
+    policy_pack: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of the unlinked entry :func:`append_entry` inserts, for a hot path that writes it
+    in a statement of its own (one round trip with the change it notes, in the same transaction).
+
+    The keys are the ``journal`` table's column names; ``rule_ids`` and ``data`` are JSON values.
+    """
+    return {
         "format": CURRENT_FORMAT,
         "at": session_clock(session).now(),
         "actor": actor.subject,
@@ -123,11 +160,53 @@ async def append_entry(
         "policy_pack": policy_pack,
         "data": json_safe(dict(data or {})),
     }
-    entry["id"] = (
-        await session.execute(insert(journal_table).values(**entry).returning(journal_table.c.id))
-    ).scalar_one()
-    entry.update(seq=None, prev_hash=None, hash=None)
-    return entry
+
+
+_ENTRY_COLUMNS = (
+    "format",
+    "at",
+    "actor",
+    "role",
+    "region",
+    "record_region",
+    "action",
+    "record_type",
+    "record_id",
+    "reason",
+    "rule_ids",
+    "policy_pack",
+    "data",
+)
+_JSON_COLUMNS = frozenset({"rule_ids", "data"})
+# The parameters' types, for an INSERT … SELECT where PostgreSQL cannot infer them from the target.
+_ENTRY_CASTS = {name: "text" for name in _ENTRY_COLUMNS} | {
+    "format": "smallint",
+    "at": "timestamptz",
+    "rule_ids": "jsonb",
+    "data": "jsonb",
+}
+
+
+def entry_insert(
+    schema: str, entry: Mapping[str, Any], *, first: int, select_from: str | None = None
+) -> tuple[str, list[Any]]:
+    """``INSERT`` of an :func:`entry_values` entry on the driver (asyncpg), numbered from ``$first``.
+
+    For a hot path that puts the entry into the statement of its change (a ``WITH`` of several
+    writes): returns the SQL and its arguments, JSON columns as JSON text (the engine's codec).
+    ``schema`` is the session's (:func:`~zhicheng_common.db.session_schema`). With ``select_from``
+    (the name of a ``WITH`` query) the entry is inserted once per row that query returns, so only
+    when the change it notes was made (``INSERT … ON CONFLICT DO NOTHING RETURNING``).
+    """
+    quoted = '"' + schema.replace('"', '""') + '"'
+    placeholders = ", ".join(f"${n}::{_ENTRY_CASTS[name]}" for n, name in enumerate(_ENTRY_COLUMNS, first))
+    # Identifiers from the caller's schema map and query name, values as parameters.
+    rows = f"VALUES ({placeholders})" if select_from is None else f"SELECT {placeholders} FROM {select_from}"  # noqa: S608
+    sql = f"INSERT INTO {quoted}.journal ({', '.join(_ENTRY_COLUMNS)}) {rows}"
+    args = [
+        json.dumps(entry[name], ensure_ascii=False) if name in _JSON_COLUMNS else entry[name] for name in _ENTRY_COLUMNS
+    ]
+    return sql, args
 
 
 def row_to_entry(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:

@@ -728,7 +728,16 @@ def _packaged() -> Traversable:
 
 def available_packs() -> list[str]:
     """Return the ids of the packs shipped with this package, sorted."""
-    return sorted(entry.name.removesuffix(".yaml") for entry in _packaged().iterdir() if entry.name.endswith(".yaml"))
+    return list(_shipped_packs())
+
+
+@functools.cache
+def _shipped_packs() -> tuple[str, ...]:
+    # The package's files do not change while it runs: listed once, not on every pack_by_id (a
+    # directory listing per consumed event was 4 % of review's CPU on the write path).
+    return tuple(
+        sorted(entry.name.removesuffix(".yaml") for entry in _packaged().iterdir() if entry.name.endswith(".yaml"))
+    )
 
 
 @functools.cache

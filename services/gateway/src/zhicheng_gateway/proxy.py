@@ -1,4 +1,5 @@
-"""Forwarding to the domain services: one pooled HTTP client per upstream, made in the lifespan.
+"""Forwarding to the domain services: one pooled HTTP client per upstream, made in the lifespan
+(its connections: :mod:`zhicheng_gateway.transport`).
 
 A forwarded request keeps its method, path, query, body (streamed) and end-to-end headers (Authorization
 included); hop-by-hop headers are dropped, ``X-Forwarded-*`` added, and the correlation id
@@ -23,6 +24,7 @@ from zhicheng_common.logging import current_trace_id, trace_id_from_traceparent,
 from zhicheng_common.topology import DOMAIN_SERVICES
 from zhicheng_gateway.errors import UpstreamTimeout, UpstreamUnavailable
 from zhicheng_gateway.settings import GatewaySettings
+from zhicheng_gateway.transport import UpstreamTransport
 
 log = structlog.get_logger()
 
@@ -108,10 +110,6 @@ class Upstreams:
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.health_timeout = settings.health_timeout_seconds
-        limits = httpx.Limits(
-            max_connections=settings.upstream_max_connections,
-            max_keepalive_connections=settings.upstream_max_keepalive,
-        )
         urls = settings.upstream_urls()
         self.by_name: dict[str, Upstream] = {}
         self.by_area: dict[str, Upstream] = {}
@@ -122,7 +120,11 @@ class Upstreams:
                 areas=info.areas,
                 client=httpx.AsyncClient(
                     timeout=httpx.Timeout(settings.upstream_timeout_seconds),
-                    limits=limits,
+                    # Kept-alive connections without httpcore's per-request walk of the pool.
+                    transport=UpstreamTransport(
+                        max_connections=settings.upstream_max_connections,
+                        max_keepalive=settings.upstream_max_keepalive,
+                    ),
                     follow_redirects=False,
                     # Service-to-service calls never go through an environment proxy.
                     trust_env=False,

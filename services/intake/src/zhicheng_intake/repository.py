@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.attributes import set_committed_value
 
+from zhicheng_common.audit import entry_insert
 from zhicheng_common.auth import Principal, Role
 from zhicheng_common.db import driver_connection, region_within, session_schema
 from zhicheng_common.repository import Repository
@@ -92,9 +93,17 @@ class DeclarationRepository(Repository):
         self.session.add(change)
         await self.session.flush()
 
-    async def move(self, row: Declaration, change: StatusChange, *, also: Mapping[str, Any] | None = None) -> None:
-        """The declaration's new status (and ``also``, more of its columns) and its history row, in
-        one statement on the driver (the submit path's write; no ORM flush).
+    async def move(
+        self,
+        row: Declaration,
+        change: StatusChange,
+        *,
+        also: Mapping[str, Any] | None = None,
+        entry: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The declaration's new status (and ``also``, more of its columns), its history row and
+        (``entry``, from :func:`zhicheng_common.audit.entry_values`) its journal entry, in one
+        statement on the driver (the submit path's write; no ORM flush, one round trip).
 
         The loaded row takes the new values as committed ones, so the unit of work does not write
         them a second time.
@@ -104,12 +113,17 @@ class DeclarationRepository(Repository):
         unknown = [name for name in values if name not in columns]
         if unknown:
             raise ValueError(f"not columns of declarations: {unknown}")
-        schema = _quoted(session_schema(self.session))
+        schema_name = session_schema(self.session)
+        schema = _quoted(schema_name)
         names = list(values)
         assignments = ", ".join(f'"{name}" = ${n}' for n, name in enumerate(names, 7))
+        journaled, journal_args = "", list[Any]()
+        if entry is not None:
+            insert_entry, journal_args = entry_insert(schema_name, entry, first=7 + len(names))
+            journaled = f", journaled AS ({insert_entry})"
         # Identifiers from the schema map and the table's own column names, values as parameters.
         statement = (
-            f"WITH moved AS (UPDATE {schema}.declarations SET {assignments} WHERE id = $1) "  # noqa: S608
+            f"WITH moved AS (UPDATE {schema}.declarations SET {assignments} WHERE id = $1){journaled} "  # noqa: S608
             f"INSERT INTO {schema}.declaration_status_changes (id, declaration_id, status, at, actor, reason) "
             "VALUES ($2, $1, $3, $4, $5, $6)"
         )
@@ -122,9 +136,39 @@ class DeclarationRepository(Repository):
             change.actor,
             change.reason,
             *(values[name] for name in names),
+            *journal_args,
         )
         for name in names:
             set_committed_value(row, name, values[name])
+
+    async def owned_for_submit(self, declaration_id: uuid.UUID) -> Declaration | None:
+        """The declaration locked ``FOR UPDATE`` and, in the same statement, its applicant's EL-11 lock.
+
+        EL-11: one person's submissions of a year go one at a time. The transaction-scoped advisory
+        lock on (applicant, year) makes a second submission of the same person wait here, so the
+        eligibility context read in the next statement sees the first one committed. One round trip
+        on the driver for what were two (the ORM's row and the lock); the row comes back as a
+        :class:`Declaration` outside the session (the submit path writes it with :meth:`move`, never
+        through the unit of work).
+        """
+        schema = _quoted(session_schema(self.session))
+        record = await (await driver_connection(self.session)).fetchrow(
+            f"SELECT d.*, pg_advisory_xact_lock(hashtextextended("  # noqa: S608 (schema from the engine's map)
+            f"'intake.el11:' || d.applicant_key || ':' || d.year::text, 0)) IS NULL AS el11_locked "
+            f"FROM {schema}.declarations d WHERE d.id = $1 FOR UPDATE OF d",
+            declaration_id,
+        )
+        if record is None:
+            return None
+        mapper = inspect(Declaration)
+        return Declaration(
+            **{
+                attr.key: _json(record[attr.columns[0].name])
+                if attr.key in _DECLARATION_JSON
+                else record[attr.columns[0].name]
+                for attr in mapper.column_attrs
+            }
+        )
 
     async def history(self, declaration_id: uuid.UUID) -> Sequence[StatusChange]:
         statement = select(StatusChange).where(StatusChange.declaration_id == declaration_id).order_by(StatusChange.at)
@@ -159,16 +203,6 @@ class DeclarationRepository(Repository):
             select(Declaration).where(where).order_by(Declaration.created_at.desc()).offset(offset).limit(limit)
         )
         return rows.all(), int(total or 0)
-
-    async def lock_applicant_year(self, applicant_key: str, year: int) -> None:
-        """EL-11: serialize submissions of one person and year until this transaction ends.
-
-        A transaction-scoped advisory lock: a second submission of the same person waits here and
-        then sees the first one committed, so the count below holds under concurrent requests.
-        """
-        await self.session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(f"intake.el11:{applicant_key}:{year}", 0)))
-        )
 
     async def made_of_applicant(self, applicant_key: str, year: int, *, excluding: uuid.UUID) -> Sequence[Declaration]:
         """EL-11: the applicant's declarations of ``year`` past the draft (the domain decides which count)."""
@@ -383,6 +417,10 @@ class ProjectionRepository(Repository):
             or_(IntegrityBar.valid_until.is_(None), IntegrityBar.valid_until >= on),
         )
         return (await self.session.scalars(statement)).all()
+
+
+# Declarations' JSONB columns: the driver answers them as JSON text.
+_DECLARATION_JSON = frozenset({"content", "correction_items", "corrected_fields"})
 
 
 def _quoted(identifier: str) -> str:

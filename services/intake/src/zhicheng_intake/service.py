@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zhicheng_common.audit import entry_values
 from zhicheng_common.auth import SYSTEM, Principal, Role, ensure_role
 from zhicheng_common.clock import china_today
 from zhicheng_common.events.outbox import record_event
@@ -215,26 +216,34 @@ async def _move(
     """Move the declaration to ``status`` (with ``also``, more of its columns), with history and journal."""
     if not domain.can_move(row.status, status):
         raise WrongState(f"申报状态为{_status_name(row.status)}，不能变为{_status_name(status)}")
-    previous = row.status
+    # The entry JOURNAL.change would write, in the statement of the move (one round trip).
+    entry = entry_values(
+        session,
+        actor=actor,
+        action=f"declaration.{status}",
+        record_type=RECORD,
+        record_id=str(row.id),
+        record_region=row.region,
+        reason=reason,
+        rule_ids=rule_ids or [],
+        policy_pack=(also or {}).get("policy_pack", row.policy_pack),
+        data={"from": row.status, "to": status},
+    )
     await DeclarationRepository(session).move(
         row,
         StatusChange(id=uuid.uuid4(), declaration_id=row.id, status=status, at=now, actor=actor.subject, reason=reason),
         also=also,
-    )
-    await JOURNAL.change(
-        session,
-        row,
-        actor,
-        f"declaration.{status}",
-        reason=reason,
-        rule_ids=rule_ids or [],
-        policy_pack=row.policy_pack,
-        data={"from": previous, "to": status},
+        entry=entry,
     )
 
 
 async def _owned(session: AsyncSession, declaration_id: uuid.UUID, actor: Principal) -> Declaration:
     row = await DeclarationRepository(session).get(declaration_id, for_update=True)
+    return _owner_checked(row, declaration_id, actor)
+
+
+def _owner_checked(row: Declaration | None, declaration_id: uuid.UUID, actor: Principal) -> Declaration:
+    """The declaration if it exists and ``actor`` filed it (404, 403 ``not_owner``)."""
     if row is None:
         raise NotFound(f"申报 {declaration_id} 不存在")
     if row.owner_subject != actor.subject:
@@ -367,12 +376,12 @@ async def submit(
             existing = await repo.get(declaration_id)
             assert existing is not None
             return to_read(existing, principal=actor, cipher=deps.cipher)
-    row = await _owned(session, declaration_id, actor)
+    # EL-11: one person's submissions of a year go one at a time, so two at the same moment
+    # cannot both see "no other application": the row's statement takes the (applicant, year)
+    # lock, which ends with this transaction.
+    row = _owner_checked(await repo.owned_for_submit(declaration_id), declaration_id, actor)
     if row.status != "draft":
         raise _wrong_state(row, "提交")
-    # EL-11: one person's submissions of a year go one at a time, so two at the same moment
-    # cannot both see "no other application" (the lock ends with this transaction).
-    await repo.lock_applicant_year(row.applicant_key, row.year)
     declared = _declared(row, deps.cipher)
     context = await eligibility_context(session, row=row, declared=declared, today=china_today(now))
     pack = pack_for(row)

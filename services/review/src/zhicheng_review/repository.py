@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import Column, ColumnElement, Table, and_, false, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 
+from zhicheng_common.audit import entry_insert
 from zhicheng_common.auth import Principal, Role
-from zhicheng_common.db import region_within
+from zhicheng_common.db import driver_connection, region_within, session_schema
 from zhicheng_common.repository import Repository
 from zhicheng_review.domain import ObjectionStatus, PublicityStatus, ReviewStatus
 from zhicheng_review.models import Decision, Objection, Publicity, Reexamination, Review, StepVisit
@@ -60,6 +64,35 @@ class ReviewRepository(Repository):
 
     async def get(self, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
         return await self.row(Review, review_id, for_update=for_update)
+
+    async def start(self, review: Review, visit: StepVisit, entry: Mapping[str, Any]) -> bool:
+        """Insert a new chain, its first step's visit and its journal entry in one statement on the
+        driver (the consumer's hot path: one round trip, no ORM flush); nothing when the declaration
+        already has a chain (``declaration_id`` is unique). Whether the chain was inserted.
+
+        ``review`` and ``visit`` stay outside the session: the unit of work never writes them again.
+        """
+        schema_name = session_schema(self.session)
+        schema = '"' + schema_name.replace('"', '""') + '"'
+        review_columns, review_args = _insert_values(Review.__table__, review)  # type: ignore[arg-type]
+        visit_columns, visit_args = _insert_values(StepVisit.__table__, visit)  # type: ignore[arg-type]
+        n = len(review_args)
+        review_values = ", ".join(f"${i}" for i in range(1, n + 1))
+        visit_values = ", ".join(f"${i}::{_sql_type(column)}" for i, column in enumerate(visit_columns, n + 1))
+        journaled, journal_args = entry_insert(schema_name, entry, first=n + len(visit_args) + 1, select_from="started")
+        # Identifiers from the schema map and the tables' own column names, values as parameters.
+        statement = (
+            f"WITH started AS (INSERT INTO {schema}.reviews ({_names(review_columns)}) VALUES ({review_values}) "  # noqa: S608
+            "ON CONFLICT (declaration_id) DO NOTHING RETURNING 1), "
+            f"visited AS (INSERT INTO {schema}.step_visits ({_names(visit_columns)}) "
+            f"SELECT {visit_values} FROM started), "
+            f"journaled AS ({journaled}) "
+            "SELECT count(*) FROM started"
+        )
+        inserted = await (await driver_connection(self.session)).fetchval(
+            statement, *review_args, *visit_args, *journal_args
+        )
+        return bool(inserted)
 
     async def get_by_declaration(self, declaration_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
         statement = select(Review).where(Review.declaration_id == declaration_id)
@@ -222,3 +255,42 @@ class ReviewRepository(Repository):
 
     async def get_reexamination(self, reexamination_id: uuid.UUID, *, for_update: bool = False) -> Reexamination | None:
         return await self.row(Reexamination, reexamination_id, for_update=for_update)
+
+
+def _insert_values(table: Table, row: object) -> tuple[list[Column[Any]], list[Any]]:
+    """The columns of ``row`` (a mapped object not in a session) to insert, and their values: what
+    the ORM's flush would send (a scalar default for an unset column; one with a server default
+    left to the database)."""
+    state: dict[str, Any] = row.__dict__
+    columns: list[Column[Any]] = []
+    values: list[Any] = []
+    for column in table.columns:
+        if column.key in state:
+            value = state[column.key]
+        elif column.default is not None and column.default.is_scalar:
+            value = column.default.arg  # type: ignore[attr-defined]
+        elif column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)  # type: ignore[attr-defined]
+        elif column.server_default is not None:
+            continue
+        else:
+            value = None
+        columns.append(column)
+        values.append(value)
+    return columns, values
+
+
+def _names(columns: Sequence[Column[Any]]) -> str:
+    return ", ".join(f'"{column.name}"' for column in columns)
+
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+@functools.cache
+def _type_name(type_: Any) -> str:
+    return str(type_.compile(dialect=_DIALECT))
+
+
+def _sql_type(column: Column[Any]) -> str:
+    return _type_name(column.type)

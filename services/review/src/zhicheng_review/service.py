@@ -18,6 +18,7 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zhicheng_common.audit import entry_values
 from zhicheng_common.auth import Principal, ensure_covers, ensure_role, system_actor
 from zhicheng_common.calendar import WorkingDayCalendar, recomputed_reason, years_span
 from zhicheng_common.clock import Clock, china_today
@@ -189,7 +190,11 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
             policy_pack=review.policy_pack,
         )
         return
-    step = chain.steps[index]
+    ReviewRepository(session).add(_arrive(review, chain.steps[index], index, today, ctx))
+
+
+def _arrive(review: Review, step: ReviewStep, index: int, today: date, ctx: ReviewContext) -> StepVisit:
+    """``review`` at step ``index`` from ``today`` (its due day counted, NA-14), and the step's visit."""
     review.status = ReviewStatus.IN_REVIEW
     review.step_index = index
     review.step_key = step.key
@@ -198,10 +203,13 @@ async def _enter_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
     review.step_due_provisional = review.step_due is not None and ctx.calendar.is_provisional_span(
         today, review.step_due
     )
-    ReviewRepository(session).add(
-        StepVisit(
-            review_id=review.id, step_key=step.key, region=review.region, arrived_on=today, due_on=review.step_due
-        )
+    return StepVisit(
+        id=uuid7(),
+        review_id=review.id,
+        step_key=step.key,
+        region=review.region,
+        arrived_on=today,
+        due_on=review.step_due,
     )
 
 
@@ -214,10 +222,7 @@ async def _leave_step(session: AsyncSession, *, ctx: ReviewContext, review: Revi
 
 async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[str, Any], region: str) -> Review | None:
     """Start the chain of a submitted declaration (once per declaration)."""
-    repository = ReviewRepository(session)
     declaration_id = uuid.UUID(str(data["declaration_id"]))
-    if await repository.get_by_declaration(declaration_id) is not None:
-        return None
     # The pack intake judged the declaration by (carried on the event); an event from before it was
     # carried resolves it the same way intake does, from the declaration's region and year.
     named = str(data.get("policy_pack") or "")
@@ -252,21 +257,28 @@ async def start_chain(session: AsyncSession, *, ctx: ReviewContext, data: dict[s
         step_key=chain.steps[0].key,
         step_since=ctx.today(),
     )
-    repository.add(review)
-    # No flush before the first step is entered: the review (its id is ours, uuid7), its step and
-    # the step's visit then go in with the journal entry's autoflush, two INSERTs, instead of an
-    # INSERT, an UPDATE of the same row and an INSERT.
-    await _enter_step(session, ctx=ctx, review=review, index=0)
-    await REVIEW_JOURNAL.change(
+    # As _enter_step(…, index=0) would leave it, without adding it to the session: the review (its
+    # id is ours, uuid7), its first step's visit and the journal entry REVIEW_JOURNAL.change would
+    # write go in with one statement, and only if the declaration has no chain yet (once per
+    # declaration: a redelivered event inserts nothing).
+    review.claimed_by = None
+    review.claimed_at = None
+    review.updated_at = ctx.clock.now()
+    visit = _arrive(review, chain.steps[0], 0, review.step_since, ctx)
+    entry = entry_values(
         session,
-        review,
-        system_actor(region, service="review"),
-        "review.chain_started",
+        actor=system_actor(region, service="review"),
+        action="review.chain_started",
+        record_type=REVIEW_JOURNAL.record_type,
+        record_id=str(review.id),
+        record_region=review.region,
         reason=f"申报已提交，进入审核链 {chain.id}",
         rule_ids=[chain.rule, "CH-4"],
         policy_pack=pack.id,
         data={"declaration_id": str(declaration_id), "chain": chain.id, "channel": review.channel},
     )
+    if not await ReviewRepository(session).start(review, visit, entry):
+        return None
     return review
 
 
