@@ -1,5 +1,4 @@
-"""Forwarding to the domain services: one pooled HTTP client per upstream, made in the lifespan
-(its connections: :mod:`zhicheng_gateway.transport`).
+"""Forwarding to the domain services: one pooled HTTP client per upstream, made in the lifespan.
 
 A forwarded request keeps its method, path, query, body (streamed) and end-to-end headers (Authorization
 included); hop-by-hop headers are dropped, ``X-Forwarded-*`` added, and the correlation id
@@ -24,7 +23,6 @@ from zhicheng_common.logging import current_trace_id, trace_id_from_traceparent,
 from zhicheng_common.topology import DOMAIN_SERVICES
 from zhicheng_gateway.errors import UpstreamTimeout, UpstreamUnavailable
 from zhicheng_gateway.settings import GatewaySettings
-from zhicheng_gateway.transport import UpstreamTransport
 
 log = structlog.get_logger()
 
@@ -110,6 +108,10 @@ class Upstreams:
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.health_timeout = settings.health_timeout_seconds
+        limits = httpx.Limits(
+            max_connections=settings.upstream_max_connections,
+            max_keepalive_connections=settings.upstream_max_keepalive,
+        )
         urls = settings.upstream_urls()
         self.by_name: dict[str, Upstream] = {}
         self.by_area: dict[str, Upstream] = {}
@@ -120,11 +122,7 @@ class Upstreams:
                 areas=info.areas,
                 client=httpx.AsyncClient(
                     timeout=httpx.Timeout(settings.upstream_timeout_seconds),
-                    # Kept-alive connections without httpcore's per-request walk of the pool.
-                    transport=UpstreamTransport(
-                        max_connections=settings.upstream_max_connections,
-                        max_keepalive=settings.upstream_max_keepalive,
-                    ),
+                    limits=limits,
                     follow_redirects=False,
                     # Service-to-service calls never go through an environment proxy.
                     trust_env=False,
