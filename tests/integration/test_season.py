@@ -157,6 +157,9 @@ def test_the_generator_makes_the_hand_worked_province() -> None:
     assert generate(CI_SEASON) == province  # the same seed, the same province
 
 
+# A whole season, a backup, a restore and the rest of the season: about 5 minutes on a quiet machine,
+# so the suite's 300 s per test would stop it on a busy one.
+@pytest.mark.timeout(1200)
 async def test_EL_5_EL_9_NA_7_CE_3_a_small_season_backed_up_midway_restored_and_finished(
     season_system: SeasonSystem, zc_stack: TestStack, tmp_path: Path
 ) -> None:
