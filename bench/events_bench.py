@@ -77,18 +77,23 @@ class Run:
     p99_ms: float
     max_ms: float
     burst_cpu_ms: float  # CPU per event in the burst: this process + PostgreSQL + NATS (user + system)
+    burst_cpu_split: tuple[float, float, float] = (0.0, 0.0, 0.0)  # the same: this process / PostgreSQL / NATS
 
 
-def _cpu_seconds() -> float:
-    """CPU seconds used so far by this process and its children (PostgreSQL's processes, NATS)."""
+def _cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds used so far by this process, by PostgreSQL (all its processes) and by NATS."""
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    python, postgres, nats = sum(me.cpu_times()[:2]), 0.0, 0.0
     for child in me.children(recursive=True):
         try:
-            total += sum(child.cpu_times()[:2])
+            used, name = sum(child.cpu_times()[:2]), child.name()
         except psutil.Error:
             continue
-    return total
+        if "nats" in name:
+            nats += used
+        else:
+            postgres += used
+    return python, postgres, nats
 
 
 async def _apply(session: AsyncSession, event: CloudEvent) -> None:
@@ -271,7 +276,8 @@ async def run_events_bench(
             number += burst
             await _wait_applied(consumer_db, burst)
             burst_rate = burst / (time.perf_counter() - began)
-            burst_cpu_ms = 1000 * (_cpu_seconds() - cpu_before) / burst
+            cpu_split = tuple(1000 * (a - b) / burst for a, b in zip(_cpu_seconds(), cpu_before, strict=True))
+            burst_cpu_ms = sum(cpu_split)
             # Steady: a fixed rate, each event in its own transaction at its due time.
             await _truncate(consumer_db)
             steady = rate * seconds
@@ -295,6 +301,7 @@ async def run_events_bench(
                 p99_ms=percentile(latencies, 0.99),
                 max_ms=max(latencies),
                 burst_cpu_ms=burst_cpu_ms,
+                burst_cpu_split=(cpu_split[0], cpu_split[1], cpu_split[2]),
             )
             print(result, f"load {os.getloadavg()}", file=sys.stderr)
             results.append(result)
