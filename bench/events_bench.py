@@ -78,6 +78,7 @@ class Run:
     max_ms: float
     burst_cpu_ms: float  # CPU per event in the burst: this process + PostgreSQL + NATS (user + system)
     burst_cpu_split: tuple[float, float, float] = (0.0, 0.0, 0.0)  # the same: this process / PostgreSQL / NATS
+    steady_cpu_ms: float = 0.0  # CPU per event in the steady phase (from its first commit to its last effect)
 
 
 def _cpu_seconds() -> tuple[float, float, float]:
@@ -281,11 +282,13 @@ async def run_events_bench(
             # Steady: a fixed rate, each event in its own transaction at its due time.
             await _truncate(consumer_db)
             steady = rate * seconds
+            cpu_before = _cpu_seconds()
             began = time.perf_counter()
             await _produce_at(producer, steady, start=number, rate=rate)
             achieved = steady / (time.perf_counter() - began)
             number += steady
             await _wait_applied(consumer_db, steady)
+            steady_cpu_ms = sum(1000 * (a - b) / steady for a, b in zip(_cpu_seconds(), cpu_before, strict=True))
             await halt()
             async with consumer_db.engine.connect() as conn:
                 latencies = [
@@ -302,6 +305,7 @@ async def run_events_bench(
                 max_ms=max(latencies),
                 burst_cpu_ms=burst_cpu_ms,
                 burst_cpu_split=(cpu_split[0], cpu_split[1], cpu_split[2]),
+                steady_cpu_ms=steady_cpu_ms,
             )
             print(result, f"load {os.getloadavg()}", file=sys.stderr)
             results.append(result)
