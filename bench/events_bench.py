@@ -77,18 +77,24 @@ class Run:
     p99_ms: float
     max_ms: float
     burst_cpu_ms: float  # CPU per event in the burst: this process + PostgreSQL + NATS (user + system)
+    burst_cpu_split: tuple[float, float, float] = (0.0, 0.0, 0.0)  # the same: this process / PostgreSQL / NATS
+    steady_cpu_ms: float = 0.0  # CPU per event in the steady phase (from its first commit to its last effect)
 
 
-def _cpu_seconds() -> float:
-    """CPU seconds used so far by this process and its children (PostgreSQL's processes, NATS)."""
+def _cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds used so far by this process, by PostgreSQL (all its processes) and by NATS."""
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    python, postgres, nats = sum(me.cpu_times()[:2]), 0.0, 0.0
     for child in me.children(recursive=True):
         try:
-            total += sum(child.cpu_times()[:2])
+            used, name = sum(child.cpu_times()[:2]), child.name()
         except psutil.Error:
             continue
-    return total
+        if "nats" in name:
+            nats += used
+        else:
+            postgres += used
+    return python, postgres, nats
 
 
 async def _apply(session: AsyncSession, event: CloudEvent) -> None:
@@ -271,15 +277,18 @@ async def run_events_bench(
             number += burst
             await _wait_applied(consumer_db, burst)
             burst_rate = burst / (time.perf_counter() - began)
-            burst_cpu_ms = 1000 * (_cpu_seconds() - cpu_before) / burst
+            cpu_split = tuple(1000 * (a - b) / burst for a, b in zip(_cpu_seconds(), cpu_before, strict=True))
+            burst_cpu_ms = sum(cpu_split)
             # Steady: a fixed rate, each event in its own transaction at its due time.
             await _truncate(consumer_db)
             steady = rate * seconds
+            cpu_before = _cpu_seconds()
             began = time.perf_counter()
             await _produce_at(producer, steady, start=number, rate=rate)
             achieved = steady / (time.perf_counter() - began)
             number += steady
             await _wait_applied(consumer_db, steady)
+            steady_cpu_ms = sum(1000 * (a - b) / steady for a, b in zip(_cpu_seconds(), cpu_before, strict=True))
             await halt()
             async with consumer_db.engine.connect() as conn:
                 latencies = [
@@ -295,6 +304,8 @@ async def run_events_bench(
                 p99_ms=percentile(latencies, 0.99),
                 max_ms=max(latencies),
                 burst_cpu_ms=burst_cpu_ms,
+                burst_cpu_split=(cpu_split[0], cpu_split[1], cpu_split[2]),
+                steady_cpu_ms=steady_cpu_ms,
             )
             print(result, f"load {os.getloadavg()}", file=sys.stderr)
             results.append(result)
@@ -310,8 +321,9 @@ def section(runs: list[Run], *, burst: int = BURST, rate: int = STEADY_RATE, sec
     rows = [
         f"| {n} | {r.raw_rate:,.0f} | **{r.backlog_rate:,.0f}** ({r.backlog_rate / r.raw_rate:.2f} ×) "
         f"| **{r.burst_rate:,.0f}** ({r.burst_rate / r.raw_rate:.2f} ×) | {r.burst_cpu_ms:.2f} "
+        f"({' / '.join(f'{part:.2f}' for part in r.burst_cpu_split)}) "
         f"| {r.steady_rate:.0f}/s: "
-        f"{r.p50_ms:.1f} / **{r.p99_ms:.1f}** / {r.max_ms:.1f} ms |"
+        f"{r.p50_ms:.1f} / **{r.p99_ms:.1f}** / {r.max_ms:.1f} ms | {r.steady_cpu_ms:.2f} |"
         for n, r in enumerate(runs, 1)
     ]
     load = os.getloadavg()
@@ -338,18 +350,20 @@ def section(runs: list[Run], *, burst: int = BURST, rate: int = STEADY_RATE, sec
             f"(2026-12-01): {BEFORE_BURST:.0f} events/s in a burst, p50 {BEFORE_STEADY_P50:,.0f} ms at 200/s.",
             "",
             "| run | raw JetStream, msg/s | backlog, events/s (× raw) | burst, events/s (× raw) "
-            "| burst CPU ms/event | steady: p50 / p99 / max |",
-            "|---|---|---|---|---|---|",
+            "| burst CPU ms/event (this process / PostgreSQL / NATS) | steady: p50 / p99 / max "
+            "| steady CPU ms/event |",
+            "|---|---|---|---|---|---|---|",
             *rows,
             "",
-            "What changed (issue 10 §4): the consumer claims a fetched batch's inbox rows and aggregate",
-            "versions in one statement (`claim_events`); side by side: `bench/events_claim_ab.py`. The relay",
-            "publishes the envelope as PostgreSQL's text instead of decoding and encoding the JSONB per row.",
-            "`record_event` no longer sends a NOTIFY in the producer's transaction: PostgreSQL serialises the",
-            "commits of notifying transactions (a lock held through the WAL flush), so concurrent producers",
-            "committed one at a time; the commit now wakes the relays of its own process, and other processes'",
-            "relays poll. *burst CPU ms/event*: user + system time of this process, PostgreSQL and NATS over",
-            "the burst, divided by its events (what contention changes least).",
+            "What changed (issue 10 §4), before this session: the consumer claims a fetched batch's inbox rows",
+            "and aggregate versions in one statement (`claim_events`, `bench/events_claim_ab.py`); the relay",
+            "publishes the envelope as PostgreSQL's text; `record_event` sends no NOTIFY (PostgreSQL serialises",
+            "the commits of notifying transactions); the commit wakes the relays of its own process. In this",
+            "session: `record_event`, the relay's batch and the consumer's batch claim run their statements on",
+            "the asyncpg connection of the transaction (`zhicheng_common.db.driver_statements`, which raises",
+            "the driver's errors as SQLAlchemy's), and the relay takes the schema's lead and its due rows in",
+            "one round trip (was two). *CPU ms/event*: user + system time of this process, PostgreSQL and",
+            "NATS over the phase, divided by its events (what contention changes least).",
             "",
         ]
     )

@@ -34,7 +34,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from zhicheng_common.clock import Clock, SystemClock
@@ -264,6 +271,48 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
         await adapted._start_transaction()
     driver: asyncpg.Connection = raw.driver_connection
     return driver
+
+
+@asynccontextmanager
+async def driver_statements(session: AsyncSession | AsyncConnection) -> AsyncIterator[asyncpg.Connection]:
+    """:func:`driver_connection` for a block of statements that fail as the session's own do
+    (of a session's transaction, or of an ``engine.begin()`` connection's).
+
+    An error of the driver inside the block is raised as SQLAlchemy raises it for a statement of the
+    session: the DB-API translation wrapped in :class:`sqlalchemy.exc.DBAPIError`'s subclass
+    (``OperationalError``, ``InterfaceError``, ``IntegrityError``, ...), so the handlers that map a
+    lost connection to a 503 problem and a consumer's outage check see the same exceptions whether
+    a statement ran through the ORM or here.
+    """
+    connection = await session.connection() if isinstance(session, AsyncSession) else session
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    if adapted._transaction is None and adapted.isolation_level != "autocommit":
+        try:
+            await adapted._start_transaction()
+        except adapted.dbapi.Error as translated:  # the adapter already translated the driver's error
+            raise _wrapped(connection.dialect, translated, adapted) from translated
+    driver: asyncpg.Connection = raw.driver_connection
+    try:
+        yield driver
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        try:
+            adapted._handle_exception(error)  # raises the DB-API translation of the driver's error
+        except adapted.dbapi.Error as translated:
+            raise _wrapped(connection.dialect, translated, adapted) from error
+
+
+def _wrapped(dialect: Any, translated: Exception, adapted: Any) -> BaseException:
+    invalidated = bool(dialect.is_disconnect(translated, adapted, None))
+    return DBAPIError.instance(
+        None,
+        None,
+        translated,
+        adapted.dbapi.Error,
+        hide_parameters=True,
+        connection_invalidated=invalidated,
+        dialect=dialect,
+    )
 
 
 def session_schema(session: AsyncSession) -> str:

@@ -21,12 +21,12 @@ import structlog
 from nats.errors import MaxPayloadError
 from nats.js.client import JetStreamContext
 from pydantic import BaseModel
-from sqlalchemy import Connection, Text, TextClause, cast, event, func, select, text, update
+from sqlalchemy import Connection, TextClause, event, func, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from zhicheng_common.audit import session_clock
-from zhicheng_common.db import asyncpg_dsn, outbox_table, session_schema
+from zhicheng_common.db import asyncpg_dsn, driver_statements, outbox_table, session_schema
 from zhicheng_common.events.envelope import CloudEvent, make_envelope, spec_of
 from zhicheng_common.logging import current_trace_id, traceparent_for
 
@@ -95,6 +95,22 @@ def _record_statement(schema: str) -> TextClause:
     return text(_RECORD_SQL.format(schema=schema.replace('"', '""')))
 
 
+@functools.cache
+def _record_driver_sql(schema: str) -> str:
+    """The same statement for the driver (asyncpg's positional parameters), as record_event runs it."""
+    positional = {
+        ":aggregate": "$1",
+        "CAST(:id AS uuid)": "CAST($2 AS uuid)",
+        ":subject": "$3",
+        ":type": "$4",
+        "CAST(:envelope AS jsonb)": "CAST($5 AS jsonb)",
+    }
+    sql = _RECORD_SQL.format(schema=schema.replace('"', '""'))
+    for name, number in positional.items():
+        sql = sql.replace(name, number)
+    return sql
+
+
 def _record_params(envelope: CloudEvent, data: BaseModel) -> dict[str, str]:
     return {
         "aggregate": envelope.subject,
@@ -132,7 +148,19 @@ async def record_event(
         time=session_clock(session).now(),
     )
     schema = session_schema(session)
-    version = (await session.execute(_record_statement(schema), _record_params(envelope, data))).scalar_one()
+    params = _record_params(envelope, data)
+    # On the driver, inside the session's transaction: SQLAlchemy's execution of a statement (cache
+    # key, execution context, result, the greenlet) cost more of the producer's CPU than the
+    # statement's round trip did (bench/events_record_ab.py).
+    async with driver_statements(session) as driver:
+        version = await driver.fetchval(
+            _record_driver_sql(schema),
+            params["aggregate"],
+            params["id"],
+            params["subject"],
+            params["type"],
+            params["envelope"],
+        )
     session.sync_session.info.setdefault(_RECORDED, set()).add(schema)
     envelope.aggregateversion = int(version)
     return envelope
@@ -174,6 +202,38 @@ def record_event_in_migration(
     connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)})
     envelope.aggregateversion = int(version)
     return envelope
+
+
+# The relay's batch: the schema's advisory lock (taken once: a materialised CTE) and, when it was
+# granted, the due rows in outbox order, locked; one row with NULLs when there is none, so the
+# answer says whether this relay leads either way. The envelope as PostgreSQL's text and its
+# traceparent beside it: published as they are, with no JSON decoded and encoded again per row.
+_CLAIM_BATCH_SQL = """
+WITH leader AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1) AS granted)
+SELECT leader.granted AS leader, due.id, due.subject, due.body, due.traceparent, due.attempts
+FROM leader LEFT JOIN LATERAL (
+    SELECT seq, id, subject, CAST(envelope AS text) AS body, envelope ->> 'traceparent' AS traceparent, attempts
+    FROM "{schema}".outbox
+    WHERE leader.granted AND published_at IS NULL AND next_attempt_at <= now()
+    ORDER BY seq
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+) AS due ON true
+ORDER BY due.seq
+"""
+
+
+@functools.cache
+def _claim_batch_sql(schema: str) -> str:
+    return _CLAIM_BATCH_SQL.format(schema=schema.replace('"', '""'))
+
+
+_MARK_PUBLISHED_SQL = 'UPDATE "{schema}".outbox SET published_at = now() WHERE id = ANY(CAST($1 AS uuid[]))'
+
+
+@functools.cache
+def _mark_published_sql(schema: str) -> str:
+    return _MARK_PUBLISHED_SQL.format(schema=schema.replace('"', '""'))
 
 
 def relay_lock_key(schema: str) -> int:
@@ -226,30 +286,14 @@ class OutboxRelay:
         acks are in; all acks share one deadline (``publish_timeout``), so a dead connection costs
         one timeout per batch, not one per row.
         """
-        async with self.engine.begin() as conn:
-            leader = await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self.lock_key})
-            if not leader:
+        async with self.engine.begin() as conn, driver_statements(conn) as driver:
+            # One round trip: the schema's lead and, only when this relay got it, its due rows.
+            rows = await driver.fetch(_claim_batch_sql(self.schema), self.lock_key, self.batch_size)
+            if not rows[0]["leader"]:
                 self.standby_batches += 1
                 return BatchResult(0, 0)
             self.led_batches += 1
-            t = outbox_table.c
-            rows = (
-                await conn.execute(
-                    # The envelope as PostgreSQL's text and its traceparent beside it: published as
-                    # they are, with no JSON decoded and encoded again per row.
-                    select(
-                        t.id,
-                        t.subject,
-                        cast(t.envelope, Text).label("body"),
-                        t.envelope["traceparent"].astext.label("traceparent"),
-                        t.attempts,
-                    )
-                    .where(t.published_at.is_(None), t.next_attempt_at <= func.now())
-                    .order_by(t.seq)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = [row for row in rows if row["id"] is not None]
             if not rows:
                 return BatchResult(0, 0)
             pending: dict[asyncio.Future[Any], Any] = {}
@@ -257,18 +301,18 @@ class OutboxRelay:
             # back-off) or the connection's (it stays due; the relay's back-off paces the retries).
             failed: dict[Any, tuple[str, bool]] = {}
             for row in rows:
-                headers = {"Nats-Msg-Id": str(row.id), "Content-Type": "application/cloudevents+json"}
-                if row.traceparent:
-                    headers["traceparent"] = row.traceparent
+                headers = {"Nats-Msg-Id": str(row["id"]), "Content-Type": "application/cloudevents+json"}
+                if row["traceparent"]:
+                    headers["traceparent"] = row["traceparent"]
                 try:
                     future = await self.js.publish_async(
-                        f"{self.prefix}.{row.subject}",
-                        row.body.encode(),
+                        f"{self.prefix}.{row['subject']}",
+                        row["body"].encode(),
                         headers=headers,
                         wait_stall=self.publish_timeout,
                     )
                 except MaxPayloadError as exc:  # this row only: the rest of the batch goes on
-                    failed[row.id] = (repr(exc), True)
+                    failed[row["id"]] = (repr(exc), True)
                     continue
                 except Exception as exc:  # the connection is down: leave the rest for the next try
                     log.warning("outbox.publish_failed", schema=self.schema, error=repr(exc))
@@ -279,23 +323,21 @@ class OutboxRelay:
                 done, late = await asyncio.wait(pending, timeout=self.publish_timeout)
                 for future in late:
                     future.cancel()  # frees the client's slot; a late ack is harmless (same Nats-Msg-Id)
-                    failed[pending[future].id] = (f"no ack within {self.publish_timeout}s", False)
+                    failed[pending[future]["id"]] = (f"no ack within {self.publish_timeout}s", False)
                 for future in done:
                     error = asyncio.CancelledError() if future.cancelled() else future.exception()
                     if error is None:
-                        published.append(pending[future].id)
+                        published.append(pending[future]["id"])
                     else:  # the server answered with an error about this message
-                        failed[pending[future].id] = (repr(error), True)
+                        failed[pending[future]["id"]] = (repr(error), True)
             for row in rows:
-                if row.id not in failed and row.id not in published:
-                    failed[row.id] = ("not sent: connection unavailable", False)
+                if row["id"] not in failed and row["id"] not in published:
+                    failed[row["id"]] = ("not sent: connection unavailable", False)
             if published:
-                await conn.execute(
-                    update(outbox_table).where(outbox_table.c.id.in_(published)).values(published_at=func.now())
-                )
+                await driver.execute(_mark_published_sql(self.schema), published)
             # One UPDATE per (attempts, error) group: a failed batch usually shares one reason.
             groups: dict[tuple[int, str, bool], list[Any]] = {}
-            attempts_of = {row.id: row.attempts for row in rows}
+            attempts_of = {row["id"]: row["attempts"] for row in rows}
             for row_id, (reason, own_fault) in failed.items():
                 groups.setdefault((attempts_of[row_id] + 1, reason[:2000], own_fault), []).append(row_id)
             for (attempts, reason, own_fault), ids in groups.items():
