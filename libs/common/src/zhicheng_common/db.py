@@ -264,13 +264,8 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     :func:`session_schema`. The driver begins its transaction lazily, at the first statement:
     begin it now when nothing ran yet, so these statements never run outside it.
     """
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    adapted: Any = raw.dbapi_connection
-    if adapted._transaction is None and adapted.isolation_level != "autocommit":
-        await adapted._start_transaction()
-    driver: asyncpg.Connection = raw.driver_connection
-    return driver
+    async with driver_statements(session) as driver:
+        return driver
 
 
 @asynccontextmanager
