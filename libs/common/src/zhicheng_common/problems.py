@@ -206,6 +206,35 @@ def _refused_value(exc: BaseException) -> bool:
     return False
 
 
+# The driver's errors that mean the connection, not the statement, failed: the server went away
+# mid-statement, or a pooled connection is left in the middle of an operation a lost server cut
+# short ("another operation is in progress"). asyncpg's DataError (a parameter it could not
+# encode) is also an InterfaceError, and is found as a refused value before this is asked.
+_CONNECTION_LOST = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.InterfaceError,
+    ConnectionError,
+)
+
+
+def _database_lost(exc: BaseException) -> bool:
+    """Whether a database error is the connection's (an outage: 503), anywhere in the chain."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, _CONNECTION_LOST):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def _null_into_required(exc: BaseException) -> bool:
     """Whether the database refused a null for a NOT NULL column (SQLSTATE 23502), anywhere in the chain.
 
@@ -317,6 +346,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             return await on_unstorable(request, exc)
         if _null_into_required(exc):
             return await on_null_required(request, exc)
+        if _database_lost(exc):
+            return await on_database_unavailable(request, exc)
         return await on_unexpected(request, exc)
 
     app.add_exception_handler(DBAPIError, on_dbapi_error)

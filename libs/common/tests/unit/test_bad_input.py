@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import asyncpg
 import httpx
 from fastapi import FastAPI, Form
+from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from zhicheng_common.limits import NulCharacterGuard
 from zhicheng_common.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
@@ -114,3 +117,32 @@ async def test_an_escaped_backslash_cut_off_by_the_chunk_carry_is_not_a_nul() ->
         response = await c.post("/notes", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text
     assert response.json()["text"] == "a" * 100 + "\\u0000" + "b" * 58
+
+
+def test_a_connection_lost_under_a_statement_is_a_503_not_a_500() -> None:
+    # Seen in a season under faults after PostgreSQL was killed: the statement in flight failed with
+    # "connection was closed in the middle of operation", and the next request on a pooled
+    # connection with "another operation is in progress"; both answered 500.
+    app = FastAPI()
+    install_problem_handlers(app)
+    lost = {
+        "closed": asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        "busy": asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress"),
+    }
+
+    @app.get("/lost/{kind}")
+    async def raise_lost(kind: str) -> None:
+        raise DBAPIError("SELECT 1", {}, lost[kind])
+
+    @app.get("/violated")
+    async def violated() -> None:
+        raise DBAPIError("INSERT", {}, asyncpg.exceptions.UniqueViolationError("duplicate key"))
+
+    client = TestClient(app, raise_server_exceptions=False)
+    for kind in lost:
+        response = client.get(f"/lost/{kind}")
+        assert response.status_code == 503, (kind, response.text)
+        assert response.json()["code"] == "database_unavailable"
+        assert response.headers["Retry-After"] == "5"
+    # A statement the database refused is not an outage: it stays the 500 it was.
+    assert client.get("/violated").status_code == 500
