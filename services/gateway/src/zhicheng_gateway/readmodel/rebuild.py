@@ -81,11 +81,50 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class _Replay:
-    """The temporary consumers of one rebuild, one per producer, read from the stream's start."""
+class ReplayIncomplete(RuntimeError):
+    """A temporary consumer delivered messages this process never received (lost on the way, or the
+    consumer was replaced), and fetching again brought nothing: the replay would miss events, so
+    the rebuild stops and swaps nothing in."""
 
-    def __init__(self, js: JetStreamContext, *, stream: str, prefix: str, token: str, batch: int) -> None:
+    def __init__(
+        self,
+        producer: str,
+        *,
+        received: int,
+        delivered: int,
+        pending: int,
+        ack_pending: int,
+        redelivered: int,
+        fetches: int,
+    ) -> None:
+        self.producer, self.received, self.delivered, self.pending = producer, received, delivered, pending
+        self.fetches = fetches
+        super().__init__(
+            f"rebuild stopped: the temporary consumer of {producer} delivered {delivered} message(s) and this process "
+            f"received {received}; {fetches} fetch(es) in a row brought nothing ({pending} pending on the server, "
+            f"{ack_pending} awaiting an ack, {redelivered} redelivered). Nothing was swapped in; run the rebuild again."
+        )
+
+
+class _Replay:
+    """The temporary consumers of one rebuild, one per producer, read from the stream's start.
+
+    A fetch waits ``fetch_seconds``; after ``patience`` fetches in a row that bring nothing while
+    the consumer still has messages for this process, the replay stops with ``ReplayIncomplete``."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str,
+        prefix: str,
+        token: str,
+        batch: int,
+        fetch_seconds: float,
+        patience: int,
+    ) -> None:
         self.js, self.stream, self.prefix, self.batch = js, stream, prefix, batch
+        self.fetch_seconds, self.patience = fetch_seconds, patience
         self.names = {producer: f"gateway-rebuild-{token}-{producer}" for producer in GATEWAY.consumes}
         self.subscriptions: dict[str, JetStreamContext.PullSubscription] = {}
         self.received: dict[str, int] = {}  # messages fetched per producer
@@ -117,25 +156,36 @@ class _Replay:
             except NotFoundError:
                 continue
 
-    async def outstanding(self, producer: str) -> bool:
-        """Whether the consumer has messages not yet received here: still on the server, or
-        delivered already but not returned by a fetch (a fetch that timed out after part of its
-        batch leaves the rest to arrive in the subscription's queue)."""
-        info = await self.js.consumer_info(self.stream, self.names[producer])
-        delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
-        return bool(info.num_pending) or self.received.get(producer, 0) < delivered
-
     async def next_batch(self, producer: str) -> Sequence[Msg]:
         """The next messages of ``producer``, or none once this process has received all the
-        consumer had (a fetch that times out meanwhile, on a busy machine, is tried again)."""
-        while await self.outstanding(producer):
+        consumer had: none pending on the server, and every message it delivered received here (a
+        fetch that timed out after part of its batch leaves the rest to arrive in the
+        subscription's queue, for the next fetch). A fetch that brings nothing meanwhile, on a busy
+        machine, is tried again, ``patience`` times in a row at most."""
+        received, empty = self.received.get(producer, 0), 0
+        while True:
+            info = await self.js.consumer_info(self.stream, self.names[producer])
+            delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
+            if not info.num_pending and received >= delivered:
+                return []
+            if empty >= self.patience:
+                raise ReplayIncomplete(
+                    producer,
+                    received=received,
+                    delivered=delivered,
+                    pending=int(info.num_pending or 0),
+                    ack_pending=int(info.num_ack_pending or 0),
+                    redelivered=int(info.num_redelivered or 0),
+                    fetches=empty,
+                )
             try:
-                messages = await self.subscriptions[producer].fetch(self.batch, timeout=2.0)
+                messages = await self.subscriptions[producer].fetch(self.batch, timeout=self.fetch_seconds)
             except TimeoutError:
-                continue
-            self.received[producer] = self.received.get(producer, 0) + len(messages)
-            return messages
-        return []
+                messages = []
+            if messages:
+                self.received[producer] = received + len(messages)
+                return messages
+            empty += 1  # an empty answer (a status in place of messages) is no sign of the end either
 
 
 def _decode(messages: Sequence[Msg], *, prefix: str, summary: RebuildSummary) -> list[CloudEvent]:
@@ -310,24 +360,33 @@ async def rebuild(
     context: ReadModelContext,
     batch: int = 2000,
     swap: bool = True,
-    settings: CommonSettings | None = None,
+    settings: CommonSettings,
 ) -> RebuildSummary:
     """Replay the streams into a fresh schema and (``swap``) put its tables in place of the live ones.
 
-    With ``settings``, the calendar first loads the holiday arrangements stored on NATS (the live
-    gateway follows the same ones), so that the working days are counted alike.
+    The calendar first loads the holiday arrangements stored on NATS (the live gateway follows the
+    same ones), so that the working days are counted alike. ``settings`` also say how long the
+    replay waits for a consumer's messages (``ReplayIncomplete`` when they do not come: nothing is
+    swapped in).
     """
     started = time.monotonic()
     token = secrets.token_hex(4)
     fresh, retired = f"gateway_rm_{token}", f"gateway_rm_{token}_retired"
     summary = RebuildSummary(schema=fresh)
     visit_cache: dict[uuid.UUID, list[Visit]] = {}
-    if settings is not None:  # the holiday arrangements an operator loaded, as the live gateway follows them
-        for arrangement in await stored_arrangements(js, settings):
-            context.calendar.load(arrangement)
+    for arrangement in await stored_arrangements(js, settings):  # as the live gateway follows them
+        context.calendar.load(arrangement)
     live = Database(database_url, LIVE_SCHEMA)
     target = Database(database_url, fresh)
-    replay = _Replay(js, stream=stream, prefix=prefix, token=token, batch=batch)
+    replay = _Replay(
+        js,
+        stream=stream,
+        prefix=prefix,
+        token=token,
+        batch=batch,
+        fetch_seconds=settings.readmodel_rebuild_fetch_seconds,
+        patience=settings.readmodel_rebuild_patience,
+    )
     try:
         async with live.engine.begin() as connection:
             await _create_tables(connection, fresh)
