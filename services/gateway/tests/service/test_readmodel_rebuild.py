@@ -305,21 +305,38 @@ async def test_messages_delivered_but_not_yet_returned_by_a_fetch_are_still_repl
         await target.dispose()
 
 
-async def test_a_delivered_message_that_never_arrives_stops_the_rebuild_and_swaps_nothing_in(
+async def pulled_elsewhere(settings: CommonSettings, consumer: str, count: int) -> None:
+    """``count`` messages of ``consumer`` delivered to an inbox of another connection (as to a
+    connection the server dropped): the consumer counts them delivered, its owner never gets them."""
+    other = await nats.connect(settings.nats_url)
+    try:
+        inbox = other.new_inbox()
+        elsewhere = await other.subscribe(inbox)
+        await other.publish(
+            f"$JS.API.CONSUMER.MSG.NEXT.{settings.stream_name}.{consumer}",
+            json.dumps({"batch": count}).encode(),
+            reply=inbox,
+        )
+        for _ in range(count):
+            await elsewhere.next_msg(timeout=30.0)
+    finally:
+        await other.close()
+
+
+async def test_delivered_messages_that_never_arrive_stop_the_rebuild_after_the_patience_and_swap_nothing_in(
     js: Any, own_stream: CommonSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another subscription takes one of the rebuild consumer's messages (delivered, never received
-    by the rebuild): after the patience's empty fetches the rebuild stops with an error naming the
-    producer and the counts, instead of waiting for ever or swapping in a model without it."""
+    """The rebuild's consumer delivered every message, elsewhere: after the patience's empty fetches
+    the rebuild stops with an error naming the producer and the counts, instead of waiting for
+    ever or swapping in a model without them."""
     published = await committees(js, own_stream, 3)
     token = secrets.token_hex(4)
     monkeypatch.setattr(rebuild_module, "secrets", SimpleNamespace(token_hex=lambda _n: token))
     before = await run_sql(own_stream, "gateway", "SELECT 'gateway.rm_committees'::regclass::oid")
-    other = replay_of(js, own_stream, token)  # the very consumers the rebuild will open (same config)
+    early = replay_of(js, own_stream, token)  # the very consumers the rebuild will open (same config)
     try:
-        await other.open()
-        taken = await other.subscriptions["committees"].fetch(1, timeout=30.0)
-        assert len(taken) == 1
+        await early.open()
+        await pulled_elsewhere(own_stream, early.names["committees"], 3)
         with pytest.raises(ReplayIncomplete) as stopped:
             await rebuild(
                 own_stream.database_url,
@@ -331,11 +348,11 @@ async def test_a_delivered_message_that_never_arrives_stops_the_rebuild_and_swap
                 settings=own_stream,
             )
     finally:
-        await other.close()
-    # 3 published, 1 taken by the other subscription: the consumer delivered 3, the rebuild got 2,
-    # none is left on the server; it gave up after 2 empty fetches (the patience).
+        await early.close()
+    # 3 published, all 3 delivered elsewhere: the rebuild got none, none is left on the server; it
+    # gave up after 2 empty fetches (the patience).
     error = stopped.value
-    assert (error.producer, error.delivered, error.received, error.pending, error.fetches) == ("committees", 3, 2, 0, 2)
+    assert (error.producer, error.delivered, error.received, error.pending, error.fetches) == ("committees", 3, 0, 0, 2)
     assert "committees" in str(error)
     # Nothing swapped: the live table is the same one, without the rebuild's committees (no live
     # durable reads this stream), and the fresh schema is gone.
@@ -354,3 +371,23 @@ async def test_a_delivered_message_that_never_arrives_stops_the_rebuild_and_swap
         s=f"gateway_rm_{token}%",
     )
     assert schemas == [(0,)]
+
+
+async def test_a_message_lost_before_others_arrive_stops_the_replay_at_once(
+    js: Any, own_stream: CommonSettings
+) -> None:
+    """Messages 1 and 2 of 5 delivered elsewhere, then a fetch brings 3 to 5: applying them would
+    put later events before earlier ones, so the replay stops there, without waiting."""
+    await committees(js, own_stream, 5)
+    replay = replay_of(js, own_stream, secrets.token_hex(4))
+    try:
+        await replay.open()
+        await pulled_elsewhere(own_stream, replay.names["committees"], 2)
+        with pytest.raises(ReplayIncomplete) as stopped:
+            await replay.next_batch("committees")
+    finally:
+        await replay.close()
+    # 5 delivered (2 elsewhere, 3 to the fetch), 0 received in order, no empty fetch before.
+    error = stopped.value
+    assert (error.received, error.fetches) == (0, 0)
+    assert "messages 3 to 5" in str(error)

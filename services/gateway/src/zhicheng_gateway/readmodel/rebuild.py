@@ -28,7 +28,7 @@ from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import Index, text
@@ -82,27 +82,19 @@ def _quoted(name: str) -> str:
 
 
 class ReplayIncomplete(RuntimeError):
-    """A temporary consumer delivered messages this process never received (lost on the way, or the
-    consumer was replaced), and fetching again brought nothing: the replay would miss events, so
-    the rebuild stops and swaps nothing in."""
+    """A temporary consumer delivered messages this process never received (lost on the way, e.g.
+    with a connection the server dropped, or taken by another subscription): the replay would miss
+    events or apply them out of order, so the rebuild stops and swaps nothing in."""
 
-    def __init__(
-        self,
-        producer: str,
-        *,
-        received: int,
-        delivered: int,
-        pending: int,
-        ack_pending: int,
-        redelivered: int,
-        fetches: int,
-    ) -> None:
-        self.producer, self.received, self.delivered, self.pending = producer, received, delivered, pending
-        self.fetches = fetches
+    def __init__(self, producer: str, why: str, info: ConsumerInfo, *, received: int, fetches: int) -> None:
+        delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
+        self.producer, self.received, self.delivered = producer, received, delivered
+        self.pending, self.fetches = int(info.num_pending or 0), fetches
         super().__init__(
             f"rebuild stopped: the temporary consumer of {producer} delivered {delivered} message(s) and this process "
-            f"received {received}; {fetches} fetch(es) in a row brought nothing ({pending} pending on the server, "
-            f"{ack_pending} awaiting an ack, {redelivered} redelivered). Nothing was swapped in; run the rebuild again."
+            f"received the first {received} of them; {why} ({self.pending} pending on the server, "
+            f"{info.num_ack_pending or 0} awaiting an ack, {info.num_redelivered or 0} redelivered). "
+            "Nothing was swapped in; run the rebuild again."
         )
 
 
@@ -169,20 +161,19 @@ class _Replay:
             if not info.num_pending and received >= delivered:
                 return []
             if empty >= self.patience:
-                raise ReplayIncomplete(
-                    producer,
-                    received=received,
-                    delivered=delivered,
-                    pending=int(info.num_pending or 0),
-                    ack_pending=int(info.num_ack_pending or 0),
-                    redelivered=int(info.num_redelivered or 0),
-                    fetches=empty,
-                )
+                why = f"{empty} fetch(es) in a row brought nothing"
+                raise ReplayIncomplete(producer, why, info, received=received, fetches=empty)
             try:
                 messages = await self.subscriptions[producer].fetch(self.batch, timeout=self.fetch_seconds)
             except TimeoutError:
                 messages = []
             if messages:
+                # Without acks each delivery takes the consumer's next sequence: one skipped is lost,
+                # and what follows it must not be applied before it.
+                first, last = messages[0].metadata.sequence.consumer, messages[-1].metadata.sequence.consumer
+                if first != received + 1 or last != received + len(messages):
+                    why = f"the next fetch brought its messages {first} to {last} ({len(messages)} of them)"
+                    raise ReplayIncomplete(producer, why, info, received=received, fetches=empty)
                 self.received[producer] = received + len(messages)
                 return messages
             empty += 1  # an empty answer (a status in place of messages) is no sign of the end either
