@@ -222,12 +222,13 @@ async def test_a_rebuilds_staged_writes_do_what_a_statement_per_row_did(readmode
 @pytest.fixture
 async def own_stream(js: Any, readmodel_schema: CommonSettings) -> AsyncIterator[CommonSettings]:
     """A stream of the test's own (its events only, so their counts are known), with a short
-    fetch and a patience of two empty fetches."""
+    fetch, a patience of two empty fetches and no second try (a test that wants one says so)."""
     settings = readmodel_schema.model_copy(
         update={
             "events_prefix": f"{readmodel_schema.events_prefix}d{secrets.token_hex(3)}",
             "readmodel_rebuild_fetch_seconds": 0.5,
             "readmodel_rebuild_patience": 2,
+            "readmodel_rebuild_resumes": 0,
         }
     )
     await ensure_streams(js, settings)
@@ -247,6 +248,7 @@ def replay_of(js: Any, settings: CommonSettings, token: str) -> _Replay:
         batch=10,
         fetch_seconds=settings.readmodel_rebuild_fetch_seconds,
         patience=settings.readmodel_rebuild_patience,
+        resumes=settings.readmodel_rebuild_resumes,
     )
 
 
@@ -391,3 +393,50 @@ async def test_a_message_lost_before_others_arrive_stops_the_replay_at_once(
     error = stopped.value
     assert (error.received, error.fetches) == (0, 0)
     assert "messages 3 to 5" in str(error)
+
+
+async def test_a_replay_that_lost_messages_reads_on_from_the_last_one_received(
+    js: Any, own_stream: CommonSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one second try: the consumer that delivered all of a producer's messages elsewhere is
+    made again from the stream's message after the last one received, and the replay gets them all."""
+    await committees(js, own_stream, 3)
+    settings = own_stream.model_copy(update={"readmodel_rebuild_resumes": 1})
+    token = secrets.token_hex(4)
+    monkeypatch.setattr(rebuild_module, "secrets", SimpleNamespace(token_hex=lambda _n: token))
+    early = replay_of(js, settings, token)
+    try:
+        await early.open()
+        await pulled_elsewhere(settings, early.names["committees"], 3)
+        summary = await rebuild(
+            settings.database_url,
+            js,
+            stream=settings.stream_name,
+            prefix=settings.events_prefix,
+            context=context_from(settings),
+            batch=10,
+            swap=False,  # the module's live model stays as the first test left it
+            settings=settings,
+        )
+    finally:
+        await early.close()
+    # 3 published, none received from the first consumer, all 3 from the second.
+    assert (summary.events, summary.applied, summary.skipped) == (3, 3, [])
+
+
+async def test_after_a_gap_the_replay_reads_on_from_the_last_message_received(
+    js: Any, own_stream: CommonSettings
+) -> None:
+    """Messages 1 and 2 of 5 delivered elsewhere, then 3 to 5 fetched: with one second try the
+    replay drops 3 to 5 and gets 1 to 5 again, in order."""
+    published = await committees(js, own_stream, 5)
+    replay = replay_of(js, own_stream.model_copy(update={"readmodel_rebuild_resumes": 1}), secrets.token_hex(4))
+    try:
+        await replay.open()
+        await pulled_elsewhere(own_stream, replay.names["committees"], 2)
+        messages = await replay.next_batch("committees")
+        replayed = [json.loads(message.data)["data"]["committee_id"] for message in messages]
+        assert await replay.next_batch("committees") == []
+    finally:
+        await replay.close()
+    assert replayed == published  # the 5 committees in the order published

@@ -102,7 +102,10 @@ class _Replay:
     """The temporary consumers of one rebuild, one per producer, read from the stream's start.
 
     A fetch waits ``fetch_seconds``; after ``patience`` fetches in a row that bring nothing while
-    the consumer still has messages for this process, the replay stops with ``ReplayIncomplete``."""
+    the consumer still has messages for this process, or when a fetch brings messages that do not
+    follow the last one received, the producer's consumer is made again from the stream message
+    after the last one received, ``resumes`` times per producer at most; then the replay stops with
+    ``ReplayIncomplete``."""
 
     def __init__(
         self,
@@ -114,27 +117,53 @@ class _Replay:
         batch: int,
         fetch_seconds: float,
         patience: int,
+        resumes: int,
     ) -> None:
         self.js, self.stream, self.prefix, self.batch = js, stream, prefix, batch
-        self.fetch_seconds, self.patience = fetch_seconds, patience
+        self.fetch_seconds, self.patience, self.resumes = fetch_seconds, patience, resumes
         self.names = {producer: f"gateway-rebuild-{token}-{producer}" for producer in GATEWAY.consumes}
         self.subscriptions: dict[str, JetStreamContext.PullSubscription] = {}
-        self.received: dict[str, int] = {}  # messages fetched per producer
+        self.received: dict[str, int] = {}  # messages fetched per producer (from its current consumer)
+        self.after: dict[str, int] = {}  # stream sequence of the last message received per producer
+        self.resumed: dict[str, int] = {}
 
     async def open(self) -> None:
-        for producer, name in self.names.items():
-            await self.js.add_consumer(
-                self.stream,
-                ConsumerConfig(
-                    durable_name=name,
-                    name=name,
-                    deliver_policy=DeliverPolicy.ALL,
-                    ack_policy=AckPolicy.NONE,
-                    filter_subject=f"{self.prefix}.{producer}.>",
-                    inactive_threshold=INACTIVE_SECONDS,
-                ),
-            )
-            self.subscriptions[producer] = await self.js.pull_subscribe_bind(name, stream=self.stream)
+        for producer in self.names:
+            await self._open(producer)
+
+    async def _open(self, producer: str) -> None:
+        after = self.after.get(producer, 0)
+        start = (
+            {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": after + 1}
+            if after
+            else {"deliver_policy": DeliverPolicy.ALL}
+        )
+        name = self.names[producer]
+        await self.js.add_consumer(
+            self.stream,
+            ConsumerConfig(
+                durable_name=name,
+                name=name,
+                ack_policy=AckPolicy.NONE,
+                filter_subject=f"{self.prefix}.{producer}.>",
+                inactive_threshold=INACTIVE_SECONDS,
+                **start,
+            ),
+        )
+        self.received[producer] = 0
+        self.subscriptions[producer] = await self.js.pull_subscribe_bind(name, stream=self.stream)
+
+    async def _resume(self, producer: str, error: ReplayIncomplete) -> None:
+        """The producer's consumer made again, from the stream message after the last one received."""
+        self.resumed[producer] = self.resumed.get(producer, 0) + 1
+        log.warning("readmodel.rebuild.resumed", producer=producer, after=self.after.get(producer, 0), error=str(error))
+        try:
+            await self.subscriptions[producer].unsubscribe()
+        except Exception as exc:  # the connection may have been replaced
+            log.debug("readmodel.rebuild.unsubscribe_failed", error=repr(exc))
+        with contextlib.suppress(NotFoundError):
+            await self.js.delete_consumer(self.stream, self.names[producer])
+        await self._open(producer)
 
     async def close(self) -> None:
         for subscription in self.subscriptions.values():
@@ -149,6 +178,17 @@ class _Replay:
                 continue
 
     async def next_batch(self, producer: str) -> Sequence[Msg]:
+        """The next messages of ``producer`` in the stream's order (none at its end); a consumer
+        that lost messages on the way is made again, ``resumes`` times at most."""
+        while True:
+            try:
+                return await self._next_batch(producer)
+            except ReplayIncomplete as error:
+                if self.resumed.get(producer, 0) >= self.resumes:
+                    raise
+                await self._resume(producer, error)
+
+    async def _next_batch(self, producer: str) -> Sequence[Msg]:
         """The next messages of ``producer``, or none once this process has received all the
         consumer had: none pending on the server, and every message it delivered received here (a
         fetch that timed out after part of its batch leaves the rest to arrive in the
@@ -175,6 +215,7 @@ class _Replay:
                     why = f"the next fetch brought its messages {first} to {last} ({len(messages)} of them)"
                     raise ReplayIncomplete(producer, why, info, received=received, fetches=empty)
                 self.received[producer] = received + len(messages)
+                self.after[producer] = messages[-1].metadata.sequence.stream
                 return messages
             empty += 1  # an empty answer (a status in place of messages) is no sign of the end either
 
@@ -377,6 +418,7 @@ async def rebuild(
         batch=batch,
         fetch_seconds=settings.readmodel_rebuild_fetch_seconds,
         patience=settings.readmodel_rebuild_patience,
+        resumes=settings.readmodel_rebuild_resumes,
     )
     try:
         async with live.engine.begin() as connection:
