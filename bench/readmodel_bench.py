@@ -41,7 +41,7 @@ from zhicheng_common.pii import PiiCipher
 from zhicheng_common.settings import CommonSettings
 from zhicheng_common.testing import resident_id, run_sql, serving
 from zhicheng_gateway.app import create_app
-from zhicheng_gateway.readmodel.rebuild import context_from, rebuild
+from zhicheng_gateway.readmodel.rebuild import ReplayIncomplete, context_from, rebuild
 from zhicheng_gateway.settings import MIGRATIONS_DIR, GatewaySettings
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -294,22 +294,39 @@ async def run_rebuilds(
 
     from zhicheng_common.events.streams import ensure_streams
 
-    nc = await nats.connect(stack.nats_url)
+    def said(what: str, detail: object = None) -> None:  # a dropped connection loses what it was sent
+        print(f"{time.strftime('%H:%M:%S', time.gmtime())} nats {what} {detail!r}", flush=True)
+
+    async def error(exc: Exception) -> None:
+        said("error", exc)
+
+    async def disconnected() -> None:
+        said("disconnected")
+
+    async def reconnected() -> None:
+        said("reconnected")
+
+    nc = await nats.connect(stack.nats_url, error_cb=error, disconnected_cb=disconnected, reconnected_cb=reconnected)
     try:
         js = nc.jetstream()
         await ensure_streams(js, common)
         published, publish_seconds = await publish_season(nc, js, common, events)
-        rebuilds = []
+        rebuilds: list[dict[str, Any]] = []
         for _ in range(runs):
             peak_rss_reset()
-            summary = await rebuild(
-                stack.database_url,
-                js,
-                stream=common.stream_name,
-                prefix=common.events_prefix,
-                context=context_from(common),
-                settings=common,
-            )
+            try:
+                summary = await rebuild(
+                    stack.database_url,
+                    js,
+                    stream=common.stream_name,
+                    prefix=common.events_prefix,
+                    context=context_from(common),
+                    settings=common,
+                )
+            except ReplayIncomplete as exc:  # a run that stopped is recorded as such, and the next one runs
+                rebuilds.append({"stopped": str(exc), "load": os.getloadavg(), "events": 0, "seconds": 0.0})
+                print(rebuilds[-1], flush=True)
+                continue
             rebuilds.append(
                 {
                     "events": summary.events,
@@ -409,6 +426,9 @@ def rebuild_section(result: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, run in enumerate(rebuilds):
+        if "stopped" in run:
+            lines.append(f"| {i + 1} | {run['stopped']} | | | | | | {run['load'][0]:.1f}, {run['load'][1]:.1f} | |")
+            continue
         rate = run["events"] / run["seconds"] if run["seconds"] else 0.0
         phases = run["phases"]
         split = " / ".join(f"{phases.get(name, 0.0):.0f} s" for name in ("replay", "stages", "indexes"))

@@ -1088,7 +1088,11 @@ def readmodel_rebuild(
             settings=settings,
         )
 
-    summary = asyncio.run(_with_js(run))
+    try:
+        summary = asyncio.run(_with_js(run))
+    except rebuild.ReplayIncomplete as exc:  # events lost on the way: the live model stays as it was
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
     typer.echo(
         f"replayed {summary.events} event(s) into {summary.schema}, applied {summary.applied}, "  # type: ignore[attr-defined]
         f"{summary.caught_up} under the swap's lock, {len(summary.skipped)} skipped, "  # type: ignore[attr-defined]

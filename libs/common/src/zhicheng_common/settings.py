@@ -58,6 +58,14 @@ class CommonSettings(BaseSettings):
     # (parked) for this long after the stream stored it, then dead-lettered (issue 10 §1).
     events_park_max_seconds: float = Field(default=86400.0, gt=0)
     events_fetch_batch: int = Field(default=100, ge=1)  # messages per fetch, applied in one transaction
+    # `zhicheng readmodel rebuild` (docs/readmodel.md): how long one fetch of a temporary consumer
+    # waits, and how many fetches in a row may bring nothing while the consumer still owes this
+    # process messages (delivered, not received) before they count as lost; how many times per
+    # producer the replay then reads on from the last message received, before it stops with an
+    # error instead of waiting for ever or swapping in a model without them.
+    readmodel_rebuild_fetch_seconds: float = Field(default=2.0, gt=0)
+    readmodel_rebuild_patience: int = Field(default=30, ge=1)
+    readmodel_rebuild_resumes: int = Field(default=3, ge=0)
     # How long JetStream keeps events and dead letters (0 = until removed by hand). A consumer
     # that is down longer than this misses what expired, so keep it well above any outage; the
     # outbox and inbox stay the record of what a service published and applied.

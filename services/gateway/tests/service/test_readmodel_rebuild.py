@@ -4,9 +4,12 @@ durables go on into them without applying anything twice."""
 
 from __future__ import annotations
 
+import json
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import nats
@@ -15,10 +18,20 @@ from asyncpg.exceptions import StringDataRightTruncationError
 from sqlalchemy import text
 
 from zhicheng_common.db import Database
+from zhicheng_common.events.streams import ensure_streams
 from zhicheng_common.settings import CommonSettings
-from zhicheng_common.testing import TestKeys, run_sql
+from zhicheng_common.testing import TestKeys, run_sql, wait_until
+from zhicheng_gateway.readmodel import rebuild as rebuild_module
 from zhicheng_gateway.readmodel.models import RmDeclaration
-from zhicheng_gateway.readmodel.rebuild import _create_tables, context_from, rebuild
+from zhicheng_gateway.readmodel.rebuild import (
+    RebuildSummary,
+    ReplayIncomplete,
+    _create_tables,
+    _drain,
+    _Replay,
+    context_from,
+    rebuild,
+)
 from zhicheng_gateway.readmodel.repository import ProjectionRepository
 
 from .conftest import SHANXI, Gateway
@@ -204,3 +217,226 @@ async def test_a_rebuilds_staged_writes_do_what_a_statement_per_row_did(readmode
             await connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         await live.dispose()
         await target.dispose()
+
+
+@pytest.fixture
+async def own_stream(js: Any, readmodel_schema: CommonSettings) -> AsyncIterator[CommonSettings]:
+    """A stream of the test's own (its events only, so their counts are known), with a short
+    fetch, a patience of two empty fetches and no second try (a test that wants one says so)."""
+    settings = readmodel_schema.model_copy(
+        update={
+            "events_prefix": f"{readmodel_schema.events_prefix}d{secrets.token_hex(3)}",
+            "readmodel_rebuild_fetch_seconds": 0.5,
+            "readmodel_rebuild_patience": 2,
+            "readmodel_rebuild_resumes": 0,
+        }
+    )
+    await ensure_streams(js, settings)
+    try:
+        yield settings
+    finally:
+        await js.delete_stream(settings.stream_name)
+        await js.delete_stream(settings.dead_letter_stream_name)
+
+
+def replay_of(js: Any, settings: CommonSettings, token: str) -> _Replay:
+    return _Replay(
+        js,
+        stream=settings.stream_name,
+        prefix=settings.events_prefix,
+        token=token,
+        batch=10,
+        fetch_seconds=settings.readmodel_rebuild_fetch_seconds,
+        patience=settings.readmodel_rebuild_patience,
+        resumes=settings.readmodel_rebuild_resumes,
+    )
+
+
+async def committees(js: Any, settings: CommonSettings, count: int) -> list[str]:
+    season = Season(js, settings)
+    return [await season.committee(XINZHOU, f"第{n}评委会", on=date(2026, 3, 2)) for n in range(count)]
+
+
+async def test_messages_delivered_but_not_yet_returned_by_a_fetch_are_still_replayed(
+    js: Any, own_stream: CommonSettings
+) -> None:
+    """A fetch that timed out after part of its batch leaves the rest arriving in the subscription's
+    queue while the consumer has nothing pending any more (1,000,000-event replays ended 82-211
+    events short). Made to happen for certain: one pull of the whole backlog into the replay's
+    subscription that no fetch returns; the drain must still replay every event."""
+    await committees(js, own_stream, 7)
+    replay = replay_of(js, own_stream, secrets.token_hex(4))
+    schema = f"gateway_rm_drain_{secrets.token_hex(3)}"
+    live = Database(own_stream.database_url, "gateway")
+    target = Database(own_stream.database_url, schema)
+    try:
+        async with live.engine.begin() as connection:
+            await _create_tables(connection, schema)
+        await replay.open()
+        name, subscription = replay.names["committees"], replay.subscriptions["committees"]
+        # The pull request a fetch makes, to the subscription's own inbox: the server sends all 7.
+        await js._nc.publish(
+            f"$JS.API.CONSUMER.MSG.NEXT.{own_stream.stream_name}.{name}",
+            json.dumps({"batch": 7}).encode(),
+            reply=subscription._deliver,
+        )
+
+        async def delivered_all() -> bool:
+            info = await js.consumer_info(own_stream.stream_name, name)
+            return info.num_pending == 0 and info.delivered.consumer_seq == 7
+
+        await wait_until(delivered_all, what="the consumer delivered the 7 committees")
+        summary = RebuildSummary(schema=schema)
+        replayed = await _drain(
+            replay,
+            target,
+            context=context_from(own_stream),
+            prefix=own_stream.events_prefix,
+            summary=summary,
+            visit_cache={},
+        )
+        # 7 committee approvals published, 7 delivered before the drain began: all 7 replayed.
+        assert (replayed, summary.events, summary.applied, summary.skipped) == (7, 7, 7, [])
+        rows = await run_sql(own_stream, schema, f"SELECT count(*) FROM {schema}.rm_committees")
+        assert rows == [(7,)]
+    finally:
+        await replay.close()
+        async with live.engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await live.dispose()
+        await target.dispose()
+
+
+async def pulled_elsewhere(settings: CommonSettings, consumer: str, count: int) -> None:
+    """``count`` messages of ``consumer`` delivered to an inbox of another connection (as to a
+    connection the server dropped): the consumer counts them delivered, its owner never gets them."""
+    other = await nats.connect(settings.nats_url)
+    try:
+        inbox = other.new_inbox()
+        elsewhere = await other.subscribe(inbox)
+        await other.publish(
+            f"$JS.API.CONSUMER.MSG.NEXT.{settings.stream_name}.{consumer}",
+            json.dumps({"batch": count}).encode(),
+            reply=inbox,
+        )
+        for _ in range(count):
+            await elsewhere.next_msg(timeout=30.0)
+    finally:
+        await other.close()
+
+
+async def test_delivered_messages_that_never_arrive_stop_the_rebuild_after_the_patience_and_swap_nothing_in(
+    js: Any, own_stream: CommonSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rebuild's consumer delivered every message, elsewhere: after the patience's empty fetches
+    the rebuild stops with an error naming the producer and the counts, instead of waiting for
+    ever or swapping in a model without them."""
+    published = await committees(js, own_stream, 3)
+    token = secrets.token_hex(4)
+    monkeypatch.setattr(rebuild_module, "secrets", SimpleNamespace(token_hex=lambda _n: token))
+    before = await run_sql(own_stream, "gateway", "SELECT 'gateway.rm_committees'::regclass::oid")
+    early = replay_of(js, own_stream, token)  # the very consumers the rebuild will open (same config)
+    try:
+        await early.open()
+        await pulled_elsewhere(own_stream, early.names["committees"], 3)
+        with pytest.raises(ReplayIncomplete) as stopped:
+            await rebuild(
+                own_stream.database_url,
+                js,
+                stream=own_stream.stream_name,
+                prefix=own_stream.events_prefix,
+                context=context_from(own_stream),
+                batch=10,
+                settings=own_stream,
+            )
+    finally:
+        await early.close()
+    # 3 published, all 3 delivered elsewhere: the rebuild got none, none is left on the server; it
+    # gave up after 2 empty fetches (the patience).
+    error = stopped.value
+    assert (error.producer, error.delivered, error.received, error.pending, error.fetches) == ("committees", 3, 0, 0, 2)
+    assert "committees" in str(error)
+    # Nothing swapped: the live table is the same one, without the rebuild's committees (no live
+    # durable reads this stream), and the fresh schema is gone.
+    assert await run_sql(own_stream, "gateway", "SELECT 'gateway.rm_committees'::regclass::oid") == before
+    rows = await run_sql(
+        own_stream,
+        "gateway",
+        "SELECT count(*) FROM gateway.rm_committees WHERE committee_id = ANY(CAST(:ids AS uuid[]))",
+        ids=published,
+    )
+    assert rows == [(0,)]
+    schemas = await run_sql(
+        own_stream,
+        "gateway",
+        "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE :s",
+        s=f"gateway_rm_{token}%",
+    )
+    assert schemas == [(0,)]
+
+
+async def test_a_message_lost_before_others_arrive_stops_the_replay_at_once(
+    js: Any, own_stream: CommonSettings
+) -> None:
+    """Messages 1 and 2 of 5 delivered elsewhere, then a fetch brings 3 to 5: applying them would
+    put later events before earlier ones, so the replay stops there, without waiting."""
+    await committees(js, own_stream, 5)
+    replay = replay_of(js, own_stream, secrets.token_hex(4))
+    try:
+        await replay.open()
+        await pulled_elsewhere(own_stream, replay.names["committees"], 2)
+        with pytest.raises(ReplayIncomplete) as stopped:
+            await replay.next_batch("committees")
+    finally:
+        await replay.close()
+    # 5 delivered (2 elsewhere, 3 to the fetch), 0 received in order, no empty fetch before.
+    error = stopped.value
+    assert (error.received, error.fetches) == (0, 0)
+    assert "messages 3 to 5" in str(error)
+
+
+async def test_a_replay_that_lost_messages_reads_on_from_the_last_one_received(
+    js: Any, own_stream: CommonSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one second try: the consumer that delivered all of a producer's messages elsewhere is
+    made again from the stream's message after the last one received, and the replay gets them all."""
+    await committees(js, own_stream, 3)
+    settings = own_stream.model_copy(update={"readmodel_rebuild_resumes": 1})
+    token = secrets.token_hex(4)
+    monkeypatch.setattr(rebuild_module, "secrets", SimpleNamespace(token_hex=lambda _n: token))
+    early = replay_of(js, settings, token)
+    try:
+        await early.open()
+        await pulled_elsewhere(settings, early.names["committees"], 3)
+        summary = await rebuild(
+            settings.database_url,
+            js,
+            stream=settings.stream_name,
+            prefix=settings.events_prefix,
+            context=context_from(settings),
+            batch=10,
+            swap=False,  # the module's live model stays as the first test left it
+            settings=settings,
+        )
+    finally:
+        await early.close()
+    # 3 published, none received from the first consumer, all 3 from the second.
+    assert (summary.events, summary.applied, summary.skipped) == (3, 3, [])
+
+
+async def test_after_a_gap_the_replay_reads_on_from_the_last_message_received(
+    js: Any, own_stream: CommonSettings
+) -> None:
+    """Messages 1 and 2 of 5 delivered elsewhere, then 3 to 5 fetched: with one second try the
+    replay drops 3 to 5 and gets 1 to 5 again, in order."""
+    published = await committees(js, own_stream, 5)
+    replay = replay_of(js, own_stream.model_copy(update={"readmodel_rebuild_resumes": 1}), secrets.token_hex(4))
+    try:
+        await replay.open()
+        await pulled_elsewhere(own_stream, replay.names["committees"], 2)
+        messages = await replay.next_batch("committees")
+        replayed = [json.loads(message.data)["data"]["committee_id"] for message in messages]
+        assert await replay.next_batch("committees") == []
+    finally:
+        await replay.close()
+    assert replayed == published  # the 5 committees in the order published

@@ -28,7 +28,7 @@ from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import Index, text
@@ -81,29 +81,89 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class _Replay:
-    """The temporary consumers of one rebuild, one per producer, read from the stream's start."""
+class ReplayIncomplete(RuntimeError):
+    """A temporary consumer delivered messages this process never received (lost on the way, e.g.
+    with a connection the server dropped, or taken by another subscription): the replay would miss
+    events or apply them out of order, so the rebuild stops and swaps nothing in."""
 
-    def __init__(self, js: JetStreamContext, *, stream: str, prefix: str, token: str, batch: int) -> None:
+    def __init__(self, producer: str, why: str, info: ConsumerInfo, *, received: int, fetches: int) -> None:
+        delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
+        self.producer, self.received, self.delivered = producer, received, delivered
+        self.pending, self.fetches = int(info.num_pending or 0), fetches
+        super().__init__(
+            f"rebuild stopped: the temporary consumer of {producer} delivered {delivered} message(s) and this process "
+            f"received the first {received} of them; {why} ({self.pending} pending on the server, "
+            f"{info.num_ack_pending or 0} awaiting an ack, {info.num_redelivered or 0} redelivered). "
+            "Nothing was swapped in; run the rebuild again."
+        )
+
+
+class _Replay:
+    """The temporary consumers of one rebuild, one per producer, read from the stream's start.
+
+    A fetch waits ``fetch_seconds``; after ``patience`` fetches in a row that bring nothing while
+    the consumer still has messages for this process, or when a fetch brings messages that do not
+    follow the last one received, the producer's consumer is made again from the stream message
+    after the last one received, ``resumes`` times per producer at most; then the replay stops with
+    ``ReplayIncomplete``."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str,
+        prefix: str,
+        token: str,
+        batch: int,
+        fetch_seconds: float,
+        patience: int,
+        resumes: int,
+    ) -> None:
         self.js, self.stream, self.prefix, self.batch = js, stream, prefix, batch
+        self.fetch_seconds, self.patience, self.resumes = fetch_seconds, patience, resumes
         self.names = {producer: f"gateway-rebuild-{token}-{producer}" for producer in GATEWAY.consumes}
         self.subscriptions: dict[str, JetStreamContext.PullSubscription] = {}
-        self.received: dict[str, int] = {}  # messages fetched per producer
+        self.received: dict[str, int] = {}  # messages fetched per producer (from its current consumer)
+        self.after: dict[str, int] = {}  # stream sequence of the last message received per producer
+        self.resumed: dict[str, int] = {}
 
     async def open(self) -> None:
-        for producer, name in self.names.items():
-            await self.js.add_consumer(
-                self.stream,
-                ConsumerConfig(
-                    durable_name=name,
-                    name=name,
-                    deliver_policy=DeliverPolicy.ALL,
-                    ack_policy=AckPolicy.NONE,
-                    filter_subject=f"{self.prefix}.{producer}.>",
-                    inactive_threshold=INACTIVE_SECONDS,
-                ),
-            )
-            self.subscriptions[producer] = await self.js.pull_subscribe_bind(name, stream=self.stream)
+        for producer in self.names:
+            await self._open(producer)
+
+    async def _open(self, producer: str) -> None:
+        after = self.after.get(producer, 0)
+        start = (
+            {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": after + 1}
+            if after
+            else {"deliver_policy": DeliverPolicy.ALL}
+        )
+        name = self.names[producer]
+        await self.js.add_consumer(
+            self.stream,
+            ConsumerConfig(
+                durable_name=name,
+                name=name,
+                ack_policy=AckPolicy.NONE,
+                filter_subject=f"{self.prefix}.{producer}.>",
+                inactive_threshold=INACTIVE_SECONDS,
+                **start,
+            ),
+        )
+        self.received[producer] = 0
+        self.subscriptions[producer] = await self.js.pull_subscribe_bind(name, stream=self.stream)
+
+    async def _resume(self, producer: str, error: ReplayIncomplete) -> None:
+        """The producer's consumer made again, from the stream message after the last one received."""
+        self.resumed[producer] = self.resumed.get(producer, 0) + 1
+        log.warning("readmodel.rebuild.resumed", producer=producer, after=self.after.get(producer, 0), error=str(error))
+        try:
+            await self.subscriptions[producer].unsubscribe()
+        except Exception as exc:  # the connection may have been replaced
+            log.debug("readmodel.rebuild.unsubscribe_failed", error=repr(exc))
+        with contextlib.suppress(NotFoundError):
+            await self.js.delete_consumer(self.stream, self.names[producer])
+        await self._open(producer)
 
     async def close(self) -> None:
         for subscription in self.subscriptions.values():
@@ -117,25 +177,47 @@ class _Replay:
             except NotFoundError:
                 continue
 
-    async def outstanding(self, producer: str) -> bool:
-        """Whether the consumer has messages not yet received here: still on the server, or
-        delivered already but not returned by a fetch (a fetch that timed out after part of its
-        batch leaves the rest to arrive in the subscription's queue)."""
-        info = await self.js.consumer_info(self.stream, self.names[producer])
-        delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
-        return bool(info.num_pending) or self.received.get(producer, 0) < delivered
-
     async def next_batch(self, producer: str) -> Sequence[Msg]:
-        """The next messages of ``producer``, or none once this process has received all the
-        consumer had (a fetch that times out meanwhile, on a busy machine, is tried again)."""
-        while await self.outstanding(producer):
+        """The next messages of ``producer`` in the stream's order (none at its end); a consumer
+        that lost messages on the way is made again, ``resumes`` times at most."""
+        while True:
             try:
-                messages = await self.subscriptions[producer].fetch(self.batch, timeout=2.0)
+                return await self._next_batch(producer)
+            except ReplayIncomplete as error:
+                if self.resumed.get(producer, 0) >= self.resumes:
+                    raise
+                await self._resume(producer, error)
+
+    async def _next_batch(self, producer: str) -> Sequence[Msg]:
+        """The next messages of ``producer``, or none once this process has received all the
+        consumer had: none pending on the server, and every message it delivered received here (a
+        fetch that timed out after part of its batch leaves the rest to arrive in the
+        subscription's queue, for the next fetch). A fetch that brings nothing meanwhile, on a busy
+        machine, is tried again, ``patience`` times in a row at most."""
+        received, empty = self.received.get(producer, 0), 0
+        while True:
+            info = await self.js.consumer_info(self.stream, self.names[producer])
+            delivered = int(info.delivered.consumer_seq or 0) if info.delivered else 0
+            if not info.num_pending and received >= delivered:
+                return []
+            if empty >= self.patience:
+                why = f"{empty} fetch(es) in a row brought nothing"
+                raise ReplayIncomplete(producer, why, info, received=received, fetches=empty)
+            try:
+                messages = await self.subscriptions[producer].fetch(self.batch, timeout=self.fetch_seconds)
             except TimeoutError:
-                continue
-            self.received[producer] = self.received.get(producer, 0) + len(messages)
-            return messages
-        return []
+                messages = []
+            if messages:
+                # Without acks each delivery takes the consumer's next sequence: one skipped is lost,
+                # and what follows it must not be applied before it.
+                first, last = messages[0].metadata.sequence.consumer, messages[-1].metadata.sequence.consumer
+                if first != received + 1 or last != received + len(messages):
+                    why = f"the next fetch brought its messages {first} to {last} ({len(messages)} of them)"
+                    raise ReplayIncomplete(producer, why, info, received=received, fetches=empty)
+                self.received[producer] = received + len(messages)
+                self.after[producer] = messages[-1].metadata.sequence.stream
+                return messages
+            empty += 1  # an empty answer (a status in place of messages) is no sign of the end either
 
 
 def _decode(messages: Sequence[Msg], *, prefix: str, summary: RebuildSummary) -> list[CloudEvent]:
@@ -310,24 +392,34 @@ async def rebuild(
     context: ReadModelContext,
     batch: int = 2000,
     swap: bool = True,
-    settings: CommonSettings | None = None,
+    settings: CommonSettings,
 ) -> RebuildSummary:
     """Replay the streams into a fresh schema and (``swap``) put its tables in place of the live ones.
 
-    With ``settings``, the calendar first loads the holiday arrangements stored on NATS (the live
-    gateway follows the same ones), so that the working days are counted alike.
+    The calendar first loads the holiday arrangements stored on NATS (the live gateway follows the
+    same ones), so that the working days are counted alike. ``settings`` also say how long the
+    replay waits for a consumer's messages (``ReplayIncomplete`` when they do not come: nothing is
+    swapped in).
     """
     started = time.monotonic()
     token = secrets.token_hex(4)
     fresh, retired = f"gateway_rm_{token}", f"gateway_rm_{token}_retired"
     summary = RebuildSummary(schema=fresh)
     visit_cache: dict[uuid.UUID, list[Visit]] = {}
-    if settings is not None:  # the holiday arrangements an operator loaded, as the live gateway follows them
-        for arrangement in await stored_arrangements(js, settings):
-            context.calendar.load(arrangement)
+    for arrangement in await stored_arrangements(js, settings):  # as the live gateway follows them
+        context.calendar.load(arrangement)
     live = Database(database_url, LIVE_SCHEMA)
     target = Database(database_url, fresh)
-    replay = _Replay(js, stream=stream, prefix=prefix, token=token, batch=batch)
+    replay = _Replay(
+        js,
+        stream=stream,
+        prefix=prefix,
+        token=token,
+        batch=batch,
+        fetch_seconds=settings.readmodel_rebuild_fetch_seconds,
+        patience=settings.readmodel_rebuild_patience,
+        resumes=settings.readmodel_rebuild_resumes,
+    )
     try:
         async with live.engine.begin() as connection:
             await _create_tables(connection, fresh)
