@@ -817,8 +817,10 @@ async def run_season(
     save: Callable[[SeasonState], None] | None = None,
     progress: bool = True,
     wait: float = 120.0,
+    recovery: list[str] | None = None,
 ) -> SeasonState:
-    """Every stage not done yet, in order (up to ``stop_after``); the state saved after each."""
+    """Every stage not done yet, in order (up to ``stop_after``); the state saved after each. The
+    uncertain writes that made an item run again are appended to ``recovery``."""
     if stop_after is not None and stop_after not in STAGE_NAMES:
         raise ValueError(f"stop_after: one of {', '.join(STAGE_NAMES)}")
     province = generate(state.params)
@@ -831,6 +833,8 @@ async def run_season(
     async with httpx.AsyncClient(base_url=gateway, timeout=60.0, limits=limits) as client:
         api = Api(client, admin_password, concurrency)
         run = Run(api, state, province, bars, wait)
+        if recovery is not None:
+            run.reruns = recovery  # the caller reads which writes were uncertain
         if bars:
             bars.start()
         try:
