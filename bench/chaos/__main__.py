@@ -190,6 +190,9 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="ci", help="the season's province (--workload season)")
     parser.add_argument("--declarations", type=int, help="override the season preset's declarations")
     parser.add_argument("--concurrency", type=int, default=8, help="the season's requests in flight at once")
+    parser.add_argument(
+        "--lose-answers", type=float, default=0.0, help="share of the season's applied writes made uncertain on purpose"
+    )
     args = parser.parse_args()
     kinds = tuple(kind for kind in args.kinds.split(",") if kind)
     unknown = set(kinds) - set(KINDS)
@@ -226,7 +229,13 @@ def season_runs(args: argparse.Namespace, kinds: tuple[str, ...]) -> None:
         for run in range(args.runs):
             print(f"season run {run + 1}/{args.runs} (seed {args.seed + run})", file=sys.stderr, flush=True)
             report = season.one_run(
-                args.seed + run, args.per_kind, kinds, Path(tmp), params=params, concurrency=args.concurrency
+                args.seed + run,
+                args.per_kind,
+                kinds,
+                Path(tmp),
+                params=params,
+                concurrency=args.concurrency,
+                lose_answers=args.lose_answers,
             )
             reports.append(report)
             print(f"  violations: {len(report.violations)}", file=sys.stderr, flush=True)

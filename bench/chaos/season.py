@@ -74,6 +74,7 @@ def one_run(
     *,
     params: SeasonParams,
     concurrency: int,
+    lose_answers: float = 0.0,
 ) -> SeasonRunReport:
     rng = random.Random(seed)
     os.environ.update(SEASON_ENV)
@@ -119,6 +120,7 @@ def one_run(
                     progress=False,
                     wait=300.0,
                     recovery=reruns,
+                    lose_answers=lose_answers,
                 )
             )
         except Exception as exc:  # the season stopped: where and why go into the report
@@ -154,12 +156,22 @@ def one_run(
 
 
 def section(reports: list[SeasonRunReport], command: str, kinds: tuple[str, ...], params: SeasonParams) -> str:
-    columns = " | ".join(kinds)
+    columns = ["seed", "time", *kinds, "stages done", "requests", "items rerun", "settled in", "violations"]
     rows = "\n".join(
-        f"| {r.seed} | {r.seconds / 60:.1f} min | "
-        + " | ".join(str(r.injected.get(kind, 0)) for kind in kinds)
-        + f" | {len(r.stages_done)}/{len(STAGE_NAMES)} | {r.requests} | {r.reruns} | {r.settle_seconds:.0f} s"
-        + f" | **{len(r.violations)}** |"
+        "| "
+        + " | ".join(
+            [
+                str(r.seed),
+                f"{r.seconds / 60:.1f} min",
+                *(str(r.injected.get(kind, 0)) for kind in kinds),
+                f"{len(r.stages_done)}/{len(STAGE_NAMES)}",
+                str(r.requests),
+                str(r.reruns),
+                f"{r.settle_seconds:.0f} s",
+                f"**{len(r.violations)}**",
+            ]
+        )
+        + " |"
         for r in reports
     )
     reasons = "\n".join(f"- run {r.seed}: {reason}" for r in reports for reason in r.rerun_reasons) or "- none"
@@ -175,8 +187,8 @@ at the end; `{command}`. A season of {size} (docs/season.md) on the chaos stack 
 land (docs/chaos.md, "During a season"); the log of every fault, with the stage it landed in, is in
 `bench/chaos/last-season-runs.json`.
 
-| seed | time | {columns} | stages done | requests | items rerun | settled in | violations |
-|---|---|{"---|" * len(kinds)}---|---|---|---|---|
+| {" | ".join(columns)} |
+|{"---|" * len(columns)}
 {rows}
 
 Writes whose answer was lost (each made its item run again, reading before writing):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +52,6 @@ PLAN = {
     "cross_year_exception": "晋人社厅函〔2026〕1号",
 }
 RETRIED = {429, 502, 503, 504}
-LOST = {502, 503, 504}  # the gateway's answers when the service failed, possibly after applying the request
 RERUNS = 40  # an item run again this many times after uncertain writes is a failure of the stage
 
 
@@ -116,6 +116,10 @@ class Api:
     concurrency: int
     requests: int = 0
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The share of applied writes whose answer is dropped on purpose (made uncertain) to exercise
+    # the reruns without a fault; 0 in a real season.
+    lose_answers: float = 0.0
+    dice: random.Random = field(default_factory=lambda: random.Random(0))
 
     async def call(
         self, method: str, path: str, who: str | None, *, idempotent: bool = False, **kwargs: Any
@@ -138,6 +142,9 @@ class Api:
                 continue
             then = after(method, idempotent, response.status_code)
             if then == "return":
+                unsafe = after(method, idempotent, None) == "uncertain"
+                if unsafe and response.is_success and self.lose_answers and self.dice.random() < self.lose_answers:
+                    raise Uncertain(f"{method} {path} as {who}: {response.status_code} answer dropped on purpose")
                 return response
             if then == "uncertain":
                 raise Uncertain(f"{method} {path} as {who}: {response.status_code} {response.text[:300]}")
@@ -818,6 +825,7 @@ async def run_season(
     progress: bool = True,
     wait: float = 120.0,
     recovery: list[str] | None = None,
+    lose_answers: float = 0.0,
 ) -> SeasonState:
     """Every stage not done yet, in order (up to ``stop_after``); the state saved after each. The
     uncertain writes that made an item run again are appended to ``recovery``."""
@@ -831,7 +839,7 @@ async def run_season(
         else None
     )
     async with httpx.AsyncClient(base_url=gateway, timeout=60.0, limits=limits) as client:
-        api = Api(client, admin_password, concurrency)
+        api = Api(client, admin_password, concurrency, lose_answers=lose_answers, dice=random.Random(state.params.seed))
         run = Run(api, state, province, bars, wait)
         if recovery is not None:
             run.reruns = recovery  # the caller reads which writes were uncertain
