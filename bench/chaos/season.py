@@ -130,8 +130,6 @@ def one_run(
             over.set()
             thread.join()
         requests = sum(t.requests for t in state.timings)
-        if "error" in outcome:
-            stopped = (stopped or "") + f"; the fault schedule failed: {outcome['error']!r}"
         settings = CommonSettings()
         settled = asyncio.run(checks.settle(settings))
         found = asyncio.run(checks.season_violations(settings, state, completed=stopped is None))
@@ -151,7 +149,9 @@ def one_run(
         reruns=len(reruns),
         rerun_reasons=[f"{n} x {kind}" for kind, n in kinds_of.most_common()],
         settle_seconds=settled,
-        violations=([f"the season stopped {stopped}"] if stopped else []) + found,
+        violations=([f"the season stopped {stopped}"] if stopped else [])
+        + ([f"the fault schedule failed: {outcome['error']!r}"] if "error" in outcome else [])
+        + found,
     )
 
 
