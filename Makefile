@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PYTEST := .venv/bin/pytest
 SOURCES := libs/common/src services/intake/src services/review/src services/experts/src \
 	services/committees/src services/integrity/src services/certificates/src services/gateway/src
-UNIT_TESTS := $(wildcard libs/*/tests/unit services/*/tests/unit) tests/deploy
+UNIT_TESTS := $(wildcard libs/*/tests/unit services/*/tests/unit) tests/deploy tests/bench
 SERVICE_TESTS := $(wildcard libs/*/tests/service services/*/tests/service)
 
 .PHONY: install run test lint unit service browser integration test-external bench chaos clean deploy-check ci-tools audit

@@ -6,13 +6,15 @@ schedule land one after the other at random moments (each kind ``--per-kind`` ti
 schedule is done the workload stops, the system is given time to settle, and the invariants are
 read (bench/chaos/checks.py). The counts of each fault, the violations and the commands are
 written to bench/chaos/last-runs.json and to bench/RESULTS.md.
+
+``--workload season`` runs a whole season instead while the faults land (bench/chaos/season.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
+import dataclasses
 import json
 import os
 import random
@@ -28,15 +30,18 @@ from tempfile import TemporaryDirectory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.chaos import checks, faults
+from bench.chaos import checks, season
+from bench.chaos.faults import inject, schedule
 from bench.chaos.stack import ChaosStack
 from bench.chaos.workload import WorkloadResult, submit_declarations
+from bench.season.__main__ import SIZES
 from bench.stack import machine, write_section
 from bench.writepath_bench import login, make_user, open_committee, wait_for_window
 from zhicheng_common.settings import CommonSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
 LAST_RUNS = Path(__file__).resolve().parent / "last-runs.json"
+LAST_SEASON_RUNS = Path(__file__).resolve().parent / "last-season-runs.json"
 HEADING = "## Chaos: faults injected while declarations are submitted, then the invariants"
 COLUMNS = (
     "| seed | time | kill -9 a service | kill -9 NATS | kill -9 PostgreSQL | SIGSTOP a service | NATS store disk full"
@@ -65,31 +70,6 @@ def grouped(refused: list[str]) -> list[str]:
     """The answers that were neither a success nor a fault's, counted by text (without the number)."""
     counts = Counter(answer.split(":", 1)[-1].strip()[:300] for answer in refused)
     return [f"{count} x {answer}" for answer, count in counts.most_common()]
-
-
-def schedule(rng: random.Random, kinds: tuple[str, ...], per_kind: int) -> list[str]:
-    planned = [kind for kind in kinds for _ in range(per_kind)]
-    rng.shuffle(planned)
-    return planned
-
-
-def inject(
-    stack: ChaosStack, rng: random.Random, planned: list[str], started: datetime, log: list[str]
-) -> Counter[str]:
-    injected: Counter[str] = Counter()
-    for kind in planned:
-        time.sleep(rng.uniform(1.0, 5.0))  # a random point of the work, not right after the last recovery
-        fault = (
-            functools.partial(faults.truncate_store, since=started)
-            if kind == "truncate_store"
-            else getattr(faults, kind)
-        )
-        began = time.monotonic()
-        what = fault(stack, rng)
-        injected[kind] += 1
-        log.append(f"{kind}: {what} ({time.monotonic() - began:.1f}s)")
-        print(f"  [{sum(injected.values())}/{len(planned)}] {log[-1]}", file=sys.stderr, flush=True)
-    return injected
 
 
 async def keep_submitting(stack: ChaosStack, done: threading.Event, run: str) -> WorkloadResult:
@@ -201,6 +181,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="the first run's seed; the next runs count up")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of " + ",".join(KINDS))
     parser.add_argument("--no-write", action="store_true", help="print, do not rewrite bench/RESULTS.md")
+    parser.add_argument(
+        "--workload",
+        choices=("declarations", "season"),
+        default="declarations",
+        help="what works while the faults land: declarations submitted (default), or a whole season",
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), default="ci", help="the season's province (--workload season)")
+    parser.add_argument("--declarations", type=int, help="override the season preset's declarations")
+    parser.add_argument("--concurrency", type=int, default=8, help="the season's requests in flight at once")
+    parser.add_argument(
+        "--lose-answers", type=float, default=0.0, help="share of the season's applied writes made uncertain on purpose"
+    )
     args = parser.parse_args()
     kinds = tuple(kind for kind in args.kinds.split(",") if kind)
     unknown = set(kinds) - set(KINDS)
@@ -208,6 +200,9 @@ def main() -> None:
         parser.error(f"unknown fault kinds: {sorted(unknown)}")
     # A stopped run still stops its stack (the `finally` of one_run) and unmounts the store.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.workload == "season":
+        season_runs(args, kinds)
+        return
     reports = []
     with TemporaryDirectory(prefix="zc-chaos-") as tmp:
         for run in range(args.runs):
@@ -220,6 +215,35 @@ def main() -> None:
     print(text)
     if not args.no_write:
         write_section(RESULTS, HEADING, text)
+    if any(report.violations for report in reports):
+        raise SystemExit(1)
+
+
+def season_runs(args: argparse.Namespace, kinds: tuple[str, ...]) -> None:
+    """``--workload season``: each run a season under faults (bench/chaos/season.py)."""
+    params = SIZES[args.size]
+    if args.declarations is not None:
+        params = dataclasses.replace(params, declarations=args.declarations)
+    reports = []
+    with TemporaryDirectory(prefix="zc-chaos-season-") as tmp:
+        for run in range(args.runs):
+            print(f"season run {run + 1}/{args.runs} (seed {args.seed + run})", file=sys.stderr, flush=True)
+            report = season.one_run(
+                args.seed + run,
+                args.per_kind,
+                kinds,
+                Path(tmp),
+                params=params,
+                concurrency=args.concurrency,
+                lose_answers=args.lose_answers,
+            )
+            reports.append(report)
+            print(f"  violations: {len(report.violations)}", file=sys.stderr, flush=True)
+    LAST_SEASON_RUNS.write_text(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=2) + "\n")
+    text = season.section(reports, "python -m bench.chaos " + " ".join(sys.argv[1:]), kinds, params)
+    print(text)
+    if not args.no_write:
+        write_section(RESULTS, season.HEADING, text)
     if any(report.violations for report in reports):
         raise SystemExit(1)
 

@@ -13,10 +13,14 @@ from collections.abc import Sequence
 import asyncpg
 
 from bench.season import invariants
+from bench.season.driver import PASSWORD, expected_counts, observed_counts
+from bench.season.readmodel_check import readmodel_matches_rebuild
+from bench.season.state import SeasonState
 from zhicheng_common.db import asyncpg_dsn
 from zhicheng_common.events.natsauth import connect_as
 from zhicheng_common.events.permissions import OPERATOR
 from zhicheng_common.settings import CommonSettings
+from zhicheng_common.topology import GATEWAY
 
 
 async def settle(settings: CommonSettings, *, within: float = 300.0) -> float:
@@ -43,6 +47,33 @@ async def violations(settings: CommonSettings, *, submitted: Sequence[str]) -> l
         await nc.close()
     found += await invariants.journals_verify(by_service)
     return found + await reviews_of(settings, submitted)
+
+
+async def season_violations(settings: CommonSettings, state: SeasonState, *, completed: bool) -> list[str]:
+    """The chaos invariants over the season's submitted declarations and, when the season completed,
+    the season's own: each qualified declaration evaluated once, one valid certificate per passed
+    applicant, the counts of the generator's shares and the read model equal to a rebuild."""
+    submitted = [str(r["id"]) for r in state.declarations.values() if r.get("submitted")]
+    found = await violations(settings, submitted=submitted)
+    if not completed:  # a season stopped before its meetings evaluated nothing: only the above apply
+        return found
+    databases = {target.service: target for target in invariants.service_databases(settings)}
+    found += await invariants.evaluated_once(databases, state)
+    found += await invariants.one_valid_certificate(databases)
+    expected, observed = expected_counts(state), observed_counts(state)
+    found += [
+        f"{name}: {observed[name]} where the generator's shares make {count}"
+        for name, count in expected.items()
+        if observed[name] != count
+    ]
+    nc = await connect_as(settings, OPERATOR)
+    try:
+        found += await readmodel_matches_rebuild(
+            nc.jetstream(), settings, GATEWAY.default_url, state.accounts["hr_admin"], PASSWORD, settings.database_url
+        )
+    finally:
+        await nc.close()
+    return found
 
 
 async def reviews_of(settings: CommonSettings, submitted: Sequence[str]) -> list[str]:

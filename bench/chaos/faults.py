@@ -7,12 +7,15 @@ system, so that every fault is one fault and not the tail of the previous one.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -131,3 +134,46 @@ def jetstream_answers(stack: ChaosStack) -> bool:
 
 
 Fault = Callable[[ChaosStack, random.Random], str]
+FAULTS: dict[str, Fault] = {
+    "kill_service": kill_service,
+    "kill_nats": kill_nats,
+    "kill_postgres": kill_postgres,
+    "pause_service": pause_service,
+    "fill_store_disk": fill_store_disk,
+}
+
+
+def schedule(rng: random.Random, kinds: tuple[str, ...], per_kind: int) -> list[str]:
+    planned = [kind for kind in kinds for _ in range(per_kind)]
+    rng.shuffle(planned)
+    return planned
+
+
+def inject(
+    stack: ChaosStack,
+    rng: random.Random,
+    planned: list[str],
+    started: datetime,
+    log: list[str],
+    *,
+    stop: threading.Event | None = None,
+    where: Callable[[], str] | None = None,
+) -> Counter[str]:
+    """Each planned fault in turn; ``stop`` (the work is over) ends the schedule early, ``where`` says
+    what the work was doing when a fault landed (the season's stage)."""
+    injected: Counter[str] = Counter()
+    for kind in planned:
+        gap = rng.uniform(1.0, 5.0)  # a random point of the work, not right after the last recovery
+        if stop is None:
+            time.sleep(gap)
+        elif stop.wait(gap):
+            log.append(f"the work ended before the last {len(planned) - sum(injected.values())} faults")
+            break
+        at = f"[{where()}] " if where else ""
+        fault: Fault = functools.partial(truncate_store, since=started) if kind == "truncate_store" else FAULTS[kind]
+        began = time.monotonic()
+        what = fault(stack, rng)
+        injected[kind] += 1
+        log.append(f"{at}{kind}: {what} ({time.monotonic() - began:.1f}s)")
+        print(f"  [{sum(injected.values())}/{len(planned)}] {log[-1]}", file=sys.stderr, flush=True)
+    return injected

@@ -41,6 +41,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report-dir", type=Path, default=Path("season-report"), help="JSON, markdown and SVG go here")
     p.add_argument("--no-check", action="store_true", help="skip the invariants and the report")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--lose-answers",
+        type=float,
+        default=0.0,
+        help="share of applied writes whose answer the driver drops on purpose (exercises its reruns)",
+    )
     return p
 
 
@@ -113,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             save=lambda s: s.save(args.state),
             progress=not args.no_progress,
             wait=args.wait,
+            lose_answers=args.lose_answers,
         )
     )
     sys.stdout.write(json.dumps({"done": state.done, "seconds": state.elapsed, **observed_counts(state)}) + "\n")

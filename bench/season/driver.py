@@ -5,11 +5,24 @@ and is then marked done in the state, which the caller saves; a run resumed from
 starts with the first stage not done. The clock moves only forward (docs/clock.md), at the stage
 whose deadlines need it: the unit publicity's 5 working days (RV-6), the meeting day, the results
 publicity (NA-11).
+
+A write whose answer is lost (a 502, 503 or 504 from the gateway, or the connection dropping once
+the request was sent) may have been applied upstream, so it is not sent again blindly: ``Api.call``
+raises :class:`Uncertain`, and ``Run.each`` runs the item's work again (:func:`rerun_uncertain`).
+Each item's work is written read-then-act: what it has done with a certain answer is kept in
+``Run.scratch``, and on a rerun it reads the resource the lost write would have made or changed (the
+declaration's status, the review's step, the filing, plan, pool, draw, sitting or results) and
+writes only what is not there. Routes that are idempotent themselves are sent again instead: a
+draft with its ``Idempotency-Key``, a claim by its claimer, an account by its unique username
+(``username_taken`` means made), a ballot (NA-7 ``already_voted`` means cast), the results'
+confirmation (CM-11), every PUT and every read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench.season.generator import CITIES, SHANXI, Declaration, Province, declaration_body, fails_first, generate
 from bench.season.state import SeasonState, StageTiming
+from zhicheng_common.pii import mask_identifier
 
 T = TypeVar("T")
 
@@ -38,10 +52,59 @@ PLAN = {
     "cross_year_exception": "晋人社厅函〔2026〕1号",
 }
 RETRIED = {429, 502, 503, 504}
+RERUNS = 40  # an item run again this many times after uncertain writes is a failure of the stage
 
 
 class SeasonError(RuntimeError):
     """A call answered what the season cannot go on from."""
+
+
+class Uncertain(SeasonError):
+    """A write was sent and its answer lost: it may or may not have been applied upstream."""
+
+
+def after(method: str, idempotent: bool, status: int | None) -> str:
+    """What to do with an answer: ``"return"`` it, ``"retry"`` the call, or the write is ``"uncertain"``.
+
+    ``status`` is None when the connection failed after the request was (perhaps) sent. A request
+    that may be sent again (a read, a PUT, a route idempotent by itself) is retried on any fault; a
+    rate-limited one (429: refused before any work) always; any other write after a lost answer is
+    uncertain, and only its reader can tell whether it was applied.
+    """
+    safe = idempotent or method in ("GET", "PUT")
+    if status is not None and status not in RETRIED:
+        return "return"
+    if safe or status == 429:
+        return "retry"
+    return "uncertain"
+
+
+RERUN: contextvars.ContextVar[bool] = contextvars.ContextVar("rerun", default=False)
+
+
+def rerun() -> bool:
+    """Whether the item being worked on runs again after an uncertain write (so reads before it writes)."""
+    return RERUN.get()
+
+
+async def rerun_uncertain(
+    work: Callable[[], Awaitable[T]], *, attempts: int = RERUNS, pause: float = 0.5, reruns: list[str] | None = None
+) -> T:
+    """``work()``, run again (with :func:`rerun` true) while it raises :class:`Uncertain`; each rerun's
+    reason is appended to ``reruns``. The pause grows to 5 s: a fault lasts up to a minute."""
+    for attempt in range(attempts):
+        token = RERUN.set(attempt > 0)
+        try:
+            return await work()
+        except Uncertain as exc:
+            if attempt == attempts - 1:
+                raise SeasonError(f"still uncertain after {attempts} runs: {exc}") from exc
+            if reruns is not None:
+                reruns.append(str(exc)[:300])
+        finally:
+            RERUN.reset(token)
+        await asyncio.sleep(min(5.0, pause * 2**attempt))
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -53,11 +116,15 @@ class Api:
     concurrency: int
     requests: int = 0
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The share of applied writes whose answer is dropped on purpose (made uncertain) to exercise
+    # the reruns without a fault; 0 in a real season.
+    lose_answers: float = 0.0
+    dice: random.Random = field(default_factory=lambda: random.Random(0))
 
     async def call(
         self, method: str, path: str, who: str | None, *, idempotent: bool = False, **kwargs: Any
     ) -> httpx.Response:
-        headers = await self.headers(who) if who else {}
+        headers = {**(await self.headers(who) if who else {}), **kwargs.pop("headers", {})}
         for attempt in range(30):  # a restarted service is back within a minute (`up --restart-exited`)
             self.requests += 1
             try:
@@ -68,10 +135,19 @@ class Api:
                 # Nothing was sent: the gateway restarting, or its backlog full.
                 await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
                 continue
-            # A POST whose upstream failed midway (502, 504) may have been applied: not sent again.
-            retried = RETRIED if idempotent or method in ("GET", "PUT") else RETRIED - {502, 504}
-            if response.status_code not in retried:
+            except httpx.TransportError as exc:  # sent, and the gateway went away before answering
+                if attempt == 29 or after(method, idempotent, None) == "uncertain":
+                    raise Uncertain(f"{method} {path} as {who}: {exc!r}") from exc
+                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+                continue
+            then = after(method, idempotent, response.status_code)
+            if then == "return":
+                unsafe = after(method, idempotent, None) == "uncertain"
+                if unsafe and response.is_success and self.lose_answers and self.dice.random() < self.lose_answers:
+                    raise Uncertain(f"{method} {path} as {who}: {response.status_code} answer dropped on purpose")
                 return response
+            if then == "uncertain":
+                raise Uncertain(f"{method} {path} as {who}: {response.status_code} {response.text[:300]}")
             await asyncio.sleep(float(response.headers.get("Retry-After", "0") or 0) or min(5.0, 0.2 * 2**attempt))
         return response
 
@@ -86,14 +162,24 @@ class Api:
     async def headers(self, username: str) -> dict[str, str]:
         if username not in self.tokens:
             password = self.admin_password if username == "admin" else PASSWORD
-            body = await self.ok("POST", "/auth/token", None, data={"username": username, "password": password})
+            body = await self.ok(
+                "POST", "/auth/token", None, idempotent=True, data={"username": username, "password": password}
+            )
             self.tokens[username] = {"Authorization": f"Bearer {body['access_token']}"}
         return self.tokens[username]
 
     async def account(self, username: str, role: str, region: str, name: str, **bindings: Any) -> str:
         """A new account (issue 12), bound after checking when ``bindings`` are given; its id."""
         body = {"username": username, "password": PASSWORD, "roles": [role], "region": region, "name": name}
-        user_id = str((await self.ok("POST", "/users", "admin", 201, json=body))["id"])
+        # A username is unique: sent again after a lost answer, ``username_taken`` means it was made.
+        made = await self.call("POST", "/users", "admin", idempotent=True, json=body)
+        if made.status_code == 409 and made.json().get("code") == "username_taken":
+            self.tokens.pop(username, None)
+            user_id = str((await self.ok("GET", "/users/me", username))["id"])
+        elif made.status_code == 201:
+            user_id = str(made.json()["id"])
+        else:
+            raise SeasonError(f"POST /users {username}: {made.status_code} {made.text[:600]}")
         if bindings:
             await self.ok("PUT", f"/users/{user_id}/bindings", "admin", json={"reason": "核验后绑定", **bindings})
         self.tokens.pop(username, None)  # a token issued after the binding carries it
@@ -121,9 +207,13 @@ class Run:
     progress: Progress | None
     wait: float  # seconds an event may take to reach the next service
     started: float = field(default_factory=time.monotonic)
+    # What an item has done with a certain answer (ids made, steps passed), kept across its reruns.
+    scratch: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reruns: list[str] = field(default_factory=list)  # the uncertain writes that made an item run again
 
     async def each(self, stage: str, items: Sequence[T], work: Callable[[T], Awaitable[None]]) -> None:
-        """``work`` on every item, at most ``concurrency`` at once, with the stage's progress bar."""
+        """``work`` on every item, at most ``concurrency`` at once, with the stage's progress bar; an
+        item whose write was uncertain is run again (:func:`rerun_uncertain`)."""
         task = self.progress.add_task(stage, total=len(items)) if self.progress else None
         timing = self.state.timings[-1]
         done = 0
@@ -132,7 +222,7 @@ class Run:
         async def one(item: T) -> None:
             nonlocal done
             async with gate:
-                await work(item)
+                await rerun_uncertain(lambda: work(item), reruns=self.reruns)
             done += 1
             timing.samples.append((round(self.state.elapsed + time.monotonic() - self.started, 3), done))
             if self.progress and task is not None:
@@ -162,17 +252,36 @@ class Run:
         return response.json() if response.status_code == 200 else None
 
     async def review_at(self, declaration_id: str, step: str) -> dict[str, Any]:
+        """The review once it is at ``step`` or past it (a rerun finds its own decision applied)."""
+
         async def at() -> dict[str, Any] | None:
             current = await self.review_of(declaration_id)
-            return current if current and current["step_key"] == step else None
+            return current if current and (current["step_key"] == step or past(current, step)) else None
 
         return await self.api.until(at, timeout=self.wait, what=f"declaration {declaration_id} at {step}")
 
-    async def decide(self, review: dict[str, Any], who: str, signer_unit: str) -> None:
-        step = {"step_key": review["step_key"]}
-        await self.api.ok("POST", f"/reviews/{review['id']}/claim", who, json=step)
-        body = {**step, "outcome": "pass", "opinion": "材料真实完整，同意推荐。", "signer_unit": signer_unit}
+    async def pass_step(self, declaration_id: str, step: str, who: str, signer_unit: str) -> dict[str, Any]:
+        """Claim and pass the declaration's review at ``step``, unless it is past it already; the review
+        as it was at the step. The claim is idempotent for its claimer; a lost decision moved the step."""
+        review = await self.review_at(declaration_id, step)
+        if past(review, step):
+            return review
+        at = {"step_key": step}
+        await self.api.ok("POST", f"/reviews/{review['id']}/claim", who, idempotent=True, json=at)
+        body = {**at, "outcome": "pass", "opinion": "材料真实完整，同意推荐。", "signer_unit": signer_unit}
         await self.api.ok("POST", f"/reviews/{review['id']}/decisions", who, 201, json=body)
+        return review
+
+
+STEPS = ("unit_review", "unit_publicity", "department_review", "city_hr_review", "committee_office_review")
+
+
+def past(review: dict[str, Any], step: str) -> bool:
+    """Whether a review has left ``step`` of the season's chain (:data:`STEPS`): a later step, or done."""
+    if review["status"] not in ("in_review", "in_publicity"):
+        return True
+    current = review["step_key"]
+    return current in STEPS and STEPS.index(current) > STEPS.index(step)
 
 
 # -- the stages ---------------------------------------------------------------------------------
@@ -228,12 +337,31 @@ async def stage_setup(run: Run) -> int:
             "member_count": params.panel,
             "policy_pack": "shanxi-2024",
         }
-        filed = await api.ok("POST", "/committees/filings", office, 201, json=filing)
-        decision = {"approve": True, "opinion": "同意核准备案"}
-        await api.ok("POST", f"/committees/filings/{filed['id']}/decision", "admin", json=decision)
-        committee_id = str(filed["committee_id"])
-        plan = await api.ok("POST", f"/committees/{committee_id}/plans", office, 201, json=PLAN)
-        await api.ok("POST", f"/committees/plans/{plan['id']}/publication", "admin")
+        done = run.scratch.setdefault(f"committee-{c.key}", {})
+        if "filing" not in done:
+            filed = None
+            if rerun():  # the filing's answer may have been lost: the province's filings tell
+                listed = await api.ok("GET", "/committees/filings", office, params={"limit": 200})
+                filed = next((f for f in listed["items"] if f["name"] == c.name), None)
+            filed = filed or await api.ok("POST", "/committees/filings", office, 201, json=filing)
+            done["filing"] = {"id": str(filed["id"]), "committee_id": str(filed["committee_id"])}
+        filing_id, committee_id = done["filing"]["id"], done["filing"]["committee_id"]
+        if not done.get("approved"):
+            if not rerun() or (await api.ok("GET", f"/committees/filings/{filing_id}", "admin"))["status"] == "pending":
+                decision = {"approve": True, "opinion": "同意核准备案"}
+                await api.ok("POST", f"/committees/filings/{filing_id}/decision", "admin", json=decision)
+            done["approved"] = True
+        if "plan_id" not in done:
+            plan = None
+            if rerun():
+                plan = next(iter(await api.ok("GET", f"/committees/{committee_id}/plans", office)), None)
+            plan = plan or await api.ok("POST", f"/committees/{committee_id}/plans", office, 201, json=PLAN)
+            done["plan_id"] = str(plan["id"])
+        if not done.get("published"):
+            plan_url = f"/committees/plans/{done['plan_id']}"
+            if not rerun() or (await api.ok("GET", plan_url, office))["status"] == "draft":
+                await api.ok("POST", f"{plan_url}/publication", "admin")
+            done["published"] = True
         await api.ok(
             "PUT", f"/users/{office_id}/bindings", "admin", json={"reason": "核验后绑定", "committees": [committee_id]}
         )
@@ -247,7 +375,7 @@ async def stage_setup(run: Run) -> int:
         meeting = plans[0]["meetings"][0]
         state.committees[c.key] = {
             "committee_id": committee_id,
-            "plan_id": str(plan["id"]),
+            "plan_id": done["plan_id"],
             "office": office,
             "drawers": drawers,
             "meeting_id": str(meeting["id"]),
@@ -280,7 +408,12 @@ async def stage_experts(run: Run) -> int:
             "region": "140100",
             "terms": [{"starts_on": "2025-01-01", "ends_on": "2027-12-31"}],
         }
-        expert_id = str((await api.ok("POST", "/experts/experts", office, 201, json=body))["id"])
+        done = run.scratch.setdefault(f"expert-{e.key}", {})
+        if "id" not in done:
+            # A lost answer: the expert is in the office's list under their name and masked ID number.
+            entered = await entered_expert(api, office, e.name, e.resident_id) if rerun() else None
+            done["id"] = entered or str((await api.ok("POST", "/experts/experts", office, 201, json=body))["id"])
+        expert_id = done["id"]
         username = run.user(f"expert-{e.key}")
         account = await api.account(username, "expert", SHANXI, e.name)
         await api.ok("PUT", f"/experts/experts/{expert_id}/account", office, json={"account_subject": account})
@@ -296,6 +429,10 @@ async def stage_experts(run: Run) -> int:
             "expert_ids": ids,
         }
         office = state.committees[c.key]["office"]
+        if rerun():
+            pools = await api.call("GET", f"/experts/pools/committees/{body['committee_id']}", office)
+            if pools.status_code == 200 and pools.json():
+                return  # the filing whose answer was lost
 
         async def filed() -> bool:
             return (await api.call("POST", "/experts/pools", office, json=body)).status_code == 201
@@ -305,6 +442,19 @@ async def stage_experts(run: Run) -> int:
     await run.each("experts", list(range(len(run.province.experts))), expert)
     await run.each("experts: pools", list(range(len(run.province.committees))), pool)
     return len(run.province.experts)
+
+
+async def entered_expert(api: Api, office: str, name: str, resident_id: str) -> str | None:
+    """The id of the expert of this name and (masked) resident ID the office sees, if entered."""
+    masked, offset = mask_identifier(resident_id), 0
+    while True:
+        page = await api.ok("GET", "/experts/experts", office, params={"limit": 200, "offset": offset})
+        for item in page["items"]:
+            if item["name"] == name and item["resident_id_masked"] == masked:
+                return str(item["id"])
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            return None
 
 
 async def stage_declare(run: Run) -> int:
@@ -328,23 +478,33 @@ async def stage_declare(run: Run) -> int:
         record["username"] = username
         committee_id = run.committee_id(d.committee)
         body = declaration_body(run.province, d, committee_id, corrected=False)
-        created = await api.ok("POST", "/declarations", username, 201, json=body)
-        record["id"] = str(created["id"])
-        response = await api.call("POST", f"/declarations/{record['id']}/submit", username)
-        if response.status_code == 200:
-            record["submitted"] = True
+        # The draft carries an Idempotency-Key: sent again, it answers the same draft (200).
+        key = {"Idempotency-Key": f"season-{state.params.seed}-{d.key}"}
+        created = await api.call("POST", "/declarations", username, idempotent=True, json=body, headers=key)
+        if created.status_code not in (200, 201):
+            raise SeasonError(f"draft {d.key}: {created.status_code} {created.text[:600]}")
+        record["id"] = str(created.json()["id"])
+        url = f"/declarations/{record['id']}"
+        if rerun() and (await api.ok("GET", url, username))["status"] != "draft":
+            record["submitted"] = True  # the submission whose answer was lost (a refused one stays a draft)
+            record["corrected"] = bool(record.get("refused"))
             return
-        if response.status_code != 409:
-            raise SeasonError(f"submit {d.key}: {response.status_code} {response.text[:600]}")
-        problem = response.json()
-        rules = {str(e["rule"]) for e in problem.get("errors", []) if e.get("rule")} | {str(problem.get("rule"))}
-        record["refused"] = sorted(rules - {"None"})  # every rule the submission failed (RFC 9457 errors[])
+        if "refused" not in record:
+            response = await api.call("POST", f"{url}/submit", username)
+            if response.status_code == 200:
+                record["submitted"] = True
+                return
+            if response.status_code != 409:
+                raise SeasonError(f"submit {d.key}: {response.status_code} {response.text[:600]}")
+            problem = response.json()
+            rules = {str(e["rule"]) for e in problem.get("errors", []) if e.get("rule")} | {str(problem.get("rule"))}
+            record["refused"] = sorted(rules - {"None"})  # every rule the submission failed (RFC 9457 errors[])
         if fails_first(d) is None or d.fate == "abandoned":
             record["submitted"] = False  # given up (or refused unexpectedly: the counts will tell)
             return
         fixed = declaration_body(run.province, d, committee_id, corrected=True)
-        await api.ok("PUT", f"/declarations/{record['id']}", username, json=fixed)
-        await api.ok("POST", f"/declarations/{record['id']}/submit", username)
+        await api.ok("PUT", url, username, json=fixed)
+        await api.ok("POST", f"{url}/submit", username)
         record["submitted"] = True
         record["corrected"] = True
 
@@ -361,10 +521,9 @@ async def stage_unit_review(run: Run) -> int:
 
     async def review(d: Declaration) -> None:
         record = run.state.declarations[d.key]
-        current = await run.review_at(record["id"], "unit_review")
-        record["review_id"] = str(current["id"])
         unit = run.province.units[d.unit]
-        await run.decide(current, run.state.accounts[f"unit-{unit.key}"], unit.name)
+        current = await run.pass_step(record["id"], "unit_review", run.state.accounts[f"unit-{unit.key}"], unit.name)
+        record["review_id"] = str(current["id"])
 
     items = run.declarations(where=_submitted)
     await run.each("unit review", items, review)
@@ -380,10 +539,11 @@ async def stage_unit_publicity(run: Run) -> int:
     async def publicize(unit_index: int) -> None:
         unit = run.province.units[unit_index]
         reviewer = run.state.accounts[f"unit-{unit.key}"]
-        ids = [
-            str((await run.review_at(run.state.declarations[d.key]["id"], "unit_publicity"))["id"])
-            for d in by_unit[unit_index]
+        reviews = [
+            await run.review_at(run.state.declarations[d.key]["id"], "unit_publicity") for d in by_unit[unit_index]
         ]
+        # A publicity whose answer was lost holds its reviews already (publicity_id): those are left out.
+        ids = [str(r["id"]) for r in reviews if not r.get("publicity_id") and not past(r, "unit_publicity")]
         for start in range(0, len(ids), 200):
             body = {"review_ids": ids[start : start + 200], "title": "单位内公示"}
             await run.api.ok("POST", "/reviews/publicities", reviewer, 201, json=body)
@@ -405,13 +565,12 @@ async def stage_upper_review(run: Run) -> int:
             ("committee_office_review", None, "评委会办公室"),
         ]
         for step, who, signer in steps:
-            current = await run.review_at(record["id"], step)
             actor = (
                 run.state.accounts[who]
                 if who
                 else run.state.committees[run.province.committees[d.committee].key]["office"]
             )
-            await run.decide(current, actor, signer)
+            await run.pass_step(record["id"], step, actor, signer)
         final = await run.review_of(record["id"])
         if not final or final["status"] != "qualified":
             raise SeasonError(f"{d.key} not qualified after its chain: {final}")
@@ -439,7 +598,8 @@ async def stage_draw(run: Run) -> int:
             if d.committee == index and state.declarations.get(d.key, {}).get("qualified")
         ]
         url = f"/committees/meetings/{c['meeting_id']}"
-        await api.ok("POST", f"{url}/pre-meeting-filing", c["office"], json={"applicant_count": len(qualified)})
+        if not rerun() or (await api.ok("GET", url, c["office"]))["pre_meeting_filed_on"] is None:
+            await api.ok("POST", f"{url}/pre-meeting-filing", c["office"], json={"applicant_count": len(qualified)})
         draws = f"/experts/committees/{run.committee_id(index)}/meetings/{c['meeting_id']}/draws"
         quota = {
             "size": params.panel,
@@ -450,11 +610,18 @@ async def stage_draw(run: Run) -> int:
             response = await api.call("POST", draws, c["office"], json=quota)
             return response.json() if response.status_code == 201 else None
 
-        drawn = await api.until(committed, timeout=run.wait, what=f"the pre-filed meeting of {index} in experts")
+        drawn: dict[str, Any] | None = None
+        if rerun():  # the draw, its seed and its signatures so far, as experts holds them
+            listed = await api.ok("GET", f"/experts/meetings/{c['meeting_id']}/draws", c["office"])
+            drawn = next((x for x in listed["items"] if x["status"] != "voided"), None)
+        if drawn is None:
+            drawn = await api.until(committed, timeout=run.wait, what=f"the pre-filed meeting of {index} in experts")
         draw_id = drawn["draw_id"]
-        seed = {"external_seed": f"2026-11-17 {params.seed} {index}"}
-        await api.ok("POST", f"/experts/draws/{draw_id}/seed", state.accounts["supervisor"], json=seed)
-        for signer in [*c["drawers"], state.accounts["supervisor"]]:
+        if drawn.get("external_seed") is None:
+            seed = {"external_seed": f"2026-11-17 {params.seed} {index}"}
+            await api.ok("POST", f"/experts/draws/{draw_id}/seed", state.accounts["supervisor"], json=seed)
+        # The signers sign one after the other: the first len(signatures) have signed.
+        for signer in [*c["drawers"], state.accounts["supervisor"]][len(drawn.get("signatures", [])) :]:
             key = Ed25519PrivateKey.generate()
             payload = await api.ok("GET", f"/experts/draws/{draw_id}/signing-payload", signer)
             signature = {"public_key_pem": _pem(key), "signature": key.sign(payload["payload"].encode()).hex()}
@@ -492,36 +659,62 @@ async def stage_meeting(run: Run) -> int:
         ]
         wanted = sorted(state.declarations[d.key]["id"] for d in applicants)
 
+        def ready(sitting: dict[str, Any]) -> bool:
+            return sorted(sitting["applicants"]) == wanted and len(sitting["panel"]) == state.params.panel
+
         async def arranged() -> dict[str, Any] | None:
             sitting = await api.ok("PUT", f"{url}/arrangement", office, json=arrangement)
-            ready = sorted(sitting["applicants"]) == wanted and len(sitting["panel"]) == state.params.panel
-            return sitting if ready else None
+            return sitting if ready(sitting) else None
 
-        sitting = await api.until(arranged, timeout=run.wait, what=f"the applicants and panel of meeting {index}")
+        # The sitting tells how far a run whose answer was lost got (409: not arranged yet).
+        seen = await api.call("GET", f"{url}/sitting", office) if rerun() else None
+        sitting: dict[str, Any] | None = seen.json() if seen is not None and seen.status_code == 200 else None
+        if sitting is None or (sitting["status"] == "scheduled" and not ready(sitting)):
+            sitting = await api.until(arranged, timeout=run.wait, what=f"the applicants and panel of meeting {index}")
         panel: list[str] = list(sitting["panel"])
-        await asyncio.gather(*(api.ok("POST", f"{url}/sign-in", by_expert_id[e]) for e in panel))
-        await api.ok("POST", f"{url}/opening", office, json={"chair": panel[0]})
         groups = {
             state.declarations[d.key]["id"]: [panel[(n + k) % len(panel)] for k in range(3)]
             for n, d in enumerate(applicants)
         }
-        await api.ok("PUT", f"{url}/groups", office, json={"groups": groups})
-        for declaration_id, members in groups.items():
-            for member in members:
-                opinion = {"declaration_id": declaration_id, "score": 88, "text": "业绩突出，同意通过。"}
-                await api.ok("POST", f"{url}/opinions", by_expert_id[member], 201, json=opinion)
-        await api.ok("POST", f"{url}/rounds", office, 201, json={})
         tallies = {state.declarations[d.key]["id"]: votes(d.fate, len(panel)) for d in applicants}
+        rounds = {r["number"]: r["status"] for r in sitting["rounds"]}
+        if sitting["status"] == "scheduled":
+            # Signing in again is a no-op (MT-1 keeps one attendance per expert).
+            missing = [e for e in panel if e not in sitting["attending"]]
+            await asyncio.gather(*(api.ok("POST", f"{url}/sign-in", by_expert_id[e], idempotent=True) for e in missing))
+            await api.ok("POST", f"{url}/opening", office, json={"chair": panel[0]})
+        if sitting["status"] != "closed" and not rounds:
+            if not sitting["groups"]:
+                await api.ok("PUT", f"{url}/groups", office, json={"groups": groups})
+            written = run.scratch.setdefault(f"opinions-{index}", {})
+            for declaration_id, members in groups.items():
+                for member in members:
+                    if f"{declaration_id} {member}" in written:
+                        continue
+                    if rerun():
+                        mine = await api.ok("GET", f"{url}/opinions/{declaration_id}", by_expert_id[member])
+                        if any(o["expert_id"] == member for o in mine["items"]):
+                            written[f"{declaration_id} {member}"] = True
+                            continue
+                    opinion = {"declaration_id": declaration_id, "score": 88, "text": "业绩突出，同意通过。"}
+                    await api.ok("POST", f"{url}/opinions", by_expert_id[member], 201, json=opinion)
+                    written[f"{declaration_id} {member}"] = True
+            await api.ok("POST", f"{url}/rounds", office, 201, json={})
+            rounds = {1: "open"}
 
         async def ballot(position: int) -> None:
             choices = {declaration_id: vote[position] for declaration_id, vote in tallies.items()}
-            await api.ok(
-                "POST", f"{url}/rounds/1/ballots", by_expert_id[panel[position]], 201, json={"choices": choices}
-            )
+            # Cast again, NA-7 answers already_voted: the ballot whose answer was lost is in.
+            voter = by_expert_id[panel[position]]
+            cast = await api.call("POST", f"{url}/rounds/1/ballots", voter, idempotent=True, json={"choices": choices})
+            if cast.status_code != 201 and not (cast.status_code == 409 and cast.json().get("code") == "already_voted"):
+                raise SeasonError(f"ballot {position} of meeting {index}: {cast.status_code} {cast.text[:600]}")
 
-        await asyncio.gather(*(ballot(p) for p in range(len(panel))))
-        await api.ok("POST", f"{url}/rounds/1/closing", office)
-        await api.ok("POST", f"{url}/closing", office)
+        if rounds.get(1) == "open":
+            await asyncio.gather(*(ballot(p) for p in range(len(panel))))
+            await api.ok("POST", f"{url}/rounds/1/closing", office)
+        if sitting["status"] != "closed":
+            await api.ok("POST", f"{url}/closing", office)
         c["panel"] = panel
 
     await run.each("meetings", list(range(state.params.committees)), meeting)
@@ -534,7 +727,12 @@ async def stage_results(run: Run) -> int:
 
     async def publicize(index: int) -> None:
         c = state.committees[run.province.committees[index].key]
-        results = await api.ok("POST", f"/committees/meetings/{c['meeting_id']}/results/publicity", c["office"], 201)
+        url = f"/committees/meetings/{c['meeting_id']}/results"
+        seen = await api.call("GET", url, c["office"]) if rerun() else None  # 404 until publicized
+        if seen is not None and seen.status_code == 200:
+            results = seen.json()
+        else:
+            results = await api.ok("POST", f"{url}/publicity", c["office"], 201)
         c["evaluated"], c["passed"], c["closes_on"] = (
             results["evaluated_count"],
             results["passed_count"],
@@ -590,7 +788,7 @@ async def stage_verification(run: Run) -> int:
     async def verify(d: Declaration) -> None:
         record = run.state.declarations[d.key]
         body = {"number": record["certificate"], "holder_name": d.name}
-        answer = await run.api.ok("POST", "/verify/by-number", None, json=body)
+        answer = await run.api.ok("POST", "/verify/by-number", None, idempotent=True, json=body)  # a read
         record["verified"] = bool(answer["matched"] and answer["valid"])
         if not record["verified"]:
             raise SeasonError(f"certificate {record['certificate']} of {d.key} did not verify: {answer}")
@@ -626,8 +824,11 @@ async def run_season(
     save: Callable[[SeasonState], None] | None = None,
     progress: bool = True,
     wait: float = 120.0,
+    recovery: list[str] | None = None,
+    lose_answers: float = 0.0,
 ) -> SeasonState:
-    """Every stage not done yet, in order (up to ``stop_after``); the state saved after each."""
+    """Every stage not done yet, in order (up to ``stop_after``); the state saved after each. The
+    uncertain writes that made an item run again are appended to ``recovery``."""
     if stop_after is not None and stop_after not in STAGE_NAMES:
         raise ValueError(f"stop_after: one of {', '.join(STAGE_NAMES)}")
     province = generate(state.params)
@@ -638,8 +839,10 @@ async def run_season(
         else None
     )
     async with httpx.AsyncClient(base_url=gateway, timeout=60.0, limits=limits) as client:
-        api = Api(client, admin_password, concurrency)
+        api = Api(client, admin_password, concurrency, lose_answers=lose_answers, dice=random.Random(state.params.seed))
         run = Run(api, state, province, bars, wait)
+        if recovery is not None:
+            run.reruns = recovery  # the caller reads which writes were uncertain
         if bars:
             bars.start()
         try:
