@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import os
 import random
 import signal
 import sys
@@ -32,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.chaos import checks, season
 from bench.chaos.faults import inject, schedule
-from bench.chaos.stack import ChaosStack
+from bench.chaos.stack import ChaosStack, started_stack
 from bench.chaos.workload import WorkloadResult, submit_declarations
 from bench.season.__main__ import SIZES
 from bench.stack import machine, write_section
@@ -96,12 +95,7 @@ ready = threading.Event()  # set once the workload's committee and plan are in p
 
 def one_run(seed: int, per_kind: int, kinds: tuple[str, ...], work_dir: Path) -> RunReport:
     rng = random.Random(seed)
-    stack = ChaosStack(work_dir / f"run-{seed}")
-    stack.start()
-    os.environ.update({"ZC_DATABASE_URL": stack.postgres.url, "ZC_NATS_URL": stack.nats.url})
-    if not stack.store_mounted:
-        kinds = tuple(kind for kind in kinds if kind != "fill_store_disk")
-        print("  (not root: the NATS store has no file system of its own; no disk-full faults)", file=sys.stderr)
+    stack, kinds = started_stack(work_dir / f"run-{seed}", kinds)
     began, started = time.monotonic(), datetime.now(UTC)
     log: list[str] = []
     done = threading.Event()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.chaos import checks
 from bench.chaos.faults import inject, schedule
-from bench.chaos.stack import API, ChaosStack
+from bench.chaos.stack import API, started_stack
 from bench.season.driver import STAGE_NAMES, run_season
 from bench.season.generator import SeasonParams
 from bench.season.state import SeasonState
@@ -78,12 +78,7 @@ def one_run(
 ) -> SeasonRunReport:
     rng = random.Random(seed)
     os.environ.update(SEASON_ENV)
-    stack = ChaosStack(work_dir / f"season-{seed}")
-    stack.start()
-    os.environ.update({"ZC_DATABASE_URL": stack.postgres.url, "ZC_NATS_URL": stack.nats.url})
-    if not stack.store_mounted:
-        kinds = tuple(kind for kind in kinds if kind != "fill_store_disk")
-        print("  (not root: the NATS store has no file system of its own; no disk-full faults)", file=sys.stderr)
+    stack, kinds = started_stack(work_dir / f"season-{seed}", kinds)
     began, started = time.monotonic(), datetime.now(UTC)
     state = SeasonState(params=params)
     log: list[str] = []

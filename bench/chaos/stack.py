@@ -151,3 +151,15 @@ class ChaosStack:
         self.postgres.stop()
         if self.store_mounted:
             subprocess.run(["umount", "-l", str(self.store)], capture_output=True)
+
+
+def started_stack(root: Path, kinds: tuple[str, ...]) -> tuple[ChaosStack, tuple[str, ...]]:
+    """A started stack under ``root``, this process's clients pointed at it, and the fault kinds it
+    can take (no disk-full fault without a file system of its own for NATS's store)."""
+    stack = ChaosStack(root)
+    stack.start()
+    os.environ.update({"ZC_DATABASE_URL": stack.postgres.url, "ZC_NATS_URL": stack.nats.url})
+    if not stack.store_mounted:
+        kinds = tuple(kind for kind in kinds if kind != "fill_store_disk")
+        print("  (not root: the NATS store has no file system of its own; no disk-full faults)", file=sys.stderr)
+    return stack, kinds
